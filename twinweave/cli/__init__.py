@@ -1,0 +1,5 @@
+"""The ``twinweave`` command line."""
+
+from twinweave.cli._main import main
+
+__all__ = ["main"]
