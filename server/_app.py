@@ -32,6 +32,9 @@ def create_app(settings: ServerSettings) -> Starlette:
         )
 
     graphql = _GraphQL(settings)
-    app = Starlette(routes=[Route("/healthz", healthz)])
-    app.mount("/graphql", graphql)
-    return app
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ]
+    )
