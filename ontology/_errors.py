@@ -53,13 +53,20 @@ class AlreadyExistsError(ConflictError):
 
 
 class ModelInUseError(ConflictError):
-    def __init__(self, dtmi: str, twins: Sequence[str]) -> None:
+    def __init__(self, dtmi: str, twins: Sequence[str], models: Sequence[str] = ()) -> None:
         self.dtmi = dtmi
         self.twins = tuple(twins)
-        shown = ", ".join(repr(t) for t in self.twins[:5])
+        self.models = tuple(models)
+        """Models that extend it or use it as a component."""
+        users = []
+        if self.twins or not self.models:
+            shown = ", ".join(repr(t) for t in self.twins[:5])
+            users.append(f"{len(self.twins)} twin(s) ({shown})")
+        if self.models:
+            shown = ", ".join(repr(m) for m in self.models[:5])
+            users.append(f"{len(self.models)} model(s) ({shown})")
         super().__init__(
-            f"model {dtmi!r} is used by {len(self.twins)} twin(s) ({shown}); "
-            "delete or re-model them first"
+            f"model {dtmi!r} is used by {' and '.join(users)}; delete or re-model them first"
         )
 
 
