@@ -1,0 +1,140 @@
+"""Where the tests find the real services, and what they do when one is down.
+
+``scripts/services up`` starts Neo4j, Kafka, Mosquitto and PostgreSQL on
+127.0.0.1 (see docs/services.md). The addresses below are the defaults; the
+``TWINWEAVE_TEST_*`` variables point the tests elsewhere. A test that needs a
+service carries its marker (``@pytest.mark.neo4j`` ...) and asks for the
+fixture in ``tests/conftest.py``. When the service does not answer, the test
+is skipped with a hint how to start it; under ``CI=true`` it fails instead,
+because CI always runs the real services.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+import pytest
+from neo4j import Driver
+
+SERVICE_MARKERS = ("neo4j", "kafka", "mqtt", "postgres")
+START_HINT = "start it with scripts/services up"
+NAME_BYTES = 6  # 12 hex digits: a clash between two tests is out of reach
+NEO4J_DATABASE = "neo4j"
+NEO4J_DELETE_BATCH = 10_000
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAddresses:
+    """The addresses the integration tests connect to."""
+
+    neo4j_uri: str
+    kafka_bootstrap: str
+    mqtt_host: str
+    mqtt_port: int
+    postgres_dsn: str
+
+
+def addresses() -> ServiceAddresses:
+    """The service addresses from ``TWINWEAVE_TEST_*`` or the scripts/services defaults."""
+    env = os.environ
+    mqtt = env.get("TWINWEAVE_TEST_MQTT", "127.0.0.1:18830")
+    host, port = split_host_port(mqtt, setting="TWINWEAVE_TEST_MQTT")
+    return ServiceAddresses(
+        neo4j_uri=env.get("TWINWEAVE_TEST_NEO4J_URI", "bolt://127.0.0.1:17687"),
+        kafka_bootstrap=env.get("TWINWEAVE_TEST_KAFKA", "127.0.0.1:19092"),
+        mqtt_host=host,
+        mqtt_port=port,
+        postgres_dsn=env.get(
+            "TWINWEAVE_TEST_POSTGRES_DSN", "postgresql://twinweave@127.0.0.1:15432/twinweave"
+        ),
+    )
+
+
+def split_host_port(value: str, *, setting: str) -> tuple[str, int]:
+    """``"host:port"`` as a pair; a clear error naming ``setting`` otherwise."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        msg = f"{setting}={value!r} is not an address; expected host:port, e.g. 127.0.0.1:18830"
+        raise ValueError(msg)
+    return host, int(port)
+
+
+def uri_host_port(uri: str, default_port: int) -> tuple[str, int]:
+    """Host and port of a URI or DSN (``bolt://h:p``, ``postgresql://u@h:p/db``)."""
+    parts = urlsplit(uri)
+    return parts.hostname or "127.0.0.1", parts.port or default_port
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(service: str, address: str, reason: object) -> NoReturn:
+    """Skip the calling test (or fail it under ``CI=true``): ``service`` did not answer."""
+    msg = f"{service} is not reachable at {address} ({reason}); {START_HINT}"
+    if in_ci():
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+def tcp_check(service: str, host: str, port: int, timeout: float = 2.0) -> None:
+    """Return if ``host:port`` accepts a connection; else :func:`unavailable`."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return
+    except OSError as error:
+        unavailable(service, f"{host}:{port}", error)
+
+
+def require_marker_for(item: pytest.Item, fixture_markers: Mapping[str, str]) -> None:
+    """Fail ``item`` if it uses a service fixture without carrying that service's marker."""
+    used = getattr(item, "fixturenames", ())
+    for fixture in used:
+        marker = fixture_markers.get(fixture)
+        if marker is not None and item.get_closest_marker(marker) is None:
+            pytest.fail(
+                f"{item.nodeid} uses the {fixture} fixture but lacks @pytest.mark.{marker}; "
+                "a test that needs a real service must carry its marker",
+                pytrace=False,
+            )
+
+
+def unique_name(prefix: str) -> str:
+    """``<prefix>_<12 hex digits>``: safe as a Neo4j label prefix, topic, schema or MQTT level."""
+    return f"{prefix}_{uuid.uuid4().hex[: 2 * NAME_BYTES]}"
+
+
+def drop_neo4j_namespace(driver: Driver, namespace: str) -> None:
+    """Delete the nodes, constraints and indexes whose labels start with ``namespace``."""
+
+    def owned(labels: list[str] | None) -> bool:
+        return any(label.startswith(namespace) for label in labels or ())
+
+    for kind, plural in (("CONSTRAINT", "CONSTRAINTS"), ("INDEX", "INDEXES")):
+        records, _, _ = driver.execute_query(
+            f"SHOW {plural} YIELD name, labelsOrTypes RETURN name, labelsOrTypes",
+            database_=NEO4J_DATABASE,
+        )
+        for record in records:
+            name = record["name"]
+            if owned(record["labelsOrTypes"]) and _SAFE_NAME.fullmatch(name):
+                # Names come from the database, not from a test, and are checked above.
+                driver.execute_query(f"DROP {kind} `{name}` IF EXISTS", database_=NEO4J_DATABASE)
+    deleted = NEO4J_DELETE_BATCH
+    while deleted == NEO4J_DELETE_BATCH:
+        records, _, _ = driver.execute_query(
+            "MATCH (n) WHERE any(label IN labels(n) WHERE label STARTS WITH $prefix) "
+            "WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS deleted",
+            prefix=namespace,
+            batch=NEO4J_DELETE_BATCH,
+            database_=NEO4J_DATABASE,
+        )
+        deleted = records[0]["deleted"]

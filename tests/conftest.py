@@ -1,0 +1,205 @@
+"""Fixtures for the real services: Neo4j, Kafka, Mosquitto and PostgreSQL.
+
+Each test gets its own corner of a shared server: a Neo4j label prefix, a Kafka
+topic, an MQTT topic prefix or a PostgreSQL schema, named ``t_<12 hex>`` and
+removed afterwards. A test that asks for one of these fixtures must carry the
+service's marker (``@pytest.mark.neo4j``, ``kafka``, ``mqtt``, ``postgres``).
+When a service does not answer, its tests are skipped with a hint to run
+``scripts/services up``; under ``CI=true`` they fail. See docs/services.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import psycopg
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from neo4j import Driver, GraphDatabase
+from neo4j.exceptions import DriverError, Neo4jError
+from psycopg import sql
+
+from tests._services import (
+    ServiceAddresses,
+    addresses,
+    drop_neo4j_namespace,
+    require_marker_for,
+    split_host_port,
+    tcp_check,
+    unavailable,
+    unique_name,
+    uri_host_port,
+)
+
+T = TypeVar("T")
+
+FIXTURE_MARKERS: dict[str, str] = {
+    "neo4j_uri": "neo4j",
+    "neo4j_driver": "neo4j",
+    "neo4j_namespace": "neo4j",
+    "kafka_bootstrap": "kafka",
+    "kafka_topic": "kafka",
+    "mqtt_broker": "mqtt",
+    "mqtt_prefix": "mqtt",
+    "postgres_dsn": "postgres",
+    "pg_schema": "postgres",
+}
+KAFKA_TIMEOUT_S = 30.0
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Fail a test that uses a service fixture without the service's marker."""
+    require_marker_for(item, FIXTURE_MARKERS)
+
+
+@pytest.fixture(scope="session")
+def service_addresses() -> ServiceAddresses:
+    return addresses()
+
+
+# --------------------------------------------------------------------------- Neo4j
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri(service_addresses: ServiceAddresses) -> str:
+    """The Bolt URI of the test Neo4j (auth off), once it accepts connections."""
+    uri = service_addresses.neo4j_uri
+    tcp_check("Neo4j", *uri_host_port(uri, 7687))
+    return uri
+
+
+@pytest.fixture(scope="session")
+def neo4j_driver(neo4j_uri: str) -> Iterator[Driver]:
+    """One synchronous driver for the whole session; pass ``database_="neo4j"``."""
+    auth = os.environ.get("TWINWEAVE_TEST_NEO4J_AUTH")  # "user:password"; unset: auth off
+    user, _, password = (auth or "").partition(":")
+    driver = GraphDatabase.driver(neo4j_uri, auth=(user, password) if auth else None)
+    try:
+        driver.verify_connectivity()
+    except (DriverError, Neo4jError, OSError) as error:
+        driver.close()
+        unavailable("Neo4j", neo4j_uri, error)
+    yield driver
+    driver.close()
+
+
+@pytest.fixture
+def neo4j_namespace(neo4j_driver: Driver) -> Iterator[str]:
+    """A fresh label prefix ``t_<hex>``; afterwards its nodes, constraints and indexes go."""
+    namespace = unique_name("t")
+    yield namespace
+    drop_neo4j_namespace(neo4j_driver, namespace)
+
+
+# --------------------------------------------------------------------------- Kafka
+
+
+def _run_async(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion on a private loop (safe inside async tests too)."""
+
+    async def main() -> T:
+        return await make()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(service_addresses: ServiceAddresses) -> str:
+    """``host:port`` of the test Kafka broker, once it accepts connections."""
+    bootstrap = service_addresses.kafka_bootstrap
+    first = bootstrap.split(",", 1)[0].strip()
+    tcp_check("Kafka", *split_host_port(first, setting="TWINWEAVE_TEST_KAFKA"))
+    return bootstrap
+
+
+@pytest.fixture
+def kafka_topic(kafka_bootstrap: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh topic ``t_<hex>``, deleted afterwards.
+
+    One partition unless the test says ``@pytest.mark.kafka(partitions=N)``.
+    """
+    marker = request.node.get_closest_marker("kafka")
+    partitions = int(marker.kwargs.get("partitions", 1)) if marker else 1
+    topic = unique_name("t")
+
+    async def create() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        await admin.start()
+        try:
+            await admin.create_topics([NewTopic(topic, partitions, 1)])
+            deadline = time.monotonic() + KAFKA_TIMEOUT_S
+            while topic not in await admin.list_topics():
+                if time.monotonic() > deadline:
+                    msg = f"topic {topic} did not appear within {KAFKA_TIMEOUT_S} s"
+                    raise TimeoutError(msg)
+                await asyncio.sleep(0.05)
+        finally:
+            await admin.close()
+
+    async def delete() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics([topic])
+        finally:
+            await admin.close()
+
+    try:
+        _run_async(create)
+    except (OSError, TimeoutError) as error:
+        unavailable("Kafka", kafka_bootstrap, error)
+    yield topic
+    _run_async(delete)
+
+
+# --------------------------------------------------------------------------- MQTT
+
+
+@pytest.fixture(scope="session")
+def mqtt_broker(service_addresses: ServiceAddresses) -> tuple[str, int]:
+    """``(host, port)`` of the test Mosquitto broker, once it accepts connections."""
+    broker = (service_addresses.mqtt_host, service_addresses.mqtt_port)
+    tcp_check("Mosquitto", *broker)
+    return broker
+
+
+@pytest.fixture
+def mqtt_prefix(mqtt_broker: tuple[str, int]) -> str:
+    """A fresh topic level ``t_<hex>``: publish and subscribe under ``<prefix>/...`` only.
+
+    Retained messages under it stay in the broker's memory until it restarts
+    (persistence is off); the prefix is never reused, so no test sees them.
+    """
+    return unique_name("t")
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(service_addresses: ServiceAddresses) -> str:
+    """The DSN of the test database (role and database ``twinweave``, trust auth)."""
+    dsn = service_addresses.postgres_dsn
+    try:
+        with psycopg.connect(dsn, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as error:
+        unavailable("PostgreSQL", dsn, str(error).strip().splitlines()[0])
+    return dsn
+
+
+@pytest.fixture
+def pg_schema(postgres_dsn: str) -> Iterator[str]:
+    """A fresh schema ``t_<hex>`` in the test database, dropped (CASCADE) afterwards."""
+    schema = unique_name("t")
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    yield schema
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
