@@ -1,0 +1,160 @@
+"""``@context`` processing: DTDL version, extension contexts in scope, context errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dtdl._dtmi import ANY
+from dtdl._extensions import EXTENSIONS, KNOWN_FAMILIES, V4_ONLY, Extension
+
+_DTDL = re.compile(r"^dtmi:dtdl:context;(\d+)$")
+SUPPORTED = (2, 3)
+
+Report = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What is in scope for an element: DTDL version and extension contexts."""
+
+    version: int
+    extensions: tuple[Extension, ...] = ()
+    undefined: bool = False  # an unknown extension context is in scope
+
+    def with_extensions(self, extensions: list[Extension], undefined: bool) -> Context:
+        merged = list(self.extensions)
+        for ext in extensions:
+            if ext not in merged:
+                merged.append(ext)
+        return Context(self.version, tuple(merged), self.undefined or undefined)
+
+
+def _entries(value: Any, report: Report, path: tuple[Any, ...]) -> list[tuple[Any, int | None]]:
+    if isinstance(value, str):
+        return [(value, None)]
+    if isinstance(value, list):
+        return [(v, i) for i, v in enumerate(value)]
+    report("invalidContext", path=path)
+    return []
+
+
+def parse_context(
+    value: Any,
+    *,
+    inherited: Context | None,
+    allow_undefined: Callable[[int], bool],
+    max_version: int | None,
+    report: Report,
+    path: tuple[Any, ...],
+    primary: str | None = None,
+    prop: str | None = None,
+) -> Context | None:
+    """The Context an ``@context`` value establishes (``None`` if it defines no usable version).
+
+    ``inherited`` is the enclosing element's context (``None`` at the top level).
+    """
+    entries = _entries(value, report, path)
+    if inherited is None and not entries and isinstance(value, list):
+        report("emptyContext", path=path)
+        return None
+    version: int | None = inherited.version if inherited else None
+    seen_affiliate = False
+    extensions: list[Extension] = []
+    undefined = False
+    ok = True
+    for entry, index in entries:
+        epath = (*path, index) if index is not None else path
+        if isinstance(entry, dict):
+            report("disallowedLocalContext", path=epath)
+            ok = False
+            continue
+        if not isinstance(entry, str):
+            report("invalidContext", path=epath)
+            ok = False
+            continue
+        if not entry.startswith("dtmi:"):
+            report("nonDtmiContextSpecifier", value=entry, path=epath)
+            ok = False
+            continue
+        base, _, ver = entry.partition(";")
+        if "#" in entry:
+            report("disallowedContextFragment", value=entry, path=epath)
+            ok = False
+            continue
+        if not ver:
+            report("missingContextVersion", value=entry, path=epath)
+            ok = False
+            continue
+        if not ANY.match(entry):
+            if version is not None and re.fullmatch(r"\d+\.\d+", ver):
+                report("invalidContextSpecifierForVersion", value=entry, path=epath)
+            else:
+                report("invalidContextSpecifier", value=entry, path=epath)
+            ok = False
+            continue
+        m = _DTDL.match(entry)
+        if m:
+            number = int(m.group(1))
+            if seen_affiliate:
+                report("dtdlContextFollowsAffiliate", value=entry, path=epath)
+                ok = False
+                continue
+            if number not in SUPPORTED and number != 4:
+                report("unrecognizedContextVersion", value=entry, path=epath)
+                ok = False
+                continue
+            if max_version is not None and number > max_version:
+                report("disallowedContextVersion", value=entry, path=epath)
+                ok = False
+                continue
+            if number not in SUPPORTED:
+                report("unrecognizedContextVersion", value=entry, path=epath)
+                ok = False
+                continue
+            if inherited is not None and number != inherited.version:
+                report(
+                    "disallowedVersionDefinition",
+                    primary=primary,
+                    prop=prop,
+                    value=str(number),
+                    path=epath,
+                )
+                ok = False
+                continue
+            version = number
+            continue
+        if version is None:
+            report("missingDtdlContext", value=entry, path=epath)
+            return None
+        seen_affiliate = True
+        ext = EXTENSIONS.get(entry)
+        if ext is not None:
+            if version not in ext.versions:
+                report("invalidContextSpecifierForVersion", value=entry, path=epath)
+                ok = False
+                continue
+            extensions.append(ext)
+            continue
+        if entry in V4_ONLY:
+            report("invalidContextSpecifierForVersion", value=entry, path=epath)
+            ok = False
+            continue
+        if base in KNOWN_FAMILIES:
+            report("unresolvableContextVersion", value=entry, path=epath)
+            ok = False
+            continue
+        if not allow_undefined(version):
+            report("unresolvableContextSpecifier", value=entry, path=epath)
+            ok = False
+            continue
+        undefined = True
+    if version is None:
+        if ok and inherited is None:
+            report("missingDtdlContext", path=path)
+        return None
+    if inherited is None:
+        return Context(version, tuple(extensions), undefined)
+    return inherited.with_extensions(extensions, undefined)

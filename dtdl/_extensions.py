@@ -1,0 +1,177 @@
+"""Language extensions: the contexts DTDL v2/v3 accept and the co-types they define.
+
+Written from the extension specifications (QuantitativeTypes, Historization,
+Annotation, Overriding, MQTT, Requirement) and the IoT Central v2 context.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dtdl._units import SEMANTIC_TYPES, UNITS
+from dtdl._vocab import Prop
+
+
+@dataclass(frozen=True)
+class Cotype:
+    """A supplemental type: which material classes it may co-type, what it adds."""
+
+    name: str
+    on: tuple[str, ...]
+    props: dict[str, Prop] = field(default_factory=dict)
+    cocotypes: tuple[str, ...] = ()
+    unit_type: str | None = None  # semantic types: the unit type of ``unit``
+    schema_types: tuple[str, ...] = ()  # required class of ``schema`` (Transparent -> Object)
+    versions: tuple[int, ...] = (3,)
+
+
+@dataclass(frozen=True)
+class Extension:
+    context: str
+    versions: tuple[int, ...]
+    cotypes: dict[str, Cotype]
+    value_terms: frozenset[str] = frozenset()
+
+    @property
+    def property_terms(self) -> frozenset[str]:
+        return frozenset(p for c in self.cotypes.values() for p in c.props)
+
+
+_TOPIC = re.compile(
+    r"^(?:(?:[!%-*,-.0-z|~][!$-*,-.0-z|~]*)|(?:{(?:[A-Za-z]+:)?[A-Za-z]+}))"
+    r"(?:/(?:(?:[!$-*,-.0-z|~]+)|(?:{(?:[A-Za-z]+:)?[A-Za-z]+})))*$"
+)
+_GROUP = re.compile(r"^[!$-*,-.0-z|~]+$")
+_PT = ("Property", "Telemetry")
+
+
+def semantic_cotypes(version: int) -> dict[str, Cotype]:
+    on = (
+        _PT
+        if version == 2
+        else ("CommandRequest", "CommandResponse", "Field", "MapValue", "Property", "Telemetry")
+    )
+    return {
+        name: Cotype(
+            name, on, {"unit": Prop("unit", min=1, max=1)}, unit_type=unit_type, versions=(version,)
+        )
+        for name, unit_type in SEMANTIC_TYPES[version].items()
+    }
+
+
+def _mqtt(version: int) -> dict[str, Cotype]:
+    mqtt_props = {
+        "payloadFormat": Prop("string", min=1, max=1),
+        "telemetryTopic": Prop("string", max=1, pattern=_TOPIC),
+        "commandTopic": Prop("string", max=1, pattern=_TOPIC),
+    }
+    if version >= 2:
+        mqtt_props["telemServiceGroupId"] = Prop("string", max=1, pattern=_GROUP)
+        mqtt_props["cmdServiceGroupId"] = Prop("string", max=1, pattern=_GROUP)
+    cotypes = {
+        "Mqtt": Cotype("Mqtt", ("Interface",), mqtt_props),
+        "Idempotent": Cotype("Idempotent", ("Command",)),
+        "Cacheable": Cotype(
+            "Cacheable",
+            ("Command",),
+            {"ttl": Prop("duration", min=1, max=1)},
+            cocotypes=("Idempotent",),
+        ),
+        "Indexed": Cotype(
+            "Indexed",
+            ("EnumValue", "Field", "Telemetry"),
+            {"index": Prop("integer", min=1, max=1, min_value=1)},
+        ),
+    }
+    if version >= 2:
+        cotypes["Transparent"] = Cotype(
+            "Transparent", ("CommandRequest", "CommandResponse"), schema_types=("Object",)
+        )
+    if version >= 3:
+        cotypes["Error"] = Cotype("Error", ("Object",))
+        cotypes["Result"] = Cotype("Result", ("Object",))
+        cotypes["ErrorMessage"] = Cotype("ErrorMessage", ("Field",), schema_types=("String",))
+        cotypes["ErrorResult"] = Cotype("ErrorResult", ("Field",))
+        cotypes["NormalResult"] = Cotype("NormalResult", ("Field",))
+    return cotypes
+
+
+def _annotation() -> dict[str, Cotype]:
+    return {
+        "ValueAnnotation": Cotype(
+            "ValueAnnotation", _PT, {"annotates": Prop("string", min=1, max=1)}
+        )
+    }
+
+
+def _overriding() -> dict[str, Cotype]:
+    return {
+        "Override": Cotype(
+            "Override",
+            ("Property",),
+            {"overrides": Prop("term", min=1, max=1)},
+            cocotypes=("ValueAnnotation",),
+        )
+    }
+
+
+_IOTC_ON = _PT
+EXTENSIONS: dict[str, Extension] = {
+    "dtmi:dtdl:extension:quantitativeTypes;1": Extension(
+        "dtmi:dtdl:extension:quantitativeTypes;1",
+        (3,),
+        semantic_cotypes(3),
+        frozenset(u for units in UNITS[3].values() for u in units) | frozenset(UNITS[3]),
+    ),
+    "dtmi:dtdl:extension:historization;1": Extension(
+        "dtmi:dtdl:extension:historization;1", (3,), {"Historized": Cotype("Historized", _PT)}
+    ),
+    "dtmi:dtdl:extension:historization;2": Extension(
+        "dtmi:dtdl:extension:historization;2", (3,), {"Historized": Cotype("Historized", _PT)}
+    ),
+    "dtmi:dtdl:extension:annotation;1": Extension(
+        "dtmi:dtdl:extension:annotation;1", (3,), _annotation()
+    ),
+    "dtmi:dtdl:extension:annotation;2": Extension(
+        "dtmi:dtdl:extension:annotation;2", (3,), _annotation()
+    ),
+    "dtmi:dtdl:extension:overriding;1": Extension(
+        "dtmi:dtdl:extension:overriding;1", (3,), _overriding()
+    ),
+    "dtmi:dtdl:extension:overriding;2": Extension(
+        "dtmi:dtdl:extension:overriding;2", (3,), _overriding()
+    ),
+    "dtmi:dtdl:extension:mqtt;1": Extension("dtmi:dtdl:extension:mqtt;1", (3,), _mqtt(1)),
+    "dtmi:dtdl:extension:mqtt;2": Extension("dtmi:dtdl:extension:mqtt;2", (3,), _mqtt(2)),
+    "dtmi:dtdl:extension:mqtt;3": Extension("dtmi:dtdl:extension:mqtt;3", (3,), _mqtt(3)),
+    "dtmi:dtdl:extension:requirement;1": Extension(
+        "dtmi:dtdl:extension:requirement;1", (3,), {"Required": Cotype("Required", ("Field",))}
+    ),
+    "dtmi:iotcentral:context;2": Extension(
+        "dtmi:iotcentral:context;2",
+        (2,),
+        {
+            "AccelerationVector": Cotype("AccelerationVector", _IOTC_ON, versions=(2,)),
+            "VelocityVector": Cotype("VelocityVector", _IOTC_ON, versions=(2,)),
+            "Event": Cotype("Event", _IOTC_ON, versions=(2,)),
+            "Location": Cotype("Location", _IOTC_ON, versions=(2,)),
+            "State": Cotype("State", _IOTC_ON, versions=(2,)),
+        },
+        frozenset({"geopoint", "vector"}),
+    ),
+}
+# extension contexts defined by DTDL but usable only with DTDL v4
+V4_ONLY = frozenset(
+    {
+        "dtmi:dtdl:extension:mqtt;4",
+        "dtmi:dtdl:extension:quantitativeTypes;2",
+        "dtmi:dtdl:extension:quantitativeTypes;3",
+        "dtmi:dtdl:extension:requirement;2",
+        "dtmi:dtdl:limits:aio;1",
+        "dtmi:dtdl:limits:onvif;1",
+        "dtmi:iotoperations:context;4",
+    }
+)
+KNOWN_FAMILIES = frozenset(ctx.rpartition(";")[0] for ctx in (*EXTENSIONS, *V4_ONLY))
+V2_SEMANTIC = semantic_cotypes(2)

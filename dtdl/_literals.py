@@ -1,0 +1,358 @@
+"""Literal property values: strings, booleans, integers, language strings, identifiers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from dtdl import _dtmi
+from dtdl._context import Context
+from dtdl._json import Path
+from dtdl._node import Node
+from dtdl._vocab import Prop
+
+Report = Callable[..., None]
+
+_LANG = re.compile(
+    r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"
+    r"(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?$"
+)
+_DURATION = re.compile(
+    r"^P(?!$)(?:\d+(?:\.\d+)?Y)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?W)?(?:\d+(?:\.\d+)?D)?"
+    r"(?:T(?!$)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?$"
+)
+_XSD = {
+    "string": ("xsd:string", "http://www.w3.org/2001/XMLSchema#string"),
+    "boolean": ("xsd:boolean", "http://www.w3.org/2001/XMLSchema#boolean"),
+    "integer": ("xsd:integer", "http://www.w3.org/2001/XMLSchema#integer"),
+    "duration": ("xsd:duration", "http://www.w3.org/2001/XMLSchema#duration"),
+}
+_FAMILY = {
+    "string": "string",
+    "boolean": "boolean",
+    "integer": "integer",
+    "duration": "duration",
+    "identifier": "identifier",
+    "unit": "identifier",
+    "term": "identifier",
+    "literal": "literal",
+}
+INT32 = (-(2**31), 2**31 - 1)
+
+
+def is_language_tag(code: str) -> bool:
+    return _LANG.match(code) is not None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _value_object(
+    node: Node, key: str, item: dict[str, Any], family: str, rep: Report, path: Path
+) -> tuple[bool, Any]:
+    """Unwrap ``{"@value": v, "@type": t}``; report what is wrong with the object."""
+    ok = True
+    for k in item:
+        if k in ("@value", "@type"):
+            continue
+        code = {
+            "@language": "valueObjectLanguage",
+            "@id": "valueObjectId",
+            "@context": "valueObjectContext",
+            "@graph": "valueObjectGraph",
+        }.get(k, "valueObjectKeyword" if k.startswith("@") else "valueObjectInvalidProp")
+        rep(code, primary=node.id, prop=key, value=k, path=(*path, k))
+        ok = False
+    if "@value" not in item:
+        rep(f"{family}ObjectNoValue", primary=node.id, prop=key, path=path)
+        return False, None
+    if "@type" in item:
+        vtype = item["@type"]
+        if isinstance(vtype, list):
+            rep("literalTypeNotSingular", primary=node.id, prop=key, path=path)
+            return False, None
+        if family != "literal" and vtype not in _XSD.get(family, ()):
+            prefix = {
+                "string": "stringTypeNotString",
+                "boolean": "booleanTypeNotBoolean",
+                "integer": "integerTypeNotInteger",
+                "duration": "durationTypeNotDuration",
+            }.get(family)
+            if prefix:
+                rep(prefix, primary=node.id, prop=key, path=path)
+                return False, None
+    inner = item["@value"]
+    return ok, ("__value__", inner)
+
+
+def check_literal(
+    node: Node, key: str, value: Any, spec: Prop, ctx: Context, rep: Report, path: Path
+) -> None:
+    """Validate literal ``value`` of property ``key`` and store it on ``node``."""
+    if spec.kind == "langString":
+        _lang_string(node, key, value, spec, rep, path)
+        return
+    family = _FAMILY.get(spec.kind, "string")
+    items = value if isinstance(value, list) else [value]
+    if spec.max == 1 and len(items) > 1:
+        rep(f"{family}MultipleValues", primary=node.id, prop=key, path=path)
+        return
+    results: list[Any] = []
+    for item in items:
+        raw = item
+        if isinstance(item, dict) and family != "identifier":
+            ok, wrapped = _value_object(node, key, item, family, rep, path)
+            if not ok:
+                return
+            raw = wrapped[1]
+            if family == "string" and not isinstance(raw, str):
+                rep("stringValueNotString", primary=node.id, prop=key, path=path)
+                return
+            if family == "boolean" and not isinstance(raw, bool):
+                rep("booleanValueNotBoolean", primary=node.id, prop=key, path=path)
+                return
+            if family == "integer" and not _is_int(raw):
+                rep("integerValueNotInteger", primary=node.id, prop=key, path=path)
+                return
+            if family == "duration" and not isinstance(raw, str):
+                rep("durationValueNotString", primary=node.id, prop=key, path=path)
+                return
+        if family == "string":
+            if not isinstance(raw, str):
+                rep("stringNotString", primary=node.id, prop=key, path=path)
+                return
+            if spec.max_length is not None and len(raw) > spec.max_length:
+                rep(
+                    "stringTooLong",
+                    primary=node.id,
+                    prop=key,
+                    value=raw,
+                    path=path,
+                    limit=str(spec.max_length),
+                )
+                return
+            if spec.pattern is not None and not spec.pattern.match(raw):
+                rep("stringInvalid", primary=node.id, prop=key, value=raw, path=path)
+                return
+        elif family == "boolean":
+            if not isinstance(raw, bool):
+                rep("booleanNotBoolean", primary=node.id, prop=key, path=path)
+                return
+        elif family == "integer":
+            if not _is_int(raw):
+                rep("integerNotInteger", primary=node.id, prop=key, path=path)
+                return
+            lo, hi = spec.min_value, spec.max_value
+            if lo is not None and hi is not None and lo == hi and raw != lo:
+                rep(
+                    "valueNotExact",
+                    primary=node.id,
+                    prop=key,
+                    value=str(raw),
+                    path=path,
+                    limit=str(lo),
+                )
+                return
+            if lo is not None and raw < lo:
+                rep(
+                    "valueBelowRange",
+                    primary=node.id,
+                    prop=key,
+                    value=str(raw),
+                    path=path,
+                    limit=str(lo),
+                )
+                return
+            if hi is not None and raw > hi:
+                rep(
+                    "valueAboveRange",
+                    primary=node.id,
+                    prop=key,
+                    value=str(raw),
+                    path=path,
+                    limit=str(hi),
+                )
+                return
+            if not INT32[0] <= raw <= INT32[1]:
+                rep(
+                    "valueAboveRange",
+                    primary=node.id,
+                    prop=key,
+                    value=str(raw),
+                    path=path,
+                    limit=str(INT32[1]),
+                )
+                return
+        elif family == "duration":
+            if not isinstance(raw, str):
+                rep("durationNotString", primary=node.id, prop=key, path=path)
+                return
+            if not _DURATION.match(raw):
+                rep("durationInvalid", primary=node.id, prop=key, value=raw, path=path)
+                return
+        elif family == "literal":
+            if isinstance(raw, float) or raw is None or isinstance(raw, (list, dict)):
+                rep("literalNotValid", primary=node.id, prop=key, path=path)
+                return
+        elif family == "identifier" and not _identifier(node, key, raw, spec, ctx, rep, path):
+            return
+        results.append(raw)
+    if len(results) < spec.min:
+        rep(f"{family}CountBelowMin", primary=node.id, prop=key, path=path, limit=str(spec.min))
+        return
+    if results:
+        node.literals[key] = results[0] if spec.max == 1 else results
+
+
+def _identifier(
+    node: Node, key: str, raw: Any, spec: Prop, ctx: Context, rep: Report, path: Path
+) -> bool:
+    if spec.kind in ("unit", "term"):
+        if isinstance(raw, dict):
+            rep("refObjectNotAllowed", primary=node.id, prop=key, path=path)
+            return False
+        if not isinstance(raw, str):
+            rep("refNotStringOrObject", primary=node.id, prop=key, path=path)
+            return False
+        return True
+    if isinstance(raw, dict):
+        rep("refObjectNotAllowed", primary=node.id, prop=key, path=path)
+        return False
+    if not isinstance(raw, str):
+        rep("identifierNotString", primary=node.id, prop=key, path=path)
+        return False
+    if not raw.startswith("dtmi:") or not _dtmi.ANY.match(raw):
+        rep("identifierNotDtmi", primary=node.id, prop=key, value=raw, path=path)
+        return False
+    if spec.max_length is not None and len(raw) > spec.max_length:
+        rep(
+            "identifierTooLong",
+            primary=node.id,
+            prop=key,
+            value=raw,
+            path=path,
+            limit=str(spec.max_length),
+        )
+        return False
+    if spec.pattern is not None and not spec.pattern.match(raw):
+        rep("identifierInvalid", primary=node.id, prop=key, value=raw, path=path)
+        return False
+    return True
+
+
+def _lang_string(node: Node, key: str, value: Any, spec: Prop, rep: Report, path: Path) -> None:
+    result: dict[str, str] = {}
+    limit = spec.max_length
+
+    def put(code: str, text: str, ipath: Path) -> bool:
+        if limit is not None and len(text) > limit:
+            rep(
+                "langStringValueTooLong",
+                primary=node.id,
+                prop=key,
+                value=text,
+                path=ipath,
+                limit=str(limit),
+            )
+            return False
+        result[code] = text
+        return True
+
+    if isinstance(value, str):
+        put("en", value, path)
+    elif isinstance(value, dict):
+        if "@value" in value:
+            rep("langTagValueInLangMap", primary=node.id, prop=key, path=path)
+            return
+        for code, text in value.items():
+            cpath = (*path, code)
+            if code.startswith("@"):
+                rep("langMapObjKeyword", primary=node.id, prop=key, value=code, path=cpath)
+                return
+            if not is_language_tag(code):
+                rep("langStringInvalidCode", primary=node.id, prop=key, value=code, path=cpath)
+                return
+            if not isinstance(text, str):
+                rep("langStringValueNotString", primary=node.id, prop=key, value=code, path=cpath)
+                return
+            if not put(code, text, cpath):
+                return
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            ipath = (*path, i)
+            if isinstance(item, str):
+                if "en" in result:
+                    rep(
+                        "langStringElementCodeNotUnique",
+                        primary=node.id,
+                        prop=key,
+                        value="en",
+                        path=ipath,
+                    )
+                    return
+                if not put("en", item, ipath):
+                    return
+                continue
+            if not isinstance(item, dict):
+                rep("langStringElementNotStringOrObject", primary=node.id, prop=key, path=ipath)
+                return
+            for k in item:
+                if k in ("@value", "@language"):
+                    continue
+                code = {
+                    "@id": "langStringElementId",
+                    "@context": "langStringElementContext",
+                    "@graph": "langStringElementGraph",
+                    "@type": "langStringElementType",
+                }.get(
+                    k,
+                    "langStringElementKeyword"
+                    if k.startswith("@")
+                    else "langStringElementInvalidProp",
+                )
+                rep(code, primary=node.id, prop=key, value=k, path=(*ipath, k))
+                return
+            if "@value" not in item:
+                rep("langStringElementNoValue", primary=node.id, prop=key, path=ipath)
+                return
+            text = item["@value"]
+            if not isinstance(text, str):
+                rep("langStringElementValueNotString", primary=node.id, prop=key, path=ipath)
+                return
+            lang = item.get("@language", "en")
+            if not isinstance(lang, str):
+                rep("langStringElementCodeNotString", primary=node.id, prop=key, path=ipath)
+                return
+            if not is_language_tag(lang):
+                rep(
+                    "langStringElementInvalidCode",
+                    primary=node.id,
+                    prop=key,
+                    value=lang,
+                    path=ipath,
+                )
+                return
+            if lang in result:
+                rep(
+                    "langStringElementCodeNotUnique",
+                    primary=node.id,
+                    prop=key,
+                    value=lang,
+                    path=ipath,
+                )
+                return
+            if not put(lang, text, ipath):
+                return
+    else:
+        rep(
+            "langStringNotLangString" if value is not None else "langStringValueNotString",
+            primary=node.id,
+            prop=key,
+            path=path,
+        )
+        return
+    node.lang[key] = result

@@ -1,0 +1,350 @@
+"""Plain-words cause and action for each validation code (our own wording)."""
+
+from __future__ import annotations
+
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "notJsonObject": (
+        "{doc} is not a JSON object or an array of JSON objects{value_s}.",
+        "Give each model as a JSON object, or several as a JSON array of objects.",
+    ),
+    "missingContext": (
+        "{doc} has a top-level element with no '@context'.",
+        'Add "@context": "dtmi:dtdl:context;3" to the top-level element.',
+    ),
+    "missingTopLevelId": (
+        "A top-level element has no '@id'.",
+        "Give the Interface an '@id' such as \"dtmi:com:example:Thing;1\".",
+    ),
+    "typeNotRootable": (
+        "Top-level element {value} does not have @type Interface.",
+        'Only Interfaces may be top-level elements; set "@type": "Interface".',
+    ),
+    "invalidContext": (
+        "'@context' has a value that is not a string or an array of strings.",
+        "Give '@context' as \"dtmi:dtdl:context;3\" or an array starting with it.",
+    ),
+    "emptyContext": ("'@context' is empty.", "Put \"dtmi:dtdl:context;3\" in '@context'."),
+    "missingDtdlContext": (
+        "'@context' does not start with a DTDL context specifier.",
+        "Make \"dtmi:dtdl:context;3\" (or ;2) the first '@context' entry.",
+    ),
+    "dtdlContextFollowsAffiliate": (
+        "'@context' lists DTDL context '{value}' after an extension.",
+        "Move the DTDL context to the start of the '@context' array.",
+    ),
+    "disallowedLocalContext": (
+        "'@context' holds a local term-definition object.",
+        "Use only context specifier strings; DTDL allows no local terms.",
+    ),
+    "unresolvableContextSpecifier": (
+        "'@context' value '{value}' is not a known context.",
+        "Remove it, or use a DTDL extension context this parser knows.",
+    ),
+    "unresolvableContextVersion": (
+        "'@context' value '{value}' names an unknown version.",
+        "Use a version of the extension that exists.",
+    ),
+    "unrecognizedContextVersion": (
+        "'@context' value '{value}' names an unknown DTDL version.",
+        'Use "dtmi:dtdl:context;3" or "dtmi:dtdl:context;2".',
+    ),
+    "disallowedContextVersion": (
+        "'@context' value '{value}' exceeds the maximum DTDL version.",
+        "Use a DTDL version no higher than the configured maximum.",
+    ),
+    "invalidContextSpecifierForVersion": (
+        "'@context' value '{value}' cannot be used with this DTDL version.",
+        "Use an extension made for this DTDL version, or change the DTDL version.",
+    ),
+    "nonDtmiContextSpecifier": (
+        "'@context' value '{value}' is not a DTMI.",
+        'Give context specifiers as DTMIs such as "dtmi:dtdl:context;3".',
+    ),
+    "invalidContextSpecifier": (
+        "'@context' value '{value}' is not a valid DTMI.",
+        "Correct the context specifier.",
+    ),
+    "missingContextVersion": (
+        "'@context' value '{value}' has no version number.",
+        'Add the version, as in "dtmi:dtdl:context;3".',
+    ),
+    "disallowedContextFragment": (
+        "'@context' value '{value}' has a '#' fragment.",
+        "Remove the fragment; DTDL v3 allows none.",
+    ),
+    "disallowedVersionDefinition": (
+        "{primary} property '{prop}' switches to DTDL version {value}.",
+        "Keep one DTDL version within an element and its children.",
+    ),
+    "invalidId": (
+        "Identifier '{value}' is not a valid DTMI for DTDL v{version}.",
+        "Use dtmi:<segment>(:<segment>)*;<version>, segments starting with a letter.",
+    ),
+    "idTooLong": ("Identifier '{value}' is longer than {limit} characters.", "Shorten it."),
+    "idTooLongForType": (
+        "Identifier '{value}' is longer than {limit} characters, the limit for an Interface.",
+        "Shorten the Interface's '@id'.",
+    ),
+    "reservedId": (
+        "Identifier '{value}' starts with a reserved prefix.",
+        "Do not use ids starting with dtmi:dtdl: or dtmi:standard:.",
+    ),
+    "disallowedIdFragment": ("Identifier '{value}' has a '#' fragment.", "Remove the fragment."),
+    "idNotString": ("'@id' is empty or not a string.", "Give '@id' as a DTMI string."),
+    "duplicateDefinition": (
+        "{primary} is defined more than once.",
+        "Give each element a unique '@id', or remove the extra definition.",
+    ),
+    "duplicatePropertyName": (
+        "{primary} has key '{prop}' more than once.",
+        "Keep one occurrence of each key in a JSON object.",
+    ),
+    "idReference": (
+        "{primary} property '{prop}' holds an object with nothing but an '@id'.",
+        "Refer to the element by its DTMI string, or give its full definition.",
+    ),
+    "missingObjectProperty": (
+        "{primary} has no '{prop}', which is required.",
+        "Add property '{prop}'.",
+    ),
+    "missingLiteralProperty": (
+        "{primary} has no '{prop}', which is required.",
+        "Add property '{prop}'.",
+    ),
+    "missingRequiredId": (
+        "{primary} property '{prop}' has an element with no '@id'.",
+        "Give the element in '{prop}' an '@id'.",
+    ),
+    "badType": (
+        "{primary} property '{prop}' has a value{secondary_s} of the wrong @type.",
+        "Give the value the @type that '{prop}' expects ({expected}).",
+    ),
+    "multipleMaterialTypes": (
+        "{primary} has more than one DTDL class in @type: {value}.",
+        "Keep exactly one DTDL class in @type.",
+    ),
+    "typeUndefinedTerm": (
+        "{primary} has @type '{value}', which is not defined in DTDL v{version}.",
+        "Correct the spelling, or add the extension context that defines it.",
+    ),
+    "typeInvalidDtmi": (
+        "{primary} has @type '{value}', which is an invalid DTMI.",
+        "Correct the type.",
+    ),
+    "typeNotDtmiNorTerm": (
+        "{primary} has @type '{value}', an IRI that is not a DTMI.",
+        "Use a DTDL type term.",
+    ),
+    "typeIrrelevantDtmiOrTerm": (
+        "{primary} has @type '{value}', which is not a DTDL type.",
+        "Use a DTDL class or an extension co-type.",
+    ),
+    "propertyUndefinedTerm": (
+        "{primary} has property '{prop}', which is not defined in DTDL v{version}.",
+        "Remove it or correct its spelling.",
+    ),
+    "propertyInvalidDtmi": (
+        "{primary} has property '{prop}', which is an invalid DTMI.",
+        "Remove or correct the property.",
+    ),
+    "propertyNotDtmiNorTerm": (
+        "{primary} has property '{prop}', an IRI that is not a DTMI.",
+        "Remove the property.",
+    ),
+    "propertyIrrelevantDtmiOrTerm": (
+        "{primary} has property '{prop}', which no type of the element defines.",
+        "Remove the property.",
+    ),
+    "noTypeThatAllows": (
+        "{primary} has property '{prop}', which none of its types allows.",
+        "Remove '{prop}', or add the co-type that defines it.",
+    ),
+    "inferredTypeDoesNotAllow": (
+        "{primary} has property '{prop}', which its inferred type does not allow.",
+        "Remove '{prop}', or give an explicit @type.",
+    ),
+    "invalidCotype": (
+        "{primary} has co-type {value}, which cannot be applied to its DTDL class.",
+        "Remove the co-type or move it to an element it applies to.",
+    ),
+    "invalidCotypeVersion": (
+        "{primary} has co-type {value} from an extension not usable with DTDL v{version}.",
+        "Use an extension version made for this DTDL.",
+    ),
+    "missingCocotype": (
+        "{primary} has co-type {value}, which needs co-type {expected} as well.",
+        "Add the co-type {expected}.",
+    ),
+    "conflictingSupplementalTypes": (
+        "{primary} has two semantic types that both add '{prop}'.",
+        "Keep one semantic type.",
+    ),
+    "missingSupplementalLiteralProperty": (
+        "{primary} has co-type {value}, which requires property '{prop}'.",
+        "Add property '{prop}'.",
+    ),
+    "missingSupplementalObjectProperty": (
+        "{primary} has co-type {value}, which requires property '{prop}'.",
+        "Add property '{prop}'.",
+    ),
+    "objectMultipleValues": (
+        "{primary} property '{prop}' has several values, but one is allowed.",
+        "Keep a single value.",
+    ),
+    "stringMultipleValues": (
+        "{primary} property '{prop}' has several values, but one is allowed.",
+        "Keep a single value.",
+    ),
+    "booleanMultipleValues": (
+        "{primary} property '{prop}' has several values; one is allowed.",
+        "Keep a single value.",
+    ),
+    "integerMultipleValues": (
+        "{primary} property '{prop}' has several values; one is allowed.",
+        "Keep a single value.",
+    ),
+    "objectCountBelowMin": (
+        "{primary} property '{prop}' has too few valid values.",
+        "Give '{prop}' at least {limit} valid value(s).",
+    ),
+    "objectCountAboveMax": (
+        "{primary} property '{prop}' has more than {limit} values.",
+        "Reduce '{prop}' to at most {limit} values.",
+    ),
+    "stringNotString": (
+        "{primary} property '{prop}' is not a JSON string.",
+        "Give '{prop}' a string value.",
+    ),
+    "stringTooLong": (
+        "{primary} property '{prop}' is longer than {limit} characters.",
+        "Shorten '{prop}'.",
+    ),
+    "stringInvalid": (
+        "{primary} property '{prop}' has invalid value '{value}'.",
+        "Give '{prop}' a value that matches the required syntax.",
+    ),
+    "booleanNotBoolean": (
+        "{primary} property '{prop}' is not true or false.",
+        "Give '{prop}' a JSON boolean.",
+    ),
+    "integerNotInteger": (
+        "{primary} property '{prop}' is not a JSON integer.",
+        "Give '{prop}' an integer.",
+    ),
+    "valueBelowMin": (
+        "{primary} property '{prop}' is {value}, below the minimum {limit}.",
+        "Give '{prop}' a value of at least {limit}.",
+    ),
+    "valueAboveMax": (
+        "{primary} property '{prop}' is {value}, above the maximum {limit}.",
+        "Give '{prop}' a value of at most {limit}.",
+    ),
+    "valueNotExact": (
+        "{primary} property '{prop}' is {value}, but it must be {limit}.",
+        "Set '{prop}' to {limit} or leave it out.",
+    ),
+    "nonUniquePropertyValue": (
+        "{primary} property '{prop}' has more than one element named '{value}'.",
+        "Give each element of '{prop}' a unique name.",
+    ),
+    "nonUniqueImportedPropertyValue": (
+        "{primary} gets two contents named '{value}' through extends.",
+        "Rename one of the contents.",
+    ),
+    "excessiveDepthNarrow": (
+        "{primary} has an 'extends' chain deeper than {limit} levels.",
+        "Flatten the inheritance hierarchy.",
+    ),
+    "excessiveDepthWide": (
+        "{primary} nests complex schemas deeper than {limit} levels.",
+        "Reduce the nesting of Arrays, Maps and Objects.",
+    ),
+    "recursiveStructureNarrow": (
+        "{primary} extends itself, directly or indirectly.",
+        "Remove the cycle from 'extends'.",
+    ),
+    "recursiveStructureWide": (
+        "{primary} contains itself, directly or indirectly.",
+        "Remove the self-reference from the schema.",
+    ),
+    "excludedType": (
+        "{primary} contains{secondary_s} a {expected}, which is not allowed there.",
+        "Remove the {expected} from this position.",
+    ),
+    "crossPartitionReference": (
+        "{primary} property '{prop}' refers to {secondary}, defined inside another Interface.",
+        "Define the element in this Interface, or refer only to Interfaces across Interfaces.",
+    ),
+    "partitionTooLarge": (
+        "The JSON text of {primary} is {value} bytes, more than {limit}.",
+        "Split the Interface, e.g. move contents to an extended Interface.",
+    ),
+    "keywordDisallowed": (
+        "{primary} property '{prop}' has a value with keyword '{value}'.",
+        "Remove '{value}'; DTDL v3 allows only @context, @id and @type.",
+    ),
+    "topLevelKeywordDisallowed": (
+        "The top-level element has keyword '{value}'.",
+        "Remove '{value}'.",
+    ),
+    "graphDisallowed": ("{primary} property '{prop}' has a value with '@graph'.", "Remove it."),
+    "topLevelGraphDisallowed": ("The top-level element has '@graph'.", "Remove '@graph'."),
+    "langStringValueTooLong": (
+        "{primary} property '{prop}' is longer than {limit} characters.",
+        "Shorten '{prop}'.",
+    ),
+    "langStringInvalidCode": (
+        "{primary} property '{prop}' has invalid language code '{value}'.",
+        "Use a language tag such as 'en' or 'de-CH'.",
+    ),
+    "refNotStringOrObject": (
+        "{primary} property '{prop}' is neither a DTMI string nor an object.",
+        "Give a DTMI or term string, or an inline definition.",
+    ),
+    "refObjectNotAllowed": (
+        "{primary} property '{prop}' has an inline object.",
+        "Give a DTMI string instead.",
+    ),
+    "badDtmiOrTerm": (
+        "{primary} property '{prop}' has value '{value}', which is neither a DTMI nor a DTDL term.",
+        "Use a valid DTMI or a DTDL term.",
+    ),
+    "nonConformantDatatype": (
+        "{primary} property '{prop}' has value '{value}', which does not "
+        "match the Enum's valueSchema {expected}.",
+        "Give every enumValue the type of the Enum's valueSchema.",
+    ),
+    "disallowedVersionReference": (
+        "{primary} property '{prop}' refers to {secondary}, defined in DTDL v{value}.",
+        "A DTDL v2 element may refer only to v2.",
+    ),
+    "unresolvedIdentifier": (
+        "{primary} is referenced but defined nowhere.",
+        "Add the model that defines it, or give a resolver that finds it.",
+    ),
+    "internalError": ("The validator failed on this input: {value}.", "Report this as a bug."),
+}
+
+_DEFAULT = (
+    "{primary} property '{prop}' breaks rule '{code}'{value_s}.",
+    "See the DTDL specification for rule '{code}'.",
+)
+
+
+class _Fields(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(code: str, fields: dict[str, str | None]) -> tuple[str, str]:
+    """Cause and action for ``code`` filled with ``fields`` (missing fields render empty)."""
+    cause, action = _MESSAGES.get(code, _DEFAULT)
+    data = _Fields({k: v for k, v in fields.items() if v is not None})
+    data.setdefault("primary", "An element")
+    data.setdefault("prop", "")
+    data["code"] = code
+    if data.get("value"):
+        data["value_s"] = f" (value '{data['value']}')"
+    if data.get("secondary"):
+        data["secondary_s"] = f" {data['secondary']}"
+    return cause.format_map(data), action.format_map(data)

@@ -1,0 +1,329 @@
+"""Rules across elements: references, inheritance, uniqueness, nesting and cycles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dtdl import _dtmi
+from dtdl._node import Node
+from dtdl._units import ALL_UNITS, UNITS
+from dtdl._vocab import CLASSES, GEOSPATIAL, PRIMITIVES, is_a, term_id
+
+Report = Callable[..., None]
+EXTENDS_DEPTH = 10
+EXTENDS_COUNT = 1024
+SCHEMA_DEPTH = 5
+CONTENTS_TOTAL = 100_000
+_SCHEMA_PROPS = ("schema", "elementSchema", "mapValue", "fields", "enumValues")
+
+
+def builtin_ids() -> dict[str, str]:
+    """DTMI of every built-in schema (and command type) -> its class."""
+    result: dict[str, str] = {}
+    for version in (2, 3):
+        for term, cls in PRIMITIVES.items():
+            result[term_id(term, version)] = cls
+        for term in GEOSPATIAL:
+            result[term_id(term, version)] = "Object"
+        for term in ("asynchronous", "synchronous"):
+            result[term_id(term, version)] = "CommandType"
+    return result
+
+
+BUILTIN = builtin_ids()
+
+
+class Rules:
+    """Checks that need the whole set of Nodes."""
+
+    def __init__(self, nodes: dict[str, Node], order: list[Node], report: Report) -> None:
+        self.nodes = nodes
+        self.order = order
+        self.report = report
+        self.bases: dict[str, frozenset[str]] = {}
+        self.bad_extends: set[str] = set()
+
+    def rep(self, code: str, node: Node, **kw: Any) -> None:
+        kw.setdefault("doc", node.doc)
+        kw.setdefault("path", node.path)
+        self.report(code, **kw)
+
+    def class_of(self, ident: str) -> str | None:
+        node = self.nodes.get(ident)
+        if node is not None:
+            return node.cls
+        if ident in BUILTIN:
+            return BUILTIN[ident]
+        if ":" in ident and not ident.startswith("dtmi:"):
+            return "Extension"
+        return None
+
+    # ------------------------------------------------------------------ run all
+    def run(self) -> None:
+        for node in self.order:
+            self.references(node)
+        for node in self.order:
+            if node.cls == "Interface":
+                self.inheritance(node)
+        for node in self.order:
+            self.uniqueness(node)
+            if node.cls == "Interface":
+                self.interface_contents(node)
+            if node.cls == "Enum":
+                self.enum_datatype(node)
+            if node.cotypes:
+                self.semantic_units(node)
+        for node in self.order:
+            if is_a(node.cls, "ComplexSchema"):
+                self.schema_depth(node)
+
+    # ------------------------------------------------------------------ references
+    def references(self, node: Node) -> None:
+        for prop, targets in node.objects.items():
+            inline = {child.id for child in node.children.get(prop, ())}
+            for target in targets:
+                if target in inline:
+                    continue
+                cls = self.class_of(target)
+                if cls is None or cls == "Extension":
+                    continue
+                tnode = self.nodes.get(target)
+                spec = CLASSES[node.version][node.cls].get(prop)
+                rng = spec.range if spec else None
+                if rng and not is_a(cls, rng):
+                    self.rep(
+                        "badType", node, primary=node.id, prop=prop, secondary=target, expected=rng
+                    )
+                    continue
+                if tnode is None:
+                    continue
+                if tnode.cls != "Interface" and tnode.partition is not node.partition:
+                    self.rep(
+                        "crossPartitionReference",
+                        node,
+                        primary=node.id,
+                        prop=prop,
+                        secondary=target,
+                        value=tnode.partition.id,
+                    )
+                elif node.version == 2 and tnode.version != 2:
+                    self.rep(
+                        "disallowedVersionReference",
+                        node,
+                        primary=node.id,
+                        prop=prop,
+                        secondary=target,
+                        value=str(tnode.version),
+                    )
+
+    # ------------------------------------------------------------------ extends
+    def inheritance(self, node: Node) -> frozenset[str]:
+        if node.id in self.bases:
+            return self.bases[node.id]
+        # iterative DFS with path for cycles and depth
+        result: set[str] = set()
+        depth_exceeded = False
+        cycle = False
+        stack: list[tuple[str, int]] = [(t, 1) for t in node.objects.get("extends", ())]
+        visited: dict[str, int] = {}
+        while stack:
+            ident, depth = stack.pop()
+            if ident == node.id:
+                cycle = True
+                continue
+            if visited.get(ident, 0) >= depth and ident in result:
+                continue
+            visited[ident] = depth
+            result.add(ident)
+            if depth > EXTENDS_DEPTH:
+                depth_exceeded = True
+                continue
+            base = self.nodes.get(ident)
+            if base is not None and base.cls == "Interface":
+                stack.extend((t, depth + 1) for t in base.objects.get("extends", ()))
+        if cycle:
+            self.rep("recursiveStructureNarrow", node, primary=node.id, prop="extends")
+            self.bad_extends.add(node.id)
+        elif depth_exceeded:
+            self.rep(
+                "excessiveDepthNarrow",
+                node,
+                primary=node.id,
+                prop="extends",
+                limit=str(EXTENDS_DEPTH),
+            )
+            self.bad_extends.add(node.id)
+        elif node.version >= 3 and len(result) > EXTENDS_COUNT:
+            self.rep(
+                "excessiveCount", node, primary=node.id, prop="extends", limit=str(EXTENDS_COUNT)
+            )
+        frozen = frozenset(result)
+        self.bases[node.id] = frozen
+        return frozen
+
+    def flattened(self, node: Node) -> list[Node]:
+        """Own contents then inherited contents, in order, without repeats."""
+        seen: set[str] = set()
+        result: list[Node] = []
+        for iface_id in (node.id, *sorted(self.bases.get(node.id, ()))):
+            iface = self.nodes.get(iface_id)
+            if iface is None or iface.cls != "Interface":
+                continue
+            for child_id in iface.objects.get("contents", ()):
+                child = self.nodes.get(child_id)
+                if child is not None and child.id not in seen:
+                    seen.add(child.id)
+                    result.append(child)
+        return result
+
+    def interface_contents(self, node: Node) -> None:
+        if node.id in self.bad_extends:
+            return
+        own = set(node.objects.get("contents", ()))
+        names: dict[str, Node] = {}
+        for child in self.flattened(node):
+            if child.name is None:
+                continue
+            prior = names.get(child.name)
+            if prior is not None and prior is not child:
+                if child.id in own and prior.id in own:
+                    pass  # reported by uniqueness()
+                else:
+                    self.rep(
+                        "nonUniqueImportedPropertyValue",
+                        node,
+                        primary=node.id,
+                        prop="contents",
+                        value=child.name,
+                    )
+                    return
+            names.setdefault(child.name, child)
+        self.components(node)
+
+    def components(self, node: Node) -> None:
+        for child in self.flattened(node):
+            if child.cls != "Component":
+                continue
+            for target in child.objects.get("schema", ()):
+                iface = self.nodes.get(target)
+                if iface is None:
+                    continue
+                for inner in [iface, *(self.nodes.get(b) for b in self.bases.get(iface.id, ()))]:
+                    if inner is None:
+                        continue
+                    for content_id in inner.objects.get("contents", ()):
+                        content = self.nodes.get(content_id)
+                        if content is not None and content.cls == "Component":
+                            self.rep(
+                                "excludedType",
+                                child,
+                                primary=child.id,
+                                prop="schema",
+                                secondary=content.id,
+                                expected="Component",
+                            )
+                            return
+
+    # ------------------------------------------------------------------ uniqueness
+    def uniqueness(self, node: Node) -> None:
+        for prop in ("contents", "properties", "fields", "enumValues"):
+            children = [self.nodes.get(i) for i in node.objects.get(prop, ())]
+            inline = node.children.get(prop, [])
+            members = [c for c in children if c is not None] if prop == "contents" else inline
+            seen: set[str] = set()
+            for child in members:
+                name = child.name
+                if name is None:
+                    continue
+                if name in seen:
+                    self.rep("nonUniquePropertyValue", node, primary=node.id, prop=prop, value=name)
+                    break
+                seen.add(name)
+            if prop == "enumValues":
+                values: list[Any] = []
+                for child in inline:
+                    value = child.literals.get("enumValue")
+                    if value is None:
+                        continue
+                    if any(type(v) is type(value) and v == value for v in values):
+                        self.rep(
+                            "nonUniquePropertyValue",
+                            node,
+                            primary=node.id,
+                            prop=prop,
+                            value=str(value),
+                        )
+                        break
+                    values.append(value)
+
+    # ------------------------------------------------------------------ schemas
+    def enum_datatype(self, node: Node) -> None:
+        value_schema = next(iter(node.objects.get("valueSchema", ())), None)
+        if value_schema is None:
+            return
+        expected = BUILTIN.get(value_schema)
+        for child in node.children.get("enumValues", ()):
+            value = child.literals.get("enumValue")
+            if value is None:
+                continue
+            ok = (expected == "String" and isinstance(value, str)) or (
+                expected == "Integer" and isinstance(value, int) and not isinstance(value, bool)
+            )
+            if not ok:
+                self.rep(
+                    "nonConformantDatatype",
+                    child,
+                    primary=child.id,
+                    prop="enumValue",
+                    value=str(value),
+                    secondary=node.id,
+                    expected=str(expected),
+                )
+
+    def schema_depth(self, node: Node) -> None:
+        """Nesting depth of complex schemas below ``node``, and self-reference."""
+        stack: list[tuple[Node, int, frozenset[str]]] = [(node, 1, frozenset({node.id}))]
+        while stack:
+            current, depth, on_path = stack.pop()
+            if depth > SCHEMA_DEPTH:
+                self.rep("excessiveDepthWide", node, primary=node.id, limit=str(SCHEMA_DEPTH))
+                return
+            for schema_id in self._schema_children(current):
+                if schema_id in on_path:
+                    self.rep("recursiveStructureWide", node, primary=node.id)
+                    return
+                child = self.nodes.get(schema_id)
+                if child is not None and is_a(child.cls, "ComplexSchema"):
+                    stack.append((child, depth + 1, on_path | {schema_id}))
+
+    def _schema_children(self, node: Node) -> list[str]:
+        result: list[str] = []
+        for prop in ("elementSchema", "mapValue", "fields", "schema"):
+            for target in node.objects.get(prop, ()):
+                child = self.nodes.get(target)
+                if child is None:
+                    continue
+                if is_a(child.cls, "ComplexSchema"):
+                    result.append(child.id)
+                elif child.cls in ("MapValue", "Field"):
+                    result.extend(child.objects.get("schema", ()))
+        return result
+
+    # ------------------------------------------------------------------ units
+    def semantic_units(self, node: Node) -> None:
+        unit = node.literals.get("unit")
+        if not isinstance(unit, str):
+            return
+        for cotype in node.cotypes:
+            if cotype.unit_type is None:
+                continue
+            version = 2 if node.version == 2 else 3
+            allowed = UNITS[version].get(cotype.unit_type, frozenset())
+            if unit not in allowed:
+                code = "notRequiredValue" if unit in ALL_UNITS[version] else "badDtmiOrTerm"
+                if _dtmi.looks_like_dtmi(unit):
+                    code = "notRequiredValue"
+                self.rep(
+                    code, node, primary=node.id, prop="unit", value=unit, expected=cotype.unit_type
+                )

@@ -1,0 +1,586 @@
+"""Reading documents into :class:`Node` records, checking each element on its own.
+
+Cross-element rules (extends, uniqueness, depth, cycles, references) live in
+:mod:`dtdl._rules`; this module checks what one element says about itself:
+context, ``@id``, ``@type``, property names, counts and literal values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dtdl import _dtmi
+from dtdl._context import Context, parse_context
+from dtdl._extensions import V2_SEMANTIC, Cotype
+from dtdl._json import DupDict, Path
+from dtdl._literals import check_literal
+from dtdl._node import Node
+from dtdl._options import ParseOptions
+from dtdl._vocab import (
+    CLASS_TERMS,
+    CLASSES,
+    COMMAND_TYPES,
+    GEOSPATIAL,
+    PLURAL,
+    PRIMITIVES,
+    PROPERTY_TERMS,
+    TYPE_OPTIONAL,
+    Prop,
+    is_a,
+    term_id,
+)
+
+Report = Callable[..., None]
+_KEYWORDS = ("@context", "@id", "@type")
+MAX_ELEMENT_DEPTH = 64
+
+
+class Walker:
+    """Turns parsed JSON documents into Nodes, reporting per-element errors."""
+
+    def __init__(self, options: ParseOptions, report: Report) -> None:
+        self.options = options
+        self.report = report
+        self.nodes: dict[str, Node] = {}
+        self.order: list[Node] = []
+        self.tops: list[Node] = []
+        self.duplicates: set[str] = set()
+        # (node, property, target id, path) of every DTMI reference
+        self.refs: list[tuple[Node, str, str, Path]] = []
+
+    # ------------------------------------------------------------------ documents
+    def document(self, value: Any, doc: int) -> None:
+        if isinstance(value, dict):
+            self.top(value, doc, ())
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for i, item in enumerate(value):
+                self.top(item, doc, (i,))
+        else:
+            self.report("notJsonObject", doc=doc, path=(), value=_kind(value))
+
+    def top(self, obj: dict[str, Any], doc: int, path: Path) -> None:
+        rep = self._reporter(doc)
+        if "@context" not in obj:
+            rep("missingContext", path=path)
+            return
+        ctx = parse_context(
+            obj["@context"],
+            inherited=None,
+            allow_undefined=self.options.allows_undefined,
+            max_version=self.options.max_dtdl_version,
+            report=rep,
+            path=(*path, "@context"),
+        )
+        if ctx is None:
+            return
+        for key in obj:
+            if key.startswith("@") and key not in _KEYWORDS and ctx.version >= 3:
+                if key == "@graph":
+                    rep("topLevelGraphDisallowed", value=key, path=(*path, key))
+                else:
+                    rep("topLevelKeywordDisallowed", value=key, path=(*path, key))
+        if "@id" not in obj:
+            rep("missingTopLevelId", path=path)
+            return
+        node = self.element(obj, ctx, None, None, None, doc, path, 0)
+        if node is not None:
+            self.tops.append(node)
+
+    def _reporter(self, doc: int) -> Report:
+        def rep(code: str, **kw: Any) -> None:
+            kw.setdefault("doc", doc)
+            self.report(code, **kw)
+
+        return rep
+
+    # ------------------------------------------------------------------ elements
+    def element(
+        self,
+        obj: dict[str, Any],
+        ctx: Context,
+        parent: Node | None,
+        prop: str | None,
+        spec: Prop | None,
+        doc: int,
+        path: Path,
+        depth: int,
+    ) -> Node | None:
+        rep = self._reporter(doc)
+        parent_id = parent.id if parent else None
+        if depth > MAX_ELEMENT_DEPTH:
+            rep(
+                "excessiveDepthWide",
+                primary=parent_id,
+                prop=prop,
+                path=path,
+                limit=str(MAX_ELEMENT_DEPTH),
+            )
+            return None
+        if parent is not None and "@context" in obj:
+            nested = parse_context(
+                obj["@context"],
+                inherited=ctx,
+                allow_undefined=self.options.allows_undefined,
+                max_version=self.options.max_dtdl_version,
+                report=rep,
+                path=(*path, "@context"),
+                primary=parent_id,
+                prop=prop,
+            )
+            if nested is None:
+                return None
+            ctx = nested
+        version = ctx.version
+        if parent is not None and version >= 3:
+            for key in obj:
+                if key.startswith("@") and key not in _KEYWORDS:
+                    code = "graphDisallowed" if key == "@graph" else "keywordDisallowed"
+                    rep(code, primary=parent_id, prop=prop, value=key, path=(*path, key))
+        # ---- identifier
+        explicit = "@id" in obj
+        if explicit:
+            raw_id = obj["@id"]
+            if not isinstance(raw_id, str) or not raw_id:
+                rep("idNotString", primary=parent_id, prop=prop, path=(*path, "@id"))
+                return None
+            ident = raw_id
+        elif parent is None:
+            rep("missingTopLevelId", path=path)
+            return None
+        else:
+            name = obj.get("name")
+            if prop in PLURAL:
+                if not isinstance(name, str) or not _dtmi.NAME.match(name):
+                    if not isinstance(name, str):
+                        rep(
+                            "missingDtmiSegPropertyValue",
+                            primary=parent_id,
+                            prop=prop,
+                            value="name",
+                            path=path,
+                        )
+                        return None
+                    name = _safe_segment(name)
+                ident = _dtmi.child_id(parent.id, prop, name)
+            else:
+                ident = _dtmi.child_id(parent.id, prop or "value")
+        # ---- types
+        cls, inferred, cotypes, extra = self._types(obj, ctx, parent, prop, spec, ident, doc, path)
+        if explicit and not self._check_id(ident, cls, version, rep, (*path, "@id")):
+            return None
+        if cls is None:
+            return None
+        node = Node(
+            ident,
+            cls,
+            version,
+            doc,
+            path,
+            parent,
+            prop,
+            explicit,
+            inferred,
+            cotypes,
+            extra,
+            obj=obj,
+        )
+        if ident in self.nodes:
+            self.duplicates.add(ident)
+            rep("duplicateDefinition", primary=ident, path=path)
+        else:
+            self.nodes[ident] = node
+        self.order.append(node)
+        if isinstance(obj, DupDict):
+            for key in obj.duplicates:
+                rep("duplicatePropertyName", primary=ident, prop=key, path=(*path, key))
+        self._cotype_checks(node, ctx, rep)
+        # ---- properties
+        props = CLASSES[version][cls]
+        extension_props: dict[str, tuple[Prop, Cotype]] = {}
+        for cotype in cotypes:
+            for pname, pspec in cotype.props.items():
+                extension_props.setdefault(pname, (pspec, cotype))
+        for key, value in obj.items():
+            if key.startswith("@"):
+                continue
+            kpath = (*path, key)
+            found = props.get(key)
+            if found is None and key in extension_props:
+                found = extension_props[key][0]
+            if found is None:
+                self._unknown_property(node, key, ctx, rep, kpath)
+                continue
+            pspec = found
+            if value is None:
+                rep("propertyValueNull", primary=ident, prop=key, path=kpath)
+            if pspec.kind == "object":
+                self._object_property(node, key, value, pspec, ctx, doc, kpath, depth)
+            else:
+                check_literal(node, key, value, pspec, ctx, rep, kpath)
+        for key, pspec in props.items():
+            if pspec.min and key not in obj:
+                code = (
+                    "missingObjectProperty"
+                    if pspec.kind == "object"
+                    else ("missingLiteralProperty")
+                )
+                rep(code, primary=ident, prop=key, path=path)
+        for key, (pspec, cotype) in extension_props.items():
+            if pspec.min and key not in obj:
+                code = (
+                    "missingSupplementalObjectProperty"
+                    if pspec.kind in ("unit", "term")
+                    else "missingSupplementalLiteralProperty"
+                )
+                rep(code, primary=ident, prop=key, value=cotype.name, path=path)
+        return node
+
+    def _check_id(self, ident: str, cls: str | None, version: int, rep: Report, path: Path) -> bool:
+        if "#" in ident and _dtmi.ANY.match(ident.partition("#")[0]):
+            rep("disallowedIdFragment", primary=ident, value=ident, path=path)
+            return False
+        if not _dtmi.is_user_dtmi(ident, version):
+            if _dtmi.is_reserved(ident) and _dtmi.ANY.match(ident):
+                rep("reservedId", value=ident, path=path)
+            else:
+                rep("invalidId", value=ident, path=path, version=str(version))
+            return False
+        if _dtmi.is_reserved(ident):
+            rep("reservedId", value=ident, path=path)
+            return False
+        if len(ident) > _dtmi.MAX_LENGTH:
+            rep("idTooLong", value=ident, path=path, limit=str(_dtmi.MAX_LENGTH))
+            return False
+        if cls == "Interface" and len(ident) > _dtmi.MAX_INTERFACE_LENGTH:
+            rep("idTooLongForType", value=ident, path=path, limit=str(_dtmi.MAX_INTERFACE_LENGTH))
+            return False
+        return True
+
+    def _types(
+        self,
+        obj: dict[str, Any],
+        ctx: Context,
+        parent: Node | None,
+        prop: str | None,
+        spec: Prop | None,
+        ident: str,
+        doc: int,
+        path: Path,
+    ) -> tuple[str | None, bool, list[Cotype], list[str]]:
+        rep = self._reporter(doc)
+        version = ctx.version
+        parent_id = parent.id if parent else None
+        tolerant = self.options.allows_undefined(version)
+        expected = "Interface" if spec is None else spec.range
+        raw = obj.get("@type")
+        if raw is None:
+            if spec is not None and spec.range in TYPE_OPTIONAL[version]:
+                return spec.range, True, [], []
+            if parent is None:
+                rep("typeNotRootable", value=ident, path=path, expected="Interface")
+            else:
+                rep(
+                    "badType",
+                    primary=parent_id,
+                    prop=prop,
+                    secondary=ident,
+                    path=path,
+                    expected=expected,
+                )
+            return None, False, [], []
+        terms = raw if isinstance(raw, list) else [raw]
+        tpath = (*path, "@type")
+        materials: list[str] = []
+        cotypes: list[Cotype] = []
+        extra: list[str] = []
+        ok = True
+        for term in terms:
+            if not isinstance(term, str):
+                rep(
+                    "badType",
+                    primary=parent_id,
+                    prop=prop,
+                    secondary=ident,
+                    path=tpath,
+                    expected=expected,
+                )
+                ok = False
+                continue
+            if term in CLASS_TERMS[version]:
+                materials.append(term)
+                continue
+            cotype = _find_cotype(term, ctx)
+            if cotype is not None:
+                cotypes.append(cotype)
+                continue
+            full = _class_from_iri(term, version)
+            if full is not None:
+                materials.append(full)
+                continue
+            extra.append(term)
+            if term.startswith("dtmi:"):
+                if _dtmi.ANY.match(term):
+                    if not (tolerant and ctx.undefined):
+                        rep(
+                            "typeIrrelevantDtmiOrTerm",
+                            primary=ident,
+                            value=term,
+                            path=tpath,
+                            version=str(version),
+                        )
+                        ok = False
+                else:
+                    rep("typeInvalidDtmi", primary=ident, value=term, path=tpath)
+                    ok = False
+            elif _dtmi.is_iri(term):
+                if version >= 3:
+                    rep("typeNotDtmiNorTerm", primary=ident, value=term, path=tpath)
+                    ok = False
+            elif version >= 3 and not (tolerant and ctx.undefined):
+                rep(
+                    "typeUndefinedTerm", primary=ident, value=term, path=tpath, version=str(version)
+                )
+                ok = False
+        if len(materials) > 1:
+            rep("multipleMaterialTypes", primary=ident, value=", ".join(materials), path=tpath)
+            return None, False, cotypes, extra
+        if not materials:
+            if parent is None:
+                rep("typeNotRootable", value=ident, path=path, expected="Interface")
+            rep(
+                "badType",
+                primary=parent_id,
+                prop=prop,
+                secondary=ident,
+                path=path,
+                expected=expected,
+            )
+            return None, False, cotypes, extra
+        cls = materials[0]
+        if parent is None:
+            if cls != "Interface":
+                rep("typeNotRootable", value=ident, path=path, expected="Interface")
+                return None, False, cotypes, extra
+        elif (
+            spec is None
+            or spec.range is None
+            or not is_a(cls, spec.range)
+            or cls not in CLASSES[version]
+        ):
+            rep(
+                "badType",
+                primary=parent_id,
+                prop=prop,
+                secondary=ident,
+                path=path,
+                expected=expected,
+            )
+            return None, False, cotypes, extra
+        if cls not in CLASSES[version]:
+            rep(
+                "badType",
+                primary=parent_id,
+                prop=prop,
+                secondary=ident,
+                path=path,
+                expected=expected,
+            )
+            return None, False, cotypes, extra
+        if not ok:
+            return None, False, cotypes, extra
+        return cls, False, cotypes, extra
+
+    def _cotype_checks(self, node: Node, ctx: Context, rep: Report) -> None:
+        names = node.cotype_names()
+        semantic = [c for c in node.cotypes if c.unit_type is not None]
+        for cotype in node.cotypes:
+            if node.version not in cotype.versions:
+                rep(
+                    "invalidCotypeVersion",
+                    primary=node.id,
+                    value=cotype.name,
+                    version=str(node.version),
+                    path=(*node.path, "@type"),
+                )
+            elif node.cls not in cotype.on:
+                rep("invalidCotype", primary=node.id, value=cotype.name, path=(*node.path, "@type"))
+            for needed in cotype.cocotypes:
+                if needed not in names:
+                    rep(
+                        "missingCocotype",
+                        primary=node.id,
+                        value=cotype.name,
+                        expected=needed,
+                        path=(*node.path, "@type"),
+                    )
+        if len(semantic) > 1:
+            rep(
+                "conflictingSupplementalTypes",
+                primary=node.id,
+                prop="unit",
+                path=(*node.path, "@type"),
+            )
+
+    def _unknown_property(
+        self, node: Node, key: str, ctx: Context, rep: Report, path: Path
+    ) -> None:
+        version = node.version
+        tolerant = self.options.allows_undefined(version)
+        known = key in PROPERTY_TERMS[version] or any(
+            key in ext.property_terms for ext in ctx.extensions
+        )
+        if known:
+            code = (
+                "inferredTypeDoesNotAllow"
+                if node.inferred and not node.cotypes
+                else ("noTypeThatAllows")
+            )
+            rep(code, primary=node.id, prop=key, path=path)
+            return
+        if node.extra_types and tolerant:
+            return
+        if key.startswith("dtmi:"):
+            if _dtmi.ANY.match(key):
+                if not (tolerant and ctx.undefined) and version >= 3:
+                    rep("propertyIrrelevantDtmiOrTerm", primary=node.id, prop=key, path=path)
+            elif version >= 3:
+                rep("propertyInvalidDtmi", primary=node.id, prop=key, path=path)
+        elif _dtmi.is_iri(key):
+            if version >= 3:
+                rep("propertyNotDtmiNorTerm", primary=node.id, prop=key, path=path)
+        elif version >= 3 and not (tolerant and ctx.undefined):
+            rep("propertyUndefinedTerm", primary=node.id, prop=key, path=path, version=str(version))
+
+    # ------------------------------------------------------------------ object values
+    def _object_property(
+        self,
+        node: Node,
+        key: str,
+        value: Any,
+        spec: Prop,
+        ctx: Context,
+        doc: int,
+        path: Path,
+        depth: int,
+    ) -> None:
+        rep = self._reporter(doc)
+        items = value if isinstance(value, list) else [value]
+        ids: list[str] = []
+        children: list[Node] = []
+        valid = 0
+        for i, item in enumerate(items):
+            ipath = (*path, i) if isinstance(value, list) else path
+            if isinstance(item, str):
+                target = self._reference(node, key, item, spec, ctx, rep, ipath)
+                if target is not None:
+                    ids.append(target)
+                    valid += 1
+            elif isinstance(item, dict):
+                if "@id" in item and all(k == "@id" for k in item):
+                    rep("idReference", primary=node.id, prop=key, path=ipath)
+                    continue
+                if spec.id_required and "@id" not in item:
+                    rep("missingRequiredId", primary=node.id, prop=key, path=ipath)
+                    continue
+                child = self.element(item, ctx, node, key, spec, doc, ipath, depth + 1)
+                if child is not None:
+                    ids.append(child.id)
+                    children.append(child)
+                    valid += 1
+                    if spec.values and not _value_term_ok(child, spec):
+                        rep(
+                            "incorrectPropertyValue",
+                            primary=node.id,
+                            prop=key,
+                            value=child.id,
+                            path=ipath,
+                        )
+            elif item is None:
+                continue
+            else:
+                rep("refNotStringOrObject", primary=node.id, prop=key, path=ipath)
+        if spec.max is not None and len(items) > spec.max:
+            if spec.max == 1:
+                rep("objectMultipleValues", primary=node.id, prop=key, path=path)
+            else:
+                rep(
+                    "objectCountAboveMax", primary=node.id, prop=key, path=path, limit=str(spec.max)
+                )
+        if valid < spec.min and (len(items) >= spec.min or spec.min > 0):
+            rep("objectCountBelowMin", primary=node.id, prop=key, path=path, limit=str(spec.min))
+        node.objects[key] = ids
+        node.children[key] = children
+
+    def _reference(
+        self,
+        node: Node,
+        key: str,
+        item: str,
+        spec: Prop,
+        ctx: Context,
+        rep: Report,
+        path: Path,
+    ) -> str | None:
+        version = node.version
+        rng = spec.range or ""
+        if spec.values:
+            if item in spec.values:
+                return term_id(item, version)
+            if item in PRIMITIVES or item in COMMAND_TYPES or _dtmi.is_reserved(item):
+                rep("incorrectPropertyValue", primary=node.id, prop=key, value=item, path=path)
+                return None
+        if is_a(rng, "Schema") or rng == "Schema":
+            if item in PRIMITIVES or item in GEOSPATIAL:
+                return term_id(item, version)
+            for ext in ctx.extensions:
+                if item in ext.value_terms:
+                    return f"{ext.context}:{item}"
+        if item.startswith("dtmi:") and _dtmi.ANY.match(item):
+            if not _dtmi.is_user_dtmi(item, version) and not _dtmi.is_reserved(item):
+                rep(
+                    "badDtmiOrTerm",
+                    primary=node.id,
+                    prop=key,
+                    value=item,
+                    path=path,
+                    version=str(version),
+                )
+                return None
+            self.refs.append((node, key, item, path))
+            return item
+        rep("badDtmiOrTerm", primary=node.id, prop=key, value=item, path=path, version=str(version))
+        return None
+
+
+def _value_term_ok(child: Node, spec: Prop) -> bool:
+    return child.cls in {PRIMITIVES.get(v, v) for v in spec.values}
+
+
+def _find_cotype(term: str, ctx: Context) -> Cotype | None:
+    for ext in ctx.extensions:
+        cotype = ext.cotypes.get(term)
+        if cotype is not None:
+            return cotype
+    if ctx.version == 2:
+        return V2_SEMANTIC.get(term)
+    return None
+
+
+def _class_from_iri(term: str, version: int) -> str | None:
+    prefix = "dtmi:dtdl:class:"
+    if term.startswith(prefix):
+        name, _, ver = term[len(prefix) :].partition(";")
+        if ver == str(version) and name in CLASS_TERMS[version]:
+            return name
+    return None
+
+
+def _safe_segment(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name) or "x"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array that is empty or holds a non-object"
+    return type(value).__name__
