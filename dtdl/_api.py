@@ -193,7 +193,7 @@ class _Run:
 
 
 def _reserved(dtmi: str) -> bool:
-    return dtmi.startswith(("dtmi:dtdl:", "dtmi:standard:"))
+    return dtmi.startswith(("dtmi:dtdl:", "dtmi:standard:", "dtmi:iotcentral:"))
 
 
 def _execute(texts: Sequence[str], options: ParseOptions | None) -> tuple[_Run, list[Diagnostic]]:

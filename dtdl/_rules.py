@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dtdl import _dtmi
+from dtdl._iri import canonical_value
 from dtdl._node import Node
 from dtdl._units import ALL_UNITS, UNITS
 from dtdl._vocab import CLASSES, GEOSPATIAL, PRIMITIVES, is_a, term_id
@@ -315,6 +316,7 @@ class Rules:
         unit = node.literals.get("unit")
         if not isinstance(unit, str):
             return
+        unit = canonical_value(unit, node.version)
         for cotype in node.cotypes:
             if cotype.unit_type is None:
                 continue

@@ -17,6 +17,7 @@ from dtdl._json import DupDict, Path
 from dtdl._literals import check_literal
 from dtdl._node import Node
 from dtdl._options import ParseOptions
+from dtdl._iri import canonical_property, canonical_type, canonical_value
 from dtdl._vocab import (
     CLASS_TERMS,
     CLASSES,
@@ -132,6 +133,7 @@ class Walker:
                 return None
             ctx = nested
         version = ctx.version
+        obj, keymap = self._canonical_keys(obj, ctx, parent_id, prop, doc, path)
         if parent is not None and version >= 3:
             for key in obj:
                 if key.startswith("@") and key not in _KEYWORDS:
@@ -204,7 +206,7 @@ class Walker:
         for key, value in obj.items():
             if key.startswith("@"):
                 continue
-            kpath = (*path, key)
+            kpath = (*path, keymap.get(key, key))
             found = props.get(key)
             if found is None and key in extension_props:
                 found = extension_props[key][0]
@@ -236,9 +238,35 @@ class Walker:
                 rep(code, primary=ident, prop=key, value=cotype.name, path=path)
         return node
 
+    def _canonical_keys(
+        self,
+        obj: dict[str, Any],
+        ctx: Context,
+        parent_id: str | None,
+        prop: str | None,
+        doc: int,
+        path: Path,
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """``obj`` with property IRIs replaced by their terms (``dtmi:dtdl:property:name;3``)."""
+        if not any(key.startswith("dtmi:") for key in obj):
+            return obj, {}
+        result: dict[str, Any] = DupDict() if isinstance(obj, DupDict) else {}
+        if isinstance(obj, DupDict):
+            result.duplicates = list(obj.duplicates)  # type: ignore[attr-defined]
+        keymap: dict[str, str] = {}
+        for key, value in obj.items():
+            term = canonical_property(key, ctx) if key.startswith("dtmi:") else key
+            if term in result:
+                self.report("duplicatePropertyName", primary=parent_id, prop=term, doc=doc,
+                            path=(*path, key))
+                continue
+            result[term] = value
+            keymap[term] = key
+        return result, keymap
+
     def _check_id(self, ident: str, cls: str | None, version: int, rep: Report, path: Path) -> bool:
         if "#" in ident and _dtmi.ANY.match(ident.partition("#")[0]):
-            rep("disallowedIdFragment", primary=ident, value=ident, path=path)
+            rep("invalidId", value=ident, path=path, version=str(version))
             return False
         if not _dtmi.is_user_dtmi(ident, version):
             if _dtmi.is_reserved(ident) and _dtmi.ANY.match(ident):
@@ -310,38 +338,18 @@ class Walker:
             if term in CLASS_TERMS[version]:
                 materials.append(term)
                 continue
+            if term.startswith("dtmi:"):
+                term = canonical_type(term, ctx)
+                if term in CLASS_TERMS[version]:
+                    materials.append(term)
+                    continue
             cotype = _find_cotype(term, ctx)
             if cotype is not None:
                 cotypes.append(cotype)
                 continue
-            full = _class_from_iri(term, version)
-            if full is not None:
-                materials.append(full)
-                continue
-            extra.append(term)
-            if term.startswith("dtmi:"):
-                if _dtmi.ANY.match(term):
-                    if not (tolerant and ctx.undefined):
-                        rep(
-                            "typeIrrelevantDtmiOrTerm",
-                            primary=ident,
-                            value=term,
-                            path=tpath,
-                            version=str(version),
-                        )
-                        ok = False
-                else:
-                    rep("typeInvalidDtmi", primary=ident, value=term, path=tpath)
-                    ok = False
-            elif _dtmi.is_iri(term):
-                if version >= 3:
-                    rep("typeNotDtmiNorTerm", primary=ident, value=term, path=tpath)
-                    ok = False
-            elif version >= 3 and not (tolerant and ctx.undefined):
-                rep(
-                    "typeUndefinedTerm", primary=ident, value=term, path=tpath, version=str(version)
-                )
-                ok = False
+            if self._tolerated_type(term, ctx, ident, rep, tpath):
+                extra.append(term)
+        materials = list(dict.fromkeys(materials))
         if len(materials) > 1:
             rep("multipleMaterialTypes", primary=ident, value=", ".join(materials), path=tpath)
             return None, False, cotypes, extra
@@ -422,35 +430,63 @@ class Walker:
                 path=(*node.path, "@type"),
             )
 
+    def _tolerated_type(
+        self, term: str, ctx: Context, ident: str, rep: Report, path: Path
+    ) -> bool:
+        """Whether an unrecognised @type term is tolerated (an undefined extension's type)."""
+        version = ctx.version
+        allow = self.options.allows_undefined(version)
+        tenable = allow and ctx.undefined
+        if term.startswith("dtmi:"):
+            if not _dtmi.ANY.match(term):
+                rep("typeInvalidDtmi", primary=ident, value=term, path=path)
+                return False
+            if tenable:
+                return True
+            rep("typeIrrelevantDtmiOrTerm", primary=ident, value=term, path=path,
+                version=str(version))
+            return False
+        if _is_core_term(term, version, ctx):
+            if tenable:
+                return True
+            rep("typeIrrelevantDtmiOrTerm", primary=ident, value=term, path=path,
+                version=str(version))
+            return False
+        if _dtmi.is_iri(term):
+            if version == 2:
+                return True
+            rep("typeNotDtmiNorTerm", primary=ident, value=term, path=path)
+            return False
+        if version == 2 or tenable:
+            return True
+        rep("typeUndefinedTerm", primary=ident, value=term, path=path, version=str(version))
+        return False
+
     def _unknown_property(
         self, node: Node, key: str, ctx: Context, rep: Report, path: Path
     ) -> None:
         version = node.version
-        tolerant = self.options.allows_undefined(version)
-        known = key in PROPERTY_TERMS[version] or any(
-            key in ext.property_terms for ext in ctx.extensions
-        )
-        if known:
-            code = (
-                "inferredTypeDoesNotAllow"
-                if node.inferred and not node.cotypes
-                else ("noTypeThatAllows")
-            )
+        if not node.extra_types:
+            code = "inferredTypeDoesNotAllow" if node.inferred else "noTypeThatAllows"
             rep(code, primary=node.id, prop=key, path=path)
             return
-        if node.extra_types and tolerant:
-            return
+        allow = self.options.allows_undefined(version)
+        tenable = allow and ctx.undefined
         if key.startswith("dtmi:"):
-            if _dtmi.ANY.match(key):
-                if not (tolerant and ctx.undefined) and version >= 3:
-                    rep("propertyIrrelevantDtmiOrTerm", primary=node.id, prop=key, path=path)
-            elif version >= 3:
-                rep("propertyInvalidDtmi", primary=node.id, prop=key, path=path)
+            if not _dtmi.ANY.match(key):
+                if version >= 3:
+                    rep("propertyInvalidDtmi", primary=node.id, prop=key, path=path)
+            elif not (tenable or version == 2):
+                rep("propertyIrrelevantDtmiOrTerm", primary=node.id, prop=key, path=path)
+        elif _is_core_term(key, version, ctx):
+            if not (tenable or version == 2):
+                rep("propertyIrrelevantDtmiOrTerm", primary=node.id, prop=key, path=path)
         elif _dtmi.is_iri(key):
             if version >= 3:
                 rep("propertyNotDtmiNorTerm", primary=node.id, prop=key, path=path)
-        elif version >= 3 and not (tolerant and ctx.undefined):
-            rep("propertyUndefinedTerm", primary=node.id, prop=key, path=path, version=str(version))
+        elif not (tenable or version == 2):
+            rep("propertyUndefinedTerm", primary=node.id, prop=key, path=path,
+                version=str(version))
 
     # ------------------------------------------------------------------ object values
     def _object_property(
@@ -525,6 +561,7 @@ class Walker:
         version = node.version
         rng = spec.range or ""
         if spec.values:
+            item = canonical_value(item, version)
             if item in spec.values:
                 return term_id(item, version)
             if item in PRIMITIVES or item in COMMAND_TYPES or _dtmi.is_reserved(item):
@@ -553,6 +590,18 @@ class Walker:
         return None
 
 
+def _is_core_term(term: str, version: int, ctx: Context) -> bool:
+    """A term some active context defines (class, property or value), though not usable here."""
+    if term in CLASS_TERMS[version] or term in PROPERTY_TERMS[version]:
+        return True
+    if term in PRIMITIVES or term in GEOSPATIAL or term in COMMAND_TYPES:
+        return True
+    return any(
+        term in ext.cotypes or term in ext.property_terms or term in ext.value_terms
+        for ext in ctx.extensions
+    )
+
+
 def _value_term_ok(child: Node, spec: Prop) -> bool:
     return child.cls in {PRIMITIVES.get(v, v) for v in spec.values}
 
@@ -564,15 +613,6 @@ def _find_cotype(term: str, ctx: Context) -> Cotype | None:
             return cotype
     if ctx.version == 2:
         return V2_SEMANTIC.get(term)
-    return None
-
-
-def _class_from_iri(term: str, version: int) -> str | None:
-    prefix = "dtmi:dtdl:class:"
-    if term.startswith(prefix):
-        name, _, ver = term[len(prefix) :].partition(";")
-        if ver == str(version) and name in CLASS_TERMS[version]:
-            return name
     return None
 
 
