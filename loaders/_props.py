@@ -1,0 +1,162 @@
+"""Row properties against the twin's model: CSV text converted by schema, values checked.
+
+Component properties are kept flat while rows merge (``nameplate.ratedVoltage``)
+so two files may each give part of a component; :func:`nest` builds the
+component objects the store takes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from ontology import JsonValue
+
+if TYPE_CHECKING:
+    import dtdl
+
+_TRUE = ("true", "1", "yes")
+_FALSE = ("false", "0", "no")
+_TEXT = ("string", "date", "dateTime", "time", "duration")
+
+
+def _schema_name(schema: object) -> str:
+    name = getattr(schema, "name", None)
+    if isinstance(name, str):
+        return name
+    if getattr(schema, "value_schema", None) is not None:
+        return "enum"
+    return type(schema).__name__.removesuffix("Schema").lower() or "complex"
+
+
+def coerce(text: str, schema: object) -> tuple[JsonValue, str | None]:
+    """A CSV cell as the JSON value ``schema`` wants, or the reason it cannot be one."""
+    target = getattr(schema, "value_schema", None) or schema  # an Enum: its value schema
+    name = getattr(target, "name", None)
+    if name in _TEXT:
+        return text, None
+    if name == "boolean":
+        low = text.lower()
+        if low in _TRUE or low in _FALSE:
+            return low in _TRUE, None
+        return None, f"{text!r} is not a boolean; expected true or false"
+    if name in ("integer", "long"):
+        try:
+            return int(text), None
+        except ValueError:
+            return None, f"{text!r} is not an {name}; expected a whole number"
+    if name in ("double", "float"):
+        try:
+            number = float(text)
+        except ValueError:
+            return None, f"{text!r} is not a {name}; expected a number"
+        if not math.isfinite(number):
+            return None, f"{text!r} is not a finite {name}"
+        return number, None
+    try:  # arrays, maps, objects, geospatial: JSON in the cell
+        value: JsonValue = json.loads(text)
+    except ValueError:
+        return None, f"{text!r} is not JSON; a {_schema_name(schema)} cell holds a JSON value"
+    return value, None
+
+
+def _flatten(
+    properties: Mapping[str, object], components: Mapping[str, object]
+) -> tuple[dict[str, object], list[str]]:
+    flat: dict[str, object] = {}
+    reasons: list[str] = []
+    for name, value in properties.items():
+        if name in components:
+            if not isinstance(value, dict):
+                reasons.append(
+                    f"component {name!r} is {value!r:.60}; expected a mapping of its properties"
+                )
+                continue
+            for inner, inner_value in value.items():
+                if inner != "$metadata":
+                    flat[f"{name}.{inner}"] = inner_value
+        else:
+            flat[name] = value
+    return flat, reasons
+
+
+def check(
+    model_set: dtdl.ModelSet, model: str, properties: Mapping[str, object], *, textual: bool
+) -> tuple[dict[str, JsonValue], list[str]]:
+    """Flat, checked properties of a row for a twin of ``model`` (held in ``model_set``)."""
+    iface = model_set.interfaces[model]
+    flat, reasons = _flatten(properties, iface.components)
+    out: dict[str, JsonValue] = {}
+    for key, raw in flat.items():
+        head, dot, tail = key.partition(".")
+        if dot and head in iface.components:
+            inner = model_set.interfaces.get(iface.components[head].schema)
+            prop = inner.properties.get(tail) if inner is not None else None
+            if prop is None:
+                known = ", ".join(sorted(inner.properties)) if inner is not None else ""
+                reasons.append(
+                    f"component {head!r} of model {model} has no property {tail!r}; "
+                    f"it has: {known or 'none'}"
+                )
+                continue
+        else:
+            prop = iface.properties.get(key)
+            if prop is None:
+                reasons.append(_unknown(iface, model, key))
+                continue
+        if textual and isinstance(raw, str):
+            value, reason = coerce(raw, prop.schema)
+        else:
+            value, reason = raw, None  # type: ignore[assignment]
+        if reason is None and (value is None or not model_set.check_instance(prop.id, value)):
+            reason = f"{value!r:.80} does not fit its schema ({_schema_name(prop.schema)})"
+        if reason is not None:
+            reasons.append(f"property {key!r} of model {model}: {reason}")
+        else:
+            out[key] = value
+    return out, reasons
+
+
+def _unknown(iface: dtdl.Interface, model: str, key: str) -> str:
+    if key in iface.telemetries:
+        return f"{key!r} is a Telemetry of model {model}: a signal, not a property to load"
+    if key in iface.relationships:
+        return f"{key!r} is a Relationship of model {model}: give it as rel:{key} / relationships"
+    known = sorted([*iface.properties, *iface.components])
+    return f"model {model} has no property {key!r}; it has: {', '.join(known) or 'none'}"
+
+
+def flatten_stored(
+    model_set: dtdl.ModelSet, model: str, properties: Mapping[str, JsonValue]
+) -> dict[str, JsonValue]:
+    """A stored twin's properties, components flattened like rows'."""
+    iface = model_set.interfaces.get(model)
+    components = iface.components if iface is not None else {}
+    flat: dict[str, JsonValue] = {}
+    for name, value in properties.items():
+        if name in components and isinstance(value, dict):
+            for inner, inner_value in value.items():
+                flat[f"{name}.{inner}"] = inner_value
+        else:
+            flat[name] = value
+    return flat
+
+
+def nest(
+    model_set: dtdl.ModelSet, model: str, flat: Mapping[str, JsonValue]
+) -> dict[str, JsonValue]:
+    """Flat properties back into the store's shape: component objects by component name."""
+    iface = model_set.interfaces.get(model)
+    components = iface.components if iface is not None else {}
+    out: dict[str, JsonValue] = {}
+    groups: dict[str, dict[str, JsonValue]] = {}
+    for key, value in flat.items():
+        head, dot, tail = key.partition(".")
+        if dot and head in components:
+            groups.setdefault(head, {})[tail] = value
+        else:
+            out[key] = value
+    out.update(groups)
+    return out
