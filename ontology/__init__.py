@@ -13,6 +13,8 @@ from ontology._errors import (
     OntologyError,
     StoreUnavailableError,
 )
+from ontology._neo4j import Neo4jStore
+from ontology._neo4j_settings import Neo4jStoreSettings
 from ontology._store import MAX_PAGE, GraphStore
 from ontology._values import (
     CONTAINS,
@@ -57,6 +59,8 @@ __all__ = [
     "Model",
     "ModelError",
     "ModelInUseError",
+    "Neo4jStore",
+    "Neo4jStoreSettings",
     "NotFoundError",
     "OntologyError",
     "Page",

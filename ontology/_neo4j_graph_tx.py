@@ -1,0 +1,236 @@
+"""Transaction functions for edges, the ``contains`` hierarchy and live signals.
+
+Hierarchy edges are ``CONTAINS`` relationships, every other edge a ``RELATES``
+relationship with a ``name``; both carry ``name`` and ``props`` (JSON), so
+``[e:CONTAINS|RELATES {name: $name}]`` finds any edge by name. Unbounded
+descendants use one variable-length pattern with ``DISTINCT`` (the planner
+then expands each node once); depth-bounded walks go level by level, since a
+bound cannot be a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ontology._neo4j_codec import edge_from_row, edge_row, signal_from_node
+from ontology._neo4j_cypher import Cypher
+from ontology._neo4j_tx import Tx, chunks, run_rows
+from ontology._values import CONTAINS, Edge, SignalValue
+
+# -------------------------------------------------------------------- edges
+
+_EDGE_RETURN = "RETURN s.id AS source, e.name AS name, t.id AS target, e.props AS props"
+
+
+def edges_from(tx: Tx, cy: Cypher, source: str, name: str | None) -> list[Edge]:
+    query = cy(
+        "MATCH (s:Twin {id: $id})-[e:CONTAINS|RELATES]->(t:Twin) "
+        f"WHERE $name IS NULL OR e.name = $name {_EDGE_RETURN} ORDER BY name, target"
+    )
+    return [edge_from_row(**record.data()) for record in tx.run(query, id=source, name=name)]
+
+
+def edges_to(tx: Tx, cy: Cypher, target: str, name: str | None) -> list[Edge]:
+    query = cy(
+        "MATCH (s:Twin)-[e:CONTAINS|RELATES]->(t:Twin {id: $id}) "
+        f"WHERE $name IS NULL OR e.name = $name {_EDGE_RETURN} ORDER BY source, name"
+    )
+    return [edge_from_row(**record.data()) for record in tx.run(query, id=target, name=name)]
+
+
+def existing_edges(tx: Tx, cy: Cypher, edges: Sequence[Edge]) -> dict[tuple[str, str, str], Edge]:
+    """The stored versions of ``edges`` that exist, by ``(source, name, target)``."""
+    query = cy(
+        "UNWIND $rows AS r MATCH (s:Twin {id: r.source})-[e:CONTAINS|RELATES]->"
+        f"(t:Twin {{id: r.target}}) WHERE e.name = r.name {_EDGE_RETURN}"
+    )
+    found: dict[tuple[str, str, str], Edge] = {}
+    rows = [{"source": e.source, "name": e.name, "target": e.target} for e in edges]
+    for chunk in chunks(rows, 50_000):
+        for record in tx.run(query, rows=list(chunk)):
+            edge = edge_from_row(**record.data())
+            found[(edge.source, edge.name, edge.target)] = edge
+    return found
+
+
+def edge_counts(tx: Tx, cy: Cypher, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """How many edges each ``(source, name)`` has now."""
+    query = cy(
+        "UNWIND $rows AS r MATCH (s:Twin {id: r.source})-[e:CONTAINS|RELATES]->(:Twin) "
+        "WHERE e.name = r.name RETURN r.source AS source, r.name AS name, count(e) AS n"
+    )
+    rows = [{"source": s, "name": n} for s, n in pairs]
+    counts: dict[tuple[str, str], int] = {}
+    for chunk in chunks(rows, 50_000):
+        for record in tx.run(query, rows=list(chunk)):
+            counts[(record["source"], record["name"])] = int(record["n"])
+    return counts
+
+
+def create_edges(tx: Tx, cy: Cypher, edges: Sequence[Edge], batch: int) -> None:
+    """Create edges known not to exist yet (their twins exist)."""
+    contains = [edge_row(e) for e in edges if e.name == CONTAINS]
+    others = [edge_row(e) for e in edges if e.name != CONTAINS]
+    run_rows(
+        tx,
+        cy(
+            "UNWIND $rows AS r MATCH (s:Twin {id: r.source}) MATCH (t:Twin {id: r.target}) "
+            "CREATE (s)-[:CONTAINS {name: r.name, props: r.props}]->(t)"
+        ),
+        contains,
+        batch,
+    )
+    run_rows(
+        tx,
+        cy(
+            "UNWIND $rows AS r MATCH (s:Twin {id: r.source}) MATCH (t:Twin {id: r.target}) "
+            "CREATE (s)-[:RELATES {name: r.name, props: r.props}]->(t)"
+        ),
+        others,
+        batch,
+    )
+
+
+def update_edges(tx: Tx, cy: Cypher, edges: Sequence[Edge], batch: int) -> None:
+    """Replace the properties of existing edges."""
+    query = cy(
+        "UNWIND $rows AS r MATCH (:Twin {id: r.source})-[e:CONTAINS|RELATES]->"
+        "(:Twin {id: r.target}) WHERE e.name = r.name SET e.props = r.props"
+    )
+    run_rows(tx, query, [edge_row(e) for e in edges], batch)
+
+
+def delete_edge(tx: Tx, cy: Cypher, source: str, name: str, target: str) -> int:
+    query = cy(
+        "MATCH (:Twin {id: $source})-[e:CONTAINS|RELATES]->(:Twin {id: $target}) "
+        "WHERE e.name = $name DELETE e RETURN count(*) AS n"
+    )
+    record = tx.run(query, source=source, name=name, target=target).single(strict=True)
+    return int(record["n"])
+
+
+def twin_edge_count(tx: Tx, cy: Cypher, twin_id: str) -> tuple[int, int]:
+    """``(contains edges, all edges)`` touching the twin."""
+    query = cy(
+        "MATCH (t:Twin {id: $id}) "
+        "RETURN COUNT { (t)-[:CONTAINS]-() } AS c, COUNT { (t)-[:CONTAINS|RELATES]-() } AS a"
+    )
+    record = tx.run(query, id=twin_id).single()
+    return (int(record["c"]), int(record["a"])) if record is not None else (0, 0)
+
+
+# ---------------------------------------------------------------- hierarchy
+
+
+def contains_path(tx: Tx, cy: Cypher, start: str, end: str) -> list[str] | None:
+    """A shortest ``contains`` path ``start -> ... -> end`` (ids), if there is one."""
+    if start == end:
+        return [start]
+    query = cy(
+        "MATCH (a:Twin {id: $start}), (b:Twin {id: $end}) "
+        "MATCH p = shortestPath((a)-[:CONTAINS*1..]->(b)) "
+        "RETURN [n IN nodes(p) | n.id] AS ids"
+    )
+    record = tx.run(query, start=start, end=end).single()
+    return list(record["ids"]) if record is not None else None
+
+
+def all_contains(tx: Tx, cy: Cypher) -> tuple[list[str], list[str]]:
+    """Every ``contains`` edge as parallel lists ``(parents, children)``."""
+    query = cy("MATCH (p:Twin)-[:CONTAINS]->(c:Twin) RETURN p.id AS p, c.id AS c")
+    parents: list[str] = []
+    children: list[str] = []
+    for p, c in tx.run(query).values():
+        parents.append(p)
+        children.append(c)
+    return parents, children
+
+
+def child_map(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
+    """The ``contains`` children of each of ``ids`` (every id is a key)."""
+    query = cy("UNWIND $ids AS id MATCH (:Twin {id: id})-[:CONTAINS]->(c:Twin) RETURN id, c.id")
+    found: dict[str, list[str]] = {i: [] for i in ids}
+    for chunk in chunks(ids, 50_000):
+        for parent, child in tx.run(query, ids=list(chunk)).values():
+            found[parent].append(child)
+    return found
+
+
+def all_twin_ids(tx: Tx, cy: Cypher) -> list[str]:
+    return [row[0] for row in tx.run(cy("MATCH (t:Twin) RETURN t.id ORDER BY t.id")).values()]
+
+
+def children_page(tx: Tx, cy: Cypher, twin_id: str, after: str | None, limit: int) -> list[str]:
+    query = cy(
+        "MATCH (:Twin {id: $id})-[:CONTAINS]->(c:Twin) WHERE $after IS NULL OR c.id > $after "
+        "RETURN c.id ORDER BY c.id LIMIT $limit"
+    )
+    return [row[0] for row in tx.run(query, id=twin_id, after=after, limit=limit).values()]
+
+
+def parents(tx: Tx, cy: Cypher, twin_id: str) -> list[str]:
+    query = cy("MATCH (p:Twin)-[:CONTAINS]->(:Twin {id: $id}) RETURN p.id ORDER BY p.id")
+    return [row[0] for row in tx.run(query, id=twin_id).values()]
+
+
+def next_level(tx: Tx, cy: Cypher, frontier: Sequence[str], down: bool) -> list[str]:
+    """The distinct children (``down``) or parents of the ``frontier`` twins."""
+    pattern = (
+        "(:Twin {id: f})-[:CONTAINS]->(n:Twin)" if down else "(n:Twin)-[:CONTAINS]->(:Twin {id: f})"
+    )
+    query = cy(f"UNWIND $frontier AS f MATCH {pattern} RETURN DISTINCT n.id")
+    found: list[str] = []
+    for chunk in chunks(frontier, 50_000):
+        found.extend(row[0] for row in tx.run(query, frontier=list(chunk)).values())
+    return found
+
+
+def descendants(
+    tx: Tx, cy: Cypher, twin_id: str, models: Sequence[str] | None, after: str | None, limit: int
+) -> list[str]:
+    """Distinct descendants (any depth) in id order, of ``models`` when given."""
+    query = cy(
+        "MATCH (:Twin {id: $id})-[:CONTAINS*1..]->(d:Twin) WITH DISTINCT d "
+        "WHERE ($after IS NULL OR d.id > $after) AND ($models IS NULL OR d.model IN $models) "
+        "RETURN d.id ORDER BY d.id LIMIT $limit"
+    )
+    models_param = list(models) if models is not None else None
+    result = tx.run(query, id=twin_id, models=models_param, after=after, limit=limit)
+    return [row[0] for row in result.values()]
+
+
+def models_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, str]:
+    query = cy("UNWIND $ids AS id MATCH (t:Twin {id: id}) RETURN t.id, t.model")
+    found: dict[str, str] = {}
+    for chunk in chunks(ids, 50_000):
+        found.update((i, m) for i, m in tx.run(query, ids=list(chunk)).values())
+    return found
+
+
+# ------------------------------------------------------------------ signals
+
+
+def set_signals(tx: Tx, cy: Cypher, rows: Sequence[dict[str, Any]], batch: int) -> None:
+    """Upsert ``{key, twin, signal, value, t, time, batch}`` rows of existing twins.
+
+    A row older (smaller ``t``) than the stored value is skipped; rows apply in order.
+    """
+    query = cy(
+        "UNWIND $rows AS r MATCH (:Twin {id: r.twin}) "
+        "MERGE (s:Signal {key: r.key}) ON CREATE SET s.twin = r.twin, s.signal = r.signal "
+        "WITH s, r WHERE s.t IS NULL OR s.t <= r.t "
+        "SET s.value = r.value, s.t = r.t, s.time = r.time, s.batch = r.batch"
+    )
+    run_rows(tx, query, rows, batch)
+
+
+def get_signals(tx: Tx, cy: Cypher, twin_id: str) -> dict[str, SignalValue]:
+    query = cy("MATCH (s:Signal {twin: $id}) RETURN properties(s) AS s ORDER BY s.signal")
+    return {r["s"]["signal"]: signal_from_node(r["s"]) for r in tx.run(query, id=twin_id)}
+
+
+def signal_values(tx: Tx, cy: Cypher, signal: str) -> list[tuple[str, Any]]:
+    """``(twin id, JSON value text)`` of every twin that has ``signal``."""
+    query = cy("MATCH (s:Signal) WHERE s.signal = $signal RETURN s.twin, s.value")
+    return [(twin, value) for twin, value in tx.run(query, signal=signal).values()]

@@ -1,0 +1,277 @@
+"""What only the Neo4j graph store has: schema, parameters, retries, namespaces, caches.
+
+The behaviour both stores share is in ``test_store_contract.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from neo4j import Driver, ManagedTransaction
+from neo4j.exceptions import TransientError
+
+from ontology import (
+    CONTAINS,
+    Alias,
+    CycleError,
+    Edge,
+    InvalidError,
+    NotFoundError,
+    SignalUpdate,
+    StoreUnavailableError,
+    TwinSpec,
+)
+from ontology._neo4j import Neo4jStore
+from ontology._neo4j_settings import Neo4jStoreSettings
+from tests._services import drop_neo4j_namespace
+
+HOSTILE = '"}) DETACH DELETE n //'
+MODEL = json.dumps(
+    {
+        "@context": "dtmi:dtdl:context;3",
+        "@id": "dtmi:test:Asset;1",
+        "@type": "Interface",
+        "contents": [
+            {"@type": "Property", "name": "label", "schema": "string"},
+            {
+                "@type": "Relationship",
+                "name": "feeds",
+                "properties": [{"@type": "Property", "name": "note", "schema": "string"}],
+            },
+        ],
+    }
+)
+ASSET = "dtmi:test:Asset;1"
+WHO = "tester"
+
+
+def _store(uri: str, namespace: str, batch_size: int = 10_000) -> Neo4jStore:
+    return Neo4jStore(Neo4jStoreSettings(uri=uri, namespace=namespace, batch_size=batch_size))
+
+
+@pytest.fixture
+def store(neo4j_uri: str, neo4j_namespace: str) -> Iterator[Neo4jStore]:
+    store = _store(neo4j_uri, neo4j_namespace)
+    store.add_models([MODEL], principal=WHO)
+    yield store
+    store.close()
+
+
+def _count(driver: Driver, query: str, **params: object) -> int:
+    records = driver.execute_query(query, params, database_="neo4j").records
+    return int(records[0][0])
+
+
+# ------------------------------------------------------------------ settings
+
+
+@pytest.mark.parametrize("namespace", ["", "1tw", "tw-x", "tw}) DETACH", "a" * 32, "tw\n"])
+def test_a_namespace_that_is_not_a_label_prefix_is_refused(namespace: str) -> None:
+    with pytest.raises(InvalidError, match="namespace"):
+        Neo4jStoreSettings(uri="bolt://127.0.0.1:1", namespace=namespace)
+
+
+def test_batch_size_and_credentials_are_checked() -> None:
+    with pytest.raises(InvalidError, match="batch_size"):
+        Neo4jStoreSettings(uri="bolt://127.0.0.1:1", batch_size=0)
+    with pytest.raises(InvalidError, match="password"):
+        Neo4jStoreSettings(uri="bolt://127.0.0.1:1", user="neo4j")
+
+
+def test_an_unreachable_server_is_store_unavailable() -> None:
+    with pytest.raises(StoreUnavailableError, match="cannot be reached"):
+        _store("bolt://127.0.0.1:9", "tw")
+
+
+# -------------------------------------------------------------------- schema
+
+
+@pytest.mark.neo4j
+def test_constraints_and_indexes_are_created_once(
+    neo4j_uri: str, neo4j_namespace: str, neo4j_driver: Driver
+) -> None:
+    count = (
+        "SHOW CONSTRAINTS YIELD labelsOrTypes, type "
+        "WHERE labelsOrTypes[0] STARTS WITH $prefix AND type = 'UNIQUENESS' RETURN count(*)"
+    )
+    indexes = (
+        "SHOW INDEXES YIELD labelsOrTypes, owningConstraint "
+        "WHERE labelsOrTypes[0] STARTS WITH $prefix AND owningConstraint IS NULL "
+        "RETURN count(*)"
+    )
+    prefix = f"{neo4j_namespace}_"
+    _store(neo4j_uri, neo4j_namespace).close()
+    first = (
+        _count(neo4j_driver, count, prefix=prefix),
+        _count(neo4j_driver, indexes, prefix=prefix),
+    )
+    _store(neo4j_uri, neo4j_namespace).close()
+    again = (
+        _count(neo4j_driver, count, prefix=prefix),
+        _count(neo4j_driver, indexes, prefix=prefix),
+    )
+    assert first == again == (7, 4)
+
+
+@pytest.mark.neo4j
+def test_twin_ids_are_unique_in_the_database(
+    store: Neo4jStore, neo4j_namespace: str, neo4j_driver: Driver
+) -> None:
+    store.create_twin(TwinSpec("plant", ASSET), principal=WHO)
+    with pytest.raises(Exception, match="already exists"):
+        neo4j_driver.execute_query(
+            f"CREATE (:{neo4j_namespace}_Twin {{id: 'plant'}})", database_="neo4j"
+        )
+
+
+# ---------------------------------------------------------------- parameters
+
+
+@pytest.mark.neo4j
+def test_hostile_strings_are_stored_verbatim(
+    store: Neo4jStore, neo4j_namespace: str, neo4j_driver: Driver
+) -> None:
+    spec = TwinSpec("plant", ASSET, {"label": HOSTILE}, aliases=(Alias("erp", HOSTILE),))
+    store.create_twin(spec, principal=HOSTILE)
+    store.create_twin(TwinSpec("plant/line", ASSET), principal=WHO)
+    store.add_edges([Edge("plant", "feeds", "plant/line", {"note": HOSTILE})], principal=HOSTILE)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    store.set_signals([SignalUpdate("plant", "temp", HOSTILE, at, batch=HOSTILE)])
+
+    assert store.get_twin("plant").properties == {"label": HOSTILE}
+    assert store.resolve_aliases("erp", [HOSTILE]) == ("plant",)
+    assert store.edges_from("plant", "feeds")[0].properties == {"note": HOSTILE}
+    signal = store.get_signals("plant")["temp"]
+    assert (signal.value, signal.batch) == (HOSTILE, HOSTILE)
+    assert store.audit(key="plant").items[0].principal == HOSTILE
+    for read in (store.get_twin, store.parents, store.get_signals):
+        with pytest.raises(NotFoundError):
+            read(HOSTILE)
+    assert store.resolve_aliases(HOSTILE, [HOSTILE]) == (None,)
+    assert store.list_twins(model=HOSTILE).items == ()
+    twins = _count(neo4j_driver, f"MATCH (n:{neo4j_namespace}_Twin) RETURN count(n)")
+    assert twins == 2
+
+
+# ------------------------------------------------------------------- retries
+
+
+@pytest.mark.neo4j
+def test_a_transient_error_is_retried_and_the_work_runs_once_to_the_end(
+    store: Neo4jStore, neo4j_namespace: str, neo4j_driver: Driver
+) -> None:
+    attempts: list[int] = []
+
+    def work(tx: ManagedTransaction) -> int:
+        tx.run(f"CREATE (:{neo4j_namespace}_Meta {{key: 'probe', version: 1}})").consume()
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise TransientError("Neo.TransientError.Transaction.DeadlockDetected")
+        return len(attempts)
+
+    assert store._db.write(work) == 2
+    probes = _count(
+        neo4j_driver, f"MATCH (m:{neo4j_namespace}_Meta {{key: 'probe'}}) RETURN count(m)"
+    )
+    assert probes == 1  # the failed attempt was rolled back
+
+
+# ---------------------------------------------------------------- namespaces
+
+
+@pytest.mark.neo4j
+def test_namespaces_do_not_see_each_other(
+    store: Neo4jStore, neo4j_uri: str, neo4j_driver: Driver
+) -> None:
+    other_ns = "t_other_" + store.settings.namespace[2:14]
+    other = _store(neo4j_uri, other_ns)
+    try:
+        other.add_models([MODEL], principal=WHO)
+        store.create_twin(TwinSpec("plant", ASSET, {"label": "mine"}), principal=WHO)
+        other.create_twin(TwinSpec("plant", ASSET, {"label": "theirs"}), principal=WHO)
+        other.create_twin(TwinSpec("plant/x", ASSET), principal=WHO)
+        other.add_edges([Edge("plant", CONTAINS, "plant/x")], principal=WHO)
+
+        assert store.get_twin("plant").properties == {"label": "mine"}
+        assert [t.id for t in store.list_twins().items] == ["plant"]
+        assert store.descendants("plant").items == ()
+        assert other.descendants("plant").items == ("plant/x",)
+    finally:
+        other.close()
+        drop_neo4j_namespace(neo4j_driver, other_ns)
+
+
+# -------------------------------------------------------------------- caches
+
+
+@pytest.mark.neo4j
+def test_a_second_store_sees_models_and_topology_the_first_wrote(
+    store: Neo4jStore, neo4j_uri: str
+) -> None:
+    second = _store(neo4j_uri, store.settings.namespace)
+    try:
+        assert ASSET in second.model_set()
+        extra = json.loads(MODEL)
+        extra["@id"] = "dtmi:test:Extra;1"
+        store.add_models([json.dumps(extra)], principal=WHO)
+        assert "dtmi:test:Extra;1" in second.model_set()
+
+        store.upsert_twins(
+            [TwinSpec("a", ASSET), TwinSpec("a/b", ASSET), TwinSpec("a/b/c", ASSET)],
+            principal=WHO,
+        )
+        assert second.descendants("a").items == ()
+        store.add_edges([Edge("a", CONTAINS, "a/b"), Edge("a/b", CONTAINS, "a/b/c")], principal=WHO)
+        assert second.descendants("a").items == ("a/b", "a/b/c")
+        assert second.ancestors("a/b/c") == ("a/b", "a")
+    finally:
+        second.close()
+
+
+# ------------------------------------------------------------------- batches
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("count", [3, 200], ids=["walked", "prefetched"])
+def test_a_cycle_closed_within_one_bulk_call_is_rejected_with_its_path(
+    neo4j_uri: str, neo4j_namespace: str, count: int
+) -> None:
+    store = _store(neo4j_uri, neo4j_namespace, batch_size=7)
+    try:
+        store.add_models([MODEL], principal=WHO)
+        ids = [f"n{i:03d}" for i in range(count)]
+        store.upsert_twins([TwinSpec(i, ASSET) for i in ids], principal=WHO)
+        chain = [Edge(a, CONTAINS, b) for a, b in itertools.pairwise(ids)]
+        result = store.add_edges([*chain, Edge(ids[-1], CONTAINS, ids[0])], principal=WHO)
+
+        assert result.created == count - 1
+        assert [r.key for r in result.rejected] == [f"{ids[-1]} -[contains]-> {ids[0]}"]
+        assert " -> ".join([ids[-1], *ids]) in result.rejected[0].reason
+        assert len(store.descendants(ids[0], first=1000).items) == count - 1
+        with pytest.raises(CycleError) as caught:
+            store.add_edges([Edge(ids[1], CONTAINS, ids[0])], principal=WHO)
+        assert caught.value.path == (ids[1], ids[0], ids[1])
+    finally:
+        store.close()
+
+
+@pytest.mark.neo4j
+def test_a_bulk_upsert_larger_than_a_batch_is_written_whole(
+    neo4j_uri: str, neo4j_namespace: str, neo4j_driver: Driver
+) -> None:
+    store = _store(neo4j_uri, neo4j_namespace, batch_size=10)
+    try:
+        store.add_models([MODEL], principal=WHO)
+        specs = [TwinSpec(f"t{i:03d}", ASSET, aliases=(Alias("erp", f"E{i}"),)) for i in range(95)]
+        result = store.upsert_twins(specs, principal=WHO)
+        assert (result.created, result.rejected) == (95, ())
+        aliases = _count(neo4j_driver, f"MATCH (a:{neo4j_namespace}_Alias) RETURN count(a)")
+        assert aliases == 95
+        again = store.upsert_twins(specs, principal=WHO)
+        assert (again.created, again.unchanged) == (0, 95)
+    finally:
+        store.close()
