@@ -88,8 +88,13 @@ def parse_context(
             report("missingContextVersion", value=entry, path=epath)
             ok = False
             continue
+        minor = re.fullmatch(r"\d+\.\d+", ver) is not None
+        if minor and (base == "dtmi:dtdl:context" or version == 2):
+            report("invalidContextSpecifierForVersion", value=entry, path=epath)
+            ok = False
+            continue
         if not ANY.match(entry):
-            if version is not None and re.fullmatch(r"\d+\.\d+", ver):
+            if version is not None and minor:
                 report("invalidContextSpecifierForVersion", value=entry, path=epath)
             else:
                 report("invalidContextSpecifier", value=entry, path=epath)

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from dtdl._units import SEMANTIC_TYPES, UNITS
+from dtdl._vocab import GEOSPATIAL as GEO
 from dtdl._vocab import Prop
 
 
@@ -23,6 +24,7 @@ class Cotype:
     cocotypes: tuple[str, ...] = ()
     unit_type: str | None = None  # semantic types: the unit type of ``unit``
     schema_types: tuple[str, ...] = ()  # required class of ``schema`` (Transparent -> Object)
+    schema_values: tuple[str, ...] = ()  # or required ``schema`` terms (Location -> point, ...)
     versions: tuple[int, ...] = (3,)
 
 
@@ -54,7 +56,12 @@ def semantic_cotypes(version: int) -> dict[str, Cotype]:
     )
     return {
         name: Cotype(
-            name, on, {"unit": Prop("unit", min=1, max=1)}, unit_type=unit_type, versions=(version,)
+            name,
+            on,
+            {"unit": Prop("unit", min=1, max=1)},
+            unit_type=unit_type,
+            schema_types=("NumericSchema",),
+            versions=(version,),
         )
         for name, unit_type in SEMANTIC_TYPES[version].items()
     }
@@ -152,11 +159,19 @@ EXTENSIONS: dict[str, Extension] = {
         "dtmi:iotcentral:context;2",
         (2,),
         {
-            "AccelerationVector": Cotype("AccelerationVector", _IOTC_ON, versions=(2,)),
-            "VelocityVector": Cotype("VelocityVector", _IOTC_ON, versions=(2,)),
-            "Event": Cotype("Event", _IOTC_ON, versions=(2,)),
-            "Location": Cotype("Location", _IOTC_ON, versions=(2,)),
-            "State": Cotype("State", _IOTC_ON, versions=(2,)),
+            "AccelerationVector": Cotype(
+                "AccelerationVector", _IOTC_ON, {"unit": Prop("unit", max=1)},
+                unit_type="AccelerationUnit", schema_values=("vector",), versions=(2,)
+            ),
+            "VelocityVector": Cotype(
+                "VelocityVector", _IOTC_ON, {"unit": Prop("unit", max=1)},
+                unit_type="VelocityUnit", schema_values=("vector",), versions=(2,)
+            ),
+            "Event": Cotype("Event", _IOTC_ON, schema_types=("NumericSchema", "String"),
+                            versions=(2,)),
+            "Location": Cotype("Location", _IOTC_ON, schema_values=(*GEO, "geopoint"),
+                               versions=(2,)),
+            "State": Cotype("State", _IOTC_ON, schema_types=("Enum",), versions=(2,)),
         },
         frozenset({"geopoint", "vector"}),
     ),

@@ -15,8 +15,8 @@ from dtdl._vocab import Prop
 Report = Callable[..., None]
 
 _LANG = re.compile(
-    r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"
-    r"(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"^([a-z]{2,3})(?:-[a-z]{3}){0,3}"
+    r"(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?"
     r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
     r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?$"
 )
@@ -43,8 +43,25 @@ _FAMILY = {
 INT32 = (-(2**31), 2**31 - 1)
 
 
+# ISO 639-1 two-letter language codes (a language tag's primary subtag must be one of
+# these, or a three-letter ISO 639-2/3 code)
+_ISO639_1 = frozenset(
+    "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu "
+    "cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi "
+    "ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks "
+    "ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl "
+    "nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl "
+    "sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve "
+    "vi vo wa wo xh yi yo za zh zu".split()
+)
+
+
 def is_language_tag(code: str) -> bool:
-    return _LANG.match(code) is not None
+    m = _LANG.match(code)
+    if m is None:
+        return False
+    primary = m.group(1)
+    return len(primary) == 3 or primary in _ISO639_1
 
 
 def _is_int(value: Any) -> bool:
@@ -75,7 +92,12 @@ def _value_object(
         if isinstance(vtype, list):
             rep("literalTypeNotSingular", primary=node.id, prop=key, path=path)
             return False, None
-        if family != "literal" and vtype not in _XSD.get(family, ()):
+        if family == "literal":
+            for kind, names in _XSD.items():
+                if vtype in names and kind != "duration":
+                    return _typed_literal(node, key, kind, item["@value"], rep, path)
+            return ok, ("__value__", item["@value"])
+        if vtype not in _XSD.get(family, ()):
             prefix = {
                 "string": "stringTypeNotString",
                 "boolean": "booleanTypeNotBoolean",
@@ -87,6 +109,19 @@ def _value_object(
                 return False, None
     inner = item["@value"]
     return ok, ("__value__", inner)
+
+
+def _typed_literal(
+    node: Node, key: str, kind: str, inner: Any, rep: Report, path: Path
+) -> tuple[bool, Any]:
+    """A literal value object whose ``@type`` names an XSD type: the value must match it."""
+    good = {"string": isinstance(inner, str), "boolean": isinstance(inner, bool),
+            "integer": _is_int(inner)}[kind]
+    if not good:
+        rep(f"{kind}ValueNotString" if kind == "string" else f"{kind}ValueNot{kind.title()}",
+            primary=node.id, prop=key, path=path)
+        return False, None
+    return True, ("__value__", inner)
 
 
 def check_literal(

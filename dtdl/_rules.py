@@ -29,6 +29,8 @@ def builtin_ids() -> dict[str, str]:
             result[term_id(term, version)] = "Object"
         for term in ("asynchronous", "synchronous"):
             result[term_id(term, version)] = "CommandType"
+    result["dtmi:iotcentral:schema:vector;2"] = "Object"
+    result["dtmi:iotcentral:schema:geopoint;2"] = "Object"
     return result
 
 
@@ -75,6 +77,9 @@ class Rules:
                 self.enum_datatype(node)
             if node.cotypes:
                 self.semantic_units(node)
+                self.cotype_schema(node)
+            if node.version == 2 and node.cls == "Property":
+                self.no_array_under(node)
         for node in self.order:
             if is_a(node.cls, "ComplexSchema"):
                 self.schema_depth(node)
@@ -310,6 +315,51 @@ class Rules:
                 elif child.cls in ("MapValue", "Field"):
                     result.extend(child.objects.get("schema", ()))
         return result
+
+    def cotype_schema(self, node: Node) -> None:
+        """Co-types that constrain ``schema`` (semantic types need a numeric schema, ...)."""
+        target = next(iter(node.objects.get("schema", ())), None)
+        if target is None:
+            return
+        cls = self.class_of(target)
+        term = target.rsplit(":", 1)[-1].partition(";")[0] if target in BUILTIN else None
+        for cotype in node.cotypes:
+            if not cotype.schema_types and not cotype.schema_values:
+                continue
+            if cls is not None and any(is_a(cls, t) for t in cotype.schema_types):
+                continue
+            if term is not None and term in cotype.schema_values:
+                continue
+            if cls is None:
+                continue
+            self.rep("notRequiredType", node, primary=node.id, prop="schema", secondary=target,
+                     expected=" or ".join(cotype.schema_types or cotype.schema_values))
+            return
+
+    def no_array_under(self, node: Node) -> None:
+        """DTDL v2: no Array anywhere in a Property's schema (geospatial schemas hold Arrays)."""
+        seen: set[str] = set()
+        stack = list(node.objects.get("schema", ()))
+        while stack:
+            ident = stack.pop()
+            if ident in seen:
+                continue
+            seen.add(ident)
+            if ident.startswith("dtmi:standard:schema:geospatial:") or ident.startswith(
+                "dtmi:iotcentral:schema:"
+            ):
+                self.rep("excludedType", node, primary=node.id, prop="schema", secondary=ident,
+                         expected="Array")
+                return
+            child = self.nodes.get(ident)
+            if child is None:
+                continue
+            if child.cls == "Array":
+                self.rep("excludedType", node, primary=node.id, prop="schema", secondary=ident,
+                         expected="Array")
+                return
+            for prop in ("elementSchema", "mapValue", "fields", "schema"):
+                stack.extend(child.objects.get(prop, ()))
 
     # ------------------------------------------------------------------ units
     def semantic_units(self, node: Node) -> None:

@@ -76,7 +76,9 @@ class Walker:
         if ctx is None:
             return
         for key in obj:
-            if key.startswith("@") and key not in _KEYWORDS and ctx.version >= 3:
+            if key.startswith("@") and key not in _KEYWORDS and (
+                ctx.version >= 3 or key == "@graph"
+            ):
                 if key == "@graph":
                     rep("topLevelGraphDisallowed", value=key, path=(*path, key))
                 else:
@@ -134,9 +136,11 @@ class Walker:
             ctx = nested
         version = ctx.version
         obj, keymap = self._canonical_keys(obj, ctx, parent_id, prop, doc, path)
-        if parent is not None and version >= 3:
+        if parent is not None:
             for key in obj:
-                if key.startswith("@") and key not in _KEYWORDS:
+                if key.startswith("@") and key not in _KEYWORDS and (
+                    version >= 3 or key == "@graph"
+                ):
                     code = "graphDisallowed" if key == "@graph" else "keywordDisallowed"
                     rep(code, primary=parent_id, prop=prop, value=key, path=(*path, key))
         # ---- identifier
@@ -302,6 +306,10 @@ class Walker:
         tolerant = self.options.allows_undefined(version)
         expected = "Interface" if spec is None else spec.range
         raw = obj.get("@type")
+        if raw is None and "@type" in obj:
+            rep("badType", primary=parent_id, prop=prop, secondary=ident, path=path,
+                expected=expected)
+            return None, False, [], []
         if raw is None:
             if spec is not None and spec.range in TYPE_OPTIONAL[version]:
                 return spec.range, True, [], []
@@ -532,8 +540,6 @@ class Walker:
                             value=child.id,
                             path=ipath,
                         )
-            elif item is None:
-                continue
             else:
                 rep("refNotStringOrObject", primary=node.id, prop=key, path=ipath)
         if spec.max is not None and len(items) > spec.max:
@@ -571,8 +577,8 @@ class Walker:
             if item in PRIMITIVES or item in GEOSPATIAL:
                 return term_id(item, version)
             for ext in ctx.extensions:
-                if item in ext.value_terms:
-                    return f"{ext.context}:{item}"
+                if item in ext.value_terms and ext.context.startswith("dtmi:iotcentral:"):
+                    return f"dtmi:iotcentral:schema:{item};2"
         if item.startswith("dtmi:") and _dtmi.ANY.match(item):
             if not _dtmi.is_user_dtmi(item, version) and not _dtmi.is_reserved(item):
                 rep(
