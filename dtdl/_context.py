@@ -119,7 +119,7 @@ def parse_context(
                 report("unrecognizedContextVersion", value=entry, path=epath)
                 ok = False
                 continue
-            if inherited is not None and number != inherited.version:
+            if inherited is not None and number > inherited.version:
                 report(
                     "disallowedVersionDefinition",
                     primary=primary,
@@ -137,10 +137,6 @@ def parse_context(
         seen_affiliate = True
         ext = EXTENSIONS.get(entry)
         if ext is not None:
-            if version not in ext.versions:
-                report("invalidContextSpecifierForVersion", value=entry, path=epath)
-                ok = False
-                continue
             extensions.append(ext)
             continue
         if entry in V4_ONLY:
@@ -162,4 +158,7 @@ def parse_context(
         return None
     if inherited is None:
         return Context(version, tuple(extensions), undefined)
-    return inherited.with_extensions(extensions, undefined)
+    merged = inherited.with_extensions(extensions, undefined)
+    if version != inherited.version:
+        return Context(version, merged.extensions, merged.undefined)
+    return merged

@@ -76,6 +76,8 @@ def _value_object(
     for k in item:
         if k in ("@value", "@type"):
             continue
+        if node.version == 2 and k.startswith("@") and k not in ("@id", "@context", "@graph"):
+            continue
         code = {
             "@language": "valueObjectLanguage",
             "@id": "valueObjectId",
@@ -300,7 +302,7 @@ def _lang_string(node: Node, key: str, value: Any, spec: Prop, rep: Report, path
     if isinstance(value, str):
         put("en", value, path)
     elif isinstance(value, dict):
-        if "@value" in value:
+        if "@value" in value and set(value) <= {"@value", "@language"}:
             rep("langTagValueInLangMap", primary=node.id, prop=key, path=path)
             return
         for code, text in value.items():
@@ -337,6 +339,12 @@ def _lang_string(node: Node, key: str, value: Any, spec: Prop, rep: Report, path
                 return
             for k in item:
                 if k in ("@value", "@language"):
+                    continue
+                if node.version == 2 and k.startswith("@") and k not in (
+                    "@id",
+                    "@context",
+                    "@graph",
+                ):
                     continue
                 code = {
                     "@id": "langStringElementId",

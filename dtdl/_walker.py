@@ -156,6 +156,10 @@ class Walker:
             return None
         else:
             name = obj.get("name")
+            if isinstance(name, list) and len(name) == 1:
+                name = name[0]
+            if isinstance(name, dict) and isinstance(name.get("@value"), str):
+                name = name["@value"]
             if prop in PLURAL:
                 if not isinstance(name, str) or not _dtmi.NAME.match(name):
                     if not isinstance(name, str):
@@ -411,7 +415,9 @@ class Walker:
         names = node.cotype_names()
         semantic = [c for c in node.cotypes if c.unit_type is not None]
         for cotype in node.cotypes:
-            if node.version not in cotype.versions:
+            if node.cls not in cotype.on:
+                rep("invalidCotype", primary=node.id, value=cotype.name, path=(*node.path, "@type"))
+            elif node.version not in cotype.versions:
                 rep(
                     "invalidCotypeVersion",
                     primary=node.id,
@@ -419,8 +425,6 @@ class Walker:
                     version=str(node.version),
                     path=(*node.path, "@type"),
                 )
-            elif node.cls not in cotype.on:
-                rep("invalidCotype", primary=node.id, value=cotype.name, path=(*node.path, "@type"))
             for needed in cotype.cocotypes:
                 if needed not in names:
                     rep(
