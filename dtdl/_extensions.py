@@ -40,6 +40,7 @@ class Extension:
         return frozenset(p for c in self.cotypes.values() for p in c.props)
 
 
+QT_ENUM = "dtmi:dtdl:extension:quantitativeTypes:v1:enum:"
 _TOPIC = re.compile(
     r"^(?:(?:[!%-*,-.0-z|~][!$-*,-.0-z|~]*)|(?:{(?:[A-Za-z]+:)?[A-Za-z]+}))"
     r"(?:/(?:(?:[!$-*,-.0-z|~]+)|(?:{(?:[A-Za-z]+:)?[A-Za-z]+})))*$"

@@ -8,7 +8,8 @@ from typing import Any
 from dtdl import _dtmi
 from dtdl._iri import canonical_value
 from dtdl._node import Node
-from dtdl._units import ALL_UNITS, UNITS
+from dtdl._extensions import QT_ENUM
+from dtdl._units import ALL_UNITS, UNIT_TYPES, UNITS
 from dtdl._vocab import CLASSES, GEOSPATIAL, PRIMITIVES, is_a, term_id
 
 Report = Callable[..., None]
@@ -29,6 +30,8 @@ def builtin_ids() -> dict[str, str]:
             result[term_id(term, version)] = "Object"
         for term in ("asynchronous", "synchronous"):
             result[term_id(term, version)] = "CommandType"
+    for unit_type in UNIT_TYPES[3]:
+        result[f"{QT_ENUM}{unit_type}"] = "Enum"
     result["dtmi:iotcentral:schema:vector;2"] = "Object"
     result["dtmi:iotcentral:schema:geopoint;2"] = "Object"
     return result
@@ -73,6 +76,7 @@ class Rules:
             self.uniqueness(node)
             if node.cls == "Interface":
                 self.interface_contents(node)
+                self.annotations(node)
             if node.cls == "Enum":
                 self.enum_datatype(node)
             if node.cotypes:
@@ -360,6 +364,50 @@ class Rules:
                 return
             for prop in ("elementSchema", "mapValue", "fields", "schema"):
                 stack.extend(child.objects.get(prop, ()))
+
+    def annotations(self, node: Node) -> None:
+        """ValueAnnotation/Override co-types: what they annotate and override must fit."""
+        contents = self.flattened(node)
+        by_name = {c.name: c for c in contents if c.name is not None}
+        overridden: set[tuple[str, str]] = set()
+        for item in contents:
+            names = item.cotype_names()
+            if "ValueAnnotation" not in names or item.cls not in ("Property", "Telemetry"):
+                continue
+            target = by_name.get(str(item.literals.get("annotates")))
+            if target is None:
+                continue
+            if target.cls not in ("Property", "Telemetry"):
+                self.rep("notSiblingRequiredType", item, primary=item.id, prop="annotates",
+                         value=target.name, expected="Property or Telemetry")
+                continue
+            if "ValueAnnotation" in target.cotype_names():
+                self.rep("disallowedType", item, primary=item.id, prop="annotates",
+                         value=target.name, expected="ValueAnnotation")
+                continue
+            if "Override" not in names or item.cls != "Property":
+                continue
+            overrides = str(item.literals.get("overrides"))
+            if overrides in CLASSES[target.version].get(target.cls, {}):
+                self.rep("matchingPropertyNotSupplemental", item, primary=item.id,
+                         prop="annotates", value=target.name, expected=overrides)
+                continue
+            providers = [c for c in target.cotypes if overrides in c.props]
+            if not providers:
+                self.rep("noMatchingSupplementalProperty", item, primary=item.id,
+                         prop="annotates", value=target.name, expected=overrides)
+                continue
+            if (target.id, overrides) in overridden:
+                self.rep("multipleReference", node, primary=node.id, prop="contents",
+                         value=target.name)
+                continue
+            overridden.add((target.id, overrides))
+            unit_type = providers[0].unit_type
+            if overrides == "unit" and unit_type is not None:
+                schema = next(iter(item.objects.get("schema", ())), None)
+                if schema != f"{QT_ENUM}{unit_type}":
+                    self.rep("siblingPropertyMismatch", item, primary=item.id, prop="schema",
+                             value=schema, expected=unit_type)
 
     # ------------------------------------------------------------------ units
     def semantic_units(self, node: Node) -> None:

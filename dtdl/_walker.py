@@ -12,9 +12,10 @@ from typing import Any
 
 from dtdl import _dtmi
 from dtdl._context import Context, parse_context
-from dtdl._extensions import V2_SEMANTIC, Cotype
+from dtdl._extensions import QT_ENUM, V2_SEMANTIC, Cotype
 from dtdl._json import DupDict, Path
 from dtdl._literals import check_literal
+from dtdl._units import UNIT_TYPES
 from dtdl._node import Node
 from dtdl._options import ParseOptions
 from dtdl._iri import canonical_property, canonical_type, canonical_value
@@ -583,6 +584,8 @@ class Walker:
             for ext in ctx.extensions:
                 if item in ext.value_terms and ext.context.startswith("dtmi:iotcentral:"):
                     return f"dtmi:iotcentral:schema:{item};2"
+                if item in ext.value_terms and item in UNIT_TYPES[3]:
+                    return f"{QT_ENUM}{item}"
         if item.startswith("dtmi:") and _dtmi.ANY.match(item):
             if not _dtmi.is_user_dtmi(item, version) and not _dtmi.is_reserved(item):
                 rep(
