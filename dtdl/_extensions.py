@@ -161,17 +161,27 @@ EXTENSIONS: dict[str, Extension] = {
         (2,),
         {
             "AccelerationVector": Cotype(
-                "AccelerationVector", _IOTC_ON, {"unit": Prop("unit", max=1)},
-                unit_type="AccelerationUnit", schema_values=("vector",), versions=(2,)
+                "AccelerationVector",
+                _IOTC_ON,
+                {"unit": Prop("unit", max=1)},
+                unit_type="AccelerationUnit",
+                schema_values=("vector",),
+                versions=(2,),
             ),
             "VelocityVector": Cotype(
-                "VelocityVector", _IOTC_ON, {"unit": Prop("unit", max=1)},
-                unit_type="VelocityUnit", schema_values=("vector",), versions=(2,)
+                "VelocityVector",
+                _IOTC_ON,
+                {"unit": Prop("unit", max=1)},
+                unit_type="VelocityUnit",
+                schema_values=("vector",),
+                versions=(2,),
             ),
-            "Event": Cotype("Event", _IOTC_ON, schema_types=("NumericSchema", "String"),
-                            versions=(2,)),
-            "Location": Cotype("Location", _IOTC_ON, schema_values=(*GEO, "geopoint"),
-                               versions=(2,)),
+            "Event": Cotype(
+                "Event", _IOTC_ON, schema_types=("NumericSchema", "String"), versions=(2,)
+            ),
+            "Location": Cotype(
+                "Location", _IOTC_ON, schema_values=(*GEO, "geopoint"), versions=(2,)
+            ),
             "State": Cotype("State", _IOTC_ON, schema_types=("Enum",), versions=(2,)),
         },
         frozenset({"geopoint", "vector"}),

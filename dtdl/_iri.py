@@ -61,8 +61,12 @@ def canonical_type(term: str, ctx: Context) -> str:
 
 def canonical_value(value: str, version: int) -> str:
     """A unit or enumerated value written as its IRI, back to its term."""
-    for prefix in ("dtmi:standard:unit:", "dtmi:dtdl:instance:CommandType:",
-                   "dtmi:dtdl:instance:Schema:", "dtmi:standard:schema:geospatial:"):
+    for prefix in (
+        "dtmi:standard:unit:",
+        "dtmi:dtdl:instance:CommandType:",
+        "dtmi:dtdl:instance:Schema:",
+        "dtmi:standard:schema:geospatial:",
+    ):
         if value.startswith(prefix):
             name, _, ver = value[len(prefix) :].partition(";")
             if ver == str(version):

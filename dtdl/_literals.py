@@ -91,6 +91,8 @@ def _value_object(
         return False, None
     if "@type" in item:
         vtype = item["@type"]
+        if isinstance(vtype, list) and len(vtype) == 1:
+            vtype = vtype[0]
         if isinstance(vtype, list):
             rep("literalTypeNotSingular", primary=node.id, prop=key, path=path)
             return False, None
@@ -117,11 +119,18 @@ def _typed_literal(
     node: Node, key: str, kind: str, inner: Any, rep: Report, path: Path
 ) -> tuple[bool, Any]:
     """A literal value object whose ``@type`` names an XSD type: the value must match it."""
-    good = {"string": isinstance(inner, str), "boolean": isinstance(inner, bool),
-            "integer": _is_int(inner)}[kind]
+    good = {
+        "string": isinstance(inner, str),
+        "boolean": isinstance(inner, bool),
+        "integer": _is_int(inner),
+    }[kind]
     if not good:
-        rep(f"{kind}ValueNotString" if kind == "string" else f"{kind}ValueNot{kind.title()}",
-            primary=node.id, prop=key, path=path)
+        rep(
+            f"{kind}ValueNotString" if kind == "string" else f"{kind}ValueNot{kind.title()}",
+            primary=node.id,
+            prop=key,
+            path=path,
+        )
         return False, None
     return True, ("__value__", inner)
 
@@ -340,10 +349,15 @@ def _lang_string(node: Node, key: str, value: Any, spec: Prop, rep: Report, path
             for k in item:
                 if k in ("@value", "@language"):
                     continue
-                if node.version == 2 and k.startswith("@") and k not in (
-                    "@id",
-                    "@context",
-                    "@graph",
+                if (
+                    node.version == 2
+                    and k.startswith("@")
+                    and k
+                    not in (
+                        "@id",
+                        "@context",
+                        "@graph",
+                    )
                 ):
                     continue
                 code = {

@@ -22,6 +22,7 @@ class Node:
     prop: str | None
     explicit_id: bool
     inferred: bool = False
+    has_unknown_type: bool = False
     cotypes: list[Cotype] = field(default_factory=list)
     extra_types: list[str] = field(default_factory=list)
     literals: dict[str, Any] = field(default_factory=dict)

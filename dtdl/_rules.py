@@ -336,8 +336,14 @@ class Rules:
                 continue
             if cls is None:
                 continue
-            self.rep("notRequiredType", node, primary=node.id, prop="schema", secondary=target,
-                     expected=" or ".join(cotype.schema_types or cotype.schema_values))
+            self.rep(
+                "notRequiredType",
+                node,
+                primary=node.id,
+                prop="schema",
+                secondary=target,
+                expected=" or ".join(cotype.schema_types or cotype.schema_values),
+            )
             return
 
     def no_array_under(self, node: Node) -> None:
@@ -352,15 +358,27 @@ class Rules:
             if ident.startswith("dtmi:standard:schema:geospatial:") or ident.startswith(
                 "dtmi:iotcentral:schema:"
             ):
-                self.rep("excludedType", node, primary=node.id, prop="schema", secondary=ident,
-                         expected="Array")
+                self.rep(
+                    "excludedType",
+                    node,
+                    primary=node.id,
+                    prop="schema",
+                    secondary=ident,
+                    expected="Array",
+                )
                 return
             child = self.nodes.get(ident)
             if child is None:
                 continue
             if child.cls == "Array":
-                self.rep("excludedType", node, primary=node.id, prop="schema", secondary=ident,
-                         expected="Array")
+                self.rep(
+                    "excludedType",
+                    node,
+                    primary=node.id,
+                    prop="schema",
+                    secondary=ident,
+                    expected="Array",
+                )
                 return
             for prop in ("elementSchema", "mapValue", "fields", "schema"):
                 stack.extend(child.objects.get(prop, ()))
@@ -378,36 +396,67 @@ class Rules:
             if target is None:
                 continue
             if target.cls not in ("Property", "Telemetry"):
-                self.rep("notSiblingRequiredType", item, primary=item.id, prop="annotates",
-                         value=target.name, expected="Property or Telemetry")
+                self.rep(
+                    "notSiblingRequiredType",
+                    item,
+                    primary=item.id,
+                    prop="annotates",
+                    value=target.name,
+                    expected="Property or Telemetry",
+                )
                 continue
             if "ValueAnnotation" in target.cotype_names():
-                self.rep("disallowedType", item, primary=item.id, prop="annotates",
-                         value=target.name, expected="ValueAnnotation")
+                self.rep(
+                    "disallowedType",
+                    item,
+                    primary=item.id,
+                    prop="annotates",
+                    value=target.name,
+                    expected="ValueAnnotation",
+                )
                 continue
             if "Override" not in names or item.cls != "Property":
                 continue
             overrides = str(item.literals.get("overrides"))
             if overrides in CLASSES[target.version].get(target.cls, {}):
-                self.rep("matchingPropertyNotSupplemental", item, primary=item.id,
-                         prop="annotates", value=target.name, expected=overrides)
+                self.rep(
+                    "matchingPropertyNotSupplemental",
+                    item,
+                    primary=item.id,
+                    prop="annotates",
+                    value=target.name,
+                    expected=overrides,
+                )
                 continue
             providers = [c for c in target.cotypes if overrides in c.props]
             if not providers:
-                self.rep("noMatchingSupplementalProperty", item, primary=item.id,
-                         prop="annotates", value=target.name, expected=overrides)
+                self.rep(
+                    "noMatchingSupplementalProperty",
+                    item,
+                    primary=item.id,
+                    prop="annotates",
+                    value=target.name,
+                    expected=overrides,
+                )
                 continue
             if (target.id, overrides) in overridden:
-                self.rep("multipleReference", node, primary=node.id, prop="contents",
-                         value=target.name)
+                self.rep(
+                    "multipleReference", node, primary=node.id, prop="contents", value=target.name
+                )
                 continue
             overridden.add((target.id, overrides))
             unit_type = providers[0].unit_type
             if overrides == "unit" and unit_type is not None:
                 schema = next(iter(item.objects.get("schema", ())), None)
                 if schema != f"{QT_ENUM}{unit_type}":
-                    self.rep("siblingPropertyMismatch", item, primary=item.id, prop="schema",
-                             value=schema, expected=unit_type)
+                    self.rep(
+                        "siblingPropertyMismatch",
+                        item,
+                        primary=item.id,
+                        prop="schema",
+                        value=schema,
+                        expected=unit_type,
+                    )
 
     # ------------------------------------------------------------------ units
     def semantic_units(self, node: Node) -> None:

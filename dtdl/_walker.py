@@ -50,6 +50,7 @@ class Walker:
         self.duplicates: set[str] = set()
         # (node, property, target id, path) of every DTMI reference
         self.refs: list[tuple[Node, str, str, Path]] = []
+        self.unknown_type = False
 
     # ------------------------------------------------------------------ documents
     def document(self, value: Any, doc: int) -> None:
@@ -77,8 +78,10 @@ class Walker:
         if ctx is None:
             return
         for key in obj:
-            if key.startswith("@") and key not in _KEYWORDS and (
-                ctx.version >= 3 or key == "@graph"
+            if (
+                key.startswith("@")
+                and key not in _KEYWORDS
+                and (ctx.version >= 3 or key == "@graph")
             ):
                 if key == "@graph":
                     rep("topLevelGraphDisallowed", value=key, path=(*path, key))
@@ -136,11 +139,13 @@ class Walker:
                 return None
             ctx = nested
         version = ctx.version
-        obj, keymap = self._canonical_keys(obj, ctx, parent_id, prop, doc, path)
+        obj, keymap, dup_keys = self._canonical_keys(obj, ctx)
         if parent is not None:
             for key in obj:
-                if key.startswith("@") and key not in _KEYWORDS and (
-                    version >= 3 or key == "@graph"
+                if (
+                    key.startswith("@")
+                    and key not in _KEYWORDS
+                    and (version >= 3 or key == "@graph")
                 ):
                     code = "graphDisallowed" if key == "@graph" else "keywordDisallowed"
                     rep(code, primary=parent_id, prop=prop, value=key, path=(*path, key))
@@ -178,6 +183,7 @@ class Walker:
                 ident = _dtmi.child_id(parent.id, prop or "value")
         # ---- types
         cls, inferred, cotypes, extra = self._types(obj, ctx, parent, prop, spec, ident, doc, path)
+        unknown_type = self.unknown_type
         if explicit and not self._check_id(ident, cls, version, rep, (*path, "@id")):
             return None
         if cls is None:
@@ -191,16 +197,22 @@ class Walker:
             parent,
             prop,
             explicit,
-            inferred,
-            cotypes,
-            extra,
+            inferred=inferred,
+            has_unknown_type=unknown_type,
+            cotypes=cotypes,
+            extra_types=extra,
             obj=obj,
         )
         if ident in self.nodes:
-            self.duplicates.add(ident)
-            rep("duplicateDefinition", primary=ident, path=path)
+            if explicit:
+                self.duplicates.add(ident)
+                rep("duplicateDefinition", primary=ident, path=path)
         else:
             self.nodes[ident] = node
+        for key in dup_keys:
+            rep(
+                "duplicatePropertyName", primary=ident, prop=key, path=(*path, keymap.get(key, key))
+            )
         self.order.append(node)
         if isinstance(obj, DupDict):
             for key in obj.duplicates:
@@ -248,30 +260,26 @@ class Walker:
         return node
 
     def _canonical_keys(
-        self,
-        obj: dict[str, Any],
-        ctx: Context,
-        parent_id: str | None,
-        prop: str | None,
-        doc: int,
-        path: Path,
-    ) -> tuple[dict[str, Any], dict[str, str]]:
+        self, obj: dict[str, Any], ctx: Context
+    ) -> tuple[dict[str, Any], dict[str, str], list[str]]:
         """``obj`` with property IRIs replaced by their terms (``dtmi:dtdl:property:name;3``)."""
         if not any(key.startswith("dtmi:") for key in obj):
-            return obj, {}
-        result: dict[str, Any] = DupDict() if isinstance(obj, DupDict) else {}
-        if isinstance(obj, DupDict):
-            result.duplicates = list(obj.duplicates)  # type: ignore[attr-defined]
+            return obj, {}, []
+        result: dict[str, Any] = {}
         keymap: dict[str, str] = {}
+        duplicates: list[str] = []
         for key, value in obj.items():
             term = canonical_property(key, ctx) if key.startswith("dtmi:") else key
             if term in result:
-                self.report("duplicatePropertyName", primary=parent_id, prop=term, doc=doc,
-                            path=(*path, key))
+                duplicates.append(term)
                 continue
             result[term] = value
             keymap[term] = key
-        return result, keymap
+        if isinstance(obj, DupDict):
+            dup = DupDict(result)
+            dup.duplicates = list(obj.duplicates)
+            result = dup
+        return result, keymap, duplicates
 
     def _check_id(self, ident: str, cls: str | None, version: int, rep: Report, path: Path) -> bool:
         if "#" in ident and _dtmi.ANY.match(ident.partition("#")[0]):
@@ -312,8 +320,14 @@ class Walker:
         expected = "Interface" if spec is None else spec.range
         raw = obj.get("@type")
         if raw is None and "@type" in obj:
-            rep("badType", primary=parent_id, prop=prop, secondary=ident, path=path,
-                expected=expected)
+            rep(
+                "badType",
+                primary=parent_id,
+                prop=prop,
+                secondary=ident,
+                path=path,
+                expected=expected,
+            )
             return None, False, [], []
         if raw is None:
             if spec is not None and spec.range in TYPE_OPTIONAL[version]:
@@ -331,6 +345,7 @@ class Walker:
                 )
             return None, False, [], []
         terms = raw if isinstance(raw, list) else [raw]
+        self.unknown_type = False
         tpath = (*path, "@type")
         materials: list[str] = []
         cotypes: list[Cotype] = []
@@ -360,6 +375,7 @@ class Walker:
             if cotype is not None:
                 cotypes.append(cotype)
                 continue
+            self.unknown_type = True
             if self._tolerated_type(term, ctx, ident, rep, tpath):
                 extra.append(term)
         materials = list(dict.fromkeys(materials))
@@ -443,9 +459,7 @@ class Walker:
                 path=(*node.path, "@type"),
             )
 
-    def _tolerated_type(
-        self, term: str, ctx: Context, ident: str, rep: Report, path: Path
-    ) -> bool:
+    def _tolerated_type(self, term: str, ctx: Context, ident: str, rep: Report, path: Path) -> bool:
         """Whether an unrecognised @type term is tolerated (an undefined extension's type)."""
         version = ctx.version
         allow = self.options.allows_undefined(version)
@@ -456,14 +470,24 @@ class Walker:
                 return False
             if tenable:
                 return True
-            rep("typeIrrelevantDtmiOrTerm", primary=ident, value=term, path=path,
-                version=str(version))
+            rep(
+                "typeIrrelevantDtmiOrTerm",
+                primary=ident,
+                value=term,
+                path=path,
+                version=str(version),
+            )
             return False
         if _is_core_term(term, version, ctx):
             if tenable:
                 return True
-            rep("typeIrrelevantDtmiOrTerm", primary=ident, value=term, path=path,
-                version=str(version))
+            rep(
+                "typeIrrelevantDtmiOrTerm",
+                primary=ident,
+                value=term,
+                path=path,
+                version=str(version),
+            )
             return False
         if _dtmi.is_iri(term):
             if version == 2:
@@ -479,7 +503,7 @@ class Walker:
         self, node: Node, key: str, ctx: Context, rep: Report, path: Path
     ) -> None:
         version = node.version
-        if not node.extra_types:
+        if not node.has_unknown_type:
             code = "inferredTypeDoesNotAllow" if node.inferred else "noTypeThatAllows"
             rep(code, primary=node.id, prop=key, path=path)
             return
@@ -498,8 +522,7 @@ class Walker:
             if version >= 3:
                 rep("propertyNotDtmiNorTerm", primary=node.id, prop=key, path=path)
         elif not (tenable or version == 2):
-            rep("propertyUndefinedTerm", primary=node.id, prop=key, path=path,
-                version=str(version))
+            rep("propertyUndefinedTerm", primary=node.id, prop=key, path=path, version=str(version))
 
     # ------------------------------------------------------------------ object values
     def _object_property(
@@ -522,9 +545,9 @@ class Walker:
             ipath = (*path, i) if isinstance(value, list) else path
             if isinstance(item, str):
                 target = self._reference(node, key, item, spec, ctx, rep, ipath)
+                valid += 1
                 if target is not None:
                     ids.append(target)
-                    valid += 1
             elif isinstance(item, dict):
                 if "@id" in item and all(k == "@id" for k in item):
                     rep("idReference", primary=node.id, prop=key, path=ipath)
@@ -586,6 +609,9 @@ class Walker:
                     return f"dtmi:iotcentral:schema:{item};2"
                 if item in ext.value_terms and item in UNIT_TYPES[3]:
                     return f"{QT_ENUM}{item}"
+        if item in CLASS_TERMS[version]:
+            rep("badType", primary=node.id, prop=key, value=item, path=path, expected=rng)
+            return None
         if item.startswith("dtmi:") and _dtmi.ANY.match(item):
             if not _dtmi.is_user_dtmi(item, version) and not _dtmi.is_reserved(item):
                 rep(
