@@ -13,6 +13,7 @@ from ontology._errors import (
     OntologyError,
     StoreUnavailableError,
 )
+from ontology._memory import MemoryStore
 from ontology._neo4j import Neo4jStore
 from ontology._neo4j_settings import Neo4jStoreSettings
 from ontology._store import MAX_PAGE, GraphStore
@@ -56,6 +57,7 @@ __all__ = [
     "JsonValue",
     "Lifecycle",
     "LifecycleError",
+    "MemoryStore",
     "Model",
     "ModelError",
     "ModelInUseError",

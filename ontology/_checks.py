@@ -46,12 +46,14 @@ API (used by ``_memory.py`` and ``_neo4j*.py`` alike):
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+import dtdl
 from ontology._errors import InvalidError, LifecycleError
 from ontology._store import MAX_PAGE
 from ontology._values import (
@@ -65,9 +67,6 @@ from ontology._values import (
     Twin,
     TwinSpec,
 )
-
-if TYPE_CHECKING:
-    import dtdl
 
 # ------------------------------------------------------------------ limits
 MAX_TWIN_ID = 512
@@ -152,6 +151,10 @@ def check_alias(alias: object) -> str | None:
     return None
 
 
+def is_signal_name(name: object) -> bool:
+    return isinstance(name, str) and _SIGNAL(name) is not None
+
+
 def check_signal_update(update: SignalUpdate) -> str | None:
     key = f"signal {update.signal!r} of twin {update.twin!r}"
     if not isinstance(update.signal, str) or _SIGNAL(update.signal) is None:
@@ -226,6 +229,68 @@ def require_transition(twin_id: str, current: Lifecycle, to: object) -> Lifecycl
     return to
 
 
+# ------------------------------------------------------ compiled validators
+Validator = Callable[[object], bool]
+
+_INT32 = 2**31
+_INT64 = 2**63
+
+
+def _is_boolean(value: object) -> bool:
+    return value is True or value is False
+
+
+def _is_string(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_STRING
+
+
+def _is_integer(value: object) -> bool:
+    return type(value) is int and -_INT32 <= value < _INT32
+
+
+def _is_long(value: object) -> bool:
+    return type(value) is int and -_INT64 <= value < _INT64
+
+
+def _is_double(value: object) -> bool:
+    kind = type(value)
+    return kind is int or (kind is float and math.isfinite(value))  # type: ignore[arg-type]
+
+
+_FAST: Mapping[str, Validator] = {
+    "boolean": _is_boolean,
+    "string": _is_string,
+    "integer": _is_integer,
+    "long": _is_long,
+    "double": _is_double,
+}
+"""Primitive schemas checked without a call into ``dtdl`` (same rules as
+``ModelSet.check_instance``; ``tests/ontology/test_checks.py`` holds them to it)."""
+
+
+def compile_validator(model_set: dtdl.ModelSet, element_id: str, schema: object) -> Validator:
+    """A predicate for values of the element ``element_id`` with schema ``schema``.
+
+    Common primitives and string/integer enums are checked inline; everything
+    else goes through ``model_set.check_instance`` after a JSON size check.
+    """
+    if isinstance(schema, dtdl.PrimitiveSchema):
+        fast = _FAST.get(schema.name)
+        if fast is not None:
+            return fast
+    if isinstance(schema, dtdl.EnumSchema):
+        allowed = frozenset((type(v.enum_value), v.enum_value) for v in schema.enum_values)
+        return lambda value: (
+            (type(value) is str or type(value) is int) and ((type(value), value) in allowed)
+        )
+    check = partial(model_set.check_instance, element_id)
+
+    def general(value: object) -> bool:
+        return _value_size("", value) is None and check(value)
+
+    return general
+
+
 # --------------------------------------------------------------- the rules
 class _ModelRules:
     """One Interface's contents, compiled into lookups and bound validators."""
@@ -234,16 +299,18 @@ class _ModelRules:
 
     def __init__(self, model_set: dtdl.ModelSet, dtmi: str) -> None:
         iface = model_set.interfaces[dtmi]
-        check = model_set.check_instance
         self.dtmi = dtmi
-        self.properties: dict[str, Callable[[object], bool]] = {
-            name: partial(check, prop.id) for name, prop in iface.properties.items()
+        self.properties: dict[str, Validator] = {
+            name: compile_validator(model_set, prop.id, prop.schema)
+            for name, prop in iface.properties.items()
         }
-        self.components: dict[str, dict[str, Callable[[object], bool]]] = {}
+        self.components: dict[str, dict[str, Validator]] = {}
         for name, comp in iface.components.items():
             inner = model_set.interfaces.get(comp.schema)
             props = inner.properties if inner is not None else {}
-            self.components[name] = {n: partial(check, p.id) for n, p in props.items()}
+            self.components[name] = {
+                n: compile_validator(model_set, p.id, p.schema) for n, p in props.items()
+            }
         self.relationships: dict[str, dtdl.Relationship] = dict(iface.relationships)
         self.others: dict[str, str] = {
             **dict.fromkeys(iface.telemetries, "Telemetry (a signal, not a property)"),
@@ -277,6 +344,24 @@ class TwinRules:
 
     # -------------------------------------------------------------- twins
     def twin(self, spec: object) -> list[str]:
+        """Reasons ``spec`` cannot be written (empty: it can)."""
+        if type(spec) is TwinSpec:
+            twin_id = spec.id
+            model = spec.model
+            rules = self._models.get(model) if type(model) is str else None
+            if (
+                rules is not None
+                and type(twin_id) is str
+                and len(twin_id) <= MAX_TWIN_ID
+                and _TWIN_ID(twin_id) is not None
+                and type(spec.lifecycle) is Lifecycle
+                and (not spec.aliases or _aliases_ok(spec.aliases))
+                and (not spec.properties or _properties_ok(rules.properties, spec.properties))
+            ):
+                return []
+        return self._twin_reasons(spec)
+
+    def _twin_reasons(self, spec: object) -> list[str]:
         reasons: list[str] = []
         if not isinstance(spec, TwinSpec):
             return [f"{_show(spec)} is a {type(spec).__name__}; expected a TwinSpec"]
@@ -419,6 +504,12 @@ class TwinRules:
                 )
         return reasons
 
+    def max_multiplicity(self, model: str | None, name: str) -> int | None:
+        """The Relationship's maxMultiplicity (count existing edges only when it is set)."""
+        rules = self._rules(model)
+        rel = rules.relationships.get(name) if rules is not None else None
+        return rel.max_multiplicity if rel is not None else None
+
     # ------------------------------------------------------------ filters
     def models_matching(self, dtmi: str) -> frozenset[str]:
         """``dtmi`` and every model that extends it (transitively)."""
@@ -438,11 +529,7 @@ class TwinRules:
             direct = {
                 dtmi
                 for dtmi, iface in interfaces.items()
-                if any(
-                    _term(st) == wanted
-                    for content in (*iface.properties.values(), *iface.telemetries.values())
-                    for st in content.semantic_types
-                )
+                if any(_term(st) == wanted for st in _semantic_types(iface))
             }
             found = frozenset(
                 dtmi
@@ -451,6 +538,42 @@ class TwinRules:
             )
             self._semantic[semantic_type] = found
         return found
+
+
+_good_namespaces: set[str] = set()
+
+
+def _aliases_ok(aliases: object) -> bool:
+    """The fast path of ``check_aliases``: True when there is nothing to report."""
+    if type(aliases) is not tuple or len(aliases) > MAX_ALIASES:
+        return False
+    for alias in aliases:
+        if type(alias) is not Alias:
+            return False
+        namespace, value = alias.namespace, alias.value
+        if namespace not in _good_namespaces:
+            if check_alias(alias) is not None:
+                return False
+            if len(_good_namespaces) < 4096:
+                _good_namespaces.add(namespace)
+        if (
+            type(value) is not str
+            or not 0 < len(value) <= MAX_ALIAS_VALUE
+            or _CONTROL(value) is not None
+        ):
+            return False
+    return len(aliases) < 2 or len(set(aliases)) == len(aliases)
+
+
+def _properties_ok(checks: Mapping[str, Validator], properties: object) -> bool:
+    """The fast path of the property checks: True when there is nothing to report."""
+    if type(properties) is not dict or len(properties) > MAX_PROPERTIES:
+        return False
+    for name, value in properties.items():
+        check = checks.get(name)
+        if check is None or not check(value):
+            return False
+    return True
 
 
 def check_aliases(twin_id: str, aliases: object) -> list[str]:
@@ -492,6 +615,13 @@ def _unknown_property(twin_id: str, rules: _ModelRules, name: object) -> str:
 def _schema_name(schema: object) -> str:
     name = getattr(schema, "name", None) or getattr(schema, "id", None)
     return str(name) if name else type(schema).__name__
+
+
+def _semantic_types(iface: dtdl.Interface) -> Iterator[str]:
+    for prop in iface.properties.values():
+        yield from prop.semantic_types
+    for telemetry in iface.telemetries.values():
+        yield from telemetry.semantic_types
 
 
 def _term(semantic_type: str) -> str:
@@ -541,7 +671,18 @@ def merge_properties(
     return merged
 
 
-def upsert_unchanged(twin: Twin, spec: TwinSpec) -> bool:
+class TwinFields(Protocol):
+    """What ``upsert_unchanged`` reads of a stored twin (a ``Twin`` or a store's own row)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[Alias, ...]: ...
+    @property
+    def properties(self) -> Mapping[str, JsonValue]: ...
+
+
+def upsert_unchanged(twin: TwinFields, spec: TwinSpec) -> bool:
     """Whether upserting ``spec`` over ``twin`` changes nothing (lifecycle is kept)."""
     return (
         twin.model == spec.model

@@ -52,6 +52,9 @@ MAX_UPLOAD_CHARS = 64 * 1024 * 1024
 @dataclass(frozen=True, slots=True)
 class Upload:
     added: tuple[Model, ...]
+    """The models new to the store."""
+    dtmis: tuple[str, ...]
+    """Every top-level DTMI the upload defines (new or already held), in upload order."""
     model_set: dtdl.ModelSet
 
 
@@ -121,6 +124,7 @@ def plan_upload(
     _check_limits(texts)
     new_ids: list[tuple[str, int]] = []
     same: set[str] = set()
+    dtmis: list[str] = []
     for index, text in enumerate(texts):
         try:
             elements = _elements(text)
@@ -133,6 +137,7 @@ def plan_upload(
             dtmi = element.get("@id")
             if not isinstance(dtmi, str):
                 continue  # dtdl.parse reports the missing or bad @id
+            dtmis.append(dtmi)
             stored = held.get(dtmi)
             if stored is None:
                 new_ids.append((dtmi, index))
@@ -146,7 +151,7 @@ def plan_upload(
         Model(dtmi=dtmi, text=texts[index], uploaded_at=now, uploaded_by=principal)
         for dtmi, index in new_ids
     )
-    return Upload(added=added, model_set=model_set)
+    return Upload(added=added, dtmis=tuple(dtmis), model_set=model_set)
 
 
 def plan_delete(

@@ -1,0 +1,199 @@
+"""The in-process store's edges and hierarchy traversal."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from ontology._checks import (
+    ACTION_EDGE_ADD,
+    ACTION_EDGE_REMOVE,
+    ACTION_EDGE_UPDATE,
+    KIND_EDGE,
+    KIND_MODEL,
+    edge_key,
+    require_batch,
+    require_depth,
+    require_page,
+    require_principal,
+)
+from ontology._errors import CycleError, NotFoundError
+from ontology._memory_rows import to_twin
+from ontology._memory_state import MemoryState, bulk, frozen
+from ontology._values import CONTAINS, BulkResult, Edge, Page, Rejection, Twin
+
+
+def _key(edge: object) -> str:
+    return edge_key(edge) if isinstance(edge, Edge) else repr(edge)[:80]
+
+
+class GraphMixin(MemoryState):
+    # ------------------------------------------------------------------ edges
+    def add_edges(self, edges: Sequence[Edge], *, principal: str) -> BulkResult:
+        require_principal(principal)
+        require_batch("edges", edges)
+        with self._lock, bulk(len(edges)):
+            rules = self._rules()
+            now = self._clock()
+            twins, table = self._twins, self._edges
+            created = updated = unchanged = 0
+            rejected: list[Rejection] = []
+            undo: list[tuple[Edge | None, Edge]] = []
+            audit_mark = len(self._audit)
+            structural = False
+            try:
+                for item in edges:
+                    edge: object = item
+                    if not isinstance(edge, Edge):
+                        rejected.append(Rejection(_key(edge), "not an Edge"))
+                        continue
+                    source, name, target = edge.source, edge.name, edge.target
+                    src, tgt = twins.get(source), twins.get(target)
+                    held = table.get(source, name, target) if src and tgt else None
+                    count = 0
+                    if src is not None and rules.max_multiplicity(src.model, name) is not None:
+                        count = table.count(source, name) - (held is not None)
+                    reasons = rules.edge(
+                        edge, src.model if src else None, tgt.model if tgt else None, count
+                    )
+                    if reasons:
+                        rejected.append(Rejection(edge_key(edge), "; ".join(reasons)))
+                        continue
+                    if held is not None:
+                        if held.properties == edge.properties:
+                            unchanged += 1
+                            continue
+                        new = Edge(source, name, target, frozen(edge.properties))
+                        table.put(new)
+                        undo.append((held, new))
+                        updated += 1
+                        self._log(now, principal, ACTION_EDGE_UPDATE, edge_key(new), held, new)
+                        continue
+                    if name == CONTAINS:
+                        path = table.cycle_path(source, target)
+                        if path is not None:
+                            if len(edges) == 1:
+                                raise CycleError(path)
+                            reason = str(CycleError(path))
+                            rejected.append(Rejection(edge_key(edge), reason))
+                            continue
+                        structural = True
+                    new = Edge(source, name, target, frozen(edge.properties))
+                    table.put(new)
+                    undo.append((None, new))
+                    created += 1
+                    self._log(now, principal, ACTION_EDGE_ADD, edge_key(new), None, new)
+            except BaseException:
+                for old, new in reversed(undo):
+                    table.remove(new.source, new.name, new.target)
+                    if old is not None:
+                        table.put(old)
+                del self._audit[audit_mark:]
+                raise
+            if structural:
+                self._index = None
+            return BulkResult(
+                created=created, updated=updated, unchanged=unchanged, rejected=tuple(rejected)
+            )
+
+    def remove_edge(self, source: str, name: str, target: str, *, principal: str) -> None:
+        require_principal(principal)
+        with self._lock:
+            try:
+                edge = self._edges.remove(source, name, target)
+            except KeyError:
+                raise NotFoundError(KIND_EDGE, f"{source} -[{name}]-> {target}") from None
+            if name == CONTAINS:
+                self._index = None
+            self._log(self._clock(), principal, ACTION_EDGE_REMOVE, edge_key(edge), edge, None)
+
+    def edges_from(self, source: str, name: str | None = None) -> tuple[Edge, ...]:
+        with self._lock:
+            self._twin(source)
+            held = self._edges.out.get(source, {})
+            keys = sorted(k for k in held if name is None or k[0] == name)
+            return tuple(held[k] for k in keys)
+
+    def edges_to(self, target: str, name: str | None = None) -> tuple[Edge, ...]:
+        with self._lock:
+            self._twin(target)
+            held = self._edges.inc.get(target, {})
+            keys = sorted(k for k in held if name is None or k[0] == name)
+            return tuple(held[k] for k in keys)
+
+    # -------------------------------------------------------------- hierarchy
+    def children(self, twin_id: str, *, first: int = 100, after: str | None = None) -> Page[str]:
+        require_page(first)
+        with self._lock:
+            self._twin(twin_id)
+            kids = sorted(self._edges.children.get(twin_id, ()))
+        start = bisect_right(kids, after) if after is not None else 0
+        chunk = kids[start : start + first]
+        more = start + first < len(kids)
+        return Page(items=tuple(chunk), next_cursor=chunk[-1] if more else None)
+
+    def parents(self, twin_id: str) -> tuple[str, ...]:
+        with self._lock:
+            self._twin(twin_id)
+            return tuple(sorted(self._edges.parents.get(twin_id, ())))
+
+    def ancestors(self, twin_id: str, *, max_depth: int | None = None) -> tuple[str, ...]:
+        depth_cap = require_depth(max_depth)
+        with self._lock:
+            self._twin(twin_id)
+            parents = self._edges.parents
+            seen = {twin_id}
+            found: list[str] = []
+            level = [twin_id]
+            depth = 0
+            while level and depth < depth_cap:
+                above = sorted(
+                    {p for node in level for p in parents.get(node, ()) if p not in seen}
+                )
+                seen.update(above)
+                found.extend(above)
+                level = above
+                depth += 1
+            return tuple(found)
+
+    def descendants(
+        self,
+        twin_id: str,
+        *,
+        max_depth: int | None = None,
+        model: str | None = None,
+        semantic_type: str | None = None,
+        first: int = 1000,
+        after: str | None = None,
+    ) -> Page[str]:
+        depth_cap = require_depth(max_depth)
+        require_page(first)
+        with self._lock:
+            self._twin(twin_id)
+            rules = self._rules()
+            if model is not None and not rules.has_model(model):
+                raise NotFoundError(KIND_MODEL, model)
+            index = self._hierarchy()
+            nodes = index.descendants(index.pos[twin_id], depth_cap)
+            if model is not None:
+                nodes = index.with_models(nodes, rules.models_matching(model))
+            if semantic_type is not None:
+                nodes = index.with_models(nodes, rules.models_with_semantic_type(semantic_type))
+            return index.page(nodes, first, after)
+
+    def list_twins(
+        self, *, model: str | None = None, first: int = 100, after: str | None = None
+    ) -> Page[Twin]:
+        require_page(first)
+        with self._lock:
+            index = self._hierarchy()
+            nodes = index.all_nodes()
+            if model is not None:
+                rules = self._rules()
+                if not rules.has_model(model):
+                    raise NotFoundError(KIND_MODEL, model)
+                nodes = index.with_models(nodes, rules.models_matching(model))
+            page = index.page(nodes, first, after)
+            twins = self._twins
+            items = tuple(to_twin(twins[t]) for t in page.items)
+            return Page(items=items, next_cursor=page.next_cursor)

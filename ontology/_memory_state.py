@@ -1,0 +1,205 @@
+"""What the in-process store holds, and the helpers its operations share.
+
+Every write runs under one re-entrant lock, checks everything first with the
+shared rules (``_checks``, ``_registry``), then applies; bulk writes keep an
+undo list and roll back if anything unexpected fails midway, so no batch is
+ever half-written.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from ontology._checks import KIND_ALIAS, KIND_TWIN, TwinRules, rules_for
+from ontology._errors import AlreadyExistsError, EtagMismatchError, NotFoundError
+from ontology._memory_edges import EdgeTable
+from ontology._memory_index import HierarchyIndex
+from ontology._memory_rows import TwinRow
+from ontology._memory_snapshot import AuditEntry
+from ontology._registry import parse_held
+from ontology._values import (
+    Alias,
+    JsonValue,
+    Model,
+    RollupSpec,
+    SignalValue,
+)
+
+if TYPE_CHECKING:
+    import dtdl
+
+Clock = Callable[[], datetime]
+
+EMPTY: Mapping[str, JsonValue] = MappingProxyType({})
+
+
+@contextmanager
+def bulk(size: int) -> Iterator[None]:
+    """Pause the cyclic garbage collector during a large bulk write.
+
+    A bulk load allocates a few objects per item and no reference cycles; the
+    collector's passes over an ever larger heap would otherwise cost more than
+    the load itself.
+    """
+    if size < 1_000 or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def frozen(properties: Mapping[str, JsonValue]) -> Mapping[str, JsonValue]:
+    """A read-only copy the caller cannot change behind the store's back."""
+    if not properties:
+        return EMPTY
+    copied = dict(properties)
+    for name, value in copied.items():
+        if type(value) is dict or type(value) is list:
+            copied[name] = copy.deepcopy(value)
+    return MappingProxyType(copied)
+
+
+_NO_PROPERTIES: dict[str, JsonValue] = {}
+
+
+def owned(properties: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
+    """The store's own copy of a twin's properties (never changed in place afterwards)."""
+    if not properties:
+        return _NO_PROPERTIES
+    copied = dict(properties)
+    for name, value in copied.items():
+        if type(value) is dict or type(value) is list:
+            copied[name] = copy.deepcopy(value)
+    return copied
+
+
+def alias_key(alias: Alias) -> str:
+    return f"{alias.namespace}:{alias.value}"
+
+
+class MemoryState:
+    def __init__(self, clock: Clock | None) -> None:
+        self._clock: Clock = clock or utc_now
+        self._lock = threading.RLock()
+        self._seq = 0
+        self._models: dict[str, Model] = {}
+        self._model_set: dtdl.ModelSet | None = None
+        self._twins: dict[str, TwinRow] = {}
+        self._aliases: dict[str, dict[str, str]] = {}
+        self._edges = EdgeTable()
+        self._signals: dict[str, dict[str, SignalValue]] = {}
+        self._rollups: dict[str, RollupSpec] = {}
+        self._audit: list[AuditEntry] = []
+        self._index: HierarchyIndex | None = None
+
+    # ---------------------------------------------------------------- shared
+    def _set(self) -> dtdl.ModelSet:
+        if self._model_set is None:
+            self._model_set = parse_held(self._models)
+        return self._model_set
+
+    def _rules(self) -> TwinRules:
+        return rules_for(self._set())
+
+    def _hierarchy(self) -> HierarchyIndex:
+        if self._index is None:
+            self._index = HierarchyIndex(self._twins, self._edges.children)
+        return self._index
+
+    def _etag(self) -> str:
+        self._seq += 1
+        return format(self._seq, "x")
+
+    def _log(
+        self, at: datetime, principal: str, action: str, key: str, before: object, after: object
+    ) -> None:
+        self._audit.append((at, principal, action, key, before, after))
+
+    def _twin(self, twin_id: str) -> TwinRow:
+        twin = self._twins.get(twin_id)
+        if twin is None:
+            raise NotFoundError(KIND_TWIN, twin_id)
+        return twin
+
+    @staticmethod
+    def _check_etag(twin: TwinRow, etag: str | None) -> None:
+        if etag is not None and etag != twin.etag:
+            raise EtagMismatchError(twin.id, etag, twin.etag)
+
+    def _edges_fit(self, twin_id: str, model: str) -> list[str]:
+        """Reasons the twin's edges would not fit were it re-modelled as ``model``."""
+        rules = self._rules()
+        twins, edges = self._twins, self._edges
+        reasons: list[str] = []
+        for edge in edges.out.get(twin_id, {}).values():
+            target = twins[edge.target].model if edge.target != twin_id else model
+            count = edges.count(twin_id, edge.name) - 1
+            reasons.extend(rules.edge(edge, model, target, count))
+        for edge in edges.inc.get(twin_id, {}).values():
+            if edge.source != twin_id:
+                source = twins[edge.source].model
+                count = edges.count(edge.source, edge.name) - 1
+                reasons.extend(rules.edge(edge, source, model, count))
+        return reasons
+
+    # --------------------------------------------------------------- aliases
+    def _alias_owner(self, twin_id: str, aliases: tuple[Alias, ...]) -> tuple[Alias, str] | None:
+        """The first alias that names another twin already, with that twin."""
+        table = self._aliases
+        for alias in aliases:
+            owners = table.get(alias.namespace)
+            owner = owners.get(alias.value) if owners is not None else None
+            if owner is not None and owner != twin_id:
+                return alias, owner
+        return None
+
+    def _alias_conflict(self, twin_id: str, aliases: tuple[Alias, ...]) -> str | None:
+        found = self._alias_owner(twin_id, aliases)
+        if found is None:
+            return None
+        return (
+            f"alias {alias_key(found[0])!r} names twin {found[1]!r} already; an alias is "
+            "unique per namespace"
+        )
+
+    def _require_aliases_free(self, twin_id: str, aliases: tuple[Alias, ...]) -> None:
+        found = self._alias_owner(twin_id, aliases)
+        if found is not None:
+            raise AlreadyExistsError(KIND_ALIAS, alias_key(found[0]))
+
+    def _index_aliases(self, twin: TwinRow) -> None:
+        table = self._aliases
+        for alias in twin.aliases:
+            owners = table.get(alias.namespace)
+            if owners is None:
+                owners = table[alias.namespace] = {}
+            owners[alias.value] = twin.id
+
+    def _unindex_aliases(self, twin: TwinRow) -> None:
+        for alias in twin.aliases:
+            owners = self._aliases.get(alias.namespace)
+            if owners is not None and owners.get(alias.value) == twin.id:
+                del owners[alias.value]
+
+    def _replace_twin(self, old: TwinRow | None, new: TwinRow | None) -> None:
+        """Swap a twin (None: absent) keeping the alias index in step."""
+        if old is not None:
+            self._unindex_aliases(old)
+            del self._twins[old.id]
+        if new is not None:
+            self._twins[new.id] = new
+            self._index_aliases(new)

@@ -1,0 +1,332 @@
+"""The in-process store's models, twins, aliases and signals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from ontology._checks import (
+    ACTION_ALIAS_ADD,
+    ACTION_ALIAS_REMOVE,
+    ACTION_MODEL_ADD,
+    ACTION_MODEL_DELETE,
+    ACTION_TWIN_CREATE,
+    ACTION_TWIN_DELETE,
+    ACTION_TWIN_LIFECYCLE,
+    ACTION_TWIN_UPDATE,
+    KIND_ALIAS,
+    KIND_MODEL,
+    KIND_TWIN,
+    check_aliases,
+    check_signal_update,
+    merge_properties,
+    require_batch,
+    require_principal,
+    require_transition,
+    signal_wins,
+    upsert_unchanged,
+)
+from ontology._errors import AlreadyExistsError, InvalidError, NotFoundError
+from ontology._memory_rows import TwinRow, to_twin
+from ontology._memory_state import MemoryState, alias_key, bulk, owned
+from ontology._registry import plan_delete, plan_upload
+from ontology._values import (
+    Alias,
+    BulkResult,
+    JsonValue,
+    Lifecycle,
+    Model,
+    Rejection,
+    SignalUpdate,
+    SignalValue,
+    Twin,
+    TwinSpec,
+)
+
+if TYPE_CHECKING:
+    import dtdl
+
+
+def _spec_key(spec: object) -> str:
+    twin_id = getattr(spec, "id", None)
+    return twin_id if isinstance(twin_id, str) else repr(spec)[:80]
+
+
+def _invalid(what: str, reasons: Sequence[str]) -> InvalidError:
+    return InvalidError(f"{what} is invalid: " + "; ".join(reasons))
+
+
+def _aliases_json(aliases: tuple[Alias, ...]) -> JsonValue:
+    return [[a.namespace, a.value] for a in aliases]
+
+
+class TwinsMixin(MemoryState):
+    # ----------------------------------------------------------------- models
+    def add_models(self, texts: Sequence[str], *, principal: str) -> tuple[Model, ...]:
+        require_principal(principal)
+        with self._lock:
+            now = self._clock()
+            upload = plan_upload(self._models, texts, principal=principal, now=now)
+            for model in upload.added:
+                self._models[model.dtmi] = model
+                self._log(now, principal, ACTION_MODEL_ADD, model.dtmi, None, model.dtmi)
+            self._model_set = upload.model_set
+            if upload.added:
+                self._index = None
+            return tuple(self._models[dtmi] for dtmi in upload.dtmis)
+
+    def get_model(self, dtmi: str) -> Model:
+        model = self._models.get(dtmi)
+        if model is None:
+            raise NotFoundError(KIND_MODEL, dtmi)
+        return model
+
+    def list_models(self) -> tuple[Model, ...]:
+        with self._lock:
+            return tuple(self._models[d] for d in sorted(self._models))
+
+    def delete_model(self, dtmi: str, *, principal: str) -> None:
+        require_principal(principal)
+        with self._lock:
+            using = sorted(t.id for t in self._twins.values() if t.model == dtmi)
+            model_set = plan_delete(self._models, self._set(), dtmi, using)
+            del self._models[dtmi]
+            self._model_set = model_set
+            self._log(self._clock(), principal, ACTION_MODEL_DELETE, dtmi, dtmi, None)
+
+    def model_set(self) -> dtdl.ModelSet:
+        with self._lock:
+            return self._set()
+
+    # ------------------------------------------------------------------ twins
+    @staticmethod
+    def _new_twin(spec: TwinSpec, etag: str, old: TwinRow | None, now: datetime) -> TwinRow:
+        if old is None:
+            return TwinRow(
+                spec.id, spec.model, owned(spec.properties), spec.lifecycle, etag,
+                tuple(spec.aliases), now, now,
+            )  # fmt: skip
+        return TwinRow(
+            spec.id, spec.model, owned(spec.properties), old.lifecycle, etag,
+            tuple(spec.aliases), old.created_at, now,
+        )  # fmt: skip
+
+    def create_twin(self, spec: TwinSpec, *, principal: str) -> Twin:
+        require_principal(principal)
+        with self._lock:
+            reasons = self._rules().twin(spec)
+            if reasons:
+                what = f"twin {_spec_key(spec)!r}"
+                raise _invalid(what, reasons)
+            if spec.id in self._twins:
+                raise AlreadyExistsError(KIND_TWIN, spec.id)
+            self._require_aliases_free(spec.id, tuple(spec.aliases))
+            now = self._clock()
+            twin = self._new_twin(spec, self._etag(), None, now)
+            self._replace_twin(None, twin)
+            self._index = None
+            self._log(now, principal, ACTION_TWIN_CREATE, twin.id, None, twin)
+            return to_twin(twin)
+
+    def get_twin(self, twin_id: str) -> Twin:
+        return to_twin(self._twin(twin_id))
+
+    def get_twins(self, twin_ids: Sequence[str]) -> tuple[Twin | None, ...]:
+        require_batch("twin ids", twin_ids)
+        rows = map(self._twins.get, twin_ids)
+        return tuple(to_twin(row) if row is not None else None for row in rows)
+
+    def update_twin(
+        self,
+        twin_id: str,
+        properties: Mapping[str, JsonValue],
+        *,
+        etag: str | None,
+        principal: str,
+    ) -> Twin:
+        require_principal(principal)
+        given: object = properties
+        if not isinstance(given, Mapping):
+            kind = type(given).__name__
+            msg = f"properties for twin {twin_id!r} are a {kind}; expected a mapping"
+            raise InvalidError(msg)
+        with self._lock:
+            twin = self._twin(twin_id)
+            self._check_etag(twin, etag)
+            merged = merge_properties(twin.properties, properties)
+            reasons = self._rules().properties(twin_id, twin.model, merged)
+            if reasons:
+                what = f"update of twin {twin_id!r}"
+                raise _invalid(what, reasons)
+            if merged == twin.properties:
+                return to_twin(twin)
+            now = self._clock()
+            new = twin._replace(properties=owned(merged), etag=self._etag(), updated_at=now)
+            self._twins[twin_id] = new
+            self._log(now, principal, ACTION_TWIN_UPDATE, twin_id, twin, new)
+            return to_twin(new)
+
+    def delete_twin(self, twin_id: str, *, etag: str | None, principal: str) -> None:
+        require_principal(principal)
+        with self._lock:
+            twin = self._twin(twin_id)
+            self._check_etag(twin, etag)
+            self._edges.drop_twin(twin_id)
+            self._signals.pop(twin_id, None)
+            self._replace_twin(twin, None)
+            self._index = None
+            self._log(self._clock(), principal, ACTION_TWIN_DELETE, twin_id, twin, None)
+
+    def upsert_twins(self, specs: Sequence[TwinSpec], *, principal: str) -> BulkResult:
+        require_principal(principal)
+        require_batch("twin specs", specs)
+        with self._lock, bulk(len(specs)):
+            check = self._rules().twin
+            now = self._clock()
+            etag = self._etag()  # one per batch: each twin is written at most once in it
+            twins = self._twins
+            log = self._audit.append
+            created = updated = unchanged = 0
+            rejected: list[Rejection] = []
+            seen: set[str] = set()
+            undo: list[tuple[TwinRow | None, TwinRow]] = []
+            audit_mark, seq_mark = len(self._audit), self._seq
+            structural = False
+            try:
+                for spec in specs:
+                    reasons = check(spec)
+                    if reasons:
+                        rejected.append(Rejection(_spec_key(spec), "; ".join(reasons)))
+                        continue
+                    twin_id = spec.id
+                    if twin_id in seen:
+                        rejected.append(Rejection(twin_id, "the batch lists this twin id twice"))
+                        continue
+                    seen.add(twin_id)
+                    old = twins.get(twin_id)
+                    if old is not None and upsert_unchanged(old, spec):
+                        unchanged += 1
+                        continue
+                    if spec.aliases:
+                        conflict = self._alias_conflict(twin_id, tuple(spec.aliases))
+                        if conflict is not None:
+                            rejected.append(Rejection(twin_id, conflict))
+                            continue
+                    if old is not None and old.model != spec.model:
+                        reasons = self._edges_fit(twin_id, spec.model)
+                        if reasons:
+                            rejected.append(Rejection(twin_id, "; ".join(reasons)))
+                            continue
+                        structural = True
+                    new = self._new_twin(spec, etag, old, now)
+                    undo.append((old, new))
+                    if old is None:
+                        twins[twin_id] = new
+                        if new.aliases:
+                            self._index_aliases(new)
+                        created += 1
+                        log((now, principal, ACTION_TWIN_CREATE, twin_id, None, new))
+                    else:
+                        self._replace_twin(old, new)
+                        updated += 1
+                        log((now, principal, ACTION_TWIN_UPDATE, twin_id, old, new))
+            except BaseException:
+                for old, new in reversed(undo):
+                    self._replace_twin(new, old)
+                del self._audit[audit_mark:]
+                self._seq = seq_mark
+                raise
+            if created or structural:
+                self._index = None
+            return BulkResult(
+                created=created, updated=updated, unchanged=unchanged, rejected=tuple(rejected)
+            )
+
+    def set_lifecycle(self, twin_id: str, to: Lifecycle, *, principal: str) -> Twin:
+        require_principal(principal)
+        with self._lock:
+            twin = self._twin(twin_id)
+            target = require_transition(twin_id, twin.lifecycle, to)
+            now = self._clock()
+            new = twin._replace(lifecycle=target, etag=self._etag(), updated_at=now)
+            self._twins[twin_id] = new
+            before, after = twin.lifecycle.value, target.value
+            self._log(now, principal, ACTION_TWIN_LIFECYCLE, twin_id, before, after)
+            return to_twin(new)
+
+    # ---------------------------------------------------------------- aliases
+    def add_aliases(self, twin_id: str, aliases: Sequence[Alias], *, principal: str) -> Twin:
+        require_principal(principal)
+        reasons = check_aliases(twin_id, aliases)
+        if reasons:
+            what = f"aliases for twin {twin_id!r}"
+            raise _invalid(what, reasons)
+        with self._lock:
+            twin = self._twin(twin_id)
+            wanted = tuple(aliases)
+            self._require_aliases_free(twin_id, wanted)
+            held = set(twin.aliases)
+            fresh = tuple(a for a in wanted if a not in held)
+            if not fresh:
+                return to_twin(twin)
+            combined = twin.aliases + fresh
+            combined_reasons = check_aliases(twin_id, combined)
+            if combined_reasons:
+                what = f"aliases for twin {twin_id!r}"
+                raise _invalid(what, combined_reasons)
+            return self._set_aliases(twin, combined, principal, ACTION_ALIAS_ADD)
+
+    def remove_alias(self, alias: Alias, *, principal: str) -> None:
+        require_principal(principal)
+        with self._lock:
+            owners = self._aliases.get(alias.namespace)
+            owner = owners.get(alias.value) if owners is not None else None
+            if owner is None:
+                raise NotFoundError(KIND_ALIAS, alias_key(alias))
+            twin = self._twins[owner]
+            kept = tuple(a for a in twin.aliases if a != alias)
+            self._set_aliases(twin, kept, principal, ACTION_ALIAS_REMOVE)
+
+    def _set_aliases(
+        self, twin: TwinRow, aliases: tuple[Alias, ...], principal: str, action: str
+    ) -> Twin:
+        now = self._clock()
+        new = twin._replace(aliases=aliases, etag=self._etag(), updated_at=now)
+        self._replace_twin(twin, new)
+        before, after = _aliases_json(twin.aliases), _aliases_json(aliases)
+        self._log(now, principal, action, twin.id, before, after)
+        return to_twin(new)
+
+    def resolve_aliases(self, namespace: str, values: Sequence[str]) -> tuple[str | None, ...]:
+        require_batch("alias values", values)
+        owners = self._aliases.get(namespace)
+        if not owners:
+            return (None,) * len(values)
+        return tuple(map(owners.get, values))
+
+    # ---------------------------------------------------------------- signals
+    def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
+        require_batch("signal updates", updates)
+        with self._lock:
+            twins = self._twins
+            for update in updates:
+                reason = check_signal_update(update)
+                if reason is not None:
+                    raise InvalidError(reason)
+                if update.twin not in twins:
+                    raise NotFoundError(KIND_TWIN, update.twin)
+            table = self._signals
+            for update in updates:
+                values = table.get(update.twin)
+                if values is None:
+                    values = table[update.twin] = {}
+                held = values.get(update.signal)
+                if signal_wins(held.time if held is not None else None, update.time):
+                    values[update.signal] = SignalValue(update.value, update.time, update.batch)
+
+    def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]:
+        with self._lock:
+            self._twin(twin_id)
+            return MappingProxyType(dict(self._signals.get(twin_id, {})))
