@@ -292,6 +292,17 @@ def test_the_engine_writes_only_what_changed_and_clears_what_left() -> None:
     assert gone.cleared.tolist() == [2]
 
 
+def test_a_changed_list_that_misses_a_change_leaves_nothing_stale() -> None:
+    engine = RollupEngine()
+    engine.set_topology(3, [0, 0], [1, 2])
+    spec = spec_of(Aggregate.SUM)
+    engine.recompute(spec, [NAN, 1.0, 2.0])
+    result = engine.recompute(spec, [NAN, 1.0, 5.0], changed=[1])
+    assert as_dict(*_pair(result)) == {0: 6.0}
+    with pytest.raises(InvalidError, match=r"changed\[0\] is 9"):
+        engine.recompute(spec, [NAN, 1.0, 5.0], changed=[9])
+
+
 def test_the_engine_carries_results_across_a_renumbering_by_label() -> None:
     engine = RollupEngine()
     engine.set_topology(3, [0, 1], [1, 2], labels=["a", "b", "c"])
