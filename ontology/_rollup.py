@@ -30,6 +30,12 @@ Calling convention (what ``define_rollup`` / ``recompute_rollups`` do)::
     for node in result.cleared:  # these held the rollup and are no longer targets
         ...  # remove the derived signal
 
+``engine.index("descendants")`` (or ``"children"``) is the
+:class:`~ontology._ancestry.AncestorIndex` of the held topology, for hierarchy
+reads: ``descendants_of(node, max_depth=...)``, ``ancestors_of(nodes)``,
+``is_ancestor(a, d)`` (e.g. to refuse a ``contains`` edge that would close a
+cycle before writing it).
+
 The first ``recompute`` of a spec (and any after ``set_topology`` changed the
 graph, ``forget``, or ``full=True``) is a full computation; later ones are
 incremental: the engine compares the inputs with the ones it saw, and only

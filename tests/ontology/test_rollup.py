@@ -303,6 +303,19 @@ def test_a_changed_list_that_misses_a_change_leaves_nothing_stale() -> None:
         engine.recompute(spec, [NAN, 1.0, 5.0], changed=[9])
 
 
+def test_every_so_many_incremental_runs_a_full_one_resyncs() -> None:
+    engine = RollupEngine(refresh_every=2)
+    engine.set_topology(3, [0, 0], [1, 2])
+    spec = spec_of(Aggregate.SUM)
+    runs = [engine.recompute(spec, [NAN, 1.0, float(k)]).full for k in range(5)]
+    assert runs == [True, False, False, True, False]
+    forced = engine.recompute(spec, [NAN, 1.0, 9.0], full=True)
+    assert forced.full and as_dict(*_pair(forced)) == {0: 10.0}
+    engine.forget(spec)
+    again = engine.recompute(spec, [NAN, 1.0, 9.0])
+    assert again.full and as_dict(*_pair(again)) == {0: 10.0}  # forgotten: all written again
+
+
 def test_the_engine_carries_results_across_a_renumbering_by_label() -> None:
     engine = RollupEngine()
     engine.set_topology(3, [0, 1], [1, 2], labels=["a", "b", "c"])
