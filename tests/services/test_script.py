@@ -66,8 +66,16 @@ def test_unknown_service_is_refused(tmp_path: Path) -> None:
     assert "unknown service 'redis'" in result.stderr
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def test_status_of_a_fresh_dir_lists_all_stopped(tmp_path: Path) -> None:
-    result = run(tmp_path / "new", "status")
+    options = ["neo4j", "kafka", "kafka-controller", "mosquitto", "postgres"]
+    ports = [arg for name in options for arg in (f"--{name}-port", str(free_port()))]
+    result = run(tmp_path / "new", *ports, "status")
     lines = result.stdout.splitlines()
     assert result.returncode == 3
     assert [line.split()[:2] for line in lines] == [[name, "stopped"] for name in SERVICES]
@@ -108,4 +116,20 @@ def test_up_refuses_a_port_taken_by_another_process(tmp_path: Path) -> None:
         result = run(tmp_path, "--mosquitto-port", str(port), "up", "mosquitto")
     assert result.returncode == 1
     assert f"port {port} on 127.0.0.1 is taken" in result.stdout
+    assert not (tmp_path / "run" / "mosquitto.pid").exists()
+
+
+@pytest.mark.mqtt
+def test_up_uses_a_broker_it_did_not_start_and_down_leaves_it(
+    tmp_path: Path, mqtt_broker: tuple[str, int]
+) -> None:
+    port = str(mqtt_broker[1])
+    up = run(tmp_path, "--mosquitto-port", port, "up", "mosquitto")
+    status = run(tmp_path, "--mosquitto-port", port, "status", "mosquitto")
+    down = run(tmp_path, "--mosquitto-port", port, "down", "mosquitto")
+    assert up.returncode == 0, up.stdout
+    assert "was not started from" in up.stdout
+    assert status.returncode == 0
+    assert status.stdout.split()[:2] == ["mosquitto", "external"]
+    assert "mosquitto: not running" in down.stdout
     assert not (tmp_path / "run" / "mosquitto.pid").exists()
