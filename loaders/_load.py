@@ -104,7 +104,6 @@ def _load(
     rejections.extend(plan.rejections)
     twins = write_twins(
         store,
-        models.model_set,
         plan,
         principal=principal,
         dry_run=dry_run,

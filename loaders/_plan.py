@@ -60,6 +60,7 @@ class PlannedLink:
 
 @dataclass(slots=True)
 class Plan:
+    models: _props.Models
     twins: dict[str, Pending] = field(default_factory=dict)
     links: list[PlannedLink] = field(default_factory=list)
     rejections: list[RowRejection] = field(default_factory=list)
@@ -86,9 +87,9 @@ class Planner:
         self, store: GraphStore, model_set: dtdl.ModelSet, rows: Sequence[TwinRow]
     ) -> None:
         self.store = store
-        self.model_set = model_set
+        self.models = _props.Models(model_set)
         self.rows = rows
-        self.plan = Plan()
+        self.plan = Plan(self.models)
         self.owner: dict[Alias, str] = {}
         self.named = {row.id for row in rows if row.id is not None}
 
@@ -199,7 +200,7 @@ class Planner:
         model = row.model or current
         if model is None:
             return [f"twin {twin_id!r} is new and the row names no model"], None, {}
-        if model not in self.model_set.interfaces:
+        if model not in self.models:
             return (
                 [
                     f"model {model!r} is not known: load its DTDL first (or in the same load, "
@@ -208,7 +209,7 @@ class Planner:
                 None,
                 {},
             )
-        flat, reasons = _props.check(self.model_set, model, row.properties, textual=row.textual)
+        flat, reasons = _props.check(self.models, model, row.properties, textual=row.textual)
         reasons.extend(self._conflicts(twin_id, pending, flat))
         for alias in row.aliases:
             owner = self.owner.get(alias)

@@ -10,16 +10,54 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
+import dtdl
 from ontology import JsonValue
-
-if TYPE_CHECKING:
-    import dtdl
 
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
 _TEXT = ("string", "date", "dateTime", "time", "duration")
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What rows need of one Interface, computed once (dtdl computes its views on access)."""
+
+    properties: Mapping[str, dtdl.Property]
+    components: Mapping[str, Mapping[str, dtdl.Property]]
+    """Component name -> the Properties of its Interface."""
+    telemetries: frozenset[str]
+    relationships: frozenset[str]
+
+
+class Models:
+    """A ``dtdl.ModelSet`` with per-Interface :class:`View` s cached."""
+
+    def __init__(self, model_set: dtdl.ModelSet) -> None:
+        self.model_set = model_set
+        self._views: dict[str, View] = {}
+
+    def __contains__(self, dtmi: str) -> bool:
+        return dtmi in self.model_set.interfaces
+
+    def view(self, dtmi: str) -> View:
+        """The view of a held model (``KeyError`` when it is not held)."""
+        found = self._views.get(dtmi)
+        if found is None:
+            iface = self.model_set.interfaces[dtmi]
+            components: dict[str, Mapping[str, dtdl.Property]] = {}
+            for name, comp in iface.components.items():
+                inner = self.model_set.interfaces.get(comp.schema)
+                components[name] = dict(inner.properties) if inner is not None else {}
+            found = View(
+                properties=dict(iface.properties),
+                components=components,
+                telemetries=frozenset(iface.telemetries),
+                relationships=frozenset(iface.relationships),
+            )
+            self._views[dtmi] = found
+        return found
 
 
 def _schema_name(schema: object) -> str:
@@ -83,34 +121,34 @@ def _flatten(
 
 
 def check(
-    model_set: dtdl.ModelSet, model: str, properties: Mapping[str, object], *, textual: bool
+    models: Models, model: str, properties: Mapping[str, object], *, textual: bool
 ) -> tuple[dict[str, JsonValue], list[str]]:
-    """Flat, checked properties of a row for a twin of ``model`` (held in ``model_set``)."""
-    iface = model_set.interfaces[model]
-    flat, reasons = _flatten(properties, iface.components)
+    """Flat, checked properties of a row for a twin of ``model`` (held in ``models``)."""
+    view = models.view(model)
+    check_instance = models.model_set.check_instance
+    flat, reasons = _flatten(properties, view.components)
     out: dict[str, JsonValue] = {}
     for key, raw in flat.items():
         head, dot, tail = key.partition(".")
-        if dot and head in iface.components:
-            inner = model_set.interfaces.get(iface.components[head].schema)
-            prop = inner.properties.get(tail) if inner is not None else None
+        inner = view.components.get(head) if dot else None
+        if inner is not None:
+            prop = inner.get(tail)
             if prop is None:
-                known = ", ".join(sorted(inner.properties)) if inner is not None else ""
                 reasons.append(
                     f"component {head!r} of model {model} has no property {tail!r}; "
-                    f"it has: {known or 'none'}"
+                    f"it has: {', '.join(sorted(inner)) or 'none'}"
                 )
                 continue
         else:
-            prop = iface.properties.get(key)
+            prop = view.properties.get(key)
             if prop is None:
-                reasons.append(_unknown(iface, model, key))
+                reasons.append(_unknown(view, model, key))
                 continue
         if textual and isinstance(raw, str):
             value, reason = coerce(raw, prop.schema)
         else:
             value, reason = raw, None  # type: ignore[assignment]
-        if reason is None and (value is None or not model_set.check_instance(prop.id, value)):
+        if reason is None and (value is None or not check_instance(prop.id, value)):
             reason = f"{value!r:.80} does not fit its schema ({_schema_name(prop.schema)})"
         if reason is not None:
             reasons.append(f"property {key!r} of model {model}: {reason}")
@@ -119,21 +157,20 @@ def check(
     return out, reasons
 
 
-def _unknown(iface: dtdl.Interface, model: str, key: str) -> str:
-    if key in iface.telemetries:
+def _unknown(view: View, model: str, key: str) -> str:
+    if key in view.telemetries:
         return f"{key!r} is a Telemetry of model {model}: a signal, not a property to load"
-    if key in iface.relationships:
+    if key in view.relationships:
         return f"{key!r} is a Relationship of model {model}: give it as rel:{key} / relationships"
-    known = sorted([*iface.properties, *iface.components])
+    known = sorted([*view.properties, *view.components])
     return f"model {model} has no property {key!r}; it has: {', '.join(known) or 'none'}"
 
 
 def flatten_stored(
-    model_set: dtdl.ModelSet, model: str, properties: Mapping[str, JsonValue]
+    models: Models, model: str, properties: Mapping[str, JsonValue]
 ) -> dict[str, JsonValue]:
     """A stored twin's properties, components flattened like rows'."""
-    iface = model_set.interfaces.get(model)
-    components = iface.components if iface is not None else {}
+    components = models.view(model).components if model in models else {}
     flat: dict[str, JsonValue] = {}
     for name, value in properties.items():
         if name in components and isinstance(value, dict):
@@ -144,12 +181,9 @@ def flatten_stored(
     return flat
 
 
-def nest(
-    model_set: dtdl.ModelSet, model: str, flat: Mapping[str, JsonValue]
-) -> dict[str, JsonValue]:
+def nest(models: Models, model: str, flat: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
     """Flat properties back into the store's shape: component objects by component name."""
-    iface = model_set.interfaces.get(model)
-    components = iface.components if iface is not None else {}
+    components = models.view(model).components if model in models else {}
     out: dict[str, JsonValue] = {}
     groups: dict[str, dict[str, JsonValue]] = {}
     for key, value in flat.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from loaders import _props
 from loaders._errors import LoaderError
@@ -29,9 +29,6 @@ from ontology import (
     StoreUnavailableError,
     TwinSpec,
 )
-
-if TYPE_CHECKING:
-    import dtdl
 
 T = TypeVar("T")
 """An item of a batch."""
@@ -74,18 +71,18 @@ def edge_key(source: str, name: str, target: str) -> str:
 
 
 # ------------------------------------------------------------------- twins
-def _spec(model_set: dtdl.ModelSet, plan: Plan, twin_id: str) -> TwinSpec:
+def _spec(plan: Plan, twin_id: str) -> TwinSpec:
     pending = plan.twins[twin_id]
     existing = pending.existing
     flat: dict[str, JsonValue] = {}
     if existing is not None:
-        flat.update(_props.flatten_stored(model_set, existing.model, existing.properties))
+        flat.update(_props.flatten_stored(plan.models, existing.model, existing.properties))
     flat.update(pending.properties)
     aliases = (*existing.aliases, *pending.aliases) if existing else tuple(pending.aliases)
     return TwinSpec(
         id=twin_id,
         model=pending.model,
-        properties=_props.nest(model_set, pending.model, flat),
+        properties=_props.nest(plan.models, pending.model, flat),
         aliases=aliases,
         lifecycle=pending.lifecycle or (existing.lifecycle if existing else Lifecycle.PROVISIONED),
     )
@@ -93,7 +90,6 @@ def _spec(model_set: dtdl.ModelSet, plan: Plan, twin_id: str) -> TwinSpec:
 
 def write_twins(
     store: GraphStore,
-    model_set: dtdl.ModelSet,
     plan: Plan,
     *,
     principal: str,
@@ -102,7 +98,7 @@ def write_twins(
     progress: Progress,
 ) -> Written:
     out = Written()
-    specs = [_spec(model_set, plan, twin_id) for twin_id in plan.twins]
+    specs = [_spec(plan, twin_id) for twin_id in plan.twins]
     progress.phase("twins", len(specs))
     for batch in _batches(specs, batch_size):
         keys = [s.id for s in batch]
