@@ -324,6 +324,8 @@ class RollupEngine:
         if len(nodes) > max(n // 8, 64) or not _finite_change(spec, st.inputs, inp, nodes):
             return self._full(spec, index, inp, on, st)
         affected = self._apply(spec, index, st.inputs, st.totals, inp, nodes)
+        if not _finite_totals(spec, st.totals, affected):  # an overflowed sum: start over
+            return self._full(spec, index, inp, on, st)
         st.runs += 1
         check = affected
         if on is not None:
@@ -431,6 +433,12 @@ def _finite_change(spec: RollupSpec, held: _Inputs, new: _Inputs, nodes: IntArra
     if spec.aggregate not in _SUMS:
         return True
     return all(bool(np.isfinite(a[nodes]).all()) for a in (*_sums_of(held), *_sums_of(new)))
+
+
+def _finite_totals(spec: RollupSpec, tot: _Totals, at: IntArray) -> bool:
+    if spec.aggregate not in _SUMS:
+        return True
+    return all(bool(np.isfinite(a[at]).all()) for a in _sums(tot))
 
 
 def _sums_of(inp: _Inputs) -> list[FloatArray]:

@@ -368,6 +368,17 @@ def test_infinite_values_are_summed_correctly_incrementally() -> None:
     assert store.held == {0: 3.0}
 
 
+def test_a_sum_that_overflowed_recovers_when_the_big_value_goes() -> None:
+    engine = RollupEngine()
+    engine.set_topology(3, [0, 0], [1, 2])
+    spec = spec_of(Aggregate.SUM)
+    store = FakeStore()
+    store.apply(engine.recompute(spec, [NAN, 1e308, 1e308]))
+    assert store.held == {0: math.inf}
+    store.apply(engine.recompute(spec, [NAN, 1e308, 1.0]))
+    assert store.held == {0: 1e308}
+
+
 def test_an_aggregate_given_as_text_is_accepted() -> None:
     index = AncestorIndex.build(2, [0], [1])
     spec = RollupSpec(name="r", signal="v", aggregate="max")  # type: ignore[arg-type]
