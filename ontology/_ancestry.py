@@ -19,8 +19,9 @@ Pairs are held as int64 arrays grouped by ancestor (CSR: the pairs of node
 The closure is built by frontier expansion by path length: the pairs at
 length ``k+1`` are the pairs at length ``k`` extended by one edge. Only pairs
 whose descendant lies at or under a multi-parent node can repeat; those alone
-go through ``np.unique`` (on packed ``ancestor * n + descendant`` keys), so a
-tree costs no sort beyond the final grouping.
+are de-duplicated (sorting packed ``ancestor * n + descendant`` int64 keys,
+keeping the shortest depth), so a tree costs no sort beyond the final grouping,
+and a lattice of diamonds (exponentially many paths) stays as small as its pairs.
 """
 
 from __future__ import annotations
