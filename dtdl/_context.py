@@ -11,6 +11,9 @@ from dtdl._dtmi import ANY
 from dtdl._extensions import EXTENSIONS, KNOWN_FAMILIES, V4_ONLY, Extension
 
 _DTDL = re.compile(r"^dtmi:dtdl:context;(\d+)$")
+_BASE = re.compile(r"^dtmi:[A-Za-z0-9_]+(?::[A-Za-z0-9_]+)*$")
+# affiliate contexts that imply a DTDL version when they come first
+_IMPLICIT = {"dtmi:iotcentral:context;2": 2}
 SUPPORTED = (2, 3)
 
 Report = Callable[..., None]
@@ -51,6 +54,7 @@ def parse_context(
     path: tuple[Any, ...],
     primary: str | None = None,
     prop: str | None = None,
+    allowed: tuple[int, ...] = (),
 ) -> Context | None:
     """The Context an ``@context`` value establishes (``None`` if it defines no usable version).
 
@@ -80,6 +84,10 @@ def parse_context(
             ok = False
             continue
         base, _, ver = entry.partition(";")
+        if not _BASE.match(base.partition("#")[0]):
+            report("invalidContextSpecifier", value=entry, path=epath)
+            ok = False
+            continue
         if "#" in entry:
             report("disallowedContextFragment", value=entry, path=epath)
             ok = False
@@ -119,7 +127,7 @@ def parse_context(
                 report("unrecognizedContextVersion", value=entry, path=epath)
                 ok = False
                 continue
-            if inherited is not None and number > inherited.version:
+            if inherited is not None and number != inherited.version and number not in allowed:
                 report(
                     "disallowedVersionDefinition",
                     primary=primary,
@@ -130,6 +138,11 @@ def parse_context(
                 ok = False
                 continue
             version = number
+            continue
+        implicit = _IMPLICIT.get(entry)
+        if version is None and implicit is not None:
+            version = implicit
+            extensions.append(EXTENSIONS[entry])
             continue
         if version is None:
             report("missingDtdlContext", value=entry, path=epath)
@@ -143,7 +156,7 @@ def parse_context(
             report("invalidContextSpecifierForVersion", value=entry, path=epath)
             ok = False
             continue
-        if base in KNOWN_FAMILIES:
+        if base in KNOWN_FAMILIES and not allow_undefined(version):
             report("unresolvableContextVersion", value=entry, path=epath)
             ok = False
             continue
@@ -155,6 +168,8 @@ def parse_context(
     if version is None:
         if ok and inherited is None:
             report("missingDtdlContext", path=path)
+        return None
+    if not ok and inherited is not None:
         return None
     if inherited is None:
         return Context(version, tuple(extensions), undefined)

@@ -7,7 +7,7 @@ Annotation, Overriding, MQTT, Requirement) and the IoT Central v2 context.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dtdl._units import SEMANTIC_TYPES, UNITS
 from dtdl._vocab import GEOSPATIAL as GEO
@@ -26,6 +26,7 @@ class Cotype:
     schema_types: tuple[str, ...] = ()  # required class of ``schema`` (Transparent -> Object)
     schema_values: tuple[str, ...] = ()  # or required ``schema`` terms (Location -> point, ...)
     versions: tuple[int, ...] = (3,)
+    prefix: str = ""  # IRI prefix of its properties, as diagnostics name them
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,27 @@ EXTENSIONS: dict[str, Extension] = {
         frozenset({"geopoint", "vector"}),
     ),
 }
+
+
+def _with_prefixes(extensions: dict[str, Extension]) -> dict[str, Extension]:
+    result: dict[str, Extension] = {}
+    for context, ext in extensions.items():
+        family, _, number = context.rpartition(";")
+        name = family.rsplit(":", 1)[-1]
+        cotypes = {}
+        for cname, cotype in ext.cotypes.items():
+            if name == "quantitativeTypes":
+                prefix = f"dtmi:dtdl:extension:quantitativeTypes:v{number}:property:"
+            elif family.startswith("dtmi:dtdl:extension:"):
+                prefix = f"dtmi:dtdl:extension:{name}:v{number}:{cname}:"
+            else:
+                prefix = ""
+            cotypes[cname] = replace(cotype, prefix=prefix)
+        result[context] = replace(ext, cotypes=cotypes)
+    return result
+
+
+EXTENSIONS = _with_prefixes(EXTENSIONS)
 # extension contexts defined by DTDL but usable only with DTDL v4
 V4_ONLY = frozenset(
     {

@@ -30,9 +30,16 @@ _FRAC = r"\d+(?:\.\d+)?"
 
 def _duration(value: str) -> bool:
     """ISO 8601 duration: components in order, a fraction only on the last one."""
-    m = re.match(r"^P(?:(\d+(?:\.\d+)?)W(?:(\d+)D)?)$", value)
+    m = re.match(
+        r"^P(\d+(?:\.\d+)?)W(?:(\d+(?:\.\d+)?)D)?"
+        r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$",
+        value,
+    )
     if m:
-        return not (m.group(2) and "." in m.group(1))
+        if value.endswith("T"):
+            return False
+        parts = [g for g in m.groups() if g is not None]
+        return all("." not in p for p in parts[:-1])
     m = re.match(
         r"^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)D)?"
         r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$",

@@ -36,7 +36,7 @@ _FAMILY = {
     "integer": "integer",
     "duration": "duration",
     "identifier": "identifier",
-    "unit": "identifier",
+    "unit": "object",
     "term": "identifier",
     "literal": "literal",
 }
@@ -135,10 +135,23 @@ def _typed_literal(
     return True, ("__value__", inner)
 
 
-def check_literal(
-    node: Node, key: str, value: Any, spec: Prop, ctx: Context, rep: Report, path: Path
+def check_literal(  # noqa: C901, PLR0912, PLR0915
+    node: Node,
+    key: str,
+    value: Any,
+    spec: Prop,
+    ctx: Context,
+    rep: Report,
+    path: Path,
+    label: str | None = None,
 ) -> None:
-    """Validate literal ``value`` of property ``key`` and store it on ``node``."""
+    """Validate literal ``value`` of property ``key`` and store it on ``node``.
+
+    ``label`` is the property's name in diagnostics (an extension property's IRI).
+    """
+    stored = key
+    if spec.kind not in ("unit", "term"):
+        key = label or key
     if spec.kind == "langString":
         _lang_string(node, key, value, spec, rep, path)
         return
@@ -150,7 +163,7 @@ def check_literal(
     results: list[Any] = []
     for item in items:
         raw = item
-        if isinstance(item, dict) and family != "identifier":
+        if isinstance(item, dict) and family not in ("identifier", "object"):
             ok, wrapped = _value_object(node, key, item, family, rep, path)
             if not ok:
                 return
@@ -244,14 +257,16 @@ def check_literal(
             if isinstance(raw, float) or raw is None or isinstance(raw, (list, dict)):
                 rep("literalNotValid", primary=node.id, prop=key, path=path)
                 return
-        elif family == "identifier" and not _identifier(node, key, raw, spec, ctx, rep, path):
+        elif family in ("identifier", "object") and not _identifier(
+            node, key, raw, spec, ctx, rep, path
+        ):
             return
         results.append(raw)
     if len(results) < spec.min:
         rep(f"{family}CountBelowMin", primary=node.id, prop=key, path=path, limit=str(spec.min))
         return
     if results:
-        node.literals[key] = results[0] if spec.max == 1 else results
+        node.literals[stored] = results[0] if spec.max == 1 else results
 
 
 def _identifier(
@@ -311,7 +326,7 @@ def _lang_string(node: Node, key: str, value: Any, spec: Prop, rep: Report, path
     if isinstance(value, str):
         put("en", value, path)
     elif isinstance(value, dict):
-        if "@value" in value and set(value) <= {"@value", "@language"}:
+        if set(value) == {"@value", "@language"}:
             rep("langTagValueInLangMap", primary=node.id, prop=key, path=path)
             return
         for code, text in value.items():
@@ -319,14 +334,16 @@ def _lang_string(node: Node, key: str, value: Any, spec: Prop, rep: Report, path
             if code.startswith("@"):
                 rep("langMapObjKeyword", primary=node.id, prop=key, value=code, path=cpath)
                 return
-            if not is_language_tag(code):
-                rep("langStringInvalidCode", primary=node.id, prop=key, value=code, path=cpath)
-                return
             if not isinstance(text, str):
                 rep("langStringValueNotString", primary=node.id, prop=key, value=code, path=cpath)
                 return
-            if not put(code, text, cpath):
+            if limit is not None and len(text) > limit:
+                put(code, text, cpath)
                 return
+            if not is_language_tag(code):
+                rep("langStringInvalidCode", primary=node.id, prop=key, value=code, path=cpath)
+                return
+            put(code, text, cpath)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             ipath = (*path, i)

@@ -238,9 +238,21 @@ class Rules:
     # ------------------------------------------------------------------ uniqueness
     def uniqueness(self, node: Node) -> None:
         for prop in ("contents", "properties", "fields", "enumValues"):
-            children = [self.nodes.get(i) for i in node.objects.get(prop, ())]
             inline = node.children.get(prop, [])
-            members = [c for c in children if c is not None] if prop == "contents" else inline
+            inline_ids = {c.id for c in inline}
+            referenced = [
+                self.nodes.get(i)
+                for i in dict.fromkeys(node.objects.get(prop, ()))
+                if i not in inline_ids
+            ]
+            members: list[Node] = []
+            explicit_seen: set[str] = set()
+            for child in [*inline, *(r for r in referenced if r is not None)]:
+                if child.explicit_id:
+                    if child.id in explicit_seen:
+                        continue
+                    explicit_seen.add(child.id)
+                members.append(child)
             seen: set[str] = set()
             for child in members:
                 name = child.name
@@ -250,6 +262,20 @@ class Rules:
                     self.rep("nonUniquePropertyValue", node, primary=node.id, prop=prop, value=name)
                     break
                 seen.add(name)
+            indexes: set[int] = set()
+            for child in members:
+                index = child.literals.get("index")
+                if isinstance(index, int) and "Indexed" in child.cotype_names():
+                    if index in indexes:
+                        self.rep(
+                            "nonUniquePropertyValue",
+                            node,
+                            primary=node.id,
+                            prop=prop,
+                            value=str(index),
+                        )
+                        break
+                    indexes.add(index)
             if prop == "enumValues":
                 values: list[Any] = []
                 for child in inline:
@@ -464,15 +490,22 @@ class Rules:
         if not isinstance(unit, str):
             return
         unit = canonical_value(unit, node.version)
-        for cotype in node.cotypes:
-            if cotype.unit_type is None:
-                continue
-            version = 2 if node.version == 2 else 3
-            allowed = UNITS[version].get(cotype.unit_type, frozenset())
-            if unit not in allowed:
-                code = "notRequiredValue" if unit in ALL_UNITS[version] else "badDtmiOrTerm"
-                if _dtmi.looks_like_dtmi(unit):
-                    code = "notRequiredValue"
-                self.rep(
-                    code, node, primary=node.id, prop="unit", value=unit, expected=cotype.unit_type
-                )
+        semantic = [c for c in node.cotypes if c.unit_type is not None]
+        if len(semantic) != 1:
+            return
+        cotype = semantic[0]
+        version = 2 if node.version == 2 else 3
+        allowed = UNITS[version].get(cotype.unit_type or "", frozenset())
+        if unit in allowed:
+            return
+        prop = cotype.prefix + "unit"
+        self.rep("badType", node, primary=node.id, prop=prop, value=unit, expected=cotype.unit_type)
+        if unit in ALL_UNITS[version]:
+            self.rep(
+                "wrongParent",
+                node,
+                primary=node.id,
+                prop=prop,
+                value=unit,
+                expected=cotype.unit_type,
+            )

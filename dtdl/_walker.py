@@ -35,6 +35,10 @@ from dtdl._vocab import (
 
 Report = Callable[..., None]
 _KEYWORDS = ("@context", "@id", "@type")
+# properties of a v3 element whose values may be defined in DTDL v2
+MIXED_VERSION = frozenset(
+    {"contents", "elementSchema", "extends", "properties", "schema", "valueSchema"}
+)
 MAX_ELEMENT_DEPTH = 64
 
 
@@ -134,6 +138,7 @@ class Walker:
                 path=(*path, "@context"),
                 primary=parent_id,
                 prop=prop,
+                allowed=(3, 2) if ctx.version == 3 and prop in MIXED_VERSION else (ctx.version,),
             )
             if nested is None:
                 return None
@@ -154,7 +159,7 @@ class Walker:
         if explicit:
             raw_id = obj["@id"]
             if not isinstance(raw_id, str) or not raw_id:
-                rep("idNotString", primary=parent_id, prop=prop, path=(*path, "@id"))
+                rep("idNotString", path=(*path, "@id"))
                 return None
             ident = raw_id
         elif parent is None:
@@ -229,18 +234,20 @@ class Walker:
                 continue
             kpath = (*path, keymap.get(key, key))
             found = props.get(key)
+            label = key
             if found is None and key in extension_props:
-                found = extension_props[key][0]
+                found, owner = extension_props[key]
+                label = owner.prefix + key
             if found is None:
-                self._unknown_property(node, key, ctx, rep, kpath)
+                self._unknown_property(node, key, keymap.get(key, key), ctx, rep, kpath)
                 continue
             pspec = found
             if value is None:
-                rep("propertyValueNull", primary=ident, prop=key, path=kpath)
+                rep("propertyValueNull", primary=ident, prop=label, path=kpath)
             if pspec.kind == "object":
                 self._object_property(node, key, value, pspec, ctx, doc, kpath, depth)
             else:
-                check_literal(node, key, value, pspec, ctx, rep, kpath)
+                check_literal(node, key, value, pspec, ctx, rep, kpath, label)
         for key, pspec in props.items():
             if pspec.min and key not in obj:
                 code = (
@@ -373,7 +380,8 @@ class Walker:
                     continue
             cotype = _find_cotype(term, ctx)
             if cotype is not None:
-                cotypes.append(cotype)
+                if cotype not in cotypes:
+                    cotypes.append(cotype)
                 continue
             self.unknown_type = True
             if self._tolerated_type(term, ctx, ident, rep, tpath):
@@ -500,13 +508,14 @@ class Walker:
         return False
 
     def _unknown_property(
-        self, node: Node, key: str, ctx: Context, rep: Report, path: Path
+        self, node: Node, term: str, key: str, ctx: Context, rep: Report, path: Path
     ) -> None:
         version = node.version
         if not node.has_unknown_type:
             code = "inferredTypeDoesNotAllow" if node.inferred else "noTypeThatAllows"
             rep(code, primary=node.id, prop=key, path=path)
             return
+        key = term if not term.startswith("dtmi:") else key
         allow = self.options.allows_undefined(version)
         tenable = allow and ctx.undefined
         if key.startswith("dtmi:"):
@@ -599,7 +608,9 @@ class Walker:
             if item in spec.values:
                 return term_id(item, version)
             if item in PRIMITIVES or item in COMMAND_TYPES or _dtmi.is_reserved(item):
-                rep("incorrectPropertyValue", primary=node.id, prop=key, value=item, path=path)
+                cls = PRIMITIVES.get(item, "CommandType")
+                code = "incorrectPropertyValue" if is_a(cls, rng) else "badType"
+                rep(code, primary=node.id, prop=key, value=item, path=path, expected=rng)
                 return None
         if is_a(rng, "Schema") or rng == "Schema":
             if item in PRIMITIVES or item in GEOSPATIAL:
