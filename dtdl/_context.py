@@ -66,6 +66,7 @@ def parse_context(
         return None
     version: int | None = inherited.version if inherited else None
     seen_affiliate = False
+    explicit_dtdl = False
     extensions: list[Extension] = []
     undefined = False
     ok = True
@@ -73,8 +74,7 @@ def parse_context(
         epath = (*path, index) if index is not None else path
         if isinstance(entry, dict):
             report("disallowedLocalContext", path=epath)
-            ok = False
-            continue
+            return None
         if not isinstance(entry, str):
             report("invalidContext", path=epath)
             ok = False
@@ -138,6 +138,7 @@ def parse_context(
                 ok = False
                 continue
             version = number
+            explicit_dtdl = True
             continue
         implicit = _IMPLICIT.get(entry)
         if version is None and implicit is not None:
@@ -169,7 +170,9 @@ def parse_context(
         if ok and inherited is None:
             report("missingDtdlContext", path=path)
         return None
-    if not ok and inherited is not None:
+    if not ok or (version is not None and not explicit_dtdl and inherited is None):
+        if ok:
+            report("missingDtdlContext", path=path)
         return None
     if inherited is None:
         return Context(version, tuple(extensions), undefined)

@@ -43,25 +43,11 @@ _FAMILY = {
 INT32 = (-(2**31), 2**31 - 1)
 
 
-# ISO 639-1 two-letter language codes (a language tag's primary subtag must be one of
-# these, or a three-letter ISO 639-2/3 code)
-_ISO639_1 = frozenset(
-    "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu "
-    "cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi "
-    "ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks "
-    "ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl "
-    "nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl "
-    "sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve "
-    "vi vo wa wo xh yi yo za zh zu".split()
-)
-
-
 def is_language_tag(code: str) -> bool:
     m = _LANG.match(code)
     if m is None:
         return False
-    primary = m.group(1)
-    return len(primary) == 3 or primary in _ISO639_1
+    return True
 
 
 def _is_int(value: Any) -> bool:

@@ -55,6 +55,7 @@ class Walker:
         # (node, property, target id, path) of every DTMI reference
         self.refs: list[tuple[Node, str, str, Path]] = []
         self.unknown_type = False
+        self.id_failed = False
 
     # ------------------------------------------------------------------ documents
     def document(self, value: Any, doc: int) -> None:
@@ -91,6 +92,8 @@ class Walker:
                     rep("topLevelGraphDisallowed", value=key, path=(*path, key))
                 else:
                     rep("topLevelKeywordDisallowed", value=key, path=(*path, key))
+        if "@graph" in obj:
+            return
         if "@id" not in obj:
             rep("missingTopLevelId", path=path)
             return
@@ -186,10 +189,15 @@ class Walker:
                 ident = _dtmi.child_id(parent.id, prop, name)
             else:
                 ident = _dtmi.child_id(parent.id, prop or "value")
+        if explicit and not self._check_id(ident, None, version, rep, (*path, "@id")):
+            self.id_failed = True
+            return None
         # ---- types
         cls, inferred, cotypes, extra = self._types(obj, ctx, parent, prop, spec, ident, doc, path)
         unknown_type = self.unknown_type
-        if explicit and not self._check_id(ident, cls, version, rep, (*path, "@id")):
+        if explicit and cls == "Interface" and len(ident) > _dtmi.MAX_INTERFACE_LENGTH:
+            rep("idTooLongForType", value=ident, path=(*path, "@id"),
+                limit=str(_dtmi.MAX_INTERFACE_LENGTH))
             return None
         if cls is None:
             return None
@@ -564,7 +572,10 @@ class Walker:
                 if spec.id_required and "@id" not in item:
                     rep("missingRequiredId", primary=node.id, prop=key, path=ipath)
                     continue
+                self.id_failed = False
                 child = self.element(item, ctx, node, key, spec, doc, ipath, depth + 1)
+                if child is None and self.id_failed:
+                    valid += 1
                 if child is not None:
                     ids.append(child.id)
                     children.append(child)
