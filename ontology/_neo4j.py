@@ -36,7 +36,7 @@ from ontology._neo4j_codec import alias_key, audit_from_node, dumps, micros, sig
 from ontology._neo4j_cycles import ContainsOverlay
 from ontology._neo4j_cypher import Cypher
 from ontology._neo4j_db import Neo4jDatabase
-from ontology._neo4j_rollups import RollupRunner
+from ontology._neo4j_rollups import RollupRunner, spec_json
 from ontology._neo4j_settings import Neo4jStoreSettings
 from ontology._registry import parse_held, plan_delete, plan_upload
 from ontology._values import (
@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     import dtdl
 
 Tx = ttx.Tx
+AuditEntry = tuple[str, str, JsonValue, JsonValue]
+"""``(action, key, before, after)`` of one audit record to write."""
 T = TypeVar("T")
 """The item type of a page."""
 
@@ -95,25 +97,17 @@ class Neo4jStore:
         def work(tx: Tx) -> tuple[int, dict[str, Model], dtdl.ModelSet, tuple[Model, ...]]:
             held = {m.dtmi: m for m in ttx.fetch_models(tx, self._cy)}
             upload = plan_upload(held, texts, principal=principal, now=now)
-            version = ttx.version(tx, self._cy, "models")
             if upload.added:
                 ttx.insert_models(tx, self._cy, upload.added)
-                version = ttx.version(tx, self._cy, "models")
-                self._audit(
-                    tx,
-                    principal,
-                    now,
-                    [
-                        (checks.ACTION_MODEL_ADD, m.dtmi, None, {"dtmi": m.dtmi})
-                        for m in upload.added
-                    ],
-                )
+                entries = [(checks.ACTION_MODEL_ADD, m.dtmi, None, m.dtmi) for m in upload.added]
+                self._audit(tx, principal, now, entries)
             held.update((m.dtmi, m) for m in upload.added)
-            return version, held, upload.model_set, upload.added
+            version = ttx.version(tx, self._cy, "models")
+            return version, held, upload.model_set, tuple(held[d] for d in upload.dtmis)
 
-        version, held, model_set, added = self._db.write(work)
+        version, held, model_set, models = self._db.write(work)
         self._models = (version, held, model_set)
-        return added
+        return models
 
     def get_model(self, dtmi: str) -> Model:
         model = self._held().get(dtmi)
@@ -122,7 +116,8 @@ class Neo4jStore:
         return model
 
     def list_models(self) -> tuple[Model, ...]:
-        return tuple(self._held().values())
+        held = self._held()
+        return tuple(held[d] for d in sorted(held))
 
     def delete_model(self, dtmi: str, *, principal: str) -> None:
         checks.require_principal(principal)
@@ -134,9 +129,7 @@ class Neo4jStore:
             using = ttx.twins_of_models(tx, self._cy, [dtmi], 100)
             plan_delete(held, model_set, dtmi, using)
             ttx.delete_model(tx, self._cy, dtmi)
-            self._audit(
-                tx, principal, now, [(checks.ACTION_MODEL_DELETE, dtmi, {"dtmi": dtmi}, None)]
-            )
+            self._audit(tx, principal, now, [(checks.ACTION_MODEL_DELETE, dtmi, dtmi, None)])
 
         self._db.write(work)
         self._models = None
@@ -169,12 +162,14 @@ class Neo4jStore:
         now = self._clock()
 
         def work(tx: Tx) -> Twin:
-            _raise_reasons(self._rules(tx).twin(spec))
+            _raise_reasons(f"twin {_spec_key(spec)!r}", self._rules(tx).twin(spec))
             if ttx.fetch_twin(tx, self._cy, spec.id) is not None:
                 raise AlreadyExistsError(checks.KIND_TWIN, spec.id)
             self._require_aliases_free(tx, spec.id, spec.aliases)
             twin = _new_twin(spec, now)
-            self._write_twins(tx, [twin], [], principal, now, {})
+            self._write_twins(tx, [twin], [])
+            entry = (checks.ACTION_TWIN_CREATE, twin.id, None, checks.twin_json(twin))
+            self._audit(tx, principal, now, [entry])
             return twin
 
         return self._db.write(work)
@@ -200,14 +195,26 @@ class Neo4jStore:
         principal: str,
     ) -> Twin:
         checks.require_principal(principal)
+        given: object = properties
+        if not isinstance(given, Mapping):
+            message = (
+                f"properties for twin {twin_id!r} are a {type(properties).__name__}; "
+                "expected a mapping"
+            )
+            raise InvalidError(message)
         now = self._clock()
 
         def work(tx: Tx) -> Twin:
             current = self._require_twin(tx, twin_id, etag)
             merged = checks.merge_properties(current.properties, properties)
-            _raise_reasons(self._rules(tx).properties(twin_id, current.model, merged))
+            reasons = self._rules(tx).properties(twin_id, current.model, merged)
+            _raise_reasons(f"update of twin {twin_id!r}", reasons)
+            if merged == current.properties:
+                return current
             twin = _replace(current, now, properties=merged)
-            self._write_twins(tx, [], [(current, twin)], principal, now, {})
+            self._write_twins(tx, [], [(current, twin)])
+            before, after = checks.twin_json(current), checks.twin_json(twin)
+            self._audit(tx, principal, now, [(checks.ACTION_TWIN_UPDATE, twin_id, before, after)])
             return twin
 
         return self._db.write(work)
@@ -236,35 +243,52 @@ class Neo4jStore:
 
         def work(tx: Tx) -> BulkResult:
             rules = self._rules(tx)
-            rejected: list[Rejection] = []
-            valid: dict[str, TwinSpec] = {}
-            for spec in specs:
+            rejected: list[tuple[int, Rejection]] = []
+            valid: list[tuple[int, TwinSpec]] = []
+            seen: set[str] = set()
+            for index, spec in enumerate(specs):
                 reasons = rules.twin(spec)
                 if reasons:
-                    rejected.append(Rejection(_spec_key(spec), "; ".join(reasons)))
+                    rejected.append((index, Rejection(_spec_key(spec), "; ".join(reasons))))
+                elif spec.id in seen:
+                    reason = "the batch lists this twin id twice"
+                    rejected.append((index, Rejection(spec.id, reason)))
                 else:
-                    valid[spec.id] = spec  # a later spec for the same id wins
-            stored = ttx.fetch_twins(tx, self._cy, list(valid))
-            owners = ttx.alias_owners(
-                tx, self._cy, [alias_key(a) for s in valid.values() for a in s.aliases]
-            )
+                    seen.add(spec.id)
+                    valid.append((index, spec))
+            stored = ttx.fetch_twins(tx, self._cy, [spec.id for _, spec in valid])
+            keys = sorted({alias_key(a) for _, spec in valid for a in spec.aliases})
+            owner_of = ttx.alias_owners(tx, self._cy, keys)
+            models_now: dict[str, str] = {}
             created: list[Twin] = []
             updated: list[tuple[Twin, Twin]] = []
+            entries: list[AuditEntry] = []
             unchanged = 0
-            claimed: dict[str, str] = {}
-            for spec in valid.values():
-                clash = _alias_clash(spec, owners, claimed)
-                if clash is not None:
-                    rejected.append(Rejection(spec.id, clash))
-                    continue
-                for alias in spec.aliases:
-                    claimed[alias_key(alias)] = spec.id
+            for index, spec in valid:
                 current = stored.get(spec.id)
-                if current is None:
-                    created.append(_new_twin(spec, now))
-                elif checks.upsert_unchanged(current, spec):
+                if current is not None and checks.upsert_unchanged(current, spec):
                     unchanged += 1
+                    continue
+                clash = _alias_clash(spec, owner_of)
+                if clash is not None:
+                    rejected.append((index, Rejection(spec.id, clash)))
+                    continue
+                if current is not None and current.model != spec.model:
+                    reasons = self._edges_fit(tx, rules, spec.id, spec.model, models_now)
+                    if reasons:
+                        rejected.append((index, Rejection(spec.id, "; ".join(reasons))))
+                        continue
+                    models_now[spec.id] = spec.model
+                if current is None:
+                    twin = _new_twin(spec, now)
+                    created.append(twin)
+                    entries.append(
+                        (checks.ACTION_TWIN_CREATE, twin.id, None, checks.twin_json(twin))
+                    )
                 else:
+                    for alias in current.aliases:
+                        if owner_of.get(alias_key(alias)) == current.id:
+                            del owner_of[alias_key(alias)]
                     twin = _replace(
                         current,
                         now,
@@ -273,12 +297,23 @@ class Neo4jStore:
                         aliases=tuple(spec.aliases),
                     )
                     updated.append((current, twin))
-            self._write_twins(tx, created, updated, principal, now, owners)
+                    entries.append(
+                        (
+                            checks.ACTION_TWIN_UPDATE,
+                            twin.id,
+                            checks.twin_json(current),
+                            checks.twin_json(twin),
+                        )
+                    )
+                for alias in spec.aliases:
+                    owner_of[alias_key(alias)] = spec.id
+            self._write_twins(tx, created, updated)
+            self._audit(tx, principal, now, entries)
             return BulkResult(
                 created=len(created),
                 updated=len(updated),
                 unchanged=unchanged,
-                rejected=tuple(rejected),
+                rejected=tuple(r for _, r in sorted(rejected, key=lambda item: item[0])),
             )
 
         return self._db.write(work)
@@ -300,8 +335,8 @@ class Neo4jStore:
                     (
                         checks.ACTION_TWIN_LIFECYCLE,
                         twin_id,
-                        checks.twin_json(current),
-                        checks.twin_json(twin),
+                        current.lifecycle.value,
+                        target.value,
                     )
                 ],
             )
@@ -315,7 +350,12 @@ class Neo4jStore:
         limit = checks.require_page(first)
 
         def work(tx: Tx) -> list[Twin]:
-            models = sorted(self._rules(tx).models_matching(model)) if model is not None else None
+            models = None
+            if model is not None:
+                rules = self._rules(tx)
+                if not rules.has_model(model):
+                    raise NotFoundError(checks.KIND_MODEL, model)
+                models = sorted(rules.models_matching(model))
             return ttx.list_twins(tx, self._cy, models, after, limit + 1)
 
         twins = self._db.read(work)
@@ -334,48 +374,53 @@ class Neo4jStore:
         for alias in aliases:
             owner = owners.get(alias_key(alias))
             if owner is not None and owner != twin_id:
-                raise AlreadyExistsError(
-                    checks.KIND_ALIAS, f"{alias.namespace}:{alias.value} (twin {owner!r})"
-                )
+                raise AlreadyExistsError(checks.KIND_ALIAS, _alias_text(alias))
 
     def _write_twins(
-        self,
-        tx: Tx,
-        created: Sequence[Twin],
-        updated: Sequence[tuple[Twin, Twin]],
-        principal: str,
-        now: datetime,
-        owners: Mapping[str, str],
+        self, tx: Tx, created: Sequence[Twin], updated: Sequence[tuple[Twin, Twin]]
     ) -> None:
-        """Write new and replaced twins, their alias nodes and audit records."""
+        """Write new and replaced twins and their alias nodes (audit is the caller's)."""
         cy, batch = self._cy, self._batch
         ttx.create_twins(tx, cy, created, batch)
         ttx.replace_twins(tx, cy, [new for _, new in updated], batch)
         dropped = [
-            alias_key(a)
-            for old, new in updated
-            for a in old.aliases
-            if a not in set(new.aliases) and owners.get(alias_key(a), old.id) == old.id
+            alias_key(a) for old, new in updated for a in old.aliases if a not in new.aliases
         ]
-        ttx.remove_alias_keys(tx, cy, dropped, batch)
+        ttx.remove_alias_keys(tx, cy, dropped, batch)  # before adding: another may claim them
         rows = [
             {"key": alias_key(a), "namespace": a.namespace, "value": a.value, "twin": t.id}
             for t in [*created, *(new for _, new in updated)]
             for a in t.aliases
         ]
         ttx.add_alias_rows(tx, cy, rows, batch)
-        if created:
+        if created or any(old.model != new.model for old, new in updated):
             ttx.bump(tx, cy, "topology")
-        self._audit(
-            tx,
-            principal,
-            now,
-            [(checks.ACTION_TWIN_CREATE, t.id, None, checks.twin_json(t)) for t in created]
-            + [
-                (checks.ACTION_TWIN_UPDATE, new.id, checks.twin_json(old), checks.twin_json(new))
-                for old, new in updated
-            ],
-        )
+
+    def _edges_fit(
+        self,
+        tx: Tx,
+        rules: checks.TwinRules,
+        twin_id: str,
+        model: str,
+        models_now: Mapping[str, str],
+    ) -> list[str]:
+        """Reasons the twin's edges would not fit were it re-modelled as ``model``."""
+        cy = self._cy
+        out = gtx.edges_from(tx, cy, twin_id, None)
+        inc = [e for e in gtx.edges_to(tx, cy, twin_id, None) if e.source != twin_id]
+        ends = sorted({e.target for e in out} | {e.source for e in inc})
+        models = {**gtx.models_of(tx, cy, ends), **models_now}
+        pairs = sorted({(twin_id, e.name) for e in out} | {(e.source, e.name) for e in inc})
+        counts = gtx.edge_counts(tx, cy, pairs)
+        reasons: list[str] = []
+        for edge in out:
+            target = model if edge.target == twin_id else models.get(edge.target)
+            count = counts.get((twin_id, edge.name), 0) - 1
+            reasons.extend(rules.edge(edge, model, target, count))
+        for edge in inc:
+            count = counts.get((edge.source, edge.name), 0) - 1
+            reasons.extend(rules.edge(edge, models.get(edge.source), model, count))
+        return reasons
 
     # ----------------------------------------------------------------- edges
     def add_edges(self, edges: Sequence[Edge], *, principal: str) -> BulkResult:
@@ -513,10 +558,18 @@ class Neo4jStore:
         self._db.write(work)
 
     def edges_from(self, source: str, name: str | None = None) -> tuple[Edge, ...]:
-        return tuple(self._db.read(lambda tx: gtx.edges_from(tx, self._cy, source, name)))
+        def work(tx: Tx) -> list[Edge]:
+            self._require_exists(tx, source)
+            return gtx.edges_from(tx, self._cy, source, name)
+
+        return tuple(self._db.read(work))
 
     def edges_to(self, target: str, name: str | None = None) -> tuple[Edge, ...]:
-        return tuple(self._db.read(lambda tx: gtx.edges_to(tx, self._cy, target, name)))
+        def work(tx: Tx) -> list[Edge]:
+            self._require_exists(tx, target)
+            return gtx.edges_to(tx, self._cy, target, name)
+
+        return tuple(self._db.read(work))
 
     # ------------------------------------------------------------- hierarchy
     def children(self, twin_id: str, *, first: int = 100, after: str | None = None) -> Page[str]:
@@ -563,6 +616,8 @@ class Neo4jStore:
             if model is not None or semantic_type is not None:
                 rules = self._rules(tx)
                 if model is not None:
+                    if not rules.has_model(model):
+                        raise NotFoundError(checks.KIND_MODEL, model)
                     models = set(rules.models_matching(model))
                 if semantic_type is not None:
                     typed = rules.models_with_semantic_type(semantic_type)
@@ -587,36 +642,19 @@ class Neo4jStore:
     # --------------------------------------------------------------- aliases
     def add_aliases(self, twin_id: str, aliases: Sequence[Alias], *, principal: str) -> Twin:
         checks.require_principal(principal)
+        _raise_reasons(f"aliases for twin {twin_id!r}", checks.check_aliases(twin_id, aliases))
         now = self._clock()
 
         def work(tx: Tx) -> Twin:
             current = self._require_twin(tx, twin_id, None)
-            new = [a for a in dict.fromkeys(aliases) if a not in current.aliases]
-            _raise_reasons(checks.check_aliases(twin_id, (*current.aliases, *new)))
-            self._require_aliases_free(tx, twin_id, new)
-            if not new:
+            self._require_aliases_free(tx, twin_id, aliases)
+            fresh = tuple(a for a in aliases if a not in current.aliases)
+            if not fresh:
                 return current
-            twin = _replace(current, now, aliases=(*current.aliases, *new))
-            ttx.replace_twins(tx, self._cy, [twin], self._batch)
-            rows = [
-                {"key": alias_key(a), "namespace": a.namespace, "value": a.value, "twin": twin_id}
-                for a in new
-            ]
-            ttx.add_alias_rows(tx, self._cy, rows, self._batch)
-            self._audit(
-                tx,
-                principal,
-                now,
-                [
-                    (
-                        checks.ACTION_ALIAS_ADD,
-                        twin_id,
-                        checks.twin_json(current),
-                        checks.twin_json(twin),
-                    )
-                ],
-            )
-            return twin
+            combined = (*current.aliases, *fresh)
+            reasons = checks.check_aliases(twin_id, combined)
+            _raise_reasons(f"aliases for twin {twin_id!r}", reasons)
+            return self._set_aliases(tx, current, combined, principal, now, checks.ACTION_ALIAS_ADD)
 
         return self._db.write(work)
 
@@ -628,26 +666,27 @@ class Neo4jStore:
             key = alias_key(alias)
             owner = ttx.alias_owners(tx, self._cy, [key]).get(key)
             if owner is None:
-                raise NotFoundError(checks.KIND_ALIAS, f"{alias.namespace}:{alias.value}")
+                raise NotFoundError(checks.KIND_ALIAS, _alias_text(alias))
             current = self._require_twin(tx, owner, None)
-            twin = _replace(current, now, aliases=tuple(a for a in current.aliases if a != alias))
-            ttx.replace_twins(tx, self._cy, [twin], self._batch)
-            ttx.remove_alias_keys(tx, self._cy, [key], self._batch)
-            self._audit(
-                tx,
-                principal,
-                now,
-                [
-                    (
-                        checks.ACTION_ALIAS_REMOVE,
-                        owner,
-                        checks.twin_json(current),
-                        checks.twin_json(twin),
-                    )
-                ],
-            )
+            kept = tuple(a for a in current.aliases if a != alias)
+            self._set_aliases(tx, current, kept, principal, now, checks.ACTION_ALIAS_REMOVE)
 
         self._db.write(work)
+
+    def _set_aliases(
+        self,
+        tx: Tx,
+        current: Twin,
+        aliases: tuple[Alias, ...],
+        principal: str,
+        now: datetime,
+        action: str,
+    ) -> Twin:
+        twin = _replace(current, now, aliases=aliases)
+        self._write_twins(tx, [], [(current, twin)])
+        before, after = _aliases_json(current.aliases), _aliases_json(aliases)
+        self._audit(tx, principal, now, [(action, twin.id, before, after)])
+        return twin
 
     def resolve_aliases(self, namespace: str, values: Sequence[str]) -> tuple[str | None, ...]:
         checks.require_batch("alias values", values)
@@ -659,8 +698,10 @@ class Neo4jStore:
     # --------------------------------------------------------------- signals
     def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
         checks.require_batch("signal updates", updates)
-        reasons = [r for r in map(checks.check_signal_update, updates) if r is not None]
-        _raise_reasons(reasons)
+        for update in updates:
+            reason = checks.check_signal_update(update)
+            if reason is not None:
+                raise InvalidError(reason)
         rows = [
             {
                 "key": signal_key(u.twin, u.signal),
@@ -673,8 +714,19 @@ class Neo4jStore:
             }
             for u in updates
         ]
-        if rows:
-            self._db.write(lambda tx: gtx.set_signals(tx, self._cy, rows, self._batch))
+        if not rows:
+            return
+        twins = sorted({u.twin for u in updates})
+
+        def work(tx: Tx) -> None:
+            known = gtx.models_of(tx, self._cy, twins)
+            missing = [t for t in twins if t not in known]
+            if missing:
+                first = next(u.twin for u in updates if u.twin not in known)
+                raise NotFoundError(checks.KIND_TWIN, first)
+            gtx.set_signals(tx, self._cy, rows, self._batch)
+
+        self._db.write(work)
 
     def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]:
         def work(tx: Tx) -> dict[str, SignalValue]:
@@ -689,13 +741,10 @@ class Neo4jStore:
         now = self._clock()
 
         def work(tx: Tx) -> None:
-            before = self._rollups.define_in(tx, spec, self._model_set_in(tx))
-            self._audit(
-                tx,
-                principal,
-                now,
-                [(checks.ACTION_ROLLUP_DEFINE, spec.name, before, self._rollups.spec_json(spec))],
-            )
+            changed, before = self._rollups.define_in(tx, spec, self._rules(tx))
+            if changed:
+                entry = (checks.ACTION_ROLLUP_DEFINE, spec.name, before, spec_json(spec))
+                self._audit(tx, principal, now, [entry])
 
         self._db.write(work)
 
@@ -715,6 +764,11 @@ class Neo4jStore:
         self, *, key: str | None = None, first: int = 100, after: int | None = None
     ) -> Page[AuditRecord]:
         limit = checks.require_page(first)
+        if after is not None and (type(after) is not int or after < 0):
+            message = (
+                f"audit cursor after={after!r} is not valid; expected the last seq seen (>= 0)"
+            )
+            raise InvalidError(message)
         rows = self._db.read(lambda tx: ttx.audit_page(tx, self._cy, key, after, limit + 1))
         records = [audit_from_node(r) for r in rows]
         return _page(records, limit, lambda r: str(r.seq))
@@ -724,7 +778,7 @@ class Neo4jStore:
         tx: Tx,
         principal: str,
         now: datetime,
-        entries: Sequence[tuple[str, str, JsonValue, JsonValue]],
+        entries: Sequence[AuditEntry],
     ) -> None:
         if not entries:
             return
@@ -754,9 +808,9 @@ def _identity(value: str) -> str:
     return value
 
 
-def _raise_reasons(reasons: Sequence[str]) -> None:
+def _raise_reasons(what: str, reasons: Sequence[str]) -> None:
     if reasons:
-        message = "; ".join(reasons)
+        message = f"{what} is invalid: " + "; ".join(reasons)
         raise InvalidError(message)
 
 
@@ -799,18 +853,23 @@ def _spec_key(spec: object) -> str:
     return twin_id if isinstance(twin_id, str) else repr(spec)[:200]
 
 
-def _alias_clash(
-    spec: TwinSpec, owners: Mapping[str, str], claimed: Mapping[str, str]
-) -> str | None:
+def _alias_clash(spec: TwinSpec, owner_of: Mapping[str, str]) -> str | None:
     for alias in spec.aliases:
-        key = alias_key(alias)
-        owner = claimed.get(key, owners.get(key))
+        owner = owner_of.get(alias_key(alias))
         if owner is not None and owner != spec.id:
             return (
-                f"alias {alias.namespace}:{alias.value} of twin {spec.id!r} already names "
-                f"twin {owner!r}; aliases are unique per namespace"
+                f"alias {_alias_text(alias)!r} names twin {owner!r} already; an alias is "
+                "unique per namespace"
             )
     return None
+
+
+def _aliases_json(aliases: Sequence[Alias]) -> JsonValue:
+    return [[a.namespace, a.value] for a in aliases]
+
+
+def _alias_text(alias: Alias) -> str:
+    return f"{alias.namespace}:{alias.value}"
 
 
 def _well_formed(edge: object) -> bool:

@@ -34,7 +34,7 @@ def edges_from(tx: Tx, cy: Cypher, source: str, name: str | None) -> list[Edge]:
 def edges_to(tx: Tx, cy: Cypher, target: str, name: str | None) -> list[Edge]:
     query = cy(
         "MATCH (s:Twin)-[e:CONTAINS|RELATES]->(t:Twin {id: $id}) "
-        f"WHERE $name IS NULL OR e.name = $name {_EDGE_RETURN} ORDER BY source, name"
+        f"WHERE $name IS NULL OR e.name = $name {_EDGE_RETURN} ORDER BY name, source"
     )
     return [edge_from_row(**record.data()) for record in tx.run(query, id=target, name=name)]
 
