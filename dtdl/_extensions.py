@@ -97,6 +97,21 @@ def _mqtt(version: int) -> dict[str, Cotype]:
         cotypes["Transparent"] = Cotype(
             "Transparent", ("CommandRequest", "CommandResponse"), schema_types=("Object",)
         )
+    if version >= 4:
+        mqtt_props["propertyTopic"] = Prop("string", max=1, pattern=_TOPIC)
+        field = ("Field",)
+        cotypes["Indexed"] = replace(cotypes["Indexed"], on=(*cotypes["Indexed"].on, "Property"))
+        cotypes["Fragmented"] = Cotype("Fragmented", ("Property",), schema_types=("Map",))
+        cotypes["PropertyResult"] = Cotype("PropertyResult", ("Object",))
+        for name in (
+            "PropertyValue",
+            "ReadError",
+            "WriteError",
+            "ErrorCode",
+            "ErrorInfo",
+            "Indirect",
+        ):
+            cotypes[name] = Cotype(name, field)
     if version >= 3:
         cotypes["Error"] = Cotype("Error", ("Object",))
         cotypes["Result"] = Cotype("Result", ("Object",))
@@ -154,6 +169,19 @@ EXTENSIONS: dict[str, Extension] = {
     "dtmi:dtdl:extension:mqtt;1": Extension("dtmi:dtdl:extension:mqtt;1", (3,), _mqtt(1)),
     "dtmi:dtdl:extension:mqtt;2": Extension("dtmi:dtdl:extension:mqtt;2", (3,), _mqtt(2)),
     "dtmi:dtdl:extension:mqtt;3": Extension("dtmi:dtdl:extension:mqtt;3", (3,), _mqtt(3)),
+    "dtmi:dtdl:extension:mqtt;4": Extension("dtmi:dtdl:extension:mqtt;4", (3,), _mqtt(4)),
+    "dtmi:dtdl:extension:requirement;2": Extension(
+        "dtmi:dtdl:extension:requirement;2",
+        (3,),
+        {"Required": Cotype("Required", ("Field", "Property"))},
+    ),
+    # layering is defined by DTDL but not supported: its co-type is accepted, layered
+    # (fragment) identifiers are not
+    "dtmi:dtdl:extension:layering;1": Extension(
+        "dtmi:dtdl:extension:layering;1",
+        (2, 3),
+        {"Layer": Cotype("Layer", ("Interface",), versions=(2, 3))},
+    ),
     "dtmi:dtdl:extension:requirement;1": Extension(
         "dtmi:dtdl:extension:requirement;1", (3,), {"Required": Cotype("Required", ("Field",))}
     ),
@@ -212,10 +240,8 @@ EXTENSIONS = _with_prefixes(EXTENSIONS)
 # extension contexts defined by DTDL but usable only with DTDL v4
 V4_ONLY = frozenset(
     {
-        "dtmi:dtdl:extension:mqtt;4",
         "dtmi:dtdl:extension:quantitativeTypes;2",
         "dtmi:dtdl:extension:quantitativeTypes;3",
-        "dtmi:dtdl:extension:requirement;2",
         "dtmi:dtdl:limits:aio;1",
         "dtmi:dtdl:limits:onvif;1",
         "dtmi:iotoperations:context;4",

@@ -44,10 +44,8 @@ INT32 = (-(2**31), 2**31 - 1)
 
 
 def is_language_tag(code: str) -> bool:
-    m = _LANG.match(code)
-    if m is None:
-        return False
-    return True
+    """BCP 47 syntax: lower-case language, Title-case script, upper-case region, ..."""
+    return _LANG.match(code) is not None
 
 
 def _is_int(value: Any) -> bool:
@@ -121,7 +119,7 @@ def _typed_literal(
     return True, ("__value__", inner)
 
 
-def check_literal(  # noqa: C901, PLR0912, PLR0915
+def check_literal(
     node: Node,
     key: str,
     value: Any,

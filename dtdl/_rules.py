@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dtdl import _dtmi
+from dtdl._extensions import QT_ENUM
 from dtdl._iri import canonical_value
 from dtdl._node import Node
-from dtdl._extensions import QT_ENUM
 from dtdl._units import ALL_UNITS, UNIT_TYPES, UNITS
 from dtdl._vocab import CLASSES, GEOSPATIAL, PRIMITIVES, is_a, term_id
 
@@ -381,9 +380,7 @@ class Rules:
             if ident in seen:
                 continue
             seen.add(ident)
-            if ident.startswith("dtmi:standard:schema:geospatial:") or ident.startswith(
-                "dtmi:iotcentral:schema:"
-            ):
+            if ident.startswith(("dtmi:standard:schema:geospatial:", "dtmi:iotcentral:schema:")):
                 self.rep(
                     "excludedType",
                     node,

@@ -13,12 +13,12 @@ from typing import Any
 from dtdl import _dtmi
 from dtdl._context import Context, parse_context
 from dtdl._extensions import QT_ENUM, V2_SEMANTIC, Cotype
+from dtdl._iri import canonical_property, canonical_type, canonical_value
 from dtdl._json import DupDict, Path
 from dtdl._literals import check_literal
-from dtdl._units import UNIT_TYPES
 from dtdl._node import Node
 from dtdl._options import ParseOptions
-from dtdl._iri import canonical_property, canonical_type, canonical_value
+from dtdl._units import UNIT_TYPES
 from dtdl._vocab import (
     CLASS_TERMS,
     CLASSES,
@@ -196,8 +196,12 @@ class Walker:
         cls, inferred, cotypes, extra = self._types(obj, ctx, parent, prop, spec, ident, doc, path)
         unknown_type = self.unknown_type
         if explicit and cls == "Interface" and len(ident) > _dtmi.MAX_INTERFACE_LENGTH:
-            rep("idTooLongForType", value=ident, path=(*path, "@id"),
-                limit=str(_dtmi.MAX_INTERFACE_LENGTH))
+            rep(
+                "idTooLongForType",
+                value=ident,
+                path=(*path, "@id"),
+                limit=str(_dtmi.MAX_INTERFACE_LENGTH),
+            )
             return None
         if cls is None:
             return None
@@ -331,7 +335,6 @@ class Walker:
         rep = self._reporter(doc)
         version = ctx.version
         parent_id = parent.id if parent else None
-        tolerant = self.options.allows_undefined(version)
         expected = "Interface" if spec is None else spec.range
         raw = obj.get("@type")
         if raw is None and "@type" in obj:
