@@ -181,8 +181,8 @@ class AncestorIndex:
                 )
                 raise InvalidError(msg)
             # Extend every pair by one edge: (a, d) -> (a, c) for each child c of d.
-            pos, row = _slices(off, fd, outdeg)
-            fa, fd = fa[row], chi[pos]
+            lens = outdeg[fd]
+            fa, fd = np.repeat(fa, lens), chi[_positions(off, fd, lens)]
             k += 1
 
         if dirty_a:
@@ -296,15 +296,18 @@ def _first_distinct(keys: IntArray) -> tuple[IntArray, IntArray]:
     return ordered[keep], order[keep]
 
 
+def _positions(offsets: IntArray, rows: IntArray, lens: IntArray) -> IntArray:
+    """Positions of the CSR rows ``rows`` (of lengths ``lens``) concatenated."""
+    # position = start of its row + rank within the row
+    shift: IntArray = np.repeat(offsets[rows] - (np.cumsum(lens) - lens), lens)
+    return np.arange(len(shift), dtype=np.int64) + shift
+
+
 def _slices(offsets: IntArray, rows: IntArray, lengths: IntArray) -> tuple[IntArray, IntArray]:
     """Positions of the CSR rows ``rows`` concatenated, and the index into ``rows`` of each."""
     lens = lengths[rows]
-    total = int(lens.sum())
     row = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
-    # position = start of its row + rank within the row
-    starts = offsets[rows]
-    shift = np.repeat(starts - (np.cumsum(lens) - lens), lens)
-    return np.arange(total, dtype=np.int64) + shift, row
+    return _positions(offsets, rows, lens), row
 
 
 def _levels(
