@@ -6,6 +6,7 @@ harmonises identities through aliases and writes through the ``GraphStore``
 protocol in batches. See ``docs/loading.md``.
 """
 
+from loaders._adt_write import write_adt_ndjson
 from loaders._errors import LoaderError
 from loaders._limits import LoadLimits
 from loaders._load import load_paths
@@ -26,4 +27,5 @@ __all__ = [
     "generate_plant",
     "load_paths",
     "sample_plant_paths",
+    "write_adt_ndjson",
 ]

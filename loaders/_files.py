@@ -43,14 +43,18 @@ def expand(paths: Sequence[Path], limits: LoadLimits) -> list[Path]:
     return unique
 
 
+def _size(n: int) -> str:
+    return f"{n / MIB:,.1f} MiB" if n >= MIB else f"{n:,} bytes"
+
+
 def read_text(path: Path, limits: LoadLimits) -> str:
     """The file as text (UTF-8, a BOM allowed), refused above ``max_file_bytes``."""
     try:
         size = path.stat().st_size
         if size > limits.max_file_bytes:
             msg = (
-                f"file {str(path)!r} is {size / MIB:.1f} MiB; at most "
-                f"{limits.max_file_bytes / MIB:.0f} MiB per file (split it)"
+                f"file {str(path)!r} is {_size(size)}; at most {_size(limits.max_file_bytes)} "
+                "per file (split it)"
             )
             raise LoaderError(msg)
         data = path.read_bytes()

@@ -120,6 +120,7 @@ def _load(
         batch_size=limits.batch_size,
         progress=progress,
         failed_twins=twins.failed,
+        rejected_rows=twins.rejections,
     )
     rejections.extend(edges.rejections)
     notes.extend(twins.notes)

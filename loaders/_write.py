@@ -170,7 +170,12 @@ class _EdgeItem:
     rows: list[Where]
 
 
-def _collect_edges(plan: Plan, edge_rows: Sequence[EdgeRow], out: Written) -> list[_EdgeItem]:
+def _collect_edges(
+    plan: Plan,
+    edge_rows: Sequence[EdgeRow],
+    out: Written,
+    rejected: set[tuple[str, int | None]],
+) -> list[_EdgeItem]:
     items: dict[str, _EdgeItem] = {}
     candidates = [
         (link.where, link.source, link.name, link.target, link.properties) for link in plan.links
@@ -179,6 +184,8 @@ def _collect_edges(plan: Plan, edge_rows: Sequence[EdgeRow], out: Written) -> li
     for where, source, name, target, properties in candidates:
         missing = [t for t in (source, target) if t not in plan.twins and t not in plan.existing]
         refused = [t for t in (source, target) if t in out.failed]
+        if refused and (where.file, where.line) in rejected:
+            continue  # the row is rejected already (its own twin was refused)
         if missing:
             out.rejections.append(
                 where.reject(
@@ -220,14 +227,16 @@ def write_edges(
     batch_size: int,
     progress: Progress,
     failed_twins: set[str],
+    rejected_rows: Sequence[RowRejection] = (),
 ) -> Written:
+    """Edges of accepted rows and relationship rows; ``rejected_rows`` are not reported twice."""
     out = Written(failed=set(failed_twins))
     fetch_twins(
         store,
         (t for e in edge_rows for t in (e.source, e.target) if t not in plan.twins),
         plan.existing,
     )
-    items = _collect_edges(plan, edge_rows, out)
+    items = _collect_edges(plan, edge_rows, out, {(r.file, r.line) for r in rejected_rows})
     rejected_before = len(out.rejections)
     progress.phase("edges", len(items))
     by_key = {edge_key(i.edge.source, i.edge.name, i.edge.target): i for i in items}

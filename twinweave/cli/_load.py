@@ -101,15 +101,18 @@ def _print_report(report: LoadReport, style: str) -> None:
     print("\n".join(lines))
 
 
+def _error(message: str) -> None:
+    print(f"twinweave load: {message}", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace) -> int:
-    err = Console(stderr=True, highlight=False)
     try:
         settings = load_settings(os.environ)
     except ConfigError as exc:
-        err.print(f"twinweave load: {exc}", markup=False)
+        _error(str(exc))
         return EXIT_ERROR
     if args.batch_size < 1:
-        err.print(f"twinweave load: --batch-size {args.batch_size} must be 1 or more")
+        _error(f"--batch-size {args.batch_size} must be 1 or more")
         return EXIT_ERROR
     limits = LoadLimits(batch_size=args.batch_size)
     show = not args.quiet and sys.stderr.isatty()
@@ -118,14 +121,14 @@ def _run(args: argparse.Namespace) -> int:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=Console(stderr=True),
         disable=not show,
         transient=True,
     )
     try:
         store = open_store(settings, dry_run=args.dry_run)
     except (LoaderError, ontology.OntologyError) as exc:
-        err.print(f"twinweave load: {exc}", markup=False)
+        _error(str(exc))
         return EXIT_ERROR
     try:
         with bar:
@@ -138,7 +141,7 @@ def _run(args: argparse.Namespace) -> int:
                 progress=_Bar(bar),
             )
     except (LoaderError, ontology.OntologyError) as exc:
-        err.print(f"twinweave load: {exc}", markup=False)
+        _error(str(exc))
         return EXIT_ERROR
     finally:
         if not args.dry_run:
