@@ -1,0 +1,169 @@
+"""The shared rules of ``ontology._checks``: fast paths agree with ``dtdl`` and the slow path."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import dtdl
+from ontology import Alias, Edge, Lifecycle, LifecycleError, TwinSpec
+from ontology._checks import (
+    check_alias,
+    check_edge,
+    check_twin,
+    check_twin_id,
+    compile_validator,
+    merge_properties,
+    require_transition,
+    rules_for,
+    signal_wins,
+    upsert_unchanged,
+)
+from tests.ontology.conftest import LINE, MACHINE, PRESS, SENSOR, START, all_model_texts
+
+PRIMITIVES = ("boolean", "string", "integer", "long", "double", "float", "date", "dateTime")
+VALUES: list[object] = [
+    True,
+    False,
+    0,
+    1,
+    -1,
+    2**31 - 1,
+    2**31,
+    -(2**31),
+    -(2**31) - 1,
+    2**63 - 1,
+    2**63,
+    1.5,
+    -0.0,
+    math.inf,
+    math.nan,
+    1e300,
+    "",
+    "text",
+    "2024-02-29",
+    "2024-02-30",
+    "2024-01-01T10:00:00Z",
+    None,
+    [],
+    [1],
+    {},
+    {"a": 1},
+]
+
+
+def _model_with(schema: str) -> str:
+    return (
+        '{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:test:P;1", "@type": "Interface",'
+        f' "contents": [{{"@type": "Property", "name": "p", "schema": {schema}}}]}}'
+    )
+
+
+@pytest.fixture(scope="module")
+def model_set() -> dtdl.ModelSet:
+    return dtdl.parse(all_model_texts())
+
+
+@pytest.mark.parametrize("primitive", PRIMITIVES)
+def test_compiled_validators_agree_with_check_instance(primitive: str) -> None:
+    model_set = dtdl.parse([_model_with(f'"{primitive}"')])
+    prop = model_set.interfaces["dtmi:test:P;1"].properties["p"]
+    check = compile_validator(model_set, prop.id, prop.schema)
+    for value in VALUES:
+        assert check(value) == model_set.check_instance(prop.id, value), (primitive, value)
+
+
+def test_compiled_enum_validators_agree_with_check_instance() -> None:
+    enum = (
+        '{"@type": "Enum", "valueSchema": "integer", "enumValues": ['
+        '{"name": "one", "enumValue": 1}, {"name": "two", "enumValue": 2}]}'
+    )
+    model_set = dtdl.parse([_model_with(enum)])
+    prop = model_set.interfaces["dtmi:test:P;1"].properties["p"]
+    check = compile_validator(model_set, prop.id, prop.schema)
+    for value in [*VALUES, 2, 3, "1"]:
+        assert check(value) == model_set.check_instance(prop.id, value), value
+
+
+def test_the_fast_path_and_the_full_check_agree(model_set: dtdl.ModelSet) -> None:
+    rules = rules_for(model_set)
+    specs = [
+        TwinSpec("line/a", LINE, {"name": "A", "capacity": 3, "mode": "running"}),
+        TwinSpec("line/a", LINE, {"capacity": True}),
+        TwinSpec("line/a", LINE, {"mode": "paused"}),
+        TwinSpec("line/a", LINE, aliases=(Alias("erp", "1"), Alias("erp", "1"))),
+        TwinSpec("line/a", LINE, aliases=(Alias("erp", "bad\nvalue"),)),
+        TwinSpec("line/a", LINE, lifecycle="active"),  # type: ignore[arg-type]
+        TwinSpec("line a", LINE),
+        TwinSpec("machine/a", MACHINE, {"motor": {"ratedPower": 1.0}}),
+        TwinSpec("machine/a", PRESS, {"serial": "x", "tonnage": 5.0}),
+    ]
+    for spec in specs:
+        assert rules.twin(spec) == rules._twin_reasons(spec), spec
+
+
+def test_rules_are_compiled_once_per_model_set(model_set: dtdl.ModelSet) -> None:
+    assert rules_for(model_set) is rules_for(model_set)
+    assert check_twin(model_set, TwinSpec("sensor/a", SENSOR, {"setpoint": 20.0})) == []
+
+
+@pytest.mark.parametrize(
+    "twin_id",
+    ["a", "plant/jkt1/packaging/line3", "x_1/y-2/z.3", "erp:EQ-1", "A/B@c~d+e", "0"],
+)
+def test_path_like_twin_ids_are_accepted(twin_id: str) -> None:
+    assert check_twin_id(twin_id) is None
+
+
+@pytest.mark.parametrize(
+    "twin_id", ["", "/a", "a/", "a//b", "../x", "a/.hidden", "a b", "a\nb", "ä", 5, None]
+)
+def test_other_twin_ids_are_refused(twin_id: object) -> None:
+    reason = check_twin_id(twin_id)
+    assert reason is not None
+    assert repr(twin_id) in reason
+
+
+def test_alias_rules() -> None:
+    assert check_alias(Alias("sparkplug", "PlantA/Turbine07/Gearbox")) is None
+    assert check_alias(Alias("mac", "00:1b:00:00:00:01")) is None
+    assert "namespace" in (check_alias(Alias("1erp", "x")) or "")
+    assert "control" in (check_alias(Alias("erp", "a\x00b")) or "")
+    assert "at most" in (check_alias(Alias("erp", "x" * 2000)) or "")
+    assert "expected Alias" in (check_alias(("erp", "x")) or "")
+
+
+def test_edge_rules_need_a_count_only_under_a_limit(model_set: dtdl.ModelSet) -> None:
+    feeds = Edge("line/a", "feeds", "line/b")
+    assert check_edge(model_set, feeds, LINE, LINE, 0) == []
+    assert "at most 1" in check_edge(model_set, feeds, LINE, LINE, 1)[0]
+    assert rules_for(model_set).max_multiplicity(LINE, "feeds") == 1
+    assert rules_for(model_set).max_multiplicity(MACHINE, "servedBy") is None
+    assert rules_for(model_set).max_multiplicity(LINE, "contains") is None
+
+
+def test_semantic_type_filter_accepts_the_term_or_its_dtmi(model_set: dtdl.ModelSet) -> None:
+    rules = rules_for(model_set)
+    expected = frozenset({MACHINE, PRESS, SENSOR})
+    assert rules.models_with_semantic_type("Temperature") == expected
+    assert rules.models_with_semantic_type("dtmi:standard:class:Temperature;3") == expected
+    assert rules.models_matching(MACHINE) == frozenset({MACHINE, PRESS})
+
+
+def test_merge_upsert_and_signal_rules() -> None:
+    assert merge_properties({"a": 1, "b": 2}, {"b": None, "c": 3}) == {"a": 1, "c": 3}
+    spec = TwinSpec("x", LINE, {"a": 1}, (Alias("erp", "1"),), Lifecycle.PROVISIONED)
+    twin = TwinSpec("x", LINE, {"a": 1}, (Alias("erp", "1"),), Lifecycle.ACTIVE)
+    assert upsert_unchanged(twin, spec)  # the lifecycle is not upsert's business
+    assert not upsert_unchanged(TwinSpec("x", LINE, {"a": 2}), spec)
+    assert signal_wins(None, START)
+    assert signal_wins(START, START)
+    assert not signal_wins(START, START.replace(year=2025))
+
+
+def test_lifecycle_rules() -> None:
+    assert require_transition("x", Lifecycle.PROVISIONED, "active") is Lifecycle.ACTIVE
+    with pytest.raises(LifecycleError) as err:
+        require_transition("x", Lifecycle.RETIRED, Lifecycle.ACTIVE)
+    assert "it is retired" in str(err.value)
