@@ -559,7 +559,7 @@ def _aliases_ok(aliases: object) -> bool:
         if (
             type(value) is not str
             or not 0 < len(value) <= MAX_ALIAS_VALUE
-            or _CONTROL(value) is not None
+            or (not value.isprintable() and _CONTROL(value) is not None)
         ):
             return False
     return len(aliases) < 2 or len(set(aliases)) == len(aliases)

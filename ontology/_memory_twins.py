@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -186,8 +187,9 @@ class TwinsMixin(MemoryState):
             check = self._rules().twin
             now = self._clock()
             etag = self._etag()  # one per batch: each twin is written at most once in it
-            twins = self._twins
+            twins, alias_table = self._twins, self._aliases
             log = self._audit.append
+            make_row = partial(tuple.__new__, TwinRow)
             created = updated = unchanged = 0
             rejected: list[Rejection] = []
             seen: set[str] = set()
@@ -209,26 +211,42 @@ class TwinsMixin(MemoryState):
                     if old is not None and upsert_unchanged(old, spec):
                         unchanged += 1
                         continue
-                    if spec.aliases:
-                        conflict = self._alias_conflict(twin_id, tuple(spec.aliases))
-                        if conflict is not None:
-                            rejected.append(Rejection(twin_id, conflict))
+                    aliases = tuple(spec.aliases)
+                    if aliases:
+                        for alias in aliases:
+                            owners = alias_table.get(alias.namespace)
+                            owner = owners.get(alias.value) if owners is not None else None
+                            if owner is not None and owner != twin_id:
+                                break
+                        else:
+                            owner = None
+                        if owner is not None:
+                            conflict = self._alias_conflict(twin_id, aliases)
+                            rejected.append(Rejection(twin_id, conflict or "alias conflict"))
                             continue
-                    if old is not None and old.model != spec.model:
-                        reasons = self._edges_fit(twin_id, spec.model)
-                        if reasons:
-                            rejected.append(Rejection(twin_id, "; ".join(reasons)))
-                            continue
-                        structural = True
-                    new = self._new_twin(spec, etag, old, now)
-                    undo.append((old, new))
                     if old is None:
+                        new = make_row(
+                            (twin_id, spec.model, owned(spec.properties), spec.lifecycle, etag,
+                             aliases, now, now)
+                        )  # fmt: skip
                         twins[twin_id] = new
-                        if new.aliases:
-                            self._index_aliases(new)
+                        undo.append((None, new))
+                        for alias in aliases:
+                            owners = alias_table.get(alias.namespace)
+                            if owners is None:
+                                owners = alias_table[alias.namespace] = {}
+                            owners[alias.value] = twin_id
                         created += 1
                         log((now, principal, ACTION_TWIN_CREATE, twin_id, None, new))
                     else:
+                        if old.model != spec.model:
+                            reasons = self._edges_fit(twin_id, spec.model)
+                            if reasons:
+                                rejected.append(Rejection(twin_id, "; ".join(reasons)))
+                                continue
+                            structural = True
+                        new = self._new_twin(spec, etag, old, now)
+                        undo.append((old, new))
                         self._replace_twin(old, new)
                         updated += 1
                         log((now, principal, ACTION_TWIN_UPDATE, twin_id, old, new))
