@@ -34,6 +34,8 @@ API (used by ``_memory.py`` and ``_neo4j*.py`` alike):
 - ``check_twin_id``, ``check_alias``, ``check_signal_update``: one value each.
 - ``require_principal``, ``require_page``, ``require_depth``: raise ``InvalidError``.
 - ``require_transition(twin_id, current, to)``: raises ``LifecycleError``.
+- ``require_rollup(spec, rules)``: ``define_rollup``'s checks (``InvalidError``,
+  ``NotFoundError`` for a model not held).
 - ``merge_properties(current, changes)``: ``update_twin``'s merge (``None`` removes).
 - ``upsert_unchanged(twin, spec)``: the idempotence rule of ``upsert_twins``.
   Upsert creates with ``spec.lifecycle``; on an existing twin it replaces model,
@@ -54,15 +56,17 @@ from functools import partial
 from typing import Protocol
 
 import dtdl
-from ontology._errors import InvalidError, LifecycleError
+from ontology._errors import InvalidError, LifecycleError, NotFoundError
 from ontology._store import MAX_PAGE
 from ontology._values import (
     CONTAINS,
     LIFECYCLE_TRANSITIONS,
+    Aggregate,
     Alias,
     Edge,
     JsonValue,
     Lifecycle,
+    RollupSpec,
     SignalUpdate,
     Twin,
     TwinSpec,
@@ -210,6 +214,29 @@ def require_batch(kind: str, items: Sequence[object]) -> None:
     if len(items) > MAX_BATCH:
         msg = f"a batch of {len(items)} {kind}; at most {MAX_BATCH} per call, split it"
         raise InvalidError(msg)
+
+
+def require_rollup(spec: RollupSpec, rules: TwinRules) -> None:
+    """``define_rollup``'s checks: names, aggregate, weight, scope, models held."""
+    for what, name in (("name", spec.name), ("signal", spec.signal), ("weight", spec.weight)):
+        if name is not None and not is_signal_name(name):
+            msg = f"rollup {what} {name!r} is not valid; expected {SIGNAL_PATTERN}"
+            raise InvalidError(msg)
+    try:
+        aggregate = Aggregate(spec.aggregate)
+    except ValueError:
+        known = ", ".join(a.value for a in Aggregate)
+        msg = f"rollup {spec.name!r}: aggregate {spec.aggregate!r} is not one of {known}"
+        raise InvalidError(msg) from None
+    if (aggregate is Aggregate.WEIGHTED_MEAN) != (spec.weight is not None):
+        msg = f"rollup {spec.name!r}: a weight signal is needed by, and only by, weighted_mean"
+        raise InvalidError(msg)
+    if spec.scope not in ("descendants", "children"):
+        msg = f"rollup {spec.name!r}: scope {spec.scope!r}; expected descendants or children"
+        raise InvalidError(msg)
+    for model in (spec.of_model, spec.on_model):
+        if model is not None and not rules.has_model(model):
+            raise NotFoundError(KIND_MODEL, model)
 
 
 def require_transition(twin_id: str, current: Lifecycle, to: object) -> Lifecycle:

@@ -7,14 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ontology._checks import (
-    ACTION_ROLLUP_DEFINE,
-    KIND_MODEL,
-    SIGNAL_PATTERN,
-    is_signal_name,
-    require_principal,
-)
-from ontology._errors import InvalidError, NotFoundError
+from ontology._checks import ACTION_ROLLUP_DEFINE, require_principal, require_rollup
 from ontology._memory_state import MemoryState
 from ontology._rollup import RollupEngine
 from ontology._values import Aggregate, RollupSpec, SignalValue
@@ -40,28 +33,8 @@ class RollupsMixin(MemoryState):
 
     def define_rollup(self, spec: RollupSpec, *, principal: str) -> None:
         require_principal(principal)
-        for what, name in (("name", spec.name), ("signal", spec.signal), ("weight", spec.weight)):
-            if name is not None and not is_signal_name(name):
-                msg = f"rollup {what} {name!r} is not valid; expected {SIGNAL_PATTERN}"
-                raise InvalidError(msg)
-        try:
-            aggregate = Aggregate(spec.aggregate)
-        except ValueError:
-            msg = f"rollup {spec.name!r}: aggregate {spec.aggregate!r} is not one of " + ", ".join(
-                a.value for a in Aggregate
-            )
-            raise InvalidError(msg) from None
-        if (aggregate is Aggregate.WEIGHTED_MEAN) != (spec.weight is not None):
-            msg = f"rollup {spec.name!r}: a weight signal is needed by, and only by, weighted_mean"
-            raise InvalidError(msg)
-        if spec.scope not in ("descendants", "children"):
-            msg = f"rollup {spec.name!r}: scope {spec.scope!r}; expected descendants or children"
-            raise InvalidError(msg)
         with self._lock:
-            rules = self._rules()
-            for model in (spec.of_model, spec.on_model):
-                if model is not None and not rules.has_model(model):
-                    raise NotFoundError(KIND_MODEL, model)
+            require_rollup(spec, self._rules())
             old = self._rollups.get(spec.name)
             if old == spec:
                 return

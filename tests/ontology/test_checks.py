@@ -7,7 +7,17 @@ import math
 import pytest
 
 import dtdl
-from ontology import Alias, Edge, Lifecycle, LifecycleError, TwinSpec
+from ontology import (
+    Aggregate,
+    Alias,
+    Edge,
+    InvalidError,
+    Lifecycle,
+    LifecycleError,
+    NotFoundError,
+    RollupSpec,
+    TwinSpec,
+)
 from ontology._checks import (
     check_alias,
     check_edge,
@@ -15,6 +25,7 @@ from ontology._checks import (
     check_twin_id,
     compile_validator,
     merge_properties,
+    require_rollup,
     require_transition,
     rules_for,
     signal_wins,
@@ -160,6 +171,28 @@ def test_merge_upsert_and_signal_rules() -> None:
     assert signal_wins(None, START)
     assert signal_wins(START, START)
     assert not signal_wins(START, START.replace(year=2025))
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        (RollupSpec("bad name", "power", Aggregate.SUM), ["'bad name'"]),
+        (RollupSpec("x", "power", "median"), ["'median'", "weighted_mean"]),  # type: ignore[arg-type]
+        (RollupSpec("x", "power", Aggregate.WEIGHTED_MEAN), ["weight"]),
+        (RollupSpec("x", "power", Aggregate.SUM, weight="w"), ["weight"]),
+        (RollupSpec("x", "power", Aggregate.SUM, scope="siblings"), ["'siblings'"]),  # type: ignore[arg-type]
+    ],
+)
+def test_rollup_rules(model_set: dtdl.ModelSet, spec: RollupSpec, words: list[str]) -> None:
+    with pytest.raises(InvalidError) as err:
+        require_rollup(spec, rules_for(model_set))
+    for word in words:
+        assert word in str(err.value)
+    with pytest.raises(NotFoundError):
+        require_rollup(
+            RollupSpec("x", "p", Aggregate.SUM, of_model="dtmi:x:Y;1"), rules_for(model_set)
+        )
+    require_rollup(RollupSpec("x", "p", Aggregate.MEAN, of_model=MACHINE), rules_for(model_set))
 
 
 def test_lifecycle_rules() -> None:

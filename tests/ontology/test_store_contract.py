@@ -745,6 +745,16 @@ def test_a_rollup_on_a_model_writes_only_its_twins(plant: GraphStore) -> None:
     assert "hottest" not in plant.get_signals("area/a1")
 
 
+def test_an_invalid_rollup_is_refused(plant: GraphStore) -> None:
+    with pytest.raises(InvalidError) as err:
+        plant.define_rollup(
+            RollupSpec(name="avg", signal="power", aggregate=Aggregate.WEIGHTED_MEAN),
+            principal=WHO,
+        )
+    assert "weight" in str(err.value)
+    assert plant.rollups() == ()
+
+
 def test_a_rollup_naming_an_unknown_model_is_refused(plant: GraphStore) -> None:
     spec = RollupSpec(name="x", signal="power", aggregate=Aggregate.SUM, on_model="dtmi:x:Y;1")
     with pytest.raises(NotFoundError):
