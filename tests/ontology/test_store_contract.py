@@ -313,6 +313,18 @@ def test_bulk_upsert_writes_the_valid_specs_and_rejects_the_rest(modelled: Graph
     assert modelled.get_twin("area/ok1").properties["name"] == "fine"
 
 
+def test_re_modelling_a_twin_its_edges_no_longer_fit_is_rejected(plant: GraphStore) -> None:
+    # line/l1 contains machine/m1, and a Line contains only Machines
+    result = plant.upsert_twins([TwinSpec("machine/m1", AREA)], principal=WHO)
+    assert result.updated == 0
+    assert "contains" in result.rejected[0].reason
+    assert plant.get_twin("machine/m1").model == MACHINE
+    # a twin whose edges still fit may change model (Press extends Machine)
+    moved = plant.upsert_twins([TwinSpec("machine/m2", PRESS, {"serial": "SN-2"})], principal=WHO)
+    assert moved.updated == 1
+    assert plant.descendants("site/s1", model=PRESS).items == ("machine/m2", "machine/p1")
+
+
 class _Exploding(Mapping[str, JsonValue]):
     """Properties whose reading fails: stands for any failure in the middle of a batch."""
 
@@ -727,6 +739,23 @@ def test_rollups_sum_each_descendant_once(plant: GraphStore) -> None:
     total = {t: plant.get_signals(t)["powerTotal"].value for t in ("area/a1", "site/s1")}
     assert total == {"area/a1": 7.0, "site/s1": 7.0}  # p1 sits on two lines: counted once
     assert plant.get_signals("line/l2")["powerTotal"].value == 6.0
+
+
+def test_rollups_recompute_for_changed_twins(plant: GraphStore) -> None:
+    spec = RollupSpec(name="powerTotal", signal="power", aggregate=Aggregate.SUM)
+    plant.define_rollup(spec, principal=WHO)
+    plant.set_signals(
+        [
+            SignalUpdate("machine/m1", "power", 1.0, START),
+            SignalUpdate("machine/p1", "power", 4.0, START),
+        ]
+    )
+    plant.recompute_rollups()
+    plant.set_signals([SignalUpdate("machine/p1", "power", 10.0, START + timedelta(1))])
+    assert plant.recompute_rollups(["machine/p1"]) > 0
+    assert plant.get_signals("site/s1")["powerTotal"].value == 11.0
+    assert plant.get_signals("line/l2")["powerTotal"].value == 10.0
+    assert plant.recompute_rollups(["machine/p1"]) == 0  # nothing changed since
 
 
 def test_a_rollup_on_a_model_writes_only_its_twins(plant: GraphStore) -> None:
