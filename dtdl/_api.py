@@ -112,7 +112,7 @@ class _Run:
                 self.undefined.append((target, refs))
         if self.undefined:
             return
-        self.rules = Rules(self.walker.nodes, self.walker.order, self.report)
+        self.rules = Rules(self.walker.nodes, self.walker.order, self.report, self.walker.refs)
         self.rules.run()
 
     def diagnostics(self) -> list[Diagnostic]:

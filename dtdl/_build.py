@@ -33,8 +33,12 @@ from dtdl._schemas import (
 Element = Interface | Content | Schema | EnumValue | Field | MapKey | MapValue | CommandPayload
 
 
+_NO_TEXT: MappingProxyType[str, str] = MappingProxyType({})
+
+
 def _lang(node: Node, key: str) -> MappingProxyType[str, str]:
-    return MappingProxyType(dict(node.lang.get(key, {})))
+    texts = node.lang.get(key)
+    return MappingProxyType(dict(texts)) if texts else _NO_TEXT
 
 
 def _comment(node: Node) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _SEG = r"[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?"
@@ -16,6 +17,12 @@ NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?$")
 RESERVED_PREFIXES = ("dtmi:dtdl:", "dtmi:standard:")
 MAX_LENGTH = 2048
 MAX_INTERFACE_LENGTH = 128
+
+
+@functools.lru_cache(maxsize=65536)
+def valid_name(name: str) -> bool:
+    """Whether ``name`` is a valid DTDL ``name`` (cached: names repeat a lot)."""
+    return NAME.match(name) is not None
 
 
 def is_user_dtmi(value: str, version: int) -> bool:

@@ -251,6 +251,8 @@ def check_literal(
         return
     if results:
         node.literals[stored] = results[0] if spec.max == 1 else results
+        if stored == "name" and isinstance(results[0], str):
+            node.name = results[0]
 
 
 def _identifier(

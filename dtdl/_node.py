@@ -31,11 +31,7 @@ class Node:
     children: dict[str, list[Node]] = field(default_factory=dict)
     obj: dict[str, Any] = field(default_factory=dict)
     ref_paths: dict[tuple[str, str], Path] = field(default_factory=dict)
-
-    @property
-    def name(self) -> str | None:
-        value = self.literals.get("name")
-        return value if isinstance(value, str) else None
+    name: str | None = None
 
     @property
     def partition(self) -> Node:

@@ -16,6 +16,7 @@ EXTENDS_DEPTH = 10
 EXTENDS_COUNT = 1024
 SCHEMA_DEPTH = 5
 CONTENTS_TOTAL = 100_000
+_PLURAL_OWNERS = frozenset({"Interface", "Relationship", "Object", "Enum"})
 _SCHEMA_PROPS = ("schema", "elementSchema", "mapValue", "fields", "enumValues")
 
 
@@ -42,12 +43,20 @@ BUILTIN = builtin_ids()
 class Rules:
     """Checks that need the whole set of Nodes."""
 
-    def __init__(self, nodes: dict[str, Node], order: list[Node], report: Report) -> None:
+    def __init__(
+        self,
+        nodes: dict[str, Node],
+        order: list[Node],
+        report: Report,
+        refs: list[tuple[Node, str, str, tuple[str | int, ...]]] | None = None,
+    ) -> None:
+        self.refs = refs if refs is not None else [(n, "", "", ()) for n in order]
         self.nodes = nodes
         self.order = order
         self.report = report
         self.bases: dict[str, frozenset[str]] = {}
         self.bad_extends: set[str] = set()
+        self._flat: dict[str, list[Node]] = {}
 
     def rep(self, code: str, node: Node, **kw: Any) -> None:
         kw.setdefault("doc", node.doc)
@@ -66,13 +75,14 @@ class Rules:
 
     # ------------------------------------------------------------------ run all
     def run(self) -> None:
-        for node in self.order:
+        for node in {id(n): n for n, *_ in self.refs}.values():
             self.references(node)
         for node in self.order:
             if node.cls == "Interface":
                 self.inheritance(node)
         for node in self.order:
-            self.uniqueness(node)
+            if node.cls in _PLURAL_OWNERS:
+                self.uniqueness(node)
             if node.cls == "Interface":
                 self.interface_contents(node)
                 self.annotations(node)
@@ -173,6 +183,9 @@ class Rules:
 
     def flattened(self, node: Node) -> list[Node]:
         """Own contents then inherited contents, in order, without repeats."""
+        cached = self._flat.get(node.id)
+        if cached is not None:
+            return cached
         seen: set[str] = set()
         result: list[Node] = []
         for iface_id in (node.id, *sorted(self.bases.get(node.id, ()))):
@@ -184,6 +197,7 @@ class Rules:
                 if child is not None and child.id not in seen:
                     seen.add(child.id)
                     result.append(child)
+        self._flat[node.id] = result
         return result
 
     def interface_contents(self, node: Node) -> None:

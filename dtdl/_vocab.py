@@ -284,3 +284,18 @@ PROPERTY_TERMS: dict[int, frozenset[str]] = {
 VALUE_TERMS: dict[int, frozenset[str]] = {
     v: frozenset(PRIMITIVES) | frozenset(GEOSPATIAL) | frozenset(COMMAND_TYPES) for v in VERSIONS
 }
+
+
+def _required(version: int) -> dict[str, tuple[tuple[str, str], ...]]:
+    return {
+        cls: tuple(
+            (key, "missingObjectProperty" if p.kind == "object" else "missingLiteralProperty")
+            for key, p in props.items()
+            if p.min
+        )
+        for cls, props in CLASSES[version].items()
+    }
+
+
+# class -> its required properties and the code reported when one is missing
+REQUIRED: dict[int, dict[str, tuple[tuple[str, str], ...]]] = {v: _required(v) for v in VERSIONS}

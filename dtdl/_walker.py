@@ -12,12 +12,14 @@ from typing import Any
 
 from dtdl import _dtmi
 from dtdl._context import Context, parse_context
+from dtdl._dtmi import valid_name
 from dtdl._extensions import QT_ENUM, V2_SEMANTIC, Cotype
 from dtdl._iri import canonical_property, canonical_type, canonical_value
 from dtdl._json import DupDict, Path
 from dtdl._literals import check_literal
 from dtdl._node import Node
 from dtdl._options import ParseOptions
+from dtdl._rules import BUILTIN
 from dtdl._units import UNIT_TYPES
 from dtdl._vocab import (
     CLASS_TERMS,
@@ -27,6 +29,7 @@ from dtdl._vocab import (
     PLURAL,
     PRIMITIVES,
     PROPERTY_TERMS,
+    REQUIRED,
     TYPE_OPTIONAL,
     Prop,
     is_a,
@@ -56,6 +59,7 @@ class Walker:
         self.refs: list[tuple[Node, str, str, Path]] = []
         self.unknown_type = False
         self.id_failed = False
+        self._reporters: dict[int, Report] = {}
 
     # ------------------------------------------------------------------ documents
     def document(self, value: Any, doc: int) -> None:
@@ -102,10 +106,15 @@ class Walker:
             self.tops.append(node)
 
     def _reporter(self, doc: int) -> Report:
+        cached = self._reporters.get(doc)
+        if cached is not None:
+            return cached
+
         def rep(code: str, **kw: Any) -> None:
             kw.setdefault("doc", doc)
             self.report(code, **kw)
 
+        self._reporters[doc] = rep
         return rep
 
     # ------------------------------------------------------------------ elements
@@ -151,7 +160,7 @@ class Walker:
         if parent is not None:
             for key in obj:
                 if (
-                    key.startswith("@")
+                    key[:1] == "@"
                     and key not in _KEYWORDS
                     and (version >= 3 or key == "@graph")
                 ):
@@ -175,7 +184,7 @@ class Walker:
             if isinstance(name, dict) and isinstance(name.get("@value"), str):
                 name = name["@value"]
             if prop in PLURAL:
-                if not isinstance(name, str) or not _dtmi.NAME.match(name):
+                if not isinstance(name, str) or not valid_name(name):
                     if not isinstance(name, str):
                         rep(
                             "missingDtmiSegPropertyValue",
@@ -242,9 +251,9 @@ class Walker:
             for pname, pspec in cotype.props.items():
                 extension_props.setdefault(pname, (pspec, cotype))
         for key, value in obj.items():
-            if key.startswith("@"):
+            if key[:1] == "@":
                 continue
-            kpath = (*path, keymap.get(key, key))
+            kpath = (*path, keymap[key]) if keymap else (*path, key)
             found = props.get(key)
             label = key
             if found is None and key in extension_props:
@@ -256,17 +265,19 @@ class Walker:
             pspec = found
             if value is None:
                 rep("propertyValueNull", primary=ident, prop=label, path=kpath)
-            if pspec.kind == "object":
+            kind = pspec.kind
+            if kind == "object":
                 self._object_property(node, key, value, pspec, ctx, doc, kpath, depth)
+            elif kind == "string" and type(value) is str and _plain_string_ok(value, pspec):
+                node.literals[key] = value
+                if key == "name":
+                    node.name = value
+            elif kind == "boolean" and type(value) is bool:
+                node.literals[key] = value
             else:
                 check_literal(node, key, value, pspec, ctx, rep, kpath, label)
-        for key, pspec in props.items():
-            if pspec.min and key not in obj:
-                code = (
-                    "missingObjectProperty"
-                    if pspec.kind == "object"
-                    else ("missingLiteralProperty")
-                )
+        for key, code in REQUIRED[version][cls]:
+            if key not in obj:
                 rep(code, primary=ident, prop=key, path=path)
         for key, (pspec, cotype) in extension_props.items():
             if pspec.min and key not in obj:
@@ -282,7 +293,10 @@ class Walker:
         self, obj: dict[str, Any], ctx: Context
     ) -> tuple[dict[str, Any], dict[str, str], list[str]]:
         """``obj`` with property IRIs replaced by their terms (``dtmi:dtdl:property:name;3``)."""
-        if not any(key.startswith("dtmi:") for key in obj):
+        for key in obj:
+            if key[:5] == "dtmi:":
+                break
+        else:
             return obj, {}, []
         result: dict[str, Any] = {}
         keymap: dict[str, str] = {}
@@ -337,6 +351,16 @@ class Walker:
         parent_id = parent.id if parent else None
         expected = "Interface" if spec is None else spec.range
         raw = obj.get("@type")
+        self.unknown_type = False
+        if (
+            type(raw) is str
+            and raw in CLASSES[version]
+            and (
+                (spec is None and raw == "Interface")
+                or (spec is not None and spec.range is not None and is_a(raw, spec.range))
+            )
+        ):
+            return raw, False, [], []
         if raw is None and "@type" in obj:
             rep(
                 "badType",
@@ -448,6 +472,8 @@ class Walker:
         return cls, False, cotypes, extra
 
     def _cotype_checks(self, node: Node, ctx: Context, rep: Report) -> None:
+        if not node.cotypes:
+            return
         names = node.cotype_names()
         semantic = [c for c in node.cotypes if c.unit_type is not None]
         for cotype in node.cotypes:
@@ -568,6 +594,8 @@ class Walker:
                 valid += 1
                 if target is not None:
                     ids.append(target)
+                    if target in BUILTIN or not item.startswith("dtmi:"):  # a term
+                        self.refs.append((node, key, target, ipath))
             elif isinstance(item, dict):
                 if "@id" in item and all(k == "@id" for k in item):
                     rep("idReference", primary=node.id, prop=key, path=ipath)
@@ -652,6 +680,16 @@ class Walker:
             return item
         rep("badDtmiOrTerm", primary=node.id, prop=key, value=item, path=path, version=str(version))
         return None
+
+
+def _plain_string_ok(value: str, spec: Prop) -> bool:
+    if spec.max_length is not None and len(value) > spec.max_length:
+        return False
+    if spec.pattern is None:
+        return True
+    if spec.pattern is _dtmi.NAME:
+        return valid_name(value)
+    return spec.pattern.match(value) is not None
 
 
 def _is_core_term(term: str, version: int, ctx: Context) -> bool:
