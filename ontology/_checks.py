@@ -165,7 +165,10 @@ def check_signal_update(update: SignalUpdate) -> str | None:
         return f"{key}: the name is not valid; expected {SIGNAL_PATTERN}"
     if not isinstance(update.time, datetime) or update.time.tzinfo is None:
         return f"{key}: time {_show(update.time)} must be a timezone-aware datetime"
-    return _value_size(key, update.value)
+    value = update.value
+    if type(value) is float and not math.isfinite(value):
+        return f"{key}: {value!r} is not a JSON number; send null for no value"
+    return _value_size(key, value)
 
 
 def _value_size(key: str, value: object) -> str | None:

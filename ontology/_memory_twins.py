@@ -318,6 +318,9 @@ class TwinsMixin(MemoryState):
         return to_twin(new)
 
     def resolve_aliases(self, namespace: str, values: Sequence[str]) -> tuple[str | None, ...]:
+        if isinstance(values, str):
+            msg = f"alias values {values!r} is one string; expected a sequence of values"
+            raise InvalidError(msg)
         require_batch("alias values", values)
         owners = self._aliases.get(namespace)
         if not owners:

@@ -723,6 +723,14 @@ def test_a_signal_time_without_timezone_is_refused(plant: GraphStore) -> None:
         plant.set_signals([SignalUpdate("machine/m1", "temperature", 40.0, naive)])
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_signal_value_that_is_not_json_is_refused(plant: GraphStore, value: float) -> None:
+    with pytest.raises(InvalidError) as err:
+        plant.set_signals([SignalUpdate("machine/m1", "temperature", value, START)])
+    assert "temperature" in str(err.value)
+    assert plant.get_signals("machine/m1") == {}
+
+
 # ==================================================================== rollups
 def test_rollups_sum_each_descendant_once(plant: GraphStore) -> None:
     spec = RollupSpec(name="powerTotal", signal="power", aggregate=Aggregate.SUM)
