@@ -100,7 +100,7 @@ def _load(
         )
         return _report(parsed, models.counts, Counts(), Counts(), 0, rejections, dry_run, notes)
     extra = [t for e in parsed.edges for t in (e.source, e.target)]
-    plan = Planner(store, models.model_set, parsed.twins).run(extra)
+    plan = Planner(store, models.model_set, parsed.twins).run(extra, progress)
     rejections.extend(plan.rejections)
     twins = write_twins(
         store,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from loaders import _props
+from loaders._progress import NoProgress, Progress
 from loaders._report import RowRejection
 from loaders._rows import Link, TwinRow, Where
 from ontology import Alias, GraphStore, JsonValue, Lifecycle, Twin
@@ -121,14 +122,19 @@ class Planner:
         return twin_id in self.plan.existing or twin_id in self.named
 
     # ------------------------------------------------------------------ rows
-    def run(self, extra_ids: Iterable[str] = ()) -> Plan:
+    def run(self, extra_ids: Iterable[str] = (), progress: Progress | None = None) -> Plan:
+        progress = progress or NoProgress()
+        progress.phase("rows", len(self.rows))
         self._prefetch(extra_ids)
         waiting: list[TwinRow] = []
-        for row in self.rows:
+        for n, row in enumerate(self.rows, start=1):
             if row.id is None:
                 waiting.append(row)
             else:
                 self._place(row, row.id)
+            if n % 1000 == 0:
+                progress.advance(1000)
+        progress.advance(len(self.rows) % 1000)
         while waiting:
             still: list[TwinRow] = []
             for row in waiting:

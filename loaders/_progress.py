@@ -6,7 +6,7 @@ from typing import Protocol
 
 
 class Progress(Protocol):
-    """Told about each phase of a load (``reading``, ``models``, ``twins``, ``edges``)."""
+    """Told about each phase of a load: ``reading``, ``models``, ``rows``, ``twins``, ``edges``."""
 
     def phase(self, name: str, total: int) -> None:
         """A phase starts with ``total`` units of work (files, rows, twins, edges)."""

@@ -35,7 +35,13 @@ def _check_header(path: Path, header: list[str]) -> None:
             msg = f"CSV {str(path)!r}: column {column!r} appears twice in the header"
             raise LoaderError(msg)
         seen.add(column)
-        prefix, _, rest = column.partition(":")
+        prefix, colon, rest = column.partition(":")
+        if colon and not rest:
+            msg = (
+                f"CSV {str(path)!r}: column {column!r} names no {prefix}; expected e.g. "
+                "alias:erp or rel:feeds"
+            )
+            raise LoaderError(msg)
         if rest and f"{prefix}:" not in (_fields.ALIAS_PREFIX, _fields.REL_PREFIX):
             msg = (
                 f"CSV {str(path)!r}: column {column!r} is not understood; expected "

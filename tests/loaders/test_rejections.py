@@ -205,6 +205,8 @@ def test_rows_of_unloadable_models_are_rejected(store: MemoryStore, write: Write
         ("a.json", '{"twins": [}', ["not valid JSON"]),
         ("a.csv", "model,colour\nx,y\n", ["neither an 'id' column"]),
         ("a.csv", "id,id\n", ["appears twice"]),
+        ("a.csv", "id,alias:\n", ["names no alias"]),
+        ("a.csv", "id,foo:bar\n", ["'foo:bar' is not understood"]),
         ("a.csv", "", ["is empty"]),
         ("a.ndjson", '{"Section": "Things"}\n', ["section 'Things' is not known"]),
         ("a.txt", "hello", ["suffix '.txt'"]),

@@ -45,3 +45,32 @@ def test_text_and_json_name_file_line_and_reason(
 
 def test_counts_add() -> None:
     assert Counts(1, 2, 3, 4) + Counts(10, 20, 30, 40) == Counts(11, 22, 33, 44)
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.phases: list[tuple[str, int]] = []
+        self.done: list[int] = []
+
+    def phase(self, name: str, total: int) -> None:
+        self.phases.append((name, total))
+        self.done.append(0)
+
+    def advance(self, done: int) -> None:
+        self.done[-1] += done
+
+
+def test_progress_hears_every_phase_to_its_end(
+    store: MemoryStore, models: Path, write: Write
+) -> None:
+    path = write("rows.csv", f"id,model,parent\np/a,{MACHINE},\np/b,{MACHINE},p/a\n")
+    recorder = _Recorder()
+    load_paths([models, path], store, progress=recorder)
+    assert recorder.phases == [
+        ("reading", 10),
+        ("models", 9),
+        ("rows", 2),
+        ("twins", 2),
+        ("edges", 1),
+    ]
+    assert recorder.done == [total for _, total in recorder.phases]
