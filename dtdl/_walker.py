@@ -60,9 +60,11 @@ class Walker:
         self.unknown_type = False
         self.id_failed = False
         self._reporters: dict[int, Report] = {}
+        self._rep: Report = self._reporter(0)
 
     # ------------------------------------------------------------------ documents
     def document(self, value: Any, doc: int) -> None:
+        self._rep = self._reporter(doc)
         if isinstance(value, dict):
             self.top(value, doc, ())
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -72,7 +74,7 @@ class Walker:
             self.report("notJsonObject", doc=doc, path=(), value=_kind(value))
 
     def top(self, obj: dict[str, Any], doc: int, path: Path) -> None:
-        rep = self._reporter(doc)
+        rep = self._rep
         if "@context" not in obj:
             rep("missingContext", path=path)
             return
@@ -129,7 +131,7 @@ class Walker:
         path: Path,
         depth: int,
     ) -> Node | None:
-        rep = self._reporter(doc)
+        rep = self._rep
         parent_id = parent.id if parent else None
         if depth > MAX_ELEMENT_DEPTH:
             rep(
@@ -346,7 +348,7 @@ class Walker:
         doc: int,
         path: Path,
     ) -> tuple[str | None, bool, list[Cotype], list[str]]:
-        rep = self._reporter(doc)
+        rep = self._rep
         version = ctx.version
         parent_id = parent.id if parent else None
         expected = "Interface" if spec is None else spec.range
@@ -582,7 +584,7 @@ class Walker:
         path: Path,
         depth: int,
     ) -> None:
-        rep = self._reporter(doc)
+        rep = self._rep
         items = value if isinstance(value, list) else [value]
         ids: list[str] = []
         children: list[Node] = []
