@@ -8,13 +8,13 @@ so audit records and signal times are deterministic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from ontology import CONTAINS, Edge, GraphStore, MemoryStore, TwinSpec
+from ontology import CONTAINS, Edge, GraphStore, JsonValue, MemoryStore, TwinSpec
 
 MODELS_DIR = Path(__file__).parent / "models"
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -38,6 +38,19 @@ def all_model_texts() -> list[str]:
     """Every test model except Site version 2."""
     names = ("Site", "Area", "Line", "Machine", "Motor", "Press", "Sensor")
     return [model_text(n) for n in names]
+
+
+class Exploding(Mapping[str, JsonValue]):
+    """Properties whose reading fails: stands for any failure in the middle of a batch."""
+
+    def __getitem__(self, key: str) -> JsonValue:
+        raise RuntimeError("boom")
+
+    def __iter__(self) -> Iterator[str]:
+        raise RuntimeError("boom")
+
+    def __len__(self) -> int:
+        return 1
 
 
 class FixedClock:

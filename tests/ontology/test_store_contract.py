@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
 import pytest
@@ -39,6 +38,7 @@ from tests.ontology.conftest import (
     SITE2,
     START,
     WHO,
+    Exploding,
     FixedClock,
     all_model_texts,
     model_text,
@@ -325,25 +325,12 @@ def test_re_modelling_a_twin_its_edges_no_longer_fit_is_rejected(plant: GraphSto
     assert plant.descendants("site/s1", model=PRESS).items == ("machine/m2", "machine/p1")
 
 
-class _Exploding(Mapping[str, JsonValue]):
-    """Properties whose reading fails: stands for any failure in the middle of a batch."""
-
-    def __getitem__(self, key: str) -> JsonValue:
-        raise RuntimeError("boom")
-
-    def __iter__(self) -> Iterator[str]:
-        raise RuntimeError("boom")
-
-    def __len__(self) -> int:
-        return 1
-
-
 def test_a_failed_batch_leaves_nothing_half_written(modelled: GraphStore) -> None:
     marker = len(modelled.audit(first=MAX_PAGE).items)
     specs = [
         TwinSpec("area/a", AREA),
         TwinSpec("area/b", AREA, aliases=(Alias("erp", "B"),)),
-        TwinSpec("area/c", AREA, _Exploding()),
+        TwinSpec("area/c", AREA, Exploding()),
     ]
     with pytest.raises(RuntimeError):
         modelled.upsert_twins(specs, principal=WHO)
@@ -357,7 +344,7 @@ def test_a_failed_edge_batch_leaves_nothing_half_written(plant: GraphStore) -> N
     edges = [
         Edge("line/l1", "feeds", "line/l2", {"priority": 1}),
         Edge("machine/m2", "servedBy", "machine/m1"),
-        Edge("machine/m1", "servedBy", "machine/m2", _Exploding()),
+        Edge("machine/m1", "servedBy", "machine/m2", Exploding()),
     ]
     with pytest.raises(RuntimeError):
         plant.add_edges(edges, principal=WHO)

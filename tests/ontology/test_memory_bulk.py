@@ -1,0 +1,65 @@
+"""The in-process store loads a generated plant in bulk and serves it back whole."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from loaders import generate_plant
+from ontology import CONTAINS, MAX_PAGE, Edge, MemoryStore, TwinSpec
+from tests.ontology.conftest import AREA, WHO, Exploding, FixedClock, all_model_texts
+
+TWINS = 20_000
+
+
+def test_a_generated_plant_loads_and_reads_back_whole() -> None:
+    plant = generate_plant(TWINS, fan_out=8, seed=3)
+    store = MemoryStore(clock=FixedClock())
+    store.add_models(list(plant.models), principal=WHO)
+    loaded = store.upsert_twins(plant.twins, principal=WHO)
+    assert (loaded.created, loaded.rejected) == (TWINS, ())
+    edges = store.add_edges(plant.edges, principal=WHO)
+    assert (edges.created, edges.rejected) == (len(plant.edges), ())
+    again = store.upsert_twins(plant.twins, principal=WHO)
+    assert again.unchanged == TWINS
+
+    root = plant.roots[0]
+    seen: set[str] = set()
+    cursor = None
+    while True:
+        page = store.descendants(root, first=MAX_PAGE, after=cursor)
+        seen.update(page.items)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == TWINS - 1
+    for twin in plant.multi_parent[:50]:
+        assert len(store.parents(twin)) == 2
+    leaf = plant.leaves[-1]
+    assert root in store.ancestors(leaf)
+    spec = plant.twins[-1]
+    assert store.get_twin(spec.id).properties == spec.properties
+    aliased = [s for s in plant.twins if s.aliases][:100]
+    values = [s.aliases[0].value for s in aliased]
+    assert store.resolve_aliases("erp", values) == tuple(s.id for s in aliased)
+
+
+def test_the_garbage_collector_is_back_on_after_a_bulk_write() -> None:
+    store = MemoryStore(clock=FixedClock())
+    store.add_models(all_model_texts(), principal=WHO)
+    specs = [TwinSpec(f"area/{i}", AREA) for i in range(2_000)]
+    store.upsert_twins(specs, principal=WHO)
+    assert gc.isenabled()
+    edges = [Edge("area/0", CONTAINS, f"area/{i}") for i in range(1, 2_000)]
+    bad = [*edges[:-1], object()]
+    result = store.add_edges(bad, principal=WHO)  # type: ignore[arg-type]
+    assert len(result.rejected) == 1
+    assert gc.isenabled()
+    none = store.upsert_twins([*specs, None], principal=WHO)  # type: ignore[list-item]
+    assert "expected a TwinSpec" in none.rejected[0].reason
+    fresh = [TwinSpec(f"line/{i}", AREA) for i in range(2_000)]
+    with pytest.raises(RuntimeError):
+        store.upsert_twins([*fresh, TwinSpec("line/x", AREA, Exploding())], principal=WHO)
+    assert gc.isenabled()
+    assert store.get_twins(["line/0", "line/1999"]) == (None, None)
