@@ -53,6 +53,38 @@ def _diagnostic_rejections(
     return out
 
 
+def _canonical(text: str) -> str | None:
+    try:
+        return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        return None
+
+
+def _dedupe(docs: Sequence[ModelDoc]) -> tuple[list[ModelDoc], list[RowRejection]]:
+    """The same model given twice (a models folder and an NDJSON Models section) is kept once.
+
+    The same DTMI defined twice differently rejects the later document.
+    """
+    kept: list[ModelDoc] = []
+    refused: list[RowRejection] = []
+    seen: dict[str, tuple[str | None, ModelDoc]] = {}
+    for doc in docs:
+        canonical = _canonical(doc.text)
+        ids = _dtmis(doc.text)
+        clash = next((seen[d] for d in ids if d in seen), None)
+        if clash is None:
+            kept.append(doc)
+            seen.update(dict.fromkeys(ids, (canonical, doc)))
+        elif clash[0] != canonical or canonical is None:
+            refused.append(
+                doc.where.reject(
+                    f"model {ids[0]} is defined again, differently from {clash[1].where}; "
+                    "give one of them a new version"
+                )
+            )
+    return kept, refused
+
+
 def _held_set(store: GraphStore) -> dtdl.ModelSet | None:
     return store.model_set() if store.list_models() else None
 
@@ -63,6 +95,14 @@ def load_models(
     held = {m.dtmi: m for m in store.list_models()}
     if not docs:
         return ModelOutcome(Counts(), (), store.model_set() if held else None)
+    docs, twice = _dedupe(docs)
+    if twice:
+        outcome = load_models(store, docs, principal=principal, dry_run=dry_run)
+        return ModelOutcome(
+            outcome.counts + Counts(rejected=len(twice)),
+            (*twice, *outcome.rejections),
+            outcome.model_set,
+        )
     texts = [doc.text for doc in docs]
     dtmis = [d for text in texts for d in _dtmis(text)]
     new = sum(1 for d in dict.fromkeys(dtmis) if d not in held)

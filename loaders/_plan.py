@@ -67,6 +67,8 @@ class Plan:
     rejections: list[RowRejection] = field(default_factory=list)
     existing: dict[str, Twin] = field(default_factory=dict)
     """Stored twins the rows and edges refer to."""
+    named: set[str] = field(default_factory=set)
+    """Twin ids some row of this load gives (accepted or not)."""
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -93,6 +95,7 @@ class Planner:
         self.plan = Plan(self.models)
         self.owner: dict[Alias, str] = {}
         self.named = {row.id for row in rows if row.id is not None}
+        self.plan.named = self.named
 
     # ----------------------------------------------------------- store lookups
     def _prefetch(self, extra_ids: Iterable[str]) -> None:

@@ -187,11 +187,14 @@ def _collect_edges(
         if refused and (where.file, where.line) in rejected:
             continue  # the row is rejected already (its own twin was refused)
         if missing:
+            why = (
+                "its row was rejected"
+                if missing[0] in plan.named
+                else "no twin with that id in the store or in this load"
+            )
+            key = edge_key(source, name, target)
             out.rejections.append(
-                where.reject(
-                    f"edge {edge_key(source, name, target)}: dangling endpoint "
-                    f"{missing[0]!r}: no twin with that id in the store or in this load"
-                )
+                where.reject(f"edge {key}: dangling endpoint {missing[0]!r}: {why}")
             )
             continue
         if refused:

@@ -112,3 +112,16 @@ def test_dry_run_writes_nothing_and_counts_what_would_change(
     assert (report.models.created, report.twins.created, report.edges.created) == (9, 5, 5)
     assert store.list_models() == ()
     assert store.get_twins(["p/site"]) == (None,)
+
+
+def test_a_row_moves_the_lifecycle_of_a_stored_twin(
+    store: MemoryStore, models: Path, write: Write
+) -> None:
+    assert load_paths([models, write("a.csv", f"id,model\np/a,{MACHINE}\n")], store).ok
+    report = load_paths([write("b.csv", "id,lifecycle\np/a,active\n")], store)
+    assert report.ok, report.as_text()
+    assert store.get_twin("p/a").lifecycle is Lifecycle.ACTIVE
+    assert any("lifecycle" in note for note in report.notes)
+    report = load_paths([write("c.csv", "id,lifecycle\np/a,provisioned\n")], store)
+    [rejection] = report.rejections
+    assert "cannot become provisioned" in rejection.reason

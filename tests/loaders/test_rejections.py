@@ -249,3 +249,34 @@ def test_line_limit_rejects_the_long_line(store: MemoryStore, models: Path, writ
     rejection = _only(report)
     assert rejection.line == 2
     assert "longer than 200" in rejection.reason
+
+
+def test_child_of_a_rejected_row_says_so(store: MemoryStore, models: Path, write: Write) -> None:
+    path = write(
+        "rows.csv", f"id,model,parent,ratedPower\np/a,{MACHINE},,lots\np/b,{MACHINE},p/a,1\n"
+    )
+    report = load_paths([models, path], store)
+    by_line = {r.line: r.reason for r in report.rejections}
+    assert "'lots' is not a double" in by_line[2]
+    assert "dangling endpoint 'p/a': its row was rejected" in by_line[3]
+
+
+def test_same_model_twice_is_loaded_once(store: MemoryStore, models: Path, write: Write) -> None:
+    text = (models / "Site.json").read_text(encoding="utf-8")
+    again = write("Site-copy.json", text)
+    report = load_paths([models, again], store)
+    assert report.ok, report.as_text()
+    assert report.models.created == 9
+
+
+def test_same_dtmi_defined_differently_is_rejected(
+    store: MemoryStore, models: Path, write: Write
+) -> None:
+    doc = json.loads((models / "Site.json").read_text(encoding="utf-8"))
+    doc["displayName"] = "Plant"
+    other = write("Site-other.json", json.dumps(doc))
+    report = load_paths([models, other], store)
+    rejection = _only(report)
+    assert rejection.file == str(other)
+    assert "defined again, differently" in rejection.reason
+    assert len(store.list_models()) == 9
