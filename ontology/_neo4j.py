@@ -444,9 +444,17 @@ class Neo4jStore:
         rules = self._rules(tx)
         well_formed = [e for e in edges if _well_formed(e)]
         ids = sorted({e.source for e in well_formed} | {e.target for e in well_formed})
-        models = gtx.models_of(tx, cy, ids)
-        stored = gtx.existing_edges(tx, cy, well_formed)
-        counts = gtx.edge_counts(tx, cy, sorted({(e.source, e.name) for e in well_formed}))
+        ends = gtx.endpoints(tx, cy, ids)
+        models = {twin: model for twin, (model, _) in ends.items()}
+        # Only sources that have edges already can hold one of these, or count towards a limit.
+        wired = [e for e in well_formed if ends.get(e.source, ("", 0))[1] > 0]
+        stored = gtx.existing_edges(tx, cy, wired)
+        limited = {
+            (e.source, e.name)
+            for e in wired
+            if rules.max_multiplicity(models.get(e.source), e.name) is not None
+        }
+        counts = gtx.edge_counts(tx, cy, sorted(limited))
         new_contains = sum(1 for e in well_formed if e.name == CONTAINS)
         overlay = ContainsOverlay(
             lambda nodes: gtx.child_map(tx, cy, nodes),
@@ -611,12 +619,12 @@ class Neo4jStore:
         depth = checks.require_depth(max_depth)
 
         def work(tx: Tx) -> list[str]:
-            self._require_exists(tx, twin_id)
             models: set[str] | None = None
             if model is not None or semantic_type is not None:
                 rules = self._rules(tx)
                 if model is not None:
                     if not rules.has_model(model):
+                        self._require_exists(tx, twin_id)  # the twin is reported first
                         raise NotFoundError(checks.KIND_MODEL, model)
                     models = set(rules.models_matching(model))
                 if semantic_type is not None:
@@ -624,7 +632,11 @@ class Neo4jStore:
                     models = set(typed) if models is None else models & typed
             wanted = sorted(models) if models is not None else None
             if max_depth is None:
-                return gtx.descendants(tx, self._cy, twin_id, wanted, after, limit + 1)
+                ids = gtx.descendants(tx, self._cy, twin_id, wanted, after, limit + 1)
+                if ids is None:
+                    raise NotFoundError(checks.KIND_TWIN, twin_id)
+                return ids
+            self._require_exists(tx, twin_id)
             found = _walk(tx, self._cy, twin_id, depth, down=True)
             if wanted is not None:
                 of_model = gtx.models_of(tx, self._cy, found)

@@ -39,6 +39,23 @@ def edges_to(tx: Tx, cy: Cypher, target: str, name: str | None) -> list[Edge]:
     return [edge_from_row(**record.data()) for record in tx.run(query, id=target, name=name)]
 
 
+def endpoints(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """Twin id -> ``(model, number of outgoing edges)`` for the ids that exist.
+
+    The degree comes from Neo4j's relationship counts, so a twin with no edges
+    costs one index seek and nothing more.
+    """
+    query = cy(
+        "UNWIND $ids AS id MATCH (t:Twin {id: id}) "
+        "RETURN id, t.model, COUNT { (t)-[:CONTAINS|RELATES]->() } AS out"
+    )
+    found: dict[str, tuple[str, int]] = {}
+    for chunk in chunks(ids, 50_000):
+        for twin, model, out in tx.run(query, ids=list(chunk)).values():
+            found[twin] = (model, int(out))
+    return found
+
+
 def existing_edges(tx: Tx, cy: Cypher, edges: Sequence[Edge]) -> dict[tuple[str, str, str], Edge]:
     """The stored versions of ``edges`` that exist, by ``(source, name, target)``."""
     query = cy(
@@ -188,16 +205,20 @@ def next_level(tx: Tx, cy: Cypher, frontier: Sequence[str], down: bool) -> list[
 
 def descendants(
     tx: Tx, cy: Cypher, twin_id: str, models: Sequence[str] | None, after: str | None, limit: int
-) -> list[str]:
-    """Distinct descendants (any depth) in id order, of ``models`` when given."""
+) -> list[str] | None:
+    """Distinct descendants (any depth) in id order, of ``models`` when given.
+
+    ``None`` when there is no twin ``twin_id`` (one round trip either way).
+    """
     query = cy(
-        "MATCH (:Twin {id: $id})-[:CONTAINS*1..]->(d:Twin) WITH DISTINCT d "
+        "MATCH (a:Twin {id: $id}) RETURN COLLECT { "
+        "MATCH (a)-[:CONTAINS*1..]->(d:Twin) WITH DISTINCT d "
         "WHERE ($after IS NULL OR d.id > $after) AND ($models IS NULL OR d.model IN $models) "
-        "RETURN d.id ORDER BY d.id LIMIT $limit"
+        "RETURN d.id ORDER BY d.id LIMIT $limit } AS ids"
     )
     models_param = list(models) if models is not None else None
-    result = tx.run(query, id=twin_id, models=models_param, after=after, limit=limit)
-    return [row[0] for row in result.values()]
+    record = tx.run(query, id=twin_id, models=models_param, after=after, limit=limit).single()
+    return list(record["ids"]) if record is not None else None
 
 
 def models_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, str]:
@@ -234,3 +255,12 @@ def signal_values(tx: Tx, cy: Cypher, signal: str) -> list[tuple[str, Any]]:
     """``(twin id, JSON value text)`` of every twin that has ``signal``."""
     query = cy("MATCH (s:Signal) WHERE s.signal = $signal RETURN s.twin, s.value")
     return [(twin, value) for twin, value in tx.run(query, signal=signal).values()]
+
+
+def signal_values_of(tx: Tx, cy: Cypher, keys: Sequence[str]) -> list[tuple[str, Any]]:
+    """``(twin id, JSON value text)`` of the signals with these keys that exist."""
+    query = cy("UNWIND $keys AS k MATCH (s:Signal {key: k}) RETURN s.twin, s.value")
+    found: list[tuple[str, Any]] = []
+    for chunk in chunks(keys, 50_000):
+        found.extend((twin, value) for twin, value in tx.run(query, keys=list(chunk)).values())
+    return found

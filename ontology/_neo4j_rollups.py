@@ -30,6 +30,9 @@ from ontology._neo4j_tx import Tx
 from ontology._rollup import RollupEngine
 from ontology._values import Aggregate, JsonValue, RollupSpec
 
+Column = npt.NDArray[np.float64]
+"""A signal's value per node, NaN where a twin has none (or a non-number)."""
+
 ROLLUP_BATCH = "rollup"
 """The ``batch`` of every derived value a rollup writes (as the in-process store)."""
 
@@ -60,6 +63,7 @@ class RollupRunner:
         self._cy = db.cypher
         self._engine = RollupEngine()
         self._topology: _Topology | None = None
+        self._columns: dict[str, Column] = {}
 
     # ------------------------------------------------------------- specs
     def define_in(
@@ -94,7 +98,7 @@ class RollupRunner:
     def recompute(
         self, changed: Sequence[str] | None, now: datetime, rules: checks.TwinRules
     ) -> int:
-        specs, topology, columns = self._db.read(self._inputs)
+        specs, topology, columns = self._db.read(lambda tx: self._inputs(tx, changed))
         if not specs:
             return 0
         engine = self._engine
@@ -103,15 +107,13 @@ class RollupRunner:
         if changed is not None:
             pos = topology.pos
             nodes = np.fromiter((pos[t] for t in changed if t in pos), dtype=np.int64)
-        n = len(topology.ids)
         time_text, t = now.isoformat(), micros(now)
         rows: list[dict[str, Any]] = []
         cleared: list[str] = []
         for spec in specs:
-            values = _column(columns.get(spec.signal, {}), topology.pos, n)
-            weights = (
-                _column(columns.get(spec.weight, {}), topology.pos, n) if spec.weight else None
-            )
+            # Copies: the engine keeps the inputs it saw, and the cache changes in place.
+            values = columns[spec.signal].copy()
+            weights = columns[spec.weight].copy() if spec.weight else None
             of_mask = (
                 topology.model_mask(rules.models_matching(spec.of_model)) if spec.of_model else None
             )
@@ -141,7 +143,14 @@ class RollupRunner:
         removed = self._db.write(lambda tx: self._write(tx, rows, cleared))
         return len(rows) + removed
 
-    def _inputs(self, tx: Tx) -> tuple[list[RollupSpec], _Topology, dict[str, dict[str, float]]]:
+    def _inputs(
+        self, tx: Tx, changed: Sequence[str] | None
+    ) -> tuple[list[RollupSpec], _Topology, dict[str, Column]]:
+        """The specs, the topology and a value column per input signal.
+
+        Columns are cached per topology; a run told which twins ``changed``
+        re-reads only their values, any other run reads every value.
+        """
         specs = self._specs_in(tx)
         if not specs:
             return specs, _EMPTY, {}
@@ -149,9 +158,21 @@ class RollupRunner:
         topology = self._topology
         if topology is None or topology.version != version:
             topology = self._topology = _read_topology(tx, self._db, version)
+            self._columns = {}
         wanted = sorted({s.signal for s in specs} | {s.weight for s in specs if s.weight})
-        columns = {name: _numbers(gtx.signal_values(tx, self._cy, name)) for name in wanted}
-        return specs, topology, columns
+        n, pos = len(topology.ids), topology.pos
+        for name in wanted:
+            column = self._columns.get(name)
+            if column is None or changed is None:
+                values = _numbers(gtx.signal_values(tx, self._cy, name))
+                self._columns[name] = _column(values, pos, n)
+                continue
+            twins = [t for t in changed if t in pos]
+            column[[pos[t] for t in twins]] = np.nan
+            keys = [signal_key(t, name) for t in twins]
+            for twin, value in _numbers(gtx.signal_values_of(tx, self._cy, keys)).items():
+                column[pos[twin]] = value
+        return specs, topology, {name: self._columns[name] for name in wanted}
 
     def _write(self, tx: Tx, rows: Sequence[dict[str, Any]], cleared: Sequence[str]) -> int:
         batch = self._db.settings.batch_size
@@ -204,7 +225,7 @@ def _numbers(rows: Sequence[tuple[str, Any]]) -> dict[str, float]:
     return found
 
 
-def _column(values: Mapping[str, float], pos: Mapping[str, int], n: int) -> npt.NDArray[np.float64]:
+def _column(values: Mapping[str, float], pos: Mapping[str, int], n: int) -> Column:
     column = np.full(n, np.nan)
     for twin, value in values.items():
         node = pos.get(twin)
