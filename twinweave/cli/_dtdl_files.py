@@ -8,6 +8,7 @@ byte, not a crash.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,16 @@ class SourceFile:
     undecodable: Undecodable | None = None
 
 
+@functools.lru_cache(maxsize=4096)
+def _resolved_dir(directory: Path) -> Path:
+    return directory.resolve()
+
+
+def canonical(path: Path) -> Path:
+    """``path`` made absolute with its folder's symlinks resolved (one lookup per folder)."""
+    return _resolved_dir(path.parent) / path.name
+
+
 def _walk(directory: Path) -> Iterator[Path]:
     yield from sorted(p for p in directory.rglob("*.json") if p.is_file())
 
@@ -75,7 +86,7 @@ def collect(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Path]
             msg = f"path '{given}' does not exist (expected a model file or a directory of *.json)"
             raise InputError(msg)
         for candidate in candidates:
-            key = candidate.resolve()
+            key = canonical(candidate)
             if key in seen:
                 continue
             seen.add(key)

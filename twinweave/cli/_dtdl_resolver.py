@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from twinweave.cli._dtdl_files import DEFAULT_LIMITS, InputError, Limits, read
+from twinweave.cli._dtdl_files import DEFAULT_LIMITS, InputError, Limits, canonical, read
 
 
 def layout_path(root: Path, dtmi: str) -> Path | None:
@@ -57,7 +57,7 @@ class DirectoryResolver:
         """The file of each text returned so far, in order."""
         self.skipped: list[str] = []
         """Files under the root that could not be used, with the reason."""
-        self._excluded = {p.resolve() for p in exclude}
+        self._excluded = {canonical(p) for p in exclude}
         self._returned: set[Path] = set()
         self._index: dict[str, Path] | None = None
 
@@ -75,7 +75,7 @@ class DirectoryResolver:
     def _build_index(self) -> dict[str, Path]:
         index: dict[str, Path] = {}
         for path in sorted(self.root.rglob("*.json")):
-            if not path.is_file() or path.resolve() in self._excluded:
+            if not path.is_file() or canonical(path) in self._excluded:
                 continue
             text = self._text(path)
             for dtmi in top_level_ids(text) if text is not None else ():
@@ -87,7 +87,7 @@ class DirectoryResolver:
         if (
             candidate is not None
             and candidate.is_file()
-            and candidate.resolve() not in self._excluded
+            and canonical(candidate) not in self._excluded
         ):
             return candidate
         if self._index is None:
@@ -98,12 +98,12 @@ class DirectoryResolver:
         texts: list[str] = []
         for dtmi in dtmis:
             path = self._find(dtmi)
-            if path is None or path.resolve() in self._returned:
+            if path is None or canonical(path) in self._returned:
                 continue
             text = self._text(path)
             if text is None:
                 continue
-            self._returned.add(path.resolve())
+            self._returned.add(canonical(path))
             self.paths.append(path)
             texts.append(text)
         return texts
