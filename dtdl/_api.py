@@ -49,8 +49,19 @@ class _Run:
             return
         try:
             value = load(text)
+        except json.JSONDecodeError as exc:
+            self.report(
+                "notJsonObject",
+                doc=index,
+                value=f"not valid JSON: {exc.msg}",
+                line=exc.lineno,
+                column=exc.colno,
+            )
+            return
         except (ValueError, RecursionError) as exc:
-            self.report("notJsonObject", doc=index, value=f"not valid JSON: {exc}")
+            self.report(
+                "notJsonObject", doc=index, value=f"not valid JSON: {exc}", line=None, column=None
+            )
             return
         before = len(self.walker.tops)
         self.walker.document(value, index)
@@ -155,8 +166,12 @@ class _Run:
         code = item["code"]
         doc = item.get("doc")
         path = tuple(item.get("path") or ())
-        line = column = None
-        if isinstance(doc, int) and 0 <= doc < len(self.texts) and isinstance(self.texts[doc], str):
+        line, column = item.get("line"), item.get("column")
+        if "line" in item:
+            pass
+        elif (
+            isinstance(doc, int) and 0 <= doc < len(self.texts) and isinstance(self.texts[doc], str)
+        ):
             if doc not in located:
                 located[doc] = Locations(self.texts[doc])
             found = located[doc].find(path)
@@ -165,7 +180,7 @@ class _Run:
         fields = {
             k: (v if isinstance(v, str) or v is None else str(v))
             for k, v in item.items()
-            if k not in ("code", "path")
+            if k not in ("code", "path", "line", "column")
         }
         fields["doc"] = f"Document {doc}" if doc is not None else "A document"
         cause, action = render(code, fields)

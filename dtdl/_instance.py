@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import math
 import re
-import struct
 from typing import Any
 
 from dtdl._schemas import (
@@ -71,12 +70,11 @@ def _datetime(value: str) -> bool:
     return m is not None and _date(m.group(1))
 
 
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
 def _fits_float32(value: float) -> bool:
-    try:
-        struct.pack("f", value)
-    except OverflowError:
-        return False
-    return True
+    return abs(value) <= _FLOAT32_MAX
 
 
 def _number(value: Any) -> bool:

@@ -46,6 +46,7 @@ def load(text: str) -> Any:
     return json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
 
 
+MAX_LOCATED_DEPTH = 256
 _TOKEN = re.compile(r'[ \t\n\r]*(?:("(?:[^"\\]|\\.)*")|([{}\[\],:])|([^ \t\n\r,:\]}\[{"]+))', re.S)
 
 
@@ -95,6 +96,10 @@ class Locations:
                 if stack:
                     ends[tuple(stack[-1][0])] = start + 1
                     stack.pop()
+                continue
+            if len(stack) >= MAX_LOCATED_DEPTH:  # too deep to be a model: keep paths short
+                if punct in ("{", "["):
+                    stack.append([stack[-1][0], punct == "{", 0, punct == "{"])
                 continue
             path: Path = () if not stack else (*stack[-1][0], stack[-1][2])
             starts.setdefault(path, start)

@@ -161,11 +161,7 @@ class Walker:
         obj, keymap, dup_keys = self._canonical_keys(obj, ctx)
         if parent is not None:
             for key in obj:
-                if (
-                    key[:1] == "@"
-                    and key not in _KEYWORDS
-                    and (version >= 3 or key == "@graph")
-                ):
+                if key[:1] == "@" and key not in _KEYWORDS and (version >= 3 or key == "@graph"):
                     code = "graphDisallowed" if key == "@graph" else "keywordDisallowed"
                     rep(code, primary=parent_id, prop=prop, value=key, path=(*path, key))
         # ---- identifier
