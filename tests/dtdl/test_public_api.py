@@ -74,6 +74,6 @@ def test_model_set_is_immutable() -> None:
         ['{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:ex:A;1", "@type": "Interface"}']
     )
     with pytest.raises(AttributeError):
-        model.extra = 1  # type: ignore[attr-defined]
+        model.extra = 1
     with pytest.raises(TypeError):
         model.interfaces["dtmi:ex:B;1"] = model.interfaces["dtmi:ex:A;1"]  # type: ignore[index]
