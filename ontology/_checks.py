@@ -534,6 +534,11 @@ class TwinRules:
                 )
         return reasons
 
+    def declares(self, model: str | None, name: str) -> bool:
+        """Whether ``model`` declares a Relationship ``name`` (``contains`` need not be)."""
+        rules = self._rules(model)
+        return rules is not None and name in rules.relationships
+
     def max_multiplicity(self, model: str | None, name: str) -> int | None:
         """The Relationship's maxMultiplicity (count existing edges only when it is set)."""
         rules = self._rules(model)

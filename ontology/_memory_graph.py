@@ -36,14 +36,53 @@ class GraphMixin(MemoryState):
             rules = self._rules()
             now = self._clock()
             twins, table = self._twins, self._edges
+            children, parents, values = table.children, table.parents, table.out
+            log = self._audit.append
+            plain: dict[tuple[str, str], bool] = {}  # (source, target model) -> no checks due
             created = updated = unchanged = 0
             rejected: list[Rejection] = []
-            undo: list[tuple[Edge | None, Edge]] = []
+            undo: list[tuple[Edge | None, str, str, str]] = []
             audit_mark = len(self._audit)
             structural = False
+            single = len(edges) == 1
             try:
                 for item in edges:
                     edge: object = item
+                    # the fast path: a plain hierarchy edge between twins held
+                    if type(edge) is Edge and edge.name == CONTAINS and not edge.properties:
+                        source, target = edge.source, edge.target
+                        src, tgt = twins.get(source), twins.get(target)
+                        if src is not None and tgt is not None and source != target:
+                            pair = (src.model, tgt.model)
+                            free = plain.get(pair)
+                            if free is None:
+                                free = plain[pair] = rules.max_multiplicity(
+                                    src.model, CONTAINS
+                                ) is None and not rules.edge(edge, src.model, tgt.model, 0)
+                            kids = children.get(source)
+                            if kids is not None and target in kids:
+                                if free and (CONTAINS, target) not in values.get(source, ()):
+                                    unchanged += 1
+                                    continue
+                            elif free:
+                                if target in children:  # it has children: a cycle is possible
+                                    path = table.cycle_path(source, target)
+                                    if path is not None:
+                                        rejected.append(self._cycle(edge, path, single))
+                                        continue
+                                if kids is None:
+                                    kids = children[source] = {}
+                                kids[target] = None
+                                ups = parents.get(target)
+                                if ups is None:
+                                    ups = parents[target] = {}
+                                ups[source] = None
+                                undo.append((None, source, CONTAINS, target))
+                                created += 1
+                                structural = True
+                                key = f"{source} -[{CONTAINS}]-> {target}"
+                                log((now, principal, ACTION_EDGE_ADD, key, None, (source, target)))
+                                continue
                     if not isinstance(edge, Edge):
                         rejected.append(Rejection(_key(edge), "not an Edge"))
                         continue
@@ -65,27 +104,24 @@ class GraphMixin(MemoryState):
                             continue
                         new = Edge(source, name, target, frozen(edge.properties))
                         table.put(new)
-                        undo.append((held, new))
+                        undo.append((held, source, name, target))
                         updated += 1
                         self._log(now, principal, ACTION_EDGE_UPDATE, edge_key(new), held, new)
                         continue
                     if name == CONTAINS:
                         path = table.cycle_path(source, target)
                         if path is not None:
-                            if len(edges) == 1:
-                                raise CycleError(path)
-                            reason = str(CycleError(path))
-                            rejected.append(Rejection(edge_key(edge), reason))
+                            rejected.append(self._cycle(edge, path, single))
                             continue
                         structural = True
                     new = Edge(source, name, target, frozen(edge.properties))
                     table.put(new)
-                    undo.append((None, new))
+                    undo.append((None, source, name, target))
                     created += 1
                     self._log(now, principal, ACTION_EDGE_ADD, edge_key(new), None, new)
             except BaseException:
-                for old, new in reversed(undo):
-                    table.remove(new.source, new.name, new.target)
+                for old, source, name, target in reversed(undo):
+                    table.remove(source, name, target)
                     if old is not None:
                         table.put(old)
                 del self._audit[audit_mark:]
@@ -95,6 +131,13 @@ class GraphMixin(MemoryState):
             return BulkResult(
                 created=created, updated=updated, unchanged=unchanged, rejected=tuple(rejected)
             )
+
+    @staticmethod
+    def _cycle(edge: Edge, path: list[str], single: bool) -> Rejection:
+        """A contains edge closing a cycle: ``CycleError`` alone, a rejection in bulk."""
+        if single:
+            raise CycleError(path)
+        return Rejection(edge_key(edge), str(CycleError(path)))
 
     def remove_edge(self, source: str, name: str, target: str, *, principal: str) -> None:
         require_principal(principal)
@@ -110,16 +153,16 @@ class GraphMixin(MemoryState):
     def edges_from(self, source: str, name: str | None = None) -> tuple[Edge, ...]:
         with self._lock:
             self._twin(source)
-            held = self._edges.out.get(source, {})
-            keys = sorted(k for k in held if name is None or k[0] == name)
-            return tuple(held[k] for k in keys)
+            held = self._edges.from_source(source)
+        found = [e for e in held if name is None or e.name == name]
+        return tuple(sorted(found, key=lambda e: (e.name, e.target)))
 
     def edges_to(self, target: str, name: str | None = None) -> tuple[Edge, ...]:
         with self._lock:
             self._twin(target)
-            held = self._edges.inc.get(target, {})
-            keys = sorted(k for k in held if name is None or k[0] == name)
-            return tuple(held[k] for k in keys)
+            held = self._edges.to_target(target)
+        found = [e for e in held if name is None or e.name == name]
+        return tuple(sorted(found, key=lambda e: (e.name, e.source)))
 
     # -------------------------------------------------------------- hierarchy
     def children(self, twin_id: str, *, first: int = 100, after: str | None = None) -> Page[str]:

@@ -19,6 +19,7 @@ from ontology._checks import edge_json, twin_json
 from ontology._errors import InvalidError
 from ontology._memory_rows import TwinRow, to_twin
 from ontology._values import (
+    CONTAINS,
     Aggregate,
     Alias,
     Edge,
@@ -33,7 +34,8 @@ FORMAT = "twinweave-memory-store"
 VERSION = 1
 
 AuditEntry = tuple[datetime, str, str, str, object, object]
-"""``(at, principal, action, key, before, after)``; before/after: TwinRow, Edge or JSON."""
+"""``(at, principal, action, key, before, after)``; before/after: a TwinRow, an Edge,
+a ``(source, target)`` tuple (a plain contains edge) or JSON."""
 
 
 @dataclass
@@ -53,6 +55,9 @@ def as_json(value: object) -> JsonValue:
         return twin_json(to_twin(value))
     if isinstance(value, Edge):
         return edge_json(value)
+    if type(value) is tuple:  # a plain contains edge, kept as (source, target)
+        source, target = value
+        return edge_json(Edge(source, CONTAINS, target))
     return value  # type: ignore[return-value]
 
 

@@ -145,11 +145,11 @@ class MemoryState:
         rules = self._rules()
         twins, edges = self._twins, self._edges
         reasons: list[str] = []
-        for edge in edges.out.get(twin_id, {}).values():
+        for edge in edges.from_source(twin_id):
             target = twins[edge.target].model if edge.target != twin_id else model
             count = edges.count(twin_id, edge.name) - 1
             reasons.extend(rules.edge(edge, model, target, count))
-        for edge in edges.inc.get(twin_id, {}).values():
+        for edge in edges.to_target(twin_id):
             if edge.source != twin_id:
                 source = twins[edge.source].model
                 count = edges.count(edge.source, edge.name) - 1
