@@ -28,6 +28,7 @@ def test_an_unresolved_reference_is_an_error_naming_the_dtmi(
     assert unresolved, result.out
     assert any("dtmi:com:example:Device;1" in line for line in unresolved)
     assert any("dtmi:com:example:Motor;1" in line for line in unresolved)
+    assert all(line.endswith("or pass --resolve DIR.") for line in unresolved)
 
 
 def test_resolve_finds_models_repository_layout_files(

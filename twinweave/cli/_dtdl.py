@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,16 @@ def _load(
     return texts, files, findings, resolver
 
 
+UNRESOLVED_HINT = "With twinweave: name its file among the PATHs, or pass --resolve DIR."
+
+
+def _with_cli_hint(finding: Finding) -> Finding:
+    """Tell command-line users how to supply a missing model."""
+    if finding.code != "unresolvedIdentifier":
+        return finding
+    return replace(finding, action=f"{finding.action} {UNRESOLVED_HINT}".strip())
+
+
 def _validate(args: argparse.Namespace) -> int:
     show_progress = args.progress or sys.stderr.isatty()
     progress = Progress(sys.stderr.write, PROGRESS_FILES) if show_progress else None
@@ -84,7 +95,7 @@ def _validate(args: argparse.Namespace) -> int:
         progress.say(f"validating {len(texts)} files as one set")
     diagnostics = dtdl.validate(texts, options=_options(args, resolver))
     documents = files + (resolver.paths if resolver is not None else [])
-    findings.extend(from_diagnostic(d, documents) for d in diagnostics)
+    findings.extend(_with_cli_hint(from_diagnostic(d, documents)) for d in diagnostics)
     order = {path: rank for rank, path in enumerate(documents)}
     findings.sort(key=lambda f: sort_key(f, order))
     if resolver is not None:
@@ -120,9 +131,11 @@ def _show(args: argparse.Namespace) -> int:
         model = dtdl.parse(texts, options=_options(args, resolver))
     except dtdl.ParsingError as exc:
         documents = files + (resolver.paths[asked:] if resolver is not None else [])
-        findings.extend(from_diagnostic(d, documents) for d in exc.diagnostics)
+        findings.extend(_with_cli_hint(from_diagnostic(d, documents)) for d in exc.diagnostics)
         model = None
     if findings or model is None:
+        order = {path: rank for rank, path in enumerate(files)}
+        findings.sort(key=lambda f: sort_key(f, order))
         sys.stderr.write(render_text(findings, Summary.of(findings, len(files))))
         print(
             f"twinweave dtdl show: the model set is invalid; fix it to show {args.dtmi}",

@@ -109,8 +109,8 @@ def describe(model: dtdl.ModelSet, dtmi: str) -> dict[str, Any]:
 _DETAILS = ("schema", "unit", "target", "request", "response")
 
 
-def _row_text(row: Mapping[str, Any], own: str) -> str:
-    parts = [f"    {row['kind']:<12} {row['name']}"]
+def _row_text(row: Mapping[str, Any], own: str, width: int) -> str:
+    parts = [f"    {row['kind']:<12} {row['name']:<{width}}"]
     if row["kind"] == "Relationship":
         low = row.get("min_multiplicity")
         high = row.get("max_multiplicity")
@@ -151,7 +151,8 @@ def render(description: Mapping[str, Any]) -> str:
     contents = description["contents"]
     inherited = sum(1 for row in contents if row["declared_by"] != own)
     lines.append(f"contents: {len(contents)} ({inherited} inherited)")
-    lines.extend(_row_text(row, own) for row in contents)
+    width = max((len(row["name"]) for row in contents), default=0)
+    lines.extend(_row_text(row, own, width) for row in contents)
     return "\n".join(lines) + "\n"
 
 
