@@ -138,6 +138,9 @@ def read_tree(path: Path, limits: LoadLimits) -> Parsed:
     value, lines = parse_document(path, text)
     file = str(path)
     if is_dtdl(value):
+        if path.suffix.lower() != ".json":
+            msg = f"file {file!r} looks like a DTDL model (it has @context); models are JSON files"
+            raise LoaderError(msg)
         return Parsed(models=[ModelDoc(Where(file, 1), text)], rows=1, files=[file])
     walker = _Walker(path, lines, limits)
     if isinstance(value, list):

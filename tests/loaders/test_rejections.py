@@ -203,6 +203,7 @@ def test_rows_of_unloadable_models_are_rejected(store: MemoryStore, write: Write
         ("a.yaml", "x: &a [1]\ny: *a\n", ["aliases (*name) are not supported"]),
         ("a.yaml", "stuff: []\n", ["'stuff' is not understood"]),
         ("a.json", '{"twins": [}', ["not valid JSON"]),
+        ("a.yaml", '{"@context": "dtmi:dtdl:context;3"}\n', ["models are JSON files"]),
         ("a.csv", "model,colour\nx,y\n", ["neither an 'id' column"]),
         ("a.csv", "id,id\n", ["appears twice"]),
         ("a.csv", "id,alias:\n", ["names no alias"]),

@@ -88,9 +88,16 @@ def open_store(settings: Settings, *, dry_run: bool) -> ontology.GraphStore:
 
 
 def _print_report(report: LoadReport, style: str) -> None:
+    try:
+        print(_render(report, style), flush=True)
+    except BrokenPipeError:  # e.g. piped into head: the reader has gone, so has the rest
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _render(report: LoadReport, style: str) -> str:
     if style == "json":
-        print(json.dumps(report.as_json(), indent=2))
-        return
+        return json.dumps(report.as_json(), indent=2)
     text = report.as_text()
     lines = text.splitlines()
     head = len(lines) - len(report.rejections)
@@ -98,7 +105,7 @@ def _print_report(report: LoadReport, style: str) -> None:
         lines = lines[: head + SHOWN_REJECTIONS]
         more = len(report.rejections) - SHOWN_REJECTIONS
         lines.append(f"  ... and {more} more (--report json lists them all)")
-    print("\n".join(lines))
+    return "\n".join(lines)
 
 
 def _error(message: str) -> None:
