@@ -116,7 +116,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Give the element in '{prop}' an '@id'.",
     ),
     "badType": (
-        "{primary} property '{prop}' has a value{secondary_s} of the wrong @type.",
+        "{primary} property '{prop}' has a value{secondary_s}{value_q} of the wrong type.",
         "Give the value the @type that '{prop}' expects ({expected}).",
     ),
     "multipleMaterialTypes": (
@@ -322,7 +322,131 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{primary} is referenced but defined nowhere.",
         "Add the model that defines it, or give a resolver that finds it.",
     ),
+    "missingDtmiSegPropertyValue": (
+        "{primary} property '{prop}' has an element with no '{value}', so it cannot be identified.",
+        "Give the element a 'name' (or an '@id').",
+    ),
+    "valueBelowRange": (
+        "{primary} property '{prop}' is {value}, below the allowed minimum {limit}.",
+        "Increase '{prop}' to at least {limit}.",
+    ),
+    "valueAboveRange": (
+        "{primary} property '{prop}' is {value}, above the allowed maximum {limit}.",
+        "Decrease '{prop}' to at most {limit}.",
+    ),
+    "wrongParent": (
+        "{primary} property '{prop}' has unit '{value}', which is not a {expected}.",
+        "Use a unit of {expected} for '{prop}', or change the semantic type.",
+    ),
+    "incorrectPropertyValue": (
+        "{primary} property '{prop}' has value '{value}', which is not allowed here.",
+        "Use one of the values '{prop}' allows ({expected}).",
+    ),
+    "notRequiredType": (
+        "{primary} property '{prop}' refers to{secondary_s}, which is not a {expected}.",
+        "Change '{prop}' to a {expected}, or remove the co-type that requires it.",
+    ),
+    "notSiblingRequiredType": (
+        "{primary} annotates '{value}', which is not a {expected}.",
+        "Make 'annotates' name a Property or Telemetry in the same contents.",
+    ),
+    "disallowedType": (
+        "{primary} annotates '{value}', which is itself a {expected}.",
+        "Annotate the Property or Telemetry itself, not another annotation.",
+    ),
+    "matchingPropertyNotSupplemental": (
+        "{primary} overrides '{expected}' of '{value}', a core property that cannot be overridden.",
+        "Override an extension property (such as 'unit') instead.",
+    ),
+    "noMatchingSupplementalProperty": (
+        "{primary} overrides '{expected}', but '{value}' has no co-type that adds it.",
+        "Give '{value}' the co-type that defines '{expected}', or override another property.",
+    ),
+    "siblingPropertyMismatch": (
+        "{primary} has schema '{value}', which does not fit the overridden property ({expected}).",
+        "Set the schema to {expected}.",
+    ),
+    "multipleReference": (
+        "{primary} has more than one element overriding the same property of '{value}'.",
+        "Keep one overriding element per property.",
+    ),
+    "undefinedReservedId": (
+        "{primary} property '{prop}' refers to{secondary_s}, which has a reserved prefix but "
+        "is not defined.",
+        "Correct the identifier, or add the extension context that defines it.",
+    ),
+    "excessiveCount": (
+        "{primary} has more than {limit} Interfaces in its 'extends' hierarchy.",
+        "Reduce the inheritance hierarchy.",
+    ),
+    "identifierNotDtmi": (
+        "{primary} property '{prop}' has value '{value}', which is not a DTMI.",
+        "Give '{prop}' a DTMI such as \"dtmi:com:example:Thing;1\".",
+    ),
+    "identifierTooLong": (
+        "{primary} property '{prop}' has a DTMI longer than {limit} characters.",
+        "Shorten the identifier.",
+    ),
+    "identifierInvalid": (
+        "{primary} property '{prop}' has value '{value}', which is not a valid user DTMI.",
+        "Use a DTMI whose segments start with a letter, with a version for DTDL v2.",
+    ),
+    "propertyValueNull": (
+        "{primary} property '{prop}' is null.",
+        "Give '{prop}' a value or leave it out.",
+    ),
+    "durationInvalid": (
+        "{primary} property '{prop}' has value '{value}', which is not an ISO 8601 duration.",
+        'Write a duration such as "PT30S" or "P1DT2H".',
+    ),
+    "literalNotValid": (
+        "{primary} property '{prop}' is not a JSON string, integer or boolean.",
+        "Give '{prop}' a string or integer value.",
+    ),
     "internalError": ("The validator failed on this input: {value}.", "Report this as a bug."),
+}
+
+_FAMILIES = {
+    "string": "a string",
+    "boolean": "true or false",
+    "integer": "an integer",
+    "duration": "an ISO 8601 duration string",
+    "identifier": "a DTMI string",
+    "object": "a single value",
+    "literal": "a string or an integer",
+}
+_SUFFIXES = {
+    "MultipleValues": (
+        "{primary} property '{prop}' has several values, but only one is allowed.",
+        "Keep a single value for '{prop}'.",
+    ),
+    "CountBelowMin": (
+        "{primary} property '{prop}' has fewer values than required ({limit}).",
+        "Give '{prop}' at least {limit} value(s).",
+    ),
+    "ObjectNoValue": (
+        "{primary} property '{prop}' is an object without '@value'.",
+        "Give '{prop}' a plain value, or a value object with '@value'.",
+    ),
+    "NotString": ("{primary} property '{prop}' is not a JSON string.", "Give '{prop}' {kind}."),
+    "NotBoolean": ("{primary} property '{prop}' is not true or false.", "Give '{prop}' {kind}."),
+    "NotInteger": ("{primary} property '{prop}' is not a JSON integer.", "Give '{prop}' {kind}."),
+}
+_PREFIXES = {
+    "valueObject": (
+        "{primary} property '{prop}' is a value object with '{value}', which a value object "
+        "may not hold.",
+        "Keep only '@value' (and '@type') in the value object.",
+    ),
+    "langString": (
+        "{primary} property '{prop}' is not a valid localised string{value_s}.",
+        'Give \'{prop}\' a string, a map of language tags ("en", "de-CH") to strings, or an '
+        'array of {{"@value", "@language"}} objects.',
+    ),
+    "langMap": (
+        "{primary} property '{prop}' is a language map with key '{value}'.",
+        "Use only language tags such as \"en\" as keys of '{prop}'.",
+    ),
 }
 
 _DEFAULT = (
@@ -338,13 +462,35 @@ class _Fields(dict[str, str]):
 
 def render(code: str, fields: dict[str, str | None]) -> tuple[str, str]:
     """Cause and action for ``code`` filled with ``fields`` (missing fields render empty)."""
-    cause, action = _MESSAGES.get(code, _DEFAULT)
+    cause, action = _lookup(code)
     data = _Fields({k: v for k, v in fields.items() if v is not None})
     data.setdefault("primary", "An element")
     data.setdefault("prop", "")
     data["code"] = code
     if data.get("value"):
         data["value_s"] = f" (value '{data['value']}')"
+        data["value_q"] = f" '{data['value']}'"
+    data.setdefault("kind", _FAMILIES.get(_family(code), "a valid value"))
     if data.get("secondary"):
         data["secondary_s"] = f" {data['secondary']}"
     return cause.format_map(data), action.format_map(data)
+
+
+def _family(code: str) -> str:
+    for family in _FAMILIES:
+        if code.startswith(family):
+            return family
+    return ""
+
+
+def _lookup(code: str) -> tuple[str, str]:
+    found = _MESSAGES.get(code)
+    if found is not None:
+        return found
+    for suffix, pair in _SUFFIXES.items():
+        if code.endswith(suffix):
+            return pair
+    for prefix, pair in _PREFIXES.items():
+        if code.startswith(prefix):
+            return pair
+    return _DEFAULT

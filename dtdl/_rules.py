@@ -112,7 +112,13 @@ class Rules:
                 rng = spec.range if spec else None
                 if rng and not is_a(cls, rng):
                     self.rep(
-                        "badType", node, primary=node.id, prop=prop, secondary=target, expected=rng
+                        "badType",
+                        node,
+                        primary=node.id,
+                        prop=prop,
+                        secondary=target,
+                        expected=rng,
+                        path=(*node.path, prop),
                     )
                     continue
                 if tnode is None:
@@ -125,6 +131,7 @@ class Rules:
                         prop=prop,
                         secondary=target,
                         value=tnode.partition.id,
+                        path=(*node.path, prop),
                     )
                 elif node.version == 2 and tnode.version != 2:
                     self.rep(
@@ -134,6 +141,7 @@ class Rules:
                         prop=prop,
                         secondary=target,
                         value=str(tnode.version),
+                        path=(*node.path, prop),
                     )
 
     # ------------------------------------------------------------------ extends
@@ -213,12 +221,15 @@ class Rules:
                 if child.id in own and prior.id in own:
                     pass  # reported by uniqueness()
                 else:
+                    where = child if child.id in own else prior if prior.id in own else node
                     self.rep(
                         "nonUniqueImportedPropertyValue",
                         node,
                         primary=node.id,
                         prop="contents",
                         value=child.name,
+                        secondary=prior.id,
+                        path=where.path if where.doc == node.doc else node.path,
                     )
                     return
             names.setdefault(child.name, child)
@@ -272,7 +283,14 @@ class Rules:
                 if name is None:
                     continue
                 if name in seen:
-                    self.rep("nonUniquePropertyValue", node, primary=node.id, prop=prop, value=name)
+                    self.rep(
+                        "nonUniquePropertyValue",
+                        node,
+                        primary=node.id,
+                        prop=prop,
+                        value=name,
+                        path=child.path if child.doc == node.doc else node.path,
+                    )
                     break
                 seen.add(name)
             indexes: set[int] = set()
@@ -328,6 +346,7 @@ class Rules:
                     value=str(value),
                     secondary=node.id,
                     expected=str(expected),
+                    path=(*child.path, "enumValue"),
                 )
 
     def schema_depth(self, node: Node) -> None:
@@ -382,6 +401,7 @@ class Rules:
                 prop="schema",
                 secondary=target,
                 expected=" or ".join(cotype.schema_types or cotype.schema_values),
+                path=(*node.path, "schema"),
             )
             return
 
@@ -402,6 +422,7 @@ class Rules:
                     prop="schema",
                     secondary=ident,
                     expected="Array",
+                    path=(*node.path, "schema"),
                 )
                 return
             child = self.nodes.get(ident)
@@ -415,6 +436,7 @@ class Rules:
                     prop="schema",
                     secondary=ident,
                     expected="Array",
+                    path=(*node.path, "schema"),
                 )
                 return
             for prop in ("elementSchema", "mapValue", "fields", "schema"):
@@ -510,7 +532,16 @@ class Rules:
         if unit in allowed:
             return
         prop = cotype.prefix + "unit"
-        self.rep("badType", node, primary=node.id, prop=prop, value=unit, expected=cotype.unit_type)
+        upath = (*node.path, "unit")
+        self.rep(
+            "badType",
+            node,
+            primary=node.id,
+            prop=prop,
+            value=unit,
+            expected=cotype.unit_type,
+            path=upath,
+        )
         if unit in ALL_UNITS[version]:
             self.rep(
                 "wrongParent",
@@ -519,4 +550,5 @@ class Rules:
                 prop=prop,
                 value=unit,
                 expected=cotype.unit_type,
+                path=upath,
             )
