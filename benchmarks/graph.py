@@ -303,7 +303,7 @@ def drop_namespace(driver: neo4j.Driver, namespace: str) -> None:
     with driver.session(database=DATABASE) as session:
         for label in labels:
             session.run(
-                f"MATCH (n:{label}) CALL {{ WITH n DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
+                f"MATCH (n:{label}) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
             ).consume()
     for kind in ("CONSTRAINTS", "INDEXES"):
         records = driver.execute_query(

@@ -18,9 +18,10 @@ counters in Neo4j moved, so a store also notices writes of other processes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ontology import _checks as checks
 from ontology import _neo4j_graph_tx as gtx
@@ -65,6 +66,25 @@ AuditEntry = tuple[str, str, JsonValue, JsonValue]
 """``(action, key, before, after)`` of one audit record to write."""
 T = TypeVar("T")
 """The item type of a page."""
+
+TwinOp = tuple[Twin | None, Twin]
+"""``(stored twin or None, twin to write)`` of an upsert."""
+EdgeOp = tuple[Edge | None, Edge]
+"""``(stored edge or None, edge to write)`` of an ``add_edges``."""
+Op = TypeVar("Op", TwinOp, EdgeOp)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan(Generic[Op]):
+    """What a bulk call decided: its result and the writes, in input order."""
+
+    result: BulkResult
+    ops: list[Op]
+    known: Collection[str] = ()
+    """Twins: the alias keys that existed. Edges: the ``edge_key`` of edges that existed."""
+    cycle: tuple[str, ...] | None = None
+    """Edges: the last cycle an edge was refused for (raised when adding one edge)."""
+
 
 PREFETCH_EDGES = 64
 """Bulk calls with more new ``contains`` edges than this fetch the whole hierarchy once."""
@@ -138,20 +158,21 @@ class Neo4jStore:
         return self._db.read(self._model_set_in)
 
     def _held(self) -> dict[str, Model]:
-        self._db.read(self._model_set_in)
-        assert self._models is not None
-        return self._models[1]
+        return self._db.read(self._models_in)[1]
 
     def _model_set_in(self, tx: Tx) -> dtdl.ModelSet:
-        """The parsed models, from the cache unless the ``models`` counter moved."""
+        return self._models_in(tx)[2]
+
+    def _models_in(self, tx: Tx) -> tuple[int, dict[str, Model], dtdl.ModelSet]:
+        """``(version, models by DTMI, parsed set)``, cached until the ``models`` counter moves."""
         version = ttx.version(tx, self._cy, "models")
         cached = self._models
         if cached is not None and cached[0] == version:
-            return cached[2]
+            return cached
         held = {m.dtmi: m for m in ttx.fetch_models(tx, self._cy)}
-        model_set = parse_held(held)
-        self._models = (version, held, model_set)
-        return model_set
+        fresh = (version, held, parse_held(held))
+        self._models = fresh
+        return fresh
 
     def _rules(self, tx: Tx) -> checks.TwinRules:
         return checks.rules_for(self._model_set_in(tx))
@@ -241,7 +262,7 @@ class Neo4jStore:
         checks.require_batch("twin specs", specs)
         now = self._clock()
 
-        def work(tx: Tx) -> BulkResult:
+        def plan(tx: Tx) -> _Plan[TwinOp]:
             rules = self._rules(tx)
             rejected: list[tuple[int, Rejection]] = []
             valid: list[tuple[int, TwinSpec]] = []
@@ -259,10 +280,9 @@ class Neo4jStore:
             stored = ttx.fetch_twins(tx, self._cy, [spec.id for _, spec in valid])
             keys = sorted({alias_key(a) for _, spec in valid for a in spec.aliases})
             owner_of = ttx.alias_owners(tx, self._cy, keys)
+            known = set(owner_of)
             models_now: dict[str, str] = {}
-            created: list[Twin] = []
-            updated: list[tuple[Twin, Twin]] = []
-            entries: list[AuditEntry] = []
+            ops: list[TwinOp] = []
             unchanged = 0
             for index, spec in valid:
                 current = stored.get(spec.id)
@@ -280,11 +300,7 @@ class Neo4jStore:
                         continue
                     models_now[spec.id] = spec.model
                 if current is None:
-                    twin = _new_twin(spec, now)
-                    created.append(twin)
-                    entries.append(
-                        (checks.ACTION_TWIN_CREATE, twin.id, None, checks.twin_json(twin))
-                    )
+                    ops.append((None, _new_twin(spec, now)))
                 else:
                     for alias in current.aliases:
                         if owner_of.get(alias_key(alias)) == current.id:
@@ -296,27 +312,73 @@ class Neo4jStore:
                         properties=dict(spec.properties),
                         aliases=tuple(spec.aliases),
                     )
-                    updated.append((current, twin))
-                    entries.append(
-                        (
-                            checks.ACTION_TWIN_UPDATE,
-                            twin.id,
-                            checks.twin_json(current),
-                            checks.twin_json(twin),
-                        )
-                    )
+                    ops.append((current, twin))
                 for alias in spec.aliases:
                     owner_of[alias_key(alias)] = spec.id
-            self._write_twins(tx, created, updated)
-            self._audit(tx, principal, now, entries)
-            return BulkResult(
-                created=len(created),
-                updated=len(updated),
+            created = sum(1 for old, _ in ops if old is None)
+            result = BulkResult(
+                created=created,
+                updated=len(ops) - created,
                 unchanged=unchanged,
                 rejected=tuple(r for _, r in sorted(rejected, key=lambda item: item[0])),
             )
+            return _Plan(result, ops, known)
 
-        return self._db.write(work)
+        def write(tx: Tx, ops: Sequence[TwinOp], known: Collection[str]) -> None:
+            created = [new for old, new in ops if old is None]
+            updated = [(old, new) for old, new in ops if old is not None]
+            self._write_twins(tx, created, updated, known)
+            entries: list[AuditEntry] = [
+                (checks.ACTION_TWIN_CREATE, new.id, None, checks.twin_json(new))
+                if old is None
+                else (
+                    checks.ACTION_TWIN_UPDATE,
+                    new.id,
+                    checks.twin_json(old),
+                    checks.twin_json(new),
+                )
+                for old, new in ops
+            ]
+            self._audit(tx, principal, now, entries)
+
+        return self._bulk(len(specs), plan, write).result
+
+    def _bulk(
+        self,
+        size: int,
+        plan: Callable[[Tx], _Plan[Op]],
+        write: Callable[[Tx, Sequence[Op], Collection[str]], None],
+    ) -> _Plan[Op]:
+        """Plan a bulk call, then write its operations.
+
+        A call of at most ``batch_size`` items plans and writes in one write
+        transaction: all or nothing. A larger one plans in one read
+        transaction (every item validated before anything is written), then
+        writes ``batch_size`` operations per transaction, so Neo4j's
+        per-transaction memory stays bounded. Should the server fail between
+        two of those, the earlier ones stay written; the call is idempotent,
+        so running it again completes it.
+        """
+        batch = self._batch
+        if size <= batch:
+
+            def work(tx: Tx) -> _Plan[Op]:
+                planned = plan(tx)
+                write(tx, planned.ops, planned.known)
+                return planned
+
+            return self._db.write(work)
+        planned = self._db.read(plan)
+
+        def write_chunk(ops: Sequence[Op]) -> None:
+            def work(tx: Tx) -> None:
+                write(tx, ops, planned.known)
+
+            self._db.write(work)
+
+        for chunk in ttx.chunks(planned.ops, batch):
+            write_chunk(chunk)
+        return planned
 
     def set_lifecycle(self, twin_id: str, to: Lifecycle, *, principal: str) -> Twin:
         checks.require_principal(principal)
@@ -377,9 +439,16 @@ class Neo4jStore:
                 raise AlreadyExistsError(checks.KIND_ALIAS, _alias_text(alias))
 
     def _write_twins(
-        self, tx: Tx, created: Sequence[Twin], updated: Sequence[tuple[Twin, Twin]]
+        self,
+        tx: Tx,
+        created: Sequence[Twin],
+        updated: Sequence[tuple[Twin, Twin]],
+        known: Collection[str] = (),
     ) -> None:
-        """Write new and replaced twins and their alias nodes (audit is the caller's)."""
+        """Write new and replaced twins and their alias nodes (audit is the caller's).
+
+        ``known``: alias keys that may exist already besides the replaced twins' own.
+        """
         cy, batch = self._cy, self._batch
         ttx.create_twins(tx, cy, created, batch)
         ttx.replace_twins(tx, cy, [new for _, new in updated], batch)
@@ -392,7 +461,8 @@ class Neo4jStore:
             for t in [*created, *(new for _, new in updated)]
             for a in t.aliases
         ]
-        ttx.add_alias_rows(tx, cy, rows, batch)
+        existing = {alias_key(a) for old, _ in updated for a in old.aliases} | set(known)
+        ttx.add_alias_rows(tx, cy, rows, batch, existing)
         if created or any(old.model != new.model for old, new in updated):
             ttx.bump(tx, cy, "topology")
 
@@ -427,19 +497,35 @@ class Neo4jStore:
         checks.require_principal(principal)
         checks.require_batch("edges", edges)
         now = self._clock()
-        single = len(edges) == 1
 
-        def work(tx: Tx) -> BulkResult:
-            result, cycle = self._add_edges_in(tx, edges, principal, now)
-            if single and cycle is not None:
-                raise CycleError(cycle)
-            return result
+        def write(tx: Tx, ops: Sequence[EdgeOp], known: Collection[str]) -> None:
+            # An edge created and then updated in one call is created as it ends up.
+            final = {_key(new): new for _, new in ops}
+            created = [final[_key(new)] for old, new in ops if old is None]
+            updated = [new for old, new in ops if old is not None and checks.edge_key(old) in known]
+            gtx.create_edges(tx, self._cy, created, self._batch)
+            gtx.update_edges(tx, self._cy, updated, self._batch)
+            if any(e.name == CONTAINS for e in created):
+                ttx.bump(tx, self._cy, "topology")
+            entries: list[AuditEntry] = [
+                (checks.ACTION_EDGE_ADD, checks.edge_key(new), None, checks.edge_json(new))
+                if old is None
+                else (
+                    checks.ACTION_EDGE_UPDATE,
+                    checks.edge_key(new),
+                    checks.edge_json(old),
+                    checks.edge_json(new),
+                )
+                for old, new in ops
+            ]
+            self._audit(tx, principal, now, entries)
 
-        return self._db.write(work)
+        planned = self._bulk(len(edges), lambda tx: self._plan_edges(tx, edges), write)
+        if len(edges) == 1 and planned.cycle is not None:
+            raise CycleError(planned.cycle)
+        return planned.result
 
-    def _add_edges_in(
-        self, tx: Tx, edges: Sequence[Edge], principal: str, now: datetime
-    ) -> tuple[BulkResult, tuple[str, ...] | None]:
+    def _plan_edges(self, tx: Tx, edges: Sequence[Edge]) -> _Plan[EdgeOp]:
         cy = self._cy
         rules = self._rules(tx)
         well_formed = [e for e in edges if _well_formed(e)]
@@ -469,16 +555,18 @@ class Neo4jStore:
             ]
             check_cycles = not overlay.acyclic_with(candidates)
         batch_edges: dict[tuple[str, str, str], Edge] = {}
-        created: list[Edge] = []
-        updated: list[tuple[Edge, Edge]] = []
+        ops: list[EdgeOp] = []
         unchanged = 0
         rejected: list[Rejection] = []
         cycle: tuple[str, ...] | None = None
         items: Sequence[object] = edges
         for item in items:
+            if not isinstance(item, Edge):
+                rejected.append(Rejection(repr(item)[:80], "not an Edge"))
+                continue
             if not _well_formed(item):
                 reasons = rules.edge(item, None, None, 0)
-                rejected.append(Rejection(repr(item)[:200], "; ".join(reasons)))
+                rejected.append(Rejection(repr(item)[:80], "; ".join(reasons)))
                 continue
             assert isinstance(item, Edge)
             edge = item
@@ -495,7 +583,7 @@ class Neo4jStore:
                 rejected.append(Rejection(checks.edge_key(edge), "; ".join(reasons)))
                 continue
             if before is None:
-                created.append(edge)
+                ops.append((None, edge))
                 counts[(edge.source, edge.name)] = counts.get((edge.source, edge.name), 0) + 1
                 if edge.name == CONTAINS:
                     overlay.add(edge.source, edge.target)
@@ -503,39 +591,16 @@ class Neo4jStore:
                 unchanged += 1
                 continue
             else:
-                updated.append((before, edge))
+                ops.append((before, edge))
             batch_edges[key] = edge
-        # An edge created and then updated in this call is written once, as it ends up.
-        final = [batch_edges[(e.source, e.name, e.target)] for e in created]
-        gtx.create_edges(tx, cy, final, self._batch)
-        gtx.update_edges(tx, cy, [new for old, new in updated if _key(old) in stored], self._batch)
-        if any(e.name == CONTAINS for e in created):
-            ttx.bump(tx, cy, "topology")
-        self._audit(
-            tx,
-            principal,
-            now,
-            [
-                (checks.ACTION_EDGE_ADD, checks.edge_key(e), None, checks.edge_json(e))
-                for e in created
-            ]
-            + [
-                (
-                    checks.ACTION_EDGE_UPDATE,
-                    checks.edge_key(new),
-                    checks.edge_json(old),
-                    checks.edge_json(new),
-                )
-                for old, new in updated
-            ],
-        )
+        created = sum(1 for old, _ in ops if old is None)
         result = BulkResult(
-            created=len(created),
-            updated=len(updated),
+            created=created,
+            updated=len(ops) - created,
             unchanged=unchanged,
             rejected=tuple(rejected),
         )
-        return result, cycle
+        return _Plan(result, ops, frozenset(checks.edge_key(e) for e in stored.values()), cycle)
 
     def remove_edge(self, source: str, name: str, target: str, *, principal: str) -> None:
         checks.require_principal(principal)

@@ -21,9 +21,10 @@ into a statement; every value is a ``$parameter``):
 - ``(:ns_Rollup {name, spec})``, ``spec`` the JSON of a ``RollupSpec``.
 - ``(:ns_Audit {seq, at, principal, action, key, before, after})``, JSON
   before/after, ``seq`` drawn from ``(:ns_Meta {key: "audit"}).seq``.
-- ``(:ns_Meta {key, version})``: ``"models"`` and ``"topology"`` count
-  changes, so a store knows when its parsed models or its ancestor index are
-  stale, also when another process wrote.
+- ``(:ns_Meta {key, version})``: counters. ``"models"`` and ``"topology"``
+  count changes, so a store knows when its parsed models or its rollup
+  topology are stale, also when another process wrote; ``"audit"`` and
+  ``"model_seq"`` hand out sequence numbers (the row lock orders writers).
 
 Schema (Community edition): a uniqueness constraint on each key property
 and range indexes on ``ns_Twin.model``, ``ns_Alias.twin``, ``ns_Signal.twin`` and
@@ -44,7 +45,8 @@ class Cypher:
     """The statements for one validated namespace (built once per store)."""
 
     namespace: str
-    schema: tuple[str, ...] = field(repr=False)
+    schema: tuple[tuple[str, str], ...] = field(repr=False)
+    """``(name, statement)`` of every constraint and index the namespace needs."""
 
     def __init__(self, namespace: str) -> None:
         if not NAMESPACE_PATTERN.fullmatch(namespace):  # defence in depth: settings check it
@@ -63,12 +65,18 @@ class Cypher:
         )
         indexed = (("Twin", "model"), ("Alias", "twin"), ("Signal", "twin"), ("Signal", "signal"))
         schema = [
-            f"CREATE CONSTRAINT {ns}_{label.lower()}_{prop} IF NOT EXISTS "
-            f"FOR (n:{ns}_{label}) REQUIRE n.{prop} IS UNIQUE"
+            (
+                f"{ns}_{label.lower()}_{prop}",
+                f"CREATE CONSTRAINT {ns}_{label.lower()}_{prop} IF NOT EXISTS "
+                f"FOR (n:{ns}_{label}) REQUIRE n.{prop} IS UNIQUE",
+            )
             for label, prop in unique
         ] + [
-            f"CREATE INDEX {ns}_{label.lower()}_{prop} IF NOT EXISTS "
-            f"FOR (n:{ns}_{label}) ON (n.{prop})"
+            (
+                f"{ns}_{label.lower()}_{prop}",
+                f"CREATE INDEX {ns}_{label.lower()}_{prop} IF NOT EXISTS "
+                f"FOR (n:{ns}_{label}) ON (n.{prop})",
+            )
             for label, prop in indexed
         ]
         object.__setattr__(self, "schema", tuple(schema))

@@ -64,12 +64,18 @@ class Neo4jDatabase:
             return session.execute_write(work)
 
     def ensure_schema(self) -> None:
-        """Create the namespace's constraints and indexes; a no-op when they exist."""
+        """Create the namespace's constraints and indexes that are missing (idempotent)."""
+        database = self.settings.database
         with _mapped_errors(self.settings):
             self.driver.verify_connectivity()  # fails fast; the statements below are retried
-            for statement in self.cypher.schema:
-                # Schema commands cannot share a transaction with writes; each runs alone.
-                self.driver.execute_query(statement, database_=self.settings.database)
+            shown = self.driver.execute_query(
+                "SHOW INDEXES YIELD name RETURN name", database_=database
+            ).records
+            present = {record["name"] for record in shown}
+            for name, statement in self.cypher.schema:
+                if name not in present:
+                    # Schema commands cannot share a transaction with writes; each runs alone.
+                    self.driver.execute_query(statement, database_=database)
 
     def close(self) -> None:
         self.driver.close()

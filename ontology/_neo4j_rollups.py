@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -64,6 +65,7 @@ class RollupRunner:
         self._engine = RollupEngine()
         self._topology: _Topology | None = None
         self._columns: dict[str, Column] = {}
+        self._lock = threading.Lock()  # the engine and the caches are not thread-safe
 
     # ------------------------------------------------------------- specs
     def define_in(
@@ -82,7 +84,8 @@ class RollupRunner:
         if old == spec:
             return False, previous
         if old is not None:
-            self._engine.forget(old)
+            with self._lock:
+                self._engine.forget(old)
         write = self._cy("MERGE (r:Rollup {name: $name}) SET r.spec = $spec")
         tx.run(write, name=spec.name, spec=dumps(spec_json(spec))).consume()
         return True, previous
@@ -96,6 +99,12 @@ class RollupRunner:
 
     # --------------------------------------------------------- recompute
     def recompute(
+        self, changed: Sequence[str] | None, now: datetime, rules: checks.TwinRules
+    ) -> int:
+        with self._lock:
+            return self._recompute(changed, now, rules)
+
+    def _recompute(
         self, changed: Sequence[str] | None, now: datetime, rules: checks.TwinRules
     ) -> int:
         specs, topology, columns = self._db.read(lambda tx: self._inputs(tx, changed))

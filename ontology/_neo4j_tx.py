@@ -7,7 +7,7 @@ with ``UNWIND $rows`` in chunks of ``batch`` rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from typing import Any, TypeVar
 
 import neo4j
@@ -193,13 +193,22 @@ def alias_owners(tx: Tx, cy: Cypher, keys: Sequence[str]) -> dict[str, str]:
     return owners
 
 
-def add_alias_rows(tx: Tx, cy: Cypher, rows: Sequence[dict[str, str]], batch: int) -> None:
-    """Rows ``{key, namespace, value, twin}``; an existing key is re-pointed to ``twin``."""
-    query = cy(
+def add_alias_rows(
+    tx: Tx, cy: Cypher, rows: Sequence[dict[str, str]], batch: int, existing: Container[str]
+) -> None:
+    """Rows ``{key, namespace, value, twin}``; keys in ``existing`` are re-pointed to ``twin``."""
+    fresh = [r for r in rows if r["key"] not in existing]
+    known = [r for r in rows if r["key"] in existing]
+    create = cy(
+        "UNWIND $rows AS r "
+        "CREATE (:Alias {key: r.key, namespace: r.namespace, value: r.value, twin: r.twin})"
+    )
+    run_rows(tx, create, fresh, batch)
+    merge = cy(
         "UNWIND $rows AS r MERGE (a:Alias {key: r.key}) "
         "SET a.namespace = r.namespace, a.value = r.value, a.twin = r.twin"
     )
-    run_rows(tx, query, rows, batch)
+    run_rows(tx, merge, known, batch)
 
 
 def remove_alias_keys(tx: Tx, cy: Cypher, keys: Sequence[str], batch: int) -> None:
@@ -208,8 +217,6 @@ def remove_alias_keys(tx: Tx, cy: Cypher, keys: Sequence[str], batch: int) -> No
 
 
 def resolve_alias_keys(tx: Tx, cy: Cypher, keys: Sequence[str]) -> list[str | None]:
-    query = cy(
-        "UNWIND range(0, size($keys) - 1) AS i "
-        "OPTIONAL MATCH (a:Alias {key: $keys[i]}) RETURN i, a.twin AS twin ORDER BY i"
-    )
-    return [record["twin"] for record in tx.run(query, keys=list(keys))]
+    """The owning twin of each alias key, in order (``None`` where unknown)."""
+    owners = alias_owners(tx, cy, keys)
+    return [owners.get(key) for key in keys]
