@@ -27,6 +27,11 @@ class Cotype:
     schema_values: tuple[str, ...] = ()  # or required ``schema`` terms (Location -> point, ...)
     versions: tuple[int, ...] = (3,)
     prefix: str = ""  # IRI prefix of its properties, as diagnostics name them
+    discotypes: tuple[str, ...] = ()  # co-types it may not be combined with
+    parent_cotypes: tuple[str, ...] = ()  # the element holding it in 'fields' needs one of these
+    sole_among_siblings: bool = False  # no sibling in 'fields' may carry the same co-type
+    schema_cotypes: tuple[str, ...] = ()  # ``schema`` must be an element with one of these
+    abstract: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,9 +120,28 @@ def _mqtt(version: int) -> dict[str, Cotype]:
     if version >= 3:
         cotypes["Error"] = Cotype("Error", ("Object",))
         cotypes["Result"] = Cotype("Result", ("Object",))
-        cotypes["ErrorMessage"] = Cotype("ErrorMessage", ("Field",), schema_types=("String",))
-        cotypes["ErrorResult"] = Cotype("ErrorResult", ("Field",))
-        cotypes["NormalResult"] = Cotype("NormalResult", ("Field",))
+        cotypes["ErrorMessage"] = Cotype(
+            "ErrorMessage",
+            ("Field",),
+            schema_types=("String",),
+            parent_cotypes=("Error",),
+            sole_among_siblings=True,
+        )
+        cotypes["ErrorResult"] = Cotype(
+            "ErrorResult",
+            ("Field",),
+            discotypes=("Required",),
+            parent_cotypes=("Result",),
+            sole_among_siblings=True,
+            schema_cotypes=("Error",),
+        )
+        cotypes["NormalResult"] = Cotype(
+            "NormalResult",
+            ("Field",),
+            discotypes=("Required",),
+            parent_cotypes=("Result",),
+            sole_among_siblings=True,
+        )
     return cotypes
 
 

@@ -91,11 +91,14 @@ class Rules:
             if node.cotypes:
                 self.semantic_units(node)
                 self.cotype_schema(node)
+                self.cotype_placement(node)
             if node.version == 2 and node.cls == "Property":
                 self.no_array_under(node)
         for node in self.order:
             if is_a(node.cls, "ComplexSchema"):
                 self.schema_depth(node)
+        if len(self.order) > CONTENTS_TOTAL:
+            self.contents_totals()
 
     # ------------------------------------------------------------------ references
     def references(self, node: Node) -> None:
@@ -395,7 +398,7 @@ class Rules:
             if cls is None:
                 continue
             self.rep(
-                "notRequiredType",
+                "notRequiredValue" if cotype.schema_values else "notRequiredType",
                 node,
                 primary=node.id,
                 prop="schema",
@@ -404,6 +407,85 @@ class Rules:
                 path=(*node.path, "schema"),
             )
             return
+
+    def cotype_placement(self, node: Node) -> None:
+        """Co-types that exclude others, need a co-typed parent, or must be alone."""
+        names = node.cotype_names()
+        parent = node.parent
+        for cotype in node.cotypes:
+            clash = [d for d in cotype.discotypes if d in names]
+            if clash:
+                self.rep(
+                    "disallowedCocotype",
+                    node,
+                    primary=node.id,
+                    value=cotype.name,
+                    expected=clash[0],
+                    path=(*node.path, "@type"),
+                )
+            if cotype.parent_cotypes and parent is not None and node.prop == "fields":
+                if not any(c in parent.cotype_names() for c in cotype.parent_cotypes):
+                    self.rep(
+                        "parentMissingCotype",
+                        node,
+                        primary=node.id,
+                        prop="fields",
+                        value=cotype.name,
+                        expected=" or ".join(cotype.parent_cotypes),
+                        path=(*node.path, "@type"),
+                    )
+                elif cotype.sole_among_siblings:
+                    for sibling in parent.children.get("fields", ()):
+                        if sibling is not node and cotype.name in sibling.cotype_names():
+                            self.rep(
+                                "siblingDuplicatesCotype",
+                                node,
+                                primary=node.id,
+                                prop="fields",
+                                value=cotype.name,
+                                secondary=sibling.id,
+                                path=(*node.path, "@type"),
+                            )
+                            break
+            if cotype.schema_cotypes:
+                target = self.nodes.get(next(iter(node.objects.get("schema", ())), ""))
+                if target is not None and not any(
+                    c in target.cotype_names() for c in cotype.schema_cotypes
+                ):
+                    self.rep(
+                        "notRequiredType",
+                        node,
+                        primary=node.id,
+                        prop="schema",
+                        secondary=target.id,
+                        expected=" or ".join(cotype.schema_cotypes),
+                        path=(*node.path, "schema"),
+                    )
+
+    def contents_totals(self) -> None:
+        """DTDL v3: at most 100,000 elements under an Interface's contents, inherited ones too."""
+        below: dict[str, int] = {}
+        for node in reversed(self.order):  # children come after their parents
+            below[node.id] = 1 + sum(
+                below.get(child.id, 0) for kids in node.children.values() for child in kids
+            )
+        for node in self.order:
+            if node.cls != "Interface" or node.version < 3:
+                continue
+            total = 0
+            for iface_id in (node.id, *self.bases.get(node.id, ())):
+                iface = self.nodes.get(iface_id)
+                if iface is not None:
+                    total += sum(below.get(c, 0) for c in iface.objects.get("contents", ()))
+            if total > CONTENTS_TOTAL:
+                self.rep(
+                    "excessiveCount",
+                    node,
+                    primary=node.id,
+                    prop="contents",
+                    value=str(total),
+                    limit=str(CONTENTS_TOTAL),
+                )
 
     def no_array_under(self, node: Node) -> None:
         """DTDL v2: no Array anywhere in a Property's schema (geospatial schemas hold Arrays)."""

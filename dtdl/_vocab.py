@@ -253,9 +253,7 @@ CLASS_TERMS: dict[int, frozenset[str]] = {
         if c not in ("CommandRequest", "CommandResponse", "LatentType", "NamedLatentType")
     )
     | {
-        "SemanticType",
         "SemanticUnit",
-        "QuantitativeType",
         "DecimalUnit",
         "BinaryUnit",
         "RatioUnit",
@@ -263,8 +261,7 @@ CLASS_TERMS: dict[int, frozenset[str]] = {
         "BinaryPrefix",
         "Unitless",
     },
-    3: frozenset(PARENT)
-    | {"SemanticType", "SemanticUnit", "AdjunctType", "Alias", "DtdlExtension"},
+    3: frozenset(PARENT) | {"SemanticUnit", "Alias", "DtdlExtension"},
 }
 PROPERTY_TERMS: dict[int, frozenset[str]] = {
     2: frozenset(p for props in CLASSES[2].values() for p in props)
@@ -299,3 +296,9 @@ def _required(version: int) -> dict[str, tuple[tuple[str, str], ...]]:
 
 # class -> its required properties and the code reported when one is missing
 REQUIRED: dict[int, dict[str, tuple[tuple[str, str], ...]]] = {v: _required(v) for v in VERSIONS}
+
+# supplemental types that exist only to be specialised: never usable as a co-type
+ABSTRACT_SUPPLEMENTAL: dict[int, frozenset[str]] = {
+    2: frozenset({"SemanticType", "QuantitativeType"}),
+    3: frozenset({"SemanticType", "AdjunctType"}),
+}

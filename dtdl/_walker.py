@@ -22,6 +22,7 @@ from dtdl._options import ParseOptions
 from dtdl._rules import BUILTIN
 from dtdl._units import UNIT_TYPES
 from dtdl._vocab import (
+    ABSTRACT_SUPPLEMENTAL,
     CLASS_TERMS,
     CLASSES,
     COMMAND_TYPES,
@@ -279,11 +280,10 @@ class Walker:
                 rep(code, primary=ident, prop=key, path=path)
         for key, (pspec, cotype) in extension_props.items():
             if pspec.min and key not in obj:
-                code = (
-                    "missingSupplementalObjectProperty"
-                    if pspec.kind in ("unit", "term")
-                    else "missingSupplementalLiteralProperty"
-                )
+                code = {
+                    "unit": "missingSupplementalObjectProperty",
+                    "term": "missingSupplementalIdentifierProperty",
+                }.get(pspec.kind, "missingSupplementalLiteralProperty")
                 rep(code, primary=ident, prop=key, value=cotype.name, path=path)
         return node
 
@@ -411,6 +411,12 @@ class Walker:
                 if term in CLASS_TERMS[version]:
                     materials.append(term)
                     continue
+            if term in ABSTRACT_SUPPLEMENTAL[version] or (
+                term == "QuantitativeType" and any(e.value_terms for e in ctx.extensions)
+            ):
+                rep("abstractSupplementalType", primary=ident, value=term, path=tpath)
+                self.unknown_type = True
+                continue
             cotype = _find_cotype(term, ctx)
             if cotype is not None:
                 if cotype not in cotypes:
