@@ -51,11 +51,19 @@ def where(finding: Finding) -> str:
     return ":".join(parts)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped, so each finding stays on one line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def text_line(finding: Finding) -> str:
-    """``file:line:col: error[code]: message``."""
+    """``file:line:col: error[code]: message`` (always a single line)."""
     place = where(finding)
     head = f"{place}: " if place else ""
-    return f"{head}{finding.severity}[{finding.code}]: {finding.message}"
+    return one_line(f"{head}{finding.severity}[{finding.code}]: {finding.message}")
 
 
 def render_text(findings: Sequence[Finding], summary: Summary) -> str:
