@@ -38,6 +38,7 @@ class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
     ) -> None:
         super().__init__(clock)
         self._engine = RollupEngine()
+        self._masks = {}
         self._path = Path(snapshot) if snapshot is not None else None
         if self._path is not None and self._path.exists():
             self._load(self._path)

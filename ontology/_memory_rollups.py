@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 
 from ontology._checks import ACTION_ROLLUP_DEFINE, require_principal, require_rollup
+from ontology._memory_index import HierarchyIndex
 from ontology._memory_state import MemoryState
-from ontology._rollup import RollupEngine
-from ontology._values import Aggregate, RollupSpec, SignalValue
+from ontology._rollup import RollupEngine, RollupResult
+from ontology._values import Aggregate, RollupSpec
 
 ROLLUP_BATCH = "rollup"
 """The ``batch`` of every derived value a rollup writes."""
@@ -30,6 +32,8 @@ def _spec_json(spec: RollupSpec) -> dict[str, str | None]:
 
 class RollupsMixin(MemoryState):
     _engine: RollupEngine
+    _engine_index: HierarchyIndex | None = None
+    _masks: dict[str, npt.NDArray[np.bool_]]
 
     def define_rollup(self, spec: RollupSpec, *, principal: str) -> None:
         require_principal(principal)
@@ -55,50 +59,62 @@ class RollupsMixin(MemoryState):
             if not self._rollups:
                 return 0
             index = self._hierarchy()
-            self._engine.set_topology(index.size, index.parent, index.child, labels=index.ids)
-            rules = self._rules()
-            now = self._clock()
-            pos = index.pos
+            if self._engine_index is not index:
+                self._engine.set_topology(index.size, index.parent, index.child, labels=index.ids)
+                self._engine_index = index
+                self._masks = {}
+            specs = self.rollups()
+            self._ensure_columns(index, specs)
             nodes = None
             if changed is not None:
+                pos = index.pos
                 nodes = np.fromiter((pos[t] for t in changed if t in pos), dtype=np.int64)
+            now = self._clock()
             written = 0
-            for spec in self.rollups():
-                values = self._column(spec.signal, pos, index.size)
-                weights = self._column(spec.weight, pos, index.size) if spec.weight else None
-                of_mask = (
-                    index.model_mask(rules.models_matching(spec.of_model))
-                    if spec.of_model
-                    else None
-                )
-                on_mask = (
-                    index.model_mask(rules.models_matching(spec.on_model))
-                    if spec.on_model
-                    else None
-                )
+            for spec in specs:
                 result = self._engine.recompute(
-                    spec, values, weights=weights, of_mask=of_mask, on_mask=on_mask, changed=nodes
+                    spec,
+                    self._columns[spec.signal],
+                    weights=self._columns[spec.weight] if spec.weight else None,
+                    of_mask=self._mask(index, spec.of_model),
+                    on_mask=self._mask(index, spec.on_model),
+                    changed=nodes,
                 )
-                ids = index.ids
-                for node, value in zip(result.nodes.tolist(), result.values.tolist(), strict=True):
-                    held = self._signals.setdefault(ids[node], {})
-                    out = None if math.isnan(value) else value
-                    held[spec.name] = SignalValue(out, now, ROLLUP_BATCH)
-                    written += 1
-                for node in result.cleared.tolist():
-                    if self._signals.get(ids[node], {}).pop(spec.name, None) is not None:
-                        written += 1
+                written += self._write(index, spec.name, result, now)
             return written
 
-    def _column(self, signal: str | None, pos: dict[str, int], n: int) -> np.ndarray:
-        column = np.full(n, np.nan)
-        if signal is None:
-            return column
-        for twin_id, values in self._signals.items():
-            held = values.get(signal)
+    def _write(self, index: HierarchyIndex, name: str, result: RollupResult, now: datetime) -> int:
+        """Store a rollup's results as derived signals (and as inputs of other rollups)."""
+        ids, signals = index.ids, self._signals
+        column = self._columns.get(name)
+        if column is None:
+            column = self._columns[name] = np.full(index.size, np.nan)
+        nodes = result.nodes.tolist()
+        for node, value in zip(nodes, result.values.tolist(), strict=True):
+            held = signals.get(ids[node])
             if held is None:
-                continue
-            value = held.value
-            if (type(value) is float or type(value) is int) and twin_id in pos:
-                column[pos[twin_id]] = value
-        return column
+                held = signals[ids[node]] = {}
+            held[name] = (None if value != value else value, now, ROLLUP_BATCH)
+        column[result.nodes] = result.values
+        cleared = 0
+        for node in result.cleared.tolist():
+            if signals.get(ids[node], {}).pop(name, None) is not None:
+                cleared += 1
+        column[result.cleared] = np.nan
+        return len(nodes) + cleared
+
+    def _mask(self, index: HierarchyIndex, model: str | None) -> npt.NDArray[np.bool_] | None:
+        if model is None:
+            return None
+        mask = self._masks.get(model)
+        if mask is None:
+            mask = self._masks[model] = index.model_mask(self._rules().models_matching(model))
+        return mask
+
+    def _ensure_columns(self, index: HierarchyIndex, specs: Sequence[RollupSpec]) -> None:
+        """An input column for every signal the rollups read (NaN where none is held)."""
+        columns = self._signal_columns()
+        assert columns is not None and self._columns_for is index
+        wanted = {spec.signal for spec in specs} | {s.weight for s in specs if s.weight}
+        for name in wanted - columns.keys():
+            columns[name] = np.full(index.size, np.nan)

@@ -11,7 +11,12 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import NamedTuple
 
-from ontology._values import Alias, JsonValue, Lifecycle, Twin
+from ontology._values import Alias, JsonValue, Lifecycle, SignalValue, Twin
+
+SignalRow = tuple[JsonValue, datetime, str | None]
+"""A signal's current ``(value, time, batch)``; a ``SignalValue`` when read."""
+
+NAN = float("nan")
 
 
 class TwinRow(NamedTuple):
@@ -37,3 +42,14 @@ def to_twin(row: TwinRow) -> Twin:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+def to_signal(row: SignalRow) -> SignalValue:
+    return SignalValue(value=row[0], time=row[1], batch=row[2])
+
+
+def as_float(value: object) -> float:
+    """A signal value as a rollup input: numbers as they are, anything else NaN."""
+    if type(value) is float or type(value) is int:
+        return float(value)
+    return NAN

@@ -17,7 +17,7 @@ from typing import Any
 
 from ontology._checks import edge_json, twin_json
 from ontology._errors import InvalidError
-from ontology._memory_rows import TwinRow, to_twin
+from ontology._memory_rows import SignalRow, TwinRow, to_twin
 from ontology._values import (
     CONTAINS,
     Aggregate,
@@ -27,7 +27,6 @@ from ontology._values import (
     Lifecycle,
     Model,
     RollupSpec,
-    SignalValue,
 )
 
 FORMAT = "twinweave-memory-store"
@@ -44,7 +43,7 @@ class Snapshot:
     models: dict[str, Model] = field(default_factory=dict)
     twins: dict[str, TwinRow] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
-    signals: dict[str, dict[str, SignalValue]] = field(default_factory=dict)
+    signals: dict[str, dict[str, SignalRow]] = field(default_factory=dict)
     rollups: dict[str, RollupSpec] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
 
@@ -68,7 +67,7 @@ def write(
     models: Iterable[Model],
     twins: Iterable[TwinRow],
     edges: Iterable[Edge],
-    signals: Mapping[str, Mapping[str, SignalValue]],
+    signals: Mapping[str, Mapping[str, SignalRow]],
     rollups: Iterable[RollupSpec],
     audit: Iterable[AuditEntry],
 ) -> None:
@@ -92,7 +91,7 @@ def write(
         ],
         "edges": [[e.source, e.name, e.target, dict(e.properties)] for e in edges],
         "signals": {
-            twin: {name: [v.value, v.time.isoformat(), v.batch] for name, v in values.items()}
+            twin: {name: [v, t.isoformat(), b] for name, (v, t, b) in values.items()}
             for twin, values in signals.items()
         },
         "rollups": [
@@ -151,9 +150,7 @@ def _decode(doc: dict[str, Any]) -> Snapshot:
         )
     snap.edges = [Edge(s, n, t, MappingProxyType(p)) for s, n, t, p in doc["edges"]]
     for twin, values in doc["signals"].items():
-        snap.signals[twin] = {
-            name: SignalValue(value=v, time=when(t), batch=b) for name, (v, t, b) in values.items()
-        }
+        snap.signals[twin] = {name: (v, when(t), b) for name, (v, t, b) in values.items()}
     for name, signal, agg, scope, of_model, on_model, weight in doc["rollups"]:
         snap.rollups[name] = RollupSpec(
             name=name,

@@ -17,11 +17,14 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
+
 from ontology._checks import KIND_ALIAS, KIND_TWIN, TwinRules, rules_for
 from ontology._errors import AlreadyExistsError, EtagMismatchError, NotFoundError
 from ontology._memory_edges import EdgeTable
 from ontology._memory_index import HierarchyIndex
-from ontology._memory_rows import TwinRow
+from ontology._memory_rows import SignalRow, TwinRow, as_float
 from ontology._memory_snapshot import AuditEntry
 from ontology._registry import parse_held
 from ontology._values import (
@@ -29,7 +32,6 @@ from ontology._values import (
     JsonValue,
     Model,
     RollupSpec,
-    SignalValue,
 )
 
 if TYPE_CHECKING:
@@ -101,7 +103,10 @@ class MemoryState:
         self._twins: dict[str, TwinRow] = {}
         self._aliases: dict[str, dict[str, str]] = {}
         self._edges = EdgeTable()
-        self._signals: dict[str, dict[str, SignalValue]] = {}
+        self._signals: dict[str, dict[str, SignalRow]] = {}
+        self._columns: dict[str, npt.NDArray[np.float64]] = {}
+        """Rollup inputs by signal name, per node of ``_columns_for`` (kept by set_signals)."""
+        self._columns_for: HierarchyIndex | None = None
         self._rollups: dict[str, RollupSpec] = {}
         self._audit: list[AuditEntry] = []
         self._index: HierarchyIndex | None = None
@@ -119,6 +124,30 @@ class MemoryState:
         if self._index is None:
             self._index = HierarchyIndex(self._twins, self._edges.children)
         return self._index
+
+    def _signal_columns(self) -> dict[str, npt.NDArray[np.float64]] | None:
+        """Every signal's numeric values per node of the current index (None: no index yet).
+
+        Rebuilt when the index was; ``set_signals`` keeps them up to date, so
+        rollups read their inputs without a pass over every twin.
+        """
+        index = self._index
+        if index is None:
+            return None
+        if self._columns_for is not index:
+            pos, n = index.pos, index.size
+            columns: dict[str, npt.NDArray[np.float64]] = {}
+            for twin_id, values in self._signals.items():
+                node = pos[twin_id]
+                for name, row in values.items():
+                    value = as_float(row[0])
+                    if value == value:
+                        column = columns.get(name)
+                        if column is None:
+                            column = columns[name] = np.full(n, np.nan)
+                        column[node] = value
+            self._columns, self._columns_for = columns, index
+        return self._columns
 
     def _etag(self) -> str:
         self._seq += 1
@@ -199,7 +228,7 @@ class MemoryState:
         """Swap a twin (None: absent) keeping the alias index in step."""
         if old is not None:
             self._unindex_aliases(old)
-            del self._twins[old.id]
+            self._twins.pop(old.id, None)
         if new is not None:
             self._twins[new.id] = new
             self._index_aliases(new)

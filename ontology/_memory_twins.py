@@ -8,6 +8,8 @@ from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ontology._checks import (
     ACTION_ALIAS_ADD,
     ACTION_ALIAS_REMOVE,
@@ -30,7 +32,7 @@ from ontology._checks import (
     upsert_unchanged,
 )
 from ontology._errors import AlreadyExistsError, InvalidError, NotFoundError
-from ontology._memory_rows import TwinRow, to_twin
+from ontology._memory_rows import TwinRow, as_float, to_signal, to_twin
 from ontology._memory_state import MemoryState, alias_key, bulk, owned
 from ontology._registry import plan_delete, plan_upload
 from ontology._values import (
@@ -193,7 +195,6 @@ class TwinsMixin(MemoryState):
             created = updated = unchanged = 0
             rejected: list[Rejection] = []
             seen: set[str] = set()
-            undo: list[tuple[TwinRow | None, TwinRow]] = []
             audit_mark, seq_mark = len(self._audit), self._seq
             structural = False
             try:
@@ -229,15 +230,14 @@ class TwinsMixin(MemoryState):
                             (twin_id, spec.model, owned(spec.properties), spec.lifecycle, etag,
                              aliases, now, now)
                         )  # fmt: skip
+                        log((now, principal, ACTION_TWIN_CREATE, twin_id, None, new))
                         twins[twin_id] = new
-                        undo.append((None, new))
                         for alias in aliases:
                             owners = alias_table.get(alias.namespace)
                             if owners is None:
                                 owners = alias_table[alias.namespace] = {}
                             owners[alias.value] = twin_id
                         created += 1
-                        log((now, principal, ACTION_TWIN_CREATE, twin_id, None, new))
                     else:
                         if old.model != spec.model:
                             reasons = self._edges_fit(twin_id, spec.model)
@@ -246,13 +246,13 @@ class TwinsMixin(MemoryState):
                                 continue
                             structural = True
                         new = self._new_twin(spec, etag, old, now)
-                        undo.append((old, new))
+                        log((now, principal, ACTION_TWIN_UPDATE, twin_id, old, new))
                         self._replace_twin(old, new)
                         updated += 1
-                        log((now, principal, ACTION_TWIN_UPDATE, twin_id, old, new))
             except BaseException:
-                for old, new in reversed(undo):
-                    self._replace_twin(new, old)
+                # the audit entries of this batch say what it wrote: undo them in reverse
+                for _, _, _, _, before, after in reversed(self._audit[audit_mark:]):
+                    self._replace_twin(after, before)  # type: ignore[arg-type]
                 del self._audit[audit_mark:]
                 self._seq = seq_mark
                 raise
@@ -339,15 +339,26 @@ class TwinsMixin(MemoryState):
                 if update.twin not in twins:
                     raise NotFoundError(KIND_TWIN, update.twin)
             table = self._signals
+            columns = self._signal_columns()
+            pos = self._index.pos if self._index is not None else {}
             for update in updates:
                 values = table.get(update.twin)
                 if values is None:
                     values = table[update.twin] = {}
                 held = values.get(update.signal)
-                if signal_wins(held.time if held is not None else None, update.time):
-                    values[update.signal] = SignalValue(update.value, update.time, update.batch)
+                if held is None or signal_wins(held[1], update.time):
+                    values[update.signal] = (update.value, update.time, update.batch)
+                    if columns is not None:
+                        value = as_float(update.value)
+                        column = columns.get(update.signal)
+                        if column is None:
+                            if value != value:
+                                continue
+                            column = columns[update.signal] = np.full(len(pos), np.nan)
+                        column[pos[update.twin]] = value
 
     def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]:
         with self._lock:
             self._twin(twin_id)
-            return MappingProxyType(dict(self._signals.get(twin_id, {})))
+            held = self._signals.get(twin_id, {})
+            return MappingProxyType({name: to_signal(row) for name, row in held.items()})
