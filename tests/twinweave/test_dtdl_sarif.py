@@ -15,6 +15,8 @@ import pytest
 
 from tests.twinweave._dtdl_cli import DUPLICATE_NAMES, run, write, write_valid_set
 from twinweave import __version__
+from twinweave.cli._dtdl_findings import tool_finding
+from twinweave.cli._dtdl_output import render_sarif
 
 
 def _sarif(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
@@ -41,7 +43,8 @@ def _check_log(log: dict[str, Any]) -> dict[str, Any]:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
         assert result["level"] in ("error", "warning")
         assert result["message"]["text"]
-        for location in result.get("locations", []):
+        assert result["locations"], "code scanning refuses results without a location"
+        for location in result["locations"]:
             physical = location["physicalLocation"]
             uri = physical["artifactLocation"]["uri"]
             assert "\\" not in uri
@@ -107,3 +110,14 @@ def test_paths_outside_the_working_directory_become_file_uris(
     assert code == 1
     uri = _check_log(log)["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert uri["uri"] == bad.resolve().as_uri()
+
+
+def test_a_finding_without_a_file_is_filed_under_the_first_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    set_wide = tool_finding(None, "somethingAboutTheSet", "The set is odd.", "Fix the set.")
+    log = json.loads(render_sarif([set_wide], fallback=Path("models/a.json")))
+    (result,) = _check_log(log)["results"]
+    (location,) = result["locations"]
+    assert location["physicalLocation"] == {"artifactLocation": {"uri": "models/a.json"}}

@@ -106,7 +106,7 @@ def _validate(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(render_json(findings, summary, failed=failed))
     elif args.format == "sarif":
-        sys.stdout.write(render_sarif(findings))
+        sys.stdout.write(render_sarif(findings, fallback=paths[0]))
     else:
         sys.stdout.write(render_text(findings, summary))
     if args.format != "text":

@@ -114,7 +114,7 @@ def _describe(code: str) -> str:
     return f"DTDL {words}" if words else "DTDL problem"
 
 
-def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _sarif_result(finding: Finding, rule_index: int, fallback: Path | None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
@@ -122,9 +122,12 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "message": {"text": finding.message},
     }
     location: dict[str, Any] = {}
-    if finding.path is not None:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(finding.path)}}
-        if finding.line is not None:
+    # Code scanning refuses results without a file, so a finding about the whole set is
+    # filed under the set's first file (without a region).
+    path = finding.path if finding.path is not None else fallback
+    if path is not None:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(path)}}
+        if finding.path is not None and finding.line is not None:
             region = {"startLine": finding.line}
             if finding.column is not None:
                 region["startColumn"] = finding.column
@@ -139,7 +142,8 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
     return result
 
 
-def render_sarif(findings: Sequence[Finding]) -> str:
+def render_sarif(findings: Sequence[Finding], fallback: Path | None = None) -> str:
+    """A SARIF 2.1.0 log; ``fallback`` is the file for findings that name none."""
     rules: list[dict[str, Any]] = []
     rule_index: dict[str, int] = {}
     for finding in findings:
@@ -168,7 +172,7 @@ def render_sarif(findings: Sequence[Finding]) -> str:
                     }
                 },
                 "columnKind": "unicodeCodePoints",
-                "results": [_sarif_result(f, rule_index[f.code]) for f in findings],
+                "results": [_sarif_result(f, rule_index[f.code], fallback) for f in findings],
             }
         ],
     }
