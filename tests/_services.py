@@ -128,13 +128,26 @@ def drop_neo4j_namespace(driver: Driver, namespace: str) -> None:
             if owned(record["labelsOrTypes"]) and _SAFE_NAME.fullmatch(name):
                 # Names come from the database, not from a test, and are checked above.
                 driver.execute_query(f"DROP {kind} `{name}` IF EXISTS", database_=NEO4J_DATABASE)
+    records, _, _ = driver.execute_query(
+        "CALL db.labels() YIELD label WHERE label STARTS WITH $prefix RETURN label",
+        prefix=namespace,
+        database_=NEO4J_DATABASE,
+    )
+    labels = [record["label"] for record in records]
+    # A label scan per label is proportional to the namespace, not to the database.
+    for label in filter(_SAFE_NAME.fullmatch, labels):
+        _delete_in_batches(driver, f"MATCH (n:`{label}`)", {})
+    if not all(_SAFE_NAME.fullmatch(label) for label in labels):
+        where = "MATCH (n) WHERE any(label IN labels(n) WHERE label STARTS WITH $prefix)"
+        _delete_in_batches(driver, where, {"prefix": namespace})
+
+
+def _delete_in_batches(driver: Driver, match: str, parameters: dict[str, object]) -> None:
     deleted = NEO4J_DELETE_BATCH
     while deleted == NEO4J_DELETE_BATCH:
         records, _, _ = driver.execute_query(
-            "MATCH (n) WHERE any(label IN labels(n) WHERE label STARTS WITH $prefix) "
-            "WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS deleted",
-            prefix=namespace,
-            batch=NEO4J_DELETE_BATCH,
+            f"{match} WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS deleted",
+            parameters_={**parameters, "batch": NEO4J_DELETE_BATCH},
             database_=NEO4J_DATABASE,
         )
         deleted = records[0]["deleted"]
