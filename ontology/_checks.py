@@ -24,6 +24,8 @@ API (used by ``_memory.py`` and ``_neo4j*.py`` alike):
     Relationship's ``target`` or extends it, ``existing`` (how many *other*
     edges of that name leave the source, batch included) stays below
     ``maxMultiplicity``, edge properties fit the Relationship's Properties;
+  - ``TwinRules.declares(model, name)``, ``TwinRules.max_multiplicity(model,
+    name)``: count held edges only when a limit exists;
   - ``TwinRules.models_matching(dtmi)``: the DTMI plus every model extending it;
   - ``TwinRules.models_with_semantic_type(term)``: models with a Property or
     Telemetry (own, inherited or in a component) of that semantic type
@@ -31,7 +33,11 @@ API (used by ``_memory.py`` and ``_neo4j*.py`` alike):
 
 - ``check_twin(model_set, spec)`` and ``check_edge(model_set, edge, source_model,
   target_model, existing)``: shorthands for the above.
-- ``check_twin_id``, ``check_alias``, ``check_signal_update``: one value each.
+- ``compile_validator(model_set, element_id, schema)``: the per-(model, property)
+  predicate: common primitives and enums inline (held to ``check_instance`` by
+  ``tests/ontology/test_checks.py``), everything else through ``check_instance``.
+- ``check_twin_id``, ``check_alias``, ``check_aliases``, ``check_signal_update``
+  (also refuses NaN and infinities), ``is_signal_name``: one value each.
 - ``require_principal``, ``require_page``, ``require_depth``: raise ``InvalidError``.
 - ``require_transition(twin_id, current, to)``: raises ``LifecycleError``.
 - ``require_rollup(spec, rules)``: ``define_rollup``'s checks (``InvalidError``,
@@ -42,7 +48,8 @@ API (used by ``_memory.py`` and ``_neo4j*.py`` alike):
   properties and aliases and *keeps* the lifecycle (only ``set_lifecycle`` moves it).
 - ``signal_wins(stored, new)``: newer-or-equal event time wins.
 - ``twin_json(twin)``, ``edge_json(edge)``, ``edge_key(edge)``: audit snapshots and keys.
-- ``ACTION_*``: the audit action names.
+- ``ACTION_*``: the audit action names; ``KIND_*``: the entity kinds of ``NotFoundError``.
+- ``MAX_*``: the size limits (twin id, properties, aliases, strings, batch, page, depth).
 """
 
 from __future__ import annotations
