@@ -89,6 +89,8 @@ MAX_VALUE_JSON = 262_144
 MAX_BATCH = 1_000_000
 MAX_PRINCIPAL = 256
 MAX_DEPTH = 1_000
+MAX_NAME = 512
+"""DTDL's limit on a ``name``: edge (relationship) names."""
 
 TWIN_ID_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.:@~+\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.:@~+\-]*)*"
 """Path-like: ``plant/jkt1/packaging/line3``; segments never start with ``.``."""
@@ -485,8 +487,11 @@ class TwinRules:
         if not isinstance(edge, Edge):
             return [f"{_show(edge)} is a {type(edge).__name__}; expected an Edge"]
         name = edge.name
-        if not isinstance(name, str) or _NAME(name) is None:
-            return [f"edge name {_show(name)} is not valid; expected a DTDL name ({NAME_PATTERN})"]
+        if not isinstance(name, str) or len(name) > MAX_NAME or _NAME(name) is None:
+            return [
+                f"edge name {_show(name)} is not valid; expected a DTDL name ({NAME_PATTERN}) "
+                f"of at most {MAX_NAME} characters"
+            ]
         if source_model is None:
             reasons.append(f"no twin {_show(edge.source)} (the source of a {name!r} edge)")
         if target_model is None:
