@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -307,3 +310,22 @@ def test_an_unreadable_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
         path.chmod(0o644)
     assert result.code == 2
     assert str(path) in result.err
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
+    for i in range(300):
+        write(tmp_path / f"m{i:03}.json", {"@id": f"dtmi:com:example:M{i};1", "@type": "Interface"})
+    command = (
+        f"{shlex.quote(sys.executable)} -m twinweave dtdl validate {shlex.quote(str(tmp_path))}"
+    )
+    proc = subprocess.run(
+        ["/bin/sh", "-c", f"{command} | head -n 1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.stdout.count("\n") == 1
+    assert "error[missingContext]" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert "BrokenPipeError" not in proc.stderr

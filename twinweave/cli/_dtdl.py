@@ -9,6 +9,7 @@ usage or I/O error. ``show`` prints one Interface with its inherited contents.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +27,16 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 PROGRESS_FILES = 1000
+
+
+def _emit(text: str) -> None:
+    """Write to stdout; a reader that stopped early (``| head``) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _fail(command: str, problem: str) -> int:
@@ -104,11 +115,11 @@ def _validate(args: argparse.Namespace) -> int:
     summary = Summary.of(findings, len(paths))
     failed = summary.errors > 0 or (args.strict and summary.warnings > 0)
     if args.format == "json":
-        sys.stdout.write(render_json(findings, summary, failed=failed))
+        _emit(render_json(findings, summary, failed=failed))
     elif args.format == "sarif":
-        sys.stdout.write(render_sarif(findings, fallback=paths[0]))
+        _emit(render_sarif(findings, fallback=paths[0]))
     else:
-        sys.stdout.write(render_text(findings, summary))
+        _emit(render_text(findings, summary))
     if args.format != "text":
         print(summary, file=sys.stderr)
     return EXIT_INVALID if failed else EXIT_OK
@@ -146,9 +157,7 @@ def _show(args: argparse.Namespace) -> int:
         where = ", ".join([*args.paths, *([args.resolve] if args.resolve else [])])
         return _fail("show", f"no Interface '{args.dtmi}' in {where}")
     description = describe(model, args.dtmi)
-    sys.stdout.write(
-        render_show_json(description) if args.format == "json" else render(description)
-    )
+    _emit(render_show_json(description) if args.format == "json" else render(description))
     return EXIT_OK
 
 
