@@ -74,27 +74,46 @@ def _interface(
     )
 
 
+def _pump(
+    name: str,
+    contents: str,
+    *,
+    codes: set[str],
+    first: str,
+    last: str | None = None,
+    primary: frozenset[str | None],
+    words: tuple[str, ...],
+    remedy: tuple[str, ...],
+    context: str = '"dtmi:dtdl:context;3"',
+) -> Mistake:
+    """A mistake in the contents of the one Interface ``dtmi:com:example:Pump;1``."""
+    return Mistake(
+        name=name,
+        files={"pump.json": _interface(PUMP, contents, context=context)},
+        target="pump.json",
+        codes=frozenset(codes),
+        first=first,
+        last=first if last is None else last,
+        primary=primary,
+        words=words,
+        remedy=remedy,
+    )
+
+
 QT_CONTEXT = '["dtmi:dtdl:context;3", "dtmi:dtdl:extension:quantitativeTypes;1"]'
 
 MISTAKES = [
-    Mistake(
-        name="misspelt schema term",
-        files={
-            "pump.json": _interface(
-                PUMP,
-                """
-                {
-                  "@type": "Telemetry",
-                  "name": "temperature",
-                  "schema": "dobule"
-                }
-                """,
-            )
-        },
-        target="pump.json",
-        codes=frozenset({"badDtmiOrTerm", "badType"}),
+    _pump(
+        "misspelt schema term",
+        """
+        {
+          "@type": "Telemetry",
+          "name": "temperature",
+          "schema": "dobule"
+        }
+        """,
+        codes={"badDtmiOrTerm", "badType"},
         first='"schema": "dobule"',
-        last='"schema": "dobule"',
         primary=frozenset({"dtmi:com:example:Pump:_contents:__temperature;1"}),
         words=("dobule", "schema"),
         remedy=("schema", "term", "replace"),
@@ -169,254 +188,179 @@ MISTAKES = [
         words=("@context",),
         remedy=("dtmi:dtdl:context",),
     ),
-    Mistake(
-        name="relationship target without the dtmi: prefix",
-        files={
-            "pump.json": _interface(
-                PUMP,
-                """
-                {
-                  "@type": "Relationship",
-                  "name": "feeds",
-                  "target": "com:example:Tank;1"
-                }
-                """,
-            )
-        },
-        target="pump.json",
-        codes=frozenset({"identifierNotDtmi", "badDtmiOrTerm", "propertyNotDtmiNorTerm"}),
+    _pump(
+        "relationship target without the dtmi: prefix",
+        """
+        {
+          "@type": "Relationship",
+          "name": "feeds",
+          "target": "com:example:Tank;1"
+        }
+        """,
+        codes={"identifierNotDtmi", "badDtmiOrTerm", "propertyNotDtmiNorTerm"},
         first='"target"',
-        last='"target"',
         primary=frozenset({"dtmi:com:example:Pump:_contents:__feeds;1"}),
         words=("target",),
         remedy=("dtmi",),
     ),
-    Mistake(
-        name="misspelt @type Proprety",
-        files={
-            "pump.json": _interface(
-                PUMP,
-                """
-                {
-                  "@type": "Proprety",
-                  "name": "level",
-                  "schema": "double"
-                }
-                """,
-            )
-        },
-        target="pump.json",
-        codes=frozenset({"typeUndefinedTerm", "badType"}),
+    _pump(
+        "misspelt @type Proprety",
+        """
+        {
+          "@type": "Proprety",
+          "name": "level",
+          "schema": "double"
+        }
+        """,
+        codes={"typeUndefinedTerm", "badType"},
         first='"@type": "Proprety"',
-        last='"@type": "Proprety"',
         primary=frozenset({"dtmi:com:example:Pump:_contents:__level;1"}),
         words=("Proprety",),
         remedy=("@type", "type", "spelling"),
     ),
-    Mistake(
-        name="semantic type without a unit",
-        files={
-            "pump.json": _interface(
-                PUMP,
-                """
-                {
-                  "@type": ["Telemetry", "Temperature"],
-                  "name": "temperature",
-                  "schema": "double"
-                }
-                """,
-                context=QT_CONTEXT,
-            )
-        },
-        target="pump.json",
-        codes=frozenset({"missingSupplementalObjectProperty"}),
+    _pump(
+        "semantic type without a unit",
+        """
+        {
+          "@type": ["Telemetry", "Temperature"],
+          "name": "temperature",
+          "schema": "double"
+        }
+        """,
+        context=QT_CONTEXT,
+        codes={"missingSupplementalObjectProperty"},
         first='^"@type": ["Telemetry", "Temperature"]',
         last='"@type": ["Telemetry", "Temperature"]',
         primary=frozenset({"dtmi:com:example:Pump:_contents:__temperature;1"}),
         words=("unit", "Temperature"),
         remedy=("unit",),
     ),
-    Mistake(
-        name="semantic type with a unit of another kind",
-        files={
-            "pump.json": _interface(
-                PUMP,
-                """
-                {
-                  "@type": ["Telemetry", "Temperature"],
-                  "name": "temperature",
-                  "schema": "double",
-                  "unit": "metrePerSecond"
-                }
-                """,
-                context=QT_CONTEXT,
-            )
-        },
-        target="pump.json",
-        codes=frozenset({"badType", "wrongParent"}),
+    _pump(
+        "semantic type with a unit of another kind",
+        """
+        {
+          "@type": ["Telemetry", "Temperature"],
+          "name": "temperature",
+          "schema": "double",
+          "unit": "metrePerSecond"
+        }
+        """,
+        context=QT_CONTEXT,
+        codes={"badType", "wrongParent"},
         first='"unit": "metrePerSecond"',
-        last='"unit": "metrePerSecond"',
         primary=frozenset({"dtmi:com:example:Pump:_contents:__temperature;1"}),
         words=("metrePerSecond",),
         remedy=("unit",),
     ),
-    Mistake(
-        name="semantic type without the QuantitativeTypes context",
-        files={
-            "pump.json": _interface(
-                PUMP,
-                """
-                {
-                  "@type": ["Telemetry", "Temperature"],
-                  "name": "temperature",
-                  "schema": "double",
-                  "unit": "degreeCelsius"
-                }
-                """,
-            )
-        },
-        target="pump.json",
-        codes=frozenset({"typeUndefinedTerm"}),
+    _pump(
+        "semantic type without the QuantitativeTypes context",
+        """
+        {
+          "@type": ["Telemetry", "Temperature"],
+          "name": "temperature",
+          "schema": "double",
+          "unit": "degreeCelsius"
+        }
+        """,
+        codes={"typeUndefinedTerm"},
         first='"@type": ["Telemetry", "Temperature"]',
-        last='"@type": ["Telemetry", "Temperature"]',
         primary=frozenset({"dtmi:com:example:Pump:_contents:__temperature;1"}),
         words=("Temperature",),
         remedy=("@type", "type", "context"),
     ),
-    Mistake(
-        name="content without a name",
-        files={
-            "pump.json": _interface(
-                PUMP,
-                """
-                {
-                  "@type": "Telemetry",
-                  "schema": "double"
-                }
-                """,
-            )
-        },
-        target="pump.json",
-        codes=frozenset({"missingDtmiSegPropertyValue", "missingLiteralProperty"}),
+    _pump(
+        "content without a name",
+        """
+        {
+          "@type": "Telemetry",
+          "schema": "double"
+        }
+        """,
+        codes={"missingDtmiSegPropertyValue", "missingLiteralProperty"},
         first='^"@type": "Telemetry"',
         last='"schema": "double"',
         primary=frozenset({PUMP}),
         words=("name",),
         remedy=("name",),
     ),
-    Mistake(
-        name="component whose schema is defined nowhere",
-        files={
-            "pump.json": _interface(
-                PUMP,
-                """
-                {
-                  "@type": "Component",
-                  "name": "motor",
-                  "schema": "dtmi:com:example:Motor;1"
-                }
-                """,
-            )
-        },
-        target="pump.json",
-        codes=frozenset({"unresolvedIdentifier"}),
+    _pump(
+        "component whose schema is defined nowhere",
+        """
+        {
+          "@type": "Component",
+          "name": "motor",
+          "schema": "dtmi:com:example:Motor;1"
+        }
+        """,
+        codes={"unresolvedIdentifier"},
         first='"schema": "dtmi:com:example:Motor;1"',
-        last='"schema": "dtmi:com:example:Motor;1"',
         primary=frozenset({"dtmi:com:example:Motor;1"}),
         words=("dtmi:com:example:Motor;1",),
         remedy=("define", "add", "resolve"),
     ),
-    Mistake(
-        name="minMultiplicity 1",
-        files={
-            "pump.json": _interface(
-                PUMP,
-                """
-                {
-                  "@type": "Relationship",
-                  "name": "feeds",
-                  "minMultiplicity": 1
-                }
-                """,
-            )
-        },
-        target="pump.json",
-        codes=frozenset({"valueNotExact"}),
+    _pump(
+        "minMultiplicity 1",
+        """
+        {
+          "@type": "Relationship",
+          "name": "feeds",
+          "minMultiplicity": 1
+        }
+        """,
+        codes={"valueNotExact"},
         first='"minMultiplicity": 1',
-        last='"minMultiplicity": 1',
         primary=frozenset({"dtmi:com:example:Pump:_contents:__feeds;1"}),
         words=("minMultiplicity",),
         remedy=("0",),
     ),
-    Mistake(
-        name="maxMultiplicity 0",
-        files={
-            "pump.json": _interface(
-                PUMP,
-                """
-                {
-                  "@type": "Relationship",
-                  "name": "feeds",
-                  "maxMultiplicity": 0
-                }
-                """,
-            )
-        },
-        target="pump.json",
-        codes=frozenset({"valueBelowRange"}),
+    _pump(
+        "maxMultiplicity 0",
+        """
+        {
+          "@type": "Relationship",
+          "name": "feeds",
+          "maxMultiplicity": 0
+        }
+        """,
+        codes={"valueBelowRange"},
         first='"maxMultiplicity": 0',
-        last='"maxMultiplicity": 0',
         primary=frozenset({"dtmi:com:example:Pump:_contents:__feeds;1"}),
         words=("maxMultiplicity",),
         remedy=("1", "increase"),
     ),
-    Mistake(
-        name="enum value of the wrong type",
-        files={
-            "pump.json": _interface(
-                PUMP,
-                """
-                {
-                  "@type": "Telemetry",
-                  "name": "mode",
-                  "schema": {
-                    "@type": "Enum",
-                    "valueSchema": "integer",
-                    "enumValues": [
-                      {"name": "low", "enumValue": 1},
-                      {"name": "high", "enumValue": "high"}
-                    ]
-                  }
-                }
-                """,
-            )
-        },
-        target="pump.json",
-        codes=frozenset({"nonConformantDatatype"}),
+    _pump(
+        "enum value of the wrong type",
+        """
+        {
+          "@type": "Telemetry",
+          "name": "mode",
+          "schema": {
+            "@type": "Enum",
+            "valueSchema": "integer",
+            "enumValues": [
+              {"name": "low", "enumValue": 1},
+              {"name": "high", "enumValue": "high"}
+            ]
+          }
+        }
+        """,
+        codes={"nonConformantDatatype"},
         first='{"name": "high"',
-        last='{"name": "high"',
         primary=frozenset({"dtmi:com:example:Pump:_contents:__mode:_schema:_enumValues:__high;1"}),
         words=("enumValue", "integer"),
         remedy=("integer", "valueSchema"),
     ),
-    Mistake(
-        name="name with a hyphen",
-        files={
-            "pump.json": _interface(
-                PUMP,
-                """
-                {
-                  "@type": "Property",
-                  "name": "flow-rate",
-                  "schema": "double"
-                }
-                """,
-            )
-        },
-        target="pump.json",
-        codes=frozenset({"stringInvalid"}),
+    _pump(
+        "name with a hyphen",
+        """
+        {
+          "@type": "Property",
+          "name": "flow-rate",
+          "schema": "double"
+        }
+        """,
+        codes={"stringInvalid"},
         first='"name": "flow-rate"',
-        last='"name": "flow-rate"',
         # the automatic id of an element with an invalid name is not pinned down by the
         # reference corpus: the Interface, or the content's id built from the name
         primary=frozenset(
