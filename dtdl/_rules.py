@@ -57,6 +57,7 @@ class Rules:
         self.bases: dict[str, frozenset[str]] = {}
         self.bad_extends: set[str] = set()
         self._flat: dict[str, list[Node]] = {}
+        self._heights: dict[str, int] = {}
 
     def rep(self, code: str, node: Node, **kw: Any) -> None:
         kw.setdefault("doc", node.doc)
@@ -352,8 +353,36 @@ class Rules:
                     path=(*child.path, "enumValue"),
                 )
 
+    def _height(self, node: Node, visiting: set[str]) -> int | None:
+        """Levels of complex schemas from ``node`` down (``None`` when a cycle is met)."""
+        known = self._heights.get(node.id)
+        if known is not None:
+            return known
+        if node.id in visiting:
+            return None
+        visiting.add(node.id)
+        height = 1
+        for schema_id in self._schema_children(node):
+            child = self.nodes.get(schema_id)
+            if child is None or not is_a(child.cls, "ComplexSchema"):
+                continue
+            below = self._height(child, visiting)
+            if below is None:
+                return None
+            height = max(height, below + 1)
+            if height > SCHEMA_DEPTH + 1:
+                break
+        visiting.discard(node.id)
+        self._heights[node.id] = height
+        return height
+
     def schema_depth(self, node: Node) -> None:
         """Nesting depth of complex schemas below ``node``, and self-reference."""
+        height = self._height(node, set())
+        if height is not None:
+            if height > SCHEMA_DEPTH:
+                self.rep("excessiveDepthWide", node, primary=node.id, limit=str(SCHEMA_DEPTH))
+            return
         stack: list[tuple[Node, int, frozenset[str]]] = [(node, 1, frozenset({node.id}))]
         while stack:
             current, depth, on_path = stack.pop()

@@ -122,14 +122,22 @@ TYPE_OPTIONAL: dict[int, frozenset[str]] = {
 PARTITION = "Interface"
 
 
-def is_a(cls: str, ancestor: str) -> bool:
-    """Whether class ``cls`` is ``ancestor`` or one of its subclasses."""
+def _lineage(cls: str) -> frozenset[str]:
+    result = set()
     current: str | None = cls
     while current is not None:
-        if current == ancestor:
-            return True
+        result.add(current)
         current = PARENT.get(current)
-    return False
+    return frozenset(result)
+
+
+_LINEAGE: dict[str, frozenset[str]] = {cls: _lineage(cls) for cls in PARENT}
+
+
+def is_a(cls: str, ancestor: str) -> bool:
+    """Whether class ``cls`` is ``ancestor`` or one of its subclasses."""
+    lineage = _LINEAGE.get(cls)
+    return ancestor in lineage if lineage is not None else cls == ancestor
 
 
 PRIMITIVES: dict[str, str] = {

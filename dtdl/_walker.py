@@ -249,30 +249,34 @@ class Walker:
         for cotype in cotypes:
             for pname, pspec in cotype.props.items():
                 extension_props.setdefault(pname, (pspec, cotype))
+        literals = node.literals
         for key, value in obj.items():
             if key[:1] == "@":
                 continue
-            kpath = (*path, keymap[key]) if keymap else (*path, key)
             found = props.get(key)
             label = key
-            if found is None and key in extension_props:
+            if found is not None:
+                kind = found.kind
+                if kind == "string" and type(value) is str and _plain_string_ok(value, found):
+                    literals[key] = value
+                    if key == "name":
+                        node.name = value
+                    continue
+                if kind == "boolean" and type(value) is bool:
+                    literals[key] = value
+                    continue
+            elif key in extension_props:
                 found, owner = extension_props[key]
                 label = owner.prefix + key
+            kpath = (*path, keymap[key]) if keymap else (*path, key)
             if found is None:
                 self._unknown_property(node, key, keymap.get(key, key), ctx, rep, kpath)
                 continue
             pspec = found
             if value is None:
                 rep("propertyValueNull", primary=ident, prop=label, path=kpath)
-            kind = pspec.kind
-            if kind == "object":
+            if pspec.kind == "object":
                 self._object_property(node, key, value, pspec, ctx, doc, kpath, depth)
-            elif kind == "string" and type(value) is str and _plain_string_ok(value, pspec):
-                node.literals[key] = value
-                if key == "name":
-                    node.name = value
-            elif kind == "boolean" and type(value) is bool:
-                node.literals[key] = value
             else:
                 check_literal(node, key, value, pspec, ctx, rep, kpath, label)
         for key, code in REQUIRED[version][cls]:
