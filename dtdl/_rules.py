@@ -58,6 +58,7 @@ class Rules:
         self.bad_extends: set[str] = set()
         self._flat: dict[str, list[Node]] = {}
         self._heights: dict[str, int] = {}
+        self._nested: dict[str, str | None] = {}
 
     def rep(self, code: str, node: Node, **kw: Any) -> None:
         kw.setdefault("doc", node.doc)
@@ -244,28 +245,44 @@ class Rules:
             if child.cls != "Component":
                 continue
             for target in child.objects.get("schema", ()):
-                iface = self.nodes.get(target)
-                if iface is None:
+                nested = self._component_inside(target)
+                if nested is not None:
+                    self.rep(
+                        "excludedType",
+                        child,
+                        primary=child.id,
+                        prop="schema",
+                        secondary=nested,
+                        expected="Component",
+                    )
+                    return
+
+    def _component_inside(self, iface_id: str) -> str | None:
+        """The id of a Component in Interface ``iface_id`` or its bases (memoised)."""
+        if iface_id in self._nested:
+            return self._nested[iface_id]
+        found: str | None = None
+        iface = self.nodes.get(iface_id)
+        if iface is not None:
+            for inner_id in (iface_id, *self.bases.get(iface_id, ())):
+                inner = self.nodes.get(inner_id)
+                if inner is None:
                     continue
-                for inner in [iface, *(self.nodes.get(b) for b in self.bases.get(iface.id, ()))]:
-                    if inner is None:
-                        continue
-                    for content_id in inner.objects.get("contents", ()):
-                        content = self.nodes.get(content_id)
-                        if content is not None and content.cls == "Component":
-                            self.rep(
-                                "excludedType",
-                                child,
-                                primary=child.id,
-                                prop="schema",
-                                secondary=content.id,
-                                expected="Component",
-                            )
-                            return
+                for content_id in inner.objects.get("contents", ()):
+                    content = self.nodes.get(content_id)
+                    if content is not None and content.cls == "Component":
+                        found = content.id
+                        break
+                if found is not None:
+                    break
+        self._nested[iface_id] = found
+        return found
 
     # ------------------------------------------------------------------ uniqueness
     def uniqueness(self, node: Node) -> None:
         for prop in ("contents", "properties", "fields", "enumValues"):
+            if prop not in node.objects:
+                continue
             inline = node.children.get(prop, [])
             inline_ids = {c.id for c in inline}
             referenced = [
@@ -298,7 +315,7 @@ class Rules:
                     break
                 seen.add(name)
             indexes: set[int] = set()
-            for child in members:
+            for child in members if any(m.cotypes for m in members) else ():
                 index = child.literals.get("index")
                 if isinstance(index, int) and "Indexed" in child.cotype_names():
                     if index in indexes:
