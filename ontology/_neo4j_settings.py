@@ -24,8 +24,9 @@ MAX_BATCH_SIZE = 100_000
 class Neo4jStoreSettings:
     """How to reach Neo4j and which namespace of it this store owns.
 
-    ``batch_size`` is the number of rows one ``UNWIND $rows`` statement sends;
-    a bulk call sends as many statements as it needs inside one transaction.
+    ``batch_size`` is the number of rows one ``UNWIND $rows`` statement sends,
+    and the largest bulk call written in one transaction (larger ones are
+    validated whole, then written ``batch_size`` operations per transaction).
     """
 
     uri: str
