@@ -17,7 +17,6 @@ part is skipped with a message when the file is absent.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import sys
@@ -107,16 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  the generated set should be valid; first error: {errors[0].message}")
     validate_s = best_of(args.repeat, lambda: dtdl.validate(texts))
     loads_s = best_of(args.repeat, lambda: [json.loads(t) for t in texts])
-    gc.disable()
-    try:
-        no_gc_s = best_of(args.repeat, lambda: dtdl.validate(texts))
-    finally:
-        gc.enable()
     print(f"dtdl.validate    best of {args.repeat}: {validate_s:8.3f} s   (target < 1 s)")
-    print(
-        f"  same, gc off   best of {args.repeat}: {no_gc_s:8.3f} s   "
-        "(how much of it the cyclic garbage collector takes)"
-    )
     print(
         f"json.loads only  best of {args.repeat}: {loads_s:8.3f} s   "
         f"(baseline; validate = {validate_s / loads_s:.1f} x loads)"

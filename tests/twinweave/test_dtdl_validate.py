@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
@@ -330,23 +329,3 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
     assert "error[missingContext]" in proc.stdout
     assert "Traceback" not in proc.stderr
     assert "BrokenPipeError" not in proc.stderr
-
-
-def test_the_collector_pauses_during_validation_only(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = write(tmp_path / "device.json", DEVICE)
-    real = dtdl.validate
-    seen: list[bool] = []
-
-    def observed(
-        texts: Sequence[str], *, options: dtdl.ParseOptions | None = None
-    ) -> list[dtdl.Diagnostic]:
-        seen.append(gc.isenabled())
-        return real(texts, options=options)
-
-    monkeypatch.setattr(dtdl, "validate", observed)
-    assert gc.isenabled()
-    assert run(capsys, "validate", str(path)).code == 0
-    assert seen == [False]
-    assert gc.isenabled()

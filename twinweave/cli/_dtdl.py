@@ -9,11 +9,8 @@ usage or I/O error. ``show`` prints one Interface with its inherited contents.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import gc
 import os
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -40,23 +37,6 @@ def _emit(text: str) -> None:
     except BrokenPipeError:
         # Point stdout at /dev/null so the interpreter's final flush stays quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for one validation.
-
-    ``dtdl`` builds many small linked objects; on 1,000 Interfaces the collector's
-    repeated passes over them take about half the time (``benchmarks/dtdl_validate.py``
-    prints both figures). A command runs one validation, so the pause is bounded.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _fail(command: str, problem: str) -> int:
@@ -124,8 +104,7 @@ def _validate(args: argparse.Namespace) -> int:
         return _fail("validate", str(exc))
     if progress is not None and len(texts) >= PROGRESS_FILES:
         progress.say(f"validating {len(texts)} files as one set")
-    with _collector_paused():
-        diagnostics = dtdl.validate(texts, options=_options(args, resolver))
+    diagnostics = dtdl.validate(texts, options=_options(args, resolver))
     documents = files + (resolver.paths if resolver is not None else [])
     findings.extend(_with_cli_hint(from_diagnostic(d, documents)) for d in diagnostics)
     order = {path: rank for rank, path in enumerate(documents)}
@@ -160,8 +139,7 @@ def _show(args: argparse.Namespace) -> int:
     except InputError as exc:
         return _fail("show", str(exc))
     try:
-        with _collector_paused():
-            model = dtdl.parse(texts, options=_options(args, resolver))
+        model = dtdl.parse(texts, options=_options(args, resolver))
     except dtdl.ParsingError as exc:
         documents = files + (resolver.paths[asked:] if resolver is not None else [])
         findings.extend(_with_cli_hint(from_diagnostic(d, documents)) for d in exc.diagnostics)
