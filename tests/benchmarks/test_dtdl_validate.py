@@ -83,3 +83,12 @@ def test_the_script_skips_absent_cases(tmp_path: Path, capsys: pytest.CaptureFix
     )
     assert code == 0
     assert "conformance: skipped" in capsys.readouterr().out
+
+
+def test_the_script_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        dtdl_validate.main(["--help"])
+    assert caught.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--interfaces", "--contents", "--repeat", "--cases"):
+        assert option in out
