@@ -27,6 +27,7 @@ def _write_set(root: Path) -> None:
         (folder / f"m{i}.json").write_text(json.dumps(model, indent=1), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_ten_thousand_files_validate_as_one_set(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
