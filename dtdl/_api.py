@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dtdl._build import Builder
-from dtdl._diagnostic import PREFIX, UNRESOLVED, Diagnostic
+from dtdl._diagnostic import PREFIX, RECOMMENDATION, UNRESOLVED, Diagnostic, Severity
 from dtdl._errors import ParsingError, ResolutionError
 from dtdl._json import Locations, load
 from dtdl._messages import render
@@ -18,7 +18,6 @@ from dtdl._rules import BUILTIN, Rules
 from dtdl._walker import Walker
 
 PARTITION_BYTES = 1024 * 1024
-_WARNINGS: frozenset[str] = frozenset()
 
 
 class _Run:
@@ -181,12 +180,14 @@ class _Run:
         fields = {
             k: (v if isinstance(v, str) or v is None else str(v))
             for k, v in item.items()
-            if k not in ("code", "path", "line", "column")
+            if k not in ("code", "path", "line", "column", "severity")
         }
         fields["doc"] = f"Document {doc}" if doc is not None else "A document"
         cause, action = render(code, fields)
+        severity: Severity = "warning" if item.get("severity") == "warning" else "error"
+        prefix = RECOMMENDATION if severity == "warning" else PREFIX
         return Diagnostic(
-            validation_id=validation_id or PREFIX + code,
+            validation_id=validation_id or prefix + code,
             primary_id=item.get("primary"),
             secondary_id=item.get("secondary"),
             property=item.get("prop"),
@@ -196,7 +197,7 @@ class _Run:
             column=column,
             cause=cause,
             action=action,
-            severity="warning" if code in _WARNINGS else "error",
+            severity=severity,
             path=path,
         )
 

@@ -70,6 +70,10 @@ def parse_context(
     extensions: list[Extension] = []
     undefined = False
     ok = True
+    strings = [e for e, _ in entries if isinstance(e, str)]
+    dtdl_count = sum(1 for e in strings if _DTDL.match(e))
+    if len(set(strings)) < len(strings) or dtdl_count > 1:
+        report("repeatedContext", severity="warning", value=strings[0], path=path)
     for entry, index in entries:
         epath = (*path, index) if index is not None else path
         if isinstance(entry, dict):

@@ -8,6 +8,8 @@ from typing import Literal
 
 PREFIX = "dtmi:dtdl:parsingError:"
 UNRESOLVED = "dtmi:dtdl:resolutionError:unresolvedIdentifier"
+# warnings (the specification's recommendations) have no reference-parser code: our own ids
+RECOMMENDATION = "dtmi:twinweave:recommendation:"
 
 Severity = Literal["error", "warning"]
 

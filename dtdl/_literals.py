@@ -61,6 +61,14 @@ def _value_object(
         if k in ("@value", "@type"):
             continue
         if node.version == 2 and k.startswith("@") and k not in ("@id", "@context", "@graph"):
+            rep(
+                "extraValueObjectKey",
+                severity="warning",
+                primary=node.id,
+                prop=key,
+                value=k,
+                path=(*path, k),
+            )
             continue
         code = {
             "@language": "valueObjectLanguage",
@@ -73,6 +81,8 @@ def _value_object(
     if "@value" not in item:
         rep(f"{family}ObjectNoValue", primary=node.id, prop=key, path=path)
         return False, None
+    if "@type" not in item:
+        rep("untypedValueObject", severity="warning", primary=node.id, prop=key, path=path)
     if "@type" in item:
         vtype = item["@type"]
         if isinstance(vtype, list) and len(vtype) == 1:
@@ -362,6 +372,14 @@ def _lang_string(node: Node, key: str, value: Any, spec: Prop, rep: Report, path
                         "@graph",
                     )
                 ):
+                    rep(
+                        "extraValueObjectKey",
+                        severity="warning",
+                        primary=node.id,
+                        prop=key,
+                        value=k,
+                        path=(*ipath, k),
+                    )
                     continue
                 code = {
                     "@id": "langStringElementId",
@@ -383,6 +401,8 @@ def _lang_string(node: Node, key: str, value: Any, spec: Prop, rep: Report, path
             if not isinstance(text, str):
                 rep("langStringElementValueNotString", primary=node.id, prop=key, path=ipath)
                 return
+            if "@language" not in item:
+                rep("missingLanguage", severity="warning", primary=node.id, prop=key, path=ipath)
             lang = item.get("@language", "en")
             if not isinstance(lang, str):
                 rep("langStringElementCodeNotString", primary=node.id, prop=key, path=ipath)

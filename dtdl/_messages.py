@@ -403,6 +403,35 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{primary} property '{prop}' is not a JSON string, integer or boolean.",
         "Give '{prop}' a string or integer value.",
     ),
+    # recommendations (warnings)
+    "preferTerm": (
+        "{primary} uses the IRI '{value}' where the term '{expected}' means the same.",
+        "Write the term '{expected}'; it is shorter and reads better.",
+    ),
+    "duplicateType": (
+        "{primary} lists @type '{value}' more than once.",
+        "List each type once.",
+    ),
+    "ignoredKeyword": (
+        "{primary} has keyword '{value}', which DTDL v2 ignores here.",
+        "Remove '{value}'; DTDL v3 rejects it.",
+    ),
+    "repeatedContext": (
+        "'@context' lists '{value}' more than once, or more than one DTDL context.",
+        "Give one DTDL context and each extension context once.",
+    ),
+    "untypedValueObject": (
+        "{primary} property '{prop}' is a value object without '@type'.",
+        "Write the plain value, or give the value object its '@type'.",
+    ),
+    "extraValueObjectKey": (
+        "{primary} property '{prop}' value object has '{value}' besides '@value' and '@type'.",
+        "Keep only '@value' and '@type' in the value object.",
+    ),
+    "missingLanguage": (
+        "{primary} property '{prop}' has a localised value without '@language'.",
+        "Give each localised value a '@language', such as \"en\".",
+    ),
     "internalError": ("The validator failed on this input: {value}.", "Report this as a bug."),
 }
 

@@ -650,7 +650,19 @@ class Rules:
         unit = node.literals.get("unit")
         if not isinstance(unit, str):
             return
-        unit = canonical_value(unit, node.version)
+        term = canonical_value(unit, node.version)
+        if term != unit:
+            self.rep(
+                "preferTerm",
+                node,
+                severity="warning",
+                primary=node.id,
+                prop="unit",
+                value=unit,
+                expected=term,
+                path=(*node.path, "unit"),
+            )
+        unit = term
         semantic = [c for c in node.cotypes if c.unit_type is not None]
         if len(semantic) != 1:
             return

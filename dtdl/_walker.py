@@ -104,6 +104,16 @@ class Walker:
         if "@id" not in obj:
             rep("missingTopLevelId", path=path)
             return
+        if ctx.version == 2:
+            for key in obj:
+                if key[:1] == "@" and key not in _KEYWORDS and key != "@graph":
+                    rep(
+                        "ignoredKeyword",
+                        severity="warning",
+                        primary=obj["@id"],
+                        value=key,
+                        path=(*path, key),
+                    )
         node = self.element(obj, ctx, None, None, None, doc, path, 0)
         if node is not None:
             self.tops.append(node)
@@ -165,6 +175,15 @@ class Walker:
                 if key[:1] == "@" and key not in _KEYWORDS and (version >= 3 or key == "@graph"):
                     code = "graphDisallowed" if key == "@graph" else "keywordDisallowed"
                     rep(code, primary=parent_id, prop=prop, value=key, path=(*path, key))
+                elif key[:1] == "@" and key not in _KEYWORDS:
+                    rep(
+                        "ignoredKeyword",
+                        severity="warning",
+                        primary=parent_id,
+                        prop=prop,
+                        value=key,
+                        path=(*path, key),
+                    )
         # ---- identifier
         explicit = "@id" in obj
         if explicit:
@@ -234,6 +253,16 @@ class Walker:
                 rep("duplicateDefinition", primary=ident, path=path)
         else:
             self.nodes[ident] = node
+        for term, key in keymap.items():
+            if term != key:
+                rep(
+                    "preferTerm",
+                    severity="warning",
+                    primary=ident,
+                    value=key,
+                    expected=term,
+                    path=(*path, key),
+                )
         for key in dup_keys:
             rep(
                 "duplicatePropertyName", primary=ident, prop=key, path=(*path, keymap.get(key, key))
@@ -411,7 +440,16 @@ class Walker:
                 materials.append(term)
                 continue
             if term.startswith("dtmi:"):
-                term = canonical_type(term, ctx)
+                iri, term = term, canonical_type(term, ctx)
+                if term != iri:
+                    rep(
+                        "preferTerm",
+                        severity="warning",
+                        primary=ident,
+                        value=iri,
+                        expected=term,
+                        path=tpath,
+                    )
                 if term in CLASS_TERMS[version]:
                     materials.append(term)
                     continue
@@ -423,12 +461,22 @@ class Walker:
                 continue
             cotype = _find_cotype(term, ctx)
             if cotype is not None:
-                if cotype not in cotypes:
+                if cotype in cotypes:
+                    rep(
+                        "duplicateType",
+                        severity="warning",
+                        primary=ident,
+                        value=cotype.name,
+                        path=tpath,
+                    )
+                else:
                     cotypes.append(cotype)
                 continue
             self.unknown_type = True
             if self._tolerated_type(term, ctx, ident, rep, tpath):
                 extra.append(term)
+        if len(set(materials)) < len(materials):
+            rep("duplicateType", severity="warning", primary=ident, value=materials[0], path=tpath)
         materials = list(dict.fromkeys(materials))
         if len(materials) > 1:
             rep("multipleMaterialTypes", primary=ident, value=", ".join(materials), path=tpath)
@@ -653,6 +701,18 @@ class Walker:
     ) -> str | None:
         version = node.version
         rng = spec.range or ""
+        if item.startswith("dtmi:") and item in BUILTIN:
+            term = canonical_value(item, version)
+            if term != item:
+                rep(
+                    "preferTerm",
+                    severity="warning",
+                    primary=node.id,
+                    prop=key,
+                    value=item,
+                    expected=term,
+                    path=path,
+                )
         if spec.values:
             item = canonical_value(item, version)
             if item in spec.values:
