@@ -75,7 +75,6 @@ from ontology._values import (
     Lifecycle,
     RollupSpec,
     SignalUpdate,
-    Twin,
     TwinSpec,
 )
 
@@ -719,10 +718,16 @@ def merge_properties(
 
 
 class TwinFields(Protocol):
-    """What ``upsert_unchanged`` reads of a stored twin (a ``Twin`` or a store's own row)."""
+    """What the rules read of a stored twin (a ``Twin`` or a store's own row)."""
 
     @property
+    def id(self) -> str: ...
+    @property
     def model(self) -> str: ...
+    @property
+    def lifecycle(self) -> Lifecycle: ...
+    @property
+    def etag(self) -> str: ...
     @property
     def aliases(self) -> tuple[Alias, ...]: ...
     @property
@@ -744,7 +749,7 @@ def signal_wins(stored: datetime | None, new: datetime) -> bool:
 
 
 # ----------------------------------------------------------------- snapshots
-def twin_json(twin: Twin | None) -> JsonValue:
+def twin_json(twin: TwinFields | None) -> JsonValue:
     if twin is None:
         return None
     return {

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 
 from ontology import _memory_snapshot as snapshot_file
 from ontology._checks import require_page
@@ -24,7 +25,7 @@ from ontology._memory_graph import GraphMixin
 from ontology._memory_rollups import RollupsMixin
 from ontology._memory_twins import TwinsMixin
 from ontology._rollup import RollupEngine
-from ontology._values import AuditRecord, Page
+from ontology._values import CONTAINS, AuditRecord, Edge, Page
 
 
 class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
@@ -50,8 +51,11 @@ class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
         self._model_set = None
         for twin in snap.twins.values():
             self._replace_twin(None, twin)
-        for edge in snap.edges:
-            self._edges.put(edge)
+        for source, name, target, props in snap.edges:
+            if name == CONTAINS and not props:
+                self._edges.put_contains(source, target)
+            else:
+                self._edges.put(Edge(source, name, target, MappingProxyType(dict(props))))
         self._signals = snap.signals
         self._rollups = snap.rollups
         self._audit = snap.audit
@@ -70,8 +74,8 @@ class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
                 self._path,
                 seq=self._seq,
                 models=self._models.values(),
-                twins=self._twins.values(),
-                edges=iter(self._edges),
+                twins=self._twins,
+                edges=self._edges.rows(),
                 signals=self._signals,
                 rollups=self._rollups.values(),
                 audit=self._audit,

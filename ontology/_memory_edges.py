@@ -35,6 +35,18 @@ class EdgeTable:
                 if name != CONTAINS:
                     yield edge
 
+    def rows(self) -> Iterator[tuple[str, str, str, Mapping[str, JsonValue]]]:
+        """Every edge as ``(source, name, target, properties)``, building no Edge values."""
+        for source, kids in self.children.items():
+            held = self.out.get(source)
+            for target in kids:
+                edge = held.get((CONTAINS, target)) if held else None
+                yield source, CONTAINS, target, edge.properties if edge else NO_PROPERTIES
+        for edges in self.out.values():
+            for (name, _), edge in edges.items():
+                if name != CONTAINS:
+                    yield edge.source, name, edge.target, edge.properties
+
     def _contains(self, source: str, target: str) -> Edge:
         held = self.out.get(source)
         edge = held.get((CONTAINS, target)) if held else None

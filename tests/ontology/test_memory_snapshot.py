@@ -104,7 +104,7 @@ def test_without_a_snapshot_path_nothing_is_written(tmp_path: Path, clock: Fixed
         ("not json", ["cannot be read"]),
         ('{"format": "something-else"}', ["not a twinweave-memory-store"]),
         ('{"format": "twinweave-memory-store", "version": 99}', ["version 99"]),
-        ('{"format": "twinweave-memory-store", "version": 1}', ["damaged"]),
+        ('{"format": "twinweave-memory-store", "version": 2}', ["damaged"]),
     ],
 )
 def test_a_bad_snapshot_is_refused_clearly(tmp_path: Path, text: str, words: list[str]) -> None:
