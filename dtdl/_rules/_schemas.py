@@ -1,0 +1,133 @@
+"""Complex schemas: nesting depth, self-reference, Enum datatypes, v2 Array exclusion."""
+
+from __future__ import annotations
+
+from dtdl._node import Node
+from dtdl._rules._base import (
+    BUILTIN,
+    SCHEMA_DEPTH,
+    RuleBase,
+)
+from dtdl._vocab import is_a
+
+
+class SchemaRules(RuleBase):
+    """Complex schemas: nesting depth, self-reference, Enum datatypes, v2 Array exclusion."""
+
+    def enum_datatype(self, node: Node) -> None:
+        value_schema = next(iter(node.objects.get("valueSchema", ())), None)
+        if value_schema is None:
+            return
+        expected = BUILTIN.get(value_schema)
+        for child in node.children.get("enumValues", ()):
+            value = child.literals.get("enumValue")
+            if value is None:
+                continue
+            ok = (expected == "String" and isinstance(value, str)) or (
+                expected == "Integer" and isinstance(value, int) and not isinstance(value, bool)
+            )
+            if not ok:
+                self.rep(
+                    "nonConformantDatatype",
+                    child,
+                    primary=child.id,
+                    prop="enumValue",
+                    value=str(value),
+                    secondary=node.id,
+                    expected=str(expected),
+                    path=(*child.path, "enumValue"),
+                )
+
+    def _height(self, node: Node, visiting: set[str]) -> int | None:
+        """Levels of complex schemas from ``node`` down (``None`` when a cycle is met)."""
+        known = self._heights.get(node.id)
+        if known is not None:
+            return known
+        if node.id in visiting:
+            return None
+        visiting.add(node.id)
+        height = 1
+        for schema_id in self._schema_children(node):
+            child = self.nodes.get(schema_id)
+            if child is None or not is_a(child.cls, "ComplexSchema"):
+                continue
+            below = self._height(child, visiting)
+            if below is None:
+                return None
+            height = max(height, below + 1)
+            if height > SCHEMA_DEPTH + 1:
+                break
+        visiting.discard(node.id)
+        self._heights[node.id] = height
+        return height
+
+    def schema_depth(self, node: Node) -> None:
+        """Nesting depth of complex schemas below ``node``, and self-reference."""
+        height = self._height(node, set())
+        if height is not None:
+            if height > SCHEMA_DEPTH:
+                self.rep("excessiveDepthWide", node, primary=node.id, limit=str(SCHEMA_DEPTH))
+            return
+        stack: list[tuple[Node, int, frozenset[str]]] = [(node, 1, frozenset({node.id}))]
+        while stack:
+            current, depth, on_path = stack.pop()
+            if depth > SCHEMA_DEPTH:
+                self.rep("excessiveDepthWide", node, primary=node.id, limit=str(SCHEMA_DEPTH))
+                return
+            for schema_id in self._schema_children(current):
+                if schema_id in on_path:
+                    self.rep("recursiveStructureWide", node, primary=node.id)
+                    return
+                child = self.nodes.get(schema_id)
+                if child is not None and is_a(child.cls, "ComplexSchema"):
+                    stack.append((child, depth + 1, on_path | {schema_id}))
+
+    def _schema_children(self, node: Node) -> list[str]:
+        result: list[str] = []
+        for prop in ("elementSchema", "mapValue", "fields", "schema"):
+            for target in node.objects.get(prop, ()):
+                child = self.nodes.get(target)
+                if child is None:
+                    continue
+                if is_a(child.cls, "ComplexSchema"):
+                    result.append(child.id)
+                elif child.cls in ("MapValue", "Field"):
+                    result.extend(child.objects.get("schema", ()))
+        return result
+
+    def no_array_under(self, node: Node) -> None:
+        """DTDL v2: no Array anywhere in a Property's schema (geospatial schemas hold Arrays)."""
+        seen: set[str] = set()
+        stack = list(node.objects.get("schema", ()))
+        while stack:
+            ident = stack.pop()
+            if ident in seen:
+                continue
+            seen.add(ident)
+            if ident.startswith(("dtmi:standard:schema:geospatial:", "dtmi:iotcentral:schema:")):
+                self.rep(
+                    "excludedType",
+                    node,
+                    primary=node.id,
+                    prop="schema",
+                    secondary=ident,
+                    expected="Array",
+                    path=(*node.path, "schema"),
+                )
+                return
+            child = self.nodes.get(ident)
+            if child is None:
+                continue
+            if child.cls == "Array":
+                self.rep(
+                    "excludedType",
+                    node,
+                    primary=node.id,
+                    prop="schema",
+                    secondary=ident,
+                    expected="Array",
+                    path=(*node.path, "schema"),
+                )
+                return
+            for prop in ("elementSchema", "mapValue", "fields", "schema"):
+                stack.extend(child.objects.get(prop, ()))
