@@ -47,7 +47,8 @@ API (used by ``_memory.py`` and ``_neo4j*.py`` alike):
   Upsert creates with ``spec.lifecycle``; on an existing twin it replaces model,
   properties and aliases and *keeps* the lifecycle (only ``set_lifecycle`` moves it).
 - ``signal_wins(stored, new)``: newer-or-equal event time wins.
-- ``twin_json(twin)``, ``edge_json(edge)``, ``edge_key(edge)``: audit snapshots and keys.
+- ``twin_json(twin)``, ``edge_json(edge)``, ``rollup_json(spec)``, ``edge_key(edge)``:
+  audit snapshots and keys.
 - ``ACTION_*``: the audit action names; ``KIND_*``: the entity kinds of ``NotFoundError``.
 - ``MAX_*``: the size limits (twin id, properties, aliases, strings, batch, page, depth).
 """
@@ -770,6 +771,20 @@ def edge_json(edge: Edge | None) -> JsonValue:
         "name": edge.name,
         "target": edge.target,
         "properties": dict(edge.properties),
+    }
+
+
+def rollup_json(spec: RollupSpec | None) -> JsonValue:
+    if spec is None:
+        return None
+    return {
+        "name": spec.name,
+        "signal": spec.signal,
+        "aggregate": Aggregate(spec.aggregate).value,
+        "scope": spec.scope,
+        "of_model": spec.of_model,
+        "on_model": spec.on_model,
+        "weight": spec.weight,
     }
 
 

@@ -8,26 +8,14 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from ontology._checks import ACTION_ROLLUP_DEFINE, require_principal, require_rollup
+from ontology._checks import ACTION_ROLLUP_DEFINE, require_principal, require_rollup, rollup_json
 from ontology._memory_index import HierarchyIndex
 from ontology._memory_state import MemoryState
 from ontology._rollup import RollupEngine, RollupResult
-from ontology._values import Aggregate, RollupSpec
+from ontology._values import RollupSpec
 
 ROLLUP_BATCH = "rollup"
 """The ``batch`` of every derived value a rollup writes."""
-
-
-def _spec_json(spec: RollupSpec) -> dict[str, str | None]:
-    return {
-        "name": spec.name,
-        "signal": spec.signal,
-        "aggregate": Aggregate(spec.aggregate).value,
-        "scope": spec.scope,
-        "of_model": spec.of_model,
-        "on_model": spec.on_model,
-        "weight": spec.weight,
-    }
 
 
 class RollupsMixin(MemoryState):
@@ -45,9 +33,9 @@ class RollupsMixin(MemoryState):
             if old is not None:
                 self._engine.forget(old)
             self._rollups[spec.name] = spec
-            before = _spec_json(old) if old is not None else None
+            before = rollup_json(old)
             self._log(
-                self._clock(), principal, ACTION_ROLLUP_DEFINE, spec.name, before, _spec_json(spec)
+                self._clock(), principal, ACTION_ROLLUP_DEFINE, spec.name, before, rollup_json(spec)
             )
 
     def rollups(self) -> tuple[RollupSpec, ...]:
