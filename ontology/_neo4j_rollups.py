@@ -211,7 +211,7 @@ _EMPTY = _Topology(
 
 def _read_topology(tx: Tx, db: Neo4jDatabase, version: int) -> _Topology:
     cy = db.cypher
-    rows = tx.run(cy("MATCH (t:Twin) RETURN t.id, t.model ORDER BY t.id")).values()
+    rows = sorted(tx.run(cy("MATCH (t:Twin) RETURN t.id, t.model")).values())
     ids = [row[0] for row in rows]
     pos = {twin: i for i, twin in enumerate(ids)}
     codes: dict[str, int] = {}

@@ -150,7 +150,8 @@ class Neo4jState:
         return planned
 
     def _require_twin(self, tx: Tx, twin_id: str, etag: str | None) -> Twin:
-        current = ttx.fetch_twin(tx, self._cy, twin_id)
+        """The twin, write-locked for this (write) transaction; checks ``etag`` when given."""
+        current = ttx.lock_twin(tx, self._cy, twin_id)
         if current is None:
             raise NotFoundError(checks.KIND_TWIN, twin_id)
         if etag is not None and etag != current.etag:

@@ -143,6 +143,19 @@ def fetch_twin(tx: Tx, cy: Cypher, twin_id: str) -> Twin | None:
     return twin_from_node(record["t"]) if record is not None else None
 
 
+def lock_twin(tx: Tx, cy: Cypher, twin_id: str) -> Twin | None:
+    """The twin as committed, after taking its write lock (held until the transaction ends).
+
+    A read-check-write (the etag check, a lifecycle move) must lock first, or two
+    writers could both pass the check and the second would overwrite the first.
+    """
+    query = cy(
+        "MATCH (t:Twin {id: $id}) SET t.locked = true REMOVE t.locked RETURN properties(t) AS t"
+    )
+    record = tx.run(query, id=twin_id).single()
+    return twin_from_node(record["t"]) if record is not None else None
+
+
 def list_twins(
     tx: Tx, cy: Cypher, models: Sequence[str] | None, after: str | None, limit: int
 ) -> list[Twin]:

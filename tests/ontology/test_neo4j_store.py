@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -20,6 +22,7 @@ from ontology import (
     Alias,
     CycleError,
     Edge,
+    EtagMismatchError,
     InvalidError,
     NotFoundError,
     RollupSpec,
@@ -306,3 +309,27 @@ def test_rollups_are_written_back_as_derived_signals(store: Neo4jStore) -> None:
     assert store.recompute_rollups(["p/a/x"]) == 3
     assert store.get_signals("p")["kw_total"].value == 7.0
     assert store.recompute_rollups() == 0  # nothing changed, nothing written
+
+
+# --------------------------------------------------------------- concurrency
+
+
+@pytest.mark.neo4j
+def test_concurrent_updates_with_one_etag_let_exactly_one_win(store: Neo4jStore) -> None:
+    etag = store.create_twin(TwinSpec("plant", ASSET), principal=WHO).etag
+    start = threading.Barrier(6)
+
+    def update(label: str) -> str:
+        start.wait()
+        try:
+            store.update_twin("plant", {"label": label}, etag=etag, principal=WHO)
+        except EtagMismatchError:
+            return "lost"
+        return label
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(update, [f"writer {i}" for i in range(6)]))
+
+    winners = [o for o in outcomes if o != "lost"]
+    assert len(winners) == 1
+    assert store.get_twin("plant").properties == {"label": winners[0]}
