@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -268,6 +269,40 @@ def test_delete_removes_the_twin_its_aliases_edges_and_signals(plant: GraphStore
     plant.create_twin(TwinSpec("machine/m1", MACHINE), principal=WHO)
     assert plant.get_signals("machine/m1") == {}
     assert plant.parents("machine/m1") == ()
+
+
+UNKNOWN_TWIN_CALLS: dict[str, Callable[[GraphStore], object]] = {
+    "update_twin": lambda s: s.update_twin("nope", {}, etag=None, principal=WHO),
+    "delete_twin": lambda s: s.delete_twin("nope", etag=None, principal=WHO),
+    "set_lifecycle": lambda s: s.set_lifecycle("nope", Lifecycle.ACTIVE, principal=WHO),
+    "add_aliases": lambda s: s.add_aliases("nope", [Alias("erp", "X")], principal=WHO),
+    "edges_from": lambda s: s.edges_from("nope"),
+    "edges_to": lambda s: s.edges_to("nope"),
+    "children": lambda s: s.children("nope"),
+    "parents": lambda s: s.parents("nope"),
+    "ancestors": lambda s: s.ancestors("nope"),
+    "descendants": lambda s: s.descendants("nope"),
+    "get_signals": lambda s: s.get_signals("nope"),
+    "remove_edge": lambda s: s.remove_edge("nope", CONTAINS, "area/a1", principal=WHO),
+    "remove_alias": lambda s: s.remove_alias(Alias("erp", "nope"), principal=WHO),
+}
+
+
+@pytest.mark.parametrize("call", sorted(UNKNOWN_TWIN_CALLS))
+def test_an_unknown_twin_is_not_found(plant: GraphStore, call: str) -> None:
+    marker = len(plant.audit(first=MAX_PAGE).items)
+    with pytest.raises(NotFoundError):
+        UNKNOWN_TWIN_CALLS[call](plant)
+    assert len(plant.audit(first=MAX_PAGE).items) == marker
+
+
+@pytest.mark.parametrize("principal", ["", "x" * 300])
+def test_a_bad_principal_is_refused(plant: GraphStore, principal: str) -> None:
+    with pytest.raises(InvalidError):
+        plant.create_twin(TwinSpec("area/x", AREA), principal=principal)
+    with pytest.raises(InvalidError):
+        plant.upsert_twins([TwinSpec("area/x", AREA)], principal=principal)
+    assert plant.get_twins(["area/x"]) == (None,)
 
 
 # ================================================================= bulk upsert
