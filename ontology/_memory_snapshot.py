@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ontology._checks import edge_json, twin_json
-from ontology._errors import InvalidError
+from ontology._errors import InvalidError, StoreUnavailableError
 from ontology._memory_rows import SignalRow, TwinRow
 from ontology._values import (
     CONTAINS,
@@ -192,14 +192,18 @@ def write(
             for at, who, action, key, before, after in audit
         ],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     text = json.dumps(doc, separators=(",", ":"), allow_nan=False)  # the C encoder: fast
-    with tmp.open("w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.replace(path)
+    except OSError as err:
+        msg = f"snapshot {str(path)!r} cannot be written: {err}; the previous one is kept"
+        raise StoreUnavailableError(msg) from err
 
 
 def read(path: Path) -> Snapshot:

@@ -18,6 +18,7 @@ from ontology import (
     MemoryStore,
     RollupSpec,
     SignalUpdate,
+    StoreUnavailableError,
     TwinSpec,
 )
 from tests.ontology.conftest import (
@@ -115,3 +116,14 @@ def test_a_bad_snapshot_is_refused_clearly(tmp_path: Path, text: str, words: lis
     for word in words:
         assert word in str(err.value)
     assert str(path) in str(err.value)
+
+
+def test_a_snapshot_that_cannot_be_written_is_reported(tmp_path: Path, clock: FixedClock) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    store = MemoryStore(snapshot=blocker / "graph.json", clock=clock)
+    store.add_models(all_model_texts(), principal=WHO)
+    with pytest.raises(StoreUnavailableError) as err:
+        store.flush()
+    assert "cannot be written" in str(err.value)
+    assert store.list_models()  # the store itself is unharmed
