@@ -27,8 +27,11 @@ into a statement; every value is a ``$parameter``):
   ``"model_seq"`` hand out sequence numbers (the row lock orders writers).
 
 Schema (Community edition): a uniqueness constraint on each key property
-and range indexes on ``ns_Twin.model``, ``ns_Alias.twin``, ``ns_Signal.twin`` and
-``ns_Signal.signal``; ``IF NOT EXISTS`` makes creating them idempotent.
+(``Twin.id``, ``Model.dtmi``, ``Alias.key``, ``Signal.key``, ``Rollup.name``,
+``Meta.key``) and range indexes on ``Twin.model``, ``Alias.twin``,
+``Signal.twin``, ``Signal.signal``, ``Audit.seq`` and ``Audit.key`` (audit
+sequence numbers are unique by construction: the counter's row lock hands
+them out); ``IF NOT EXISTS`` makes creating them idempotent.
 """
 
 from __future__ import annotations
@@ -60,10 +63,16 @@ class Cypher:
             ("Alias", "key"),
             ("Signal", "key"),
             ("Rollup", "name"),
-            ("Audit", "seq"),
             ("Meta", "key"),
         )
-        indexed = (("Twin", "model"), ("Alias", "twin"), ("Signal", "twin"), ("Signal", "signal"))
+        indexed = (
+            ("Twin", "model"),
+            ("Alias", "twin"),
+            ("Signal", "twin"),
+            ("Signal", "signal"),
+            ("Audit", "seq"),
+            ("Audit", "key"),
+        )
         schema = [
             (
                 f"{ns}_{label.lower()}_{prop}",
