@@ -30,7 +30,6 @@ class Node:
     objects: dict[str, list[str]] = field(default_factory=dict)
     children: dict[str, list[Node]] = field(default_factory=dict)
     obj: dict[str, Any] = field(default_factory=dict)
-    ref_paths: dict[tuple[str, str], Path] = field(default_factory=dict)
     name: str | None = None
 
     @property

@@ -50,7 +50,10 @@ class ObjectValues(WalkerState):
                 valid += 1
                 if target is not None:
                     ids.append(target)
-                    if target in BUILTIN or not item.startswith("dtmi:"):  # a term
+                    # a term: its class matters only where the range is narrower than Schema
+                    if (spec.values or spec.range != "Schema") and (
+                        target in BUILTIN or not item.startswith("dtmi:")
+                    ):
                         self.refs.append((node, key, target, ipath))
             elif isinstance(item, dict):
                 if "@id" in item and all(k == "@id" for k in item):

@@ -34,6 +34,7 @@ MIXED_VERSION = frozenset(
     {"contents", "elementSchema", "extends", "properties", "schema", "valueSchema"}
 )
 MAX_ELEMENT_DEPTH = 64
+_NO_EXTENSION_PROPS: dict[str, tuple[Prop, Cotype]] = {}  # shared, never written
 
 
 class Walker(TypeChecks, ObjectValues):
@@ -162,10 +163,12 @@ class Walker(TypeChecks, ObjectValues):
         obj, keymap, dup_keys = self._canonical_keys(obj, ctx)
         if parent is not None:
             for key in obj:
-                if key[:1] == "@" and key not in _KEYWORDS and (version >= 3 or key == "@graph"):
+                if key[:1] != "@" or key in _KEYWORDS:
+                    continue
+                if version >= 3 or key == "@graph":
                     code = "graphDisallowed" if key == "@graph" else "keywordDisallowed"
                     rep(code, primary=parent_id, prop=prop, value=key, path=(*path, key))
-                elif key[:1] == "@" and key not in _KEYWORDS:
+                else:
                     rep(
                         "ignoredKeyword",
                         severity="warning",
@@ -261,13 +264,15 @@ class Walker(TypeChecks, ObjectValues):
         if isinstance(obj, DupDict):
             for key in obj.duplicates:
                 rep("duplicatePropertyName", primary=ident, prop=key, path=(*path, key))
-        self._cotype_checks(node, ctx, rep)
         # ---- properties
         props = CLASSES[version][cls]
-        extension_props: dict[str, tuple[Prop, Cotype]] = {}
-        for cotype in cotypes:
-            for pname, pspec in cotype.props.items():
-                extension_props.setdefault(pname, (pspec, cotype))
+        extension_props: dict[str, tuple[Prop, Cotype]] = _NO_EXTENSION_PROPS
+        if cotypes:
+            self._cotype_checks(node, ctx, rep)
+            extension_props = {}
+            for cotype in cotypes:
+                for pname, pspec in cotype.props.items():
+                    extension_props.setdefault(pname, (pspec, cotype))
         literals = node.literals
         for key, value in obj.items():
             if key[:1] == "@":

@@ -11,11 +11,11 @@ from dtdl._rules._inheritance import InheritanceRules
 from dtdl._rules._references import ReferenceRules
 from dtdl._rules._schemas import SchemaRules
 from dtdl._rules._uniqueness import UniquenessRules
-from dtdl._vocab import is_a
 
 __all__ = ["BUILTIN", "RuleBase", "Rules"]
 
 _PLURAL_OWNERS = frozenset({"Interface", "Relationship", "Object", "Enum"})
+_COMPLEX = frozenset({"Array", "Enum", "Map", "Object"})
 
 
 class Rules(ReferenceRules, InheritanceRules, UniquenessRules, SchemaRules, CotypeRules):
@@ -28,21 +28,21 @@ class Rules(ReferenceRules, InheritanceRules, UniquenessRules, SchemaRules, Coty
             if node.cls == "Interface":
                 self.inheritance(node)
         for node in self.order:
-            if node.cls in _PLURAL_OWNERS:
+            cls = node.cls
+            if cls in _PLURAL_OWNERS:
                 self.uniqueness(node)
-            if node.cls == "Interface":
-                self.interface_contents(node)
-                self.annotations(node)
-            if node.cls == "Enum":
-                self.enum_datatype(node)
+                if cls == "Interface":
+                    self.interface_contents(node)
+                    self.annotations(node)
+                elif cls == "Enum":
+                    self.enum_datatype(node)
+            if cls in _COMPLEX:
+                self.schema_depth(node)
             if node.cotypes:
                 self.semantic_units(node)
                 self.cotype_schema(node)
                 self.cotype_placement(node)
-            if node.version == 2 and node.cls == "Property":
+            if node.version == 2 and cls == "Property":
                 self.no_array_under(node)
-        for node in self.order:
-            if is_a(node.cls, "ComplexSchema"):
-                self.schema_depth(node)
         if len(self.order) > CONTENTS_TOTAL:
             self.contents_totals()
