@@ -330,11 +330,24 @@ def compile_validator(model_set: dtdl.ModelSet, element_id: str, schema: object)
     return general
 
 
+_SCALAR_PRIMITIVES = frozenset(
+    {"boolean", "date", "dateTime", "double", "duration", "float", "integer", "long", "string"}
+    | {"time"}
+)
+
+
+def _scalar(schema: object) -> bool:
+    """Whether every value of ``schema`` is a JSON scalar (str, number, bool)."""
+    if isinstance(schema, dtdl.PrimitiveSchema):
+        return schema.name in _SCALAR_PRIMITIVES
+    return isinstance(schema, dtdl.EnumSchema)
+
+
 # --------------------------------------------------------------- the rules
 class _ModelRules:
     """One Interface's contents, compiled into lookups and bound validators."""
 
-    __slots__ = ("components", "dtmi", "others", "properties", "relationships")
+    __slots__ = ("components", "dtmi", "flat", "others", "properties", "relationships")
 
     def __init__(self, model_set: dtdl.ModelSet, dtmi: str) -> None:
         iface = model_set.interfaces[dtmi]
@@ -350,6 +363,10 @@ class _ModelRules:
             self.components[name] = {
                 n: compile_validator(model_set, p.id, p.schema) for n, p in props.items()
             }
+        self.flat = not iface.components and all(
+            _scalar(prop.schema) for prop in iface.properties.values()
+        )
+        """Every value a twin of this model can hold is a JSON scalar (nothing to deep-copy)."""
         self.relationships: dict[str, dtdl.Relationship] = dict(iface.relationships)
         self.others: dict[str, str] = {
             **dict.fromkeys(iface.telemetries, "Telemetry (a signal, not a property)"),
@@ -545,6 +562,11 @@ class TwinRules:
                     f"fit its schema {_schema_name(prop.schema)}"
                 )
         return reasons
+
+    def flat(self, model: str) -> bool:
+        """Whether a valid twin of ``model`` holds only scalar property values."""
+        rules = self._rules(model)
+        return rules is not None and rules.flat
 
     def declares(self, model: str | None, name: str) -> bool:
         """Whether ``model`` declares a Relationship ``name`` (``contains`` need not be)."""

@@ -75,13 +75,13 @@ def frozen(properties: Mapping[str, JsonValue]) -> Mapping[str, JsonValue]:
     return MappingProxyType(copied)
 
 
-_NO_PROPERTIES: dict[str, JsonValue] = {}
+NO_PROPERTIES: dict[str, JsonValue] = {}
 
 
 def owned(properties: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
     """The store's own copy of a twin's properties (never changed in place afterwards)."""
     if not properties:
-        return _NO_PROPERTIES
+        return NO_PROPERTIES
     copied = dict(properties)
     for name, value in copied.items():
         if type(value) is dict or type(value) is list:

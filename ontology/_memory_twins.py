@@ -33,7 +33,7 @@ from ontology._checks import (
 )
 from ontology._errors import AlreadyExistsError, InvalidError, NotFoundError
 from ontology._memory_rows import TwinRow, as_float, to_signal, to_twin
-from ontology._memory_state import MemoryState, alias_key, bulk, owned
+from ontology._memory_state import NO_PROPERTIES, MemoryState, alias_key, bulk, owned
 from ontology._registry import plan_delete, plan_upload
 from ontology._values import (
     Alias,
@@ -186,7 +186,9 @@ class TwinsMixin(MemoryState):
         require_principal(principal)
         require_batch("twin specs", specs)
         with self._lock, bulk(len(specs)):
-            check = self._rules().twin
+            rules = self._rules()
+            check = rules.twin
+            flat: dict[str, bool] = {}
             now = self._clock()
             etag = self._etag()  # one per batch: each twin is written at most once in it
             twins, alias_table = self._twins, self._aliases
@@ -226,10 +228,18 @@ class TwinsMixin(MemoryState):
                             rejected.append(Rejection(twin_id, conflict or "alias conflict"))
                             continue
                     if old is None:
+                        model = spec.model
+                        scalar = flat.get(model)
+                        if scalar is None:
+                            scalar = flat[model] = rules.flat(model)
+                        props = spec.properties
+                        # a valid twin of a flat model holds scalars only: a shallow copy is a copy
+                        props = (
+                            (dict(props) if props else NO_PROPERTIES) if scalar else owned(props)
+                        )
                         new = make_row(
-                            (twin_id, spec.model, owned(spec.properties), spec.lifecycle, etag,
-                             aliases, now, now)
-                        )  # fmt: skip
+                            (twin_id, model, props, spec.lifecycle, etag, aliases, now, now)
+                        )
                         log((now, principal, ACTION_TWIN_CREATE, twin_id, None, new))
                         twins[twin_id] = new
                         for alias in aliases:
