@@ -164,6 +164,19 @@ def test_a_twin_keeps_its_own_copy_of_the_properties(modelled: GraphStore) -> No
     assert modelled.get_twin("area/x").properties["name"] == "X"
 
 
+def test_an_upserted_twin_keeps_its_own_copy_of_the_properties(modelled: GraphStore) -> None:
+    flat: dict[str, JsonValue] = {"name": "X"}
+    motor: dict[str, JsonValue] = {"ratedPower": 1.0}
+    nested: dict[str, JsonValue] = {"motor": motor}
+    modelled.upsert_twins(
+        [TwinSpec("area/x", AREA, flat), TwinSpec("machine/x", MACHINE, nested)], principal=WHO
+    )
+    flat["name"] = "changed"
+    motor["ratedPower"] = 99.0
+    assert modelled.get_twin("area/x").properties == {"name": "X"}
+    assert modelled.get_twin("machine/x").properties == {"motor": {"ratedPower": 1.0}}
+
+
 def test_creating_a_twin_twice_is_refused(modelled: GraphStore) -> None:
     modelled.create_twin(TwinSpec("area/x", AREA), principal=WHO)
     with pytest.raises(AlreadyExistsError):
