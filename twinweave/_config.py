@@ -46,6 +46,14 @@ ENVIRONMENT: Mapping[str, Variable] = {
     "TWINWEAVE_MQTT_TOPICS": Variable("spBv1.0/#", "comma-separated MQTT subscriptions"),
 }
 
+# Names under these prefixes belong to the test suite and the dev scripts, not the server.
+_NOT_RUNTIME_PREFIXES = (
+    "TWINWEAVE_TEST_",
+    "TWINWEAVE_SERVICES_",
+    "TWINWEAVE_SHARED_DIR",
+    "TWINWEAVE_DTDL_CASES",
+)
+
 _GRAPH_STORES = ("memory", "neo4j")
 _HISTORY_STORES = ("duckdb", "postgres")
 _LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -109,7 +117,13 @@ def _list(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build :class:`Settings` from ``environ``; unknown ``TWINWEAVE_*`` names are refused."""
-    unknown = sorted(k for k in environ if k.startswith("TWINWEAVE_") and k not in ENVIRONMENT)
+    unknown = sorted(
+        k
+        for k in environ
+        if k.startswith("TWINWEAVE_")
+        and k not in ENVIRONMENT
+        and not k.startswith(_NOT_RUNTIME_PREFIXES)
+    )
     if unknown:
         msg = (
             f"unknown environment variable {unknown[0]!r}; "

@@ -60,6 +60,16 @@ def test_other_variables_are_not_ours_to_judge() -> None:
     assert load_settings({"PATH": "/bin", "HOME": "/root"}).graph_store == "memory"
 
 
+def test_variables_of_the_test_suite_and_dev_scripts_do_not_stop_the_cli() -> None:
+    environ = {
+        "TWINWEAVE_TEST_NEO4J_URI": "bolt://127.0.0.1:17687",
+        "TWINWEAVE_SERVICES_KAFKA_PORT": "19092",
+        "TWINWEAVE_SHARED_DIR": "/work/shared",
+        "TWINWEAVE_DTDL_CASES": "/tmp/cases.jsonl",
+    }
+    assert load_settings(environ).graph_store == "memory"
+
+
 def test_every_variable_has_a_default_and_a_help_text() -> None:
     for name, variable in ENVIRONMENT.items():
         assert name.startswith("TWINWEAVE_")
