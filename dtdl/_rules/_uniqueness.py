@@ -5,33 +5,43 @@ from __future__ import annotations
 from typing import Any
 
 from dtdl._node import Node
-from dtdl._rules._base import (
-    RuleBase,
-)
+from dtdl._rules._base import RuleBase
 
 
 class UniquenessRules(RuleBase):
     """Names, enum values and MQTT indexes unique among siblings."""
+
+    def _members(self, node: Node, prop: str) -> list[Node]:
+        """Inline and referenced children of ``prop``; one per explicit ``@id``."""
+        inline = node.children.get(prop, [])
+        targets = node.objects.get(prop, ())
+        if len(inline) == len(targets) and len({c.id for c in inline}) == len(inline):
+            return inline  # the usual case: all inline, no duplicate definitions
+        inline_ids = {c.id for c in inline}
+        referenced = [self.nodes.get(i) for i in dict.fromkeys(targets) if i not in inline_ids]
+        members: list[Node] = []
+        explicit_seen: set[str] = set()
+        for child in [*inline, *(r for r in referenced if r is not None)]:
+            if child.explicit_id:
+                if child.id in explicit_seen:
+                    continue
+                explicit_seen.add(child.id)
+            members.append(child)
+        return members
 
     def uniqueness(self, node: Node) -> None:
         for prop in ("contents", "properties", "fields", "enumValues"):
             if prop not in node.objects:
                 continue
             inline = node.children.get(prop, [])
-            inline_ids = {c.id for c in inline}
-            referenced = [
-                self.nodes.get(i)
-                for i in dict.fromkeys(node.objects.get(prop, ()))
-                if i not in inline_ids
-            ]
-            members: list[Node] = []
-            explicit_seen: set[str] = set()
-            for child in [*inline, *(r for r in referenced if r is not None)]:
-                if child.explicit_id:
-                    if child.id in explicit_seen:
-                        continue
-                    explicit_seen.add(child.id)
-                members.append(child)
+            members = self._members(node, prop)
+            names = [m.name for m in members if m.name is not None]
+            if (
+                len(set(names)) == len(names)
+                and prop != "enumValues"
+                and not any(m.cotypes for m in members)
+            ):
+                continue
             seen: set[str] = set()
             for child in members:
                 name = child.name
