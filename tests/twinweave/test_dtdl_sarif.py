@@ -33,7 +33,7 @@ def _check_log(log: dict[str, Any]) -> dict[str, Any]:
     driver = sarif_run["tool"]["driver"]
     assert driver["name"] == "twinweave"
     assert driver["version"] == __version__
-    assert driver["informationUri"].startswith("https://")
+    assert "informationUri" not in driver  # optional; no public address to name yet
     rule_ids = [rule["id"] for rule in driver["rules"]]
     assert len(rule_ids) == len(set(rule_ids))
     for rule in driver["rules"]:

@@ -14,7 +14,6 @@ from twinweave.cli._dtdl_findings import Finding
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-INFORMATION_URI = "https://github.com/twinweave/twinweave/blob/main/docs/dtdl.md"
 DTDL_HELP_URI = "https://aka.ms/dtdl"
 
 
@@ -167,7 +166,6 @@ def render_sarif(findings: Sequence[Finding], fallback: Path | None = None) -> s
                     "driver": {
                         "name": "twinweave",
                         "version": __version__,
-                        "informationUri": INFORMATION_URI,
                         "rules": rules,
                     }
                 },
