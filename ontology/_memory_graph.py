@@ -22,6 +22,10 @@ from ontology._memory_rows import to_twin
 from ontology._memory_state import MemoryState, bulk, frozen
 from ontology._values import CONTAINS, BulkResult, Edge, Page, Rejection, Twin
 
+WALK_LIMIT = 2_000
+"""While the hierarchy index is out of date, subtrees up to this size are walked directly
+(rebuilding the index costs O(twins), a walk O(subtree))."""
+
 
 def _key(edge: object) -> str:
     return edge_key(edge) if isinstance(edge, Edge) else repr(edge)[:80]
@@ -216,6 +220,23 @@ class GraphMixin(MemoryState):
             rules = self._rules()
             if model is not None and not rules.has_model(model):
                 raise NotFoundError(KIND_MODEL, model)
+            if self._index is None:  # after a change: a small subtree is walked, not indexed
+                found = self._walk(twin_id, depth_cap)
+                if found is not None:
+                    twins = self._twins
+                    for allowed in (
+                        rules.models_matching(model) if model is not None else None,
+                        rules.models_with_semantic_type(semantic_type)
+                        if semantic_type is not None
+                        else None,
+                    ):
+                        if allowed is not None:
+                            found = [t for t in found if twins[t].model in allowed]
+                    found.sort()
+                    start = bisect_right(found, after) if after is not None else 0
+                    chunk = found[start : start + first]
+                    more = start + first < len(found)
+                    return Page(items=tuple(chunk), next_cursor=chunk[-1] if more else None)
             index = self._hierarchy()
             nodes = index.descendants(index.pos[twin_id], depth_cap)
             if model is not None:
@@ -223,6 +244,21 @@ class GraphMixin(MemoryState):
             if semantic_type is not None:
                 nodes = index.with_models(nodes, rules.models_with_semantic_type(semantic_type))
             return index.page(nodes, first, after)
+
+    def _walk(self, twin_id: str, depth_cap: int) -> list[str] | None:
+        """The distinct descendants by a plain walk, or None once more than WALK_LIMIT."""
+        children = self._edges.children
+        seen: set[str] = {twin_id}
+        level = [twin_id]
+        depth = 0
+        while level and depth < depth_cap:
+            level = [k for node in level for k in children.get(node, ()) if k not in seen]
+            seen.update(level)
+            if len(seen) > WALK_LIMIT:
+                return None
+            depth += 1
+        seen.discard(twin_id)
+        return list(seen)
 
     def list_twins(
         self, *, model: str | None = None, first: int = 100, after: str | None = None

@@ -9,6 +9,7 @@ from itertools import pairwise
 import pytest
 
 from ontology import CONTAINS, MAX_PAGE, CycleError, Edge, MemoryStore, TwinSpec
+from ontology import _memory_graph as memory_graph
 from tests.ontology.conftest import AREA, WHO, FixedClock, all_model_texts
 
 N = 300
@@ -47,12 +48,30 @@ def dag() -> tuple[MemoryStore, dict[str, set[str]], dict[str, set[str]]]:
     return store, children, parents
 
 
+_fresh = iter(range(10**6))
+
+
+@pytest.fixture(params=["indexed", "walked"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test on the numpy index, or on the direct walk used while the index is stale."""
+    monkeypatch.setattr(memory_graph, "WALK_LIMIT", 0 if request.param == "indexed" else N * 2)
+    return str(request.param)
+
+
+def _touch(store: MemoryStore) -> None:
+    """Make the hierarchy index stale (a new, unconnected twin)."""
+    store.create_twin(TwinSpec(f"z/{next(_fresh)}", AREA), principal=WHO)
+
+
 @pytest.mark.parametrize("max_depth", [1, 2, 5, None])
 def test_descendants_match_a_plain_search(
-    dag: tuple[MemoryStore, dict[str, set[str]], dict[str, set[str]]], max_depth: int | None
+    dag: tuple[MemoryStore, dict[str, set[str]], dict[str, set[str]]],
+    max_depth: int | None,
+    path: str,
 ) -> None:
     store, children, _ = dag
     for twin in sorted(children)[:40]:
+        _touch(store)
         expected = sorted(_levels(twin, children, max_depth or N))
         got = store.descendants(twin, max_depth=max_depth, first=MAX_PAGE).items
         assert list(got) == expected, twin
@@ -70,13 +89,14 @@ def test_ancestors_match_a_plain_search(
 
 
 def test_descendant_pages_cover_everything_once(
-    dag: tuple[MemoryStore, dict[str, set[str]], dict[str, set[str]]],
+    dag: tuple[MemoryStore, dict[str, set[str]], dict[str, set[str]]], path: str
 ) -> None:
     store, children, _ = dag
     root = min(children, key=lambda t: -len(_levels(t, children, N)))
     seen: list[str] = []
     cursor = None
     while True:
+        _touch(store)
         page = store.descendants(root, first=17, after=cursor)
         seen.extend(page.items)
         if page.next_cursor is None:
@@ -106,3 +126,25 @@ def test_cycles_are_found_exactly_when_the_child_reaches_the_parent() -> None:
         else:
             assert not closes
             children[parent].add(child)
+
+
+def test_filters_agree_on_both_paths(
+    dag: tuple[MemoryStore, dict[str, set[str]], dict[str, set[str]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store, children, _ = dag
+    root = min(children, key=lambda t: -len(_levels(t, children, N)))
+    results = []
+    for limit in (0, N * 2):
+        monkeypatch.setattr(memory_graph, "WALK_LIMIT", limit)
+        _touch(store)
+        results.append(
+            (
+                store.descendants(root, model=AREA, first=MAX_PAGE, max_depth=3),
+                store.descendants(root, semantic_type="Temperature", first=MAX_PAGE),
+                store.descendants(root, first=7, after="n/100"),
+            )
+        )
+    assert results[0] == results[1]
+    assert results[0][0].items
+    assert results[0][1].items == ()
