@@ -59,7 +59,7 @@ class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
         self._signals = snap.signals
         self._rollups = snap.rollups
         self._audit = snap.audit
-        self._index = None
+        self._invalidate()
 
     @property
     def snapshot_path(self) -> Path | None:

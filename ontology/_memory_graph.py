@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 from collections.abc import Sequence
 
@@ -131,7 +132,7 @@ class GraphMixin(MemoryState):
                 del self._audit[audit_mark:]
                 raise
             if structural:
-                self._index = None
+                self._invalidate()
             return BulkResult(
                 created=created, updated=updated, unchanged=unchanged, rejected=tuple(rejected)
             )
@@ -151,7 +152,7 @@ class GraphMixin(MemoryState):
             except KeyError:
                 raise NotFoundError(KIND_EDGE, f"{source} -[{name}]-> {target}") from None
             if name == CONTAINS:
-                self._index = None
+                self._invalidate()
             self._log(self._clock(), principal, ACTION_EDGE_REMOVE, edge_key(edge), edge, None)
 
     def edges_from(self, source: str, name: str | None = None) -> tuple[Edge, ...]:
@@ -220,7 +221,7 @@ class GraphMixin(MemoryState):
             rules = self._rules()
             if model is not None and not rules.has_model(model):
                 raise NotFoundError(KIND_MODEL, model)
-            if self._index is None:  # after a change: a small subtree is walked, not indexed
+            if self._index_if_worth() is None:  # after a change: walk a small subtree
                 found = self._walk(twin_id, depth_cap)
                 if found is not None:
                     twins = self._twins
@@ -265,14 +266,31 @@ class GraphMixin(MemoryState):
     ) -> Page[Twin]:
         require_page(first)
         with self._lock:
-            index = self._hierarchy()
-            nodes = index.all_nodes()
-            if model is not None:
-                rules = self._rules()
-                if not rules.has_model(model):
-                    raise NotFoundError(KIND_MODEL, model)
-                nodes = index.with_models(nodes, rules.models_matching(model))
-            page = index.page(nodes, first, after)
+            rules = self._rules()
+            if model is not None and not rules.has_model(model):
+                raise NotFoundError(KIND_MODEL, model)
+            allowed = rules.models_matching(model) if model is not None else None
             twins = self._twins
+            index = self._index_if_worth()
+            if index is None:  # after a change: one scan rather than an O(n log n) rebuild
+                rows = twins.items()
+                found = heapq.nsmallest(
+                    first + 1,
+                    (
+                        t
+                        for t, row in rows
+                        if (after is None or t > after)
+                        and (allowed is None or row.model in allowed)
+                    ),
+                )
+                page = Page(
+                    items=tuple(found[:first]),
+                    next_cursor=found[first - 1] if len(found) > first else None,
+                )
+            else:
+                nodes = index.all_nodes()
+                if allowed is not None:
+                    nodes = index.with_models(nodes, allowed)
+                page = index.page(nodes, first, after)
             items = tuple(to_twin(twins[t]) for t in page.items)
             return Page(items=items, next_cursor=page.next_cursor)

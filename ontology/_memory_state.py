@@ -110,6 +110,7 @@ class MemoryState:
         self._rollups: dict[str, RollupSpec] = {}
         self._audit: list[AuditEntry] = []
         self._index: HierarchyIndex | None = None
+        self._stale_reads = 0
 
     # ---------------------------------------------------------------- shared
     def _set(self) -> dtdl.ModelSet:
@@ -119,6 +120,19 @@ class MemoryState:
 
     def _rules(self) -> TwinRules:
         return rules_for(self._set())
+
+    def _invalidate(self) -> None:
+        """The hierarchy changed (twins, models of twins or contains edges)."""
+        self._index = None
+        self._stale_reads = 0
+
+    def _index_if_worth(self) -> HierarchyIndex | None:
+        """The index when current; after a change, None for the first read (walk or scan
+        instead), and rebuilt from the second read on, when reads outnumber writes."""
+        if self._index is not None:
+            return self._index
+        self._stale_reads += 1
+        return self._hierarchy() if self._stale_reads > 1 else None
 
     def _hierarchy(self) -> HierarchyIndex:
         if self._index is None:

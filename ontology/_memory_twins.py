@@ -77,7 +77,7 @@ class TwinsMixin(MemoryState):
                 self._log(now, principal, ACTION_MODEL_ADD, model.dtmi, None, model.dtmi)
             self._model_set = upload.model_set
             if upload.added:
-                self._index = None
+                self._invalidate()
             return tuple(self._models[dtmi] for dtmi in upload.dtmis)
 
     def get_model(self, dtmi: str) -> Model:
@@ -129,7 +129,7 @@ class TwinsMixin(MemoryState):
             now = self._clock()
             twin = self._new_twin(spec, self._etag(), None, now)
             self._replace_twin(None, twin)
-            self._index = None
+            self._invalidate()
             self._log(now, principal, ACTION_TWIN_CREATE, twin.id, None, twin)
             return to_twin(twin)
 
@@ -179,7 +179,7 @@ class TwinsMixin(MemoryState):
             self._edges.drop_twin(twin_id)
             self._signals.pop(twin_id, None)
             self._replace_twin(twin, None)
-            self._index = None
+            self._invalidate()
             self._log(self._clock(), principal, ACTION_TWIN_DELETE, twin_id, twin, None)
 
     def upsert_twins(self, specs: Sequence[TwinSpec], *, principal: str) -> BulkResult:
@@ -267,7 +267,7 @@ class TwinsMixin(MemoryState):
                 self._seq = seq_mark
                 raise
             if created or structural:
-                self._index = None
+                self._invalidate()
             return BulkResult(
                 created=created, updated=updated, unchanged=unchanged, rejected=tuple(rejected)
             )

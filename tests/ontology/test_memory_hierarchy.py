@@ -10,7 +10,7 @@ import pytest
 
 from ontology import CONTAINS, MAX_PAGE, CycleError, Edge, MemoryStore, TwinSpec
 from ontology import _memory_graph as memory_graph
-from tests.ontology.conftest import AREA, WHO, FixedClock, all_model_texts
+from tests.ontology.conftest import AREA, MACHINE, PRESS, WHO, FixedClock, all_model_texts
 
 N = 300
 
@@ -56,6 +56,10 @@ def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
     """Run a test on the numpy index, or on the direct walk used while the index is stale."""
     monkeypatch.setattr(memory_graph, "WALK_LIMIT", 0 if request.param == "indexed" else N * 2)
     return str(request.param)
+
+
+def _indexed(store: MemoryStore) -> bool:
+    return store._index is not None
 
 
 def _touch(store: MemoryStore) -> None:
@@ -148,3 +152,37 @@ def test_filters_agree_on_both_paths(
     assert results[0] == results[1]
     assert results[0][0].items
     assert results[0][1].items == ()
+
+
+def test_list_twins_scans_after_a_change_and_indexes_after_that() -> None:
+    store = MemoryStore(clock=FixedClock())
+    store.add_models(all_model_texts(), principal=WHO)
+    specs = [TwinSpec(f"a/{i:03d}", AREA) for i in range(50)]
+    specs += [TwinSpec(f"m/{i:03d}", MACHINE) for i in range(30)]
+    specs += [TwinSpec(f"p/{i:03d}", PRESS) for i in range(20)]
+    store.upsert_twins(specs, principal=WHO)
+
+    def pages(model: str | None) -> list[list[str]]:
+        out: list[list[str]] = []
+        cursor = None
+        while True:
+            page = store.list_twins(model=model, first=7, after=cursor)
+            out.append([t.id for t in page.items])
+            if page.next_cursor is None:
+                return out
+            cursor = page.next_cursor
+
+    _touch(store)
+    scanned = store.list_twins(model=MACHINE, first=100)  # the first read after a change
+    assert not _indexed(store)  # the scan left the index unbuilt
+    indexed = store.list_twins(model=MACHINE, first=100)  # the second builds it
+    assert _indexed(store)
+    assert scanned == indexed
+    assert [t.id for t in indexed.items] == [f"m/{i:03d}" for i in range(30)] + [
+        f"p/{i:03d}" for i in range(20)
+    ]
+    by_index = pages(None)
+    _touch(store)
+    first_page_scanned = store.list_twins(first=7)
+    assert [t.id for t in first_page_scanned.items] == by_index[0]
+    assert sum(len(p) for p in by_index) == 101
