@@ -1,7 +1,21 @@
 """DTDL v2/v3: parse, resolve and validate Digital Twins Definition Language models.
 
 Standard library only. ``parse`` turns a set of JSON texts into an immutable, typed
-:class:`ModelSet`; ``validate`` returns every :class:`Diagnostic` without raising.
+:class:`ModelSet` (Interfaces with ``extends`` flattened, schemas, semantic types and
+units); ``validate`` returns every :class:`Diagnostic` (the reference parser's
+validation ids, element ids, document/line/column, cause and action) without raising::
+
+    import dtdl
+
+    for diagnostic in dtdl.validate(texts):
+        print(diagnostic.document, diagnostic.line, diagnostic.message)
+    model = dtdl.parse(texts, options=dtdl.ParseOptions(resolver=fetch_models))
+    pump = model.interfaces["dtmi:com:example:Pump;1"]
+    model.check_instance(pump.properties["mode"].id, "on")
+
+Supported: DTDL v2 and v3 with the extensions usable with v3 (QuantitativeTypes,
+Historization, Annotation, Overriding, MQTT, Requirement) and IoT Central v2.
+The specification's recommendations come back as warnings.
 """
 
 from dtdl._api import parse, validate

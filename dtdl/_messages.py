@@ -432,6 +432,19 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{primary} property '{prop}' has a localised value without '@language'.",
         "Give each localised value a '@language', such as \"en\".",
     ),
+    "langTagValueInLangMap": (
+        "{primary} property '{prop}' is a language-tagged value object where a language map is "
+        "expected.",
+        'Write {{"en": "text"}}, or put the tagged object in an array.',
+    ),
+    "literalTypeNotSingular": (
+        "{primary} property '{prop}' is a value object whose '@type' lists several types.",
+        "Give the value object a single '@type', or write the plain value.",
+    ),
+    "badTypeTop": (
+        "Element{secondary_s} has no DTDL type that is allowed here ({expected}).",
+        'Give it "@type": "{expected}".',
+    ),
     "internalError": ("The validator failed on this input: {value}.", "Report this as a bug."),
 }
 
@@ -491,6 +504,8 @@ class _Fields(dict[str, str]):
 
 def render(code: str, fields: dict[str, str | None]) -> tuple[str, str]:
     """Cause and action for ``code`` filled with ``fields`` (missing fields render empty)."""
+    if code == "badType" and not fields.get("prop"):
+        code = "badTypeTop"
     cause, action = _lookup(code)
     data = _Fields({k: v for k, v in fields.items() if v is not None})
     data.setdefault("primary", "An element")
