@@ -97,8 +97,10 @@ class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
             found: list[AuditRecord] = []
             more = False
             for index in range(after or 0, len(entries)):
-                at, principal, action, entry_key, before, after_value = entries[index]
-                if key is not None and entry_key != key:
+                entry = entries[index]
+                at, principal, action, _, before, after_value = entry
+                key_of_entry = snapshot_file.entry_key(entry)
+                if key is not None and key_of_entry != key:
                     continue
                 if len(found) == first:
                     more = True
@@ -109,7 +111,7 @@ class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
                         at=at,
                         principal=principal,
                         action=action,
-                        key=entry_key,
+                        key=key_of_entry,
                         before=snapshot_file.as_json(before),
                         after=snapshot_file.as_json(after_value),
                     )

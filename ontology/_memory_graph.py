@@ -46,7 +46,6 @@ class GraphMixin(MemoryState):
             plain: dict[tuple[str, str], bool] = {}  # (source, target model) -> no checks due
             created = updated = unchanged = 0
             rejected: list[Rejection] = []
-            undo: list[tuple[Edge | None, str, str, str]] = []
             audit_mark = len(self._audit)
             structural = False
             single = len(edges) == 1
@@ -75,6 +74,8 @@ class GraphMixin(MemoryState):
                                     if path is not None:
                                         rejected.append(self._cycle(edge, path, single))
                                         continue
+                                # the key is left to be derived when read (see _memory.audit)
+                                log((now, principal, ACTION_EDGE_ADD, None, None, (source, target)))
                                 if kids is None:
                                     kids = children[source] = {}
                                 kids[target] = None
@@ -82,11 +83,8 @@ class GraphMixin(MemoryState):
                                 if ups is None:
                                     ups = parents[target] = {}
                                 ups[source] = None
-                                undo.append((None, source, CONTAINS, target))
                                 created += 1
                                 structural = True
-                                key = f"{source} -[{CONTAINS}]-> {target}"
-                                log((now, principal, ACTION_EDGE_ADD, key, None, (source, target)))
                                 continue
                     if not isinstance(edge, Edge):
                         rejected.append(Rejection(_key(edge), "not an Edge"))
@@ -108,10 +106,9 @@ class GraphMixin(MemoryState):
                             unchanged += 1
                             continue
                         new = Edge(source, name, target, frozen(edge.properties))
-                        table.put(new)
-                        undo.append((held, source, name, target))
-                        updated += 1
                         self._log(now, principal, ACTION_EDGE_UPDATE, edge_key(new), held, new)
+                        table.put(new)
+                        updated += 1
                         continue
                     if name == CONTAINS:
                         path = table.cycle_path(source, target)
@@ -120,22 +117,34 @@ class GraphMixin(MemoryState):
                             continue
                         structural = True
                     new = Edge(source, name, target, frozen(edge.properties))
-                    table.put(new)
-                    undo.append((None, source, name, target))
-                    created += 1
                     self._log(now, principal, ACTION_EDGE_ADD, edge_key(new), None, new)
+                    table.put(new)
+                    created += 1
             except BaseException:
-                for old, source, name, target in reversed(undo):
-                    table.remove(source, name, target)
-                    if old is not None:
-                        table.put(old)
-                del self._audit[audit_mark:]
+                self._undo_edges(audit_mark)
                 raise
             if structural:
                 self._invalidate()
             return BulkResult(
                 created=created, updated=updated, unchanged=unchanged, rejected=tuple(rejected)
             )
+
+    def _undo_edges(self, audit_mark: int) -> None:
+        """Undo what a failed batch wrote, from its audit entries (each logged before its write)."""
+        table = self._edges
+        for _, _, action, _, before, after in reversed(self._audit[audit_mark:]):
+            if action == ACTION_EDGE_UPDATE and isinstance(before, Edge):
+                table.put(before)
+                continue
+            if type(after) is tuple:
+                source, name, target = after[0], CONTAINS, after[1]
+            elif isinstance(after, Edge):
+                source, name, target = after.source, after.name, after.target
+            else:
+                continue
+            if table.get(source, name, target) is not None:
+                table.remove(source, name, target)
+        del self._audit[audit_mark:]
 
     @staticmethod
     def _cycle(edge: Edge, path: list[str], single: bool) -> Rejection:

@@ -40,9 +40,21 @@ VERSION = 2
 EdgeRow = tuple[str, str, str, Mapping[str, JsonValue]]
 """``(source, name, target, properties)``."""
 
-AuditEntry = tuple[datetime, str, str, str, object, object]
+AuditEntry = tuple[datetime, str, str, str | None, object, object]
 """``(at, principal, action, key, before, after)``; before/after: a TwinRow, an Edge,
-a ``(source, target)`` tuple (a plain contains edge) or JSON."""
+a ``(source, target)`` tuple (a plain contains edge) or JSON. The key is None for a
+plain contains edge: ``entry_key`` derives it."""
+
+
+def entry_key(entry: AuditEntry) -> str:
+    key = entry[3]
+    if key is not None:
+        return key
+    pair = entry[5] if type(entry[5]) is tuple else entry[4]
+    if type(pair) is not tuple or len(pair) != 2:
+        msg = f"audit entry {entry[2]!r} has no key"
+        raise ValueError(msg)
+    return f"{pair[0]} -[{CONTAINS}]-> {pair[1]}"
 
 
 @dataclass
@@ -182,14 +194,14 @@ def write(
         ],
         "audit": [
             [
-                times.text(at),
-                who,
-                action,
-                key,
-                _audit_doc(before, twins, times),
-                _audit_doc(after, twins, times),
+                times.text(entry[0]),
+                entry[1],
+                entry[2],
+                entry_key(entry),
+                _audit_doc(entry[4], twins, times),
+                _audit_doc(entry[5], twins, times),
             ]
-            for at, who, action, key, before, after in audit
+            for entry in audit
         ],
     }
     text = json.dumps(doc, separators=(",", ":"), allow_nan=False)  # the C encoder: fast

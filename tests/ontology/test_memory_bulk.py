@@ -63,3 +63,24 @@ def test_the_garbage_collector_is_back_on_after_a_bulk_write() -> None:
         store.upsert_twins([*fresh, TwinSpec("line/x", AREA, Exploding())], principal=WHO)
     assert gc.isenabled()
     assert store.get_twins(["line/0", "line/1999"]) == (None, None)
+
+
+class _Unsized(Exploding):
+    def __len__(self) -> int:
+        raise RuntimeError("boom")
+
+
+def test_a_failed_edge_batch_undoes_its_plain_contains_edges() -> None:
+    store = MemoryStore(clock=FixedClock())
+    store.add_models(all_model_texts(), principal=WHO)
+    store.upsert_twins([TwinSpec(f"area/{i}", AREA) for i in range(1_500)], principal=WHO)
+    marker = len(store.audit(first=10_000).items)
+    edges = [Edge("area/0", CONTAINS, f"area/{i}") for i in range(1, 1_500)]
+    edges.append(Edge("area/1", CONTAINS, "area/2", _Unsized()))
+    with pytest.raises(RuntimeError):
+        store.add_edges(edges, principal=WHO)
+    assert store.children("area/0").items == ()
+    assert store.parents("area/7") == ()
+    assert len(store.audit(first=10_000).items) == marker
+    assert store.add_edges(edges[:-1], principal=WHO).created == 1_499
+    assert store.audit(key="area/0 -[contains]-> area/7").items[0].action == "edge.add"
