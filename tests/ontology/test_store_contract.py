@@ -656,6 +656,42 @@ def test_list_twins_pages_and_filters_by_model(plant: GraphStore) -> None:
     assert ids(machines.items) == ["machine/m1", "machine/m2", "machine/p1"]
 
 
+def test_a_cursor_need_not_name_a_listed_id(plant: GraphStore) -> None:
+    assert plant.descendants("site/s1", after="line/l1z").items == (
+        "line/l2",
+        "machine/m1",
+        "machine/m2",
+        "machine/p1",
+        "sensor/t1",
+    )
+    assert plant.children("line/l1", after="machine/m").items == ("machine/m1", "machine/p1")
+    assert ids(plant.list_twins(after="sensor/t0").items) == ["sensor/t1", "site/s1"]
+    assert plant.list_twins(after="zzz").items == ()
+    with pytest.raises(NotFoundError):
+        plant.list_twins(model="dtmi:test:Nothing;1")
+
+
+def test_alias_and_edge_changes_are_audited(plant: GraphStore) -> None:
+    plant.add_aliases("machine/m1", [Alias("erp", "EQ-1")], principal="carol")
+    plant.remove_alias(Alias("erp", "EQ-1"), principal="dave")
+    records = [r for r in plant.audit(key="machine/m1").items if r.action.startswith("alias.")]
+    assert [(r.action, r.principal) for r in records] == [
+        ("alias.add", "carol"),
+        ("alias.remove", "dave"),
+    ]
+    assert records[0].before == []
+    assert records[0].after == [["erp", "EQ-1"]]
+    assert records[1].after == []
+    added = plant.audit(key="line/l2 -[contains]-> machine/p1").items
+    assert [r.action for r in added] == ["edge.add"]
+    assert added[0].after == {
+        "source": "line/l2",
+        "name": CONTAINS,
+        "target": "machine/p1",
+        "properties": {},
+    }
+
+
 @pytest.mark.parametrize("first", [0, -1, MAX_PAGE + 1])
 def test_page_sizes_out_of_range_are_refused(plant: GraphStore, first: int) -> None:
     with pytest.raises(InvalidError):
