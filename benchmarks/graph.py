@@ -222,7 +222,7 @@ def run_store(
     deltas = {t: 1000.0 - values[t] for t in shape.changed}
     python_inc_s, _ = timed(lambda: shape.python_increment(totals, deltas))
     row(
-        f"incremental rollup ({len(shape.changed):,} leaves, {written:,} written)",
+        f"incremental rollup ({len(shape.changed):,} leaves, 2 specs, {written:,} written)",
         f"{inc_s * 1e3:,.1f} ms",
         f"Python loop over their ancestors: {python_inc_s * 1e3:,.1f} ms",
     )

@@ -31,7 +31,6 @@ from ontology._errors import (
     InvalidError,
 )
 from ontology._neo4j_codec import audit_from_node
-from ontology._neo4j_rollups import spec_json
 from ontology._values import (
     AuditRecord,
     Page,
@@ -59,7 +58,7 @@ class Neo4jStore(TwinsMixin, GraphMixin):
         def work(tx: Tx) -> None:
             changed, before = self._rollups.define_in(tx, spec, self._rules(tx))
             if changed:
-                entry = (checks.ACTION_ROLLUP_DEFINE, spec.name, before, spec_json(spec))
+                entry = (checks.ACTION_ROLLUP_DEFINE, spec.name, before, checks.rollup_json(spec))
                 self._audit(tx, principal, now, [entry])
 
         self._db.write(work)

@@ -24,7 +24,6 @@ import numpy.typing as npt
 from ontology import _checks as checks
 from ontology import _neo4j_graph_tx as gtx
 from ontology import _neo4j_tx as ttx
-from ontology._errors import InvalidError, NotFoundError
 from ontology._neo4j_codec import dumps, micros, signal_key
 from ontology._neo4j_db import Neo4jDatabase
 from ontology._neo4j_tx import Tx
@@ -76,18 +75,18 @@ class RollupRunner:
         Returns whether anything changed and the replaced spec's JSON (the audit
         ``before``); raises ``InvalidError`` / ``NotFoundError`` for a bad spec.
         """
-        _check_spec(spec, rules)
+        checks.require_rollup(spec, rules)
         query = self._cy("MATCH (r:Rollup {name: $name}) RETURN r.spec AS spec")
         record = tx.run(query, name=spec.name).single()
         old = _spec(json.loads(record["spec"])) if record is not None else None
-        previous = spec_json(old) if old is not None else None
+        previous = checks.rollup_json(old)
         if old == spec:
             return False, previous
         if old is not None:
             with self._lock:
                 self._engine.forget(old)
         write = self._cy("MERGE (r:Rollup {name: $name}) SET r.spec = $spec")
-        tx.run(write, name=spec.name, spec=dumps(spec_json(spec))).consume()
+        tx.run(write, name=spec.name, spec=dumps(checks.rollup_json(spec))).consume()
         return True, previous
 
     def specs(self) -> tuple[RollupSpec, ...]:
@@ -246,18 +245,6 @@ def _column(values: Mapping[str, float], pos: Mapping[str, int], n: int) -> Colu
 # ------------------------------------------------------------------ specs
 
 
-def spec_json(spec: RollupSpec) -> JsonValue:
-    return {
-        "name": spec.name,
-        "signal": spec.signal,
-        "aggregate": Aggregate(spec.aggregate).value,
-        "scope": spec.scope,
-        "of_model": spec.of_model,
-        "on_model": spec.on_model,
-        "weight": spec.weight,
-    }
-
-
 def _spec(data: dict[str, str | None]) -> RollupSpec:
     scope = data.get("scope") or "descendants"
     return RollupSpec(
@@ -269,28 +256,3 @@ def _spec(data: dict[str, str | None]) -> RollupSpec:
         on_model=data.get("on_model"),
         weight=data.get("weight"),
     )
-
-
-def _check_spec(spec: RollupSpec, rules: checks.TwinRules) -> None:
-    # TODO(memory store): these are the in-process store's define_rollup checks, kept
-    # word for word; they belong in ``_checks`` so both stores call one function.
-    for what, name in (("name", spec.name), ("signal", spec.signal), ("weight", spec.weight)):
-        if name is not None and not checks.is_signal_name(name):
-            message = f"rollup {what} {name!r} is not valid; expected {checks.SIGNAL_PATTERN}"
-            raise InvalidError(message)
-    try:
-        aggregate = Aggregate(spec.aggregate)
-    except ValueError:
-        message = f"rollup {spec.name!r}: aggregate {spec.aggregate!r} is not one of " + ", ".join(
-            a.value for a in Aggregate
-        )
-        raise InvalidError(message) from None
-    if (aggregate is Aggregate.WEIGHTED_MEAN) != (spec.weight is not None):
-        message = f"rollup {spec.name!r}: a weight signal is needed by, and only by, weighted_mean"
-        raise InvalidError(message)
-    if spec.scope not in ("descendants", "children"):
-        message = f"rollup {spec.name!r}: scope {spec.scope!r}; expected descendants or children"
-        raise InvalidError(message)
-    for model in (spec.of_model, spec.on_model):
-        if model is not None and not rules.has_model(model):
-            raise NotFoundError(checks.KIND_MODEL, model)
