@@ -27,8 +27,12 @@ _NUM = r"\d+"
 _FRAC = r"\d+(?:\.\d+)?"
 
 
-def _duration(value: str) -> bool:
-    """ISO 8601 duration: components in order, a fraction only on the last one."""
+def duration_ok(value: str, *, whole_fractions: bool = False) -> bool:
+    """ISO 8601 duration: components in order, a fraction only on the last one.
+
+    ``whole_fractions`` also accepts fractions such as ``3.0`` (model property values);
+    instance values reject them.
+    """
     m = re.match(
         r"^P(\d+(?:\.\d+)?)W(?:(\d+(?:\.\d+)?)D)?"
         r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$",
@@ -49,8 +53,8 @@ def _duration(value: str) -> bool:
     parts = [g for g in m.groups() if g is not None]
     if not parts:
         return False
-    return all("." not in p for p in parts[:-1]) and not any(
-        re.match(r"^\d+\.0+$", p) for p in parts
+    return all("." not in p for p in parts[:-1]) and (
+        whole_fractions or not any(re.match(r"^\d+\.0+$", p) for p in parts)
     )
 
 
@@ -104,7 +108,7 @@ def primitive_conforms(name: str, value: Any) -> bool:
     if name == "time":
         return _TIME_RE.match(value) is not None
     if name == "duration":
-        return _duration(value)
+        return duration_ok(value)
     return False
 
 

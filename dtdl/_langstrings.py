@@ -12,12 +12,9 @@ from dtdl._vocab import Prop
 
 Report = Callable[..., None]
 
-_LANG = re.compile(
-    r"^([a-z]{2,3})(?:-[a-z]{3}){0,3}"
-    r"(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?"
-    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
-    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?$"
-)
+# language (2-4 lower-case letters), optional Script (Title case), optional region
+# (2 upper-case letters or 3 digits): the shape of tag the DTDL parsers accept
+_LANG = re.compile(r"^[a-z]{2,4}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$")
 
 
 def is_language_tag(code: str) -> bool:
@@ -48,6 +45,10 @@ def check_lang_string(
     if isinstance(value, str):
         put("en", value, path)
     elif isinstance(value, dict):
+        for code in getattr(value, "duplicates", ()):
+            rep(
+                "langStringCodeNotUnique", primary=node.id, prop=key, value=code, path=(*path, code)
+            )
         if set(value) == {"@value", "@language"}:
             rep("langTagValueInLangMap", primary=node.id, prop=key, path=path)
             return
@@ -130,7 +131,7 @@ def check_lang_string(
             if "@language" not in item:
                 rep("missingLanguage", severity="warning", primary=node.id, prop=key, path=ipath)
             lang = item.get("@language", "en")
-            if not isinstance(lang, str):
+            if not isinstance(lang, str) or not lang:
                 rep("langStringElementCodeNotString", primary=node.id, prop=key, path=ipath)
                 return
             if not is_language_tag(lang):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from dtdl import _dtmi
 from dtdl._context import Context
+from dtdl._instance import duration_ok
 from dtdl._json import Path
 from dtdl._langstrings import check_lang_string
 from dtdl._node import Node
@@ -15,10 +15,6 @@ from dtdl._vocab import Prop
 
 Report = Callable[..., None]
 
-_DURATION = re.compile(
-    r"^P(?!$)(?:\d+(?:\.\d+)?Y)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?W)?(?:\d+(?:\.\d+)?D)?"
-    r"(?:T(?!$)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?$"
-)
 _XSD = {
     "string": ("xsd:string", "http://www.w3.org/2001/XMLSchema#string"),
     "boolean": ("xsd:boolean", "http://www.w3.org/2001/XMLSchema#boolean"),
@@ -38,8 +34,18 @@ _FAMILY = {
 INT32 = (-(2**31), 2**31 - 1)
 
 
+def _as_int(value: Any) -> int | None:
+    """A JSON number that is a 32-bit integer (``2.0`` included), as an int."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    number = int(value)
+    return number if INT32[0] <= number <= INT32[1] else None
+
+
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return _as_int(value) is not None
 
 
 def _value_object(
@@ -186,9 +192,11 @@ def check_literal(
                 rep("booleanNotBoolean", primary=node.id, prop=key, path=path)
                 return
         elif family == "integer":
-            if not _is_int(raw):
+            as_int = _as_int(raw)
+            if as_int is None:
                 rep("integerNotInteger", primary=node.id, prop=key, path=path)
                 return
+            raw = as_int
             lo, hi = spec.min_value, spec.max_value
             if lo is not None and hi is not None and lo == hi and raw != lo:
                 rep(
@@ -200,9 +208,10 @@ def check_literal(
                     limit=str(lo),
                 )
                 return
+            # a bound on both sides is a range; a single bound is a minimum or a maximum
             if lo is not None and raw < lo:
                 rep(
-                    "valueBelowRange",
+                    "valueBelowRange" if hi is not None else "valueBelowMin",
                     primary=node.id,
                     prop=key,
                     value=str(raw),
@@ -212,7 +221,7 @@ def check_literal(
                 return
             if hi is not None and raw > hi:
                 rep(
-                    "valueAboveRange",
+                    "valueAboveRange" if lo is not None else "valueAboveMax",
                     primary=node.id,
                     prop=key,
                     value=str(raw),
@@ -234,13 +243,17 @@ def check_literal(
             if not isinstance(raw, str):
                 rep("durationNotString", primary=node.id, prop=key, path=path)
                 return
-            if not _DURATION.match(raw):
+            if not duration_ok(raw, whole_fractions=True):
                 rep("durationInvalid", primary=node.id, prop=key, value=raw, path=path)
                 return
         elif family == "literal":
-            if isinstance(raw, float) or raw is None or isinstance(raw, (list, dict)):
+            # a string, an integer (2.0 counts), a decimal or a boolean
+            if raw is None or isinstance(raw, (list, dict)):
                 rep("literalNotValid", primary=node.id, prop=key, path=path)
                 return
+            as_int = _as_int(raw)
+            if as_int is not None and isinstance(raw, float):
+                raw = as_int
         elif family in ("identifier", "object") and not _identifier(
             node, key, raw, spec, ctx, rep, path
         ):
