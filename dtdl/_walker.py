@@ -189,23 +189,26 @@ class Walker(TypeChecks, ObjectValues):
             rep("missingTopLevelId", path=path)
             return None
         else:
-            name = obj.get("name")
-            if isinstance(name, list) and len(name) == 1:
-                name = name[0]
-            if isinstance(name, dict) and isinstance(name.get("@value"), str):
-                name = name["@value"]
             if prop in PLURAL:
-                if not isinstance(name, str) or not valid_name(name):
-                    if not isinstance(name, str):
-                        rep(
-                            "missingDtmiSegPropertyValue",
-                            primary=parent_id,
-                            prop=prop,
-                            value="name",
-                            path=path,
-                        )
-                        return None
-                    name = _safe_segment(name)
+                if "name" not in obj:
+                    rep(
+                        "missingDtmiSegPropertyValue",
+                        primary=parent_id,
+                        prop=prop,
+                        value="name",
+                        path=path,
+                    )
+                    return None
+                name = _segment(obj["name"])
+                if name is None:
+                    rep(
+                        "dtmiSegPropertyNotStringOrNumber",
+                        primary=parent_id,
+                        prop=prop,
+                        value="name",
+                        path=(*path, "name"),
+                    )
+                    return None
                 ident = _dtmi.child_id(parent.id, prop, name)
             else:
                 ident = _dtmi.child_id(parent.id, prop or "value")
@@ -341,23 +344,21 @@ class Walker(TypeChecks, ObjectValues):
         return result, keymap, duplicates
 
     def _check_id(self, ident: str, cls: str | None, version: int, rep: Report, path: Path) -> bool:
-        if "#" in ident and _dtmi.ANY.match(ident.partition("#")[0]):
-            rep("invalidId", value=ident, path=path, version=str(version))
+        """An explicit ``@id``: length, then DTMI syntax, then reserved prefixes."""
+        if len(ident) > _dtmi.MAX_LENGTH:
+            rep(
+                "idTooLong",
+                value=ident,
+                path=path,
+                limit=str(_dtmi.MAX_LENGTH),
+                version=str(version),
+            )
             return False
         if not _dtmi.is_user_dtmi(ident, version):
-            if _dtmi.is_reserved(ident) and _dtmi.ANY.match(ident):
-                rep("reservedId", value=ident, path=path)
-            else:
-                rep("invalidId", value=ident, path=path, version=str(version))
+            rep("invalidId", value=ident, path=path, version=str(version))
             return False
         if _dtmi.is_reserved(ident):
             rep("reservedId", value=ident, path=path)
-            return False
-        if len(ident) > _dtmi.MAX_LENGTH:
-            rep("idTooLong", value=ident, path=path, limit=str(_dtmi.MAX_LENGTH))
-            return False
-        if cls == "Interface" and len(ident) > _dtmi.MAX_INTERFACE_LENGTH:
-            rep("idTooLongForType", value=ident, path=path, limit=str(_dtmi.MAX_INTERFACE_LENGTH))
             return False
         return True
 
@@ -372,8 +373,19 @@ def _plain_string_ok(value: str, spec: Prop) -> bool:
     return spec.pattern.match(value) is not None
 
 
-def _safe_segment(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name) or "x"
+def _segment(value: Any) -> str | None:
+    """The ``:__<name>`` segment of an automatic id: a string, or a number written out."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, dict) and "@value" in value:
+        value = value["@value"]
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace(".", "_")
 
 
 def _kind(value: Any) -> str:
