@@ -115,6 +115,25 @@ def test_every_model_version_is_kept(modelled: GraphStore) -> None:
     assert modelled.get_twin("site/new").model == SITE2
 
 
+def test_one_model_of_a_document_defining_several_can_be_deleted(store: GraphStore) -> None:
+    doc = (
+        '[{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:test:A;1", "@type": "Interface"},'
+        ' {"@context": "dtmi:dtdl:context;3", "@id": "dtmi:test:B;1", "@type": "Interface",'
+        ' "contents": [{"@type": "Property", "name": "x", "schema": "double"}]}]'
+    )
+    added = store.add_models([doc], principal=WHO)
+    assert [m.dtmi for m in added] == ["dtmi:test:A;1", "dtmi:test:B;1"]
+    assert {m.text for m in added} == {doc}
+    store.delete_model("dtmi:test:A;1", principal=WHO)
+    assert [m.dtmi for m in store.list_models()] == ["dtmi:test:B;1"]
+    assert "dtmi:test:A;1" not in store.model_set().interfaces
+    store.create_twin(TwinSpec("b/1", "dtmi:test:B;1", {"x": 1.5}), principal=WHO)
+    # the same document again re-adds A and leaves B as it is
+    again = store.add_models([doc], principal=WHO)
+    assert [m.dtmi for m in again] == ["dtmi:test:A;1", "dtmi:test:B;1"]
+    assert len(store.list_models()) == 2
+
+
 def test_an_unknown_model_is_not_found(modelled: GraphStore) -> None:
     with pytest.raises(NotFoundError):
         modelled.get_model("dtmi:test:Nothing;1")
