@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import neo4j
 from neo4j.exceptions import (
+    ClientError,
     ConstraintError,
     DatabaseUnavailable,
     ServiceUnavailable,
@@ -68,10 +69,13 @@ class Neo4jDatabase:
         database = self.settings.database
         with _mapped_errors(self.settings):
             self.driver.verify_connectivity()  # fails fast; the statements below are retried
-            shown = self.driver.execute_query(
-                "SHOW INDEXES YIELD name RETURN name", database_=database
-            ).records
-            present = {record["name"] for record in shown}
+            try:
+                shown = self.driver.execute_query(
+                    "SHOW INDEXES YIELD name RETURN name", database_=database
+                ).records
+                present = {record["name"] for record in shown}
+            except ClientError:  # e.g. a role without SHOW INDEX: create them all (idempotent)
+                present = set()
             for name, statement in self.cypher.schema:
                 if name not in present:
                     # Schema commands cannot share a transaction with writes; each runs alone.
