@@ -39,23 +39,32 @@ class SchemaRules(RuleBase):
                 )
 
     def _height(self, node: Node, visiting: set[str]) -> int | None:
-        """Levels of complex schemas from ``node`` down (``None`` when a cycle is met)."""
+        """How many ``schema``/``elementSchema`` steps below ``node`` the deepest element that
+        itself has such a property lies (-1: none; ``None``: a cycle was met).
+
+        The nesting limit counts these steps: an element ``SCHEMA_DEPTH`` steps down may not
+        have a schema of its own (an Enum or an empty Object there is fine).
+        """
         known = self._heights.get(node.id)
         if known is not None:
             return known
         if node.id in visiting:
             return None
         visiting.add(node.id)
-        height = 1
-        for schema_id in self._schema_children(node):
-            child = self.nodes.get(schema_id)
-            if child is None or not is_a(child.cls, "ComplexSchema"):
-                continue
-            below = self._height(child, visiting)
-            if below is None:
-                return None
-            height = max(height, below + 1)
-            if height > SCHEMA_DEPTH + 1:
+        objects = node.objects
+        height = 0 if ("schema" in objects or "elementSchema" in objects) else -1
+        for prop, targets in objects.items():
+            step = 1 if prop in ("schema", "elementSchema") else 0
+            for target in targets:
+                child = self.nodes.get(target)
+                if child is None or child.cls == "Interface":
+                    continue
+                below = self._height(child, visiting)
+                if below is None:
+                    return None
+                if below >= 0:
+                    height = max(height, below + step)
+            if height > SCHEMA_DEPTH:
                 break
         visiting.discard(node.id)
         self._heights[node.id] = height
@@ -65,18 +74,30 @@ class SchemaRules(RuleBase):
         """Nesting depth of complex schemas below ``node``, and self-reference."""
         height = self._height(node, set())
         if height is not None:
-            if height > SCHEMA_DEPTH:
-                self.rep("excessiveDepthWide", node, primary=node.id, limit=str(SCHEMA_DEPTH))
+            if height >= SCHEMA_DEPTH:
+                self.rep(
+                    "excessiveDepthWide",
+                    node,
+                    primary=node.id,
+                    prop="elementSchema",
+                    limit=str(SCHEMA_DEPTH),
+                )
             return
         stack: list[tuple[Node, int, frozenset[str]]] = [(node, 1, frozenset({node.id}))]
         while stack:
             current, depth, on_path = stack.pop()
             if depth > SCHEMA_DEPTH:
-                self.rep("excessiveDepthWide", node, primary=node.id, limit=str(SCHEMA_DEPTH))
+                self.rep(
+                    "excessiveDepthWide",
+                    node,
+                    primary=node.id,
+                    prop="elementSchema",
+                    limit=str(SCHEMA_DEPTH),
+                )
                 return
             for schema_id in self._schema_children(current):
                 if schema_id in on_path:
-                    self.rep("recursiveStructureWide", node, primary=node.id)
+                    self.rep("recursiveStructureWide", node, primary=node.id, prop="elementSchema")
                     return
                 child = self.nodes.get(schema_id)
                 if child is not None and is_a(child.cls, "ComplexSchema"):
