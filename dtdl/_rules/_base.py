@@ -56,6 +56,7 @@ class RuleBase:
         self._flat: dict[str, list[Node]] = {}
         self._heights: dict[str, int] = {}
         self._nested: dict[str, str | None] = {}
+        self._extends_counts: dict[str, int] = {}
 
     def rep(self, code: str, node: Node, **kw: Any) -> None:
         kw.setdefault("doc", node.doc)

@@ -50,13 +50,31 @@ class InheritanceRules(RuleBase):
                 limit=str(EXTENDS_DEPTH),
             )
             self.bad_extends.add(node.id)
-        elif node.version >= 3 and len(result) > EXTENDS_COUNT:
+        elif node.version >= 3 and self._extends_count(node.id, set()) > EXTENDS_COUNT:
             self.rep(
                 "excessiveCount", node, primary=node.id, prop="extends", limit=str(EXTENDS_COUNT)
             )
         frozen = frozenset(result)
         self.bases[node.id] = frozen
         return frozen
+
+    def _extends_count(self, iface_id: str, visiting: set[str]) -> int:
+        """Every ``extends`` value in the hierarchy, counted along each path (memoised)."""
+        known = self._extends_counts.get(iface_id)
+        if known is not None:
+            return known
+        iface = self.nodes.get(iface_id)
+        if iface is None or iface_id in visiting:
+            return 0
+        visiting.add(iface_id)
+        total = 0
+        for base in iface.objects.get("extends", ()):
+            total += 1 + self._extends_count(base, visiting)
+            if total > EXTENDS_COUNT:
+                break
+        visiting.discard(iface_id)
+        self._extends_counts[iface_id] = total
+        return total
 
     def interface_contents(self, node: Node) -> None:
         if node.id in self.bad_extends:
