@@ -322,7 +322,7 @@ MISTAKES = [
           "maxMultiplicity": 0
         }
         """,
-        codes={"valueBelowRange"},
+        codes={"valueBelowMin"},
         first='"maxMultiplicity": 0',
         primary=frozenset({"dtmi:com:example:Pump:_contents:__feeds;1"}),
         words=("maxMultiplicity",),
