@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,11 +22,22 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def demo(tmp_path: object) -> Iterator[str]:
+class Demo:
+    def __init__(self, base: str, process: subprocess.Popen[bytes]) -> None:
+        self.base = base
+        self.process = process
+
+    def stop(self) -> str:
+        """Stop the server and return everything it printed."""
+        self.process.terminate()
+        return self.process.communicate(timeout=10)[0].decode(errors="replace")
+
+
+@contextmanager
+def running_demo(data_dir: Path) -> Iterator[Demo]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWINWEAVE_")}
-    env["TWINWEAVE_DATA_DIR"] = str(tmp_path)
+    env["TWINWEAVE_DATA_DIR"] = str(data_dir)
     process = subprocess.Popen(
         [sys.executable, "-m", "twinweave", "demo", "--port", str(port)],
         env=env,
@@ -32,6 +45,7 @@ def demo(tmp_path: object) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    demo = Demo(base, process)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -44,17 +58,23 @@ def demo(tmp_path: object) -> Iterator[str]:
             process.kill()
             output = process.communicate()[0].decode(errors="replace")
             pytest.fail(f"demo did not answer on {base} within 30 s:\n{output}")
-        yield base
+        yield demo
     finally:
-        process.terminate()
-        process.communicate(timeout=10)
+        if process.poll() is None:
+            demo.stop()
 
 
-def test_demo_answers_health_and_graphql(demo: str) -> None:
-    health = httpx.get(f"{demo}/healthz", timeout=5).json()
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Demo]:
+    with running_demo(tmp_path) as running:
+        yield running
+
+
+def test_demo_answers_health_and_graphql(demo: Demo) -> None:
+    health = httpx.get(f"{demo.base}/healthz", timeout=5).json()
     assert health["status"] == "ok"
     response = httpx.post(
-        f"{demo}/graphql",
+        f"{demo.base}/graphql",
         json={"query": "{ service { name graphStore capabilities { name ready } } }"},
         timeout=5,
     )
@@ -63,3 +83,18 @@ def test_demo_answers_health_and_graphql(demo: str) -> None:
     assert service["graphStore"] == "memory"
     ready = {c["name"]: c["ready"] for c in service["capabilities"]}
     assert ready["health"] is True
+
+
+def test_demo_loads_the_sample_plant_once_and_finds_it_unchanged_next_time(
+    tmp_path: Path,
+) -> None:
+    with running_demo(tmp_path) as first:
+        output = first.stop()
+    assert "0 rejected" in output
+    assert "twins:   55 created" in output
+    assert "a DAG, not a tree:" in output
+    assert "each resolves to it" in output
+    assert (tmp_path / "demo" / "graph.snapshot").is_file()
+    with running_demo(tmp_path) as second:
+        output = second.stop()
+    assert "twins:   0 created, 0 updated, 55 unchanged, 0 rejected" in output

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from twinweave._version import __version__
-from twinweave.cli import _dtdl, _load, _pending, _serve
+from twinweave.cli import _demo, _dtdl, _load, _pending, _serve
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"twinweave {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _demo.register(subparsers)
     _serve.register(subparsers)
     _load.register(subparsers)
     _dtdl.register(subparsers)

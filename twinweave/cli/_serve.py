@@ -1,4 +1,4 @@
-"""``twinweave demo`` and ``twinweave serve``: run the HTTP server."""
+"""``twinweave serve``: run the HTTP server (GraphQL at ``/graphql``)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ import sys
 from typing import Any
 
 from server import ServerSettings, create_app
-from twinweave._config import ConfigError, load_settings
+from twinweave._config import ConfigError, Settings, load_settings
 from twinweave._version import __version__
 
 # Capabilities whose issues are still open; the server lists them as not ready.
 MISSING = (
-    "twin-graph",
-    "models",
+    "graphql-twins",
     "history",
     "events",
     "lineage",
@@ -26,16 +25,11 @@ MISSING = (
 )
 
 
-def _run(args: argparse.Namespace) -> int:
+def serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     import uvicorn
 
-    try:
-        settings = load_settings(os.environ)
-    except ConfigError as exc:
-        print(f"twinweave {args.command_name}: {exc}", file=sys.stderr)
-        return 2
-    host = args.host or settings.host
-    port = settings.port if args.port is None else args.port
+    host = host or settings.host
+    port = settings.port if port is None else port
     app = create_app(
         ServerSettings(
             version=__version__,
@@ -44,25 +38,27 @@ def _run(args: argparse.Namespace) -> int:
             missing=MISSING,
         )
     )
-    if args.command_name == "demo":
-        print(
-            "twinweave demo: the server skeleton on embedded defaults. Not built yet: "
-            + ", ".join(MISSING)
-            + ".",
-            file=sys.stderr,
-        )
     print(f"GraphQL at http://{host}:{port}/graphql  (Ctrl-C stops)", file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
     return 0
 
 
-def _add(subparsers: Any, name: str, help_text: str) -> None:
-    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to bind (default: TWINWEAVE_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to bind (default: TWINWEAVE_PORT or 8000)")
-    parser.set_defaults(handler=_run, command_name=name)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(os.environ)
+    except ConfigError as exc:
+        print(f"twinweave serve: {exc}", file=sys.stderr)
+        return 2
+    return serve(settings, host=args.host, port=args.port)
 
 
 def register(subparsers: Any) -> None:
-    _add(subparsers, "demo", "run Twinweave on embedded defaults, no servers needed")
-    _add(subparsers, "serve", "run the GraphQL server with the configured stores")
+    text = "run the GraphQL server with the configured stores"
+    parser = subparsers.add_parser("serve", help=text, description=text)
+    add_server_arguments(parser)
+    parser.set_defaults(handler=_run)

@@ -1,0 +1,82 @@
+"""``twinweave demo``: the sample plant in the embedded graph store, then the server.
+
+No servers needed: the in-process graph store keeps its snapshot under
+``<TWINWEAVE_DATA_DIR>/demo/``. Loading is idempotent, so a second run finds
+everything unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+import ontology
+from loaders import LoaderError, load_paths, sample_plant_paths
+from twinweave._config import ConfigError, load_settings
+from twinweave.cli._serve import MISSING, add_server_arguments, serve
+
+PRINCIPAL = "twinweave-demo"
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def tour(store: ontology.GraphStore) -> list[str]:
+    """A few lines that show the loaded plant: hierarchy, identity, DAG."""
+    lines: list[str] = []
+    twins = store.list_twins(first=ontology.MAX_PAGE).items
+    roots = [t for t in twins if not store.parents(t.id)]
+    for root in roots:
+        below = store.descendants(root.id, first=ontology.MAX_PAGE).items
+        lines.append(f"  {root.id} ({root.model}): {len(below)} twins below it")
+    for twin in twins:
+        namespaces = {alias.namespace for alias in twin.aliases}
+        if len(namespaces) >= 2:
+            names = ", ".join(f"{a.namespace}={a.value}" for a in twin.aliases)
+            resolved = {store.resolve_aliases(a.namespace, [a.value])[0] for a in twin.aliases}
+            verdict = "each resolves to it" if resolved == {twin.id} else f"resolve to {resolved}"
+            lines.append(f"  one twin, many names: {twin.id} <- {names} ({verdict})")
+            break
+    for twin in twins:
+        parents = store.parents(twin.id)
+        if len(parents) >= 2:
+            lines.append(f"  a DAG, not a tree: {twin.id} has parents {', '.join(parents)}")
+            break
+    return lines
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(os.environ)
+    except ConfigError as exc:
+        _err(f"twinweave demo: {exc}")
+        return 2
+    demo_dir = settings.data_dir / "demo"
+    try:
+        demo_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _err(f"twinweave demo: cannot create {str(demo_dir)!r} (TWINWEAVE_DATA_DIR): {exc}")
+        return 2
+    store = ontology.MemoryStore(snapshot=demo_dir / "graph.snapshot")
+    try:
+        report = load_paths(sample_plant_paths(), store, principal=PRINCIPAL)
+        store.flush()
+    except (LoaderError, ontology.OntologyError) as exc:
+        _err(f"twinweave demo: the sample plant did not load: {exc}")
+        return 1
+    _err("twinweave demo: the sample plant in the embedded graph store")
+    _err("\n".join("  " + line for line in report.as_text().splitlines()))
+    _err("\n".join(tour(store)))
+    store.close()
+    _err("Not built yet: " + ", ".join(MISSING) + ".")
+    return serve(settings, host=args.host, port=args.port)
+
+
+def register(subparsers: Any) -> None:
+    text = "load the sample plant on embedded defaults and run the server; no servers needed"
+    parser = subparsers.add_parser("demo", help=text, description=text)
+    add_server_arguments(parser)
+    parser.set_defaults(handler=_run)
