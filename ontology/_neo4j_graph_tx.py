@@ -15,7 +15,7 @@ from typing import Any
 
 from ontology._neo4j_codec import edge_from_row, edge_row, signal_from_node
 from ontology._neo4j_cypher import Cypher
-from ontology._neo4j_tx import Tx, chunks, run_rows
+from ontology._neo4j_tx import Tx, chunks, columns, run_rows
 from ontology._values import CONTAINS, Edge, SignalValue
 
 # -------------------------------------------------------------------- edges
@@ -47,11 +47,12 @@ def endpoints(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, tuple[str, in
     """
     query = cy(
         "UNWIND $ids AS id MATCH (t:Twin {id: id}) "
-        "RETURN id, t.model, COUNT { (t)-[:CONTAINS|RELATES]->() } AS out"
+        "RETURN collect(id), collect(t.model), collect(COUNT { (t)-[:CONTAINS|RELATES]->() })"
     )
     found: dict[str, tuple[str, int]] = {}
     for chunk in chunks(ids, 50_000):
-        for twin, model, out in tx.run(query, ids=list(chunk)).values():
+        twins, models, outs = columns(tx, query, ids=list(chunk))
+        for twin, model, out in zip(twins, models, outs, strict=True):
             found[twin] = (model, int(out))
     return found
 
@@ -155,12 +156,8 @@ def contains_path(tx: Tx, cy: Cypher, start: str, end: str) -> list[str] | None:
 
 def all_contains(tx: Tx, cy: Cypher) -> tuple[list[str], list[str]]:
     """Every ``contains`` edge as parallel lists ``(parents, children)``."""
-    query = cy("MATCH (p:Twin)-[:CONTAINS]->(c:Twin) RETURN p.id AS p, c.id AS c")
-    parents: list[str] = []
-    children: list[str] = []
-    for p, c in tx.run(query).values():
-        parents.append(p)
-        children.append(c)
+    query = cy("MATCH (p:Twin)-[:CONTAINS]->(c:Twin) RETURN collect(p.id), collect(c.id)")
+    parents, children = columns(tx, query)
     return parents, children
 
 
@@ -172,10 +169,6 @@ def child_map(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
         for parent, child in tx.run(query, ids=list(chunk)).values():
             found[parent].append(child)
     return found
-
-
-def all_twin_ids(tx: Tx, cy: Cypher) -> list[str]:
-    return [row[0] for row in tx.run(cy("MATCH (t:Twin) RETURN t.id ORDER BY t.id")).values()]
 
 
 def children_page(tx: Tx, cy: Cypher, twin_id: str, after: str | None, limit: int) -> list[str]:
@@ -222,10 +215,11 @@ def descendants(
 
 
 def models_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, str]:
-    query = cy("UNWIND $ids AS id MATCH (t:Twin {id: id}) RETURN t.id, t.model")
+    query = cy("UNWIND $ids AS id MATCH (t:Twin {id: id}) RETURN collect(t.id), collect(t.model)")
     found: dict[str, str] = {}
     for chunk in chunks(ids, 50_000):
-        found.update((i, m) for i, m in tx.run(query, ids=list(chunk)).values())
+        twins, models = columns(tx, query, ids=list(chunk))
+        found.update(zip(twins, models, strict=True))
     return found
 
 
@@ -253,14 +247,18 @@ def get_signals(tx: Tx, cy: Cypher, twin_id: str) -> dict[str, SignalValue]:
 
 def signal_values(tx: Tx, cy: Cypher, signal: str) -> list[tuple[str, Any]]:
     """``(twin id, JSON value text)`` of every twin that has ``signal``."""
-    query = cy("MATCH (s:Signal) WHERE s.signal = $signal RETURN s.twin, s.value")
-    return [(twin, value) for twin, value in tx.run(query, signal=signal).values()]
+    query = cy("MATCH (s:Signal) WHERE s.signal = $signal RETURN collect(s.twin), collect(s.value)")
+    twins, values = columns(tx, query, signal=signal)
+    return list(zip(twins, values, strict=True))
 
 
 def signal_values_of(tx: Tx, cy: Cypher, keys: Sequence[str]) -> list[tuple[str, Any]]:
     """``(twin id, JSON value text)`` of the signals with these keys that exist."""
-    query = cy("UNWIND $keys AS k MATCH (s:Signal {key: k}) RETURN s.twin, s.value")
+    query = cy(
+        "UNWIND $keys AS k MATCH (s:Signal {key: k}) RETURN collect(s.twin), collect(s.value)"
+    )
     found: list[tuple[str, Any]] = []
     for chunk in chunks(keys, 50_000):
-        found.extend((twin, value) for twin, value in tx.run(query, keys=list(chunk)).values())
+        twins, values = columns(tx, query, keys=list(chunk))
+        found.extend(zip(twins, values, strict=True))
     return found

@@ -210,7 +210,8 @@ _EMPTY = _Topology(
 
 def _read_topology(tx: Tx, db: Neo4jDatabase, version: int) -> _Topology:
     cy = db.cypher
-    rows = sorted(tx.run(cy("MATCH (t:Twin) RETURN t.id, t.model")).values())
+    twins, models = ttx.columns(tx, cy("MATCH (t:Twin) RETURN collect(t.id), collect(t.model)"))
+    rows = sorted(zip(twins, models, strict=True))
     ids = [row[0] for row in rows]
     pos = {twin: i for i, twin in enumerate(ids)}
     codes: dict[str, int] = {}

@@ -37,6 +37,17 @@ def run_rows(tx: Tx, query: str, rows: Sequence[Any], batch: int, **params: Any)
         tx.run(query, params, rows=list(chunk)).consume()
 
 
+def columns(tx: Tx, query: str, **params: Any) -> list[list[Any]]:
+    """The columns of a query that returns one row of ``collect(...)`` lists.
+
+    Far faster through the Python driver than one record per row (a record
+    costs more to decode than a list element); the collected values must never
+    be null, since ``collect`` drops nulls and the columns would misalign.
+    """
+    record = tx.run(query, params).single(strict=True)
+    return [list(value) for value in record.values()]
+
+
 # ----------------------------------------------------------------- counters
 
 
@@ -129,11 +140,12 @@ def twins_of_models(tx: Tx, cy: Cypher, dtmis: Sequence[str], limit: int) -> lis
 
 def fetch_twins(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, Twin]:
     """The stored twins among ``ids`` (absent ids are missing from the result)."""
-    query = cy("UNWIND $ids AS id MATCH (t:Twin {id: id}) RETURN properties(t) AS t")
+    query = cy("UNWIND $ids AS id MATCH (t:Twin {id: id}) RETURN collect(properties(t))")
     found: dict[str, Twin] = {}
     for chunk in chunks(ids, 50_000):
-        for record in tx.run(query, ids=list(chunk)):
-            twin = twin_from_node(record["t"])
+        (nodes,) = columns(tx, query, ids=list(chunk))
+        for node in nodes:
+            twin = twin_from_node(node)
             found[twin.id] = twin
     return found
 
@@ -198,11 +210,11 @@ def delete_twin(tx: Tx, cy: Cypher, twin_id: str) -> None:
 
 def alias_owners(tx: Tx, cy: Cypher, keys: Sequence[str]) -> dict[str, str]:
     """Alias key -> owning twin id, for the keys that exist."""
-    query = cy("UNWIND $keys AS k MATCH (a:Alias {key: k}) RETURN a.key AS k, a.twin AS twin")
+    query = cy("UNWIND $keys AS k MATCH (a:Alias {key: k}) RETURN collect(a.key), collect(a.twin)")
     owners: dict[str, str] = {}
     for chunk in chunks(keys, 50_000):
-        for record in tx.run(query, keys=list(chunk)):
-            owners[record["k"]] = record["twin"]
+        found, twins = columns(tx, query, keys=list(chunk))
+        owners.update(zip(found, twins, strict=True))
     return owners
 
 
