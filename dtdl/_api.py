@@ -25,6 +25,7 @@ class _Run:
 
     def __init__(self, texts: Sequence[str], options: ParseOptions) -> None:
         self.texts: list[str] = list(texts)
+        self.given = len(self.texts)  # texts from index ``given`` on came from the resolver
         self.options = options
         self.raw: list[dict[str, Any]] = []
         self.walker = Walker(options, self.report)
@@ -64,6 +65,7 @@ class _Run:
             )
             return
         before = len(self.walker.tops)
+        self.walker.lenient = self.options.tolerates_solecisms(resolved=index >= self.given)
         self.walker.document(value, index)
         if len(text) > PARTITION_BYTES:
             self._partition_sizes(index, before)

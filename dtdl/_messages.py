@@ -99,6 +99,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{primary} has key '{prop}' more than once.",
         "Keep one occurrence of each key in a JSON object.",
     ),
+    "idRefBadDtmiOrTerm": (
+        "{primary} property '{prop}' holds an object whose only '@id' is not a DTMI or term.",
+        "Refer to the element by its DTMI string.",
+    ),
     "idReference": (
         "{primary} property '{prop}' holds an object with nothing but an '@id'.",
         "Refer to the element by its DTMI string, or give its full definition.",

@@ -46,18 +46,18 @@ class ObjectValues(WalkerState):
         for i, item in enumerate(items):
             ipath = (*path, i) if isinstance(value, list) else path
             if isinstance(item, str):
-                target = self._reference(node, key, item, spec, ctx, rep, ipath)
+                self._string_value(node, key, item, spec, ctx, ids, ipath)
                 valid += 1
-                if target is not None:
-                    ids.append(target)
-                    # a term: its class matters only where the range is narrower than Schema
-                    if (spec.values or spec.range != "Schema") and (
-                        target in BUILTIN or not item.startswith("dtmi:")
-                    ):
-                        self.refs.append((node, key, target, ipath))
             elif isinstance(item, dict):
                 if "@id" in item and all(k == "@id" for k in item):
-                    rep("idReference", primary=node.id, prop=key, path=ipath)
+                    # a solecism some v2 models rely on: ``{"@id": dtmi}`` for ``dtmi``
+                    if not (self.lenient and ctx.version < 3):
+                        rep("idReference", primary=node.id, prop=key, path=ipath)
+                    elif isinstance(item["@id"], str):
+                        self._string_value(node, key, item["@id"], spec, ctx, ids, ipath)
+                        valid += 1
+                    else:
+                        rep("idRefBadDtmiOrTerm", primary=node.id, prop=key, path=ipath)
                     continue
                 if spec.id_required and "@id" not in item:
                     rep("missingRequiredId", primary=node.id, prop=key, path=ipath)
@@ -91,6 +91,26 @@ class ObjectValues(WalkerState):
             rep("objectCountBelowMin", primary=node.id, prop=key, path=path, limit=str(spec.min))
         node.objects[key] = ids
         node.children[key] = children
+
+    def _string_value(
+        self,
+        node: Node,
+        key: str,
+        item: str,
+        spec: Prop,
+        ctx: Context,
+        ids: list[str],
+        path: Path,
+    ) -> None:
+        """A value given as a DTMI or a term: record the element it refers to."""
+        target = self._reference(node, key, item, spec, ctx, self._rep, path)
+        if target is not None:
+            ids.append(target)
+            # a term: its class matters only where the range is narrower than Schema
+            if (spec.values or spec.range != "Schema") and (
+                target in BUILTIN or not item.startswith("dtmi:")
+            ):
+                self.refs.append((node, key, target, path))
 
     def _reference(
         self,

@@ -51,6 +51,7 @@ class Walker(TypeChecks, ObjectValues):
         self.refs: list[tuple[Node, str, str, Path]] = []
         self.unknown_type = False
         self.id_failed = False
+        self.lenient = False
         self._reporters: dict[int, Report] = {}
         self._rep: Report = self._reporter(0)
 
@@ -135,6 +136,8 @@ class Walker(TypeChecks, ObjectValues):
     ) -> Node | None:
         rep = self._rep
         parent_id = parent.id if parent else None
+        # solecisms are tolerated by the version of the context the element appears in
+        tolerant = self.lenient and ctx.version < 3
         if depth > MAX_ELEMENT_DEPTH:
             rep(
                 "excessiveDepthWide",
@@ -212,7 +215,11 @@ class Walker(TypeChecks, ObjectValues):
                 ident = _dtmi.child_id(parent.id, prop, name)
             else:
                 ident = _dtmi.child_id(parent.id, prop or "value")
-        if explicit and not self._check_id(ident, None, version, rep, (*path, "@id")):
+            if tolerant and ident in self.nodes:
+                return None  # a solecism: a later sibling whose automatic id repeats is ignored
+        if explicit and not self._check_id(
+            ident, version, rep, (*path, "@id"), reserved_ok=tolerant
+        ):
             self.id_failed = True
             return None
         # ---- types
@@ -343,8 +350,13 @@ class Walker(TypeChecks, ObjectValues):
             result = dup
         return result, keymap, duplicates
 
-    def _check_id(self, ident: str, cls: str | None, version: int, rep: Report, path: Path) -> bool:
-        """An explicit ``@id``: length, then DTMI syntax, then reserved prefixes."""
+    def _check_id(
+        self, ident: str, version: int, rep: Report, path: Path, *, reserved_ok: bool
+    ) -> bool:
+        """An explicit ``@id``: length, then DTMI syntax, then reserved prefixes.
+
+        ``reserved_ok`` tolerates a reserved prefix (a solecism some v2 models have).
+        """
         if len(ident) > _dtmi.MAX_LENGTH:
             rep(
                 "idTooLong",
@@ -357,7 +369,7 @@ class Walker(TypeChecks, ObjectValues):
         if not _dtmi.is_user_dtmi(ident, version):
             rep("invalidId", value=ident, path=path, version=str(version))
             return False
-        if _dtmi.is_reserved(ident):
+        if _dtmi.is_reserved(ident) and not reserved_ok:
             rep("reservedId", value=ident, path=path)
             return False
         return True

@@ -24,6 +24,8 @@ class WalkerState:
     refs: list[tuple[Node, str, str, Path]]
     unknown_type: bool
     id_failed: bool
+    # the document being read tolerates the reference parser's v2 solecisms
+    lenient: bool
     _rep: Report
 
     def element(

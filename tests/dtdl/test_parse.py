@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -267,3 +267,115 @@ def test_interface_over_one_mebibyte_is_too_large() -> None:
     ]
     (diag,) = dtdl.validate([interface("dtmi:ex:Big;1", contents)])
     assert (diag.code, diag.primary_id) == ("partitionTooLarge", "dtmi:ex:Big;1")
+
+
+# ---- ParseOptions.tolerate_solecisms: the reference parser's lenient reading of v2 models
+V2 = "dtmi:dtdl:context;2"
+LENIENT = dtdl.ParseOptions(tolerate_solecisms=frozenset({"parse"}))
+TWIN_NAMES = [
+    {"@type": "Property", "name": "distance", "schema": "double"},
+    {"@type": "Property", "name": "distance", "schema": "integer"},
+]
+
+
+def _codes(texts: list[str], options: dtdl.ParseOptions | None = None) -> list[str]:
+    return [d.code for d in dtdl.validate(texts, options=options) if d.severity == "error"]
+
+
+@pytest.mark.parametrize(
+    ("doc", "code"),
+    [
+        ({"contents": TWIN_NAMES}, "nonUniquePropertyValue"),
+        ({"extends": [{"@id": "dtmi:ex:Base;1"}]}, "idReference"),
+        ({"@id": "dtmi:dtdl:Thing;1"}, "reservedId"),
+        (
+            {
+                "contents": [
+                    {
+                        "@id": "dtmi:standard:t;1",
+                        "@type": "Telemetry",
+                        "name": "t",
+                        "schema": "long",
+                    }
+                ]
+            },
+            "reservedId",
+        ),
+    ],
+    ids=[
+        "duplicate-automatic-id",
+        "id-only-object",
+        "reserved-interface-id",
+        "reserved-content-id",
+    ],
+)
+def test_solecisms_are_errors_by_default_and_in_v3_tolerated_in_v2_when_asked(
+    doc: dict[str, Any], code: str
+) -> None:
+    for context in (V2, V3):
+        fields = {"@id": "dtmi:ex:Thing;1", **doc}
+        text = interface(fields.pop("@id"), context=context, **fields)
+        texts = [text, interface("dtmi:ex:Base;1", context=context)]
+        assert code in _codes(texts), context
+        assert code in _codes(texts, dtdl.ParseOptions(tolerate_solecisms=frozenset({"resolve"})))
+        lenient = _codes(texts, LENIENT)
+        if context == V3:
+            assert code in lenient
+        else:
+            assert lenient == [], lenient
+
+
+def test_tolerated_solecisms_build_the_model_the_reference_parser_builds() -> None:
+    child = interface(
+        "dtmi:ex:Child;1", TWIN_NAMES, context=V2, extends=[{"@id": "dtmi:ex:Base;1"}]
+    )
+    base = interface(
+        "dtmi:ex:Base;1",
+        [{"@type": "Telemetry", "name": "level", "schema": "float"}],
+        context=V2,
+    )
+    model = dtdl.parse([child, base], options=LENIENT)
+    interface_ = model.interfaces["dtmi:ex:Child;1"]
+    assert interface_.extends == ("dtmi:ex:Base;1",)
+    assert set(interface_.contents) == {"distance", "level"}
+    distance = interface_.properties["distance"]
+    assert isinstance(distance.schema, dtdl.PrimitiveSchema)
+    assert distance.schema.name == "double"  # the first definition; the repeat is ignored
+
+
+def test_solecisms_are_tolerated_per_phase_parse_or_resolve() -> None:
+    top = interface(
+        "dtmi:ex:Top;1",
+        [{"@type": "Component", "name": "c", "schema": "dtmi:ex:Child;1"}],
+        context=V2,
+    )
+    child = interface("dtmi:ex:Child;1", TWIN_NAMES, context=V2)
+
+    def resolve(dtmis: list[str]) -> list[str]:
+        return [child] if "dtmi:ex:Child;1" in dtmis else []
+
+    def codes(*phases: Literal["parse", "resolve"]) -> list[str]:
+        options = dtdl.ParseOptions(resolver=resolve, tolerate_solecisms=frozenset(phases))
+        return _codes([top], options)
+
+    assert codes() == ["nonUniquePropertyValue"]
+    assert codes("parse") == ["nonUniquePropertyValue"]  # the child came from the resolver
+    assert codes("resolve") == []
+    assert codes("parse", "resolve") == []
+
+
+def test_id_only_object_with_a_non_string_id_is_still_an_error_when_lenient() -> None:
+    text = interface("dtmi:ex:A;1", context=V2, extends=[{"@id": 7}])
+    assert _codes([text], LENIENT) == ["idRefBadDtmiOrTerm"]
+
+
+@pytest.mark.parametrize("bad", [frozenset({"Parse"}), "parse", frozenset({1})])
+def test_tolerate_solecisms_rejects_unknown_phases(bad: Any) -> None:
+    with pytest.raises(dtdl.DtdlError, match="tolerate_solecisms"):
+        dtdl.ParseOptions(tolerate_solecisms=bad)
+
+
+def test_tolerate_solecisms_accepts_any_collection_of_phases() -> None:
+    options = dtdl.ParseOptions(tolerate_solecisms=["resolve"])  # type: ignore[arg-type]
+    assert options.tolerate_solecisms == frozenset({"resolve"})
+    assert dtdl.ParseOptions().tolerate_solecisms == frozenset()

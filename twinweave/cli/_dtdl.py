@@ -13,7 +13,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dtdl
 from twinweave.cli._dtdl_files import InputError, Progress, collect, read_all
@@ -27,6 +27,8 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 PROGRESS_FILES = 1000
+# --tolerate-solecisms applies to the files named and to those --resolve supplies
+_SOLECISM_PHASES: frozenset[Literal["parse", "resolve"]] = frozenset({"parse", "resolve"})
 
 
 def _emit(text: str) -> None:
@@ -49,6 +51,7 @@ def _options(args: argparse.Namespace, resolver: DirectoryResolver | None) -> dt
         allow_undefined_extensions=args.allow_undefined_extensions,
         max_dtdl_version=args.max_dtdl_version,
         resolver=resolver,
+        tolerate_solecisms=_SOLECISM_PHASES if args.tolerate_solecisms else frozenset(),
     )
 
 
@@ -203,6 +206,14 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         action="store_const",
         const=False,
         help="reject unknown extension contexts and terms (DTDL v3 does by default)",
+    )
+    parser.add_argument(
+        "--tolerate-solecisms",
+        action="store_true",
+        help="accept three mistakes older tools let through in DTDL v2 models, as the "
+        "reference parser's TolerateSolecisms quirks do: an object holding only '@id' used "
+        "as a reference, an '@id' with a reserved prefix (dtmi:dtdl:, dtmi:standard:), "
+        "and repeated names whose automatic ids collide (the later element is ignored)",
     )
 
 
