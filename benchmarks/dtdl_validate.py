@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dtdl
 from benchmarks.dtdl_generator import generate
@@ -43,6 +43,12 @@ def best_of(repeat: int, work: Callable[[], object]) -> float:
     return best
 
 
+_QUIRKS: dict[str, Literal["parse", "resolve"]] = {
+    "TolerateSolecismsInParse": "parse",
+    "TolerateSolecismsInResolve": "resolve",
+}
+
+
 def _case_options(case: dict[str, Any]) -> dtdl.ParseOptions:
     options = case.get("options") or {}
     allow = {"allow": True, "disallow": False}.get(options.get("undefined_extensions", ""))
@@ -58,6 +64,7 @@ def _case_options(case: dict[str, Any]) -> dtdl.ParseOptions:
         allow_undefined_extensions=allow,
         max_dtdl_version=options.get("max_dtdl_version"),
         resolver=resolver if groups else None,
+        tolerate_solecisms=frozenset(_QUIRKS[q] for q in options.get("quirks", [])),
     )
 
 
