@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     pass
 from ontology._neo4j_state import (
     PREFETCH_EDGES,
+    PREFETCH_SHARE,
     AuditEntry,
     EdgeOp,
     Neo4jState,
@@ -90,12 +91,16 @@ class GraphMixin(Neo4jState):
         }
         counts = gtx.edge_counts(tx, cy, sorted(limited))
         new_contains = sum(1 for e in proper if e.name == CONTAINS)
+        # Many new contains edges: fetch the hierarchy once, unless it dwarfs the call.
+        prefetch = new_contains > PREFETCH_EDGES and (
+            new_contains * PREFETCH_SHARE >= gtx.contains_count(tx, cy)
+        )
         overlay = ContainsOverlay(
             lambda nodes: gtx.child_map(tx, cy, nodes),
-            adjacency(*gtx.all_contains(tx, cy)) if new_contains > PREFETCH_EDGES else None,
+            adjacency(*gtx.all_contains(tx, cy)) if prefetch else None,
         )
         check_cycles = True
-        if new_contains > PREFETCH_EDGES:
+        if prefetch:
             candidates = [
                 (e.source, e.target)
                 for e in proper

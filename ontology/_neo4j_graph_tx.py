@@ -161,6 +161,12 @@ def all_contains(tx: Tx, cy: Cypher) -> tuple[list[str], list[str]]:
     return parents, children
 
 
+def contains_count(tx: Tx, cy: Cypher) -> int:
+    """How many ``contains`` edges the namespace has (from Neo4j's count store)."""
+    record = tx.run(cy("MATCH (:Twin)-[r:CONTAINS]->() RETURN count(r) AS n")).single(strict=True)
+    return int(record["n"])
+
+
 def child_map(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
     """The ``contains`` children of each of ``ids`` (every id is a key)."""
     query = cy("UNWIND $ids AS id MATCH (:Twin {id: id})-[:CONTAINS]->(c:Twin) RETURN id, c.id")

@@ -70,7 +70,10 @@ class Plan(Generic[Op]):
 
 
 PREFETCH_EDGES = 64
-"""Bulk calls with more new ``contains`` edges than this fetch the whole hierarchy once."""
+"""A call adding more new ``contains`` edges than this may fetch the whole hierarchy once."""
+PREFETCH_SHARE = 20
+"""... when the hierarchy has at most this many times as many edges as the call adds;
+otherwise cycle checks walk down from each new edge's target, fetching level by level."""
 
 
 class Neo4jState:

@@ -333,3 +333,24 @@ def test_concurrent_updates_with_one_etag_let_exactly_one_win(store: Neo4jStore)
     winners = [o for o in outcomes if o != "lost"]
     assert len(winners) == 1
     assert store.get_twin("plant").properties == {"label": winners[0]}
+
+
+@pytest.mark.neo4j
+def test_a_bulk_call_small_against_a_large_hierarchy_walks_its_cycle_checks(
+    store: Neo4jStore,
+) -> None:
+    big = [f"big{i:04d}" for i in range(1500)]
+    small = [f"new{i:03d}" for i in range(70)]
+    store.upsert_twins([TwinSpec(i, ASSET) for i in [*big, *small]], principal=WHO)
+    store.add_edges([Edge(a, CONTAINS, b) for a, b in itertools.pairwise(big)], principal=WHO)
+    # 70 new edges (more than PREFETCH_EDGES) against 1,499 stored ones: walked, not fetched.
+    edges = [Edge(big[-1], CONTAINS, small[0])]
+    edges += [Edge(a, CONTAINS, b) for a, b in itertools.pairwise(small)]
+    edges.append(Edge(small[-1], CONTAINS, big[1400]))  # closes big1400 -> ... -> new069
+
+    result = store.add_edges(edges, principal=WHO)
+
+    assert result.created == 70
+    assert [r.key for r in result.rejected] == [f"{small[-1]} -[contains]-> {big[1400]}"]
+    expected = " -> ".join([small[-1], *big[1400:], *small])
+    assert expected in result.rejected[0].reason
