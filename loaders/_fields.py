@@ -26,13 +26,16 @@ def aliases(value: object) -> tuple[tuple[Alias, ...], str | None]:
     """``{namespace: value | [values]}`` as aliases, or the reason it is not that shape."""
     if value is None:
         return (), None
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         return (), (
             f"aliases {value!r} are not a mapping; expected namespace: value "
             "(e.g. erp: EQ-10023) or namespace: [values]"
         )
     out: list[Alias] = []
     for namespace, raw in value.items():
+        if type(raw) is str and raw and type(namespace) is str:  # the common case, checked fast
+            out.append(Alias(namespace, raw))
+            continue
         values = raw if isinstance(raw, list) else [raw]
         for item in values:
             if not isinstance(item, str | int) or isinstance(item, bool) or item == "":

@@ -174,13 +174,20 @@ class Planner:
             self._reject(row.where, "; ".join(reasons))
             return
         pending = self.plan.twins.get(twin_id)
-        if pending is None:
-            pending = Pending(twin_id, model, self.plan.existing.get(twin_id))
+        if pending is None:  # the first row of this twin: its checked properties are fresh
+            pending = Pending(
+                twin_id,
+                model,
+                self.plan.existing.get(twin_id),
+                properties=flat,
+                set_by=dict.fromkeys(flat, row.where),
+            )
             self.plan.twins[twin_id] = pending
-        for key, value in flat.items():
-            pending.properties[key] = value
-            pending.set_by.setdefault(key, row.where)
-        stored = set(pending.existing.aliases) if pending.existing else set()
+        else:
+            for key, value in flat.items():
+                pending.properties[key] = value
+                pending.set_by.setdefault(key, row.where)
+        stored = pending.existing.aliases if pending.existing else ()
         for alias in row.aliases:
             self.owner[alias] = twin_id
             if alias not in stored and alias not in pending.aliases:
@@ -209,7 +216,7 @@ class Planner:
         model = row.model or current
         if model is None:
             return [f"twin {twin_id!r} is new and the row names no model"], None, {}
-        if model not in self.models:
+        if model not in self.models.dtmis:
             return (
                 [
                     f"model {model!r} is not known: load its DTDL first (or in the same load, "

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import dtdl
 from ontology import JsonValue
@@ -18,6 +19,10 @@ from ontology import JsonValue
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
 _TEXT = ("string", "date", "dateTime", "time", "duration")
+
+
+Validator = Callable[[object], bool]
+"""Whether a value fits one Property's schema."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,42 @@ class View:
     """Component name -> the Properties of its Interface."""
     telemetries: frozenset[str]
     relationships: frozenset[str]
+    fields: Mapping[str, tuple[dtdl.Property, Validator]]
+    """Flat key (``name`` or ``component.name``) -> its Property and a bound validator."""
+
+
+_INT32 = (-(2**31), 2**31 - 1)
+_SURE: Mapping[str, Validator] = {
+    "string": lambda v: type(v) is str,
+    "boolean": lambda v: type(v) is bool,
+    "double": lambda v: type(v) is float and math.isfinite(v),
+    "integer": lambda v: type(v) is int and _INT32[0] <= v <= _INT32[1],
+}
+"""Values that surely fit a primitive schema, known without a call into ``dtdl``.
+
+Only a shortcut for the common case: a value these do not vouch for goes to
+``ModelSet.check_instance``, which decides (so the rules stay dtdl's;
+``tests/loaders/test_validators.py`` holds the shortcuts to it)."""
+
+
+def validator(model_set: dtdl.ModelSet, prop: dtdl.Property) -> Validator:
+    """A predicate for values of ``prop``: a shortcut for sure values, else ``check_instance``."""
+    full: Validator = partial(model_set.check_instance, prop.id)
+    schema = prop.schema
+    sure: Validator | None = None
+    if isinstance(schema, dtdl.PrimitiveSchema):
+        sure = _SURE.get(schema.name)
+    elif isinstance(schema, dtdl.EnumSchema):
+        allowed = frozenset((type(v.enum_value), v.enum_value) for v in schema.enum_values)
+
+        def sure(value: object) -> bool:
+            kind = type(value)
+            return (kind is str or kind is int) and (kind, value) in allowed
+
+    if sure is None:
+        return full
+    check = sure
+    return lambda value: check(value) or full(value)
 
 
 class Models:
@@ -36,25 +77,34 @@ class Models:
 
     def __init__(self, model_set: dtdl.ModelSet) -> None:
         self.model_set = model_set
+        self.dtmis = frozenset(model_set.interfaces)
         self._views: dict[str, View] = {}
 
     def __contains__(self, dtmi: str) -> bool:
-        return dtmi in self.model_set.interfaces
+        return dtmi in self.dtmis
 
     def view(self, dtmi: str) -> View:
         """The view of a held model (``KeyError`` when it is not held)."""
         found = self._views.get(dtmi)
         if found is None:
-            iface = self.model_set.interfaces[dtmi]
+            model_set = self.model_set
+            iface = model_set.interfaces[dtmi]
             components: dict[str, Mapping[str, dtdl.Property]] = {}
             for name, comp in iface.components.items():
-                inner = self.model_set.interfaces.get(comp.schema)
+                inner = model_set.interfaces.get(comp.schema)
                 components[name] = dict(inner.properties) if inner is not None else {}
+            fields = {
+                name: (prop, validator(model_set, prop)) for name, prop in iface.properties.items()
+            }
+            for name, props in components.items():
+                for inner_name, prop in props.items():
+                    fields[f"{name}.{inner_name}"] = (prop, validator(model_set, prop))
             found = View(
                 properties=dict(iface.properties),
                 components=components,
                 telemetries=frozenset(iface.telemetries),
                 relationships=frozenset(iface.relationships),
+                fields=fields,
             )
             self._views[dtmi] = found
         return found
@@ -125,36 +175,37 @@ def check(
 ) -> tuple[dict[str, JsonValue], list[str]]:
     """Flat, checked properties of a row for a twin of ``model`` (held in ``models``)."""
     view = models.view(model)
-    check_instance = models.model_set.check_instance
+    fields = view.fields
     flat, reasons = _flatten(properties, view.components)
     out: dict[str, JsonValue] = {}
     for key, raw in flat.items():
-        head, dot, tail = key.partition(".")
-        inner = view.components.get(head) if dot else None
-        if inner is not None:
-            prop = inner.get(tail)
-            if prop is None:
-                reasons.append(
-                    f"component {head!r} of model {model} has no property {tail!r}; "
-                    f"it has: {', '.join(sorted(inner)) or 'none'}"
-                )
-                continue
-        else:
-            prop = view.properties.get(key)
-            if prop is None:
-                reasons.append(_unknown(view, model, key))
-                continue
+        field = fields.get(key)
+        if field is None:
+            reasons.append(_missing(view, model, key))
+            continue
+        prop, valid = field
         if textual and isinstance(raw, str):
             value, reason = coerce(raw, prop.schema)
         else:
             value, reason = raw, None  # type: ignore[assignment]
-        if reason is None and (value is None or not check_instance(prop.id, value)):
+        if reason is None and (value is None or not valid(value)):
             reason = f"{value!r:.80} does not fit its schema ({_schema_name(prop.schema)})"
         if reason is not None:
             reasons.append(f"property {key!r} of model {model}: {reason}")
         else:
             out[key] = value
     return out, reasons
+
+
+def _missing(view: View, model: str, key: str) -> str:
+    head, dot, tail = key.partition(".")
+    inner = view.components.get(head) if dot else None
+    if inner is not None:
+        return (
+            f"component {head!r} of model {model} has no property {tail!r}; "
+            f"it has: {', '.join(sorted(inner)) or 'none'}"
+        )
+    return _unknown(view, model, key)
 
 
 def _unknown(view: View, model: str, key: str) -> str:
@@ -184,6 +235,8 @@ def flatten_stored(
 def nest(models: Models, model: str, flat: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
     """Flat properties back into the store's shape: component objects by component name."""
     components = models.view(model).components if model in models else {}
+    if not components:
+        return dict(flat)
     out: dict[str, JsonValue] = {}
     groups: dict[str, dict[str, JsonValue]] = {}
     for key, value in flat.items():

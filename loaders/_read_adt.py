@@ -22,18 +22,43 @@ component value is dropped. Blank lines are skipped.
 from __future__ import annotations
 
 import json
+import json.scanner
 from pathlib import Path
+from typing import Any
 
 from loaders import _fields
 from loaders._errors import LoaderError
 from loaders._files import read_text, too_many_rows
 from loaders._limits import LoadLimits
 from loaders._rows import EdgeRow, ModelDoc, Parsed, TwinRow, Where
-from ontology import JsonValue
+from ontology import Alias, JsonValue, Lifecycle
 
 SECTIONS = ("Header", "Models", "Twins", "Relationships")
 _TWIN_META = ("$dtId", "$metadata", "$etag", "$aliases", "$lifecycle")
 _REL_META = ("$dtId", "$relationshipId", "$targetId", "$relationshipName", "$etag", "$sourceId")
+_TWIN_META_SET = frozenset(_TWIN_META)
+_REL_META_SET = frozenset(_REL_META)
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # (1)
+"""The C scanner ``json.loads`` runs, called without its Python wrapper (per line it counts).
+
+(1) The stub types the context as a scanner; the standard library passes a
+``JSONDecoder``, as here (``json.decoder.JSONDecoder.__init__``)."""
+
+
+def _parse(line: str) -> Any:
+    """``json.loads(line)``: the scanner for a line that is exactly one value, else loads itself.
+
+    Anything the scanner alone does not settle (leading or trailing whitespace,
+    extra data, invalid JSON) goes to ``json.loads``, so values and error
+    messages are those of ``json.loads``.
+    """
+    try:
+        item, end = _SCAN(line, 0)
+    except StopIteration:
+        return json.loads(line)
+    if end != len(line):
+        return json.loads(line)
+    return item
 
 
 def read_adt(path: Path, limits: LoadLimits) -> Parsed:
@@ -42,23 +67,28 @@ def read_adt(path: Path, limits: LoadLimits) -> Parsed:
     out = Parsed(files=[file])
     section: str | None = None
     header_seen = False
+    max_line = limits.max_line_bytes
+    max_rows = limits.max_rows
+    twins = out.twins
+    edges = out.edges
     for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+        if not line or line.isspace():
             continue
         where = Where(file, number)
-        if len(line) > limits.max_line_bytes:
+        if len(line) > max_line:
             out.rows += 1
             out.rejections.append(
                 where.reject(f"line is longer than {limits.max_line_bytes:,} characters")
             )
             continue
         try:
-            item = json.loads(line)
+            item = _parse(line)
         except ValueError as err:
             out.rows += 1
             out.rejections.append(where.reject(f"line is not a JSON object: {err}"))
             continue
-        if isinstance(item, dict) and set(item) == {"Section"}:
+        is_object = type(item) is dict
+        if is_object and len(item) == 1 and "Section" in item:
             if item["Section"] not in SECTIONS:
                 msg = (
                     f"{where}: section {item['Section']!r} is not known; expected one of "
@@ -74,9 +104,9 @@ def read_adt(path: Path, limits: LoadLimits) -> Parsed:
             header_seen = True
             continue
         out.rows += 1
-        if out.rows > limits.max_rows:
+        if out.rows > max_rows:
             raise too_many_rows(path, limits)
-        if not isinstance(item, dict):
+        if not is_object:
             out.rejections.append(
                 where.reject(f"line holds a {type(item).__name__}; expected an object")
             )
@@ -91,13 +121,13 @@ def read_adt(path: Path, limits: LoadLimits) -> Parsed:
             if row is None:
                 out.rejections.append(where.reject(reason or "not a twin"))
             else:
-                out.twins.append(row)
+                twins.append(row)
         else:
             edge, reason = _relationship(where, item)
             if edge is None:
                 out.rejections.append(where.reject(reason or "not a relationship"))
             else:
-                out.edges.append(edge)
+                edges.append(edge)
     return out
 
 
@@ -109,25 +139,33 @@ def _twin(where: Where, item: dict[str, JsonValue]) -> tuple[TwinRow | None, str
     model = meta.get("$model") if isinstance(meta, dict) else None
     if not isinstance(model, str) or not model:
         return None, f'twin {twin_id!r} has no "$metadata": {{"$model": DTMI}}'
-    unknown = sorted(k for k in item if k.startswith("$") and k not in _TWIN_META)
+    properties: dict[str, object] = {}
+    unknown: list[str] = []
+    for key, value in item.items():  # one pass: properties, and $ keys not understood
+        if key[:1] == "$":
+            if key not in _TWIN_META_SET:
+                unknown.append(key)
+        elif type(value) is dict and "$metadata" in value:
+            properties[key] = {k: v for k, v in value.items() if k != "$metadata"}
+        else:
+            properties[key] = value
     if unknown:
         return None, (
-            f"twin {twin_id!r}: key {unknown[0]!r} is not understood; expected properties, "
+            f"twin {twin_id!r}: key {min(unknown)!r} is not understood; expected properties, "
             f"or one of {', '.join(_TWIN_META)}"
         )
-    aliases, reason = _fields.aliases(item.get("$aliases"))
-    if reason is not None:
-        return None, reason
-    lifecycle, reason = _fields.lifecycle(item.get("$lifecycle"))
-    if reason is not None:
-        return None, reason
-    properties: dict[str, object] = {}
-    for key, value in item.items():
-        if key.startswith("$"):
-            continue
-        if isinstance(value, dict) and "$metadata" in value:
-            value = {k: v for k, v in value.items() if k != "$metadata"}
-        properties[key] = value
+    raw_aliases = item.get("$aliases")
+    aliases: tuple[Alias, ...] = ()
+    if raw_aliases is not None:
+        aliases, reason = _fields.aliases(raw_aliases)
+        if reason is not None:
+            return None, reason
+    raw_lifecycle = item.get("$lifecycle")
+    lifecycle: Lifecycle | None = None
+    if raw_lifecycle is not None:
+        lifecycle, reason = _fields.lifecycle(raw_lifecycle)
+        if reason is not None:
+            return None, reason
     return (
         TwinRow(
             where=where,
@@ -142,19 +180,20 @@ def _twin(where: Where, item: dict[str, JsonValue]) -> tuple[TwinRow | None, str
 
 
 def _relationship(where: Where, item: dict[str, JsonValue]) -> tuple[EdgeRow | None, str | None]:
-    fields = {}
+    fields: list[str] = []
     for key in ("$dtId", "$targetId", "$relationshipName"):
         value = item.get(key)
         if not isinstance(value, str) or not value:
             return None, f"{key} {value!r} is missing or not a string"
-        fields[key] = value
-    unknown = sorted(k for k in item if k.startswith("$") and k not in _REL_META)
+        fields.append(value)
+    source, target, name = fields
+    properties: dict[str, JsonValue] = {}
+    unknown: list[str] = []
+    for key, value in item.items():  # one pass: properties, and $ keys not understood
+        if key[:1] != "$":
+            properties[key] = value
+        elif key not in _REL_META_SET:
+            unknown.append(key)
     if unknown:
-        return None, f"relationship key {unknown[0]!r} is not understood"
-    properties = {k: v for k, v in item.items() if not k.startswith("$")}
-    return (
-        EdgeRow(
-            where, fields["$dtId"], fields["$relationshipName"], fields["$targetId"], properties
-        ),
-        None,
-    )
+        return None, f"relationship key {min(unknown)!r} is not understood"
+    return EdgeRow(where, source, name, target, properties), None

@@ -23,7 +23,6 @@ from ontology import (
     BulkResult,
     Edge,
     GraphStore,
-    JsonValue,
     Lifecycle,
     OntologyError,
     StoreUnavailableError,
@@ -74,17 +73,22 @@ def edge_key(source: str, name: str, target: str) -> str:
 def _spec(plan: Plan, twin_id: str) -> TwinSpec:
     pending = plan.twins[twin_id]
     existing = pending.existing
-    flat: dict[str, JsonValue] = {}
-    if existing is not None:
-        flat.update(_props.flatten_stored(plan.models, existing.model, existing.properties))
+    if existing is None:
+        return TwinSpec(
+            id=twin_id,
+            model=pending.model,
+            properties=_props.nest(plan.models, pending.model, pending.properties),
+            aliases=tuple(pending.aliases),
+            lifecycle=pending.lifecycle or Lifecycle.PROVISIONED,
+        )
+    flat = _props.flatten_stored(plan.models, existing.model, existing.properties)
     flat.update(pending.properties)
-    aliases = (*existing.aliases, *pending.aliases) if existing else tuple(pending.aliases)
     return TwinSpec(
         id=twin_id,
         model=pending.model,
         properties=_props.nest(plan.models, pending.model, flat),
-        aliases=aliases,
-        lifecycle=pending.lifecycle or (existing.lifecycle if existing else Lifecycle.PROVISIONED),
+        aliases=(*existing.aliases, *pending.aliases),
+        lifecycle=pending.lifecycle or existing.lifecycle,
     )
 
 
@@ -176,35 +180,22 @@ def _collect_edges(
     out: Written,
     rejected: set[tuple[str, int | None]],
 ) -> list[_EdgeItem]:
-    items: dict[str, _EdgeItem] = {}
+    items: dict[tuple[str, str, str], _EdgeItem] = {}
+    twins, existing, failed = plan.twins, plan.existing, out.failed
     candidates = [
         (link.where, link.source, link.name, link.target, link.properties) for link in plan.links
     ]
     candidates.extend((e.where, e.source, e.name, e.target, e.properties) for e in edge_rows)
     for where, source, name, target, properties in candidates:
-        missing = [t for t in (source, target) if t not in plan.twins and t not in plan.existing]
-        refused = [t for t in (source, target) if t in out.failed]
-        if refused and (where.file, where.line) in rejected:
-            continue  # the row is rejected already (its own twin was refused)
-        if missing:
-            why = (
-                "its row was rejected"
-                if missing[0] in plan.named
-                else "no twin with that id in the store or in this load"
-            )
-            key = edge_key(source, name, target)
-            out.rejections.append(
-                where.reject(f"edge {key}: dangling endpoint {missing[0]!r}: {why}")
-            )
+        if not (
+            (source in twins or source in existing)
+            and (target in twins or target in existing)
+            and source not in failed
+            and target not in failed
+        ):
+            _refuse_edge(plan, out, rejected, where, source, name, target)
             continue
-        if refused:
-            out.rejections.append(
-                where.reject(
-                    f"edge {edge_key(source, name, target)}: twin {refused[0]!r} was rejected"
-                )
-            )
-            continue
-        key = edge_key(source, name, target)
+        key = (source, name, target)
         item = items.get(key)
         if item is None:
             items[key] = _EdgeItem(Edge(source, name, target, properties), [where])
@@ -213,11 +204,37 @@ def _collect_edges(
         else:
             out.rejections.append(
                 where.reject(
-                    f"edge {key}: properties {properties!r:.60} conflict with "
+                    f"edge {edge_key(*key)}: properties {properties!r:.60} conflict with "
                     f"{dict(item.edge.properties)!r:.60} from {item.rows[0]}"
                 )
             )
     return list(items.values())
+
+
+def _refuse_edge(
+    plan: Plan,
+    out: Written,
+    rejected: set[tuple[str, int | None]],
+    where: Where,
+    source: str,
+    name: str,
+    target: str,
+) -> None:
+    """An edge with an endpoint that is missing or refused: reported once, at its row."""
+    missing = [t for t in (source, target) if t not in plan.twins and t not in plan.existing]
+    refused = [t for t in (source, target) if t in out.failed]
+    if refused and (where.file, where.line) in rejected:
+        return  # the row is rejected already (its own twin was refused)
+    key = edge_key(source, name, target)
+    if missing:
+        why = (
+            "its row was rejected"
+            if missing[0] in plan.named
+            else "no twin with that id in the store or in this load"
+        )
+        out.rejections.append(where.reject(f"edge {key}: dangling endpoint {missing[0]!r}: {why}"))
+    else:
+        out.rejections.append(where.reject(f"edge {key}: twin {refused[0]!r} was rejected"))
 
 
 def write_edges(
@@ -242,17 +259,20 @@ def write_edges(
     items = _collect_edges(plan, edge_rows, out, {(r.file, r.line) for r in rejected_rows})
     rejected_before = len(out.rejections)
     progress.phase("edges", len(items))
-    by_key = {edge_key(i.edge.source, i.edge.name, i.edge.target): i for i in items}
     for batch in _batches(items, batch_size):
         edges = [i.edge for i in batch]
-        keys = [edge_key(e.source, e.name, e.target) for e in edges]
         if dry_run:
             result, failure = _would_add(store, plan, edges), None
         else:
             result, failure = _call("edges", store.add_edges, edges, principal)
         refused = {r.key: r.reason for r in result.rejected}
         if failure is not None:
-            refused = dict.fromkeys(keys, failure)
+            refused = dict.fromkeys((edge_key(e.source, e.name, e.target) for e in edges), failure)
+        by_key = (
+            {edge_key(i.edge.source, i.edge.name, i.edge.target): i for i in batch}
+            if refused
+            else {}
+        )  # the store names a refused edge by its key: only then are keys needed
         for key, reason in refused.items():
             item = by_key.get(key)
             rows = item.rows if item else [Where("(store)", None)]
