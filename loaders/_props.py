@@ -222,6 +222,8 @@ def flatten_stored(
 ) -> dict[str, JsonValue]:
     """A stored twin's properties, components flattened like rows'."""
     components = models.view(model).components if model in models else {}
+    if not components:
+        return dict(properties)
     flat: dict[str, JsonValue] = {}
     for name, value in properties.items():
         if name in components and isinstance(value, dict):

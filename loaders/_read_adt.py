@@ -38,6 +38,7 @@ _TWIN_META = ("$dtId", "$metadata", "$etag", "$aliases", "$lifecycle")
 _REL_META = ("$dtId", "$relationshipId", "$targetId", "$relationshipName", "$etag", "$sourceId")
 _TWIN_META_SET = frozenset(_TWIN_META)
 _REL_META_SET = frozenset(_REL_META)
+_JSON_SPACE = " \t\n\r"
 _SCAN = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # (1)
 """The C scanner ``json.loads`` runs, called without its Python wrapper (per line it counts).
 
@@ -46,17 +47,16 @@ _SCAN = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type] 
 
 
 def _parse(line: str) -> Any:
-    """``json.loads(line)``: the scanner for a line that is exactly one value, else loads itself.
+    """``json.loads(line)``: the scanner for a line that is one value (and JSON whitespace).
 
-    Anything the scanner alone does not settle (leading or trailing whitespace,
-    extra data, invalid JSON) goes to ``json.loads``, so values and error
-    messages are those of ``json.loads``.
+    Anything else (leading whitespace, extra data, invalid JSON) goes to
+    ``json.loads``, so values and error messages are those of ``json.loads``.
     """
     try:
         item, end = _SCAN(line, 0)
     except StopIteration:
         return json.loads(line)
-    if end != len(line):
+    if end != len(line) and line[end:].strip(_JSON_SPACE):  # more than JSON whitespace (CRLF)
         return json.loads(line)
     return item
 
