@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -16,6 +17,7 @@ from ontology import (
     LifecycleError,
     NotFoundError,
     RollupSpec,
+    Twin,
     TwinSpec,
 )
 from ontology._checks import (
@@ -165,9 +167,18 @@ def test_semantic_type_filter_accepts_the_term_or_its_dtmi(model_set: dtdl.Model
 def test_merge_upsert_and_signal_rules() -> None:
     assert merge_properties({"a": 1, "b": 2}, {"b": None, "c": 3}) == {"a": 1, "c": 3}
     spec = TwinSpec("x", LINE, {"a": 1}, (Alias("erp", "1"),), Lifecycle.PROVISIONED)
-    twin = TwinSpec("x", LINE, {"a": 1}, (Alias("erp", "1"),), Lifecycle.ACTIVE)
+    twin = Twin(
+        id="x",
+        model=LINE,
+        properties={"a": 1},
+        lifecycle=Lifecycle.ACTIVE,
+        etag="e1",
+        aliases=(Alias("erp", "1"),),
+        created_at=START,
+        updated_at=START,
+    )
     assert upsert_unchanged(twin, spec)  # the lifecycle is not upsert's business
-    assert not upsert_unchanged(TwinSpec("x", LINE, {"a": 2}), spec)
+    assert not upsert_unchanged(dataclasses.replace(twin, properties={"a": 2}), spec)
     assert signal_wins(None, START)
     assert signal_wins(START, START)
     assert not signal_wins(START, START.replace(year=2025))
