@@ -203,3 +203,44 @@ def pg_schema(postgres_dsn: str) -> Iterator[str]:
     yield schema
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+# --------------------------------------------------------------------------- summary
+
+SERVICE_MARKERS = ("neo4j", "kafka", "mqtt", "postgres")
+_service_of: dict[str, tuple[str, ...]] = {}
+_service_outcomes: dict[str, dict[str, int]] = {m: {} for m in SERVICE_MARKERS}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marks = tuple(m for m in SERVICE_MARKERS if item.get_closest_marker(m) is not None)
+        if marks:
+            _service_of[item.nodeid] = marks
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    marks = _service_of.get(report.nodeid)
+    if not marks or (report.when != "call" and report.outcome == "passed"):
+        return
+    for mark in marks:
+        counts = _service_outcomes[mark]
+        counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran against each real server, so a CI log shows it."""
+    if not _service_of:
+        return
+    where = addresses()
+    servers = {
+        "neo4j": where.neo4j_uri,
+        "kafka": where.kafka_bootstrap,
+        "mqtt": f"{where.mqtt_host}:{where.mqtt_port}",
+        "postgres": where.postgres_dsn,
+    }
+    terminalreporter.section("tests against real services")
+    for mark in SERVICE_MARKERS:
+        counts = _service_outcomes[mark]
+        shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none ran"
+        terminalreporter.write_line(f"{mark:9} {servers[mark]}: {shown}")
