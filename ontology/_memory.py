@@ -70,6 +70,7 @@ class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
         if self._path is None:
             return
         with self._lock:
+            self._derived.settle_all(self._signals, self._twins)
             snapshot_file.write(
                 self._path,
                 seq=self._seq,

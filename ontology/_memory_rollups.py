@@ -14,9 +14,6 @@ from ontology._memory_state import MemoryState
 from ontology._rollup import RollupEngine, RollupResult
 from ontology._values import RollupSpec
 
-ROLLUP_BATCH = "rollup"
-"""The ``batch`` of every derived value a rollup writes."""
-
 
 class RollupsMixin(MemoryState):
     _engine: RollupEngine
@@ -72,24 +69,19 @@ class RollupsMixin(MemoryState):
             return written
 
     def _write(self, index: HierarchyIndex, name: str, result: RollupResult, now: datetime) -> int:
-        """Store a rollup's results as derived signals (and as inputs of other rollups)."""
-        ids, signals = index.ids, self._signals
+        """Store a rollup's results as derived signals (and as inputs of other rollups).
+
+        They are held as columns (``_memory_derived``) until a read or a write of
+        signals needs them as rows.
+        """
         column = self._columns.get(name)
         if column is None:
             column = self._columns[name] = np.full(index.size, np.nan)
-        nodes = result.nodes.tolist()
-        for node, value in zip(nodes, result.values.tolist(), strict=True):
-            held = signals.get(ids[node])
-            if held is None:
-                held = signals[ids[node]] = {}
-            held[name] = (None if value != value else value, now, ROLLUP_BATCH)
         column[result.nodes] = result.values
-        cleared = 0
-        for node in result.cleared.tolist():
-            if signals.get(ids[node], {}).pop(name, None) is not None:
-                cleared += 1
         column[result.cleared] = np.nan
-        return len(nodes) + cleared
+        return self._derived.write(
+            index, name, result.nodes, result.values, result.cleared, now, self._signals
+        )
 
     def _mask(self, index: HierarchyIndex, model: str | None) -> npt.NDArray[np.bool_] | None:
         if model is None:

@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from ontology._checks import KIND_ALIAS, KIND_TWIN, TwinRules, rules_for
 from ontology._errors import AlreadyExistsError, EtagMismatchError, NotFoundError
+from ontology._memory_derived import DerivedColumns
 from ontology._memory_edges import EdgeTable
 from ontology._memory_index import HierarchyIndex
 from ontology._memory_rows import SignalRow, TwinRow, as_float
@@ -107,6 +108,8 @@ class MemoryState:
         self._columns: dict[str, npt.NDArray[np.float64]] = {}
         """Rollup inputs by signal name, per node of ``_columns_for`` (kept by set_signals)."""
         self._columns_for: HierarchyIndex | None = None
+        self._derived = DerivedColumns()
+        """Rollup results not yet written into ``_signals`` (per node of ``_index``)."""
         self._rollups: dict[str, RollupSpec] = {}
         self._audit: list[AuditEntry] = []
         self._index: HierarchyIndex | None = None
@@ -123,6 +126,8 @@ class MemoryState:
 
     def _invalidate(self) -> None:
         """The hierarchy changed (twins, models of twins or contains edges)."""
+        if self._derived.names:  # they are per node of the index dropped here
+            self._derived.settle_all(self._signals, self._twins)
         self._index = None
         self._stale_reads = 0
 

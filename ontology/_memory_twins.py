@@ -351,7 +351,11 @@ class TwinsMixin(MemoryState):
             table = self._signals
             columns = self._signal_columns()
             pos = self._index.pos if self._index is not None else {}
+            derived = self._derived
+            pending = derived.names
             for update in updates:
+                if pending and update.signal in pending:  # a rollup's value not yet a row
+                    derived.settle(table, update.signal, update.twin)
                 values = table.get(update.twin)
                 if values is None:
                     values = table[update.twin] = {}
@@ -371,4 +375,6 @@ class TwinsMixin(MemoryState):
         with self._lock:
             self._twin(twin_id)
             held = self._signals.get(twin_id, {})
+            if self._derived.names:
+                held = self._derived.overlay(twin_id, held)
             return MappingProxyType({name: to_signal(row) for name, row in held.items()})

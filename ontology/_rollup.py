@@ -73,6 +73,7 @@ from ontology._ancestry import (
     _check_range,
     _distinct,
     _int_array,
+    _offsets,
 )
 from ontology._errors import InvalidError
 from ontology._values import Aggregate, RollupSpec
@@ -147,21 +148,49 @@ def _inputs(
     return _Inputs(has, s1, None, None)
 
 
-def _reduce(agg: Aggregate, inp: _Inputs, group: IntArray, desc: IntArray, size: int) -> _Totals:
-    """Aggregate the inputs of ``desc`` into ``group`` (both over the same pairs)."""
+def _reduce(
+    agg: Aggregate,
+    inp: _Inputs,
+    group: IntArray,
+    desc: IntArray,
+    size: int,
+    offsets: IntArray | None = None,
+) -> _Totals:
+    """Aggregate the inputs of ``desc`` into ``group`` (both over the same pairs).
+
+    ``group`` is ascending (pairs come grouped by target); ``offsets`` are its
+    ``size + 1`` group bounds when the caller holds them already.
+    """
 
     def total(a: FloatArray | None) -> FloatArray | None:
         if a is None:
             return None
-        return np.bincount(group, weights=a[desc], minlength=size).astype(np.float64)
+        return np.bincount(group, weights=a[desc], minlength=size).astype(np.float64, copy=False)
 
-    n = np.bincount(group, weights=inp.has[desc], minlength=size).astype(np.float64)
+    n = total(inp.has)
+    assert n is not None
     ext = None
     if inp.ext is not None:
         op, identity = _EXTREMES[agg]
-        ext = np.full(size, identity)
-        op.at(ext, group, inp.ext[desc])
+        bounds = offsets if offsets is not None else _offsets(group, size)
+        ext = _group_extreme(op, identity, inp.ext[desc], bounds)
     return _Totals(n, total(inp.s1), total(inp.s0), ext)
+
+
+def _group_extreme(
+    op: np.ufunc, identity: float, items: FloatArray, bounds: IntArray
+) -> FloatArray:
+    """``op`` over each group ``items[bounds[i]:bounds[i+1]]`` (identity when empty).
+
+    A ``reduceat`` over the contiguous groups: several times faster than
+    ``op.at`` scattering every pair.
+    """
+    out = np.full(len(bounds) - 1, identity)
+    starts = bounds[:-1]
+    filled = bounds[1:] > starts
+    if len(items):
+        out[filled] = op.reduceat(items, starts[filled])
+    return out
 
 
 def _finish(agg: Aggregate, tot: _Totals, at: IntArray | slice) -> FloatArray:
@@ -206,7 +235,7 @@ def compute_rollup(
     vals, w, of, on = _checked(spec, n, values, weights, of_mask, on_mask)
     inp = _inputs(spec.aggregate, vals, w, of)
     if targets is None:
-        tot = _reduce(spec.aggregate, inp, index.ancestor, index.descendant, n)
+        tot = _reduce(spec.aggregate, inp, index.ancestor, index.descendant, n, index.offsets)
         nodes = np.flatnonzero(on if on is not None else tot.n > 0).astype(np.int64)
         return nodes, _finish(spec.aggregate, tot, nodes)
     tgt = _distinct(_checked_nodes(targets, n, "targets"))
@@ -218,11 +247,55 @@ def compute_rollup(
 
 # ----------------------------------------------------------------- engine
 @dataclass(slots=True, eq=False)
+class _Raw:
+    """The caller's columns a state's inputs were derived from, to spot changed nodes."""
+
+    values: FloatArray
+    weights: FloatArray | None
+    of_mask: BoolArray | None
+
+    def differing(
+        self, values: FloatArray, weights: FloatArray | None, of_mask: BoolArray | None
+    ) -> IntArray:
+        """The nodes whose value, weight or of_mask differs from the held one, ascending.
+
+        Compared bit for bit (so NaN equals NaN); a node that only changed bits
+        without changing its inputs (``-0.0`` for ``0.0``) costs a no-op update.
+        """
+        diff = _bits(values) != _bits(self.values)
+        if weights is not None and self.weights is not None:
+            diff |= _bits(weights) != _bits(self.weights)
+        if of_mask is not None and self.of_mask is not None:
+            diff |= of_mask != self.of_mask
+        return np.flatnonzero(diff).astype(np.int64, copy=False)
+
+    def take(
+        self,
+        nodes: IntArray,
+        values: FloatArray,
+        weights: FloatArray | None,
+        of_mask: BoolArray | None,
+    ) -> None:
+        """Hold the new columns' entries at ``nodes``."""
+        self.values[nodes] = values[nodes]
+        if weights is not None and self.weights is not None:
+            self.weights[nodes] = weights[nodes]
+        if of_mask is not None and self.of_mask is not None:
+            self.of_mask[nodes] = of_mask[nodes]
+
+
+def _bits(a: FloatArray) -> NDArray[np.int64]:
+    return a.view(np.int64)
+
+
+@dataclass(slots=True, eq=False)
 class _State:
     inputs: _Inputs | None
     """The inputs last seen, per node (None: a full run is due)."""
     totals: _Totals | None
     """Their aggregates, per node."""
+    raw: _Raw | None
+    """The values, weights and of_mask they were derived from (owned copies)."""
     on_mask: BoolArray | None
     out: FloatArray
     """Per node, the value last returned (NaN where none)."""
@@ -281,6 +354,7 @@ class RollupEngine:
             return self._children
         if self._descendants is None:
             self._descendants = self._children.closure(max_pairs=self._max_pairs)
+            self._descendants.prepare_ancestors()  # for incremental runs, done once here
         return self._descendants
 
     def forget(self, spec: RollupSpec | None = None) -> None:
@@ -307,26 +381,40 @@ class RollupEngine:
         index = self.index(spec.scope)
         n = index.n_nodes
         vals, w, of, on = _checked(spec, n, values, weights, of_mask, on_mask)
-        inp = _inputs(spec.aggregate, vals, w, of)
+        agg = spec.aggregate
         st = self._states.get(spec)
         if (
             full
             or st is None
             or st.inputs is None
             or st.totals is None
+            or st.raw is None
             or st.runs >= self._refresh_every
             or (st.on_mask is None) != (on is None)
+            or (st.raw.of_mask is None) != (of is None)
         ):
-            return self._full(spec, index, inp, on, st)
+            return self._full(spec, index, vals, w, of, on, st)
         if changed is not None:
             _checked_nodes(changed, n, "changed")
-        nodes = _differing(st.inputs, inp)
-        if len(nodes) > max(n // 8, 64) or not _finite_change(spec, st.inputs, inp, nodes):
-            return self._full(spec, index, inp, on, st)
-        affected = self._apply(spec, index, st.inputs, st.totals, inp, nodes)
-        if not _finite_totals(spec, st.totals, affected):  # an overflowed sum: start over
-            return self._full(spec, index, inp, on, st)
-        st.runs += 1
+        # Compare the raw inputs (one pass over each column); derive inputs for the changed only.
+        nodes = st.raw.differing(vals, w, of)
+        if len(nodes) > max(n // 8, 64):
+            return self._full(spec, index, vals, w, of, on, st)
+        affected = nodes
+        if len(nodes):
+            sub = _inputs(
+                agg,
+                vals[nodes],
+                None if w is None else w[nodes],
+                None if of is None else of[nodes],
+            )
+            if not _finite_change(spec, st.inputs, sub, nodes):
+                return self._full(spec, index, vals, w, of, on, st)
+            affected = self._apply(spec, index, st.inputs, st.totals, sub, nodes)
+            st.raw.take(nodes, vals, w, of)
+            if not _finite_totals(spec, st.totals, affected):  # an overflowed sum: start over
+                return self._full(spec, index, vals, w, of, on, st)
+            st.runs += 1
         check = affected
         if on is not None:
             assert st.on_mask is not None
@@ -334,22 +422,26 @@ class RollupEngine:
             if len(moved):
                 check = _distinct(np.concatenate((affected, moved)))
             st.on_mask = on
-        return _emit(spec.aggregate, st, check, on, full=False)
+        return _emit(agg, st, check, on, full=False)
 
     def _full(
         self,
         spec: RollupSpec,
         index: AncestorIndex,
-        inp: _Inputs,
+        vals: FloatArray,
+        w: FloatArray | None,
+        of: BoolArray | None,
         on: BoolArray | None,
         old: _State | None,
     ) -> RollupResult:
         n = index.n_nodes
-        totals = _reduce(spec.aggregate, inp, index.ancestor, index.descendant, n)
+        inp = _inputs(spec.aggregate, vals, w, of)
+        totals = _reduce(spec.aggregate, inp, index.ancestor, index.descendant, n, index.offsets)
         if old is None:
-            old = _State(None, None, None, np.full(n, np.nan), np.zeros(n, dtype=np.bool_))
+            old = _State(None, None, None, None, np.full(n, np.nan), np.zeros(n, dtype=np.bool_))
             self._states[spec] = old
-        old.inputs, old.totals, old.on_mask, old.runs = inp, totals, on, 0
+        raw = _Raw(vals.copy(), None if w is None else w.copy(), of)
+        old.inputs, old.totals, old.raw, old.on_mask, old.runs = inp, totals, raw, on, 0
         return _emit(spec.aggregate, old, np.arange(n, dtype=np.int64), on, full=True)
 
     def _apply(
@@ -361,7 +453,8 @@ class RollupEngine:
         new: _Inputs,
         nodes: IntArray,
     ) -> IntArray:
-        """Fold the changed inputs of ``nodes`` into ``tot``; return the affected targets."""
+        """Fold ``new`` (the inputs of ``nodes``, in that order) into ``held`` and ``tot``;
+        return the affected targets."""
         agg = spec.aggregate
         if index.scope == "children":
             _copy_at(held, new, nodes)
@@ -373,7 +466,7 @@ class RollupEngine:
             return affected
         row, anc = index.ancestor_pairs(nodes)
         for mine, was, now in zip(_sums(tot), _sums(held), _sums(new), strict=True):
-            delta = now[nodes] - was[nodes]
+            delta = now - was[nodes]
             np.add.at(mine, anc, delta[row])
         _copy_at(held, new, nodes)
         affected = _distinct(anc)
@@ -416,23 +509,18 @@ def _rederive_extremes(
     for group in np.split(ordered, cuts):
         row, pos = children.pair_slices(group)
         kids = children.descendant[pos]
-        fresh = np.full(len(group), identity)
-        op.at(fresh, row, op(own[kids], ext[kids]))
-        ext[group] = fresh
-
-
-def _differing(held: _Inputs, new: _Inputs) -> IntArray:
-    diff = np.zeros(len(new.has), dtype=np.bool_)
-    for was, now in zip(held.arrays(), new.arrays(), strict=True):
-        diff |= (was != now) & ~(np.isnan(was) & np.isnan(now))
-    return np.flatnonzero(diff).astype(np.int64)
+        ext[group] = _group_extreme(
+            op, identity, op(own[kids], ext[kids]), _offsets(row, len(group))
+        )
 
 
 def _finite_change(spec: RollupSpec, held: _Inputs, new: _Inputs, nodes: IntArray) -> bool:
-    """Differences of sums are exact enough only between finite numbers."""
+    """Differences of sums are exact enough only between finite numbers (``new``: at ``nodes``)."""
     if spec.aggregate not in _SUMS:
         return True
-    return all(bool(np.isfinite(a[nodes]).all()) for a in (*_sums_of(held), *_sums_of(new)))
+    if not all(bool(np.isfinite(a[nodes]).all()) for a in _sums_of(held)):
+        return False
+    return all(bool(np.isfinite(a).all()) for a in _sums_of(new))
 
 
 def _finite_totals(spec: RollupSpec, tot: _Totals, at: IntArray) -> bool:
@@ -456,8 +544,9 @@ def _totals(tot: _Totals) -> list[FloatArray]:
 
 
 def _copy_at(held: _Inputs, new: _Inputs, nodes: IntArray) -> None:
+    """Hold ``new`` (the inputs of ``nodes``, in that order)."""
     for was, now in zip(held.arrays(), new.arrays(), strict=True):
-        was[nodes] = now[nodes]
+        was[nodes] = now
 
 
 def _remap(st: _State, old_labels: Sequence[str], lookup: dict[str, int], n: int) -> _State:
@@ -469,7 +558,7 @@ def _remap(st: _State, old_labels: Sequence[str], lookup: dict[str, int], n: int
     kept = new >= 0
     out[new[kept]] = st.out[was[kept]]
     present[new[kept]] = True
-    return _State(None, None, None, out, present)
+    return _State(None, None, None, None, out, present)
 
 
 def _same_topology(
