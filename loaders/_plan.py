@@ -78,7 +78,7 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
 
 def fetch_twins(store: GraphStore, ids: Iterable[str], into: dict[str, Twin]) -> None:
     """Stored twins for ``ids`` (those not fetched yet) into ``into``."""
-    wanted = sorted({i for i in ids if i not in into})
+    wanted = list({i for i in ids if i not in into})  # any order: each id is looked up once
     for chunk in _chunks(wanted):
         for twin in store.get_twins(chunk):
             if twin is not None:
@@ -105,17 +105,16 @@ class Planner:
                 by_namespace.setdefault(alias.namespace, set()).add(alias.value)
         resolved: set[str] = set()
         for namespace, values in sorted(by_namespace.items()):
-            ordered = sorted(values)
-            for chunk in _chunks(ordered):
+            for chunk in _chunks(list(values)):
                 for value, twin_id in zip(
                     chunk, self.store.resolve_aliases(namespace, chunk), strict=True
                 ):
                     if twin_id is not None:
                         self.owner[Alias(namespace, value)] = twin_id
                         resolved.add(twin_id)
-        wanted: set[str] = set(self.named) | resolved | set(extra_ids)
-        for row in self.rows:
-            wanted.update(link.other for link in row.links)
+        wanted: set[str] = self.named | resolved
+        wanted.update(extra_ids)
+        wanted.update(link.other for row in self.rows for link in row.links)
         fetch_twins(self.store, wanted, self.plan.existing)
         for twin in self.plan.existing.values():
             for alias in twin.aliases:

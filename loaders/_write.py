@@ -81,12 +81,18 @@ def _spec(plan: Plan, twin_id: str) -> TwinSpec:
             aliases=tuple(pending.aliases),
             lifecycle=pending.lifecycle or Lifecycle.PROVISIONED,
         )
-    flat = _props.flatten_stored(plan.models, existing.model, existing.properties)
-    flat.update(pending.properties)
+    given = pending.properties
+    if any("." in key for key in given):  # a component's properties: merged into the stored one
+        flat = _props.flatten_stored(plan.models, existing.model, existing.properties)
+        flat.update(given)
+        properties = _props.nest(plan.models, pending.model, flat)
+    else:  # top-level properties only (a DTDL name has no dot; the model is the stored one)
+        properties = dict(existing.properties)
+        properties.update(given)
     return TwinSpec(
         id=twin_id,
         model=pending.model,
-        properties=_props.nest(plan.models, pending.model, flat),
+        properties=properties,
         aliases=(*existing.aliases, *pending.aliases),
         lifecycle=pending.lifecycle or existing.lifecycle,
     )

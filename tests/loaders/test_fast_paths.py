@@ -99,3 +99,27 @@ def test_the_collector_runs_again_after_an_unreachable_store(models: Path) -> No
     with pytest.raises(LoaderError, match="unavailable"):
         load_paths([models], _Gone())
     assert gc.isenabled()
+
+
+def _twin_line(**properties: object) -> str:
+    return json.dumps({"$dtId": "p/m", "$metadata": {"$model": MACHINE}, **properties})
+
+
+def test_later_loads_merge_into_stored_properties_and_components(
+    store: MemoryStore, models: Path, write: Write
+) -> None:
+    first = _twin_line(manufacturer="K", nameplate={"$metadata": {}, "ratedVoltage": 400.0})
+    second = _twin_line(nameplate={"yearOfConstruction": 2018})
+    third = _twin_line(ratedPower=7.5)
+    for n, line in enumerate((first, second, third)):
+        path = write(f"g{n}.ndjson", '{"Section": "Twins"}\n' + line + "\n")
+        report = load_paths([models, path], store)
+        assert report.ok, report.as_text()
+        assert report.twins.created + report.twins.updated == 1
+    assert dict(store.get_twin("p/m").properties) == {
+        "manufacturer": "K",
+        "ratedPower": 7.5,
+        "nameplate": {"ratedVoltage": 400.0, "yearOfConstruction": 2018},
+    }
+    again = load_paths([models, path], store)
+    assert again.twins.unchanged == 1
