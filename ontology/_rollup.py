@@ -468,11 +468,20 @@ class RollupEngine:
         for mine, was, now in zip(_sums(tot), _sums(held), _sums(new), strict=True):
             delta = now - was[nodes]
             np.add.at(mine, anc, delta[row])
+        worse: BoolArray | None = None
+        if agg in _EXTREMES:
+            assert new.ext is not None and held.ext is not None
+            op = _EXTREMES[agg][0]
+            # a value that became more extreme (or stayed) folds into its ancestors as is
+            worse = op(new.ext, held.ext[nodes]) != new.ext
         _copy_at(held, new, nodes)
         affected = _distinct(anc)
-        if agg in _EXTREMES:
-            assert tot.ext is not None and held.ext is not None
-            _rederive_extremes(agg, self.index("children"), held.ext, tot.ext, affected)
+        if worse is not None:
+            assert tot.ext is not None and new.ext is not None and held.ext is not None
+            op.at(tot.ext, anc, new.ext[row])
+            if worse.any():  # only the ancestors of values that receded are re-derived
+                redo = _distinct(anc[worse[row]])
+                _rederive_extremes(agg, self.index("children"), held.ext, tot.ext, redo)
         return affected
 
 
