@@ -93,7 +93,8 @@ class Planner:
         self.models = _props.Models(model_set)
         self.rows = rows
         self.plan = Plan(self.models)
-        self.owner: dict[Alias, str] = {}
+        self.owner: dict[tuple[str, str], str] = {}
+        """(namespace, value) of an alias -> the twin it names (plain tuples: hashed in C)."""
         self.named = {row.id for row in rows if row.id is not None}
         self.plan.named = self.named
 
@@ -110,7 +111,7 @@ class Planner:
                     chunk, self.store.resolve_aliases(namespace, chunk), strict=True
                 ):
                     if twin_id is not None:
-                        self.owner[Alias(namespace, value)] = twin_id
+                        self.owner[(namespace, value)] = twin_id
                         resolved.add(twin_id)
         wanted: set[str] = self.named | resolved
         wanted.update(extra_ids)
@@ -118,7 +119,7 @@ class Planner:
         fetch_twins(self.store, wanted, self.plan.existing)
         for twin in self.plan.existing.values():
             for alias in twin.aliases:
-                self.owner.setdefault(alias, twin.id)
+                self.owner.setdefault((alias.namespace, alias.value), twin.id)
 
     def known(self, twin_id: str) -> bool:
         return twin_id in self.plan.existing or twin_id in self.named
@@ -140,12 +141,13 @@ class Planner:
         while waiting:
             still: list[TwinRow] = []
             for row in waiting:
-                owners = {self.owner[a] for a in row.aliases if a in self.owner}
+                held = [(a, self.owner.get((a.namespace, a.value))) for a in row.aliases]
+                owners = {twin for _, twin in held if twin is not None}
                 if len(owners) > 1:
                     named = ", ".join(
-                        f"{a.namespace}={a.value!r} -> {self.owner[a]!r}"
-                        for a in row.aliases
-                        if a in self.owner
+                        f"{a.namespace}={a.value!r} -> {twin!r}"
+                        for a, twin in held
+                        if twin is not None
                     )
                     self._reject(row.where, f"the row's aliases name different twins: {named}")
                 elif owners:
@@ -188,7 +190,7 @@ class Planner:
                 pending.set_by.setdefault(key, row.where)
         stored = pending.existing.aliases if pending.existing else ()
         for alias in row.aliases:
-            self.owner[alias] = twin_id
+            self.owner[(alias.namespace, alias.value)] = twin_id
             if alias not in stored and alias not in pending.aliases:
                 pending.aliases.append(alias)
         if row.lifecycle is not None:
@@ -227,7 +229,7 @@ class Planner:
         flat, reasons = _props.check(self.models, model, row.properties, textual=row.textual)
         reasons.extend(self._conflicts(twin_id, pending, flat))
         for alias in row.aliases:
-            owner = self.owner.get(alias)
+            owner = self.owner.get((alias.namespace, alias.value))
             if owner is not None and owner != twin_id:
                 reasons.append(
                     f"alias {alias.namespace}={alias.value!r} already names twin {owner!r}; "
