@@ -52,6 +52,9 @@ if TYPE_CHECKING:
     import dtdl
 
 
+TWICE = "the batch lists this twin id twice"
+
+
 def _spec_key(spec: object) -> str:
     twin_id = getattr(spec, "id", None)
     return twin_id if isinstance(twin_id, str) else repr(spec)[:80]
@@ -206,15 +209,22 @@ class TwinsMixin(MemoryState):
                         rejected.append(Rejection(_spec_key(spec), "; ".join(reasons)))
                         continue
                     twin_id = spec.id
-                    if twin_id in seen:
-                        rejected.append(Rejection(twin_id, "the batch lists this twin id twice"))
-                        continue
-                    seen.add(twin_id)
                     old = twins.get(twin_id)
-                    if old is not None and upsert_unchanged(old, spec):
-                        unchanged += 1
+                    # listed twice: a row this batch wrote carries its etag; ``seen`` holds
+                    # the ids it checked and did not write (unchanged or rejected)
+                    if old is not None:
+                        if old.etag == etag or twin_id in seen:
+                            rejected.append(Rejection(twin_id, TWICE))
+                            continue
+                        if upsert_unchanged(old, spec):
+                            seen.add(twin_id)
+                            unchanged += 1
+                            continue
+                    elif seen and twin_id in seen:
+                        rejected.append(Rejection(twin_id, TWICE))
                         continue
                     aliases = tuple(spec.aliases)
+                    owners = None
                     if aliases:
                         for alias in aliases:
                             owners = alias_table.get(alias.namespace)
@@ -224,6 +234,7 @@ class TwinsMixin(MemoryState):
                         else:
                             owner = None
                         if owner is not None:
+                            seen.add(twin_id)
                             conflict = self._alias_conflict(twin_id, aliases)
                             rejected.append(Rejection(twin_id, conflict or "alias conflict"))
                             continue
@@ -233,15 +244,25 @@ class TwinsMixin(MemoryState):
                         if scalar is None:
                             scalar = flat[model] = rules.flat(model)
                         props = spec.properties
-                        # a valid twin of a flat model holds scalars only: a shallow copy is a copy
-                        props = (
-                            (dict(props) if props else NO_PROPERTIES) if scalar else owned(props)
-                        )
+                        if not props:
+                            props = NO_PROPERTIES
+                        else:
+                            # a valid twin of a flat model holds scalars only: a shallow copy
+                            # is a copy; else deep-copy only when a value is a container
+                            props = dict(props)
+                            if not scalar:
+                                for value in props.values():
+                                    if type(value) is dict or type(value) is list:
+                                        props = owned(props)
+                                        break
                         new = make_row(
                             (twin_id, model, props, spec.lifecycle, etag, aliases, now, now)
                         )
                         log((now, principal, ACTION_TWIN_CREATE, twin_id, None, new))
                         twins[twin_id] = new
+                        if owners is not None and len(aliases) == 1:  # its table, found above
+                            owners[aliases[0].value] = twin_id
+                            aliases = ()
                         for alias in aliases:
                             owners = alias_table.get(alias.namespace)
                             if owners is None:
@@ -252,6 +273,7 @@ class TwinsMixin(MemoryState):
                         if old.model != spec.model:
                             reasons = self._edges_fit(twin_id, spec.model)
                             if reasons:
+                                seen.add(twin_id)
                                 rejected.append(Rejection(twin_id, "; ".join(reasons)))
                                 continue
                             structural = True

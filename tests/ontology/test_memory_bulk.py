@@ -7,7 +7,7 @@ import gc
 import pytest
 
 from loaders import generate_plant
-from ontology import CONTAINS, MAX_PAGE, Edge, MemoryStore, TwinSpec
+from ontology import CONTAINS, MAX_PAGE, Alias, Edge, MemoryStore, TwinSpec
 from tests.ontology.conftest import AREA, WHO, Exploding, FixedClock, all_model_texts
 
 TWINS = 20_000
@@ -84,3 +84,37 @@ def test_a_failed_edge_batch_undoes_its_plain_contains_edges() -> None:
     assert len(store.audit(first=10_000).items) == marker
     assert store.add_edges(edges[:-1], principal=WHO).created == 1_499
     assert store.audit(key="area/0 -[contains]-> area/7").items[0].action == "edge.add"
+
+
+def test_an_id_listed_twice_is_refused_whatever_became_of_its_first_spec() -> None:
+    store = MemoryStore(clock=FixedClock())
+    store.add_models(all_model_texts(), principal=WHO)
+    taken = Alias("erp", "EQ-1")
+    store.upsert_twins(
+        [TwinSpec("kept", AREA, {"name": "k"}), TwinSpec("owner", AREA, aliases=(taken,))],
+        principal=WHO,
+    )
+    result = store.upsert_twins(
+        [
+            TwinSpec("kept", AREA, {"name": "k"}),  # unchanged
+            TwinSpec("kept", AREA, {"name": "other"}),
+            TwinSpec("kept2", AREA),  # created
+            TwinSpec("kept2", AREA, {"name": "x"}),
+            TwinSpec("owner", AREA, {"name": "o"}, aliases=(taken,)),  # updated
+            TwinSpec("owner", AREA, aliases=(taken,)),
+            TwinSpec("thief", AREA, aliases=(taken,)),  # rejected: the alias is held
+            TwinSpec("thief", AREA),
+        ],
+        principal=WHO,
+    )
+    assert (result.created, result.updated, result.unchanged) == (1, 1, 1)
+    assert [r.key for r in result.rejected] == ["kept", "kept2", "owner", "thief", "thief"]
+    twice = ["twice" in r.reason for r in result.rejected]
+    assert twice == [True, True, True, False, True]
+    assert "alias" in result.rejected[3].reason
+    assert store.get_twin("kept").properties == {"name": "k"}
+    assert store.get_twin("kept2").properties == {}
+    assert store.get_twin("owner").properties == {"name": "o"}
+    assert store.get_twins(["thief"]) == (None,)
+    later = store.upsert_twins([TwinSpec("kept2", AREA, {"name": "y"})], principal=WHO)
+    assert later.updated == 1  # a row written by an earlier batch is not "listed twice"
