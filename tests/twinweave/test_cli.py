@@ -44,3 +44,22 @@ def test_a_bad_setting_stops_serve_with_exit_2(
     monkeypatch.setenv("TWINWEAVE_PORT", "not-a-port")
     assert main(["serve"]) == 2
     assert "TWINWEAVE_PORT='not-a-port'" in capsys.readouterr().err
+
+
+def test_the_command_line_starts_without_importing_the_stores_or_the_server() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, twinweave.cli; "
+        "print(sorted({'numpy', 'ontology', 'loaders', 'server', 'strawberry'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_load_help_shows_the_loaders_default_batch_size() -> None:
+    from loaders import LoadLimits
+    from twinweave.cli._load import DEFAULT_BATCH_SIZE
+
+    assert LoadLimits().batch_size == DEFAULT_BATCH_SIZE

@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ontology
-from loaders import LoaderError, load_paths, sample_plant_paths
 from twinweave._config import ConfigError, load_settings
 from twinweave.cli._serve import MISSING, add_server_arguments, serve
+
+if TYPE_CHECKING:
+    import ontology
 
 PRINCIPAL = "twinweave-demo"
 
@@ -26,6 +27,8 @@ def _err(message: str) -> None:
 
 def tour(store: ontology.GraphStore) -> list[str]:
     """A few lines that show the loaded plant: hierarchy, identity, DAG."""
+    import ontology
+
     lines: list[str] = []
     twins = store.list_twins(first=ontology.MAX_PAGE).items
     roots = [t for t in twins if not store.parents(t.id)]
@@ -49,6 +52,9 @@ def tour(store: ontology.GraphStore) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import ontology
+    from loaders import LoaderError, load_paths, sample_plant_paths
+
     try:
         settings = load_settings(os.environ)
     except ConfigError as exc:

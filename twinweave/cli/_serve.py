@@ -7,7 +7,6 @@ import os
 import sys
 from typing import Any
 
-from server import ServerSettings, create_app
 from twinweave._config import ConfigError, Settings, load_settings
 from twinweave._version import __version__
 
@@ -27,6 +26,8 @@ MISSING = (
 
 def serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     import uvicorn
+
+    from server import ServerSettings, create_app
 
     host = host or settings.host
     port = settings.port if port is None else port
