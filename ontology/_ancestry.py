@@ -234,6 +234,48 @@ class AncestorIndex:
         pos, row = _slices(desc_off, arr, np.diff(desc_off))
         return row, anc_by_desc[pos]
 
+    def upward_pairs(
+        self, nodes: ArrayLike, *, max_pairs: int = MAX_PAIRS
+    ) -> tuple[IntArray, IntArray]:
+        """``(row, ancestor)``: each distinct ancestor, at any depth, of ``nodes[row]``.
+
+        Found by walking up the edges one level at a time (for a children
+        index; the pairs of a descendants index are its edges), so no closure
+        is needed: O(pairs found). Raises ``InvalidError`` past ``max_pairs``.
+        """
+        if self.scope != "children":
+            return self.ancestor_pairs(nodes)
+        arr = self._check_nodes(nodes, "nodes")
+        up_off, up = self._descendant_grouping()
+        indeg = np.diff(up_off)
+        n = max(self.n_nodes, 1)
+        keys: list[IntArray] = []
+        row, cur = np.arange(len(arr), dtype=np.int64), arr
+        total = 0
+        merges = False
+        while len(cur):
+            lens = indeg[cur]
+            pos, at = _slices(up_off, cur, indeg)
+            key = row[at] * n + up[pos]
+            if len(lens) and int(lens.max()) > 1:  # paths split: they may meet again
+                merges = True
+            if merges:
+                key = _distinct(key, runs=True)
+            keys.append(key)
+            total += len(key)
+            if total > max_pairs:
+                msg = (
+                    f"the ancestors of {len(arr)} nodes make more than max_pairs={max_pairs}"
+                    " (node, ancestor) pairs; expected a shallower hierarchy or fewer nodes"
+                )
+                raise InvalidError(msg)
+            row, cur = np.divmod(key, n)
+        found = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+        if merges:  # the same ancestor may be reached by paths of different lengths
+            found = _distinct(found, runs=True)
+        row, anc = np.divmod(found, n)
+        return row, anc
+
     def pair_slices(self, nodes: ArrayLike) -> tuple[IntArray, IntArray]:
         """``(row, position)``: the pairs of each of ``nodes`` as positions in the pair arrays."""
         arr = self._check_nodes(nodes, "nodes")
@@ -283,12 +325,15 @@ def _offsets(sorted_keys: IntArray, n: int) -> IntArray:
     return off
 
 
-def _distinct(keys: IntArray) -> IntArray:
-    """The distinct values, ascending (``np.unique`` hashes first and is slower here)."""
+def _distinct(keys: IntArray, *, runs: bool = False) -> IntArray:
+    """The distinct values, ascending (``np.unique`` hashes first and is slower here).
+
+    ``runs``: the keys are a few ascending runs, which a stable sort merges quickly.
+    """
     if len(keys) < 2:
         return keys.copy()
     if not bool((keys[1:] >= keys[:-1]).all()):
-        keys = np.sort(keys)
+        keys = np.sort(keys, kind="stable" if runs else "quicksort")
     keep = np.empty(len(keys), dtype=np.bool_)
     keep[0] = True
     np.not_equal(keys[1:], keys[:-1], out=keep[1:])

@@ -21,9 +21,10 @@ Calling convention (what ``define_rollup`` / ``recompute_rollups`` do)::
         on_mask=on,             # bool[n]: twin's model is/extends spec.on_model (None: any
                                 #          twin with at least one contributing node)
         changed=None,           # optional int[k]: nodes the caller knows changed; only
-                                # range-checked: the engine compares every node's inputs
-                                # itself (O(n), ~0.3 ms at 100k nodes), so a list that
-                                # misses a change can never leave a stale rollup
+                                # range-checked: the engine compares every node's raw
+                                # inputs with a copy it holds (one O(n) pass per column,
+                                # ~0.05 ms at 100k nodes), so a list that misses a change
+                                # can never leave a stale rollup
     )
     for node, value in zip(result.nodes, result.values):  # write these derived values
         ...  # value NaN: the aggregate has no value (min/max/mean over nothing): write null
@@ -40,8 +41,13 @@ The first ``recompute`` of a spec (and any after ``set_topology`` changed the
 graph, ``forget``, or ``full=True``) is a full computation; later ones are
 incremental: the engine compares the inputs with the ones it saw, and only
 the ancestors of changed nodes are updated (sum, count and mean by adding the
-differences along the distinct ancestor pairs, min and max by re-deriving the
-affected ancestors from their children, level by level). ``result.nodes``
+differences along the distinct ancestor pairs, found by walking up the edges;
+min and max by folding values that became more extreme into their ancestors
+and re-deriving, from their children level by level, only the ancestors of
+values that receded). A full computation needs no closure either: a
+descendants rollup runs level by level over the edges
+(:mod:`ontology._rollup_levels`), a children rollup over the edges' pairs; the
+descendants index is built only when ``index("descendants")`` is asked for. ``result.nodes``
 holds only targets whose value differs from the one last returned, so a store
 writes nothing when nothing changed. Incremental sums can differ from a full
 sum by float rounding; every ``refresh_every`` incremental runs of a spec are
@@ -54,7 +60,8 @@ A node contributes when its value is not NaN and ``of_mask`` allows it; a node
 never contributes to itself.
 
 :func:`compute_rollup` is the stateless form of one full (or targeted)
-computation, used by the engine and by tests.
+computation over a given index's pairs, used by tests and benchmarks as the
+reference.
 """
 
 from __future__ import annotations
@@ -76,6 +83,7 @@ from ontology._ancestry import (
     _offsets,
 )
 from ontology._errors import InvalidError
+from ontology._rollup_levels import LevelPlan
 from ontology._values import Aggregate, RollupSpec
 
 FloatArray = NDArray[np.float64]
@@ -313,6 +321,7 @@ class RollupEngine:
         self._refresh_every = refresh_every
         self._children: AncestorIndex | None = None
         self._descendants: AncestorIndex | None = None
+        self._plan: LevelPlan | None = None
         self._given: tuple[int, IntArray, IntArray, Sequence[str] | None] | None = None
         self._states: dict[RollupSpec, _State] = {}
 
@@ -332,7 +341,7 @@ class RollupEngine:
             return
         children = AncestorIndex.children(n_nodes, par, chi, labels=labels)
         old = self._given
-        self._children, self._descendants = children, None
+        self._children, self._descendants, self._plan = children, None, None
         self._given = (n_nodes, par.copy(), chi.copy(), None if labels is None else list(labels))
         if old is None or old[3] is None or labels is None:
             self._states.clear()
@@ -354,7 +363,6 @@ class RollupEngine:
             return self._children
         if self._descendants is None:
             self._descendants = self._children.closure(max_pairs=self._max_pairs)
-            self._descendants.prepare_ancestors()  # for incremental runs, done once here
         return self._descendants
 
     def forget(self, spec: RollupSpec | None = None) -> None:
@@ -378,7 +386,7 @@ class RollupEngine:
     ) -> RollupResult:
         """Recompute ``spec`` and return the values to write (see the module docstring)."""
         spec = _normalized(spec)
-        index = self.index(spec.scope)
+        index = self.index("children")  # a descendants rollup needs no closure: see _full
         n = index.n_nodes
         vals, w, of, on = _checked(spec, n, values, weights, of_mask, on_mask)
         agg = spec.aggregate
@@ -436,13 +444,31 @@ class RollupEngine:
     ) -> RollupResult:
         n = index.n_nodes
         inp = _inputs(spec.aggregate, vals, w, of)
-        totals = _reduce(spec.aggregate, inp, index.ancestor, index.descendant, n, index.offsets)
+        if spec.scope == "children":
+            totals = _reduce(
+                spec.aggregate, inp, index.ancestor, index.descendant, n, index.offsets
+            )
+        else:
+            totals = self._level_totals(spec.aggregate, inp)
         if old is None:
             old = _State(None, None, None, None, np.full(n, np.nan), np.zeros(n, dtype=np.bool_))
             self._states[spec] = old
         raw = _Raw(vals.copy(), None if w is None else w.copy(), of)
         old.inputs, old.totals, old.raw, old.on_mask, old.runs = inp, totals, raw, on, 0
         return _emit(spec.aggregate, old, np.arange(n, dtype=np.int64), on, full=True)
+
+    def _level_totals(self, agg: Aggregate, inp: _Inputs) -> _Totals:
+        """Every node's totals over its distinct descendants, from the edges alone."""
+        if self._plan is None:
+            self._plan = LevelPlan(self.index("children"), max_pairs=self._max_pairs)
+        plan = self._plan
+        ext = None
+        if inp.ext is not None:
+            op, identity = _EXTREMES[agg]
+            ext = plan.extremes(op, identity, inp.ext)
+        s1 = None if inp.s1 is None else plan.sums(inp.s1)
+        s0 = None if inp.s0 is None else plan.sums(inp.s0)
+        return _Totals(plan.sums(inp.has), s1, s0, ext)
 
     def _apply(
         self,
@@ -456,7 +482,7 @@ class RollupEngine:
         """Fold ``new`` (the inputs of ``nodes``, in that order) into ``held`` and ``tot``;
         return the affected targets."""
         agg = spec.aggregate
-        if index.scope == "children":
+        if spec.scope == "children":
             _copy_at(held, new, nodes)
             affected = index.ancestors_of(nodes)
             row, pos = index.pair_slices(affected)
@@ -464,7 +490,7 @@ class RollupEngine:
             for mine, theirs in zip(_totals(tot), _totals(fresh), strict=True):
                 mine[affected] = theirs
             return affected
-        row, anc = index.ancestor_pairs(nodes)
+        row, anc = index.upward_pairs(nodes, max_pairs=self._max_pairs)
         for mine, was, now in zip(_sums(tot), _sums(held), _sums(new), strict=True):
             delta = now - was[nodes]
             np.add.at(mine, anc, delta[row])
@@ -481,7 +507,7 @@ class RollupEngine:
             op.at(tot.ext, anc, new.ext[row])
             if worse.any():  # only the ancestors of values that receded are re-derived
                 redo = _distinct(anc[worse[row]])
-                _rederive_extremes(agg, self.index("children"), held.ext, tot.ext, redo)
+                _rederive_extremes(agg, index, held.ext, tot.ext, redo)
         return affected
 
 
@@ -491,14 +517,16 @@ def _emit(
 ) -> RollupResult:
     """Compare the targets' values at ``check`` with the last result; remember the new ones."""
     assert st.totals is not None
-    value = _finish(agg, st.totals, check)
-    present = on[check] if on is not None else st.totals.n[check] > 0
-    before = st.out[check]
+    at: IntArray | slice = slice(None) if full else check  # a full run checks every node
+    value = _finish(agg, st.totals, at)
+    present = on[at] if on is not None else st.totals.n[at] > 0
+    before = st.out[at]
     same = (value == before) | (np.isnan(value) & np.isnan(before))
-    write = present & (~st.present[check] | ~same)
-    cleared = check[st.present[check] & ~present]
-    st.out[check] = np.where(present, value, np.nan)
-    st.present[check] = present
+    was = st.present[at]
+    write = present & (~was | ~same)
+    cleared = check[was & ~present]
+    st.out[at] = np.where(present, value, np.nan)
+    st.present[at] = present
     return RollupResult(check[write], value[write], cleared, full)
 
 

@@ -233,3 +233,37 @@ def test_reads_refuse_nodes_out_of_range() -> None:
         index.descendants_of(3)
     with pytest.raises(InvalidError, match=r"nodes\[0\] is 7"):
         index.ancestors_of([7])
+
+
+@settings(max_examples=150, deadline=None)
+@given(dags(), st.data())
+def test_upward_pairs_are_each_distinct_ancestor_once(
+    dag: tuple[int, Edges], data: st.DataObject
+) -> None:
+    n, edges = dag
+    index = AncestorIndex.children(n, *arrays(edges))
+    desc = naive_descendants(n, edges)
+    nodes = data.draw(st.lists(st.integers(0, n - 1), max_size=6))  # repeats allowed
+    row, anc = index.upward_pairs(np.array(nodes, dtype=np.int64))
+    got = sorted(zip(row.tolist(), anc.tolist(), strict=True))
+    want = sorted((r, a) for r, x in enumerate(nodes) for a in range(n) if x in desc[a])
+    assert got == want  # every ancestor at any depth, once per node, however many paths
+
+
+def test_upward_pairs_meet_again_after_paths_of_different_lengths() -> None:
+    # 0 -> 1 -> 2 -> 3 -> 5 and 0 -> 4 -> 5: 5 reaches 0 by paths of length 4 and 2
+    index = AncestorIndex.children(6, [0, 1, 2, 3, 0, 4], [1, 2, 3, 5, 4, 5])
+    row, anc = index.upward_pairs([5, 2])
+    assert sorted(zip(row.tolist(), anc.tolist(), strict=True)) == [
+        (0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (1, 0), (1, 1),
+    ]  # fmt: skip
+
+
+def test_upward_pairs_are_bounded() -> None:
+    n = 200
+    chain = np.arange(n - 1)
+    index = AncestorIndex.children(n, chain, chain + 1)
+    with pytest.raises(InvalidError, match="more than max_pairs=1000"):
+        index.upward_pairs(np.arange(100, n), max_pairs=1000)
+    with pytest.raises(InvalidError, match=r"nodes\[0\] is 200"):
+        index.upward_pairs([n])
