@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
 from typing import Any, cast
 
 from ontology._values import (
@@ -24,11 +25,20 @@ from ontology._values import (
 )
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False).encode
+"""One encoder for every call (``json.dumps`` with options builds a new one each time)."""
 
 
 def dumps(value: object) -> str:
     """Canonical JSON text: sorted keys, no spaces, no NaN."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return _ENCODE(value)
+
+
+def pair(first: object, second: object) -> str:
+    """``dumps([first, second])``, spelled out for the common case of two strings."""
+    if type(first) is str and type(second) is str:
+        return f"[{encode_basestring_ascii(first)},{encode_basestring_ascii(second)}]"
+    return _ENCODE([first, second])
 
 
 def loads(text: str | None) -> JsonValue:
@@ -37,11 +47,11 @@ def loads(text: str | None) -> JsonValue:
 
 def alias_key(alias: Alias) -> str:
     """The unique key of an alias node: JSON text of ``[namespace, value]``."""
-    return dumps([alias.namespace, alias.value])
+    return pair(alias.namespace, alias.value)
 
 
 def signal_key(twin_id: str, signal: str) -> str:
-    return dumps([twin_id, signal])
+    return pair(twin_id, signal)
 
 
 def micros(moment: datetime) -> int:

@@ -12,6 +12,7 @@ from ontology._errors import (
     CycleError,
     NotFoundError,
 )
+from ontology._neo4j_codec import dumps
 from ontology._neo4j_cycles import ContainsOverlay
 from ontology._values import (
     CONTAINS,
@@ -48,26 +49,38 @@ class GraphMixin(Neo4jState):
         now = self._clock()
 
         def write(tx: Tx, ops: Sequence[EdgeOp], known: Collection[str]) -> None:
+            if not ops:
+                return
             # An edge created and then updated in one call is created as it ends up.
             final = {edge_tuple(new): new for _, new in ops}
-            created = [final[edge_tuple(new)] for old, new in ops if old is None]
+            if any(old is None and new.name == CONTAINS for old, new in ops):
+                ttx.bump(tx, self._cy, "topology")  # before the audit counter: the lock order
+            seqs = ttx.next_audit_seqs(tx, self._cy, len(ops))
+            created: list[Edge] = []
+            created_seqs: list[int] = []
+            created_keys: list[str] = []
+            afters: list[str] = []
+            numbered: list[tuple[int, AuditEntry]] = []
+            for seq, (old, new) in zip(seqs, ops, strict=True):
+                key = checks.edge_key(new)
+                if old is None:
+                    created.append(final[edge_tuple(new)])
+                    created_seqs.append(seq)
+                    created_keys.append(key)
+                    afters.append(dumps(checks.edge_json(new)))
+                else:
+                    entry = (
+                        checks.ACTION_EDGE_UPDATE,
+                        key,
+                        checks.edge_json(old),
+                        checks.edge_json(new),
+                    )
+                    numbered.append((seq, entry))
             updated = [new for old, new in ops if old is not None and checks.edge_key(old) in known]
-            gtx.create_edges(tx, self._cy, created, self._batch)
+            audit = ttx.CreateAudit(principal, now, checks.ACTION_EDGE_ADD, created_seqs, afters)
+            gtx.create_edges(tx, self._cy, created, self._batch, audit, created_keys)
             gtx.update_edges(tx, self._cy, updated, self._batch)
-            if any(e.name == CONTAINS for e in created):
-                ttx.bump(tx, self._cy, "topology")
-            entries: list[AuditEntry] = [
-                (checks.ACTION_EDGE_ADD, checks.edge_key(new), None, checks.edge_json(new))
-                if old is None
-                else (
-                    checks.ACTION_EDGE_UPDATE,
-                    checks.edge_key(new),
-                    checks.edge_json(old),
-                    checks.edge_json(new),
-                )
-                for old, new in ops
-            ]
-            self._audit(tx, principal, now, entries)
+            self._append_audit(tx, principal, now, numbered)
 
         planned = self._bulk(len(edges), lambda tx: self._plan_edges(tx, edges), write)
         if len(edges) == 1 and planned.cycle is not None:

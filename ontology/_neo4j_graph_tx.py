@@ -15,7 +15,7 @@ from typing import Any
 
 from ontology._neo4j_codec import edge_from_row, edge_row, signal_from_node
 from ontology._neo4j_cypher import Cypher
-from ontology._neo4j_tx import Tx, chunks, columns, run_rows
+from ontology._neo4j_tx import CreateAudit, Tx, chunks, columns, run_rows
 from ontology._values import CONTAINS, Edge, SignalValue
 
 # -------------------------------------------------------------------- edges
@@ -86,28 +86,37 @@ def edge_counts(tx: Tx, cy: Cypher, pairs: Sequence[tuple[str, str]]) -> dict[tu
     return counts
 
 
-def create_edges(tx: Tx, cy: Cypher, edges: Sequence[Edge], batch: int) -> None:
-    """Create edges known not to exist yet (their twins exist)."""
-    contains = [edge_row(e) for e in edges if e.name == CONTAINS]
-    others = [edge_row(e) for e in edges if e.name != CONTAINS]
-    run_rows(
-        tx,
-        cy(
+def create_edges(
+    tx: Tx,
+    cy: Cypher,
+    edges: Sequence[Edge],
+    batch: int,
+    audit: CreateAudit | None = None,
+    keys: Sequence[str] = (),
+) -> None:
+    """Create edges known not to exist yet (their twins exist).
+
+    With ``audit``, each edge's audit node (key from ``keys``) is created in the
+    same row.
+    """
+    rows = [edge_row(e) for e in edges]
+    tail = ""
+    params: dict[str, Any] = {}
+    if audit is not None:
+        for row, seq, key, after in zip(rows, audit.seqs, keys, audit.afters, strict=True):
+            row["seq"], row["key"], row["after"] = seq, key, after
+        tail = (
+            " CREATE (:Audit {seq: r.seq, at: $at, principal: $principal, action: $action, "
+            "key: r.key, before: 'null', after: r.after})"
+        )
+        params = {"at": audit.at.isoformat(), "principal": audit.principal, "action": audit.action}
+    for kind in ("CONTAINS", "RELATES"):
+        query = cy(
             "UNWIND $rows AS r MATCH (s:Twin {id: r.source}) MATCH (t:Twin {id: r.target}) "
-            "CREATE (s)-[:CONTAINS {name: r.name, props: r.props}]->(t)"
-        ),
-        contains,
-        batch,
-    )
-    run_rows(
-        tx,
-        cy(
-            "UNWIND $rows AS r MATCH (s:Twin {id: r.source}) MATCH (t:Twin {id: r.target}) "
-            "CREATE (s)-[:RELATES {name: r.name, props: r.props}]->(t)"
-        ),
-        others,
-        batch,
-    )
+            f"CREATE (s)-[:{kind} {{name: r.name, props: r.props}}]->(t){tail}"
+        )
+        chosen = [r for r in rows if (r["name"] == CONTAINS) == (kind == "CONTAINS")]
+        run_rows(tx, query, chosen, batch, **params)
 
 
 def update_edges(tx: Tx, cy: Cypher, edges: Sequence[Edge], batch: int) -> None:

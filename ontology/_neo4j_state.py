@@ -174,27 +174,52 @@ class Neo4jState:
         created: Sequence[Twin],
         updated: Sequence[tuple[Twin, Twin]],
         known: Collection[str] = (),
+        audit: ttx.CreateAudit | None = None,
     ) -> None:
-        """Write new and replaced twins and their alias nodes (audit is the caller's).
+        """Write new and replaced twins and their alias nodes.
 
         ``known``: alias keys that may exist already besides the replaced twins' own.
+        ``audit``: the audit of the created twins, written with them; any other
+        audit is the caller's, who then has moved the ``topology`` counter already
+        (:meth:`_bump_topology`, before reserving audit numbers: every writer takes
+        the counters' locks in that order).
         """
         cy, batch = self._cy, self._batch
-        ttx.create_twins(tx, cy, created, batch)
-        ttx.replace_twins(tx, cy, [new for _, new in updated], batch)
         dropped = [
             alias_key(a) for old, new in updated for a in old.aliases if a not in new.aliases
         ]
         ttx.remove_alias_keys(tx, cy, dropped, batch)  # before adding: another may claim them
-        rows = [
-            {"key": alias_key(a), "namespace": a.namespace, "value": a.value, "twin": t.id}
-            for t in [*created, *(new for _, new in updated)]
-            for a in t.aliases
-        ]
         existing = {alias_key(a) for old, _ in updated for a in old.aliases} | set(known)
+        fresh: list[list[dict[str, str]]] = []
+        rows: list[dict[str, str]] = []  # alias nodes that may exist: MERGE
+        for twin in created:
+            mine: list[dict[str, str]] = []
+            for a in twin.aliases:
+                key = alias_key(a)
+                if key in existing:
+                    rows.append(
+                        {"key": key, "namespace": a.namespace, "value": a.value, "twin": twin.id}
+                    )
+                else:
+                    mine.append({"key": key, "namespace": a.namespace, "value": a.value})
+            fresh.append(mine)
+        ttx.create_twins(tx, cy, created, batch, audit, fresh)
+        ttx.replace_twins(tx, cy, [new for _, new in updated], batch)
+        rows.extend(
+            {"key": alias_key(a), "namespace": a.namespace, "value": a.value, "twin": new.id}
+            for _, new in updated
+            for a in new.aliases
+        )
         ttx.add_alias_rows(tx, cy, rows, batch, existing)
+        if audit is None:
+            self._bump_topology(tx, created, updated)
+
+    def _bump_topology(
+        self, tx: Tx, created: Sequence[Twin], updated: Sequence[tuple[Twin, Twin]]
+    ) -> None:
+        """Move the ``topology`` counter when twins are added or re-modelled."""
         if created or any(old.model != new.model for old, new in updated):
-            ttx.bump(tx, cy, "topology")
+            ttx.bump(tx, self._cy, "topology")
 
     def _edges_fit(
         self,
@@ -236,11 +261,21 @@ class Neo4jState:
         if not entries:
             return
         seqs = ttx.next_audit_seqs(tx, self._cy, len(entries))
+        self._append_audit(tx, principal, now, list(zip(seqs, entries, strict=True)))
+
+    def _append_audit(
+        self,
+        tx: Tx,
+        principal: str,
+        now: datetime,
+        numbered: Sequence[tuple[int, AuditEntry]],
+    ) -> None:
+        """Write audit records whose ``seq`` was reserved (:func:`ttx.next_audit_seqs`)."""
         records = [
             AuditRecord(
                 seq=seq, at=now, principal=principal, action=action, key=key, before=b, after=a
             )
-            for seq, (action, key, b, a) in zip(seqs, entries, strict=True)
+            for seq, (action, key, b, a) in numbered
         ]
         ttx.append_audit(tx, self._cy, records, self._batch)
 

@@ -246,21 +246,29 @@ class TwinsMixin(Neo4jState):
             return Plan(result, ops, known)
 
         def write(tx: Tx, ops: Sequence[TwinOp], known: Collection[str]) -> None:
+            if not ops:
+                return
             created = [new for old, new in ops if old is None]
             updated = [(old, new) for old, new in ops if old is not None]
-            self._write_twins(tx, created, updated, known)
-            entries: list[AuditEntry] = [
-                (checks.ACTION_TWIN_CREATE, new.id, None, checks.twin_json(new))
-                if old is None
-                else (
-                    checks.ACTION_TWIN_UPDATE,
-                    new.id,
-                    checks.twin_json(old),
-                    checks.twin_json(new),
-                )
-                for old, new in ops
-            ]
-            self._audit(tx, principal, now, entries)
+            self._bump_topology(tx, created, updated)  # first: the counters' lock order
+            seqs = ttx.next_audit_seqs(tx, self._cy, len(ops))
+            created_seqs: list[int] = []
+            numbered: list[tuple[int, AuditEntry]] = []
+            for seq, (old, new) in zip(seqs, ops, strict=True):
+                if old is None:
+                    created_seqs.append(seq)
+                else:
+                    before, after = checks.twin_json(old), checks.twin_json(new)
+                    numbered.append((seq, (checks.ACTION_TWIN_UPDATE, new.id, before, after)))
+            audit = ttx.CreateAudit(
+                principal,
+                now,
+                checks.ACTION_TWIN_CREATE,
+                created_seqs,
+                [dumps(checks.twin_json(t)) for t in created],
+            )
+            self._write_twins(tx, created, updated, known, audit)
+            self._append_audit(tx, principal, now, numbered)
 
         return self._bulk(len(specs), plan, write).result
 

@@ -8,6 +8,8 @@ with ``UNWIND $rows`` in chunks of ``batch`` rows.
 from __future__ import annotations
 
 from collections.abc import Container, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import neo4j
@@ -87,10 +89,14 @@ def next_audit_seqs(tx: Tx, cy: Cypher, count: int) -> range:
 def audit_page(
     tx: Tx, cy: Cypher, key: str | None, after: int | None, limit: int
 ) -> list[dict[str, Any]]:
-    query = cy(
-        "MATCH (a:Audit) WHERE ($key IS NULL OR a.key = $key) AND a.seq > $after "
-        "RETURN properties(a) AS a ORDER BY a.seq LIMIT $limit"
+    # Two statements, not one ``$key IS NULL OR ...``: that form defeats the key index
+    # (the planner seeks on seq and filters every record by key).
+    match = (
+        "MATCH (a:Audit) WHERE a.seq > $after"
+        if key is None
+        else ("MATCH (a:Audit {key: $key}) WHERE a.seq > $after")
     )
+    query = cy(f"{match} WITH a ORDER BY a.seq LIMIT $limit RETURN properties(a) AS a")
     result = tx.run(query, key=key, after=after if after is not None else 0, limit=limit)
     return [record["a"] for record in result]
 
@@ -181,13 +187,66 @@ def list_twins(
     return [twin_from_node(record["t"]) for record in result]
 
 
-def create_twins(tx: Tx, cy: Cypher, twins: Sequence[Twin], batch: int) -> None:
-    query = cy(
-        "UNWIND $rows AS r CREATE (:Twin {id: r.id, model: r.model, lifecycle: r.lifecycle, "
-        "etag: r.etag, props: r.props, aliases: r.aliases, created: r.created, "
-        "updated: r.updated})"
-    )
-    run_rows(tx, query, [twin_row(t) for t in twins], batch)
+_CREATE_TWIN = (
+    "UNWIND $rows AS r CREATE (:Twin {id: r.id, model: r.model, lifecycle: r.lifecycle, "
+    "etag: r.etag, props: r.props, aliases: r.aliases, created: r.created, "
+    "updated: r.updated})"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateAudit:
+    """The audit of a bulk create, written by the statement that creates the items.
+
+    One audit node per created item (``before`` null), created in the same
+    ``UNWIND`` row as the item: no second pass over the rows, and ``at``,
+    ``principal`` and ``action`` travel once per statement instead of per row.
+    """
+
+    principal: str
+    at: datetime
+    action: str
+    seqs: Sequence[int]
+    """The audit ``seq`` of each created item, in order (from :func:`next_audit_seqs`)."""
+    afters: Sequence[str]
+    """The audit ``after`` (JSON text) of each created item, in order."""
+
+
+def create_twins(
+    tx: Tx,
+    cy: Cypher,
+    twins: Sequence[Twin],
+    batch: int,
+    audit: CreateAudit | None = None,
+    aliases: Sequence[Sequence[dict[str, str]]] | None = None,
+) -> None:
+    """Create twins known not to exist; with ``audit``, their audit nodes too.
+
+    ``aliases``: per twin, the ``{key, namespace, value}`` of alias nodes known
+    not to exist, created in the same row (the others are the caller's).
+    """
+    rows = [twin_row(t) for t in twins]
+    if audit is None and aliases is None:
+        run_rows(tx, cy(_CREATE_TWIN), rows, batch)
+        return
+    query = _CREATE_TWIN
+    params: dict[str, Any] = {}
+    if audit is not None:
+        for row, seq, after in zip(rows, audit.seqs, audit.afters, strict=True):
+            row["seq"], row["after"] = seq, after
+        query += (
+            " CREATE (:Audit {seq: r.seq, at: $at, principal: $principal, action: $action, "
+            "key: r.id, before: 'null', after: r.after})"
+        )
+        params = {"at": audit.at.isoformat(), "principal": audit.principal, "action": audit.action}
+    if aliases is not None:
+        for row, fresh in zip(rows, aliases, strict=True):
+            row["al"] = fresh
+        query += (
+            " FOREACH (a IN r.al | CREATE (:Alias {key: a.key, namespace: a.namespace, "
+            "value: a.value, twin: r.id}))"
+        )
+    run_rows(tx, cy(query), rows, batch, **params)
 
 
 def replace_twins(tx: Tx, cy: Cypher, twins: Sequence[Twin], batch: int) -> None:
