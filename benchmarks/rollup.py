@@ -9,8 +9,10 @@ and prints, each beside a baseline measured now on the same data:
 
 - the ancestor index build (numpy) against a Python closure (a set of
   descendants per node, unions in reverse topological order);
-- a full recompute per aggregate (``compute_rollup`` over every pair) against
-  Python loops over the same descendant sets;
+- the engine's topology (the children index and its level plan: no closure);
+- a full recompute per aggregate (``compute_rollup`` over every pair of the
+  closure, and ``RollupEngine`` level by level over the edges, each result
+  checked against Python) against Python loops over the same descendant sets;
 - an incremental recompute after ``--changed`` leaves changed
   (``RollupEngine.recompute`` holding the previous state), against the
   stateless numpy recompute of the affected ancestors (their pairs sliced from
@@ -34,6 +36,7 @@ from numpy.typing import NDArray
 
 from ontology._ancestry import AncestorIndex
 from ontology._rollup import RollupEngine, RollupResult, compute_rollup
+from ontology._rollup_levels import LevelPlan
 from ontology._values import Aggregate, RollupSpec
 
 FULL_TARGET_MS = 20.0
@@ -203,6 +206,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("Python closure (descendant sets)", py_build_ms),
         )
     )
+    plan_ms = best_of(args.repeat, lambda: LevelPlan(AncestorIndex.children(n, parent, child)))
+    print(
+        row(
+            "RollupEngine topology (no closure)",
+            plan_ms,
+            ("Python closure (descendant sets)", py_build_ms),
+        )
+    )
 
     vals_list, ws_list = vals.tolist(), ws.tolist()
     print("\nfull recompute, every ancestor")
@@ -214,6 +225,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         _agree(f"full {agg.value}", nodes, got, py_out)  # type: ignore[arg-type]
         print(row(f"{agg.value:<13} compute_rollup", ms, ("Python loops over the same sets", py_ms),
                   target=FULL_TARGET_MS))  # fmt: skip
+        engine = RollupEngine()
+        engine.set_topology(n, parent, child)
+        # the first run builds the level plan (once per topology) and returns every target
+        result = engine.recompute(spec, vals, weights=ws)
+        _agree(f"engine full {agg.value}", result.nodes, result.values, py_out)  # type: ignore[arg-type]
+        engine_ms = best_of(
+            args.repeat,
+            lambda s=spec, e=engine: e.recompute(s, vals, weights=ws, full=True),  # type: ignore[misc]
+        )
+        print(row(f"{agg.value:<13} RollupEngine full", engine_ms,
+                  ("Python loops over the same sets", py_ms), target=FULL_TARGET_MS))  # fmt: skip
 
     print(f"\nincremental recompute after {changed_count:,} changed leaves")
     parents_of: list[list[int]] = [[] for _ in range(n)]
@@ -242,7 +264,6 @@ def _incremental(
     spec = RollupSpec(name="r", signal="v", aggregate=agg, weight="w")
     engine = RollupEngine()
     engine.set_topology(index.n_nodes, parent, child)
-    engine.index("descendants")  # built once per topology, not per tick
     held = _Store()
     held.apply(engine.recompute(spec, vals, weights=ws))
     current = vals.copy()
