@@ -51,6 +51,7 @@ class AncestorIndex:
 
     __slots__ = (
         "_by_desc",
+        "_in",
         "ancestor",
         "depth",
         "descendant",
@@ -97,6 +98,7 @@ class AncestorIndex:
         self.labels = labels
         self.offsets = _offsets(ancestor, n_nodes)
         self._by_desc: tuple[IntArray, IntArray] | None = None
+        self._in: IntArray | None = None
 
     # ------------------------------------------------------------ builders
     @classmethod
@@ -247,7 +249,7 @@ class AncestorIndex:
             return self.ancestor_pairs(nodes)
         arr = self._check_nodes(nodes, "nodes")
         up_off, up = self._descendant_grouping()
-        indeg = np.diff(up_off)
+        indeg = self._indegree()
         n = max(self.n_nodes, 1)
         keys: list[IntArray] = []
         row, cur = np.arange(len(arr), dtype=np.int64), arr
@@ -301,6 +303,12 @@ class AncestorIndex:
         return self.labels[node] if self.labels is not None else f"#{node}"
 
     # ------------------------------------------------------------- helpers
+    def _indegree(self) -> IntArray:
+        """Per node, its pairs as a descendant (its parents, for a children index)."""
+        if self._in is None:
+            self._in = np.diff(self._descendant_grouping()[0])
+        return self._in
+
     def _descendant_grouping(self) -> tuple[IntArray, IntArray]:
         if self._by_desc is None:
             order = np.argsort(self.descendant, kind="stable")

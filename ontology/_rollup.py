@@ -322,6 +322,7 @@ class RollupEngine:
         self._children: AncestorIndex | None = None
         self._descendants: AncestorIndex | None = None
         self._plan: LevelPlan | None = None
+        self._last_up: tuple[IntArray, IntArray, IntArray, IntArray] | None = None
         self._given: tuple[int, IntArray, IntArray, Sequence[str] | None] | None = None
         self._states: dict[RollupSpec, _State] = {}
 
@@ -342,6 +343,7 @@ class RollupEngine:
         children = AncestorIndex.children(n_nodes, par, chi, labels=labels)
         old = self._given
         self._children, self._descendants, self._plan = children, None, None
+        self._last_up = None
         self._given = (n_nodes, par.copy(), chi.copy(), None if labels is None else list(labels))
         if old is None or old[3] is None or labels is None:
             self._states.clear()
@@ -470,6 +472,21 @@ class RollupEngine:
         s0 = None if inp.s0 is None else plan.sums(inp.s0)
         return _Totals(plan.sums(inp.has), s1, s0, ext)
 
+    def _ancestors(
+        self, index: AncestorIndex, nodes: IntArray
+    ) -> tuple[IntArray, IntArray, IntArray]:
+        """``(row, ancestor)`` pairs of ``nodes`` and their distinct ancestors.
+
+        Kept for the next call: the specs of one store run read the same changed nodes.
+        """
+        held = self._last_up
+        if held is not None and np.array_equal(held[0], nodes):
+            return held[1], held[2], held[3]
+        row, anc = index.upward_pairs(nodes, max_pairs=self._max_pairs)
+        affected = _distinct(anc)
+        self._last_up = (nodes.copy(), row, anc, affected)
+        return row, anc, affected
+
     def _apply(
         self,
         spec: RollupSpec,
@@ -490,7 +507,7 @@ class RollupEngine:
             for mine, theirs in zip(_totals(tot), _totals(fresh), strict=True):
                 mine[affected] = theirs
             return affected
-        row, anc = index.upward_pairs(nodes, max_pairs=self._max_pairs)
+        row, anc, affected = self._ancestors(index, nodes)
         for mine, was, now in zip(_sums(tot), _sums(held), _sums(new), strict=True):
             delta = now - was[nodes]
             np.add.at(mine, anc, delta[row])
@@ -501,7 +518,6 @@ class RollupEngine:
             # a value that became more extreme (or stayed) folds into its ancestors as is
             worse = op(new.ext, held.ext[nodes]) != new.ext
         _copy_at(held, new, nodes)
-        affected = _distinct(anc)
         if worse is not None:
             assert tot.ext is not None and new.ext is not None and held.ext is not None
             op.at(tot.ext, anc, new.ext[row])
