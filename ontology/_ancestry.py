@@ -385,7 +385,10 @@ def _levels(
         level[frontier] = k
         pos, _ = _slices(off, frontier, outdeg)
         reached = chi[pos]
-        np.subtract.at(indeg, reached, 1)
+        if len(reached) > n // 32:  # a wide level: one count beats a scatter
+            indeg -= np.bincount(reached, minlength=n)
+        else:
+            np.subtract.at(indeg, reached, 1)
         ready = reached[indeg[reached] == 0]
         if len(ready) > n // 32:  # a wide level: a mark array beats sorting
             mark = np.zeros(n, dtype=np.bool_)

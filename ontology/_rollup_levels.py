@@ -8,12 +8,15 @@ of the rollup itself. :class:`LevelPlan` needs only the ``contains`` edges:
   values and extremes, so one pass over the edges, deepest child level first,
   gives every node's (however many paths reach a descendant).
 - sums (count, sum, mean, weighted mean) must see each distinct descendant
-  once. A node is *tainted* when it, or a node above it, has two parents; an
-  untainted node is reached from each of its ancestors by exactly one path, so
-  summing children's values and sums over the edges into untainted children
-  counts each once. Tainted descendants are added from their distinct
-  (ancestor, tainted node) pairs, found by walking up from them
-  (:meth:`AncestorIndex.upward_pairs`); a plant has few.
+  once. Walking up from a node through nodes with one parent each ends at a
+  root or at the first node with two or more parents, its *merge* node ``m(d)``
+  (itself, if it has two). A node's *local* sum ``L(x)``, summed over the
+  edges into single-parent children only, holds exactly the descendants whose
+  walk up meets ``x`` first, each once. Every other descendant ``d`` of ``x``
+  has ``m(d)`` among ``x``'s descendants, so
+  ``total(x) = L(x) + sum over distinct merge descendants m of (v(m) + L(m))``,
+  with the distinct (ancestor, merge node) pairs found by walking up from the
+  merge nodes (:meth:`AncestorIndex.upward_pairs`); a plant has few.
 
 Built once per topology by :class:`~ontology._rollup.RollupEngine`.
 """
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ontology._ancestry import MAX_PAIRS, AncestorIndex, IntArray, _tainted
+from ontology._ancestry import MAX_PAIRS, AncestorIndex, IntArray
 from ontology._errors import InvalidError
 
 FloatArray = NDArray[np.float64]
@@ -43,6 +46,15 @@ class _Step:
     """The parent of each run (distinct)."""
 
 
+def _step(parent: IntArray, child: IntArray) -> _Step:
+    """One level's edges, ``parent`` ascending (non-empty)."""
+    new_run = np.empty(len(parent), dtype=np.bool_)
+    new_run[0] = True
+    np.not_equal(parent[1:], parent[:-1], out=new_run[1:])
+    starts = np.flatnonzero(new_run).astype(np.int64)
+    return _Step(parent, child, starts, parent[starts])
+
+
 def _steps(par: IntArray, chi: IntArray, level: NDArray[np.int32]) -> list[_Step]:
     """The edges (grouped by parent, ascending) cut by child level, deepest first."""
     if not len(par):
@@ -51,20 +63,23 @@ def _steps(par: IntArray, chi: IntArray, level: NDArray[np.int32]) -> list[_Step
     order = np.argsort(-child_level, kind="stable")  # keeps the parents ascending per level
     par, chi, child_level = par[order], chi[order], child_level[order]
     cuts = np.flatnonzero(child_level[1:] != child_level[:-1]) + 1
-    steps: list[_Step] = []
-    for p, c in zip(np.split(par, cuts), np.split(chi, cuts), strict=True):
-        new_run = np.empty(len(p), dtype=np.bool_)
-        new_run[0] = True
-        np.not_equal(p[1:], p[:-1], out=new_run[1:])
-        starts = np.flatnonzero(new_run).astype(np.int64)
-        steps.append(_Step(p, c, starts, p[starts]))
-    return steps
+    return [_step(p, c) for p, c in zip(np.split(par, cuts), np.split(chi, cuts), strict=True)]
+
+
+def _kept(steps: list[_Step], keep: NDArray[np.bool_]) -> list[_Step]:
+    """The steps with only the edges into children ``keep`` allows."""
+    out: list[_Step] = []
+    for step in steps:
+        sel = keep[step.child]
+        if sel.any():
+            out.append(_step(step.parent[sel], step.child[sel]))
+    return out
 
 
 class LevelPlan:
     """How to aggregate over distinct descendants given the ``contains`` edges only."""
 
-    __slots__ = ("_all", "_n", "_tainted_anc", "_tainted_desc", "_tree")
+    __slots__ = ("_all", "_merge", "_merge_anc", "_n", "_tree")
 
     def __init__(self, children: AncestorIndex, *, max_pairs: int = MAX_PAIRS) -> None:
         if children.scope != "children":
@@ -72,28 +87,26 @@ class LevelPlan:
             raise InvalidError(msg)
         n = children.n_nodes
         par, chi, level = children.ancestor, children.descendant, children.level
-        indeg = np.bincount(chi, minlength=n)
-        tainted = _tainted(level, par, chi, indeg >= 2)
+        merge = np.bincount(chi, minlength=n) >= 2
         self._n = n
         self._all = _steps(par, chi, level)
-        clean = ~tainted[chi]
-        self._tree = self._all if clean.all() else _steps(par[clean], chi[clean], level)
-        nodes = np.flatnonzero(tainted).astype(np.int64)
+        self._tree = _kept(self._all, ~merge) if merge.any() else self._all
+        nodes = np.flatnonzero(merge).astype(np.int64)
         row, anc = children.upward_pairs(nodes, max_pairs=max_pairs)
-        self._tainted_anc: IntArray = anc
-        self._tainted_desc: IntArray = nodes[row]
+        self._merge_anc: IntArray = anc
+        self._merge: IntArray = nodes[row]
 
     def sums(self, items: FloatArray) -> FloatArray:
         """Per node, the sum of ``items`` over its distinct descendants."""
-        total = np.zeros(self._n)
+        local = np.zeros(self._n)
         with np.errstate(over="ignore", invalid="ignore"):  # an inf or overflow is a value
             for step in self._tree:
-                part = items[step.child] + total[step.child]
-                total[step.targets] += np.add.reduceat(part, step.starts)
-        if len(self._tainted_anc):
-            weights = items[self._tainted_desc]
-            total += np.bincount(self._tainted_anc, weights=weights, minlength=self._n)
-        return total
+                part = items[step.child] + local[step.child]
+                local[step.targets] += np.add.reduceat(part, step.starts)
+            if not len(self._merge_anc):
+                return local
+            merged = items[self._merge] + local[self._merge]
+            return local + np.bincount(self._merge_anc, weights=merged, minlength=self._n)
 
     def extremes(self, op: np.ufunc, identity: float, items: FloatArray) -> FloatArray:
         """Per node, ``op`` (minimum or maximum) of ``items`` over its descendants."""
