@@ -31,6 +31,7 @@ from ontology._errors import (
     InvalidError,
 )
 from ontology._neo4j_codec import audit_from_node
+from ontology._neo4j_rollups import RollupTiming
 from ontology._values import (
     AuditRecord,
     Page,
@@ -69,10 +70,12 @@ class Neo4jStore(TwinsMixin, GraphMixin):
     def recompute_rollups(self, changed: Sequence[str] | None = None) -> int:
         if changed is not None:
             checks.require_batch("changed twins", changed)
-        return self._rollups.recompute(changed, self._clock(), self._rules_now())
+        return self._rollups.recompute(changed, self._clock(), self._rules)
 
-    def _rules_now(self) -> checks.TwinRules:
-        return self._db.read(self._rules)
+    @property
+    def last_rollup_timing(self) -> RollupTiming | None:
+        """Where the last ``recompute_rollups`` spent its time: Neo4j reads, numpy, write-back."""
+        return self._rollups.last
 
     # ----------------------------------------------------------------- audit
     def audit(

@@ -260,20 +260,11 @@ def get_signals(tx: Tx, cy: Cypher, twin_id: str) -> dict[str, SignalValue]:
     return {r["s"]["signal"]: signal_from_node(r["s"]) for r in tx.run(query, id=twin_id)}
 
 
-def signal_values(tx: Tx, cy: Cypher, signal: str) -> list[tuple[str, Any]]:
-    """``(twin id, JSON value text)`` of every twin that has ``signal``."""
-    query = cy("MATCH (s:Signal) WHERE s.signal = $signal RETURN collect(s.twin), collect(s.value)")
-    twins, values = columns(tx, query, signal=signal)
-    return list(zip(twins, values, strict=True))
-
-
-def signal_values_of(tx: Tx, cy: Cypher, keys: Sequence[str]) -> list[tuple[str, Any]]:
-    """``(twin id, JSON value text)`` of the signals with these keys that exist."""
+def signal_column(tx: Tx, cy: Cypher, signal: str) -> list[tuple[str, Any, Any]]:
+    """``(twin id, JSON value text, event time in µs)`` of every twin that has ``signal``."""
     query = cy(
-        "UNWIND $keys AS k MATCH (s:Signal {key: k}) RETURN collect(s.twin), collect(s.value)"
+        "MATCH (s:Signal) WHERE s.signal = $signal "
+        "RETURN collect(s.twin), collect(coalesce(s.value, 'null')), collect(coalesce(s.t, 0))"
     )
-    found: list[tuple[str, Any]] = []
-    for chunk in chunks(keys, 50_000):
-        twins, values = columns(tx, query, keys=list(chunk))
-        found.extend(zip(twins, values, strict=True))
-    return found
+    twins, values, times = columns(tx, query, signal=signal)
+    return list(zip(twins, values, times, strict=True))

@@ -1,11 +1,21 @@
 """Rollups for the Neo4j graph store: specs in Neo4j, arithmetic in numpy.
 
-Neo4j holds the topology and the rollup definitions; it is not asked to
-aggregate. ``recompute`` reads the twins and ``contains`` edges only when the
-``topology`` counter moved, hands them to the shared engine (``_rollup``),
-reads each spec's input signal, and writes the engine's results back as
-derived signals (batch ``"rollup"``) in ``UNWIND`` batches: one read and one
-write transaction per run.
+Neo4j holds the topology, the rollup definitions and the signals; it is not
+asked to aggregate. The runner keeps, in the store process, the topology
+(twin ids, models, ``contains`` edges) and a value column per rollup input
+signal, so a recompute is numpy work (the shared engine, ``_rollup``) plus
+writing back only the derived values the engine reports as changed (batch
+``"rollup"``).
+
+Keeping the caches true: the ``topology`` counter in Neo4j moves on every
+change of twins or ``contains`` edges and drops both caches; the ``signals``
+counter moves with every signal write (``set_signals`` and the rollups' own
+write-back). The store's own writes are applied to the cached columns after
+they commit (:meth:`RollupRunner.applied`), with the same older-value rule
+as Neo4j; when the counter moved by more than the store's own writes, another
+process wrote signals and the columns are read again. Each recompute reads
+the specs and the two counters (one read transaction), and writes in one
+write transaction. :attr:`RollupRunner.last` tells how long each part took.
 """
 
 from __future__ import annotations
@@ -13,7 +23,8 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,13 +39,41 @@ from ontology._neo4j_codec import dumps, micros, signal_key
 from ontology._neo4j_db import Neo4jDatabase
 from ontology._neo4j_tx import Tx
 from ontology._rollup import RollupEngine
-from ontology._values import Aggregate, JsonValue, RollupSpec
+from ontology._values import Aggregate, JsonValue, RollupSpec, SignalUpdate
 
 Column = npt.NDArray[np.float64]
 """A signal's value per node, NaN where a twin has none (or a non-number)."""
+Times = npt.NDArray[np.int64]
+"""The event time (microseconds) of each node's value, :data:`NO_TIME` where none."""
 
 ROLLUP_BATCH = "rollup"
 """The ``batch`` of every derived value a rollup writes (as the in-process store)."""
+NO_TIME = np.iinfo(np.int64).min
+SIGNALS = "signals"
+"""The counter that moves with every signal write."""
+TOPOLOGY = "topology"
+
+RulesIn = Callable[[Tx], checks.TwinRules]
+
+
+@dataclass(frozen=True, slots=True)
+class RollupTiming:
+    """Where the last ``recompute`` spent its time (seconds), and what it wrote."""
+
+    read: float
+    """Neo4j reads: specs and counters, plus topology / columns when stale."""
+    compute: float
+    """The engine (numpy) over every spec, from the cached columns."""
+    write: float
+    """Encoding the changed values and writing them to Neo4j (one transaction)."""
+    written: int
+    """Derived values written or removed."""
+
+
+@dataclass(slots=True, eq=False)
+class _Signal:
+    values: Column
+    times: Times
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -63,8 +102,12 @@ class RollupRunner:
         self._cy = db.cypher
         self._engine = RollupEngine()
         self._topology: _Topology | None = None
-        self._columns: dict[str, Column] = {}
+        self._columns: dict[str, _Signal] = {}
+        self._signals_version: int | None = None
+        """The ``signals`` counter the cached columns are current with (None: unknown)."""
         self._lock = threading.Lock()  # the engine and the caches are not thread-safe
+        self.last: RollupTiming | None = None
+        """The timing of the last recompute that had specs to compute."""
 
     # ------------------------------------------------------------- specs
     def define_in(
@@ -96,32 +139,54 @@ class RollupRunner:
         query = self._cy("MATCH (r:Rollup) RETURN r.spec AS spec ORDER BY r.name")
         return [_spec(json.loads(row[0])) for row in tx.run(query).values()]
 
-    # --------------------------------------------------------- recompute
-    def recompute(
-        self, changed: Sequence[str] | None, now: datetime, rules: checks.TwinRules
-    ) -> int:
-        with self._lock:
-            return self._recompute(changed, now, rules)
+    # ----------------------------------------------------------- signals
+    def applied(self, version: int, updates: Sequence[SignalUpdate]) -> None:
+        """The store committed ``updates`` and moved the ``signals`` counter to ``version``.
 
-    def _recompute(
-        self, changed: Sequence[str] | None, now: datetime, rules: checks.TwinRules
-    ) -> int:
-        specs, topology, columns = self._db.read(lambda tx: self._inputs(tx, changed))
-        if not specs:
+        Applies them to the cached columns when the cache was current just before
+        (else another writer came between: the columns are read again next time).
+        """
+        with self._lock:
+            if self._signals_version == version:
+                return  # a recompute read the columns after the commit
+            if self._signals_version != version - 1 or self._topology is None:
+                self._signals_version = None
+                return
+            self._signals_version = version
+            pos = self._topology.pos
+            for update in updates:
+                cached = self._columns.get(update.signal)
+                node = pos.get(update.twin) if cached is not None else None
+                if cached is None or node is None:
+                    continue
+                t = micros(update.time)
+                if t >= cached.times[node]:  # Neo4j keeps a newer stored value too
+                    cached.values[node] = _number(update.value)
+                    cached.times[node] = t
+
+    # --------------------------------------------------------- recompute
+    def recompute(self, changed: Sequence[str] | None, now: datetime, rules_in: RulesIn) -> int:
+        """Recompute every rollup; ``changed`` is only a hint (the engine compares inputs)."""
+        with self._lock:
+            return self._recompute(changed, now, rules_in)
+
+    def _recompute(self, changed: Sequence[str] | None, now: datetime, rules_in: RulesIn) -> int:
+        started = time.perf_counter()
+        specs, topology, rules = self._db.read(lambda tx: self._inputs(tx, rules_in))
+        if rules is None:
             return 0
+        read_done = time.perf_counter()
         engine = self._engine
         engine.set_topology(len(topology.ids), topology.parent, topology.child, labels=topology.ids)
         nodes = None
         if changed is not None:
             pos = topology.pos
             nodes = np.fromiter((pos[t] for t in changed if t in pos), dtype=np.int64)
-        time_text, t = now.isoformat(), micros(now)
-        rows: list[dict[str, Any]] = []
-        cleared: list[str] = []
+        results = []
         for spec in specs:
             # Copies: the engine keeps the inputs it saw, and the cache changes in place.
-            values = columns[spec.signal].copy()
-            weights = columns[spec.weight].copy() if spec.weight else None
+            values = self._columns[spec.signal].values.copy()
+            weights = self._columns[spec.weight].values.copy() if spec.weight else None
             of_mask = (
                 topology.model_mask(rules.models_matching(spec.of_model)) if spec.of_model else None
             )
@@ -131,68 +196,110 @@ class RollupRunner:
             result = engine.recompute(
                 spec, values, weights=weights, of_mask=of_mask, on_mask=on_mask, changed=nodes
             )
-            ids = topology.ids
-            for node, value in zip(result.nodes.tolist(), result.values.tolist(), strict=True):
-                twin = ids[node]
-                rows.append(
-                    {
-                        "key": signal_key(twin, spec.name),
-                        "twin": twin,
-                        "signal": spec.name,
-                        "value": dumps(None if math.isnan(value) else value),
-                        "t": t,
-                        "time": time_text,
-                        "batch": ROLLUP_BATCH,
-                    }
-                )
-            cleared.extend(signal_key(ids[node], spec.name) for node in result.cleared.tolist())
-        if not rows and not cleared:
-            return 0
-        removed = self._db.write(lambda tx: self._write(tx, rows, cleared))
-        return len(rows) + removed
+            if len(result.nodes) or len(result.cleared):
+                results.append((spec, result.nodes, result.values, result.cleared))
+        computed = time.perf_counter()
+        written = 0
+        if results:
+            written = self._write_back(topology, results, now)
+        self.last = RollupTiming(
+            read=read_done - started,
+            compute=computed - read_done,
+            write=time.perf_counter() - computed,
+            written=written,
+        )
+        return written
 
     def _inputs(
-        self, tx: Tx, changed: Sequence[str] | None
-    ) -> tuple[list[RollupSpec], _Topology, dict[str, Column]]:
-        """The specs, the topology and a value column per input signal.
-
-        Columns are cached per topology; a run told which twins ``changed``
-        re-reads only their values, any other run reads every value.
-        """
+        self, tx: Tx, rules_in: RulesIn
+    ) -> tuple[list[RollupSpec], _Topology, checks.TwinRules | None]:
+        """The specs, the topology and the rules; reads the columns that are stale."""
         specs = self._specs_in(tx)
         if not specs:
-            return specs, _EMPTY, {}
-        version = ttx.version(tx, self._cy, "topology")
+            return specs, _EMPTY, None
+        rules = rules_in(tx)
+        topology_version = ttx.version(tx, self._cy, TOPOLOGY)
+        signals_version = ttx.version(tx, self._cy, SIGNALS)
         topology = self._topology
-        if topology is None or topology.version != version:
-            topology = self._topology = _read_topology(tx, self._db, version)
+        if topology is None or topology.version != topology_version:
+            topology = self._topology = _read_topology(tx, self._db, topology_version)
             self._columns = {}
-        wanted = sorted({s.signal for s in specs} | {s.weight for s in specs if s.weight})
-        n, pos = len(topology.ids), topology.pos
-        for name in wanted:
-            column = self._columns.get(name)
-            if column is None or changed is None:
-                values = _numbers(gtx.signal_values(tx, self._cy, name))
-                self._columns[name] = _column(values, pos, n)
-                continue
-            twins = [t for t in changed if t in pos]
-            column[[pos[t] for t in twins]] = np.nan
-            keys = [signal_key(t, name) for t in twins]
-            for twin, value in _numbers(gtx.signal_values_of(tx, self._cy, keys)).items():
-                column[pos[twin]] = value
-        return specs, topology, {name: self._columns[name] for name in wanted}
+        if signals_version != self._signals_version:
+            self._columns = {}  # another process wrote signals
+        self._signals_version = signals_version
+        wanted = {s.signal for s in specs} | {s.weight for s in specs if s.weight}
+        for name in sorted(wanted - set(self._columns)):
+            self._columns[name] = _read_signal(tx, self._db, name, topology.pos)
+        return specs, topology, rules
 
-    def _write(self, tx: Tx, rows: Sequence[dict[str, Any]], cleared: Sequence[str]) -> int:
+    def _write_back(
+        self,
+        topology: _Topology,
+        results: Sequence[tuple[RollupSpec, Any, Any, Any]],
+        now: datetime,
+    ) -> int:
+        ids = topology.ids
+        statements: list[tuple[str, list[dict[str, str]], list[str]]] = []
+        for spec, nodes, values, cleared in results:
+            rows = [
+                {"key": signal_key(ids[node], spec.name), "twin": ids[node], "value": _text(value)}
+                for node, value in zip(nodes.tolist(), values.tolist(), strict=True)
+            ]
+            gone = [signal_key(ids[node], spec.name) for node in cleared.tolist()]
+            statements.append((spec.name, rows, gone))
+        t = micros(now)
+
+        def work(tx: Tx) -> tuple[int, int]:
+            removed = 0
+            for signal, rows, gone in statements:
+                removed += self._write(tx, signal, rows, gone, t, now.isoformat())
+            return removed, ttx.bump(tx, self._cy, SIGNALS)
+
+        removed, version = self._db.write(work)
+        self._written(version, topology, results, t)
+        return sum(len(rows) for _, rows, _ in statements) + removed
+
+    def _written(
+        self,
+        version: int,
+        topology: _Topology,
+        results: Sequence[tuple[RollupSpec, Any, Any, Any]],
+        t: int,
+    ) -> None:
+        """Apply the committed derived values to the cached columns (rollups of rollups)."""
+        if self._signals_version != version - 1 or self._topology is not topology:
+            self._signals_version = None
+            return
+        self._signals_version = version
+        for spec, nodes, values, cleared in results:
+            cached = self._columns.get(spec.name)
+            if cached is not None:
+                cached.values[nodes] = values
+                cached.times[nodes] = t
+                cached.values[cleared] = np.nan
+                cached.times[cleared] = NO_TIME
+
+    def _write(
+        self,
+        tx: Tx,
+        signal: str,
+        rows: Sequence[dict[str, str]],
+        gone: Sequence[str],
+        t: int,
+        time_text: str,
+    ) -> int:
         batch = self._db.settings.batch_size
         query = self._cy(
             "UNWIND $rows AS r MATCH (:Twin {id: r.twin}) "
-            "MERGE (s:Signal {key: r.key}) ON CREATE SET s.twin = r.twin, s.signal = r.signal "
-            "SET s.value = r.value, s.t = r.t, s.time = r.time, s.batch = r.batch"
+            "MERGE (s:Signal {key: r.key}) ON CREATE SET s.twin = r.twin, s.signal = $signal "
+            "SET s.value = r.value, s.t = $t, s.time = $time, s.batch = $derived"
         )
-        ttx.run_rows(tx, query, rows, batch)
+        ttx.run_rows(
+            tx, query, rows, batch, signal=signal, t=t, time=time_text, derived=ROLLUP_BATCH
+        )
         removed = 0
         delete = self._cy("UNWIND $rows AS k MATCH (s:Signal {key: k}) DELETE s RETURN count(*)")
-        for chunk in ttx.chunks(cleared, batch):
+        for chunk in ttx.chunks(gone, batch):
             removed += int(tx.run(delete, rows=list(chunk)).single(strict=True)[0])
         return removed
 
@@ -224,23 +331,31 @@ def _read_topology(tx: Tx, db: Neo4jDatabase, version: int) -> _Topology:
     return _Topology(version, ids, pos, parent, child, model_code, codes)
 
 
-def _numbers(rows: Sequence[tuple[str, Any]]) -> dict[str, float]:
-    """Twin id -> numeric value (booleans, strings and nulls are no value)."""
-    found: dict[str, float] = {}
-    for twin, text in rows:
-        value = json.loads(text) if text is not None else None
-        if type(value) is float or type(value) is int:
-            found[twin] = float(value)
-    return found
-
-
-def _column(values: Mapping[str, float], pos: Mapping[str, int], n: int) -> Column:
-    column = np.full(n, np.nan)
-    for twin, value in values.items():
+def _read_signal(tx: Tx, db: Neo4jDatabase, name: str, pos: dict[str, int]) -> _Signal:
+    """The value and time column of one signal over the topology's twins."""
+    n = len(pos)
+    values = np.full(n, np.nan)
+    times = np.full(n, NO_TIME, dtype=np.int64)
+    for twin, text, t in gtx.signal_column(tx, db.cypher, name):
         node = pos.get(twin)
         if node is not None:
-            column[node] = value
-    return column
+            values[node] = _number(json.loads(text) if text is not None else None)
+            times[node] = t if t is not None else NO_TIME
+    return _Signal(values, times)
+
+
+def _number(value: object) -> float:
+    """The float a rollup sees: numbers as they are; booleans, strings and nulls are NaN."""
+    if type(value) is float or type(value) is int:
+        return float(value)
+    return math.nan
+
+
+def _text(value: float) -> str:
+    """The JSON text of a derived value (NaN: null; what ``dumps`` writes for a float)."""
+    if math.isnan(value):
+        return "null"
+    return repr(value) if math.isfinite(value) else dumps(value)
 
 
 # ------------------------------------------------------------------ specs

@@ -15,6 +15,7 @@ from ontology._errors import (
     NotFoundError,
 )
 from ontology._neo4j_codec import alias_key, dumps, micros, signal_key
+from ontology._neo4j_rollups import SIGNALS
 from ontology._registry import plan_delete, plan_upload
 from ontology._values import (
     Alias,
@@ -394,15 +395,16 @@ class TwinsMixin(Neo4jState):
             return
         twins = sorted({u.twin for u in updates})
 
-        def work(tx: Tx) -> None:
+        def work(tx: Tx) -> int:
             known = gtx.models_of(tx, self._cy, twins)
             missing = [t for t in twins if t not in known]
             if missing:
                 first = next(u.twin for u in updates if u.twin not in known)
                 raise NotFoundError(checks.KIND_TWIN, first)
             gtx.set_signals(tx, self._cy, rows, self._batch)
+            return ttx.bump(tx, self._cy, SIGNALS)
 
-        self._db.write(work)
+        self._rollups.applied(self._db.write(work), updates)
 
     def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]:
         def work(tx: Tx) -> dict[str, SignalValue]:

@@ -311,6 +311,69 @@ def test_rollups_are_written_back_as_derived_signals(store: Neo4jStore) -> None:
     assert store.recompute_rollups() == 0  # nothing changed, nothing written
 
 
+@pytest.mark.neo4j
+def test_rollups_see_signals_another_store_wrote(
+    store: Neo4jStore, neo4j_uri: str, neo4j_namespace: str
+) -> None:
+    store.upsert_twins([TwinSpec(i, ASSET) for i in ("p", "p/a", "p/b")], principal=WHO)
+    store.add_edges([Edge("p", CONTAINS, c) for c in ("p/a", "p/b")], principal=WHO)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    store.set_signals([SignalUpdate("p/a", "kw", 2.0, at), SignalUpdate("p/b", "kw", 3.0, at)])
+    store.define_rollup(RollupSpec("kw_total", "kw", Aggregate.SUM), principal=WHO)
+    assert store.recompute_rollups() == 1  # the inputs are cached from here on
+    other = _store(neo4j_uri, neo4j_namespace)  # another process, as far as caches go
+    try:
+        other.set_signals([SignalUpdate("p/b", "kw", 10.0, at)])
+    finally:
+        other.close()
+
+    assert store.recompute_rollups(["p/a"]) == 1  # the hint misses p/b: the counter does not
+    assert store.get_signals("p")["kw_total"].value == 12.0
+
+
+@pytest.mark.neo4j
+def test_cached_rollup_inputs_keep_a_newer_value_and_take_non_numbers_as_none(
+    store: Neo4jStore,
+) -> None:
+    store.upsert_twins([TwinSpec(i, ASSET) for i in ("p", "p/a", "p/b")], principal=WHO)
+    store.add_edges([Edge("p", CONTAINS, c) for c in ("p/a", "p/b")], principal=WHO)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    store.set_signals([SignalUpdate("p/a", "kw", 2.0, at), SignalUpdate("p/b", "kw", 3.0, at)])
+    store.define_rollup(RollupSpec("kw_total", "kw", Aggregate.SUM), principal=WHO)
+    store.define_rollup(RollupSpec("kw_count", "kw", Aggregate.COUNT), principal=WHO)
+    store.recompute_rollups()
+    earlier = datetime(2025, 12, 31, tzinfo=UTC)
+    store.set_signals([SignalUpdate("p/a", "kw", 100.0, earlier)])  # older: Neo4j keeps 2.0
+    store.set_signals([SignalUpdate("p/b", "kw", "off", at)])  # same time: taken, not a number
+
+    assert store.recompute_rollups() == 2
+    assert store.get_signals("p")["kw_total"].value == 2.0
+    assert store.get_signals("p")["kw_count"].value == 1
+    timing = store.last_rollup_timing
+    assert timing is not None and timing.written == 2
+
+
+@pytest.mark.neo4j
+def test_a_rollup_over_another_rollup_follows_its_write_back(store: Neo4jStore) -> None:
+    ids = ["p", "p/a", "p/a/x", "p/a/y"]
+    store.upsert_twins([TwinSpec(i, ASSET) for i in ids], principal=WHO)
+    edges = [("p", "p/a"), ("p/a", "p/a/x"), ("p/a", "p/a/y")]
+    store.add_edges([Edge(a, CONTAINS, b) for a, b in edges], principal=WHO)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    store.set_signals([SignalUpdate("p/a/x", "kw", 2.0, at), SignalUpdate("p/a/y", "kw", 5.0, at)])
+    store.define_rollup(RollupSpec("a_max", "kw", Aggregate.MAX, scope="children"), principal=WHO)
+    store.define_rollup(RollupSpec("b_top", "a_max", Aggregate.MAX), principal=WHO)
+    store.recompute_rollups()  # a_max first (by name): b_top reads it on the next run
+    store.recompute_rollups()
+    assert store.get_signals("p")["b_top"].value == 5.0
+
+    store.set_signals([SignalUpdate("p/a/y", "kw", 1.0, at)])
+    store.recompute_rollups()
+    store.recompute_rollups()
+    assert store.get_signals("p/a")["a_max"].value == 2.0
+    assert store.get_signals("p")["b_top"].value == 2.0
+
+
 # --------------------------------------------------------------- concurrency
 
 
