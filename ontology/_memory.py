@@ -2,7 +2,9 @@
 
 Everything lives in Python dicts (twins, aliases, edges both ways, signals)
 plus a numpy index of the ``contains`` DAG rebuilt lazily for traversal
-(``_memory_index``). With a ``snapshot`` path it loads that file on start and
+(``_memory_index``), numpy columns of the signals rollups read (kept current
+by ``set_signals``) and of the values rollups derived, turned into signal rows
+only when read (``_memory_derived``). With a ``snapshot`` path it loads that file on start and
 writes it atomically on ``flush()`` and ``close()``, so a restart keeps
 models, twins, edges, aliases, signals, rollup definitions and the audit trail.
 
