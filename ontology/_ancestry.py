@@ -379,12 +379,16 @@ def _levels(
     outdeg = np.diff(off)
     indeg = np.bincount(chi, minlength=n)
     level = np.full(n, -1, dtype=np.int32)
-    frontier = np.flatnonzero(indeg == 0)
+    roots = indeg == 0
+    frontier = np.flatnonzero(roots)
+    mark: NDArray[np.bool_] | None = roots if len(frontier) > n // 32 else None
     k = 0
     while len(frontier):
         level[frontier] = k
-        pos, _ = _slices(off, frontier, outdeg)
-        reached = chi[pos]
+        if mark is not None:  # a wide level: its edges by one mask over all edges
+            reached = chi[mark[par]]
+        else:
+            reached = chi[_positions(off, frontier, outdeg[frontier])]
         if len(reached) > n // 32:  # a wide level: one count beats a scatter
             indeg -= np.bincount(reached, minlength=n)
         else:
@@ -395,6 +399,7 @@ def _levels(
             mark[ready] = True
             frontier = np.flatnonzero(mark)
         else:
+            mark = None
             frontier = _distinct(ready)
         k += 1
     if (level < 0).any():
