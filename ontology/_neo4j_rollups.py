@@ -70,6 +70,16 @@ class RollupTiming:
     """Derived values written or removed."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """The write-back of one rollup: values to set in place, to merge, to remove."""
+
+    signal: str
+    updated: list[dict[str, str]]
+    merged: list[dict[str, str]]
+    gone: list[str]
+
+
 @dataclass(slots=True, eq=False)
 class _Signal:
     values: Column
@@ -102,9 +112,14 @@ class RollupRunner:
         self._cy = db.cypher
         self._engine = RollupEngine()
         self._topology: _Topology | None = None
+        self._engine_topology: _Topology | None = None
+        """The topology the engine holds (``set_topology`` is skipped when unchanged)."""
         self._columns: dict[str, _Signal] = {}
         self._signals_version: int | None = None
         """The ``signals`` counter the cached columns are current with (None: unknown)."""
+        self._held: dict[str, npt.NDArray[np.bool_]] = {}
+        """Per rollup name, the nodes known to hold its derived signal in Neo4j (updated
+        in place; the others are merged, after checking their twin still exists)."""
         self._lock = threading.Lock()  # the engine and the caches are not thread-safe
         self.last: RollupTiming | None = None
         """The timing of the last recompute that had specs to compute."""
@@ -177,7 +192,11 @@ class RollupRunner:
             return 0
         read_done = time.perf_counter()
         engine = self._engine
-        engine.set_topology(len(topology.ids), topology.parent, topology.child, labels=topology.ids)
+        if self._engine_topology is not topology:  # the check costs ~1 ms at 100k twins
+            engine.set_topology(
+                len(topology.ids), topology.parent, topology.child, labels=topology.ids
+            )
+            self._engine_topology = topology
         nodes = None
         if changed is not None:
             pos = topology.pos
@@ -223,9 +242,9 @@ class RollupRunner:
         topology = self._topology
         if topology is None or topology.version != topology_version:
             topology = self._topology = _read_topology(tx, self._db, topology_version)
-            self._columns = {}
+            self._columns, self._held = {}, {}
         if signals_version != self._signals_version:
-            self._columns = {}  # another process wrote signals
+            self._columns, self._held = {}, {}  # another process wrote signals
         self._signals_version = signals_version
         wanted = {s.signal for s in specs} | {s.weight for s in specs if s.weight}
         for name in sorted(wanted - set(self._columns)):
@@ -239,25 +258,30 @@ class RollupRunner:
         now: datetime,
     ) -> int:
         ids = topology.ids
-        statements: list[tuple[str, list[dict[str, str]], list[str]]] = []
+        statements: list[_Statement] = []
         for spec, nodes, values, cleared in results:
-            rows = [
-                {"key": signal_key(ids[node], spec.name), "twin": ids[node], "value": _text(value)}
-                for node, value in zip(nodes.tolist(), values.tolist(), strict=True)
-            ]
+            held = self._held.get(spec.name)
+            known = held[nodes] if held is not None else np.zeros(len(nodes), dtype=np.bool_)
+            rows: tuple[list[dict[str, str]], list[dict[str, str]]] = ([], [])
+            for node, value, update in zip(
+                nodes.tolist(), values.tolist(), known.tolist(), strict=True
+            ):
+                twin = ids[node]
+                row = {"key": signal_key(twin, spec.name), "twin": twin, "value": _text(value)}
+                rows[update].append(row)
             gone = [signal_key(ids[node], spec.name) for node in cleared.tolist()]
-            statements.append((spec.name, rows, gone))
+            statements.append(_Statement(spec.name, rows[1], rows[0], gone))
         t = micros(now)
 
         def work(tx: Tx) -> tuple[int, int]:
             removed = 0
-            for signal, rows, gone in statements:
-                removed += self._write(tx, signal, rows, gone, t, now.isoformat())
+            for statement in statements:
+                removed += self._write(tx, statement, t, now.isoformat())
             return removed, ttx.bump(tx, self._cy, SIGNALS)
 
         removed, version = self._db.write(work)
         self._written(version, topology, results, t)
-        return sum(len(rows) for _, rows, _ in statements) + removed
+        return sum(len(st.updated) + len(st.merged) for st in statements) + removed
 
     def _written(
         self,
@@ -272,6 +296,9 @@ class RollupRunner:
             return
         self._signals_version = version
         for spec, nodes, values, cleared in results:
+            held = self._held.setdefault(spec.name, np.zeros(len(topology.ids), dtype=np.bool_))
+            held[nodes] = True
+            held[cleared] = False
             cached = self._columns.get(spec.name)
             if cached is not None:
                 cached.values[nodes] = values
@@ -279,27 +306,25 @@ class RollupRunner:
                 cached.values[cleared] = np.nan
                 cached.times[cleared] = NO_TIME
 
-    def _write(
-        self,
-        tx: Tx,
-        signal: str,
-        rows: Sequence[dict[str, str]],
-        gone: Sequence[str],
-        t: int,
-        time_text: str,
-    ) -> int:
+    def _write(self, tx: Tx, statement: _Statement, t: int, time_text: str) -> int:
         batch = self._db.settings.batch_size
-        query = self._cy(
+        params = {"signal": statement.signal, "t": t, "time": time_text, "derived": ROLLUP_BATCH}
+        # Values this runner wrote before: set in place. A twin deleted meanwhile took its
+        # signals along, and the MATCH finds nothing (no Eager: the plan reads no Twin).
+        update = self._cy(
+            "UNWIND $rows AS r MATCH (s:Signal {key: r.key}) "
+            "SET s.value = r.value, s.t = $t, s.time = $time, s.batch = $derived"
+        )
+        ttx.run_rows(tx, update, statement.updated, batch, **params)
+        merge = self._cy(
             "UNWIND $rows AS r MATCH (:Twin {id: r.twin}) "
             "MERGE (s:Signal {key: r.key}) ON CREATE SET s.twin = r.twin, s.signal = $signal "
             "SET s.value = r.value, s.t = $t, s.time = $time, s.batch = $derived"
         )
-        ttx.run_rows(
-            tx, query, rows, batch, signal=signal, t=t, time=time_text, derived=ROLLUP_BATCH
-        )
+        ttx.run_rows(tx, merge, statement.merged, batch, **params)
         removed = 0
         delete = self._cy("UNWIND $rows AS k MATCH (s:Signal {key: k}) DELETE s RETURN count(*)")
-        for chunk in ttx.chunks(gone, batch):
+        for chunk in ttx.chunks(statement.gone, batch):
             removed += int(tx.run(delete, rows=list(chunk)).single(strict=True)[0])
         return removed
 

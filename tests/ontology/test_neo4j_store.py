@@ -311,15 +311,21 @@ def test_rollups_are_written_back_as_derived_signals(store: Neo4jStore) -> None:
     assert store.recompute_rollups() == 0  # nothing changed, nothing written
 
 
-@pytest.mark.neo4j
-def test_rollups_see_signals_another_store_wrote(
-    store: Neo4jStore, neo4j_uri: str, neo4j_namespace: str
-) -> None:
+def _plant_p_with_kw_total(store: Neo4jStore) -> datetime:
+    """``p`` containing ``p/a`` (kw 2.0) and ``p/b`` (kw 3.0), a sum rollup ``kw_total``."""
     store.upsert_twins([TwinSpec(i, ASSET) for i in ("p", "p/a", "p/b")], principal=WHO)
     store.add_edges([Edge("p", CONTAINS, c) for c in ("p/a", "p/b")], principal=WHO)
     at = datetime(2026, 1, 1, tzinfo=UTC)
     store.set_signals([SignalUpdate("p/a", "kw", 2.0, at), SignalUpdate("p/b", "kw", 3.0, at)])
     store.define_rollup(RollupSpec("kw_total", "kw", Aggregate.SUM), principal=WHO)
+    return at
+
+
+@pytest.mark.neo4j
+def test_rollups_see_signals_another_store_wrote(
+    store: Neo4jStore, neo4j_uri: str, neo4j_namespace: str
+) -> None:
+    at = _plant_p_with_kw_total(store)
     assert store.recompute_rollups() == 1  # the inputs are cached from here on
     other = _store(neo4j_uri, neo4j_namespace)  # another process, as far as caches go
     try:
@@ -335,11 +341,7 @@ def test_rollups_see_signals_another_store_wrote(
 def test_cached_rollup_inputs_keep_a_newer_value_and_take_non_numbers_as_none(
     store: Neo4jStore,
 ) -> None:
-    store.upsert_twins([TwinSpec(i, ASSET) for i in ("p", "p/a", "p/b")], principal=WHO)
-    store.add_edges([Edge("p", CONTAINS, c) for c in ("p/a", "p/b")], principal=WHO)
-    at = datetime(2026, 1, 1, tzinfo=UTC)
-    store.set_signals([SignalUpdate("p/a", "kw", 2.0, at), SignalUpdate("p/b", "kw", 3.0, at)])
-    store.define_rollup(RollupSpec("kw_total", "kw", Aggregate.SUM), principal=WHO)
+    at = _plant_p_with_kw_total(store)
     store.define_rollup(RollupSpec("kw_count", "kw", Aggregate.COUNT), principal=WHO)
     store.recompute_rollups()
     earlier = datetime(2025, 12, 31, tzinfo=UTC)
