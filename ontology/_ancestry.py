@@ -284,14 +284,6 @@ class AncestorIndex:
         pos, row = _slices(self.offsets, arr, np.diff(self.offsets))
         return row, pos
 
-    def prepare_ancestors(self) -> None:
-        """Group the pairs by descendant now (``ancestors_of`` does it on first use).
-
-        A sort of every pair: a rollup engine does it with the topology, so that
-        the first incremental recompute does not pay for it.
-        """
-        self._descendant_grouping()
-
     def is_ancestor(self, ancestor: int, descendant: int) -> bool:
         """Whether ``descendant`` lies under ``ancestor`` (a child, for scope children)."""
         self._check_node(ancestor)
