@@ -12,7 +12,10 @@ once by every ancestor, the rule that keeps DAG rollups right.
 
 Pairs are held as int64 arrays grouped by ancestor (CSR: the pairs of node
 ``a`` are ``offsets[a]:offsets[a+1]``); the grouping by descendant (for
-``ancestors_of``) is built on first use. Both builds refuse a cycle with
+``ancestors_of``) is built on first use. A children index also answers
+:meth:`AncestorIndex.upward_pairs`: the distinct ancestors at any depth of
+some nodes, by walking up the edges (O(pairs found), no closure): what the
+rollup engine uses. Both builds refuse a cycle with
 :class:`~ontology._errors.CycleError` naming its path, and refuse inputs past
 :data:`MAX_NODES`, :data:`MAX_EDGES` and ``max_pairs`` with ``InvalidError``.
 
