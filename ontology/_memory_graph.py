@@ -19,7 +19,7 @@ from ontology._checks import (
     require_principal,
 )
 from ontology._errors import CycleError, NotFoundError
-from ontology._memory_rows import to_twin
+from ontology._memory_rows import TwinRow, to_twin
 from ontology._memory_state import MemoryState, bulk, frozen
 from ontology._values import CONTAINS, BulkResult, Edge, Page, Rejection, Twin
 
@@ -49,13 +49,19 @@ class GraphMixin(MemoryState):
             audit_mark = len(self._audit)
             structural = False
             single = len(edges) == 1
+            # the source's row and children, kept while edges come from the same parent
+            last: str | None = None
+            src: TwinRow | None = None
+            kids: dict[str, None] | None = None
             try:
                 for item in edges:
                     edge: object = item
                     # the fast path: a plain hierarchy edge between twins held
                     if type(edge) is Edge and edge.name == CONTAINS and not edge.properties:
                         source, target = edge.source, edge.target
-                        src, tgt = twins.get(source), twins.get(target)
+                        if source != last:
+                            last, src, kids = source, twins.get(source), children.get(source)
+                        tgt = twins.get(target)
                         if src is not None and tgt is not None and source != target:
                             pair = (src.model, tgt.model)
                             free = plain.get(pair)
@@ -63,7 +69,6 @@ class GraphMixin(MemoryState):
                                 free = plain[pair] = rules.max_multiplicity(
                                     src.model, CONTAINS
                                 ) is None and not rules.edge(edge, src.model, tgt.model, 0)
-                            kids = children.get(source)
                             if kids is not None and target in kids:
                                 if free and (CONTAINS, target) not in values.get(source, ()):
                                     unchanged += 1
@@ -86,6 +91,7 @@ class GraphMixin(MemoryState):
                                 created += 1
                                 structural = True
                                 continue
+                    last = None  # the other paths may add a source's first child
                     if not isinstance(edge, Edge):
                         rejected.append(Rejection(_key(edge), "not an Edge"))
                         continue

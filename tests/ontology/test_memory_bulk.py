@@ -8,7 +8,7 @@ import pytest
 
 from loaders import generate_plant
 from ontology import CONTAINS, MAX_PAGE, Alias, Edge, MemoryStore, TwinSpec
-from tests.ontology.conftest import AREA, WHO, Exploding, FixedClock, all_model_texts
+from tests.ontology.conftest import AREA, LINE, MACHINE, WHO, Exploding, FixedClock, all_model_texts
 
 TWINS = 20_000
 
@@ -118,3 +118,30 @@ def test_an_id_listed_twice_is_refused_whatever_became_of_its_first_spec() -> No
     assert store.get_twins(["thief"]) == (None,)
     later = store.upsert_twins([TwinSpec("kept2", AREA, {"name": "y"})], principal=WHO)
     assert later.updated == 1  # a row written by an earlier batch is not "listed twice"
+
+
+def test_edges_from_one_source_interleaved_with_others_all_land() -> None:
+    store = MemoryStore(clock=FixedClock())
+    store.add_models(all_model_texts(), principal=WHO)
+    store.upsert_twins(
+        [TwinSpec(t, LINE) for t in ("l1", "l2")] + [TwinSpec(f"m{i}", MACHINE) for i in (1, 2, 3)],
+        principal=WHO,
+    )
+    result = store.add_edges(
+        [
+            Edge("l1", CONTAINS, "m1"),
+            Edge("l1", "feeds", "l2", {"priority": 1}),  # another kind from the same source
+            Edge("l1", CONTAINS, "m2"),
+            Edge("l2", CONTAINS, "m3"),
+            Edge("l1", CONTAINS, "m3"),  # back to l1: m3 gets a second parent
+            Edge("l1", CONTAINS, "m1"),  # held already
+            "not an edge",  # type: ignore[list-item]
+            Edge("l1", CONTAINS, "l2"),  # a Line holds Machines only
+        ],
+        principal=WHO,
+    )
+    assert (result.created, result.unchanged) == (5, 1)
+    assert [r.key for r in result.rejected][1:] == ["l1 -[contains]-> l2"]
+    assert store.children("l1").items == ("m1", "m2", "m3")
+    assert store.parents("m3") == ("l1", "l2")
+    assert [e.target for e in store.edges_from("l1", "feeds")] == ["l2"]
