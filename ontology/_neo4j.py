@@ -15,9 +15,11 @@ then writes ``batch_size`` operations per transaction, which keeps Neo4j's
 per-transaction memory bounded; should the server fail in between, earlier
 chunks stay written and running the (idempotent) call again completes it.
 
-Caches: the parsed ``dtdl.ModelSet`` and the rollup topology are kept between
-calls and rebuilt when the ``models`` / ``topology`` counters in Neo4j moved,
-so a store also notices writes of other processes.
+Caches: the parsed ``dtdl.ModelSet``, the rollup topology and the rollup
+input columns are kept between calls and rebuilt when the ``models`` /
+``topology`` / ``signals`` counters in Neo4j moved by more than the store's
+own writes (which it applies to its caches), so a store also notices writes
+of other processes (``_neo4j_rollups``).
 """
 
 from __future__ import annotations

@@ -21,10 +21,14 @@ into a statement; every value is a ``$parameter``):
 - ``(:ns_Rollup {name, spec})``, ``spec`` the JSON of a ``RollupSpec``.
 - ``(:ns_Audit {seq, at, principal, action, key, before, after})``, JSON
   before/after, ``seq`` drawn from ``(:ns_Meta {key: "audit"}).seq``.
-- ``(:ns_Meta {key, version})``: counters. ``"models"`` and ``"topology"``
-  count changes, so a store knows when its parsed models or its rollup
-  topology are stale, also when another process wrote; ``"audit"`` and
-  ``"model_seq"`` hand out sequence numbers (the row lock orders writers).
+- ``(:ns_Meta {key, version})``: counters. ``"models"``, ``"topology"`` and
+  ``"signals"`` count changes, so a store knows when its parsed models, its
+  rollup topology or its rollup input columns are stale, also when another
+  process wrote; ``"audit"`` and ``"model_seq"`` hand out sequence numbers
+  (the row lock orders writers). A writer that moves several takes them in
+  the order ``topology``, ``audit``.
+- A bulk create writes each item's audit node in the same ``UNWIND`` row as
+  the item (``at``, ``principal`` and ``action`` as statement parameters).
 
 Schema (Community edition): a uniqueness constraint on each key property
 (``Twin.id``, ``Model.dtmi``, ``Alias.key``, ``Signal.key``, ``Rollup.name``,
