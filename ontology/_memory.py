@@ -25,6 +25,7 @@ from ontology._checks import require_page
 from ontology._errors import InvalidError
 from ontology._memory_graph import GraphMixin
 from ontology._memory_rollups import RollupsMixin
+from ontology._memory_state import bulk
 from ontology._memory_twins import TwinsMixin
 from ontology._rollup import RollupEngine
 from ontology._values import CONTAINS, AuditRecord, Edge, Page
@@ -47,6 +48,11 @@ class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
             self._load(self._path)
 
     def _load(self, path: Path) -> None:
+        # about one object per hundred bytes: a large snapshot pauses the collector
+        with bulk(path.stat().st_size // 100):
+            self._load_snapshot(path)
+
+    def _load_snapshot(self, path: Path) -> None:
         snap = snapshot_file.read(path)
         self._seq = snap.seq
         self._models = snap.models
@@ -71,7 +77,7 @@ class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
         """Write the snapshot (atomically); a no-op without a snapshot path."""
         if self._path is None:
             return
-        with self._lock:
+        with self._lock, bulk(len(self._twins) + len(self._audit)):
             self._derived.settle_all(self._signals, self._twins)
             snapshot_file.write(
                 self._path,
