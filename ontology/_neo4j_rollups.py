@@ -361,12 +361,30 @@ def _read_signal(tx: Tx, db: Neo4jDatabase, name: str, pos: dict[str, int]) -> _
     n = len(pos)
     values = np.full(n, np.nan)
     times = np.full(n, NO_TIME, dtype=np.int64)
+    nodes: list[int] = []
+    numbers: list[float] = []
+    stamps: list[int] = []
     for twin, text, t in gtx.signal_column(tx, db.cypher, name):
         node = pos.get(twin)
         if node is not None:
-            values[node] = _number(json.loads(text) if text is not None else None)
-            times[node] = t if t is not None else NO_TIME
+            nodes.append(node)
+            numbers.append(_parsed(text))
+            stamps.append(t)
+    values[nodes] = numbers
+    times[nodes] = stamps
     return _Signal(values, times)
+
+
+def _parsed(text: str) -> float:
+    """``_number(json.loads(text))`` for JSON text, without building the value.
+
+    A JSON number starts with ``-`` or a digit and is valid ``float()`` syntax;
+    any other JSON value (string, boolean, null, list, object) is no number.
+    """
+    first = text[:1]
+    if first == "-" or "0" <= first <= "9":
+        return float(text)
+    return math.nan
 
 
 def _number(value: object) -> float:

@@ -335,6 +335,13 @@ def test_rollups_see_signals_another_store_wrote(
 
     assert store.recompute_rollups(["p/a"]) == 1  # the hint misses p/b: the counter does not
     assert store.get_signals("p")["kw_total"].value == 12.0
+    other = _store(neo4j_uri, neo4j_namespace)
+    try:
+        other.set_signals([SignalUpdate("p/a", "kw", "off", at)])  # read back as no number
+    finally:
+        other.close()
+    assert store.recompute_rollups() == 1
+    assert store.get_signals("p")["kw_total"].value == 10.0
 
 
 @pytest.mark.neo4j
