@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ontology._memory_rows import TwinRow
+from ontology._model_codes import model_mask
 from ontology._values import Page
 
 Nodes = npt.NDArray[np.int32]
@@ -82,13 +83,7 @@ class HierarchyIndex:
 
     def model_mask(self, models: Iterable[str]) -> npt.NDArray[np.bool_]:
         """Per node, whether its twin's model is one of ``models``."""
-        allowed = np.zeros(len(self.model_codes) + 1, dtype=np.bool_)
-        for dtmi in models:
-            code = self.model_codes.get(dtmi)
-            if code is not None:
-                allowed[code] = True
-        mask: npt.NDArray[np.bool_] = allowed[self.model_code]
-        return mask
+        return model_mask(self.model_codes, self.model_code, models)
 
     def with_models(self, nodes: Nodes, models: Iterable[str]) -> Nodes:
         """The nodes whose twin's model is one of ``models``."""

@@ -35,6 +35,7 @@ import numpy.typing as npt
 from ontology import _checks as checks
 from ontology import _neo4j_graph_tx as gtx
 from ontology import _neo4j_tx as ttx
+from ontology._model_codes import model_mask
 from ontology._neo4j_codec import dumps, micros, signal_key
 from ontology._neo4j_db import Neo4jDatabase
 from ontology._neo4j_tx import Tx
@@ -97,13 +98,8 @@ class _Topology:
     model_codes: dict[str, int]
 
     def model_mask(self, models: Iterable[str]) -> npt.NDArray[np.bool_]:
-        allowed = np.zeros(len(self.model_codes) + 1, dtype=np.bool_)
-        for dtmi in models:
-            code = self.model_codes.get(dtmi)
-            if code is not None:
-                allowed[code] = True
-        mask: npt.NDArray[np.bool_] = allowed[self.model_code]
-        return mask
+        """Per node, whether its twin's model is one of ``models``."""
+        return model_mask(self.model_codes, self.model_code, models)
 
 
 class RollupRunner:
