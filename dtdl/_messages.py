@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dtdl._hints import hint
+
 _MESSAGES: dict[str, tuple[str, str]] = {
     "notJsonObject": (
         "{doc} is not a JSON object or an array of JSON objects{value_s}.",
@@ -521,7 +523,11 @@ def render(code: str, fields: dict[str, str | None]) -> tuple[str, str]:
     data.setdefault("kind", _FAMILIES.get(_family(code), "a valid value"))
     if data.get("secondary"):
         data["secondary_s"] = f" {data['secondary']}"
-    return cause.format_map(data), action.format_map(data)
+    action = action.format_map(data)
+    extra = hint(code, fields.get("prop"), fields.get("value"), fields.get("version"))
+    if extra:
+        action = f"{action} {extra}"
+    return cause.format_map(data), action
 
 
 def _family(code: str) -> str:
