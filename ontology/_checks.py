@@ -14,6 +14,9 @@ API (used by ``_memory.py`` and ``_neo4j*.py`` alike):
     property value against its Property schema (``ModelSet.check_instance``),
     components (a JSON object of the component Interface's Properties),
     aliases syntax, size limits;
+  - ``TwinRules.twins(specs) -> dict[int, list[str]]``: the same for a whole
+    batch, the reasons of each refused spec by position (``upsert_twins``
+    checks its batch up front with it; the common valid twin is decided inline);
   - ``TwinRules.properties(twin_id, model, properties) -> list[str]``: the
     property part alone (``update_twin`` checks the merged result with it);
   - ``TwinRules.edge(edge, source_model, target_model, existing) -> list[str]``:
@@ -58,7 +61,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Protocol
@@ -273,6 +276,8 @@ Validator = Callable[[object], bool]
 
 _INT32 = 2**31
 _INT64 = 2**63
+_INF = math.inf
+_NEG_INF = -math.inf
 
 
 def _is_boolean(value: object) -> bool:
@@ -347,7 +352,16 @@ def _scalar(schema: object) -> bool:
 class _ModelRules:
     """One Interface's contents, compiled into lookups and bound validators."""
 
-    __slots__ = ("components", "dtmi", "flat", "others", "properties", "relationships")
+    __slots__ = (
+        "components",
+        "doubles",
+        "dtmi",
+        "flat",
+        "others",
+        "properties",
+        "relationships",
+        "strings",
+    )
 
     def __init__(self, model_set: dtdl.ModelSet, dtmi: str) -> None:
         iface = model_set.interfaces[dtmi]
@@ -356,6 +370,10 @@ class _ModelRules:
             name: compile_validator(model_set, prop.id, prop.schema)
             for name, prop in iface.properties.items()
         }
+        self.strings = frozenset(n for n, v in self.properties.items() if v is _is_string)
+        """Properties whose validator is ``_is_string`` (checked inline by ``twins``)."""
+        self.doubles = frozenset(n for n, v in self.properties.items() if v is _is_double)
+        """Properties whose validator is ``_is_double`` (a finite float passes inline)."""
         self.components: dict[str, dict[str, Validator]] = {}
         for name, comp in iface.components.items():
             inner = model_set.interfaces.get(comp.schema)
@@ -401,21 +419,72 @@ class TwinRules:
     # -------------------------------------------------------------- twins
     def twin(self, spec: object) -> list[str]:
         """Reasons ``spec`` cannot be written (empty: it can)."""
-        if type(spec) is TwinSpec:
-            twin_id = spec.id
-            model = spec.model
-            rules = self._models.get(model) if type(model) is str else None
-            if (
-                rules is not None
-                and type(twin_id) is str
-                and len(twin_id) <= MAX_TWIN_ID
-                and _TWIN_ID(twin_id) is not None
-                and type(spec.lifecycle) is Lifecycle
-                and (not spec.aliases or _aliases_ok(spec.aliases))
-                and (not spec.properties or _properties_ok(rules.properties, spec.properties))
-            ):
-                return []
-        return self._twin_reasons(spec)
+        return self.twins((spec,)).get(0, [])
+
+    def twins(self, specs: Iterable[object]) -> dict[int, list[str]]:
+        """The reasons of each spec in ``specs`` that cannot be written, by position.
+
+        The common case (a valid twin whose properties are plain strings and
+        numbers and whose aliases use namespaces seen before) is decided
+        inline, with the lookups bound once per batch and no call per property
+        or alias; anything else, and every rejection, goes through
+        ``_twin_reasons``, which states each reason.
+        """
+        bad: dict[int, list[str]] = {}
+        models = self._models
+        twin_id_ok, control, good_namespaces = _TWIN_ID, _CONTROL, _good_namespaces
+        aliases_ok = _aliases_ok
+        neg_inf, inf = _NEG_INF, _INF
+        for index, spec in enumerate(specs):
+            if type(spec) is TwinSpec:
+                twin_id = spec.id
+                model = spec.model
+                rules = models.get(model) if type(model) is str else None
+                if (
+                    rules is not None
+                    and type(twin_id) is str
+                    and len(twin_id) <= MAX_TWIN_ID
+                    and twin_id_ok(twin_id) is not None
+                    and type(spec.lifecycle) is Lifecycle
+                ):
+                    aliases = spec.aliases
+                    if not aliases:
+                        pass
+                    elif type(aliases) is tuple and len(aliases) == 1:
+                        alias = aliases[0]
+                        if not (
+                            type(alias) is Alias
+                            and alias.namespace in good_namespaces
+                            and type(value := alias.value) is str
+                            and 0 < len(value) <= MAX_ALIAS_VALUE
+                            and (value.isprintable() or control(value) is None)
+                        ) and not aliases_ok(aliases):
+                            bad[index] = self._twin_reasons(spec)
+                            continue
+                    elif not aliases_ok(aliases):
+                        bad[index] = self._twin_reasons(spec)
+                        continue
+                    properties = spec.properties
+                    if not properties:
+                        continue
+                    if type(properties) is dict and len(properties) <= MAX_PROPERTIES:
+                        strings, doubles = rules.strings, rules.doubles
+                        for name, value in properties.items():
+                            kind = type(value)
+                            if kind is str:
+                                if name in strings and len(value) <= MAX_STRING:
+                                    continue
+                            elif kind is float and name in doubles and neg_inf < value < inf:
+                                continue
+                            check = rules.properties.get(name)
+                            if check is None or not check(value):
+                                break
+                        else:
+                            continue
+            reasons = self._twin_reasons(spec)
+            if reasons:
+                bad[index] = reasons
+        return bad
 
     def _twin_reasons(self, spec: object) -> list[str]:
         reasons: list[str] = []

@@ -43,7 +43,9 @@ class GraphMixin(MemoryState):
             twins, table = self._twins, self._edges
             children, parents, values = table.children, table.parents, table.out
             log = self._audit.append
-            plain: dict[tuple[str, str], bool] = {}  # (source, target model) -> no checks due
+            # source model -> target model -> whether a plain contains edge has no checks due
+            plain: dict[str, dict[str, bool]] = {}
+            free_to: dict[str, bool] = {}  # plain[src.model] while edges come from one parent
             created = updated = unchanged = 0
             rejected: list[Rejection] = []
             audit_mark = len(self._audit)
@@ -61,12 +63,13 @@ class GraphMixin(MemoryState):
                         source, target = edge.source, edge.target
                         if source != last:
                             last, src, kids = source, twins.get(source), children.get(source)
+                            if src is not None:
+                                free_to = plain.setdefault(src.model, {})
                         tgt = twins.get(target)
                         if src is not None and tgt is not None and source != target:
-                            pair = (src.model, tgt.model)
-                            free = plain.get(pair)
+                            free = free_to.get(tgt.model)
                             if free is None:
-                                free = plain[pair] = rules.max_multiplicity(
+                                free = free_to[tgt.model] = rules.max_multiplicity(
                                     src.model, CONTAINS
                                 ) is None and not rules.edge(edge, src.model, tgt.model, 0)
                             if kids is not None and target in kids:
@@ -82,12 +85,14 @@ class GraphMixin(MemoryState):
                                 # the key is left to be derived when read (see _memory.audit)
                                 log((now, principal, ACTION_EDGE_ADD, None, None, (source, target)))
                                 if kids is None:
-                                    kids = children[source] = {}
-                                kids[target] = None
+                                    kids = children[source] = {target: None}
+                                else:
+                                    kids[target] = None
                                 ups = parents.get(target)
                                 if ups is None:
-                                    ups = parents[target] = {}
-                                ups[source] = None
+                                    parents[target] = {source: None}
+                                else:
+                                    ups[source] = None
                                 created += 1
                                 structural = True
                                 continue

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -190,24 +189,25 @@ class TwinsMixin(MemoryState):
         require_batch("twin specs", specs)
         with self._lock, bulk(len(specs)):
             rules = self._rules()
-            check = rules.twin
+            bad = rules.twins(specs)  # every spec checked up front, each reason kept
             flat: dict[str, bool] = {}
             now = self._clock()
             etag = self._etag()  # one per batch: each twin is written at most once in it
             twins, alias_table = self._twins, self._aliases
             log = self._audit.append
-            make_row = partial(tuple.__new__, TwinRow)
+            new_tuple = tuple.__new__
             created = updated = unchanged = 0
             rejected: list[Rejection] = []
             seen: set[str] = set()
             audit_mark, seq_mark = len(self._audit), self._seq
             structural = False
             try:
-                for spec in specs:
-                    reasons = check(spec)
-                    if reasons:
-                        rejected.append(Rejection(_spec_key(spec), "; ".join(reasons)))
-                        continue
+                for index, spec in enumerate(specs):
+                    if bad:
+                        reasons = bad.get(index)
+                        if reasons:
+                            rejected.append(Rejection(_spec_key(spec), "; ".join(reasons)))
+                            continue
                     twin_id = spec.id
                     old = twins.get(twin_id)
                     # listed twice: a row this batch wrote carries its etag; ``seen`` holds
@@ -223,7 +223,9 @@ class TwinsMixin(MemoryState):
                     elif seen and twin_id in seen:
                         rejected.append(Rejection(twin_id, TWICE))
                         continue
-                    aliases = tuple(spec.aliases)
+                    aliases = spec.aliases
+                    if type(aliases) is not tuple:
+                        aliases = tuple(aliases)
                     owners = None
                     if aliases:
                         for alias in aliases:
@@ -240,9 +242,6 @@ class TwinsMixin(MemoryState):
                             continue
                     if old is None:
                         model = spec.model
-                        scalar = flat.get(model)
-                        if scalar is None:
-                            scalar = flat[model] = rules.flat(model)
                         props = spec.properties
                         if not props:
                             props = NO_PROPERTIES
@@ -250,13 +249,17 @@ class TwinsMixin(MemoryState):
                             # a valid twin of a flat model holds scalars only: a shallow copy
                             # is a copy; else deep-copy only when a value is a container
                             props = dict(props)
+                            scalar = flat.get(model)
+                            if scalar is None:
+                                scalar = flat[model] = rules.flat(model)
                             if not scalar:
                                 for value in props.values():
                                     if type(value) is dict or type(value) is list:
                                         props = owned(props)
                                         break
-                        new = make_row(
-                            (twin_id, model, props, spec.lifecycle, etag, aliases, now, now)
+                        new = new_tuple(
+                            TwinRow,
+                            (twin_id, model, props, spec.lifecycle, etag, aliases, now, now),
                         )
                         log((now, principal, ACTION_TWIN_CREATE, twin_id, None, new))
                         twins[twin_id] = new

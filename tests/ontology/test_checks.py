@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from types import MappingProxyType
 
 import pytest
 
@@ -21,6 +22,11 @@ from ontology import (
     TwinSpec,
 )
 from ontology._checks import (
+    MAX_ALIAS_VALUE,
+    MAX_ALIASES,
+    MAX_PROPERTIES,
+    MAX_STRING,
+    MAX_TWIN_ID,
     check_alias,
     check_edge,
     check_twin,
@@ -114,6 +120,86 @@ def test_the_fast_path_and_the_full_check_agree(model_set: dtdl.ModelSet) -> Non
     ]
     for spec in specs:
         assert rules.twin(spec) == rules._twin_reasons(spec), spec
+
+
+class _Text(str):
+    """A str subclass: not the inline fast path, still a valid string value."""
+
+
+def _inline_cases() -> list[TwinSpec]:
+    """Specs aimed at each inline check of ``TwinRules.twins`` (only the first is valid)."""
+    ok = TwinSpec("line/a", LINE, {"name": "A", "capacity": 3.5}, (Alias("erp", "L-1"),))
+    bad_values: list[object] = [math.inf, -math.inf, math.nan, True, "3", None, [1.0]]
+    return [
+        ok,
+        *(TwinSpec("line/a", LINE, {"capacity": value}) for value in bad_values),  # type: ignore[dict-item]
+        TwinSpec("line/a", LINE, {"name": 5}),
+        TwinSpec("line/a", LINE, {"name": None}),
+        TwinSpec("line/a", LINE, {"name": "x" * (MAX_STRING + 1)}),
+        TwinSpec("line/a", LINE, {"feeds": "l2"}),
+        TwinSpec("line/a", LINE, {"nope": 1.0}),
+        TwinSpec("line/a", LINE, {"mode": "paused"}),
+        TwinSpec("line/a", LINE, dict.fromkeys((f"p{i}" for i in range(MAX_PROPERTIES + 1)), 1)),
+        TwinSpec("line/a", LINE, aliases=(Alias("erp", ""),)),
+        TwinSpec("line/a", LINE, aliases=(Alias("erp", "a\x07b"),)),
+        TwinSpec("line/a", LINE, aliases=(Alias("erp", "x" * (MAX_ALIAS_VALUE + 1)),)),
+        TwinSpec("line/a", LINE, aliases=(Alias("erp", 5),)),  # type: ignore[arg-type]
+        TwinSpec("line/a", LINE, aliases=(Alias("1erp", "x"),)),
+        TwinSpec("line/a", LINE, aliases=(("erp", "x"),)),  # type: ignore[arg-type]
+        TwinSpec("line/a", LINE, aliases=(Alias("erp", "x"), Alias("erp", "x"))),
+        TwinSpec("line/a", LINE, aliases=(Alias("erp", "x"),) * (MAX_ALIASES + 1)),
+        TwinSpec("x" * (MAX_TWIN_ID + 1), LINE),
+        TwinSpec("line/.a", LINE),
+        TwinSpec("line/a", "dtmi:test:Nope;1"),
+        TwinSpec("line/a", LINE, lifecycle="active"),  # type: ignore[arg-type]
+    ]
+
+
+def test_each_inline_check_refuses_what_the_full_check_refuses(model_set: dtdl.ModelSet) -> None:
+    rules = rules_for(model_set)
+    valid = [
+        TwinSpec("line/a", LINE, {"name": _Text("A"), "capacity": 3}, (Alias("erp", "L 1"),)),
+        TwinSpec("line/a", LINE, {"mode": "running"}, (Alias("erp", "a"), Alias("mes", "b"))),
+        TwinSpec("sensor/a", SENSOR, MappingProxyType({"setpoint": 20.0})),
+        TwinSpec("line/a", LINE, aliases=[Alias("erp", "x")]),  # type: ignore[arg-type]
+    ]
+    cases = _inline_cases()
+    rules.twins(cases + valid)  # compiles every model: the inline path is what runs below
+    for spec in valid + cases[:1]:
+        assert rules.twin(spec) == [], spec
+    for spec in cases[1:]:
+        reasons = rules.twin(spec)
+        assert reasons, spec
+        assert reasons == rules._twin_reasons(spec), spec
+
+
+def test_the_property_count_limit_holds_on_the_inline_path() -> None:
+    names = [f"p{i}" for i in range(MAX_PROPERTIES + 1)]
+    contents = ", ".join(
+        f'{{"@type": "Property", "name": "{n}", "schema": "string"}}' for n in names
+    )
+    model_set = dtdl.parse(
+        [
+            '{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:test:Wide;1", '
+            f'"@type": "Interface", "contents": [{contents}]}}'
+        ]
+    )
+    rules = rules_for(model_set)
+    assert rules.twin(TwinSpec("w/0", "dtmi:test:Wide;1", dict.fromkeys(names[:5], "x"))) == []
+    reasons = rules.twin(TwinSpec("w/1", "dtmi:test:Wide;1", dict.fromkeys(names, "x")))
+    assert reasons == [f"twin 'w/1' has {MAX_PROPERTIES + 1} properties; at most {MAX_PROPERTIES}"]
+
+
+def test_a_batch_check_gives_each_refused_spec_its_reasons_by_position(
+    model_set: dtdl.ModelSet,
+) -> None:
+    rules = rules_for(model_set)
+    specs: list[object] = [*_inline_cases(), None, "line/a"]
+    found = rules.twins(specs)
+    assert sorted(found) == list(range(1, len(specs)))
+    for index, reasons in found.items():
+        assert reasons == rules._twin_reasons(specs[index]), index
+    assert rules.twins(iter(specs[:1])) == {}
 
 
 def test_rules_are_compiled_once_per_model_set(model_set: dtdl.ModelSet) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import math
 
 import pytest
 
 from loaders import generate_plant
 from ontology import CONTAINS, MAX_PAGE, Alias, Edge, MemoryStore, TwinSpec
+from ontology._checks import rules_for
 from tests.ontology.conftest import AREA, LINE, MACHINE, WHO, Exploding, FixedClock, all_model_texts
 
 TWINS = 20_000
@@ -118,6 +120,33 @@ def test_an_id_listed_twice_is_refused_whatever_became_of_its_first_spec() -> No
     assert store.get_twins(["thief"]) == (None,)
     later = store.upsert_twins([TwinSpec("kept2", AREA, {"name": "y"})], principal=WHO)
     assert later.updated == 1  # a row written by an earlier batch is not "listed twice"
+
+
+def test_invalid_specs_checked_up_front_are_refused_in_place_with_their_reasons() -> None:
+    store = MemoryStore(clock=FixedClock())
+    store.add_models(all_model_texts(), principal=WHO)
+    bad_value = TwinSpec("line/2", LINE, {"capacity": math.inf})
+    bad_id = TwinSpec("line 3", LINE)
+    result = store.upsert_twins(
+        [
+            TwinSpec("line/1", LINE, {"capacity": 1.0}),
+            bad_value,
+            TwinSpec("line/1", LINE, {"capacity": 2.0}),  # listed twice, after a refusal
+            bad_id,
+            TwinSpec("line/4", LINE, aliases=(Alias("erp", "L-4"),)),
+        ],
+        principal=WHO,
+    )
+    rules = rules_for(store.model_set())
+    assert result.created == 2
+    assert [(r.key, r.reason) for r in result.rejected] == [
+        ("line/2", "; ".join(rules.twin(bad_value))),
+        ("line/1", "the batch lists this twin id twice"),
+        ("line 3", "; ".join(rules.twin(bad_id))),
+    ]
+    assert "capacity" in result.rejected[0].reason
+    assert store.get_twins(["line/1", "line/2", "line/4"])[1] is None
+    assert store.resolve_aliases("erp", ["L-4"]) == ("line/4",)
 
 
 def test_edges_from_one_source_interleaved_with_others_all_land() -> None:
