@@ -72,6 +72,18 @@ class _Unsized(Exploding):
         raise RuntimeError("boom")
 
 
+def test_what_a_bulk_write_keeps_goes_straight_to_the_old_generation() -> None:
+    store = MemoryStore(clock=FixedClock())
+    store.add_models(all_model_texts(), principal=WHO)
+    specs = [TwinSpec(f"area/{i}", AREA, aliases=(Alias("erp", str(i)),)) for i in range(2_000)]
+    gc.collect()  # the young generations are empty: a lone young collection keeps rows young
+    assert store.upsert_twins(specs, principal=WHO).created == 2_000
+    row = store._twins["area/7"]
+    assert gc.is_tracked(row)
+    assert not any(o is row for o in gc.get_objects(generation=1))
+    assert any(o is row for o in gc.get_objects(generation=2))
+
+
 def test_a_failed_edge_batch_undoes_its_plain_contains_edges() -> None:
     store = MemoryStore(clock=FixedClock())
     store.add_models(all_model_texts(), principal=WHO)
