@@ -227,21 +227,11 @@ class TypeChecks(WalkerState):
         version = ctx.version
         allow = self.options.allows_undefined(version)
         tenable = allow and ctx.undefined
-        if term.startswith("dtmi:"):
-            if not _dtmi.ANY.match(term):
-                rep("typeInvalidDtmi", primary=ident, value=term, path=path)
-                return False
-            if tenable:
-                return True
-            rep(
-                "typeIrrelevantDtmiOrTerm",
-                primary=ident,
-                value=term,
-                path=path,
-                version=str(version),
-            )
+        is_dtmi = term.startswith("dtmi:")
+        if is_dtmi and not _dtmi.ANY.match(term):
+            rep("typeInvalidDtmi", primary=ident, value=term, path=path)
             return False
-        if _is_core_term(term, version, ctx):
+        if is_dtmi or _is_core_term(term, version, ctx):
             if tenable:
                 return True
             rep(
