@@ -1,0 +1,46 @@
+"""History: samples, events, ingest batches and rejects, and the stores that keep them.
+
+``HistoryStore`` is the contract (see ``_contract``); implementations live in
+sub-packages, one folder each.
+"""
+
+from ontology.history._contract import HistoryStore
+from ontology.history._errors import HistoryInputError, HistoryUnavailableError
+from ontology.history._values import (
+    MAX_RAW_BYTES,
+    TIME_DTYPE,
+    Agg,
+    AsOf,
+    Batch,
+    Event,
+    Quality,
+    Reject,
+    Retention,
+    Samples,
+    Series,
+    SeriesKey,
+    SourceKind,
+    SourcePosition,
+    empty_samples,
+)
+
+__all__ = [
+    "MAX_RAW_BYTES",
+    "TIME_DTYPE",
+    "Agg",
+    "AsOf",
+    "Batch",
+    "Event",
+    "HistoryInputError",
+    "HistoryStore",
+    "HistoryUnavailableError",
+    "Quality",
+    "Reject",
+    "Retention",
+    "Samples",
+    "Series",
+    "SeriesKey",
+    "SourceKind",
+    "SourcePosition",
+    "empty_samples",
+]
