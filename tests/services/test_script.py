@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "services"
-SERVICES = ("neo4j", "kafka", "mosquitto", "postgres")
+SERVICES = ("neo4j", "kafka", "mosquitto", "questdb")
 
 
 def run(scratch: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -73,7 +73,8 @@ def free_port() -> int:
 
 
 def test_status_of_a_fresh_dir_lists_all_stopped(tmp_path: Path) -> None:
-    options = ["neo4j", "kafka", "kafka-controller", "mosquitto", "postgres"]
+    options = ["neo4j", "kafka", "kafka-controller", "mosquitto"]
+    options += ["questdb", "questdb-min", "questdb-pg", "questdb-ilp"]
     ports = [arg for name in options for arg in (f"--{name}-port", str(free_port()))]
     result = run(tmp_path / "new", *ports, "status")
     lines = result.stdout.splitlines()
