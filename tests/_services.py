@@ -94,6 +94,18 @@ def split_host_port(value: str, *, setting: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct loopback ports that were free a moment ago (all bound at once)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def uri_host_port(uri: str, default_port: int) -> tuple[str, int]:
     """Host and port of a URI (``bolt://h:p``)."""
     parts = urlsplit(uri)

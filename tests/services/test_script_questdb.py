@@ -9,7 +9,6 @@ under ``CI=true`` like the service tests.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,22 +18,11 @@ import pytest
 
 from devtools.services._context import Context
 from devtools.services._questdb import QuestDB
-from tests._services import in_ci
+from tests._services import free_ports, in_ci
 from tests._shared import REPO
 
 SCRIPT = REPO / "scripts" / "services"
 PORT_OPTIONS = ("--questdb-port", "--questdb-min-port", "--questdb-pg-port", "--questdb-ilp-port")
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def test_the_server_conf_binds_every_listener_to_loopback_on_the_chosen_ports(

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests._services import in_ci
+from tests._services import free_ports, in_ci
 from tests._shared import REPO
 
 KILLER = """
@@ -31,12 +30,6 @@ def test_the_run_requires_mqtt_and_then_loses_its_broker():
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_a_service_that_dies_during_the_run_fails_scripts_test(tmp_path: Path) -> None:
     if shutil.which("mosquitto") is None and not Path("/usr/sbin/mosquitto").exists():
@@ -49,7 +42,7 @@ def test_a_service_that_dies_during_the_run_fails_scripts_test(tmp_path: Path) -
     env = {
         **os.environ,
         "TWINWEAVE_SERVICES_DIR": str(scratch),
-        "TWINWEAVE_SERVICES_MOSQUITTO_PORT": str(free_port()),
+        "TWINWEAVE_SERVICES_MOSQUITTO_PORT": str(free_ports(1)[0]),
         "TWINWEAVE_TEST_SERVICES": "mosquitto",
     }
     try:
