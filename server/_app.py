@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from server._body_limit import BodyLimit
 from server._schema import schema
 from server._settings import ServerSettings
 
@@ -24,7 +26,10 @@ class _GraphQL(GraphQL[dict[str, Any], None]):
 
 
 def create_app(settings: ServerSettings) -> Starlette:
-    """Build the server application from typed settings."""
+    """Build the server application from typed settings.
+
+    Request bodies over ``settings.max_body_bytes`` are refused with 413.
+    """
 
     async def healthz(request: Request) -> Response:
         return JSONResponse(
@@ -36,5 +41,6 @@ def create_app(settings: ServerSettings) -> Starlette:
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
-        ]
+        ],
+        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
     )

@@ -4,13 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from server._errors import ServerError
+
+MAX_BODY_BYTES_CEILING = 1024 * 1024 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
-    """What :func:`server.create_app` needs to know."""
+    """What :func:`server.create_app` needs to know.
+
+    ``max_body_bytes``: the largest request body the server reads; a larger one
+    is refused with 413 before the application sees it.
+    """
 
     version: str
     graph_store: str = "memory"
     history_store: str = "duckdb"
     max_body_bytes: int = 4 * 1024 * 1024
     missing: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        limit = self.max_body_bytes
+        if (
+            isinstance(limit, bool)
+            or not isinstance(limit, int)
+            or not 0 < limit <= MAX_BODY_BYTES_CEILING
+        ):
+            msg = (
+                f"ServerSettings.max_body_bytes is {limit!r}; expected a whole number of bytes "
+                f"from 1 to {MAX_BODY_BYTES_CEILING}"
+            )
+            raise ServerError(msg)

@@ -1,12 +1,14 @@
 """Where the tests find the real services, and what they do when one is down.
 
-``scripts/services up`` starts Neo4j, Kafka, Mosquitto and PostgreSQL on
+``scripts/services up`` starts Neo4j, Kafka, Mosquitto and QuestDB on
 127.0.0.1 (see docs/services.md). The addresses below are the defaults; the
 ``TWINWEAVE_TEST_*`` variables point the tests elsewhere. A test that needs a
 service carries its marker (``@pytest.mark.neo4j`` ...) and asks for the
 fixture in ``tests/conftest.py``. When the service does not answer, the test
 is skipped with a hint how to start it; under ``CI=true`` it fails instead,
-because CI always runs the real services.
+because CI always runs the real services. ``TWINWEAVE_TEST_REQUIRE`` (a
+comma-separated list of markers) makes the same failure apply to some services
+only: ``scripts/test`` sets it to the services it just brought up.
 """
 
 from __future__ import annotations
@@ -16,19 +18,41 @@ import re
 import socket
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NoReturn
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 from neo4j import Driver
+from psycopg import sql
 
-SERVICE_MARKERS = ("neo4j", "kafka", "mqtt", "postgres")
+SERVICE_MARKERS = ("neo4j", "kafka", "mqtt", "questdb")
 START_HINT = "start it with scripts/services up"
 NAME_BYTES = 6  # 12 hex digits: a clash between two tests is out of reach
 NEO4J_DATABASE = "neo4j"
 NEO4J_DELETE_BATCH = 10_000
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class QuestDBAddress:
+    """Where the test QuestDB answers: HTTP (REST, ILP over HTTP) and PostgreSQL wire."""
+
+    http_host: str
+    http_port: int
+    pg_host: str
+    pg_port: int
+    user: str = "admin"
+    password: str = field(default="quest", repr=False)
+
+    @property
+    def http(self) -> str:
+        return f"{self.http_host}:{self.http_port}"
+
+    @property
+    def pg(self) -> str:
+        return f"{self.pg_host}:{self.pg_port}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +63,7 @@ class ServiceAddresses:
     kafka_bootstrap: str
     mqtt_host: str
     mqtt_port: int
-    postgres_dsn: str
+    questdb: QuestDBAddress
 
 
 def addresses() -> ServiceAddresses:
@@ -47,13 +71,16 @@ def addresses() -> ServiceAddresses:
     env = os.environ
     mqtt = env.get("TWINWEAVE_TEST_MQTT", "127.0.0.1:18830")
     host, port = split_host_port(mqtt, setting="TWINWEAVE_TEST_MQTT")
+    questdb_http = env.get("TWINWEAVE_TEST_QUESTDB", "127.0.0.1:19000")
+    questdb_pg = env.get("TWINWEAVE_TEST_QUESTDB_PG", "127.0.0.1:18812")
     return ServiceAddresses(
         neo4j_uri=env.get("TWINWEAVE_TEST_NEO4J_URI", "bolt://127.0.0.1:17687"),
         kafka_bootstrap=env.get("TWINWEAVE_TEST_KAFKA", "127.0.0.1:19092"),
         mqtt_host=host,
         mqtt_port=port,
-        postgres_dsn=env.get(
-            "TWINWEAVE_TEST_POSTGRES_DSN", "postgresql://twinweave@127.0.0.1:15432/twinweave"
+        questdb=QuestDBAddress(
+            *split_host_port(questdb_http, setting="TWINWEAVE_TEST_QUESTDB"),
+            *split_host_port(questdb_pg, setting="TWINWEAVE_TEST_QUESTDB_PG"),
         ),
     )
 
@@ -67,8 +94,20 @@ def split_host_port(value: str, *, setting: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct loopback ports that were free a moment ago (all bound at once)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def uri_host_port(uri: str, default_port: int) -> tuple[str, int]:
-    """Host and port of a URI or DSN (``bolt://h:p``, ``postgresql://u@h:p/db``)."""
+    """Host and port of a URI (``bolt://h:p``)."""
     parts = urlsplit(uri)
     return parts.hostname or "127.0.0.1", parts.port or default_port
 
@@ -77,21 +116,40 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
-def unavailable(service: str, address: str, reason: object) -> NoReturn:
-    """Skip the calling test (or fail it under ``CI=true``): ``service`` did not answer."""
-    msg = f"{service} is not reachable at {address} ({reason}); {START_HINT}"
+def required_services() -> frozenset[str]:
+    """Markers whose service must answer: all under ``CI=true``, else ``TWINWEAVE_TEST_REQUIRE``."""
     if in_ci():
+        return frozenset(SERVICE_MARKERS)
+    listed = os.environ.get("TWINWEAVE_TEST_REQUIRE", "")
+    required = frozenset(part.strip() for part in listed.split(",") if part.strip())
+    unknown = sorted(required - set(SERVICE_MARKERS))
+    if unknown:
+        msg = (
+            f"TWINWEAVE_TEST_REQUIRE={listed!r} names {unknown[0]!r}; "
+            f"expected a comma-separated list of {', '.join(SERVICE_MARKERS)}"
+        )
+        raise ValueError(msg)
+    return required
+
+
+def unavailable(marker: str, service: str, address: str, reason: object) -> NoReturn:
+    """Skip the calling test, or fail it when ``marker``'s service is required.
+
+    Required: under ``CI=true``, or when ``TWINWEAVE_TEST_REQUIRE`` lists ``marker``.
+    """
+    msg = f"{service} is not reachable at {address} ({reason}); {START_HINT}"
+    if marker in required_services():
         pytest.fail(msg)
     pytest.skip(msg)
 
 
-def tcp_check(service: str, host: str, port: int, timeout: float = 2.0) -> None:
+def tcp_check(marker: str, service: str, host: str, port: int, timeout: float = 2.0) -> None:
     """Return if ``host:port`` accepts a connection; else :func:`unavailable`."""
     try:
         with socket.create_connection((host, port), timeout=timeout):
             return
     except OSError as error:
-        unavailable(service, f"{host}:{port}", error)
+        unavailable(marker, service, f"{host}:{port}", error)
 
 
 def require_marker_for(item: pytest.Item, fixture_markers: Mapping[str, str]) -> None:
@@ -108,7 +166,7 @@ def require_marker_for(item: pytest.Item, fixture_markers: Mapping[str, str]) ->
 
 
 def unique_name(prefix: str) -> str:
-    """``<prefix>_<12 hex digits>``: safe as a Neo4j label prefix, topic, schema or MQTT level."""
+    """``<prefix>_<12 hex digits>``: safe as a Neo4j label prefix, topic, table or MQTT level."""
     return f"{prefix}_{uuid.uuid4().hex[: 2 * NAME_BYTES]}"
 
 
@@ -151,3 +209,25 @@ def _delete_in_batches(driver: Driver, match: str, parameters: dict[str, object]
             database_=NEO4J_DATABASE,
         )
         deleted = records[0]["deleted"]
+
+
+def questdb_connect(where: QuestDBAddress) -> psycopg.Connection[tuple[object, ...]]:
+    """A psycopg connection to QuestDB's PG wire, in autocommit (QuestDB has no transactions)."""
+    return psycopg.connect(
+        host=where.pg_host,
+        port=where.pg_port,
+        user=where.user,
+        password=where.password,
+        dbname="qdb",
+        autocommit=True,
+        connect_timeout=5,
+    )
+
+
+def drop_questdb_tables(where: QuestDBAddress, prefix: str) -> None:
+    """Drop every QuestDB table whose name is ``prefix`` or starts with ``prefix_``."""
+    with questdb_connect(where) as conn:
+        rows = conn.execute("SELECT table_name FROM tables()").fetchall()
+        for (name,) in rows:
+            if isinstance(name, str) and (name == prefix or name.startswith(f"{prefix}_")):
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))

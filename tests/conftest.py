@@ -1,11 +1,12 @@
-"""Fixtures for the real services: Neo4j, Kafka, Mosquitto and PostgreSQL.
+"""Fixtures for the real services: Neo4j, Kafka, Mosquitto and QuestDB.
 
 Each test gets its own corner of a shared server: a Neo4j label prefix, a Kafka
-topic, an MQTT topic prefix or a PostgreSQL schema, named ``t_<12 hex>`` and
-removed afterwards. A test that asks for one of these fixtures must carry the
-service's marker (``@pytest.mark.neo4j``, ``kafka``, ``mqtt``, ``postgres``).
+topic, an MQTT topic prefix or a QuestDB table-name prefix, named ``t_<12 hex>``
+and removed afterwards. A test that asks for one of these fixtures must carry
+the service's marker (``@pytest.mark.neo4j``, ``kafka``, ``mqtt``, ``questdb``).
 When a service does not answer, its tests are skipped with a hint to run
-``scripts/services up``; under ``CI=true`` they fail. See docs/services.md.
+``scripts/services up``; under ``CI=true`` (or when ``TWINWEAVE_TEST_REQUIRE``
+names the marker) they fail. See docs/services.md.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import DriverError, Neo4jError
-from psycopg import sql
 
 from tests._services import (
+    SERVICE_MARKERS,
+    QuestDBAddress,
     ServiceAddresses,
     addresses,
     drop_neo4j_namespace,
+    drop_questdb_tables,
+    questdb_connect,
     require_marker_for,
     split_host_port,
     tcp_check,
@@ -46,8 +50,8 @@ FIXTURE_MARKERS: dict[str, str] = {
     "kafka_topic": "kafka",
     "mqtt_broker": "mqtt",
     "mqtt_prefix": "mqtt",
-    "postgres_dsn": "postgres",
-    "pg_schema": "postgres",
+    "questdb": "questdb",
+    "questdb_prefix": "questdb",
 }
 KAFKA_TIMEOUT_S = 30.0
 
@@ -69,7 +73,7 @@ def service_addresses() -> ServiceAddresses:
 def neo4j_uri(service_addresses: ServiceAddresses) -> str:
     """The Bolt URI of the test Neo4j (auth off), once it accepts connections."""
     uri = service_addresses.neo4j_uri
-    tcp_check("Neo4j", *uri_host_port(uri, 7687))
+    tcp_check("neo4j", "Neo4j", *uri_host_port(uri, 7687))
     return uri
 
 
@@ -83,7 +87,7 @@ def neo4j_driver(neo4j_uri: str) -> Iterator[Driver]:
         driver.verify_connectivity()
     except (DriverError, Neo4jError, OSError) as error:
         driver.close()
-        unavailable("Neo4j", neo4j_uri, error)
+        unavailable("neo4j", "Neo4j", neo4j_uri, error)
     yield driver
     driver.close()
 
@@ -114,7 +118,7 @@ def kafka_bootstrap(service_addresses: ServiceAddresses) -> str:
     """``host:port`` of the test Kafka broker, once it accepts connections."""
     bootstrap = service_addresses.kafka_bootstrap
     first = bootstrap.split(",", 1)[0].strip()
-    tcp_check("Kafka", *split_host_port(first, setting="TWINWEAVE_TEST_KAFKA"))
+    tcp_check("kafka", "Kafka", *split_host_port(first, setting="TWINWEAVE_TEST_KAFKA"))
     return bootstrap
 
 
@@ -153,7 +157,7 @@ def kafka_topic(kafka_bootstrap: str, request: pytest.FixtureRequest) -> Iterato
     try:
         _run_async(create)
     except (OSError, TimeoutError) as error:
-        unavailable("Kafka", kafka_bootstrap, error)
+        unavailable("kafka", "Kafka", kafka_bootstrap, error)
     yield topic
     _run_async(delete)
 
@@ -165,7 +169,7 @@ def kafka_topic(kafka_bootstrap: str, request: pytest.FixtureRequest) -> Iterato
 def mqtt_broker(service_addresses: ServiceAddresses) -> tuple[str, int]:
     """``(host, port)`` of the test Mosquitto broker, once it accepts connections."""
     broker = (service_addresses.mqtt_host, service_addresses.mqtt_port)
-    tcp_check("Mosquitto", *broker)
+    tcp_check("mqtt", "Mosquitto", *broker)
     return broker
 
 
@@ -179,35 +183,35 @@ def mqtt_prefix(mqtt_broker: tuple[str, int]) -> str:
     return unique_name("t")
 
 
-# --------------------------------------------------------------------------- PostgreSQL
+# --------------------------------------------------------------------------- QuestDB
 
 
 @pytest.fixture(scope="session")
-def postgres_dsn(service_addresses: ServiceAddresses) -> str:
-    """The DSN of the test database (role and database ``twinweave``, trust auth)."""
-    dsn = service_addresses.postgres_dsn
+def questdb(service_addresses: ServiceAddresses) -> QuestDBAddress:
+    """The test QuestDB (user admin, password quest), once its PG-wire port runs a query."""
+    where = service_addresses.questdb
+    tcp_check("questdb", "QuestDB HTTP", where.http_host, where.http_port)
     try:
-        with psycopg.connect(dsn, connect_timeout=5) as conn:
+        with questdb_connect(where) as conn:
             conn.execute("SELECT 1")
     except psycopg.OperationalError as error:
-        unavailable("PostgreSQL", dsn, str(error).strip().splitlines()[0])
-    return dsn
+        unavailable("questdb", "QuestDB", where.pg, str(error).strip().splitlines()[0])
+    return where
 
 
 @pytest.fixture
-def pg_schema(postgres_dsn: str) -> Iterator[str]:
-    """A fresh schema ``t_<hex>`` in the test database, dropped (CASCADE) afterwards."""
-    schema = unique_name("t")
-    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    yield schema
-    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+def questdb_prefix(questdb: QuestDBAddress) -> Iterator[str]:
+    """A fresh table-name prefix ``t_<hex>``; afterwards every table starting with it goes.
+
+    QuestDB has no schemas: name tables ``<prefix>`` or ``<prefix>_<anything>``.
+    """
+    prefix = unique_name("t")
+    yield prefix
+    drop_questdb_tables(questdb, prefix)
 
 
 # --------------------------------------------------------------------------- summary
 
-SERVICE_MARKERS = ("neo4j", "kafka", "mqtt", "postgres")
 _service_of: dict[str, tuple[str, ...]] = {}
 _service_outcomes: dict[str, dict[str, int]] = {m: {} for m in SERVICE_MARKERS}
 
@@ -237,7 +241,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         "neo4j": where.neo4j_uri,
         "kafka": where.kafka_bootstrap,
         "mqtt": f"{where.mqtt_host}:{where.mqtt_port}",
-        "postgres": where.postgres_dsn,
+        "questdb": f"{where.questdb.http} (PG wire {where.questdb.pg})",
     }
     terminalreporter.section("tests against real services")
     for mark in SERVICE_MARKERS:

@@ -2,18 +2,25 @@
 
 Every variable the project understands is listed in :data:`ENVIRONMENT`, with
 its default and meaning; ``docker-compose.yml`` and the README use exactly these
-names (a test checks the compose file against this table).
+names (tests check both against this table). Each is parsed into a typed,
+validated field of :class:`Settings`; passwords never appear in a repr.
 """
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
 class ConfigError(ValueError):
     """An environment variable holds a value the settings cannot take."""
+
+
+COMING_INGEST = " (used by `twinweave ingest`, coming)"
+COMING_HISTORY = " (used by the history store, coming)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,20 +37,38 @@ ENVIRONMENT: Mapping[str, Variable] = {
     "TWINWEAVE_PORT": Variable("8000", "port the HTTP server binds"),
     "TWINWEAVE_LOG_LEVEL": Variable("info", "debug, info, warning or error"),
     "TWINWEAVE_GRAPH_STORE": Variable("memory", "graph store: memory (embedded) or neo4j"),
-    "TWINWEAVE_NEO4J_URI": Variable("bolt://127.0.0.1:7687", "Bolt address of Neo4j"),
+    "TWINWEAVE_NEO4J_URI": Variable("bolt://127.0.0.1:17687", "Bolt address of Neo4j"),
     "TWINWEAVE_NEO4J_USER": Variable("", "Neo4j user; empty for no authentication"),
     "TWINWEAVE_NEO4J_PASSWORD": Variable("", "Neo4j password"),
     "TWINWEAVE_NEO4J_DATABASE": Variable("neo4j", "Neo4j database name"),
-    "TWINWEAVE_HISTORY_STORE": Variable("duckdb", "history store: duckdb (embedded) or postgres"),
-    "TWINWEAVE_POSTGRES_DSN": Variable(
-        "postgresql://twinweave@127.0.0.1:5432/twinweave", "PostgreSQL connection string"
+    "TWINWEAVE_NEO4J_NAMESPACE": Variable(
+        "tw", "label prefix of everything Twinweave writes to Neo4j"
     ),
-    "TWINWEAVE_KAFKA_BOOTSTRAP": Variable("127.0.0.1:9092", "Kafka bootstrap servers"),
-    "TWINWEAVE_KAFKA_TOPICS": Variable("twinweave.telemetry", "comma-separated telemetry topics"),
-    "TWINWEAVE_KAFKA_GROUP": Variable("twinweave-ingest", "Kafka consumer group of the worker"),
-    "TWINWEAVE_MQTT_HOST": Variable("127.0.0.1", "MQTT broker host"),
-    "TWINWEAVE_MQTT_PORT": Variable("1883", "MQTT broker port"),
-    "TWINWEAVE_MQTT_TOPICS": Variable("spBv1.0/#", "comma-separated MQTT subscriptions"),
+    "TWINWEAVE_HISTORY_STORE": Variable(
+        "duckdb", "history store: duckdb (embedded) or questdb" + COMING_HISTORY
+    ),
+    "TWINWEAVE_QUESTDB_HTTP": Variable(
+        "127.0.0.1:19000", "QuestDB HTTP address, host:port (ILP ingestion)" + COMING_HISTORY
+    ),
+    "TWINWEAVE_QUESTDB_PG": Variable(
+        "127.0.0.1:18812", "QuestDB PostgreSQL-wire address, host:port (queries)" + COMING_HISTORY
+    ),
+    "TWINWEAVE_QUESTDB_USER": Variable("admin", "QuestDB user" + COMING_HISTORY),
+    "TWINWEAVE_QUESTDB_PASSWORD": Variable("quest", "QuestDB password" + COMING_HISTORY),
+    "TWINWEAVE_KAFKA_BOOTSTRAP": Variable(
+        "127.0.0.1:19092", "Kafka bootstrap servers" + COMING_INGEST
+    ),
+    "TWINWEAVE_KAFKA_TOPICS": Variable(
+        "twinweave.telemetry", "comma-separated telemetry topics" + COMING_INGEST
+    ),
+    "TWINWEAVE_KAFKA_GROUP": Variable(
+        "twinweave-ingest", "Kafka consumer group of the worker" + COMING_INGEST
+    ),
+    "TWINWEAVE_MQTT_HOST": Variable("127.0.0.1", "MQTT broker host" + COMING_INGEST),
+    "TWINWEAVE_MQTT_PORT": Variable("18830", "MQTT broker port" + COMING_INGEST),
+    "TWINWEAVE_MQTT_TOPICS": Variable(
+        "spBv1.0/#", "comma-separated MQTT subscriptions" + COMING_INGEST
+    ),
 }
 
 # Names under these prefixes belong to the test suite and the dev scripts, not the server.
@@ -55,16 +80,31 @@ _NOT_RUNTIME_PREFIXES = (
 )
 
 _GRAPH_STORES = ("memory", "neo4j")
-_HISTORY_STORES = ("duckdb", "postgres")
+_HISTORY_STORES = ("duckdb", "questdb")
 _LOG_LEVELS = ("debug", "info", "warning", "error")
+_NAMESPACE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
+MAX_VALUE_CHARS = 4096
 
 
 @dataclass(frozen=True, slots=True)
 class Neo4jSettings:
     uri: str
     user: str
-    password: str
+    password: str = field(repr=False)
     database: str
+    namespace: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuestDBSettings:
+    """Where the QuestDB history store connects: HTTP for ILP writes, PG wire for queries."""
+
+    http_host: str
+    http_port: int
+    pg_host: str
+    pg_port: int
+    user: str
+    password: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +118,7 @@ class Settings:
     graph_store: str
     neo4j: Neo4jSettings
     history_store: str
-    postgres_dsn: str
+    questdb: QuestDBSettings
     kafka_bootstrap: str
     kafka_topics: tuple[str, ...]
     kafka_group: str
@@ -88,7 +128,11 @@ class Settings:
 
 
 def _get(environ: Mapping[str, str], name: str) -> str:
-    return environ.get(name, ENVIRONMENT[name].default)
+    value = environ.get(name, ENVIRONMENT[name].default)
+    if len(value) > MAX_VALUE_CHARS:
+        msg = f"{name} is {len(value)} characters long; expected at most {MAX_VALUE_CHARS}"
+        raise ConfigError(msg)
+    return value
 
 
 def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
@@ -99,12 +143,24 @@ def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> 
     return value
 
 
-def _port(environ: Mapping[str, str], name: str) -> int:
-    raw = _get(environ, name).strip()
+def _port_number(name: str, raw: str) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         msg = f"{name}={raw!r} is not a port; expected a whole number from 1 to 65535"
         raise ConfigError(msg)
     return int(raw)
+
+
+def _port(environ: Mapping[str, str], name: str) -> int:
+    return _port_number(name, _get(environ, name).strip())
+
+
+def _address(environ: Mapping[str, str], name: str) -> tuple[str, int]:
+    raw = _get(environ, name).strip()
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        msg = f"{name}={raw!r} is not an address; expected host:port, e.g. 127.0.0.1:19000"
+        raise ConfigError(msg)
+    return host, int(port)
 
 
 def _list(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -113,6 +169,40 @@ def _list(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
         msg = f"{name} is empty; expected a comma-separated list with at least one entry"
         raise ConfigError(msg)
     return items
+
+
+def _namespace(environ: Mapping[str, str], name: str) -> str:
+    value = _get(environ, name).strip()
+    if not _NAMESPACE.fullmatch(value):
+        msg = (
+            f"{name}={value!r} is not a namespace; expected a letter followed by up to 30 "
+            "letters, digits or underscores"
+        )
+        raise ConfigError(msg)
+    return value
+
+
+def _neo4j(environ: Mapping[str, str]) -> Neo4jSettings:
+    return Neo4jSettings(
+        uri=_get(environ, "TWINWEAVE_NEO4J_URI"),
+        user=_get(environ, "TWINWEAVE_NEO4J_USER"),
+        password=_get(environ, "TWINWEAVE_NEO4J_PASSWORD"),
+        database=_get(environ, "TWINWEAVE_NEO4J_DATABASE"),
+        namespace=_namespace(environ, "TWINWEAVE_NEO4J_NAMESPACE"),
+    )
+
+
+def _questdb(environ: Mapping[str, str]) -> QuestDBSettings:
+    http_host, http_port = _address(environ, "TWINWEAVE_QUESTDB_HTTP")
+    pg_host, pg_port = _address(environ, "TWINWEAVE_QUESTDB_PG")
+    return QuestDBSettings(
+        http_host=http_host,
+        http_port=http_port,
+        pg_host=pg_host,
+        pg_port=pg_port,
+        user=_get(environ, "TWINWEAVE_QUESTDB_USER"),
+        password=_get(environ, "TWINWEAVE_QUESTDB_PASSWORD"),
+    )
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -136,18 +226,25 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         port=_port(environ, "TWINWEAVE_PORT"),
         log_level=_choice(environ, "TWINWEAVE_LOG_LEVEL", _LOG_LEVELS),
         graph_store=_choice(environ, "TWINWEAVE_GRAPH_STORE", _GRAPH_STORES),
-        neo4j=Neo4jSettings(
-            uri=_get(environ, "TWINWEAVE_NEO4J_URI"),
-            user=_get(environ, "TWINWEAVE_NEO4J_USER"),
-            password=_get(environ, "TWINWEAVE_NEO4J_PASSWORD"),
-            database=_get(environ, "TWINWEAVE_NEO4J_DATABASE"),
-        ),
+        neo4j=_neo4j(environ),
         history_store=_choice(environ, "TWINWEAVE_HISTORY_STORE", _HISTORY_STORES),
-        postgres_dsn=_get(environ, "TWINWEAVE_POSTGRES_DSN"),
+        questdb=_questdb(environ),
         kafka_bootstrap=_get(environ, "TWINWEAVE_KAFKA_BOOTSTRAP"),
         kafka_topics=_list(environ, "TWINWEAVE_KAFKA_TOPICS"),
         kafka_group=_get(environ, "TWINWEAVE_KAFKA_GROUP"),
         mqtt_host=_get(environ, "TWINWEAVE_MQTT_HOST"),
         mqtt_port=_port(environ, "TWINWEAVE_MQTT_PORT"),
         mqtt_topics=_list(environ, "TWINWEAVE_MQTT_TOPICS"),
+    )
+
+
+def environment_help(width: int = 79) -> str:
+    """The variables with their meanings and defaults, wrapped for ``--help``."""
+    indent = " " * 4
+    body = {
+        name: f"{var.help}; default {var.default or 'empty'}" for name, var in ENVIRONMENT.items()
+    }
+    return "\n".join(
+        f"  {name}\n" + textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent)
+        for name, text in body.items()
     )

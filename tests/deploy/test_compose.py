@@ -40,11 +40,23 @@ def test_compose_file_validates_against_the_compose_spec() -> None:
 
 def test_compose_has_the_four_stores_and_both_twinweave_processes() -> None:
     services = _compose()["services"]
-    assert {"neo4j", "kafka", "mosquitto", "postgres", "server", "ingest"} <= set(services)
+    assert {"neo4j", "kafka", "mosquitto", "questdb", "server", "ingest"} == set(services)
     assert services["neo4j"]["image"].startswith("neo4j:5.26")
     assert "community" in services["neo4j"]["image"]
     assert "broker,controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
+    assert services["questdb"]["image"] == "questdb/questdb:9.2.0"
     assert _twinweave_services(_compose()).keys() == {"server", "ingest"}
+
+
+def test_questdb_publishes_http_and_pg_wire_on_loopback_only() -> None:
+    ports = _compose()["services"]["questdb"]["ports"]
+    assert sorted(ports) == ["127.0.0.1:8812:8812", "127.0.0.1:9000:9000"]
+
+
+def test_the_ingest_worker_is_off_by_default_until_twinweave_ingest_exists() -> None:
+    services = _compose()["services"]
+    assert services["ingest"]["profiles"] == ["ingest"]
+    assert "profiles" not in services["server"]
 
 
 def test_every_variable_set_on_twinweave_services_is_one_the_settings_understand() -> None:
@@ -55,7 +67,9 @@ def test_every_variable_set_on_twinweave_services_is_one_the_settings_understand
         # and the values parse: the same function the CLI uses accepts them
         settings = load_settings({k: str(v) for k, v in environment.items()})
         assert settings.graph_store == "neo4j"
-        assert settings.history_store == "postgres"
+        assert settings.history_store == "questdb"
+        assert (settings.questdb.http_host, settings.questdb.http_port) == ("questdb", 9000)
+        assert (settings.questdb.pg_host, settings.questdb.pg_port) == ("questdb", 8812)
 
 
 def test_dockerfile_installs_every_package_the_distribution_ships() -> None:

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests._services import free_ports
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "services"
-SERVICES = ("neo4j", "kafka", "mosquitto", "postgres")
+SERVICES = ("neo4j", "kafka", "mosquitto", "questdb")
 
 
 def run(scratch: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -66,15 +68,11 @@ def test_unknown_service_is_refused(tmp_path: Path) -> None:
     assert "unknown service 'redis'" in result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_status_of_a_fresh_dir_lists_all_stopped(tmp_path: Path) -> None:
-    options = ["neo4j", "kafka", "kafka-controller", "mosquitto", "postgres"]
-    ports = [arg for name in options for arg in (f"--{name}-port", str(free_port()))]
+    options = ["neo4j", "kafka", "kafka-controller", "mosquitto"]
+    options += ["questdb", "questdb-min", "questdb-pg", "questdb-ilp"]
+    pairs = zip(options, free_ports(len(options)), strict=True)
+    ports = [arg for name, port in pairs for arg in (f"--{name}-port", str(port))]
     result = run(tmp_path / "new", *ports, "status")
     lines = result.stdout.splitlines()
     assert result.returncode == 3

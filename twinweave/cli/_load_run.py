@@ -62,6 +62,7 @@ def open_store(settings: Settings, *, dry_run: bool) -> ontology.GraphStore:
                 user=config.user or None,
                 password=config.password or None,
                 database=config.database,
+                namespace=config.namespace,
             )
         )
         return store

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 
+from twinweave._config import environment_help
 from twinweave._version import __version__
 from twinweave.cli import _demo, _dtdl, _load, _pending, _serve
 
@@ -23,14 +25,19 @@ EXIT_USAGE = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
+    description = (
+        "Twinweave: a federated twin knowledge-graph server. DTDL v3 models say what a "
+        "twin is, a graph says which twins exist and how they relate, telemetry says what "
+        "they are doing."
+    )
     parser = argparse.ArgumentParser(
         prog="twinweave",
-        description=(
-            "Twinweave: a federated twin knowledge-graph server. DTDL v3 models say what a "
-            "twin is, a graph says which twins exist and how they relate, telemetry says what "
-            "they are doing."
+        description=textwrap.fill(description, 79),
+        epilog=(
+            "Settings come from these environment variables (see README.md, Configuration):\n"
+            + environment_help()
         ),
-        epilog="Settings come from TWINWEAVE_* environment variables; see README.md.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"twinweave {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")

@@ -1,0 +1,1 @@
+"""Development tooling: never installed with the runtime packages (see pyproject.toml)."""

@@ -1,0 +1,89 @@
+"""QuestDB 9.2 (the server jar from Maven) on Java 17: HTTP, PG wire and ILP on loopback."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import struct
+from pathlib import Path
+from typing import ClassVar
+
+from devtools.services._context import HOST, Context
+from devtools.services._install import java_env, java_home, maven_artifact
+from devtools.services._process import exchange
+from devtools.services._service import Launch, Port, Service
+
+VERSION = "9.2.0"
+MAIN = "io.questdb/io.questdb.ServerMain"
+# PostgreSQL SSLRequest: length 8, code 80877103; a PG-wire server answers one byte, N or S.
+PG_SSL_REQUEST = struct.pack(">ii", 8, 80877103)
+
+
+class QuestDB(Service):
+    name = "questdb"
+    marker = "io.questdb.ServerMain"
+    ports: ClassVar[tuple[Port, ...]] = (
+        Port("questdb", 19000, "QuestDB HTTP port (REST /exec, ILP over HTTP, web console)"),
+        Port("questdb_min", 19003, "QuestDB minimal HTTP port (health)"),
+        Port("questdb_pg", 18812, "QuestDB PostgreSQL wire port"),
+        Port("questdb_ilp", 19009, "QuestDB ILP over TCP port"),
+    )
+    ready_timeout = 120.0
+
+    def root(self, ctx: Context) -> Path:
+        return ctx.path("questdb", "root")
+
+    def prepare(self, ctx: Context) -> None:
+        maven_artifact(ctx, self.name, "org.questdb", "questdb", VERSION)
+
+    def write_conf(self, ctx: Context) -> Path:
+        """``ROOT/conf/server.conf``: every listener on 127.0.0.1, UDP and telemetry off."""
+        lines = [
+            "# Written by scripts/services on every start; edits are lost.",
+            f"http.bind.to={HOST}:{ctx.ports['questdb']}",
+            f"http.min.net.bind.to={HOST}:{ctx.ports['questdb_min']}",
+            f"pg.net.bind.to={HOST}:{ctx.ports['questdb_pg']}",
+            f"line.tcp.net.bind.to={HOST}:{ctx.ports['questdb_ilp']}",
+            "line.udp.enabled=false",
+            "telemetry.enabled=false",
+        ]
+        path = self.root(ctx) / "conf" / "server.conf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def command(self, ctx: Context) -> Launch:
+        jar = maven_artifact(ctx, self.name, "org.questdb", "questdb", VERSION)
+        self.write_conf(ctx)
+        java = str(java_home(ctx) / "bin" / "java")
+        heap = os.environ.get("TWINWEAVE_SERVICES_QUESTDB_HEAP", "1g")
+        cmd = [java, f"-Xmx{heap}", "-p", str(jar), "-m", MAIN, "-d", str(self.root(ctx))]
+        return Launch(cmd, cwd=ctx.path("questdb"), env=java_env(ctx))
+
+    def ready(self, ctx: Context) -> bool:
+        """The HTTP endpoint runs ``SELECT 1`` and the PG-wire port answers."""
+        return self.probe(ctx) and self._pg_answers(ctx)
+
+    def probe(self, ctx: Context) -> bool:
+        connection = http.client.HTTPConnection(HOST, self.port(ctx), timeout=2.0)
+        try:
+            connection.request("GET", "/exec?query=SELECT%201")
+            response = connection.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException):
+            return False
+        finally:
+            connection.close()
+        if response.status != 200:
+            return False
+        try:
+            return bool(json.loads(body).get("dataset") == [[1]])
+        except (ValueError, AttributeError):
+            return False
+
+    def _pg_answers(self, ctx: Context) -> bool:
+        try:
+            return exchange(ctx.ports["questdb_pg"], PG_SSL_REQUEST, 1) in (b"N", b"S")
+        except OSError:
+            return False
