@@ -253,7 +253,14 @@ class Walker(TypeChecks, ObjectValues):
         if ident in self.nodes:
             if explicit:
                 self.duplicates.add(ident)
-                rep("duplicateDefinition", primary=ident, path=path)
+                first = self.nodes[ident]
+                rep(
+                    "duplicateDefinition",
+                    primary=ident,
+                    path=path,
+                    related_doc=first.doc,
+                    related_path=first.path,
+                )
         else:
             self.nodes[ident] = node
         for term, key in keymap.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dtdl import _dtmi
 from dtdl._extensions import QT_ENUM
 from dtdl._iri import canonical_value
 from dtdl._node import Node
@@ -9,8 +10,8 @@ from dtdl._rules._base import (
     BUILTIN,
     RuleBase,
 )
-from dtdl._units import ALL_UNITS, UNITS
-from dtdl._vocab import CLASSES, is_a
+from dtdl._units import ALL_UNITS, SEMANTIC_TYPES, UNIT_TYPES, UNITS
+from dtdl._vocab import CLASS_TERMS, CLASSES, VALUE_TERMS, is_a
 
 
 class CotypeRules(RuleBase):
@@ -199,6 +200,26 @@ class CotypeRules(RuleBase):
             return
         prop = cotype.prefix + "unit"
         upath = (*node.path, "unit")
+        listed = ", ".join(sorted(allowed))
+        is_term = unit in ALL_UNITS[version] or unit in VALUE_TERMS[version]
+        other_term = (
+            unit in CLASS_TERMS[version]
+            or unit in SEMANTIC_TYPES[version]
+            or unit in UNIT_TYPES[version]
+        )
+        if not is_term and not other_term and not _dtmi.ANY.match(unit):
+            # neither a term nor a DTMI: not a unit of any kind
+            self.rep(
+                "badDtmiOrTerm",
+                node,
+                primary=node.id,
+                prop=prop,
+                value=unit,
+                version=str(node.version),
+                allowed=f"a {cotype.unit_type}: {listed}",
+                path=upath,
+            )
+            return
         self.rep(
             "badType",
             node,
@@ -206,9 +227,11 @@ class CotypeRules(RuleBase):
             prop=prop,
             value=unit,
             expected=cotype.unit_type,
+            allowed=listed,
             path=upath,
         )
-        if unit in ALL_UNITS[version]:
+        if is_term:
+            # a unit of another kind, or another element (a schema such as 'double')
             self.rep(
                 "wrongParent",
                 node,
@@ -216,5 +239,6 @@ class CotypeRules(RuleBase):
                 prop=prop,
                 value=unit,
                 expected=cotype.unit_type,
+                allowed=listed,
                 path=upath,
             )

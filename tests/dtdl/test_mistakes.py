@@ -375,6 +375,71 @@ MISTAKES = [
     ),
 ]
 
+V2 = '"dtmi:dtdl:context;2"'
+MISTAKES += [
+    _pump(
+        "DTDL v2 Property whose schema is a geospatial point (an Object holding an Array)",
+        """
+        {
+          "@type": "Property",
+          "name": "position",
+          "schema": "point"
+        }
+        """,
+        context=V2,
+        codes={"excludedType"},
+        first='"schema": "point"',
+        primary=frozenset({"dtmi:com:example:Pump:_contents:__position;1"}),
+        words=("an Array", "dtmi:standard:schema:geospatial:point;2"),
+        remedy=("Telemetry", "v3"),
+    ),
+    _pump(
+        "Component whose schema is its own Interface",
+        """
+        {
+          "@type": "Component",
+          "name": "spare",
+          "schema": "dtmi:com:example:Pump;1"
+        }
+        """,
+        codes={"recursiveStructureNarrow"},
+        first='"schema": "dtmi:com:example:Pump;1"',
+        primary=frozenset({"dtmi:com:example:Pump:_contents:__spare;1"}),
+        words=("schema", "dtmi:com:example:Pump;1", "leads back"),
+        remedy=("schema",),
+    ),
+    Mistake(
+        name="Interface that extends itself",
+        files={"pump.json": _interface(PUMP, "", extra=f'  "extends": "{PUMP}",\n')},
+        target="pump.json",
+        codes=frozenset({"recursiveStructureNarrow"}),
+        first='"extends"',
+        last='"extends"',
+        primary=frozenset({PUMP}),
+        words=("extends", f"{PUMP} -> {PUMP}"),
+        remedy=("extends",),
+    ),
+    Mistake(
+        name="extends cycle of two Interfaces, with a third deriving from it",
+        files={
+            "device.json": _interface(
+                "dtmi:com:example:Device;1", "", extra=f'  "extends": "{PUMP}",\n'
+            ),
+            "pump.json": _interface(PUMP, "", extra='  "extends": "dtmi:com:example:Device;1",\n'),
+            "tank.json": _interface(
+                "dtmi:com:example:Tank;1", "", extra=f'  "extends": "{PUMP}",\n'
+            ),
+        },
+        target="device.json",
+        codes=frozenset({"recursiveStructureNarrow"}),
+        first='"extends"',
+        last='"extends"',
+        primary=frozenset({"dtmi:com:example:Device;1"}),
+        words=(f"dtmi:com:example:Device;1 -> {PUMP} -> dtmi:com:example:Device;1",),
+        remedy=("extends",),
+    ),
+]
+
 IDS = [m.name for m in MISTAKES]
 
 
