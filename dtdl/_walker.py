@@ -257,9 +257,9 @@ class Walker(TypeChecks, ObjectValues):
                 rep(
                     "duplicateDefinition",
                     primary=ident,
-                    path=path,
+                    path=(*path, "@id"),
                     related_doc=first.doc,
-                    related_path=first.path,
+                    related_path=(*first.path, "@id") if first.explicit_id else first.path,
                 )
         else:
             self.nodes[ident] = node
