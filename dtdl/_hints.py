@@ -27,6 +27,11 @@ def hint(code: str, prop: str | None, value: str | None, version: str | None) ->
         )
     if not value or len(value) > _MAX_VALUE:
         return None
+    if code == "identifierNotDtmi" and value.startswith("_:"):
+        return (
+            f"'{value}' is a JSON-LD blank node, which names no model; a Relationship's "
+            "target is an Interface's DTMI (leave 'target' out to allow any Interface)."
+        )
     dtdl_version = 2 if version == "2" else 3
     if code == "typeUndefinedTerm":
         if dtdl_version == 3 and value in SEMANTIC_TYPES[3]:

@@ -88,8 +88,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Shorten the Interface's '@id'.",
     ),
     "reservedId": (
-        "Identifier '{value}' starts with a reserved prefix.",
-        "Do not use ids starting with dtmi:dtdl: or dtmi:standard:.",
+        "Identifier '{value}' starts with {expected}, a prefix reserved by {reserved_by}.",
+        "Choose an identifier that does not start with {expected}.",
     ),
     "disallowedIdFragment": ("Identifier '{value}' has a '#' fragment.", "Remove the fragment."),
     "idNotString": ("'@id' is empty or not a string.", "Give '@id' as a DTMI string."),
