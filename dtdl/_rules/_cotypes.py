@@ -5,6 +5,7 @@ from __future__ import annotations
 from dtdl import _dtmi
 from dtdl._extensions import QT_ENUM
 from dtdl._iri import canonical_value
+from dtdl._messages import with_article
 from dtdl._node import Node
 from dtdl._rules._base import (
     BUILTIN,
@@ -216,7 +217,7 @@ class CotypeRules(RuleBase):
                 prop=prop,
                 value=unit,
                 version=str(node.version),
-                allowed=f"a {cotype.unit_type}: {listed}",
+                allowed=f"{with_article(cotype.unit_type or 'unit')}: {listed}",
                 path=upath,
             )
             return
