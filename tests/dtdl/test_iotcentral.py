@@ -131,3 +131,15 @@ def test_vector_semantic_types_require_a_vector() -> None:
     assert diagnostic.property == "schema"
     assert diagnostic.secondary_id == GEOPOINT
     assert diagnostic.action.endswith("allows: vector.")
+
+
+def test_ids_under_dtmi_iotcentral_are_reserved_where_its_context_is_used() -> None:
+    own = {"@context": IOTC, "@id": "dtmi:iotcentral:example:Tracker;1", "@type": "Interface"}
+    [diagnostic] = dtdl.validate([json.dumps(own, indent=2)])
+    assert diagnostic.code == "reservedId"
+    assert diagnostic.value == "dtmi:iotcentral:example:Tracker;1"
+    assert diagnostic.line == 6
+    assert "dtmi:iotcentral:context;2" in diagnostic.cause
+    # without IoT Central's context the prefix is an ordinary one (as the reference parser has it)
+    plain = dict(own, **{"@context": "dtmi:dtdl:context;2"})
+    assert dtdl.validate([json.dumps(plain)]) == []
