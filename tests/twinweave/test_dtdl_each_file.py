@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.twinweave._dtdl_cli import line_of, run, write
-from twinweave.cli._dtdl import _options
+from twinweave.cli._dtdl import _namer, _options
 from twinweave.cli._dtdl_each import validate_each
 from twinweave.cli._dtdl_files import Progress, collect
 from twinweave.cli._dtdl_resolver import DirectoryResolver
@@ -140,7 +140,7 @@ def test_progress_reports_the_count_of_files_done(repo: Path) -> None:
     result = validate_each(
         paths,
         resolver,
-        lambda found, name: _options(args, found, name),
+        lambda found, files: _options(args, found, _namer(files, found)),
         progress=Progress(said.append, every=2),
     )
     assert result.invalid_files == 0

@@ -67,11 +67,18 @@ def _options(
     )
 
 
-def _namer(documents: list[Path]) -> Callable[[int], str | None]:
-    """Names documents by their file (``documents`` may grow while a run resolves)."""
+def _namer(
+    files: list[Path], resolver: DirectoryResolver | None, skip: int = 0
+) -> Callable[[int], str | None]:
+    """Names document ``doc`` by its file: one of ``files``, then the resolver's (after
+    the first ``skip`` of them), read when a message is written, after resolution."""
 
     def name(doc: int) -> str | None:
-        return str(documents[doc]) if 0 <= doc < len(documents) else None
+        if 0 <= doc < len(files):
+            return str(files[doc])
+        resolved = resolver.paths[skip:] if resolver is not None else []
+        index = doc - len(files)
+        return str(resolved[index]) if 0 <= index < len(resolved) else None
 
     return name
 
@@ -117,7 +124,7 @@ def _validate(args: argparse.Namespace) -> int:
             each = validate_each(
                 paths,
                 resolver,
-                lambda found, name: _options(args, found, name),
+                lambda found, files: _options(args, found, _namer(files, found)),
                 progress=progress,
                 hint=_with_cli_hint,
             )
@@ -127,9 +134,9 @@ def _validate(args: argparse.Namespace) -> int:
             texts, files, findings, resolver = _load(args, paths, progress)
             if progress is not None and len(texts) >= PROGRESS_FILES:
                 progress.say(f"validating {len(texts)} files as one set")
-            documents = files
-            diagnostics = dtdl.validate(texts, options=_options(args, resolver, _namer(documents)))
-            documents.extend(resolver.paths if resolver is not None else [])
+            namer = _namer(files, resolver)
+            diagnostics = dtdl.validate(texts, options=_options(args, resolver, namer))
+            documents = files + (resolver.paths if resolver is not None else [])
             findings.extend(_with_cli_hint(from_diagnostic(d, documents)) for d in diagnostics)
     except InputError as exc:
         return _fail("validate", str(exc))
@@ -165,7 +172,7 @@ def _show(args: argparse.Namespace) -> int:
     except InputError as exc:
         return _fail("show", str(exc))
     try:
-        model = dtdl.parse(texts, options=_options(args, resolver))
+        model = dtdl.parse(texts, options=_options(args, resolver, _namer(files, resolver, asked)))
     except dtdl.ParsingError as exc:
         documents = files + (resolver.paths[asked:] if resolver is not None else [])
         findings.extend(_with_cli_hint(from_diagnostic(d, documents)) for d in exc.diagnostics)

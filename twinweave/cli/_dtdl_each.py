@@ -26,7 +26,8 @@ from twinweave.cli._dtdl_findings import (
 )
 from twinweave.cli._dtdl_resolver import DirectoryResolver
 
-OptionsFor = Callable[[DirectoryResolver | None, Callable[[int], str | None]], dtdl.ParseOptions]
+OptionsFor = Callable[[DirectoryResolver | None, list[Path]], dtdl.ParseOptions]
+"""ParseOptions for one set: its resolver, and the files given (named in messages)."""
 
 
 @dataclass
@@ -65,15 +66,8 @@ def validate_each(
             continue
         if resolver is not None:
             resolver.begin(exclude=[path])
-        documents = [path]
-
-        def name(doc: int, documents: list[Path] = documents) -> str | None:
-            if resolver is not None and len(documents) < 1 + len(resolver.paths):
-                documents[1:] = resolver.paths
-            return str(documents[doc]) if 0 <= doc < len(documents) else None
-
-        diagnostics = dtdl.validate([source.text], options=options_for(resolver, name))
-        documents[1:] = resolver.paths if resolver is not None else []
+        diagnostics = dtdl.validate([source.text], options=options_for(resolver, [path]))
+        documents = [path, *(resolver.paths if resolver is not None else [])]
         for diagnostic in diagnostics:
             finding = hint(from_diagnostic(diagnostic, documents))
             invalid = invalid or finding.severity == "error"
