@@ -169,22 +169,24 @@ class _Run:
         doc = item.get("doc")
         path = tuple(item.get("path") or ())
         line, column = item.get("line"), item.get("column")
-        if "line" in item:
-            pass
-        elif (
-            isinstance(doc, int) and 0 <= doc < len(self.texts) and isinstance(self.texts[doc], str)
-        ):
-            if doc not in located:
-                located[doc] = Locations(self.texts[doc])
-            found = located[doc].find(path)
+        if "line" not in item and isinstance(doc, int):
+            found = self._locate(doc, path, located)
             if found is not None:
                 line, column = found
         fields = {
             k: (v if isinstance(v, str) or v is None else str(v))
             for k, v in item.items()
-            if k not in ("code", "path", "line", "column", "severity")
+            if k
+            not in ("code", "path", "line", "column", "severity", "related_doc", "related_path")
         }
-        fields["doc"] = f"Document {doc}" if doc is not None else "A document"
+        fields["doc"] = self._name(doc, "Document") if doc is not None else "A document"
+        related_doc: int | None = item.get("related_doc")
+        related_line: int | None = None
+        if related_doc is not None:
+            found = self._locate(related_doc, tuple(item.get("related_path") or ()), located)
+            related_line = found[0] if found is not None else None
+            at = f" at line {related_line}" if related_line is not None else ""
+            fields["first"] = f"in {self._name(related_doc)}{at}"
         cause, action = render(code, fields)
         severity: Severity = "warning" if item.get("severity") == "warning" else "error"
         prefix = RECOMMENDATION if severity == "warning" else PREFIX
@@ -201,7 +203,24 @@ class _Run:
             action=action,
             severity=severity,
             path=path,
+            related_document=related_doc,
+            related_line=related_line,
         )
+
+    def _locate(
+        self, doc: int, path: tuple[Any, ...], located: dict[int, Locations]
+    ) -> tuple[int, int] | None:
+        """Line and column of ``path`` in document ``doc`` (None when not found)."""
+        if not (0 <= doc < len(self.texts) and isinstance(self.texts[doc], str)):
+            return None
+        if doc not in located:
+            located[doc] = Locations(self.texts[doc])
+        return located[doc].find(path)
+
+    def _name(self, doc: int, word: str = "document") -> str:
+        namer = self.options.document_name
+        name = namer(doc) if namer is not None else None
+        return name if name else f"{word} {doc}"
 
     def model_set(self) -> ModelSet:
         rules = self.rules

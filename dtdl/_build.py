@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
+from dtdl._builtin_schemas import iotcentral_object
 from dtdl._elements import (
     Command,
     CommandPayload,
@@ -69,6 +70,9 @@ class Builder:
         self._building: set[str] = set()
 
     def schema(self, ident: str) -> Schema:
+        iotcentral = iotcentral_object(ident)
+        if iotcentral is not None:
+            return iotcentral
         if ident in BUILTIN:
             name = ident.rsplit(":", 1)[-1].partition(";")[0]
             return PrimitiveSchema(name, ident)

@@ -30,6 +30,10 @@ class Diagnostic:
     action: str
     severity: Severity = "error"
     path: tuple[str | int, ...] = field(default=(), compare=False, repr=False)
+    related_document: int | None = None
+    """Where the element the finding relates to is (``duplicateDefinition``: the first
+    definition): its document and line."""
+    related_line: int | None = None
 
     @builtins.property
     def code(self) -> str:

@@ -40,6 +40,8 @@ class Extension:
     versions: tuple[int, ...]
     cotypes: dict[str, Cotype]
     value_terms: frozenset[str] = frozenset()
+    reserved_prefixes: tuple[str, ...] = ()
+    """Id prefixes that documents using this context may not define (IoT Central's own)."""
 
     @property
     def property_terms(self) -> frozenset[str]:
@@ -238,6 +240,7 @@ EXTENSIONS: dict[str, Extension] = {
             "State": Cotype("State", _IOTC_ON, schema_types=("Enum",), versions=(2,)),
         },
         frozenset({"geopoint", "vector"}),
+        reserved_prefixes=("dtmi:iotcentral:",),
     ),
 }
 

@@ -20,8 +20,18 @@ _NOT_NAME_CHARACTER = re.compile(r"[^A-Za-z0-9_]+")
 
 def hint(code: str, prop: str | None, value: str | None, version: str | None) -> str | None:
     """A sentence that names the likely fix, or None when there is no good guess."""
+    if code == "excludedType" and version == "2":
+        return (
+            "DTDL v2 allows no Array anywhere in a Property's schema (the geospatial schemas "
+            "hold Arrays); a Telemetry may have one, and so may a DTDL v3 Property."
+        )
     if not value or len(value) > _MAX_VALUE:
         return None
+    if code == "identifierNotDtmi" and value.startswith("_:"):
+        return (
+            f"'{value}' is a JSON-LD blank node, which names no model; a Relationship's "
+            "target is an Interface's DTMI (leave 'target' out to allow any Interface)."
+        )
     dtdl_version = 2 if version == "2" else 3
     if code == "typeUndefinedTerm":
         if dtdl_version == 3 and value in SEMANTIC_TYPES[3]:

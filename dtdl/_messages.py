@@ -88,13 +88,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Shorten the Interface's '@id'.",
     ),
     "reservedId": (
-        "Identifier '{value}' starts with a reserved prefix.",
-        "Do not use ids starting with dtmi:dtdl: or dtmi:standard:.",
+        "Identifier '{value}' starts with {expected}, a prefix reserved by {reserved_by}.",
+        "Choose an identifier that does not start with {expected}.",
     ),
     "disallowedIdFragment": ("Identifier '{value}' has a '#' fragment.", "Remove the fragment."),
     "idNotString": ("'@id' is empty or not a string.", "Give '@id' as a DTMI string."),
     "duplicateDefinition": (
-        "{primary} is defined more than once.",
+        "{primary} is defined more than once; the first definition is {first}.",
         "Give each element a unique '@id', or remove the extra definition.",
     ),
     "duplicatePropertyName": (
@@ -123,7 +123,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "badType": (
         "{primary} property '{prop}' has a value{secondary_s}{value_q} of the wrong type.",
-        "Give the value the @type that '{prop}' expects ({expected}).",
+        "Give the value the @type that '{prop}' expects ({expected}).{allowed_s}",
     ),
     "multipleMaterialTypes": (
         "{primary} has more than one DTDL class in @type: {value}.",
@@ -266,15 +266,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Reduce the nesting of Arrays, Maps and Objects.",
     ),
     "recursiveStructureNarrow": (
-        "{primary} extends itself, directly or indirectly.",
-        "Remove the cycle from 'extends'.",
+        "{primary} is at the root of a chain of '{prop}' values that leads back to "
+        "it{value_chain}.",
+        "Change one '{prop}' value in the chain so that it no longer leads back.",
     ),
     "recursiveStructureWide": (
         "{primary} contains itself, directly or indirectly.",
         "Remove the self-reference from the schema.",
     ),
     "excludedType": (
-        "{primary} contains{secondary_s} a {expected}, which is not allowed there.",
+        "{primary} contains {a_expected}{secondary_in}, which is not allowed there.",
         "Remove the {expected} from this position.",
     ),
     "crossPartitionReference": (
@@ -313,12 +314,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "badDtmiOrTerm": (
         "{primary} property '{prop}' has value '{value}', which is neither a DTMI nor a DTDL term.",
-        "Use a valid DTMI or a DTDL term.",
+        "Use a valid DTMI or a DTDL term.{allowed_s}",
     ),
     "nonConformantDatatype": (
-        "{primary} property '{prop}' has value '{value}', which does not "
-        "match the Enum's valueSchema {expected}.",
-        "Give every enumValue the type of the Enum's valueSchema.",
+        "{primary} property '{prop}' has value '{value}', but the Enum's valueSchema is "
+        "'{expected}'.",
+        "Give every enumValue the type of the Enum's valueSchema ('{expected}'), or change "
+        "the valueSchema (integer or string).",
     ),
     "disallowedVersionReference": (
         "{primary} property '{prop}' refers to {secondary}, defined in DTDL v{value}.",
@@ -341,23 +343,50 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Decrease '{prop}' to at most {limit}.",
     ),
     "wrongParent": (
-        "{primary} property '{prop}' has unit '{value}', which is not a {expected}.",
-        "Use a unit of {expected} for '{prop}', or change the semantic type.",
+        "{primary} property '{prop}' has value '{value}', which is not {a_expected}.",
+        "Use a unit of {expected} for '{prop}' ({allowed}), or change the semantic type.",
     ),
     "incorrectPropertyValue": (
         "{primary} property '{prop}' has value '{value}', which is not allowed here.",
-        "Use one of the values '{prop}' allows ({expected}).",
+        "Use one of the values '{prop}' allows: {allowed}.",
+    ),
+    "notRequiredValue": (
+        "{primary} property '{prop}' refers to{secondary_s}, which its co-type does not allow.",
+        "Change '{prop}' to one of the values the co-type allows: {expected}.",
+    ),
+    "abstractSupplementalType": (
+        "{primary} has co-type '{value}', which is abstract and cannot be used directly.",
+        "Use one of the concrete co-types derived from '{value}'.",
+    ),
+    "disallowedCocotype": (
+        "{primary} has co-type {value} together with {expected}, which it may not be combined "
+        "with.",
+        "Remove one of the two co-types.",
+    ),
+    "parentMissingCotype": (
+        "{primary} has co-type {value}, but the element holding it in '{prop}' has no co-type "
+        "{expected}.",
+        "Add the co-type {expected} to the enclosing element, or remove {value}.",
+    ),
+    "siblingDuplicatesCotype": (
+        "{primary} has co-type {value}, and so does its sibling{secondary_s}.",
+        "Keep co-type {value} on one element of '{prop}' only.",
+    ),
+    "dtmiSegPropertyNotStringOrNumber": (
+        "{primary} property '{prop}' has an element whose '{value}' is not a string or a "
+        "number, so it cannot be identified.",
+        "Give the element a string 'name' (or an '@id').",
     ),
     "notRequiredType": (
-        "{primary} property '{prop}' refers to{secondary_s}, which is not a {expected}.",
-        "Change '{prop}' to a {expected}, or remove the co-type that requires it.",
+        "{primary} property '{prop}' refers to{secondary_s}, which is not {a_expected}.",
+        "Change '{prop}' to {a_expected}, or remove the co-type that requires it.",
     ),
     "notSiblingRequiredType": (
-        "{primary} annotates '{value}', which is not a {expected}.",
+        "{primary} annotates '{value}', which is not {a_expected}.",
         "Make 'annotates' name a Property or Telemetry in the same contents.",
     ),
     "disallowedType": (
-        "{primary} annotates '{value}', which is itself a {expected}.",
+        "{primary} annotates '{value}', which is itself {a_expected}.",
         "Annotate the Property or Telemetry itself, not another annotation.",
     ),
     "matchingPropertyNotSupplemental": (
@@ -520,14 +549,27 @@ def render(code: str, fields: dict[str, str | None]) -> tuple[str, str]:
     if data.get("value"):
         data["value_s"] = f" (value '{data['value']}')"
         data["value_q"] = f" '{data['value']}'"
+        data["value_chain"] = f": {data['value']}"
     data.setdefault("kind", _FAMILIES.get(_family(code), "a valid value"))
     if data.get("secondary"):
         data["secondary_s"] = f" {data['secondary']}"
+        data["secondary_in"] = f" ({data['secondary']})"
+    if data.get("allowed"):
+        data["allowed_s"] = f" '{data['prop']}' takes {data['allowed']}."
+    if data.get("expected"):
+        data["a_expected"] = with_article(data["expected"])
     action = action.format_map(data)
     extra = hint(code, fields.get("prop"), fields.get("value"), fields.get("version"))
     if extra:
         action = f"{action} {extra}"
     return cause.format_map(data), action
+
+
+def with_article(noun: str) -> str:
+    """``noun`` after "a" or "an" as it is spoken: an Array, an Interface, a Unit, a Map."""
+    first = noun[:1].lower()
+    vowel = first in "aeio" or (first == "u" and not noun.lower().startswith(("uni", "use", "usa")))
+    return f"an {noun}" if vowel else f"a {noun}"
 
 
 def _family(code: str) -> str:

@@ -7,10 +7,12 @@ from types import MappingProxyType
 from typing import Any
 
 from dtdl._build import Element
+from dtdl._builtin_schemas import iotcentral_object
 from dtdl._elements import CommandPayload, Interface, Property
 from dtdl._elements import Telemetry as _Telemetry
 from dtdl._errors import DtdlError
 from dtdl._instance import conforms
+from dtdl._messages import with_article
 from dtdl._schemas import (
     ArraySchema,
     EnumSchema,
@@ -67,10 +69,10 @@ class ModelSet:
         """Any element by id; ``KeyError`` when the set has none with that id."""
         found = self._elements.get(dtmi)
         if found is None:
-            primitive = _builtin_schema(dtmi)
-            if primitive is None:
+            builtin: Element | None = _builtin_schema(dtmi) or iotcentral_object(dtmi)
+            if builtin is None:
                 raise KeyError(dtmi)
-            return primitive
+            return builtin
         return found
 
     def extending(self, dtmi: str) -> frozenset[str]:
@@ -88,9 +90,9 @@ class ModelSet:
             return conforms(element, value)
         if isinstance(element, (Property, _Telemetry, Field, MapValue, CommandPayload)):
             return conforms(element.schema, value)
-        kind = type(element).__name__
+        kind = with_article(type(element).__name__)
         msg = (
-            f"element {element_id!r} is a {kind}, which has no schema; expected a schema or a "
+            f"element {element_id!r} is {kind}, which has no schema; expected a schema or a "
             "Property, Telemetry, Field, MapValue or CommandRequest/Response id"
         )
         raise DtdlError(msg)

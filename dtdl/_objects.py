@@ -77,6 +77,7 @@ class ObjectValues(WalkerState):
                             prop=key,
                             value=child.id,
                             path=ipath,
+                            allowed=" or ".join(spec.values),
                         )
             else:
                 rep("refNotStringOrObject", primary=node.id, prop=key, path=ipath)
@@ -143,7 +144,15 @@ class ObjectValues(WalkerState):
             if item in PRIMITIVES or item in COMMAND_TYPES or _dtmi.is_reserved(item):
                 cls = PRIMITIVES.get(item, "CommandType")
                 code = "incorrectPropertyValue" if is_a(cls, rng) else "badType"
-                rep(code, primary=node.id, prop=key, value=item, path=path, expected=rng)
+                rep(
+                    code,
+                    primary=node.id,
+                    prop=key,
+                    value=item,
+                    path=path,
+                    expected=rng,
+                    allowed=" or ".join(spec.values),
+                )
                 return None
         if is_a(rng, "Schema") or rng == "Schema":
             if item in PRIMITIVES or item in GEOSPATIAL:
@@ -156,20 +165,19 @@ class ObjectValues(WalkerState):
         if item in CLASS_TERMS[version]:
             rep("badType", primary=node.id, prop=key, value=item, path=path, expected=rng)
             return None
-        if item.startswith("dtmi:") and _dtmi.ANY.match(item):
-            if not _dtmi.is_user_dtmi(item, version) and not _dtmi.is_reserved(item):
-                rep(
-                    "badDtmiOrTerm",
-                    primary=node.id,
-                    prop=key,
-                    value=item,
-                    path=path,
-                    version=str(version),
-                )
-                return None
+        is_dtmi = item.startswith("dtmi:") and _dtmi.ANY.match(item) is not None
+        if is_dtmi and (_dtmi.is_user_dtmi(item, version) or _dtmi.is_reserved(item)):
             self.refs.append((node, key, item, path))
             return item
-        rep("badDtmiOrTerm", primary=node.id, prop=key, value=item, path=path, version=str(version))
+        rep(
+            "badDtmiOrTerm",
+            primary=node.id,
+            prop=key,
+            value=item,
+            path=path,
+            version=str(version),
+            allowed=" or ".join(spec.values) if spec.values and not is_dtmi else None,
+        )
         return None
 
 

@@ -31,6 +31,9 @@ class ParseOptions:
     ``@id`` (read as a reference to that DTMI), an ``@id`` with a reserved prefix
     (``dtmi:dtdl:``, ``dtmi:standard:``), and a sibling whose automatic id (from
     its ``name``) repeats an earlier sibling's (the later one is ignored).
+
+    ``document_name`` names document ``i`` (the i-th text, then the resolver's texts
+    in order) in messages, for example by its file; by default "document i".
     """
 
     allow_undefined_extensions: bool | None = None
@@ -39,6 +42,7 @@ class ParseOptions:
     max_text_bytes: int = 64 * 1024 * 1024
     max_resolver_rounds: int = 16
     tolerate_solecisms: frozenset[SolecismPhase] = frozenset()
+    document_name: Callable[[int], str | None] | None = None
 
     def __post_init__(self) -> None:
         phases: object = self.tolerate_solecisms

@@ -217,9 +217,7 @@ class Walker(TypeChecks, ObjectValues):
                 ident = _dtmi.child_id(parent.id, prop or "value")
             if tolerant and ident in self.nodes:
                 return None  # a solecism: a later sibling whose automatic id repeats is ignored
-        if explicit and not self._check_id(
-            ident, version, rep, (*path, "@id"), reserved_ok=tolerant
-        ):
+        if explicit and not self._check_id(ident, ctx, rep, (*path, "@id"), reserved_ok=tolerant):
             self.id_failed = True
             return None
         # ---- types
@@ -253,7 +251,14 @@ class Walker(TypeChecks, ObjectValues):
         if ident in self.nodes:
             if explicit:
                 self.duplicates.add(ident)
-                rep("duplicateDefinition", primary=ident, path=path)
+                first = self.nodes[ident]
+                rep(
+                    "duplicateDefinition",
+                    primary=ident,
+                    path=(*path, "@id"),
+                    related_doc=first.doc,
+                    related_path=(*first.path, "@id") if first.explicit_id else first.path,
+                )
         else:
             self.nodes[ident] = node
         for term, key in keymap.items():
@@ -351,12 +356,15 @@ class Walker(TypeChecks, ObjectValues):
         return result, keymap, duplicates
 
     def _check_id(
-        self, ident: str, version: int, rep: Report, path: Path, *, reserved_ok: bool
+        self, ident: str, ctx: Context, rep: Report, path: Path, *, reserved_ok: bool
     ) -> bool:
         """An explicit ``@id``: length, then DTMI syntax, then reserved prefixes.
 
-        ``reserved_ok`` tolerates a reserved prefix (a solecism some v2 models have).
+        ``reserved_ok`` tolerates a core reserved prefix (a solecism some v2 models have).
+        An extension context in scope may reserve prefixes of its own: a document using
+        IoT Central's context may not define ids under ``dtmi:iotcentral:``.
         """
+        version = ctx.version
         if len(ident) > _dtmi.MAX_LENGTH:
             rep(
                 "idTooLong",
@@ -370,8 +378,25 @@ class Walker(TypeChecks, ObjectValues):
             rep("invalidId", value=ident, path=path, version=str(version))
             return False
         if _dtmi.is_reserved(ident) and not reserved_ok:
-            rep("reservedId", value=ident, path=path)
+            rep(
+                "reservedId",
+                value=ident,
+                path=path,
+                expected=" or ".join(_dtmi.RESERVED_PREFIXES),
+                reserved_by="DTDL",
+            )
             return False
+        for ext in ctx.extensions:
+            for prefix in ext.reserved_prefixes:
+                if ident.startswith(prefix):
+                    rep(
+                        "reservedId",
+                        value=ident,
+                        path=path,
+                        expected=prefix,
+                        reserved_by=f"the context {ext.context}, for its own definitions",
+                    )
+                    return False
         return True
 
 

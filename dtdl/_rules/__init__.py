@@ -24,6 +24,7 @@ class Rules(ReferenceRules, InheritanceRules, UniquenessRules, SchemaRules, Coty
     def run(self) -> None:
         for node in {id(n): n for n, *_ in self.refs}.values():
             self.references(node)
+        self.extends_cycles()
         for node in self.order:
             if node.cls == "Interface":
                 self.inheritance(node)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dtdl._builtin_schemas import IOTCENTRAL_OBJECTS
 from dtdl._extensions import QT_ENUM
 from dtdl._node import Node
 from dtdl._units import UNIT_TYPES
@@ -29,8 +30,8 @@ def builtin_ids() -> dict[str, str]:
             result[term_id(term, version)] = "CommandType"
     for unit_type in UNIT_TYPES[3]:
         result[f"{QT_ENUM}{unit_type}"] = "Enum"
-    result["dtmi:iotcentral:schema:vector;2"] = "Object"
-    result["dtmi:iotcentral:schema:geopoint;2"] = "Object"
+    for ident in IOTCENTRAL_OBJECTS:
+        result[ident] = "Object"
     return result
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dtdl import _dtmi
 from dtdl._extensions import QT_ENUM
 from dtdl._iri import canonical_value
+from dtdl._messages import with_article
 from dtdl._node import Node
 from dtdl._rules._base import (
     BUILTIN,
     RuleBase,
 )
-from dtdl._units import ALL_UNITS, UNITS
-from dtdl._vocab import CLASSES, is_a
+from dtdl._units import ALL_UNITS, SEMANTIC_TYPES, UNIT_TYPES, UNITS
+from dtdl._vocab import CLASS_TERMS, CLASSES, VALUE_TERMS, is_a
 
 
 class CotypeRules(RuleBase):
@@ -199,6 +201,26 @@ class CotypeRules(RuleBase):
             return
         prop = cotype.prefix + "unit"
         upath = (*node.path, "unit")
+        listed = ", ".join(sorted(allowed))
+        is_term = unit in ALL_UNITS[version] or unit in VALUE_TERMS[version]
+        other_term = (
+            unit in CLASS_TERMS[version]
+            or unit in SEMANTIC_TYPES[version]
+            or unit in UNIT_TYPES[version]
+        )
+        if not is_term and not other_term and not _dtmi.ANY.match(unit):
+            # neither a term nor a DTMI: not a unit of any kind
+            self.rep(
+                "badDtmiOrTerm",
+                node,
+                primary=node.id,
+                prop=prop,
+                value=unit,
+                version=str(node.version),
+                allowed=f"{with_article(cotype.unit_type or 'unit')}: {listed}",
+                path=upath,
+            )
+            return
         self.rep(
             "badType",
             node,
@@ -206,9 +228,11 @@ class CotypeRules(RuleBase):
             prop=prop,
             value=unit,
             expected=cotype.unit_type,
+            allowed=listed,
             path=upath,
         )
-        if unit in ALL_UNITS[version]:
+        if is_term:
+            # a unit of another kind, or another element (a schema such as 'double')
             self.rep(
                 "wrongParent",
                 node,
@@ -216,5 +240,6 @@ class CotypeRules(RuleBase):
                 prop=prop,
                 value=unit,
                 expected=cotype.unit_type,
+                allowed=listed,
                 path=upath,
             )

@@ -14,20 +14,76 @@ from dtdl._rules._base import (
 class InheritanceRules(RuleBase):
     """Interfaces: extends chains and cycles, inherited names, nested Components, totals."""
 
+    def extends_cycles(self) -> None:
+        """Each cycle of ``extends`` once, at the ``extends`` of its first Interface.
+
+        An Interface that only derives from a cycle gets no error of its own (the cycle is
+        the one mistake), but its contents cannot be flattened, so it is set aside too.
+        """
+        on_path: dict[str, int] = {}  # Interface id -> its index in ``path``
+        done: set[str] = set()
+        reaching: set[str] = set()  # Interfaces whose hierarchy holds a cycle
+        reported: set[frozenset[str]] = set()
+        rank = {n.id: i for i, n in enumerate(self.order) if n.cls == "Interface"}
+        for root in self.order:
+            if root.cls != "Interface" or root.id in done:
+                continue
+            path = [root.id]
+            on_path[root.id] = 0
+            pending = [iter(root.objects.get("extends", ()))]
+            while pending:
+                target = next(pending[-1], None)
+                if target is None:
+                    finished = path.pop()
+                    pending.pop()
+                    del on_path[finished]
+                    done.add(finished)
+                    if path and finished in reaching:
+                        reaching.add(path[-1])
+                    continue
+                if target in on_path:
+                    cycle = path[on_path[target] :]
+                    reaching.update(cycle)
+                    if frozenset(cycle) not in reported:
+                        reported.add(frozenset(cycle))
+                        self._report_cycle(cycle, rank)
+                elif target in done:
+                    if target in reaching:
+                        reaching.add(path[-1])
+                else:
+                    base = self.nodes.get(target)
+                    if base is not None and base.cls == "Interface":
+                        on_path[target] = len(path)
+                        path.append(target)
+                        pending.append(iter(base.objects.get("extends", ())))
+        self.bad_extends.update(reaching)
+
+    def _report_cycle(self, cycle: list[str], rank: dict[str, int]) -> None:
+        start = min(range(len(cycle)), key=lambda i: rank.get(cycle[i], 0))
+        chain = [*cycle[start:], *cycle[:start], cycle[start]]
+        first = self.nodes[chain[0]]
+        self.rep(
+            "recursiveStructureNarrow",
+            first,
+            primary=first.id,
+            prop="extends",
+            value=" -> ".join(chain),
+            path=(*first.path, "extends"),
+        )
+
     def inheritance(self, node: Node) -> frozenset[str]:
         if node.id in self.bases:
             return self.bases[node.id]
-        # iterative DFS with path for cycles and depth
+        if node.id in self.bad_extends:  # its hierarchy holds a cycle (reported once)
+            self.bases[node.id] = frozenset()
+            return self.bases[node.id]
+        # iterative DFS with depth (no cycle is reachable from here)
         result: set[str] = set()
         depth_exceeded = False
-        cycle = False
         stack: list[tuple[str, int]] = [(t, 1) for t in node.objects.get("extends", ())]
         visited: dict[str, int] = {}
         while stack:
             ident, depth = stack.pop()
-            if ident == node.id:
-                cycle = True
-                continue
             if visited.get(ident, 0) >= depth and ident in result:
                 continue
             visited[ident] = depth
@@ -38,16 +94,14 @@ class InheritanceRules(RuleBase):
             base = self.nodes.get(ident)
             if base is not None and base.cls == "Interface":
                 stack.extend((t, depth + 1) for t in base.objects.get("extends", ()))
-        if cycle:
-            self.rep("recursiveStructureNarrow", node, primary=node.id, prop="extends")
-            self.bad_extends.add(node.id)
-        elif depth_exceeded:
+        if depth_exceeded:
             self.rep(
                 "excessiveDepthNarrow",
                 node,
                 primary=node.id,
                 prop="extends",
                 limit=str(EXTENDS_DEPTH),
+                path=(*node.path, "extends"),
             )
             self.bad_extends.add(node.id)
         elif node.version >= 3 and self._extends_count(node.id, set()) > EXTENDS_COUNT:
@@ -109,6 +163,18 @@ class InheritanceRules(RuleBase):
                 continue
             for target in child.objects.get("schema", ()):
                 nested = self._component_inside(target)
+                if nested == child.id:
+                    # its schema is the Interface that holds it (or one it extends)
+                    self.rep(
+                        "recursiveStructureNarrow",
+                        child,
+                        primary=child.id,
+                        prop="schema",
+                        value=f"{child.id} -> {target} -> {child.id}",
+                        path=(*child.path, "schema") if child.doc == node.doc else node.path,
+                        doc=child.doc,
+                    )
+                    return
                 if nested is not None:
                     self.rep(
                         "excludedType",

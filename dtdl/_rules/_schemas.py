@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dtdl._builtin_schemas import holds_array
 from dtdl._node import Node
 from dtdl._rules._base import (
     BUILTIN,
@@ -19,6 +20,7 @@ class SchemaRules(RuleBase):
         if value_schema is None:
             return
         expected = BUILTIN.get(value_schema)
+        term = value_schema.rsplit(":", 1)[-1].partition(";")[0]
         for child in node.children.get("enumValues", ()):
             value = child.literals.get("enumValue")
             if value is None:
@@ -34,7 +36,7 @@ class SchemaRules(RuleBase):
                     prop="enumValue",
                     value=str(value),
                     secondary=node.id,
-                    expected=str(expected),
+                    expected=term,
                     path=(*child.path, "enumValue"),
                 )
 
@@ -117,7 +119,11 @@ class SchemaRules(RuleBase):
         return result
 
     def no_array_under(self, node: Node) -> None:
-        """DTDL v2: no Array anywhere in a Property's schema (geospatial schemas hold Arrays)."""
+        """DTDL v2: no Array anywhere in a Property's schema.
+
+        The geospatial schemas hold Arrays (their ``coordinates``); IoT Central's
+        ``geopoint`` and ``vector`` are Objects of doubles and hold none.
+        """
         seen: set[str] = set()
         stack = list(node.objects.get("schema", ()))
         while stack:
@@ -125,7 +131,8 @@ class SchemaRules(RuleBase):
             if ident in seen:
                 continue
             seen.add(ident)
-            if ident.startswith(("dtmi:standard:schema:geospatial:", "dtmi:iotcentral:schema:")):
+            child = self.nodes.get(ident)
+            if holds_array(ident) or (child is not None and child.cls == "Array"):
                 self.rep(
                     "excludedType",
                     node,
@@ -133,22 +140,11 @@ class SchemaRules(RuleBase):
                     prop="schema",
                     secondary=ident,
                     expected="Array",
+                    version="2",
                     path=(*node.path, "schema"),
                 )
                 return
-            child = self.nodes.get(ident)
             if child is None:
                 continue
-            if child.cls == "Array":
-                self.rep(
-                    "excludedType",
-                    node,
-                    primary=node.id,
-                    prop="schema",
-                    secondary=ident,
-                    expected="Array",
-                    path=(*node.path, "schema"),
-                )
-                return
             for prop in ("elementSchema", "mapValue", "fields", "schema"):
                 stack.extend(child.objects.get(prop, ()))

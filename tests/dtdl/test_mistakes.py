@@ -375,6 +375,211 @@ MISTAKES = [
     ),
 ]
 
+V2 = '"dtmi:dtdl:context;2"'
+MISTAKES += [
+    _pump(
+        "DTDL v2 Property whose schema is a geospatial point (an Object holding an Array)",
+        """
+        {
+          "@type": "Property",
+          "name": "position",
+          "schema": "point"
+        }
+        """,
+        context=V2,
+        codes={"excludedType"},
+        first='"schema": "point"',
+        primary=frozenset({"dtmi:com:example:Pump:_contents:__position;1"}),
+        words=("an Array", "dtmi:standard:schema:geospatial:point;2"),
+        remedy=("Telemetry", "v3"),
+    ),
+    _pump(
+        "Component whose schema is its own Interface",
+        """
+        {
+          "@type": "Component",
+          "name": "spare",
+          "schema": "dtmi:com:example:Pump;1"
+        }
+        """,
+        codes={"recursiveStructureNarrow"},
+        first='"schema": "dtmi:com:example:Pump;1"',
+        primary=frozenset({"dtmi:com:example:Pump:_contents:__spare;1"}),
+        words=("schema", "dtmi:com:example:Pump;1", "leads back"),
+        remedy=("schema",),
+    ),
+    Mistake(
+        name="Interface that extends itself",
+        files={"pump.json": _interface(PUMP, "", extra=f'  "extends": "{PUMP}",\n')},
+        target="pump.json",
+        codes=frozenset({"recursiveStructureNarrow"}),
+        first='"extends"',
+        last='"extends"',
+        primary=frozenset({PUMP}),
+        words=("extends", f"{PUMP} -> {PUMP}"),
+        remedy=("extends",),
+    ),
+    Mistake(
+        name="extends cycle of two Interfaces, with a third deriving from it",
+        files={
+            "device.json": _interface(
+                "dtmi:com:example:Device;1", "", extra=f'  "extends": "{PUMP}",\n'
+            ),
+            "pump.json": _interface(PUMP, "", extra='  "extends": "dtmi:com:example:Device;1",\n'),
+            "tank.json": _interface(
+                "dtmi:com:example:Tank;1", "", extra=f'  "extends": "{PUMP}",\n'
+            ),
+        },
+        target="device.json",
+        codes=frozenset({"recursiveStructureNarrow"}),
+        first='"extends"',
+        last='"extends"',
+        primary=frozenset({"dtmi:com:example:Device;1"}),
+        words=(f"dtmi:com:example:Device;1 -> {PUMP} -> dtmi:com:example:Device;1",),
+        remedy=("extends",),
+    ),
+]
+
+IOTC = '["dtmi:dtdl:context;2", "dtmi:iotcentral:context;2"]'
+MISTAKES += [
+    *(
+        _pump(
+            f"Relationship target given as a blank node (DTDL v{version})",
+            """
+            {
+              "@type": "Relationship",
+              "name": "feeds",
+              "target": "_:tank"
+            }
+            """,
+            context=f'"dtmi:dtdl:context;{version}"',
+            codes={"identifierNotDtmi"},
+            first='"target": "_:tank"',
+            primary=frozenset({"dtmi:com:example:Pump:_contents:__feeds;1"}),
+            words=("_:tank", "target", "blank node"),
+            remedy=("DTMI",),
+        )
+        for version in (2, 3)
+    ),
+    _pump(
+        "id under dtmi:iotcentral: in a model using IoT Central's context",
+        """
+        {
+          "@id": "dtmi:iotcentral:example:position;1",
+          "@type": ["Property", "Location"],
+          "name": "position",
+          "schema": "geopoint"
+        }
+        """,
+        context=IOTC,
+        codes={"reservedId"},
+        first='"@id": "dtmi:iotcentral:',
+        primary=frozenset({None, "dtmi:iotcentral:example:position;1"}),
+        words=("dtmi:iotcentral:example:position;1", "reserved", "dtmi:iotcentral:context;2"),
+        remedy=("dtmi:iotcentral:",),
+    ),
+    _pump(
+        "DTDL v2 semantic type with a unit that is no unit at all",
+        """
+        {
+          "@type": ["Telemetry", "Temperature"],
+          "name": "temperature",
+          "schema": "double",
+          "unit": "celsius"
+        }
+        """,
+        context=V2,
+        codes={"badDtmiOrTerm"},
+        first='"unit": "celsius"',
+        primary=frozenset({"dtmi:com:example:Pump:_contents:__temperature;1"}),
+        words=("celsius", "unit"),
+        remedy=("degreeCelsius",),
+    ),
+    _pump(
+        "DTDL v2 semantic type with a unit of another semantic type",
+        """
+        {
+          "@type": ["Telemetry", "Temperature"],
+          "name": "temperature",
+          "schema": "double",
+          "unit": "percent"
+        }
+        """,
+        context=V2,
+        codes={"badType", "wrongParent"},
+        first='"unit": "percent"',
+        primary=frozenset({"dtmi:com:example:Pump:_contents:__temperature;1"}),
+        words=("percent", "TemperatureUnit"),
+        remedy=("degreeCelsius, degreeFahrenheit, kelvin",),
+    ),
+    _pump(
+        "DTDL v2 semantic type with a schema name as its unit",
+        """
+        {
+          "@type": ["Property", "Temperature"],
+          "name": "setpoint",
+          "schema": "double",
+          "unit": "double"
+        }
+        """,
+        context=V2,
+        codes={"badType", "wrongParent"},
+        first='"unit": "double"',
+        primary=frozenset({"dtmi:com:example:Pump:_contents:__setpoint;1"}),
+        words=("double", "TemperatureUnit"),
+        remedy=("kelvin",),
+    ),
+    _pump(
+        "Enum valueSchema that is not integer or string",
+        """
+        {
+          "@type": "Property",
+          "name": "mode",
+          "schema": {
+            "@type": "Enum",
+            "valueSchema": "double",
+            "enumValues": [{"name": "low", "enumValue": 1.5}]
+          }
+        }
+        """,
+        codes={"incorrectPropertyValue"},
+        first='"valueSchema": "double"',
+        primary=frozenset({"dtmi:com:example:Pump:_contents:__mode:_schema;1"}),
+        words=("valueSchema", "double"),
+        remedy=("integer or string",),
+    ),
+    _pump(
+        "commandType that is neither synchronous nor asynchronous",
+        """
+        {
+          "@type": "Command",
+          "name": "reset",
+          "commandType": "immediate"
+        }
+        """,
+        context=V2,
+        codes={"badDtmiOrTerm"},
+        first='"commandType": "immediate"',
+        primary=frozenset({"dtmi:com:example:Pump:_contents:__reset;1"}),
+        words=("immediate", "commandType"),
+        remedy=("asynchronous or synchronous",),
+    ),
+    Mistake(
+        name="the same @id defined in two files",
+        files={
+            "device.json": _interface("dtmi:com:example:Device;1", ""),
+            "pump.json": _interface("dtmi:com:example:Device;1", ""),
+        },
+        target="pump.json",
+        codes=frozenset({"duplicateDefinition"}),
+        first='"@id"',
+        last='"@id"',
+        primary=frozenset({"dtmi:com:example:Device;1"}),
+        words=("more than once", "first definition is in", "at line 3"),
+        remedy=("unique",),
+    ),
+]
+
 IDS = [m.name for m in MISTAKES]
 
 

@@ -242,14 +242,23 @@ def test_bad_input_becomes_a_diagnostic(text: str, code: str) -> None:
     assert [d.code for d in dtdl.validate([text])] == [code]
 
 
-def test_cyclic_extends_is_reported_not_looped() -> None:
+def test_cyclic_extends_is_one_error_at_the_extends_line() -> None:
     a = interface("dtmi:ex:A;1", extends="dtmi:ex:B;1")
     b = interface("dtmi:ex:B;1", extends="dtmi:ex:A;1")
-    diags = dtdl.validate([a, b])
-    assert {(d.code, d.primary_id) for d in diags} == {
-        ("recursiveStructureNarrow", "dtmi:ex:A;1"),
-        ("recursiveStructureNarrow", "dtmi:ex:B;1"),
-    }
+    # Interfaces that only derive from the cycle add no error of their own
+    derived = [
+        interface(f"dtmi:ex:D{i};1", extends="dtmi:ex:B;1" if i == 0 else f"dtmi:ex:D{i - 1};1")
+        for i in range(12)
+    ]
+    diags = dtdl.validate([a, b, *derived])
+    assert [(d.code, d.primary_id, d.property, d.document) for d in diags] == [
+        ("recursiveStructureNarrow", "dtmi:ex:A;1", "extends", 0)
+    ]
+    assert (
+        diags[0].line
+        == a.splitlines().index(next(line for line in a.splitlines() if '"extends"' in line)) + 1
+    )
+    assert "dtmi:ex:A;1 -> dtmi:ex:B;1 -> dtmi:ex:A;1" in diags[0].cause
 
 
 def test_deeply_nested_schema_is_limited() -> None:

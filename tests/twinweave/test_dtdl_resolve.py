@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.twinweave._dtdl_cli import DEVICE, MOTOR, PUMP, TANK, interface, run, write
+from tests.twinweave._dtdl_cli import DEVICE, MOTOR, PUMP, TANK, interface, line_of, run, write
 from twinweave.cli._dtdl_resolver import DirectoryResolver, layout_path
 
 
@@ -98,3 +98,24 @@ def test_resolve_must_be_a_directory(tmp_path: Path, capsys: pytest.CaptureFixtu
     result = run(capsys, "validate", "--resolve", str(tmp_path / "absent"), str(pump))
     assert result.code == 2
     assert str(tmp_path / "absent") in result.err
+
+
+def test_messages_name_resolved_files_by_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    child = {"@id": "dtmi:com:example:serial;1", "@type": "Property", "name": "serial"}
+    device = interface("dtmi:com:example:Device;1", {**child, "schema": "string"})
+    motor = interface(
+        "dtmi:com:example:Motor;1",
+        {**child, "schema": "string"},
+        extends="dtmi:com:example:Device;1",
+    )
+    resolved = write(tmp_path / "lib/dtmi/com/example/device-1.json", device)
+    given = write(tmp_path / "motor.json", motor)
+    result = run(capsys, "validate", "--resolve", str(tmp_path / "lib"), str(given))
+    assert result.code == 1
+    [line] = [line for line in result.lines if "[duplicateDefinition]" in line]
+    # the given file is read first, so the second definition is the resolved file's
+    assert line.startswith(f"{resolved}:{line_of(resolved, 'dtmi:com:example:serial;1')}:")
+    first = line_of(given, "dtmi:com:example:serial;1")
+    assert f"the first definition is in {given} at line {first}." in line

@@ -11,13 +11,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
 import dtdl
+from twinweave.cli._dtdl_each import validate_each
 from twinweave.cli._dtdl_files import InputError, Progress, collect, read_all
-from twinweave.cli._dtdl_findings import Finding, from_diagnostic, sort_key, tool_finding
+from twinweave.cli._dtdl_findings import (
+    Finding,
+    from_diagnostic,
+    sort_key,
+    undecodable_finding,
+)
 from twinweave.cli._dtdl_output import Summary, render_json, render_sarif, render_text
 from twinweave.cli._dtdl_resolver import DirectoryResolver, top_level_ids
 from twinweave.cli._dtdl_show import describe, render
@@ -46,13 +53,34 @@ def _fail(command: str, problem: str) -> int:
     return EXIT_USAGE
 
 
-def _options(args: argparse.Namespace, resolver: DirectoryResolver | None) -> dtdl.ParseOptions:
+def _options(
+    args: argparse.Namespace,
+    resolver: DirectoryResolver | None,
+    document_name: Callable[[int], str | None] | None = None,
+) -> dtdl.ParseOptions:
     return dtdl.ParseOptions(
         allow_undefined_extensions=args.allow_undefined_extensions,
         max_dtdl_version=args.max_dtdl_version,
         resolver=resolver,
         tolerate_solecisms=_SOLECISM_PHASES if args.tolerate_solecisms else frozenset(),
+        document_name=document_name,
     )
+
+
+def _namer(
+    files: list[Path], resolver: DirectoryResolver | None, skip: int = 0
+) -> Callable[[int], str | None]:
+    """Names document ``doc`` by its file: one of ``files``, then the resolver's (after
+    the first ``skip`` of them), read when a message is written, after resolution."""
+
+    def name(doc: int) -> str | None:
+        if 0 <= doc < len(files):
+            return str(files[doc])
+        resolved = resolver.paths[skip:] if resolver is not None else []
+        index = doc - len(files)
+        return str(resolved[index]) if 0 <= index < len(resolved) else None
+
+    return name
 
 
 def _load(
@@ -69,19 +97,7 @@ def _load(
             texts.append(source.text)
             files.append(source.path)
             continue
-        bad = source.undecodable
-        assert bad is not None
-        findings.append(
-            tool_finding(
-                source.path,
-                "invalidEncoding",
-                f"The file is not UTF-8 text: byte 0x{bad.byte:02x} at line {bad.line}, "
-                f"byte {bad.column} cannot be decoded.",
-                "Save the file as UTF-8 (JSON texts must be UTF-8).",
-                line=bad.line,
-                column=bad.column,
-            )
-        )
+        findings.append(undecodable_finding(source))
     return texts, files, findings, resolver
 
 
@@ -98,24 +114,38 @@ def _with_cli_hint(finding: Finding) -> Finding:
 def _validate(args: argparse.Namespace) -> int:
     show_progress = args.progress or sys.stderr.isatty()
     progress = Progress(sys.stderr.write, PROGRESS_FILES) if show_progress else None
+    invalid_files: int | None = None
     try:
         paths = collect(args.paths)
         if not paths:
             return _fail("validate", f"no model files (*.json) under {', '.join(args.paths)}")
-        texts, files, findings, resolver = _load(args, paths, progress)
+        if args.each_file:
+            resolver = DirectoryResolver(Path(args.resolve)) if args.resolve else None
+            each = validate_each(
+                paths,
+                resolver,
+                lambda found, files: _options(args, found, _namer(files, found)),
+                progress=progress,
+                hint=_with_cli_hint,
+            )
+            findings, documents = each.findings, each.documents
+            invalid_files = each.invalid_files
+        else:
+            texts, files, findings, resolver = _load(args, paths, progress)
+            if progress is not None and len(texts) >= PROGRESS_FILES:
+                progress.say(f"validating {len(texts)} files as one set")
+            namer = _namer(files, resolver)
+            diagnostics = dtdl.validate(texts, options=_options(args, resolver, namer))
+            documents = files + (resolver.paths if resolver is not None else [])
+            findings.extend(_with_cli_hint(from_diagnostic(d, documents)) for d in diagnostics)
     except InputError as exc:
         return _fail("validate", str(exc))
-    if progress is not None and len(texts) >= PROGRESS_FILES:
-        progress.say(f"validating {len(texts)} files as one set")
-    diagnostics = dtdl.validate(texts, options=_options(args, resolver))
-    documents = files + (resolver.paths if resolver is not None else [])
-    findings.extend(_with_cli_hint(from_diagnostic(d, documents)) for d in diagnostics)
     order = {path: rank for rank, path in enumerate(documents)}
     findings.sort(key=lambda f: sort_key(f, order))
     if resolver is not None:
-        for note in resolver.skipped:
+        for note in dict.fromkeys(resolver.skipped):
             print(f"twinweave dtdl validate: --resolve skipped {note}", file=sys.stderr)
-    summary = Summary.of(findings, len(paths))
+    summary = Summary.of(findings, len(paths), invalid_files)
     failed = summary.errors > 0 or (args.strict and summary.warnings > 0)
     if args.format == "json":
         _emit(render_json(findings, summary, failed=failed))
@@ -142,7 +172,7 @@ def _show(args: argparse.Namespace) -> int:
     except InputError as exc:
         return _fail("show", str(exc))
     try:
-        model = dtdl.parse(texts, options=_options(args, resolver))
+        model = dtdl.parse(texts, options=_options(args, resolver, _namer(files, resolver, asked)))
     except dtdl.ParsingError as exc:
         documents = files + (resolver.paths[asked:] if resolver is not None else [])
         findings.extend(_with_cli_hint(from_diagnostic(d, documents)) for d in exc.diagnostics)
@@ -231,7 +261,8 @@ def register(subparsers: Any) -> None:
         "validate",
         help="validate model files and directories as one set",
         description="Validate DTDL model files and directories (recursively, *.json) as one "
-        "set. Prints file:line:col: error[code]: message per finding and a summary.",
+        "set, or each file on its own (--each-file). Prints file:line:col: error[code]: "
+        "message per finding and a summary.",
         epilog="Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 usage or I/O error.",
     )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="model file or directory")
@@ -241,6 +272,14 @@ def register(subparsers: Any) -> None:
         choices=("text", "json", "sarif"),
         default="text",
         help="text lines (default), JSON, or SARIF 2.1.0 for code scanning",
+    )
+    validate.add_argument(
+        "--each-file",
+        action="store_true",
+        help="validate each file as its own model set, as the IoT Plug and Play model "
+        "repository does, all in this one process: a file's references come from "
+        "--resolve DIR (dtmi:com:example:Foo;1 is DIR/dtmi/com/example/foo-1.json), so two "
+        "versions of one model are no duplicate; the summary counts the invalid files",
     )
     validate.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     validate.add_argument(

@@ -157,10 +157,10 @@ class Progress:
 
     def __init__(self, write: Callable[[str], object], every: int = 1000) -> None:
         self._write = write
-        self._every = every
+        self.every = every
 
     def tick(self, done: int, total: int) -> None:
-        if done % self._every == 0 or (done == total and total >= self._every):
+        if done % self.every == 0 or (done == total and total >= self.every):
             self._write(f"read {done}/{total} files\n")
 
     def say(self, text: str) -> None:

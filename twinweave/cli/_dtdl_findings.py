@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import dtdl
+from twinweave.cli._dtdl_files import SourceFile
 
 Severity = Literal["error", "warning"]
 
@@ -95,3 +96,18 @@ def sort_key(finding: Finding, order: dict[Path, int]) -> tuple[int, int, int, s
     """Files in the order given, then line and column; set-wide findings last."""
     rank = order.get(finding.path, len(order)) if finding.path is not None else len(order) + 1
     return (rank, finding.line or 0, finding.column or 0, finding.code)
+
+
+def undecodable_finding(source: SourceFile) -> Finding:
+    """The finding for a file that is not UTF-8, naming the line and byte."""
+    bad = source.undecodable
+    assert bad is not None
+    return tool_finding(
+        source.path,
+        "invalidEncoding",
+        f"The file is not UTF-8 text: byte 0x{bad.byte:02x} at line {bad.line}, "
+        f"byte {bad.column} cannot be decoded.",
+        "Save the file as UTF-8 (JSON texts must be UTF-8).",
+        line=bad.line,
+        column=bad.column,
+    )

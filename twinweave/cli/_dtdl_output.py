@@ -22,20 +22,32 @@ class Summary:
     errors: int
     warnings: int
     files: int
+    invalid_files: int | None = None
+    """With ``--each-file``: how many files were invalid on their own."""
 
     @classmethod
-    def of(cls, findings: Sequence[Finding], files: int) -> Summary:
+    def of(
+        cls, findings: Sequence[Finding], files: int, invalid_files: int | None = None
+    ) -> Summary:
         errors = sum(1 for f in findings if f.severity == "error")
-        return cls(errors=errors, warnings=len(findings) - errors, files=files)
+        return cls(
+            errors=errors,
+            warnings=len(findings) - errors,
+            files=files,
+            invalid_files=invalid_files,
+        )
 
     def __str__(self) -> str:
         def count(n: int, word: str) -> str:
             return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
-        return (
+        text = (
             f"{count(self.errors, 'error')}, {count(self.warnings, 'warning')} "
             f"in {count(self.files, 'file')}"
         )
+        if self.invalid_files is not None:
+            text += f", each validated on its own: {self.invalid_files} invalid"
+        return text
 
 
 def where(finding: Finding) -> str:
@@ -97,6 +109,8 @@ def render_json(findings: Sequence[Finding], summary: Summary, *, failed: bool) 
         "warnings": summary.warnings,
         "diagnostics": [_as_json(f) for f in findings],
     }
+    if summary.invalid_files is not None:
+        document["invalid_files"] = summary.invalid_files
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -9,7 +9,9 @@ Two ways to find a DTMI, tried in order:
    on the first DTMI the layout does not answer.
 
 The resolver remembers which file each returned text came from, in the order
-returned, so diagnostics on resolved documents name their file.
+returned, so diagnostics on resolved documents name their file. ``begin`` starts
+a new model set (``--each-file``: one per file) and keeps the directory index and
+the texts already read, so a dependency shared by many files is read once.
 """
 
 from __future__ import annotations
@@ -60,9 +62,23 @@ class DirectoryResolver:
         self._excluded = {canonical(p) for p in exclude}
         self._returned: set[Path] = set()
         self._index: dict[str, Path] | None = None
+        self._cache: dict[Path, str | None] = {}
+        self._cached_bytes = 0
 
-    def _text(self, path: Path) -> str | None:
-        """The file's text, or None (noted in ``skipped``) when it cannot be used."""
+    def begin(self, *, exclude: Iterable[Path] = ()) -> None:
+        """Start a new model set: nothing returned yet, ``exclude`` never returned."""
+        self.paths = []
+        self._returned = set()
+        self._excluded = {canonical(p) for p in exclude}
+
+    def _text(self, path: Path, *, keep: bool = True) -> str | None:
+        """The file's text, or None (noted in ``skipped``) when it cannot be used.
+
+        ``keep`` caches the text for later sets (files only indexed are not kept).
+        """
+        key = canonical(path)
+        if key in self._cache:
+            return self._cache[key]
         try:
             source = read(path, self.limits)
         except InputError as exc:
@@ -70,14 +86,17 @@ class DirectoryResolver:
             return None
         if source.text is None:
             self.skipped.append(f"{path}: not UTF-8")
+        if keep and self._cached_bytes + source.size <= self.limits.max_total_bytes:
+            self._cache[key] = source.text
+            self._cached_bytes += source.size
         return source.text
 
     def _build_index(self) -> dict[str, Path]:
         index: dict[str, Path] = {}
         for path in sorted(self.root.rglob("*.json")):
-            if not path.is_file() or canonical(path) in self._excluded:
+            if not path.is_file():
                 continue
-            text = self._text(path)
+            text = self._text(path, keep=False)
             for dtmi in top_level_ids(text) if text is not None else ():
                 index.setdefault(dtmi, path)
         return index
@@ -92,7 +111,8 @@ class DirectoryResolver:
             return candidate
         if self._index is None:
             self._index = self._build_index()
-        return self._index.get(dtmi)
+        found = self._index.get(dtmi)
+        return None if found is None or canonical(found) in self._excluded else found
 
     def __call__(self, dtmis: list[str]) -> list[str]:
         texts: list[str] = []
