@@ -36,7 +36,9 @@ def write_samples(
         ).fetchall()
         con.execute(
             "CREATE OR REPLACE TEMP TABLE staged AS SELECT s.id AS series, i.ts, i.value, "
-            "i.text, i.quality, i.rn FROM incoming i JOIN series s USING (twin, signal)"
+            "i.text, i.quality, $batch AS batch, i.rn FROM incoming i "
+            "JOIN series s USING (twin, signal)",
+            {"batch": batch},
         )
     finally:
         con.unregister("incoming")
@@ -67,14 +69,19 @@ def write_samples(
             span,
         ).fetchone()
         replaced = deleted is not None and deleted[0] > 0
+    con.execute("INSERT INTO samples SELECT * EXCLUDE (rn) FROM staged")
+    # The batch's minute partials, then its hour partials merged from those (fewer rows
+    # than the samples whenever a series has several samples a minute).
+    minute = {"g": GRAIN_US[Tier.MINUTE]}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE part AS {partial_sql('staged')}", minute)
+    _merge_tier(con, TIER_TABLES[Tier.MINUTE], GRAIN_US[Tier.MINUTE], span, replaced=replaced)
+    hour = {"g": GRAIN_US[Tier.HOUR]}
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE fresh AS "
-        "SELECT series, ts, value, text, quality, $batch AS batch FROM staged",
-        {"batch": batch},
+        f"CREATE OR REPLACE TEMP TABLE part AS SELECT {PARTIAL_COLUMNS} FROM "
+        f"({merge_sql('part')})",
+        hour,
     )
-    con.execute("INSERT INTO samples SELECT * FROM fresh")
-    for tier, table in TIER_TABLES.items():
-        _merge_tier(con, table, GRAIN_US[tier], span, replaced=replaced)
+    _merge_tier(con, TIER_TABLES[Tier.HOUR], GRAIN_US[Tier.HOUR], span, replaced=replaced)
     return [(int(i), str(t), str(s)) for i, t, s in created]
 
 
@@ -92,7 +99,6 @@ def _merge_tier(
         "bhi": span["hi"] // grain * grain,
     }
     grain_only = {"g": grain}
-    con.execute(f"CREATE OR REPLACE TEMP TABLE part AS {partial_sql('fresh')}", grain_only)
     touched = (
         f"SELECT t.* FROM {table} t SEMI JOIN part p ON t.series = p.series "
         "AND t.bucket = p.bucket WHERE t.bucket BETWEEN $blo AND $bhi"
