@@ -54,12 +54,14 @@ def _names(column: str, array: npt.NDArray[np.object_], samples: Samples) -> pa.
         message = f"Samples.{column}[{bad}] is {array[bad]!r}; expected a string ({error})"
         raise HistoryInputError(message) from None
     lengths = pc.fill_null(pc.utf8_length(names), 0).to_numpy(zero_copy_only=False)
-    bad_rows = np.flatnonzero((lengths == 0) | (lengths > MAX_NAME_CHARS))
+    control = pc.fill_null(pc.match_substring_regex(names, "[\x00-\x1f]"), True)
+    control = control.to_numpy(zero_copy_only=False)
+    bad_rows = np.flatnonzero((lengths == 0) | (lengths > MAX_NAME_CHARS) | control)
     if bad_rows.size:
         row = int(bad_rows[0])
         message = (
             f"Samples.{column}[{row}] is {array[row]!r}; expected a non-empty string of at most "
-            f"{MAX_NAME_CHARS} characters"
+            f"{MAX_NAME_CHARS} characters, none of them a control character"
         )
         raise HistoryInputError(message)
     return names

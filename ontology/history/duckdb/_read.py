@@ -14,9 +14,9 @@ import duckdb
 import pyarrow as pa
 
 from ontology.history._arrays import as_of_arrays, samples_of, split_series
+from ontology.history._partials import finish_sql, merge_sql, partial_sql
 from ontology.history._tiers import MINUTE_US, RangeQuery, Tier, floor_hour
 from ontology.history._values import AsOf, Samples, Series, SeriesKey
-from ontology.history.duckdb._sql import finish_sql, merge_sql, partial_sql
 from ontology.history.duckdb._write import TIER_TABLES
 
 _IN_KEYS = "series IN (SELECT series FROM keys)"
