@@ -17,7 +17,7 @@ import pyarrow as pa
 from ontology.history._arrays import as_of_arrays, samples_of, split_series
 from ontology.history._errors import HistoryInputError
 from ontology.history._partials import finish_sql, merge_sql, partial_sql
-from ontology.history._tiers import MINUTE_US, RangeQuery, Tier, floor_hour, from_us
+from ontology.history._tiers import GRAIN_US, MINUTE_US, RangeQuery, Tier, floor_hour, from_us
 from ontology.history._values import AsOf, Samples, Series, SeriesKey
 from ontology.history.questdb._tiers import (
     RAW_SCHEMA,
@@ -111,7 +111,8 @@ class SampleReader:
             rows = self._fetch(
                 f"{sql} WHERE ts >= %s AND ts < %s AND {where}", [*window, *params], TIER_SCHEMA
             )
-            buckets = merge_sql("(SELECT r.* FROM rows r SEMI JOIN keys USING (series))")
+            mine = "(SELECT r.* FROM rows r SEMI JOIN keys USING (series))"
+            buckets = mine if query.interval == GRAIN_US[query.tier] else merge_sql(mine)
         sql = (
             f"SELECT k.position, f.* EXCLUDE (series) FROM ({finish_sql(buckets)}) f "
             "JOIN keys k USING (series) ORDER BY k.position, f.bucket"

@@ -9,6 +9,8 @@ from ontology.history._errors import HistoryInputError
 from ontology.history._tiers import check_retention
 from ontology.history._values import Retention
 
+MAX_FLUSH_BYTES = 1 << 30
+"""One ILP request: a batch of 2 M samples, or the tier rows of 10 k series over an hour."""
 PREFIX_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 """A table-name prefix: a letter, then up to 30 letters, digits or underscores."""
 
@@ -62,5 +64,6 @@ class QuestDBHistorySettings:
     def ilp_conf(self) -> str:
         """The ILP-over-HTTP configuration: whole batches per flush, never auto-flushed."""
         return (
-            f"http::addr={self.host}:{self.http_port};auto_flush=off;retry_timeout={self.retry_ms};"
+            f"http::addr={self.host}:{self.http_port};auto_flush=off;"
+            f"retry_timeout={self.retry_ms};max_buf_size={MAX_FLUSH_BYTES};"
         )

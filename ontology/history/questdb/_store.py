@@ -116,10 +116,17 @@ class QuestDBHistoryStore:
         engine = self._engine
         engine.register("incoming", columns.table)
         try:
+            twice = engine.execute(
+                "SELECT 1 FROM incoming GROUP BY twin, signal, ts HAVING count(*) > 1 LIMIT 1"
+            ).fetchall()
             engine.execute(
                 "CREATE OR REPLACE TEMP TABLE staged AS SELECT twin || chr(31) || signal AS "
                 "series, twin, signal, ts, value, text, quality, $batch AS batch FROM incoming "
-                "QUALIFY row_number() OVER (PARTITION BY twin, signal, ts ORDER BY rn DESC) = 1",
+                + (
+                    "QUALIFY row_number() OVER (PARTITION BY twin, signal, ts ORDER BY rn DESC) = 1"
+                    if twice
+                    else ""
+                ),
                 {"batch": batch_id},
             )
         finally:
