@@ -17,9 +17,10 @@ import pyarrow as pa
 from ontology.history._arrays import as_of_arrays, samples_of, split_series
 from ontology.history._errors import HistoryInputError
 from ontology.history._partials import finish_sql, merge_sql, partial_sql
-from ontology.history._tiers import GRAIN_US, MINUTE_US, RangeQuery, Tier, floor_hour, from_us
+from ontology.history._tiers import GRAIN_US, RangeQuery, Tier, from_us
 from ontology.history._values import AsOf, Samples, Series, SeriesKey
 from ontology.history.questdb._tiers import (
+    PANDAS_TYPES,
     RAW_SCHEMA,
     SEP,
     TIER_SCHEMA,
@@ -34,17 +35,19 @@ MAX_FETCHED_ROWS = 5_000_000
 
 def samples_frame(staged: pa.Table) -> pd.DataFrame:
     """The ILP frame of staged samples (``twin, signal, ts, value, text, quality, batch``)."""
-    return pd.DataFrame(
+    table = pa.table(
         {
-            "twin": pd.Categorical(staged.column("twin").to_pandas()),
-            "signal": pd.Categorical(staged.column("signal").to_pandas()),
-            "value": staged.column("value").to_pandas(),
-            "text": staged.column("text").to_pandas().astype("string"),
-            "quality": staged.column("quality").to_pandas().astype("Int64"),
-            "batch_id": staged.column("batch").to_pandas().astype("string"),
-            "ts": pd.to_datetime(staged.column("ts").to_pandas(), unit="us", utc=True),
+            "twin": staged.column("twin").dictionary_encode(),
+            "signal": staged.column("signal").dictionary_encode(),
+            "value": staged.column("value"),
+            "text": staged.column("text"),
+            "quality": staged.column("quality").cast(pa.int64()),
+            "batch_id": staged.column("batch"),
+            "ts": staged.column("ts").cast(pa.timestamp("us", tz="UTC")),
         }
     )
+    frame: pd.DataFrame = table.to_pandas(types_mapper=PANDAS_TYPES.get)
+    return frame
 
 
 def _in(column: str, values: Sequence[str]) -> str:
@@ -121,53 +124,52 @@ class SampleReader:
         return split_series(table, keys, query.aggregates)
 
     def as_of(self, keys: Sequence[SeriesKey], at: int, kept: Mapping[Tier, int]) -> AsOf:
-        """``LATEST ON`` raw samples of the hour holding ``at``, whole minutes and hours before."""
+        """``LATEST ON`` over the raw samples kept; for series with none, the tiers' last
+        whole minute (or hour) before ``at`` that lies before the raw watermark."""
         if not keys:
             return as_of_arrays(keys, pa.table({"position": pa.array([], type=pa.int64())}))
         where, params = key_filter(keys)
-        hour = floor_hour(at)
-        since = {tier: from_us(kept.get(tier, 0)) for tier in Tier}
         latest = f"AND {where} LATEST ON ts PARTITION BY twin, signal"
+        raw_since = kept.get(Tier.RAW, 0)
         raw = self._fetch(
-            f"{raw_select(self._prefix + '_samples')} WHERE ts >= %s AND ts >= %s "
-            f"AND ts <= %s {latest}",
-            [since[Tier.RAW], from_us(hour), from_us(at), *params],
+            f"{raw_select(self._prefix + '_samples')} WHERE ts >= %s AND ts <= %s {latest}",
+            [from_us(raw_since), from_us(at), *params],
             RAW_SCHEMA,
         )
-        minute = self._fetch(
-            f"{tier_select(self._prefix + '_minute')} WHERE ts >= %s AND ts >= %s "
-            f"AND ts <= %s {latest}",
-            [since[Tier.MINUTE], from_us(hour), from_us(at + 1 - MINUTE_US), *params],
-            TIER_SCHEMA,
-        )
-        hourly = self._fetch(
-            f"{tier_select(self._prefix + '_hour')} WHERE ts >= %s AND ts < %s {latest}",
-            [since[Tier.HOUR], from_us(hour), *params],
-            TIER_SCHEMA,
-        )
+        tiers = []
+        if raw_since and raw.num_rows < len(keys):  # some series have no raw sample kept
+            for tier in (Tier.MINUTE, Tier.HOUR):
+                grain = GRAIN_US[tier]
+                whole = min(at + 1 - grain, raw_since - 1)  # whole buckets, raw expired
+                tiers.append(
+                    self._fetch(
+                        f"{tier_select(self._prefix + '_' + tier)} WHERE ts >= %s AND ts <= %s "
+                        f"{latest}",
+                        [from_us(kept.get(tier, 0)), from_us(max(whole, 0)), *params],
+                        TIER_SCHEMA,
+                    )
+                )
+        parts = ["SELECT series, ts, value, text, quality, batch FROM rows"]
         con = self._engine
-        con.register("minute_rows", minute)
-        con.register("hour_rows", hourly)
-        last_of_tier = (
-            "SELECT series, greatest(vl_ts, tl_ts) AS ts, "
-            "CASE WHEN vl_ts = greatest(vl_ts, tl_ts) THEN vl END AS value, "
-            "CASE WHEN tl_ts = greatest(vl_ts, tl_ts) THEN tl END AS text, "
-            "lq AS quality, lb AS batch FROM {}"
-        )
+        for i, rows in enumerate(tiers):
+            con.register(f"tier_rows{i}", rows)
+            parts.append(
+                "SELECT series, greatest(vl_ts, tl_ts) AS ts, "
+                "CASE WHEN vl_ts = greatest(vl_ts, tl_ts) THEN vl END AS value, "
+                "CASE WHEN tl_ts = greatest(vl_ts, tl_ts) THEN tl END AS text, "
+                f"lq AS quality, lb AS batch FROM tier_rows{i}"
+            )
         sql = (
             "SELECT k.position, c.ts, c.value, c.text, c.quality, c.batch FROM ("
-            "SELECT series, ts, value, text, quality, batch FROM rows UNION ALL "
-            + last_of_tier.format("minute_rows")
-            + " UNION ALL "
-            + last_of_tier.format("hour_rows")
+            + " UNION ALL ".join(parts)
             + ") c JOIN keys k USING (series) "
             "QUALIFY row_number() OVER (PARTITION BY k.position ORDER BY c.ts DESC) = 1"
         )
         try:
             table = self._run(keys, raw, sql, {})
         finally:
-            con.unregister("minute_rows")
-            con.unregister("hour_rows")
+            for i in range(len(tiers)):
+                con.unregister(f"tier_rows{i}")
         return as_of_arrays(keys, table)
 
     def raw(self, key: SeriesKey, window: tuple[int, int], limit: int) -> Samples:

@@ -88,18 +88,20 @@ def with_series(table: pa.Table) -> pa.Table:
     return table.append_column("series", key)
 
 
+PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.string(): pd.StringDtype()}
+
+
 def tier_frame(rows: pa.Table) -> pd.DataFrame:
     """Tier rows (``series`` key) as the frame ILP sends: twin, signal, ts, the partials."""
-    frame: pd.DataFrame = rows.to_pandas()
-    key = frame.pop("series").str.split(SEP, n=1, expand=True)
-    frame.insert(0, "twin", key[0].astype("category"))
-    frame.insert(1, "signal", key[1].astype("category"))
-    frame["ts"] = pd.to_datetime(frame.pop("bucket"), unit="us", utc=True)
-    for column in ("n", "nv", "vf_ts", "vl_ts", "tf_ts", "tl_ts"):
-        frame[column] = frame[column].astype("Int64")
-    frame["lq"] = frame["lq"].astype("Int64")
-    for column in ("tf", "tl", "lb"):
-        frame[column] = frame[column].astype("string")
+    key = pc.split_pattern(rows.column("series"), SEP, max_splits=1)
+    rows = rows.drop_columns(["series"])
+    at = rows.schema.get_field_index("bucket")
+    rows = rows.set_column(at, "ts", rows.column(at).cast(pa.timestamp("us", tz="UTC")))
+    at = rows.schema.get_field_index("lq")
+    rows = rows.set_column(at, "lq", rows.column(at).cast(pa.int64()))
+    frame: pd.DataFrame = rows.to_pandas(types_mapper=PANDAS_TYPES.get)
+    frame.insert(0, "twin", pd.Series(pc.list_element(key, 0).to_pandas()).astype("category"))
+    frame.insert(1, "signal", pd.Series(pc.list_element(key, 1).to_pandas()).astype("category"))
     return frame
 
 
