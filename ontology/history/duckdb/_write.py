@@ -1,6 +1,7 @@
 """Writing a batch's samples into DuckDB, inside the caller's transaction.
 
-1. new (twin, signal) pairs get a series id; the batch is staged with ids;
+1. new (twin, signal) pairs get a series id (assigned in memory: the store is
+   the file's only writer); the batch is staged with ids;
 2. a key written twice inside the batch keeps its last row;
 3. keys the table holds already (found by a join limited to the batch's time
    span, so zonemaps skip the rest): an identical row is dropped from the
