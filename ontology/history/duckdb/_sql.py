@@ -1,0 +1,33 @@
+"""The DuckDB history schema: samples by series id, the tiers' partials, the records.
+
+Times are int64 microseconds since the Unix epoch. See ``_partials`` for what a
+tier row holds.
+"""
+
+from __future__ import annotations
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS series (
+    id INTEGER PRIMARY KEY, twin VARCHAR NOT NULL,
+    signal VARCHAR NOT NULL, UNIQUE (twin, signal));
+CREATE TABLE IF NOT EXISTS samples (
+    series INTEGER NOT NULL, ts BIGINT NOT NULL, value DOUBLE, text VARCHAR,
+    quality UTINYINT NOT NULL, batch VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS tier_minute (
+    series INTEGER, bucket BIGINT, n BIGINT, nv BIGINT, s DOUBLE, mn DOUBLE, mx DOUBLE,
+    vf_ts BIGINT, vf DOUBLE, vl_ts BIGINT, vl DOUBLE, area DOUBLE, tf_ts BIGINT, tf VARCHAR,
+    tl_ts BIGINT, tl VARCHAR, lq UTINYINT, lb VARCHAR);
+CREATE TABLE IF NOT EXISTS tier_hour AS SELECT * FROM tier_minute LIMIT 0;
+CREATE TABLE IF NOT EXISTS events (
+    twin VARCHAR NOT NULL, ts BIGINT NOT NULL, kind VARCHAR NOT NULL, code VARCHAR NOT NULL,
+    message VARCHAR NOT NULL, data VARCHAR NOT NULL, batch VARCHAR);
+CREATE TABLE IF NOT EXISTS batches (
+    id VARCHAR PRIMARY KEY, received BIGINT NOT NULL, record VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS rejects (
+    batch VARCHAR NOT NULL, seq INTEGER NOT NULL, feed VARCHAR NOT NULL, reason VARCHAR NOT NULL,
+    ts BIGINT NOT NULL, source VARCHAR NOT NULL, "offset" BIGINT, detail VARCHAR NOT NULL,
+    raw BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS offsets (
+    topic VARCHAR, part INTEGER, last_offset BIGINT, PRIMARY KEY (topic, part));
+CREATE TABLE IF NOT EXISTS watermarks (tier VARCHAR PRIMARY KEY, since BIGINT NOT NULL);
+"""
