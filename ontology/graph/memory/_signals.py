@@ -1,0 +1,105 @@
+"""The in-process store's rollups: declared specs, computed by the shared rollup engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from ontology.graph._rules import (
+    ACTION_ROLLUP_DEFINE,
+    require_principal,
+    require_rollup,
+    rollup_json,
+)
+from ontology.graph._values import RollupSpec
+from ontology.graph.memory._state import MemoryState
+from ontology.rollup._engine import RollupEngine, RollupResult
+from ontology.rollup._topology import HierarchyIndex
+
+
+class RollupsMixin(MemoryState):
+    _engine: RollupEngine
+    _engine_index: HierarchyIndex | None = None
+    _masks: dict[str, npt.NDArray[np.bool_]]
+
+    def define_rollup(self, spec: RollupSpec, *, principal: str) -> None:
+        require_principal(principal)
+        with self._lock:
+            require_rollup(spec, self._rules())
+            old = self._rollups.get(spec.name)
+            if old == spec:
+                return
+            if old is not None:
+                self._engine.forget(old)
+            self._rollups[spec.name] = spec
+            before = rollup_json(old)
+            self._log(
+                self._clock(), principal, ACTION_ROLLUP_DEFINE, spec.name, before, rollup_json(spec)
+            )
+
+    def rollups(self) -> tuple[RollupSpec, ...]:
+        with self._lock:
+            return tuple(self._rollups[name] for name in sorted(self._rollups))
+
+    def recompute_rollups(self, changed: Sequence[str] | None = None) -> int:
+        with self._lock:
+            if not self._rollups:
+                return 0
+            index = self._hierarchy()
+            if self._engine_index is not index:
+                self._engine.set_topology(index.size, index.parent, index.child, labels=index.ids)
+                self._engine_index = index
+                self._masks = {}
+            specs = self.rollups()
+            self._ensure_columns(index, specs)
+            nodes = None
+            if changed is not None:
+                pos = index.pos
+                nodes = np.fromiter((pos[t] for t in changed if t in pos), dtype=np.int64)
+            now = self._clock()
+            written = 0
+            for spec in specs:
+                result = self._engine.recompute(
+                    spec,
+                    self._columns[spec.signal],
+                    weights=self._columns[spec.weight] if spec.weight else None,
+                    of_mask=self._mask(index, spec.of_model),
+                    on_mask=self._mask(index, spec.on_model),
+                    changed=nodes,
+                )
+                written += self._write(index, spec.name, result, now)
+            return written
+
+    def _write(self, index: HierarchyIndex, name: str, result: RollupResult, now: datetime) -> int:
+        """Store a rollup's results as derived signals (and as inputs of other rollups).
+
+        They are held as columns (``_memory_derived``) until a read or a write of
+        signals needs them as rows.
+        """
+        column = self._columns.get(name)
+        if column is None:
+            column = self._columns[name] = np.full(index.size, np.nan)
+        column[result.nodes] = result.values
+        column[result.cleared] = np.nan
+        return self._derived.write(
+            index, name, result.nodes, result.values, result.cleared, now, self._signals
+        )
+
+    def _mask(self, index: HierarchyIndex, model: str | None) -> npt.NDArray[np.bool_] | None:
+        if model is None:
+            return None
+        mask = self._masks.get(model)
+        if mask is None:
+            mask = self._masks[model] = index.model_mask(self._rules().models_matching(model))
+        return mask
+
+    def _ensure_columns(self, index: HierarchyIndex, specs: Sequence[RollupSpec]) -> None:
+        """An input column for every signal the rollups read (NaN where none is held)."""
+        columns = self._signal_columns()
+        assert columns is not None and self._columns_for is index
+        wanted = {spec.signal for spec in specs} | {s.weight for s in specs if s.weight}
+        for name in wanted - columns.keys():
+            columns[name] = np.full(index.size, np.nan)
