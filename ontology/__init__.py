@@ -49,6 +49,7 @@ from ontology.graph import (
     Twin,
     TwinSpec,
 )
+from ontology.graph._validators import ValueValidator, property_validator, value_problem
 from ontology.graph.memory import MemoryStore
 
 if TYPE_CHECKING:
@@ -89,6 +90,9 @@ __all__ = [
     "StoreUnavailableError",
     "Twin",
     "TwinSpec",
+    "ValueValidator",
+    "property_validator",
+    "value_problem",
 ]
 
 

@@ -6,7 +6,8 @@ same pure rules in this package's private modules, so they accept and refuse
 the same inputs with the same words.
 """
 
-from ontology.graph._contract import MAX_PAGE, GraphStore
+from ontology.graph._contract import GraphStore
+from ontology.graph._limits import MAX_PAGE
 from ontology.graph._values import (
     CONTAINS,
     LIFECYCLE_TRANSITIONS,

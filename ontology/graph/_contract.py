@@ -34,9 +34,6 @@ from ontology.graph._values import (
 if TYPE_CHECKING:
     import dtdl
 
-MAX_PAGE = 10_000
-"""The largest page any listing returns; larger ``first`` values are refused."""
-
 
 @runtime_checkable
 class GraphStore(Protocol):

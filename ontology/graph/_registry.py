@@ -41,7 +41,7 @@ from ontology._errors import (
     ModelInUseError,
     NotFoundError,
 )
-from ontology.graph._rules import KIND_MODEL
+from ontology.graph._identifiers import KIND_MODEL
 from ontology.graph._values import Model
 
 MAX_UPLOAD_TEXTS = 10_000

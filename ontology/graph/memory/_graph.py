@@ -7,18 +7,9 @@ from bisect import bisect_right
 from collections.abc import Sequence
 
 from ontology._errors import CycleError, NotFoundError
-from ontology.graph._rules import (
-    ACTION_EDGE_ADD,
-    ACTION_EDGE_REMOVE,
-    ACTION_EDGE_UPDATE,
-    KIND_EDGE,
-    KIND_MODEL,
-    edge_key,
-    require_batch,
-    require_depth,
-    require_page,
-    require_principal,
-)
+from ontology.graph._audit import ACTION_EDGE_ADD, ACTION_EDGE_REMOVE, ACTION_EDGE_UPDATE
+from ontology.graph._identifiers import KIND_EDGE, KIND_MODEL, edge_key
+from ontology.graph._limits import require_batch, require_depth, require_page, require_principal
 from ontology.graph._values import CONTAINS, BulkResult, Edge, Page, Rejection, Twin
 from ontology.graph.memory._rows import TwinRow, to_twin
 from ontology.graph.memory._state import MemoryState, bulk, frozen

@@ -8,12 +8,9 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from ontology.graph._rules import (
-    ACTION_ROLLUP_DEFINE,
-    require_principal,
-    require_rollup,
-    rollup_json,
-)
+from ontology.graph._audit import ACTION_ROLLUP_DEFINE, rollup_json
+from ontology.graph._limits import require_principal
+from ontology.graph._rules import require_rollup
 from ontology.graph._values import RollupSpec
 from ontology.graph.memory._state import MemoryState
 from ontology.rollup._engine import RollupEngine, RollupResult

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ontology._errors import InvalidError, StoreUnavailableError
-from ontology.graph._rules import edge_json, twin_json
+from ontology.graph._audit import edge_json, twin_json
 from ontology.graph._values import (
     CONTAINS,
     Aggregate,

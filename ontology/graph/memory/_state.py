@@ -21,8 +21,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ontology._errors import AlreadyExistsError, EtagMismatchError, NotFoundError
+from ontology.graph._identifiers import KIND_ALIAS, KIND_TWIN, alias_text
 from ontology.graph._registry import parse_held
-from ontology.graph._rules import KIND_ALIAS, KIND_TWIN, TwinRules, rules_for
+from ontology.graph._rules import TwinRules, rules_for
 from ontology.graph._values import (
     Alias,
     JsonValue,
@@ -91,10 +92,6 @@ def owned(properties: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
         if type(value) is dict or type(value) is list:
             copied[name] = copy.deepcopy(value)
     return copied
-
-
-def alias_key(alias: Alias) -> str:
-    return f"{alias.namespace}:{alias.value}"
 
 
 class MemoryState:
@@ -223,14 +220,14 @@ class MemoryState:
         if found is None:
             return None
         return (
-            f"alias {alias_key(found[0])!r} names twin {found[1]!r} already; an alias is "
+            f"alias {alias_text(found[0])!r} names twin {found[1]!r} already; an alias is "
             "unique per namespace"
         )
 
     def _require_aliases_free(self, twin_id: str, aliases: tuple[Alias, ...]) -> None:
         found = self._alias_owner(twin_id, aliases)
         if found is not None:
-            raise AlreadyExistsError(KIND_ALIAS, alias_key(found[0]))
+            raise AlreadyExistsError(KIND_ALIAS, alias_text(found[0]))
 
     def _index_aliases(self, twin: TwinRow) -> None:
         table = self._aliases

@@ -20,8 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
-from ontology._errors import InvalidError
-from ontology.graph._rules import require_page
+from ontology.graph._limits import require_audit_cursor, require_page
 from ontology.graph._values import CONTAINS, AuditRecord, Edge, Page
 from ontology.graph.memory import _snapshot as snapshot_file
 from ontology.graph.memory._graph import GraphMixin
@@ -98,9 +97,7 @@ class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
         self, *, key: str | None = None, first: int = 100, after: int | None = None
     ) -> Page[AuditRecord]:
         require_page(first)
-        if after is not None and (type(after) is not int or after < 0):
-            msg = f"audit cursor after={after!r} is not valid; expected the last seq seen (>= 0)"
-            raise InvalidError(msg)
+        require_audit_cursor(after)
         with self._lock:
             entries = self._audit
             found: list[AuditRecord] = []

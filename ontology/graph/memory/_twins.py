@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ontology._errors import AlreadyExistsError, InvalidError, NotFoundError
-from ontology.graph._registry import plan_delete, plan_upload
-from ontology.graph._rules import (
+from ontology.graph._audit import (
     ACTION_ALIAS_ADD,
     ACTION_ALIAS_REMOVE,
     ACTION_MODEL_ADD,
@@ -20,18 +19,17 @@ from ontology.graph._rules import (
     ACTION_TWIN_DELETE,
     ACTION_TWIN_LIFECYCLE,
     ACTION_TWIN_UPDATE,
-    KIND_ALIAS,
-    KIND_MODEL,
-    KIND_TWIN,
-    check_aliases,
-    check_signal_update,
+)
+from ontology.graph._identifiers import KIND_ALIAS, KIND_MODEL, KIND_TWIN, alias_text, check_aliases
+from ontology.graph._limits import require_batch, require_principal
+from ontology.graph._registry import plan_delete, plan_upload
+from ontology.graph._updates import (
     merge_properties,
-    require_batch,
-    require_principal,
     require_transition,
     signal_wins,
     upsert_unchanged,
 )
+from ontology.graph._validators import check_signal_update
 from ontology.graph._values import (
     Alias,
     BulkResult,
@@ -45,7 +43,7 @@ from ontology.graph._values import (
     TwinSpec,
 )
 from ontology.graph.memory._rows import TwinRow, as_float, to_signal, to_twin
-from ontology.graph.memory._state import NO_PROPERTIES, MemoryState, alias_key, bulk, owned
+from ontology.graph.memory._state import NO_PROPERTIES, MemoryState, bulk, owned
 
 if TYPE_CHECKING:
     import dtdl
@@ -337,7 +335,7 @@ class TwinsMixin(MemoryState):
             owners = self._aliases.get(alias.namespace)
             owner = owners.get(alias.value) if owners is not None else None
             if owner is None:
-                raise NotFoundError(KIND_ALIAS, alias_key(alias))
+                raise NotFoundError(KIND_ALIAS, alias_text(alias))
             twin = self._twins[owner]
             kept = tuple(a for a in twin.aliases if a != alias)
             self._set_aliases(twin, kept, principal, ACTION_ALIAS_REMOVE)

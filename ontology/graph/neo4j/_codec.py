@@ -45,8 +45,11 @@ def loads(text: str | None) -> JsonValue:
     return cast("JsonValue", json.loads(text)) if text is not None else None
 
 
-def alias_key(alias: Alias) -> str:
-    """The unique key of an alias node: JSON text of ``[namespace, value]``."""
+def alias_node_key(alias: Alias) -> str:
+    """The unique ``key`` of an alias node: JSON text of ``[namespace, value]``.
+
+    Not ``alias_text`` (``namespace:value``), which names an alias in messages and
+    audit keys in both stores."""
     return pair(alias.namespace, alias.value)
 
 

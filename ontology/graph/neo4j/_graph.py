@@ -9,7 +9,9 @@ from ontology._errors import (
     CycleError,
     NotFoundError,
 )
-from ontology.graph import _rules as checks
+from ontology.graph._audit import ACTION_EDGE_ADD, ACTION_EDGE_REMOVE, ACTION_EDGE_UPDATE, edge_json
+from ontology.graph._identifiers import KIND_EDGE, KIND_MODEL, KIND_TWIN, edge_key
+from ontology.graph._limits import require_batch, require_depth, require_page, require_principal
 from ontology.graph._values import (
     CONTAINS,
     BulkResult,
@@ -44,8 +46,8 @@ from ontology.graph.neo4j._state import (
 class GraphMixin(Neo4jState):
     # ----------------------------------------------------------------- edges
     def add_edges(self, edges: Sequence[Edge], *, principal: str) -> BulkResult:
-        checks.require_principal(principal)
-        checks.require_batch("edges", edges)
+        require_principal(principal)
+        require_batch("edges", edges)
         now = self._clock()
 
         def write(tx: Tx, ops: Sequence[EdgeOp], known: Collection[str]) -> None:
@@ -62,22 +64,22 @@ class GraphMixin(Neo4jState):
             afters: list[str] = []
             numbered: list[tuple[int, AuditEntry]] = []
             for seq, (old, new) in zip(seqs, ops, strict=True):
-                key = checks.edge_key(new)
+                key = edge_key(new)
                 if old is None:
                     created.append(final[edge_tuple(new)])
                     created_seqs.append(seq)
                     created_keys.append(key)
-                    afters.append(dumps(checks.edge_json(new)))
+                    afters.append(dumps(edge_json(new)))
                 else:
                     entry = (
-                        checks.ACTION_EDGE_UPDATE,
+                        ACTION_EDGE_UPDATE,
                         key,
-                        checks.edge_json(old),
-                        checks.edge_json(new),
+                        edge_json(old),
+                        edge_json(new),
                     )
                     numbered.append((seq, entry))
-            updated = [new for old, new in ops if old is not None and checks.edge_key(old) in known]
-            audit = ttx.CreateAudit(principal, now, checks.ACTION_EDGE_ADD, created_seqs, afters)
+            updated = [new for old, new in ops if old is not None and edge_key(old) in known]
+            audit = ttx.CreateAudit(principal, now, ACTION_EDGE_ADD, created_seqs, afters)
             gtx.create_edges(tx, self._cy, created, self._batch, audit, created_keys)
             gtx.update_edges(tx, self._cy, updated, self._batch)
             self._append_audit(tx, principal, now, numbered)
@@ -146,7 +148,7 @@ class GraphMixin(Neo4jState):
                     cycle = found
                     reasons = [str(CycleError(found))]
             if reasons:
-                rejected.append(Rejection(checks.edge_key(edge), "; ".join(reasons)))
+                rejected.append(Rejection(edge_key(edge), "; ".join(reasons)))
                 continue
             if before is None:
                 ops.append((None, edge))
@@ -166,17 +168,17 @@ class GraphMixin(Neo4jState):
             unchanged=unchanged,
             rejected=tuple(rejected),
         )
-        return Plan(result, ops, frozenset(checks.edge_key(e) for e in stored.values()), cycle)
+        return Plan(result, ops, frozenset(edge_key(e) for e in stored.values()), cycle)
 
     def remove_edge(self, source: str, name: str, target: str, *, principal: str) -> None:
-        checks.require_principal(principal)
+        require_principal(principal)
         now = self._clock()
         edge = Edge(source, name, target)
 
         def work(tx: Tx) -> None:
             stored = gtx.existing_edges(tx, self._cy, [edge]).get((source, name, target))
             if stored is None:
-                raise NotFoundError(checks.KIND_EDGE, checks.edge_key(edge))
+                raise NotFoundError(KIND_EDGE, edge_key(edge))
             gtx.delete_edge(tx, self._cy, source, name, target)
             if name == CONTAINS:
                 ttx.bump(tx, self._cy, "topology")
@@ -186,9 +188,9 @@ class GraphMixin(Neo4jState):
                 now,
                 [
                     (
-                        checks.ACTION_EDGE_REMOVE,
-                        checks.edge_key(edge),
-                        checks.edge_json(stored),
+                        ACTION_EDGE_REMOVE,
+                        edge_key(edge),
+                        edge_json(stored),
                         None,
                     )
                 ],
@@ -212,7 +214,7 @@ class GraphMixin(Neo4jState):
 
     # ------------------------------------------------------------- hierarchy
     def children(self, twin_id: str, *, first: int = 100, after: str | None = None) -> Page[str]:
-        limit = checks.require_page(first)
+        limit = require_page(first)
 
         def work(tx: Tx) -> list[str]:
             self._require_exists(tx, twin_id)
@@ -228,7 +230,7 @@ class GraphMixin(Neo4jState):
         return tuple(self._db.read(work))
 
     def ancestors(self, twin_id: str, *, max_depth: int | None = None) -> tuple[str, ...]:
-        depth = checks.require_depth(max_depth)
+        depth = require_depth(max_depth)
 
         def work(tx: Tx) -> list[str]:
             self._require_exists(tx, twin_id)
@@ -246,8 +248,8 @@ class GraphMixin(Neo4jState):
         first: int = 1000,
         after: str | None = None,
     ) -> Page[str]:
-        limit = checks.require_page(first)
-        depth = checks.require_depth(max_depth)
+        limit = require_page(first)
+        depth = require_depth(max_depth)
 
         def work(tx: Tx) -> list[str]:
             models: set[str] | None = None
@@ -256,7 +258,7 @@ class GraphMixin(Neo4jState):
                 if model is not None:
                     if not rules.has_model(model):
                         self._require_exists(tx, twin_id)  # the twin is reported first
-                        raise NotFoundError(checks.KIND_MODEL, model)
+                        raise NotFoundError(KIND_MODEL, model)
                     models = set(rules.models_matching(model))
                 if semantic_type is not None:
                     typed = rules.models_with_semantic_type(semantic_type)
@@ -265,7 +267,7 @@ class GraphMixin(Neo4jState):
             if max_depth is None:
                 ids = gtx.descendants(tx, self._cy, twin_id, wanted, after, limit + 1)
                 if ids is None:
-                    raise NotFoundError(checks.KIND_TWIN, twin_id)
+                    raise NotFoundError(KIND_TWIN, twin_id)
                 return ids
             self._require_exists(tx, twin_id)
             found = walk(tx, self._cy, twin_id, depth, down=True)

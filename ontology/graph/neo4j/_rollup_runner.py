@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ontology.graph import _rules as checks
+from ontology.graph._audit import rollup_json
+from ontology.graph._rules import TwinRules, require_rollup
 from ontology.graph._values import Aggregate, JsonValue, RollupSpec, SignalUpdate
 from ontology.graph.neo4j import _graph_tx as gtx
 from ontology.graph.neo4j import _twin_tx as ttx
@@ -54,7 +55,7 @@ SIGNALS = "signals"
 """The counter that moves with every signal write."""
 TOPOLOGY = "topology"
 
-RulesIn = Callable[[Tx], checks.TwinRules]
+RulesIn = Callable[[Tx], TwinRules]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,26 +122,24 @@ class RollupRunner:
         """The timing of the last recompute that had specs to compute."""
 
     # ------------------------------------------------------------- specs
-    def define_in(
-        self, tx: Tx, spec: RollupSpec, rules: checks.TwinRules
-    ) -> tuple[bool, JsonValue]:
+    def define_in(self, tx: Tx, spec: RollupSpec, rules: TwinRules) -> tuple[bool, JsonValue]:
         """Store ``spec`` (replacing one of that name).
 
         Returns whether anything changed and the replaced spec's JSON (the audit
         ``before``); raises ``InvalidError`` / ``NotFoundError`` for a bad spec.
         """
-        checks.require_rollup(spec, rules)
+        require_rollup(spec, rules)
         query = self._cy("MATCH (r:Rollup {name: $name}) RETURN r.spec AS spec")
         record = tx.run(query, name=spec.name).single()
         old = _spec(json.loads(record["spec"])) if record is not None else None
-        previous = checks.rollup_json(old)
+        previous = rollup_json(old)
         if old == spec:
             return False, previous
         if old is not None:
             with self._lock:
                 self._engine.forget(old)
         write = self._cy("MERGE (r:Rollup {name: $name}) SET r.spec = $spec")
-        tx.run(write, name=spec.name, spec=dumps(checks.rollup_json(spec))).consume()
+        tx.run(write, name=spec.name, spec=dumps(rollup_json(spec))).consume()
         return True, previous
 
     def specs(self) -> tuple[RollupSpec, ...]:
@@ -227,7 +226,7 @@ class RollupRunner:
 
     def _inputs(
         self, tx: Tx, rules_in: RulesIn
-    ) -> tuple[list[RollupSpec], _Topology, checks.TwinRules | None]:
+    ) -> tuple[list[RollupSpec], _Topology, TwinRules | None]:
         """The specs, the topology and the rules; reads the columns that are stale."""
         specs = self._specs_in(tx)
         if not specs:

@@ -19,8 +19,9 @@ from ontology._errors import (
     InvalidError,
     NotFoundError,
 )
-from ontology.graph import _rules as checks
+from ontology.graph._identifiers import KIND_ALIAS, KIND_TWIN, alias_text
 from ontology.graph._registry import parse_held
+from ontology.graph._rules import TwinRules, rules_for
 from ontology.graph._values import (
     Alias,
     AuditRecord,
@@ -35,7 +36,7 @@ from ontology.graph._values import (
 )
 from ontology.graph.neo4j import _graph_tx as gtx
 from ontology.graph.neo4j import _twin_tx as ttx
-from ontology.graph.neo4j._codec import alias_key
+from ontology.graph.neo4j._codec import alias_node_key
 from ontology.graph.neo4j._cypher import Cypher
 from ontology.graph.neo4j._db import Neo4jDatabase
 from ontology.graph.neo4j._rollup_runner import RollupRunner
@@ -112,8 +113,8 @@ class Neo4jState:
         self._models = fresh
         return fresh
 
-    def _rules(self, tx: Tx) -> checks.TwinRules:
-        return checks.rules_for(self._model_set_in(tx))
+    def _rules(self, tx: Tx) -> TwinRules:
+        return rules_for(self._model_set_in(tx))
 
     def _bulk(
         self,
@@ -156,17 +157,17 @@ class Neo4jState:
         """The twin, write-locked for this (write) transaction; checks ``etag`` when given."""
         current = ttx.lock_twin(tx, self._cy, twin_id)
         if current is None:
-            raise NotFoundError(checks.KIND_TWIN, twin_id)
+            raise NotFoundError(KIND_TWIN, twin_id)
         if etag is not None and etag != current.etag:
             raise EtagMismatchError(twin_id, etag, current.etag)
         return current
 
     def _require_aliases_free(self, tx: Tx, twin_id: str, aliases: Sequence[Alias]) -> None:
-        owners = ttx.alias_owners(tx, self._cy, [alias_key(a) for a in aliases])
+        owners = ttx.alias_owners(tx, self._cy, [alias_node_key(a) for a in aliases])
         for alias in aliases:
-            owner = owners.get(alias_key(alias))
+            owner = owners.get(alias_node_key(alias))
             if owner is not None and owner != twin_id:
-                raise AlreadyExistsError(checks.KIND_ALIAS, alias_text(alias))
+                raise AlreadyExistsError(KIND_ALIAS, alias_text(alias))
 
     def _write_twins(
         self,
@@ -186,16 +187,16 @@ class Neo4jState:
         """
         cy, batch = self._cy, self._batch
         dropped = [
-            alias_key(a) for old, new in updated for a in old.aliases if a not in new.aliases
+            alias_node_key(a) for old, new in updated for a in old.aliases if a not in new.aliases
         ]
         ttx.remove_alias_keys(tx, cy, dropped, batch)  # before adding: another may claim them
-        existing = {alias_key(a) for old, _ in updated for a in old.aliases} | set(known)
+        existing = {alias_node_key(a) for old, _ in updated for a in old.aliases} | set(known)
         fresh: list[list[dict[str, str]]] = []
         rows: list[dict[str, str]] = []  # alias nodes that may exist: MERGE
         for twin in created:
             mine: list[dict[str, str]] = []
             for a in twin.aliases:
-                key = alias_key(a)
+                key = alias_node_key(a)
                 if key in existing:
                     rows.append(
                         {"key": key, "namespace": a.namespace, "value": a.value, "twin": twin.id}
@@ -206,7 +207,7 @@ class Neo4jState:
         ttx.create_twins(tx, cy, created, batch, audit, fresh)
         ttx.replace_twins(tx, cy, [new for _, new in updated], batch)
         rows.extend(
-            {"key": alias_key(a), "namespace": a.namespace, "value": a.value, "twin": new.id}
+            {"key": alias_node_key(a), "namespace": a.namespace, "value": a.value, "twin": new.id}
             for _, new in updated
             for a in new.aliases
         )
@@ -224,7 +225,7 @@ class Neo4jState:
     def _edges_fit(
         self,
         tx: Tx,
-        rules: checks.TwinRules,
+        rules: TwinRules,
         twin_id: str,
         model: str,
         models_now: Mapping[str, str],
@@ -249,7 +250,7 @@ class Neo4jState:
 
     def _require_exists(self, tx: Tx, twin_id: str) -> None:
         if not gtx.models_of(tx, self._cy, [twin_id]):
-            raise NotFoundError(checks.KIND_TWIN, twin_id)
+            raise NotFoundError(KIND_TWIN, twin_id)
 
     def _audit(
         self,
@@ -340,7 +341,7 @@ def spec_key(spec: object) -> str:
 
 def alias_clash(spec: TwinSpec, owner_of: Mapping[str, str]) -> str | None:
     for alias in spec.aliases:
-        owner = owner_of.get(alias_key(alias))
+        owner = owner_of.get(alias_node_key(alias))
         if owner is not None and owner != spec.id:
             return (
                 f"alias {alias_text(alias)!r} names twin {owner!r} already; an alias is "
@@ -351,10 +352,6 @@ def alias_clash(spec: TwinSpec, owner_of: Mapping[str, str]) -> str | None:
 
 def aliases_json(aliases: Sequence[Alias]) -> JsonValue:
     return [[a.namespace, a.value] for a in aliases]
-
-
-def alias_text(alias: Alias) -> str:
-    return f"{alias.namespace}:{alias.value}"
 
 
 def well_formed(edge: object) -> bool:

@@ -27,10 +27,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ontology._errors import (
-    InvalidError,
+from ontology.graph._audit import ACTION_ROLLUP_DEFINE, rollup_json
+from ontology.graph._limits import (
+    require_audit_cursor,
+    require_batch,
+    require_page,
+    require_principal,
 )
-from ontology.graph import _rules as checks
 from ontology.graph._values import (
     AuditRecord,
     Page,
@@ -55,13 +58,13 @@ class Neo4jStore(TwinsMixin, GraphMixin):
 
     # --------------------------------------------------------------- rollups
     def define_rollup(self, spec: RollupSpec, *, principal: str) -> None:
-        checks.require_principal(principal)
+        require_principal(principal)
         now = self._clock()
 
         def work(tx: Tx) -> None:
             changed, before = self._rollups.define_in(tx, spec, self._rules(tx))
             if changed:
-                entry = (checks.ACTION_ROLLUP_DEFINE, spec.name, before, checks.rollup_json(spec))
+                entry = (ACTION_ROLLUP_DEFINE, spec.name, before, rollup_json(spec))
                 self._audit(tx, principal, now, [entry])
 
         self._db.write(work)
@@ -71,7 +74,7 @@ class Neo4jStore(TwinsMixin, GraphMixin):
 
     def recompute_rollups(self, changed: Sequence[str] | None = None) -> int:
         if changed is not None:
-            checks.require_batch("changed twins", changed)
+            require_batch("changed twins", changed)
         return self._rollups.recompute(changed, self._clock(), self._rules)
 
     @property
@@ -83,12 +86,8 @@ class Neo4jStore(TwinsMixin, GraphMixin):
     def audit(
         self, *, key: str | None = None, first: int = 100, after: int | None = None
     ) -> Page[AuditRecord]:
-        limit = checks.require_page(first)
-        if after is not None and (type(after) is not int or after < 0):
-            message = (
-                f"audit cursor after={after!r} is not valid; expected the last seq seen (>= 0)"
-            )
-            raise InvalidError(message)
+        limit = require_page(first)
+        require_audit_cursor(after)
         rows = self._db.read(lambda tx: ttx.audit_page(tx, self._cy, key, after, limit + 1))
         records = [audit_from_node(r) for r in rows]
         return page(records, limit, lambda r: str(r.seq))

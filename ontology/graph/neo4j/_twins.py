@@ -11,8 +11,22 @@ from ontology._errors import (
     InvalidError,
     NotFoundError,
 )
-from ontology.graph import _rules as checks
+from ontology.graph._audit import (
+    ACTION_ALIAS_ADD,
+    ACTION_ALIAS_REMOVE,
+    ACTION_MODEL_ADD,
+    ACTION_MODEL_DELETE,
+    ACTION_TWIN_CREATE,
+    ACTION_TWIN_DELETE,
+    ACTION_TWIN_LIFECYCLE,
+    ACTION_TWIN_UPDATE,
+    twin_json,
+)
+from ontology.graph._identifiers import KIND_ALIAS, KIND_MODEL, KIND_TWIN, alias_text, check_aliases
+from ontology.graph._limits import require_batch, require_page, require_principal
 from ontology.graph._registry import plan_delete, plan_upload
+from ontology.graph._updates import merge_properties, require_transition, upsert_unchanged
+from ontology.graph._validators import check_signal_update
 from ontology.graph._values import (
     Alias,
     BulkResult,
@@ -28,7 +42,7 @@ from ontology.graph._values import (
 )
 from ontology.graph.neo4j import _graph_tx as gtx
 from ontology.graph.neo4j import _twin_tx as ttx
-from ontology.graph.neo4j._codec import alias_key, dumps, micros, signal_key
+from ontology.graph.neo4j._codec import alias_node_key, dumps, micros, signal_key
 from ontology.graph.neo4j._rollup_runner import SIGNALS
 
 if TYPE_CHECKING:
@@ -40,7 +54,6 @@ from ontology.graph.neo4j._state import (
     TwinOp,
     Tx,
     alias_clash,
-    alias_text,
     aliases_json,
     new_twin,
     page,
@@ -53,7 +66,7 @@ from ontology.graph.neo4j._state import (
 class TwinsMixin(Neo4jState):
     # ---------------------------------------------------------------- models
     def add_models(self, texts: Sequence[str], *, principal: str) -> tuple[Model, ...]:
-        checks.require_principal(principal)
+        require_principal(principal)
         now = self._clock()
 
         def work(tx: Tx) -> tuple[int, dict[str, Model], dtdl.ModelSet, tuple[Model, ...]]:
@@ -61,7 +74,7 @@ class TwinsMixin(Neo4jState):
             upload = plan_upload(held, texts, principal=principal, now=now)
             if upload.added:
                 ttx.insert_models(tx, self._cy, upload.added)
-                entries = [(checks.ACTION_MODEL_ADD, m.dtmi, None, m.dtmi) for m in upload.added]
+                entries = [(ACTION_MODEL_ADD, m.dtmi, None, m.dtmi) for m in upload.added]
                 self._audit(tx, principal, now, entries)
             held.update((m.dtmi, m) for m in upload.added)
             version = ttx.version(tx, self._cy, "models")
@@ -74,7 +87,7 @@ class TwinsMixin(Neo4jState):
     def get_model(self, dtmi: str) -> Model:
         model = self._held().get(dtmi)
         if model is None:
-            raise NotFoundError(checks.KIND_MODEL, dtmi)
+            raise NotFoundError(KIND_MODEL, dtmi)
         return model
 
     def list_models(self) -> tuple[Model, ...]:
@@ -82,7 +95,7 @@ class TwinsMixin(Neo4jState):
         return tuple(held[d] for d in sorted(held))
 
     def delete_model(self, dtmi: str, *, principal: str) -> None:
-        checks.require_principal(principal)
+        require_principal(principal)
         now = self._clock()
 
         def work(tx: Tx) -> None:
@@ -91,7 +104,7 @@ class TwinsMixin(Neo4jState):
             using = ttx.twins_of_models(tx, self._cy, [dtmi], 100)
             plan_delete(held, model_set, dtmi, using)
             ttx.delete_model(tx, self._cy, dtmi)
-            self._audit(tx, principal, now, [(checks.ACTION_MODEL_DELETE, dtmi, dtmi, None)])
+            self._audit(tx, principal, now, [(ACTION_MODEL_DELETE, dtmi, dtmi, None)])
 
         self._db.write(work)
         self._models = None
@@ -101,17 +114,17 @@ class TwinsMixin(Neo4jState):
 
     # ----------------------------------------------------------------- twins
     def create_twin(self, spec: TwinSpec, *, principal: str) -> Twin:
-        checks.require_principal(principal)
+        require_principal(principal)
         now = self._clock()
 
         def work(tx: Tx) -> Twin:
             raise_reasons(f"twin {spec_key(spec)!r}", self._rules(tx).twin(spec))
             if ttx.fetch_twin(tx, self._cy, spec.id) is not None:
-                raise AlreadyExistsError(checks.KIND_TWIN, spec.id)
+                raise AlreadyExistsError(KIND_TWIN, spec.id)
             self._require_aliases_free(tx, spec.id, spec.aliases)
             twin = new_twin(spec, now)
             self._write_twins(tx, [twin], [])
-            entry = (checks.ACTION_TWIN_CREATE, twin.id, None, checks.twin_json(twin))
+            entry = (ACTION_TWIN_CREATE, twin.id, None, twin_json(twin))
             self._audit(tx, principal, now, [entry])
             return twin
 
@@ -120,11 +133,11 @@ class TwinsMixin(Neo4jState):
     def get_twin(self, twin_id: str) -> Twin:
         twin = self._db.read(lambda tx: ttx.fetch_twin(tx, self._cy, twin_id))
         if twin is None:
-            raise NotFoundError(checks.KIND_TWIN, twin_id)
+            raise NotFoundError(KIND_TWIN, twin_id)
         return twin
 
     def get_twins(self, twin_ids: Sequence[str]) -> tuple[Twin | None, ...]:
-        checks.require_batch("twin ids", twin_ids)
+        require_batch("twin ids", twin_ids)
         ids = list(twin_ids)
         found = self._db.read(lambda tx: ttx.fetch_twins(tx, self._cy, ids))
         return tuple(found.get(i) for i in ids)
@@ -137,7 +150,7 @@ class TwinsMixin(Neo4jState):
         etag: str | None,
         principal: str,
     ) -> Twin:
-        checks.require_principal(principal)
+        require_principal(principal)
         given: object = properties
         if not isinstance(given, Mapping):
             message = (
@@ -149,21 +162,21 @@ class TwinsMixin(Neo4jState):
 
         def work(tx: Tx) -> Twin:
             current = self._require_twin(tx, twin_id, etag)
-            merged = checks.merge_properties(current.properties, properties)
+            merged = merge_properties(current.properties, properties)
             reasons = self._rules(tx).properties(twin_id, current.model, merged)
             raise_reasons(f"update of twin {twin_id!r}", reasons)
             if merged == current.properties:
                 return current
             twin = replaced(current, now, properties=merged)
             self._write_twins(tx, [], [(current, twin)])
-            before, after = checks.twin_json(current), checks.twin_json(twin)
-            self._audit(tx, principal, now, [(checks.ACTION_TWIN_UPDATE, twin_id, before, after)])
+            before, after = twin_json(current), twin_json(twin)
+            self._audit(tx, principal, now, [(ACTION_TWIN_UPDATE, twin_id, before, after)])
             return twin
 
         return self._db.write(work)
 
     def delete_twin(self, twin_id: str, *, etag: str | None, principal: str) -> None:
-        checks.require_principal(principal)
+        require_principal(principal)
         now = self._clock()
 
         def work(tx: Tx) -> None:
@@ -174,14 +187,14 @@ class TwinsMixin(Neo4jState):
                 tx,
                 principal,
                 now,
-                [(checks.ACTION_TWIN_DELETE, twin_id, checks.twin_json(current), None)],
+                [(ACTION_TWIN_DELETE, twin_id, twin_json(current), None)],
             )
 
         self._db.write(work)
 
     def upsert_twins(self, specs: Sequence[TwinSpec], *, principal: str) -> BulkResult:
-        checks.require_principal(principal)
-        checks.require_batch("twin specs", specs)
+        require_principal(principal)
+        require_batch("twin specs", specs)
         now = self._clock()
 
         def plan(tx: Tx) -> Plan[TwinOp]:
@@ -200,7 +213,7 @@ class TwinsMixin(Neo4jState):
                     seen.add(spec.id)
                     valid.append((index, spec))
             stored = ttx.fetch_twins(tx, self._cy, [spec.id for _, spec in valid])
-            keys = sorted({alias_key(a) for _, spec in valid for a in spec.aliases})
+            keys = sorted({alias_node_key(a) for _, spec in valid for a in spec.aliases})
             owner_of = ttx.alias_owners(tx, self._cy, keys)
             known = set(owner_of)
             models_now: dict[str, str] = {}
@@ -208,7 +221,7 @@ class TwinsMixin(Neo4jState):
             unchanged = 0
             for index, spec in valid:
                 current = stored.get(spec.id)
-                if current is not None and checks.upsert_unchanged(current, spec):
+                if current is not None and upsert_unchanged(current, spec):
                     unchanged += 1
                     continue
                 clash = alias_clash(spec, owner_of)
@@ -225,8 +238,8 @@ class TwinsMixin(Neo4jState):
                     ops.append((None, new_twin(spec, now)))
                 else:
                     for alias in current.aliases:
-                        if owner_of.get(alias_key(alias)) == current.id:
-                            del owner_of[alias_key(alias)]
+                        if owner_of.get(alias_node_key(alias)) == current.id:
+                            del owner_of[alias_node_key(alias)]
                     twin = replaced(
                         current,
                         now,
@@ -236,7 +249,7 @@ class TwinsMixin(Neo4jState):
                     )
                     ops.append((current, twin))
                 for alias in spec.aliases:
-                    owner_of[alias_key(alias)] = spec.id
+                    owner_of[alias_node_key(alias)] = spec.id
             created = sum(1 for old, _ in ops if old is None)
             result = BulkResult(
                 created=created,
@@ -259,14 +272,14 @@ class TwinsMixin(Neo4jState):
                 if old is None:
                     created_seqs.append(seq)
                 else:
-                    before, after = checks.twin_json(old), checks.twin_json(new)
-                    numbered.append((seq, (checks.ACTION_TWIN_UPDATE, new.id, before, after)))
+                    before, after = twin_json(old), twin_json(new)
+                    numbered.append((seq, (ACTION_TWIN_UPDATE, new.id, before, after)))
             audit = ttx.CreateAudit(
                 principal,
                 now,
-                checks.ACTION_TWIN_CREATE,
+                ACTION_TWIN_CREATE,
                 created_seqs,
-                [dumps(checks.twin_json(t)) for t in created],
+                [dumps(twin_json(t)) for t in created],
             )
             self._write_twins(tx, created, updated, known, audit)
             self._append_audit(tx, principal, now, numbered)
@@ -274,12 +287,12 @@ class TwinsMixin(Neo4jState):
         return self._bulk(len(specs), plan, write).result
 
     def set_lifecycle(self, twin_id: str, to: Lifecycle, *, principal: str) -> Twin:
-        checks.require_principal(principal)
+        require_principal(principal)
         now = self._clock()
 
         def work(tx: Tx) -> Twin:
             current = self._require_twin(tx, twin_id, None)
-            target = checks.require_transition(twin_id, current.lifecycle, to)
+            target = require_transition(twin_id, current.lifecycle, to)
             twin = replaced(current, now, lifecycle=target)
             ttx.replace_twins(tx, self._cy, [twin], self._batch)
             self._audit(
@@ -288,7 +301,7 @@ class TwinsMixin(Neo4jState):
                 now,
                 [
                     (
-                        checks.ACTION_TWIN_LIFECYCLE,
+                        ACTION_TWIN_LIFECYCLE,
                         twin_id,
                         current.lifecycle.value,
                         target.value,
@@ -302,14 +315,14 @@ class TwinsMixin(Neo4jState):
     def list_twins(
         self, *, model: str | None = None, first: int = 100, after: str | None = None
     ) -> Page[Twin]:
-        limit = checks.require_page(first)
+        limit = require_page(first)
 
         def work(tx: Tx) -> list[Twin]:
             models = None
             if model is not None:
                 rules = self._rules(tx)
                 if not rules.has_model(model):
-                    raise NotFoundError(checks.KIND_MODEL, model)
+                    raise NotFoundError(KIND_MODEL, model)
                 models = sorted(rules.models_matching(model))
             return ttx.list_twins(tx, self._cy, models, after, limit + 1)
 
@@ -318,8 +331,8 @@ class TwinsMixin(Neo4jState):
 
     # --------------------------------------------------------------- aliases
     def add_aliases(self, twin_id: str, aliases: Sequence[Alias], *, principal: str) -> Twin:
-        checks.require_principal(principal)
-        raise_reasons(f"aliases for twin {twin_id!r}", checks.check_aliases(twin_id, aliases))
+        require_principal(principal)
+        raise_reasons(f"aliases for twin {twin_id!r}", check_aliases(twin_id, aliases))
         now = self._clock()
 
         def work(tx: Tx) -> Twin:
@@ -329,24 +342,24 @@ class TwinsMixin(Neo4jState):
             if not fresh:
                 return current
             combined = (*current.aliases, *fresh)
-            reasons = checks.check_aliases(twin_id, combined)
+            reasons = check_aliases(twin_id, combined)
             raise_reasons(f"aliases for twin {twin_id!r}", reasons)
-            return self._set_aliases(tx, current, combined, principal, now, checks.ACTION_ALIAS_ADD)
+            return self._set_aliases(tx, current, combined, principal, now, ACTION_ALIAS_ADD)
 
         return self._db.write(work)
 
     def remove_alias(self, alias: Alias, *, principal: str) -> None:
-        checks.require_principal(principal)
+        require_principal(principal)
         now = self._clock()
 
         def work(tx: Tx) -> None:
-            key = alias_key(alias)
+            key = alias_node_key(alias)
             owner = ttx.alias_owners(tx, self._cy, [key]).get(key)
             if owner is None:
-                raise NotFoundError(checks.KIND_ALIAS, alias_text(alias))
+                raise NotFoundError(KIND_ALIAS, alias_text(alias))
             current = self._require_twin(tx, owner, None)
             kept = tuple(a for a in current.aliases if a != alias)
-            self._set_aliases(tx, current, kept, principal, now, checks.ACTION_ALIAS_REMOVE)
+            self._set_aliases(tx, current, kept, principal, now, ACTION_ALIAS_REMOVE)
 
         self._db.write(work)
 
@@ -366,17 +379,17 @@ class TwinsMixin(Neo4jState):
         return twin
 
     def resolve_aliases(self, namespace: str, values: Sequence[str]) -> tuple[str | None, ...]:
-        checks.require_batch("alias values", values)
+        require_batch("alias values", values)
         if not values:
             return ()
-        keys = [alias_key(Alias(namespace, v)) for v in values]
+        keys = [alias_node_key(Alias(namespace, v)) for v in values]
         return tuple(self._db.read(lambda tx: ttx.resolve_alias_keys(tx, self._cy, keys)))
 
     # --------------------------------------------------------------- signals
     def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
-        checks.require_batch("signal updates", updates)
+        require_batch("signal updates", updates)
         for update in updates:
-            reason = checks.check_signal_update(update)
+            reason = check_signal_update(update)
             if reason is not None:
                 raise InvalidError(reason)
         rows = [
@@ -400,7 +413,7 @@ class TwinsMixin(Neo4jState):
             missing = [t for t in twins if t not in known]
             if missing:
                 first = next(u.twin for u in updates if u.twin not in known)
-                raise NotFoundError(checks.KIND_TWIN, first)
+                raise NotFoundError(KIND_TWIN, first)
             gtx.set_signals(tx, self._cy, rows, self._batch)
             return ttx.bump(tx, self._cy, SIGNALS)
 

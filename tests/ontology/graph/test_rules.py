@@ -21,24 +21,22 @@ from ontology import (
     Twin,
     TwinSpec,
 )
-from ontology.graph._rules import (
+from ontology.graph._identifiers import check_alias, check_twin_id
+from ontology.graph._limits import (
     MAX_ALIAS_VALUE,
     MAX_ALIASES,
     MAX_PROPERTIES,
     MAX_STRING,
     MAX_TWIN_ID,
-    check_alias,
-    check_edge,
-    check_twin,
-    check_twin_id,
-    compile_validator,
+)
+from ontology.graph._rules import check_edge, check_twin, require_rollup, rules_for
+from ontology.graph._updates import (
     merge_properties,
-    require_rollup,
     require_transition,
-    rules_for,
     signal_wins,
     upsert_unchanged,
 )
+from ontology.graph._validators import compile_validator
 from tests.ontology.graph.conftest import LINE, MACHINE, PRESS, SENSOR, START, all_model_texts
 
 PRIMITIVES = ("boolean", "string", "integer", "long", "double", "float", "date", "dateTime")

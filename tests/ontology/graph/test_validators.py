@@ -1,4 +1,4 @@
-"""The row checks' shortcuts for common schemas decide exactly as ``ModelSet.check_instance``."""
+"""The shared value validator: its inline checks decide as ``ModelSet.check_instance``; limits."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import math
 import pytest
 
 import dtdl
-from loaders import sample_plant_paths
-from loaders._props import Models, validator
-from tests.loaders._plant import MACHINE
+from ontology import property_validator, value_problem
+from ontology.graph._limits import MAX_STRING, MAX_VALUE_JSON
 
 DTMI = "dtmi:test:loaders:Kinds;1"
 SCHEMAS: dict[str, object] = {
@@ -43,7 +42,7 @@ VALUES: list[object] = [
 ]
 
 
-def _models() -> Models:
+def _model_set() -> dtdl.ModelSet:
     document = {
         "@context": "dtmi:dtdl:context;3",
         "@id": DTMI,
@@ -53,34 +52,40 @@ def _models() -> Models:
             for name, schema in SCHEMAS.items()
         ],
     }
-    return Models(dtdl.parse([json.dumps(document)]))
+    return dtdl.parse([json.dumps(document)])
 
 
 @pytest.mark.parametrize("name", list(SCHEMAS))
 def test_each_validator_agrees_with_check_instance(name: str) -> None:
-    models = _models()
-    prop = models.view(DTMI).properties[name]
-    valid = validator(models.model_set, prop)
+    model_set = _model_set()
+    prop = model_set.interfaces[DTMI].properties[name]
+    valid = property_validator(model_set, prop)
     for value in VALUES:
         try:
-            expected = models.model_set.check_instance(prop.id, value)
+            expected = model_set.check_instance(prop.id, value)
         except (OverflowError, TypeError):
             expected = None  # dtdl itself cannot decide (e.g. a huge int as a double)
-        if expected is None:
-            with pytest.raises((OverflowError, TypeError)):
-                valid(value)
-        else:
+        if expected is not None:  # else there is no rule to agree with
             assert valid(value) is expected, f"{name}: {value!r}"
 
 
-def test_the_field_table_names_component_properties_by_component() -> None:
-    folder = sample_plant_paths()[0]
-    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.json"))]
-    models = Models(dtdl.parse(texts))
-    view = models.view(MACHINE)
-    nameplate = view.components["nameplate"]
-    assert nameplate
-    assert {f"nameplate.{name}" for name in nameplate} <= set(view.fields)
-    assert set(view.properties) <= set(view.fields)
-    assert view.fields["nameplate.ratedVoltage"][0] is nameplate["ratedVoltage"]
-    assert "nameplate" not in view.fields  # a Component is not a Property
+def test_a_string_over_the_limit_does_not_fit_and_the_problem_names_the_limit() -> None:
+    model_set = _model_set()
+    valid = property_validator(model_set, model_set.interfaces[DTMI].properties["aString"])
+    assert valid("x" * MAX_STRING)
+    assert not valid("x" * (MAX_STRING + 1))
+    problem = value_problem(valid, "x" * (MAX_STRING + 1))
+    assert problem == f"a string of {MAX_STRING + 1} characters; at most {MAX_STRING}"
+
+
+def test_value_problem_words_null_size_and_schema() -> None:
+    model_set = _model_set()
+    props = model_set.interfaces[DTMI].properties
+    valid = property_validator(model_set, props["anInteger"])
+    assert value_problem(valid, 3) is None
+    assert value_problem(valid, None) == "is null; leave it out instead"
+    assert value_problem(valid, "3") == "'3' does not fit its schema"
+    array = property_validator(model_set, props["anArray"])
+    big = [1.0] * (MAX_VALUE_JSON // 4)
+    assert not array(big)
+    assert (value_problem(array, big) or "").endswith(f"JSON characters; at most {MAX_VALUE_JSON}")
