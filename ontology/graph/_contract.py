@@ -1,13 +1,21 @@
 """The ``GraphStore`` contract: what every graph store implementation provides.
 
-Two implementations honour it: the in-process store (the embedded default,
-persisted to a snapshot file) and the Neo4j store. One contract test-suite
-(``tests/ontology/test_store_contract.py``) runs against both.
+Two implementations honour it: the in-process store (``ontology.graph.memory``,
+the embedded default, persisted to a snapshot file) and the Neo4j store
+(``ontology.graph.neo4j``). One contract test-suite
+(``tests/ontology/graph/test_store_contract.py``) runs against both.
 
 The graph store holds *now*: models, twins, aliases, edges, live signal values,
 rollup definitions, and the low-rate audit trail of its own changes. Every
-write method takes the acting ``principal`` and writes an audit record.
-Methods are synchronous; the server calls them from a thread pool.
+write of models, twins, aliases, edges and rollup definitions takes the acting
+``principal`` and writes an audit record. Live signal values (``set_signals``
+and the rollups' derived values) take no principal and are not audited: they
+change at ingest rate, and each value carries the ``batch`` that wrote it
+instead, the key of its lineage (who, from which source) in the history store.
+
+Methods are synchronous and block on I/O. Both stores may be called from
+several threads at once; an async caller runs them in a worker thread. (The
+server does not call a graph store yet.)
 """
 
 from __future__ import annotations
@@ -89,8 +97,12 @@ class GraphStore(Protocol):
     def upsert_twins(self, specs: Sequence[TwinSpec], *, principal: str) -> BulkResult:
         """Idempotent bulk create-or-replace; invalid specs are rejected with reasons.
 
-        Either every accepted spec is written or none (a failed batch leaves
-        nothing half-written); a spec equal to what is stored counts as unchanged.
+        Either every accepted spec is written or none: a call that fails leaves
+        nothing of itself, also when the store wrote it in several transactions
+        (the Neo4j store, past ``batch_size``, undoes what it committed; should
+        Neo4j become unreachable during that undo, its ``StoreUnavailableError``
+        says that part stayed written). A spec equal to what is stored counts as
+        unchanged.
         """
         ...
 
@@ -107,6 +119,8 @@ class GraphStore(Protocol):
     # ------------------------------------------------------------------- edges
     def add_edges(self, edges: Sequence[Edge], *, principal: str) -> BulkResult:
         """Idempotent bulk add, checked against the source model's Relationship.
+
+        All or nothing, as ``upsert_twins``: a call that fails leaves no edge of it.
 
         ``contains`` edges may not close a cycle (``CycleError`` names the path
         when adding one edge; in bulk the edge is rejected with that reason).
@@ -161,7 +175,11 @@ class GraphStore(Protocol):
 
     # ----------------------------------------------------------------- signals
     def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
-        """Upsert live values; an update older than the stored value is ignored."""
+        """Upsert live values; an update older than the stored value is ignored.
+
+        Not audited and without a principal (see the module docstring): each
+        value keeps the ``batch`` of its ``SignalUpdate``.
+        """
         ...
 
     def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]: ...
@@ -172,10 +190,13 @@ class GraphStore(Protocol):
     def rollups(self) -> tuple[RollupSpec, ...]: ...
 
     def recompute_rollups(self, changed: Sequence[str] | None = None) -> int:
-        """Recompute rollups (all, or those affected by the ``changed`` twins).
+        """Recompute every rollup; ``changed`` (twin ids) is only a hint.
 
-        Computed in numpy over the ancestor index; results are written as
-        derived signals. Returns how many derived values were written.
+        Computed in numpy by the shared engine (``ontology.rollup``): a full
+        run goes level by level up the ``contains`` DAG, a later run updates
+        only the ancestors of values that changed; a twin reached by two paths
+        counts once. Results are written as derived signals (batch
+        ``"rollup"``); returns how many derived values were written or removed.
         """
         ...
 

@@ -5,7 +5,8 @@ Every read and write goes through a driver *managed* transaction
 transient errors (deadlocks, leader switches, dropped connections) for up to
 ``max_transaction_retry_time``; so a work function must be safe to run again.
 Every session names its database, which saves the driver a round trip.
-An unreachable server becomes ``StoreUnavailableError``; a uniqueness
+An unreachable server or a terminated transaction becomes
+``StoreUnavailableError``; a uniqueness
 constraint that another writer won first becomes ``ConflictError``.
 """
 
@@ -20,6 +21,7 @@ from neo4j.exceptions import (
     ClientError,
     ConstraintError,
     DatabaseUnavailable,
+    Neo4jError,
     ServiceUnavailable,
     SessionExpired,
     TransientError,
@@ -31,6 +33,16 @@ from ontology.graph.neo4j._settings import Neo4jStoreSettings
 
 R = TypeVar("R")
 """What a transaction function returns."""
+
+TERMINATED = frozenset(
+    {
+        "Neo.ClientError.Transaction.Terminated",
+        "Neo.ClientError.Transaction.LockClientStopped",
+        "Neo.TransientError.Transaction.Terminated",
+        "Neo.TransientError.Transaction.LockClientStopped",
+    }
+)
+"""The codes of a transaction the server stopped (the driver does not retry them)."""
 
 RETRY_SECONDS = 15.0
 """How long the driver keeps retrying a transaction that failed transiently."""
@@ -107,3 +119,11 @@ def _mapped_errors(settings: Neo4jStoreSettings) -> Iterator[None]:
     except ConstraintError as error:
         message = f"another writer changed the same entity concurrently: {error.message}"
         raise ConflictError(message) from error
+    except Neo4jError as error:
+        if error.code not in TERMINATED:
+            raise
+        message = (
+            f"Neo4j at {settings.uri!r} terminated the transaction ({error.code}): an operator "
+            "or the transaction timeout stopped it; nothing of it was written, retry"
+        )
+        raise StoreUnavailableError(message) from error

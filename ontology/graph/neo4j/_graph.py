@@ -50,9 +50,9 @@ class GraphMixin(Neo4jState):
         require_batch("edges", edges)
         now = self._clock()
 
-        def write(tx: Tx, ops: Sequence[EdgeOp], known: Collection[str]) -> None:
+        def write(tx: Tx, ops: Sequence[EdgeOp], known: Collection[str]) -> range:
             if not ops:
-                return
+                return range(0)
             # An edge created and then updated in one call is created as it ends up.
             final = {edge_tuple(new): new for _, new in ops}
             if any(old is None and new.name == CONTAINS for old, new in ops):
@@ -83,11 +83,22 @@ class GraphMixin(Neo4jState):
             gtx.create_edges(tx, self._cy, created, self._batch, audit, created_keys)
             gtx.update_edges(tx, self._cy, updated, self._batch)
             self._append_audit(tx, principal, now, numbered)
+            return seqs
 
-        planned = self._bulk(len(edges), lambda tx: self._plan_edges(tx, edges), write)
+        planned = self._bulk(
+            len(edges), lambda tx: self._plan_edges(tx, edges), write, self._undo_edges
+        )
         if len(edges) == 1 and planned.cycle is not None:
             raise CycleError(planned.cycle)
         return planned.result
+
+    def _undo_edges(self, tx: Tx, ops: Sequence[EdgeOp]) -> None:
+        """Undo committed edge writes: delete the edges created, restore the ones updated."""
+        created = [new for old, new in ops if old is None]
+        if any(edge.name == CONTAINS for edge in created):
+            ttx.bump(tx, self._cy, "topology")
+        gtx.update_edges(tx, self._cy, [old for old, _ in ops if old is not None], self._batch)
+        gtx.delete_edges(tx, self._cy, created, self._batch)
 
     def _plan_edges(self, tx: Tx, edges: Sequence[Edge]) -> Plan[EdgeOp]:
         cy = self._cy

@@ -128,6 +128,15 @@ def update_edges(tx: Tx, cy: Cypher, edges: Sequence[Edge], batch: int) -> None:
     run_rows(tx, query, [edge_row(e) for e in edges], batch)
 
 
+def delete_edges(tx: Tx, cy: Cypher, edges: Sequence[Edge], batch: int) -> None:
+    """Delete edges by ``(source, name, target)`` (a bulk call's, when it is undone)."""
+    query = cy(
+        "UNWIND $rows AS r MATCH (:Twin {id: r.source})-[e:CONTAINS|RELATES]->"
+        "(:Twin {id: r.target}) WHERE e.name = r.name DELETE e"
+    )
+    run_rows(tx, query, [edge_row(e) for e in edges], batch)
+
+
 def delete_edge(tx: Tx, cy: Cypher, source: str, name: str, target: str) -> int:
     query = cy(
         "MATCH (:Twin {id: $source})-[e:CONTAINS|RELATES]->(:Twin {id: $target}) "

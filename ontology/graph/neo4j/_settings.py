@@ -26,7 +26,8 @@ class Neo4jStoreSettings:
 
     ``batch_size`` is the number of rows one ``UNWIND $rows`` statement sends,
     and the largest bulk call written in one transaction (larger ones are
-    validated whole, then written ``batch_size`` operations per transaction).
+    validated whole, then written ``batch_size`` operations per transaction,
+    undone if one of those fails).
     """
 
     uri: str

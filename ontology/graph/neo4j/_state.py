@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ontology._errors import (
@@ -18,6 +19,7 @@ from ontology._errors import (
     EtagMismatchError,
     InvalidError,
     NotFoundError,
+    StoreUnavailableError,
 )
 from ontology.graph._identifiers import KIND_ALIAS, KIND_TWIN, alias_text
 from ontology.graph._registry import parse_held
@@ -120,17 +122,23 @@ class Neo4jState:
         self,
         size: int,
         plan: Callable[[Tx], Plan[Op]],
-        write: Callable[[Tx, Sequence[Op], Collection[str]], None],
+        write: Callable[[Tx, Sequence[Op], Collection[str]], range],
+        undo: Callable[[Tx, Sequence[Op]], None],
     ) -> Plan[Op]:
-        """Plan a bulk call, then write its operations.
+        """Plan a bulk call, then write its operations: all of them or none.
 
         A call of at most ``batch_size`` items plans and writes in one write
-        transaction: all or nothing. A larger one plans in one read
-        transaction (every item validated before anything is written), then
-        writes ``batch_size`` operations per transaction, so Neo4j's
-        per-transaction memory stays bounded. Should the server fail between
-        two of those, the earlier ones stay written; the call is idempotent,
-        so running it again completes it.
+        transaction. A larger one would not fit Neo4j's transaction memory in
+        one (100,000 twins with aliases and audit records exceed the 520 MiB
+        ``dbms.memory.transaction.total.max`` of a 768 MiB heap): it plans in
+        one read transaction (every item validated before anything is
+        written), then writes ``batch_size`` operations per transaction
+        (``write`` returns the audit numbers it used). Should one of those
+        fail, the ones committed before are undone, newest first (``undo``,
+        and their audit records deleted), and the error is raised: nothing of
+        the call is left. Only if the undo fails too (Neo4j unreachable) does
+        part of the call stay written; the ``StoreUnavailableError`` says so,
+        and running the (idempotent) call again completes it.
         """
         batch = self._batch
         if size <= batch:
@@ -142,16 +150,52 @@ class Neo4jState:
 
             return self._db.write(work)
         planned = self._db.read(plan)
-
-        def write_chunk(ops: Sequence[Op]) -> None:
-            def work(tx: Tx) -> None:
-                write(tx, ops, planned.known)
-
-            self._db.write(work)
-
-        for chunk in ttx.chunks(planned.ops, batch):
-            write_chunk(chunk)
+        written: list[tuple[Sequence[Op], range]] = []
+        try:
+            for chunk in ttx.chunks(planned.ops, batch):
+                written.append((chunk, self._write_chunk(write, chunk, planned.known)))
+        except BaseException as error:
+            self._undo_chunks(written, undo, error)
+            raise
         return planned
+
+    def _write_chunk(
+        self,
+        write: Callable[[Tx, Sequence[Op], Collection[str]], range],
+        ops: Sequence[Op],
+        known: Collection[str],
+    ) -> range:
+        return self._db.write(lambda tx: write(tx, ops, known))
+
+    def _undo_chunks(
+        self,
+        written: Sequence[tuple[Sequence[Op], range]],
+        undo: Callable[[Tx, Sequence[Op]], None],
+        error: BaseException,
+    ) -> None:
+        """Undo committed chunks of a failed bulk call, newest first, each in one transaction."""
+        for done in range(len(written), 0, -1):
+            try:
+                self._db.write(partial(self._undo_chunk, undo=undo, done=written[done - 1]))
+            except Exception as undo_error:
+                kept = sum(len(chunk) for chunk, _ in written[:done])
+                message = (
+                    f"a bulk write failed ({error}) after {kept} of its operations were "
+                    f"committed in earlier transactions, and undoing them failed too "
+                    f"({undo_error}); those stay written: run the (idempotent) call again "
+                    "to complete it"
+                )
+                raise StoreUnavailableError(message) from error
+
+    def _undo_chunk(
+        self,
+        tx: Tx,
+        *,
+        undo: Callable[[Tx, Sequence[Op]], None],
+        done: tuple[Sequence[Op], range],
+    ) -> None:
+        undo(tx, done[0])
+        ttx.delete_audit(tx, self._cy, done[1], self._batch)
 
     def _require_twin(self, tx: Tx, twin_id: str, etag: str | None) -> Twin:
         """The twin, write-locked for this (write) transaction; checks ``etag`` when given."""

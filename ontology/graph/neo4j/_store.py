@@ -9,11 +9,14 @@ hierarchy), ``_neo4j_rollups``; this module composes them.
 
 Atomicity: every single-item write is one transaction. A bulk call of at most
 ``batch_size`` items validates every item and writes the accepted ones in one
-transaction (``UNWIND $rows`` statements), so a failure leaves nothing
-half-written. A larger call validates every item in one read transaction,
-then writes ``batch_size`` operations per transaction, which keeps Neo4j's
-per-transaction memory bounded; should the server fail in between, earlier
-chunks stay written and running the (idempotent) call again completes it.
+transaction (``UNWIND $rows`` statements). A larger call validates every item
+in one read transaction, then writes ``batch_size`` operations per transaction
+(one transaction of 100,000 twins exceeds Neo4j's transaction memory on a
+768 MiB heap); should one fail, the ones committed before are undone and
+their audit records deleted, so the call leaves nothing (``Neo4jState._bulk``).
+Only when the undo fails too (Neo4j unreachable) does part stay written, and
+the ``StoreUnavailableError`` says so. Between those transactions other
+readers may see part of the call.
 
 Caches: the parsed ``dtdl.ModelSet``, the rollup topology and the rollup
 input columns are kept between calls and rebuilt when the ``models`` /

@@ -258,6 +258,25 @@ def replace_twins(tx: Tx, cy: Cypher, twins: Sequence[Twin], batch: int) -> None
     run_rows(tx, query, [twin_row(t) for t in twins], batch)
 
 
+def etags_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, str]:
+    """The current etag of each of ``ids`` that exists."""
+    query = cy("UNWIND $ids AS i MATCH (t:Twin {id: i}) RETURN collect(t.id), collect(t.etag)")
+    found, etags = columns(tx, query, ids=list(ids))
+    return dict(zip(found, etags, strict=True))
+
+
+def delete_twins(tx: Tx, cy: Cypher, ids: Sequence[str], batch: int) -> None:
+    """Delete twins with their aliases, signals and edges (``delete_twin`` for many)."""
+    run_rows(tx, cy("UNWIND $rows AS i MATCH (a:Alias {twin: i}) DELETE a"), ids, batch)
+    run_rows(tx, cy("UNWIND $rows AS i MATCH (s:Signal {twin: i}) DELETE s"), ids, batch)
+    run_rows(tx, cy("UNWIND $rows AS i MATCH (t:Twin {id: i}) DETACH DELETE t"), ids, batch)
+
+
+def delete_audit(tx: Tx, cy: Cypher, seqs: Sequence[int], batch: int) -> None:
+    """Delete the audit records numbered ``seqs`` (a bulk call's, when it is undone)."""
+    run_rows(tx, cy("UNWIND $rows AS s MATCH (a:Audit {seq: s}) DELETE a"), seqs, batch)
+
+
 def delete_twin(tx: Tx, cy: Cypher, twin_id: str) -> None:
     tx.run(cy("MATCH (a:Alias {twin: $id}) DELETE a"), id=twin_id).consume()
     tx.run(cy("MATCH (s:Signal {twin: $id}) DELETE s"), id=twin_id).consume()

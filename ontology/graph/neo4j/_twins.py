@@ -259,9 +259,9 @@ class TwinsMixin(Neo4jState):
             )
             return Plan(result, ops, known)
 
-        def write(tx: Tx, ops: Sequence[TwinOp], known: Collection[str]) -> None:
+        def write(tx: Tx, ops: Sequence[TwinOp], known: Collection[str]) -> range:
             if not ops:
-                return
+                return range(0)
             created = [new for old, new in ops if old is None]
             updated = [(old, new) for old, new in ops if old is not None]
             self._bump_topology(tx, created, updated)  # first: the counters' lock order
@@ -283,8 +283,25 @@ class TwinsMixin(Neo4jState):
             )
             self._write_twins(tx, created, updated, known, audit)
             self._append_audit(tx, principal, now, numbered)
+            return seqs
 
-        return self._bulk(len(specs), plan, write).result
+        return self._bulk(len(specs), plan, write, self._undo_upsert).result
+
+    def _undo_upsert(self, tx: Tx, ops: Sequence[TwinOp]) -> None:
+        """Undo committed upserts: delete the twins created, restore the twins replaced.
+
+        A twin another writer changed since (its etag is no longer the one
+        written) is left as that writer left it.
+        """
+        etags = ttx.etags_of(tx, self._cy, [new.id for _, new in ops])
+        mine = [(old, new) for old, new in ops if etags.get(new.id) == new.etag]
+        created = [new.id for old, new in mine if old is None]
+        restored = [(new, old) for old, new in mine if old is not None]
+        if created:
+            ttx.bump(tx, self._cy, "topology")
+        ttx.delete_twins(tx, self._cy, created, self._batch)
+        known = {alias_node_key(a) for _, old in restored for a in old.aliases}
+        self._write_twins(tx, [], restored, known)
 
     def set_lifecycle(self, twin_id: str, to: Lifecycle, *, principal: str) -> Twin:
         require_principal(principal)
