@@ -60,7 +60,7 @@ FAST: Mapping[str, ValueValidator] = {
     "double": is_double,
 }
 """Primitive schemas checked without a call into ``dtdl`` (same rules as
-``ModelSet.check_instance``; ``tests/ontology/test_checks.py`` holds them to it)."""
+``ModelSet.check_instance``; ``tests/ontology/graph/test_rules.py`` holds them to it)."""
 
 
 def compile_validator(model_set: dtdl.ModelSet, element_id: str, schema: object) -> ValueValidator:

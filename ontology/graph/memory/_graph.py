@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 from bisect import bisect_right
 from collections.abc import Sequence
 
@@ -10,8 +9,8 @@ from ontology._errors import CycleError, NotFoundError
 from ontology.graph._audit import ACTION_EDGE_ADD, ACTION_EDGE_REMOVE, ACTION_EDGE_UPDATE
 from ontology.graph._identifiers import KIND_EDGE, KIND_MODEL, edge_key
 from ontology.graph._limits import require_batch, require_depth, require_page, require_principal
-from ontology.graph._values import CONTAINS, BulkResult, Edge, Page, Rejection, Twin
-from ontology.graph.memory._rows import TwinRow, to_twin
+from ontology.graph._values import CONTAINS, BulkResult, Edge, Page, Rejection
+from ontology.graph.memory._rows import TwinRow
 from ontology.graph.memory._state import MemoryState, bulk, frozen
 
 WALK_LIMIT = 2_000
@@ -23,7 +22,7 @@ def _key(edge: object) -> str:
     return edge_key(edge) if isinstance(edge, Edge) else repr(edge)[:80]
 
 
-class GraphMixin(MemoryState):
+class MemoryGraph(MemoryState):
     # ------------------------------------------------------------------ edges
     def add_edges(self, edges: Sequence[Edge], *, principal: str) -> BulkResult:
         require_principal(principal)
@@ -271,37 +270,3 @@ class GraphMixin(MemoryState):
             depth += 1
         seen.discard(twin_id)
         return list(seen)
-
-    def list_twins(
-        self, *, model: str | None = None, first: int = 100, after: str | None = None
-    ) -> Page[Twin]:
-        require_page(first)
-        with self._lock:
-            rules = self._rules()
-            if model is not None and not rules.has_model(model):
-                raise NotFoundError(KIND_MODEL, model)
-            allowed = rules.models_matching(model) if model is not None else None
-            twins = self._twins
-            index = self._index_if_worth()
-            if index is None:  # after a change: one scan rather than an O(n log n) rebuild
-                rows = twins.items()
-                found = heapq.nsmallest(
-                    first + 1,
-                    (
-                        t
-                        for t, row in rows
-                        if (after is None or t > after)
-                        and (allowed is None or row.model in allowed)
-                    ),
-                )
-                page = Page(
-                    items=tuple(found[:first]),
-                    next_cursor=found[first - 1] if len(found) > first else None,
-                )
-            else:
-                nodes = index.all_nodes()
-                if allowed is not None:
-                    nodes = index.with_models(nodes, allowed)
-                page = index.page(nodes, first, after)
-            items = tuple(to_twin(twins[t]) for t in page.items)
-            return Page(items=items, next_cursor=page.next_cursor)

@@ -2,26 +2,75 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
 
+from ontology._errors import InvalidError, NotFoundError
 from ontology.graph._audit import ACTION_ROLLUP_DEFINE, rollup_json
-from ontology.graph._limits import require_principal
+from ontology.graph._identifiers import KIND_TWIN
+from ontology.graph._limits import require_batch, require_principal
 from ontology.graph._rules import require_rollup
-from ontology.graph._values import RollupSpec
+from ontology.graph._updates import signal_wins
+from ontology.graph._validators import check_signal_update
+from ontology.graph._values import RollupSpec, SignalUpdate, SignalValue
+from ontology.graph.memory._rows import as_float, to_signal
 from ontology.graph.memory._state import MemoryState
 from ontology.rollup._engine import RollupEngine, RollupResult
 from ontology.rollup._topology import HierarchyIndex
 
 
-class RollupsMixin(MemoryState):
+class MemorySignals(MemoryState):
     _engine: RollupEngine
     _engine_index: HierarchyIndex | None = None
     _masks: dict[str, npt.NDArray[np.bool_]]
 
+    # ---------------------------------------------------------------- signals
+    def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
+        require_batch("signal updates", updates)
+        with self._lock:
+            twins = self._twins
+            for update in updates:
+                reason = check_signal_update(update)
+                if reason is not None:
+                    raise InvalidError(reason)
+                if update.twin not in twins:
+                    raise NotFoundError(KIND_TWIN, update.twin)
+            table = self._signals
+            columns = self._signal_columns()
+            pos = self._index.pos if self._index is not None else {}
+            derived = self._derived
+            pending = derived.names
+            for update in updates:
+                if pending and update.signal in pending:  # a rollup's value not yet a row
+                    derived.settle(table, update.signal, update.twin)
+                values = table.get(update.twin)
+                if values is None:
+                    values = table[update.twin] = {}
+                held = values.get(update.signal)
+                if held is None or signal_wins(held[1], update.time):
+                    values[update.signal] = (update.value, update.time, update.batch)
+                    if columns is not None:
+                        value = as_float(update.value)
+                        column = columns.get(update.signal)
+                        if column is None:
+                            if value != value:
+                                continue
+                            column = columns[update.signal] = np.full(len(pos), np.nan)
+                        column[pos[update.twin]] = value
+
+    def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]:
+        with self._lock:
+            self._twin(twin_id)
+            held = self._signals.get(twin_id, {})
+            if self._derived.names:
+                held = self._derived.overlay(twin_id, held)
+            return MappingProxyType({name: to_signal(row) for name, row in held.items()})
+
+    # ----------------------------------------------------------------- rollups
     def define_rollup(self, spec: RollupSpec, *, principal: str) -> None:
         require_principal(principal)
         with self._lock:
@@ -73,7 +122,7 @@ class RollupsMixin(MemoryState):
     def _write(self, index: HierarchyIndex, name: str, result: RollupResult, now: datetime) -> int:
         """Store a rollup's results as derived signals (and as inputs of other rollups).
 
-        They are held as columns (``_memory_derived``) until a read or a write of
+        They are held as columns (``_derived``) until a read or a write of
         signals needs them as rows.
         """
         column = self._columns.get(name)

@@ -1,9 +1,9 @@
 """What the in-process store holds, and the helpers its operations share.
 
 Every write runs under one re-entrant lock, checks everything first with the
-shared rules (``_checks``, ``_registry``), then applies; bulk writes keep an
-undo list and roll back if anything unexpected fails midway, so no batch is
-ever half-written.
+shared rules of ``ontology.graph`` (``_rules``, ``_validators``, ``_registry``),
+then applies; bulk writes keep an undo list and roll back if anything
+unexpected fails midway, so no batch is ever half-written.
 """
 
 from __future__ import annotations

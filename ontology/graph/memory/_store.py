@@ -2,9 +2,9 @@
 
 Everything lives in Python dicts (twins, aliases, edges both ways, signals)
 plus a numpy index of the ``contains`` DAG rebuilt lazily for traversal
-(``_memory_index``), numpy columns of the signals rollups read (kept current
+(``ontology.rollup._topology``), numpy columns of the signals rollups read (kept current
 by ``set_signals``) and of the values rollups derived, turned into signal rows
-only when read (``_memory_derived``). With a ``snapshot`` path it loads that file on start and
+only when read (``_derived``). With a ``snapshot`` path it loads that file on start and
 writes it atomically on ``flush()`` and ``close()``, so a restart keeps
 models, twins, edges, aliases, signals, rollup definitions and the audit trail.
 
@@ -23,14 +23,14 @@ from types import MappingProxyType
 from ontology.graph._limits import require_audit_cursor, require_page
 from ontology.graph._values import CONTAINS, AuditRecord, Edge, Page
 from ontology.graph.memory import _snapshot as snapshot_file
-from ontology.graph.memory._graph import GraphMixin
-from ontology.graph.memory._signals import RollupsMixin
+from ontology.graph.memory._graph import MemoryGraph
+from ontology.graph.memory._signals import MemorySignals
 from ontology.graph.memory._state import bulk
-from ontology.graph.memory._twins import TwinsMixin
+from ontology.graph.memory._twins import MemoryTwins
 from ontology.rollup._engine import RollupEngine
 
 
-class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
+class MemoryStore(MemoryTwins, MemoryGraph, MemorySignals):
     """The in-process graph store; ``snapshot`` persists it across restarts."""
 
     def __init__(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from types import MappingProxyType
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from ontology._errors import AlreadyExistsError, InvalidError, NotFoundError
 from ontology.graph._audit import (
@@ -21,28 +19,25 @@ from ontology.graph._audit import (
     ACTION_TWIN_UPDATE,
 )
 from ontology.graph._identifiers import KIND_ALIAS, KIND_MODEL, KIND_TWIN, alias_text, check_aliases
-from ontology.graph._limits import require_batch, require_principal
+from ontology.graph._limits import require_batch, require_page, require_principal
 from ontology.graph._registry import plan_delete, plan_upload
 from ontology.graph._updates import (
     merge_properties,
     require_transition,
-    signal_wins,
     upsert_unchanged,
 )
-from ontology.graph._validators import check_signal_update
 from ontology.graph._values import (
     Alias,
     BulkResult,
     JsonValue,
     Lifecycle,
     Model,
+    Page,
     Rejection,
-    SignalUpdate,
-    SignalValue,
     Twin,
     TwinSpec,
 )
-from ontology.graph.memory._rows import TwinRow, as_float, to_signal, to_twin
+from ontology.graph.memory._rows import TwinRow, to_twin
 from ontology.graph.memory._state import NO_PROPERTIES, MemoryState, bulk, owned
 
 if TYPE_CHECKING:
@@ -65,7 +60,7 @@ def _aliases_json(aliases: tuple[Alias, ...]) -> JsonValue:
     return [[a.namespace, a.value] for a in aliases]
 
 
-class TwinsMixin(MemoryState):
+class MemoryTwins(MemoryState):
     # ----------------------------------------------------------------- models
     def add_models(self, texts: Sequence[str], *, principal: str) -> tuple[Model, ...]:
         require_principal(principal)
@@ -307,6 +302,40 @@ class TwinsMixin(MemoryState):
             self._log(now, principal, ACTION_TWIN_LIFECYCLE, twin_id, before, after)
             return to_twin(new)
 
+    def list_twins(
+        self, *, model: str | None = None, first: int = 100, after: str | None = None
+    ) -> Page[Twin]:
+        require_page(first)
+        with self._lock:
+            rules = self._rules()
+            if model is not None and not rules.has_model(model):
+                raise NotFoundError(KIND_MODEL, model)
+            allowed = rules.models_matching(model) if model is not None else None
+            twins = self._twins
+            index = self._index_if_worth()
+            if index is None:  # after a change: one scan rather than an O(n log n) rebuild
+                rows = twins.items()
+                found = heapq.nsmallest(
+                    first + 1,
+                    (
+                        t
+                        for t, row in rows
+                        if (after is None or t > after)
+                        and (allowed is None or row.model in allowed)
+                    ),
+                )
+                page = Page(
+                    items=tuple(found[:first]),
+                    next_cursor=found[first - 1] if len(found) > first else None,
+                )
+            else:
+                nodes = index.all_nodes()
+                if allowed is not None:
+                    nodes = index.with_models(nodes, allowed)
+                page = index.page(nodes, first, after)
+            items = tuple(to_twin(twins[t]) for t in page.items)
+            return Page(items=items, next_cursor=page.next_cursor)
+
     # ---------------------------------------------------------------- aliases
     def add_aliases(self, twin_id: str, aliases: Sequence[Alias], *, principal: str) -> Twin:
         require_principal(principal)
@@ -359,45 +388,3 @@ class TwinsMixin(MemoryState):
         if not owners:
             return (None,) * len(values)
         return tuple(map(owners.get, values))
-
-    # ---------------------------------------------------------------- signals
-    def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
-        require_batch("signal updates", updates)
-        with self._lock:
-            twins = self._twins
-            for update in updates:
-                reason = check_signal_update(update)
-                if reason is not None:
-                    raise InvalidError(reason)
-                if update.twin not in twins:
-                    raise NotFoundError(KIND_TWIN, update.twin)
-            table = self._signals
-            columns = self._signal_columns()
-            pos = self._index.pos if self._index is not None else {}
-            derived = self._derived
-            pending = derived.names
-            for update in updates:
-                if pending and update.signal in pending:  # a rollup's value not yet a row
-                    derived.settle(table, update.signal, update.twin)
-                values = table.get(update.twin)
-                if values is None:
-                    values = table[update.twin] = {}
-                held = values.get(update.signal)
-                if held is None or signal_wins(held[1], update.time):
-                    values[update.signal] = (update.value, update.time, update.batch)
-                    if columns is not None:
-                        value = as_float(update.value)
-                        column = columns.get(update.signal)
-                        if column is None:
-                            if value != value:
-                                continue
-                            column = columns[update.signal] = np.full(len(pos), np.nan)
-                        column[pos[update.twin]] = value
-
-    def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]:
-        with self._lock:
-            self._twin(twin_id)
-            held = self._signals.get(twin_id, {})
-            if self._derived.names:
-                held = self._derived.overlay(twin_id, held)
-            return MappingProxyType({name: to_signal(row) for name, row in held.items()})

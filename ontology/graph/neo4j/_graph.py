@@ -43,7 +43,7 @@ from ontology.graph.neo4j._state import (
 )
 
 
-class GraphMixin(Neo4jState):
+class Neo4jGraph(Neo4jState):
     # ----------------------------------------------------------------- edges
     def add_edges(self, edges: Sequence[Edge], *, principal: str) -> BulkResult:
         require_principal(principal)

@@ -3,7 +3,7 @@
 Neo4j holds the topology, the rollup definitions and the signals; it is not
 asked to aggregate. The runner keeps, in the store process, the topology
 (twin ids, models, ``contains`` edges) and a value column per rollup input
-signal, so a recompute is numpy work (the shared engine, ``_rollup``) plus
+signal, so a recompute is numpy work (the shared engine, ``ontology.rollup``) plus
 writing back only the derived values the engine reports as changed (batch
 ``"rollup"``).
 

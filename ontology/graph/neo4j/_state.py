@@ -1,7 +1,8 @@
 """What every part of the Neo4j graph store shares: connection, caches, plans, helpers.
 
-``Neo4jState`` holds the connection and the caches; ``_neo4j_twins`` and
-``_neo4j_graph`` add the operations as mixins, ``_neo4j`` composes them into
+``Neo4jState`` holds the connection and the caches; ``_twins``, ``_graph``
+and ``_signals`` add the operations (``Neo4jTwins``, ``Neo4jGraph``,
+``Neo4jSignals``), ``_store`` composes them into
 ``Neo4jStore`` (see its docstring for atomicity and caching).
 """
 

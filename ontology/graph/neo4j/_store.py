@@ -1,11 +1,13 @@
 """``Neo4jStore``: the ``GraphStore`` contract on Neo4j 5 (the production graph store).
 
-The rules are the shared pure ones (``_checks``, ``_registry``, ``_rollup``);
-the store only reads what they need from Neo4j and writes what they decide, in
-managed transactions (``_neo4j_db``). Node and relationship layout:
-``_neo4j_cypher``. Parts: ``_neo4j_state`` (connection, caches, bulk plans),
-``_neo4j_twins`` (models, twins, aliases, signals), ``_neo4j_graph`` (edges,
-hierarchy), ``_neo4j_rollups``; this module composes them.
+The rules are the shared pure ones (``ontology.graph``'s ``_rules``,
+``_validators``, ``_registry`` ...; the engine of ``ontology.rollup``); the
+store only reads what they need from Neo4j and writes what they decide, in
+managed transactions (``_db``). Node and relationship layout: ``_cypher``.
+Parts, the same split as the in-process store's: ``_state`` (connection,
+caches, bulk plans), ``_twins`` (models, twins, aliases, ``list_twins``),
+``_graph`` (edges, hierarchy), ``_signals`` (live signals, rollups, with
+``_rollup_runner``); this module composes them and adds the audit reads.
 
 Atomicity: every single-item write is one transaction. A bulk call of at most
 ``batch_size`` items validates every item and writes the accepted ones in one
@@ -22,68 +24,36 @@ Caches: the parsed ``dtdl.ModelSet``, the rollup topology and the rollup
 input columns are kept between calls and rebuilt when the ``models`` /
 ``topology`` / ``signals`` counters in Neo4j moved by more than the store's
 own writes (which it applies to its caches), so a store also notices writes
-of other processes (``_neo4j_rollups``).
+of other processes (``_rollup_runner``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ontology.graph._audit import ACTION_ROLLUP_DEFINE, rollup_json
 from ontology.graph._limits import (
     require_audit_cursor,
-    require_batch,
     require_page,
-    require_principal,
 )
 from ontology.graph._values import (
     AuditRecord,
     Page,
-    RollupSpec,
 )
 from ontology.graph.neo4j import _twin_tx as ttx
 from ontology.graph.neo4j._codec import audit_from_node
-from ontology.graph.neo4j._rollup_runner import RollupTiming
 
 if TYPE_CHECKING:
     pass
-from ontology.graph.neo4j._graph import GraphMixin
+from ontology.graph.neo4j._graph import Neo4jGraph
+from ontology.graph.neo4j._signals import Neo4jSignals
 from ontology.graph.neo4j._state import (
-    Tx,
     page,
 )
-from ontology.graph.neo4j._twins import TwinsMixin
+from ontology.graph.neo4j._twins import Neo4jTwins
 
 
-class Neo4jStore(TwinsMixin, GraphMixin):
+class Neo4jStore(Neo4jTwins, Neo4jGraph, Neo4jSignals):
     """The graph store on Neo4j; see the module docstring."""
-
-    # --------------------------------------------------------------- rollups
-    def define_rollup(self, spec: RollupSpec, *, principal: str) -> None:
-        require_principal(principal)
-        now = self._clock()
-
-        def work(tx: Tx) -> None:
-            changed, before = self._rollups.define_in(tx, spec, self._rules(tx))
-            if changed:
-                entry = (ACTION_ROLLUP_DEFINE, spec.name, before, rollup_json(spec))
-                self._audit(tx, principal, now, [entry])
-
-        self._db.write(work)
-
-    def rollups(self) -> tuple[RollupSpec, ...]:
-        return self._rollups.specs()
-
-    def recompute_rollups(self, changed: Sequence[str] | None = None) -> int:
-        if changed is not None:
-            require_batch("changed twins", changed)
-        return self._rollups.recompute(changed, self._clock(), self._rules)
-
-    @property
-    def last_rollup_timing(self) -> RollupTiming | None:
-        """Where the last ``recompute_rollups`` spent its time: Neo4j reads, numpy, write-back."""
-        return self._rollups.last
 
     # ----------------------------------------------------------------- audit
     def audit(

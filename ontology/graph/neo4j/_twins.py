@@ -26,7 +26,6 @@ from ontology.graph._identifiers import KIND_ALIAS, KIND_MODEL, KIND_TWIN, alias
 from ontology.graph._limits import require_batch, require_page, require_principal
 from ontology.graph._registry import plan_delete, plan_upload
 from ontology.graph._updates import merge_properties, require_transition, upsert_unchanged
-from ontology.graph._validators import check_signal_update
 from ontology.graph._values import (
     Alias,
     BulkResult,
@@ -35,15 +34,11 @@ from ontology.graph._values import (
     Model,
     Page,
     Rejection,
-    SignalUpdate,
-    SignalValue,
     Twin,
     TwinSpec,
 )
-from ontology.graph.neo4j import _graph_tx as gtx
 from ontology.graph.neo4j import _twin_tx as ttx
-from ontology.graph.neo4j._codec import alias_node_key, dumps, micros, signal_key
-from ontology.graph.neo4j._rollup_runner import SIGNALS
+from ontology.graph.neo4j._codec import alias_node_key, dumps
 
 if TYPE_CHECKING:
     import dtdl
@@ -63,7 +58,7 @@ from ontology.graph.neo4j._state import (
 )
 
 
-class TwinsMixin(Neo4jState):
+class Neo4jTwins(Neo4jState):
     # ---------------------------------------------------------------- models
     def add_models(self, texts: Sequence[str], *, principal: str) -> tuple[Model, ...]:
         require_principal(principal)
@@ -401,44 +396,3 @@ class TwinsMixin(Neo4jState):
             return ()
         keys = [alias_node_key(Alias(namespace, v)) for v in values]
         return tuple(self._db.read(lambda tx: ttx.resolve_alias_keys(tx, self._cy, keys)))
-
-    # --------------------------------------------------------------- signals
-    def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
-        require_batch("signal updates", updates)
-        for update in updates:
-            reason = check_signal_update(update)
-            if reason is not None:
-                raise InvalidError(reason)
-        rows = [
-            {
-                "key": signal_key(u.twin, u.signal),
-                "twin": u.twin,
-                "signal": u.signal,
-                "value": dumps(u.value),
-                "t": micros(u.time),
-                "time": u.time.isoformat(),
-                "batch": u.batch,
-            }
-            for u in updates
-        ]
-        if not rows:
-            return
-        twins = sorted({u.twin for u in updates})
-
-        def work(tx: Tx) -> int:
-            known = gtx.models_of(tx, self._cy, twins)
-            missing = [t for t in twins if t not in known]
-            if missing:
-                first = next(u.twin for u in updates if u.twin not in known)
-                raise NotFoundError(KIND_TWIN, first)
-            gtx.set_signals(tx, self._cy, rows, self._batch)
-            return ttx.bump(tx, self._cy, SIGNALS)
-
-        self._rollups.applied(self._db.write(work), updates)
-
-    def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]:
-        def work(tx: Tx) -> dict[str, SignalValue]:
-            self._require_exists(tx, twin_id)
-            return gtx.get_signals(tx, self._cy, twin_id)
-
-        return self._db.read(work)
