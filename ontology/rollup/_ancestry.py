@@ -16,7 +16,7 @@ Pairs are held as int64 arrays grouped by ancestor (CSR: the pairs of node
 :meth:`AncestorIndex.upward_pairs`: the distinct ancestors at any depth of
 some nodes, by walking up the edges (O(pairs found), no closure): what the
 rollup engine uses. Both builds refuse a cycle with
-:class:`~ontology._errors.CycleError` naming its path, and refuse inputs past
+:class:`~ontology.CycleError` naming its path, and refuse inputs past
 :data:`MAX_NODES`, :data:`MAX_EDGES` and ``max_pairs`` with ``InvalidError``.
 
 The closure is built by frontier expansion by path length: the pairs at

@@ -1,9 +1,13 @@
-"""Declared rollups computed in numpy over the ancestor index; store-agnostic.
+"""The rollup engine both graph stores share; store-agnostic.
 
-A :class:`~ontology.graph._values.RollupSpec` aggregates one signal over each
-twin's descendants (each distinct node once, however many paths reach it) or
-children. The stores hold the twins; this module only sees node indexes
-``0 .. n-1`` and per-node float64 columns, ``NaN`` meaning "no value".
+Rollups (sum, min, max, mean, weighted mean, count of a signal over each
+twin's distinct descendants or its children, optionally only twins of a model)
+are computed in numpy over the ``contains`` edges numbered by twin: a full run
+goes level by level up the DAG, a later run updates only the ancestors of the
+values that changed, and a twin reached by two paths counts once; no
+transitive closure is built. Results are written back by the store as derived
+signals (batch ``"rollup"``). This module only sees node indexes ``0 .. n-1``
+and per-node float64 columns, ``NaN`` meaning "no value".
 
 Calling convention (what ``define_rollup`` / ``recompute_rollups`` do)::
 
