@@ -1,5 +1,9 @@
 """Rollups in numpy: one engine both graph stores use, over the hierarchy's node numbers.
 
+``Topology`` is the hierarchy as both stores hand it over (twins in id order,
+``contains`` edges as node arrays, model codes); ``RollupEngine.use(topology)``
+takes it.
+
 ``RollupEngine`` keeps the topology and the last results of every rollup of one
 store and recomputes them fully or incrementally; ``compute_rollup`` is the
 stateless reference over an ``AncestorIndex`` (the distinct ancestor-descendant
@@ -9,6 +13,7 @@ pairs); ``LevelPlan`` computes full descendants rollups level by level.
 from ontology.rollup._ancestry import MAX_PAIRS, AncestorIndex
 from ontology.rollup._engine import RollupEngine, RollupResult, compute_rollup
 from ontology.rollup._levels import LevelPlan
+from ontology.rollup._topology import Topology
 
 __all__ = [
     "MAX_PAIRS",
@@ -16,5 +21,6 @@ __all__ = [
     "LevelPlan",
     "RollupEngine",
     "RollupResult",
+    "Topology",
     "compute_rollup",
 ]

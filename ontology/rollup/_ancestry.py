@@ -37,8 +37,17 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ontology._errors import CycleError, InvalidError
+from ontology.rollup._arrays import (
+    IntArray,
+    check_range,
+    distinct,
+    first_distinct,
+    group_offsets,
+    int_array,
+    positions,
+    slices,
+)
 
-IntArray = NDArray[np.int64]
 Scope = Literal["descendants", "children"]
 
 MAX_NODES = 20_000_000
@@ -99,7 +108,7 @@ class AncestorIndex:
         self.depth = depth
         self.level = level
         self.labels = labels
-        self.offsets = _offsets(ancestor, n_nodes)
+        self.offsets = group_offsets(ancestor, n_nodes)
         self._by_desc: tuple[IntArray, IntArray] | None = None
         self._in: IntArray | None = None
 
@@ -115,7 +124,7 @@ class AncestorIndex:
     ) -> AncestorIndex:
         """The distinct edges (scope ``"children"``); refuses a cycle."""
         par, chi = _checked_edges(n_nodes, parent, child, labels)
-        key = _distinct(par * max(n_nodes, 1) + chi)
+        key = distinct(par * max(n_nodes, 1) + chi)
         par, chi = np.divmod(key, max(n_nodes, 1))
         level = _levels(n_nodes, par, chi, labels)
         return cls(
@@ -164,7 +173,7 @@ class AncestorIndex:
             dirty = tainted[fd]
             if dirty.any():
                 # Pairs under a merge point may repeat within this length: keep one.
-                key = _distinct(fa[dirty] * n + fd[dirty])
+                key = distinct(fa[dirty] * n + fd[dirty])
                 clean = ~dirty
                 da, dd = np.divmod(key, n)
                 dirty_a.append(da)
@@ -187,13 +196,13 @@ class AncestorIndex:
                 raise InvalidError(msg)
             # Extend every pair by one edge: (a, d) -> (a, c) for each child c of d.
             lens = outdeg[fd]
-            fa, fd = np.repeat(fa, lens), chi[_positions(off, fd, lens)]
+            fa, fd = np.repeat(fa, lens), chi[positions(off, fd, lens)]
             k += 1
 
         if dirty_a:
             # The same pair may come at several lengths: keep the shortest (first).
             key = np.concatenate([a * n + d for a, d in zip(dirty_a, dirty_d, strict=True)])
-            key, first = _first_distinct(key)
+            key, first = first_distinct(key)
             da, dd = np.divmod(key, n)
             parts_a.append(da)
             parts_d.append(dd)
@@ -230,13 +239,13 @@ class AncestorIndex:
     def ancestors_of(self, nodes: ArrayLike) -> IntArray:
         """The distinct ancestors (or parents) of any of ``nodes``, ascending."""
         _, anc = self.ancestor_pairs(nodes)
-        return _distinct(anc)
+        return distinct(anc)
 
     def ancestor_pairs(self, nodes: ArrayLike) -> tuple[IntArray, IntArray]:
         """``(row, ancestor)``: each distinct ancestor of ``nodes[row]``, once per node."""
         arr = self._check_nodes(nodes, "nodes")
         desc_off, anc_by_desc = self._descendant_grouping()
-        pos, row = _slices(desc_off, arr, np.diff(desc_off))
+        pos, row = slices(desc_off, arr, np.diff(desc_off))
         return row, anc_by_desc[pos]
 
     def upward_pairs(
@@ -260,12 +269,12 @@ class AncestorIndex:
         merges = False
         while len(cur):
             lens = indeg[cur]
-            pos, at = _slices(up_off, cur, indeg)
+            pos, at = slices(up_off, cur, indeg)
             key = row[at] * n + up[pos]
             if len(lens) and int(lens.max()) > 1:  # paths split: they may meet again
                 merges = True
             if merges:
-                key = _distinct(key, runs=True)
+                key = distinct(key, runs=True)
             keys.append(key)
             total += len(key)
             if total > max_pairs:
@@ -277,14 +286,14 @@ class AncestorIndex:
             row, cur = np.divmod(key, n)
         found = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
         if merges:  # the same ancestor may be reached by paths of different lengths
-            found = _distinct(found, runs=True)
+            found = distinct(found, runs=True)
         row, anc = np.divmod(found, n)
         return row, anc
 
     def pair_slices(self, nodes: ArrayLike) -> tuple[IntArray, IntArray]:
         """``(row, position)``: the pairs of each of ``nodes`` as positions in the pair arrays."""
         arr = self._check_nodes(nodes, "nodes")
-        pos, row = _slices(self.offsets, arr, np.diff(self.offsets))
+        pos, row = slices(self.offsets, arr, np.diff(self.offsets))
         return row, pos
 
     def is_ancestor(self, ancestor: int, descendant: int) -> bool:
@@ -307,7 +316,10 @@ class AncestorIndex:
     def _descendant_grouping(self) -> tuple[IntArray, IntArray]:
         if self._by_desc is None:
             order = np.argsort(self.descendant, kind="stable")
-            self._by_desc = (_offsets(self.descendant[order], self.n_nodes), self.ancestor[order])
+            self._by_desc = (
+                group_offsets(self.descendant[order], self.n_nodes),
+                self.ancestor[order],
+            )
         return self._by_desc
 
     def _check_node(self, node: int) -> None:
@@ -316,61 +328,17 @@ class AncestorIndex:
             raise InvalidError(msg)
 
     def _check_nodes(self, nodes: ArrayLike, name: str) -> IntArray:
-        arr = _int_array(nodes, name)
-        _check_range(arr, self.n_nodes, name)
+        arr = int_array(nodes, name)
+        check_range(arr, self.n_nodes, name)
         return arr
 
 
 # ---------------------------------------------------------------- kernels
-def _offsets(sorted_keys: IntArray, n: int) -> IntArray:
-    off = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(sorted_keys, minlength=n), out=off[1:])
-    return off
-
-
-def _distinct(keys: IntArray, *, runs: bool = False) -> IntArray:
-    """The distinct values, ascending (``np.unique`` hashes first and is slower here).
-
-    ``runs``: the keys are a few ascending runs, which a stable sort merges quickly.
-    """
-    if len(keys) < 2:
-        return keys.copy()
-    if not bool((keys[1:] >= keys[:-1]).all()):
-        keys = np.sort(keys, kind="stable" if runs else "quicksort")
-    keep = np.empty(len(keys), dtype=np.bool_)
-    keep[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
-    return keys[keep]
-
-
-def _first_distinct(keys: IntArray) -> tuple[IntArray, IntArray]:
-    """The distinct values, ascending, and the index of the first occurrence of each."""
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    keep = np.ones(len(keys), dtype=np.bool_)
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep], order[keep]
-
-
-def _positions(offsets: IntArray, rows: IntArray, lens: IntArray) -> IntArray:
-    """Positions of the CSR rows ``rows`` (of lengths ``lens``) concatenated."""
-    # position = start of its row + rank within the row
-    shift: IntArray = np.repeat(offsets[rows] - (np.cumsum(lens) - lens), lens)
-    return np.arange(len(shift), dtype=np.int64) + shift
-
-
-def _slices(offsets: IntArray, rows: IntArray, lengths: IntArray) -> tuple[IntArray, IntArray]:
-    """Positions of the CSR rows ``rows`` concatenated, and the index into ``rows`` of each."""
-    lens = lengths[rows]
-    row = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
-    return _positions(offsets, rows, lens), row
-
-
 def _levels(
     n: int, par: IntArray, chi: IntArray, labels: Sequence[str] | None
 ) -> NDArray[np.int32]:
     """Longest path from a root per node (Kahn's peeling, one numpy step per level)."""
-    off = _offsets(par, n)
+    off = group_offsets(par, n)
     outdeg = np.diff(off)
     indeg = np.bincount(chi, minlength=n)
     level = np.full(n, -1, dtype=np.int32)
@@ -383,7 +351,7 @@ def _levels(
         if mark is not None:  # a wide level: its edges by one mask over all edges
             reached = chi[mark[par]]
         else:
-            reached = chi[_positions(off, frontier, outdeg[frontier])]
+            reached = chi[positions(off, frontier, outdeg[frontier])]
         if len(reached) > n // 32:  # a wide level: one count beats a scatter
             indeg -= np.bincount(reached, minlength=n)
         else:
@@ -395,7 +363,7 @@ def _levels(
             frontier = np.flatnonzero(mark)
         else:
             mark = None
-            frontier = _distinct(ready)
+            frontier = distinct(ready)
         k += 1
     if (level < 0).any():
         raise CycleError(_cycle_path(n, par, chi, level, labels))
@@ -407,7 +375,7 @@ def _cycle_path(
 ) -> list[str]:
     """One cycle among the nodes Kahn's peeling left: walk up unpeeled parents until a repeat."""
     order = np.argsort(chi, kind="stable")
-    in_off = _offsets(chi[order], n)
+    in_off = group_offsets(chi[order], n)
     parents_of = par[order]
     node = int(np.flatnonzero(level < 0)[0])
     seen: dict[int, int] = {}
@@ -440,24 +408,6 @@ def _tainted(
     return tainted
 
 
-def _int_array(values: ArrayLike, name: str) -> IntArray:
-    arr = np.asarray(values)
-    if arr.ndim != 1:
-        msg = f"{name} has shape {arr.shape}; expected a 1-D array of node indexes"
-        raise InvalidError(msg)
-    if arr.dtype.kind not in "iu" and not (arr.dtype.kind in "fb" and arr.size == 0):
-        msg = f"{name} has dtype {arr.dtype}; expected integer node indexes"
-        raise InvalidError(msg)
-    return arr.astype(np.int64, copy=False)
-
-
-def _check_range(arr: IntArray, n: int, name: str) -> None:
-    if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= n):
-        bad = int(np.flatnonzero((arr < 0) | (arr >= n))[0])
-        msg = f"{name}[{bad}] is {int(arr[bad])}; expected a node index in [0, {n})"
-        raise InvalidError(msg)
-
-
 def _checked_edges(
     n_nodes: int, parent: ArrayLike, child: ArrayLike, labels: Sequence[str] | None
 ) -> tuple[IntArray, IntArray]:
@@ -467,16 +417,16 @@ def _checked_edges(
     if labels is not None and len(labels) != n_nodes:
         msg = f"labels has {len(labels)} names; expected one per node ({n_nodes})"
         raise InvalidError(msg)
-    par = _int_array(parent, "parent")
-    chi = _int_array(child, "child")
+    par = int_array(parent, "parent")
+    chi = int_array(child, "child")
     if len(par) != len(chi):
         msg = f"parent has {len(par)} entries and child {len(chi)}; expected one per edge each"
         raise InvalidError(msg)
     if len(par) > MAX_EDGES:
         msg = f"{len(par)} edges given; expected at most {MAX_EDGES}"
         raise InvalidError(msg)
-    _check_range(par, n_nodes, "parent")
-    _check_range(chi, n_nodes, "child")
+    check_range(par, n_nodes, "parent")
+    check_range(chi, n_nodes, "child")
     loops = np.flatnonzero(par == chi)
     if len(loops):
         node = int(par[loops[0]])

@@ -81,14 +81,11 @@ from ontology.graph._values import Aggregate, RollupSpec
 from ontology.rollup._ancestry import (
     MAX_PAIRS,
     AncestorIndex,
-    IntArray,
     Scope,
-    _check_range,
-    _distinct,
-    _int_array,
-    _offsets,
 )
+from ontology.rollup._arrays import IntArray, check_range, distinct, group_offsets, int_array
 from ontology.rollup._levels import LevelPlan
+from ontology.rollup._topology import Topology
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -184,7 +181,7 @@ def _reduce(
     ext = None
     if inp.ext is not None:
         op, identity = _EXTREMES[agg]
-        bounds = offsets if offsets is not None else _offsets(group, size)
+        bounds = offsets if offsets is not None else group_offsets(group, size)
         ext = _group_extreme(op, identity, inp.ext[desc], bounds)
     return _Totals(n, total(inp.s1), total(inp.s0), ext)
 
@@ -250,7 +247,7 @@ def compute_rollup(
         tot = _reduce(spec.aggregate, inp, index.ancestor, index.descendant, n, index.offsets)
         nodes = np.flatnonzero(on if on is not None else tot.n > 0).astype(np.int64)
         return nodes, _finish(spec.aggregate, tot, nodes)
-    tgt = _distinct(_checked_nodes(targets, n, "targets"))
+    tgt = distinct(_checked_nodes(targets, n, "targets"))
     row, pos = index.pair_slices(tgt)
     tot = _reduce(spec.aggregate, inp, row, index.descendant[pos], len(tgt))
     keep = on[tgt] if on is not None else tot.n > 0
@@ -329,6 +326,8 @@ class RollupEngine:
         self._last_up: tuple[IntArray, IntArray, IntArray, IntArray] | None = None
         self._given: tuple[int, IntArray, IntArray, Sequence[str] | None] | None = None
         self._states: dict[RollupSpec, _State] = {}
+        self._topology: Topology | None = None
+        """The ``Topology`` last given to ``use`` (None after ``set_topology`` of arrays)."""
 
     # ------------------------------------------------------------ topology
     def set_topology(
@@ -340,11 +339,12 @@ class RollupEngine:
         labels: Sequence[str] | None = None,
     ) -> None:
         """Take the hierarchy; a no-op when it is the one held already."""
-        par = _int_array(parent, "parent")
-        chi = _int_array(child, "child")
+        par = int_array(parent, "parent")
+        chi = int_array(child, "child")
         if self._given is not None and _same_topology(self._given, n_nodes, par, chi, labels):
             return
         children = AncestorIndex.children(n_nodes, par, chi, labels=labels)
+        self._topology = None
         old = self._given
         self._children, self._descendants, self._plan = children, None, None
         self._last_up = None
@@ -355,6 +355,17 @@ class RollupEngine:
         lookup = {label: i for i, label in enumerate(labels)}
         for spec, st in list(self._states.items()):
             self._states[spec] = _remap(st, old[3], lookup, n_nodes)
+
+    def use(self, topology: Topology) -> bool:
+        """Take a store's ``Topology`` (``set_topology`` of its arrays, labelled by twin id).
+
+        Skipped when it is the one taken last; returns whether the topology changed.
+        """
+        if self._topology is topology:
+            return False
+        self.set_topology(topology.size, topology.parent, topology.child, labels=topology.ids)
+        self._topology = topology
+        return True
 
     @property
     def n_nodes(self) -> int:
@@ -434,7 +445,7 @@ class RollupEngine:
             assert st.on_mask is not None
             moved = np.flatnonzero(on != st.on_mask)
             if len(moved):
-                check = _distinct(np.concatenate((affected, moved)))
+                check = distinct(np.concatenate((affected, moved)))
             st.on_mask = on
         return _emit(agg, st, check, on, full=False)
 
@@ -487,7 +498,7 @@ class RollupEngine:
         if held is not None and np.array_equal(held[0], nodes):
             return held[1], held[2], held[3]
         row, anc = index.upward_pairs(nodes, max_pairs=self._max_pairs)
-        affected = _distinct(anc)
+        affected = distinct(anc)
         self._last_up = (nodes.copy(), row, anc, affected)
         return row, anc, affected
 
@@ -526,7 +537,7 @@ class RollupEngine:
             assert tot.ext is not None and new.ext is not None and held.ext is not None
             op.at(tot.ext, anc, new.ext[row])
             if worse.any():  # only the ancestors of values that receded are re-derived
-                redo = _distinct(anc[worse[row]])
+                redo = distinct(anc[worse[row]])
                 _rederive_extremes(agg, index, held.ext, tot.ext, redo)
         return affected
 
@@ -567,7 +578,7 @@ def _rederive_extremes(
         row, pos = children.pair_slices(group)
         kids = children.descendant[pos]
         ext[group] = _group_extreme(
-            op, identity, op(own[kids], ext[kids]), _offsets(row, len(group))
+            op, identity, op(own[kids], ext[kids]), group_offsets(row, len(group))
         )
 
 
@@ -657,8 +668,8 @@ def _check_scope(spec: RollupSpec, scope: Scope) -> None:
 
 
 def _checked_nodes(nodes: ArrayLike, n: int, name: str) -> IntArray:
-    arr = _int_array(nodes, name)
-    _check_range(arr, n, name)
+    arr = int_array(nodes, name)
+    check_range(arr, n, name)
     return arr
 
 

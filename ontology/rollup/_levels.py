@@ -29,7 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ontology._errors import InvalidError
-from ontology.rollup._ancestry import MAX_PAIRS, AncestorIndex, IntArray
+from ontology.rollup._ancestry import MAX_PAIRS, AncestorIndex
+from ontology.rollup._arrays import IntArray
 
 FloatArray = NDArray[np.float64]
 

@@ -1,48 +1,71 @@
-"""The in-process store's read index: twins numbered in id order, the contains DAG as CSR.
+"""The hierarchy as both graph stores hand it to the rollup engine: one value type.
 
-Rebuilt lazily (after twins were added or removed, a twin changed model, or a
-``contains`` edge changed) and then shared by every read until the next such
-change. Node numbers follow id order, so sorting node numbers sorts by id and a
-cursor (the last id seen) becomes a node number by bisection.
+``Topology`` numbers the twins in id order and holds the ``contains`` DAG as
+node-number arrays (``parent[i] -contains-> child[i]``, grouped by parent, CSR
+``indptr``), each twin's model as a small integer code, and the ``version`` of
+the store's topology it was read at (the Neo4j store's ``topology`` counter;
+``-1`` for the in-process store, which drops it on change). Node numbers follow
+id order, so sorting node numbers sorts by id and a cursor (the last id seen)
+becomes a node number by bisection.
+
+The in-process store builds one lazily after twins, models of twins or
+``contains`` edges changed and reads its hierarchy through it; the Neo4j store's
+rollup runner builds one per ``topology`` version. Both give it to
+``RollupEngine.use``. Immutable after construction.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
 
-from ontology.graph._values import Page
-from ontology.graph.memory._rows import TwinRow
-from ontology.rollup._model_codes import model_mask
-
 Nodes = npt.NDArray[np.int32]
+"""Node numbers."""
 
 
-class HierarchyIndex:
-    def __init__(self, twins: Mapping[str, TwinRow], children: Mapping[str, Iterable[str]]) -> None:
-        ids = sorted(twins)
-        n = len(ids)
-        self.ids = ids
-        self.ids_arr: npt.NDArray[np.object_] = np.array(ids, dtype=object)
-        self.pos: dict[str, int] = {t: i for i, t in enumerate(ids)}
-        self.model_codes: dict[str, int] = {}
-        codes = self.model_codes
+class Topology:
+    """Twins in id order, their models as codes, and the ``contains`` edges between them."""
+
+    __slots__ = (
+        "child",
+        "ids",
+        "ids_arr",
+        "indptr",
+        "model_code",
+        "model_codes",
+        "parent",
+        "pos",
+        "version",
+    )
+
+    def __init__(
+        self,
+        twins: Iterable[tuple[str, str]],
+        contains: Iterable[tuple[str, str]],
+        *,
+        version: int = -1,
+    ) -> None:
+        """``twins``: ``(id, model)`` of every twin; ``contains``: ``(parent id, child id)``."""
+        rows = sorted(twins, key=itemgetter(0))
+        n = len(rows)
+        self.version = version
+        self.ids: list[str] = [row[0] for row in rows]
+        self.ids_arr: npt.NDArray[np.object_] = np.array(self.ids, dtype=object)
+        self.pos: dict[str, int] = {twin: i for i, twin in enumerate(self.ids)}
+        codes: dict[str, int] = {}
+        self.model_codes = codes
+        """Model DTMI -> its code in ``model_code``."""
         self.model_code: Nodes = np.fromiter(
-            (codes.setdefault(twins[t].model, len(codes)) for t in ids), dtype=np.int32, count=n
+            (codes.setdefault(row[1], len(codes)) for row in rows), dtype=np.int32, count=n
         )
         pos = self.pos
-        parent_list: list[int] = []
-        child_list: list[int] = []
-        for p, kids in children.items():
-            pi = pos[p]
-            for k in kids:
-                parent_list.append(pi)
-                child_list.append(pos[k])
-        parent = np.array(parent_list, dtype=np.int32)
-        child = np.array(child_list, dtype=np.int32)
+        pairs = [(pos[p], pos[c]) for p, c in contains]
+        parent = np.fromiter((p for p, _ in pairs), dtype=np.int32, count=len(pairs))
+        child = np.fromiter((c for _, c in pairs), dtype=np.int32, count=len(pairs))
         order = np.lexsort((child, parent))
         self.parent: Nodes = parent[order]
         self.child: Nodes = child[order]
@@ -53,6 +76,13 @@ class HierarchyIndex:
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    def all_nodes(self) -> Nodes:
+        return np.arange(len(self.ids), dtype=np.int32)
+
+    def after(self, cursor: str) -> int:
+        """The first node whose id sorts after ``cursor``."""
+        return bisect_right(self.ids, cursor)
 
     def descendants(self, node: int, max_depth: int) -> Nodes:
         """Distinct descendants of ``node`` within ``max_depth`` levels, in id order."""
@@ -82,21 +112,19 @@ class HierarchyIndex:
         return out
 
     def model_mask(self, models: Iterable[str]) -> npt.NDArray[np.bool_]:
-        """Per node, whether its twin's model is one of ``models``."""
-        return model_mask(self.model_codes, self.model_code, models)
+        """Per node, whether its twin's model is one of ``models``.
+
+        The extra last slot of the lookup is for a model without a code, which
+        no filter selects.
+        """
+        allowed = np.zeros(len(self.model_codes) + 1, dtype=np.bool_)
+        for dtmi in models:
+            code = self.model_codes.get(dtmi)
+            if code is not None:
+                allowed[code] = True
+        mask: npt.NDArray[np.bool_] = allowed[self.model_code]
+        return mask
 
     def with_models(self, nodes: Nodes, models: Iterable[str]) -> Nodes:
         """The nodes whose twin's model is one of ``models``."""
         return nodes[self.model_mask(models)[nodes]]
-
-    def page(self, nodes: Nodes, first: int, after: str | None) -> Page[str]:
-        """A page of ``nodes`` (sorted) after the cursor ``after`` (an id)."""
-        if after is not None:
-            nodes = nodes[nodes >= bisect_right(self.ids, after)]
-        chunk = nodes[:first]
-        items: list[str] = self.ids_arr[chunk].tolist()
-        cursor = items[-1] if len(nodes) > first else None
-        return Page(items=tuple(items), next_cursor=cursor)
-
-    def all_nodes(self) -> Nodes:
-        return np.arange(len(self.ids), dtype=np.int32)

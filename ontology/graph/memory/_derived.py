@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ontology.graph.memory._rows import SignalRow
-from ontology.rollup._topology import HierarchyIndex
+from ontology.rollup._topology import Topology
 
 ROLLUP_BATCH = "rollup"
 """The ``batch`` of every derived value a rollup writes."""
@@ -44,7 +44,7 @@ class _Column:
 
 class DerivedColumns:
     def __init__(self) -> None:
-        self._index: HierarchyIndex | None = None
+        self._index: Topology | None = None
         self._columns: dict[str, _Column] = {}
         self._times: list[datetime] = []
 
@@ -55,7 +55,7 @@ class DerivedColumns:
 
     def write(
         self,
-        index: HierarchyIndex,
+        index: Topology,
         name: str,
         nodes: npt.NDArray[np.int64],
         values: npt.NDArray[np.float64],

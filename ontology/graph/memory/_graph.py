@@ -11,7 +11,7 @@ from ontology.graph._identifiers import KIND_EDGE, KIND_MODEL, edge_key
 from ontology.graph._limits import require_batch, require_depth, require_page, require_principal
 from ontology.graph._values import CONTAINS, BulkResult, Edge, Page, Rejection
 from ontology.graph.memory._rows import TwinRow
-from ontology.graph.memory._state import MemoryState, bulk, frozen
+from ontology.graph.memory._state import MemoryState, bulk, frozen, page_of
 
 WALK_LIMIT = 2_000
 """While the hierarchy index is out of date, subtrees up to this size are walked directly
@@ -254,7 +254,7 @@ class MemoryGraph(MemoryState):
                 nodes = index.with_models(nodes, rules.models_matching(model))
             if semantic_type is not None:
                 nodes = index.with_models(nodes, rules.models_with_semantic_type(semantic_type))
-            return index.page(nodes, first, after)
+            return page_of(index, nodes, first, after)
 
     def _walk(self, twin_id: str, depth_cap: int) -> list[str] | None:
         """The distinct descendants by a plain walk, or None once more than WALK_LIMIT."""

@@ -20,12 +20,11 @@ from ontology.graph._values import RollupSpec, SignalUpdate, SignalValue
 from ontology.graph.memory._rows import as_float, to_signal
 from ontology.graph.memory._state import MemoryState
 from ontology.rollup._engine import RollupEngine, RollupResult
-from ontology.rollup._topology import HierarchyIndex
+from ontology.rollup._topology import Topology
 
 
 class MemorySignals(MemoryState):
     _engine: RollupEngine
-    _engine_index: HierarchyIndex | None = None
     _masks: dict[str, npt.NDArray[np.bool_]]
 
     # ---------------------------------------------------------------- signals
@@ -95,9 +94,7 @@ class MemorySignals(MemoryState):
             if not self._rollups:
                 return 0
             index = self._hierarchy()
-            if self._engine_index is not index:
-                self._engine.set_topology(index.size, index.parent, index.child, labels=index.ids)
-                self._engine_index = index
+            if self._engine.use(index):
                 self._masks = {}
             specs = self.rollups()
             self._ensure_columns(index, specs)
@@ -119,7 +116,7 @@ class MemorySignals(MemoryState):
                 written += self._write(index, spec.name, result, now)
             return written
 
-    def _write(self, index: HierarchyIndex, name: str, result: RollupResult, now: datetime) -> int:
+    def _write(self, index: Topology, name: str, result: RollupResult, now: datetime) -> int:
         """Store a rollup's results as derived signals (and as inputs of other rollups).
 
         They are held as columns (``_derived``) until a read or a write of
@@ -134,7 +131,7 @@ class MemorySignals(MemoryState):
             index, name, result.nodes, result.values, result.cleared, now, self._signals
         )
 
-    def _mask(self, index: HierarchyIndex, model: str | None) -> npt.NDArray[np.bool_] | None:
+    def _mask(self, index: Topology, model: str | None) -> npt.NDArray[np.bool_] | None:
         if model is None:
             return None
         mask = self._masks.get(model)
@@ -142,7 +139,7 @@ class MemorySignals(MemoryState):
             mask = self._masks[model] = index.model_mask(self._rules().models_matching(model))
         return mask
 
-    def _ensure_columns(self, index: HierarchyIndex, specs: Sequence[RollupSpec]) -> None:
+    def _ensure_columns(self, index: Topology, specs: Sequence[RollupSpec]) -> None:
         """An input column for every signal the rollups read (NaN where none is held)."""
         columns = self._signal_columns()
         assert columns is not None and self._columns_for is index

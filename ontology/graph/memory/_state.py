@@ -28,13 +28,14 @@ from ontology.graph._values import (
     Alias,
     JsonValue,
     Model,
+    Page,
     RollupSpec,
 )
 from ontology.graph.memory._derived import DerivedColumns
 from ontology.graph.memory._edge_table import EdgeTable
 from ontology.graph.memory._rows import SignalRow, TwinRow, as_float
 from ontology.graph.memory._snapshot import AuditEntry
-from ontology.rollup._topology import HierarchyIndex
+from ontology.rollup._topology import Nodes, Topology
 
 if TYPE_CHECKING:
     import dtdl
@@ -63,6 +64,16 @@ def bulk(size: int) -> Iterator[None]:
     finally:
         gc.collect(1)  # the young generations: what the write allocated
         gc.enable()
+
+
+def page_of(topology: Topology, nodes: Nodes, first: int, after: str | None) -> Page[str]:
+    """A page of ``nodes`` (ascending) after the cursor ``after`` (a twin id)."""
+    if after is not None:
+        nodes = nodes[nodes >= topology.after(after)]
+    chunk = nodes[:first]
+    items: list[str] = topology.ids_arr[chunk].tolist()
+    cursor = items[-1] if len(nodes) > first else None
+    return Page(items=tuple(items), next_cursor=cursor)
 
 
 def utc_now() -> datetime:
@@ -107,12 +118,12 @@ class MemoryState:
         self._signals: dict[str, dict[str, SignalRow]] = {}
         self._columns: dict[str, npt.NDArray[np.float64]] = {}
         """Rollup inputs by signal name, per node of ``_columns_for`` (kept by set_signals)."""
-        self._columns_for: HierarchyIndex | None = None
+        self._columns_for: Topology | None = None
         self._derived = DerivedColumns()
         """Rollup results not yet written into ``_signals`` (per node of ``_index``)."""
         self._rollups: dict[str, RollupSpec] = {}
         self._audit: list[AuditEntry] = []
-        self._index: HierarchyIndex | None = None
+        self._index: Topology | None = None
         self._stale_reads = 0
 
     # ---------------------------------------------------------------- shared
@@ -131,7 +142,7 @@ class MemoryState:
         self._index = None
         self._stale_reads = 0
 
-    def _index_if_worth(self) -> HierarchyIndex | None:
+    def _index_if_worth(self) -> Topology | None:
         """The index when current; after a change, None for the first read (walk or scan
         instead), and rebuilt from the second read on, when reads outnumber writes."""
         if self._index is not None:
@@ -139,9 +150,12 @@ class MemoryState:
         self._stale_reads += 1
         return self._hierarchy() if self._stale_reads > 1 else None
 
-    def _hierarchy(self) -> HierarchyIndex:
+    def _hierarchy(self) -> Topology:
         if self._index is None:
-            self._index = HierarchyIndex(self._twins, self._edges.children)
+            self._index = Topology(
+                ((t, row.model) for t, row in self._twins.items()),
+                ((p, k) for p, kids in self._edges.children.items() for k in kids),
+            )
         return self._index
 
     def _signal_columns(self) -> dict[str, npt.NDArray[np.float64]] | None:

@@ -38,7 +38,7 @@ from ontology.graph._values import (
     TwinSpec,
 )
 from ontology.graph.memory._rows import TwinRow, to_twin
-from ontology.graph.memory._state import NO_PROPERTIES, MemoryState, bulk, owned
+from ontology.graph.memory._state import NO_PROPERTIES, MemoryState, bulk, owned, page_of
 
 if TYPE_CHECKING:
     import dtdl
@@ -332,7 +332,7 @@ class MemoryTwins(MemoryState):
                 nodes = index.all_nodes()
                 if allowed is not None:
                     nodes = index.with_models(nodes, allowed)
-                page = index.page(nodes, first, after)
+                page = page_of(index, nodes, first, after)
             items = tuple(to_twin(twins[t]) for t in page.items)
             return Page(items=items, next_cursor=page.next_cursor)
 

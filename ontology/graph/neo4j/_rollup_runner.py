@@ -24,7 +24,7 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,7 +41,7 @@ from ontology.graph.neo4j._codec import dumps, micros, signal_key
 from ontology.graph.neo4j._db import Neo4jDatabase
 from ontology.graph.neo4j._twin_tx import Tx
 from ontology.rollup._engine import RollupEngine
-from ontology.rollup._model_codes import model_mask
+from ontology.rollup._topology import Topology
 
 Column = npt.NDArray[np.float64]
 """A signal's value per node, NaN where a twin has none (or a non-number)."""
@@ -88,29 +88,12 @@ class _Signal:
     times: Times
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class _Topology:
-    version: int
-    ids: list[str]
-    pos: dict[str, int]
-    parent: npt.NDArray[np.int64]
-    child: npt.NDArray[np.int64]
-    model_code: npt.NDArray[np.int32]
-    model_codes: dict[str, int]
-
-    def model_mask(self, models: Iterable[str]) -> npt.NDArray[np.bool_]:
-        """Per node, whether its twin's model is one of ``models``."""
-        return model_mask(self.model_codes, self.model_code, models)
-
-
 class RollupRunner:
     def __init__(self, db: Neo4jDatabase) -> None:
         self._db = db
         self._cy = db.cypher
         self._engine = RollupEngine()
-        self._topology: _Topology | None = None
-        self._engine_topology: _Topology | None = None
-        """The topology the engine holds (``set_topology`` is skipped when unchanged)."""
+        self._topology: Topology | None = None
         self._columns: dict[str, _Signal] = {}
         self._signals_version: int | None = None
         """The ``signals`` counter the cached columns are current with (None: unknown)."""
@@ -187,11 +170,7 @@ class RollupRunner:
             return 0
         read_done = time.perf_counter()
         engine = self._engine
-        if self._engine_topology is not topology:  # the check costs ~1 ms at 100k twins
-            engine.set_topology(
-                len(topology.ids), topology.parent, topology.child, labels=topology.ids
-            )
-            self._engine_topology = topology
+        engine.use(topology)  # a no-op for the topology it holds
         nodes = None
         if changed is not None:
             pos = topology.pos
@@ -226,7 +205,7 @@ class RollupRunner:
 
     def _inputs(
         self, tx: Tx, rules_in: RulesIn
-    ) -> tuple[list[RollupSpec], _Topology, TwinRules | None]:
+    ) -> tuple[list[RollupSpec], Topology, TwinRules | None]:
         """The specs, the topology and the rules; reads the columns that are stale."""
         specs = self._specs_in(tx)
         if not specs:
@@ -248,7 +227,7 @@ class RollupRunner:
 
     def _write_back(
         self,
-        topology: _Topology,
+        topology: Topology,
         results: Sequence[tuple[RollupSpec, Any, Any, Any]],
         now: datetime,
     ) -> int:
@@ -281,7 +260,7 @@ class RollupRunner:
     def _written(
         self,
         version: int,
-        topology: _Topology,
+        topology: Topology,
         results: Sequence[tuple[RollupSpec, Any, Any, Any]],
         t: int,
     ) -> None:
@@ -324,31 +303,16 @@ class RollupRunner:
         return removed
 
 
-_EMPTY = _Topology(
-    version=-1,
-    ids=[],
-    pos={},
-    parent=np.empty(0, dtype=np.int64),
-    child=np.empty(0, dtype=np.int64),
-    model_code=np.empty(0, dtype=np.int32),
-    model_codes={},
-)
+_EMPTY = Topology((), ())
 
 
-def _read_topology(tx: Tx, db: Neo4jDatabase, version: int) -> _Topology:
+def _read_topology(tx: Tx, db: Neo4jDatabase, version: int) -> Topology:
     cy = db.cypher
     twins, models = ttx.columns(tx, cy("MATCH (t:Twin) RETURN collect(t.id), collect(t.model)"))
-    rows = sorted(zip(twins, models, strict=True))
-    ids = [row[0] for row in rows]
-    pos = {twin: i for i, twin in enumerate(ids)}
-    codes: dict[str, int] = {}
-    model_code = np.fromiter(
-        (codes.setdefault(row[1], len(codes)) for row in rows), dtype=np.int32, count=len(rows)
-    )
     parents, children = gtx.all_contains(tx, cy)
-    parent = np.fromiter((pos[p] for p in parents), dtype=np.int64, count=len(parents))
-    child = np.fromiter((pos[c] for c in children), dtype=np.int64, count=len(children))
-    return _Topology(version, ids, pos, parent, child, model_code, codes)
+    return Topology(
+        zip(twins, models, strict=True), zip(parents, children, strict=True), version=version
+    )
 
 
 def _read_signal(tx: Tx, db: Neo4jDatabase, name: str, pos: dict[str, int]) -> _Signal:

@@ -10,6 +10,7 @@ import pytest
 import dtdl
 from ontology import property_validator, value_problem
 from ontology.graph._limits import MAX_STRING, MAX_VALUE_JSON
+from ontology.graph._validators import compile_validator
 
 DTMI = "dtmi:test:loaders:Kinds;1"
 SCHEMAS: dict[str, object] = {
@@ -89,3 +90,62 @@ def test_value_problem_words_null_size_and_schema() -> None:
     big = [1.0] * (MAX_VALUE_JSON // 4)
     assert not array(big)
     assert (value_problem(array, big) or "").endswith(f"JSON characters; at most {MAX_VALUE_JSON}")
+
+
+PRIMITIVES = ("boolean", "string", "integer", "long", "double", "float", "date", "dateTime")
+PRIMITIVE_VALUES: list[object] = [
+    True,
+    False,
+    0,
+    1,
+    -1,
+    2**31 - 1,
+    2**31,
+    -(2**31),
+    -(2**31) - 1,
+    2**63 - 1,
+    2**63,
+    1.5,
+    -0.0,
+    math.inf,
+    math.nan,
+    1e300,
+    "",
+    "text",
+    "2024-02-29",
+    "2024-02-30",
+    "2024-01-01T10:00:00Z",
+    None,
+    [],
+    [1],
+    {},
+    {"a": 1},
+]
+
+
+def _model_with(schema: str) -> str:
+    return (
+        '{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:test:P;1", "@type": "Interface",'
+        f' "contents": [{{"@type": "Property", "name": "p", "schema": {schema}}}]}}'
+    )
+
+
+@pytest.mark.parametrize("primitive", PRIMITIVES)
+def test_compiled_validators_agree_with_check_instance(primitive: str) -> None:
+    model_set = dtdl.parse([_model_with(f'"{primitive}"')])
+    prop = model_set.interfaces["dtmi:test:P;1"].properties["p"]
+    check = compile_validator(model_set, prop.id, prop.schema)
+    for value in PRIMITIVE_VALUES:
+        assert check(value) == model_set.check_instance(prop.id, value), (primitive, value)
+
+
+def test_compiled_enum_validators_agree_with_check_instance() -> None:
+    enum = (
+        '{"@type": "Enum", "valueSchema": "integer", "enumValues": ['
+        '{"name": "one", "enumValue": 1}, {"name": "two", "enumValue": 2}]}'
+    )
+    model_set = dtdl.parse([_model_with(enum)])
+    prop = model_set.interfaces["dtmi:test:P;1"].properties["p"]
+    check = compile_validator(model_set, prop.id, prop.schema)
+    for value in [*VALUES, 2, 3, "1"]:
+        assert check(value) == model_set.check_instance(prop.id, value), value
