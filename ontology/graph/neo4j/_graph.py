@@ -93,7 +93,11 @@ class Neo4jGraph(Neo4jState):
         return planned.result
 
     def _undo_edges(self, tx: Tx, ops: Sequence[EdgeOp]) -> None:
-        """Undo committed edge writes: delete the edges created, restore the ones updated."""
+        """Undo committed edge writes: delete the edges created, restore the ones updated.
+
+        Edges carry no etag, so a change another writer made to one of these
+        edges between the batches is undone with them.
+        """
         created = [new for old, new in ops if old is None]
         if any(edge.name == CONTAINS for edge in created):
             ttx.bump(tx, self._cy, "topology")
