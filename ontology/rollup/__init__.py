@@ -13,7 +13,7 @@ pairs); ``LevelPlan`` computes full descendants rollups level by level.
 from ontology.rollup._ancestry import MAX_PAIRS, AncestorIndex
 from ontology.rollup._engine import RollupEngine, RollupResult, compute_rollup
 from ontology.rollup._levels import LevelPlan
-from ontology.rollup._topology import Topology
+from ontology.rollup._topology import Topology, TwinModel
 
 __all__ = [
     "MAX_PAIRS",
@@ -22,5 +22,6 @@ __all__ = [
     "RollupEngine",
     "RollupResult",
     "Topology",
+    "TwinModel",
     "compute_rollup",
 ]

@@ -17,14 +17,27 @@ rollup runner builds one per ``topology`` version. Both give it to
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
-from operator import itemgetter
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 Nodes = npt.NDArray[np.int32]
 """Node numbers."""
+
+
+class Modelled(Protocol):
+    """What the topology reads of a twin: its model (a store's twin row, or ``TwinModel``)."""
+
+    @property
+    def model(self) -> str: ...
+
+
+class TwinModel(NamedTuple):
+    """A twin known only by its model (what a store that reads ids and models passes)."""
+
+    model: str
 
 
 class Topology:
@@ -44,28 +57,34 @@ class Topology:
 
     def __init__(
         self,
-        twins: Iterable[tuple[str, str]],
-        contains: Iterable[tuple[str, str]],
+        twins: Mapping[str, Modelled],
+        children: Mapping[str, Iterable[str]],
         *,
         version: int = -1,
     ) -> None:
-        """``twins``: ``(id, model)`` of every twin; ``contains``: ``(parent id, child id)``."""
-        rows = sorted(twins, key=itemgetter(0))
-        n = len(rows)
+        """``twins``: every twin by id; ``children``: parent id -> child ids."""
+        ids = sorted(twins)
+        n = len(ids)
         self.version = version
-        self.ids: list[str] = [row[0] for row in rows]
+        self.ids: list[str] = ids
         self.ids_arr: npt.NDArray[np.object_] = np.array(self.ids, dtype=object)
         self.pos: dict[str, int] = {twin: i for i, twin in enumerate(self.ids)}
         codes: dict[str, int] = {}
         self.model_codes = codes
         """Model DTMI -> its code in ``model_code``."""
         self.model_code: Nodes = np.fromiter(
-            (codes.setdefault(row[1], len(codes)) for row in rows), dtype=np.int32, count=n
+            (codes.setdefault(twins[t].model, len(codes)) for t in ids), dtype=np.int32, count=n
         )
         pos = self.pos
-        pairs = [(pos[p], pos[c]) for p, c in contains]
-        parent = np.fromiter((p for p, _ in pairs), dtype=np.int32, count=len(pairs))
-        child = np.fromiter((c for _, c in pairs), dtype=np.int32, count=len(pairs))
+        parent_list: list[int] = []
+        child_list: list[int] = []
+        for p, kids in children.items():
+            at = pos[p]
+            for kid in kids:
+                parent_list.append(at)
+                child_list.append(pos[kid])
+        parent = np.array(parent_list, dtype=np.int32)
+        child = np.array(child_list, dtype=np.int32)
         order = np.lexsort((child, parent))
         self.parent: Nodes = parent[order]
         self.child: Nodes = child[order]

@@ -152,10 +152,7 @@ class MemoryState:
 
     def _hierarchy(self) -> Topology:
         if self._index is None:
-            self._index = Topology(
-                ((t, row.model) for t, row in self._twins.items()),
-                ((p, k) for p, kids in self._edges.children.items() for k in kids),
-            )
+            self._index = Topology(self._twins, self._edges.children)
         return self._index
 
     def _signal_columns(self) -> dict[str, npt.NDArray[np.float64]] | None:

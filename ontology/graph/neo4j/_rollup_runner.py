@@ -41,7 +41,7 @@ from ontology.graph.neo4j._codec import dumps, micros, signal_key
 from ontology.graph.neo4j._db import Neo4jDatabase
 from ontology.graph.neo4j._twin_tx import Tx
 from ontology.rollup._engine import RollupEngine
-from ontology.rollup._topology import Topology
+from ontology.rollup._topology import Topology, TwinModel
 
 Column = npt.NDArray[np.float64]
 """A signal's value per node, NaN where a twin has none (or a non-number)."""
@@ -303,16 +303,18 @@ class RollupRunner:
         return removed
 
 
-_EMPTY = Topology((), ())
+_EMPTY = Topology({}, {})
 
 
 def _read_topology(tx: Tx, db: Neo4jDatabase, version: int) -> Topology:
     cy = db.cypher
     twins, models = ttx.columns(tx, cy("MATCH (t:Twin) RETURN collect(t.id), collect(t.model)"))
     parents, children = gtx.all_contains(tx, cy)
-    return Topology(
-        zip(twins, models, strict=True), zip(parents, children, strict=True), version=version
-    )
+    kids: dict[str, list[str]] = {}
+    for parent, child in zip(parents, children, strict=True):
+        kids.setdefault(parent, []).append(child)
+    nodes = {twin: TwinModel(model) for twin, model in zip(twins, models, strict=True)}
+    return Topology(nodes, kids, version=version)
 
 
 def _read_signal(tx: Tx, db: Neo4jDatabase, name: str, pos: dict[str, int]) -> _Signal:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ontology import Aggregate, RollupSpec
-from ontology.rollup import RollupEngine, Topology
+from ontology.rollup import RollupEngine, Topology, TwinModel
 
-TWINS = [("site", "S"), ("line/b", "L"), ("line/a", "L"), ("m1", "M"), ("m2", "M")]
-CONTAINS = [("site", "line/a"), ("site", "line/b"), ("line/a", "m1"), ("line/b", "m1")]
+TWINS = {
+    twin: TwinModel(model)
+    for twin, model in [("site", "S"), ("line/b", "L"), ("line/a", "L"), ("m1", "M"), ("m2", "M")]
+}
+CONTAINS = {"site": ["line/a", "line/b"], "line/a": ["m1"], "line/b": ["m1"]}
 
 
 def test_twins_are_numbered_in_id_order_and_edges_grouped_by_parent() -> None:
@@ -48,4 +51,4 @@ def test_the_engine_takes_a_topology_once_and_computes_over_it() -> None:
     result = engine.recompute(spec, values)
     got = dict(zip(topology.ids_arr[result.nodes].tolist(), result.values.tolist(), strict=True))
     assert got == {"line/a": 2.0, "line/b": 2.0, "site": 2.0}
-    assert engine.use(Topology(TWINS, [*CONTAINS, ("site", "m2")])) is True
+    assert engine.use(Topology(TWINS, {**CONTAINS, "site": ["line/a", "line/b", "m2"]})) is True
