@@ -1,11 +1,12 @@
 """``MemoryStore``: the in-process ``GraphStore``, the embedded default.
 
 Everything lives in Python dicts (twins, aliases, edges both ways, signals)
-plus a numpy index of the ``contains`` DAG rebuilt lazily for traversal
-(``ontology.rollup._topology``), numpy columns of the signals rollups read (kept current
-by ``set_signals``) and of the values rollups derived, turned into signal rows
-only when read (``_derived``). With a ``snapshot`` path it loads that file on start and
-writes it atomically on ``flush()`` and ``close()``, so a restart keeps
+plus the hierarchy as an ``ontology.rollup.Topology`` (numpy arrays of the
+``contains`` DAG, rebuilt lazily for traversal and rollups), numpy columns of
+the signals rollups read (kept current by ``set_signals``) and of the values
+rollups derived, turned into signal rows only when read (``_derived``). With a
+``snapshot`` path it loads that file on start and writes it atomically on
+``flush()`` and ``close()``, so a restart keeps
 models, twins, edges, aliases, signals, rollup definitions and the audit trail.
 
 Twins and edges handed out are immutable values (properties are read-only

@@ -916,3 +916,28 @@ def test_audit_pages_in_write_order(plant: GraphStore) -> None:
     assert rest.next_cursor is None
     actions = {r.action for r in everything}
     assert {"model.add", "twin.create", "edge.add"} <= actions
+
+
+@pytest.mark.parametrize("after", [-1, "3", True, 1.0])
+def test_an_audit_cursor_that_is_no_seq_is_refused_naming_it(
+    plant: GraphStore, after: object
+) -> None:
+    with pytest.raises(InvalidError, match=r"audit cursor after=.* expected the last seq seen"):
+        plant.audit(after=after)  # type: ignore[arg-type]
+
+
+def test_an_alias_is_named_namespace_colon_value_in_errors_and_audit(plant: GraphStore) -> None:
+    plant.add_aliases("machine/m1", [Alias("erp", "EQ-1")], principal=WHO)
+    with pytest.raises(AlreadyExistsError) as taken:
+        plant.add_aliases("machine/m2", [Alias("erp", "EQ-1")], principal=WHO)
+    assert taken.value.key == "erp:EQ-1"
+    with pytest.raises(NotFoundError) as missing:
+        plant.remove_alias(Alias("erp", "EQ-404"), principal=WHO)
+    assert (missing.value.kind, missing.value.key) == ("alias", "erp:EQ-404")
+    result = plant.upsert_twins(
+        [TwinSpec("machine/m2", MACHINE, {"serial": "SN-2"}, aliases=(Alias("erp", "EQ-1"),))],
+        principal=WHO,
+    )
+    assert [r.reason for r in result.rejected] == [
+        "alias 'erp:EQ-1' names twin 'machine/m1' already; an alias is unique per namespace"
+    ]
