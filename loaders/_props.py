@@ -1,5 +1,9 @@
 """Row properties against the twin's model: CSV text converted by schema, values checked.
 
+Values are checked by ``ontology.property_validator`` and ``ontology.value_problem``:
+the same rules and size limits as the graph stores apply, so a row the loader
+accepts is a row the store accepts.
+
 Component properties are kept flat while rows merge (``nameplate.ratedVoltage``)
 so two files may each give part of a component; :func:`nest` builds the
 component objects the store takes.
@@ -9,20 +13,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 
 import dtdl
-from ontology import JsonValue
+from ontology import JsonValue, ValueValidator, property_validator, value_problem
 
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
 _TEXT = ("string", "date", "dateTime", "time", "duration")
-
-
-Validator = Callable[[object], bool]
-"""Whether a value fits one Property's schema."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,42 +33,8 @@ class View:
     """Component name -> the Properties of its Interface."""
     telemetries: frozenset[str]
     relationships: frozenset[str]
-    fields: Mapping[str, tuple[dtdl.Property, Validator]]
+    fields: Mapping[str, tuple[dtdl.Property, ValueValidator]]
     """Flat key (``name`` or ``component.name``) -> its Property and a bound validator."""
-
-
-_INT32 = (-(2**31), 2**31 - 1)
-_SURE: Mapping[str, Validator] = {
-    "string": lambda v: type(v) is str,
-    "boolean": lambda v: type(v) is bool,
-    "double": lambda v: type(v) is float and math.isfinite(v),
-    "integer": lambda v: type(v) is int and _INT32[0] <= v <= _INT32[1],
-}
-"""Values that surely fit a primitive schema, known without a call into ``dtdl``.
-
-Only a shortcut for the common case: a value these do not vouch for goes to
-``ModelSet.check_instance``, which decides (so the rules stay dtdl's;
-``tests/loaders/test_validators.py`` holds the shortcuts to it)."""
-
-
-def validator(model_set: dtdl.ModelSet, prop: dtdl.Property) -> Validator:
-    """A predicate for values of ``prop``: a shortcut for sure values, else ``check_instance``."""
-    full: Validator = partial(model_set.check_instance, prop.id)
-    schema = prop.schema
-    sure: Validator | None = None
-    if isinstance(schema, dtdl.PrimitiveSchema):
-        sure = _SURE.get(schema.name)
-    elif isinstance(schema, dtdl.EnumSchema):
-        allowed = frozenset((type(v.enum_value), v.enum_value) for v in schema.enum_values)
-
-        def sure(value: object) -> bool:
-            kind = type(value)
-            return (kind is str or kind is int) and (kind, value) in allowed
-
-    if sure is None:
-        return full
-    check = sure
-    return lambda value: check(value) or full(value)
 
 
 class Models:
@@ -94,11 +59,12 @@ class Models:
                 inner = model_set.interfaces.get(comp.schema)
                 components[name] = dict(inner.properties) if inner is not None else {}
             fields = {
-                name: (prop, validator(model_set, prop)) for name, prop in iface.properties.items()
+                name: (prop, property_validator(model_set, prop))
+                for name, prop in iface.properties.items()
             }
             for name, props in components.items():
                 for inner_name, prop in props.items():
-                    fields[f"{name}.{inner_name}"] = (prop, validator(model_set, prop))
+                    fields[f"{name}.{inner_name}"] = (prop, property_validator(model_set, prop))
             found = View(
                 properties=dict(iface.properties),
                 components=components,
@@ -188,8 +154,10 @@ def check(
             value, reason = coerce(raw, prop.schema)
         else:
             value, reason = raw, None  # type: ignore[assignment]
-        if reason is None and (value is None or not valid(value)):
-            reason = f"{value!r:.80} does not fit its schema ({_schema_name(prop.schema)})"
+        if reason is None:
+            problem = value_problem(valid, value)
+            if problem is not None:
+                reason = f"{problem} ({_schema_name(prop.schema)})"
         if reason is not None:
             reasons.append(f"property {key!r} of model {model}: {reason}")
         else:

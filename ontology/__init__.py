@@ -1,4 +1,18 @@
-"""The knowledge-graph core: models, twins, aliases, edges, hierarchy, rollups, audit."""
+"""The knowledge-graph core: models, twins, aliases, edges, hierarchy, rollups, audit.
+
+Layout (one line per folder in ``docs/architecture.md``): ``ontology.graph`` is
+the ``GraphStore`` contract, its values and the rules both stores share;
+``ontology.graph.memory`` and ``ontology.graph.neo4j`` implement it;
+``ontology.rollup`` is the numpy rollup engine both stores use;
+``ontology.history`` and ``ontology.changefeed`` are further contracts.
+
+``import ontology`` does not import the Neo4j driver: ``Neo4jStore`` and
+``Neo4jStoreSettings`` are resolved from ``ontology.graph.neo4j`` on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ontology._errors import (
     AlreadyExistsError,
@@ -13,19 +27,17 @@ from ontology._errors import (
     OntologyError,
     StoreUnavailableError,
 )
-from ontology._memory import MemoryStore
-from ontology._neo4j import Neo4jStore
-from ontology._neo4j_settings import Neo4jStoreSettings
-from ontology._store import MAX_PAGE, GraphStore
-from ontology._values import (
+from ontology.graph import (
     CONTAINS,
     LIFECYCLE_TRANSITIONS,
+    MAX_PAGE,
     SYSTEM_PRINCIPAL,
     Aggregate,
     Alias,
     AuditRecord,
     BulkResult,
     Edge,
+    GraphStore,
     JsonValue,
     Lifecycle,
     Model,
@@ -37,6 +49,11 @@ from ontology._values import (
     Twin,
     TwinSpec,
 )
+from ontology.graph._validators import ValueValidator, property_validator, value_problem
+from ontology.graph.memory import MemoryStore
+
+if TYPE_CHECKING:
+    from ontology.graph.neo4j import Neo4jStore, Neo4jStoreSettings
 
 __all__ = [
     "CONTAINS",
@@ -73,4 +90,22 @@ __all__ = [
     "StoreUnavailableError",
     "Twin",
     "TwinSpec",
+    "ValueValidator",
+    "property_validator",
+    "value_problem",
 ]
+
+
+_LAZY = frozenset({"Neo4jStore", "Neo4jStoreSettings"})
+
+
+def __getattr__(name: str) -> object:
+    """``Neo4jStore`` and ``Neo4jStoreSettings``, imported on first use (with the driver)."""
+    if name in _LAZY:
+        from ontology.graph import neo4j
+
+        value: object = getattr(neo4j, name)
+        globals()[name] = value
+        return value
+    msg = f"module 'ontology' has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -1,0 +1,72 @@
+"""How large any input may be, and the checks of a call's own parameters.
+
+Every input has a size limit; the ``MAX_*`` values are the graph's. The
+``require_*`` helpers raise ``InvalidError`` naming the parameter, the value
+received and what was expected; ``show`` is the short ``repr`` those messages use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ontology._errors import InvalidError
+
+MAX_PAGE = 10_000
+"""The largest page any listing returns; larger ``first`` values are refused."""
+MAX_TWIN_ID = 512
+MAX_PROPERTIES = 1_000
+MAX_ALIASES = 64
+MAX_ALIAS_VALUE = 1_024
+MAX_STRING = 65_536
+MAX_VALUE_JSON = 262_144
+MAX_BATCH = 1_000_000
+MAX_PRINCIPAL = 256
+MAX_DEPTH = 1_000
+MAX_NAME = 512
+
+
+def show(value: object, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def require_principal(principal: object) -> str:
+    if not isinstance(principal, str) or not principal or len(principal) > MAX_PRINCIPAL:
+        msg = (
+            f"principal {show(principal)} is not valid; expected a non-empty string of at "
+            f"most {MAX_PRINCIPAL} characters"
+        )
+        raise InvalidError(msg)
+    return principal
+
+
+def require_page(first: object) -> int:
+    if type(first) is not int or not 1 <= first <= MAX_PAGE:
+        msg = f"page size first={show(first)} is not valid; expected an integer 1..{MAX_PAGE}"
+        raise InvalidError(msg)
+    return first
+
+
+def require_depth(max_depth: object) -> int:
+    """``None`` means unlimited (returned as ``MAX_DEPTH``)."""
+    if max_depth is None:
+        return MAX_DEPTH
+    if type(max_depth) is not int or not 1 <= max_depth <= MAX_DEPTH:
+        msg = f"max_depth={show(max_depth)} is not valid; expected an integer 1..{MAX_DEPTH}"
+        raise InvalidError(msg)
+    return max_depth
+
+
+def require_batch(kind: str, items: Sequence[object]) -> None:
+    if len(items) > MAX_BATCH:
+        msg = f"a batch of {len(items)} {kind}; at most {MAX_BATCH} per call, split it"
+        raise InvalidError(msg)
+
+
+def require_audit_cursor(after: object) -> int | None:
+    """``audit``'s ``after``: ``None`` or the last ``seq`` seen (an integer >= 0)."""
+    if after is not None and (type(after) is not int or after < 0):
+        msg = f"audit cursor after={show(after)} is not valid; expected the last seq seen (>= 0)"
+        raise InvalidError(msg)
+    return after

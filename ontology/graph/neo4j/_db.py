@@ -1,0 +1,129 @@
+"""The Neo4j connection of the graph store: managed transactions, errors, schema.
+
+Every read and write goes through a driver *managed* transaction
+(``Session.execute_read`` / ``execute_write``), which the driver retries on
+transient errors (deadlocks, leader switches, dropped connections) for up to
+``max_transaction_retry_time``; so a work function must be safe to run again.
+Every session names its database, which saves the driver a round trip.
+An unreachable server or a terminated transaction becomes
+``StoreUnavailableError``; a uniqueness
+constraint that another writer won first becomes ``ConflictError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import neo4j
+from neo4j.exceptions import (
+    ClientError,
+    ConstraintError,
+    DatabaseUnavailable,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
+
+from ontology._errors import ConflictError, StoreUnavailableError
+from ontology.graph.neo4j._cypher import Cypher
+from ontology.graph.neo4j._settings import Neo4jStoreSettings
+
+R = TypeVar("R")
+"""What a transaction function returns."""
+
+TERMINATED = frozenset(
+    {
+        "Neo.ClientError.Transaction.Terminated",
+        "Neo.ClientError.Transaction.LockClientStopped",
+        "Neo.TransientError.Transaction.Terminated",
+        "Neo.TransientError.Transaction.LockClientStopped",
+    }
+)
+"""The codes of a transaction the server stopped (the driver does not retry them)."""
+
+RETRY_SECONDS = 15.0
+"""How long the driver keeps retrying a transaction that failed transiently."""
+
+Work = Callable[[neo4j.ManagedTransaction], R]
+
+
+class Neo4jDatabase:
+    """One driver, one database, one namespace."""
+
+    def __init__(self, settings: Neo4jStoreSettings) -> None:
+        self.settings = settings
+        self.cypher = Cypher(settings.namespace)
+        auth = (
+            (settings.user, settings.password)
+            if settings.user is not None and settings.password is not None
+            else None
+        )
+        with _mapped_errors(settings):
+            self.driver = neo4j.GraphDatabase.driver(
+                settings.uri, auth=auth, max_transaction_retry_time=RETRY_SECONDS
+            )
+
+    def read(self, work: Work[R]) -> R:
+        """Run ``work`` in a managed read transaction (retried on transient errors)."""
+        with _mapped_errors(self.settings), self._session() as session:
+            return session.execute_read(work)
+
+    def write(self, work: Work[R]) -> R:
+        """Run ``work`` in a managed write transaction (retried on transient errors)."""
+        with _mapped_errors(self.settings), self._session() as session:
+            return session.execute_write(work)
+
+    def ensure_schema(self) -> None:
+        """Create the namespace's constraints and indexes that are missing (idempotent)."""
+        database = self.settings.database
+        with _mapped_errors(self.settings):
+            self.driver.verify_connectivity()  # fails fast; the statements below are retried
+            try:
+                shown = self.driver.execute_query(
+                    "SHOW INDEXES YIELD name RETURN name", database_=database
+                ).records
+                present = {record["name"] for record in shown}
+            except ClientError:  # e.g. a role without SHOW INDEX: create them all (idempotent)
+                present = set()
+            for name, statement in self.cypher.schema:
+                if name not in present:
+                    # Schema commands cannot share a transaction with writes; each runs alone.
+                    self.driver.execute_query(statement, database_=database)
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def _session(self) -> neo4j.Session:
+        return self.driver.session(database=self.settings.database)
+
+
+@contextmanager
+def _mapped_errors(settings: Neo4jStoreSettings) -> Iterator[None]:
+    try:
+        yield
+    except (ServiceUnavailable, SessionExpired, DatabaseUnavailable) as error:
+        message = (
+            f"Neo4j at {settings.uri!r} (database {settings.database!r}) cannot be reached: "
+            f"{error}; expected a running server (scripts/services up neo4j)"
+        )
+        raise StoreUnavailableError(message) from error
+    except TransientError as error:
+        message = (
+            f"Neo4j at {settings.uri!r} kept failing transiently for {RETRY_SECONDS:g} s: "
+            f"{error}; retry later"
+        )
+        raise StoreUnavailableError(message) from error
+    except ConstraintError as error:
+        message = f"another writer changed the same entity concurrently: {error.message}"
+        raise ConflictError(message) from error
+    except Neo4jError as error:
+        if error.code not in TERMINATED:
+            raise
+        message = (
+            f"Neo4j at {settings.uri!r} terminated the transaction ({error.code}): an operator "
+            "or the transaction timeout stopped it; nothing of it was written, retry"
+        )
+        raise StoreUnavailableError(message) from error

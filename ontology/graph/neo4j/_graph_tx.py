@@ -1,0 +1,279 @@
+"""Transaction functions for edges, the ``contains`` hierarchy and live signals.
+
+Hierarchy edges are ``CONTAINS`` relationships, every other edge a ``RELATES``
+relationship with a ``name``; both carry ``name`` and ``props`` (JSON), so
+``[e:CONTAINS|RELATES {name: $name}]`` finds any edge by name. Unbounded
+descendants use one variable-length pattern with ``DISTINCT`` (the planner
+then expands each node once); depth-bounded walks go level by level, since a
+bound cannot be a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ontology.graph._values import CONTAINS, Edge, SignalValue
+from ontology.graph.neo4j._codec import edge_from_row, edge_row, signal_from_node
+from ontology.graph.neo4j._cypher import Cypher
+from ontology.graph.neo4j._twin_tx import CreateAudit, Tx, chunks, columns, run_rows
+
+# -------------------------------------------------------------------- edges
+
+_EDGE_RETURN = "RETURN s.id AS source, e.name AS name, t.id AS target, e.props AS props"
+
+
+def edges_from(tx: Tx, cy: Cypher, source: str, name: str | None) -> list[Edge]:
+    query = cy(
+        "MATCH (s:Twin {id: $id})-[e:CONTAINS|RELATES]->(t:Twin) "
+        f"WHERE $name IS NULL OR e.name = $name {_EDGE_RETURN} ORDER BY name, target"
+    )
+    return [edge_from_row(**record.data()) for record in tx.run(query, id=source, name=name)]
+
+
+def edges_to(tx: Tx, cy: Cypher, target: str, name: str | None) -> list[Edge]:
+    query = cy(
+        "MATCH (s:Twin)-[e:CONTAINS|RELATES]->(t:Twin {id: $id}) "
+        f"WHERE $name IS NULL OR e.name = $name {_EDGE_RETURN} ORDER BY name, source"
+    )
+    return [edge_from_row(**record.data()) for record in tx.run(query, id=target, name=name)]
+
+
+def endpoints(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """Twin id -> ``(model, number of outgoing edges)`` for the ids that exist.
+
+    The degree comes from Neo4j's relationship counts, so a twin with no edges
+    costs one index seek and nothing more.
+    """
+    query = cy(
+        "UNWIND $ids AS id MATCH (t:Twin {id: id}) "
+        "RETURN collect(id), collect(t.model), collect(COUNT { (t)-[:CONTAINS|RELATES]->() })"
+    )
+    found: dict[str, tuple[str, int]] = {}
+    for chunk in chunks(ids, 50_000):
+        twins, models, outs = columns(tx, query, ids=list(chunk))
+        for twin, model, out in zip(twins, models, outs, strict=True):
+            found[twin] = (model, int(out))
+    return found
+
+
+def existing_edges(tx: Tx, cy: Cypher, edges: Sequence[Edge]) -> dict[tuple[str, str, str], Edge]:
+    """The stored versions of ``edges`` that exist, by ``(source, name, target)``."""
+    query = cy(
+        "UNWIND $rows AS r MATCH (s:Twin {id: r.source})-[e:CONTAINS|RELATES]->"
+        f"(t:Twin {{id: r.target}}) WHERE e.name = r.name {_EDGE_RETURN}"
+    )
+    found: dict[tuple[str, str, str], Edge] = {}
+    rows = [{"source": e.source, "name": e.name, "target": e.target} for e in edges]
+    for chunk in chunks(rows, 50_000):
+        for record in tx.run(query, rows=list(chunk)):
+            edge = edge_from_row(**record.data())
+            found[(edge.source, edge.name, edge.target)] = edge
+    return found
+
+
+def edge_counts(tx: Tx, cy: Cypher, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """How many edges each ``(source, name)`` has now."""
+    query = cy(
+        "UNWIND $rows AS r MATCH (s:Twin {id: r.source})-[e:CONTAINS|RELATES]->(:Twin) "
+        "WHERE e.name = r.name RETURN r.source AS source, r.name AS name, count(e) AS n"
+    )
+    rows = [{"source": s, "name": n} for s, n in pairs]
+    counts: dict[tuple[str, str], int] = {}
+    for chunk in chunks(rows, 50_000):
+        for record in tx.run(query, rows=list(chunk)):
+            counts[(record["source"], record["name"])] = int(record["n"])
+    return counts
+
+
+def create_edges(
+    tx: Tx,
+    cy: Cypher,
+    edges: Sequence[Edge],
+    batch: int,
+    audit: CreateAudit | None = None,
+    keys: Sequence[str] = (),
+) -> None:
+    """Create edges known not to exist yet (their twins exist).
+
+    With ``audit``, each edge's audit node (key from ``keys``) is created in the
+    same row.
+    """
+    rows = [edge_row(e) for e in edges]
+    tail = ""
+    params: dict[str, Any] = {}
+    if audit is not None:
+        for row, seq, key, after in zip(rows, audit.seqs, keys, audit.afters, strict=True):
+            row["seq"], row["key"], row["after"] = seq, key, after
+        tail = (
+            " CREATE (:Audit {seq: r.seq, at: $at, principal: $principal, action: $action, "
+            "key: r.key, before: 'null', after: r.after})"
+        )
+        params = {"at": audit.at.isoformat(), "principal": audit.principal, "action": audit.action}
+    for kind in ("CONTAINS", "RELATES"):
+        query = cy(
+            "UNWIND $rows AS r MATCH (s:Twin {id: r.source}) MATCH (t:Twin {id: r.target}) "
+            f"CREATE (s)-[:{kind} {{name: r.name, props: r.props}}]->(t){tail}"
+        )
+        chosen = [r for r in rows if (r["name"] == CONTAINS) == (kind == "CONTAINS")]
+        run_rows(tx, query, chosen, batch, **params)
+
+
+def update_edges(tx: Tx, cy: Cypher, edges: Sequence[Edge], batch: int) -> None:
+    """Replace the properties of existing edges."""
+    query = cy(
+        "UNWIND $rows AS r MATCH (:Twin {id: r.source})-[e:CONTAINS|RELATES]->"
+        "(:Twin {id: r.target}) WHERE e.name = r.name SET e.props = r.props"
+    )
+    run_rows(tx, query, [edge_row(e) for e in edges], batch)
+
+
+def delete_edges(tx: Tx, cy: Cypher, edges: Sequence[Edge], batch: int) -> None:
+    """Delete edges by ``(source, name, target)`` (a bulk call's, when it is undone)."""
+    query = cy(
+        "UNWIND $rows AS r MATCH (:Twin {id: r.source})-[e:CONTAINS|RELATES]->"
+        "(:Twin {id: r.target}) WHERE e.name = r.name DELETE e"
+    )
+    run_rows(tx, query, [edge_row(e) for e in edges], batch)
+
+
+def delete_edge(tx: Tx, cy: Cypher, source: str, name: str, target: str) -> int:
+    query = cy(
+        "MATCH (:Twin {id: $source})-[e:CONTAINS|RELATES]->(:Twin {id: $target}) "
+        "WHERE e.name = $name DELETE e RETURN count(*) AS n"
+    )
+    record = tx.run(query, source=source, name=name, target=target).single(strict=True)
+    return int(record["n"])
+
+
+def twin_edge_count(tx: Tx, cy: Cypher, twin_id: str) -> tuple[int, int]:
+    """``(contains edges, all edges)`` touching the twin."""
+    query = cy(
+        "MATCH (t:Twin {id: $id}) "
+        "RETURN COUNT { (t)-[:CONTAINS]-() } AS c, COUNT { (t)-[:CONTAINS|RELATES]-() } AS a"
+    )
+    record = tx.run(query, id=twin_id).single()
+    return (int(record["c"]), int(record["a"])) if record is not None else (0, 0)
+
+
+# ---------------------------------------------------------------- hierarchy
+
+
+def contains_path(tx: Tx, cy: Cypher, start: str, end: str) -> list[str] | None:
+    """A shortest ``contains`` path ``start -> ... -> end`` (ids), if there is one."""
+    if start == end:
+        return [start]
+    query = cy(
+        "MATCH (a:Twin {id: $start}), (b:Twin {id: $end}) "
+        "MATCH p = shortestPath((a)-[:CONTAINS*1..]->(b)) "
+        "RETURN [n IN nodes(p) | n.id] AS ids"
+    )
+    record = tx.run(query, start=start, end=end).single()
+    return list(record["ids"]) if record is not None else None
+
+
+def all_contains(tx: Tx, cy: Cypher) -> tuple[list[str], list[str]]:
+    """Every ``contains`` edge as parallel lists ``(parents, children)``."""
+    query = cy("MATCH (p:Twin)-[:CONTAINS]->(c:Twin) RETURN collect(p.id), collect(c.id)")
+    parents, children = columns(tx, query)
+    return parents, children
+
+
+def contains_count(tx: Tx, cy: Cypher) -> int:
+    """How many ``contains`` edges the namespace has (from Neo4j's count store)."""
+    record = tx.run(cy("MATCH (:Twin)-[r:CONTAINS]->() RETURN count(r) AS n")).single(strict=True)
+    return int(record["n"])
+
+
+def child_map(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
+    """The ``contains`` children of each of ``ids`` (every id is a key)."""
+    query = cy("UNWIND $ids AS id MATCH (:Twin {id: id})-[:CONTAINS]->(c:Twin) RETURN id, c.id")
+    found: dict[str, list[str]] = {i: [] for i in ids}
+    for chunk in chunks(ids, 50_000):
+        for parent, child in tx.run(query, ids=list(chunk)).values():
+            found[parent].append(child)
+    return found
+
+
+def children_page(tx: Tx, cy: Cypher, twin_id: str, after: str | None, limit: int) -> list[str]:
+    query = cy(
+        "MATCH (:Twin {id: $id})-[:CONTAINS]->(c:Twin) WHERE $after IS NULL OR c.id > $after "
+        "RETURN c.id ORDER BY c.id LIMIT $limit"
+    )
+    return [row[0] for row in tx.run(query, id=twin_id, after=after, limit=limit).values()]
+
+
+def parents(tx: Tx, cy: Cypher, twin_id: str) -> list[str]:
+    query = cy("MATCH (p:Twin)-[:CONTAINS]->(:Twin {id: $id}) RETURN p.id ORDER BY p.id")
+    return [row[0] for row in tx.run(query, id=twin_id).values()]
+
+
+def next_level(tx: Tx, cy: Cypher, frontier: Sequence[str], down: bool) -> list[str]:
+    """The distinct children (``down``) or parents of the ``frontier`` twins."""
+    pattern = (
+        "(:Twin {id: f})-[:CONTAINS]->(n:Twin)" if down else "(n:Twin)-[:CONTAINS]->(:Twin {id: f})"
+    )
+    query = cy(f"UNWIND $frontier AS f MATCH {pattern} RETURN DISTINCT n.id")
+    found: list[str] = []
+    for chunk in chunks(frontier, 50_000):
+        found.extend(row[0] for row in tx.run(query, frontier=list(chunk)).values())
+    return found
+
+
+def descendants(
+    tx: Tx, cy: Cypher, twin_id: str, models: Sequence[str] | None, after: str | None, limit: int
+) -> list[str] | None:
+    """Distinct descendants (any depth) in id order, of ``models`` when given.
+
+    ``None`` when there is no twin ``twin_id`` (one round trip either way).
+    """
+    query = cy(
+        "MATCH (a:Twin {id: $id}) RETURN COLLECT { "
+        "MATCH (a)-[:CONTAINS*1..]->(d:Twin) WITH DISTINCT d "
+        "WHERE ($after IS NULL OR d.id > $after) AND ($models IS NULL OR d.model IN $models) "
+        "RETURN d.id ORDER BY d.id LIMIT $limit } AS ids"
+    )
+    models_param = list(models) if models is not None else None
+    record = tx.run(query, id=twin_id, models=models_param, after=after, limit=limit).single()
+    return list(record["ids"]) if record is not None else None
+
+
+def models_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, str]:
+    query = cy("UNWIND $ids AS id MATCH (t:Twin {id: id}) RETURN collect(t.id), collect(t.model)")
+    found: dict[str, str] = {}
+    for chunk in chunks(ids, 50_000):
+        twins, models = columns(tx, query, ids=list(chunk))
+        found.update(zip(twins, models, strict=True))
+    return found
+
+
+# ------------------------------------------------------------------ signals
+
+
+def set_signals(tx: Tx, cy: Cypher, rows: Sequence[dict[str, Any]], batch: int) -> None:
+    """Upsert ``{key, twin, signal, value, t, time, batch}`` rows of existing twins.
+
+    A row older (smaller ``t``) than the stored value is skipped; rows apply in order.
+    """
+    query = cy(
+        "UNWIND $rows AS r MATCH (:Twin {id: r.twin}) "
+        "MERGE (s:Signal {key: r.key}) ON CREATE SET s.twin = r.twin, s.signal = r.signal "
+        "WITH s, r WHERE s.t IS NULL OR s.t <= r.t "
+        "SET s.value = r.value, s.t = r.t, s.time = r.time, s.batch = r.batch"
+    )
+    run_rows(tx, query, rows, batch)
+
+
+def get_signals(tx: Tx, cy: Cypher, twin_id: str) -> dict[str, SignalValue]:
+    query = cy("MATCH (s:Signal {twin: $id}) RETURN properties(s) AS s ORDER BY s.signal")
+    return {r["s"]["signal"]: signal_from_node(r["s"]) for r in tx.run(query, id=twin_id)}
+
+
+def signal_column(tx: Tx, cy: Cypher, signal: str) -> list[tuple[str, Any, Any]]:
+    """``(twin id, JSON value text, event time in µs)`` of every twin that has ``signal``."""
+    query = cy(
+        "MATCH (s:Signal) WHERE s.signal = $signal "
+        "RETURN collect(s.twin), collect(coalesce(s.value, 'null')), collect(coalesce(s.t, 0))"
+    )
+    twins, values, times = columns(tx, query, signal=signal)
+    return list(zip(twins, values, times, strict=True))

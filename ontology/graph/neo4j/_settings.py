@@ -1,0 +1,62 @@
+"""``Neo4jStoreSettings``: where the Neo4j graph store connects and how it batches.
+
+The ``namespace`` is operator configuration, not user data: it becomes the
+label prefix of every node the store writes (``{namespace}_Twin``,
+``{namespace}_Model``, ...), so several stores (or test runs) share one
+database without seeing each other. It is validated here, once; it is the
+only value ever formatted into Cypher text. Everything else is a parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ontology._errors import InvalidError
+
+NAMESPACE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
+"""A namespace: a letter, then up to 30 letters, digits or underscores."""
+
+MAX_BATCH_SIZE = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Neo4jStoreSettings:
+    """How to reach Neo4j and which namespace of it this store owns.
+
+    ``batch_size`` is the number of rows one ``UNWIND $rows`` statement sends,
+    and the largest bulk call written in one transaction (larger ones are
+    validated whole, then written ``batch_size`` operations per transaction,
+    undone if one of those fails).
+    """
+
+    uri: str
+    user: str | None = None
+    password: str | None = None
+    database: str = "neo4j"
+    namespace: str = "tw"
+    batch_size: int = 10_000
+
+    def __post_init__(self) -> None:
+        if not NAMESPACE_PATTERN.fullmatch(self.namespace):
+            message = (
+                f"Neo4jStoreSettings.namespace is {self.namespace!r}; expected a letter "
+                "followed by up to 30 letters, digits or underscores"
+            )
+            raise InvalidError(message)
+        if not 1 <= self.batch_size <= MAX_BATCH_SIZE:
+            message = (
+                f"Neo4jStoreSettings.batch_size is {self.batch_size!r}; expected an integer "
+                f"from 1 to {MAX_BATCH_SIZE}"
+            )
+            raise InvalidError(message)
+        if (self.user is None) != (self.password is None):
+            message = (
+                "Neo4jStoreSettings.user and .password must be given together "
+                f"(user is {'set' if self.user is not None else 'None'}, password is "
+                f"{'set' if self.password is not None else 'None'})"
+            )
+            raise InvalidError(message)
+        if not self.uri:
+            message = "Neo4jStoreSettings.uri is empty; expected e.g. 'bolt://127.0.0.1:7687'"
+            raise InvalidError(message)

@@ -1,0 +1,86 @@
+"""The Neo4j store's live signals and rollups: values in Neo4j, arithmetic in numpy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ontology._errors import InvalidError, NotFoundError
+from ontology.graph._audit import ACTION_ROLLUP_DEFINE, rollup_json
+from ontology.graph._identifiers import KIND_TWIN
+from ontology.graph._limits import require_batch, require_principal
+from ontology.graph._validators import check_signal_update
+from ontology.graph._values import RollupSpec, SignalUpdate, SignalValue
+from ontology.graph.neo4j import _graph_tx as gtx
+from ontology.graph.neo4j import _twin_tx as ttx
+from ontology.graph.neo4j._codec import dumps, micros, signal_key
+from ontology.graph.neo4j._rollup_runner import SIGNALS, RollupTiming
+from ontology.graph.neo4j._state import Neo4jState, Tx
+
+
+class Neo4jSignals(Neo4jState):
+    # --------------------------------------------------------------- signals
+    def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
+        require_batch("signal updates", updates)
+        for update in updates:
+            reason = check_signal_update(update)
+            if reason is not None:
+                raise InvalidError(reason)
+        rows = [
+            {
+                "key": signal_key(u.twin, u.signal),
+                "twin": u.twin,
+                "signal": u.signal,
+                "value": dumps(u.value),
+                "t": micros(u.time),
+                "time": u.time.isoformat(),
+                "batch": u.batch,
+            }
+            for u in updates
+        ]
+        if not rows:
+            return
+        twins = sorted({u.twin for u in updates})
+
+        def work(tx: Tx) -> int:
+            known = gtx.models_of(tx, self._cy, twins)
+            missing = [t for t in twins if t not in known]
+            if missing:
+                first = next(u.twin for u in updates if u.twin not in known)
+                raise NotFoundError(KIND_TWIN, first)
+            gtx.set_signals(tx, self._cy, rows, self._batch)
+            return ttx.bump(tx, self._cy, SIGNALS)
+
+        self._rollups.applied(self._db.write(work), updates)
+
+    def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]:
+        def work(tx: Tx) -> dict[str, SignalValue]:
+            self._require_exists(tx, twin_id)
+            return gtx.get_signals(tx, self._cy, twin_id)
+
+        return self._db.read(work)
+
+    # --------------------------------------------------------------- rollups
+    def define_rollup(self, spec: RollupSpec, *, principal: str) -> None:
+        require_principal(principal)
+        now = self._clock()
+
+        def work(tx: Tx) -> None:
+            changed, before = self._rollups.define_in(tx, spec, self._rules(tx))
+            if changed:
+                entry = (ACTION_ROLLUP_DEFINE, spec.name, before, rollup_json(spec))
+                self._audit(tx, principal, now, [entry])
+
+        self._db.write(work)
+
+    def rollups(self) -> tuple[RollupSpec, ...]:
+        return self._rollups.specs()
+
+    def recompute_rollups(self, changed: Sequence[str] | None = None) -> int:
+        if changed is not None:
+            require_batch("changed twins", changed)
+        return self._rollups.recompute(changed, self._clock(), self._rules)
+
+    @property
+    def last_rollup_timing(self) -> RollupTiming | None:
+        """Where the last ``recompute_rollups`` spent its time: Neo4j reads, numpy, write-back."""
+        return self._rollups.last

@@ -1,0 +1,428 @@
+"""What only the Neo4j graph store has: schema, parameters, retries, namespaces, caches.
+
+The behaviour both stores share is in ``test_store_contract.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+from neo4j import Driver, ManagedTransaction
+from neo4j.exceptions import TransientError
+
+from ontology import (
+    CONTAINS,
+    Aggregate,
+    Alias,
+    CycleError,
+    Edge,
+    EtagMismatchError,
+    InvalidError,
+    Neo4jStore,
+    Neo4jStoreSettings,
+    NotFoundError,
+    RollupSpec,
+    SignalUpdate,
+    StoreUnavailableError,
+    TwinSpec,
+)
+from tests._services import drop_neo4j_namespace
+
+HOSTILE = '"}) DETACH DELETE n //'
+MODEL = json.dumps(
+    {
+        "@context": "dtmi:dtdl:context;3",
+        "@id": "dtmi:test:Asset;1",
+        "@type": "Interface",
+        "contents": [
+            {"@type": "Property", "name": "label", "schema": "string"},
+            {
+                "@type": "Relationship",
+                "name": "feeds",
+                "properties": [{"@type": "Property", "name": "note", "schema": "string"}],
+            },
+        ],
+    }
+)
+ASSET = "dtmi:test:Asset;1"
+WHO = "tester"
+
+
+def _store(uri: str, namespace: str, batch_size: int = 10_000) -> Neo4jStore:
+    return Neo4jStore(Neo4jStoreSettings(uri=uri, namespace=namespace, batch_size=batch_size))
+
+
+@pytest.fixture
+def store(neo4j_uri: str, neo4j_namespace: str) -> Iterator[Neo4jStore]:
+    store = _store(neo4j_uri, neo4j_namespace)
+    store.add_models([MODEL], principal=WHO)
+    yield store
+    store.close()
+
+
+def _count(driver: Driver, query: str, **params: object) -> int:
+    records = driver.execute_query(query, params, database_="neo4j").records
+    return int(records[0][0])
+
+
+# ------------------------------------------------------------------ settings
+
+
+@pytest.mark.parametrize("namespace", ["", "1tw", "tw-x", "tw}) DETACH", "a" * 32, "tw\n"])
+def test_a_namespace_that_is_not_a_label_prefix_is_refused(namespace: str) -> None:
+    with pytest.raises(InvalidError, match="namespace"):
+        Neo4jStoreSettings(uri="bolt://127.0.0.1:1", namespace=namespace)
+
+
+def test_batch_size_and_credentials_are_checked() -> None:
+    with pytest.raises(InvalidError, match="batch_size"):
+        Neo4jStoreSettings(uri="bolt://127.0.0.1:1", batch_size=0)
+    with pytest.raises(InvalidError, match="password"):
+        Neo4jStoreSettings(uri="bolt://127.0.0.1:1", user="neo4j")
+
+
+def test_an_unreachable_server_is_store_unavailable() -> None:
+    with pytest.raises(StoreUnavailableError, match="cannot be reached"):
+        _store("bolt://127.0.0.1:9", "tw")
+
+
+# -------------------------------------------------------------------- schema
+
+
+@pytest.mark.neo4j
+def test_constraints_and_indexes_are_created_once(
+    neo4j_uri: str, neo4j_namespace: str, neo4j_driver: Driver
+) -> None:
+    count = (
+        "SHOW CONSTRAINTS YIELD labelsOrTypes, type "
+        "WHERE labelsOrTypes[0] STARTS WITH $prefix AND type = 'UNIQUENESS' RETURN count(*)"
+    )
+    indexes = (
+        "SHOW INDEXES YIELD labelsOrTypes, owningConstraint "
+        "WHERE labelsOrTypes[0] STARTS WITH $prefix AND owningConstraint IS NULL "
+        "RETURN count(*)"
+    )
+    prefix = f"{neo4j_namespace}_"
+    _store(neo4j_uri, neo4j_namespace).close()
+    first = (
+        _count(neo4j_driver, count, prefix=prefix),
+        _count(neo4j_driver, indexes, prefix=prefix),
+    )
+    _store(neo4j_uri, neo4j_namespace).close()
+    again = (
+        _count(neo4j_driver, count, prefix=prefix),
+        _count(neo4j_driver, indexes, prefix=prefix),
+    )
+    assert first == again == (6, 6)
+
+
+@pytest.mark.neo4j
+def test_twin_ids_are_unique_in_the_database(
+    store: Neo4jStore, neo4j_namespace: str, neo4j_driver: Driver
+) -> None:
+    store.create_twin(TwinSpec("plant", ASSET), principal=WHO)
+    with pytest.raises(Exception, match="already exists"):
+        neo4j_driver.execute_query(
+            f"CREATE (:{neo4j_namespace}_Twin {{id: 'plant'}})", database_="neo4j"
+        )
+
+
+# ---------------------------------------------------------------- parameters
+
+
+@pytest.mark.neo4j
+def test_hostile_strings_are_stored_verbatim(
+    store: Neo4jStore, neo4j_namespace: str, neo4j_driver: Driver
+) -> None:
+    spec = TwinSpec("plant", ASSET, {"label": HOSTILE}, aliases=(Alias("erp", HOSTILE),))
+    store.create_twin(spec, principal=HOSTILE)
+    store.create_twin(TwinSpec("plant/line", ASSET), principal=WHO)
+    store.add_edges([Edge("plant", "feeds", "plant/line", {"note": HOSTILE})], principal=HOSTILE)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    store.set_signals([SignalUpdate("plant", "temp", HOSTILE, at, batch=HOSTILE)])
+
+    assert store.get_twin("plant").properties == {"label": HOSTILE}
+    assert store.resolve_aliases("erp", [HOSTILE]) == ("plant",)
+    assert store.edges_from("plant", "feeds")[0].properties == {"note": HOSTILE}
+    signal = store.get_signals("plant")["temp"]
+    assert (signal.value, signal.batch) == (HOSTILE, HOSTILE)
+    assert store.audit(key="plant").items[0].principal == HOSTILE
+    for read in (store.get_twin, store.parents, store.get_signals):
+        with pytest.raises(NotFoundError):
+            read(HOSTILE)
+    assert store.resolve_aliases(HOSTILE, [HOSTILE]) == (None,)
+    with pytest.raises(NotFoundError):
+        store.list_twins(model=HOSTILE)
+    twins = _count(neo4j_driver, f"MATCH (n:{neo4j_namespace}_Twin) RETURN count(n)")
+    assert twins == 2
+
+
+# ------------------------------------------------------------------- retries
+
+
+@pytest.mark.neo4j
+def test_a_transient_error_is_retried_and_the_work_runs_once_to_the_end(
+    store: Neo4jStore, neo4j_namespace: str, neo4j_driver: Driver
+) -> None:
+    attempts: list[int] = []
+
+    def work(tx: ManagedTransaction) -> int:
+        tx.run(f"CREATE (:{neo4j_namespace}_Meta {{key: 'probe', version: 1}})").consume()
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise TransientError("Neo.TransientError.Transaction.DeadlockDetected")
+        return len(attempts)
+
+    assert store._db.write(work) == 2
+    probes = _count(
+        neo4j_driver, f"MATCH (m:{neo4j_namespace}_Meta {{key: 'probe'}}) RETURN count(m)"
+    )
+    assert probes == 1  # the failed attempt was rolled back
+
+
+# ---------------------------------------------------------------- namespaces
+
+
+@pytest.mark.neo4j
+def test_namespaces_do_not_see_each_other(
+    store: Neo4jStore, neo4j_uri: str, neo4j_driver: Driver
+) -> None:
+    other_ns = "t_other_" + store.settings.namespace[2:14]
+    other = _store(neo4j_uri, other_ns)
+    try:
+        other.add_models([MODEL], principal=WHO)
+        store.create_twin(TwinSpec("plant", ASSET, {"label": "mine"}), principal=WHO)
+        other.create_twin(TwinSpec("plant", ASSET, {"label": "theirs"}), principal=WHO)
+        other.create_twin(TwinSpec("plant/x", ASSET), principal=WHO)
+        other.add_edges([Edge("plant", CONTAINS, "plant/x")], principal=WHO)
+
+        assert store.get_twin("plant").properties == {"label": "mine"}
+        assert [t.id for t in store.list_twins().items] == ["plant"]
+        assert store.descendants("plant").items == ()
+        assert other.descendants("plant").items == ("plant/x",)
+    finally:
+        other.close()
+        drop_neo4j_namespace(neo4j_driver, other_ns)
+
+
+# -------------------------------------------------------------------- caches
+
+
+@pytest.mark.neo4j
+def test_a_second_store_sees_models_and_topology_the_first_wrote(
+    store: Neo4jStore, neo4j_uri: str
+) -> None:
+    second = _store(neo4j_uri, store.settings.namespace)
+    try:
+        assert ASSET in second.model_set()
+        extra = json.loads(MODEL)
+        extra["@id"] = "dtmi:test:Extra;1"
+        store.add_models([json.dumps(extra)], principal=WHO)
+        assert "dtmi:test:Extra;1" in second.model_set()
+
+        store.upsert_twins(
+            [TwinSpec("a", ASSET), TwinSpec("a/b", ASSET), TwinSpec("a/b/c", ASSET)],
+            principal=WHO,
+        )
+        assert second.descendants("a").items == ()
+        store.add_edges([Edge("a", CONTAINS, "a/b"), Edge("a/b", CONTAINS, "a/b/c")], principal=WHO)
+        assert second.descendants("a").items == ("a/b", "a/b/c")
+        assert second.ancestors("a/b/c") == ("a/b", "a")
+    finally:
+        second.close()
+
+
+# ------------------------------------------------------------------- batches
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("count", [3, 200], ids=["walked", "prefetched"])
+def test_a_cycle_closed_within_one_bulk_call_is_rejected_with_its_path(
+    neo4j_uri: str, neo4j_namespace: str, count: int
+) -> None:
+    store = _store(neo4j_uri, neo4j_namespace, batch_size=7)
+    try:
+        store.add_models([MODEL], principal=WHO)
+        ids = [f"n{i:03d}" for i in range(count)]
+        store.upsert_twins([TwinSpec(i, ASSET) for i in ids], principal=WHO)
+        chain = [Edge(a, CONTAINS, b) for a, b in itertools.pairwise(ids)]
+        result = store.add_edges([*chain, Edge(ids[-1], CONTAINS, ids[0])], principal=WHO)
+
+        assert result.created == count - 1
+        assert [r.key for r in result.rejected] == [f"{ids[-1]} -[contains]-> {ids[0]}"]
+        assert " -> ".join([ids[-1], *ids]) in result.rejected[0].reason
+        assert len(store.descendants(ids[0], first=1000).items) == count - 1
+        with pytest.raises(CycleError) as caught:
+            store.add_edges([Edge(ids[1], CONTAINS, ids[0])], principal=WHO)
+        assert caught.value.path == (ids[1], ids[0], ids[1])
+    finally:
+        store.close()
+
+
+@pytest.mark.neo4j
+def test_a_bulk_upsert_larger_than_a_batch_is_written_whole(
+    neo4j_uri: str, neo4j_namespace: str, neo4j_driver: Driver
+) -> None:
+    store = _store(neo4j_uri, neo4j_namespace, batch_size=10)
+    try:
+        store.add_models([MODEL], principal=WHO)
+        specs = [TwinSpec(f"t{i:03d}", ASSET, aliases=(Alias("erp", f"E{i}"),)) for i in range(95)]
+        result = store.upsert_twins(specs, principal=WHO)
+        assert (result.created, result.rejected) == (95, ())
+        aliases = _count(neo4j_driver, f"MATCH (a:{neo4j_namespace}_Alias) RETURN count(a)")
+        assert aliases == 95
+        again = store.upsert_twins(specs, principal=WHO)
+        assert (again.created, again.unchanged) == (0, 95)
+    finally:
+        store.close()
+
+
+# ------------------------------------------------------------------- rollups
+
+
+@pytest.mark.neo4j
+def test_rollups_are_written_back_as_derived_signals(store: Neo4jStore) -> None:
+    ids = ["p", "p/a", "p/b", "p/a/x", "p/b/x"]
+    store.upsert_twins([TwinSpec(i, ASSET) for i in ids], principal=WHO)
+    edges = [("p", "p/a"), ("p", "p/b"), ("p/a", "p/a/x"), ("p/b", "p/a/x"), ("p/b", "p/b/x")]
+    store.add_edges([Edge(a, CONTAINS, b) for a, b in edges], principal=WHO)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    store.set_signals([SignalUpdate("p/a/x", "kw", 2.0, at), SignalUpdate("p/b/x", "kw", 3.0, at)])
+    store.define_rollup(RollupSpec("kw_total", "kw", Aggregate.SUM), principal=WHO)
+
+    assert store.recompute_rollups() == 3
+    totals = {i: store.get_signals(i).get("kw_total") for i in ids}
+    assert {i: v.value for i, v in totals.items() if v is not None} == {
+        "p": 5.0,  # p/a/x counted once although two paths reach it
+        "p/a": 2.0,
+        "p/b": 5.0,
+    }
+    assert totals["p"] is not None and totals["p"].batch == "rollup"
+
+    store.set_signals([SignalUpdate("p/a/x", "kw", 4.0, at)])
+    assert store.recompute_rollups(["p/a/x"]) == 3
+    assert store.get_signals("p")["kw_total"].value == 7.0
+    assert store.recompute_rollups() == 0  # nothing changed, nothing written
+
+
+def _plant_p_with_kw_total(store: Neo4jStore) -> datetime:
+    """``p`` containing ``p/a`` (kw 2.0) and ``p/b`` (kw 3.0), a sum rollup ``kw_total``."""
+    store.upsert_twins([TwinSpec(i, ASSET) for i in ("p", "p/a", "p/b")], principal=WHO)
+    store.add_edges([Edge("p", CONTAINS, c) for c in ("p/a", "p/b")], principal=WHO)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    store.set_signals([SignalUpdate("p/a", "kw", 2.0, at), SignalUpdate("p/b", "kw", 3.0, at)])
+    store.define_rollup(RollupSpec("kw_total", "kw", Aggregate.SUM), principal=WHO)
+    return at
+
+
+@pytest.mark.neo4j
+def test_rollups_see_signals_another_store_wrote(
+    store: Neo4jStore, neo4j_uri: str, neo4j_namespace: str
+) -> None:
+    at = _plant_p_with_kw_total(store)
+    assert store.recompute_rollups() == 1  # the inputs are cached from here on
+    other = _store(neo4j_uri, neo4j_namespace)  # another process, as far as caches go
+    try:
+        other.set_signals([SignalUpdate("p/b", "kw", 10.0, at)])
+    finally:
+        other.close()
+
+    assert store.recompute_rollups(["p/a"]) == 1  # the hint misses p/b: the counter does not
+    assert store.get_signals("p")["kw_total"].value == 12.0
+    other = _store(neo4j_uri, neo4j_namespace)
+    try:
+        other.set_signals([SignalUpdate("p/a", "kw", "off", at)])  # read back as no number
+    finally:
+        other.close()
+    assert store.recompute_rollups() == 1
+    assert store.get_signals("p")["kw_total"].value == 10.0
+
+
+@pytest.mark.neo4j
+def test_cached_rollup_inputs_keep_a_newer_value_and_take_non_numbers_as_none(
+    store: Neo4jStore,
+) -> None:
+    at = _plant_p_with_kw_total(store)
+    store.define_rollup(RollupSpec("kw_count", "kw", Aggregate.COUNT), principal=WHO)
+    store.recompute_rollups()
+    earlier = datetime(2025, 12, 31, tzinfo=UTC)
+    store.set_signals([SignalUpdate("p/a", "kw", 100.0, earlier)])  # older: Neo4j keeps 2.0
+    store.set_signals([SignalUpdate("p/b", "kw", "off", at)])  # same time: taken, not a number
+
+    assert store.recompute_rollups() == 2
+    assert store.get_signals("p")["kw_total"].value == 2.0
+    assert store.get_signals("p")["kw_count"].value == 1
+    timing = store.last_rollup_timing
+    assert timing is not None and timing.written == 2
+
+
+@pytest.mark.neo4j
+def test_a_rollup_over_another_rollup_follows_its_write_back(store: Neo4jStore) -> None:
+    ids = ["p", "p/a", "p/a/x", "p/a/y"]
+    store.upsert_twins([TwinSpec(i, ASSET) for i in ids], principal=WHO)
+    edges = [("p", "p/a"), ("p/a", "p/a/x"), ("p/a", "p/a/y")]
+    store.add_edges([Edge(a, CONTAINS, b) for a, b in edges], principal=WHO)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    store.set_signals([SignalUpdate("p/a/x", "kw", 2.0, at), SignalUpdate("p/a/y", "kw", 5.0, at)])
+    store.define_rollup(RollupSpec("a_max", "kw", Aggregate.MAX, scope="children"), principal=WHO)
+    store.define_rollup(RollupSpec("b_top", "a_max", Aggregate.MAX), principal=WHO)
+    store.recompute_rollups()  # a_max first (by name): b_top reads it on the next run
+    store.recompute_rollups()
+    assert store.get_signals("p")["b_top"].value == 5.0
+
+    store.set_signals([SignalUpdate("p/a/y", "kw", 1.0, at)])
+    store.recompute_rollups()
+    store.recompute_rollups()
+    assert store.get_signals("p/a")["a_max"].value == 2.0
+    assert store.get_signals("p")["b_top"].value == 2.0
+
+
+# --------------------------------------------------------------- concurrency
+
+
+@pytest.mark.neo4j
+def test_concurrent_updates_with_one_etag_let_exactly_one_win(store: Neo4jStore) -> None:
+    etag = store.create_twin(TwinSpec("plant", ASSET), principal=WHO).etag
+    start = threading.Barrier(6)
+
+    def update(label: str) -> str:
+        start.wait()
+        try:
+            store.update_twin("plant", {"label": label}, etag=etag, principal=WHO)
+        except EtagMismatchError:
+            return "lost"
+        return label
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(update, [f"writer {i}" for i in range(6)]))
+
+    winners = [o for o in outcomes if o != "lost"]
+    assert len(winners) == 1
+    assert store.get_twin("plant").properties == {"label": winners[0]}
+
+
+@pytest.mark.neo4j
+def test_a_bulk_call_small_against_a_large_hierarchy_walks_its_cycle_checks(
+    store: Neo4jStore,
+) -> None:
+    big = [f"big{i:04d}" for i in range(1500)]
+    small = [f"new{i:03d}" for i in range(70)]
+    store.upsert_twins([TwinSpec(i, ASSET) for i in [*big, *small]], principal=WHO)
+    store.add_edges([Edge(a, CONTAINS, b) for a, b in itertools.pairwise(big)], principal=WHO)
+    # 70 new edges (more than PREFETCH_EDGES) against 1,499 stored ones: walked, not fetched.
+    edges = [Edge(big[-1], CONTAINS, small[0])]
+    edges += [Edge(a, CONTAINS, b) for a, b in itertools.pairwise(small)]
+    edges.append(Edge(small[-1], CONTAINS, big[1400]))  # closes big1400 -> ... -> new069
+
+    result = store.add_edges(edges, principal=WHO)
+
+    assert result.created == 70
+    assert [r.key for r in result.rejected] == [f"{small[-1]} -[contains]-> {big[1400]}"]
+    expected = " -> ".join([small[-1], *big[1400:], *small])
+    assert expected in result.rejected[0].reason
