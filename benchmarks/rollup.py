@@ -34,10 +34,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from ontology._ancestry import AncestorIndex
-from ontology._rollup import RollupEngine, RollupResult, compute_rollup
-from ontology._rollup_levels import LevelPlan
-from ontology._values import Aggregate, RollupSpec
+from ontology import Aggregate, RollupSpec
+from ontology.rollup import AncestorIndex, LevelPlan, RollupEngine, RollupResult, compute_rollup
 
 FULL_TARGET_MS = 20.0
 INCREMENTAL_TARGET_MS = 2.0
