@@ -165,40 +165,42 @@ def _append(
         con.unregister("created")
     for tier, name in TIER_TABLES.items():
         grain = GRAIN_US[tier]
-        con.register("part", batch_partials(rows, grain))
+        con.register("new_part", batch_partials(rows, grain))
         try:
             _append_tier(con, name, grain, span)
         finally:
-            con.unregister("part")
+            con.unregister("new_part")
 
 
 def _append_tier(
     con: duckdb.DuckDBPyConnection, table: str, grain: int, span: tuple[int, int]
 ) -> None:
-    """Merge ``part`` into ``table``: only a series' last stored bucket can be in both,
-    and there every new sample follows the stored ones (so the merge is exact)."""
+    """Merge ``new_part`` into ``table``: only a series' last stored bucket can be in both,
+    and there every new sample follows the stored ones (so the merge is exact). The views
+    are named apart from the general path's temp tables (a temp table hides a view)."""
     bounds = {"blo": span[0] // grain * grain, "bhi": span[1] // grain * grain}
     old = con.sql(
-        f"DELETE FROM {table} USING part WHERE {table}.series = part.series "
-        f"AND {table}.bucket = part.bucket AND {table}.bucket BETWEEN $blo AND $bhi "
+        f"DELETE FROM {table} USING new_part n WHERE {table}.series = n.series "
+        f"AND {table}.bucket = n.bucket AND {table}.bucket BETWEEN $blo AND $bhi "
         f"RETURNING {table}.*",
         params=bounds,
     ).to_arrow_table()
     if not old.num_rows:
-        con.execute(f"INSERT INTO {table} SELECT * FROM part")
+        con.execute(f"INSERT INTO {table} SELECT * FROM new_part")
         return
-    con.register("old", old)
+    con.register("old_part", old)
     try:
         both = (
-            "(SELECT * FROM old UNION ALL SELECT * FROM part SEMI JOIN old USING (series, bucket))"
+            "(SELECT * FROM old_part UNION ALL "
+            "SELECT * FROM new_part SEMI JOIN old_part USING (series, bucket))"
         )
         con.execute(
-            f"INSERT INTO {table} SELECT * FROM part ANTI JOIN old USING (series, bucket) "
+            f"INSERT INTO {table} SELECT * FROM new_part ANTI JOIN old_part USING (series, bucket) "
             f"UNION ALL SELECT {PARTIAL_COLUMNS} FROM ({merge_sql(both)})",
             {"g": grain},
         )
     finally:
-        con.unregister("old")
+        con.unregister("old_part")
 
 
 def _write_general(
