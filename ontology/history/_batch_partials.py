@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from ontology.history._columns import SampleColumns
+
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
@@ -31,6 +33,32 @@ class SortedBatch:
     text: pa.Array
     quality: npt.NDArray[np.uint8]
     batch: str
+
+
+def sort_batch(
+    columns: SampleColumns, series: npt.NDArray[np.int32], batch: str
+) -> tuple[SortedBatch, pa.Table]:
+    """The batch's rows by (``series`` code, time), and its table in that order."""
+    ts = columns.table.column("ts").to_numpy()
+    order = np.lexsort((ts, series))
+    table = columns.table.take(pa.array(order))
+    value = table.column("value").combine_chunks()
+    rows = SortedBatch(
+        series=series[order],
+        ts=ts[order],
+        value=value.to_numpy(zero_copy_only=False),
+        numeric=value.is_valid().to_numpy(zero_copy_only=False),
+        text=table.column("text").combine_chunks(),
+        quality=table.column("quality").to_numpy(),
+        batch=batch,
+    )
+    return rows, table
+
+
+def key_twice(rows: SortedBatch) -> bool:
+    """Whether a (series, ts) key occurs twice."""
+    same = (rows.series[1:] == rows.series[:-1]) & (rows.ts[1:] == rows.ts[:-1])
+    return bool(same.any())
 
 
 def _first_last(group: Ints, groups: int, mask: Bools) -> tuple[Ints, Ints]:

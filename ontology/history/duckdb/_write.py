@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from ontology.history._batch_partials import SortedBatch, batch_partials
+from ontology.history._batch_partials import SortedBatch, batch_partials, key_twice, sort_batch
 from ontology.history._columns import SampleColumns
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier
@@ -115,27 +115,14 @@ def write_samples(
 ) -> Written:
     """Write the samples; return what ``SeriesIds.keep`` takes after the commit."""
     ids, created = series.assign(columns)
-    order = np.lexsort((columns.table.column("ts").to_numpy(), ids.to_numpy()))
-    sid = ids.to_numpy()[order]
-    ts = columns.table.column("ts").to_numpy()[order]
+    rows, table = sort_batch(columns, ids.to_numpy(), batch)
+    sid, ts = rows.series, rows.ts
     ends = np.flatnonzero(np.r_[sid[1:] != sid[:-1], True])
     starts = np.r_[0, ends[:-1] + 1]
     written = Written(created, sid[ends], ts[ends])
-    twice = bool(np.any((sid[1:] == sid[:-1]) & (ts[1:] == ts[:-1])))
-    if twice or not bool(np.all(ts[starts] > series.latest(sid[starts]))):
+    if key_twice(rows) or not bool(np.all(ts[starts] > series.latest(sid[starts]))):
         _write_general(con, columns, batch, ids, created)
         return written
-    table = columns.table.take(pa.array(order))
-    value = table.column("value").combine_chunks()
-    rows = SortedBatch(
-        series=sid,
-        ts=ts,
-        value=value.to_numpy(zero_copy_only=False),
-        numeric=value.is_valid().to_numpy(zero_copy_only=False),
-        text=table.column("text").combine_chunks(),
-        quality=table.column("quality").to_numpy(),
-        batch=batch,
-    )
     _append(con, rows, table, created, (columns.lo, columns.hi))
     return written
 
