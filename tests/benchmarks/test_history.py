@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import history
-from ontology.history import QuestDBHistorySettings
-from tests.ontology.history.conftest import questdb_settings
-
-__all__ = ["questdb_settings"]  # the fixture, used below
+from tests._services import QuestDBAddress
 
 TINY = ["--series", "3", "--hours", "1", "--batch", "600", "--repeat", "3", "--as-of-twins", "5"]
 
@@ -30,11 +27,9 @@ def test_the_duckdb_run_prints_five_figures_beside_baselines_with_equal_answers(
 
 @pytest.mark.questdb
 def test_the_questdb_run_prints_its_figures_too(
-    questdb_settings: QuestDBHistorySettings, capsys: pytest.CaptureFixture[str]
+    questdb: QuestDBAddress, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    http = f"{questdb_settings.host}:{questdb_settings.http_port}"
-    pg = f"{questdb_settings.host}:{questdb_settings.pg_port}"
-    assert history.main([*TINY, "--questdb-http", http, "--questdb-pg", pg]) == 0
+    assert history.main([*TINY, "--questdb-http", questdb.http, "--questdb-pg", questdb.pg]) == 0
     output = capsys.readouterr().out
     assert len(_rows(output)) == 10
     assert "SAMPLE BY 1m" in output and "LATEST ON" in output

@@ -81,15 +81,15 @@ class DuckDBHistoryStore:
             if len(columns):
                 check_not_expired(batch.id, columns.lo, self._watermarks.get(Tier.RAW))
             with self._transaction():
-                created = (
+                written = (
                     write_samples(self._con, columns, batch.id, self._series)
                     if len(columns)
                     else None
                 )
                 _records.write_events(self._con, events, data)
                 _records.write_batch_record(self._con, batch, rejects)
-            if created is not None:
-                self._series.keep(created)
+            if written is not None:
+                self._series.keep(written)
 
     def append_events(self, events: Sequence[Event]) -> None:
         data = check_events(events)

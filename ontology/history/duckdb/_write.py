@@ -1,5 +1,11 @@
 """Writing a batch's samples into DuckDB, inside the caller's transaction.
 
+A batch that only appends (each series' samples later than its latest stored
+one, which ``SeriesIds`` keeps in memory, and no key twice) takes a short path:
+its rows are inserted as they are, its partials computed in numpy, and each
+tier merges them into the one bucket per series that may hold earlier samples
+(exact: the new samples all follow the stored ones). Any other batch:
+
 1. new (twin, signal) pairs get a series id (assigned in memory: the store is
    the file's only writer); the batch is staged with ids;
 2. a key written twice inside the batch keeps its last row;
@@ -14,12 +20,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
+from ontology.history._batch_partials import SortedBatch, batch_partials, key_twice, sort_batch
 from ontology.history._columns import SampleColumns
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier
@@ -28,12 +37,28 @@ TIER_TABLES = {Tier.MINUTE: "tier_minute", Tier.HOUR: "tier_hour"}
 
 
 class SeriesIds:
-    """The series ids of this file, held in memory (the store is the file's only writer)."""
+    """The series ids of this file and each one's latest sample time, held in memory.
+
+    The store is the file's only writer, so both stay true as long as they are
+    updated after each commit (:meth:`keep`). ``expire`` only deletes older
+    samples: a latest time can be later than what is left, never earlier, which
+    at worst sends a batch down the general (join) path.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         known = con.execute("SELECT id, twin, signal FROM series").fetchall()
         self._ids = {(twin, signal): int(i) for i, twin, signal in known}
         self._next = max(self._ids.values(), default=0) + 1
+        self._latest = np.full(self._next + 1, -1, dtype=np.int64)
+        for series, ts in con.execute(
+            "SELECT series, max(ts) FROM samples GROUP BY series"
+        ).fetchall():
+            self._latest[int(series)] = int(ts)
+
+    def latest(self, ids: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
+        """The latest stored sample time of each id (-1: none)."""
+        known = ids < self._latest.size
+        return np.where(known, self._latest[np.where(known, ids, 0)], -1)
 
     def get(self, twin: str, signal: str) -> int | None:
         return self._ids.get((twin, signal))
@@ -61,19 +86,118 @@ class SeriesIds:
         )
         return pa.array(ids[inverse]), created
 
-    def keep(self, created: pa.Table) -> None:
+    def keep(self, written: Written) -> None:
+        """Remember the series created and the latest times of a committed batch."""
+        created = written.created
         for i, twin, signal in zip(
             *(created.column(n).to_pylist() for n in created.column_names), strict=True
         ):
             self._ids[(twin, signal)] = i
         self._next += created.num_rows
+        if self._latest.size <= self._next:
+            grown = np.full(self._next * 2, -1, dtype=np.int64)
+            grown[: self._latest.size] = self._latest
+            self._latest = grown
+        np.maximum.at(self._latest, written.series, written.latest)
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What a written batch changes in :class:`SeriesIds` once it committed."""
+
+    created: pa.Table
+    series: npt.NDArray[np.int32]
+    latest: npt.NDArray[np.int64]
 
 
 def write_samples(
     con: duckdb.DuckDBPyConnection, columns: SampleColumns, batch: str, series: SeriesIds
-) -> pa.Table:
-    """Write the samples; return the series created (for ``SeriesIds.keep`` after commit)."""
+) -> Written:
+    """Write the samples; return what ``SeriesIds.keep`` takes after the commit."""
     ids, created = series.assign(columns)
+    rows, table = sort_batch(columns, ids.to_numpy(), batch)
+    sid, ts = rows.series, rows.ts
+    ends = np.flatnonzero(np.r_[sid[1:] != sid[:-1], True])
+    starts = np.r_[0, ends[:-1] + 1]
+    written = Written(created, sid[ends], ts[ends])
+    if key_twice(rows) or not bool(np.all(ts[starts] > series.latest(sid[starts]))):
+        _write_general(con, columns, batch, ids, created)
+        return written
+    _append(con, rows, table, created, (columns.lo, columns.hi))
+    return written
+
+
+def _append(
+    con: duckdb.DuckDBPyConnection,
+    rows: SortedBatch,
+    table: pa.Table,
+    created: pa.Table,
+    span: tuple[int, int],
+) -> None:
+    """A batch later than everything stored for its series, each key once: no join, no
+    dedup, partials in numpy; a tier merges only the bucket a series continues."""
+    incoming = table.select(["ts", "value", "text", "quality"]).append_column(
+        "series", pa.array(rows.series, type=pa.int32())
+    )
+    con.register("incoming", incoming)
+    con.register("created", created)
+    try:
+        con.execute("INSERT INTO series SELECT * FROM created")
+        con.execute(
+            "INSERT INTO samples SELECT series, ts, value, text, quality, $batch FROM incoming",
+            {"batch": rows.batch},
+        )
+    finally:
+        con.unregister("incoming")
+        con.unregister("created")
+    for tier, name in TIER_TABLES.items():
+        grain = GRAIN_US[tier]
+        con.register("new_part", batch_partials(rows, grain))
+        try:
+            _append_tier(con, name, grain, span)
+        finally:
+            con.unregister("new_part")
+
+
+def _append_tier(
+    con: duckdb.DuckDBPyConnection, table: str, grain: int, span: tuple[int, int]
+) -> None:
+    """Merge ``new_part`` into ``table``: only a series' last stored bucket can be in both,
+    and there every new sample follows the stored ones (so the merge is exact). The views
+    are named apart from the general path's temp tables (a temp table hides a view)."""
+    bounds = {"blo": span[0] // grain * grain, "bhi": span[1] // grain * grain}
+    old = con.sql(
+        f"DELETE FROM {table} USING new_part n WHERE {table}.series = n.series "
+        f"AND {table}.bucket = n.bucket AND {table}.bucket BETWEEN $blo AND $bhi "
+        f"RETURNING {table}.*",
+        params=bounds,
+    ).to_arrow_table()
+    if not old.num_rows:
+        con.execute(f"INSERT INTO {table} SELECT * FROM new_part")
+        return
+    con.register("old_part", old)
+    try:
+        both = (
+            "(SELECT * FROM old_part UNION ALL "
+            "SELECT * FROM new_part SEMI JOIN old_part USING (series, bucket))"
+        )
+        con.execute(
+            f"INSERT INTO {table} SELECT * FROM new_part ANTI JOIN old_part USING (series, bucket) "
+            f"UNION ALL SELECT {PARTIAL_COLUMNS} FROM ({merge_sql(both)})",
+            {"g": grain},
+        )
+    finally:
+        con.unregister("old_part")
+
+
+def _write_general(
+    con: duckdb.DuckDBPyConnection,
+    columns: SampleColumns,
+    batch: str,
+    ids: pa.Array,
+    created: pa.Table,
+) -> None:
+    """Any batch: staged, deduplicated against itself and the stored rows, then merged."""
     incoming = columns.table.drop_columns(["twin", "signal"]).append_column("series", ids)
     con.register("incoming", incoming)
     con.register("created", created)
@@ -126,7 +250,6 @@ def write_samples(
         hour,
     )
     _merge_tier(con, TIER_TABLES[Tier.HOUR], GRAIN_US[Tier.HOUR], span, replaced=replaced)
-    return created
 
 
 def _merge_tier(

@@ -1,8 +1,9 @@
 """``QuestDBHistoryStore``: the ``HistoryStore`` contract on a QuestDB server.
 
-Writes go over ILP/HTTP in whole flushes (``auto_flush=off``): the samples,
-then the tier rows, events and rejects, then the batch record and its Kafka
-offsets last, so a batch that can be read back was written whole. Every table
+Writes go over ILP/HTTP in whole flushes (``auto_flush=off``): the samples
+(in the same request as the tier rows when the batch only appends, see
+``_tiers``), then the tier rows, events and rejects, then the batch record and
+its Kafka offsets last, so a batch that can be read back was written whole. Every table
 is a WAL table with dedup keys, so a batch written again after a failure
 leaves one copy. Reads wait until the server applied this store's own writes,
 then query over the PostgreSQL wire (parameters only).
@@ -20,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
 from questdb import Sender
 
 from ontology import Page
@@ -50,7 +53,7 @@ from ontology.history.questdb._records import RecordReader, add_batch, add_event
 from ontology.history.questdb._samples import SampleReader, samples_frame
 from ontology.history.questdb._schema import create_statements, table_names
 from ontology.history.questdb._settings import QuestDBHistorySettings
-from ontology.history.questdb._tiers import TierKeeper, tier_frame
+from ontology.history.questdb._tiers import TierKeeper, append_partials, tier_frame
 from ontology.history.questdb._wire import Wire
 
 DAY_US = 86_400 * 1_000_000
@@ -99,20 +102,32 @@ class QuestDBHistoryStore:
         with self._lock, self._wire.guarded():
             if len(columns):
                 check_not_expired(batch.id, columns.lo, self._watermarks.get(Tier.RAW))
-            tiers = self._write_samples(columns, batch.id) if len(columns) else {}
+            tiers, frame = self._write_samples(columns, batch.id) if len(columns) else ({}, None)
 
             def rest(sender: Sender) -> None:
+                if frame is not None:
+                    self._wire.frame(sender, self._table("samples"), frame)
                 for tier, rows in tiers.items():
                     self._wire.frame(sender, self._table(tier), tier_frame(rows))
                 add_events(sender, self._table("events"), events, data)
                 add_rejects(sender, self._table("rejects"), rejects)
 
             self._wire.send(rest)
-            self._unapplied.update(self._table(n) for n in ("minute", "hour", "events", "rejects"))
+            self._unapplied.update(
+                self._table(n) for n in ("samples", "minute", "hour", "events", "rejects")
+            )
             self._wire.send(lambda sender: add_batch(sender, self._prefix, batch))
             self._unapplied.update((self._table("batches"), self._table("offsets")))
 
-    def _write_samples(self, columns: SampleColumns, batch_id: str) -> dict[Tier, object]:
+    def _write_samples(
+        self, columns: SampleColumns, batch_id: str
+    ) -> tuple[dict[Tier, pa.Table], pd.DataFrame | None]:
+        """The tier rows to send, and the samples frame when it still is to be sent.
+
+        A batch that only appends (see ``_tiers``) sends its samples in the same
+        request as the tier rows; any other is sent and applied first, so that the
+        tiers can be checked against raw.
+        """
         engine = self._engine
         engine.register("incoming", columns.table)
         try:
@@ -132,12 +147,18 @@ class QuestDBHistoryStore:
         finally:
             engine.unregister("incoming")
         staged = engine.sql("SELECT * FROM staged").to_arrow_table()
+        self._applied()  # the tier rows of earlier batches, before they are read
+        held = self._tiers.held(columns.lo)
+        if not twice and self._tiers.appends(held):
+            appended = append_partials(columns, batch_id)
+            tiers = self._tiers.merged(columns.lo, columns.hi, held, appended)
+            return tiers, samples_frame(staged)
         self._wire.send(
             lambda sender: self._wire.frame(sender, self._table("samples"), samples_frame(staged))
         )
         self._unapplied.add(self._table("samples"))
         self._applied()
-        return dict(self._tiers.merged(columns.lo, columns.hi))
+        return self._tiers.merged(columns.lo, columns.hi, held), None
 
     def append_events(self, events: Sequence[Event]) -> None:
         data = check_events(events)

@@ -10,17 +10,25 @@ each tier, after the batch's samples are applied:
    differs from the merged count (a sample written again, or replaced), or
    where new and held samples interleave, the bucket is recomputed from raw;
 4. the merged rows are sent back; the tier's dedup keys replace the old ones.
+
+A batch that only appends (no key twice, each series' first sample later than
+the latest sample the minute tier holds for it) skips step 3: nothing of it
+can be in raw already, nothing interleaves, so the merge is exact without
+waiting for QuestDB to apply the samples and count them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ontology.history._batch_partials import batch_partials, sort_batch
+from ontology.history._columns import SampleColumns
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier, from_us
 from ontology.history.questdb._wire import Wire
@@ -131,6 +139,18 @@ def tier_frame(rows: pa.Table) -> pd.DataFrame:
     return frame
 
 
+def append_partials(columns: SampleColumns, batch: str) -> dict[Tier, pa.Table]:
+    """A batch's minute and hour partials (numpy), keyed by the engine's ``series``."""
+    pairs, inverse = columns.series_codes()
+    rows, _ = sort_batch(columns, inverse.astype(np.int32), batch)
+    names = pa.array([f"{twin}{SEP}{signal}" for twin, signal in pairs], type=_S)
+    out = {}
+    for tier in (Tier.MINUTE, Tier.HOUR):
+        part = batch_partials(rows, GRAIN_US[tier])
+        out[tier] = part.set_column(0, "series", names.take(part.column("series")))
+    return out
+
+
 class TierKeeper:
     """Merges one batch (the engine's ``staged`` table) into the tiers of ``prefix``."""
 
@@ -139,43 +159,87 @@ class TierKeeper:
         self._wire = wire
         self._prefix = prefix
 
-    def merged(self, lo: int, hi: int) -> dict[Tier, pa.Table]:
-        """The tier rows to send for a batch spanning ``lo``..``hi`` (µs)."""
+    def held(self, lo: int) -> dict[Tier, pa.Table]:
+        """The rows each tier holds from the bucket of ``lo`` on (all a merge can meet)."""
+        out = {}
+        for tier in (Tier.MINUTE, Tier.HOUR):
+            grain = GRAIN_US[tier]
+            out[tier] = self._fetch(
+                tier_select(f"{self._prefix}_{tier}") + " WHERE ts >= %s",
+                [from_us(lo // grain * grain)],
+                TIER_SCHEMA,
+            )
+        return out
+
+    def appends(self, held: Mapping[Tier, pa.Table]) -> bool:
+        """Whether every series' first ``staged`` sample follows the latest one held."""
         con = self._engine
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE part AS {partial_sql('staged')}",
-            {"g": GRAIN_US[Tier.MINUTE]},
-        )
-        out = {Tier.MINUTE: self._merge_tier(Tier.MINUTE, lo, hi)}
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE part AS SELECT {PARTIAL_COLUMNS} "
-            f"FROM ({merge_sql('part')})",
-            {"g": GRAIN_US[Tier.HOUR]},
-        )
-        out[Tier.HOUR] = self._merge_tier(Tier.HOUR, lo, hi)
+        con.register("held", held[Tier.MINUTE])
+        try:
+            late = con.execute(
+                "SELECT count(*) FROM (SELECT series, min(ts) AS first FROM staged "
+                "GROUP BY series) JOIN (SELECT series, max(greatest(vl_ts, tl_ts)) AS latest "
+                "FROM held GROUP BY series) USING (series) WHERE first <= latest"
+            ).fetchall()
+        finally:
+            con.unregister("held")
+        return late == [(0,)]
+
+    def merged(
+        self,
+        lo: int,
+        hi: int,
+        held: Mapping[Tier, pa.Table],
+        appended: Mapping[Tier, pa.Table] | None = None,
+    ) -> dict[Tier, pa.Table]:
+        """The tier rows to send for a batch spanning ``lo``..``hi`` (µs).
+
+        ``appended``: the partials of a batch that only appends (``append_partials``);
+        without them the partials come from ``staged``, whose samples must be applied
+        already (the merge counts them in raw).
+        """
+        con = self._engine
+        out = {}
+        for tier in (Tier.MINUTE, Tier.HOUR):
+            grain = {"g": GRAIN_US[tier]}
+            if appended is not None:
+                con.register("appended", appended[tier])
+                try:
+                    con.execute("CREATE OR REPLACE TEMP TABLE part AS SELECT * FROM appended")
+                finally:
+                    con.unregister("appended")
+            elif tier is Tier.MINUTE:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE part AS {partial_sql('staged')}", grain)
+            else:
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE part AS SELECT {PARTIAL_COLUMNS} "
+                    f"FROM ({merge_sql('part')})",
+                    grain,
+                )
+            out[tier] = self._merge_tier(tier, lo, hi, held, appends=appended is not None)
         return out
 
     def _fetch(self, sql: str, params: Sequence[object], schema: pa.Schema) -> pa.Table:
         return with_series(self._wire.arrow(sql, params, schema))
 
-    def _merge_tier(self, tier: Tier, lo: int, hi: int) -> pa.Table:
+    def _merge_tier(
+        self, tier: Tier, lo: int, hi: int, held: Mapping[Tier, pa.Table], *, appends: bool
+    ) -> pa.Table:
         con = self._engine
         grain = GRAIN_US[tier]
         first, last = lo // grain * grain, hi // grain * grain + grain
         window = [from_us(first), from_us(last)]
-        table = f"{self._prefix}_{tier}"
-        held = self._fetch(
-            tier_select(table) + " WHERE ts >= %s AND ts < %s",
-            window,
-            TIER_SCHEMA,
+        counts = (
+            COUNT_SCHEMA.empty_table().append_column("series", pa.array([], type=_S))
+            if appends
+            else self._fetch(
+                f"SELECT twin, signal, cast(ts AS long), count() FROM {self._prefix}_samples "
+                f"WHERE ts >= %s AND ts < %s SAMPLE BY {_SAMPLE_BY[tier]}",
+                window,
+                COUNT_SCHEMA,
+            )
         )
-        counts = self._fetch(
-            f"SELECT twin, signal, cast(ts AS long), count() FROM {self._prefix}_samples "
-            f"WHERE ts >= %s AND ts < %s SAMPLE BY {_SAMPLE_BY[tier]}",
-            window,
-            COUNT_SCHEMA,
-        )
-        con.register("held", held)
+        con.register("held", held[tier])
         con.register("counts", counts)
         try:
             con.execute(
@@ -188,7 +252,9 @@ class TierKeeper:
             )
             redo = con.execute(
                 "SELECT min(bucket), max(bucket) FROM merged m LEFT JOIN counts c "
-                "USING (series, bucket) WHERE m.overlap OR c.raw_n IS DISTINCT FROM m.n"
+                "USING (series, bucket) WHERE m.overlap OR ($counted AND c.raw_n IS DISTINCT "
+                "FROM m.n)",
+                {"counted": not appends},
             ).fetchall()[0]
             rows = con.sql(f"SELECT {PARTIAL_COLUMNS}, overlap FROM merged").to_arrow_table()
             if redo[0] is not None:

@@ -6,6 +6,7 @@ checked against ``_reference``, a plain-Python computation over the same rows.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -148,6 +149,22 @@ def test_tiers_merge_batches_arriving_out_of_order(store: HistoryStore) -> None:
     rows = [*early, *late, *after]
     for interval in (timedelta(minutes=1), timedelta(hours=1), timedelta(seconds=45)):
         check_range(store, rows, T0, T0 + timedelta(hours=1), interval, keys=[key])
+
+
+def test_batches_in_time_order_merge_into_the_buckets_they_continue(store: HistoryStore) -> None:
+    """Time slices (the usual ingest), numbers and text, a slice replayed and one written
+    late in between: every bucket a slice continues, and those after, stay exact."""
+    span = 3 * 3600 * 10**6
+    ordered = random_batches(7, SERIES, us(T0), span, count=600, batches=1)[0]
+    rows = sorted(kept([ordered]).values(), key=lambda r: r.ts)
+    cuts = [0, 150, 300, 450, len(rows)]  # slices end inside minute and hour buckets
+    slices = [rows[a:b] for a, b in itertools.pairwise(cuts)]
+    late = random_batches(8, SERIES, us(T0), span // 2, count=40, batches=1)[0]
+    write(store, [slices[0], slices[1], slices[1], late, slices[2], slices[3]])
+    expected = list(kept([slices[0], slices[1], late, slices[2], slices[3]]).values())
+    end = T0 + timedelta(hours=3)
+    for interval in (timedelta(minutes=1), timedelta(hours=1), timedelta(minutes=7)):
+        check_range(store, expected, T0, end, interval)
 
 
 def test_a_sample_written_again_is_kept_once(store: HistoryStore) -> None:

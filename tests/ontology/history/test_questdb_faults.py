@@ -1,9 +1,12 @@
 """QuestDB killed with -9 in the middle of an append, then restarted.
 
 The test starts its OWN QuestDB (the same jar as the shared one, on free ports, in a
-temporary directory) and kills only that process. The jar is found at
-``TWINWEAVE_QUESTDB_JAR`` or in the local Maven repository (``scripts/services`` fetches
-it there); without it, or without ``java``, the test is skipped (fails under CI=true).
+temporary directory) and kills only that process. The jar is where ``scripts/services``
+fetches it: the local Maven repository (``TWINWEAVE_SERVICES_M2_REPO``, default
+``~/.m2/repository``), ``org/questdb/questdb/<version>``; ``java`` is the one of
+``TWINWEAVE_SERVICES_JAVA_HOME`` or ``JAVA_HOME``, else on ``PATH``. Without either the
+test is skipped like every ``questdb`` test (fails under CI=true or when
+``TWINWEAVE_TEST_REQUIRE`` names questdb).
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -32,31 +34,43 @@ from ontology.history import (
     Samples,
     SeriesKey,
 )
-from tests._services import in_ci
+from tests._services import free_ports, unavailable
 from tests.ontology.history.test_contract_samples import T0, batch
 
 pytestmark = [pytest.mark.questdb, pytest.mark.slow]
 
-DEFAULT_JAR = Path.home() / ".m2/repository/org/questdb/questdb/9.2.0/questdb-9.2.0.jar"
+QUESTDB_VERSION = "9.2.0"  # devtools/services/_questdb.py VERSION: the shared server's
 START_TIMEOUT_S = 120.0
 SERIES = 100
 SECONDS = 200  # per batch: 100 series x 200 s = 20,000 samples
 KEYS = [SeriesKey(f"plant/m{i}", "power") for i in range(SERIES)]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def questdb_jar() -> Path:
+    """Where ``scripts/services`` puts the QuestDB jar (its Maven repository layout)."""
+    default = Path.home() / ".m2" / "repository"
+    repo = Path(os.environ.get("TWINWEAVE_SERVICES_M2_REPO", str(default)))
+    name = f"questdb-{QUESTDB_VERSION}.jar"
+    return repo / "org" / "questdb" / "questdb" / QUESTDB_VERSION / name
+
+
+def java_command() -> str | None:
+    """The ``java`` of the JDK ``scripts/services`` would use, else the one on ``PATH``."""
+    for variable in ("TWINWEAVE_SERVICES_JAVA_HOME", "JAVA_HOME"):
+        home = os.environ.get(variable)
+        if home and (Path(home) / "bin" / "java").is_file():
+            return str(Path(home) / "bin" / "java")
+    return shutil.which("java")
 
 
 class OwnQuestDB:
     """A QuestDB process of this test alone: started, killed with -9, started again."""
 
-    def __init__(self, jar: Path, root: Path) -> None:
+    def __init__(self, java: str, jar: Path, root: Path) -> None:
+        self.java = java
         self.jar = jar
         self.root = root
-        self.http, self.min_http, self.pg, self.ilp = (_free_port() for _ in range(4))
+        self.http, self.min_http, self.pg, self.ilp = free_ports(4)
         (root / "conf").mkdir(parents=True)
         (root / "conf" / "server.conf").write_text(
             f"http.bind.to=127.0.0.1:{self.http}\n"
@@ -69,8 +83,7 @@ class OwnQuestDB:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        java = shutil.which("java") or "java"
-        command = [java, "-p", str(self.jar), "-m", "io.questdb/io.questdb.ServerMain"]
+        command = [self.java, "-p", str(self.jar), "-m", "io.questdb/io.questdb.ServerMain"]
         log = self.root / "stdout.log"
         with log.open("ab") as output:
             self.process = subprocess.Popen(
@@ -101,13 +114,12 @@ class OwnQuestDB:
 
 @pytest.fixture
 def own_questdb(tmp_path: Path) -> Iterator[OwnQuestDB]:
-    jar = Path(os.environ.get("TWINWEAVE_QUESTDB_JAR", str(DEFAULT_JAR)))
-    if not jar.is_file() or shutil.which("java") is None:
-        message = f"no QuestDB jar at {jar} or no java on PATH; scripts/services up fetches it"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    server = OwnQuestDB(jar, tmp_path / "questdb")
+    jar = questdb_jar()
+    java = java_command()
+    if not jar.is_file() or java is None:
+        reason = f"no jar at {jar}" if java else "no java (JAVA_HOME or PATH)"
+        unavailable("questdb", "a QuestDB of its own", "free ports", reason)
+    server = OwnQuestDB(java, jar, tmp_path / "questdb")
     server.start()
     yield server
     server.stop()

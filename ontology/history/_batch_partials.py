@@ -1,0 +1,131 @@
+"""A batch's partial aggregates computed in numpy (the columns of ``_partials``).
+
+The write path of a batch that only appends (every sample later than anything
+stored for its series, no key twice) needs the batch's own partials at each
+tier's grain; computing them here from the sorted batch columns saves the SQL
+window and group-by round trips. The result has exactly the columns and types
+of ``partial_sql`` (``PARTIAL_COLUMNS``), so the SQL merge takes it unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from ontology.history._columns import SampleColumns
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class SortedBatch:
+    """A batch's rows sorted by (series, ts), no (series, ts) twice."""
+
+    series: npt.NDArray[np.int32]
+    ts: Ints
+    value: npt.NDArray[np.float64]
+    """Any number where the sample is text (``numeric`` says which rows count)."""
+    numeric: Bools
+    text: pa.Array
+    quality: npt.NDArray[np.uint8]
+    batch: str
+
+
+def sort_batch(
+    columns: SampleColumns, series: npt.NDArray[np.int32], batch: str
+) -> tuple[SortedBatch, pa.Table]:
+    """The batch's rows by (``series`` code, time), and its table in that order."""
+    ts = columns.table.column("ts").to_numpy()
+    order = np.lexsort((ts, series))
+    table = columns.table.take(pa.array(order))
+    value = table.column("value").combine_chunks()
+    rows = SortedBatch(
+        series=series[order],
+        ts=ts[order],
+        value=value.to_numpy(zero_copy_only=False),
+        numeric=value.is_valid().to_numpy(zero_copy_only=False),
+        text=table.column("text").combine_chunks(),
+        quality=table.column("quality").to_numpy(),
+        batch=batch,
+    )
+    return rows, table
+
+
+def key_twice(rows: SortedBatch) -> bool:
+    """Whether a (series, ts) key occurs twice."""
+    same = (rows.series[1:] == rows.series[:-1]) & (rows.ts[1:] == rows.ts[:-1])
+    return bool(same.any())
+
+
+def _first_last(group: Ints, groups: int, mask: Bools) -> tuple[Ints, Ints]:
+    """Per group, the index of its first and last row where ``mask`` holds (-1: none)."""
+    first = np.full(groups, -1, dtype=np.int64)
+    last = np.full(groups, -1, dtype=np.int64)
+    rows = np.flatnonzero(mask)
+    if rows.size:
+        g = group[rows]
+        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        ends = np.r_[starts[1:] - 1, rows.size - 1]
+        first[g[starts]] = rows[starts]
+        last[g[ends]] = rows[ends]
+    return first, last
+
+
+def _pick(values: npt.NDArray[np.generic], index: Ints, arrow_type: pa.DataType) -> pa.Array:
+    """``values[index]``, null where ``index`` is -1."""
+    missing = index < 0
+    return pa.array(values[np.where(missing, 0, index)], type=arrow_type, mask=missing)
+
+
+def batch_partials(rows: SortedBatch, grain: int) -> pa.Table:
+    """One partial row per (series, bucket) of ``rows`` at ``grain`` microseconds."""
+    bucket = rows.ts // grain * grain
+    n_rows = rows.ts.size
+    change = np.r_[True, (rows.series[1:] != rows.series[:-1]) | (bucket[1:] != bucket[:-1])]
+    starts = np.flatnonzero(change)
+    groups = starts.size
+    group = np.cumsum(change) - 1
+    ends = np.r_[starts[1:], n_rows]
+    numeric = rows.numeric
+    nv = np.add.reduceat(numeric.astype(np.int64), starts)
+    none = nv == 0
+    zeroed = np.where(numeric, rows.value, 0.0)
+    total = np.add.reduceat(zeroed, starts)
+    low = np.minimum.reduceat(np.where(numeric, rows.value, np.inf), starts)
+    high = np.maximum.reduceat(np.where(numeric, rows.value, -np.inf), starts)
+    vf, vl = _first_last(group, groups, numeric)
+    # Area: each numeric sample's value times the time to the next numeric one of its bucket.
+    numbers = np.flatnonzero(numeric)
+    pairs = numbers[:-1][group[numbers[1:]] == group[numbers[:-1]]]
+    following = numbers[1:][group[numbers[1:]] == group[numbers[:-1]]]
+    step = rows.value[pairs] * (rows.ts[following] - rows.ts[pairs])
+    area = np.bincount(group[pairs], weights=step, minlength=groups).astype(np.float64)
+    has_text = rows.text.is_valid().to_numpy(zero_copy_only=False)
+    tf, tl = _first_last(group, groups, has_text)
+    text = rows.text
+    return pa.table(
+        {
+            "series": pa.array(rows.series[starts], type=pa.int32()),
+            "bucket": pa.array(bucket[starts], type=pa.int64()),
+            "n": pa.array(ends - starts, type=pa.int64()),
+            "nv": pa.array(nv, type=pa.int64()),
+            "s": pa.array(total, type=pa.float64(), mask=none),
+            "mn": pa.array(low, type=pa.float64(), mask=none),
+            "mx": pa.array(high, type=pa.float64(), mask=none),
+            "vf_ts": _pick(rows.ts, vf, pa.int64()),
+            "vf": _pick(rows.value, vf, pa.float64()),
+            "vl_ts": _pick(rows.ts, vl, pa.int64()),
+            "vl": _pick(rows.value, vl, pa.float64()),
+            "area": pa.array(area, type=pa.float64()),
+            "tf_ts": _pick(rows.ts, tf, pa.int64()),
+            "tf": text.take(pa.array(tf, mask=tf < 0)),
+            "tl_ts": _pick(rows.ts, tl, pa.int64()),
+            "tl": text.take(pa.array(tl, mask=tl < 0)),
+            "lq": pa.array(rows.quality[ends - 1], type=pa.uint8()),
+            "lb": pa.array([rows.batch] * groups, type=pa.string()),
+        }
+    )

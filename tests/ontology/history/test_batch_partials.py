@@ -1,0 +1,71 @@
+"""The numpy partials of an appended batch equal the SQL partials of the same rows."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from ontology.history._batch_partials import SortedBatch, batch_partials, key_twice
+from ontology.history._partials import PARTIAL_COLUMNS, partial_sql
+from ontology.history._tiers import HOUR_US, MINUTE_US
+
+FLOATS = ("s", "mn", "mx", "vf", "vl", "area")
+
+
+def _rows(seed: int) -> SortedBatch:
+    """Five series, unique times over three hours: numbers, some text, random gaps."""
+    rng = np.random.default_rng(seed)
+    series = np.repeat(np.arange(1, 6, dtype=np.int32), 400)
+    ts = np.concatenate(
+        [np.sort(rng.choice(3 * 3600, 400, replace=False)) * 1_000_000 for _ in range(5)]
+    ).astype(np.int64)
+    numeric = rng.random(series.size) > 0.2
+    value = np.where(numeric, rng.uniform(-50, 150, series.size).round(3), np.nan)
+    text = pa.array([None if n else f"s{i % 3}" for i, n in enumerate(numeric)], pa.string())
+    quality = rng.integers(0, 3, series.size).astype(np.uint8)
+    return SortedBatch(series, ts, value, numeric, text, quality, "b1")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("grain", [MINUTE_US, HOUR_US])
+def test_numpy_partials_equal_the_sql_partials(seed: int, grain: int) -> None:
+    rows = _rows(seed)
+    assert not key_twice(rows)
+    got = batch_partials(rows, grain).to_pylist()
+    raw = pa.table(
+        {
+            "series": rows.series,
+            "ts": rows.ts,
+            "value": pa.array(rows.value, mask=~rows.numeric),
+            "text": rows.text,
+            "quality": rows.quality,
+            "batch": pa.array([rows.batch] * rows.ts.size),
+        }
+    )
+    con = duckdb.connect()
+    con.register("raw", raw)
+    sql = f"SELECT {PARTIAL_COLUMNS} FROM ({partial_sql('raw')}) ORDER BY series, bucket"
+    expected = con.sql(sql, params={"g": grain}).to_arrow_table().to_pylist()
+    assert len(got) == len(expected) > 5
+    for mine, theirs in zip(got, expected, strict=True):
+        for column, value in theirs.items():
+            if column in FLOATS and value is not None:
+                assert mine[column] == pytest.approx(value, rel=1e-12), (column, theirs)
+            else:
+                assert mine[column] == value, (column, theirs)
+
+
+def test_a_key_twice_is_found() -> None:
+    rows = _rows(3)
+    twice = SortedBatch(
+        np.r_[rows.series[:1], rows.series],
+        np.r_[rows.ts[:1], rows.ts],
+        np.r_[rows.value[:1], rows.value],
+        np.r_[rows.numeric[:1], rows.numeric],
+        pa.concat_arrays([rows.text[:1], rows.text]),
+        np.r_[rows.quality[:1], rows.quality],
+        rows.batch,
+    )
+    assert key_twice(twice)
