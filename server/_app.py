@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL at ``/graphql``, liveness at ``/healthz``."""
+"""The ASGI application: GraphQL at ``/graphql``, liveness at ``/healthz``, AAS at ``/aas/api``."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from strawberry.asgi import GraphQL
 
+from ontology import GraphStore
+from ontology.access import Authorizer
 from server._schema import schema
 from server._settings import ServerSettings
+from server.aas import aas_app
 
 
 class _GraphQL(GraphQL[dict[str, Any], None]):
@@ -23,8 +26,13 @@ class _GraphQL(GraphQL[dict[str, Any], None]):
         return {"request": request, "response": response, "settings": self._settings}
 
 
-def create_app(settings: ServerSettings) -> Starlette:
-    """Build the server application from typed settings."""
+def create_app(
+    settings: ServerSettings,
+    *,
+    store: GraphStore | None = None,
+    authorizer: Authorizer | None = None,
+) -> Starlette:
+    """Build the server application from typed settings (AAS API only with a ``store``)."""
 
     async def healthz(request: Request) -> Response:
         return JSONResponse(
@@ -32,9 +40,10 @@ def create_app(settings: ServerSettings) -> Starlette:
         )
 
     graphql = _GraphQL(settings)
-    return Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-        ]
-    )
+    routes: list[Route | Mount] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+    ]
+    if store is not None:
+        routes.append(Mount("/aas/api", app=aas_app(store, authorizer=authorizer)))
+    return Starlette(routes=routes)
