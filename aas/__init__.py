@@ -8,7 +8,7 @@ the models (metamodel 3.1 objects of ``aas-core3.1``; the JSON is also valid
 """
 
 from aas._errors import AasError
-from aas._export import Exporter, ExportFormat, Progress, write_aasx
+from aas._export import XML_METAMODELS, Exporter, ExportFormat, Progress, write_aasx, write_xml_30
 from aas._ids import IdScheme
 from aas._idshort import IdShortScope, id_short
 from aas._mapper import COMPONENT, HIERARCHY, MODEL, NAMEPLATE, TIMESERIES, TwinMapper
@@ -22,6 +22,7 @@ __all__ = [
     "MODEL",
     "NAMEPLATE",
     "TIMESERIES",
+    "XML_METAMODELS",
     "AasError",
     "AasSettings",
     "ExportFormat",
@@ -35,4 +36,5 @@ __all__ = [
     "Visible",
     "id_short",
     "write_aasx",
+    "write_xml_30",
 ]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 from aas_core3_1 import jsonization, xmlization
 from aas_core3_1 import types as t
@@ -31,6 +31,8 @@ from ontology import GraphStore, OntologyError
 
 BATCH = 500
 """Twins read and mapped per step."""
+
+XML_METAMODELS = ("3.1", "3.0")
 
 Progress = Callable[[int, int], None]
 """Called with (twins done, twins in total) after each batch."""
@@ -157,8 +159,18 @@ class Exporter:
         path: Path,
         fmt: ExportFormat,
         progress: Progress = _no_progress,
+        *,
+        xml_metamodel: str = "3.1",
     ) -> None:
-        """Write the export of ``ids`` to ``path`` (written whole or not at all)."""
+        """Write the export of ``ids`` to ``path`` (written whole or not at all).
+
+        ``xml_metamodel="3.0"`` writes XML in the 3.0 namespace (for partners and
+        tools that read only 3.0, such as the IDTA test engine); JSON is valid
+        under both, AASX is always 3.1.
+        """
+        if xml_metamodel not in XML_METAMODELS:
+            msg = f"xml_metamodel {xml_metamodel!r} is not one of {', '.join(XML_METAMODELS)}"
+            raise AasError(msg)
         part = path.with_name(path.name + ".part")
         try:
             if fmt is ExportFormat.JSON:
@@ -167,7 +179,10 @@ class Exporter:
             elif fmt is ExportFormat.XML:
                 env = self.environment(ids, progress)
                 with part.open("w", encoding="utf-8") as out:
-                    xmlization.write(env, out)
+                    if xml_metamodel == "3.0":
+                        write_xml_30(env, out)
+                    else:
+                        xmlization.write(env, out)
             else:
                 write_aasx(self.environment(ids, progress), part)
             part.replace(path)
@@ -178,6 +193,14 @@ class Exporter:
         except BaseException:
             part.unlink(missing_ok=True)
             raise
+
+
+def write_xml_30(env: t.Environment, out: TextIO) -> None:
+    """``env`` as metamodel 3.0 XML (aas-core3.0 reads the JSON, valid under both; writes XML)."""
+    import aas_core3.jsonization as json_30
+    import aas_core3.xmlization as xml_30
+
+    xml_30.write(json_30.environment_from_jsonable(jsonization.to_jsonable(env)), out)
 
 
 def write_aasx(env: t.Environment, path: Path) -> None:

@@ -34,6 +34,7 @@ Json = Any
 PrincipalOf = Callable[[Request], Principal]
 AASX = "application/asset-administration-shell-package+xml"
 _SUFFIXES = {c.value: c for c in Content if c.value}
+_CONTAINERS = frozenset({"SubmodelElementCollection", "SubmodelElementList", "Entity"})
 _PROFILES = (
     "AssetAdministrationShellRepositoryServiceSpecification/SSP-002",
     "SubmodelRepositoryServiceSpecification/SSP-002",
@@ -159,7 +160,11 @@ class AasApi:
                     out.append(_render_submodel(submodel, mods))
                 return out
 
-            return _json(_paged(service.page(principal, page_of.cursor, page_of.limit, items)))
+            def paths_of(mapper: aas.TwinMapper, view: aas.TwinView) -> list[Json]:
+                return [p for item in items(mapper, view) for p in item]  # each path an item
+
+            listed = paths_of if content is Content.PATH else items
+            return _json(_paged(service.page(principal, page_of.cursor, page_of.limit, listed)))
         submodel_id = decode_id(parts[0], "submodelIdentifier")
         return self._inside_submodel(service.submodel(principal, submodel_id), parts[1:], query)
 
@@ -229,7 +234,7 @@ class AasApi:
         query = request.query_params
         shell_ids = [decode_id(v, "aasIds") for v in query.getlist("aasIds")]
         submodel_ids = [decode_id(v, "submodelIds") for v in query.getlist("submodelIds")]
-        include = query.get("includeConceptDescriptions", "true")
+        include = query.get("includeConceptDescriptions", "true").lower()
         if include not in ("true", "false"):
             raise ApiError(400, f"includeConceptDescriptions {include[:32]!r} is not true or false")
         mapper = service.mapper()
@@ -316,6 +321,9 @@ def _render_element(
             "keys": [{"type": "Submodel", "value": submodel_id}, *keys],
         }
     if content is Content.PATH:
+        if element.get("modelType") not in _CONTAINERS:
+            msg = f"$path is for collections, lists and entities; {path[:200]!r} is a {element.get('modelType')}"
+            raise ApiError(400, msg)
         return [path, *paths(element, path, deep=mods.deep)]
     shaped = element if mods.deep else core(element)
     if content is Content.VALUE:

@@ -43,6 +43,12 @@ def register(subparsers: Any) -> None:
     export.add_argument(
         "--format", choices=("json", "xml", "aasx"), default="json", help="file format (json)"
     )
+    export.add_argument(
+        "--metamodel",
+        choices=("3.1", "3.0"),
+        default="3.1",
+        help="XML namespace of --format xml (3.1); JSON is valid under both, AASX is 3.1",
+    )
     scope = export.add_mutually_exclusive_group()
     scope.add_argument("--subtree", metavar="ID", help="this twin and its descendants")
     scope.add_argument("--twin", metavar="ID", help="this twin only")

@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
                 output,
                 aas.ExportFormat(args.format),
                 lambda done, total: bar.update(task, completed=done),
+                xml_metamodel=args.metamodel,
             )
     except ontology.NotFoundError:
         return _error(f"twin {args.twin or args.subtree!r} not found; expected an existing twin id")
