@@ -14,7 +14,7 @@ from ontology import GraphStore
 from ontology.access import Authorizer
 from server._schema import schema
 from server._settings import ServerSettings
-from server.aas import aas_app
+from server.aas import aas_mount
 
 
 class _GraphQL(GraphQL[dict[str, Any], None]):
@@ -45,5 +45,5 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
     ]
     if store is not None:
-        routes.append(Mount("/aas/api", app=aas_app(store, authorizer=authorizer)))
+        routes.append(aas_mount(store, authorizer=authorizer))
     return Starlette(routes=routes)

@@ -8,6 +8,9 @@ every read asks the ``Authorizer``. See docs/aas.md.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,6 +24,21 @@ from server.aas._routes import AasApi, PrincipalOf
 from server.aas._service import AasApiSettings, AasService
 
 VERSIONS = ("3.0", "3.1")
+
+
+class _AnyPath(Mount):
+    """A Mount whose path matches control characters too (the stock regex stops at a newline),
+    so every request below it gets the AAS error body rather than a plain-text 404."""
+
+    def __init__(self, path: str, **kwargs: Any) -> None:
+        super().__init__(path, **kwargs)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+
+
+class _AnyRoute(Route):
+    def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
 def _anonymous(request: Request) -> Principal:
@@ -45,17 +63,30 @@ def aas_app(
     routes = []
     for version in VERSIONS:
         api = AasApi(service, who, version.replace(".", "/"))
-        methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+        methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
         routes.append(
-            Mount(
+            _AnyPath(
                 f"/v{version}",
                 routes=[
-                    Route("/", api.handle, methods=methods),
-                    Route("/{path:path}", api.handle, methods=methods),
+                    _AnyRoute("/", api.handle, methods=methods),
+                    _AnyRoute("/{path:path}", api.handle, methods=methods),
                 ],
             )
         )
     return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
 
 
-__all__ = ["VERSIONS", "AasApiSettings", "AasService", "PrincipalOf", "aas_app"]
+def aas_mount(
+    store: GraphStore,
+    settings: AasApiSettings | None = None,
+    *,
+    authorizer: Authorizer | None = None,
+    principal_of: PrincipalOf | None = None,
+    path: str = "/aas/api",
+) -> Mount:
+    """:func:`aas_app` mounted at ``path`` (matching any characters below it)."""
+    app = aas_app(store, settings, authorizer=authorizer, principal_of=principal_of)
+    return _AnyPath(path, app=app)
+
+
+__all__ = ["VERSIONS", "AasApiSettings", "AasService", "PrincipalOf", "aas_app", "aas_mount"]

@@ -31,4 +31,5 @@ def error_response(status: int, text: str) -> JSONResponse:
         "text": text,
         "timestamp": now,
     }
-    return JSONResponse({"messages": [message]}, status_code=status)
+    headers = {"Allow": "GET, HEAD"} if status == 405 else None
+    return JSONResponse({"messages": [message]}, status_code=status, headers=headers)

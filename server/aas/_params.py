@@ -46,7 +46,7 @@ def paging(query: QueryParams) -> Paging:
         if not 1 <= limit <= MAX_LIMIT:
             msg = f"limit {raw[:32]!r} is not a whole number from 1 to {MAX_LIMIT}"
             raise ApiError(400, msg)
-    cursor = query.get("cursor")
+    cursor = query.get("cursor") or None  # an empty cursor is the first page
     return Paging(limit, decode_cursor(cursor) if cursor is not None else None)
 
 

@@ -53,6 +53,19 @@ def _paged(page: Page) -> Json:
     return {"paging_metadata": meta, "result": page.items}
 
 
+_PAGING = frozenset({"limit", "cursor"})
+_MODIFIERS = frozenset({"level", "extent"})
+
+
+def _only(query: Any, allowed: frozenset[str]) -> None:
+    """Refuse query parameters the operation does not define (400, naming them)."""
+    unknown = sorted(set(query.keys()) - allowed)
+    if unknown:
+        expected = ", ".join(sorted(allowed)) or "none"
+        msg = f"query parameter {unknown[0][:64]!r} is not defined here; expected: {expected}"
+        raise ApiError(400, msg)
+
+
 def _suffix(parts: list[str]) -> tuple[list[str], Content]:
     if parts and parts[-1] in _SUFFIXES:
         return parts[:-1], _SUFFIXES[parts[-1]]
@@ -85,6 +98,7 @@ class AasApi:
         query = request.query_params
         head = parts[0] if parts else ""
         if parts == ["description"]:
+            _only(query, frozenset())
             profiles = [f"https://admin-shell.io/aas/API/{self.version}/{p}" for p in _PROFILES]
             return _json({"profiles": profiles})
         if parts == ["serialization"]:
@@ -101,6 +115,7 @@ class AasApi:
     def _shells(self, parts: list[str], query: Any, principal: Principal) -> Response:
         service = self.service
         if not parts or parts == ["$reference"]:
+            _only(query, _PAGING | {"idShort", "assetIds"})
             page_of = paging(query)
             id_short = query.get("idShort")
             wanted = [_asset_id(v) for v in query.getlist("assetIds")]
@@ -117,6 +132,10 @@ class AasApi:
             return _json(_paged(service.page(principal, page_of.cursor, page_of.limit, items)))
         shell_id = decode_id(parts[0], "aasIdentifier")
         rest = parts[1:]
+        if rest == ["submodel-refs"]:
+            _only(query, _PAGING)
+        elif not rest or rest[0] != "submodels":
+            _only(query, frozenset())
         if not rest:
             return _json(service.shell(principal, shell_id))
         if rest == ["$reference"]:
@@ -142,6 +161,7 @@ class AasApi:
         service = self.service
         if not parts or (len(parts) == 1 and parts[0] in _SUFFIXES):
             content = _SUFFIXES[parts[0]] if parts else Content.NORMAL
+            _only(query, _PAGING | _MODIFIERS | {"semanticId", "idShort"})
             mods = modifiers(query, content)
             page_of = paging(query)
             semantic = query.get("semanticId")
@@ -157,19 +177,29 @@ class AasApi:
                         continue
                     if id_short is not None and submodel.get("idShort") != id_short:
                         continue
-                    out.append(_render_submodel(submodel, mods))
+                    out.append((submodel["id"], _render_submodel(submodel, mods)))
                 return out
 
-            def paths_of(mapper: aas.TwinMapper, view: aas.TwinView) -> list[Json]:
-                return [p for item in items(mapper, view) for p in item]  # each path an item
+            def plain(mapper: aas.TwinMapper, view: aas.TwinView) -> list[Json]:
+                return [rendered for _, rendered in items(mapper, view)]
 
-            listed = paths_of if content is Content.PATH else items
-            return _json(_paged(service.page(principal, page_of.cursor, page_of.limit, listed)))
+            def paths_of(mapper: aas.TwinMapper, view: aas.TwinView) -> list[Json]:
+                return [p for _, item in items(mapper, view) for p in item]  # each path an item
+
+            def values_of(mapper: aas.TwinMapper, view: aas.TwinView) -> list[Json]:
+                return [{i: v} for i, v in items(mapper, view)]
+
+            by_content = {Content.PATH: paths_of, Content.VALUE: values_of}
+            page = service.page(
+                principal, page_of.cursor, page_of.limit, by_content.get(content, plain)
+            )
+            return self._values_page(page, content)
         submodel_id = decode_id(parts[0], "submodelIdentifier")
         return self._inside_submodel(service.submodel(principal, submodel_id), parts[1:], query)
 
     def _inside_submodel(self, submodel: Json, parts: list[str], query: Any) -> Response:
         parts, content = _suffix(parts)
+        _only(query, _MODIFIERS | (_PAGING if parts == ["submodel-elements"] else frozenset()))
         if not parts:
             return _json(_render_submodel(submodel, modifiers(query, content)))
         if parts[0] != "submodel-elements" or len(parts) > 3:
@@ -186,7 +216,7 @@ class AasApi:
                     )
                     for e in submodel.get("submodelElements", [])
                 ]
-            return _json(_paged(_index_page(items, page_of.cursor, page_of.limit)))
+            return self._values_page(_index_page(items, page_of.cursor, page_of.limit), content)
         element, keys = find(submodel, parts[1])
         if len(parts) == 3:
             if parts[2] != "attachment" or content is not Content.NORMAL:
@@ -195,10 +225,24 @@ class AasApi:
         mods = modifiers(query, content)
         return _json(_render_element(element, keys, mods, submodel["id"], parts[1]))
 
+    def _values_page(self, page: Page, content: Content) -> Response:
+        """A page; a ``$value`` page's result is a list in 3.0 and one object in 3.1.
+
+        The 3.1.2 OpenAPI files make ``result`` of a Value-Only page one object
+        (``ValueOnly``); API 3.0 (and the IDTA test engine) a list of them. Each
+        version gets its own: in 3.1 the items' keys are merged into one object.
+        """
+        if content is not Content.VALUE or self.version == "3/0":
+            return _json(_paged(page))
+        merged = {k: v for item in page.items if isinstance(item, dict) for k, v in item.items()}
+        return _json({**_paged(page), "result": merged})
+
     # ------------------------------------------------------ concept descriptions
     def _concepts(self, parts: list[str], query: Any) -> Response:
         if parts:
+            _only(query, frozenset())
             return _json(self.service.concept(decode_id(parts[0], "cdIdentifier")))
+        _only(query, _PAGING | {"idShort", "isCaseOf", "dataSpecificationRef"})
         page_of = paging(query)
         case_of = query.get("isCaseOf")
         wanted_case = decode_id(case_of, "isCaseOf") if case_of is not None else None
@@ -232,6 +276,7 @@ class AasApi:
     def _serialization(self, request: Request, principal: Principal) -> Response:
         service = self.service
         query = request.query_params
+        _only(query, frozenset({"aasIds", "submodelIds", "includeConceptDescriptions"}))
         shell_ids = [decode_id(v, "aasIds") for v in query.getlist("aasIds")]
         submodel_ids = [decode_id(v, "submodelIds") for v in query.getlist("submodelIds")]
         include = query.get("includeConceptDescriptions", "true").lower()
@@ -322,7 +367,8 @@ def _render_element(
         }
     if content is Content.PATH:
         if element.get("modelType") not in _CONTAINERS:
-            msg = f"$path is for collections, lists and entities; {path[:200]!r} is a {element.get('modelType')}"
+            kind = element.get("modelType")
+            msg = f"$path is for collections, lists and entities; {path[:200]!r} is a {kind}"
             raise ApiError(400, msg)
         return [path, *paths(element, path, deep=mods.deep)]
     shaped = element if mods.deep else core(element)
