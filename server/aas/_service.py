@@ -22,6 +22,8 @@ from ontology.access import Action, AllowAll, Authorizer, Principal
 from server.aas._errors import ApiError
 
 Json = Any
+MAX_CHUNK = 200
+"""Twins read from the store per step of a listing."""
 MODEL_CHECK_S = 2.0
 """How long a built mapper is trusted before the store's model list is compared again."""
 
@@ -137,11 +139,12 @@ class AasService:
         mapper = self.mapper()
         out: list[Json] = []
         scanned = 0
-        ids = self._ids_from(start)
+        chunk = min(limit + 1, MAX_CHUNK)
+        ids = self._ids_from(start, chunk)
         pending: list[str] = []
         while True:
             if not pending:
-                pending = _take(ids, 200)
+                pending = _take(ids, chunk)
                 if not pending:
                     return Page(out, None)
                 allowed = self.visible(principal)(pending)
@@ -163,14 +166,14 @@ class AasService:
             if scanned >= self.settings.max_scan:
                 return Page(out, [pending[0], 0] if pending else [twin_id, len(items)])
 
-    def _ids_from(self, start: str | None) -> Iterator[str]:
+    def _ids_from(self, start: str | None, chunk: int = MAX_PAGE) -> Iterator[str]:
         store = self.store
         after = start
         try:
             if start is not None and store.get_twins([start])[0] is not None:
                 yield start
             while True:
-                listed = store.list_twins(first=MAX_PAGE, after=after)
+                listed = store.list_twins(first=chunk, after=after)
                 yield from (t.id for t in listed.items)
                 if listed.next_cursor is None:
                     return
