@@ -144,7 +144,14 @@ def serve(twins: int, port: int) -> None:
 
     store = _plant(twins)
     app = create_app(ServerSettings(version="bench"), store=store)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=120,  # a loaded machine can leave a connection idle for seconds
+    )
 
 
 async def _load(base: str, paths: list[str], expected: dict[str, Any]) -> tuple[list[float], bool]:
@@ -159,7 +166,11 @@ async def _load(base: str, paths: list[str], expected: dict[str, Any]) -> tuple[
             while queue:
                 path = queue.pop()
                 start = time.perf_counter()
-                response = await client.get(path)
+                try:
+                    response = await client.get(path)
+                except httpx.TransportError:  # a connection the server closed: once more
+                    start = time.perf_counter()
+                    response = await client.get(path)
                 latencies.append(time.perf_counter() - start)
                 if response.status_code != 200 or (
                     path in expected and response.json() != expected[path]
