@@ -11,10 +11,12 @@ from aas._errors import AasError
 from aas._export import XML_METAMODELS, Exporter, ExportFormat, Progress, write_aasx, write_xml_30
 from aas._ids import IdScheme
 from aas._idshort import IdShortScope, id_short
+from aas._langs import lang_strings
 from aas._mapper import COMPONENT, HIERARCHY, MODEL, NAMEPLATE, TIMESERIES, TwinMapper
 from aas._reader import TwinReader, Visible
 from aas._settings import AasSettings
 from aas._view import TwinView
+from aas._xs import lexical, xs_type
 
 __all__ = [
     "COMPONENT",
@@ -35,6 +37,9 @@ __all__ = [
     "TwinView",
     "Visible",
     "id_short",
+    "lang_strings",
+    "lexical",
     "write_aasx",
     "write_xml_30",
+    "xs_type",
 ]

@@ -7,8 +7,7 @@ import math
 import pytest
 from aas_core3_1 import types as t
 
-from aas._langs import lang_strings
-from aas._xs import lexical, xs_type
+from aas import lang_strings, lexical, xs_type
 
 XS = t.DataTypeDefXSD
 
