@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL at ``/graphql``, liveness at ``/healthz``."""
+"""The ASGI application: GraphQL at ``/graphql``, liveness at ``/healthz``, AAS at ``/aas/api``."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from strawberry.asgi import GraphQL
 
+from ontology import GraphStore
+from ontology.access import Authorizer
 from server._body_limit import BodyLimit
 from server._schema import schema
 from server._settings import ServerSettings
+from server.aas import aas_mount
 
 
 class _GraphQL(GraphQL[dict[str, Any], None]):
@@ -25,11 +28,13 @@ class _GraphQL(GraphQL[dict[str, Any], None]):
         return {"request": request, "response": response, "settings": self._settings}
 
 
-def create_app(settings: ServerSettings) -> Starlette:
-    """Build the server application from typed settings.
-
-    Request bodies over ``settings.max_body_bytes`` are refused with 413.
-    """
+def create_app(
+    settings: ServerSettings,
+    *,
+    store: GraphStore | None = None,
+    authorizer: Authorizer | None = None,
+) -> Starlette:
+    """Build the server application from typed settings (AAS API only with a ``store``)."""
 
     async def healthz(request: Request) -> Response:
         return JSONResponse(
@@ -37,10 +42,13 @@ def create_app(settings: ServerSettings) -> Starlette:
         )
 
     graphql = _GraphQL(settings)
+    routes: list[Route | Mount] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+    ]
+    if store is not None:
+        routes.append(aas_mount(store, authorizer=authorizer))
     return Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-        ],
+        routes=routes,
         middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
     )

@@ -8,7 +8,6 @@ from typing import Any
 
 _PENDING = {
     "ingest": "run the telemetry ingest worker (Kafka, MQTT/Sparkplug B, simulator)",
-    "aas": "export twins as AAS V3 (JSON, XML, AASX)",
 }
 
 

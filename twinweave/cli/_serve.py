@@ -18,7 +18,6 @@ MISSING = (
     "lineage",
     "subscriptions",
     "federation",
-    "aas",
     "ingest",
     "simulator",
 )
@@ -28,6 +27,7 @@ def serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     import uvicorn
 
     from server import ServerSettings, create_app
+    from twinweave.cli._load_run import open_store
 
     host = host or settings.host
     port = settings.port if port is None else port
@@ -37,9 +37,11 @@ def serve(settings: Settings, *, host: str | None, port: int | None) -> int:
             graph_store=settings.graph_store,
             history_store=settings.history_store,
             missing=MISSING,
-        )
+        ),
+        store=open_store(settings, dry_run=True),
     )
     print(f"GraphQL at http://{host}:{port}/graphql  (Ctrl-C stops)", file=sys.stderr)
+    print(f"AAS at http://{host}:{port}/aas/api/v3.1 and /v3.0", file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
     return 0
 

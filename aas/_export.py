@@ -1,0 +1,215 @@
+"""Exports of one twin, a subtree or everything as AAS JSON, XML or AASX.
+
+JSON streams: twins are read and mapped in batches, shells written as they
+come, submodels spooled to a temporary file and appended, then the
+ConceptDescriptions of the models used; memory stays flat as the set grows.
+XML (aas-core3.1 ``xmlization``, namespace ``https://admin-shell.io/aas/3/1``)
+and AASX (basyx-python-sdk's ``AASXWriter`` over the same JSON) hold the whole
+environment in memory.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+from aas_core3_1 import jsonization, xmlization
+from aas_core3_1 import types as t
+
+from aas._errors import AasError
+from aas._mapper import TwinMapper
+from aas._reader import TwinReader, Visible
+from ontology import GraphStore, OntologyError
+
+BATCH = 500
+"""Twins read and mapped per step."""
+
+XML_METAMODELS = ("3.1", "3.0")
+
+Progress = Callable[[int, int], None]
+"""Called with (twins done, twins in total) after each batch."""
+
+
+class ExportFormat(StrEnum):
+    JSON = "json"
+    XML = "xml"
+    AASX = "aasx"
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch's (acyclic) objects are built."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _no_progress(done: int, total: int) -> None:
+    return None
+
+
+def _dump(obj: t.Class) -> str:
+    return json.dumps(jsonization.to_jsonable(obj), ensure_ascii=False, separators=(",", ":"))
+
+
+class Exporter:
+    """Reads twins from a store and writes them as AAS in one of the formats."""
+
+    def __init__(self, store: GraphStore, mapper: TwinMapper, *, visible: Visible | None = None):
+        self._store = store
+        self._mapper = mapper
+        self._reader = TwinReader(store, mapper.ids)
+        self._visible = visible
+
+    def twin_ids(self, root: str | None = None) -> list[str]:
+        """The ids an export covers: everything, or ``root`` and its descendants."""
+        try:
+            ids = list(self._reader.twin_ids(root))
+        except OntologyError as err:
+            msg = f"cannot export subtree {root!r}: {err}"
+            raise AasError(msg) from err
+        if self._visible is not None and ids:
+            ids = [i for i, ok in zip(ids, self._visible(ids), strict=True) if ok]
+        return ids
+
+    def batches(
+        self, ids: Sequence[str], progress: Progress = _no_progress
+    ) -> Iterable[tuple[list[t.AssetAdministrationShell], list[t.Submodel], set[str]]]:
+        """(shells, submodels, models used) per batch of twins."""
+        for start in range(0, len(ids), BATCH):
+            with _no_gc():
+                yield self._batch(ids[start : start + BATCH])
+            progress(min(start + BATCH, len(ids)), len(ids))
+
+    def _batch(
+        self, ids: Sequence[str]
+    ) -> tuple[list[t.AssetAdministrationShell], list[t.Submodel], set[str]]:
+        mapper = self._mapper
+        views = self._reader.views(ids, self._visible)
+        shells: list[t.AssetAdministrationShell] = []
+        submodels: list[t.Submodel] = []
+        models: set[str] = set()
+        for view in views:
+            if view is None:
+                continue
+            shells.append(mapper.shell(view))
+            submodels.extend(mapper.submodels(view))
+            models.add(view.twin.model)
+            models.update(c.schema for c in mapper.interface_of(view).components.values())
+        return shells, submodels, models
+
+    def environment(self, ids: Sequence[str], progress: Progress = _no_progress) -> t.Environment:
+        shells: list[t.AssetAdministrationShell] = []
+        submodels: list[t.Submodel] = []
+        models: set[str] = set()
+        for s, sm, m in self.batches(ids, progress):
+            shells.extend(s)
+            submodels.extend(sm)
+            models |= m
+        concepts = self._mapper.concepts.for_interfaces(models)
+        return t.Environment(
+            asset_administration_shells=shells or None,
+            submodels=submodels or None,
+            concept_descriptions=concepts or None,
+        )
+
+    def write_json(
+        self, ids: Sequence[str], out: IO[str], progress: Progress = _no_progress
+    ) -> None:
+        """Stream the environment of ``ids`` as JSON to ``out``."""
+        models: set[str] = set()
+        wrote = False
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+            spooled = False
+            for shells, submodels, used in self.batches(ids, progress):
+                models |= used
+                for shell in shells:
+                    out.write(("," if wrote else '{"assetAdministrationShells":[') + _dump(shell))
+                    wrote = True
+                for submodel in submodels:
+                    spool.write(("," if spooled else "") + _dump(submodel))
+                    spooled = True
+            out.write("]" if wrote else "{")
+            if spooled:
+                out.write(',"submodels":[' if wrote else '"submodels":[')
+                spool.seek(0)
+                shutil.copyfileobj(spool, out)
+                out.write("]")
+            concepts = self._mapper.concepts.for_interfaces(models)
+            if concepts:
+                out.write("," if wrote or spooled else "")
+                out.write('"conceptDescriptions":[' + ",".join(_dump(c) for c in concepts) + "]")
+            out.write("}")
+
+    def write(
+        self,
+        ids: Sequence[str],
+        path: Path,
+        fmt: ExportFormat,
+        progress: Progress = _no_progress,
+        *,
+        xml_metamodel: str = "3.1",
+    ) -> None:
+        """Write the export of ``ids`` to ``path`` (written whole or not at all).
+
+        ``xml_metamodel="3.0"`` writes XML in the 3.0 namespace (for partners and
+        tools that read only 3.0, such as the IDTA test engine); JSON is valid
+        under both, AASX is always 3.1.
+        """
+        if xml_metamodel not in XML_METAMODELS:
+            msg = f"xml_metamodel {xml_metamodel!r} is not one of {', '.join(XML_METAMODELS)}"
+            raise AasError(msg)
+        part = path.with_name(path.name + ".part")
+        try:
+            if fmt is ExportFormat.JSON:
+                with part.open("w", encoding="utf-8") as out:
+                    self.write_json(ids, out, progress)
+            elif fmt is ExportFormat.XML:
+                env = self.environment(ids, progress)
+                with part.open("w", encoding="utf-8") as out:
+                    if xml_metamodel == "3.0":
+                        write_xml_30(env, out)
+                    else:
+                        xmlization.write(env, out)
+            else:
+                write_aasx(self.environment(ids, progress), part)
+            part.replace(path)
+        except OSError as err:
+            part.unlink(missing_ok=True)
+            msg = f"cannot write {str(path)!r}: {err.strerror or err}"
+            raise AasError(msg) from err
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+
+
+def write_xml_30(env: t.Environment, out: TextIO) -> None:
+    """``env`` as metamodel 3.0 XML (aas-core3.0 reads the JSON, valid under both; writes XML)."""
+    import aas_core3.jsonization as json_30
+    import aas_core3.xmlization as xml_30
+
+    xml_30.write(json_30.environment_from_jsonable(jsonization.to_jsonable(env)), out)
+
+
+def write_aasx(env: t.Environment, path: Path) -> None:
+    """An AASX package of ``env`` (basyx-python-sdk's reader and ``AASXWriter``)."""
+    from basyx.aas.adapter import aasx
+    from basyx.aas.adapter.json import read_aas_json_file
+
+    text = json.dumps(jsonization.to_jsonable(env))
+    objects: Any = read_aas_json_file(io.StringIO(text), failsafe=False)
+    files = aasx.DictSupplementaryFileContainer()  # type: ignore[no-untyped-call]
+    with aasx.AASXWriter(str(path)) as writer:
+        writer.write_all_aas_objects("/aasx/data.xml", objects, files)

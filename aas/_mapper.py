@@ -1,0 +1,242 @@
+"""Twins to shells and submodels: the mapping's entry point.
+
+Each twin becomes one AssetAdministrationShell and these submodels:
+
+- ``model``: its Interface (flattened over ``extends``), semanticId = the DTMI;
+- ``component.<name>``: one per Component, semanticId = the component's DTMI;
+- ``nameplate``: a Digital Nameplate where the model provides nameplate data;
+- ``hierarchy``: a Hierarchical Structures (BOM) submodel when it has children;
+- ``timeseries``: a Time Series Data submodel pointing at history when the
+  model has Telemetry.
+
+What is planned per Interface (idShorts, which submodels, the nameplate) is
+computed once and cached; per twin only values and neighbours change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aas_core3_1 import types as t
+
+import dtdl
+from aas._concepts import ConceptCatalog
+from aas._elements import data_element, display, operation, relationships
+from aas._errors import AasError
+from aas._hierarchy import children, hierarchy_submodel
+from aas._ids import IdScheme
+from aas._idshort import IdShortScope, id_short
+from aas._langs import NAME_LIMIT, TEXT_LIMIT, lang_strings
+from aas._nameplate import NameplatePlan, nameplate_submodel, plan_nameplate
+from aas._refs import global_ref, submodel_ref
+from aas._settings import AasSettings
+from aas._timeseries import timeseries_submodel
+from aas._view import TwinView
+from ontology import CONTAINS, Edge
+
+MODEL = "model"
+COMPONENT = "component."
+NAMEPLATE = "nameplate"
+HIERARCHY = "hierarchy"
+TIMESERIES = "timeseries"
+SPECIFIC_NAME_LIMIT = 64
+TWIN_ID_NAME = "twinId"
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    iface: dtdl.Interface
+    contents: tuple[tuple[str, dtdl.Content], ...]
+    """(idShort, content) of the model submodel, sorted by name."""
+    components: tuple[tuple[str, dtdl.Component, dtdl.Interface], ...]
+    nameplate: NameplatePlan | None
+    telemetries: tuple[dtdl.Telemetry, ...]
+    static_keys: tuple[str, ...]
+
+
+def _dtmi_name(dtmi: str) -> str:
+    return dtmi.split(";", 1)[0].rsplit(":", 1)[-1]
+
+
+def _administration(dtmi: str) -> t.AdministrativeInformation | None:
+    _, _, version = dtmi.partition(";")
+    major, _, minor = version.partition(".")
+    if not major.isdigit():
+        return None
+    return t.AdministrativeInformation(version=major, revision=minor if minor.isdigit() else None)
+
+
+class TwinMapper:
+    """Maps twins (as :class:`TwinView`) of one model set to AAS objects (aas-core3.1 types)."""
+
+    def __init__(self, models: dtdl.ModelSet, settings: AasSettings | None = None) -> None:
+        self.models = models
+        self.settings = settings or AasSettings()
+        self.ids = IdScheme(self.settings)
+        self.concepts = ConceptCatalog(models)
+        self._plans: dict[str, _Plan] = {}
+
+    # ------------------------------------------------------------------ plans
+    def _plan(self, dtmi: str) -> _Plan:
+        plan = self._plans.get(dtmi)
+        if plan is not None:
+            return plan
+        iface = self.models.interfaces.get(dtmi)
+        if iface is None:
+            msg = f"twin model {dtmi!r} is not in the model set; expected a DTMI of a held model"
+            raise AasError(msg)
+        scope = IdShortScope()
+        contents = tuple(
+            (scope.claim(name), iface.contents[name])
+            for name in sorted(iface.contents)
+            if not isinstance(iface.contents[name], dtdl.Component)
+            and not (isinstance(iface.contents[name], dtdl.Relationship) and name == CONTAINS)
+        )
+        components = tuple(
+            (name, comp, self.models.interfaces[comp.schema])
+            for name, comp in sorted(iface.components.items())
+            if comp.schema in self.models.interfaces
+        )
+        telemetries = tuple(iface.telemetries[n] for n in sorted(iface.telemetries))
+        nameplate = plan_nameplate(iface, self.models)
+        keys = [MODEL] + [COMPONENT + name for name, _, _ in components]
+        if nameplate is not None:
+            keys.append(NAMEPLATE)
+        if telemetries:
+            keys.append(TIMESERIES)
+        plan = _Plan(iface, contents, components, nameplate, telemetries, tuple(keys))
+        self._plans[dtmi] = plan
+        return plan
+
+    def interface_of(self, view: TwinView) -> dtdl.Interface:
+        return self._plan(view.twin.model).iface
+
+    # -------------------------------------------------------------- the shell
+    def submodel_keys(self, view: TwinView) -> tuple[str, ...]:
+        """The keys of the twin's submodels, in the order the shell lists them."""
+        keys = self._plan(view.twin.model).static_keys
+        return (*keys, HIERARCHY) if children(view) else keys
+
+    def shell(self, view: TwinView) -> t.AssetAdministrationShell:
+        twin = view.twin
+        iface = self._plan(twin.model).iface
+        specific = [
+            t.SpecificAssetID(a.namespace, a.value)
+            for a in twin.aliases
+            if a.namespace != self.settings.global_asset_namespace
+            and 0 < len(a.namespace) <= SPECIFIC_NAME_LIMIT
+            and a.namespace.casefold() != "globalassetid"
+            and 0 < len(a.value) <= 2000
+        ]
+        if len(twin.id) <= 2000:
+            specific.append(t.SpecificAssetID(TWIN_ID_NAME, twin.id))
+        info = t.AssetInformation(
+            t.AssetKind.INSTANCE,
+            global_asset_id=self.ids.asset(twin),
+            specific_asset_ids=specific or None,
+            asset_type=twin.model,
+        )
+        return t.AssetAdministrationShell(
+            self.ids.shell(twin.id),
+            info,
+            id_short=id_short(twin.id.rsplit("/", 1)[-1]),
+            display_name=lang_strings({"en": twin.id}, NAME_LIMIT, t.LangStringNameType),
+            description=lang_strings(iface.description, TEXT_LIMIT, t.LangStringTextType),
+            submodels=[
+                submodel_ref(self.ids.submodel(twin.id, k)) for k in self.submodel_keys(view)
+            ],
+        )
+
+    # ------------------------------------------------------------- submodels
+    def submodels(self, view: TwinView) -> list[t.Submodel]:
+        return [self.submodel(view, key) for key in self.submodel_keys(view)]
+
+    def submodel(self, view: TwinView, key: str) -> t.Submodel:
+        """The twin's submodel ``key``; ``AasError`` when it has none by that key."""
+        plan = self._plan(view.twin.model)
+        submodel_id = self.ids.submodel(view.twin.id, key)
+        if key == MODEL:
+            return self._model_submodel(view, plan, submodel_id)
+        if key.startswith(COMPONENT):
+            name = key[len(COMPONENT) :]
+            for comp_name, comp, iface in plan.components:
+                if comp_name == name:
+                    return self._component_submodel(view, comp, iface, submodel_id)
+        elif key == NAMEPLATE and plan.nameplate is not None:
+            return nameplate_submodel(view, plan.nameplate, submodel_id)
+        elif key == TIMESERIES and plan.telemetries:
+            return timeseries_submodel(
+                view.twin.id, list(plan.telemetries), self.settings.history_endpoint, submodel_id
+            )
+        elif key == HIERARCHY and children(view):
+            return hierarchy_submodel(view, self.ids.asset(view.twin), submodel_id)
+        keys = self.submodel_keys(view)
+        msg = f"twin {view.twin.id!r} has no submodel {key!r}; expected one of {keys}"
+        raise AasError(msg)
+
+    def _model_submodel(self, view: TwinView, plan: _Plan, submodel_id: str) -> t.Submodel:
+        iface = plan.iface
+        by_name: dict[str, list[Edge]] = {}
+        for edge in view.edges:
+            by_name.setdefault(edge.name, []).append(edge)
+        elements: list[t.SubmodelElement] = []
+        for short, content in plan.contents:
+            if isinstance(content, dtdl.Property | dtdl.Telemetry):
+                elements.append(
+                    data_element(
+                        content.schema,
+                        short,
+                        view.value(content.name),
+                        semantic=content.id,
+                        meta=content,
+                    )
+                )
+            elif isinstance(content, dtdl.Command):
+                elements.append(operation(content, short))
+            elif isinstance(content, dtdl.Relationship):
+                edges = by_name.get(content.name, [])
+                shells: Mapping[str, str] = view.shells
+                elements.append(
+                    relationships(content, short, self.ids.shell(view.twin.id), edges, shells)
+                )
+        return t.Submodel(
+            submodel_id,
+            id_short=id_short(_dtmi_name(iface.id)),
+            semantic_id=global_ref(iface.id),
+            kind=t.ModellingKind.INSTANCE,
+            administration=_administration(iface.id),
+            submodel_elements=elements or None,
+            display_name=display(iface, None)[0],
+            description=display(iface, None)[1],
+        )
+
+    def _component_submodel(
+        self, view: TwinView, comp: dtdl.Component, iface: dtdl.Interface, submodel_id: str
+    ) -> t.Submodel:
+        data = view.twin.properties.get(comp.name)
+        values = data if isinstance(data, dict) else {}
+        scope = IdShortScope()
+        elements: list[t.SubmodelElement] = []
+        for name in sorted(iface.contents):
+            content = iface.contents[name]
+            if isinstance(content, dtdl.Property | dtdl.Telemetry):
+                signal = view.signals.get(f"{comp.name}.{name}")
+                value = signal.value if signal is not None else values.get(name)
+                elements.append(
+                    data_element(
+                        content.schema, scope.claim(name), value, semantic=content.id, meta=content
+                    )
+                )
+            elif isinstance(content, dtdl.Command):
+                elements.append(operation(content, scope.claim(name)))
+        return t.Submodel(
+            submodel_id,
+            id_short=id_short(comp.name),
+            semantic_id=global_ref(iface.id),
+            kind=t.ModellingKind.INSTANCE,
+            administration=_administration(iface.id),
+            submodel_elements=elements or None,
+            display_name=display(comp, None)[0],
+            description=display(comp, None)[1],
+        )

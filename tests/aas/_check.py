@@ -1,0 +1,99 @@
+"""Checks every export must pass: official JSON schema / XSD, aas-core 3.0 and 3.1, basyx."""
+
+from __future__ import annotations
+
+import io
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import aas_core3.jsonization as core30_json
+import aas_core3.verification as core30_verify
+import jsonschema_rs
+from aas_core3_1 import jsonization as core31_json
+from aas_core3_1 import verification as core31_verify
+from aas_core3_1 import xmlization as core31_xml
+from basyx.aas import model
+from basyx.aas.adapter import aasx
+from basyx.aas.adapter.json import read_aas_json_file
+from basyx.aas.adapter.xml import read_aas_xml_file
+from lxml import etree
+
+from tests._shared import shared_file
+
+XML_CHARACTERS = (
+    "^([\\x09\\x0a\\x0d\\x20-\\ud7ff\\ue000-\\ufffd]|\\ud800[\\udc00-\\udfff]|"
+    "[\\ud801-\\udbfe][\\udc00-\\udfff]|\\udbff[\\udc00-\\udfff])*$"
+)
+"""The schemas' XML-character pattern, spelled in UTF-16 surrogate pairs."""
+XML_CODE_POINTS = "^[\\x09\\x0a\\x0d\\x20-\\ud7ff\\ue000-\\ufffd\\u{10000}-\\u{10ffff}]*$"
+"""The same set of strings as code points (what the Rust regex engine reads)."""
+
+
+def _code_points(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: (v.replace(XML_CHARACTERS, XML_CODE_POINTS) if k == "pattern" else _code_points(v))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_code_points(v) for v in node]
+    return node
+
+
+@cache
+def _json_validator(version: str) -> Any:
+    """The official JSON schema in jsonschema-rs (the Python validator takes a minute per MB).
+
+    Only the XML-character pattern is respelled (same strings, code points
+    instead of surrogate pairs, which the Rust engine cannot compile).
+    """
+    path = shared_file(f"standards/aas/metamodel/{version}/aas.json")
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    respelled = _code_points(schema)
+    assert respelled != schema, "the schema no longer has the XML-character pattern"
+    return jsonschema_rs.validator_for(respelled)
+
+
+@cache
+def _xsd(version: str) -> etree.XMLSchema:
+    return etree.XMLSchema(
+        etree.parse(str(shared_file(f"standards/aas/metamodel/{version}/AAS.xsd")))
+    )
+
+
+def check_json(document: Any) -> int:
+    """Every check on an environment as JSON; returns how many objects basyx read."""
+    for version in ("v3.0", "v3.1"):
+        errors = [
+            f"{list(e.instance_path)}: {e.message[:200]}"
+            for e in _json_validator(version).iter_errors(document)
+        ]
+        assert errors == [], f"{version} JSON schema: {errors[:5]}"
+    env31 = core31_json.environment_from_jsonable(document)
+    found31 = [f"{e.path}: {e.cause}" for e in core31_verify.verify(env31)]
+    assert found31 == [], found31[:5]
+    env30 = core30_json.environment_from_jsonable(document)
+    found30 = [f"{e.path}: {e.cause}" for e in core30_verify.verify(env30)]
+    assert found30 == [], found30[:5]
+    store = read_aas_json_file(io.StringIO(json.dumps(document)), failsafe=False)
+    return len(store)
+
+
+def check_xml(path: Path) -> int:
+    schema = _xsd("v3.1")
+    document = etree.parse(str(path))
+    assert schema.validate(document), str(schema.error_log)[:1000]
+    env = core31_xml.environment_from_file(path)
+    found = [f"{e.path}: {e.cause}" for e in core31_verify.verify(env)]
+    assert found == [], found[:5]
+    return len(read_aas_xml_file(str(path), failsafe=False))
+
+
+def check_aasx(path: Path) -> int:
+    store: model.DictIdentifiableStore[model.Identifiable] = model.DictIdentifiableStore()
+    files = aasx.DictSupplementaryFileContainer()  # type: ignore[no-untyped-call]
+    with aasx.AASXReader(str(path)) as reader:
+        reader.read_into(store, files)
+    return len(store)

@@ -1,0 +1,76 @@
+"""Exports of the sample plant and a generated 10k-twin plant pass every official check."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import aas
+import ontology
+from loaders import generate_plant
+from tests.aas._check import check_aasx, check_json, check_xml
+
+
+def _exporter(store: ontology.GraphStore) -> aas.Exporter:
+    return aas.Exporter(store, aas.TwinMapper(store.model_set()))
+
+
+def test_sample_plant_in_every_format(plant: ontology.MemoryStore, tmp_path: Path) -> None:
+    exporter = _exporter(plant)
+    ids = exporter.twin_ids()
+    seen: list[tuple[int, int]] = []
+    for fmt in aas.ExportFormat:
+        path = tmp_path / f"plant.{fmt.value}"
+        exporter.write(ids, path, fmt, lambda done, total: seen.append((done, total)))
+    document = json.loads((tmp_path / "plant.json").read_text(encoding="utf-8"))
+    objects = check_json(document)
+    assert objects == len(document["assetAdministrationShells"]) + len(document["submodels"]) + len(
+        document["conceptDescriptions"]
+    )
+    assert check_xml(tmp_path / "plant.xml") == objects
+    assert check_aasx(tmp_path / "plant.aasx") == objects
+    assert seen[-1] == (55, 55)
+
+
+def test_streamed_json_equals_the_environment_serialised_whole(
+    plant: ontology.MemoryStore,
+) -> None:
+    from aas_core3_1 import jsonization
+
+    exporter = _exporter(plant)
+    ids = exporter.twin_ids()
+    out = io.StringIO()
+    exporter.write_json(ids, out)
+    assert json.loads(out.getvalue()) == jsonization.to_jsonable(exporter.environment(ids))
+
+
+def test_an_empty_selection_is_an_empty_environment() -> None:
+    exporter = _exporter(ontology.MemoryStore())
+    out = io.StringIO()
+    exporter.write_json([], out)
+    assert out.getvalue() == "{}"
+
+
+@pytest.fixture(scope="module")
+def big_plant() -> ontology.MemoryStore:
+    plant = generate_plant(10_000)
+    store = ontology.MemoryStore()
+    store.add_models(plant.models, principal="test")
+    store.upsert_twins(plant.twins, principal="test")
+    store.add_edges(plant.edges, principal="test")
+    return store
+
+
+@pytest.mark.slow
+def test_a_10k_twin_plant_as_json_passes_every_check(
+    big_plant: ontology.MemoryStore, tmp_path: Path
+) -> None:
+    exporter = _exporter(big_plant)
+    path = tmp_path / "big.json"
+    exporter.write(exporter.twin_ids(), path, aas.ExportFormat.JSON)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert len(document["assetAdministrationShells"]) == 10_000
+    assert check_json(document) > 10_000
