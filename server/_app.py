@@ -2,39 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from strawberry.asgi import GraphQL
+from starlette.routing import Route, WebSocketRoute
 
-from server._schema import schema
+import ontology
+from ontology.access import AllowAll, Authorizer
 from server._settings import ServerSettings
+from server.graphql import GraphQLApp, GraphQLLimits, PrincipalOf, anonymous
 
 
-class _GraphQL(GraphQL[dict[str, Any], None]):
-    def __init__(self, settings: ServerSettings) -> None:
-        super().__init__(schema)
-        self._settings = settings
+def create_app(
+    settings: ServerSettings,
+    *,
+    store: ontology.GraphStore | None = None,
+    authorizer: Authorizer | None = None,
+    principal_of: PrincipalOf = anonymous,
+    graphql_limits: GraphQLLimits | None = None,
+) -> Starlette:
+    """Build the server application from typed settings and the stores it serves.
 
-    async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
-        return {"request": request, "response": response, "settings": self._settings}
-
-
-def create_app(settings: ServerSettings) -> Starlette:
-    """Build the server application from typed settings."""
+    Without a ``store`` it serves an empty in-process graph store; without an
+    ``authorizer`` every principal may read and change everything.
+    """
 
     async def healthz(request: Request) -> Response:
         return JSONResponse(
             {"status": "ok", "version": settings.version, "missing": list(settings.missing)}
         )
 
-    graphql = _GraphQL(settings)
+    graphql = GraphQLApp(
+        settings,
+        store if store is not None else ontology.MemoryStore(),
+        authorizer if authorizer is not None else AllowAll(),
+        limits=graphql_limits or GraphQLLimits(),
+        principal_of=principal_of,
+    )
     return Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
         ]
     )
