@@ -15,6 +15,11 @@ class GraphQLInputError(ServerError):
 
     code = "BAD_USER_INPUT"
 
+    @property
+    def extensions(self) -> dict[str, str]:
+        """What GraphQL puts in the error's ``extensions`` (graphql-core reads it)."""
+        return {"code": self.code}
+
 
 class LimitError(GraphQLInputError):
     """A request over one of the server's limits."""

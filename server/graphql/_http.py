@@ -1,11 +1,14 @@
-"""The strawberry ASGI app: builds each request's :class:`Context`."""
+"""The strawberry ASGI app: request size and time limits, and each request's :class:`Context`."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 from starlette.requests import HTTPConnection
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -14,7 +17,7 @@ from ontology.access import Authorizer, Principal
 from server._settings import ServerSettings
 from server.graphql._context import Context
 from server.graphql._limits import GraphQLLimits
-from server.graphql._schema import schema
+from server.graphql._schema import build_schema
 
 PrincipalOf = Callable[[HTTPConnection], Principal]
 
@@ -22,6 +25,13 @@ PrincipalOf = Callable[[HTTPConnection], Principal]
 def anonymous(connection: HTTPConnection) -> Principal:
     """The default: every request is the anonymous principal (tokens are the security issue's)."""
     return Principal()
+
+
+async def _error(send: Send, status: int, message: str) -> None:
+    body = json.dumps({"data": None, "errors": [{"message": message}]}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -37,13 +47,53 @@ class GraphQLApp(GraphQL[Context, None]):
         principal_of: PrincipalOf = anonymous,
     ) -> None:
         super().__init__(
-            schema, graphql_ide="graphiql", subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+            build_schema(limits),
+            graphql_ide="graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self._settings = settings
         self._store = store
         self._authorizer = authorizer
         self._limits = limits
         self._principal_of = principal_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        limit = self._settings.max_body_bytes
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > limit:
+                await _error(send, 413, f"request body: over {limit} bytes; the limit is {limit}")
+                return
+            if not message.get("more_body", False):
+                break
+        await self._within_time_limit(scope, bytes(body), send)
+
+    async def _within_time_limit(self, scope: Scope, body: bytes, send: Send) -> None:
+        started = False
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        seconds = self._limits.timeout_s
+        with anyio.move_on_after(seconds) as scope_:
+            await super().__call__(scope, replay, tracking_send)
+        if scope_.cancelled_caught and not started:
+            await _error(send, 504, f"the operation ran longer than the time limit of {seconds} s")
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(

@@ -34,7 +34,7 @@ def descendants(
     model: str | None = None,
     semantic_type: str | None = None,
 ) -> list[str]:
-    """Every descendant id of ``twin_id`` matching the filters; ``[]`` for an unknown twin."""
+    """Descendant ids of ``twin_id`` matching the filters; ``[]`` for an unknown twin or model."""
 
     def fetch(after: str | None) -> ontology.Page[str]:
         return store.descendants(
@@ -53,10 +53,13 @@ def descendants(
 
 
 def twins(store: ontology.GraphStore, *, cap: int, model: str | None = None) -> list[str]:
-    """Every twin id (of ``model`` or a model extending it)."""
+    """Every twin id (of ``model`` or a model extending it); ``[]`` for an unknown model."""
 
     def fetch(after: str | None) -> ontology.Page[str]:
         page = store.list_twins(model=model, first=ontology.MAX_PAGE, after=after)
         return ontology.Page(tuple(t.id for t in page.items), page.next_cursor)
 
-    return scan(fetch, cap, "twins" if model is None else f"twins of model {model!r}")
+    try:
+        return scan(fetch, cap, "twins" if model is None else f"twins of model {model!r}")
+    except ontology.NotFoundError:
+        return []

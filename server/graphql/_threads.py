@@ -13,5 +13,11 @@ R = TypeVar("R")
 
 
 async def in_thread(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-    """``fn(*args, **kwargs)`` on a worker thread (one store round trip per call)."""
-    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+    """``fn(*args, **kwargs)`` on a worker thread (one store round trip per call).
+
+    A cancelled request (its time limit passed) stops waiting at once; the
+    call itself finishes in the background.
+    """
+    return await anyio.to_thread.run_sync(
+        functools.partial(fn, *args, **kwargs), abandon_on_cancel=True
+    )

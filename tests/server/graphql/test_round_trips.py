@@ -15,6 +15,7 @@ import pytest
 import loaders
 import ontology
 from ontology.access import Action, Principal
+from server.graphql import GraphQLLimits
 from tests.server.graphql.conftest import data, make_client
 
 NESTED = """query($id: ID!) { twin(id: $id) { id children(first: 1000) { nodes { id signals { name }
@@ -67,7 +68,10 @@ def _count(twins: int, fan_out: int) -> tuple[Counter[str], int, int]:
     store, root = _plant(twins, fan_out)
     counting = Counting(store)
     authorizer = CountingAuthorizer()
-    client = make_client(cast(ontology.GraphStore, counting), authorizer=authorizer)
+    unlimited = GraphQLLimits(max_cost=10**12)  # three levels of first: 1000 weigh 10**9
+    client = make_client(
+        cast(ontology.GraphStore, counting), authorizer=authorizer, limits=unlimited
+    )
     got = data(client, NESTED, {"id": root})
     leaves = [
         n
