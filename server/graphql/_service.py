@@ -6,7 +6,7 @@ import strawberry
 
 from server.graphql._context import Context
 
-BUILT = ("graphql-endpoint", "health", "graphql-twins", "graphql-mutations")
+BUILT = ("graphql-endpoint", "health", "graphql-twins", "graphql-mutations", "federation")
 
 
 @strawberry.type(description="A capability of this server and whether it is available yet.")

@@ -28,6 +28,7 @@ def test_graphql_lists_missing_capabilities_as_not_ready() -> None:
         "health": True,
         "graphql-twins": True,
         "graphql-mutations": True,
+        "federation": True,
         "history": False,
         "aas": False,
     }

@@ -19,7 +19,6 @@ MISSING = (
     "events",
     "lineage",
     "subscriptions",
-    "federation",
     "aas",
     "ingest",
     "simulator",

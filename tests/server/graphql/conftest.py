@@ -8,6 +8,7 @@ demo loads it), live ``power`` values on the Jakarta machines and a declared
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -117,6 +118,25 @@ class HideSubtree:
         self, principal: Principal, action: Action, twin_ids: Sequence[str]
     ) -> tuple[bool, ...]:
         return tuple(t not in self.hidden for t in twin_ids)
+
+
+class Counting:
+    """Forwards every call to the store and counts it by method name."""
+
+    def __init__(self, store: ontology.GraphStore) -> None:
+        self.store = store
+        self.calls: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self.store, name)
+        if not callable(target):
+            return target
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls[name] += 1
+            return target(*args, **kwargs)
+
+        return call
 
 
 @pytest.fixture
