@@ -41,6 +41,8 @@ class Identity:
         self._ttl = ttl_s
         self._clock = clock
         self._cache: dict[str, tuple[int, float]] = {}
+        self._models: dict[int, str] = {}
+        self._pending_models: dict[str, str] = {}
 
     def resolve(self, names: Sequence[str]) -> tuple[npt.NDArray[np.int32], list[int]]:
         """Each name's twin index (``UNKNOWN`` if none), and the twins met for the first time."""
@@ -64,15 +66,22 @@ class Identity:
             if twin_id is not None:
                 known = self._twins.get(twin_id)
                 index = self._twins.add(twin_id, retired=retired)
+                if twin_id in self._pending_models:
+                    self._models[index] = self._pending_models[twin_id]
                 if known is None:
                     first_seen.append(index)
             self._cache[names[i]] = (index, now + self._ttl)
             out[i] = index
         return out, first_seen
 
+    def models(self, twins: Sequence[int]) -> tuple[str, ...]:
+        """The distinct model DTMIs of these twin indexes (a batch's lineage)."""
+        return tuple(sorted({self._models[t] for t in twins if t in self._models}))
+
     def _lookup(self, names: list[str]) -> list[tuple[str | None, bool]]:
         """(twin id, retired) for each name: as a twin id first, then per alias namespace."""
         result: list[tuple[str | None, bool]] = [(None, False)] * len(names)
+        models: dict[str, str] = {}
         pending = list(range(len(names)))
         if self._pipeline.twin_ids:
             twins = self._store.get_twins(names)
@@ -82,6 +91,7 @@ class Identity:
                     still.append(i)
                 else:
                     result[i] = (twin.id, twin.lifecycle == Lifecycle.RETIRED)
+                    models[twin.id] = twin.model
             pending = still
         for namespace in self._pipeline.namespaces:
             if not pending:
@@ -92,6 +102,9 @@ class Identity:
             for (i, twin_id), twin in zip(hits, twins, strict=True):
                 retired = twin is not None and twin.lifecycle == Lifecycle.RETIRED
                 result[i] = (twin_id, retired)
+                if twin is not None:
+                    models[twin_id] = twin.model
             resolved = {i for i, _ in hits}
             pending = [i for i in pending if i not in resolved]
+        self._pending_models = models
         return result

@@ -9,8 +9,8 @@ import pytest
 
 from ingest.frame import Frame, FrameBuilder
 from ingest.pipeline import Pipeline, pipeline_from_document
-from ontology import Alias, GraphStore, Lifecycle, MemoryStore
-from tests.ontology.conftest import PLANT_TWINS, WHO, all_model_texts
+from ontology import CONTAINS, Alias, Edge, GraphStore, Lifecycle, MemoryStore
+from tests.ontology.conftest import PLANT_CONTAINS, PLANT_TWINS, WHO, all_model_texts
 
 T0_US = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
 NOW_US = T0_US + 3_600_000_000
@@ -65,11 +65,14 @@ def pipeline() -> Pipeline:
 
 @pytest.fixture
 def plant_store() -> Iterator[GraphStore]:
-    """The ontology test plant; machine/m1 has aliases, machine/p1 is retired."""
+    """The ontology test plant (twins and hierarchy); machine/m1 has aliases, machine/p1 is
+    retired."""
     store = MemoryStore()
     store.add_models(all_model_texts(), principal=WHO)
     result = store.upsert_twins(PLANT_TWINS, principal=WHO)
     assert result.created == len(PLANT_TWINS), result.rejected
+    edges = [Edge(parent, CONTAINS, child) for parent, child in PLANT_CONTAINS]
+    assert store.add_edges(edges, principal=WHO).created == len(edges)
     store.add_aliases(
         "machine/m1", [Alias("erp", "EQ-1"), Alias("mac", "aa:bb:cc:dd:ee:01")], principal=WHO
     )
