@@ -38,6 +38,7 @@ from ontology.history import (
 MAX_REJECTS_KEPT = 1000
 """Reject records written per batch and reason (the counts are always exact)."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BATCH_IDS = uuid.UUID("6f1d0c3e-3b0a-4b8e-9a51-2f4f6f0b9d11")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ class BatchCommitter:
         decoded = self.codec.decode(source.records)
         now = self._clock()
         fused = self.fusion.fuse(decoded.frame, _micros(now))
-        batch_id = uuid.uuid4().hex
+        batch_id = batch_id_of(source)
         twins = self.fusion.twins.names()
         signals = self.fusion.signals.name_array
         counts = Counter({str(r.reason): 0 for r in decoded.rejects})
@@ -230,6 +231,13 @@ class BatchCommitter:
                 )
                 add(reason, int(frame.position[row]), detail)
         return out
+
+
+def batch_id_of(source: SourceBatch) -> str:
+    """The same id for the same fetched batch (a retry after a store failed), new otherwise."""
+    p = source.position
+    where = f"{p.kind}|{p.topic}|{p.partition}|{p.path}|{p.first_offset}|{p.last_offset}"
+    return uuid.uuid5(_BATCH_IDS, f"{where}|{source.received_at.isoformat()}").hex
 
 
 def _samples(
