@@ -56,7 +56,13 @@ def worker(
 
 
 def series(history: HistoryStore, twin: str) -> list[float]:
-    return history.raw(SeriesKey(twin, "faultCode"), START, END).value.tolist()
+    values: list[float] = history.raw(SeriesKey(twin, "faultCode"), START, END).value.tolist()
+    return values
+
+
+def drained(w: Worker, samples: int) -> bool:
+    """``samples`` came in, and every batch committed is acknowledged."""
+    return w.stats.samples_in >= samples and w.stats.acked_batches == w.stats.batches
 
 
 async def test_records_keyed_by_twin_become_history_and_state_and_offsets_commit(
@@ -68,18 +74,14 @@ async def test_records_keyed_by_twin_become_history_and_state_and_offsets_commit
 ) -> None:
     await produce(kafka_bootstrap, kafka_topic, records(0, 120))
     w = worker(kafka_bootstrap, kafka_topic, pipeline, plant_store, history)
-    await run_until(
-        w, lambda: w.stats.samples_in >= 120 and w.stats.acked_batches == w.stats.batches
-    )
+    await run_until(w, lambda: drained(w, 120))
     assert series(history, "machine/m1") == [float(i) for i in range(0, 120, 3)]
     assert plant_store.get_signals("sensor/t1")["faultCode"].value == 119.0
     assert history.committed_offsets(kafka_topic) == {0: 119}
     # a second worker of the group continues after the committed offset: nothing twice
     await produce(kafka_bootstrap, kafka_topic, records(120, 30))
     w2 = worker(kafka_bootstrap, kafka_topic, pipeline, plant_store, history)
-    await run_until(
-        w2, lambda: w2.stats.samples_in >= 30 and w2.stats.acked_batches == w2.stats.batches
-    )
+    await run_until(w2, lambda: drained(w2, 30))
     assert w2.stats.samples_in == 30
     assert series(history, "machine/m1") == [float(i) for i in range(0, 150, 3)]
     assert history.committed_offsets(kafka_topic) == {0: 149}
@@ -101,12 +103,7 @@ async def test_records_history_holds_but_state_missed_are_replayed_into_state_on
     assert len(series(history, "machine/m1")) == 10
     assert "faultCode" not in plant_store.get_signals("machine/m1")
     second = worker(kafka_bootstrap, kafka_topic, pipeline, plant_store, history)
-    await run_until(
-        second,
-        lambda: (
-            second.stats.samples_in >= 30 and second.stats.acked_batches == second.stats.batches
-        ),
-    )
+    await run_until(second, lambda: drained(second, 30))
     assert plant_store.get_signals("sensor/t1")["faultCode"].value == 29.0
     assert series(history, "machine/m1") == [float(i) for i in range(0, 30, 3)]
     assert len(history.batches(START, END).items) == 1  # the replay wrote no second batch
