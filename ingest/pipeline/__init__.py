@@ -8,6 +8,7 @@ from ingest.pipeline._config import (
     SignalSpec,
     SignalType,
     SourceName,
+    default_pipeline,
     load_pipeline,
     pipeline_from_document,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "TwinTable",
     "commit",
     "conversion",
+    "default_pipeline",
     "load_pipeline",
     "pipeline_from_document",
 ]

@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from importlib import resources
 from typing import Any, NoReturn
 
 import jsonschema
@@ -104,6 +105,12 @@ class Pipeline:
 
     def signal_index(self) -> dict[str, int]:
         return {s.name: i for i, s in enumerate(self.signals)}
+
+
+def default_pipeline() -> Pipeline:
+    """The pipeline shipped with the package (the sample plant's and the simulator's signals)."""
+    text = resources.files("ingest.pipeline").joinpath("default.yaml").read_text(encoding="utf-8")
+    return load_pipeline(text, where="ingest/pipeline/default.yaml")
 
 
 def load_pipeline(text: str | bytes, *, where: str = "pipeline") -> Pipeline:
@@ -235,10 +242,10 @@ class _Build:
             for state in [*sources, transition["to"]]:
                 if state not in index:
                     self.fail(at, f"state {state!r}; expected one of {states} or '*'")
-            if transition["on"] not in symbol_index:
-                self.fail(at, f"symbol {transition['on']!r}; expected one of {symbols}")
+            if transition["symbol"] not in symbol_index:
+                self.fail(at, f"symbol {transition['symbol']!r}; expected one of {symbols}")
             for state in sources:
-                table[index[state], symbol_index[transition["on"]]] = index[transition["to"]]
+                table[index[state], symbol_index[transition["symbol"]]] = index[transition["to"]]
         next_state = tuple(tuple(int(x) for x in row) for row in table)
         return ModeSpec(
             doc["signal"], states, doc["initial"], tuple(rules), symbols, next_state, table

@@ -143,10 +143,10 @@ PIPELINE_SCHEMA: dict[str, Any] = {
                     "items": {
                         "type": "object",
                         "additionalProperties": False,
-                        "required": ["from", "on", "to"],
+                        "required": ["from", "symbol", "to"],
                         "properties": {
                             "from": {"oneOf": [NAME, {"type": "array", "items": NAME}]},
-                            "on": NAME,
+                            "symbol": NAME,
                             "to": NAME,
                         },
                     },

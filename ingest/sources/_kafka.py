@@ -156,18 +156,22 @@ class KafkaSource:
             # group's offset, and history's offsets keep it from writing these again
             return
 
-    async def lag(self) -> int:
-        """Records in the assigned partitions not yet fetched."""
+    async def lag(self) -> int | None:
+        """Records in the assigned partitions not yet fetched; None while that is unknown
+        (no partition assigned yet, or one not fetched from yet)."""
         consumer = self._require()
+        assigned = consumer.assignment()
+        if not assigned:
+            return None
         total = 0
-        for tp in consumer.assignment():
+        for tp in assigned:
             high = consumer.highwater(tp)
             if high is None:
-                continue
+                return None
             try:
                 total += max(0, high - await consumer.position(tp))
             except IllegalStateError:  # not positioned yet (mid-rebalance)
-                continue
+                return None
         return total
 
     async def stop(self) -> None:

@@ -48,10 +48,10 @@ PIPELINE_DOC: dict[str, Any] = {
             {"when": "speed", "op": "le", "value": 0, "symbol": "still"},
         ],
         "transitions": [
-            {"from": "*", "on": "fault", "to": "FAULT"},
-            {"from": "FAULT", "on": "clear", "to": "IDLE"},
-            {"from": ["STOP", "IDLE"], "on": "turning", "to": "RUNNING"},
-            {"from": "RUNNING", "on": "still", "to": "IDLE"},
+            {"from": "*", "symbol": "fault", "to": "FAULT"},
+            {"from": "FAULT", "symbol": "clear", "to": "IDLE"},
+            {"from": ["STOP", "IDLE"], "symbol": "turning", "to": "RUNNING"},
+            {"from": "RUNNING", "symbol": "still", "to": "IDLE"},
         ],
     },
     "feeds": {"plant": {"freshness": 30}},
@@ -63,11 +63,9 @@ def pipeline() -> Pipeline:
     return pipeline_from_document(PIPELINE_DOC)
 
 
-@pytest.fixture
-def plant_store() -> Iterator[GraphStore]:
-    """The ontology test plant (twins and hierarchy); machine/m1 has aliases, machine/p1 is
-    retired."""
-    store = MemoryStore()
+def build_plant(store: GraphStore) -> GraphStore:
+    """The ontology test plant (twins and hierarchy) in ``store``; machine/m1 has aliases,
+    machine/p1 is retired."""
     store.add_models(all_model_texts(), principal=WHO)
     result = store.upsert_twins(PLANT_TWINS, principal=WHO)
     assert result.created == len(PLANT_TWINS), result.rejected
@@ -77,6 +75,13 @@ def plant_store() -> Iterator[GraphStore]:
         "machine/m1", [Alias("erp", "EQ-1"), Alias("mac", "aa:bb:cc:dd:ee:01")], principal=WHO
     )
     store.set_lifecycle("machine/p1", Lifecycle.RETIRED, principal=WHO)
+    return store
+
+
+@pytest.fixture
+def plant_store() -> Iterator[GraphStore]:
+    """``build_plant`` in a fresh in-process store."""
+    store = build_plant(MemoryStore())
     yield store
     store.close()
 

@@ -69,7 +69,7 @@ def set_at(document: dict[str, Any], path: str, value: Any) -> None:
         ("mode/rules/0/when", "colour", "'colour' is not a signal"),
         ("mode/rules/0/op", "in", "op 'in' takes a list"),
         ("mode/transitions/0/to", "BROKEN", "state 'BROKEN'"),
-        ("mode/transitions/0/on", "explode", "symbol 'explode'"),
+        ("mode/transitions/0/symbol", "explode", "symbol 'explode'"),
         ("time/max_future", -1, "at time/max_future"),
         ("surprise", True, "Additional properties are not allowed"),
     ],
@@ -100,3 +100,12 @@ def test_text_that_is_not_yaml_is_refused(text: str) -> None:
 def test_an_oversized_file_is_refused_before_parsing() -> None:
     with pytest.raises(PipelineError, match="bytes; expected at most"):
         load_pipeline("#" * (1 << 21))
+
+
+def test_the_shipped_default_pipeline_loads() -> None:
+    from ingest.pipeline import default_pipeline
+
+    p = default_pipeline()
+    assert p.mode is not None
+    assert p.mode.states == ("STOP", "IDLE", "RUNNING", "FAULT")
+    assert p.sources["pressure_psi"].signal == "pressure"
