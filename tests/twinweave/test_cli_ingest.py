@@ -17,15 +17,19 @@ from twinweave.cli import main
 T0_MS = T0_US // 1000
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An embedded data folder holding the test plant (graph snapshot)."""
-    data = tmp_path / "data"
+def embedded(data: Path, monkeypatch: pytest.MonkeyPatch) -> MemoryStore:
+    """``data`` as TWINWEAVE_DATA_DIR, and its (empty) embedded graph store to fill and close."""
     data.mkdir()
     monkeypatch.setenv("TWINWEAVE_DATA_DIR", str(data))
     monkeypatch.delenv("TWINWEAVE_GRAPH_STORE", raising=False)
-    build_plant(MemoryStore(snapshot=data / "graph.snapshot")).close()
-    return data
+    return MemoryStore(snapshot=data / "graph.snapshot")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An embedded data folder holding the test plant (graph snapshot)."""
+    build_plant(embedded(tmp_path / "data", monkeypatch)).close()
+    return tmp_path / "data"
 
 
 @pytest.fixture
@@ -92,3 +96,68 @@ def test_a_bad_pipeline_names_the_file_and_place(
     bad.write_text("version: 1\nsignals: {}\n", encoding="utf-8")
     assert main(["ingest", "--pipeline", str(bad), "--source", "sim"]) == 2
     assert f"{bad}: at version" in capsys.readouterr().err
+
+
+@pytest.fixture
+def sample_plant_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An embedded data folder holding the sample plant."""
+    from loaders import load_paths, sample_plant_paths
+
+    store = embedded(tmp_path / "plant", monkeypatch)
+    load_paths(sample_plant_paths(), store)
+    store.close()
+    return tmp_path / "plant"
+
+
+def test_the_simulator_runs_through_the_worker_in_process(
+    sample_plant_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["ingest", "--source", "sim", "--sim-ticks", "20", "--sim-tick", "0"])
+    assert code == 0
+    assert "stopped;" in capsys.readouterr().err
+    graph = MemoryStore(snapshot=sample_plant_dir / "graph.snapshot")
+    state = graph.get_signals("acme/jkt1/packaging/line1/filler1")
+    assert state["mode"].value in {"STOP", "IDLE", "RUNNING", "FAULT"}
+    assert state["goodCount"].value is not None
+
+
+@pytest.mark.kafka
+def test_the_simulator_publishes_to_kafka_and_the_worker_reads_it(
+    sample_plant_dir: Path, kafka_bootstrap: str, kafka_topic: str
+) -> None:
+    address = f"kafka://{kafka_bootstrap}/{kafka_topic}"
+    publish = ["ingest", "--source", "sim", "--sim-publish", address]
+    assert main([*publish, "--sim-ticks", "5", "--sim-tick", "0", "-q"]) == 0
+    read = ["ingest", "--source", address, "--group", f"{kafka_topic}-g", "--exit-when-idle", "1"]
+    assert main([*read, "-q"]) == 0
+    history = DuckDBHistoryStore(DuckDBHistorySettings(path=sample_plant_dir / "history.duckdb"))
+    try:
+        (batch, *_) = history.batches(START, END).items
+        assert batch.accepted > 0
+        assert sum(b.count_in for b in history.batches(START, END).items) > 5 * 20
+    finally:
+        history.close()
+
+
+def test_sigterm_stops_the_worker_gracefully(sample_plant_dir: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests._shared import REPO
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWINWEAVE_")}
+    env["TWINWEAVE_DATA_DIR"] = str(sample_plant_dir)
+    command = [sys.executable, "-m", "twinweave", "ingest", "--source", "sim", "--sim-tick", "0.05"]
+    worker = subprocess.Popen(
+        [*command, "--progress-interval", "0"], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True
+    )
+    assert worker.stderr is not None
+    line = worker.stderr.readline()
+    assert line.startswith("batch "), line
+    worker.send_signal(signal.SIGTERM)
+    rest = worker.stderr.read()
+    worker.stderr.close()
+    assert worker.wait(60) == 0
+    assert "twinweave ingest: stopped;" in rest

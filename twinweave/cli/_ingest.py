@@ -78,5 +78,20 @@ def register(subparsers: Any) -> None:
         metavar="SECONDS",
         help="stop once nothing has come for this long and nothing is waiting (Kafka lag 0)",
     )
+    sim = parser.add_argument_group("simulator (--source sim)")
+    sim.add_argument("--sim-ticks", type=int, metavar="N", help="ticks to run (default: forever)")
+    sim.add_argument(
+        "--sim-tick",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="wall time between ticks; 0: as fast as the worker takes them (1.0)",
+    )
+    sim.add_argument("--sim-seed", type=int, default=0, help="random seed (0)")
+    sim.add_argument(
+        "--sim-publish",
+        metavar="kafka://HOST:PORT/TOPIC",
+        help="publish the simulated records to Kafka (keyed by twin) instead of ingesting them",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     parser.set_defaults(handler=_run)

@@ -12,10 +12,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from aiokafka.errors import KafkaError
+
 import ingest
 import ontology
 from ingest.codecs import JsonCodec
 from ingest.pipeline import Fusion, Pipeline, PipelineError, default_pipeline, load_pipeline
+from ingest.sim import SimSettings, SimSource, Simulator, plant_assets, publish_to_kafka
 from ingest.sources import KafkaSource, KafkaSourceSettings, ReplaySource, Source
 from ingest.worker import BatchCommitter, BatchOutcome, Worker, WorkerSettings, WorkerStats
 from ontology.history import DuckDBHistorySettings, DuckDBHistoryStore, HistoryStore
@@ -30,6 +33,8 @@ class UsageError(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.sim_publish is not None:
+        return _publish(args)
     try:
         settings = load_settings(os.environ)
         pipeline = _pipeline(args.pipeline)
@@ -43,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             stack.callback(graph.close)
             history = _history(settings)
             stack.callback(history.close)
-            source = _source(args, settings, history)
+            source = _source(args, settings, history, graph)
         except (UsageError, ontology.OntologyError, ingest.IngestError, OSError) as error:
             _err(f"twinweave ingest: {error}")
             return EXIT_ERROR
@@ -162,7 +167,68 @@ def _history(settings: Settings) -> HistoryStore:
     return DuckDBHistoryStore(DuckDBHistorySettings(path=settings.data_dir / "history.duckdb"))
 
 
-def _source(args: argparse.Namespace, settings: Settings, history: HistoryStore) -> Source:
+def _publish(args: argparse.Namespace) -> int:
+    """``--source sim --sim-publish kafka://...``: the simulator's records to a Kafka topic."""
+    try:
+        settings = load_settings(os.environ)
+        if args.source != "sim":
+            msg = f"--sim-publish goes with --source sim, not --source {args.source!r}"
+            raise UsageError(msg)
+        bootstrap, topic = _kafka_address(args.sim_publish, "--sim-publish")
+        graph = _graph(settings)
+        try:
+            simulator = _simulator(args, graph)
+        finally:
+            graph.close()
+    except (ConfigError, UsageError, ontology.OntologyError, ingest.IngestError) as error:
+        _err(f"twinweave ingest: {error}")
+        return EXIT_ERROR
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        tick_s = args.sim_tick if args.sim_tick > 0 else None
+        return await publish_to_kafka(
+            simulator, bootstrap, topic, ticks=args.sim_ticks, tick_s=tick_s, stop=stop
+        )
+
+    try:
+        sent = asyncio.run(main())
+    except (KafkaError, OSError) as error:
+        _err(f"twinweave ingest: Kafka at {bootstrap!r}: {error}")
+        return EXIT_ERROR
+    if not args.quiet:
+        _err(f"twinweave ingest: published {sent} simulated records to {topic}")
+    return EXIT_OK
+
+
+def _simulator(args: argparse.Namespace, graph: ontology.GraphStore) -> Simulator:
+    if args.sim_ticks is not None and args.sim_ticks < 1:
+        msg = f"--sim-ticks {args.sim_ticks}; expected a whole number >= 1"
+        raise UsageError(msg)
+    if not 0 <= args.sim_tick <= 3600:
+        msg = f"--sim-tick {args.sim_tick}; expected seconds from 0 to 3600"
+        raise UsageError(msg)
+    tick_ms = max(1, round(args.sim_tick * 1000)) if args.sim_tick > 0 else 1000
+    now_ms = int(time.time() * 1000)
+    sim_settings = SimSettings(seed=args.sim_seed, start_ms=now_ms, tick_ms=tick_ms)
+    return Simulator(plant_assets(graph), sim_settings)
+
+
+def _kafka_address(spec: str, option: str) -> tuple[str, str]:
+    parts = urlsplit(spec)
+    topic = parts.path.strip("/")
+    if parts.scheme != "kafka" or not parts.netloc or not topic or "/" in topic:
+        msg = f"{option} {spec!r}; expected kafka://HOST:PORT/TOPIC"
+        raise UsageError(msg)
+    return parts.netloc, topic
+
+
+def _source(
+    args: argparse.Namespace, settings: Settings, history: HistoryStore, graph: ontology.GraphStore
+) -> Source:
     spec: str | None = args.source
     group = args.group or settings.kafka_group
     if spec is None:
@@ -170,12 +236,12 @@ def _source(args: argparse.Namespace, settings: Settings, history: HistoryStore)
             KafkaSourceSettings(settings.kafka_bootstrap, settings.kafka_topics[0], group), history
         )
     if spec.startswith("kafka://"):
-        parts = urlsplit(spec)
-        topic = parts.path.strip("/")
-        if not parts.netloc or not topic or "/" in topic:
-            msg = f"--source {spec!r}; expected kafka://HOST:PORT/TOPIC"
-            raise UsageError(msg)
-        return KafkaSource(KafkaSourceSettings(parts.netloc, topic, group), history)
+        bootstrap, topic = _kafka_address(spec, "--source")
+        return KafkaSource(KafkaSourceSettings(bootstrap, topic, group), history)
+    if spec == "sim":
+        # a simulated run starts now, so its samples are fresh, not late
+        tick_s = args.sim_tick if args.sim_tick > 0 else None
+        return SimSource(_simulator(args, graph), ticks=args.sim_ticks, tick_s=tick_s)
     if spec.startswith("replay:"):
         path = Path(spec.removeprefix("replay:"))
         if not path.is_file():
