@@ -350,6 +350,7 @@ def serve(args: argparse.Namespace) -> int:
     )
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)  # connections wait in the backlog until uvicorn accepts them
     print(f"ready http://127.0.0.1:{sock.getsockname()[1]}/graphql", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     server.run(sockets=[sock])
@@ -430,6 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds; min and median p99 printed")
     parser.add_argument("--neo4j-uri", default="bolt://127.0.0.1:17687", help="Bolt URI (auth off)")
     parser.add_argument("--skip-neo4j", action="store_true", help="in-process store only")
+    parser.add_argument("--skip-memory", action="store_true", help="Neo4j only")
     parser.add_argument("--serve", choices=["memory", "neo4j"], help=argparse.SUPPRESS)
     parser.add_argument("--snapshot", help=argparse.SUPPRESS)
     parser.add_argument("--history", help=argparse.SUPPRESS)
@@ -455,7 +457,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"plant: {len(plant.twins):,} twins; history of {data.machine}; subtree "
             f"{data.subtree} ({data.subtree_size:,} twins); as-of twins under {data.parent_1000}"
         )
-        ok = run_store("memory", data, memory, args, workdir, None) and ok
+        if args.skip_memory:
+            memory.close()
+        else:
+            ok = run_store("memory", data, memory, args, workdir, None) and ok
         if not args.skip_neo4j:
             namespace = f"bench_{uuid.uuid4().hex[:12]}"
             neo = Neo4jStore(Neo4jStoreSettings(uri=args.neo4j_uri, namespace=namespace))
