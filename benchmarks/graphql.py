@@ -19,7 +19,8 @@ measures, with ``--clients`` concurrent HTTP clients each sending
   target <= 30 ms;
 - descendants with rollups of a subtree of about ``--subtree`` twins
   (``descendants { totalCount } rollups``), target <= 100 ms;
-- ``signals(at:)`` of 1,000 twins, target <= 100 ms.
+- ``signals(at:)`` of 1,000 twins, target <= 100 ms: once as a field of each
+  twin of a listing, once as ``signalsAt`` (columns, one object).
 
 Each figure stands beside its baseline from the same run: the same read made
 by calling the stores directly in one process, one at a time (no HTTP, no
@@ -253,6 +254,18 @@ def cases(data: Data, graph: GraphStore, history: HistoryStore, live_target: flo
               nodes { id signals(names: ["power"], at: $at) { value } } } }""",
             {"id": data.parent_1000, "at": AT.isoformat(), "n": len(as_of_keys)},
             as_of_answer,
+            as_of,
+            "HistoryStore.as_of",
+        ),
+        Case(
+            f"signalsAt of {len(as_of_keys):,} twins (columns)",
+            100.0,
+            """query($twins: [ID!]!, $at: DateTime!) {
+              signalsAt(twins: $twins, names: ["power"], at: $at) { twins signals { values } } }""",
+            {"twins": [k.twin for k in as_of_keys], "at": AT.isoformat()},
+            lambda d: sorted(
+                zip(d["signalsAt"]["twins"], d["signalsAt"]["signals"][0]["values"], strict=True)
+            ),
             as_of,
             "HistoryStore.as_of",
         ),
