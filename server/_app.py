@@ -1,53 +1,63 @@
-"""The ASGI application: GraphQL at ``/graphql``, liveness at ``/healthz``, AAS at ``/aas/api``."""
+"""The ASGI application: GraphQL at ``/graphql``, AAS at ``/aas/api``, liveness at ``/healthz``."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
-from strawberry.asgi import GraphQL
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from ontology import GraphStore
-from ontology.access import Authorizer
+import ontology
+from ontology.access import AllowAll, Authorizer
+from ontology.changefeed import ChangeFeed
+from ontology.history import HistoryStore
 from server._body_limit import BodyLimit
-from server._schema import schema
 from server._settings import ServerSettings
 from server.aas import aas_mount
-
-
-class _GraphQL(GraphQL[dict[str, Any], None]):
-    def __init__(self, settings: ServerSettings) -> None:
-        super().__init__(schema)
-        self._settings = settings
-
-    async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
-        return {"request": request, "response": response, "settings": self._settings}
+from server.graphql import GraphQLApp, GraphQLLimits, PrincipalOf, anonymous
 
 
 def create_app(
     settings: ServerSettings,
     *,
-    store: GraphStore | None = None,
+    store: ontology.GraphStore | None = None,
     authorizer: Authorizer | None = None,
+    principal_of: PrincipalOf = anonymous,
+    graphql_limits: GraphQLLimits | None = None,
+    history: HistoryStore | None = None,
+    changes: ChangeFeed | None = None,
 ) -> Starlette:
-    """Build the server application from typed settings (AAS API only with a ``store``)."""
+    """Build the server application from typed settings and the stores it serves.
+
+    Without a ``store`` it serves an empty in-process graph store; without an
+    ``authorizer`` every principal may read and change everything; without a
+    ``history`` store the history fields (without a ``changes`` feed the
+    subscriptions) answer with an error saying so.
+    """
 
     async def healthz(request: Request) -> Response:
         return JSONResponse(
             {"status": "ok", "version": settings.version, "missing": list(settings.missing)}
         )
 
-    graphql = _GraphQL(settings)
-    routes: list[Route | Mount] = [
+    graph = store if store is not None else ontology.MemoryStore()
+    policy = authorizer if authorizer is not None else AllowAll()
+    graphql = GraphQLApp(
+        settings,
+        graph,
+        policy,
+        limits=graphql_limits or GraphQLLimits(),
+        principal_of=principal_of,
+        history=history,
+        changes=changes,
+    )
+    routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        aas_mount(graph, authorizer=policy),
     ]
-    if store is not None:
-        routes.append(aas_mount(store, authorizer=authorizer))
     return Starlette(
         routes=routes,
         middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],

@@ -1,4 +1,4 @@
-"""The ``twinweave`` command: help, version, and honest refusals for what is not built."""
+"""The ``twinweave`` command: help, version, settings errors, a light start."""
 
 from __future__ import annotations
 
@@ -26,16 +26,6 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
         main([command, "--help"])
     assert caught.value.code == 0
     assert f"twinweave {command}" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("command", ["ingest"])
-def test_commands_not_built_yet_say_so_and_fail(
-    command: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main([command]) == 1
-    err = capsys.readouterr().err
-    assert "not built yet" in err
-    assert "Nothing was run" in err
 
 
 def test_a_bad_setting_stops_serve_with_exit_2(

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from twinweave._config import environment_help
 from twinweave._version import __version__
-from twinweave.cli import _aas, _demo, _dtdl, _load, _pending, _serve
+from twinweave.cli import _aas, _demo, _dtdl, _ingest, _load, _serve
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     _load.register(subparsers)
     _dtdl.register(subparsers)
     _aas.register(subparsers)
-    _pending.register(subparsers)
+    _ingest.register(subparsers)
     return parser
 
 

@@ -3,31 +3,77 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from twinweave._config import ConfigError, Settings, load_settings
 from twinweave._version import __version__
 
-# Capabilities whose issues are still open; the server lists them as not ready.
-MISSING = (
-    "graphql-twins",
-    "history",
-    "events",
-    "lineage",
-    "subscriptions",
-    "federation",
-    "ingest",
-    "simulator",
-)
+if TYPE_CHECKING:
+    import uvicorn
+
+    import ontology
+    from ontology.changefeed import ChangeFeed
+    from ontology.history import HistoryStore
+
+# Capabilities the server lists as not ready: subscriptions need a change feed,
+# which only the demo's in-process worker gives so far.
+MISSING = ("subscriptions",)
 
 
-def serve(settings: Settings, *, host: str | None, port: int | None) -> int:
+def open_history(settings: Settings) -> HistoryStore | None:
+    """The configured history store, or ``None`` (said on stderr) when it cannot open."""
+    import ontology
+    from twinweave.cli._history import open_history as open_configured
+
+    try:
+        return open_configured(settings)
+    except ontology.OntologyError as exc:
+        print(f"the history store did not open ({exc}); serving without history", file=sys.stderr)
+        return None
+
+
+class Background(Protocol):
+    """Work that runs beside the server (the demo's simulator and worker)."""
+
+    async def run(self) -> object: ...
+
+    def stop(self) -> None: ...
+
+
+async def _serve_beside(server: uvicorn.Server, background: Background) -> None:
+    task = asyncio.create_task(background.run())
+    try:
+        await server.serve()
+    finally:
+        background.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=10)
+
+
+def serve(
+    settings: Settings,
+    store: ontology.GraphStore,
+    *,
+    host: str | None,
+    port: int | None,
+    history: HistoryStore | None = None,
+    changes: ChangeFeed | None = None,
+    background: Background | None = None,
+    banner: Callable[[str], None] | None = None,
+) -> int:
+    """Serve ``store`` (with ``history`` and ``changes``) until Ctrl-C; closes them afterwards.
+
+    ``background`` runs beside the server in its event loop; ``banner`` gets the
+    base URL once (to print what to try).
+    """
     import uvicorn
 
     from server import ServerSettings, create_app
-    from twinweave.cli._load_run import open_store
 
     host = host or settings.host
     port = settings.port if port is None else port
@@ -36,13 +82,28 @@ def serve(settings: Settings, *, host: str | None, port: int | None) -> int:
             version=__version__,
             graph_store=settings.graph_store,
             history_store=settings.history_store,
-            missing=MISSING,
+            missing=MISSING
+            if changes is None
+            else tuple(m for m in MISSING if m != "subscriptions"),
         ),
-        store=open_store(settings, dry_run=True),
+        store=store,
+        history=history,
+        changes=changes,
     )
     print(f"GraphQL at http://{host}:{port}/graphql  (Ctrl-C stops)", file=sys.stderr)
-    print(f"AAS at http://{host}:{port}/aas/api/v3.1 and /v3.0", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
+    print(f"AAS at http://{host}:{port}/aas/api/v3.1 and /aas/api/v3.0", file=sys.stderr)
+    if banner is not None:
+        banner(f"http://{host}:{port}")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=settings.log_level))
+    try:
+        if background is None:
+            server.run()
+        else:
+            asyncio.run(_serve_beside(server, background))
+    finally:
+        store.close()
+        if history is not None:
+            history.close()
     return 0
 
 
@@ -57,7 +118,17 @@ def _run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"twinweave serve: {exc}", file=sys.stderr)
         return 2
-    return serve(settings, host=args.host, port=args.port)
+    import ontology
+    from loaders import LoaderError
+    from twinweave.cli._load_run import open_store
+
+    try:
+        store = open_store(settings, dry_run=False)
+    except (LoaderError, ontology.OntologyError) as exc:
+        print(f"twinweave serve: the graph store did not open: {exc}", file=sys.stderr)
+        return 1
+    history = open_history(settings)
+    return serve(settings, store, host=args.host, port=args.port, history=history)
 
 
 def register(subparsers: Any) -> None:
