@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from strawberry.asgi import GraphQL
+from starlette.routing import Route, WebSocketRoute
 
+import ontology
+from ontology.access import AllowAll, Authorizer
 from server._body_limit import BodyLimit
-from server._schema import schema
 from server._settings import ServerSettings
+from server.graphql import GraphQLApp, GraphQLLimits, PrincipalOf, anonymous
 
 
-class _GraphQL(GraphQL[dict[str, Any], None]):
-    def __init__(self, settings: ServerSettings) -> None:
-        super().__init__(schema)
-        self._settings = settings
+def create_app(
+    settings: ServerSettings,
+    *,
+    store: ontology.GraphStore | None = None,
+    authorizer: Authorizer | None = None,
+    principal_of: PrincipalOf = anonymous,
+    graphql_limits: GraphQLLimits | None = None,
+) -> Starlette:
+    """Build the server application from typed settings and the stores it serves.
 
-    async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
-        return {"request": request, "response": response, "settings": self._settings}
-
-
-def create_app(settings: ServerSettings) -> Starlette:
-    """Build the server application from typed settings.
-
-    Request bodies over ``settings.max_body_bytes`` are refused with 413.
+    Without a ``store`` it serves an empty in-process graph store; without an
+    ``authorizer`` every principal may read and change everything.
     """
 
     async def healthz(request: Request) -> Response:
@@ -36,11 +34,18 @@ def create_app(settings: ServerSettings) -> Starlette:
             {"status": "ok", "version": settings.version, "missing": list(settings.missing)}
         )
 
-    graphql = _GraphQL(settings)
+    graphql = GraphQLApp(
+        settings,
+        store if store is not None else ontology.MemoryStore(),
+        authorizer if authorizer is not None else AllowAll(),
+        limits=graphql_limits or GraphQLLimits(),
+        principal_of=principal_of,
+    )
     return Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
         ],
         middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
     )

@@ -6,6 +6,7 @@ sub-packages, one folder each.
 
 from ontology.history._contract import HistoryStore
 from ontology.history._errors import HistoryInputError, HistoryUnavailableError
+from ontology.history._open import open_history_store
 from ontology.history._values import (
     MAX_RAW_BYTES,
     TIME_DTYPE,
@@ -23,6 +24,7 @@ from ontology.history._values import (
     SourcePosition,
     empty_samples,
 )
+from ontology.history.duckdb import DuckDBHistorySettings, DuckDBHistoryStore
 
 __all__ = [
     "MAX_RAW_BYTES",
@@ -30,6 +32,8 @@ __all__ = [
     "Agg",
     "AsOf",
     "Batch",
+    "DuckDBHistorySettings",
+    "DuckDBHistoryStore",
     "Event",
     "HistoryInputError",
     "HistoryStore",
@@ -43,4 +47,5 @@ __all__ = [
     "SourceKind",
     "SourcePosition",
     "empty_samples",
+    "open_history_store",
 ]

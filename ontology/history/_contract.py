@@ -7,7 +7,16 @@ DuckDB (the embedded default, one file, one writing process) and QuestDB
 
 Samples are columnar in and out (numpy). A sample is identified by
 (twin, signal, time): writing it again keeps one, so a replay after a crash
-never doubles a sample. Methods are synchronous.
+never doubles a sample. Written again with another value, quality or text,
+the later write wins (in every store); written again unchanged, the stored
+row (and its batch) stays. Methods are synchronous.
+
+Retention tiers: ``raw``, ``minute`` and ``hour``. The 1-minute and 1-hour
+aggregates are maintained as each batch commits (exactly, also for late and
+replaced samples), so they exist before any raw sample expires. ``expire``
+cuts each tier at a whole hour (its *watermark*); after that a sample older
+than the raw watermark is refused (``HistoryInputError``): it would land in
+buckets whose raw samples are gone.
 """
 
 from __future__ import annotations
@@ -66,14 +75,31 @@ class HistoryStore(Protocol):
     ) -> tuple[Series, ...]:
         """Buckets of ``interval`` over ``[start, end)`` for many series in one call.
 
-        Buckets are aligned to multiples of ``interval`` since the Unix epoch;
-        only buckets holding samples are returned. Read from the coarsest
-        retention tier that answers exactly. Result ``i`` answers ``keys[i]``.
+        Buckets are aligned to multiples of ``interval`` since the Unix epoch
+        (the first and last may be cut by ``start`` and ``end``: only samples
+        inside ``[start, end)`` count); only buckets holding samples are
+        returned. Numeric aggregates are over the numeric samples (NaN in a
+        bucket of text samples only); ``COUNT`` counts every sample. ``TWA``
+        weights each numeric value by how long it held inside the bucket: from
+        its time to the next numeric sample of the bucket, the last one to the
+        bucket's end (or ``end``); the stretch before the first is not counted.
+
+        Read from the coarsest tier that answers exactly: the hour tier when
+        ``interval``, ``start`` and ``end`` are whole hours, the minute tier
+        when they are whole minutes, else raw samples. A range that starts
+        before the raw samples kept and is not in whole minutes or hours raises
+        ``HistoryInputError``. Result ``i`` answers ``keys[i]``; an unknown
+        series has no buckets.
         """
         ...
 
     def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
-        """The last sample at or before ``at`` of each series (time travel)."""
+        """The last sample at or before ``at`` of each series (time travel).
+
+        Where the raw samples before ``at`` have expired, the answer is the
+        last sample of the last whole minute (or hour) before ``at`` that the
+        tiers keep.
+        """
         ...
 
     def raw(
@@ -131,10 +157,13 @@ class HistoryStore(Protocol):
 
     # -------------------------------------------------------------- retention
     @property
-    def retention(self) -> Retention: ...
+    def retention(self) -> Retention:
+        """How long each tier keeps its data (from the store's settings)."""
+        ...
 
     def expire(self, now: datetime) -> int:
-        """Drop data older than each tier keeps; returns the rows dropped."""
+        """Drop samples and aggregates older than each tier keeps (cut at whole hours
+        before ``now``); returns the rows dropped. Events, batches and rejects stay."""
         ...
 
     def close(self) -> None: ...

@@ -23,10 +23,16 @@ def test_graphql_lists_missing_capabilities_as_not_ready() -> None:
     service = response.json()["data"]["service"]
     assert service["version"] == "9.9.9"
     ready = {c["name"]: c["ready"] for c in service["capabilities"]}
-    assert ready == {"graphql-endpoint": True, "health": True, "history": False, "aas": False}
+    assert ready == {
+        "graphql-endpoint": True,
+        "health": True,
+        "graphql-twins": True,
+        "history": False,
+        "aas": False,
+    }
 
 
 def test_graphql_rejects_an_unknown_field_with_a_clear_error() -> None:
-    response = _client().post("/graphql", json={"query": "{ twins { id } }"})
+    response = _client().post("/graphql", json={"query": "{ twinz { id } }"})
     errors = response.json()["errors"]
-    assert "Cannot query field 'twins'" in errors[0]["message"]
+    assert "Cannot query field 'twinz'" in errors[0]["message"]

@@ -76,9 +76,8 @@ def _run(args: argparse.Namespace) -> int:
     _err("twinweave demo: the sample plant in the embedded graph store")
     _err("\n".join("  " + line for line in report.as_text().splitlines()))
     _err("\n".join(tour(store)))
-    store.close()
     _err("Not built yet: " + ", ".join(MISSING) + ".")
-    return serve(settings, host=args.host, port=args.port)
+    return serve(settings, store, host=args.host, port=args.port)
 
 
 def register(subparsers: Any) -> None:

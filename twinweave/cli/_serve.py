@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twinweave._config import ConfigError, Settings, load_settings
 from twinweave._version import __version__
 
+if TYPE_CHECKING:
+    import ontology
+
 # Capabilities whose issues are still open; the server lists them as not ready.
 MISSING = (
-    "graphql-twins",
     "history",
     "events",
     "lineage",
@@ -24,7 +26,10 @@ MISSING = (
 )
 
 
-def serve(settings: Settings, *, host: str | None, port: int | None) -> int:
+def serve(
+    settings: Settings, store: ontology.GraphStore, *, host: str | None, port: int | None
+) -> int:
+    """Serve ``store`` until Ctrl-C; closes it afterwards."""
     import uvicorn
 
     from server import ServerSettings, create_app
@@ -37,10 +42,14 @@ def serve(settings: Settings, *, host: str | None, port: int | None) -> int:
             graph_store=settings.graph_store,
             history_store=settings.history_store,
             missing=MISSING,
-        )
+        ),
+        store=store,
     )
     print(f"GraphQL at http://{host}:{port}/graphql  (Ctrl-C stops)", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
+    finally:
+        store.close()
     return 0
 
 
@@ -55,7 +64,16 @@ def _run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"twinweave serve: {exc}", file=sys.stderr)
         return 2
-    return serve(settings, host=args.host, port=args.port)
+    import ontology
+    from loaders import LoaderError
+    from twinweave.cli._load_run import open_store
+
+    try:
+        store = open_store(settings, dry_run=False)
+    except (LoaderError, ontology.OntologyError) as exc:
+        print(f"twinweave serve: the graph store did not open: {exc}", file=sys.stderr)
+        return 1
+    return serve(settings, store, host=args.host, port=args.port)
 
 
 def register(subparsers: Any) -> None:

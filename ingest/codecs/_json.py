@@ -1,0 +1,316 @@
+"""The JSON codec: records of one sample, a batch of samples, or columns -> one Frame.
+
+A record is one of (see docs/ingest.md for examples):
+
+- a sample: ``{"twin": "...", "signal": "...", "time": ..., "value": ..., "quality": 0}``;
+- a batch: ``{"twin": ..., "time": ..., "samples": [sample, ...]}`` (the batch's
+  ``twin``, ``time`` and ``quality`` are defaults for its samples), or a JSON array of samples;
+- one twin's signals at one time: ``{"twin": ..., "time": ..., "signals": {"speed": 1.5}}``;
+- columns, for high-rate feeds: ``{"columns": {"twin": ..., "signal": [...], "time": [...],
+  "value": [...]}}`` (``twin``/``signal``/``time`` may be one value for all rows).
+
+``time`` is milliseconds since the Unix epoch or an ISO 8601 string with a
+zone. ``value`` is a number, a boolean, a string or null. The record's own
+defaults (a Kafka key, an MQTT topic) fill ``twin`` and ``signal`` where a
+sample has none. Nothing here raises on bad input: a record that is not JSON
+or breaks a size limit is refused whole, a bad sample alone, each with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import orjson
+
+from ingest._errors import IngestError
+from ingest.codecs._record import CodecLimits, Decoded, RawRecord
+from ingest.codecs._time import time_us
+from ingest.frame import FrameBuilder, RecordReject, RejectReason
+
+_QUALITIES = range(4)
+
+
+class _RefusedError(IngestError):
+    """Internal: a sample (or record) is refused; carries the reason and detail."""
+
+    def __init__(self, reason: RejectReason, detail: str, count: int = 1) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.count = count
+
+
+class JsonCodec:
+    """Decodes JSON telemetry records straight into a Frame (see the module docstring)."""
+
+    def __init__(self, limits: CodecLimits | None = None) -> None:
+        self._limits = limits or CodecLimits()
+
+    @property
+    def limits(self) -> CodecLimits:
+        return self._limits
+
+    def decode(self, records: Sequence[RawRecord]) -> Decoded:
+        builder = FrameBuilder()
+        rejects: list[RecordReject] = []
+        for record in records:
+            _Record(self._limits, builder, rejects, record).decode()
+        return Decoded(builder.build(), tuple(rejects))
+
+
+class _Record:
+    """Decoding one record: its defaults, the builder to fill and the rejects to add to."""
+
+    __slots__ = ("builder", "limits", "record", "rejects")
+
+    def __init__(
+        self,
+        limits: CodecLimits,
+        builder: FrameBuilder,
+        rejects: list[RecordReject],
+        record: RawRecord,
+    ) -> None:
+        self.limits = limits
+        self.builder = builder
+        self.rejects = rejects
+        self.record = record
+
+    def refuse(self, reason: RejectReason, detail: str, count: int = 1) -> None:
+        self.rejects.append(RecordReject(self.record.position, reason, detail, count))
+
+    def decode(self) -> None:
+        payload = self.record.payload
+        if len(payload) > self.limits.max_record_bytes:
+            self.refuse(
+                RejectReason.TOO_LARGE,
+                f"record of {len(payload)} bytes; expected at most "
+                f"{self.limits.max_record_bytes} bytes",
+            )
+            return
+        try:
+            document = orjson.loads(payload)
+        except orjson.JSONDecodeError as error:
+            self.refuse(RejectReason.MALFORMED, f"record is not JSON: {error}")
+            return
+        try:
+            self.document(document)
+        except _RefusedError as refused:
+            self.refuse(refused.reason, refused.detail, refused.count)
+
+    def document(self, document: Any) -> None:
+        defaults: Mapping[str, Any] = {}
+        if isinstance(document, list):
+            self.samples(document, defaults)
+        elif not isinstance(document, dict):
+            raise _RefusedError(
+                RejectReason.BAD_SHAPE,
+                f"record is a JSON {type(document).__name__}; expected an object or an array",
+            )
+        elif "samples" in document:
+            samples = document["samples"]
+            if not isinstance(samples, list):
+                raise _RefusedError(
+                    RejectReason.BAD_SHAPE,
+                    f"'samples' is a {type(samples).__name__}; expected an array of samples",
+                )
+            self.samples(samples, document)
+        elif "signals" in document:
+            self.signals(document)
+        elif "columns" in document:
+            self.columns(document)
+        else:
+            self.samples([document], defaults)
+
+    # ---------------------------------------------------------------- samples
+    def check_count(self, n: int) -> None:
+        if n > self.limits.max_samples_per_record:
+            raise _RefusedError(
+                RejectReason.TOO_LARGE,
+                f"record holds {n} samples; expected at most {self.limits.max_samples_per_record}",
+                count=n,
+            )
+
+    def samples(self, samples: list[Any], defaults: Mapping[str, Any]) -> None:
+        self.check_count(len(samples))
+        for i, sample in enumerate(samples):
+            if not isinstance(sample, dict):
+                self.refuse(
+                    RejectReason.BAD_SHAPE,
+                    f"sample {i} is a JSON {type(sample).__name__}; expected an object",
+                )
+                continue
+            try:
+                self.sample(sample, defaults)
+            except _RefusedError as refused:
+                self.refuse(refused.reason, f"sample {i}: {refused.detail}")
+
+    def sample(self, sample: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
+        twin = self.name("twin", sample.get("twin", defaults.get("twin", self.record.twin)))
+        signal = self.name(
+            "signal", sample.get("signal", defaults.get("signal", self.record.signal))
+        )
+        at = self.time(sample.get("time", defaults.get("time")))
+        quality = self.quality(sample.get("quality", defaults.get("quality", 0)))
+        if "value" not in sample:
+            raise _RefusedError(RejectReason.BAD_SHAPE, "no 'value'; expected a sample's value")
+        self.add(twin, signal, at, sample["value"], quality)
+
+    def signals(self, document: Mapping[str, Any]) -> None:
+        signals = document["signals"]
+        if not isinstance(signals, dict):
+            raise _RefusedError(
+                RejectReason.BAD_SHAPE,
+                f"'signals' is a {type(signals).__name__}; expected an object of signal: value",
+            )
+        self.check_count(len(signals))
+        twin = self.name("twin", document.get("twin", self.record.twin))
+        at = self.time(document.get("time"))
+        quality = self.quality(document.get("quality", 0))
+        for name, value in signals.items():
+            try:
+                self.add(twin, self.name("signal", name), at, value, quality)
+            except _RefusedError as refused:
+                self.refuse(refused.reason, f"signal {name!r:.80}: {refused.detail}")
+
+    # ---------------------------------------------------------------- columns
+    def columns(self, document: Mapping[str, Any]) -> None:
+        columns = document["columns"]
+        if not isinstance(columns, dict) or not isinstance(columns.get("value"), list):
+            raise _RefusedError(
+                RejectReason.BAD_SHAPE,
+                "'columns' needs an object with a 'value' array (and twin, signal, time)",
+            )
+        values: list[Any] = columns["value"]
+        n = len(values)
+        self.check_count(n)
+        full = {"value": values}
+        for field in ("twin", "signal", "time", "quality"):
+            column = columns.get(field, document.get(field))
+            if column is None and field in ("twin", "signal"):
+                column = getattr(self.record, field)
+            if isinstance(column, list):
+                if len(column) != n:
+                    raise _RefusedError(
+                        RejectReason.BAD_SHAPE,
+                        f"column {field!r} has {len(column)} rows; expected {n} like 'value'",
+                        count=n,
+                    )
+                full[field] = column
+            else:
+                full[field] = [0 if column is None and field == "quality" else column] * n
+        if not self.fast_columns(full, n):
+            rows = [dict(zip(full, row, strict=True)) for row in zip(*full.values(), strict=True)]
+            self.samples(rows, {})
+
+    def fast_columns(self, full: Mapping[str, list[Any]], n: int) -> bool:
+        """Numbers with integer millisecond times and one quality: columns at once."""
+        values, times, qualities = full["value"], full["time"], full["quality"]
+        quality = qualities[0] if qualities else 0
+        if not (
+            type(quality) is int
+            and quality in _QUALITIES
+            and all(type(q) is int and q == quality for q in qualities)
+            and all(type(v) is float or type(v) is int for v in values)
+            and all(type(t) is int for t in times)
+        ):
+            return False
+        try:
+            value = np.asarray(values, dtype=np.float64)
+            ms = np.asarray(times, dtype=np.int64)
+        except (OverflowError, ValueError):
+            return False
+        if n and not ((ms >= 0).all() and (ms < 10**14).all()):
+            return False
+        builder = self.builder
+        try:
+            twin = np.fromiter(
+                (builder.twin_code(self.name("twin", t)) for t in full["twin"]), np.int32, n
+            )
+            signal = np.fromiter(
+                (builder.signal_code(self.name("signal", s)) for s in full["signal"]), np.int32, n
+            )
+        except _RefusedError:  # a bad name: the row path refuses exactly those rows
+            return False
+        builder.add_numbers(twin, signal, ms * 1000, value, quality, self.record.position)
+        return True
+
+    # ----------------------------------------------------------------- fields
+    def name(self, field: str, value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            what = "missing" if value is None else f"{value!r:.80}"
+            raise _RefusedError(
+                RejectReason.BAD_SHAPE if value is None else RejectReason.WRONG_TYPE,
+                f"{field!r} is {what}; expected a non-empty string",
+            )
+        if len(value) > self.limits.max_name_length:
+            raise _RefusedError(
+                RejectReason.TOO_LARGE,
+                f"{field!r} of {len(value)} characters; expected at most "
+                f"{self.limits.max_name_length}",
+            )
+        return value
+
+    def time(self, value: Any) -> int:
+        if value is None:
+            raise _RefusedError(RejectReason.BAD_SHAPE, "no 'time'; expected the event time")
+        at = time_us(value)
+        if at is None:
+            raise _RefusedError(
+                RejectReason.BAD_TIME,
+                f"'time' is {value!r:.80}; expected milliseconds since the Unix epoch or "
+                "an ISO 8601 time with a zone",
+            )
+        return at
+
+    def quality(self, value: Any) -> int:
+        if type(value) is not int or value not in _QUALITIES:
+            raise _RefusedError(
+                RejectReason.WRONG_TYPE,
+                f"'quality' is {value!r:.80}; expected 0 (good), 1 (uncertain), 2 (bad) "
+                "or 3 (stale)",
+            )
+        return int(value)
+
+    def add(self, twin: str, signal: str, at: int, value: Any, quality: int) -> None:
+        builder = self.builder
+        kind = type(value)
+        position = self.record.position
+        if kind is float:
+            builder.add_number(
+                builder.twin_code(twin), builder.signal_code(signal), at, value, quality, position
+            )
+        elif kind is int:
+            try:
+                number = float(value)
+            except OverflowError:
+                raise _RefusedError(
+                    RejectReason.WRONG_TYPE, f"'value' {value!r:.40} does not fit a float"
+                ) from None
+            builder.add_number(
+                builder.twin_code(twin), builder.signal_code(signal), at, number, quality, position
+            )
+        elif kind is bool:
+            builder.add_boolean(
+                builder.twin_code(twin), builder.signal_code(signal), at, value, quality, position
+            )
+        elif kind is str:
+            if len(value) > self.limits.max_text_length:
+                raise _RefusedError(
+                    RejectReason.TOO_LARGE,
+                    f"text value of {len(value)} characters; expected at most "
+                    f"{self.limits.max_text_length}",
+                )
+            builder.add_text(
+                builder.twin_code(twin), builder.signal_code(signal), at, value, quality, position
+            )
+        elif value is None:
+            builder.add_null(
+                builder.twin_code(twin), builder.signal_code(signal), at, quality, position
+            )
+        else:
+            raise _RefusedError(
+                RejectReason.WRONG_TYPE,
+                f"'value' is a JSON {kind.__name__}; expected a number, boolean, string or null",
+            )

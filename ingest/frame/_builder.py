@@ -1,0 +1,174 @@
+"""Building a Frame from records (codecs): row by row, or whole columns at a time."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from ingest.frame._frame import CODE_DTYPE, TIME_US_DTYPE, Frame, Kind, concat_frames
+
+_NAN = math.nan
+
+
+class FrameBuilder:
+    """Appends samples into growing lists (or whole column chunks) and builds columns once.
+
+    Twin and signal names get codes shared by every row; ``build`` returns one
+    Frame whose tables hold the names in first-seen order.
+    """
+
+    __slots__ = (
+        "_chunks",
+        "_kind",
+        "_position",
+        "_quality",
+        "_signal",
+        "_signals",
+        "_text_rows",
+        "_texts",
+        "_time",
+        "_twin",
+        "_twins",
+        "_value",
+    )
+
+    def __init__(self) -> None:
+        self._twins: dict[str, int] = {}
+        self._signals: dict[str, int] = {}
+        self._chunks: list[Frame] = []
+        self._reset_rows()
+
+    def _reset_rows(self) -> None:
+        self._twin: list[int] = []
+        self._signal: list[int] = []
+        self._time: list[int] = []
+        self._value: list[float] = []
+        self._kind: list[int] = []
+        self._text_rows: list[int] = []
+        self._texts: list[str] = []
+        self._quality: list[int] = []
+        self._position: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self._time) + sum(len(c) for c in self._chunks)
+
+    def twin_code(self, name: str) -> int:
+        return self._twins.setdefault(name, len(self._twins))
+
+    def signal_code(self, name: str) -> int:
+        return self._signals.setdefault(name, len(self._signals))
+
+    # -------------------------------------------------------------- row by row
+    def add_number(
+        self, twin: int, signal: int, time_us: int, value: float, quality: int, position: int
+    ) -> None:
+        self._append(twin, signal, time_us, value, Kind.NUMBER, quality, position)
+
+    def add_boolean(
+        self, twin: int, signal: int, time_us: int, value: bool, quality: int, position: int
+    ) -> None:
+        self._append(twin, signal, time_us, 1.0 if value else 0.0, Kind.BOOLEAN, quality, position)
+
+    def add_text(
+        self, twin: int, signal: int, time_us: int, value: str, quality: int, position: int
+    ) -> None:
+        self._text_rows.append(len(self._time))
+        self._texts.append(value)
+        self._append(twin, signal, time_us, _NAN, Kind.TEXT, quality, position)
+
+    def add_null(self, twin: int, signal: int, time_us: int, quality: int, position: int) -> None:
+        self._append(twin, signal, time_us, _NAN, Kind.NULL, quality, position)
+
+    def _append(
+        self,
+        twin: int,
+        signal: int,
+        time_us: int,
+        value: float,
+        kind: int,
+        quality: int,
+        position: int,
+    ) -> None:
+        self._twin.append(twin)
+        self._signal.append(signal)
+        self._time.append(time_us)
+        self._value.append(value)
+        self._kind.append(kind)
+        self._quality.append(quality)
+        self._position.append(position)
+
+    # ---------------------------------------------------------- whole columns
+    def add_numbers(
+        self,
+        twin: npt.NDArray[np.int32],
+        signal: npt.NDArray[np.int32],
+        time_us: npt.NDArray[np.int64],
+        value: npt.NDArray[np.float64],
+        quality: int,
+        position: int,
+    ) -> None:
+        """Many numeric samples of one record at once (codes from ``twin_code``/``signal_code``)."""
+        n = int(time_us.shape[0])
+        self._flush_rows()
+        self._chunks.append(
+            Frame(
+                twin=twin.astype(CODE_DTYPE, copy=False),
+                signal=signal.astype(CODE_DTYPE, copy=False),
+                time=time_us.astype(TIME_US_DTYPE, copy=False),
+                value=value.astype(np.float64, copy=False),
+                kind=np.full(n, Kind.NUMBER, dtype=np.uint8),
+                text=np.empty(n, dtype=object),
+                quality=np.full(n, quality, dtype=np.uint8),
+                position=np.full(n, position, dtype=np.int64),
+                twins=(),
+                signals=(),
+            )
+        )
+
+    # ------------------------------------------------------------------ build
+    def _flush_rows(self) -> None:
+        if not self._time:
+            return
+        n = len(self._time)
+        text = np.empty(n, dtype=object)
+        if self._text_rows:
+            values = np.empty(len(self._texts), dtype=object)
+            values[:] = self._texts
+            text[np.asarray(self._text_rows, dtype=np.intp)] = values
+        self._chunks.append(
+            Frame(
+                twin=np.asarray(self._twin, dtype=CODE_DTYPE),
+                signal=np.asarray(self._signal, dtype=CODE_DTYPE),
+                time=np.asarray(self._time, dtype=TIME_US_DTYPE),
+                value=np.asarray(self._value, dtype=np.float64),
+                kind=np.asarray(self._kind, dtype=np.uint8),
+                text=text,
+                quality=np.asarray(self._quality, dtype=np.uint8),
+                position=np.asarray(self._position, dtype=np.int64),
+                twins=(),
+                signals=(),
+            )
+        )
+        self._reset_rows()
+
+    def build(self) -> Frame:
+        """The frame of everything added; the builder starts empty again (tables too)."""
+        self._flush_rows()
+        chunks, self._chunks = self._chunks, []
+        twins, signals = tuple(self._twins), tuple(self._signals)
+        self._twins, self._signals = {}, {}
+        joined = concat_frames(chunks)
+        return Frame(
+            twin=joined.twin,
+            signal=joined.signal,
+            time=joined.time,
+            value=joined.value,
+            kind=joined.kind,
+            text=joined.text,
+            quality=joined.quality,
+            position=joined.position,
+            twins=twins,
+            signals=signals,
+        )

@@ -1,0 +1,237 @@
+"""``DuckDBHistoryStore``: the ``HistoryStore`` contract on one embedded DuckDB file.
+
+The process that opens the file is its only writer (DuckDB locks it): the
+ingest worker and the server share this object in the embedded mode. Calls are
+serialised by a lock; each ``write_batch`` is one DuckDB transaction, so a
+batch is there whole or not at all, and its Kafka offsets commit with it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+import duckdb
+
+from ontology import Page
+from ontology.history._columns import sample_columns
+from ontology.history._errors import HistoryInputError, HistoryUnavailableError
+from ontology.history._records import check_batch, check_events, check_first
+from ontology.history._tiers import (
+    MAX_AS_OF_KEYS,
+    RangeQuery,
+    Tier,
+    expiry_cuts,
+    from_us,
+    to_us,
+)
+from ontology.history._values import (
+    Agg,
+    AsOf,
+    Batch,
+    Event,
+    Reject,
+    Retention,
+    Samples,
+    Series,
+    SeriesKey,
+)
+from ontology.history.duckdb import _read, _records
+from ontology.history.duckdb._settings import DuckDBHistorySettings
+from ontology.history.duckdb._sql import SCHEMA
+from ontology.history.duckdb._write import TIER_TABLES, write_samples
+
+MAX_RAW_LIMIT = 1_000_000
+_TIME_COLUMN = {Tier.RAW: ("samples", "ts"), **{t: (n, "bucket") for t, n in TIER_TABLES.items()}}
+
+
+class DuckDBHistoryStore:
+    """History in one DuckDB file (or in memory when ``settings.path`` is ``None``)."""
+
+    def __init__(self, settings: DuckDBHistorySettings | None = None) -> None:
+        self._settings = settings or DuckDBHistorySettings()
+        path = str(self._settings.path) if self._settings.path is not None else ":memory:"
+        config: dict[str, str | bool | int | float | list[str]] = {}
+        if self._settings.threads is not None:
+            config["threads"] = self._settings.threads
+        try:
+            self._con = duckdb.connect(path, config=config)
+        except duckdb.IOException as error:
+            message = f"cannot open the DuckDB history file {path!r}: {error}"
+            raise HistoryUnavailableError(message) from error
+        self._lock = threading.Lock()
+        self._con.execute(SCHEMA)
+        self._series: dict[tuple[str, str], int] = {
+            (twin, signal): int(i)
+            for i, twin, signal in self._con.execute(
+                "SELECT id, twin, signal FROM series"
+            ).fetchall()
+        }
+        self._watermarks: dict[Tier, int] = {
+            Tier(tier): int(since)
+            for tier, since in self._con.execute("SELECT tier, since FROM watermarks").fetchall()
+        }
+
+    # ----------------------------------------------------------------- writes
+    def write_batch(
+        self,
+        batch: Batch,
+        samples: Samples,
+        events: Sequence[Event] = (),
+        rejects: Sequence[Reject] = (),
+    ) -> None:
+        check_batch(batch, rejects)
+        columns = sample_columns(samples)
+        data = check_events(events, batch.id)
+        with self._lock:
+            kept = self._watermarks.get(Tier.RAW)
+            if len(columns) and kept is not None and columns.lo < kept:
+                message = (
+                    f"batch {batch.id!r} has a sample at {from_us(columns.lo).isoformat()}, before "
+                    f"the raw samples kept (from {from_us(kept).isoformat()}); expected samples "
+                    "no older than the raw retention"
+                )
+                raise HistoryInputError(message)
+            with self._transaction():
+                created = write_samples(self._con, columns, batch.id) if len(columns) else []
+                _records.write_events(self._con, events, data)
+                _records.write_batch_record(self._con, batch, rejects)
+            self._series.update(((t, s), i) for i, t, s in created)
+
+    def append_events(self, events: Sequence[Event]) -> None:
+        data = check_events(events)
+        with self._lock, self._transaction():
+            _records.write_events(self._con, events, data)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        try:
+            self._con.execute("COMMIT")
+        except duckdb.IOException as error:
+            message = f"the DuckDB history file could not commit: {error}"
+            raise HistoryUnavailableError(message) from error
+
+    # ---------------------------------------------------------------- samples
+    def _ids(self, keys: Sequence[SeriesKey]) -> list[int | None]:
+        return [self._series.get((k.twin, k.signal)) for k in keys]
+
+    def range(
+        self,
+        keys: Sequence[SeriesKey],
+        start: datetime,
+        end: datetime,
+        interval: timedelta,
+        aggregates: Sequence[Agg],
+    ) -> tuple[Series, ...]:
+        with self._lock:
+            query = RangeQuery(keys, start, end, interval, aggregates, self._watermarks)
+            return _read.read_range(self._con, keys, self._ids(keys), query)
+
+    def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
+        at_us = to_us(at, "as_of at")
+        if len(keys) > MAX_AS_OF_KEYS:
+            message = f"as_of got {len(keys)} series; expected at most {MAX_AS_OF_KEYS}"
+            raise HistoryInputError(message)
+        with self._lock:
+            return _read.read_as_of(self._con, keys, self._ids(keys), at_us)
+
+    def raw(
+        self, key: SeriesKey, start: datetime, end: datetime, *, limit: int = 100_000
+    ) -> Samples:
+        if not 1 <= limit <= MAX_RAW_LIMIT:
+            message = f"raw limit is {limit!r}; expected 1 to {MAX_RAW_LIMIT}"
+            raise HistoryInputError(message)
+        window = (to_us(start, "raw start"), to_us(end, "raw end"))
+        with self._lock:
+            series = self._series.get((key.twin, key.signal))
+            return _read.read_raw(self._con, key, series, window, limit)
+
+    # ----------------------------------------------------------------- events
+    def events(
+        self,
+        twins: Sequence[str] | None,
+        start: datetime,
+        end: datetime,
+        *,
+        kinds: Sequence[str] | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Page[Event]:
+        check_first(first)
+        window = (to_us(start, "events start"), to_us(end, "events end"))
+        with self._lock:
+            return _records.read_events(self._con, twins, window, kinds, first, after)
+
+    # ---------------------------------------------------------------- batches
+    def get_batch(self, batch_id: str) -> Batch:
+        with self._lock:
+            return _records.get_batch(self._con, batch_id)
+
+    def batches(
+        self, start: datetime, end: datetime, *, first: int = 100, after: str | None = None
+    ) -> Page[Batch]:
+        check_first(first)
+        window = (to_us(start, "batches start"), to_us(end, "batches end"))
+        with self._lock:
+            return _records.read_batches(self._con, window, first, after)
+
+    def committed_offsets(self, topic: str) -> Mapping[int, int]:
+        with self._lock:
+            return _records.committed_offsets(self._con, topic)
+
+    # ---------------------------------------------------------------- rejects
+    def rejects(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        feed: str | None = None,
+        reason: str | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Page[Reject]:
+        check_first(first)
+        window = (to_us(start, "rejects start"), to_us(end, "rejects end"))
+        with self._lock:
+            return _records.read_rejects(self._con, window, feed, reason, first, after)
+
+    def reject_counts(
+        self, start: datetime, end: datetime, *, feed: str | None = None
+    ) -> Mapping[str, int]:
+        window = (to_us(start, "reject_counts start"), to_us(end, "reject_counts end"))
+        with self._lock:
+            return _records.reject_counts(self._con, window, feed)
+
+    # -------------------------------------------------------------- retention
+    @property
+    def retention(self) -> Retention:
+        return self._settings.retention
+
+    def expire(self, now: datetime) -> int:
+        cuts = expiry_cuts(self._settings.retention, to_us(now, "expire now"))
+        dropped = 0
+        with self._lock, self._transaction():
+            for tier, cut in cuts.items():
+                if cut <= self._watermarks.get(tier, -1):
+                    continue
+                table, column = _TIME_COLUMN[tier]
+                row = self._con.execute(f"DELETE FROM {table} WHERE {column} < ?", [cut]).fetchone()
+                dropped += int(row[0]) if row else 0
+                self._con.execute(
+                    "INSERT OR REPLACE INTO watermarks VALUES (?, ?)", [str(tier), cut]
+                )
+        for tier, cut in cuts.items():
+            self._watermarks[tier] = max(cut, self._watermarks.get(tier, cut))
+        return dropped
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()

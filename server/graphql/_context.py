@@ -1,0 +1,29 @@
+"""What every resolver gets as ``info.context``: the stores, the principal, the loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import ontology
+from ontology.access import Authorizer, Principal
+from server._settings import ServerSettings
+from server.graphql._limits import GraphQLLimits
+from server.graphql._loaders import Loaders
+
+
+@dataclass
+class Context:
+    """One request's view: built fresh per request so DataLoader caches never leak across."""
+
+    store: ontology.GraphStore
+    authorizer: Authorizer
+    principal: Principal
+    settings: ServerSettings
+    limits: GraphQLLimits
+    request: Any = None
+    response: Any = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.store, self.authorizer, self.principal)

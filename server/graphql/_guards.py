@@ -1,0 +1,105 @@
+"""The guards every operation passes: size, depth, tokens, aliases, cost; masked internals.
+
+Validation and limit errors stay readable; an error raised while resolving is
+shown only when it is a :class:`GraphQLInputError` (or a store's refusal of
+bad input), and masked as "Internal server error." otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    validate,
+)
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+import ontology
+from server.graphql._cost import operation_cost
+from server.graphql._errors import GraphQLInputError
+from server.graphql._limits import GraphQLLimits
+
+MASKED = "Internal server error."
+_READABLE = (GraphQLInputError, ontology.InvalidError)
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask what went wrong inside; keep what the caller can fix."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    return not isinstance(original, _READABLE)
+
+
+def _limit_error(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "LIMIT_EXCEEDED"})
+
+
+class CostLimit(SchemaExtension):
+    """Refuses a query text over the size limit or an operation over the cost limit."""
+
+    def __init__(self, *, limits: GraphQLLimits) -> None:
+        self.limits = limits
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        errors = self._check()
+        if errors:
+            context.pre_execution_errors = errors
+        yield
+
+    def _check(self) -> list[GraphQLError]:
+        context = self.execution_context
+        size = len((context.query or "").encode())
+        if size > self.limits.max_query_bytes:
+            msg = f"query: {size} bytes; the limit is {self.limits.max_query_bytes}"
+            return [_limit_error(msg)]
+        document = context.graphql_document
+        if document is None:
+            return []
+        graphql_schema = context.schema._schema
+        errors = list(validate(graphql_schema, document, context.validation_rules))
+        if errors:
+            return errors
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        name = context.operation_name
+        chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
+        for operation in chosen[:1]:
+            cost = operation_cost(
+                graphql_schema,
+                operation,
+                fragments,
+                context.variables or {},
+                self.limits.default_page,
+                self.limits.max_page,
+            )
+            if cost > self.limits.max_cost:
+                msg = (
+                    f"query cost: {cost} is over the limit {self.limits.max_cost} "
+                    "(list fields weigh first times what they select); ask for smaller pages"
+                )
+                return [_limit_error(msg)]
+        return []
+
+
+def extensions(limits: GraphQLLimits) -> list[Callable[[], SchemaExtension]]:
+    """Factories of the guards (fresh ones per operation), in the order they run."""
+    return [
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: CostLimit(limits=limits),
+        lambda: MaskErrors(should_mask_error=should_mask, error_message=MASKED),
+    ]

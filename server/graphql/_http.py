@@ -1,0 +1,107 @@
+"""The strawberry ASGI app: request size and time limits, and each request's :class:`Context`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from starlette.requests import HTTPConnection
+from starlette.types import Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+import ontology
+from ontology.access import Authorizer, Principal
+from server._settings import ServerSettings
+from server.graphql._context import Context
+from server.graphql._limits import GraphQLLimits
+from server.graphql._schema import build_schema
+
+PrincipalOf = Callable[[HTTPConnection], Principal]
+
+
+def anonymous(connection: HTTPConnection) -> Principal:
+    """The default: every request is the anonymous principal (tokens are the security issue's)."""
+    return Principal()
+
+
+async def _error(send: Send, status: int, message: str) -> None:
+    body = json.dumps({"data": None, "errors": [{"message": message}]}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """GraphiQL and the endpoint at one path; graphql-transport-ws only (legacy graphql-ws off)."""
+
+    def __init__(
+        self,
+        settings: ServerSettings,
+        store: ontology.GraphStore,
+        authorizer: Authorizer,
+        *,
+        limits: GraphQLLimits,
+        principal_of: PrincipalOf = anonymous,
+    ) -> None:
+        super().__init__(
+            build_schema(limits),
+            graphql_ide="graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
+        self._settings = settings
+        self._store = store
+        self._authorizer = authorizer
+        self._limits = limits
+        self._principal_of = principal_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        limit = self._settings.max_body_bytes
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > limit:
+                await _error(send, 413, f"request body: over {limit} bytes; the limit is {limit}")
+                return
+            if not message.get("more_body", False):
+                break
+        await self._within_time_limit(scope, bytes(body), send)
+
+    async def _within_time_limit(self, scope: Scope, body: bytes, send: Send) -> None:
+        started = False
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        seconds = self._limits.timeout_s
+        with anyio.move_on_after(seconds) as scope_:
+            await super().__call__(scope, replay, tracking_send)
+        if scope_.cancelled_caught and not started:
+            await _error(send, 504, f"the operation ran longer than the time limit of {seconds} s")
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context(
+            store=self._store,
+            authorizer=self._authorizer,
+            principal=self._principal_of(request),
+            settings=self._settings,
+            limits=self._limits,
+            request=request,
+            response=response,
+        )

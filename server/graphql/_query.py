@@ -1,0 +1,160 @@
+"""The root ``Query``: twins by id or alias, filtered twin listings, models, the service."""
+
+from __future__ import annotations
+
+import strawberry
+
+import ontology
+from server.graphql import _scan as scan
+from server.graphql._connection import TwinConnection, connection
+from server.graphql._context import Context
+from server.graphql._errors import GraphQLInputError
+from server.graphql._model import ModelType, model_by_dtmi, model_type
+from server.graphql._pages import slice_page
+from server.graphql._service import Service, service
+from server.graphql._threads import in_thread
+from server.graphql._twin import AliasInput, TwinType, twin_by_id
+from server.graphql._typing import field
+
+Info = strawberry.Info[Context, None]
+MAX_ID_CHARS = 1024
+
+
+@strawberry.input(description="Which twins to list; every condition given must hold.")
+class TwinFilter:
+    model: str | None = strawberry.field(default=None, description="Of this model or extending it.")
+    semantic_type: str | None = strawberry.field(
+        default=None, description="Whose model has a Property or Telemetry of this semantic type."
+    )
+    lifecycle: ontology.Lifecycle | None = None
+    under: strawberry.ID | None = strawberry.field(
+        default=None, description="Descendants of this twin."
+    )
+    alias: AliasInput | None = None
+
+
+def _checked(name: str, value: str) -> str:
+    if not value or len(value) > MAX_ID_CHARS:
+        msg = f"{name}: a string of {len(value)} characters; expected 1 to {MAX_ID_CHARS}"
+        raise GraphQLInputError(msg)
+    return value
+
+
+async def _resolve_alias(ctx: Context, alias: AliasInput) -> str | None:
+    namespace = _checked("alias.namespace", alias.namespace)
+    value = _checked("alias.value", alias.value)
+    return (await in_thread(ctx.store.resolve_aliases, namespace, [value]))[0]
+
+
+async def _semantic_models(ctx: Context, semantic_type: str) -> list[str]:
+    model_set = await ctx.loaders.model_set()
+    return sorted(
+        dtmi
+        for dtmi, interface in model_set.interfaces.items()
+        if any(
+            semantic_type in getattr(c, "semantic_types", ()) for c in interface.contents.values()
+        )
+    )
+
+
+async def _models_ok(ctx: Context, f: TwinFilter, *, applied: bool) -> frozenset[str] | None:
+    """The models a twin may have (``None``: any), unless the source already applied them."""
+    if applied:
+        return None
+    allowed: frozenset[str] | None = None
+    if f.model is not None:
+        model_set = await ctx.loaders.model_set()
+        extending = model_set.extending(f.model) if f.model in model_set else frozenset()
+        allowed = frozenset({f.model}) | extending
+    if f.semantic_type is not None:
+        semantic = frozenset(await _semantic_models(ctx, f.semantic_type))
+        allowed = semantic if allowed is None else allowed & semantic
+    return allowed
+
+
+async def _source(ctx: Context, f: TwinFilter) -> tuple[list[str], bool]:
+    """Candidate ids from the most selective condition, and whether models were applied."""
+    cap = ctx.limits.max_scan
+    if f.alias is not None:
+        found = await _resolve_alias(ctx, f.alias)
+        if found is not None and f.under is not None:
+            above = await in_thread(ctx.store.ancestors, found)
+            found = found if str(f.under) in above else None
+        return ([found] if found is not None else []), False
+    if f.under is not None:
+        under = _checked("filter.under", str(f.under))
+        if not await ctx.loaders.only_visible([under]):
+            return [], True
+        ids = await in_thread(
+            scan.descendants,
+            ctx.store,
+            under,
+            cap=cap,
+            model=f.model,
+            semantic_type=f.semantic_type,
+        )
+        return ids, True
+    if f.semantic_type is not None:
+        union: set[str] = set()
+        for dtmi in await _semantic_models(ctx, f.semantic_type):
+            union.update(await in_thread(scan.twins, ctx.store, cap=cap, model=dtmi))
+        return list(union), f.model is None
+    return await in_thread(scan.twins, ctx.store, cap=cap, model=f.model), True
+
+
+async def _matching(ctx: Context, f: TwinFilter) -> list[str]:
+    """The sorted ids of every visible twin matching the filter."""
+    ids, applied = await _source(ctx, f)
+    ids = await ctx.loaders.only_visible(sorted(set(ids)))
+    models_ok = await _models_ok(ctx, f, applied=applied)
+    if f.lifecycle is None and models_ok is None:
+        return ids
+    twins = await ctx.loaders.twin.load_many(ids)
+    return [
+        t.id
+        for t in twins
+        if t is not None
+        and (f.lifecycle is None or t.lifecycle == f.lifecycle)
+        and (models_ok is None or t.model in models_ok)
+    ]
+
+
+@strawberry.type
+class Query:
+    service: Service = strawberry.field(
+        resolver=service, description="This server: version, stores and capabilities."
+    )
+
+    @field("One twin by id or by alias; null when unknown or not visible.")
+    async def twin(
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        alias: AliasInput | None = None,
+    ) -> TwinType | None:
+        if (id is None) == (alias is None):
+            msg = "twin: give exactly one of id or alias"
+            raise GraphQLInputError(msg)
+        twin_id = _checked("id", str(id)) if id is not None else None
+        if alias is not None:
+            twin_id = await _resolve_alias(info.context, alias)
+        return await twin_by_id(info.context, twin_id) if twin_id is not None else None
+
+    @field("Twins matching a filter, as a Relay-style connection.")
+    async def twins(
+        self,
+        info: Info,
+        filter: TwinFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> TwinConnection:
+        ids = await _matching(info.context, filter or TwinFilter())
+        return connection(slice_page(ids, first, after, info.context.limits))
+
+    @field("Every model held.")
+    async def models(self, info: Info) -> list[ModelType]:
+        return [model_type(m) for m in await info.context.loaders.all_models()]
+
+    @field("One model by DTMI (with version); null when unknown.")
+    async def model(self, info: Info, dtmi: str) -> ModelType | None:
+        return await model_by_dtmi(info.context, _checked("dtmi", dtmi))

@@ -1,0 +1,37 @@
+"""``service``: what this server is and which capabilities are not built yet."""
+
+from __future__ import annotations
+
+import strawberry
+
+from server.graphql._context import Context
+
+BUILT = ("graphql-endpoint", "health", "graphql-twins")
+
+
+@strawberry.type(description="A capability of this server and whether it is available yet.")
+class Capability:
+    name: str
+    ready: bool
+
+
+@strawberry.type(description="What this server is and what it can do today.")
+class Service:
+    name: str
+    version: str
+    graph_store: str
+    history_store: str
+    capabilities: list[Capability]
+
+
+def service(info: strawberry.Info[Context, None]) -> Service:
+    settings = info.context.settings
+    capabilities = [Capability(name=n, ready=True) for n in BUILT]
+    capabilities += [Capability(name=n, ready=False) for n in settings.missing if n not in BUILT]
+    return Service(
+        name="twinweave",
+        version=settings.version,
+        graph_store=settings.graph_store,
+        history_store=settings.history_store,
+        capabilities=capabilities,
+    )

@@ -1,0 +1,231 @@
+"""``Twin``: an asset with its model, properties, signals, hierarchy, relationships, rollups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+import ontology
+from server.graphql import _scan as scan
+from server.graphql._connection import TwinConnection, connection
+from server.graphql._context import Context
+from server.graphql._model import ModelType, model_by_dtmi
+from server.graphql._pages import slice_page
+from server.graphql._rollups import RollupValue, rollups_of
+from server.graphql._signal import Rollup, Signal
+from server.graphql._threads import in_thread
+from server.graphql._typing import as_json, field
+
+strawberry.enum(ontology.Lifecycle, name="Lifecycle")  # registers it in place
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.enum(description="Which way a relationship points from this twin.")
+class Direction(Enum):
+    OUTGOING = "outgoing"
+    INCOMING = "incoming"
+
+
+@strawberry.type(name="Alias", description="Another system's name for a twin.")
+class AliasType:
+    namespace: str
+    value: str
+
+
+@strawberry.input(description="Another system's name for a twin, to look it up by.")
+class AliasInput:
+    namespace: str
+    value: str
+
+
+@strawberry.type(description="A relationship instance: source -[name]-> target.")
+class Relationship:
+    name: str
+    properties: JSON
+    edge: strawberry.Private[ontology.Edge]
+
+    @strawberry.field
+    async def source(self, info: Info) -> TwinType | None:
+        return await twin_by_id(info.context, self.edge.source)
+
+    @strawberry.field
+    async def target(self, info: Info) -> TwinType | None:
+        return await twin_by_id(info.context, self.edge.target)
+
+
+def _rollup(value: RollupValue) -> Rollup:
+    spec = value.spec
+    return Rollup(
+        name=spec.name,
+        signal=spec.signal,
+        aggregate=spec.aggregate.value,
+        scope=spec.scope,
+        value=value.value,
+        time=value.time,
+        batch=value.batch,
+        recomputed=value.recomputed,
+    )
+
+
+@strawberry.federation.type(name="Twin", keys=["id"], description="One asset as it is now.")
+class TwinType:
+    id: strawberry.ID
+    held: strawberry.Private[ontology.Twin]
+
+    @field("The DTMI of the twin's model.")
+    def model_id(self) -> str:
+        return self.held.model
+
+    @strawberry.field
+    async def model(self, info: Info) -> ModelType | None:
+        return await model_by_dtmi(info.context, self.held.model)
+
+    @strawberry.field
+    def properties(self) -> JSON:
+        return as_json(dict(self.held.properties))
+
+    @strawberry.field
+    def lifecycle(self) -> ontology.Lifecycle:
+        return self.held.lifecycle
+
+    @field("Pass it back to a mutation for optimistic concurrency.")
+    def etag(self) -> str:
+        return self.held.etag
+
+    @strawberry.field
+    def aliases(self) -> list[AliasType]:
+        return [AliasType(namespace=a.namespace, value=a.value) for a in self.held.aliases]
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.held.created_at
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.held.updated_at
+
+    @field("Live values (all, or those named), rollups included.")
+    async def signals(self, info: Info, names: list[str] | None = None) -> list[Signal]:
+        ctx = info.context
+        held = dict(await ctx.loaders.signals.load(self.held.id))
+        if ctx.loaders.restricted:
+            for spec in await ctx.loaders.rollup_specs():
+                held.pop(spec.name, None)
+            for rollup in await rollups_of(ctx, self.held):
+                if rollup.time is not None:
+                    held[rollup.spec.name] = ontology.SignalValue(rollup.value, rollup.time, None)
+        units = await _units(ctx, self.held.model)
+        wanted = sorted(held) if names is None else [n for n in names if n in held]
+        return [
+            Signal(
+                name=n,
+                value=as_json(held[n].value),
+                unit=units.get(n),
+                time=held[n].time,
+                quality=None,
+                batch=held[n].batch,
+            )
+            for n in wanted
+        ]
+
+    @field("Declared rollups that target this twin.")
+    async def rollups(self, info: Info) -> list[Rollup]:
+        return [_rollup(r) for r in await rollups_of(info.context, self.held)]
+
+    @field("The twins that contain this one (a DAG: maybe several).")
+    async def parents(self, info: Info) -> list[TwinType]:
+        return await twins_by_id(
+            info.context, await info.context.loaders.parents.load(self.held.id)
+        )
+
+    @field("The twins this one contains, in id order.")
+    async def children(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> TwinConnection:
+        ids = await info.context.loaders.children.load(self.held.id)
+        return connection(slice_page(ids, first, after, info.context.limits))
+
+    @field("Distinct ancestors, nearest first, then by id.")
+    async def ancestors(self, info: Info, depth: int | None = None) -> list[TwinType]:
+        ctx = info.context
+        raw = await in_thread(_ancestors, ctx.store, self.held.id, depth)
+        return await twins_by_id(ctx, await ctx.loaders.only_visible(raw))
+
+    @field("Distinct descendants in id order, optionally filtered.")
+    async def descendants(
+        self,
+        info: Info,
+        depth: int | None = None,
+        model: str | None = None,
+        semantic_type: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> TwinConnection:
+        ctx = info.context
+        raw = await in_thread(
+            scan.descendants,
+            ctx.store,
+            self.held.id,
+            cap=ctx.limits.max_scan,
+            max_depth=depth,
+            model=model,
+            semantic_type=semantic_type,
+        )
+        ids = await ctx.loaders.only_visible(sorted(raw))
+        return connection(slice_page(ids, first, after, ctx.limits))
+
+    @field("Typed relationships from (or to) this twin, by name.")
+    async def relationships(
+        self, info: Info, name: str | None = None, direction: Direction = Direction.OUTGOING
+    ) -> list[Relationship]:
+        loaders = info.context.loaders
+        loader = loaders.edges_out if direction is Direction.OUTGOING else loaders.edges_in
+        edges = await loader.load(self.held.id)
+        return [
+            Relationship(name=e.name, properties=as_json(dict(e.properties)), edge=e)
+            for e in edges
+            if name is None or e.name == name
+        ]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> TwinType | None:
+        return await twin_by_id(info.context, str(id))
+
+
+def _ancestors(store: ontology.GraphStore, twin_id: str, depth: int | None) -> tuple[str, ...]:
+    try:
+        return store.ancestors(twin_id, max_depth=depth)
+    except ontology.NotFoundError:
+        return ()
+
+
+async def _units(ctx: Context, dtmi: str) -> dict[str, str]:
+    model_set = await ctx.loaders.model_set()
+    interface = model_set.interfaces.get(dtmi)
+    if interface is None:
+        return {}
+    return {
+        name: unit
+        for name, item in interface.contents.items()
+        if (unit := getattr(item, "unit", None)) is not None
+    }
+
+
+def twin_type(held: ontology.Twin) -> TwinType:
+    return TwinType(id=strawberry.ID(held.id), held=held)
+
+
+async def twin_by_id(ctx: Context, twin_id: str) -> TwinType | None:
+    """The twin if it exists and the principal may read it; ``None`` otherwise (no hint which)."""
+    held = await ctx.loaders.twin.load(twin_id)
+    return twin_type(held) if held is not None else None
+
+
+async def twins_by_id(ctx: Context, twin_ids: Sequence[str]) -> list[TwinType]:
+    """The twins that exist and may be read, order kept (gone or hidden ones left out)."""
+    found = await ctx.loaders.twin.load_many(list(twin_ids))
+    return [twin_type(t) for t in found if t is not None]
