@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL at ``/graphql``, liveness at ``/healthz``."""
+"""The ASGI application: GraphQL at ``/graphql``, ``/healthz``, the explorer page at ``/``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import ontology
 from ontology.access import AllowAll, Authorizer
 from server._body_limit import BodyLimit
 from server._settings import ServerSettings
+from server.explorer import explorer_route
 from server.graphql import GraphQLApp, GraphQLLimits, PrincipalOf, anonymous
 
 
@@ -46,6 +47,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            explorer_route(),
         ],
         middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
     )

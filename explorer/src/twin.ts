@@ -1,0 +1,223 @@
+// One twin: properties, live signals (polled; a subscription once the API has one),
+// relationships both ways, lifecycle, its model's contents, lineage and AAS when served.
+
+import { gql, type Schema } from "./api";
+import { clear, errorNote, h, notYet, section } from "./dom";
+import { ageSeconds, formatAge, formatValue, isStale, modeBadge, modeOf } from "./status";
+import { historySection } from "./history";
+import type { Relationship, SignalValue, TwinDetail } from "./types";
+import { displayName, shortModel } from "./types";
+
+const SIGNAL_FIELDS = "name value unit time quality batch";
+
+const TWIN_QUERY = `query Twin($id: ID!) {
+  twin(id: $id) {
+    id modelId lifecycle etag properties createdAt updatedAt
+    aliases { namespace value }
+    parents { id }
+    signals { ${SIGNAL_FIELDS} }
+    rollups { name signal aggregate value time }
+    outgoing: relationships(direction: OUTGOING) { name properties target { id } }
+    incoming: relationships(direction: INCOMING) { name properties source { id } }
+    model { dtmi extends uploadedAt uploadedBy
+      contents { name kind schema unit semanticTypes writable target definedIn } }
+  }
+}`;
+
+const SIGNALS_QUERY = `query Signals($id: ID!) { twin(id: $id) { signals { ${SIGNAL_FIELDS} } } }`;
+
+export const POLL_MS = 1000;
+
+export interface TwinViewOptions {
+  schema: Schema;
+  ready: Set<string>;
+  openTwin: (id: string) => void;
+}
+
+function twinLink(id: string, open: (id: string) => void): HTMLElement {
+  return h("a", { href: `#/twin/${encodeURIComponent(id)}`, onclick: (e: Event) => {
+    e.preventDefault();
+    open(id);
+  } }, id);
+}
+
+function keyValueTable(caption: string, rows: [string, unknown][]): HTMLElement {
+  if (rows.length === 0) return h("p", { class: "empty" }, `No ${caption.toLowerCase()}.`);
+  return h(
+    "table",
+    { class: "kv" },
+    h("caption", { class: "sr-only" }, caption),
+    h("tbody", {}, ...rows.map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", {}, formatValue(v))))),
+  );
+}
+
+function relationshipTable(
+  caption: string,
+  rows: Relationship[],
+  end: "source" | "target",
+  open: (id: string) => void,
+): HTMLElement {
+  if (rows.length === 0) return h("p", { class: "empty" }, `None ${caption.toLowerCase()}.`);
+  return h(
+    "table",
+    { class: "grid" },
+    h("caption", {}, caption),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "relationship"),
+      h("th", { scope: "col" }, end === "target" ? "to" : "from"), h("th", { scope: "col" }, "properties"))),
+    h("tbody", {}, ...rows.map((r) => {
+      const other = r[end];
+      return h("tr", {}, h("td", {}, r.name), h("td", {}, other ? twinLink(other.id, open) : "(hidden)"),
+        h("td", {}, Object.keys(r.properties).length ? JSON.stringify(r.properties) : "—"));
+    })),
+  );
+}
+
+export class TwinView {
+  readonly element: HTMLElement;
+  private timer: number | undefined;
+  private signalBody: HTMLTableSectionElement | null = null;
+  private signals: SignalValue[] = [];
+  private twinId: string | null = null;
+  private lineage: HTMLElement;
+
+  constructor(private readonly options: TwinViewOptions) {
+    this.element = h("div", { class: "twin-view", "aria-live": "off" },
+      h("p", { class: "hint" }, "Pick a twin in the plant tree, or search by id or alias (erp:EQ-10023)."));
+    this.lineage = h("div", { class: "lineage", role: "region", "aria-label": "Lineage", hidden: true });
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) window.clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async show(id: string): Promise<void> {
+    this.stop();
+    this.twinId = id;
+    clear(this.element, h("p", { class: "loading" }, `Loading ${id}…`));
+    let twin: TwinDetail | null;
+    try {
+      twin = (await gql<{ twin: TwinDetail | null }>(TWIN_QUERY, { id })).twin;
+    } catch (error) {
+      clear(this.element, errorNote(String(error)));
+      return;
+    }
+    if (this.twinId !== id) return;
+    if (!twin) {
+      clear(this.element, errorNote(`No twin ${id} (or you may not read it).`));
+      return;
+    }
+    this.render(twin);
+    this.timer = window.setInterval(() => void this.poll(), POLL_MS);
+  }
+
+  private render(twin: TwinDetail): void {
+    const open = this.options.openTwin;
+    const ready = this.options.ready;
+    this.signals = twin.signals;
+    this.signalBody = h("tbody", {});
+    this.lineage.hidden = true;
+    clear(
+      this.element,
+      h("header", { class: "twin-head" },
+        h("h2", { id: "twin-title", tabindex: -1 }, displayName(twin)),
+        modeBadge(modeOf(twin.signals)),
+        h("p", { class: "twin-id" }, h("code", {}, twin.id), " · ", shortModel(twin.modelId),
+          twin.parents.length > 1 ? h("span", { class: "shared" }, ` shared by ${twin.parents.length} parents`) : null)),
+      section("Live signals",
+        h("p", { class: "note" }, `Updated every ${POLL_MS / 1000} s by polling the twin's signals`,
+          this.options.schema.hasType("Subscription") ? "" : " (subscriptions are not available yet)",
+          ". Click a value for its lineage."),
+        h("table", { class: "grid signals" },
+          h("caption", { class: "sr-only" }, "Live signals"),
+          h("thead", {}, h("tr", {}, ...["signal", "value", "unit", "quality", "age"].map((c) => h("th", { scope: "col" }, c)))),
+          this.signalBody),
+        this.lineage),
+      section("Properties", keyValueTable("Properties", Object.entries(twin.properties)),
+        keyValueTable("Identity", [
+          ["etag", twin.etag], ["created", twin.createdAt], ["updated", twin.updatedAt],
+          ...twin.aliases.map((a): [string, unknown] => [`alias ${a.namespace}`, a.value]),
+        ])),
+      section("Lifecycle",
+        h("p", {}, "State: ", h("strong", { class: "lifecycle" }, twin.lifecycle)),
+        ready.has("mutations") || this.options.schema.has("Twin", "allowedTransitions")
+          ? null
+          : notYet("Allowed transitions", "a twin's allowed lifecycle transitions (Twin.allowedTransitions) or the lifecycle mutation")),
+      section("Relationships",
+        relationshipTable("Outgoing", twin.outgoing, "target", open),
+        relationshipTable("Incoming", twin.incoming, "source", open),
+        h("p", {}, "Contained by: ", ...twin.parents.flatMap((p, i) => [i ? ", " : "", twinLink(p.id, open)]),
+          twin.parents.length ? "" : "nothing (a root)")),
+      historySection(twin, this.options.schema),
+      section("Model", this.modelContents(twin)),
+      section("AAS export", ready.has("aas")
+        ? h("p", {}, h("a", { href: `aas/shells/${encodeURIComponent(twin.id)}`, download: `${twin.id.replaceAll("/", "_")}.json` }, "Download the AAS shell (JSON)"))
+        : notYet("AAS downloads", "the AAS V3 boundary (/aas)")),
+    );
+    this.renderSignals();
+  }
+
+  private modelContents(twin: TwinDetail): HTMLElement {
+    const model = twin.model;
+    if (!model) return errorNote(`The model ${twin.modelId} is not held.`);
+    return h("div", {},
+      h("p", {}, h("code", {}, model.dtmi), model.extends.length ? ` extends ${model.extends.join(", ")}` : "",
+        ` · uploaded by ${model.uploadedBy}`),
+      h("table", { class: "grid" },
+        h("caption", { class: "sr-only" }, "Model contents"),
+        h("thead", {}, h("tr", {}, ...["name", "kind", "schema", "unit", "semantic type", "defined in"].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, ...model.contents.map((c) => h("tr", {},
+          h("td", {}, c.name), h("td", {}, c.kind), h("td", {}, c.schema ?? c.target ?? "—"),
+          h("td", {}, c.unit ?? "—"), h("td", {}, c.semanticTypes.join(", ") || "—"),
+          h("td", {}, shortModel(c.definedIn)))))));
+  }
+
+  private renderSignals(): void {
+    const body = this.signalBody;
+    if (!body) return;
+    const now = Date.now();
+    if (this.signals.length === 0) {
+      clear(body, h("tr", {}, h("td", { colspan: 5, class: "empty" }, "No live values yet.")));
+      return;
+    }
+    clear(body, ...this.signals.map((s) => {
+      const stale = isStale(s, now);
+      const value = h("button", { type: "button", class: "value", "data-signal": s.name,
+        "aria-label": `${s.name} ${formatValue(s.value)}${s.unit ? ` ${s.unit}` : ""}: show lineage`,
+        onclick: () => this.showLineage(s) }, formatValue(s.value));
+      return h("tr", { class: stale ? "stale" : null, "data-signal": s.name },
+        h("th", { scope: "row" }, s.name), h("td", {}, value), h("td", {}, s.unit ?? ""),
+        h("td", {}, stale ? "STALE" : (s.quality ?? "—")),
+        h("td", { class: "age", title: s.time }, formatAge(ageSeconds(s.time, now))));
+    }));
+  }
+
+  private async poll(): Promise<void> {
+    const id = this.twinId;
+    if (!id || !this.element.isConnected) {
+      this.stop();
+      return;
+    }
+    try {
+      const data = await gql<{ twin: { signals: SignalValue[] } | null }>(SIGNALS_QUERY, { id });
+      if (this.twinId !== id || !data.twin) return;
+      this.signals = data.twin.signals;
+      this.renderSignals();
+    } catch {
+      // a missed poll shows as growing ages; the next one retries
+    }
+  }
+
+  private showLineage(signal: SignalValue): void {
+    const schema = this.options.schema;
+    this.lineage.hidden = false;
+    clear(this.lineage,
+      h("h4", {}, `Lineage of ${signal.name} = ${formatValue(signal.value)}`),
+      keyValueTable("Lineage", [["batch", signal.batch ?? "(none recorded)"], ["time", signal.time]]),
+      schema.has("Query", "lineage") || schema.has("Signal", "lineage")
+        ? null
+        : notYet("Source positions, pipeline and model versions, principal", "lineage (the lineage field)"),
+      h("button", { type: "button", onclick: () => { this.lineage.hidden = true; } }, "Close"));
+    this.lineage.querySelector("button")?.focus();
+  }
+}

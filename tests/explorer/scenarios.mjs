@@ -1,0 +1,202 @@
+// The explorer's end-to-end scenarios, one per run:
+//   node scenarios.mjs <base url> <scenario> [argument]
+// Prints one JSON line {scenario, ok, detail, problems} and exits 0 only when the scenario
+// held and the browser logged no error or warning. tests/explorer/test_e2e.py runs them.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { launch, openExplorer } from "./browser.mjs";
+
+const FILLER = "acme/jkt1/packaging/line1/filler1";
+const CAPPER = "acme/jkt1/packaging/line1/capper1";
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function expandByClick(page, id) {
+  const item = page.locator(`li[role=treeitem][data-twin="${id}"]`).first();
+  await item.locator(":scope > .row > .toggle").click();
+  await page.waitForSelector(`li[role=treeitem][data-twin="${id}"][aria-expanded=true] > ul > li[role=treeitem]`);
+}
+
+async function cellText(page, signal) {
+  return page.locator(`tr[data-signal="${signal}"] button.value`).textContent();
+}
+
+const scenarios = {
+  async smoke(page, base) {
+    await openExplorer(page, base);
+    check((await page.title()) === "Twinweave explorer", `title: ${await page.title()}`);
+    const roots = await page.locator("ul[role=tree] > li[role=treeitem]").count();
+    check(roots >= 1, `roots in the tree: ${roots}`);
+    const graphiql = await page.locator('nav a[href="graphql"]').count();
+    return { roots, graphiql };
+  },
+
+  async tree(page, base) {
+    // expand the tree to a machine with the mouse, then open it
+    await openExplorer(page, base);
+    for (const id of ["acme/jkt1", "acme/jkt1/packaging", "acme/jkt1/packaging/line1"]) {
+      await expandByClick(page, id);
+    }
+    const machine = page.locator(`li[data-twin="${FILLER}"]`).first();
+    check(await machine.getAttribute("aria-level") === "4", "the filler is on level 4");
+    await machine.locator(":scope > .row .name").click();
+    await page.waitForSelector("#twin-title");
+    check(page.url().includes(encodeURIComponent(FILLER)), `url: ${page.url()}`);
+    check(await machine.getAttribute("aria-selected") === "true", "the machine is selected");
+    const mode = await machine.locator(":scope > .row .mode").first().textContent();
+    check(["RUNNING", "IDLE", "FAULT", "STOP"].includes(mode ?? ""), `mode badge: ${mode}`);
+    const rollup = await page.locator('li[data-twin="acme/jkt1/packaging/line1"] > .row .rollup').textContent();
+    check(/powerTotal \d/.test(rollup ?? ""), `line rollup: ${rollup}`);
+    const shared = await page.locator("li[role=treeitem] > .row .shared").count();
+    await expandByClick(page, "acme/jkt1/packaging/line1/conveyor2").catch(() => undefined);
+    const sharedAfter = await page.locator("li[role=treeitem] > .row .shared").count();
+    return { mode, rollup, sharedBefore: shared, sharedAfter };
+  },
+
+  async keyboard(page, base) {
+    await openExplorer(page, base);
+    const first = page.locator("ul[role=tree] > li[role=treeitem]").first();
+    check(await first.getAttribute("tabindex") === "0", "the first tree item takes focus");
+    await first.focus();
+    await page.keyboard.press("ArrowRight"); // expand the site
+    await page.waitForSelector("ul[role=tree] > li[aria-expanded=true] > ul > li[role=treeitem]");
+    await page.keyboard.press("ArrowRight"); // into its first child
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-twin"));
+    const child = await focused();
+    check(child?.startsWith("acme/jkt1/") ?? false, `focus moved to a child: ${child}`);
+    await page.keyboard.press("ArrowLeft"); // back to the parent
+    check((await focused()) === "acme/jkt1", `ArrowLeft returns to the parent: ${await focused()}`);
+    await page.keyboard.press("ArrowLeft"); // collapse it
+    check(await first.getAttribute("aria-expanded") === "false", "ArrowLeft collapses");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#twin-title");
+    const title = await page.locator("#twin-title").textContent();
+    check(title === "Jakarta plant", `Enter opens the twin: ${title}`);
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll("input, select, button")].filter((el) => {
+        const id = el.getAttribute("id");
+        const label = id ? document.querySelector(`label[for="${id}"]`) : null;
+        return !label && !el.getAttribute("aria-label") && !el.textContent?.trim();
+      }).length);
+    check(unlabelled === 0, `controls without a label: ${unlabelled}`);
+    return { child, title };
+  },
+
+  async search(page, base) {
+    await openExplorer(page, base);
+    await page.fill("#search", "erp:EQ-10001");
+    await page.press("#search", "Enter");
+    const result = page.locator(`button.result[data-twin="${FILLER}"]`);
+    await result.waitFor();
+    await result.click();
+    await page.waitForSelector(`li[data-twin="${FILLER}"][aria-selected=true]`);
+    const title = await page.locator("#twin-title").textContent();
+    await page.fill("#search", "erp:NO-SUCH-THING");
+    await page.press("#search", "Enter");
+    await page.waitForSelector("text=nothing found");
+    await page.selectOption("#model-filter", "dtmi:twinweave:sample:Machine;1");
+    await page.waitForSelector("button.result");
+    const machines = await page.locator("button.result").count();
+    check(await page.locator("ul[role=tree]").isHidden(), "the tree hides while a model filter is on");
+    return { title, machines };
+  },
+
+  async live(page, base) {
+    await openExplorer(page, base, `#/twin/${encodeURIComponent(FILLER)}`);
+    await page.waitForSelector('tr[data-signal="temperature"]');
+    const before = await cellText(page, "temperature");
+    const started = Date.now();
+    await page.waitForFunction(
+      (old) => document.querySelector('tr[data-signal="temperature"] button.value')?.textContent !== old,
+      before, { timeout: 2000 });
+    const after = await cellText(page, "temperature");
+    const stale = await page.locator("tr.stale").count();
+    check(stale === 0, `fresh values look stale: ${stale}`);
+    return { before, after, changedWithinMs: Date.now() - started };
+  },
+
+  async stale(page, base, controlDir) {
+    // the plant server pauses a twin's feed while a pause-<twin> file exists in its control folder
+    const pauseFile = join(controlDir, `pause-${CAPPER.replaceAll("/", "_")}`);
+    await openExplorer(page, base, `#/twin/${encodeURIComponent(CAPPER)}`, "?staleAfter=2");
+    await page.waitForSelector('tr[data-signal="temperature"]');
+    check(await page.locator("tr.stale").count() === 0, "values are fresh while the feed runs");
+    writeFileSync(pauseFile, "paused by the stale scenario\n");
+    await page.waitForSelector('tr.stale[data-signal="temperature"]', { timeout: 8000 });
+    const quality = await page.locator('tr[data-signal="temperature"] td').nth(2).textContent();
+    check(quality === "STALE", `quality cell: ${quality}`);
+    return { quality };
+  },
+
+  async lineage(page, base) {
+    await openExplorer(page, base, `#/twin/${encodeURIComponent(FILLER)}`);
+    await page.locator('tr[data-signal="power"] button.value').click();
+    const region = page.locator("div.lineage[role=region]");
+    await region.waitFor();
+    const text = await region.textContent();
+    check(/batch\s*sim-\d+/.test(text ?? ""), `lineage shows the batch: ${text}`);
+    const full = !/not available yet/.test(text ?? "");
+    return { text, full };
+  },
+
+  async views(page, base) {
+    await openExplorer(page, base, "#/models");
+    await page.waitForSelector("details.model");
+    const models = await page.locator("details.model").count();
+    check(models === 9, `models listed: ${models}`);
+    const upload = await page.locator("#model-file").isEnabled();
+    await page.click('nav a[data-route="feeds"]');
+    await page.waitForSelector("text=Feed health");
+    await page.click('nav a[data-route="changes"]');
+    await page.waitForSelector("text=Shift handover");
+    return { models, upload };
+  },
+
+  async narrow(page, base) {
+    await page.setViewportSize({ width: 380, height: 800 });
+    await openExplorer(page, base, `#/twin/${encodeURIComponent(FILLER)}`);
+    await page.waitForSelector('tr[data-signal="temperature"]');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, `the page scrolls sideways by ${overflow} px at 380 px`);
+    return { overflow };
+  },
+
+  async paging(page, base) {
+    await openExplorer(page, base);
+    await expandByClick(page, "acme/jkt1");
+    await expandByClick(page, "acme/jkt1/packaging");
+    await expandByClick(page, "acme/jkt1/packaging/wide");
+    const group = 'li[data-twin="acme/jkt1/packaging/wide"] > ul';
+    const shown = () => page.locator(`${group} > li[data-twin]`).count();
+    const first = await shown();
+    const more = page.locator(`${group} > li.more`);
+    const label = await more.textContent();
+    await more.click();
+    await page.waitForFunction((sel) => document.querySelectorAll(`${sel} > li[data-twin]`).length > 50, group);
+    const second = await shown();
+    const setsize = await page.locator(`${group} > li[data-twin]`).first().getAttribute("aria-setsize");
+    check(first === 50 && second === 100, `pages: ${first} then ${second}`);
+    return { first, second, label, setsize };
+  },
+};
+
+const [base, name, argument] = process.argv.slice(2);
+const scenario = scenarios[name];
+if (!base || !scenario) {
+  console.error(`usage: node scenarios.mjs <base url> <${Object.keys(scenarios).join("|")}> [argument]`);
+  process.exit(2);
+}
+const browser = await launch();
+let result;
+try {
+  const detail = await scenario(browser.page, base, argument);
+  result = { scenario: name, ok: browser.problems.length === 0, detail, problems: browser.problems };
+} catch (error) {
+  result = { scenario: name, ok: false, error: String(error?.stack ?? error), problems: browser.problems };
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
+process.exit(result.ok ? 0 : 1);
