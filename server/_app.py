@@ -10,6 +10,7 @@ from starlette.routing import Route, WebSocketRoute
 
 import ontology
 from ontology.access import AllowAll, Authorizer
+from ontology.history import HistoryStore
 from server._body_limit import BodyLimit
 from server._settings import ServerSettings
 from server.explorer import explorer_route
@@ -23,11 +24,13 @@ def create_app(
     authorizer: Authorizer | None = None,
     principal_of: PrincipalOf = anonymous,
     graphql_limits: GraphQLLimits | None = None,
+    history: HistoryStore | None = None,
 ) -> Starlette:
     """Build the server application from typed settings and the stores it serves.
 
     Without a ``store`` it serves an empty in-process graph store; without an
-    ``authorizer`` every principal may read and change everything.
+    ``authorizer`` every principal may read and change everything; without a
+    ``history`` store the history fields answer with an error saying so.
     """
 
     async def healthz(request: Request) -> Response:
@@ -41,6 +44,7 @@ def create_app(
         authorizer if authorizer is not None else AllowAll(),
         limits=graphql_limits or GraphQLLimits(),
         principal_of=principal_of,
+        history=history,
     )
     return Starlette(
         routes=[

@@ -7,7 +7,9 @@ from typing import Any
 
 import ontology
 from ontology.access import Authorizer, Principal
+from ontology.history import HistoryStore
 from server._settings import ServerSettings
+from server.graphql._history_loaders import HistoryLoaders
 from server.graphql._limits import GraphQLLimits
 from server.graphql._loaders import Loaders
 
@@ -21,9 +23,12 @@ class Context:
     principal: Principal
     settings: ServerSettings
     limits: GraphQLLimits
+    history: HistoryStore | None = None
     request: Any = None
     response: Any = None
     loaders: Loaders = field(init=False)
+    history_loaders: HistoryLoaders | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.store, self.authorizer, self.principal)
+        self.history_loaders = HistoryLoaders(self.history) if self.history else None

@@ -7,6 +7,7 @@ bad input), and masked as "Internal server error." otherwise.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 
 from graphql import (
@@ -29,6 +30,7 @@ from server.graphql._errors import GraphQLInputError
 from server.graphql._limits import GraphQLLimits
 
 MASKED = "Internal server error."
+LOG = logging.getLogger("twinweave.graphql")
 _READABLE = (GraphQLInputError, ontology.InvalidError)
 
 
@@ -38,6 +40,15 @@ def should_mask(error: GraphQLError) -> bool:
     if original is None or isinstance(original, GraphQLError):
         return False
     return not isinstance(original, _READABLE)
+
+
+class _Masking(MaskErrors):
+    """Masks internal errors; the server log keeps what the caller is not shown."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        LOG.error("internal error at %s", error.path, exc_info=original)
+        return super().anonymise_error(error)
 
 
 def _limit_error(message: str) -> GraphQLError:
@@ -101,5 +112,5 @@ def extensions(limits: GraphQLLimits) -> list[Callable[[], SchemaExtension]]:
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: CostLimit(limits=limits),
-        lambda: MaskErrors(should_mask_error=should_mask, error_message=MASKED),
+        lambda: _Masking(should_mask_error=should_mask, error_message=MASKED),
     ]

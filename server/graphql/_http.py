@@ -14,6 +14,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 import ontology
 from ontology.access import Authorizer, Principal
+from ontology.history import HistoryStore
 from server._settings import ServerSettings
 from server.graphql._context import Context
 from server.graphql._limits import GraphQLLimits
@@ -45,6 +46,7 @@ class GraphQLApp(GraphQL[Context, None]):
         *,
         limits: GraphQLLimits,
         principal_of: PrincipalOf = anonymous,
+        history: HistoryStore | None = None,
     ) -> None:
         super().__init__(
             build_schema(limits),
@@ -56,6 +58,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self._authorizer = authorizer
         self._limits = limits
         self._principal_of = principal_of
+        self._history = history
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,6 +105,7 @@ class GraphQLApp(GraphQL[Context, None]):
             principal=self._principal_of(request),
             settings=self._settings,
             limits=self._limits,
+            history=self._history,
             request=request,
             response=response,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 import ontology
@@ -9,6 +11,7 @@ from server.graphql import _scan as scan
 from server.graphql._connection import TwinConnection, connection
 from server.graphql._context import Context
 from server.graphql._errors import GraphQLInputError
+from server.graphql._history import EventPage, changes_under
 from server.graphql._model import ModelType, model_by_dtmi, model_type
 from server.graphql._pages import slice_page
 from server.graphql._service import Service, service
@@ -150,6 +153,19 @@ class Query:
     ) -> TwinConnection:
         ids = await _matching(info.context, filter or TwinFilter())
         return connection(slice_page(ids, first, after, info.context.limits))
+
+    @field("What changed under a twin since a time (shift handover): mode changes, faults, ...")
+    async def changes(
+        self,
+        info: Info,
+        since: datetime,
+        under: strawberry.ID,
+        kinds: list[str] | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> EventPage:
+        twin_id = _checked("under", str(under))
+        return await changes_under(info.context, since, twin_id, kinds, first, after)
 
     @field("Every model held.")
     async def models(self, info: Info) -> list[ModelType]:

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 
 from server.graphql._guards import extensions
 from server.graphql._limits import GraphQLLimits
+from server.graphql._mutation import Mutation
 from server.graphql._query import Query
+
+
+class _Schema(strawberry.federation.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Not logged: errors shown to the caller are theirs; internal ones the masking logs."""
 
 
 def build_schema(limits: GraphQLLimits) -> strawberry.federation.Schema:
     """The schema with its guards set to ``limits``."""
-    return strawberry.federation.Schema(query=Query, extensions=extensions(limits))
+    return _Schema(query=Query, mutation=Mutation, extensions=extensions(limits))
 
 
 schema = build_schema(GraphQLLimits())

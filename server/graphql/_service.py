@@ -6,7 +6,9 @@ import strawberry
 
 from server.graphql._context import Context
 
-BUILT = ("graphql-endpoint", "health", "graphql-twins")
+HISTORY = ("history", "events", "lineage")
+"""Ready when the server has a history store."""
+BUILT = ("graphql-endpoint", "health", "graphql-twins", "graphql-mutations", "federation")
 
 
 @strawberry.type(description="A capability of this server and whether it is available yet.")
@@ -26,8 +28,9 @@ class Service:
 
 def service(info: strawberry.Info[Context, None]) -> Service:
     settings = info.context.settings
-    capabilities = [Capability(name=n, ready=True) for n in BUILT]
-    capabilities += [Capability(name=n, ready=False) for n in settings.missing if n not in BUILT]
+    built = BUILT + (HISTORY if info.context.history is not None else ())
+    capabilities = [Capability(name=n, ready=True) for n in built]
+    capabilities += [Capability(name=n, ready=False) for n in settings.missing if n not in built]
     return Service(
         name="twinweave",
         version=settings.version,

@@ -5,14 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
 
+import dtdl
 import ontology
+from ontology.history import Agg
 from server.graphql import _scan as scan
 from server.graphql._connection import TwinConnection, connection
 from server.graphql._context import Context
+from server.graphql._history import (
+    EventPage,
+    HistorySeries,
+    Lineage,
+    events_of,
+    history_series,
+    lineage_of,
+    quality_name,
+    signals_at,
+)
 from server.graphql._model import ModelType, model_by_dtmi
 from server.graphql._pages import slice_page
 from server.graphql._rollups import RollupValue, rollups_of
@@ -108,9 +121,13 @@ class TwinType:
     def updated_at(self) -> datetime:
         return self.held.updated_at
 
-    @field("Live values (all, or those named), rollups included.")
-    async def signals(self, info: Info, names: list[str] | None = None) -> list[Signal]:
+    @field("Live values (all, or those named), rollups included; with at, as they were then.")
+    async def signals(
+        self, info: Info, names: list[str] | None = None, at: datetime | None = None
+    ) -> list[Signal]:
         ctx = info.context
+        if at is not None:
+            return await _signals_at(ctx, self.held, names, at)
         held = dict(await ctx.loaders.signals.load(self.held.id))
         if ctx.loaders.restricted:
             for spec in await ctx.loaders.rollup_specs():
@@ -191,6 +208,36 @@ class TwinType:
             if name is None or e.name == name
         ]
 
+    @field("Signals bucketed over [from, to): arrays of bucket starts and aggregates.")
+    async def history(
+        self,
+        info: Info,
+        signals: list[str],
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+        interval: int = 60,
+        aggregates: list[Agg] | None = None,
+    ) -> list[HistorySeries]:
+        return await history_series(
+            info.context, self.held.id, signals, from_, to, interval, aggregates
+        )
+
+    @field("Business state transitions (mode, fault, lifecycle, ...) in [from, to).")
+    async def events(
+        self,
+        info: Info,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+        kinds: list[str] | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> EventPage:
+        return await events_of(info.context, self.held.id, from_, to, kinds, first, after)
+
+    @field("Where a signal's value (now, or at a time) came from: its batch and sources.")
+    async def lineage(self, info: Info, signal: str, at: datetime | None = None) -> Lineage | None:
+        return await lineage_of(info.context, self.held.id, signal, at)
+
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> TwinType | None:
         return await twin_by_id(info.context, str(id))
@@ -213,6 +260,33 @@ async def _units(ctx: Context, dtmi: str) -> dict[str, str]:
         for name, item in interface.contents.items()
         if (unit := getattr(item, "unit", None)) is not None
     }
+
+
+async def _signal_names(ctx: Context, dtmi: str) -> list[str]:
+    model_set = await ctx.loaders.model_set()
+    interface = model_set.interfaces.get(dtmi)
+    if interface is None:
+        return []
+    kinds = (dtdl.Telemetry, dtdl.Property)
+    return sorted(n for n, item in interface.contents.items() if isinstance(item, kinds))
+
+
+async def _signals_at(
+    ctx: Context, twin: ontology.Twin, names: list[str] | None, at: datetime
+) -> list[Signal]:
+    wanted = names if names is not None else await _signal_names(ctx, twin.model)
+    units = await _units(ctx, twin.model)
+    return [
+        Signal(
+            name=name,
+            value=as_json(row.value),
+            unit=units.get(name),
+            time=row.time or at,
+            quality=quality_name(row.quality),
+            batch=row.batch,
+        )
+        for name, row in await signals_at(ctx, twin.id, wanted, at)
+    ]
 
 
 def twin_type(held: ontology.Twin) -> TwinType:

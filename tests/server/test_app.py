@@ -27,6 +27,8 @@ def test_graphql_lists_missing_capabilities_as_not_ready() -> None:
         "graphql-endpoint": True,
         "health": True,
         "graphql-twins": True,
+        "graphql-mutations": True,
+        "federation": True,
         "history": False,
         "aas": False,
     }

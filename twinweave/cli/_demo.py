@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from twinweave._config import ConfigError, load_settings
-from twinweave.cli._serve import MISSING, add_server_arguments, serve
+from twinweave.cli._serve import MISSING, add_server_arguments, open_history, serve
 
 if TYPE_CHECKING:
     import ontology
@@ -77,7 +77,8 @@ def _run(args: argparse.Namespace) -> int:
     _err("\n".join("  " + line for line in report.as_text().splitlines()))
     _err("\n".join(tour(store)))
     _err("Not built yet: " + ", ".join(MISSING) + ".")
-    return serve(settings, store, host=args.host, port=args.port)
+    history = open_history(settings, demo_dir / "history.duckdb")
+    return serve(settings, store, host=args.host, port=args.port, history=history)
 
 
 def register(subparsers: Any) -> None:

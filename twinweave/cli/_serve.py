@@ -11,25 +11,45 @@ from twinweave._config import ConfigError, Settings, load_settings
 from twinweave._version import __version__
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import ontology
+    from ontology.history import HistoryStore
 
 # Capabilities whose issues are still open; the server lists them as not ready.
 MISSING = (
-    "history",
-    "events",
-    "lineage",
     "subscriptions",
-    "federation",
     "aas",
     "ingest",
     "simulator",
 )
 
 
+def open_history(settings: Settings, path: Path) -> HistoryStore | None:
+    """The embedded history store at ``path``, or ``None`` (said on stderr) when it cannot open."""
+    import ontology
+    from ontology.history import DuckDBHistorySettings, open_history_store
+
+    if settings.history_store != "duckdb":
+        name = settings.history_store
+        print(f"history store {name!r} is not supported yet; serving without it", file=sys.stderr)
+        return None
+    try:
+        return open_history_store(DuckDBHistorySettings(path=path))
+    except ontology.OntologyError as exc:
+        print(f"the history store did not open ({exc}); serving without history", file=sys.stderr)
+        return None
+
+
 def serve(
-    settings: Settings, store: ontology.GraphStore, *, host: str | None, port: int | None
+    settings: Settings,
+    store: ontology.GraphStore,
+    *,
+    host: str | None,
+    port: int | None,
+    history: HistoryStore | None = None,
 ) -> int:
-    """Serve ``store`` until Ctrl-C; closes it afterwards."""
+    """Serve ``store`` (and ``history``) until Ctrl-C; closes them afterwards."""
     import uvicorn
 
     from server import ServerSettings, create_app
@@ -44,12 +64,15 @@ def serve(
             missing=MISSING,
         ),
         store=store,
+        history=history,
     )
     print(f"GraphQL at http://{host}:{port}/graphql  (Ctrl-C stops)", file=sys.stderr)
     try:
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
     finally:
         store.close()
+        if history is not None:
+            history.close()
     return 0
 
 
@@ -73,7 +96,8 @@ def _run(args: argparse.Namespace) -> int:
     except (LoaderError, ontology.OntologyError) as exc:
         print(f"twinweave serve: the graph store did not open: {exc}", file=sys.stderr)
         return 1
-    return serve(settings, store, host=args.host, port=args.port)
+    history = open_history(settings, settings.data_dir / "history.duckdb")
+    return serve(settings, store, host=args.host, port=args.port, history=history)
 
 
 def register(subparsers: Any) -> None:

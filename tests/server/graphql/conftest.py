@@ -8,7 +8,8 @@ demo loads it), live ``power`` values on the Jakarta machines and a declared
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from starlette.testclient import TestClient
 
 import loaders
 import ontology
-from ontology.access import Authorizer
+from ontology.access import Action, Authorizer, Principal
 from server import ServerSettings, create_app
 from server.graphql import GraphQLLimits
 from tests._services import drop_neo4j_namespace, unique_name
@@ -105,6 +106,37 @@ def data(client: TestClient, query: str, variables: dict[str, Any] | None = None
 
 def error_messages(body: dict[str, Any]) -> list[str]:
     return [e["message"] for e in body.get("errors", [])]
+
+
+class HideSubtree:
+    """Refuses every twin at or below ``root``; allows the rest."""
+
+    def __init__(self, store: ontology.GraphStore, root: str) -> None:
+        self.hidden = frozenset({root, *store.descendants(root, first=ontology.MAX_PAGE).items})
+
+    def allowed(
+        self, principal: Principal, action: Action, twin_ids: Sequence[str]
+    ) -> tuple[bool, ...]:
+        return tuple(t not in self.hidden for t in twin_ids)
+
+
+class Counting:
+    """Forwards every call to the store and counts it by method name."""
+
+    def __init__(self, store: ontology.GraphStore) -> None:
+        self.store = store
+        self.calls: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self.store, name)
+        if not callable(target):
+            return target
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls[name] += 1
+            return target(*args, **kwargs)
+
+        return call
 
 
 @pytest.fixture

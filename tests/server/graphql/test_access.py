@@ -9,29 +9,22 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
 
 import pytest
 from starlette.testclient import TestClient
 
 import ontology
-from ontology.access import Action, Principal
-from tests.server.graphql.conftest import MACHINE_MODEL, SITE, data, make_client, run
+from tests.server.graphql.conftest import (
+    MACHINE_MODEL,
+    SITE,
+    HideSubtree,
+    data,
+    make_client,
+    run,
+)
 
 HIDDEN_ROOT = "acme/jkt1/machining"
 HIDDEN_MACHINE = "acme/jkt1/machining/cell1/cmm1"
-
-
-class HideSubtree:
-    """Refuses every twin at or below ``root``; allows the rest."""
-
-    def __init__(self, store: ontology.GraphStore, root: str) -> None:
-        self.hidden = frozenset({root, *store.descendants(root, first=ontology.MAX_PAGE).items})
-
-    def allowed(
-        self, principal: Principal, action: Action, twin_ids: Sequence[str]
-    ) -> tuple[bool, ...]:
-        return tuple(t not in self.hidden for t in twin_ids)
 
 
 @pytest.fixture

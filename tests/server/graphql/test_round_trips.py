@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import cast
 
 import pytest
 
@@ -16,32 +16,13 @@ import loaders
 import ontology
 from ontology.access import Action, Principal
 from server.graphql import GraphQLLimits
-from tests.server.graphql.conftest import data, make_client
+from tests.server.graphql.conftest import Counting, data, make_client
 
 NESTED = """query($id: ID!) { twin(id: $id) { id children(first: 1000) { nodes { id signals { name }
   model { dtmi } children(first: 1000) { nodes { id properties children(first: 1000) {
   totalCount nodes { id lifecycle signals { name value } model { dtmi } } } } } } } } }"""
 BATCHED = ("get_twins", "list_models", "model_set", "rollups")
 PER_TWIN = ("children", "get_signals")
-
-
-class Counting:
-    """Forwards every call to the store and counts it by method name."""
-
-    def __init__(self, store: ontology.GraphStore) -> None:
-        self.store = store
-        self.calls: Counter[str] = Counter()
-
-    def __getattr__(self, name: str) -> Any:
-        target = getattr(self.store, name)
-        if not callable(target):
-            return target
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self.calls[name] += 1
-            return target(*args, **kwargs)
-
-        return call
 
 
 class CountingAuthorizer:

@@ -1,0 +1,115 @@
+"""DataLoaders for history reads: one ``as_of`` per time and one ``range`` per window.
+
+Keys from every twin of a query level that ask for the same time (or the
+same window, interval and aggregates) go to the history store in one call.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from strawberry.dataloader import DataLoader
+
+from ontology.history import Agg, AsOf, HistoryStore, Series, SeriesKey
+from server.graphql._threads import in_thread
+
+KEYS_PER_CALL = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class AsOfKey:
+    twin: str
+    signal: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AsOfRow:
+    found: bool
+    time: datetime | None
+    value: float | str | None
+    quality: int | None
+    batch: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RangeKey:
+    twin: str
+    signal: str
+    start: datetime
+    end: datetime
+    interval: timedelta
+    aggregates: tuple[Agg, ...]
+
+
+def _rows(result: AsOf) -> list[AsOfRow]:
+    rows: list[AsOfRow] = []
+    for i in range(len(result.found)):
+        if not bool(result.found[i]):
+            rows.append(AsOfRow(False, None, None, None, None))
+            continue
+        us = int(result.time[i].astype("datetime64[us]").astype("int64"))
+        time = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+        text = result.text[i]
+        value: float | str | None = str(text) if text is not None else float(result.value[i])
+        batch = result.batch[i]
+        rows.append(
+            AsOfRow(
+                True, time, value, int(result.quality[i]), None if batch is None else str(batch)
+            )
+        )
+    return rows
+
+
+def _as_of_many(history: HistoryStore, keys: Sequence[SeriesKey], at: datetime) -> list[AsOfRow]:
+    out: list[AsOfRow] = []
+    for start in range(0, len(keys), KEYS_PER_CALL):
+        out.extend(_rows(history.as_of(keys[start : start + KEYS_PER_CALL], at)))
+    return out
+
+
+class HistoryLoaders:
+    """The history DataLoaders of one request."""
+
+    def __init__(self, history: HistoryStore) -> None:
+        self.history = history
+        self.as_of: DataLoader[AsOfKey, AsOfRow] = DataLoader(self._as_of)
+        self.range: DataLoader[RangeKey, Series] = DataLoader(self._range)
+
+    async def _as_of(self, keys: Sequence[AsOfKey]) -> list[AsOfRow]:
+        by_time: dict[datetime, list[int]] = defaultdict(list)
+        for i, key in enumerate(keys):
+            by_time[key.at].append(i)
+        out: list[AsOfRow | None] = [None] * len(keys)
+        for at, positions in by_time.items():
+            series = [SeriesKey(keys[i].twin, keys[i].signal) for i in positions]
+            rows = await in_thread(_as_of_many, self.history, series, at)
+            for i, row in zip(positions, rows, strict=True):
+                out[i] = row
+        return [row for row in out if row is not None]
+
+    async def _range(self, keys: Sequence[RangeKey]) -> list[Series]:
+        groups: dict[tuple[datetime, datetime, timedelta, tuple[Agg, ...]], list[int]] = (
+            defaultdict(list)
+        )
+        for i, key in enumerate(keys):
+            groups[(key.start, key.end, key.interval, key.aggregates)].append(i)
+        out: list[Series | None] = [None] * len(keys)
+        for (start, end, interval, aggs), positions in groups.items():
+            series = [SeriesKey(keys[i].twin, keys[i].signal) for i in positions]
+            for first in range(0, len(series), KEYS_PER_CALL):
+                chunk = positions[first : first + KEYS_PER_CALL]
+                got = await in_thread(
+                    self.history.range,
+                    series[first : first + KEYS_PER_CALL],
+                    start,
+                    end,
+                    interval,
+                    list(aggs),
+                )
+                for i, one in zip(chunk, got, strict=True):
+                    out[i] = one
+        return [s for s in out if s is not None]

@@ -1,0 +1,229 @@
+"""History fields: state at a time, bucketed arrays, events, lineage, changes under a subtree.
+
+The history store is the embedded DuckDB store (in memory) holding one hour of
+1 Hz ``power`` samples of two machines from one Kafka batch, and a few events;
+the graph store is every store of the suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+import ontology
+from ontology.history import (
+    Batch,
+    DuckDBHistorySettings,
+    Event,
+    HistoryStore,
+    Samples,
+    SourceKind,
+    SourcePosition,
+    open_history_store,
+)
+from server import ServerSettings, create_app
+from tests.server.graphql.conftest import MACHINE_MODEL, Counting, HideSubtree, data, run
+
+CMM = "acme/jkt1/machining/cell1/cmm1"
+LATHE = "acme/jkt1/machining/cell1/lathe1"
+FILLER = "acme/jkt1/packaging/line1/filler1"
+START = (datetime.now(UTC) - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+SECONDS = 3600
+BATCH = "batch-hist-1"
+
+
+def _power(twin_index: int) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return np.arange(SECONDS, dtype=np.float64) * 0.01 + 10.0 * (twin_index + 1)
+
+
+@pytest.fixture(scope="module")
+def history() -> Iterator[HistoryStore]:
+    store = open_history_store(DuckDBHistorySettings())
+    twins = [CMM, LATHE]
+    times = np.datetime64(START.replace(tzinfo=None), "us") + np.arange(SECONDS).astype(
+        "timedelta64[s]"
+    )
+    samples = Samples(
+        twin=np.array([t for t in twins for _ in range(SECONDS)], dtype=object),
+        signal=np.array(["power"] * (SECONDS * len(twins)), dtype=object),
+        time=np.concatenate([times, times]),
+        value=np.concatenate([_power(i) for i in range(len(twins))]),
+    )
+    batch = Batch(
+        id=BATCH,
+        sources=(
+            SourcePosition(
+                SourceKind.KAFKA, topic="telemetry", partition=3, first_offset=100, last_offset=7299
+            ),
+        ),
+        received_at=START + timedelta(hours=1),
+        pipeline_version="ingest 1.2.3",
+        model_versions=(MACHINE_MODEL,),
+        principal="ingest-worker",
+        count_in=SECONDS * 2,
+        accepted=SECONDS * 2,
+    )
+    events = [
+        Event(
+            CMM, START + timedelta(minutes=10), "mode", "RUNNING->FAULT", "probe crash", batch=BATCH
+        ),
+        Event(LATHE, START + timedelta(minutes=20), "lifecycle", "active->passive"),
+        Event(FILLER, START + timedelta(minutes=30), "fault", "F-17", "jam"),
+    ]
+    store.write_batch(batch, samples, events)
+    yield store
+    store.close()
+
+
+def _client(plant: ontology.GraphStore, history: HistoryStore | None, **kwargs: Any) -> TestClient:
+    app = create_app(ServerSettings(version="0"), store=plant, history=history, **kwargs)
+    return TestClient(app)
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+HISTORY = """query($id: ID!, $from: DateTime!, $to: DateTime!) { twin(id: $id) {
+  history(signals: ["power"], from: $from, to: $to, interval: 60, aggregates: [MEAN, MAX, COUNT]) {
+    signal timestamps values } } }"""
+
+
+def test_history_comes_back_as_arrays_of_buckets(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    got = data(
+        _client(plant, history),
+        HISTORY,
+        {"id": LATHE, "from": _iso(START), "to": _iso(START + timedelta(hours=1))},
+    )
+    (series,) = got["twin"]["history"]
+    assert series["signal"] == "power"
+    start_ms = int(START.timestamp() * 1000)
+    assert series["timestamps"] == [start_ms + 60_000 * i for i in range(60)]
+    power = _power(1).reshape(60, 60)
+    assert series["values"]["count"] == [60.0] * 60
+    assert series["values"]["max"] == pytest.approx(power.max(axis=1).tolist())
+    assert series["values"]["mean"] == pytest.approx(power.mean(axis=1).tolist())
+
+
+def test_signals_at_a_time_for_many_twins_is_one_history_read(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    counting = Counting(cast(ontology.GraphStore, history))
+    client = _client(plant, cast(HistoryStore, counting))
+    at = START + timedelta(minutes=30, seconds=5)
+    got = data(
+        client,
+        """query($at: DateTime!) { twin(id: "acme/jkt1/machining/cell1") {
+             children { nodes { id signals(names: ["power"], at: $at) {
+               name value unit time quality batch } } } } }""",
+        {"at": _iso(at)},
+    )
+    signals = {n["id"]: n["signals"] for n in got["twin"]["children"]["nodes"]}
+    (cmm,) = signals[CMM]
+    assert cmm["value"] == pytest.approx(_power(0)[1805])
+    assert (cmm["unit"], cmm["quality"], cmm["batch"]) == ("kilowatt", "GOOD", BATCH)
+    assert cmm["time"].startswith(_iso(at).rstrip("Z"))
+    assert len(signals) > 2
+    assert counting.calls["as_of"] == 1
+
+
+def test_events_of_a_twin_by_kind(plant: ontology.GraphStore, history: HistoryStore) -> None:
+    got = data(
+        _client(plant, history),
+        """query($from: DateTime!, $to: DateTime!) { twin(id: "acme/jkt1/machining/cell1/cmm1") {
+             events(from: $from, to: $to, kinds: ["mode"]) {
+               items { kind code message batch } nextCursor } } }""",
+        {"from": _iso(START), "to": _iso(START + timedelta(hours=2))},
+    )
+    assert got["twin"]["events"] == {
+        "items": [
+            {"kind": "mode", "code": "RUNNING->FAULT", "message": "probe crash", "batch": BATCH}
+        ],
+        "nextCursor": None,
+    }
+
+
+def test_lineage_names_the_batch_its_sources_and_principal(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    got = data(
+        _client(plant, history),
+        """query($at: DateTime!) { twin(id: "acme/jkt1/machining/cell1/cmm1") {
+             lineage(signal: "power", at: $at) { value batch principal pipelineVersion modelVersions
+               countIn accepted sources { kind topic partition firstOffset lastOffset } } } }""",
+        {"at": _iso(START + timedelta(minutes=1))},
+    )
+    lineage = got["twin"]["lineage"]
+    assert lineage["value"] == pytest.approx(_power(0)[60])
+    assert lineage["batch"] == BATCH
+    assert (lineage["principal"], lineage["pipelineVersion"]) == ("ingest-worker", "ingest 1.2.3")
+    assert lineage["modelVersions"] == [MACHINE_MODEL]
+    assert lineage["sources"] == [
+        {
+            "kind": "kafka",
+            "topic": "telemetry",
+            "partition": 3,
+            "firstOffset": 100,
+            "lastOffset": 7299,
+        }
+    ]
+
+
+CHANGES = """query($since: DateTime!, $under: ID!) {
+  changes(since: $since, under: $under) { items { twin kind code } } }"""
+
+
+def test_changes_under_a_subtree_for_shift_handover(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    since = _iso(START)
+    site = data(_client(plant, history), CHANGES, {"since": since, "under": "acme/jkt1"})
+    area = data(_client(plant, history), CHANGES, {"since": since, "under": "acme/jkt1/packaging"})
+    assert [(e["twin"], e["kind"]) for e in site["changes"]["items"]] == [
+        (CMM, "mode"),
+        (LATHE, "lifecycle"),
+        (FILLER, "fault"),
+    ]
+    assert [e["twin"] for e in area["changes"]["items"]] == [FILLER]
+
+
+def test_hidden_twins_vanish_from_history_fields(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    client = _client(plant, history, authorizer=HideSubtree(plant, "acme/jkt1/machining"))
+    got = data(client, CHANGES, {"since": _iso(START), "under": "acme/jkt1"})
+    assert [e["twin"] for e in got["changes"]["items"]] == [FILLER]
+    hidden = run(
+        client,
+        HISTORY,
+        {"id": CMM, "from": _iso(START), "to": _iso(START + timedelta(hours=1))},
+    )
+    assert hidden["data"] == {"twin": None}
+
+
+def test_without_a_history_store_the_fields_say_so(plant: ontology.GraphStore) -> None:
+    body = run(
+        _client(plant, None),
+        HISTORY,
+        {"id": CMM, "from": _iso(START), "to": _iso(START + timedelta(hours=1))},
+    )
+    assert [e["message"] for e in body["errors"]] == [
+        "history: this server was started without a history store"
+    ]
+
+
+def test_history_arguments_are_checked(plant: ontology.GraphStore, history: HistoryStore) -> None:
+    body = run(
+        _client(plant, history),
+        HISTORY,
+        {"id": CMM, "from": _iso(START), "to": _iso(START - timedelta(hours=1))},
+    )
+    (error,) = body["errors"]
+    assert error["message"].startswith("to: ") and "is not after from" in error["message"]
