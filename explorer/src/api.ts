@@ -1,7 +1,15 @@
 // The GraphQL client: the page uses only the public API at /graphql.
 
+export interface GraphQLErrorItem {
+  message: string;
+  extensions?: Record<string, unknown>;
+}
+
 export class ApiError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly errors: GraphQLErrorItem[] = [],
+  ) {
     super(message);
     this.name = "ApiError";
   }
@@ -9,7 +17,7 @@ export class ApiError extends Error {
 
 interface Response<T> {
   data?: T | null;
-  errors?: { message: string }[];
+  errors?: GraphQLErrorItem[];
 }
 
 const ENDPOINT = "graphql";
@@ -32,7 +40,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
     throw new ApiError(`the server answered HTTP ${response.status} without JSON`);
   }
   if (body.errors && body.errors.length > 0) {
-    throw new ApiError(body.errors.map((e) => e.message).join("; "));
+    throw new ApiError(body.errors.map((e) => e.message).join("; "), body.errors);
   }
   if (body.data === undefined || body.data === null) {
     throw new ApiError(`the server answered HTTP ${response.status} with no data`);

@@ -87,6 +87,8 @@ async function start(app: HTMLElement): Promise<void> {
       h("aside", { class: "plant", "aria-label": "Plant" }, searchForm, results, tree.element),
       main));
 
+  let lastTwin: string | null = null;
+  const rootsDrawn = tree.loadRoots();
   async function route(): Promise<void> {
     const hash = location.hash.replace(/^#\/?/, "");
     for (const a of nav.querySelectorAll("a[data-route]")) {
@@ -96,6 +98,7 @@ async function start(app: HTMLElement): Promise<void> {
     }
     if (hash.startsWith("twin/")) {
       const id = decodeURIComponent(hash.slice("twin/".length));
+      lastTwin = id;
       if (!main.contains(twinView.element)) clear(main, twinView.element);
       await twinView.show(id);
       return;
@@ -103,12 +106,15 @@ async function start(app: HTMLElement): Promise<void> {
     twinView.stop();
     if (hash === "models") clear(main, await modelsView(schema));
     else if (hash === "feeds") clear(main, feedsView(schema));
-    else if (hash === "changes") clear(main, changesView(schema));
+    else if (hash === "changes") {
+      await rootsDrawn;
+      clear(main, changesView(schema, lastTwin ?? tree.firstRoot() ?? "", openTwin));
+    }
     else clear(main, twinView.element);
   }
   window.addEventListener("hashchange", () => void route());
   document.body.dataset["ready"] = "loading";
-  await Promise.all([tree.loadRoots(), route()]);
+  await Promise.all([rootsDrawn, route()]);
   document.body.dataset["ready"] = "true";
 }
 

@@ -145,6 +145,10 @@ export class PlantTree {
     await drawn;
   }
 
+  firstRoot(): string | null {
+    return this.element.querySelector<HTMLLIElement>(":scope > li[role=treeitem]")?.dataset["twin"] ?? null;
+  }
+
   private item(twin: TreeTwin, level: number, pos: number, size: number): HTMLLIElement {
     const labelId = `tw-${++uid}`;
     const expandable = twin.children.totalCount > 0;

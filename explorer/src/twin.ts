@@ -24,6 +24,28 @@ const TWIN_QUERY = `query Twin($id: ID!) {
   }
 }`;
 
+const LINEAGE_QUERY = `query Lineage($id: ID!, $signal: String!) {
+  twin(id: $id) { lineage(signal: $signal) {
+    value time quality batch receivedAt principal pipelineVersion modelVersions countIn accepted rejected
+    sources { kind topic partition firstOffset lastOffset topics path } } }
+}`;
+
+interface Lineage {
+  value: unknown;
+  time: string | null;
+  quality: string | null;
+  batch: string | null;
+  receivedAt: string | null;
+  principal: string | null;
+  pipelineVersion: string | null;
+  modelVersions: string[];
+  countIn: number | null;
+  accepted: number | null;
+  rejected: Record<string, number> | null;
+  sources: { kind: string; topic: string | null; partition: number | null; firstOffset: number | null;
+    lastOffset: number | null; topics: string[]; path: string | null }[];
+}
+
 const SIGNALS_QUERY = `query Signals($id: ID!) { twin(id: $id) { signals { ${SIGNAL_FIELDS} } } }`;
 
 export const POLL_MS = 1000;
@@ -209,15 +231,41 @@ export class TwinView {
   }
 
   private showLineage(signal: SignalValue): void {
-    const schema = this.options.schema;
+    const id = this.twinId;
     this.lineage.hidden = false;
-    clear(this.lineage,
-      h("h4", {}, `Lineage of ${signal.name} = ${formatValue(signal.value)}`),
-      keyValueTable("Lineage", [["batch", signal.batch ?? "(none recorded)"], ["time", signal.time]]),
-      schema.has("Query", "lineage") || schema.has("Signal", "lineage")
-        ? null
-        : notYet("Source positions, pipeline and model versions, principal", "lineage (the lineage field)"),
-      h("button", { type: "button", onclick: () => { this.lineage.hidden = true; } }, "Close"));
-    this.lineage.querySelector("button")?.focus();
+    const close = h("button", { type: "button", onclick: () => { this.lineage.hidden = true; } }, "Close");
+    const body = h("div", { class: "lineage-body" });
+    clear(this.lineage, h("h4", {}, `Lineage of ${signal.name} = ${formatValue(signal.value)}`), body, close);
+    close.focus();
+    if (!id || !this.options.schema.has("Twin", "lineage")) {
+      clear(body, keyValueTable("Lineage", [["batch", signal.batch ?? "(none recorded)"], ["time", signal.time]]),
+        notYet("Source positions, pipeline and model versions, principal", "lineage (Twin.lineage)"));
+      return;
+    }
+    clear(body, h("p", { class: "loading" }, "Loading…"));
+    void gql<{ twin: { lineage: Lineage | null } | null }>(LINEAGE_QUERY, { id, signal: signal.name })
+      .then((data) => {
+        const lineage = data.twin?.lineage;
+        if (!lineage) {
+          clear(body, h("p", { class: "empty" }, "No lineage recorded for this value."));
+          return;
+        }
+        clear(body,
+          keyValueTable("Lineage", [
+            ["value", lineage.value], ["time", lineage.time], ["quality", lineage.quality],
+            ["batch", lineage.batch], ["received", lineage.receivedAt], ["principal", lineage.principal],
+            ["pipeline version", lineage.pipelineVersion], ["model versions", lineage.modelVersions.join(", ") || null],
+            ["samples in / accepted", `${lineage.countIn ?? "?"} / ${lineage.accepted ?? "?"}`],
+            ["rejected", lineage.rejected && Object.keys(lineage.rejected).length ? lineage.rejected : "none"],
+          ]),
+          h("table", { class: "grid sources" }, h("caption", {}, "Sources"),
+            h("thead", {}, h("tr", {}, ...["kind", "topic", "partition", "offsets", "path"].map((c) => h("th", { scope: "col" }, c)))),
+            h("tbody", {}, ...lineage.sources.map((src) => h("tr", {},
+              h("td", {}, src.kind), h("td", {}, src.topic ?? (src.topics.join(", ") || "—")),
+              h("td", {}, src.partition ?? "—"),
+              h("td", {}, src.firstOffset !== null ? `${src.firstOffset}–${src.lastOffset ?? "?"}` : "—"),
+              h("td", {}, src.path ?? "—"))))));
+      })
+      .catch((error: unknown) => clear(body, errorNote(String(error))));
   }
 }

@@ -1,8 +1,6 @@
 // Shared by the explorer's scenarios and benchmark: headless Debian Chromium through
 // playwright-core, with the flags a closed network needs, and console-error capture.
-import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,37 +11,30 @@ const { chromium } = require("playwright-core");
 
 export const CHROMIUM = process.env.TWINWEAVE_CHROMIUM ?? "/usr/bin/chromium";
 
-export async function launch() {
-  const profile = mkdtempSync(join(tmpdir(), "tw-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-    viewport: { width: 1280, height: 860 },
-  });
+export const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+/** Debian's Chromium, headless, on a fresh profile (Playwright makes a new --user-data-dir). */
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** A fresh context and page that records console errors and warnings, page errors and failed requests. */
+export async function newPage(browser, viewport = { width: 1280, height: 860 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
   const problems = [];
-  const watch = (page) => {
-    page.on("console", (msg) => {
-      if (msg.type() === "error" || msg.type() === "warning") problems.push(`console ${msg.type()}: ${msg.text()}`);
-    });
-    page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-    page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
-  };
-  context.on("page", watch);
-  const page = context.pages()[0] ?? (await context.newPage());
-  watch(page);
-  return {
-    context,
-    page,
-    problems,
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
+  page.on("console", (msg) => {
+    if (msg.type() === "error" || msg.type() === "warning") problems.push(`console ${msg.type()}: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+  page.on("requestfailed", (req) => {
+    // a request cut short by leaving the page is not a failure of the page
+    if (req.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+  });
+  return { context, page, problems, close: () => context.close() };
 }
 
 /** Open the page and wait until the plant tree and first view are drawn. */

@@ -91,6 +91,8 @@ def plant(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
             "120",
             "--tick",
             "0.3",
+            "--backfill-hours",
+            "24",
         ],
         cwd=ROOT,
         env=env,

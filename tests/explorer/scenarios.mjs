@@ -1,10 +1,11 @@
-// The explorer's end-to-end scenarios, one per run:
-//   node scenarios.mjs <base url> <scenario> [argument]
-// Prints one JSON line {scenario, ok, detail, problems} and exits 0 only when the scenario
-// held and the browser logged no error or warning. tests/explorer/test_e2e.py runs them.
+// The explorer's end-to-end scenarios, each in a fresh browser context of one Chromium:
+//   node scenarios.mjs <base url> <all|scenario> [control folder]
+// Prints one JSON line {scenario, ok, detail, problems} per scenario and exits 0 only when
+// every scenario held and the browser logged no error or warning. tests/explorer/test_e2e.py
+// runs them all once and checks each.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launch, openExplorer } from "./browser.mjs";
+import { launchBrowser, newPage, openExplorer } from "./browser.mjs";
 
 const FILLER = "acme/jkt1/packaging/line1/filler1";
 const CAPPER = "acme/jkt1/packaging/line1/capper1";
@@ -134,23 +135,86 @@ const scenarios = {
     await openExplorer(page, base, `#/twin/${encodeURIComponent(FILLER)}`);
     await page.locator('tr[data-signal="power"] button.value').click();
     const region = page.locator("div.lineage[role=region]");
-    await region.waitFor();
-    const text = await region.textContent();
-    check(/batch\s*sim-\d+/.test(text ?? ""), `lineage shows the batch: ${text}`);
-    const full = !/not available yet/.test(text ?? "");
-    return { text, full };
+    await region.locator("table.sources").waitFor();
+    const text = (await region.textContent()) ?? "";
+    for (const wanted of [/batch\s*sim-\d+/, /principal\s*explorer-plant/, /pipeline version\s*explorer-plant 1/,
+      /model versions\s*dtmi:twinweave:sample:Machine;1/, /sim\s*explorer-plant/]) {
+      check(wanted.test(text), `lineage lacks ${wanted}: ${text}`);
+    }
+    return { text };
+  },
+
+  async history(page, base) {
+    await openExplorer(page, base, `#/twin/${encodeURIComponent(FILLER)}`);
+    const plot = page.locator(".history .plot");
+    await page.waitForSelector(".history .plot[data-state=ready]");
+    const day = { points: Number(await plot.getAttribute("data-points")), events: Number(await plot.getAttribute("data-events")) };
+    check(day.points > 100, `24 h plot points: ${day.points}`);
+    check(await page.locator(".history canvas").count() >= 1, "uPlot drew a canvas");
+    await page.click('.presets button[data-range="1 h"]');
+    await page.waitForFunction(() => document.querySelector(".history .plot")?.getAttribute("data-state") === "ready"
+      && document.querySelector('.presets button[data-range="1 h"]')?.getAttribute("aria-pressed") === "true");
+    await page.waitForSelector(".history .plot[data-state=ready]");
+    const hour = Number(await plot.getAttribute("data-points"));
+    // zoom: drag across the middle of the plot; the API is asked again for the narrower window
+    const over = page.locator(".history .u-over");
+    const box = await over.boundingBox();
+    check(box !== null, "the plot has a drag area");
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForSelector(".presets button:has-text('Reset zoom'):visible");
+    await page.waitForSelector(".history .plot[data-state=ready]");
+    const status = await page.locator(".history p[role=status]").textContent();
+    check(/zoomed/.test(status ?? ""), `status after zoom: ${status}`);
+    return { day, hour, status };
+  },
+
+  async changes(page, base) {
+    await openExplorer(page, base, "#/changes");
+    await page.waitForSelector("table.changes tbody tr");
+    const rows = await page.locator("table.changes tbody tr").count();
+    const kinds = await page.locator("table.changes tbody tr td:nth-child(3)").allTextContents();
+    check(kinds.includes("fault"), `kinds: ${[...new Set(kinds)]}`);
+    return { rows, kinds: [...new Set(kinds)].sort() };
+  },
+
+  async upload(page, base) {
+    await openExplorer(page, base, "#/models");
+    await page.waitForSelector("details.model");
+    const broken = [
+      "{",
+      '  "@context": "dtmi:dtdl:context;3",',
+      '  "@id": "dtmi:twinweave:test:Broken;1",',
+      '  "@type": "Interface",',
+      '  "contents": [',
+      '    {"@type": "Property", "name": "speed"}',
+      "  ]",
+      "}",
+    ].join("\n");
+    await page.setInputFiles("#model-file", { name: "Broken.json", mimeType: "application/json", buffer: Buffer.from(broken) });
+    const row = page.locator("table.diagnostics tr.diagnostic").first();
+    await row.waitFor();
+    const line = await row.locator("td.line").textContent();
+    const column = await row.locator("td.column").textContent();
+    const message = await row.locator("td").nth(3).textContent();
+    const good = broken.replace('"name": "speed"}', '"name": "speed", "schema": "double"}');
+    await page.setInputFiles("#model-file", { name: "Good.json", mimeType: "application/json", buffer: Buffer.from(good) });
+    await page.waitForSelector("text=Accepted: dtmi:twinweave:test:Broken;1");
+    await page.waitForSelector('details.model[data-dtmi="dtmi:twinweave:test:Broken;1"]');
+    return { line, column, message };
   },
 
   async views(page, base) {
     await openExplorer(page, base, "#/models");
     await page.waitForSelector("details.model");
     const models = await page.locator("details.model").count();
-    check(models === 9, `models listed: ${models}`);
+    const sample = await page.locator('details.model[data-dtmi^="dtmi:twinweave:sample:"]').count();
+    check(sample === 9, `sample models listed: ${sample} of ${models}`);
     const upload = await page.locator("#model-file").isEnabled();
     await page.click('nav a[data-route="feeds"]');
     await page.waitForSelector("text=Feed health");
-    await page.click('nav a[data-route="changes"]');
-    await page.waitForSelector("text=Shift handover");
     return { models, upload };
   },
 
@@ -182,21 +246,34 @@ const scenarios = {
   },
 };
 
+// Run in this order: "views" counts the models before "upload" adds one.
+const ORDER = ["smoke", "tree", "keyboard", "search", "live", "lineage", "history", "changes",
+  "views", "upload", "narrow", "paging", "stale"];
+
 const [base, name, argument] = process.argv.slice(2);
-const scenario = scenarios[name];
-if (!base || !scenario) {
-  console.error(`usage: node scenarios.mjs <base url> <${Object.keys(scenarios).join("|")}> [argument]`);
+const names = name === "all" ? ORDER : [name];
+if (!base || names.some((n) => !scenarios[n])) {
+  console.error(`usage: node scenarios.mjs <base url> <all|${ORDER.join("|")}> [control folder]`);
   process.exit(2);
 }
-const browser = await launch();
-let result;
+const browser = await launchBrowser();
+let failed = 0;
 try {
-  const detail = await scenario(browser.page, base, argument);
-  result = { scenario: name, ok: browser.problems.length === 0, detail, problems: browser.problems };
-} catch (error) {
-  result = { scenario: name, ok: false, error: String(error?.stack ?? error), problems: browser.problems };
+  for (const scenarioName of names) {
+    const { page, problems, close } = await newPage(browser);
+    let result;
+    try {
+      const detail = await scenarios[scenarioName](page, base, argument);
+      result = { scenario: scenarioName, ok: problems.length === 0, detail, problems };
+    } catch (error) {
+      result = { scenario: scenarioName, ok: false, error: String(error?.stack ?? error), problems };
+    } finally {
+      await close();
+    }
+    if (!result.ok) failed += 1;
+    console.log(JSON.stringify(result));
+  }
 } finally {
   await browser.close();
 }
-console.log(JSON.stringify(result));
-process.exit(result.ok ? 0 : 1);
+process.exit(failed ? 1 : 0);
