@@ -19,9 +19,16 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
+import socket
+import subprocess
 import sys
 import threading
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -232,6 +239,48 @@ class Simulator:
         while not self.stop.is_set():
             self.step()
             self.stop.wait(self.tick)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_plant(args: Sequence[str], *, timeout: float = 120.0) -> Iterator[str]:
+    """This module as a server process on a free port, with ``args``; yields its base URL."""
+    port = free_port()
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWINWEAVE_")}
+    command = [sys.executable, "-m", "benchmarks.explorer_plant", "--port", str(port), *args]
+    process = subprocess.Popen(
+        command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while not _answers(base):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                output = process.communicate()[0].decode(errors="replace")
+                msg = f"the plant server did not answer on {base} within {timeout:.0f} s:\n{output}"
+                raise RuntimeError(msg)
+            time.sleep(0.2)
+        yield base
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.communicate(timeout=10)
+
+
+def _answers(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ export const PRESETS = [
   { label: "7 d", seconds: 7 * 86400 },
 ] as const;
 
-/** About this many buckets across the plot, whatever the range. */
+/** At most about this many buckets across the plot, whatever the range. */
 export const TARGET_BUCKETS = 600;
 const NUMERIC = new Set(["double", "float", "integer", "long"]);
 const COLOURS = ["#1a5fd0", "#c2410c", "#15803d", "#7c3aed", "#0e7490", "#a16207"];
@@ -44,8 +44,19 @@ interface TwinEvent {
   message: string;
 }
 
+/** Bucket sizes the page asks for: whole minutes and hours let the API answer from its tiers. */
+export const NICE_INTERVALS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600,
+  7200, 10800, 21600, 43200, 86400];
+
 export function intervalFor(seconds: number): number {
-  return Math.max(1, Math.ceil(seconds / TARGET_BUCKETS));
+  const wanted = seconds / TARGET_BUCKETS;
+  return NICE_INTERVALS.find((n) => n >= wanted) ?? NICE_INTERVALS[NICE_INTERVALS.length - 1] ?? 86400;
+}
+
+/** The window widened to whole buckets, so every bucket is complete (and tier-aligned). */
+export function aligned(from: number, to: number, intervalS: number): [number, number] {
+  const step = intervalS * 1000;
+  return [Math.floor(from / step) * step, Math.ceil(to / step) * step];
 }
 
 /** One x array for every series (the union of bucket starts, in seconds), gaps as null. */
@@ -161,8 +172,9 @@ class HistoryPlot {
       this.status.textContent = "Pick a signal to plot.";
       return;
     }
-    const [from, to] = this.range();
-    const interval = intervalFor((to - from) / 1000);
+    const [wantFrom, wantTo] = this.range();
+    const interval = intervalFor((wantTo - wantFrom) / 1000);
+    const [from, to] = aligned(wantFrom, wantTo, interval);
     this.status.textContent = "Loading…";
     this.area.dataset["state"] = "loading";
     let data: { twin: { history: Series[]; events: { items: TwinEvent[] } } | null };
@@ -177,8 +189,8 @@ class HistoryPlot {
     }
     const series = data.twin?.history ?? [];
     const events = data.twin?.events.items ?? [];
-    const aligned = align(series);
-    const points = aligned[0].length;
+    const columns = align(series);
+    const points = columns[0].length;
     this.status.textContent = `${points.toLocaleString("en")} buckets of ${interval} s, ${events.length} events` +
       (this.window ? " (zoomed: drag again to zoom in)" : " (drag across the plot to zoom)");
     clear(this.eventList, ...events.map((e) => h("li", { class: `event-${e.kind}` },
@@ -214,7 +226,7 @@ class HistoryPlot {
         }],
       },
       plugins: [eventMarks(events)],
-    }, aligned, this.area);
+    }, columns, this.area);
     this.area.dataset["state"] = "ready";
   }
 

@@ -20,6 +20,15 @@ function navLink(route: string, label: string): HTMLAnchorElement {
 async function start(app: HTMLElement): Promise<void> {
   let schema: Schema;
   let info: ServiceInfo;
+  // The tree needs neither the schema nor the service: its first requests go out at once.
+  let route: () => Promise<void> = async () => undefined;
+  const openTwin = (id: string): void => {
+    const hash = `#/twin/${encodeURIComponent(id)}`;
+    if (location.hash !== hash) location.hash = hash;
+    else void route();
+  };
+  const tree = new PlantTree(openTwin);
+  const rootsDrawn = tree.loadRoots();
   try {
     [schema, info] = await Promise.all([
       Schema.load(),
@@ -31,12 +40,6 @@ async function start(app: HTMLElement): Promise<void> {
   }
   const ready = new Set(info.service.capabilities.filter((c) => c.ready).map((c) => c.name));
   const main = h("main", { id: "main", class: "detail", tabindex: -1 });
-  const openTwin = (id: string): void => {
-    const hash = `#/twin/${encodeURIComponent(id)}`;
-    if (location.hash !== hash) location.hash = hash;
-    else void route();
-  };
-  const tree = new PlantTree(openTwin);
   const twinView = new TwinView({ schema, ready, openTwin });
 
   const searchInput = h("input", { type: "search", id: "search", name: "search", maxlength: MAX_QUERY_CHARS,
@@ -88,8 +91,7 @@ async function start(app: HTMLElement): Promise<void> {
       main));
 
   let lastTwin: string | null = null;
-  const rootsDrawn = tree.loadRoots();
-  async function route(): Promise<void> {
+  route = async (): Promise<void> => {
     const hash = location.hash.replace(/^#\/?/, "");
     for (const a of nav.querySelectorAll("a[data-route]")) {
       const current = (a.getAttribute("data-route") ?? "") === hash.split("/")[0];
@@ -111,7 +113,7 @@ async function start(app: HTMLElement): Promise<void> {
       clear(main, changesView(schema, lastTwin ?? tree.firstRoot() ?? "", openTwin));
     }
     else clear(main, twinView.element);
-  }
+  };
   window.addEventListener("hashchange", () => void route());
   document.body.dataset["ready"] = "loading";
   await Promise.all([rootsDrawn, route()]);

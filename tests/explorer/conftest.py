@@ -10,24 +10,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
+from benchmarks.explorer_plant import running_plant
 from server.explorer import STATIC_DIR, is_built
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPLORER_DIR = ROOT / "explorer"
 CHROMIUM = Path("/usr/bin/chromium")
 SCENARIOS = Path(__file__).with_name("scenarios.mjs")
-START_TIMEOUT_S = 60.0
 
 
 def browser_required() -> bool:
@@ -59,62 +54,21 @@ def browser_ready() -> None:
         pytest.skip(f"browser tests skipped: {missing}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass(frozen=True)
 class Plant:
     base: str
     control: Path
 
 
+PLANT_ARGS = ["--wide", "120", "--tick", "0.3", "--backfill-hours", "24"]
+
+
 @pytest.fixture(scope="module")
 def plant(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plant]:
     """``benchmarks.explorer_plant`` on a free port: the sample plant with simulated feeds."""
     control = tmp_path_factory.mktemp("explorer-control")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TWINWEAVE_")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.explorer_plant",
-            "--port",
-            str(port),
-            "--control",
-            str(control),
-            "--wide",
-            "120",
-            "--tick",
-            "0.3",
-            "--backfill-hours",
-            "24",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                output = process.communicate()[0].decode(errors="replace")
-                pytest.fail(f"the plant server did not answer on {base}:\n{output}")
-            time.sleep(0.2)
-        yield Plant(base=base, control=control)
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.communicate(timeout=10)
+        with running_plant([*PLANT_ARGS, "--control", str(control)]) as base:
+            yield Plant(base=base, control=control)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))

@@ -5,7 +5,7 @@
 // runs them all once and checks each.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, newPage, openExplorer } from "./browser.mjs";
+import { launchBrowser, newPage, openExplorer } from "../../explorer/e2e/browser.mjs";
 
 const FILLER = "acme/jkt1/packaging/line1/filler1";
 const CAPPER = "acme/jkt1/packaging/line1/capper1";

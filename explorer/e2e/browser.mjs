@@ -1,13 +1,6 @@
-// Shared by the explorer's scenarios and benchmark: headless Debian Chromium through
+// Shared by the explorer's browser tests (tests/explorer) and benchmark (benchmarks/explorer.py): headless Debian Chromium through
 // playwright-core, with the flags a closed network needs, and console-error capture.
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-// playwright-core is installed with the explorer's own packages (explorer/node_modules).
-const explorerDir = process.env.TWINWEAVE_EXPLORER_DIR ?? fileURLToPath(new URL("../../explorer/", import.meta.url));
-const require = createRequire(join(explorerDir, "package.json"));
-const { chromium } = require("playwright-core");
+import { chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.TWINWEAVE_CHROMIUM ?? "/usr/bin/chromium";
 
