@@ -10,6 +10,7 @@ from starlette.routing import Route, WebSocketRoute
 
 import ontology
 from ontology.access import AllowAll, Authorizer
+from ontology.changefeed import ChangeFeed
 from ontology.history import HistoryStore
 from server._body_limit import BodyLimit
 from server._settings import ServerSettings
@@ -25,12 +26,14 @@ def create_app(
     principal_of: PrincipalOf = anonymous,
     graphql_limits: GraphQLLimits | None = None,
     history: HistoryStore | None = None,
+    changes: ChangeFeed | None = None,
 ) -> Starlette:
     """Build the server application from typed settings and the stores it serves.
 
     Without a ``store`` it serves an empty in-process graph store; without an
     ``authorizer`` every principal may read and change everything; without a
-    ``history`` store the history fields answer with an error saying so.
+    ``history`` store the history fields (without a ``changes`` feed the
+    subscriptions) answer with an error saying so.
     """
 
     async def healthz(request: Request) -> Response:
@@ -45,6 +48,7 @@ def create_app(
         limits=graphql_limits or GraphQLLimits(),
         principal_of=principal_of,
         history=history,
+        changes=changes,
     )
     return Starlette(
         routes=[

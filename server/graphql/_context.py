@@ -7,6 +7,7 @@ from typing import Any
 
 import ontology
 from ontology.access import Authorizer, Principal
+from ontology.changefeed import ChangeFeed
 from ontology.history import HistoryStore
 from server._settings import ServerSettings
 from server.graphql._history_loaders import HistoryLoaders
@@ -24,6 +25,7 @@ class Context:
     settings: ServerSettings
     limits: GraphQLLimits
     history: HistoryStore | None = None
+    changes: ChangeFeed | None = None
     request: Any = None
     response: Any = None
     loaders: Loaders = field(init=False)

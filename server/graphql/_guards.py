@@ -7,19 +7,25 @@ bad input), and masked as "Internal server error." otherwise.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator
 
 from graphql import (
+    ASTValidationRule,
+    DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
     validate,
 )
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -30,6 +36,8 @@ from server.graphql._errors import GraphQLInputError
 from server.graphql._limits import GraphQLLimits
 
 MASKED = "Internal server error."
+PARSER_CACHE = 1000
+VALIDATION_CACHE = 1000
 LOG = logging.getLogger("twinweave.graphql")
 _READABLE = (GraphQLInputError, ontology.InvalidError)
 
@@ -55,6 +63,14 @@ def _limit_error(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "LIMIT_EXCEEDED"})
 
 
+@functools.lru_cache(maxsize=VALIDATION_CACHE)
+def _validated(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+) -> tuple[GraphQLError, ...]:
+    """Validation errors of a document (cached: parsed documents are cached by query text)."""
+    return tuple(validate(schema, document, rules))
+
+
 class CostLimit(SchemaExtension):
     """Refuses a query text over the size limit or an operation over the cost limit."""
 
@@ -62,10 +78,8 @@ class CostLimit(SchemaExtension):
         self.limits = limits
 
     def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        errors = self._check()
-        if errors:
-            context.pre_execution_errors = errors
+        # set even when empty: strawberry then skips its own (second) validation
+        self.execution_context.pre_execution_errors = self._check()
         yield
 
     def _check(self) -> list[GraphQLError]:
@@ -78,9 +92,9 @@ class CostLimit(SchemaExtension):
         if document is None:
             return []
         graphql_schema = context.schema._schema
-        errors = list(validate(graphql_schema, document, context.validation_rules))
+        errors = _validated(graphql_schema, document, tuple(context.validation_rules))
         if errors:
-            return errors
+            return list(errors)
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -107,10 +121,15 @@ class CostLimit(SchemaExtension):
 
 def extensions(limits: GraphQLLimits) -> list[Callable[[], SchemaExtension]]:
     """Factories of the guards (fresh ones per operation), in the order they run."""
+    # the depth and alias rules are made once, so validation results can be cached
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     return [
+        lambda: ParserCache(maxsize=PARSER_CACHE),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: CostLimit(limits=limits),
         lambda: _Masking(should_mask_error=should_mask, error_message=MASKED),
     ]

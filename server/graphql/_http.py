@@ -10,10 +10,11 @@ import anyio
 from starlette.requests import HTTPConnection
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 import ontology
 from ontology.access import Authorizer, Principal
+from ontology.changefeed import ChangeFeed
 from ontology.history import HistoryStore
 from server._settings import ServerSettings
 from server.graphql._context import Context
@@ -35,6 +36,25 @@ async def _error(send: Send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body already read, then the client's own messages (so a disconnect is seen)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _streams(scope: Scope) -> bool:
+    accept = dict(scope.get("headers") or []).get(b"accept", b"")
+    return b"text/event-stream" in accept
+
+
 class GraphQLApp(GraphQL[Context, None]):
     """GraphiQL and the endpoint at one path; graphql-transport-ws only (legacy graphql-ws off)."""
 
@@ -47,11 +67,12 @@ class GraphQLApp(GraphQL[Context, None]):
         limits: GraphQLLimits,
         principal_of: PrincipalOf = anonymous,
         history: HistoryStore | None = None,
+        changes: ChangeFeed | None = None,
     ) -> None:
         super().__init__(
             build_schema(limits),
             graphql_ide="graphiql",
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
         )
         self._settings = settings
         self._store = store
@@ -59,6 +80,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self._limits = limits
         self._principal_of = principal_of
         self._history = history
+        self._changes = changes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,18 +96,14 @@ class GraphQLApp(GraphQL[Context, None]):
                 return
             if not message.get("more_body", False):
                 break
-        await self._within_time_limit(scope, bytes(body), send)
+        replay = _replay(bytes(body), receive)
+        if _streams(scope):  # a subscription over SSE lives as long as the client listens
+            await super().__call__(scope, replay, send)
+            return
+        await self._within_time_limit(scope, replay, send)
 
-    async def _within_time_limit(self, scope: Scope, body: bytes, send: Send) -> None:
+    async def _within_time_limit(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
@@ -93,9 +111,9 @@ class GraphQLApp(GraphQL[Context, None]):
             await send(message)
 
         seconds = self._limits.timeout_s
-        with anyio.move_on_after(seconds) as scope_:
-            await super().__call__(scope, replay, tracking_send)
-        if scope_.cancelled_caught and not started:
+        with anyio.move_on_after(seconds) as cancel:
+            await super().__call__(scope, receive, tracking_send)
+        if cancel.cancelled_caught and not started:
             await _error(send, 504, f"the operation ran longer than the time limit of {seconds} s")
 
     async def get_context(self, request: Any, response: Any) -> Context:
@@ -106,6 +124,7 @@ class GraphQLApp(GraphQL[Context, None]):
             settings=self._settings,
             limits=self._limits,
             history=self._history,
+            changes=self._changes,
             request=request,
             response=response,
         )

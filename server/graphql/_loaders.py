@@ -23,6 +23,8 @@ from ontology.access import Action, AllowAll, Authorizer, Principal
 from server.graphql._threads import in_thread
 
 _ALL = "*"
+DIRECT_DECISIONS = 256
+"""Lists longer than this are authorized in one call, outside the per-key loader."""
 
 
 def _all_children(store: ontology.GraphStore, twin_ids: Sequence[str]) -> list[tuple[str, ...]]:
@@ -130,10 +132,17 @@ class Loaders:
         return [bool(d) for d in decisions]
 
     async def only_visible(self, twin_ids: Sequence[str]) -> list[str]:
-        """``twin_ids`` without the ones the principal may not read, order kept."""
+        """``twin_ids`` without the ones the principal may not read, order kept.
+
+        Long lists (a traversal, a listing) go to the authorizer in one call of
+        their own rather than key by key through the loader.
+        """
         if not twin_ids:
             return []
-        decisions = await self.visible.load_many(twin_ids)
+        if len(twin_ids) > DIRECT_DECISIONS:
+            decisions = await self._visible(twin_ids)
+        else:
+            decisions = await self.visible.load_many(twin_ids)
         return [t for t, ok in zip(twin_ids, decisions, strict=True) if ok]
 
     # -------------------------------------------------------------------- twins

@@ -10,6 +10,7 @@ from server.graphql._guards import extensions
 from server.graphql._limits import GraphQLLimits
 from server.graphql._mutation import Mutation
 from server.graphql._query import Query
+from server.graphql._subscription import Subscription
 
 
 class _Schema(strawberry.federation.Schema):
@@ -21,7 +22,12 @@ class _Schema(strawberry.federation.Schema):
 
 def build_schema(limits: GraphQLLimits) -> strawberry.federation.Schema:
     """The schema with its guards set to ``limits``."""
-    return _Schema(query=Query, mutation=Mutation, extensions=extensions(limits))
+    return _Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions(limits),
+    )
 
 
 schema = build_schema(GraphQLLimits())

@@ -29,6 +29,7 @@ class Service:
 def service(info: strawberry.Info[Context, None]) -> Service:
     settings = info.context.settings
     built = BUILT + (HISTORY if info.context.history is not None else ())
+    built += ("subscriptions",) if info.context.changes is not None else ()
     capabilities = [Capability(name=n, ready=True) for n in built]
     capabilities += [Capability(name=n, ready=False) for n in settings.missing if n not in built]
     return Service(

@@ -16,6 +16,11 @@ def field(description: str) -> Callable[[F], F]:
     return cast("Callable[[F], F]", strawberry.field(description=description))
 
 
+def subscription(description: str) -> Callable[[F], F]:
+    """``@strawberry.subscription(description=...)`` keeping the signature for mypy."""
+    return cast("Callable[[F], F]", strawberry.subscription(description=description))
+
+
 def as_json(value: object) -> JSON:
     """A JSON-compatible Python value as the ``JSON`` scalar."""
     return cast("JSON", value)

@@ -23,11 +23,11 @@ from typing import Any, cast
 
 import httpx
 import pytest
-import uvicorn
 
 import ontology
 from server import ServerSettings, create_app
 from tests._services import in_ci
+from tests.server.graphql._uvicorn import serving
 from tests.server.graphql.conftest import Counting, load_plant
 
 HERE = Path(__file__).parent
@@ -78,20 +78,8 @@ def counting() -> Iterator[Counting]:
 def subgraph(counting: Counting) -> Iterator[str]:
     """This server under uvicorn on a free port; yields its GraphQL URL."""
     app = create_app(ServerSettings(version="0"), store=cast(ontology.GraphStore, counting))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(START_TIMEOUT_S * 20):
-        if server.started:
-            break
-        threading.Event().wait(0.05)
-    else:
-        pytest.fail("uvicorn did not start")
-    (socket,) = server.servers[0].sockets
-    port = socket.getsockname()[1]
-    yield f"http://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as address:
+        yield f"http://{address}/graphql"
 
 
 @pytest.fixture(scope="module")

@@ -98,3 +98,29 @@ def test_demo_loads_the_sample_plant_once_and_finds_it_unchanged_next_time(
     with running_demo(tmp_path) as second:
         output = second.stop()
     assert "twins:   0 created, 0 updated, 55 unchanged, 0 rejected" in output
+
+
+LINEAGE = """{ twin(id: "acme/jkt1/packaging/line1/filler1") {
+  lineage(signal: "power") { batch principal sources { kind } }
+  history(signals: ["power"], from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z",
+          interval: 3600, aggregates: [COUNT]) { timestamps values } } }"""
+
+
+def test_demo_feeds_the_simulator_through_the_worker_into_state_history_and_lineage(
+    demo: Demo,
+) -> None:
+    deadline = time.monotonic() + 60
+    twin = None
+    while time.monotonic() < deadline:
+        response = httpx.post(f"{demo.base}/graphql", json={"query": LINEAGE}, timeout=10)
+        twin = response.json()["data"]["twin"]
+        if twin["lineage"] is not None and twin["history"][0]["timestamps"]:
+            break
+        time.sleep(1)
+    assert twin is not None and twin["lineage"] is not None, twin
+    assert twin["lineage"]["principal"] == "twinweave-demo-simulator"
+    assert twin["lineage"]["sources"] == [{"kind": "sim"}]
+    assert sum(twin["history"][0]["values"]["count"]) > 0
+    output = demo.stop()
+    assert "1. Live state changing" in output
+    assert "3. The lineage of a value" in output

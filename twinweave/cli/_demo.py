@@ -1,8 +1,10 @@
-"""``twinweave demo``: the sample plant in the embedded graph store, then the server.
+"""``twinweave demo``: the sample plant, the simulator through the embedded worker, the server.
 
-No servers needed: the in-process graph store keeps its snapshot under
-``<TWINWEAVE_DATA_DIR>/demo/``. Loading is idempotent, so a second run finds
-everything unchanged.
+No servers needed: the in-process graph store keeps its snapshot and the
+embedded history store its file under ``<TWINWEAVE_DATA_DIR>/demo/``. Loading
+is idempotent, so a second run finds everything unchanged. A day of simulated
+history is written when the last day has none; then the simulator runs live,
+and GraphQL (queries, history, subscriptions) serves it all from this process.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from twinweave._config import ConfigError, load_settings
-from twinweave.cli._serve import MISSING, add_server_arguments, open_history, serve
+from twinweave.cli._demo_examples import banner
+from twinweave.cli._serve import add_server_arguments, open_history, serve
 
 if TYPE_CHECKING:
     import ontology
@@ -76,9 +79,24 @@ def _run(args: argparse.Namespace) -> int:
     _err("twinweave demo: the sample plant in the embedded graph store")
     _err("\n".join("  " + line for line in report.as_text().splitlines()))
     _err("\n".join(tour(store)))
-    _err("Not built yet: " + ", ".join(MISSING) + ".")
     history = open_history(settings, demo_dir / "history.duckdb")
-    return serve(settings, store, host=args.host, port=args.port, history=history)
+    if history is None:
+        return serve(settings, store, host=args.host, port=args.port)
+    from ontology.changefeed.memory import MemoryChangeFeed
+    from twinweave.cli._demo_live import DemoWorkers
+
+    feed = MemoryChangeFeed()
+    _err("Not built yet: the AAS API.")
+    return serve(
+        settings,
+        store,
+        host=args.host,
+        port=args.port,
+        history=history,
+        changes=feed,
+        background=DemoWorkers(store, history, feed),
+        banner=lambda base: _err(banner(base)),
+    )
 
 
 def register(subparsers: Any) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from twinweave._config import environment_help
 from twinweave._version import __version__
-from twinweave.cli import _demo, _dtdl, _load, _pending, _serve
+from twinweave.cli import _demo, _dtdl, _ingest, _load, _pending, _serve
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     _serve.register(subparsers)
     _load.register(subparsers)
     _dtdl.register(subparsers)
+    _ingest.register(subparsers)
     _pending.register(subparsers)
     return parser
 

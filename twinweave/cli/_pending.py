@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 _PENDING = {
-    "ingest": "run the telemetry ingest worker (Kafka, MQTT/Sparkplug B, simulator)",
     "aas": "export twins as AAS V3 (JSON, XML, AASX)",
 }
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from twinweave._config import ConfigError, Settings, load_settings
 from twinweave._version import __version__
@@ -13,16 +16,15 @@ from twinweave._version import __version__
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import uvicorn
+
     import ontology
+    from ontology.changefeed import ChangeFeed
     from ontology.history import HistoryStore
 
-# Capabilities whose issues are still open; the server lists them as not ready.
-MISSING = (
-    "subscriptions",
-    "aas",
-    "ingest",
-    "simulator",
-)
+# Capabilities the server lists as not ready: the AAS API is not built yet, and
+# subscriptions need a change feed, which only the demo's in-process worker gives so far.
+MISSING = ("subscriptions", "aas")
 
 
 def open_history(settings: Settings, path: Path) -> HistoryStore | None:
@@ -41,6 +43,24 @@ def open_history(settings: Settings, path: Path) -> HistoryStore | None:
         return None
 
 
+class Background(Protocol):
+    """Work that runs beside the server (the demo's simulator and worker)."""
+
+    async def run(self) -> object: ...
+
+    def stop(self) -> None: ...
+
+
+async def _serve_beside(server: uvicorn.Server, background: Background) -> None:
+    task = asyncio.create_task(background.run())
+    try:
+        await server.serve()
+    finally:
+        background.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=10)
+
+
 def serve(
     settings: Settings,
     store: ontology.GraphStore,
@@ -48,8 +68,15 @@ def serve(
     host: str | None,
     port: int | None,
     history: HistoryStore | None = None,
+    changes: ChangeFeed | None = None,
+    background: Background | None = None,
+    banner: Callable[[str], None] | None = None,
 ) -> int:
-    """Serve ``store`` (and ``history``) until Ctrl-C; closes them afterwards."""
+    """Serve ``store`` (with ``history`` and ``changes``) until Ctrl-C; closes them afterwards.
+
+    ``background`` runs beside the server in its event loop; ``banner`` gets the
+    base URL once (to print what to try).
+    """
     import uvicorn
 
     from server import ServerSettings, create_app
@@ -61,14 +88,23 @@ def serve(
             version=__version__,
             graph_store=settings.graph_store,
             history_store=settings.history_store,
-            missing=MISSING,
+            missing=MISSING
+            if changes is None
+            else tuple(m for m in MISSING if m != "subscriptions"),
         ),
         store=store,
         history=history,
+        changes=changes,
     )
     print(f"GraphQL at http://{host}:{port}/graphql  (Ctrl-C stops)", file=sys.stderr)
+    if banner is not None:
+        banner(f"http://{host}:{port}")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=settings.log_level))
     try:
-        uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
+        if background is None:
+            server.run()
+        else:
+            asyncio.run(_serve_beside(server, background))
     finally:
         store.close()
         if history is not None:

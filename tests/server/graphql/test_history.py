@@ -1,6 +1,7 @@
 """History fields: state at a time, bucketed arrays, events, lineage, changes under a subtree.
 
-The history store is the embedded DuckDB store (in memory) holding one hour of
+The history store (the embedded DuckDB store in memory, and the real QuestDB,
+marked ``questdb``) holds one hour of
 1 Hz ``power`` samples of two machines from one Kafka batch, and a few events;
 the graph store is every store of the suite.
 """
@@ -21,12 +22,16 @@ from ontology.history import (
     DuckDBHistorySettings,
     Event,
     HistoryStore,
+    QuestDBHistorySettings,
+    QuestDBHistoryStore,
     Samples,
     SourceKind,
     SourcePosition,
     open_history_store,
 )
 from server import ServerSettings, create_app
+from tests._services import tcp_check, unique_name
+from tests.ontology.history.conftest import questdb_addresses
 from tests.server.graphql.conftest import MACHINE_MODEL, Counting, HideSubtree, data, run
 
 CMM = "acme/jkt1/machining/cell1/cmm1"
@@ -41,9 +46,23 @@ def _power(twin_index: int) -> np.ndarray[Any, np.dtype[np.float64]]:
     return np.arange(SECONDS, dtype=np.float64) * 0.01 + 10.0 * (twin_index + 1)
 
 
-@pytest.fixture(scope="module")
-def history() -> Iterator[HistoryStore]:
-    store = open_history_store(DuckDBHistorySettings())
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param("duckdb"), pytest.param("questdb", marks=pytest.mark.questdb)],
+)
+def history(request: pytest.FixtureRequest) -> Iterator[HistoryStore]:
+    """The history store under test: embedded DuckDB, or the real QuestDB (own table prefix)."""
+    store: HistoryStore
+    if request.param == "duckdb":
+        store = open_history_store(DuckDBHistorySettings())
+    else:
+        host, http_port, pg_port = questdb_addresses()
+        tcp_check("QuestDB", host, http_port)
+        tcp_check("QuestDB", host, pg_port)
+        settings = QuestDBHistorySettings(
+            host=host, http_port=http_port, pg_port=pg_port, prefix=unique_name("t"), retry_ms=2_000
+        )
+        store = open_history_store(settings)
     twins = [CMM, LATHE]
     times = np.datetime64(START.replace(tzinfo=None), "us") + np.arange(SECONDS).astype(
         "timedelta64[s]"
@@ -77,6 +96,8 @@ def history() -> Iterator[HistoryStore]:
     ]
     store.write_batch(batch, samples, events)
     yield store
+    if isinstance(store, QuestDBHistoryStore):
+        store.drop_tables()
     store.close()
 
 

@@ -64,9 +64,9 @@ def _count(twins: int, fan_out: int) -> tuple[Counter[str], int, int]:
 
 
 def test_batched_reads_and_authorizer_calls_are_constant() -> None:
-    small, small_auth, small_leaves = _count(15, 2)
+    small, small_auth, small_leaves = _count(400, 7)
     large, large_auth, large_leaves = _count(1111, 10)
-    assert (small_leaves, large_leaves) == (8, 1000)
+    assert (small_leaves, large_leaves) == (343, 1000)
     for name in BATCHED:
         assert large[name] == small[name], name
     assert large["get_twins"] <= 4
@@ -78,6 +78,6 @@ def test_batched_reads_and_authorizer_calls_are_constant() -> None:
     reason="GraphStore has no batched children/get_signals reads yet: one call per twin of a batch",
 )
 def test_every_store_call_is_constant_over_a_3_level_query() -> None:
-    small, _, _ = _count(15, 2)
+    small, _, _ = _count(400, 7)
     large, _, _ = _count(1111, 10)
     assert sum(large.values()) == sum(small.values())

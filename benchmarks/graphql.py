@@ -1,0 +1,482 @@
+"""The GraphQL API under load: a live uvicorn server, 32 concurrent clients, both graph stores.
+
+    python -m benchmarks.graphql [--twins 20000] [--subtree 10000] [--clients 32]
+                                 [--requests 20] [--repeat 3] [--skip-neo4j]
+                                 [--neo4j-uri bolt://127.0.0.1:17687]
+
+Builds a synthetic plant (``loaders.generate_plant``) with a ``power`` value on
+every twin and a ``power_total`` rollup (sum over descendants) in the graph
+store, and in an embedded DuckDB history file: 24 h of 1 Hz ``power`` samples
+of one machine, and one sample a minute for an hour of 1,000 twins. Then, for
+the in-process store and (unless ``--skip-neo4j``) Neo4j, it starts the
+server in its own process (``twinweave``'s ``create_app`` under uvicorn) and
+measures, with ``--clients`` concurrent HTTP clients each sending
+``--requests`` requests, warm (after one warm-up round), the p50 and p99 of:
+
+- live state of one twin (``twin(id) { signals }``), target p99 <= 10 ms
+  in-process, <= 25 ms on Neo4j;
+- 24 h of history at 1-minute buckets from the 1 Hz data (``history``),
+  target <= 30 ms;
+- descendants with rollups of a subtree of about ``--subtree`` twins
+  (``descendants { totalCount } rollups``), target <= 100 ms;
+- ``signals(at:)`` of 1,000 twins, target <= 100 ms.
+
+Each figure stands beside its baseline from the same run: the same read made
+by calling the stores directly in one process, one at a time (no HTTP, no
+GraphQL). Every answer through GraphQL is checked against the baseline's; a
+mismatch exits non-zero. ``--repeat`` rounds; the min and median p99 of the
+rounds are printed. Not here yet: the side-by-side ``@neo4j/graphql`` run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from loaders import SyntheticPlant, generate_plant
+from ontology import (
+    MAX_PAGE,
+    Aggregate,
+    GraphStore,
+    MemoryStore,
+    Neo4jStore,
+    Neo4jStoreSettings,
+    RollupSpec,
+    SignalUpdate,
+)
+from ontology.history import (
+    Agg,
+    Batch,
+    DuckDBHistorySettings,
+    HistoryStore,
+    Samples,
+    SeriesKey,
+    SourceKind,
+    SourcePosition,
+    open_history_store,
+)
+
+WHO = "benchmark"
+SIGNAL = "power"
+ROLLUP = RollupSpec("power_total", SIGNAL, Aggregate.SUM)
+NOW = datetime.now(UTC).replace(second=0, microsecond=0)
+DAY_START = NOW - timedelta(days=1)
+AT_START = NOW - timedelta(hours=1)
+AT = AT_START + timedelta(minutes=30, seconds=30)
+AS_OF_TWINS = 1000
+START_TIMEOUT_S = 120
+
+
+# ------------------------------------------------------------------ the data
+
+
+@dataclass(frozen=True, slots=True)
+class Data:
+    plant: SyntheticPlant
+    machine: str
+    """The twin with 24 h of 1 Hz history (and the one for live state)."""
+    subtree: str
+    """The twin whose subtree is closest to ``--subtree`` twins."""
+    parent_1000: str
+    """A twin with 1,000 descendants or more: the first 1,000 of them have as-of samples."""
+    as_of_twins: tuple[str, ...]
+    subtree_size: int
+
+
+def choose(plant: SyntheticPlant, subtree: int) -> Data:
+    children: dict[str, list[str]] = {}
+    for edge in plant.contains_edges:
+        children.setdefault(edge.source, []).append(edge.target)
+    sizes: dict[str, int] = {}
+
+    def size(twin: str) -> int:
+        if twin not in sizes:
+            seen: set[str] = set()
+            stack = list(children.get(twin, ()))
+            while stack:
+                node = stack.pop()
+                if node not in seen:
+                    seen.add(node)
+                    stack.extend(children.get(node, ()))
+            sizes[twin] = len(seen)
+        return sizes[twin]
+
+    inner = [t.id for t in plant.twins if t.id in children][:200]
+    root = min(inner, key=lambda t: (abs(size(t) - subtree), t))
+    big = min((t for t in inner if size(t) >= AS_OF_TWINS), key=size, default=plant.roots[0])
+    leaf = plant.leaves[0]
+    return Data(plant, leaf, root, big, (), size(root))
+
+
+def fill_graph(store: GraphStore, plant: SyntheticPlant) -> None:
+    store.add_models(plant.models, principal=WHO)
+    store.upsert_twins(plant.twins, principal=WHO)
+    store.add_edges(plant.edges, principal=WHO)
+    updates = [
+        SignalUpdate(t.id, SIGNAL, float(i % 97), NOW, "batch-live")
+        for i, t in enumerate(plant.twins)
+    ]
+    for start in range(0, len(updates), MAX_PAGE):
+        store.set_signals(updates[start : start + MAX_PAGE])
+    store.define_rollup(ROLLUP, principal=WHO)
+    store.recompute_rollups()
+
+
+def _samples(
+    twins: Sequence[str], times: np.ndarray[Any, Any], values: np.ndarray[Any, Any]
+) -> Samples:
+    n = len(times)
+    return Samples(
+        twin=np.array([t for t in twins for _ in range(n)], dtype=object),
+        signal=np.array([SIGNAL] * (n * len(twins)), dtype=object),
+        time=np.tile(times, len(twins)),
+        value=np.tile(values, len(twins)),
+    )
+
+
+def fill_history(history: HistoryStore, machine: str, as_of_twins: Sequence[str]) -> None:
+    source = (SourcePosition(SourceKind.FILE, path="benchmark", first_offset=0, last_offset=0),)
+
+    def batch(batch_id: str, count: int) -> Batch:
+        return Batch(batch_id, source, NOW, "bench", (), WHO, count, count)
+
+    day = np.datetime64(DAY_START.replace(tzinfo=None), "us") + np.arange(86_400).astype(
+        "timedelta64[s]"
+    )
+    values = np.sin(np.arange(86_400) / 600.0) * 10 + 50
+    history.write_batch(batch("bench-day", 86_400), _samples([machine], day, values))
+    hour = np.datetime64(AT_START.replace(tzinfo=None), "us") + (np.arange(60) * 60).astype(
+        "timedelta64[s]"
+    )
+    minute_values = np.arange(60, dtype=np.float64)
+    samples = _samples(as_of_twins, hour, minute_values)
+    history.write_batch(batch("bench-hour", len(samples)), samples)
+
+
+# --------------------------------------------------------------- the queries
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    label: str
+    target_ms: float
+    query: str
+    variables: dict[str, Any]
+    answer: Callable[[dict[str, Any]], Any]
+    """What to compare with the baseline's answer."""
+    baseline: Callable[[], Any]
+    baseline_label: str
+
+
+def cases(data: Data, graph: GraphStore, history: HistoryStore, live_target: float) -> list[Case]:
+    machine, subtree = data.machine, data.subtree
+    as_of_keys = [SeriesKey(t, SIGNAL) for t in data.as_of_twins]
+
+    def live() -> Any:
+        graph.get_twin(machine)
+        return graph.get_signals(machine)[SIGNAL].value
+
+    def day() -> Any:
+        (series,) = history.range(
+            [SeriesKey(machine, SIGNAL)], DAY_START, NOW, timedelta(minutes=1), [Agg.MEAN]
+        )
+        return [round(float(v), 6) for v in series.values[Agg.MEAN]]
+
+    def rolled() -> Any:
+        total = 0
+        after = None
+        while True:
+            page = graph.descendants(subtree, first=MAX_PAGE, after=after)
+            total += len(page.items)
+            after = page.next_cursor
+            if after is None:
+                break
+        return total, graph.get_signals(subtree)[ROLLUP.name].value
+
+    def as_of() -> Any:
+        result = history.as_of(as_of_keys, AT)
+        return sorted(zip([k.twin for k in as_of_keys], result.value.tolist(), strict=True))
+
+    def as_of_answer(d: dict[str, Any]) -> Any:
+        nodes = d["twins"]["nodes"]
+        return sorted((n["id"], n["signals"][0]["value"]) for n in nodes)
+
+    return [
+        Case(
+            "live state of one twin",
+            live_target,
+            'query($id: ID!) { twin(id: $id) { id signals(names: ["power"]) { value time } } }',
+            {"id": machine},
+            lambda d: d["twin"]["signals"][0]["value"],
+            live,
+            "get_twin + get_signals",
+        ),
+        Case(
+            "24 h of 1 Hz history, 1-min buckets",
+            30.0,
+            """query($id: ID!, $from: DateTime!, $to: DateTime!) { twin(id: $id) {
+              history(signals: ["power"], from: $from, to: $to, interval: 60) { values } } }""",
+            {"id": machine, "from": DAY_START.isoformat(), "to": NOW.isoformat()},
+            lambda d: [round(v, 6) for v in d["twin"]["history"][0]["values"]["mean"]],
+            day,
+            "HistoryStore.range",
+        ),
+        Case(
+            f"descendants + rollups of {data.subtree_size:,}",
+            100.0,
+            """query($id: ID!) { twin(id: $id) { descendants { totalCount }
+              rollups { name value } } }""",
+            {"id": subtree},
+            lambda d: (d["twin"]["descendants"]["totalCount"], d["twin"]["rollups"][0]["value"]),
+            rolled,
+            "descendants pages + get_signals",
+        ),
+        Case(
+            f"signals(at:) of {len(as_of_keys):,} twins",
+            100.0,
+            """query($id: ID!, $at: DateTime!, $n: Int!) { twins(filter: {under: $id}, first: $n) {
+              nodes { id signals(names: ["power"], at: $at) { value } } } }""",
+            {"id": data.parent_1000, "at": AT.isoformat(), "n": len(as_of_keys)},
+            as_of_answer,
+            as_of,
+            "HistoryStore.as_of",
+        ),
+    ]
+
+
+# ------------------------------------------------------------------- timing
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+
+def baseline_ms(work: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
+    times: list[float] = []
+    answer = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        answer = work()
+        times.append((time.perf_counter() - start) * 1e3)
+    return times, answer
+
+
+async def load(
+    url: str, case: Case, clients: int, requests: int
+) -> tuple[list[float], list[Any], list[str]]:
+    """``clients`` concurrent clients, ``requests`` each: latencies (ms), answers, errors."""
+    body = {"query": case.query, "variables": case.variables}
+    latencies: list[float] = []
+    answers: list[Any] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+
+        async def one_client() -> None:
+            for _ in range(requests):
+                start = time.perf_counter()
+                response = await client.post(url, json=body)
+                latencies.append((time.perf_counter() - start) * 1e3)
+                payload = response.json()
+                if "errors" in payload:
+                    errors.append(str(payload["errors"][0]["message"]))
+                else:
+                    answers.append(case.answer(payload["data"]))
+
+        await asyncio.gather(*(one_client() for _ in range(clients)))
+    return latencies, answers, errors
+
+
+# ------------------------------------------------------------------- server
+
+
+def start_server(
+    kind: str, snapshot: Path, history: Path, neo4j: tuple[str, str] | None
+) -> tuple[subprocess.Popen[str], str]:
+    args = [
+        sys.executable,
+        "-m",
+        "benchmarks.graphql",
+        "--serve",
+        kind,
+        "--snapshot",
+        str(snapshot),
+        "--history",
+        str(history),
+    ]
+    if neo4j is not None:
+        args += ["--neo4j-uri", neo4j[0], "--namespace", neo4j[1]]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if not line.startswith("ready "):
+        process.kill()
+        raise SystemExit(f"the {kind} server did not start: {line!r}")
+    return process, line.removeprefix("ready ")
+
+
+def serve(args: argparse.Namespace) -> int:
+    """The server process: open the stores the client filled and serve them."""
+    import socket
+
+    import uvicorn
+
+    from server import ServerSettings, create_app
+
+    graph: GraphStore
+    if args.serve == "memory":
+        graph = MemoryStore(snapshot=Path(args.snapshot))
+    else:
+        graph = Neo4jStore(Neo4jStoreSettings(uri=args.neo4j_uri, namespace=args.namespace))
+    history = open_history_store(DuckDBHistorySettings(path=Path(args.history)))
+    app = create_app(
+        ServerSettings(version="bench", graph_store=args.serve), store=graph, history=history
+    )
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    print(f"ready http://127.0.0.1:{sock.getsockname()[1]}/graphql", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    server.run(sockets=[sock])
+    return 0
+
+
+# --------------------------------------------------------------------- main
+
+
+def run_store(
+    kind: str,
+    data: Data,
+    graph: GraphStore,
+    args: argparse.Namespace,
+    workdir: Path,
+    neo4j: tuple[str, str] | None,
+) -> bool:
+    history_path = workdir / f"history-{kind}.duckdb"
+    history = open_history_store(DuckDBHistorySettings(path=history_path))
+    fill_history(history, data.machine, data.as_of_twins)
+    live_target = 10.0 if kind == "memory" else 25.0
+    chosen = cases(data, graph, history, live_target)
+    baselines = [baseline_ms(c.baseline, max(args.requests, 5)) for c in chosen]
+    history.close()
+    if isinstance(graph, MemoryStore):
+        graph.flush()
+    graph.close()
+    process, url = start_server(kind, workdir / "graph.snapshot", history_path, neo4j)
+    ok = True
+    try:
+        print(
+            f"\n{kind} graph store + DuckDB history, server {url}, "
+            f"{args.clients} clients x {args.requests} requests per round, warm:"
+        )
+        for case, (base_times, base_answer) in zip(chosen, baselines, strict=True):
+            asyncio.run(load(url, case, args.clients, 1))  # warm-up
+            p99s: list[float] = []
+            p50s: list[float] = []
+            for _ in range(args.repeat):
+                latencies, answers, errors = asyncio.run(
+                    load(url, case, args.clients, args.requests)
+                )
+                if errors:
+                    print(f"  ERRORS {case.label}: {len(errors)}, e.g. {errors[0]}")
+                    ok = False
+                p99s.append(percentile(latencies, 0.99))
+                p50s.append(percentile(latencies, 0.50))
+                if any(a != base_answer for a in answers):
+                    got, want = repr(answers[0])[:200], repr(base_answer)[:200]
+                    print(f"  MISMATCH {case.label}: GraphQL {got} vs baseline {want}")
+                    ok = False
+            verdict = "meets" if min(p99s) <= case.target_ms else "misses"
+            p99_median = statistics.median(p99s)
+            print(
+                f"  {case.label:<38} p99 min {min(p99s):7.1f} ms, median {p99_median:7.1f} ms "
+                f"(p50 {statistics.median(p50s):6.1f} ms; {verdict} <= {case.target_ms:.0f} ms)   "
+                f"baseline {case.baseline_label}: p50 {statistics.median(base_times):6.2f} ms, "
+                f"p99 {percentile(base_times, 0.99):6.2f} ms, one at a time"
+            )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
+    return ok
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.graphql", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--twins", type=int, default=20_000, help="twins in the plant (default 20000)"
+    )
+    parser.add_argument("--subtree", type=int, default=10_000, help="descendants subtree size")
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
+    parser.add_argument("--requests", type=int, default=20, help="requests per client per round")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; min and median p99 printed")
+    parser.add_argument("--neo4j-uri", default="bolt://127.0.0.1:17687", help="Bolt URI (auth off)")
+    parser.add_argument("--skip-neo4j", action="store_true", help="in-process store only")
+    parser.add_argument("--serve", choices=["memory", "neo4j"], help=argparse.SUPPRESS)
+    parser.add_argument("--snapshot", help=argparse.SUPPRESS)
+    parser.add_argument("--history", help=argparse.SUPPRESS)
+    parser.add_argument("--namespace", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        return serve(args)
+    if args.twins < 100 or min(args.clients, args.requests, args.repeat) < 1:
+        parser.error("--twins must be >= 100; --clients, --requests and --repeat >= 1")
+
+    plant = generate_plant(args.twins)
+    data = choose(plant, args.subtree)
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="bench-graphql-") as tmp:
+        workdir = Path(tmp)
+        memory = MemoryStore(snapshot=workdir / "graph.snapshot")
+        fill_graph(memory, plant)
+        first = memory.descendants(data.parent_1000, first=AS_OF_TWINS).items
+        data = Data(
+            plant, data.machine, data.subtree, data.parent_1000, tuple(first), data.subtree_size
+        )
+        print(
+            f"plant: {len(plant.twins):,} twins; history of {data.machine}; subtree "
+            f"{data.subtree} ({data.subtree_size:,} twins); as-of twins under {data.parent_1000}"
+        )
+        ok = run_store("memory", data, memory, args, workdir, None) and ok
+        if not args.skip_neo4j:
+            namespace = f"bench_{uuid.uuid4().hex[:12]}"
+            neo = Neo4jStore(Neo4jStoreSettings(uri=args.neo4j_uri, namespace=namespace))
+            try:
+                fill_graph(neo, plant)
+                ok = (
+                    run_store("neo4j", data, neo, args, workdir, (args.neo4j_uri, namespace)) and ok
+                )
+            finally:
+                _drop(args.neo4j_uri, namespace)
+    return 0 if ok else 1
+
+
+def _drop(uri: str, namespace: str) -> None:
+    import neo4j
+
+    from benchmarks.graph import drop_namespace
+
+    with neo4j.GraphDatabase.driver(uri, auth=None) as driver:
+        drop_namespace(driver, namespace)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Fusion: a pipeline bound to a graph store; a decoded Frame in, a ``Fused`` batch out.
+
+Owns the worker-wide tables (twins, signals) and the kernel's state. Twins
+met for the first time have their current signal values and mode read from
+the graph store, so a restarted worker continues where the stores are.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from ingest.frame import Frame, Kind
+from ingest.pipeline._config import Pipeline
+from ingest.pipeline._identity import DEFAULT_TTL_S, Identity
+from ingest.pipeline._kernel import Fused, FusionKernel, SignalTable, commit
+from ingest.pipeline._state import FusionState, TwinTable
+from ontology import GraphStore
+
+_US = 1_000_000
+
+
+class Fusion:
+    """One pipeline's kernel, tables and state over one graph store."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        store: GraphStore,
+        *,
+        identity_ttl_s: float = DEFAULT_TTL_S,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.store = store
+        self.twins = TwinTable()
+        self.signals = SignalTable(pipeline)
+        self.kernel = FusionKernel(pipeline, self.signals)
+        self.state = FusionState(len(self.signals.names))
+        kwargs = {} if clock is None else {"clock": clock}
+        self.identity = Identity(store, pipeline, self.twins, ttl_s=identity_ttl_s, **kwargs)
+        self._sources: dict[str, tuple[int, float, float]] = {}
+
+    def fuse(self, frame: Frame, now_us: int) -> Fused:
+        """Resolve the frame's names, then run the kernel (the state is not changed yet)."""
+        twin_map, first_seen = self.identity.resolve(frame.twins)
+        signal_map, scale, offset = self._signal_maps(frame)
+        self.state.ensure_twins(len(self.twins))
+        self.state.ensure_signals(len(self.signals.names))
+        if first_seen:
+            self._load(first_seen)
+        return self.kernel.fuse(
+            frame,
+            twin_map,
+            self.twins.retired[: len(self.twins)],
+            signal_map,
+            scale,
+            offset,
+            self.state,
+            now_us,
+        )
+
+    def commit(self, fused: Fused) -> None:
+        """Remember a batch once the stores hold it."""
+        commit(self.kernel, fused, self.state)
+
+    def mode_names(self) -> npt.NDArray[np.object_]:
+        states = self.pipeline.mode.states if self.pipeline.mode else ()
+        names = np.empty(len(states), dtype=object)
+        names[:] = states
+        return names
+
+    # ------------------------------------------------------------------ names
+    def _signal_maps(
+        self, frame: Frame
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        n = len(frame.signals)
+        signal_map = np.empty(n, dtype=np.int32)
+        scale = np.empty(n, dtype=np.float64)
+        offset = np.empty(n, dtype=np.float64)
+        for i, name in enumerate(frame.signals):
+            found = self._sources.get(name)
+            if found is None:
+                found = self._source(name, frame, i)
+            signal_map[i], scale[i], offset[i] = found
+        return signal_map, scale, offset
+
+    def _source(self, name: str, frame: Frame, code: int) -> tuple[int, float, float]:
+        source = self.pipeline.sources.get(name)
+        if source is not None:
+            found = (self.signals.index[source.signal], source.scale, source.offset)
+        elif self.pipeline.accept_unknown:
+            rows = np.flatnonzero(frame.signal == code)
+            kind = Kind(int(frame.kind[rows[0]])) if rows.size else Kind.NUMBER
+            found = (self.signals.add_passthrough(name, kind), 1.0, 0.0)
+        else:
+            return (-1, 1.0, 0.0)  # not cached: cheap, and a later pipeline may know it
+        self._sources[name] = found
+        return found
+
+    # ------------------------------------------------------------------ state
+    def _load(self, twin_indexes: list[int]) -> None:
+        state, names = self.state, self.twins.names()
+        mode = self.pipeline.mode
+        for index in twin_indexes:
+            values = self.store.get_signals(str(names[index]))
+            for signal, current in values.items():
+                s = self.signals.index.get(signal)
+                if s is None:
+                    continue
+                key = index * state.signals + s
+                at = _micros(current.time)
+                state.state_time[key] = state.seen_time[key] = at
+                if isinstance(current.value, str):
+                    state.state_text[key] = current.value
+                elif isinstance(current.value, bool | int | float):
+                    state.state_value[key] = float(current.value)
+                else:
+                    state.state_value[key] = math.nan
+                if mode is not None and signal == mode.signal and current.value in mode.states:
+                    state.mode[index] = mode.states.index(str(current.value))
+                    state.mode_time[index] = at
+
+
+def _micros(moment: datetime) -> int:
+    delta = moment - datetime(1970, 1, 1, tzinfo=moment.tzinfo)
+    return (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds

@@ -1,0 +1,202 @@
+"""The Kafka source: a consumer group member (aiokafka), records keyed by twin, manual commits.
+
+Where a partition starts and what is replayed:
+
+- The group's committed offset is acknowledged work: the worker commits it
+  only after every store (the graph store flushed, if it needs a flush) holds
+  the records before it. Reading resumes there (the earliest offset if the
+  group never committed).
+- History's ``committed_offsets(topic)`` is what history holds (it commits
+  offsets with the data). Records between the two are history's already but
+  maybe not the graph state's (a crash between the two commits): they come as
+  ``state_only`` batches, which update state and never write history again.
+
+So a restart, a rebalance or a crash never doubles a sample and never leaves
+state behind history. A record's key, when it is UTF-8, is the default twin of
+its samples.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+
+from ingest._errors import IngestError
+from ingest.codecs import RawRecord
+from ingest.sources._source import SourceBatch
+from ontology.history import HistoryStore, SourceKind, SourcePosition
+
+MAX_KEY_BYTES = 256
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaSourceSettings:
+    bootstrap: str
+    topic: str
+    group: str = "twinweave-ingest"
+    client_id: str = "twinweave-ingest"
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 1_000
+
+    def __post_init__(self) -> None:
+        for name in ("bootstrap", "topic", "group", "client_id"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value or len(value) > 249:
+                msg = f"KafkaSourceSettings.{name}={value!r}; expected 1 to 249 characters"
+                raise IngestError(msg)
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, source: KafkaSource) -> None:
+        self._source = source
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self._source._revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self._source._assigned(assigned)
+
+
+class KafkaSource:
+    """See the module docstring."""
+
+    def __init__(self, settings: KafkaSourceSettings, history: HistoryStore) -> None:
+        self._settings = settings
+        self._history = history
+        self._consumer: AIOKafkaConsumer | None = None
+        self._buffer: deque[SourceBatch] = deque()
+        self._history_offsets: dict[int, int] = {}
+
+    @property
+    def feed(self) -> str:
+        return f"kafka:{self._settings.topic}"
+
+    @property
+    def exhausted(self) -> bool:
+        return False
+
+    async def start(self) -> None:
+        s = self._settings
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=s.bootstrap,
+            group_id=s.group,
+            client_id=s.client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=s.session_timeout_ms,
+            heartbeat_interval_ms=s.heartbeat_interval_ms,
+        )
+        try:
+            await consumer.start()
+        except (KafkaError, OSError) as error:
+            await consumer.stop()
+            msg = f"Kafka at {s.bootstrap!r} cannot be reached ({error}); expected a broker"
+            raise IngestError(msg) from None
+        consumer.subscribe([s.topic], listener=_Listener(self))
+        self._consumer = consumer
+
+    async def _assigned(self, assigned: set[TopicPartition]) -> None:
+        offsets = await asyncio.to_thread(self._history.committed_offsets, self._settings.topic)
+        self._history_offsets = dict(offsets)
+
+    def _revoked(self, revoked: set[TopicPartition]) -> None:
+        gone = {tp.partition for tp in revoked}
+        self._buffer = deque(b for b in self._buffer if b.position.partition not in gone)
+
+    async def fetch(self, max_records: int, timeout_s: float) -> SourceBatch | None:
+        if not self._buffer:
+            consumer = self._require()
+            fetched = await consumer.getmany(
+                timeout_ms=round(timeout_s * 1000), max_records=max_records
+            )
+            now = datetime.now(UTC)
+            for tp, messages in fetched.items():
+                self._buffer.extend(self._batches(tp, messages, now))
+        return self._buffer.popleft() if self._buffer else None
+
+    def _batches(
+        self, tp: TopicPartition, messages: list[object], now: datetime
+    ) -> list[SourceBatch]:
+        records = [_record(m) for m in messages]
+        done = self._history_offsets.get(tp.partition, -1)
+        old = [r for r in records if r.position <= done]
+        new = [r for r in records if r.position > done]
+        return [
+            SourceBatch(
+                records=tuple(part),
+                position=SourcePosition(
+                    kind=SourceKind.KAFKA,
+                    topic=tp.topic,
+                    partition=tp.partition,
+                    first_offset=part[0].position,
+                    last_offset=part[-1].position,
+                ),
+                received_at=now,
+                state_only=state_only,
+            )
+            for part, state_only in ((old, True), (new, False))
+            if part
+        ]
+
+    async def ack(self, batch: SourceBatch) -> None:
+        position = batch.position
+        if position.partition is None or position.last_offset is None or position.topic is None:
+            return
+        tp = TopicPartition(position.topic, position.partition)
+        try:
+            await self._require().commit({tp: position.last_offset + 1})
+        except (CommitFailedError, IllegalStateError):
+            # the partition moved to another worker meanwhile: it resumes from the
+            # group's offset, and history's offsets keep it from writing these again
+            return
+
+    async def lag(self) -> int | None:
+        """Records in the assigned partitions not yet fetched; None while that is unknown
+        (no partition assigned yet, or one not fetched from yet)."""
+        consumer = self._require()
+        assigned = consumer.assignment()
+        if not assigned:
+            return None
+        total = 0
+        for tp in assigned:
+            high = consumer.highwater(tp)
+            if high is None:
+                return None
+            try:
+                total += max(0, high - await consumer.position(tp))
+            except IllegalStateError:  # not positioned yet (mid-rebalance)
+                return None
+        return total
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            await consumer.stop()
+
+    def _require(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            msg = f"Kafka source for {self._settings.topic!r} is not started; call start() first"
+            raise IngestError(msg)
+        return self._consumer
+
+
+def _record(message: object) -> RawRecord:
+    key = getattr(message, "key", None)
+    twin = None
+    if isinstance(key, bytes) and 0 < len(key) <= MAX_KEY_BYTES:
+        try:
+            twin = key.decode("utf-8")
+        except UnicodeDecodeError:
+            twin = None
+    value = getattr(message, "value", None)
+    return RawRecord(
+        position=int(getattr(message, "offset", -1)),
+        payload=value if isinstance(value, bytes) else b"",
+        twin=twin,
+    )

@@ -1,0 +1,50 @@
+"""What the worker reads from: a ``Source`` of record batches, acknowledged after commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from ingest.codecs import RawRecord
+from ontology.history import SourcePosition
+
+
+@dataclass(frozen=True, slots=True)
+class SourceBatch:
+    """Records from one place of a source (one Kafka partition, one file, one simulator run).
+
+    ``records[i].position`` is the record's own position (Kafka offset, line);
+    ``position`` spans them. ``state_only`` marks records history holds already
+    (a restart catching state up after a crash between the two commits).
+    """
+
+    records: tuple[RawRecord, ...]
+    position: SourcePosition
+    received_at: datetime
+    state_only: bool = False
+
+
+@runtime_checkable
+class Source(Protocol):
+    @property
+    def feed(self) -> str:
+        """The feed's name (rejects and feed health are kept per feed)."""
+        ...
+
+    @property
+    def exhausted(self) -> bool:
+        """True once a finite source (a file, a fixed simulation) has nothing more."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def fetch(self, max_records: int, timeout_s: float) -> SourceBatch | None:
+        """The next batch (at most ``max_records``), or None if nothing came in ``timeout_s``."""
+        ...
+
+    async def ack(self, batch: SourceBatch) -> None:
+        """Everything in ``batch`` (and before it) is committed to the stores."""
+        ...
+
+    async def stop(self) -> None: ...

@@ -1,0 +1,277 @@
+"""One batch, end to end and synchronously: decode, fuse, then commit to every store in order.
+
+The order is the delivery guarantee: history (samples, events, rejects and the
+Batch record, written last) -> graph state (changed keys only) -> rollups of
+the changed twins -> the kernel's memory -> the change feed. The caller
+acknowledges the source only after this returns. If a store fails, nothing
+after it runs and the kernel's memory is unchanged, so the same batch can be
+committed again: history keeps one copy of each sample and event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from ingest.codecs import Decoded, JsonCodec
+from ingest.frame import Kind
+from ingest.pipeline import REASONS, Fused, Fusion
+from ingest.sources import SourceBatch
+from ontology import GraphStore, JsonValue, SignalUpdate
+from ontology.changefeed import ChangeFeed, SignalChange
+from ontology.history import (
+    MAX_RAW_BYTES,
+    TIME_DTYPE,
+    Batch,
+    Event,
+    HistoryStore,
+    Reject,
+    Samples,
+)
+
+MAX_REJECTS_KEPT = 1000
+"""Reject records written per batch and reason (the counts are always exact)."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BATCH_IDS = uuid.UUID("6f1d0c3e-3b0a-4b8e-9a51-2f4f6f0b9d11")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """What one committed batch did."""
+
+    batch: str
+    records: int
+    count_in: int
+    accepted: int
+    rejected: dict[str, int]
+    state_updates: int
+    events: int
+    cursor: str | None
+    state_only: bool
+
+
+class BatchCommitter:
+    """Decodes, fuses and commits batches for one feed (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        fusion: Fusion,
+        graph: GraphStore,
+        history: HistoryStore,
+        feed: ChangeFeed | None,
+        codec: JsonCodec,
+        feed_name: str,
+        principal: str,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.fusion = fusion
+        self.graph = graph
+        self.history = history
+        self.feed = feed
+        self.codec = codec
+        self.feed_name = feed_name
+        self.principal = principal
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def commit(self, source: SourceBatch) -> BatchOutcome:
+        decoded = self.codec.decode(source.records)
+        now = self._clock()
+        fused = self.fusion.fuse(decoded.frame, _micros(now))
+        batch_id = batch_id_of(source)
+        twins = self.fusion.twins.names()
+        signals = self.fusion.signals.name_array
+        counts = Counter({str(r.reason): 0 for r in decoded.rejects})
+        for reject in decoded.rejects:
+            counts[str(reject.reason)] += reject.count
+        counts.update(fused.reject_counts())
+        count_in = len(decoded.frame) + sum(r.count for r in decoded.rejects)
+        events = self._events(fused, twins, batch_id)
+        if not source.state_only:
+            batch = Batch(
+                id=batch_id,
+                sources=(source.position,),
+                received_at=source.received_at,
+                pipeline_version=self.fusion.pipeline.version,
+                model_versions=self.fusion.identity.models(np.unique(fused.twin).tolist()),
+                principal=self.principal,
+                count_in=count_in,
+                accepted=len(fused.time),
+                rejected=dict(counts),
+            )
+            rejects = self._rejects(source, decoded, fused, batch_id, now)
+            self.history.write_batch(batch, _samples(fused, twins, signals), events, rejects)
+        updates = self._updates(fused, twins, signals, batch_id)
+        if updates:
+            self.graph.set_signals(updates)
+            changed = sorted({u.twin for u in updates})
+            if self.graph.rollups():
+                self.graph.recompute_rollups(changed)
+        self.fusion.commit(fused)
+        cursor = None
+        if self.feed is not None and (updates or events):
+            changes = [
+                SignalChange(u.twin, u.signal, u.value, u.time, 0, batch_id) for u in updates
+            ]
+            cursor = self.feed.publish(batch_id, changes, events)
+        return BatchOutcome(
+            batch=batch_id,
+            records=len(source.records),
+            count_in=count_in,
+            accepted=len(fused.time),
+            rejected=dict(counts),
+            state_updates=len(updates),
+            events=len(events),
+            cursor=cursor,
+            state_only=source.state_only,
+        )
+
+    # --------------------------------------------------------------- building
+    def _events(self, fused: Fused, twins: npt.NDArray[np.object_], batch_id: str) -> list[Event]:
+        return [
+            Event(
+                twin=str(twins[e.twin]),
+                time=_moment(e.time),
+                kind=e.kind,
+                code=e.code,
+                message=e.message,
+                data={k: _json(v) for k, v in e.data.items()},
+                batch=batch_id,
+            )
+            for e in fused.events
+        ]
+
+    def _updates(
+        self,
+        fused: Fused,
+        twins: npt.NDArray[np.object_],
+        signals: npt.NDArray[np.object_],
+        batch_id: str,
+    ) -> list[SignalUpdate]:
+        rows = fused.update
+        kinds = fused.kind[rows].tolist()
+        values = fused.value[rows].tolist()
+        texts = fused.text[rows].tolist()
+        updates = [
+            SignalUpdate(
+                twin=str(twin),
+                signal=str(signal),
+                value=_value(kind, value, text),
+                time=_moment(at),
+                batch=batch_id,
+            )
+            for twin, signal, at, kind, value, text in zip(
+                twins[fused.twin[rows]],
+                signals[fused.signal[rows]],
+                fused.time[rows].tolist(),
+                kinds,
+                values,
+                texts,
+                strict=True,
+            )
+        ]
+        mode = self.fusion.pipeline.mode
+        if mode is not None:
+            states = self.fusion.mode_names()
+            updates.extend(
+                SignalUpdate(str(twins[t]), mode.signal, str(states[s]), _moment(at), batch_id)
+                for t, s, at in zip(
+                    fused.mode_twin.tolist(),
+                    fused.mode_state.tolist(),
+                    fused.mode_time.tolist(),
+                    strict=True,
+                )
+            )
+        return updates
+
+    def _rejects(
+        self,
+        source: SourceBatch,
+        decoded: Decoded,
+        fused: Fused,
+        batch_id: str,
+        now: datetime,
+    ) -> list[Reject]:
+        payloads = {r.position: r.payload for r in source.records}
+        kept: Counter[str] = Counter()
+        out: list[Reject] = []
+
+        def add(reason: str, position: int, detail: str) -> None:
+            if kept[reason] >= MAX_REJECTS_KEPT:
+                return
+            kept[reason] += 1
+            out.append(
+                Reject(
+                    batch=batch_id,
+                    feed=self.feed_name,
+                    reason=reason,
+                    time=now,
+                    source=source.position,
+                    offset=position,
+                    detail=detail,
+                    raw=payloads.get(position, b"")[:MAX_RAW_BYTES],
+                )
+            )
+
+        for reject in decoded.rejects:
+            add(str(reject.reason), reject.position, reject.detail)
+        frame = decoded.frame
+        for row, code in zip(fused.reject_rows.tolist(), fused.reject_code.tolist(), strict=True):
+            reason = str(REASONS[code - 1])
+            if kept[reason] < MAX_REJECTS_KEPT:
+                detail = (
+                    f"twin {frame.twins[frame.twin[row]]!r}, signal "
+                    f"{frame.signals[frame.signal[row]]!r} at {_moment(int(frame.time[row]))}"
+                )
+                add(reason, int(frame.position[row]), detail)
+        return out
+
+
+def batch_id_of(source: SourceBatch) -> str:
+    """The same id for the same fetched batch (a retry after a store failed), new otherwise."""
+    p = source.position
+    where = f"{p.kind}|{p.topic}|{p.partition}|{p.path}|{p.first_offset}|{p.last_offset}"
+    return uuid.uuid5(_BATCH_IDS, f"{where}|{source.received_at.isoformat()}").hex
+
+
+def _samples(
+    fused: Fused, twins: npt.NDArray[np.object_], signals: npt.NDArray[np.object_]
+) -> Samples:
+    text = fused.text if (fused.kind == Kind.TEXT).any() else None
+    return Samples(
+        twin=twins[fused.twin],
+        signal=signals[fused.signal],
+        time=fused.time.view(TIME_DTYPE),
+        value=fused.value,
+        text=text,
+        quality=fused.quality,
+    )
+
+
+def _value(kind: int, value: float, text: object) -> JsonValue:
+    if kind == Kind.TEXT:
+        return str(text)
+    if kind == Kind.BOOLEAN:
+        return value != 0.0
+    return value
+
+
+def _json(value: object) -> JsonValue:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _moment(micros: int) -> datetime:
+    return datetime.fromtimestamp(micros // 1_000_000, UTC).replace(microsecond=micros % 1_000_000)
+
+
+def _micros(moment: datetime) -> int:
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

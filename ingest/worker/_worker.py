@@ -1,0 +1,100 @@
+"""The worker loop: fetch a batch, commit it (in a thread: the stores are synchronous), ack.
+
+A store that is down (``StoreUnavailableError``, ``OSError``) is retried with
+doubling waits; nothing is acknowledged meanwhile, so nothing is lost. With a
+``flush`` (the in-process graph store's snapshot), acknowledgements wait for
+the next flush, so the source only forgets what is durable everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from ingest.sources import Source, SourceBatch
+from ingest.worker._commit import BatchCommitter, BatchOutcome
+from ingest.worker._settings import WorkerSettings
+from ingest.worker._stats import WorkerStats
+from ontology import StoreUnavailableError
+
+RETRYABLE = (StoreUnavailableError, OSError)
+
+
+class Worker:
+    def __init__(
+        self,
+        source: Source,
+        committer: BatchCommitter,
+        settings: WorkerSettings | None = None,
+        *,
+        flush: Callable[[], None] | None = None,
+        on_batch: Callable[[BatchOutcome, WorkerStats], None] | None = None,
+    ) -> None:
+        self.source = source
+        self.committer = committer
+        self.settings = settings or WorkerSettings()
+        self.stats = WorkerStats()
+        self._flush = flush
+        self._on_batch = on_batch
+        self._stopping = asyncio.Event()
+        self._pending: list[SourceBatch] = []
+        self._flushed_at = time.monotonic()
+
+    def stop(self) -> None:
+        """Finish the batch in hand, acknowledge what is committed, then return from ``run``."""
+        self._stopping.set()
+
+    async def run(self) -> WorkerStats:
+        """Until ``stop()`` or a finite source is exhausted."""
+        settings = self.settings
+        await self.source.start()
+        try:
+            while not self._stopping.is_set():
+                batch = await self.source.fetch(settings.max_records, settings.fetch_timeout_s)
+                if batch is None:
+                    if self.source.exhausted:
+                        break
+                    await self._ack_due()
+                    continue
+                outcome = await self._commit(batch)
+                if outcome is None:  # stopped while a store was down: not acknowledged
+                    break
+                self.stats.add(outcome)
+                if self._on_batch is not None:
+                    self._on_batch(outcome, self.stats)
+                self._pending.append(batch)
+                await self._ack_due()
+            await self._ack_due(force=True)
+        finally:
+            await self.source.stop()
+        return self.stats
+
+    async def _commit(self, batch: SourceBatch) -> BatchOutcome | None:
+        wait = self.settings.backoff_initial_s
+        while True:
+            try:
+                return await asyncio.to_thread(self.committer.commit, batch)
+            except RETRYABLE as error:
+                self.stats.retries += 1
+                self.stats.last_error = f"{type(error).__name__}: {error}"[:200]
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), wait)
+                except TimeoutError:
+                    wait = min(2 * wait, self.settings.backoff_max_s)
+                    continue
+                return None
+
+    async def _ack_due(self, *, force: bool = False) -> None:
+        if not self._pending:
+            return
+        if self._flush is not None:
+            due = time.monotonic() - self._flushed_at >= self.settings.flush_interval_s
+            if not (due or force):
+                return
+            await asyncio.to_thread(self._flush)
+            self._flushed_at = time.monotonic()
+        pending, self._pending = self._pending, []
+        for batch in pending:
+            await self.source.ack(batch)
+            self.stats.acked_batches += 1

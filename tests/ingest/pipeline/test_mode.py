@@ -1,0 +1,36 @@
+"""The mode machine's segmented scan equals stepping the table one sample at a time."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from ingest.pipeline._mode import run
+
+STATES, SYMBOLS = 4, 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    table=hnp.arrays(np.int16, (STATES, SYMBOLS), elements=st.integers(0, STATES - 1)),
+    rows=st.lists(st.tuples(st.integers(0, 4), st.integers(0, SYMBOLS - 1)), max_size=60),
+    start=hnp.arrays(np.int16, 5, elements=st.integers(0, STATES - 1)),
+)
+def test_the_scan_equals_a_loop(
+    table: np.ndarray, rows: list[tuple[int, int]], start: np.ndarray
+) -> None:
+    twin = np.array([r[0] for r in rows], dtype=np.int32)
+    symbol = np.array([r[1] for r in rows], dtype=np.int16)
+    ran = run(table, twin, symbol, start)
+    current = {t: int(start[t]) for t in range(5)}
+    expected = {}
+    for i, (t, s) in enumerate(rows):
+        before = current[t]
+        current[t] = int(table[before, s])
+        expected[i] = (before, current[t])
+    got = {int(ran.order[j]): (int(ran.before[j]), int(ran.after[j])) for j in range(len(rows))}
+    assert got == expected
+    finals = {int(twin[ran.order[j]]): int(ran.after[j]) for j in np.flatnonzero(ran.last)}
+    assert finals == {t: current[t] for t in set(twin.tolist())}

@@ -1,0 +1,35 @@
+"""Serve an ASGI app with a real uvicorn server on a free port, in a thread, for a test."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import uvicorn
+from starlette.types import ASGIApp
+
+START_TIMEOUT_S = 30
+
+
+@contextmanager
+def serving(app: ASGIApp) -> Iterator[str]:
+    """Yields ``host:port`` while uvicorn serves ``app``; stops it afterwards."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    started = threading.Event()
+    for _ in range(START_TIMEOUT_S * 20):
+        if server.started:
+            started.set()
+            break
+        started.wait(0.05)
+    if not started.is_set():
+        pytest.fail("uvicorn did not start")
+    (socket,) = server.servers[0].sockets
+    try:
+        yield f"127.0.0.1:{socket.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

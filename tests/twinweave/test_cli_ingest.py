@@ -1,0 +1,163 @@
+"""``twinweave ingest`` end to end on the embedded stores (file replay; Kafka in test_kill)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+import yaml
+
+from ontology import MemoryStore
+from ontology.history import DuckDBHistorySettings, DuckDBHistoryStore, SeriesKey
+from tests.ingest.conftest import PIPELINE_DOC, T0_US, build_plant
+from tests.ingest.worker.test_worker import END, START
+from twinweave.cli import main
+
+T0_MS = T0_US // 1000
+
+
+def embedded(data: Path, monkeypatch: pytest.MonkeyPatch) -> MemoryStore:
+    """``data`` as TWINWEAVE_DATA_DIR, and its (empty) embedded graph store to fill and close."""
+    data.mkdir()
+    monkeypatch.setenv("TWINWEAVE_DATA_DIR", str(data))
+    monkeypatch.delenv("TWINWEAVE_GRAPH_STORE", raising=False)
+    return MemoryStore(snapshot=data / "graph.snapshot")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An embedded data folder holding the test plant (graph snapshot)."""
+    build_plant(embedded(tmp_path / "data", monkeypatch)).close()
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def pipeline_file(tmp_path: Path) -> Path:
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(yaml.safe_dump(PIPELINE_DOC, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_a_replay_file_reaches_the_embedded_stores(
+    data_dir: Path, pipeline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed = tmp_path / "feed.ndjson"
+    lines = [
+        orjson.dumps({"twin": "EQ-1", "signal": "faultCode", "time": T0_MS + i, "value": i})
+        for i in range(5)
+    ]
+    feed.write_bytes(b"\n".join([*lines, b"garbage"]) + b"\n")
+    code = main(
+        [
+            "ingest",
+            "--source",
+            f"replay:{feed}",
+            "--pipeline",
+            str(pipeline_file),
+            "--max-records",
+            "2",
+        ]
+    )
+    assert code == 0
+    assert "stopped; 3 batches, 6 samples" in capsys.readouterr().err
+    graph = MemoryStore(snapshot=data_dir / "graph.snapshot")
+    assert graph.get_signals("machine/m1")["faultCode"].value == 4.0
+    history = DuckDBHistoryStore(DuckDBHistorySettings(path=data_dir / "history.duckdb"))
+    try:
+        raw = history.raw(SeriesKey("machine/m1", "faultCode"), START, END)
+        assert raw.value.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+        assert history.reject_counts(START, END) == {"malformed": 1}
+    finally:
+        history.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--source", "ftp://x"], "--source 'ftp://x' is not understood"),
+        (["--source", "kafka://host:1/"], "expected kafka://HOST:PORT/TOPIC"),
+        (["--source", "replay:/no/such/file"], "no file"),
+        (["--pipeline", "/no/such.yaml", "--source", "sim"], "cannot be read"),
+        (["--max-records", "0", "--source", "sim"], "max_records"),
+    ],
+)
+def test_bad_arguments_stop_with_exit_2(
+    data_dir: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_bad_pipeline_names_the_file_and_place(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nsignals: {}\n", encoding="utf-8")
+    assert main(["ingest", "--pipeline", str(bad), "--source", "sim"]) == 2
+    assert f"{bad}: at version" in capsys.readouterr().err
+
+
+@pytest.fixture
+def sample_plant_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An embedded data folder holding the sample plant."""
+    from loaders import load_paths, sample_plant_paths
+
+    store = embedded(tmp_path / "plant", monkeypatch)
+    load_paths(sample_plant_paths(), store)
+    store.close()
+    return tmp_path / "plant"
+
+
+def test_the_simulator_runs_through_the_worker_in_process(
+    sample_plant_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["ingest", "--source", "sim", "--sim-ticks", "20", "--sim-tick", "0"])
+    assert code == 0
+    assert "stopped;" in capsys.readouterr().err
+    graph = MemoryStore(snapshot=sample_plant_dir / "graph.snapshot")
+    state = graph.get_signals("acme/jkt1/packaging/line1/filler1")
+    assert state["mode"].value in {"STOP", "IDLE", "RUNNING", "FAULT"}
+    assert state["goodCount"].value is not None
+
+
+@pytest.mark.kafka
+def test_the_simulator_publishes_to_kafka_and_the_worker_reads_it(
+    sample_plant_dir: Path, kafka_bootstrap: str, kafka_topic: str
+) -> None:
+    address = f"kafka://{kafka_bootstrap}/{kafka_topic}"
+    publish = ["ingest", "--source", "sim", "--sim-publish", address]
+    assert main([*publish, "--sim-ticks", "5", "--sim-tick", "0", "-q"]) == 0
+    read = ["ingest", "--source", address, "--group", f"{kafka_topic}-g", "--exit-when-idle", "1"]
+    assert main([*read, "-q"]) == 0
+    history = DuckDBHistoryStore(DuckDBHistorySettings(path=sample_plant_dir / "history.duckdb"))
+    try:
+        (batch, *_) = history.batches(START, END).items
+        assert batch.accepted > 0
+        assert sum(b.count_in for b in history.batches(START, END).items) > 5 * 20
+    finally:
+        history.close()
+
+
+def test_sigterm_stops_the_worker_gracefully(sample_plant_dir: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests._shared import REPO
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWINWEAVE_")}
+    env["TWINWEAVE_DATA_DIR"] = str(sample_plant_dir)
+    command = [sys.executable, "-m", "twinweave", "ingest", "--source", "sim", "--sim-tick", "0.05"]
+    worker = subprocess.Popen(
+        [*command, "--progress-interval", "0"], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True
+    )
+    assert worker.stderr is not None
+    line = worker.stderr.readline()
+    assert line.startswith("batch "), line
+    worker.send_signal(signal.SIGTERM)
+    rest = worker.stderr.read()
+    worker.stderr.close()
+    assert worker.wait(60) == 0
+    assert "twinweave ingest: stopped;" in rest

@@ -1,0 +1,97 @@
+"""``twinweave ingest``: run the ingest worker (Kafka, file replay or the simulator).
+
+The stores come from the settings (as for ``twinweave load``): the embedded
+graph store (``<TWINWEAVE_DATA_DIR>/graph.snapshot``) or Neo4j, and the DuckDB
+history (``<TWINWEAVE_DATA_DIR>/history.duckdb``). The work lives in
+``_ingest_run``, imported only when the command runs.
+
+Exit codes: 0 stopped cleanly (SIGTERM, Ctrl-C, a replay or simulation done,
+or idle), 2 usage, configuration or store errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+DEFAULT_PRINCIPAL = "twinweave-ingest"
+DEFAULT_MAX_RECORDS = 5_000
+
+
+def _run(args: argparse.Namespace) -> int:
+    from twinweave.cli._ingest_run import run
+
+    return run(args)
+
+
+def register(subparsers: Any) -> None:
+    description = (
+        "Fuse telemetry into live twin state, history, events and lineage. Records are "
+        "decoded (JSON), resolved to twins through aliases, checked against the pipeline "
+        "(units, ranges, time limits), ordered by event time, deduplicated and written: "
+        "history first, then the changed state and rollups; only then is the source "
+        "acknowledged. SIGTERM or Ctrl-C finishes the batch in hand and stops."
+    )
+    parser = subparsers.add_parser(
+        "ingest",
+        help="run the telemetry ingest worker (Kafka, file replay, simulator)",
+        description=description,
+        epilog=(
+            "Sources: kafka://HOST:PORT/TOPIC (a consumer group; default: TWINWEAVE_KAFKA_*), "
+            "replay:FILE (one JSON record per line), sim (the built-in simulator of the "
+            "plant's machines). Example: twinweave ingest --source replay:feed.ndjson. "
+            "See docs/ingest.md."
+        ),
+    )
+    parser.add_argument(
+        "--source",
+        metavar="SPEC",
+        help="kafka://HOST:PORT/TOPIC, replay:FILE or sim (default: Kafka from TWINWEAVE_KAFKA_*)",
+    )
+    parser.add_argument(
+        "--pipeline",
+        metavar="FILE",
+        help="pipeline file, YAML or JSON (default: the shipped ingest/pipeline/default.yaml)",
+    )
+    parser.add_argument("--group", help="Kafka consumer group (default: TWINWEAVE_KAFKA_GROUP)")
+    parser.add_argument(
+        "--max-records",
+        type=int,
+        default=DEFAULT_MAX_RECORDS,
+        help=f"records per batch at most ({DEFAULT_MAX_RECORDS})",
+    )
+    parser.add_argument(
+        "--principal",
+        default=DEFAULT_PRINCIPAL,
+        help=f"who the batches' lineage names as the writer ({DEFAULT_PRINCIPAL})",
+    )
+    parser.add_argument(
+        "--progress-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="seconds between progress lines on stderr; 0: one line per batch (1.0)",
+    )
+    parser.add_argument(
+        "--exit-when-idle",
+        type=float,
+        metavar="SECONDS",
+        help="stop once nothing has come for this long and nothing is waiting (Kafka lag 0)",
+    )
+    sim = parser.add_argument_group("simulator (--source sim)")
+    sim.add_argument("--sim-ticks", type=int, metavar="N", help="ticks to run (default: forever)")
+    sim.add_argument(
+        "--sim-tick",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="wall time between ticks; 0: as fast as the worker takes them (1.0)",
+    )
+    sim.add_argument("--sim-seed", type=int, default=0, help="random seed (0)")
+    sim.add_argument(
+        "--sim-publish",
+        metavar="kafka://HOST:PORT/TOPIC",
+        help="publish the simulated records to Kafka (keyed by twin) instead of ingesting them",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    parser.set_defaults(handler=_run)

@@ -1,0 +1,258 @@
+"""The composition behind ``twinweave ingest``: settings -> stores, pipeline, source, worker."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiokafka.errors import KafkaError
+
+import ingest
+import ontology
+from ingest.codecs import JsonCodec
+from ingest.pipeline import Fusion, Pipeline, PipelineError, default_pipeline, load_pipeline
+from ingest.sim import SimSettings, SimSource, Simulator, plant_assets, publish_to_kafka
+from ingest.sources import KafkaSource, KafkaSourceSettings, ReplaySource, Source
+from ingest.worker import BatchCommitter, BatchOutcome, Worker, WorkerSettings, WorkerStats
+from ontology.history import DuckDBHistorySettings, DuckDBHistoryStore, HistoryStore
+from twinweave._config import ConfigError, Settings, load_settings
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+
+
+class UsageError(Exception):
+    """A bad argument: the message says which and what was expected."""
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.sim_publish is not None:
+        return _publish(args)
+    try:
+        settings = load_settings(os.environ)
+        pipeline = _pipeline(args.pipeline)
+        worker_settings = WorkerSettings(principal=args.principal, max_records=args.max_records)
+    except (ConfigError, UsageError, PipelineError, ingest.IngestError) as error:
+        _err(f"twinweave ingest: {error}")
+        return EXIT_ERROR
+    with ExitStack() as stack:
+        try:
+            graph = _graph(settings)
+            stack.callback(graph.close)
+            history = _history(settings)
+            stack.callback(history.close)
+            source = _source(args, settings, history, graph)
+        except (UsageError, ontology.OntologyError, ingest.IngestError, OSError) as error:
+            _err(f"twinweave ingest: {error}")
+            return EXIT_ERROR
+        committer = BatchCommitter(
+            fusion=Fusion(pipeline, graph),
+            graph=graph,
+            history=history,
+            feed=None,
+            codec=JsonCodec(),
+            feed_name=source.feed,
+            principal=args.principal,
+        )
+        flush = graph.flush if isinstance(graph, ontology.MemoryStore) else None
+        progress = None if args.quiet else Progress(args.progress_interval)
+        worker = Worker(
+            source,
+            committer,
+            worker_settings,
+            flush=flush,
+            on_batch=progress.batch if progress else None,
+        )
+        try:
+            stats = asyncio.run(_main(worker, source, args.exit_when_idle, progress))
+        except (ontology.OntologyError, ingest.IngestError) as error:
+            _err(f"twinweave ingest: {error}")
+            return EXIT_ERROR
+        if progress is not None:
+            _err(f"twinweave ingest: stopped; {stats.line()}")
+    return EXIT_OK
+
+
+async def _main(
+    worker: Worker, source: Source, idle_s: float | None, progress: Progress | None
+) -> WorkerStats:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, worker.stop)
+    watcher = asyncio.ensure_future(_watch(worker, source, idle_s, progress))
+    try:
+        return await worker.run()
+    finally:
+        watcher.cancel()
+
+
+async def _watch(
+    worker: Worker, source: Source, idle_s: float | None, progress: Progress | None
+) -> None:
+    """Progress lines with the lag; stops the worker once idle for ``idle_s`` with no lag."""
+    seen, quiet_since = -1, time.monotonic()
+    kafka = isinstance(source, KafkaSource)
+    while True:
+        await asyncio.sleep(0.2)
+        lag = await source.lag() if isinstance(source, KafkaSource) else None
+        if progress is not None:
+            progress.tick(worker.stats, lag)
+        caught_up = lag == 0 if kafka else True
+        if worker.stats.batches != seen or not caught_up:
+            seen, quiet_since = worker.stats.batches, time.monotonic()
+        elif idle_s is not None and time.monotonic() - quiet_since >= idle_s:
+            worker.stop()
+            return
+
+
+class Progress:
+    """Progress lines on stderr: every ``interval`` seconds, or every batch when 0."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last = time.monotonic()
+
+    def batch(self, outcome: BatchOutcome, stats: WorkerStats) -> None:
+        if self.interval <= 0:
+            kind = "state-only " if outcome.state_only else ""
+            _err(f"batch {outcome.batch} {kind}records {outcome.records}; {stats.line()}")
+
+    def tick(self, stats: WorkerStats, lag: int | None) -> None:
+        if self.interval > 0 and time.monotonic() - self._last >= self.interval:
+            self._last = time.monotonic()
+            behind = "" if lag is None else f"; lag {lag} records"
+            _err(f"{stats.line()}{behind}")
+
+
+def _pipeline(path: str | None) -> Pipeline:
+    if path is None:
+        return default_pipeline()
+    try:
+        text = Path(path).read_bytes()
+    except OSError as error:
+        msg = f"--pipeline {path!r} cannot be read ({error.strerror}); expected a YAML or JSON file"
+        raise UsageError(msg) from None
+    return load_pipeline(text, where=path)
+
+
+def _graph(settings: Settings) -> ontology.GraphStore:
+    if settings.graph_store == "neo4j":
+        config = settings.neo4j
+        return ontology.Neo4jStore(
+            ontology.Neo4jStoreSettings(
+                uri=config.uri,
+                user=config.user or None,
+                password=config.password or None,
+                database=config.database,
+            )
+        )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return ontology.MemoryStore(snapshot=settings.data_dir / "graph.snapshot")
+
+
+def _history(settings: Settings) -> HistoryStore:
+    if settings.history_store != "duckdb":
+        msg = (
+            f"TWINWEAVE_HISTORY_STORE={settings.history_store!r} is not built yet; expected duckdb"
+        )
+        raise UsageError(msg)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return DuckDBHistoryStore(DuckDBHistorySettings(path=settings.data_dir / "history.duckdb"))
+
+
+def _publish(args: argparse.Namespace) -> int:
+    """``--source sim --sim-publish kafka://...``: the simulator's records to a Kafka topic."""
+    try:
+        settings = load_settings(os.environ)
+        if args.source != "sim":
+            msg = f"--sim-publish goes with --source sim, not --source {args.source!r}"
+            raise UsageError(msg)
+        bootstrap, topic = _kafka_address(args.sim_publish, "--sim-publish")
+        graph = _graph(settings)
+        try:
+            simulator = _simulator(args, graph)
+        finally:
+            graph.close()
+    except (ConfigError, UsageError, ontology.OntologyError, ingest.IngestError) as error:
+        _err(f"twinweave ingest: {error}")
+        return EXIT_ERROR
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        tick_s = args.sim_tick if args.sim_tick > 0 else None
+        return await publish_to_kafka(
+            simulator, bootstrap, topic, ticks=args.sim_ticks, tick_s=tick_s, stop=stop
+        )
+
+    try:
+        sent = asyncio.run(main())
+    except (KafkaError, OSError) as error:
+        _err(f"twinweave ingest: Kafka at {bootstrap!r}: {error}")
+        return EXIT_ERROR
+    if not args.quiet:
+        _err(f"twinweave ingest: published {sent} simulated records to {topic}")
+    return EXIT_OK
+
+
+def _simulator(args: argparse.Namespace, graph: ontology.GraphStore) -> Simulator:
+    if args.sim_ticks is not None and args.sim_ticks < 1:
+        msg = f"--sim-ticks {args.sim_ticks}; expected a whole number >= 1"
+        raise UsageError(msg)
+    if not 0 <= args.sim_tick <= 3600:
+        msg = f"--sim-tick {args.sim_tick}; expected seconds from 0 to 3600"
+        raise UsageError(msg)
+    tick_ms = max(1, round(args.sim_tick * 1000)) if args.sim_tick > 0 else 1000
+    now_ms = int(time.time() * 1000)
+    sim_settings = SimSettings(seed=args.sim_seed, start_ms=now_ms, tick_ms=tick_ms)
+    return Simulator(plant_assets(graph), sim_settings)
+
+
+def _kafka_address(spec: str, option: str) -> tuple[str, str]:
+    parts = urlsplit(spec)
+    topic = parts.path.strip("/")
+    if parts.scheme != "kafka" or not parts.netloc or not topic or "/" in topic:
+        msg = f"{option} {spec!r}; expected kafka://HOST:PORT/TOPIC"
+        raise UsageError(msg)
+    return parts.netloc, topic
+
+
+def _source(
+    args: argparse.Namespace, settings: Settings, history: HistoryStore, graph: ontology.GraphStore
+) -> Source:
+    spec: str | None = args.source
+    group = args.group or settings.kafka_group
+    if spec is None:
+        return KafkaSource(
+            KafkaSourceSettings(settings.kafka_bootstrap, settings.kafka_topics[0], group), history
+        )
+    if spec.startswith("kafka://"):
+        bootstrap, topic = _kafka_address(spec, "--source")
+        return KafkaSource(KafkaSourceSettings(bootstrap, topic, group), history)
+    if spec == "sim":
+        # a simulated run starts now, so its samples are fresh, not late
+        tick_s = args.sim_tick if args.sim_tick > 0 else None
+        return SimSource(_simulator(args, graph), ticks=args.sim_ticks, tick_s=tick_s)
+    if spec.startswith("replay:"):
+        path = Path(spec.removeprefix("replay:"))
+        if not path.is_file():
+            msg = f"--source {spec!r}: no file {str(path)!r}; expected replay:FILE"
+            raise UsageError(msg)
+        return ReplaySource(path)
+    msg = (
+        f"--source {spec!r} is not understood; expected kafka://HOST:PORT/TOPIC, replay:FILE or sim"
+    )
+    raise UsageError(msg)
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
