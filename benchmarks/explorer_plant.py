@@ -6,7 +6,8 @@ sample plant and an in-memory DuckDB history store) and, in a thread, simulates 
 machines' signals through the stores' public writes: ``mode``, ``temperature``,
 ``power``, ``goodCount`` and ``--signals`` extra ones on one machine, every ``--tick``
 seconds, as live values (``set_signals``, with a ``powerTotal`` rollup) and as history
-batches with their lineage and mode/fault events (``write_batch``). ``--backfill-hours``
+batches with their lineage and mode/fault events (``write_batch``), each published on
+an in-process change feed for the GraphQL subscriptions. ``--backfill-hours``
 writes past samples first (every ``--backfill-step`` seconds; ``--backfill-twins`` of
 them). The page under test sees all of it only through the public GraphQL API.
 
@@ -36,6 +37,8 @@ import numpy as np
 
 import ontology
 from loaders import load_paths, sample_plant_paths
+from ontology.changefeed import ChangeFeed, SignalChange
+from ontology.changefeed.memory import MemoryChangeFeed
 from ontology.history import (
     TIME_DTYPE,
     Batch,
@@ -167,6 +170,7 @@ class Simulator:
         self,
         store: ontology.GraphStore,
         history: HistoryStore,
+        feed: ChangeFeed,
         twins: list[str],
         *,
         tick: float,
@@ -175,6 +179,7 @@ class Simulator:
     ) -> None:
         self.store = store
         self.history = history
+        self.feed = feed
         self.twins = twins
         self.modes: dict[str, str] = {}
         self.tick = tick
@@ -221,6 +226,18 @@ class Simulator:
             )
             self.store.set_signals(updates)
             self.store.recompute_rollups()
+            changes = [
+                SignalChange(
+                    twin=u.twin,
+                    signal=u.signal,
+                    value=u.value,
+                    time=u.time,
+                    quality=0,
+                    batch=u.batch,
+                )
+                for u in updates
+            ]
+            self.feed.publish(batch, changes, events)
 
     def mode_events(self, twin: str, mode: str, now: datetime, batch: str) -> list[Event]:
         before = self.modes.get(twin)
@@ -290,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--control", type=Path, help="folder of pause-<twin> files")
     parser.add_argument("--wide", type=int, default=0, help=f"extra machines (<= {MAX_WIDE})")
     parser.add_argument("--signals", type=int, default=0, help="extra signals on one machine")
+    parser.add_argument(
+        "--bare", action="store_true", help="serve without history and subscriptions"
+    )
     parser.add_argument("--backfill-hours", type=float, default=0, help="history before now")
     parser.add_argument("--backfill-step", type=float, default=60, help="seconds between samples")
     parser.add_argument("--backfill-twins", type=int, default=1000, help="how many machines")
@@ -312,14 +332,24 @@ def main(argv: list[str] | None = None) -> int:
         chosen = twins[: args.backfill_twins]
         now = datetime.now(UTC)
         backfill(history, chosen, hours=args.backfill_hours, step=args.backfill_step, now=now)
+    feed = MemoryChangeFeed()
     simulator = Simulator(
-        store, history, twins, tick=args.tick, control=args.control, extra_signals=args.signals
+        store,
+        history,
+        feed,
+        twins,
+        tick=args.tick,
+        control=args.control,
+        extra_signals=args.signals,
     )
     simulator.step()
     thread = threading.Thread(target=simulator.run, name="simulator", daemon=True)
     thread.start()
     settings = ServerSettings(version="explorer-plant", graph_store="memory")
-    app = create_app(settings, store=store, history=history)
+    if args.bare:  # an API without history and subscriptions: the page must degrade
+        app = create_app(settings, store=store)
+    else:
+        app = create_app(settings, store=store, history=history, changes=feed)
     print(f"explorer plant at http://127.0.0.1:{args.port}/", file=sys.stderr, flush=True)
     try:
         uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")

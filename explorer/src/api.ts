@@ -50,7 +50,15 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
 
 /** Which fields the schema has, by type: the page asks before it uses a field that may not exist yet. */
 export class Schema {
+  /** Capabilities the server says are ready (`service { capabilities }`). */
+  ready = new Set<string>();
+
   private constructor(private readonly fields: Map<string, Set<string>>) {}
+
+  /** The field exists and, when a capability is named, the server says it is ready. */
+  can(type: string, field: string, capability?: string): boolean {
+    return this.has(type, field) && (capability === undefined || this.ready.has(capability));
+  }
 
   static async load(): Promise<Schema> {
     const data = await gql<{

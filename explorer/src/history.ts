@@ -240,7 +240,7 @@ let current: HistoryPlot | null = null;
 export function historySection(twin: TwinDetail, schema: Schema): HTMLElement {
   current?.destroy();
   current = null;
-  if (!schema.has("Twin", "history")) {
+  if (!schema.can("Twin", "history", "history")) {
     return section("History", notYet("History plots", "bucketed history (Twin.history)"));
   }
   const signals = plottableSignals(twin);

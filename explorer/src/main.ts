@@ -39,6 +39,7 @@ async function start(app: HTMLElement): Promise<void> {
     return;
   }
   const ready = new Set(info.service.capabilities.filter((c) => c.ready).map((c) => c.name));
+  schema.ready = ready;
   const main = h("main", { id: "main", class: "detail", tabindex: -1 });
   const twinView = new TwinView({ schema, ready, openTwin });
 

@@ -62,7 +62,17 @@ export function staleAfterSeconds(): number {
   return Number.isFinite(parsed) && parsed > 0 ? parsed : 30;
 }
 
-export function isStale(signal: SignalValue, now: number = Date.now()): boolean {
+/**
+ * Stale: marked STALE, or the twin's feed has gone quiet (its newest value of any signal is
+ * older than the limit). A value that merely has not changed while others arrive is not stale.
+ */
+export function isStale(signal: SignalValue, newest: string, now: number = Date.now()): boolean {
   if (signal.quality === "STALE") return true;
-  return ageSeconds(signal.time, now) > staleAfterSeconds();
+  return ageSeconds(newest, now) > staleAfterSeconds();
+}
+
+export function newestTime(signals: SignalValue[]): string {
+  let newest = signals[0]?.time ?? new Date(0).toISOString();
+  for (const s of signals) if (Date.parse(s.time) > Date.parse(newest)) newest = s.time;
+  return newest;
 }

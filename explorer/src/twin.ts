@@ -3,8 +3,9 @@
 
 import { gql, type Schema } from "./api";
 import { clear, errorNote, h, notYet, section } from "./dom";
-import { ageSeconds, formatAge, formatValue, isStale, modeBadge, modeOf } from "./status";
+import { ageSeconds, formatAge, formatValue, isStale, modeBadge, modeOf, newestTime } from "./status";
 import { historySection } from "./history";
+import { follow, POLL_MS } from "./live";
 import type { Relationship, SignalValue, TwinDetail } from "./types";
 import { displayName, shortModel } from "./types";
 
@@ -46,9 +47,6 @@ interface Lineage {
     lastOffset: number | null; topics: string[]; path: string | null }[];
 }
 
-const SIGNALS_QUERY = `query Signals($id: ID!) { twin(id: $id) { signals { ${SIGNAL_FIELDS} } } }`;
-
-export const POLL_MS = 1000;
 
 export interface TwinViewOptions {
   schema: Schema;
@@ -101,6 +99,8 @@ export class TwinView {
   private signals: SignalValue[] = [];
   private twinId: string | null = null;
   private lineage: HTMLElement;
+  private liveNote: HTMLElement | null = null;
+  private unfollow: (() => void) | null = null;
 
   constructor(private readonly options: TwinViewOptions) {
     this.element = h("div", { class: "twin-view", "aria-live": "off" },
@@ -111,6 +111,8 @@ export class TwinView {
   stop(): void {
     if (this.timer !== undefined) window.clearInterval(this.timer);
     this.timer = undefined;
+    this.unfollow?.();
+    this.unfollow = null;
   }
 
   async show(id: string): Promise<void> {
@@ -130,7 +132,19 @@ export class TwinView {
       return;
     }
     this.render(twin);
-    this.timer = window.setInterval(() => void this.poll(), POLL_MS);
+    this.unfollow = follow(this.options.schema, id, () => this.signals, (signals, mode) => {
+      if (this.twinId !== id) return;
+      this.signals = signals;
+      if (this.liveNote) {
+        this.liveNote.textContent = mode === "subscription"
+          ? "Live through a GraphQL subscription. Click a value for its lineage."
+          : `Updated every ${POLL_MS / 1000} s by polling (the server offers no subscription). Click a value for its lineage.`;
+      }
+      this.signalBody?.closest("table")?.setAttribute("data-live", mode);
+      this.renderSignals();
+    });
+    // ages grow between updates
+    this.timer = window.setInterval(() => this.renderSignals(), POLL_MS);
   }
 
   private render(twin: TwinDetail): void {
@@ -138,6 +152,7 @@ export class TwinView {
     const ready = this.options.ready;
     this.signals = twin.signals;
     this.signalBody = h("tbody", {});
+    this.liveNote = h("p", { class: "note", "data-role": "live-note" });
     this.lineage.hidden = true;
     clear(
       this.element,
@@ -147,9 +162,7 @@ export class TwinView {
         h("p", { class: "twin-id" }, h("code", {}, twin.id), " · ", shortModel(twin.modelId),
           twin.parents.length > 1 ? h("span", { class: "shared" }, ` shared by ${twin.parents.length} parents`) : null)),
       section("Live signals",
-        h("p", { class: "note" }, `Updated every ${POLL_MS / 1000} s by polling the twin's signals`,
-          this.options.schema.hasType("Subscription") ? "" : " (subscriptions are not available yet)",
-          ". Click a value for its lineage."),
+        this.liveNote,
         h("table", { class: "grid signals" },
           h("caption", { class: "sr-only" }, "Live signals"),
           h("thead", {}, h("tr", {}, ...["signal", "value", "unit", "quality", "age"].map((c) => h("th", { scope: "col" }, c)))),
@@ -162,9 +175,7 @@ export class TwinView {
         ])),
       section("Lifecycle",
         h("p", {}, "State: ", h("strong", { class: "lifecycle" }, twin.lifecycle)),
-        ready.has("mutations") || this.options.schema.has("Twin", "allowedTransitions")
-          ? null
-          : notYet("Allowed transitions", "a twin's allowed lifecycle transitions (Twin.allowedTransitions) or the lifecycle mutation")),
+        notYet("Allowed transitions", "a twin's allowed lifecycle transitions (Twin.allowedTransitions) or the lifecycle mutation")),
       section("Relationships",
         relationshipTable("Outgoing", twin.outgoing, "target", open),
         relationshipTable("Incoming", twin.incoming, "source", open),
@@ -194,6 +205,7 @@ export class TwinView {
           h("td", {}, shortModel(c.definedIn)))))));
   }
 
+  /** Update the rows in place (a focused value keeps its focus), adding and removing as needed. */
   private renderSignals(): void {
     const body = this.signalBody;
     if (!body) return;
@@ -202,31 +214,40 @@ export class TwinView {
       clear(body, h("tr", {}, h("td", { colspan: 5, class: "empty" }, "No live values yet.")));
       return;
     }
-    clear(body, ...this.signals.map((s) => {
-      const stale = isStale(s, now);
-      const value = h("button", { type: "button", class: "value", "data-signal": s.name,
-        "aria-label": `${s.name} ${formatValue(s.value)}${s.unit ? ` ${s.unit}` : ""}: show lineage`,
-        onclick: () => this.showLineage(s) }, formatValue(s.value));
-      return h("tr", { class: stale ? "stale" : null, "data-signal": s.name },
-        h("th", { scope: "row" }, s.name), h("td", {}, value), h("td", {}, s.unit ?? ""),
-        h("td", {}, stale ? "STALE" : (s.quality ?? "—")),
-        h("td", { class: "age", title: s.time }, formatAge(ageSeconds(s.time, now))));
-    }));
-  }
-
-  private async poll(): Promise<void> {
-    const id = this.twinId;
-    if (!id || !this.element.isConnected) {
-      this.stop();
-      return;
-    }
-    try {
-      const data = await gql<{ twin: { signals: SignalValue[] } | null }>(SIGNALS_QUERY, { id });
-      if (this.twinId !== id || !data.twin) return;
-      this.signals = data.twin.signals;
-      this.renderSignals();
-    } catch {
-      // a missed poll shows as growing ages; the next one retries
+    body.querySelector(":scope > tr:not([data-signal])")?.remove();
+    const rows = new Map([...body.querySelectorAll<HTMLTableRowElement>(":scope > tr[data-signal]")]
+      .map((r) => [r.dataset["signal"] ?? "", r]));
+    const wanted = new Set(this.signals.map((s) => s.name));
+    for (const [name, row] of rows) if (!wanted.has(name)) row.remove();
+    let previous: HTMLTableRowElement | null = null;
+    const newest = newestTime(this.signals);
+    for (const s of this.signals) {
+      let row = rows.get(s.name);
+      if (!row) {
+        row = h("tr", { "data-signal": s.name },
+          h("th", { scope: "row" }, s.name),
+          h("td", {}, h("button", { type: "button", class: "value", "data-signal": s.name,
+            onclick: () => this.showLineage(this.signals.find((x) => x.name === s.name) ?? s) })),
+          h("td", { class: "unit" }), h("td", { class: "quality" }), h("td", { class: "age" }));
+      }
+      if (previous ? previous.nextSibling !== row : body.firstChild !== row) {
+        if (previous) previous.after(row);
+        else body.prepend(row);
+      }
+      previous = row;
+      const stale = isStale(s, newest, now);
+      row.classList.toggle("stale", stale);
+      const [, valueCell, unitCell, qualityCell, ageCell] = row.children;
+      const button = valueCell?.firstElementChild;
+      const text = formatValue(s.value);
+      if (button && button.textContent !== text) button.textContent = text;
+      button?.setAttribute("aria-label", `${s.name} ${text}${s.unit ? ` ${s.unit}` : ""}: show lineage`);
+      if (unitCell) unitCell.textContent = s.unit ?? "";
+      if (qualityCell) qualityCell.textContent = stale ? "STALE" : (s.quality ?? "—");
+      if (ageCell) {
+        ageCell.textContent = formatAge(ageSeconds(s.time, now));
+        ageCell.setAttribute("title", s.time);
+      }
     }
   }
 
@@ -237,7 +258,7 @@ export class TwinView {
     const body = h("div", { class: "lineage-body" });
     clear(this.lineage, h("h4", {}, `Lineage of ${signal.name} = ${formatValue(signal.value)}`), body, close);
     close.focus();
-    if (!id || !this.options.schema.has("Twin", "lineage")) {
+    if (!id || !this.options.schema.can("Twin", "lineage", "lineage")) {
       clear(body, keyValueTable("Lineage", [["batch", signal.batch ?? "(none recorded)"], ["time", signal.time]]),
         notYet("Source positions, pipeline and model versions, principal", "lineage (Twin.lineage)"));
       return;

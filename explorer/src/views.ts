@@ -59,7 +59,7 @@ async function upload(file: File, out: HTMLElement, refresh: () => Promise<void>
 }
 
 export async function modelsView(schema: Schema): Promise<HTMLElement> {
-  const canUpload = schema.has("Mutation", "uploadModels");
+  const canUpload = schema.can("Mutation", "uploadModels", "graphql-mutations");
   const input = h("input", { type: "file", id: "model-file", accept: ".json,application/json", disabled: !canUpload });
   const result = h("div", { class: "upload-result", "aria-live": "polite" });
   const list = h("div", { class: "models" });
@@ -121,7 +121,7 @@ const SINCE = [
 ];
 
 export function changesView(schema: Schema, under: string, open: (id: string) => void): HTMLElement {
-  if (!schema.has("Query", "changes")) {
+  if (!schema.can("Query", "changes", "events")) {
     return h("div", {}, h("h2", { tabindex: -1 }, "Shift handover"),
       notYet("What changed since", "changes (mode changes, faults, lifecycle and structure edits)"));
   }

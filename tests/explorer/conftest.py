@@ -72,3 +72,13 @@ def plant(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
             yield Plant(base=base, control=control)
     except RuntimeError as exc:
         pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="module")
+def bare_plant(browser_ready: None) -> Iterator[Plant]:
+    """The plant server without history and subscriptions (an API that lacks them)."""
+    try:
+        with running_plant(["--bare", "--tick", "0.3"]) as base:
+            yield Plant(base=base, control=Path())
+    except RuntimeError as exc:
+        pytest.fail(str(exc))

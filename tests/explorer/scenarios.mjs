@@ -112,10 +112,12 @@ const scenarios = {
     await page.waitForFunction(
       (old) => document.querySelector('tr[data-signal="temperature"] button.value')?.textContent !== old,
       before, { timeout: 2000 });
+    const changedWithinMs = Date.now() - started;
     const after = await cellText(page, "temperature");
     const stale = await page.locator("tr.stale").count();
     check(stale === 0, `fresh values look stale: ${stale}`);
-    return { before, after, changedWithinMs: Date.now() - started };
+    const mode = await page.locator("table.signals").getAttribute("data-live");
+    return { before, after, changedWithinMs, mode };
   },
 
   async stale(page, base, controlDir) {
@@ -216,6 +218,24 @@ const scenarios = {
     await page.click('nav a[data-route="feeds"]');
     await page.waitForSelector("text=Feed health");
     return { models, upload };
+  },
+
+  async degraded(page, base) {
+    // a server without history and subscriptions: polling, and "not available yet" notes
+    await openExplorer(page, base, `#/twin/${encodeURIComponent(FILLER)}`);
+    await page.waitForSelector('table.signals[data-live] tr[data-signal="temperature"]');
+    const mode = await page.locator("table.signals").getAttribute("data-live");
+    const before = await cellText(page, "temperature");
+    await page.waitForFunction(
+      (old) => document.querySelector('tr[data-signal="temperature"] button.value')?.textContent !== old,
+      before, { timeout: 2500 });
+    const history = await page.locator("section", { has: page.locator("h3", { hasText: "History" }) }).textContent();
+    await page.locator('tr[data-signal="power"] button.value').click();
+    const lineage = await page.locator("div.lineage").textContent();
+    await page.click('nav a[data-route="changes"]');
+    await page.waitForSelector("h2:has-text('Shift handover')");
+    const changes = await page.locator("main").textContent();
+    return { mode, history, lineage, changes };
   },
 
   async narrow(page, base) {

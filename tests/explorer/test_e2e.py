@@ -79,9 +79,10 @@ def test_search_by_alias_reveals_the_twin_and_the_model_filter_lists_twins(run: 
     assert detail["machines"] == 50  # the first page of 140 machines
 
 
-def test_a_live_value_changes_within_two_seconds(run: Run) -> None:
+def test_a_live_value_changes_within_two_seconds_through_the_subscription(run: Run) -> None:
     detail = run("live")
     assert detail["before"] != detail["after"]
+    assert detail["mode"] == "subscription"
 
 
 def test_a_paused_feed_turns_stale(run: Run) -> None:
@@ -126,3 +127,21 @@ def test_a_wide_level_pages(run: Run) -> None:
     detail = run("paging")
     assert (detail["first"], detail["second"]) == (50, 100)
     assert detail["setsize"] == "120"
+
+
+def test_without_history_and_subscriptions_the_page_polls_and_says_what_waits(
+    bare_plant: Plant,
+) -> None:
+    done = subprocess.run(
+        ["node", str(SCENARIOS), bare_plant.base, "degraded"],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["ok"], json.dumps(result, indent=2)
+    detail = result["detail"]
+    assert detail["mode"] == "polling"
+    for view in ("history", "lineage", "changes"):
+        assert "not available yet" in detail[view], f"{view}: {detail[view]}"
