@@ -14,10 +14,7 @@ const browser = await launchBrowser();
 try {
   const { page, problems } = await newPage(browser, { width: 1360, height: 900 });
   await openExplorer(page, base, `#/twin/${encodeURIComponent(FILLER)}`);
-  for (const id of ["acme/jkt1", "acme/jkt1/packaging", "acme/jkt1/packaging/line1"]) {
-    await page.locator(`li[data-twin="${id}"] > .row > .toggle`).first().click();
-    await page.waitForSelector(`li[data-twin="${id}"][aria-expanded=true] > ul > li[role=treeitem]`);
-  }
+  await page.waitForSelector(`li[data-twin="${FILLER}"][aria-selected=true]`); // revealed by the route
   await page.waitForSelector(".history .plot[data-state=ready]");
   await page.screenshot({ path: join(out, "explorer-twin.png") });
   await page.locator('tr[data-signal="power"] button.value').click();

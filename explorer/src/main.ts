@@ -61,10 +61,7 @@ async function start(app: HTMLElement): Promise<void> {
       }
       try {
         const found = await findTwins(text);
-        renderResults(results, `Twins matching ${text.trim()}`, found, (id) => {
-          openTwin(id);
-          void tree.reveal(id);
-        });
+        renderResults(results, `Twins matching ${text.trim()}`, found, openTwin); // the route reveals it in the tree
       } catch (error) {
         clear(results, errorNote(String(error)));
       }
@@ -102,6 +99,7 @@ async function start(app: HTMLElement): Promise<void> {
     if (hash.startsWith("twin/")) {
       const id = decodeURIComponent(hash.slice("twin/".length));
       lastTwin = id;
+      if (tree.selectedId() !== id) void rootsDrawn.then(() => tree.reveal(id)).catch(() => false);
       if (!main.contains(twinView.element)) clear(main, twinView.element);
       await twinView.show(id);
       return;

@@ -14,10 +14,8 @@ export function modeOf(signals: SignalValue[]): Mode | null {
   return (MODES as readonly string[]).includes(upper) ? (upper as Mode) : null;
 }
 
-export function modeBadge(mode: Mode | null): HTMLElement {
-  if (mode === null) {
-    return h("span", { class: "mode mode-none", title: "no mode signal" }, "no mode");
-  }
+export function modeBadge(mode: Mode | null): HTMLElement | null {
+  if (mode === null) return null;
   return h("span", { class: `mode mode-${mode.toLowerCase()}` }, mode);
 }
 
@@ -75,4 +73,18 @@ export function newestTime(signals: SignalValue[]): string {
   let newest = signals[0]?.time ?? new Date(0).toISOString();
   for (const s of signals) if (Date.parse(s.time) > Date.parse(newest)) newest = s.time;
   return newest;
+}
+
+/** Short symbols for the DTDL units the plant uses most; anything else shows as named. */
+const UNIT_SYMBOLS: Record<string, string> = {
+  degreeCelsius: "°C", degreeFahrenheit: "°F", kelvin: "K", kilowatt: "kW", watt: "W",
+  megawatt: "MW", metrePerSecondSquared: "m/s²", metrePerSecond: "m/s", bar: "bar", pascal: "Pa",
+  kilopascal: "kPa", ampere: "A", volt: "V", hertz: "Hz", revolutionPerMinute: "rpm",
+  percent: "%", litre: "l", litrePerSecond: "l/s", kilogram: "kg", second: "s", millimetre: "mm",
+  kilowattHour: "kWh",
+};
+
+export function unitSymbol(unit: string | null): string {
+  if (unit === null) return "";
+  return UNIT_SYMBOLS[unit] ?? unit;
 }

@@ -281,14 +281,22 @@ export class PlantTree {
       void this.loadMore(li);
       return;
     }
-    this.selected?.setAttribute("aria-selected", "false");
-    li.setAttribute("aria-selected", "true");
-    this.selected = li;
+    this.mark(li);
     const id = li.dataset["twin"];
     if (id) this.onOpen(id);
   }
 
-  /** Expand the path from a root to `id`, then focus and select it (first path if shared). */
+  private mark(li: HTMLLIElement): void {
+    this.selected?.setAttribute("aria-selected", "false");
+    li.setAttribute("aria-selected", "true");
+    this.selected = li;
+  }
+
+  selectedId(): string | null {
+    return this.selected?.dataset["twin"] ?? null;
+  }
+
+  /** Expand the path from a root to `id` and mark it selected (the first path if shared). */
   async reveal(id: string): Promise<boolean> {
     const data = await gql<{
       twin: { id: string; parents: { id: string }[]; ancestors: { id: string; parents: { id: string }[] }[] } | null;
@@ -307,8 +315,7 @@ export class PlantTree {
       if (!li) return false;
       if (step === id) {
         this.focusable(li);
-        li.focus();
-        this.select(li);
+        this.mark(li);
         li.scrollIntoView({ block: "nearest" });
         return true;
       }

@@ -3,7 +3,7 @@
 
 import { gql, type Schema } from "./api";
 import { clear, errorNote, h, notYet, section } from "./dom";
-import { ageSeconds, formatAge, formatValue, isStale, modeBadge, modeOf, newestTime } from "./status";
+import { ageSeconds, formatAge, formatValue, isStale, modeBadge, modeOf, newestTime, unitSymbol } from "./status";
 import { historySection } from "./history";
 import { follow, POLL_MS } from "./live";
 import type { Relationship, SignalValue, TwinDetail } from "./types";
@@ -242,7 +242,10 @@ export class TwinView {
       const text = formatValue(s.value);
       if (button && button.textContent !== text) button.textContent = text;
       button?.setAttribute("aria-label", `${s.name} ${text}${s.unit ? ` ${s.unit}` : ""}: show lineage`);
-      if (unitCell) unitCell.textContent = s.unit ?? "";
+      if (unitCell) {
+        unitCell.textContent = unitSymbol(s.unit);
+        if (s.unit) unitCell.setAttribute("title", s.unit);
+      }
       if (qualityCell) qualityCell.textContent = stale ? "STALE" : (s.quality ?? "—");
       if (ageCell) {
         ageCell.textContent = formatAge(ageSeconds(s.time, now));
