@@ -13,7 +13,8 @@ them). The page under test sees all of it only through the public GraphQL API.
 
 While a file ``pause-<twin id with / as _>`` exists in ``--control``, that twin's feed
 is paused (its values age and turn stale). ``--wide N`` adds a level of N machines under
-one area, for paging. Until the ingest simulator lands, this stands in for it.
+one area, for paging; ``--bare`` serves without history and subscriptions. ``twinweave demo``
+runs the real ingest simulator, but has neither a pause switch nor a wide level.
 """
 
 from __future__ import annotations
@@ -176,6 +177,7 @@ class Simulator:
         tick: float,
         control: Path | None,
         extra_signals: int,
+        mode_every: int = 50,
     ) -> None:
         self.store = store
         self.history = history
@@ -185,6 +187,7 @@ class Simulator:
         self.tick = tick
         self.control = control
         self.extra_signals = extra_signals
+        self.mode_every = mode_every
         self.stop = threading.Event()
         self.random = random.Random(7)
         self.count = 0
@@ -206,7 +209,7 @@ class Simulator:
                 continue
             phase = self.count / 10 + index
             values: dict[str, Value] = {
-                "mode": MODES[(index + self.count // 50) % len(MODES)],
+                "mode": MODES[(index + self.count // self.mode_every) % len(MODES)],
                 "temperature": round(40 + 5 * math.sin(phase) + self.random.random(), 3),
                 "power": round(5 + 2 * math.cos(phase) + self.random.random(), 3),
                 "goodCount": float(self.count * (index + 1)),
@@ -307,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--control", type=Path, help="folder of pause-<twin> files")
     parser.add_argument("--wide", type=int, default=0, help=f"extra machines (<= {MAX_WIDE})")
     parser.add_argument("--signals", type=int, default=0, help="extra signals on one machine")
+    parser.add_argument("--mode-every", type=int, default=50, help="ticks between mode changes")
     parser.add_argument(
         "--bare", action="store_true", help="serve without history and subscriptions"
     )
@@ -318,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--backfill-hours must be 0..744 and --backfill-step 0.1..86400")
     if not 0 <= args.wide <= MAX_WIDE or not 0 <= args.signals <= MAX_SIGNALS:
         parser.error(f"--wide must be 0..{MAX_WIDE} and --signals 0..{MAX_SIGNALS}")
+    if not 1 <= args.mode_every <= 1_000_000:
+        parser.error(f"--mode-every {args.mode_every}: expected 1 to 1000000 ticks")
     if not 0.05 <= args.tick <= 60:
         parser.error(f"--tick {args.tick}: expected 0.05 to 60 seconds")
 
@@ -341,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         tick=args.tick,
         control=args.control,
         extra_signals=args.signals,
+        mode_every=args.mode_every,
     )
     simulator.step()
     thread = threading.Thread(target=simulator.run, name="simulator", daemon=True)

@@ -9,8 +9,8 @@ export const POLL_MS = 1000;
 /** The server coalesces changes into at most one message per this many seconds. */
 export const MIN_INTERVAL_S = 0.25;
 
-const SUBSCRIPTION = `subscription Live($under: ID!, $after: String, $min: Float!) {
-  signalChanges(under: $under, minInterval: $min, after: $after) {
+const SUBSCRIPTION = `subscription Live($under: ID!, $signals: [String!], $after: String, $min: Float!) {
+  signalChanges(under: $under, signals: $signals, minInterval: $min, after: $after) {
     cursor changes { twin signal value time quality batch }
   }
 }`;
@@ -19,7 +19,7 @@ const SIGNALS_QUERY = `query Signals($id: ID!) {
   twin(id: $id) { signals { name value unit time quality batch } }
 }`;
 
-interface Change {
+export interface Change {
   twin: string;
   signal: string;
   value: unknown;
@@ -39,6 +39,30 @@ function client(): Client {
     retryAttempts: 3,
   });
   return socket;
+}
+
+/**
+ * Signal changes under a twin (its subtree), `signals` only when given, at most one message
+ * per `minInterval` seconds. Returns a function that stops it; `onError` when the socket fails.
+ */
+export function watch(
+  under: string,
+  signals: string[] | null,
+  minInterval: number,
+  onChanges: (changes: Change[]) => void,
+  onError: () => void,
+): () => void {
+  return client().subscribe<{ signalChanges: { cursor: string; changes: Change[] } }>(
+    { query: SUBSCRIPTION, variables: { under, signals, after: null, min: minInterval } },
+    {
+      next: (message) => {
+        const batch = message.data?.signalChanges;
+        if (batch) onChanges(batch.changes);
+      },
+      error: onError,
+      complete: () => undefined,
+    },
+  );
 }
 
 /**
@@ -71,31 +95,21 @@ export function follow(
       window.clearInterval(timer);
     };
   }
-  let cursor: string | null = null;
-  const dispose = client().subscribe<{ signalChanges: { cursor: string; changes: Change[] } }>(
-    { query: SUBSCRIPTION, variables: { under: twinId, after: cursor, min: MIN_INTERVAL_S } },
-    {
-      next: (message) => {
-        const batch = message.data?.signalChanges;
-        if (stopped || !batch) return;
-        cursor = batch.cursor;
-        const byName = new Map(current().map((s) => [s.name, s]));
-        for (const change of batch.changes) {
-          if (change.twin !== twinId) continue;
-          const before = byName.get(change.signal);
-          byName.set(change.signal, {
-            name: change.signal, value: change.value, unit: before?.unit ?? null,
-            time: change.time, quality: change.quality, batch: change.batch,
-          });
-        }
-        onSignals([...byName.values()].sort((a, b) => a.name.localeCompare(b.name)), "subscription");
-      },
-      error: () => {
-        if (!stopped) poll(); // the socket failed for good: fall back to polling
-      },
-      complete: () => undefined,
-    },
-  );
+  const dispose = watch(twinId, null, MIN_INTERVAL_S, (changes) => {
+    if (stopped) return;
+    const byName = new Map(current().map((s) => [s.name, s]));
+    for (const change of changes) {
+      if (change.twin !== twinId) continue;
+      const before = byName.get(change.signal);
+      byName.set(change.signal, {
+        name: change.signal, value: change.value, unit: before?.unit ?? null,
+        time: change.time, quality: change.quality, batch: change.batch,
+      });
+    }
+    onSignals([...byName.values()].sort((a, b) => a.name.localeCompare(b.name)), "subscription");
+  }, () => {
+    if (!stopped) poll(); // the socket failed for good: fall back to polling
+  });
   onSignals(current(), "subscription");
   return () => {
     stopped = true;

@@ -117,6 +117,7 @@ async function start(app: HTMLElement): Promise<void> {
   document.body.dataset["ready"] = "loading";
   await Promise.all([rootsDrawn, route()]);
   document.body.dataset["ready"] = "true";
+  void tree.complete.then(() => tree.followModes(schema));
 }
 
 const app = document.getElementById("app");

@@ -2,7 +2,8 @@
 // Keyboard: Up/Down move, Right expands or enters, Left collapses or leaves, Home/End,
 // Enter or Space opens the twin (or loads the next page on a "more" row).
 
-import { gql } from "./api";
+import { gql, type Schema } from "./api";
+import { watch } from "./live";
 import { errorNote, h } from "./dom";
 import { formatValue, keyRollup, modeBadge, modeOf } from "./status";
 import { type Page, TREE_TWIN_FIELDS, type TreeTwin, displayName, shortModel } from "./types";
@@ -10,6 +11,8 @@ import { type Page, TREE_TWIN_FIELDS, type TreeTwin, displayName, shortModel } f
 export const PAGE_SIZE = 50;
 const ROOT_SCAN_PAGE = 1000;
 const ROOT_SCAN_LIMIT = 20_000;
+/** Mode badges in the tree update at most once a second. */
+const MODE_INTERVAL_S = 1;
 
 const CHILDREN_QUERY = `query Children($id: ID!, $first: Int!, $after: String) {
   twin(id: $id) {
@@ -143,6 +146,28 @@ export class PlantTree {
       this.element.dataset["complete"] = "true";
     });
     await drawn;
+  }
+
+  /** Keep the mode badges of drawn rows current through the subscription (when served). */
+  followModes(schema: Schema): void {
+    if (!schema.can("Subscription", "signalChanges", "subscriptions")) return;
+    const roots = [...this.element.querySelectorAll<HTMLLIElement>(":scope > li[role=treeitem]")];
+    for (const root of roots) {
+      const id = root.dataset["twin"];
+      if (!id) continue;
+      watch(id, ["mode"], MODE_INTERVAL_S, (changes) => {
+        for (const change of changes) {
+          const mode = modeOf([{ ...change, name: change.signal, unit: null }]);
+          for (const row of this.element.querySelectorAll(`li[data-twin="${CSS.escape(change.twin)}"] > .row > .row-label`)) {
+            const badge = modeBadge(mode);
+            const old = row.querySelector(":scope > .mode");
+            if (old && badge) old.replaceWith(badge);
+            else if (badge) row.querySelector(":scope > .model")?.after(badge);
+            else old?.remove();
+          }
+        }
+      }, () => undefined);
+    }
   }
 
   firstRoot(): string | null {

@@ -60,7 +60,7 @@ class Plant:
     control: Path
 
 
-PLANT_ARGS = ["--wide", "120", "--tick", "0.3", "--backfill-hours", "24"]
+PLANT_ARGS = ["--wide", "120", "--tick", "0.3", "--backfill-hours", "24", "--mode-every", "10"]
 
 
 @pytest.fixture(scope="module")

@@ -50,10 +50,16 @@ const scenarios = {
     check(["RUNNING", "IDLE", "FAULT", "STOP"].includes(mode ?? ""), `mode badge: ${mode}`);
     const rollup = await page.locator('li[data-twin="acme/jkt1/packaging/line1"] > .row .rollup').textContent();
     check(/powerTotal \d/.test(rollup ?? ""), `line rollup: ${rollup}`);
+    // mode badges follow the subscription (the plant changes modes every 3 s in the tests)
+    const badges = () => page.locator('li[data-twin="acme/jkt1/packaging/line1"] > ul > li > .row .mode').allTextContents();
+    const modesBefore = (await badges()).join();
+    await page.waitForFunction((old) => [...document.querySelectorAll('li[data-twin="acme/jkt1/packaging/line1"] > ul > li > .row .mode')]
+      .map((b) => b.textContent).join() !== old, modesBefore, { timeout: 10000 });
+    const modesAfter = (await badges()).join();
     const shared = await page.locator("li[role=treeitem] > .row .shared").count();
     await expandByClick(page, "acme/jkt1/packaging/line1/conveyor2").catch(() => undefined);
     const sharedAfter = await page.locator("li[role=treeitem] > .row .shared").count();
-    return { mode, rollup, sharedBefore: shared, sharedAfter };
+    return { mode, rollup, sharedBefore: shared, sharedAfter, modesBefore, modesAfter };
   },
 
   async keyboard(page, base) {

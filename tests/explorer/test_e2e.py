@@ -65,6 +65,7 @@ def test_the_tree_expands_to_a_machine_with_mode_rollup_and_shared_marks(run: Ru
     assert detail["mode"] in {"RUNNING", "IDLE", "FAULT", "STOP"}
     assert detail["rollup"].startswith("powerTotal ")
     assert detail["sharedAfter"] > detail["sharedBefore"]  # the conveyor's two-parent part
+    assert detail["modesAfter"] != detail["modesBefore"]  # badges follow the subscription
 
 
 def test_the_tree_works_by_keyboard_and_every_control_is_labelled(run: Run) -> None:
