@@ -15,6 +15,7 @@ from server.graphql._history import EventPage, changes_under
 from server.graphql._model import ModelType, model_by_dtmi, model_type
 from server.graphql._pages import slice_page
 from server.graphql._service import Service, service
+from server.graphql._table import SignalTable, signal_table
 from server.graphql._threads import in_thread
 from server.graphql._twin import AliasInput, TwinType, twin_by_id
 from server.graphql._typing import field
@@ -166,6 +167,12 @@ class Query:
     ) -> EventPage:
         twin_id = _checked("under", str(under))
         return await changes_under(info.context, since, twin_id, kinds, first, after)
+
+    @field("Signals of many twins at one time, as columns (history store).")
+    async def signals_at(
+        self, info: Info, twins: list[strawberry.ID], names: list[str], at: datetime
+    ) -> SignalTable:
+        return await signal_table(info.context, [str(t) for t in twins], names, at)
 
     @field("Every model held.")
     async def models(self, info: Info) -> list[ModelType]:

@@ -248,3 +248,25 @@ def test_history_arguments_are_checked(plant: ontology.GraphStore, history: Hist
     )
     (error,) = body["errors"]
     assert error["message"].startswith("to: ") and "is not after from" in error["message"]
+
+
+def test_signals_at_as_columns_for_many_twins(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    at = START + timedelta(minutes=30, seconds=5)
+    client = _client(
+        plant, history, authorizer=HideSubtree(plant, "acme/jkt1/machining/cell1/cmm1")
+    )
+    got = data(
+        client,
+        """query($twins: [ID!]!, $at: DateTime!) {
+             signalsAt(twins: $twins, names: ["power"], at: $at) {
+               twins signals { name values times quality } } }""",
+        {"twins": [LATHE, CMM, "no/such", FILLER], "at": _iso(at)},
+    )["signalsAt"]
+    assert got["twins"] == [LATHE, FILLER]
+    (column,) = got["signals"]
+    assert column["name"] == "power"
+    assert column["values"] == [pytest.approx(_power(1)[1805]), None]
+    assert column["times"] == [int(at.timestamp() * 1000), None]
+    assert column["quality"] == ["GOOD", None]

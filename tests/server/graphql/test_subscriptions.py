@@ -28,7 +28,7 @@ from ontology.changefeed.memory import MemoryChangeFeed
 from ontology.history import Event
 from server import ServerSettings, create_app
 from tests.server.graphql._uvicorn import serving
-from tests.server.graphql.conftest import load_plant
+from tests.server.graphql.conftest import HideSubtree, load_plant
 
 CMM = "acme/jkt1/machining/cell1/cmm1"
 FILLER = "acme/jkt1/packaging/line1/filler1"
@@ -218,3 +218,21 @@ def test_min_interval_out_of_range_is_refused(address: str) -> None:
         message = json.loads(socket.recv(TIMEOUT_S))
     (error,) = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert error["message"] == "minInterval: -1.0 seconds; expected 0 to 3600.0"
+
+
+def test_hidden_twins_vanish_from_subscriptions(feed: MemoryChangeFeed) -> None:
+    store = ontology.MemoryStore()
+    load_plant(store)
+    policy = HideSubtree(store, "acme/jkt1/machining")
+    app = create_app(ServerSettings(version="0"), store=store, changes=feed, authorizer=policy)
+    start = publish(feed)
+    query = """subscription($after: String) { signalChanges(under: "acme/jkt1", after: $after) {
+      cursor changes { twin value } } }"""
+    with serving(app) as where, _ws(where) as socket:
+        payload = {"query": query, "variables": {"after": start}}
+        socket.send(json.dumps({"id": "h", "type": "subscribe", "payload": payload}))
+        publish(feed, (CMM, 1.0))  # hidden
+        cursor = publish(feed, (CMM, 2.0), (FILLER, 3.0))
+        got = _next(socket)
+    store.close()
+    assert got == {"cursor": cursor, "changes": [{"twin": FILLER, "value": 3.0}]}
