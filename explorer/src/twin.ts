@@ -25,8 +25,9 @@ const TWIN_QUERY = `query Twin($id: ID!) {
   }
 }`;
 
-const LINEAGE_QUERY = `query Lineage($id: ID!, $signal: String!) {
-  twin(id: $id) { lineage(signal: $signal) {
+// `at` the clicked value's time: the lineage of that value, even if a newer one has arrived.
+const LINEAGE_QUERY = `query Lineage($id: ID!, $signal: String!, $at: DateTime) {
+  twin(id: $id) { lineage(signal: $signal, at: $at) {
     value time quality batch receivedAt principal pipelineVersion modelVersions countIn accepted rejected
     sources { kind topic partition firstOffset lastOffset topics path } } }
 }`;
@@ -267,7 +268,7 @@ export class TwinView {
       return;
     }
     clear(body, h("p", { class: "loading" }, "Loading…"));
-    void gql<{ twin: { lineage: Lineage | null } | null }>(LINEAGE_QUERY, { id, signal: signal.name })
+    void gql<{ twin: { lineage: Lineage | null } | null }>(LINEAGE_QUERY, { id, signal: signal.name, at: signal.time })
       .then((data) => {
         const lineage = data.twin?.lineage;
         if (!lineage) {

@@ -129,11 +129,11 @@ const scenarios = {
   async stale(page, base, controlDir) {
     // the plant server pauses a twin's feed while a pause-<twin> file exists in its control folder
     const pauseFile = join(controlDir, `pause-${CAPPER.replaceAll("/", "_")}`);
-    await openExplorer(page, base, `#/twin/${encodeURIComponent(CAPPER)}`, "?staleAfter=2");
+    await openExplorer(page, base, `#/twin/${encodeURIComponent(CAPPER)}`, "?staleAfter=4");
     await page.waitForSelector('tr[data-signal="temperature"]');
     check(await page.locator("tr.stale").count() === 0, "values are fresh while the feed runs");
     writeFileSync(pauseFile, "paused by the stale scenario\n");
-    await page.waitForSelector('tr.stale[data-signal="temperature"]', { timeout: 8000 });
+    await page.waitForSelector('tr.stale[data-signal="temperature"]', { timeout: 15000 });
     const quality = await page.locator('tr[data-signal="temperature"] td').nth(2).textContent();
     check(quality === "STALE", `quality cell: ${quality}`);
     return { quality };
@@ -145,6 +145,10 @@ const scenarios = {
     const region = page.locator("div.lineage[role=region]");
     await region.locator("table.sources").waitFor();
     const text = (await region.textContent()) ?? "";
+    // the heading names the value as it was clicked (live values move on meanwhile)
+    const clicked = (await region.locator("h4").textContent())?.split(" = ")[1];
+    const value = await region.locator("table.kv tr", { hasText: "value" }).first().locator("td").textContent();
+    check(value === clicked, `the lineage is of the value clicked (${clicked}), not ${value}`);
     for (const wanted of [/batch\s*sim-\d+/, /principal\s*explorer-plant/, /pipeline version\s*explorer-plant 1/,
       /model versions\s*dtmi:twinweave:sample:Machine;1/, /sim\s*explorer-plant/]) {
       check(wanted.test(text), `lineage lacks ${wanted}: ${text}`);
