@@ -1,4 +1,7 @@
-"""The ASGI application: GraphQL at ``/graphql``, AAS at ``/aas/api``, liveness at ``/healthz``."""
+"""The ASGI application: GraphQL at ``/graphql``, AAS at ``/aas/api``, the explorer at ``/``.
+
+Also ``/healthz`` for liveness.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from ontology.history import HistoryStore
 from server._body_limit import BodyLimit
 from server._settings import ServerSettings
 from server.aas import aas_mount
+from server.explorer import explorer_route
 from server.graphql import GraphQLApp, GraphQLLimits, PrincipalOf, anonymous
 
 
@@ -57,6 +61,7 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         aas_mount(graph, authorizer=policy),
+        explorer_route(),
     ]
     return Starlette(
         routes=routes,
