@@ -18,6 +18,7 @@ baseline's namespaces, so the two loads can be compared item by item.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -68,8 +69,20 @@ def raw_load(
     plant: SyntheticPlant,
     principal: str,
     options: RawOptions = RawOptions(),
-) -> None:
-    """``UNWIND $rows CREATE`` of what the store writes for ``plant`` (see the module docstring)."""
+) -> dict[str, float]:
+    """``UNWIND $rows CREATE`` of what the store writes for ``plant`` (see the module docstring).
+
+    Returns the wall seconds of each phase: ``models``, ``twins``, ``edges``.
+    """
+    phases: dict[str, float] = {}
+    since = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal since
+        now = time.perf_counter()
+        phases[name] = now - since
+        since = now
+
     now = datetime.now(UTC).isoformat()
     seq = 0
 
@@ -122,6 +135,7 @@ def raw_load(
             "value: a.value, twin: r.id}))"
         )
     step = options.batch
+    lap("models")
     for start in range(0, len(plant.twins), step):
         specs = plant.twins[start : start + step]
         rows = []
@@ -151,6 +165,7 @@ def raw_load(
                 }
             )
         write(create_twin, rows, "twin.create", ["topology", "audit"])
+    lap("twins")
     for kind in ("CONTAINS", "RELATES"):
         edges = [e for e in plant.edges if (e.name == CONTAINS) == (kind == "CONTAINS")]
         query = (
@@ -180,6 +195,8 @@ def raw_load(
                 for e, number in zip(chunk, numbers(len(chunk)), strict=True)
             ]
             write(query, rows, "edge.add", ["topology", "audit"])
+    lap("edges")
+    return phases
 
 
 def _dtmi(text: str) -> str:
