@@ -319,3 +319,30 @@ def drop_namespace(driver: neo4j.Driver, ns: str) -> None:
 def fresh_namespace(prefix: str = "bench") -> str:
     """A new label prefix of this run (letters, digits, underscores)."""
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+class Namespaces:
+    """The namespaces a benchmark makes (all dropped by :meth:`close`) and its driver."""
+
+    def __init__(self, uri: str, prefix: str = "bench") -> None:
+        self.uri = uri
+        self.prefix = prefix
+        self.driver = neo4j.GraphDatabase.driver(uri, auth=None)
+        self.live: list[str] = []
+        self.made: list[str] = []
+
+    def fresh(self) -> str:
+        ns = fresh_namespace(self.prefix)
+        self.live.append(ns)
+        self.made.append(ns)
+        return ns
+
+    def drop(self, ns: str) -> None:
+        drop_namespace(self.driver, ns)
+        self.live.remove(ns)
+
+    def close(self) -> None:
+        for ns in list(self.live):
+            self.drop(ns)
+        self.driver.close()
+        print(f"  dropped the namespaces of this run: {', '.join(self.made)}")

@@ -44,8 +44,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import neo4j
-
 from benchmarks import _neo4j_raw as raw
 from benchmarks._measure import (
     DEFAULT_REPEAT,
@@ -311,37 +309,11 @@ def run_memory(bench: Bench) -> None:
 # --------------------------------------------------------------------- Neo4j
 
 
-class Neo4jRun:
-    """Namespaces made by this run (dropped at the end) and the driver for the baselines."""
-
-    def __init__(self, uri: str) -> None:
-        self.uri = uri
-        self.driver = neo4j.GraphDatabase.driver(uri, auth=None)
-        self.namespaces: list[str] = []
-        self.made: list[str] = []
-
-    def namespace(self) -> str:
-        ns = raw.fresh_namespace()
-        self.namespaces.append(ns)
-        self.made.append(ns)
-        return ns
-
-    def drop(self, ns: str) -> None:
-        raw.drop_namespace(self.driver, ns)
-        self.namespaces.remove(ns)
-
-    def close(self) -> None:
-        for ns in list(self.namespaces):
-            self.drop(ns)
-        self.driver.close()
-        print(f"  dropped the namespaces of this run: {', '.join(self.made)}")
-
-
 def neo4j_load_pair(
-    bench: Bench, run: Neo4jRun, index: int
+    bench: Bench, run: raw.Namespaces, index: int
 ) -> tuple[float, float, Neo4jStore, str, str]:
     """One store load and one raw load into fresh namespaces, checked equal."""
-    ns_store, ns_raw = run.namespace(), run.namespace()
+    ns_store, ns_raw = run.fresh(), run.fresh()
     store = Neo4jStore(Neo4jStoreSettings(uri=run.uri, namespace=ns_store))
     raw.create_schema(run.uri, ns_raw)
     order = ["store", "raw"] if index % 2 else ["raw", "store"]
@@ -358,7 +330,7 @@ def neo4j_load_pair(
 
 
 def run_neo4j(bench: Bench, uri: str) -> None:
-    run = Neo4jRun(uri)
+    run = raw.Namespaces(uri)
     try:
         print(f"\nNeo4j store (Neo4jStore, {uri}): min / median of {bench.repeat} runs")
         first_store, first_raw, store, ns_store, ns_raw = neo4j_load_pair(bench, run, 0)

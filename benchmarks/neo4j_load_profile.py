@@ -98,28 +98,7 @@ def raw_phases(
     return wall, time.process_time() - started
 
 
-class Namespaces:
-    def __init__(self, uri: str) -> None:
-        self.uri = uri
-        self.driver = neo4j.GraphDatabase.driver(uri, auth=None)
-        self.live: list[str] = []
-
-    def fresh(self) -> str:
-        ns = raw.fresh_namespace("prof")
-        self.live.append(ns)
-        return ns
-
-    def drop(self, ns: str) -> None:
-        raw.drop_namespace(self.driver, ns)
-        self.live.remove(ns)
-
-    def close(self) -> None:
-        for ns in list(self.live):
-            self.drop(ns)
-        self.driver.close()
-
-
-def split(plant: SyntheticPlant, spaces: Namespaces, repeat: int) -> raw.Contents:
+def split(plant: SyntheticPlant, spaces: raw.Namespaces, repeat: int) -> raw.Contents:
     """Part 1; returns what the store wrote (for the variants' checks)."""
     mine, base = Phases.empty(), Phases.empty()
     reference: raw.Contents | None = None
@@ -147,7 +126,7 @@ def split(plant: SyntheticPlant, spaces: Namespaces, repeat: int) -> raw.Content
 
 
 def variants(
-    plant: SyntheticPlant, spaces: Namespaces, repeat: int, reference: raw.Contents
+    plant: SyntheticPlant, spaces: raw.Namespaces, repeat: int, reference: raw.Contents
 ) -> None:
     n = len(plant.twins)
     cases: list[tuple[str, raw.RawOptions, bool]] = [
@@ -176,7 +155,7 @@ def variants(
         print(f"   {label:<44} {runs.rate(n):>28}   {runs.best:6.2f} / {runs.median:6.2f} s")
 
 
-def profile(plant: SyntheticPlant, spaces: Namespaces) -> None:
+def profile(plant: SyntheticPlant, spaces: raw.Namespaces) -> None:
     ns = spaces.fresh()
     profiler = cProfile.Profile()
     spent, _ = timed(lambda: profiler.runcall(store_load, spaces.uri, ns, plant))
@@ -225,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"plant: {len(plant.twins):,} twins, {len(plant.edges):,} edges; Neo4j "
             f"{args.neo4j_uri}; a first store + raw pair warms the plan cache and is not counted"
         )
-        spaces = Namespaces(args.neo4j_uri)
+        spaces = raw.Namespaces(args.neo4j_uri, "prof")
         try:
             reference = split(plant, spaces, args.repeat)
             if not args.skip_variants:
