@@ -21,6 +21,7 @@ import json
 import time
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -293,6 +294,40 @@ def descendants(driver: neo4j.Driver, ns: str, root: str) -> list[str]:
         query, id=root, database_=DATABASE, routing_=neo4j.RoutingControl.READ
     ).records
     return list(records[0]["ids"]) if records else []
+
+
+def contains_pairs(driver: neo4j.Driver, ns: str) -> list[tuple[str, str]]:
+    """Every ``contains`` edge of the namespace as ``(parent, child)`` ids."""
+    parents, children = _columns(
+        driver,
+        f"MATCH (p:{ns}_Twin)-[:CONTAINS]->(c:{ns}_Twin) RETURN collect(p.id), collect(c.id)",
+    )
+    return list(zip(parents, children, strict=True))
+
+
+def write_signals(
+    driver: neo4j.Driver, ns: str, signal: str, values: Mapping[str, float], at: datetime
+) -> None:
+    """Upsert one signal's value on each twin of ``values`` (the store's signal layout)."""
+    micros = int(at.timestamp() * 1_000_000)
+    rows = [
+        {"key": _JSON([twin, signal]), "twin": twin, "value": _JSON(value)}
+        for twin, value in values.items()
+    ]
+    query = (
+        f"UNWIND $rows AS r MERGE (s:{ns}_Signal {{key: r.key}}) "
+        "ON CREATE SET s.twin = r.twin, s.signal = $signal "
+        "SET s.value = r.value, s.t = $t, s.time = $time"
+    )
+
+    def work(tx: neo4j.ManagedTransaction) -> None:
+        for start in range(0, len(rows), 10_000):
+            chunk = rows[start : start + 10_000]
+            tx.run(query, rows=chunk, signal=signal, t=micros, time=at.isoformat()).consume()
+
+    if rows:
+        with driver.session(database=DATABASE) as session:
+            session.execute_write(work)
 
 
 def drop_namespace(driver: neo4j.Driver, ns: str) -> None:

@@ -8,7 +8,7 @@ a cold store read includes building its index.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from loaders import SyntheticPlant
 from ontology import CONTAINS, Edge
@@ -26,12 +26,11 @@ def children_of(edges: Sequence[Edge]) -> Children:
     return children
 
 
-def ancestors_of(order: Sequence[str], edges: Sequence[Edge]) -> Ancestors:
-    """Every twin's ancestor set; ``order`` lists parents before their children."""
+def ancestors_of(order: Sequence[str], pairs: Iterable[tuple[str, str]]) -> Ancestors:
+    """Every twin's ancestor set from ``(parent, child)`` pairs; ``order`` lists parents first."""
     parents: dict[str, list[str]] = {}
-    for edge in edges:
-        if edge.name == CONTAINS:
-            parents.setdefault(edge.target, []).append(edge.source)
+    for parent, child in pairs:
+        parents.setdefault(child, []).append(parent)
     ancestors: Ancestors = {}
     for twin in order:
         above: set[str] = set()
@@ -79,8 +78,9 @@ class Shape:
     def __init__(self, plant: SyntheticPlant, subtree: int, changed: int) -> None:
         self.order = [spec.id for spec in plant.twins]  # parents before children
         self.edges = plant.contains_edges
+        self.pairs = [(e.source, e.target) for e in self.edges]
         self.children = children_of(self.edges)
-        self.ancestors = ancestors_of(self.order, self.edges)
+        self.ancestors = ancestors_of(self.order, self.pairs)
         sizes: dict[str, int] = {}
         for above in self.ancestors.values():
             for ancestor in above:
@@ -95,10 +95,6 @@ class Shape:
     def walk_cold(self) -> list[str]:
         """The subtree walk including building the children lists (the cold baseline)."""
         return walk(children_of(self.edges), self.root)
-
-    def rollup_cold(self) -> dict[str, float]:
-        """The full sum including building the ancestor sets (the cold baseline)."""
-        return rollup_sum(ancestors_of(self.order, self.edges), self.values)
 
     def affected(self, twins: Sequence[str]) -> set[str]:
         """The ancestors of ``twins``: the rollup targets a change of theirs moves."""

@@ -55,7 +55,8 @@ from benchmarks._measure import (
     same_numbers,
     timed,
 )
-from benchmarks._shape import Shape, apply_deltas, rollup_sum, walk
+from benchmarks._rollup_baseline import Neo4jRollup, PythonRollup
+from benchmarks._shape import Shape, walk
 from loaders import SyntheticPlant, generate_plant
 from ontology import (
     MAX_PAGE,
@@ -191,7 +192,10 @@ def shape_edge(bench: Bench) -> Edge:
 
 
 def bench_rollups(
-    bench: Bench, store: GraphStore, check: Callable[[Sequence[str]], Sequence[str]]
+    bench: Bench,
+    store: GraphStore,
+    baseline: PythonRollup,
+    check: Callable[[Sequence[str]], Sequence[str]],
 ) -> None:
     """Full (cold, warm) and incremental rollups; ``check`` picks the twins read back."""
     shape = bench.shape
@@ -203,12 +207,12 @@ def bench_rollups(
     shown = check(targets)
     touch = touch_topology(store, shape_edge(bench))
     runs, _ = repeated(bench.repeat, store.recompute_rollups, before=touch)
-    base_runs, totals = repeated(bench.repeat, shape.rollup_cold)
+    base_runs, totals = repeated(bench.repeat, lambda: baseline.cold(shape.values))
     same_numbers("full rollup, cold", rollup_values(store, shown), totals, keys=shown)
     row(
         f"full rollup, cold ({len(targets):,} targets)",
         runs.ms(),
-        f"Python over ancestor sets incl. building them: {base_runs.ms()}",
+        f"{baseline.cold_label}: {base_runs.ms()}",
     )
     rollup_parts(store)
     store_s: list[float] = []
@@ -220,13 +224,13 @@ def bench_rollups(
         store.set_signals([SignalUpdate(t, SIGNAL, v, at) for t, v in current.items()])
         spent, _ = timed(store.recompute_rollups)
         store_s.append(spent)
-        spent, totals = timed(lambda v=current: rollup_sum(shape.ancestors, v))  # type: ignore[misc]
+        spent, totals = timed(lambda v=current: baseline.warm(v))  # type: ignore[misc]
         base_s.append(spent)
     same_numbers("full rollup, warm", rollup_values(store, shown), totals, keys=shown)
     row(
         "full rollup, warm (all values new)",
         Runs(tuple(store_s)).ms(),
-        f"Python over prebuilt ancestor sets: {Runs(tuple(base_s)).ms()}",
+        f"{baseline.warm_label}: {Runs(tuple(base_s)).ms()}",
     )
     rollup_parts(store)
     store_s, base_s = [], []
@@ -238,7 +242,7 @@ def bench_rollups(
         store_s.append(spent)
         deltas = {t: value - current[t] for t in shape.changed}
         current.update((t, value) for t in shape.changed)
-        spent, _ = timed(lambda d=deltas: apply_deltas(shape.ancestors, totals, d))  # type: ignore[misc]
+        spent, totals = timed(lambda d=deltas: baseline.incremental(d))  # type: ignore[misc]
         base_s.append(spent)
     moved = sorted(shape.affected(shape.changed))
     shown = sorted(set(moved) | set(shown))
@@ -246,7 +250,7 @@ def bench_rollups(
     row(
         f"incremental rollup ({len(shape.changed):,} leaves, {len(moved):,} targets, 1 spec)",
         Runs(tuple(store_s)).ms(),
-        f"Python sums of their ancestors: {Runs(tuple(base_s)).ms()}",
+        f"{baseline.incremental_label}: {Runs(tuple(base_s)).ms()}",
     )
     rollup_parts(store)
 
@@ -302,7 +306,7 @@ def run_memory(bench: Bench) -> None:
     bench_descendants(
         bench, store, lambda: walk(shape.children, shape.root), "Python BFS", cold=True
     )
-    bench_rollups(bench, store, lambda targets: targets)
+    bench_rollups(bench, store, PythonRollup(shape), lambda targets: targets)
     store.close()
 
 
@@ -374,8 +378,12 @@ def run_neo4j(bench: Bench, uri: str) -> None:
                 "raw Cypher, same sorted ids in one record",
                 cold=False,
             )
+            baseline = Neo4jRollup(shape, run.driver, ns_raw, ROLLUP.name, START)
             bench_rollups(
-                bench, store, lambda targets: targets[:: max(len(targets) // NEO4J_SAMPLE, 1)]
+                bench,
+                store,
+                baseline,
+                lambda targets: targets[:: max(len(targets) // NEO4J_SAMPLE, 1)],
             )
         finally:
             store.close()
