@@ -28,6 +28,7 @@ from typing import Any
 
 import neo4j
 
+from benchmarks._measure import same
 from loaders import SyntheticPlant
 from ontology import CONTAINS, Neo4jStore, Neo4jStoreSettings
 
@@ -230,6 +231,12 @@ class Contents:
             f"{len(self.models)} models, {len(self.twins):,} twins, {len(self.aliases):,} aliases, "
             f"{len(self.edges):,} edges, {sum(n for _, n in self.audit):,} audit records"
         )
+
+
+def same_contents(what: str, got: Contents, want: Contents) -> None:
+    """:func:`benchmarks._measure.same`, field by field (models, twins, ...)."""
+    for name in ("models", "twins", "aliases", "edges", "audit"):
+        same(f"{what}: {name}", getattr(got, name), getattr(want, name))
 
 
 def _canonical(text: str | None) -> str:

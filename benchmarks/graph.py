@@ -328,7 +328,7 @@ def neo4j_load_pair(
         else:
             spent[which], _ = timed(lambda: raw.raw_load(run.driver, ns_raw, bench.plant, WHO))
     held, want = raw.contents(run.driver, ns_store), raw.contents(run.driver, ns_raw)
-    same("Neo4j load", held, want)
+    raw.same_contents("Neo4j load", held, want)
     same("Neo4j load, twins", len(held.twins), bench.twins)
     return spent["store"], spent["raw"], store, ns_store, ns_raw
 

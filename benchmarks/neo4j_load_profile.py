@@ -108,7 +108,7 @@ def split(plant: SyntheticPlant, spaces: raw.Namespaces, repeat: int) -> raw.Con
         wall, cpu = store_load(spaces.uri, ns_store, plant)
         raw_wall, raw_cpu = raw_phases(spaces.driver, ns_raw, plant, raw.RawOptions())
         held = raw.contents(spaces.driver, ns_store)
-        same("store load against raw load", held, raw.contents(spaces.driver, ns_raw))
+        raw.same_contents("store load against raw load", held, raw.contents(spaces.driver, ns_raw))
         reference = held
         if run:  # the first pair warms Neo4j's plan cache: not counted
             mine.add(wall, cpu)

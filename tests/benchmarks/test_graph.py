@@ -9,7 +9,7 @@ from neo4j import Driver
 
 from benchmarks import _neo4j_raw as raw
 from benchmarks import graph
-from benchmarks._measure import AnswerMismatchError, same
+from benchmarks._measure import AnswerMismatchError
 from benchmarks._shape import Ancestors, rollup_sum, walk
 from loaders import SyntheticPlant, generate_plant
 from ontology import Neo4jStore, Neo4jStoreSettings
@@ -113,9 +113,9 @@ def test_the_raw_load_writes_what_the_store_writes_and_less_is_caught(
         held = raw.contents(neo4j_driver, store_ns)
         assert held.twins and held.aliases and held.audit
         assert {kind for kind, *_ in held.edges} == {"CONTAINS", "RELATES"}
-        same("raw load", raw.contents(neo4j_driver, raw_ns), held)
+        raw.same_contents("raw load", raw.contents(neo4j_driver, raw_ns), held)
         with pytest.raises(AnswerMismatchError, match="raw load without aliases"):
-            same("raw load without aliases", raw.contents(neo4j_driver, thin_ns), held)
+            raw.same_contents("raw load without aliases", raw.contents(neo4j_driver, thin_ns), held)
     finally:
         for ns in (store_ns, raw_ns, thin_ns):
             raw.drop_namespace(neo4j_driver, ns)
