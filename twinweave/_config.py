@@ -19,8 +19,7 @@ class ConfigError(ValueError):
     """An environment variable holds a value the settings cannot take."""
 
 
-COMING_INGEST = " (used by `twinweave ingest`, coming)"
-COMING_HISTORY = " (used by the history store, coming)"
+COMING_MQTT = " (for `twinweave ingest --source mqtt://`, coming: the CLI does not read it yet)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,30 +43,22 @@ ENVIRONMENT: Mapping[str, Variable] = {
     "TWINWEAVE_NEO4J_NAMESPACE": Variable(
         "tw", "label prefix of everything Twinweave writes to Neo4j"
     ),
-    "TWINWEAVE_HISTORY_STORE": Variable(
-        "duckdb", "history store: duckdb (embedded) or questdb" + COMING_HISTORY
-    ),
+    "TWINWEAVE_HISTORY_STORE": Variable("duckdb", "history store: duckdb (embedded) or questdb"),
     "TWINWEAVE_QUESTDB_HTTP": Variable(
-        "127.0.0.1:19000", "QuestDB HTTP address, host:port (ILP ingestion)" + COMING_HISTORY
+        "127.0.0.1:19000", "QuestDB HTTP address, host:port (ILP ingestion)"
     ),
     "TWINWEAVE_QUESTDB_PG": Variable(
-        "127.0.0.1:18812", "QuestDB PostgreSQL-wire address, host:port (queries)" + COMING_HISTORY
+        "127.0.0.1:18812", "QuestDB PostgreSQL-wire address, host:port (queries)"
     ),
-    "TWINWEAVE_QUESTDB_USER": Variable("admin", "QuestDB user" + COMING_HISTORY),
-    "TWINWEAVE_QUESTDB_PASSWORD": Variable("quest", "QuestDB password" + COMING_HISTORY),
-    "TWINWEAVE_KAFKA_BOOTSTRAP": Variable(
-        "127.0.0.1:19092", "Kafka bootstrap servers" + COMING_INGEST
-    ),
-    "TWINWEAVE_KAFKA_TOPICS": Variable(
-        "twinweave.telemetry", "comma-separated telemetry topics" + COMING_INGEST
-    ),
-    "TWINWEAVE_KAFKA_GROUP": Variable(
-        "twinweave-ingest", "Kafka consumer group of the worker" + COMING_INGEST
-    ),
-    "TWINWEAVE_MQTT_HOST": Variable("127.0.0.1", "MQTT broker host" + COMING_INGEST),
-    "TWINWEAVE_MQTT_PORT": Variable("18830", "MQTT broker port" + COMING_INGEST),
+    "TWINWEAVE_QUESTDB_USER": Variable("admin", "QuestDB user"),
+    "TWINWEAVE_QUESTDB_PASSWORD": Variable("quest", "QuestDB password"),
+    "TWINWEAVE_KAFKA_BOOTSTRAP": Variable("127.0.0.1:19092", "Kafka bootstrap servers"),
+    "TWINWEAVE_KAFKA_TOPICS": Variable("twinweave.telemetry", "comma-separated telemetry topics"),
+    "TWINWEAVE_KAFKA_GROUP": Variable("twinweave-ingest", "Kafka consumer group of the worker"),
+    "TWINWEAVE_MQTT_HOST": Variable("127.0.0.1", "MQTT broker host" + COMING_MQTT),
+    "TWINWEAVE_MQTT_PORT": Variable("18830", "MQTT broker port" + COMING_MQTT),
     "TWINWEAVE_MQTT_TOPICS": Variable(
-        "spBv1.0/#", "comma-separated MQTT subscriptions" + COMING_INGEST
+        "spBv1.0/#", "comma-separated MQTT subscriptions" + COMING_MQTT
     ),
 }
 

@@ -32,7 +32,9 @@ def banner(base: str) -> str:
         [
             "",
             "twinweave demo is serving:",
-            f"  GraphQL + GraphiQL  {base}/graphql   (open it in a browser)",
+            f"  twin explorer       {base}/   (open it in a browser)",
+            f"  GraphQL + GraphiQL  {base}/graphql",
+            f"  AAS Part 2 API      {base}/aas/api/v3.1/shells   (and /aas/api/v3.0)",
             f"  health              {base}/healthz",
             "",
             "1. Live state changing (run the query twice, or the subscription in GraphiQL):",
