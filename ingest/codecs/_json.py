@@ -25,7 +25,7 @@ import numpy as np
 import orjson
 
 from ingest._errors import IngestError
-from ingest.codecs._record import CodecLimits, Decoded, RawRecord
+from ingest.codecs._record import CodecLimits, Decoded, RawRecord, RecordDecoding
 from ingest.codecs._time import time_us
 from ingest.frame import FrameBuilder, RecordReject, RejectReason
 
@@ -60,10 +60,8 @@ class JsonCodec:
         return Decoded(builder.build(), tuple(rejects))
 
 
-class _Record:
-    """Decoding one record: its defaults, the builder to fill and the rejects to add to."""
-
-    __slots__ = ("builder", "limits", "record", "rejects")
+class _Record(RecordDecoding):
+    """Decoding one JSON record under the codec's limits."""
 
     def __init__(
         self,
@@ -72,13 +70,8 @@ class _Record:
         rejects: list[RecordReject],
         record: RawRecord,
     ) -> None:
+        super().__init__(builder, rejects, record)
         self.limits = limits
-        self.builder = builder
-        self.rejects = rejects
-        self.record = record
-
-    def refuse(self, reason: RejectReason, detail: str, count: int = 1) -> None:
-        self.rejects.append(RecordReject(self.record.position, reason, detail, count))
 
     def decode(self) -> None:
         payload = self.record.payload

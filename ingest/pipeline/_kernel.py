@@ -26,12 +26,14 @@ from ingest.frame import Frame, Kind, RejectReason
 from ingest.pipeline import _mode
 from ingest.pipeline._config import Pipeline, SignalType
 from ingest.pipeline._state import NO_MODE, NO_TIME, FusionState
+from ontology.history import Quality
 
 REASONS: tuple[RejectReason, ...] = tuple(RejectReason)
 """Reject codes: ``REASONS[code - 1]``; code 0 is accepted."""
 CODE = {reason: i + 1 for i, reason in enumerate(REASONS)}
 _TYPE_CODE = {SignalType.NUMBER: 0, SignalType.BOOLEAN: 1, SignalType.TEXT: 2}
 _US = 1_000_000
+_STALE = int(Quality.STALE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +213,8 @@ class FusionKernel:
         h_text = frame.text[rows]
 
         # 3. newest row per key, then what changed
-        seen, update = self._changes(keys, h_time, h_value, h_kind, h_text, state)
+        h_quality = frame.quality[rows]
+        seen, update = self._changes(keys, h_time, h_value, h_kind, h_text, h_quality, state)
 
         # 4. the mode machine
         mode_twin, mode_state, mode_time, mode_events = self._mode(
@@ -226,7 +229,7 @@ class FusionKernel:
             value=h_value,
             kind=h_kind,
             text=h_text,
-            quality=frame.quality[rows],
+            quality=h_quality,
             update=update,
             mode_twin=mode_twin,
             mode_state=mode_state,
@@ -269,6 +272,7 @@ class FusionKernel:
         value: npt.NDArray[np.float64],
         kind: npt.NDArray[np.uint8],
         text: npt.NDArray[np.object_],
+        quality: npt.NDArray[np.uint8],
         state: FusionState,
     ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
         m = keys.shape[0]
@@ -288,9 +292,11 @@ class FusionKernel:
         band = self.signals.deadband[signal]
         is_text = kind[seen] == Kind.TEXT
         with np.errstate(invalid="ignore"):
-            moved = np.abs(v - old) > band
+            moved = (np.abs(v - old) > band) | (np.isnan(old) & ~np.isnan(v))
         moved[is_text] = text[seen][is_text] != state.state_text[k][is_text]
-        changed = newer & (kind[seen] != Kind.NULL) & (moved | ~has_state)
+        # a null sample is no value, except a STALE one: the value is no longer known
+        stale = (kind[seen] == Kind.NULL) & (quality[seen] == _STALE)
+        changed = newer & (((kind[seen] != Kind.NULL) & (moved | ~has_state)) | stale)
         return seen, seen[changed]
 
     def _mode(

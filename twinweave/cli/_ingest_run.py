@@ -16,10 +16,18 @@ from aiokafka.errors import KafkaError
 
 import ingest
 import ontology
-from ingest.codecs import JsonCodec
+from ingest.codecs import Codec, JsonCodec, TopicCodec
+from ingest.codecs.sparkplug import SparkplugCodec
 from ingest.pipeline import Fusion, Pipeline, PipelineError, default_pipeline, load_pipeline
 from ingest.sim import SimSettings, SimSource, Simulator, plant_assets, publish_to_kafka
-from ingest.sources import KafkaSource, KafkaSourceSettings, ReplaySource, Source
+from ingest.sources import (
+    KafkaSource,
+    KafkaSourceSettings,
+    MqttSource,
+    MqttSourceSettings,
+    ReplaySource,
+    Source,
+)
 from ingest.worker import BatchCommitter, BatchOutcome, Worker, WorkerSettings, WorkerStats
 from ontology.history import DuckDBHistorySettings, DuckDBHistoryStore, HistoryStore
 from twinweave._config import ConfigError, Settings, load_settings
@@ -52,12 +60,15 @@ def run(args: argparse.Namespace) -> int:
         except (UsageError, ontology.OntologyError, ingest.IngestError, OSError) as error:
             _err(f"twinweave ingest: {error}")
             return EXIT_ERROR
+        codec: Codec = JsonCodec()
+        if isinstance(source, MqttSource):
+            codec = TopicCodec(SparkplugCodec(on_rebirth=source.request_rebirth), JsonCodec())
         committer = BatchCommitter(
             fusion=Fusion(pipeline, graph),
             graph=graph,
             history=history,
             feed=None,
-            codec=JsonCodec(),
+            codec=codec,
             feed_name=source.feed,
             principal=args.principal,
         )
@@ -238,6 +249,12 @@ def _source(
     if spec.startswith("kafka://"):
         bootstrap, topic = _kafka_address(spec, "--source")
         return KafkaSource(KafkaSourceSettings(bootstrap, topic, group), history)
+    if spec.startswith("mqtt://"):
+        parts = urlsplit(spec)
+        if parts.hostname is None or parts.port is None:
+            msg = f"--source {spec!r}; expected mqtt://HOST:PORT (topics: TWINWEAVE_MQTT_TOPICS)"
+            raise UsageError(msg)
+        return MqttSource(MqttSourceSettings(parts.hostname, parts.port, settings.mqtt_topics))
     if spec == "sim":
         # a simulated run starts now, so its samples are fresh, not late
         tick_s = args.sim_tick if args.sim_tick > 0 else None
@@ -249,7 +266,8 @@ def _source(
             raise UsageError(msg)
         return ReplaySource(path)
     msg = (
-        f"--source {spec!r} is not understood; expected kafka://HOST:PORT/TOPIC, replay:FILE or sim"
+        f"--source {spec!r} is not understood; expected kafka://HOST:PORT/TOPIC, "
+        "mqtt://HOST:PORT, replay:FILE or sim"
     )
     raise UsageError(msg)
 
