@@ -57,6 +57,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--group", help="Kafka consumer group (default: TWINWEAVE_KAFKA_GROUP)")
     parser.add_argument(
+        "--change-feed",
+        metavar="kafka://HOST:PORT/TOPIC",
+        help="publish what each commit changed to this Kafka topic, for the servers",
+    )
+    parser.add_argument(
         "--max-records",
         type=int,
         default=DEFAULT_MAX_RECORDS,

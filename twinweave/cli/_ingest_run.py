@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +31,7 @@ from ingest.sources import (
     Source,
 )
 from ingest.worker import BatchCommitter, BatchOutcome, Worker, WorkerSettings, WorkerStats
+from ontology.changefeed.kafka import KafkaChangeFeed, KafkaChangeFeedSettings
 from ontology.history import DuckDBHistorySettings, DuckDBHistoryStore, HistoryStore
 from twinweave._config import ConfigError, Settings, load_settings
 
@@ -57,6 +60,11 @@ def run(args: argparse.Namespace) -> int:
             history = _history(settings)
             stack.callback(history.close)
             source = _source(args, settings, history, graph)
+            feed = None
+            if args.change_feed is not None:
+                bootstrap, topic = _kafka_address(args.change_feed, "--change-feed")
+                feed = KafkaChangeFeed(KafkaChangeFeedSettings(bootstrap, topic))
+                stack.callback(feed.close)
         except (UsageError, ontology.OntologyError, ingest.IngestError, OSError) as error:
             _err(f"twinweave ingest: {error}")
             return EXIT_ERROR
@@ -67,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             fusion=Fusion(pipeline, graph),
             graph=graph,
             history=history,
-            feed=None,
+            feed=feed,
             codec=codec,
             feed_name=source.feed,
             principal=args.principal,
@@ -94,9 +102,7 @@ def run(args: argparse.Namespace) -> int:
 async def _main(
     worker: Worker, source: Source, idle_s: float | None, progress: Progress | None
 ) -> WorkerStats:
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, worker.stop)
+    _on_signals(worker.stop)
     watcher = asyncio.ensure_future(_watch(worker, source, idle_s, progress))
     try:
         return await worker.run()
@@ -121,6 +127,14 @@ async def _watch(
         elif idle_s is not None and time.monotonic() - quiet_since >= idle_s:
             worker.stop()
             return
+
+
+def _on_signals(stop: Callable[[], None]) -> None:
+    """SIGTERM and Ctrl-C call ``stop`` (only the main thread can catch signals)."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(RuntimeError, ValueError, NotImplementedError):
+            loop.add_signal_handler(signum, stop)
 
 
 class Progress:
@@ -197,9 +211,7 @@ def _publish(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+        _on_signals(stop.set)
         tick_s = args.sim_tick if args.sim_tick > 0 else None
         return await publish_to_kafka(
             simulator, bootstrap, topic, ticks=args.sim_ticks, tick_s=tick_s, stop=stop
