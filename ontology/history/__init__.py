@@ -25,6 +25,7 @@ from ontology.history._values import (
     empty_samples,
 )
 from ontology.history.duckdb import DuckDBHistorySettings, DuckDBHistoryStore
+from ontology.history.questdb import QuestDBHistorySettings, QuestDBHistoryStore
 
 __all__ = [
     "MAX_RAW_BYTES",
@@ -39,6 +40,8 @@ __all__ = [
     "HistoryStore",
     "HistoryUnavailableError",
     "Quality",
+    "QuestDBHistorySettings",
+    "QuestDBHistoryStore",
     "Reject",
     "Retention",
     "Samples",

@@ -55,13 +55,17 @@ def split_series(
     bounds = np.searchsorted(position, np.arange(len(keys) + 1))
     starts = times(table.column("bucket"))
     numeric = {a: floats(table.column(NUMERIC_COLUMNS[a])) for a in aggregates}
+    text_columns = [table.column(TEXT_COLUMNS[a]) for a in aggregates if a in TEXT_COLUMNS]
+    # Text objects only where some bucket has text (most series are numbers).
+    has_text = np.zeros(table.num_rows, dtype=np.bool_)
+    for column in text_columns:
+        has_text |= np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
     texts = {a: objects(table.column(TEXT_COLUMNS[a])) for a in aggregates if a in TEXT_COLUMNS}
+    texts = texts if has_text.any() else {}
     result = []
     for i, key in enumerate(keys):
         lo, hi = int(bounds[i]), int(bounds[i + 1])
-        text = {a: column[lo:hi] for a, column in texts.items()}
-        if not any(any(v is not None for v in column) for column in text.values()):
-            text = {}
+        text = {a: column[lo:hi] for a, column in texts.items()} if has_text[lo:hi].any() else {}
         result.append(
             Series(
                 key=key,

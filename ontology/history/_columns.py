@@ -53,13 +53,19 @@ def _names(column: str, array: npt.NDArray[np.object_], samples: Samples) -> pa.
         bad = next(i for i, item in enumerate(array) if not isinstance(item, str))
         message = f"Samples.{column}[{bad}] is {array[bad]!r}; expected a string ({error})"
         raise HistoryInputError(message) from None
-    lengths = pc.fill_null(pc.utf8_length(names), 0).to_numpy(zero_copy_only=False)
-    bad_rows = np.flatnonzero((lengths == 0) | (lengths > MAX_NAME_CHARS))
-    if bad_rows.size:
-        row = int(bad_rows[0])
+    # Checked once per distinct name (a batch repeats its names many times).
+    encoded = names.dictionary_encode()
+    distinct = encoded.dictionary
+    lengths = pc.utf8_length(distinct).to_numpy(zero_copy_only=False)
+    control = pc.match_substring_regex(distinct, "[\x00-\x1f]").to_numpy(zero_copy_only=False)
+    bad_names = np.flatnonzero((lengths == 0) | (lengths > MAX_NAME_CHARS) | control)
+    if names.null_count or bad_names.size:
+        indices = encoded.indices
+        bad = pc.or_(pc.is_null(indices), pc.is_in(indices, pa.array(bad_names, indices.type)))
+        row = int(np.flatnonzero(pc.fill_null(bad, True).to_numpy(zero_copy_only=False))[0])
         message = (
             f"Samples.{column}[{row}] is {array[row]!r}; expected a non-empty string of at most "
-            f"{MAX_NAME_CHARS} characters"
+            f"{MAX_NAME_CHARS} characters, none of them a control character"
         )
         raise HistoryInputError(message)
     return names

@@ -14,9 +14,18 @@ from datetime import datetime
 from typing import Any
 
 from ontology import MAX_PAGE
+from ontology.history._columns import SampleColumns, sample_columns
 from ontology.history._errors import HistoryInputError
 from ontology.history._tiers import from_us, to_us
-from ontology.history._values import MAX_RAW_BYTES, Batch, Event, Reject, SourceKind, SourcePosition
+from ontology.history._values import (
+    MAX_RAW_BYTES,
+    Batch,
+    Event,
+    Reject,
+    Samples,
+    SourceKind,
+    SourcePosition,
+)
 
 MAX_EVENTS_PER_CALL = 100_000
 MAX_REJECTS_PER_BATCH = 100_000
@@ -231,3 +240,11 @@ def reject_from(row: Sequence[Any]) -> Reject:
         detail=detail,
         raw=bytes(raw),
     )
+
+
+def check_write(
+    batch: Batch, samples: Samples, events: Sequence[Event], rejects: Sequence[Reject]
+) -> tuple[SampleColumns, list[str]]:
+    """Everything ``write_batch`` checks before it writes: the samples' columns, events' data."""
+    check_batch(batch, rejects)
+    return sample_columns(samples), check_events(events, batch.id)

@@ -130,3 +130,33 @@ class RangeQuery:
             "that the minute or hour tier answers"
         )
         raise HistoryInputError(message)
+
+
+MAX_RAW_LIMIT = 1_000_000
+
+
+def check_not_expired(batch_id: str, first_us: int, raw_since: int | None) -> None:
+    """A batch's oldest sample must not lie before the raw samples kept."""
+    if raw_since is not None and first_us < raw_since:
+        message = (
+            f"batch {batch_id!r} has a sample at {from_us(first_us).isoformat()}, before the raw "
+            f"samples kept (from {from_us(raw_since).isoformat()}); expected samples no older "
+            "than the raw retention"
+        )
+        raise HistoryInputError(message)
+
+
+def check_as_of(keys: Sequence[SeriesKey], at: datetime) -> int:
+    """``at`` in microseconds, once the number of series is within the limit."""
+    if len(keys) > MAX_AS_OF_KEYS:
+        message = f"as_of got {len(keys)} series; expected at most {MAX_AS_OF_KEYS}"
+        raise HistoryInputError(message)
+    return to_us(at, "as_of at")
+
+
+def check_raw(start: datetime, end: datetime, limit: int) -> tuple[int, int]:
+    """The ``raw`` window in microseconds, once ``limit`` is within bounds."""
+    if not 1 <= limit <= MAX_RAW_LIMIT:
+        message = f"raw limit is {limit!r}; expected 1 to {MAX_RAW_LIMIT}"
+        raise HistoryInputError(message)
+    return to_us(start, "raw start"), to_us(end, "raw end")

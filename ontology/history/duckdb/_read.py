@@ -14,9 +14,9 @@ import duckdb
 import pyarrow as pa
 
 from ontology.history._arrays import as_of_arrays, samples_of, split_series
-from ontology.history._tiers import MINUTE_US, RangeQuery, Tier, floor_hour
+from ontology.history._partials import finish_sql, merge_sql, partial_sql
+from ontology.history._tiers import GRAIN_US, MINUTE_US, RangeQuery, Tier, floor_hour
 from ontology.history._values import AsOf, Samples, Series, SeriesKey
-from ontology.history.duckdb._sql import finish_sql, merge_sql, partial_sql
 from ontology.history.duckdb._write import TIER_TABLES
 
 _IN_KEYS = "series IN (SELECT series FROM keys)"
@@ -60,7 +60,8 @@ def read_range(
     else:
         table = TIER_TABLES[query.tier]
         rows = f"(SELECT * FROM {table} WHERE {_IN_KEYS} AND bucket >= $start AND bucket < $end)"
-        buckets = merge_sql(rows)
+        # At the tier's own grain its rows are the buckets; coarser ones merge them.
+        buckets = rows if query.interval == GRAIN_US[query.tier] else merge_sql(rows)
     sql = (
         f"SELECT k.position, f.* EXCLUDE (series) FROM ({finish_sql(buckets)}) f "
         "JOIN keys k USING (series) ORDER BY k.position, f.bucket"

@@ -16,15 +16,15 @@ from datetime import datetime, timedelta
 import duckdb
 
 from ontology import Page
-from ontology.history._columns import sample_columns
-from ontology.history._errors import HistoryInputError, HistoryUnavailableError
-from ontology.history._records import check_batch, check_events, check_first
+from ontology.history._errors import HistoryUnavailableError
+from ontology.history._records import check_events, check_first, check_write
 from ontology.history._tiers import (
-    MAX_AS_OF_KEYS,
     RangeQuery,
     Tier,
+    check_as_of,
+    check_not_expired,
+    check_raw,
     expiry_cuts,
-    from_us,
     to_us,
 )
 from ontology.history._values import (
@@ -43,7 +43,6 @@ from ontology.history.duckdb._settings import DuckDBHistorySettings
 from ontology.history.duckdb._sql import SCHEMA
 from ontology.history.duckdb._write import TIER_TABLES, write_samples
 
-MAX_RAW_LIMIT = 1_000_000
 _TIME_COLUMN = {Tier.RAW: ("samples", "ts"), **{t: (n, "bucket") for t, n in TIER_TABLES.items()}}
 
 
@@ -82,18 +81,10 @@ class DuckDBHistoryStore:
         events: Sequence[Event] = (),
         rejects: Sequence[Reject] = (),
     ) -> None:
-        check_batch(batch, rejects)
-        columns = sample_columns(samples)
-        data = check_events(events, batch.id)
+        columns, data = check_write(batch, samples, events, rejects)
         with self._lock:
-            kept = self._watermarks.get(Tier.RAW)
-            if len(columns) and kept is not None and columns.lo < kept:
-                message = (
-                    f"batch {batch.id!r} has a sample at {from_us(columns.lo).isoformat()}, before "
-                    f"the raw samples kept (from {from_us(kept).isoformat()}); expected samples "
-                    "no older than the raw retention"
-                )
-                raise HistoryInputError(message)
+            if len(columns):
+                check_not_expired(batch.id, columns.lo, self._watermarks.get(Tier.RAW))
             with self._transaction():
                 created = write_samples(self._con, columns, batch.id) if len(columns) else []
                 _records.write_events(self._con, events, data)
@@ -136,20 +127,14 @@ class DuckDBHistoryStore:
             return _read.read_range(self._con, keys, self._ids(keys), query)
 
     def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
-        at_us = to_us(at, "as_of at")
-        if len(keys) > MAX_AS_OF_KEYS:
-            message = f"as_of got {len(keys)} series; expected at most {MAX_AS_OF_KEYS}"
-            raise HistoryInputError(message)
+        at_us = check_as_of(keys, at)
         with self._lock:
             return _read.read_as_of(self._con, keys, self._ids(keys), at_us)
 
     def raw(
         self, key: SeriesKey, start: datetime, end: datetime, *, limit: int = 100_000
     ) -> Samples:
-        if not 1 <= limit <= MAX_RAW_LIMIT:
-            message = f"raw limit is {limit!r}; expected 1 to {MAX_RAW_LIMIT}"
-            raise HistoryInputError(message)
-        window = (to_us(start, "raw start"), to_us(end, "raw end"))
+        window = check_raw(start, end, limit)
         with self._lock:
             series = self._series.get((key.twin, key.signal))
             return _read.read_raw(self._con, key, series, window, limit)

@@ -18,8 +18,8 @@ from typing import Any
 import duckdb
 
 from ontology.history._columns import SampleColumns
+from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier
-from ontology.history.duckdb._sql import PARTIAL_COLUMNS, merge_sql, partial_sql
 
 TIER_TABLES = {Tier.MINUTE: "tier_minute", Tier.HOUR: "tier_hour"}
 
@@ -77,8 +77,7 @@ def write_samples(
     _merge_tier(con, TIER_TABLES[Tier.MINUTE], GRAIN_US[Tier.MINUTE], span, replaced=replaced)
     hour = {"g": GRAIN_US[Tier.HOUR]}
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE part AS SELECT {PARTIAL_COLUMNS} FROM "
-        f"({merge_sql('part')})",
+        f"CREATE OR REPLACE TEMP TABLE part AS SELECT {PARTIAL_COLUMNS} FROM ({merge_sql('part')})",
         hour,
     )
     _merge_tier(con, TIER_TABLES[Tier.HOUR], GRAIN_US[Tier.HOUR], span, replaced=replaced)

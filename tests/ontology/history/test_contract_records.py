@@ -169,3 +169,8 @@ def test_an_event_that_is_not_json_is_refused_and_nothing_written(store: History
     with pytest.raises(HistoryInputError, match=r"events\[1\].data is not JSON"):
         store.append_events([event("m1", 0), bad])
     assert store.events(None, T0 - DAY, T0 + DAY).items == ()
+
+
+def test_the_store_is_a_history_store_and_says_its_retention(store: HistoryStore) -> None:
+    assert isinstance(store, HistoryStore)
+    assert store.retention.raw == timedelta(days=7)

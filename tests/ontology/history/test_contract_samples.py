@@ -286,6 +286,7 @@ def _bad(**changes: object) -> Samples:
         (_bad(value=np.array([1.0, 2.0, np.inf])), r"Samples.value\[2\]"),
         (_bad(twin=np.array(["a", None, "c"], dtype=object)), r"Samples.twin\[1\] is None"),
         (_bad(signal=np.array(["a", "", "c"], dtype=object)), r"Samples.signal\[1\] is ''"),
+        (_bad(twin=np.array(["a", "b\x1fc", "c"], dtype=object)), "none of them a control"),
         (_bad(quality=np.array([0, 9, 0], dtype=np.uint8)), r"Samples.quality\[1\] .* is 9"),
         (
             _bad(text=np.array([None, "RUN", None], dtype=object)),

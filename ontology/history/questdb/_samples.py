@@ -1,0 +1,183 @@
+"""Samples in QuestDB: the frame a batch sends, and the reads (buckets, as-of, raw).
+
+Reads fetch rows over the PostgreSQL wire (parameters only) and finish them in
+the client's in-memory DuckDB with the same partial-aggregate SQL the DuckDB
+store runs: tier rows for whole minutes or hours, raw rows otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from ontology.history._arrays import as_of_arrays, samples_of, split_series
+from ontology.history._errors import HistoryInputError
+from ontology.history._partials import finish_sql, merge_sql, partial_sql
+from ontology.history._tiers import GRAIN_US, RangeQuery, Tier, from_us
+from ontology.history._values import AsOf, Samples, Series, SeriesKey
+from ontology.history.questdb._tiers import (
+    PANDAS_TYPES,
+    RAW_SCHEMA,
+    SEP,
+    TIER_SCHEMA,
+    raw_select,
+    tier_select,
+    with_series,
+)
+from ontology.history.questdb._wire import Wire
+
+MAX_FETCHED_ROWS = 5_000_000
+
+
+def samples_frame(staged: pa.Table) -> pd.DataFrame:
+    """The ILP frame of staged samples (``twin, signal, ts, value, text, quality, batch``)."""
+    table = pa.table(
+        {
+            "twin": staged.column("twin").dictionary_encode(),
+            "signal": staged.column("signal").dictionary_encode(),
+            "value": staged.column("value"),
+            "text": staged.column("text"),
+            "quality": staged.column("quality").cast(pa.int64()),
+            "batch_id": staged.column("batch"),
+            "ts": staged.column("ts").cast(pa.timestamp("us", tz="UTC")),
+        }
+    )
+    frame: pd.DataFrame = table.to_pandas(types_mapper=PANDAS_TYPES.get)
+    return frame
+
+
+def _in(column: str, values: Sequence[str]) -> str:
+    return f"{column} IN ({', '.join(['%s'] * len(values))})"
+
+
+def key_filter(keys: Sequence[SeriesKey]) -> tuple[str, list[Any]]:
+    """``twin IN (...) AND signal IN (...)``; the exact pairs are joined in the client."""
+    twins = sorted({k.twin for k in keys})
+    signals = sorted({k.signal for k in keys})
+    return f"{_in('twin', twins)} AND {_in('signal', signals)}", [*twins, *signals]
+
+
+def key_table(keys: Sequence[SeriesKey]) -> pa.Table:
+    return pa.table(
+        {
+            "position": pa.array(range(len(keys)), type=pa.int64()),
+            "series": pa.array([f"{k.twin}{SEP}{k.signal}" for k in keys], type=pa.string()),
+        }
+    )
+
+
+class SampleReader:
+    def __init__(self, engine: duckdb.DuckDBPyConnection, wire: Wire, prefix: str) -> None:
+        self._engine = engine
+        self._wire = wire
+        self._prefix = prefix
+
+    def _fetch(self, sql: str, params: list[Any], schema: pa.Schema) -> pa.Table:
+        table = self._wire.arrow(sql + " LIMIT %s", [*params, MAX_FETCHED_ROWS + 1], schema)
+        if table.num_rows > MAX_FETCHED_ROWS:
+            message = (
+                f"the read needs more than {MAX_FETCHED_ROWS} rows; expected fewer series or a "
+                "range in whole minutes or hours"
+            )
+            raise HistoryInputError(message)
+        return with_series(table)
+
+    def _run(
+        self, keys: Sequence[SeriesKey], rows: pa.Table, sql: str, params: dict[str, Any]
+    ) -> pa.Table:
+        con = self._engine
+        con.register("rows", rows)
+        con.register("keys", key_table(keys))
+        try:
+            return con.sql(sql, params=params).to_arrow_table()
+        finally:
+            con.unregister("rows")
+            con.unregister("keys")
+
+    def range(self, keys: Sequence[SeriesKey], query: RangeQuery) -> tuple[Series, ...]:
+        if not keys:
+            return ()
+        where, params = key_filter(keys)
+        window = [from_us(query.start), from_us(query.end)]
+        if query.tier is Tier.RAW:
+            sql = raw_select(f"{self._prefix}_samples")
+            rows = self._fetch(
+                f"{sql} WHERE ts >= %s AND ts < %s AND {where}", [*window, *params], RAW_SCHEMA
+            )
+            buckets = partial_sql("(SELECT r.* FROM rows r SEMI JOIN keys USING (series))")
+        else:
+            sql = tier_select(f"{self._prefix}_{query.tier}")
+            rows = self._fetch(
+                f"{sql} WHERE ts >= %s AND ts < %s AND {where}", [*window, *params], TIER_SCHEMA
+            )
+            mine = "(SELECT r.* FROM rows r SEMI JOIN keys USING (series))"
+            buckets = mine if query.interval == GRAIN_US[query.tier] else merge_sql(mine)
+        sql = (
+            f"SELECT k.position, f.* EXCLUDE (series) FROM ({finish_sql(buckets)}) f "
+            "JOIN keys k USING (series) ORDER BY k.position, f.bucket"
+        )
+        table = self._run(keys, rows, sql, {"g": query.interval, "end": query.end})
+        return split_series(table, keys, query.aggregates)
+
+    def as_of(self, keys: Sequence[SeriesKey], at: int, kept: Mapping[Tier, int]) -> AsOf:
+        """``LATEST ON`` over the raw samples kept; for series with none, the tiers' last
+        whole minute (or hour) before ``at`` that lies before the raw watermark."""
+        if not keys:
+            return as_of_arrays(keys, pa.table({"position": pa.array([], type=pa.int64())}))
+        where, params = key_filter(keys)
+        latest = f"AND {where} LATEST ON ts PARTITION BY twin, signal"
+        raw_since = kept.get(Tier.RAW, 0)
+        raw = self._fetch(
+            f"{raw_select(self._prefix + '_samples')} WHERE ts >= %s AND ts <= %s {latest}",
+            [from_us(raw_since), from_us(at), *params],
+            RAW_SCHEMA,
+        )
+        tiers = []
+        if raw_since and raw.num_rows < len(keys):  # some series have no raw sample kept
+            for tier in (Tier.MINUTE, Tier.HOUR):
+                grain = GRAIN_US[tier]
+                whole = min(at + 1 - grain, raw_since - 1)  # whole buckets, raw expired
+                tiers.append(
+                    self._fetch(
+                        f"{tier_select(self._prefix + '_' + tier)} WHERE ts >= %s AND ts <= %s "
+                        f"{latest}",
+                        [from_us(kept.get(tier, 0)), from_us(max(whole, 0)), *params],
+                        TIER_SCHEMA,
+                    )
+                )
+        parts = ["SELECT series, ts, value, text, quality, batch FROM rows"]
+        con = self._engine
+        for i, rows in enumerate(tiers):
+            con.register(f"tier_rows{i}", rows)
+            parts.append(
+                "SELECT series, greatest(vl_ts, tl_ts) AS ts, "
+                "CASE WHEN vl_ts = greatest(vl_ts, tl_ts) THEN vl END AS value, "
+                "CASE WHEN tl_ts = greatest(vl_ts, tl_ts) THEN tl END AS text, "
+                f"lq AS quality, lb AS batch FROM tier_rows{i}"
+            )
+        sql = (
+            "SELECT k.position, c.ts, c.value, c.text, c.quality, c.batch FROM ("
+            + " UNION ALL ".join(parts)
+            + ") c JOIN keys k USING (series) "
+            "QUALIFY row_number() OVER (PARTITION BY k.position ORDER BY c.ts DESC) = 1"
+        )
+        try:
+            table = self._run(keys, raw, sql, {})
+        finally:
+            for i in range(len(tiers)):
+                con.unregister(f"tier_rows{i}")
+        return as_of_arrays(keys, table)
+
+    def raw(self, key: SeriesKey, window: tuple[int, int], limit: int) -> Samples:
+        sql = (
+            f"SELECT cast(ts AS long), value, text, quality FROM {self._prefix}_samples "
+            "WHERE twin = %s AND signal = %s AND ts >= %s AND ts < %s ORDER BY ts LIMIT %s"
+        )
+        params = [key.twin, key.signal, from_us(window[0]), from_us(window[1]), limit]
+        schema = pa.schema([RAW_SCHEMA.field(n) for n in ("ts", "value", "text", "quality")])
+        table = self._wire.arrow(sql, params, schema)
+        return samples_of(key, table)

@@ -1,0 +1,42 @@
+"""The QuestDB tables of one store (``{prefix}_...``): WAL tables with dedup keys.
+
+A row written again with the same keys replaces the one held (``DEDUP UPSERT
+KEYS``), so a replayed batch leaves one copy. The prefix is checked by the
+settings; it is the only text formatted into these statements.
+"""
+
+from __future__ import annotations
+
+_TIER_COLUMNS = (
+    "n LONG, nv LONG, s DOUBLE, mn DOUBLE, mx DOUBLE, vf_ts LONG, vf DOUBLE, vl_ts LONG, "
+    "vl DOUBLE, area DOUBLE, tf_ts LONG, tf VARCHAR, tl_ts LONG, tl VARCHAR, lq BYTE, lb VARCHAR"
+)
+_WAL = "TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS"
+
+TABLES = {
+    "samples": "ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE INDEX, signal SYMBOL CAPACITY "
+    "1024 CACHE, value DOUBLE, text VARCHAR, quality BYTE, batch_id VARCHAR) "
+    f"{_WAL}(ts, twin, signal)",
+    "minute": f"ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE INDEX, signal SYMBOL, "
+    f"{_TIER_COLUMNS}) {_WAL}(ts, twin, signal)",
+    "hour": f"ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE INDEX, signal SYMBOL, "
+    f"{_TIER_COLUMNS}) {_WAL}(ts, twin, signal)",
+    "events": "ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE, kind SYMBOL, code VARCHAR, "
+    f"message VARCHAR, data VARCHAR, batch_id VARCHAR) {_WAL}(ts, twin, kind, code)",
+    "batches": f"ts TIMESTAMP, id VARCHAR, record VARCHAR) {_WAL}(ts, id)",
+    "rejects": "ts TIMESTAMP, batch_id VARCHAR, seq LONG, feed SYMBOL, reason SYMBOL, "
+    f"source VARCHAR, off LONG, detail VARCHAR, raw VARCHAR) {_WAL}(ts, batch_id, seq)",
+    "offsets": f"ts TIMESTAMP, topic SYMBOL, part LONG, last_offset LONG) "
+    f"{_WAL}(ts, topic, part, last_offset)",
+    "watermarks": f"ts TIMESTAMP, tier SYMBOL, since LONG) {_WAL}(ts, tier)",
+}
+
+
+def create_statements(prefix: str) -> list[str]:
+    return [
+        f"CREATE TABLE IF NOT EXISTS {prefix}_{name} ({columns}" for name, columns in TABLES.items()
+    ]
+
+
+def table_names(prefix: str) -> list[str]:
+    return [f"{prefix}_{name}" for name in TABLES]

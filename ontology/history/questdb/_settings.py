@@ -1,0 +1,69 @@
+"""``QuestDBHistorySettings``: where the production history store's QuestDB listens."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ontology.history._errors import HistoryInputError
+from ontology.history._tiers import check_retention
+from ontology.history._values import Retention
+
+MAX_FLUSH_BYTES = 1 << 30
+"""One ILP request: a batch of 2 M samples, or the tier rows of 10 k series over an hour."""
+PREFIX_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
+"""A table-name prefix: a letter, then up to 30 letters, digits or underscores."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuestDBHistorySettings:
+    """How to reach QuestDB (HTTP for ILP ingestion, PostgreSQL wire for queries).
+
+    ``prefix`` is operator configuration: every table is ``{prefix}_samples``,
+    ``{prefix}_minute``, ... so several stores (or test runs) share a server. It
+    is checked here and is the only text formatted into SQL. ``retry_ms`` is how
+    long a flush keeps retrying a server that does not answer before the batch is
+    reported as not written; ``apply_timeout_s`` how long a write waits for the
+    server to apply its write-ahead log before it reads the tiers back.
+    """
+
+    host: str = "127.0.0.1"
+    http_port: int = 9000
+    pg_port: int = 8812
+    user: str = "admin"
+    password: str = field(default="quest", repr=False)
+    database: str = "qdb"
+    prefix: str = "tw"
+    retention: Retention = field(default_factory=Retention)
+    retry_ms: int = 10_000
+    apply_timeout_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not PREFIX_PATTERN.fullmatch(self.prefix):
+            message = (
+                f"QuestDBHistorySettings.prefix is {self.prefix!r}; expected a letter followed "
+                "by up to 30 letters, digits or underscores"
+            )
+            raise HistoryInputError(message)
+        for name in ("http_port", "pg_port"):
+            port = getattr(self, name)
+            if not 0 < port < 65536:
+                message = f"QuestDBHistorySettings.{name} is {port!r}; expected 1 to 65535"
+                raise HistoryInputError(message)
+        if not 0 <= self.retry_ms <= 600_000 or not 0 < self.apply_timeout_s <= 600:
+            message = (
+                f"QuestDBHistorySettings.retry_ms is {self.retry_ms!r} and apply_timeout_s "
+                f"{self.apply_timeout_s!r}; expected 0..600000 ms and 0..600 s"
+            )
+            raise HistoryInputError(message)
+        if not self.host or any(c in self.host for c in ";:/ "):
+            message = f"QuestDBHistorySettings.host is {self.host!r}; expected a host name or IP"
+            raise HistoryInputError(message)
+        check_retention(self.retention)
+
+    def ilp_conf(self) -> str:
+        """The ILP-over-HTTP configuration: whole batches per flush, never auto-flushed."""
+        return (
+            f"http::addr={self.host}:{self.http_port};auto_flush=off;"
+            f"retry_timeout={self.retry_ms};max_buf_size={MAX_FLUSH_BYTES};"
+        )

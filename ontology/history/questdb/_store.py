@@ -1,0 +1,280 @@
+"""``QuestDBHistoryStore``: the ``HistoryStore`` contract on a QuestDB server.
+
+Writes go over ILP/HTTP in whole flushes (``auto_flush=off``): the samples,
+then the tier rows, events and rejects, then the batch record and its Kafka
+offsets last, so a batch that can be read back was written whole. Every table
+is a WAL table with dedup keys, so a batch written again after a failure
+leaves one copy. Reads wait until the server applied this store's own writes,
+then query over the PostgreSQL wire (parameters only).
+
+Several processes may write one server; the tiers of a bucket are merged by
+whoever writes its samples, so two writers of the same series and minute at
+once would race (the ingest worker's Kafka partitioning keeps a series on one
+writer).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+import duckdb
+from questdb import Sender
+
+from ontology import Page
+from ontology.history._columns import SampleColumns
+from ontology.history._records import check_events, check_first, check_write
+from ontology.history._tiers import (
+    RangeQuery,
+    Tier,
+    check_as_of,
+    check_not_expired,
+    check_raw,
+    expiry_cuts,
+    from_us,
+    to_us,
+)
+from ontology.history._values import (
+    Agg,
+    AsOf,
+    Batch,
+    Event,
+    Reject,
+    Retention,
+    Samples,
+    Series,
+    SeriesKey,
+)
+from ontology.history.questdb._records import RecordReader, add_batch, add_events, add_rejects
+from ontology.history.questdb._samples import SampleReader, samples_frame
+from ontology.history.questdb._schema import create_statements, table_names
+from ontology.history.questdb._settings import QuestDBHistorySettings
+from ontology.history.questdb._tiers import TierKeeper, tier_frame
+from ontology.history.questdb._wire import Wire
+
+DAY_US = 86_400 * 1_000_000
+_TIER_TABLE = {Tier.RAW: "samples", Tier.MINUTE: "minute", Tier.HOUR: "hour"}
+
+
+class QuestDBHistoryStore:
+    """History in QuestDB tables named ``{settings.prefix}_...`` (created if missing)."""
+
+    def __init__(self, settings: QuestDBHistorySettings) -> None:
+        self._settings = settings
+        self._prefix = settings.prefix
+        self._lock = threading.Lock()
+        self._wire = Wire(settings)
+        self._engine = duckdb.connect(":memory:", config={"threads": 1})
+        self._tiers = TierKeeper(self._engine, self._wire, self._prefix)
+        self._samples = SampleReader(self._engine, self._wire, self._prefix)
+        self._records = RecordReader(self._wire, self._prefix)
+        for statement in create_statements(self._prefix):
+            self._wire.execute(statement)
+        self._unapplied: set[str] = set(table_names(self._prefix))
+        self._applied()
+        rows = self._wire.execute(
+            f"SELECT tier, max(since) FROM {self._prefix}_watermarks ORDER BY tier"
+        )
+        self._watermarks = {Tier(tier): int(since) for tier, since in rows}
+
+    def _table(self, name: str) -> str:
+        return f"{self._prefix}_{name}"
+
+    def _applied(self) -> None:
+        """Wait until the server applied every write this store made (read your writes)."""
+        if self._unapplied:
+            self._wire.wait_applied(sorted(self._unapplied))
+            self._unapplied.clear()
+
+    # ----------------------------------------------------------------- writes
+    def write_batch(
+        self,
+        batch: Batch,
+        samples: Samples,
+        events: Sequence[Event] = (),
+        rejects: Sequence[Reject] = (),
+    ) -> None:
+        columns, data = check_write(batch, samples, events, rejects)
+        with self._lock, self._wire.guarded():
+            if len(columns):
+                check_not_expired(batch.id, columns.lo, self._watermarks.get(Tier.RAW))
+            tiers = self._write_samples(columns, batch.id) if len(columns) else {}
+
+            def rest(sender: Sender) -> None:
+                for tier, rows in tiers.items():
+                    self._wire.frame(sender, self._table(tier), tier_frame(rows))
+                add_events(sender, self._table("events"), events, data)
+                add_rejects(sender, self._table("rejects"), rejects)
+
+            self._wire.send(rest)
+            self._unapplied.update(self._table(n) for n in ("minute", "hour", "events", "rejects"))
+            self._wire.send(lambda sender: add_batch(sender, self._prefix, batch))
+            self._unapplied.update((self._table("batches"), self._table("offsets")))
+
+    def _write_samples(self, columns: SampleColumns, batch_id: str) -> dict[Tier, object]:
+        engine = self._engine
+        engine.register("incoming", columns.table)
+        try:
+            twice = engine.execute(
+                "SELECT 1 FROM incoming GROUP BY twin, signal, ts HAVING count(*) > 1 LIMIT 1"
+            ).fetchall()
+            engine.execute(
+                "CREATE OR REPLACE TEMP TABLE staged AS SELECT twin || chr(31) || signal AS "
+                "series, twin, signal, ts, value, text, quality, $batch AS batch FROM incoming "
+                + (
+                    "QUALIFY row_number() OVER (PARTITION BY twin, signal, ts ORDER BY rn DESC) = 1"
+                    if twice
+                    else ""
+                ),
+                {"batch": batch_id},
+            )
+        finally:
+            engine.unregister("incoming")
+        staged = engine.sql("SELECT * FROM staged").to_arrow_table()
+        self._wire.send(
+            lambda sender: self._wire.frame(sender, self._table("samples"), samples_frame(staged))
+        )
+        self._unapplied.add(self._table("samples"))
+        self._applied()
+        return dict(self._tiers.merged(columns.lo, columns.hi))
+
+    def append_events(self, events: Sequence[Event]) -> None:
+        data = check_events(events)
+        with self._lock, self._wire.guarded():
+            self._wire.send(lambda s: add_events(s, self._table("events"), events, data))
+            self._unapplied.add(self._table("events"))
+
+    # ---------------------------------------------------------------- samples
+    def range(
+        self,
+        keys: Sequence[SeriesKey],
+        start: datetime,
+        end: datetime,
+        interval: timedelta,
+        aggregates: Sequence[Agg],
+    ) -> tuple[Series, ...]:
+        with self._lock, self._wire.guarded():
+            query = RangeQuery(keys, start, end, interval, aggregates, self._watermarks)
+            self._applied()
+            return self._samples.range(keys, query)
+
+    def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
+        at_us = check_as_of(keys, at)
+        with self._lock, self._wire.guarded():
+            self._applied()
+            return self._samples.as_of(keys, at_us, self._watermarks)
+
+    def raw(
+        self, key: SeriesKey, start: datetime, end: datetime, *, limit: int = 100_000
+    ) -> Samples:
+        window = check_raw(start, end, limit)
+        with self._lock, self._wire.guarded():
+            window = (max(window[0], self._watermarks.get(Tier.RAW, 0)), window[1])
+            self._applied()
+            return self._samples.raw(key, window, limit)
+
+    # ---------------------------------------------------- events, batches, rejects
+    def events(
+        self,
+        twins: Sequence[str] | None,
+        start: datetime,
+        end: datetime,
+        *,
+        kinds: Sequence[str] | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Page[Event]:
+        check_first(first)
+        window = (to_us(start, "events start"), to_us(end, "events end"))
+        with self._lock, self._wire.guarded():
+            self._applied()
+            return self._records.events(twins, window, kinds, first, after)
+
+    def get_batch(self, batch_id: str) -> Batch:
+        with self._lock, self._wire.guarded():
+            self._applied()
+            return self._records.get_batch(batch_id)
+
+    def batches(
+        self, start: datetime, end: datetime, *, first: int = 100, after: str | None = None
+    ) -> Page[Batch]:
+        check_first(first)
+        window = (to_us(start, "batches start"), to_us(end, "batches end"))
+        with self._lock, self._wire.guarded():
+            self._applied()
+            return self._records.batches(window, first, after)
+
+    def committed_offsets(self, topic: str) -> Mapping[int, int]:
+        with self._lock, self._wire.guarded():
+            self._applied()
+            return self._records.committed_offsets(topic)
+
+    def rejects(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        feed: str | None = None,
+        reason: str | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Page[Reject]:
+        check_first(first)
+        window = (to_us(start, "rejects start"), to_us(end, "rejects end"))
+        with self._lock, self._wire.guarded():
+            self._applied()
+            return self._records.rejects(window, feed, reason, first, after)
+
+    def reject_counts(
+        self, start: datetime, end: datetime, *, feed: str | None = None
+    ) -> Mapping[str, int]:
+        window = (to_us(start, "reject_counts start"), to_us(end, "reject_counts end"))
+        with self._lock, self._wire.guarded():
+            self._applied()
+            return self._records.reject_counts(window, feed)
+
+    # -------------------------------------------------------------- retention
+    @property
+    def retention(self) -> Retention:
+        return self._settings.retention
+
+    def expire(self, now: datetime) -> int:
+        """Move the watermarks (reads stop at them) and drop the day partitions wholly
+        before them; returns the rows that moved behind a watermark."""
+        cuts = expiry_cuts(self._settings.retention, to_us(now, "expire now"))
+        dropped = 0
+        with self._lock, self._wire.guarded():
+            self._applied()
+            for tier, cut in cuts.items():
+                if cut <= self._watermarks.get(tier, -1):
+                    continue
+                table = self._table(_TIER_TABLE[tier])
+                since = from_us(self._watermarks.get(tier, 0))
+                rows = self._wire.execute(
+                    f"SELECT count() FROM {table} WHERE ts >= %s AND ts < %s",
+                    [since, from_us(cut)],
+                )
+                dropped += int(rows[0][0]) if rows else 0
+                day = from_us(cut // DAY_US * DAY_US)
+                held = self._wire.execute(f"SELECT count() FROM {table} WHERE ts < %s", [day])
+                if held != [(0,)]:
+                    self._wire.execute(f"ALTER TABLE {table} DROP PARTITION WHERE ts < %s", [day])
+                self._wire.execute(
+                    f"INSERT INTO {self._table('watermarks')} VALUES (%s, %s, %s)",
+                    [now, str(tier), cut],
+                )
+                self._watermarks[tier] = cut
+            self._unapplied.update(table_names(self._prefix))
+        return dropped
+
+    def drop_tables(self) -> None:
+        """Drop every table of this store's prefix (tests, or retiring a store)."""
+        with self._lock, self._wire.guarded():
+            for table in table_names(self._prefix):
+                self._wire.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._wire.close()
+            self._engine.close()

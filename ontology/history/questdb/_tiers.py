@@ -1,0 +1,198 @@
+"""Keeping the QuestDB minute and hour tiers as batches commit.
+
+The partials (see ``_partials``) are computed in an in-memory DuckDB beside
+the client: QuestDB has no ``arg_min`` and cannot nest window functions. For
+each tier, after the batch's samples are applied:
+
+1. the batch's partials (minute from its samples, hour from those minutes);
+2. the tier rows held for the buckets it touched, merged with them;
+3. the raw count of each touched bucket from QuestDB (``SAMPLE BY``): where it
+   differs from the merged count (a sample written again, or replaced), or
+   where new and held samples interleave, the bucket is recomputed from raw;
+4. the merged rows are sent back; the tier's dedup keys replace the old ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
+from ontology.history._tiers import GRAIN_US, Tier, from_us
+from ontology.history.questdb._wire import Wire
+
+SEP = "\x1f"
+"""Joins twin and signal into the engine's ``series`` key (names hold no control characters)."""
+TIER_COLUMNS = tuple(c.strip() for c in PARTIAL_COLUMNS.split(","))
+_I, _F, _S = pa.int64(), pa.float64(), pa.string()
+RAW_SCHEMA = pa.schema(
+    [
+        ("twin", _S),
+        ("signal", _S),
+        ("ts", _I),
+        ("value", _F),
+        ("text", _S),
+        ("quality", _I),
+        ("batch", _S),
+    ]
+)
+"""What ``raw_select`` returns."""
+TIER_SCHEMA = pa.schema(
+    [
+        ("twin", _S),
+        ("signal", _S),
+        ("bucket", _I),
+        ("n", _I),
+        ("nv", _I),
+        ("s", _F),
+        ("mn", _F),
+        ("mx", _F),
+        ("vf_ts", _I),
+        ("vf", _F),
+        ("vl_ts", _I),
+        ("vl", _F),
+        ("area", _F),
+        ("tf_ts", _I),
+        ("tf", _S),
+        ("tl_ts", _I),
+        ("tl", _S),
+        ("lq", _I),
+        ("lb", _S),
+    ]
+)
+"""What ``tier_select`` returns."""
+COUNT_SCHEMA = pa.schema([("twin", _S), ("signal", _S), ("bucket", _I), ("raw_n", _I)])
+_SAMPLE_BY = {Tier.MINUTE: "1m", Tier.HOUR: "1h"}
+_TIER_SELECT = (
+    "SELECT twin, signal, cast(ts AS long), n, nv, s, mn, mx, vf_ts, vf, vl_ts, vl, area, "
+    "tf_ts, tf, tl_ts, tl, lq, lb FROM {table}"
+)
+_RAW_SELECT = "SELECT twin, signal, cast(ts AS long), value, text, quality, batch_id FROM {table}"
+
+
+def tier_select(table: str) -> str:
+    return _TIER_SELECT.format(table=table)
+
+
+def raw_select(table: str) -> str:
+    return _RAW_SELECT.format(table=table)
+
+
+def with_series(table: pa.Table) -> pa.Table:
+    """``table`` with its ``twin`` and ``signal`` joined into the engine's ``series`` key."""
+    key = pc.binary_join_element_wise(table.column("twin"), table.column("signal"), SEP)
+    return table.append_column("series", key)
+
+
+PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.string(): pd.StringDtype()}
+
+
+def tier_frame(rows: pa.Table) -> pd.DataFrame:
+    """Tier rows (``series`` key) as the frame ILP sends: twin, signal, ts, the partials."""
+    key = pc.split_pattern(rows.column("series"), SEP, max_splits=1)
+    rows = rows.drop_columns(["series"])
+    at = rows.schema.get_field_index("bucket")
+    rows = rows.set_column(at, "ts", rows.column(at).cast(pa.timestamp("us", tz="UTC")))
+    at = rows.schema.get_field_index("lq")
+    rows = rows.set_column(at, "lq", rows.column(at).cast(pa.int64()))
+    frame: pd.DataFrame = rows.to_pandas(types_mapper=PANDAS_TYPES.get)
+    frame.insert(0, "twin", pd.Series(pc.list_element(key, 0).to_pandas()).astype("category"))
+    frame.insert(1, "signal", pd.Series(pc.list_element(key, 1).to_pandas()).astype("category"))
+    return frame
+
+
+class TierKeeper:
+    """Merges one batch (the engine's ``staged`` table) into the tiers of ``prefix``."""
+
+    def __init__(self, engine: duckdb.DuckDBPyConnection, wire: Wire, prefix: str) -> None:
+        self._engine = engine
+        self._wire = wire
+        self._prefix = prefix
+
+    def merged(self, lo: int, hi: int) -> dict[Tier, pa.Table]:
+        """The tier rows to send for a batch spanning ``lo``..``hi`` (µs)."""
+        con = self._engine
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE part AS {partial_sql('staged')}",
+            {"g": GRAIN_US[Tier.MINUTE]},
+        )
+        out = {Tier.MINUTE: self._merge_tier(Tier.MINUTE, lo, hi)}
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE part AS SELECT {PARTIAL_COLUMNS} "
+            f"FROM ({merge_sql('part')})",
+            {"g": GRAIN_US[Tier.HOUR]},
+        )
+        out[Tier.HOUR] = self._merge_tier(Tier.HOUR, lo, hi)
+        return out
+
+    def _fetch(self, sql: str, params: Sequence[object], schema: pa.Schema) -> pa.Table:
+        return with_series(self._wire.arrow(sql, params, schema))
+
+    def _merge_tier(self, tier: Tier, lo: int, hi: int) -> pa.Table:
+        con = self._engine
+        grain = GRAIN_US[tier]
+        first, last = lo // grain * grain, hi // grain * grain + grain
+        window = [from_us(first), from_us(last)]
+        table = f"{self._prefix}_{tier}"
+        held = self._fetch(
+            tier_select(table) + " WHERE ts >= %s AND ts < %s",
+            window,
+            TIER_SCHEMA,
+        )
+        counts = self._fetch(
+            f"SELECT twin, signal, cast(ts AS long), count() FROM {self._prefix}_samples "
+            f"WHERE ts >= %s AND ts < %s SAMPLE BY {_SAMPLE_BY[tier]}",
+            window,
+            COUNT_SCHEMA,
+        )
+        con.register("held", held)
+        con.register("counts", counts)
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE merged AS "
+                + merge_sql(
+                    f"(SELECT {PARTIAL_COLUMNS} FROM held SEMI JOIN part USING (series, bucket) "
+                    f"UNION ALL SELECT {PARTIAL_COLUMNS} FROM part)"
+                ),
+                {"g": grain},
+            )
+            redo = con.execute(
+                "SELECT min(bucket), max(bucket) FROM merged m LEFT JOIN counts c "
+                "USING (series, bucket) WHERE m.overlap OR c.raw_n IS DISTINCT FROM m.n"
+            ).fetchall()[0]
+            rows = con.sql(f"SELECT {PARTIAL_COLUMNS}, overlap FROM merged").to_arrow_table()
+            if redo[0] is not None:
+                rows = self._recompute(rows, tier, int(redo[0]), int(redo[1]) + grain)
+        finally:
+            con.unregister("held")
+            con.unregister("counts")
+        return rows.drop_columns(["overlap"]).select(list(TIER_COLUMNS))
+
+    def _recompute(self, rows: pa.Table, tier: Tier, first: int, last: int) -> pa.Table:
+        """Replace the merged rows that disagree with raw by partials of the raw samples."""
+        raw = self._fetch(
+            raw_select(f"{self._prefix}_samples") + " WHERE ts >= %s AND ts < %s",
+            [from_us(first), from_us(last)],
+            RAW_SCHEMA,
+        )
+        con = self._engine
+        con.register("raw", raw)
+        con.register("rows", rows)
+        try:
+            fresh = con.sql(
+                f"SELECT {PARTIAL_COLUMNS}, false AS overlap FROM ({partial_sql('raw')}) "
+                "SEMI JOIN rows USING (series, bucket)",
+                params={"g": GRAIN_US[tier]},
+            ).to_arrow_table()
+            con.register("fresh", fresh)
+            kept = con.sql(
+                "SELECT * FROM rows ANTI JOIN fresh USING (series, bucket)"
+            ).to_arrow_table()
+        finally:
+            for name in ("raw", "rows", "fresh"):
+                con.unregister(name)
+        return pa.concat_tables([kept, fresh.cast(kept.schema)])

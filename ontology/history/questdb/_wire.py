@@ -1,0 +1,145 @@
+"""Talking to QuestDB: ILP over HTTP in (whole frames per flush), PostgreSQL wire out.
+
+Every failure to reach the server, or a flush the server did not acknowledge,
+becomes ``HistoryUnavailableError``: what was in hand is not written, and the
+caller writes it again (the tables' dedup keys make that safe).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import psycopg
+import pyarrow as pa
+from questdb import QuestDBError, Sender
+
+from ontology.history._errors import HistoryUnavailableError
+from ontology.history.questdb._settings import QuestDBHistorySettings
+
+_APPLY_POLL_S = 0.005
+
+
+class Wire:
+    """One PostgreSQL-wire connection (re-opened after a failure) and ILP senders."""
+
+    def __init__(self, settings: QuestDBHistorySettings) -> None:
+        self._settings = settings
+        self._con: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._sender: Sender | None = None
+
+    def _where(self) -> str:
+        s = self._settings
+        return f"QuestDB at {s.host} (HTTP {s.http_port}, PostgreSQL wire {s.pg_port})"
+
+    def _connection(self) -> psycopg.Connection[tuple[Any, ...]]:
+        if self._con is None or self._con.closed:
+            s = self._settings
+            try:
+                self._con = psycopg.connect(
+                    host=s.host,
+                    port=s.pg_port,
+                    user=s.user,
+                    password=s.password,
+                    dbname=s.database,
+                    autocommit=True,
+                    connect_timeout=10,
+                )
+            except psycopg.OperationalError as error:
+                message = f"cannot reach {self._where()}: {error}"
+                raise HistoryUnavailableError(message) from error
+        return self._con
+
+    def execute(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Run ``sql`` with ``params``; the rows it returns (none for DDL)."""
+        con = self._connection()
+        try:
+            cursor = con.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+        except psycopg.OperationalError as error:
+            con.close()
+            message = f"{self._where()} failed during a query: {error}"
+            raise HistoryUnavailableError(message) from error
+
+    def arrow(self, sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
+        """The rows of ``sql`` as an Arrow table of ``schema`` (its columns in order)."""
+        rows = self.execute(sql, params)
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+        arrays = [pa.array(list(c), type=f.type) for c, f in zip(columns, schema, strict=True)]
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+    def send(self, write: Callable[[Sender], None]) -> None:
+        """Let ``write`` add rows and frames to the sender, flush them as one HTTP request.
+
+        The sender is kept between calls; after a failure it is dropped (with what
+        it held) and the next call opens a new one.
+        """
+        try:
+            if self._sender is None:
+                self._sender = Sender.from_conf(self._settings.ilp_conf())
+                self._sender.establish()  # type: ignore[no-untyped-call]
+            write(self._sender)
+            self._sender.flush()
+        except QuestDBError as error:
+            self._drop_sender()
+            message = f"{self._where()} did not acknowledge the write ({error}); nothing of it "
+            message += "counts as written: write the batch again"
+            raise HistoryUnavailableError(message) from error
+        except BaseException:
+            self._drop_sender()
+            raise
+
+    def _drop_sender(self) -> None:
+        sender, self._sender = self._sender, None
+        if sender is not None:
+            with contextlib.suppress(QuestDBError):
+                sender.close(flush=False)
+
+    def frame(self, sender: Sender, table: str, frame: pd.DataFrame) -> None:
+        if len(frame):
+            sender.dataframe(frame, table_name=table, at="ts")
+
+    def wait_applied(self, tables: Sequence[str]) -> None:
+        """Return once the server applied every write-ahead log entry of ``tables``."""
+        deadline = time.monotonic() + self._settings.apply_timeout_s
+        wanted = set(tables)
+        while True:
+            rows = self.execute("SELECT name, suspended, writerTxn, sequencerTxn FROM wal_tables()")
+            pending = []
+            for name, suspended, writer, sequencer in rows:
+                if name not in wanted:
+                    continue
+                if suspended:
+                    message = f"{self._where()} suspended the table {name}; see its wal_tables()"
+                    raise HistoryUnavailableError(message)
+                if writer < sequencer:
+                    pending.append(name)
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                message = (
+                    f"{self._where()} did not apply the writes to {', '.join(pending)} within "
+                    f"{self._settings.apply_timeout_s} s"
+                )
+                raise HistoryUnavailableError(message)
+            time.sleep(_APPLY_POLL_S)
+
+    @contextmanager
+    def guarded(self) -> Iterator[None]:
+        """Turn a connection lost mid-way into ``HistoryUnavailableError``."""
+        try:
+            yield
+        except (psycopg.OperationalError, QuestDBError) as error:
+            message = f"{self._where()} failed: {error}"
+            raise HistoryUnavailableError(message) from error
+
+    def close(self) -> None:
+        self._drop_sender()
+        if self._con is not None:
+            self._con.close()
