@@ -148,7 +148,25 @@ class BatchCommitter:
 
     # --------------------------------------------------------------- building
     def _events(self, fused: Fused, twins: npt.NDArray[np.object_], batch_id: str) -> list[Event]:
-        return [
+        states = self.fusion.mode_names()
+        moves = fused.moves
+        mode_events = [
+            Event(
+                twin=str(twin),
+                time=_moment(at),
+                kind="mode",
+                code=f"{states[before]}->{states[after]}",
+                batch=batch_id,
+            )
+            for twin, at, before, after in zip(
+                twins[moves.twin],
+                moves.time.tolist(),
+                moves.before.tolist(),
+                moves.after.tolist(),
+                strict=True,
+            )
+        ]
+        return mode_events + [
             Event(
                 twin=str(twins[e.twin]),
                 time=_moment(e.time),
@@ -219,12 +237,13 @@ class BatchCommitter:
         mode = self.fusion.pipeline.mode
         if mode is not None:
             states = self.fusion.mode_names()
+            changed = fused.mode_changed
             updates.extend(
                 SignalUpdate(str(twins[t]), mode.signal, str(states[s]), _moment(at), batch_id)
                 for t, s, at in zip(
-                    fused.mode_twin.tolist(),
-                    fused.mode_state.tolist(),
-                    fused.mode_time.tolist(),
+                    fused.mode_twin[changed].tolist(),
+                    fused.mode_state[changed].tolist(),
+                    fused.mode_time[changed].tolist(),
                     strict=True,
                 )
             )
