@@ -18,10 +18,11 @@ or breaks a size limit is refused whole, a bad sample alone, each with a reason.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 
 from ingest._errors import IngestError
@@ -217,17 +218,28 @@ class _Record(RecordDecoding):
         if n and not ((ms >= 0).all() and (ms < 10**14).all()):
             return False
         builder = self.builder
-        try:
-            twin = np.fromiter(
-                (builder.twin_code(self.name("twin", t)) for t in full["twin"]), np.int32, n
-            )
-            signal = np.fromiter(
-                (builder.signal_code(self.name("signal", s)) for s in full["signal"]), np.int32, n
-            )
-        except _RefusedError:  # a bad name: the row path refuses exactly those rows
+        twin = self.codes("twin", full["twin"], builder.twin_code)
+        signal = self.codes("signal", full["signal"], builder.signal_code)
+        if twin is None or signal is None:  # a bad name: the row path refuses exactly those rows
             return False
         builder.add_numbers(twin, signal, ms * 1000, value, quality, self.record.position)
         return True
+
+    def codes(
+        self, field: str, names: list[Any], code: Callable[[str], int]
+    ) -> npt.NDArray[np.int32] | None:
+        """A name column as codes, each distinct name checked and coded once; None if one is bad."""
+        try:
+            distinct = dict.fromkeys(names)
+        except TypeError:  # an unhashable value: not a name
+            return None
+        try:
+            table = {name: code(self.name(field, name)) for name in distinct}
+        except _RefusedError:
+            return None
+        if len(table) == 1:
+            return np.full(len(names), next(iter(table.values())), dtype=np.int32)
+        return np.fromiter(map(table.__getitem__, names), np.int32, len(names))
 
     # ----------------------------------------------------------------- fields
     def name(self, field: str, value: Any) -> str:
