@@ -403,8 +403,8 @@ def kafka_section(bootstrap: str, records: int, per_record: int, twins: int) -> 
         ours_ok = all(graph.get_signals(t)[s].value == v for (t, s), v in expected.items())
         warm = warm_samples / warm_seconds if warm_seconds > 0 else float("nan")
         print(
-            f"  worker:   {total / seconds / 1e6:6.2f} M samples/s cold ({seconds:.2f} s, group "
-            f"join included), {warm / 1e6:6.2f} M/s after the first batch   (target >= 1 M/s)"
+            f"  worker:   {total / seconds:,.0f} samples/s cold ({seconds:.2f} s, group "
+            f"join included), {warm:,.0f}/s after the first batch   (target >= 1 M/s)"
         )
 
         # the per-event agent, over a prefix of the records
@@ -452,7 +452,7 @@ def kafka_section(bootstrap: str, records: int, per_record: int, twins: int) -> 
             ]
         agent_ok = all(agent_graph.get_signals(t)[s].value == v for (t, s), v in want.items())
         print(
-            f"  baseline: {agent_samples / agent_seconds / 1e6:6.3f} M samples/s (per-event "
+            f"  baseline: {agent_samples / agent_seconds:,.0f} samples/s (per-event "
             f"agent, plain aiokafka, {agent_samples:,} samples)"
         )
         print(
