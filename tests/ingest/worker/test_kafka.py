@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import orjson
 import pytest
 
@@ -12,20 +10,13 @@ from ingest.pipeline import Fusion, Pipeline
 from ingest.sources import KafkaSource, KafkaSourceSettings
 from ingest.worker import BatchCommitter, Worker, WorkerSettings
 from ontology import GraphStore
-from ontology.history import DuckDBHistoryStore, HistoryStore, SeriesKey
+from ontology.history import HistoryStore, SeriesKey
 from tests.ingest.conftest import T0_US
 from tests.ingest.worker._kafka import produce, run_until
 from tests.ingest.worker.test_worker import END, NOW, START, FlakyGraph
 
 pytestmark = pytest.mark.kafka
 T0_MS = T0_US // 1000
-
-
-@pytest.fixture
-def history() -> Iterator[HistoryStore]:
-    store = DuckDBHistoryStore()
-    yield store
-    store.close()
 
 
 def records(first: int, count: int) -> list[tuple[str, bytes]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import threading
-from collections.abc import Iterator
 
 import orjson
 import paho.mqtt.client as mqtt
@@ -21,7 +20,7 @@ from ingest.worker import BatchCommitter, Worker, WorkerSettings, WorkerStats
 from ontology import Alias, GraphStore
 from ontology.changefeed import ChangeSet
 from ontology.changefeed.memory import MemoryChangeFeed
-from ontology.history import DuckDBHistoryStore, HistoryStore, Quality, SeriesKey
+from ontology.history import HistoryStore, Quality, SeriesKey
 from tests.ingest.conftest import PIPELINE_DOC, T0_US
 from tests.ingest.worker._kafka import WAIT_S
 from tests.ingest.worker.test_worker import END, NOW, START
@@ -29,13 +28,6 @@ from tests.ingest.worker.test_worker import END, NOW, START
 pytestmark = pytest.mark.mqtt
 MS = T0_US // 1000
 Metric = pb.Payload.Metric
-
-
-@pytest.fixture
-def history() -> Iterator[HistoryStore]:
-    store = DuckDBHistoryStore()
-    yield store
-    store.close()
 
 
 class Client:

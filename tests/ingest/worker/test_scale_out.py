@@ -4,7 +4,6 @@ other takes its partitions over: nothing lost or doubled, rollups equal a recomp
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import orjson
 import pytest
@@ -14,7 +13,7 @@ from ingest.pipeline import Fusion, Pipeline
 from ingest.sources import KafkaSource, KafkaSourceSettings
 from ingest.worker import BatchCommitter, Worker, WorkerSettings
 from ontology import Aggregate, GraphStore, RollupSpec
-from ontology.history import DuckDBHistoryStore, HistoryStore, SeriesKey
+from ontology.history import HistoryStore, SeriesKey
 from tests.ingest.conftest import T0_US
 from tests.ingest.worker._kafka import WAIT_S, produce
 from tests.ingest.worker.test_worker import END, NOW, START
@@ -22,13 +21,6 @@ from tests.ingest.worker.test_worker import END, NOW, START
 pytestmark = pytest.mark.kafka(partitions=2)
 TWINS = ("machine/m1", "machine/m2", "sensor/t1", "line/l1")
 PER_TWIN = 150
-
-
-@pytest.fixture
-def history() -> Iterator[HistoryStore]:
-    store = DuckDBHistoryStore()
-    yield store
-    store.close()
 
 
 def member(
