@@ -187,3 +187,16 @@ async def test_the_change_feed_goes_to_a_kafka_topic(
     assert [e.code for e in change.events] == ["STOP->FAULT"]
     await stream.aclose()  # type: ignore[attr-defined]
     reader.close()
+
+
+def test_the_feed_twin_reports_the_replay(
+    data_dir: Path, pipeline_file: Path, tmp_path: Path
+) -> None:
+    feed = tmp_path / "health.ndjson"
+    feed.write_bytes(b"junk\n")
+    assert (
+        main(["ingest", "--source", f"replay:{feed}", "--pipeline", str(pipeline_file), "-q"]) == 0
+    )
+    graph = MemoryStore(snapshot=data_dir / "graph.snapshot")
+    signals = graph.get_signals("feed/replay:health.ndjson")
+    assert signals["rejectRate"].value == 1.0

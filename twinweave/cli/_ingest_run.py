@@ -30,13 +30,22 @@ from ingest.sources import (
     ReplaySource,
     Source,
 )
-from ingest.worker import BatchCommitter, BatchOutcome, Worker, WorkerSettings, WorkerStats
+from ingest.worker import (
+    BatchCommitter,
+    BatchOutcome,
+    FeedHealth,
+    Worker,
+    WorkerSettings,
+    WorkerStats,
+)
 from ontology.changefeed.kafka import KafkaChangeFeed, KafkaChangeFeedSettings
 from ontology.history import DuckDBHistorySettings, DuckDBHistoryStore, HistoryStore
 from twinweave._config import ConfigError, Settings, load_settings
 
 EXIT_OK = 0
 EXIT_ERROR = 2
+DEFAULT_FRESHNESS_S = 60.0
+"""A feed's freshness limit when the pipeline's ``feeds`` does not name it."""
 
 
 class UsageError(Exception):
@@ -82,12 +91,19 @@ def run(args: argparse.Namespace) -> int:
         )
         flush = graph.flush if isinstance(graph, ontology.MemoryStore) else None
         progress = None if args.quiet else Progress(args.progress_interval)
+        health = FeedHealth(
+            graph,
+            source.feed,
+            freshness_s=pipeline.freshness_s.get(source.feed, DEFAULT_FRESHNESS_S),
+            principal=args.principal,
+        )
         worker = Worker(
             source,
             committer,
             worker_settings,
             flush=flush,
             on_batch=progress.batch if progress else None,
+            health=health,
         )
         try:
             stats = asyncio.run(_main(worker, source, args.exit_when_idle, progress))
