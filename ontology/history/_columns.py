@@ -35,9 +35,23 @@ class SampleColumns:
     ``text`` (string, null for numbers), ``quality`` (uint8), ``rn`` (int64 row number)."""
     lo: int
     hi: int
+    twins: pa.DictionaryArray
+    """``twin`` dictionary-encoded: each distinct name once, an index per row."""
+    signals: pa.DictionaryArray
 
     def __len__(self) -> int:
         return int(self.table.num_rows)
+
+    def series_codes(self) -> tuple[list[tuple[str, str]], npt.NDArray[np.intp]]:
+        """The distinct (twin, signal) pairs of the batch, and each row's pair index."""
+        width = max(len(self.signals.dictionary), 1)
+        twin = self.twins.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        code = twin * width + self.signals.indices.to_numpy(zero_copy_only=False)
+        distinct, inverse = np.unique(code, return_inverse=True)
+        twins = self.twins.dictionary.to_pylist()
+        signals = self.signals.dictionary.to_pylist()
+        pairs = [(twins[int(c) // width], signals[int(c) % width]) for c in distinct]
+        return pairs, inverse
 
 
 def _refuse(column: str, row: int, samples: Samples, expected: str, got: object) -> NoReturn:
@@ -46,7 +60,9 @@ def _refuse(column: str, row: int, samples: Samples, expected: str, got: object)
     raise HistoryInputError(message)
 
 
-def _names(column: str, array: npt.NDArray[np.object_], samples: Samples) -> pa.Array:
+def _names(
+    column: str, array: npt.NDArray[np.object_], samples: Samples
+) -> tuple[pa.Array, pa.DictionaryArray]:
     try:
         names = pa.array(array, type=pa.string(), from_pandas=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
@@ -68,7 +84,7 @@ def _names(column: str, array: npt.NDArray[np.object_], samples: Samples) -> pa.
             f"{MAX_NAME_CHARS} characters, none of them a control character"
         )
         raise HistoryInputError(message)
-    return names
+    return names, encoded
 
 
 def sample_columns(samples: Samples) -> SampleColumns:
@@ -90,8 +106,8 @@ def sample_columns(samples: Samples) -> SampleColumns:
     if nat.size:
         row = int(nat[0])
         _refuse("time", row, samples, "a time from 1970-01-01 on", str(time[row]))
-    twin = _names("twin", samples.twin, samples)
-    signal = _names("signal", samples.signal, samples)
+    twin, twins = _names("twin", samples.twin, samples)
+    signal, signals = _names("signal", samples.signal, samples)
     value = np.asarray(samples.value, dtype=np.float64)
     text = _text(samples, value)
     numeric = text.is_null().to_numpy(zero_copy_only=False)
@@ -113,7 +129,7 @@ def sample_columns(samples: Samples) -> SampleColumns:
         }
     )
     lo, hi = (int(ts.min()), int(ts.max())) if n else (0, -1)
-    return SampleColumns(table, lo, hi)
+    return SampleColumns(table, lo, hi, twins, signals)
 
 
 def _text(samples: Samples, value: npt.NDArray[np.float64]) -> pa.Array:

@@ -52,7 +52,8 @@ class HistoryStore(Protocol):
         """Write one ingest batch: its samples, events, rejects and its lineage record.
 
         The batch record is written last: a batch that can be read back was
-        written whole. Writing the same batch again (a replay) leaves exactly
+        written whole. An event without a batch is stored with this batch's id;
+        one naming another batch is refused. Writing the same batch again (a replay) leaves exactly
         one copy of each sample and event. Malformed input raises
         ``HistoryInputError`` before anything is written; a store that cannot
         be reached raises ``HistoryUnavailableError`` and the caller must treat

@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -244,7 +245,10 @@ def reject_from(row: Sequence[Any]) -> Reject:
 
 def check_write(
     batch: Batch, samples: Samples, events: Sequence[Event], rejects: Sequence[Reject]
-) -> tuple[SampleColumns, list[str]]:
-    """Everything ``write_batch`` checks before it writes: the samples' columns, events' data."""
+) -> tuple[SampleColumns, list[Event], list[str]]:
+    """Everything ``write_batch`` checks before it writes: the samples' columns, the events
+    (those without a batch get this one's id, for lineage) and their data as JSON."""
     check_batch(batch, rejects)
-    return sample_columns(samples), check_events(events, batch.id)
+    data = check_events(events, batch.id)
+    mine = [e if e.batch is not None else replace(e, batch=batch.id) for e in events]
+    return sample_columns(samples), mine, data

@@ -7,9 +7,8 @@ tier row holds.
 from __future__ import annotations
 
 SCHEMA = """
-CREATE SEQUENCE IF NOT EXISTS series_id;
 CREATE TABLE IF NOT EXISTS series (
-    id INTEGER PRIMARY KEY DEFAULT nextval('series_id'), twin VARCHAR NOT NULL,
+    id INTEGER PRIMARY KEY, twin VARCHAR NOT NULL,
     signal VARCHAR NOT NULL, UNIQUE (twin, signal));
 CREATE TABLE IF NOT EXISTS samples (
     series INTEGER NOT NULL, ts BIGINT NOT NULL, value DOUBLE, text VARCHAR,

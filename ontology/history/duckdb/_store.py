@@ -41,7 +41,7 @@ from ontology.history._values import (
 from ontology.history.duckdb import _read, _records
 from ontology.history.duckdb._settings import DuckDBHistorySettings
 from ontology.history.duckdb._sql import SCHEMA
-from ontology.history.duckdb._write import TIER_TABLES, write_samples
+from ontology.history.duckdb._write import TIER_TABLES, SeriesIds, write_samples
 
 _TIME_COLUMN = {Tier.RAW: ("samples", "ts"), **{t: (n, "bucket") for t, n in TIER_TABLES.items()}}
 
@@ -62,12 +62,7 @@ class DuckDBHistoryStore:
             raise HistoryUnavailableError(message) from error
         self._lock = threading.Lock()
         self._con.execute(SCHEMA)
-        self._series: dict[tuple[str, str], int] = {
-            (twin, signal): int(i)
-            for i, twin, signal in self._con.execute(
-                "SELECT id, twin, signal FROM series"
-            ).fetchall()
-        }
+        self._series = SeriesIds(self._con)
         self._watermarks: dict[Tier, int] = {
             Tier(tier): int(since)
             for tier, since in self._con.execute("SELECT tier, since FROM watermarks").fetchall()
@@ -81,15 +76,20 @@ class DuckDBHistoryStore:
         events: Sequence[Event] = (),
         rejects: Sequence[Reject] = (),
     ) -> None:
-        columns, data = check_write(batch, samples, events, rejects)
+        columns, events, data = check_write(batch, samples, events, rejects)
         with self._lock:
             if len(columns):
                 check_not_expired(batch.id, columns.lo, self._watermarks.get(Tier.RAW))
             with self._transaction():
-                created = write_samples(self._con, columns, batch.id) if len(columns) else []
+                created = (
+                    write_samples(self._con, columns, batch.id, self._series)
+                    if len(columns)
+                    else None
+                )
                 _records.write_events(self._con, events, data)
                 _records.write_batch_record(self._con, batch, rejects)
-            self._series.update(((t, s), i) for i, t, s in created)
+            if created is not None:
+                self._series.keep(created)
 
     def append_events(self, events: Sequence[Event]) -> None:
         data = check_events(events)
@@ -112,7 +112,7 @@ class DuckDBHistoryStore:
 
     # ---------------------------------------------------------------- samples
     def _ids(self, keys: Sequence[SeriesKey]) -> list[int | None]:
-        return [self._series.get((k.twin, k.signal)) for k in keys]
+        return [self._series.get(k.twin, k.signal) for k in keys]
 
     def range(
         self,
@@ -136,7 +136,7 @@ class DuckDBHistoryStore:
     ) -> Samples:
         window = check_raw(start, end, limit)
         with self._lock:
-            series = self._series.get((key.twin, key.signal))
+            series = self._series.get(key.twin, key.signal)
             return _read.read_raw(self._con, key, series, window, limit)
 
     # ----------------------------------------------------------------- events

@@ -1,6 +1,7 @@
 """Writing a batch's samples into DuckDB, inside the caller's transaction.
 
-1. new (twin, signal) pairs get a series id; the batch is staged with ids;
+1. new (twin, signal) pairs get a series id (assigned in memory: the store is
+   the file's only writer); the batch is staged with ids;
 2. a key written twice inside the batch keeps its last row;
 3. keys the table holds already (found by a join limited to the batch's time
    span, so zonemaps skip the rest): an identical row is dropped from the
@@ -16,6 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from ontology.history._columns import SampleColumns
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
@@ -24,24 +27,66 @@ from ontology.history._tiers import GRAIN_US, Tier
 TIER_TABLES = {Tier.MINUTE: "tier_minute", Tier.HOUR: "tier_hour"}
 
 
+class SeriesIds:
+    """The series ids of this file, held in memory (the store is the file's only writer)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        known = con.execute("SELECT id, twin, signal FROM series").fetchall()
+        self._ids = {(twin, signal): int(i) for i, twin, signal in known}
+        self._next = max(self._ids.values(), default=0) + 1
+
+    def get(self, twin: str, signal: str) -> int | None:
+        return self._ids.get((twin, signal))
+
+    def assign(self, columns: SampleColumns) -> tuple[pa.Array, pa.Table]:
+        """Each row's series id, and the series that are new (``id, twin, signal``).
+
+        Nothing is remembered until :meth:`keep` (after the batch committed).
+        """
+        pairs, inverse = columns.series_codes()
+        ids = np.empty(len(pairs), dtype=np.int32)
+        new: list[tuple[int, str, str]] = []
+        for i, pair in enumerate(pairs):
+            known = self._ids.get(pair)
+            if known is None:
+                known = self._next + len(new)
+                new.append((known, *pair))
+            ids[i] = known
+        created = pa.table(
+            {
+                "id": pa.array([n[0] for n in new], type=pa.int32()),
+                "twin": pa.array([n[1] for n in new], type=pa.string()),
+                "signal": pa.array([n[2] for n in new], type=pa.string()),
+            }
+        )
+        return pa.array(ids[inverse]), created
+
+    def keep(self, created: pa.Table) -> None:
+        for i, twin, signal in zip(
+            *(created.column(n).to_pylist() for n in created.column_names), strict=True
+        ):
+            self._ids[(twin, signal)] = i
+        self._next += created.num_rows
+
+
 def write_samples(
-    con: duckdb.DuckDBPyConnection, columns: SampleColumns, batch: str
-) -> list[tuple[int, str, str]]:
-    """Write the samples; return the series created as (id, twin, signal)."""
-    con.register("incoming", columns.table)
+    con: duckdb.DuckDBPyConnection, columns: SampleColumns, batch: str, series: SeriesIds
+) -> pa.Table:
+    """Write the samples; return the series created (for ``SeriesIds.keep`` after commit)."""
+    ids, created = series.assign(columns)
+    incoming = columns.table.drop_columns(["twin", "signal"]).append_column("series", ids)
+    con.register("incoming", incoming)
+    con.register("created", created)
     try:
-        created = con.execute(
-            "INSERT INTO series (twin, signal) SELECT DISTINCT twin, signal FROM incoming "
-            "ANTI JOIN series USING (twin, signal) RETURNING id, twin, signal"
-        ).fetchall()
+        con.execute("INSERT INTO series SELECT * FROM created")
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE staged AS SELECT s.id AS series, i.ts, i.value, "
-            "i.text, i.quality, $batch AS batch, i.rn FROM incoming i "
-            "JOIN series s USING (twin, signal)",
+            "CREATE OR REPLACE TEMP TABLE staged AS SELECT series, ts, value, text, quality, "
+            "$batch AS batch, rn FROM incoming",
             {"batch": batch},
         )
     finally:
         con.unregister("incoming")
+        con.unregister("created")
     if con.execute(
         "SELECT 1 FROM staged GROUP BY series, ts HAVING count(*) > 1 LIMIT 1"
     ).fetchall():
@@ -81,7 +126,7 @@ def write_samples(
         hour,
     )
     _merge_tier(con, TIER_TABLES[Tier.HOUR], GRAIN_US[Tier.HOUR], span, replaced=replaced)
-    return [(int(i), str(t), str(s)) for i, t, s in created]
+    return created
 
 
 def _merge_tier(

@@ -18,14 +18,16 @@ from ontology.history._arrays import as_of_arrays, samples_of, split_series
 from ontology.history._errors import HistoryInputError
 from ontology.history._partials import finish_sql, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, RangeQuery, Tier, from_us
-from ontology.history._values import AsOf, Samples, Series, SeriesKey
+from ontology.history._values import Agg, AsOf, Samples, Series, SeriesKey
 from ontology.history.questdb._tiers import (
     PANDAS_TYPES,
     RAW_SCHEMA,
     SEP,
     TIER_SCHEMA,
+    fill_tier,
     raw_select,
     tier_select,
+    tier_select_without_twa,
     with_series,
 )
 from ontology.history.questdb._wire import Wire
@@ -110,12 +112,15 @@ class SampleReader:
             )
             buckets = partial_sql("(SELECT r.* FROM rows r SEMI JOIN keys USING (series))")
         else:
-            sql = tier_select(f"{self._prefix}_{query.tier}")
-            rows = self._fetch(
-                f"{sql} WHERE ts >= %s AND ts < %s AND {where}", [*window, *params], TIER_SCHEMA
-            )
+            table = f"{self._prefix}_{query.tier}"
+            at_grain = query.interval == GRAIN_US[query.tier]
+            sql, schema = tier_select(table), TIER_SCHEMA
+            if at_grain and Agg.TWA not in query.aggregates:
+                sql, schema = tier_select_without_twa(table)
+            filters = f" WHERE ts >= %s AND ts < %s AND {where}"
+            rows = fill_tier(self._fetch(sql + filters, [*window, *params], schema))
             mine = "(SELECT r.* FROM rows r SEMI JOIN keys USING (series))"
-            buckets = mine if query.interval == GRAIN_US[query.tier] else merge_sql(mine)
+            buckets = mine if at_grain else merge_sql(mine)
         sql = (
             f"SELECT k.position, f.* EXCLUDE (series) FROM ({finish_sql(buckets)}) f "
             "JOIN keys k USING (series) ORDER BY k.position, f.bucket"

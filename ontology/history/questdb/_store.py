@@ -95,7 +95,7 @@ class QuestDBHistoryStore:
         events: Sequence[Event] = (),
         rejects: Sequence[Reject] = (),
     ) -> None:
-        columns, data = check_write(batch, samples, events, rejects)
+        columns, events, data = check_write(batch, samples, events, rejects)
         with self._lock, self._wire.guarded():
             if len(columns):
                 check_not_expired(batch.id, columns.lo, self._watermarks.get(Tier.RAW))

@@ -104,6 +104,8 @@ def test_a_batch_is_its_lineage_record_looked_up_by_id_and_listed_by_time(
     assert store.committed_offsets("telemetry") == {0: 49}
     assert store.committed_offsets("other") == {}
     assert store.as_of([key], T0 + DAY).batch.tolist() == ["b4"]
+    written = store.events(["m1"], T0, T0 + DAY).items
+    assert [e.batch for e in written] == [f"b{i}" for i in range(5)]  # given the batch's id
 
 
 def test_committed_offsets_never_move_back_and_count_partitions_apart(store: HistoryStore) -> None:

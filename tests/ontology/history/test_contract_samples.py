@@ -38,6 +38,7 @@ from tests.ontology.history._reference import (
 from tests.ontology.history.conftest import OpenStore
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 SERIES = [
     SeriesKey("plant/l1/m1", "power"),
     SeriesKey("plant/l1/m1", "temp"),
@@ -314,3 +315,20 @@ def test_range_arguments_are_checked(store: HistoryStore) -> None:
         store.range(SERIES, datetime(2026, 1, 1), T0, timedelta(minutes=1), AGGS)
     with pytest.raises(HistoryInputError, match="expected at most"):
         store.range(SERIES, T0, T0 + timedelta(days=365), timedelta(seconds=1), AGGS)
+
+
+def test_asking_fewer_aggregates_gives_the_same_values(store: HistoryStore) -> None:
+    batches = random_batches(5, SERIES, us(T0), 2 * 3600 * 10**6, count=300, batches=2)
+    write(store, batches)
+    end = T0 + 2 * HOUR
+    for interval in (timedelta(minutes=1), HOUR, timedelta(minutes=10), timedelta(seconds=50)):
+        every = store.range(SERIES, T0, end, interval, AGGS)
+        some = store.range(SERIES, T0, end, interval, [Agg.FIRST, Agg.COUNT, Agg.MAX])
+        for full, part in zip(every, some, strict=True):
+            assert set(part.values) == {Agg.FIRST, Agg.COUNT, Agg.MAX}
+            assert full.start.tolist() == part.start.tolist()
+            for agg in part.values:
+                np.testing.assert_array_equal(full.values[agg], part.values[agg])
+            assert set(part.text) <= {Agg.FIRST}
+            if Agg.FIRST in part.text:
+                assert part.text[Agg.FIRST].tolist() == full.text[Agg.FIRST].tolist()
