@@ -18,14 +18,15 @@ or breaks a size limit is refused whole, a bad sample alone, each with a reason.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 
 from ingest._errors import IngestError
-from ingest.codecs._record import CodecLimits, Decoded, RawRecord
+from ingest.codecs._record import CodecLimits, Decoded, RawRecord, RecordDecoding
 from ingest.codecs._time import time_us
 from ingest.frame import FrameBuilder, RecordReject, RejectReason
 
@@ -60,10 +61,8 @@ class JsonCodec:
         return Decoded(builder.build(), tuple(rejects))
 
 
-class _Record:
-    """Decoding one record: its defaults, the builder to fill and the rejects to add to."""
-
-    __slots__ = ("builder", "limits", "record", "rejects")
+class _Record(RecordDecoding):
+    """Decoding one JSON record under the codec's limits."""
 
     def __init__(
         self,
@@ -72,13 +71,8 @@ class _Record:
         rejects: list[RecordReject],
         record: RawRecord,
     ) -> None:
+        super().__init__(builder, rejects, record)
         self.limits = limits
-        self.builder = builder
-        self.rejects = rejects
-        self.record = record
-
-    def refuse(self, reason: RejectReason, detail: str, count: int = 1) -> None:
-        self.rejects.append(RecordReject(self.record.position, reason, detail, count))
 
     def decode(self) -> None:
         payload = self.record.payload
@@ -224,17 +218,28 @@ class _Record:
         if n and not ((ms >= 0).all() and (ms < 10**14).all()):
             return False
         builder = self.builder
-        try:
-            twin = np.fromiter(
-                (builder.twin_code(self.name("twin", t)) for t in full["twin"]), np.int32, n
-            )
-            signal = np.fromiter(
-                (builder.signal_code(self.name("signal", s)) for s in full["signal"]), np.int32, n
-            )
-        except _RefusedError:  # a bad name: the row path refuses exactly those rows
+        twin = self.codes("twin", full["twin"], builder.twin_code)
+        signal = self.codes("signal", full["signal"], builder.signal_code)
+        if twin is None or signal is None:  # a bad name: the row path refuses exactly those rows
             return False
         builder.add_numbers(twin, signal, ms * 1000, value, quality, self.record.position)
         return True
+
+    def codes(
+        self, field: str, names: list[Any], code: Callable[[str], int]
+    ) -> npt.NDArray[np.int32] | None:
+        """A name column as codes, each distinct name checked and coded once; None if one is bad."""
+        try:
+            distinct = dict.fromkeys(names)
+        except TypeError:  # an unhashable value: not a name
+            return None
+        try:
+            table = {name: code(self.name(field, name)) for name in distinct}
+        except _RefusedError:
+            return None
+        if len(table) == 1:
+            return np.full(len(names), next(iter(table.values())), dtype=np.int32)
+        return np.fromiter(map(table.__getitem__, names), np.int32, len(names))
 
     # ----------------------------------------------------------------- fields
     def name(self, field: str, value: Any) -> str:

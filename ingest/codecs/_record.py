@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from ingest._errors import IngestError
-from ingest.frame import Frame, RecordReject
+from ingest.frame import Frame, FrameBuilder, RecordReject, RejectReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,13 +15,15 @@ class RawRecord:
     """One record as a source delivered it.
 
     ``twin`` and ``signal`` are defaults for samples that do not name their own
-    (a Kafka record's key, an MQTT topic's levels).
+    (a Kafka record's key, an MQTT topic's levels); ``topic`` is the MQTT topic
+    (Sparkplug B decoding needs it).
     """
 
     position: int
     payload: bytes
     twin: str | None = None
     signal: str | None = None
+    topic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,12 @@ class Decoded:
 
     frame: Frame
     rejects: tuple[RecordReject, ...]
+
+
+class Codec(Protocol):
+    def decode(self, records: Sequence[RawRecord]) -> Decoded:
+        """Records -> a Frame and what was refused; never raises on bad input."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +62,17 @@ class CodecLimits:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 msg = f"CodecLimits.{name}={value!r}; expected a whole number >= 1"
                 raise IngestError(msg)
+
+
+class RecordDecoding:
+    """Decoding one record: the builder to fill and the rejects to add to (codecs subclass it)."""
+
+    def __init__(
+        self, builder: FrameBuilder, rejects: list[RecordReject], record: RawRecord
+    ) -> None:
+        self.builder = builder
+        self.rejects = rejects
+        self.record = record
+
+    def refuse(self, reason: RejectReason, detail: str, count: int = 1) -> None:
+        self.rejects.append(RecordReject(self.record.position, reason, detail, count))

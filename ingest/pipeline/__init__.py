@@ -13,7 +13,15 @@ from ingest.pipeline._config import (
     pipeline_from_document,
 )
 from ingest.pipeline._fusion import Fusion
-from ingest.pipeline._kernel import REASONS, Fused, FusionKernel, RawEvent, SignalTable, commit
+from ingest.pipeline._kernel import (
+    REASONS,
+    Fused,
+    FusionKernel,
+    ModeMoves,
+    RawEvent,
+    SignalTable,
+    commit,
+)
 from ingest.pipeline._schema import PIPELINE_SCHEMA
 from ingest.pipeline._state import FusionState, TwinTable
 from ingest.pipeline._units import KNOWN_UNITS, conversion
@@ -26,6 +34,7 @@ __all__ = [
     "Fusion",
     "FusionKernel",
     "FusionState",
+    "ModeMoves",
     "ModeRule",
     "ModeSpec",
     "Pipeline",

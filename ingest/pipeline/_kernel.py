@@ -26,12 +26,14 @@ from ingest.frame import Frame, Kind, RejectReason
 from ingest.pipeline import _mode
 from ingest.pipeline._config import Pipeline, SignalType
 from ingest.pipeline._state import NO_MODE, NO_TIME, FusionState
+from ontology.history import Quality
 
 REASONS: tuple[RejectReason, ...] = tuple(RejectReason)
 """Reject codes: ``REASONS[code - 1]``; code 0 is accepted."""
 CODE = {reason: i + 1 for i, reason in enumerate(REASONS)}
 _TYPE_CODE = {SignalType.NUMBER: 0, SignalType.BOOLEAN: 1, SignalType.TEXT: 2}
 _US = 1_000_000
+_STALE = int(Quality.STALE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,24 @@ class RawEvent:
     code: str
     message: str = ""
     data: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ModeMoves:
+    """Transitions of the mode machine, one row each, in (twin, time) order."""
+
+    twin: npt.NDArray[np.int32]
+    time: npt.NDArray[np.int64]
+    before: npt.NDArray[np.int16]
+    after: npt.NDArray[np.int16]
+
+    def __len__(self) -> int:
+        return int(self.time.shape[0])
+
+
+NO_MOVES = ModeMoves(
+    np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.int16), np.empty(0, np.int16)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +84,11 @@ class Fused:
     mode_twin: npt.NDArray[np.int32]
     mode_state: npt.NDArray[np.int16]
     mode_time: npt.NDArray[np.int64]
-    """Twins whose mode changed: new state index and the time it changed."""
+    """Twins the machine moved (or met first): new state index, time of its last move."""
+    mode_changed: npt.NDArray[np.bool_]
+    """Where the new state differs from the one before the batch (a state write)."""
+    moves: ModeMoves
+    """Every transition, as columns (the worker turns them into ``mode`` events)."""
     seen: npt.NDArray[np.intp]
     """Rows of the history columns that are each key's newest in this batch."""
     events: tuple[RawEvent, ...]
@@ -211,13 +235,13 @@ class FusionKernel:
         h_text = frame.text[rows]
 
         # 3. newest row per key, then what changed
-        seen, update = self._changes(keys, h_time, h_value, h_kind, h_text, state)
+        h_quality = frame.quality[rows]
+        seen, update = self._changes(keys, h_time, h_value, h_kind, h_text, h_quality, state)
 
         # 4. the mode machine
-        mode_twin, mode_state, mode_time, mode_events = self._mode(
+        mode_twin, mode_state, mode_time, mode_changed, moves = self._mode(
             h_twin, h_signal, h_time, h_value, h_kind, h_text, state
         )
-        events.extend(mode_events)
         bad = np.flatnonzero(code)
         return Fused(
             twin=h_twin,
@@ -226,11 +250,13 @@ class FusionKernel:
             value=h_value,
             kind=h_kind,
             text=h_text,
-            quality=frame.quality[rows],
+            quality=h_quality,
             update=update,
             mode_twin=mode_twin,
             mode_state=mode_state,
             mode_time=mode_time,
+            mode_changed=mode_changed,
+            moves=moves,
             seen=seen,
             events=tuple(events),
             reject_rows=bad,
@@ -269,6 +295,7 @@ class FusionKernel:
         value: npt.NDArray[np.float64],
         kind: npt.NDArray[np.uint8],
         text: npt.NDArray[np.object_],
+        quality: npt.NDArray[np.uint8],
         state: FusionState,
     ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
         m = keys.shape[0]
@@ -286,11 +313,16 @@ class FusionKernel:
         v, old = value[seen], state.state_value[k]
         signal = k % state.signals
         band = self.signals.deadband[signal]
-        is_text = kind[seen] == Kind.TEXT
+        seen_kind = kind[seen]
         with np.errstate(invalid="ignore"):
-            moved = np.abs(v - old) > band
-        moved[is_text] = text[seen][is_text] != state.state_text[k][is_text]
-        changed = newer & (kind[seen] != Kind.NULL) & (moved | ~has_state)
+            moved = (np.abs(v - old) > band) | (np.isnan(old) & ~np.isnan(v))
+        texts = np.flatnonzero(seen_kind == Kind.TEXT)
+        if texts.size:  # object arrays are slow: only the text rows
+            moved[texts] = text[seen[texts]] != state.state_text[k[texts]]
+        # a null sample is no value, except a STALE one: the value is no longer known
+        is_null = seen_kind == Kind.NULL
+        stale = is_null & (quality[seen] == _STALE)
+        changed = newer & ((~is_null & (moved | ~has_state)) | stale)
         return seen, seen[changed]
 
     def _mode(
@@ -302,10 +334,21 @@ class FusionKernel:
         kind: npt.NDArray[np.uint8],
         text: npt.NDArray[np.object_],
         state: FusionState,
-    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int16], npt.NDArray[np.int64], list[RawEvent]]:
+    ) -> tuple[
+        npt.NDArray[np.int32],
+        npt.NDArray[np.int16],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.bool_],
+        ModeMoves,
+    ]:
         spec = self.pipeline.mode
-        no_events: list[RawEvent] = []
-        none = (np.empty(0, np.int32), np.empty(0, np.int16), np.empty(0, np.int64), no_events)
+        none = (
+            np.empty(0, np.int32),
+            np.empty(0, np.int16),
+            np.empty(0, np.int64),
+            np.empty(0, np.bool_),
+            NO_MOVES,
+        )
         if spec is None or not twin.shape[0]:
             return none
         symbol = _mode.symbols(spec, self.signals.index, signal, value, kind, text)
@@ -316,15 +359,8 @@ class FusionKernel:
         ran = _mode.run(spec.table, twin[rows], symbol[rows], start)
         ordered = rows[ran.order]
         moved = np.flatnonzero(ran.before != ran.after)
-        events = [
-            RawEvent(
-                twin=int(twin[ordered[i]]),
-                time=int(time[ordered[i]]),
-                kind="mode",
-                code=f"{spec.states[ran.before[i]]}->{spec.states[ran.after[i]]}",
-            )
-            for i in moved
-        ]
+        at = ordered[moved]
+        moves = ModeMoves(twin[at], time[at], ran.before[moved], ran.after[moved])
         # a twin's new mode: its state after its last row, stamped with its last transition
         last = np.flatnonzero(ran.last)
         tw = twin[ordered[last]]
@@ -332,10 +368,10 @@ class FusionKernel:
         known = state.mode[tw]
         when = np.full(last.shape[0], NO_TIME, dtype=np.int64)
         if moved.size:
-            np.maximum.at(when, np.searchsorted(tw, twin[ordered[moved]]), time[ordered[moved]])
-        changed = (final != known) & ((when != NO_TIME) | (known == NO_MODE))
+            np.maximum.at(when, np.searchsorted(tw, moves.twin), moves.time)
+        keep = (when != NO_TIME) | (known == NO_MODE)
         when = np.where(when == NO_TIME, time[ordered[last]], when)
-        return tw[changed], final[changed], when[changed], events
+        return tw[keep], final[keep], when[keep], (final != known)[keep], moves
 
 
 def _order(
@@ -372,15 +408,20 @@ def commit(kernel: FusionKernel, fused: Fused, state: FusionState) -> None:
     keys = fused.twin[update].astype(np.int64) * signals + fused.signal[update]
     state.state_time[keys] = fused.time[update]
     state.state_value[keys] = fused.value[update]
-    state.state_text[keys] = fused.text[update]
+    texts = np.flatnonzero(fused.kind[update] != Kind.NUMBER)  # object arrays: few rows only
+    if texts.size:
+        state.state_text[keys[texts]] = fused.text[update[texts]]
     spec = kernel.pipeline.mode
     if spec is not None and fused.mode_twin.shape[0]:
         state.mode[fused.mode_twin] = fused.mode_state
-        state.mode_time[fused.mode_twin] = fused.mode_time
-        keys = fused.mode_twin.astype(np.int64) * signals + kernel.mode_signal
+        # the machine's clock moves with its transitions only (a first sighting is no move)
+        np.maximum.at(state.mode_time, fused.moves.twin, fused.moves.time)
+        changed = fused.mode_changed
+        twins, at = fused.mode_twin[changed], fused.mode_time[changed]
+        keys = twins.astype(np.int64) * signals + kernel.mode_signal
         names = np.empty(len(spec.states), dtype=object)
         names[:] = spec.states
-        state.state_text[keys] = names[fused.mode_state]
-        state.state_time[keys] = fused.mode_time
-        state.seen_time[keys] = np.maximum(state.seen_time[keys], fused.mode_time)
+        state.state_text[keys] = names[fused.mode_state[changed]]
+        state.state_time[keys] = at
+        state.seen_time[keys] = np.maximum(state.seen_time[keys], at)
     state.watermark = max(state.watermark, fused.watermark)

@@ -2,6 +2,7 @@
 
 from ingest.sources._kafka import KafkaSource, KafkaSourceSettings
 from ingest.sources._memory import MemorySource
+from ingest.sources._mqtt import MqttSource, MqttSourceSettings
 from ingest.sources._replay import ReplaySource
 from ingest.sources._source import Source, SourceBatch
 
@@ -9,6 +10,8 @@ __all__ = [
     "KafkaSource",
     "KafkaSourceSettings",
     "MemorySource",
+    "MqttSource",
+    "MqttSourceSettings",
     "ReplaySource",
     "Source",
     "SourceBatch",

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
-from ingest.codecs import Decoded, JsonCodec
+from ingest.codecs import Codec, Decoded
 from ingest.frame import Kind
 from ingest.pipeline import REASONS, Fused, Fusion
 from ingest.sources import SourceBatch
@@ -31,6 +31,7 @@ from ontology.history import (
     Batch,
     Event,
     HistoryStore,
+    Quality,
     Reject,
     Samples,
 )
@@ -66,7 +67,7 @@ class BatchCommitter:
         graph: GraphStore,
         history: HistoryStore,
         feed: ChangeFeed | None,
-        codec: JsonCodec,
+        codec: Codec,
         feed_name: str,
         principal: str,
         clock: Callable[[], datetime] | None = None,
@@ -79,9 +80,16 @@ class BatchCommitter:
         self.feed_name = feed_name
         self.principal = principal
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._decoded: tuple[SourceBatch, Decoded] | None = None
+
+    def _decode(self, source: SourceBatch) -> Decoded:
+        """Each batch is decoded once, retries included (a stateful codec must not see it twice)."""
+        if self._decoded is None or self._decoded[0] is not source:
+            self._decoded = (source, self.codec.decode(source.records))
+        return self._decoded[1]
 
     def commit(self, source: SourceBatch) -> BatchOutcome:
-        decoded = self.codec.decode(source.records)
+        decoded = self._decode(source)
         now = self._clock()
         fused = self.fusion.fuse(decoded.frame, _micros(now))
         batch_id = batch_id_of(source)
@@ -93,6 +101,7 @@ class BatchCommitter:
         counts.update(fused.reject_counts())
         count_in = len(decoded.frame) + sum(r.count for r in decoded.rejects)
         events = self._events(fused, twins, batch_id)
+        events.extend(self._stale_events(fused, twins, signals, batch_id))
         if not source.state_only:
             batch = Batch(
                 id=batch_id,
@@ -116,8 +125,13 @@ class BatchCommitter:
         self.fusion.commit(fused)
         cursor = None
         if self.feed is not None and (updates or events):
+            qualities = [
+                *fused.quality[fused.update].tolist(),
+                *[0] * (len(updates) - len(fused.update)),
+            ]
             changes = [
-                SignalChange(u.twin, u.signal, u.value, u.time, 0, batch_id) for u in updates
+                SignalChange(u.twin, u.signal, u.value, u.time, q, batch_id)
+                for u, q in zip(updates, qualities, strict=True)
             ]
             cursor = self.feed.publish(batch_id, changes, events)
         return BatchOutcome(
@@ -134,7 +148,25 @@ class BatchCommitter:
 
     # --------------------------------------------------------------- building
     def _events(self, fused: Fused, twins: npt.NDArray[np.object_], batch_id: str) -> list[Event]:
-        return [
+        states = self.fusion.mode_names()
+        moves = fused.moves
+        mode_events = [
+            Event(
+                twin=str(twin),
+                time=_moment(at),
+                kind="mode",
+                code=f"{states[before]}->{states[after]}",
+                batch=batch_id,
+            )
+            for twin, at, before, after in zip(
+                twins[moves.twin],
+                moves.time.tolist(),
+                moves.before.tolist(),
+                moves.after.tolist(),
+                strict=True,
+            )
+        ]
+        return mode_events + [
             Event(
                 twin=str(twins[e.twin]),
                 time=_moment(e.time),
@@ -146,6 +178,32 @@ class BatchCommitter:
             )
             for e in fused.events
         ]
+
+    def _stale_events(
+        self,
+        fused: Fused,
+        twins: npt.NDArray[np.object_],
+        signals: npt.NDArray[np.object_],
+        batch_id: str,
+    ) -> list[Event]:
+        """One ``feed``/``stale`` event per twin whose signals went stale (a Sparkplug death)."""
+        rows = np.flatnonzero((fused.kind == Kind.NULL) & (fused.quality == Quality.STALE))
+        events = []
+        for twin in np.unique(fused.twin[rows]).tolist():
+            mine = rows[fused.twin[rows] == twin]
+            names = sorted({str(signals[s]) for s in fused.signal[mine].tolist()})
+            events.append(
+                Event(
+                    twin=str(twins[twin]),
+                    time=_moment(int(fused.time[mine].max())),
+                    kind="feed",
+                    code="stale",
+                    message=f"{len(names)} signal(s) stale: their source died",
+                    data={"signals": list[JsonValue](names)},
+                    batch=batch_id,
+                )
+            )
+        return events
 
     def _updates(
         self,
@@ -179,12 +237,13 @@ class BatchCommitter:
         mode = self.fusion.pipeline.mode
         if mode is not None:
             states = self.fusion.mode_names()
+            changed = fused.mode_changed
             updates.extend(
                 SignalUpdate(str(twins[t]), mode.signal, str(states[s]), _moment(at), batch_id)
                 for t, s, at in zip(
-                    fused.mode_twin.tolist(),
-                    fused.mode_state.tolist(),
-                    fused.mode_time.tolist(),
+                    fused.mode_twin[changed].tolist(),
+                    fused.mode_state[changed].tolist(),
+                    fused.mode_time[changed].tolist(),
                     strict=True,
                 )
             )
@@ -243,18 +302,23 @@ def batch_id_of(source: SourceBatch) -> str:
 def _samples(
     fused: Fused, twins: npt.NDArray[np.object_], signals: npt.NDArray[np.object_]
 ) -> Samples:
-    text = fused.text if (fused.kind == Kind.TEXT).any() else None
+    """History's rows: every value (a null sample, e.g. a stale mark, is no value: an event)."""
+    keep = fused.kind != Kind.NULL
+    rows = slice(None) if keep.all() else np.flatnonzero(keep)
+    kind = fused.kind[rows]
     return Samples(
-        twin=twins[fused.twin],
-        signal=signals[fused.signal],
-        time=fused.time.view(TIME_DTYPE),
-        value=fused.value,
-        text=text,
-        quality=fused.quality,
+        twin=twins[fused.twin[rows]],
+        signal=signals[fused.signal[rows]],
+        time=fused.time[rows].view(TIME_DTYPE),
+        value=fused.value[rows],
+        text=fused.text[rows] if (kind == Kind.TEXT).any() else None,
+        quality=fused.quality[rows],
     )
 
 
 def _value(kind: int, value: float, text: object) -> JsonValue:
+    if kind == Kind.NULL:
+        return None
     if kind == Kind.TEXT:
         return str(text)
     if kind == Kind.BOOLEAN:

@@ -17,6 +17,8 @@ class WorkerSettings:
     """How long a fetch waits for records before the worker looks around (stop, flush)."""
     flush_interval_s: float = 2.0
     """A graph store made durable by a flush: flush, then acknowledge, this often."""
+    health_interval_s: float = 5.0
+    """How often the feed twin's health signals are written (with a ``FeedHealth``)."""
     backoff_initial_s: float = 0.2
     backoff_max_s: float = 10.0
     """A store that is down is retried with doubling waits up to this."""
@@ -25,7 +27,13 @@ class WorkerSettings:
         if not isinstance(self.max_records, int) or not 1 <= self.max_records <= 1_000_000:
             msg = f"WorkerSettings.max_records={self.max_records!r}; expected 1 to 1000000"
             raise IngestError(msg)
-        for name in ("fetch_timeout_s", "flush_interval_s", "backoff_initial_s", "backoff_max_s"):
+        for name in (
+            "fetch_timeout_s",
+            "flush_interval_s",
+            "health_interval_s",
+            "backoff_initial_s",
+            "backoff_max_s",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 < value <= 3600:
                 msg = f"WorkerSettings.{name}={value!r}; expected seconds in (0, 3600]"

@@ -14,9 +14,11 @@ from collections.abc import Callable
 
 from ingest.sources import Source, SourceBatch
 from ingest.worker._commit import BatchCommitter, BatchOutcome
+from ingest.worker._health import FeedHealth
 from ingest.worker._settings import WorkerSettings
 from ingest.worker._stats import WorkerStats
 from ontology import StoreUnavailableError
+from ontology.changefeed import SignalChange
 
 RETRYABLE = (StoreUnavailableError, OSError)
 
@@ -30,6 +32,7 @@ class Worker:
         *,
         flush: Callable[[], None] | None = None,
         on_batch: Callable[[BatchOutcome, WorkerStats], None] | None = None,
+        health: FeedHealth | None = None,
     ) -> None:
         self.source = source
         self.committer = committer
@@ -40,6 +43,8 @@ class Worker:
         self._stopping = asyncio.Event()
         self._pending: list[SourceBatch] = []
         self._flushed_at = time.monotonic()
+        self._health = health
+        self._reported_at = time.monotonic()
 
     def stop(self) -> None:
         """Finish the batch in hand, acknowledge what is committed, then return from ``run``."""
@@ -56,15 +61,20 @@ class Worker:
                     if self.source.exhausted:
                         break
                     await self._ack_due()
+                    await self._report_due()
                     continue
                 outcome = await self._commit(batch)
                 if outcome is None:  # stopped while a store was down: not acknowledged
                     break
                 self.stats.add(outcome)
+                if self._health is not None:
+                    self._health.observe(outcome)
                 if self._on_batch is not None:
                     self._on_batch(outcome, self.stats)
                 self._pending.append(batch)
                 await self._ack_due()
+                await self._report_due()
+            await self._report_due(force=True)
             await self._ack_due(force=True)
         finally:
             await self.source.stop()
@@ -84,6 +94,31 @@ class Worker:
                     wait = min(2 * wait, self.settings.backoff_max_s)
                     continue
                 return None
+
+    async def _report_due(self, *, force: bool = False) -> None:
+        """Write the feed twin's health signals (and silent/resumed events) every interval."""
+        if self._health is None:
+            return
+        if not force and time.monotonic() - self._reported_at < self.settings.health_interval_s:
+            return
+        self._reported_at = time.monotonic()
+        try:
+            await asyncio.to_thread(self._report, self._health)
+        except RETRYABLE as error:  # health is best effort: the next interval tries again
+            self.stats.last_error = f"feed health: {type(error).__name__}: {error}"[:200]
+
+    def _report(self, health: FeedHealth) -> None:
+        health.ensure_twin()
+        report = health.report()
+        committer = self.committer
+        committer.graph.set_signals(report.updates)
+        if report.events:
+            committer.history.append_events(report.events)
+        if committer.feed is not None:
+            changes = [
+                SignalChange(u.twin, u.signal, u.value, u.time, 0, None) for u in report.updates
+            ]
+            committer.feed.publish(None, changes, report.events)
 
     async def _ack_due(self, *, force: bool = False) -> None:
         if not self._pending:

@@ -10,6 +10,7 @@ import pytest
 from ingest.frame import Frame, FrameBuilder
 from ingest.pipeline import Pipeline, pipeline_from_document
 from ontology import CONTAINS, Alias, Edge, GraphStore, Lifecycle, MemoryStore
+from ontology.history import DuckDBHistoryStore, HistoryStore
 from tests.ontology.graph.conftest import PLANT_CONTAINS, PLANT_TWINS, WHO, all_model_texts
 
 T0_US = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
@@ -76,6 +77,14 @@ def build_plant(store: GraphStore) -> GraphStore:
     )
     store.set_lifecycle("machine/p1", Lifecycle.RETIRED, principal=WHO)
     return store
+
+
+@pytest.fixture
+def history() -> Iterator[HistoryStore]:
+    """A fresh in-memory DuckDB history store."""
+    store = DuckDBHistoryStore()
+    yield store
+    store.close()
 
 
 @pytest.fixture

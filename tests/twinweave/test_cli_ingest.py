@@ -161,3 +161,42 @@ def test_sigterm_stops_the_worker_gracefully(sample_plant_dir: Path) -> None:
     worker.stderr.close()
     assert worker.wait(60) == 0
     assert "twinweave ingest: stopped;" in rest
+
+
+@pytest.mark.kafka
+async def test_the_change_feed_goes_to_a_kafka_topic(
+    data_dir: Path, pipeline_file: Path, tmp_path: Path, kafka_bootstrap: str, kafka_topic: str
+) -> None:
+    import asyncio
+
+    from ontology.changefeed.kafka import KafkaChangeFeed, KafkaChangeFeedSettings
+
+    feed = tmp_path / "feed.ndjson"
+    feed.write_bytes(
+        orjson.dumps({"twin": "machine/m2", "signal": "faultCode", "time": T0_MS, "value": 5})
+    )
+    reader = KafkaChangeFeed(KafkaChangeFeedSettings(kafka_bootstrap, kafka_topic))
+    stream = reader.subscribe(after=None)
+    args = ["ingest", "--source", f"replay:{feed}", "--pipeline", str(pipeline_file)]
+    code = await asyncio.to_thread(
+        main, [*args, "--change-feed", f"kafka://{kafka_bootstrap}/{kafka_topic}", "-q"]
+    )
+    assert code == 0
+    change = await asyncio.wait_for(anext(stream), 60)
+    assert ("machine/m2", "faultCode", 5.0) in {(c.twin, c.signal, c.value) for c in change.signals}
+    assert [e.code for e in change.events] == ["STOP->FAULT"]
+    await stream.aclose()  # type: ignore[attr-defined]
+    reader.close()
+
+
+def test_the_feed_twin_reports_the_replay(
+    data_dir: Path, pipeline_file: Path, tmp_path: Path
+) -> None:
+    feed = tmp_path / "health.ndjson"
+    feed.write_bytes(b"junk\n")
+    assert (
+        main(["ingest", "--source", f"replay:{feed}", "--pipeline", str(pipeline_file), "-q"]) == 0
+    )
+    graph = MemoryStore(snapshot=data_dir / "graph.snapshot")
+    signals = graph.get_signals("feed/replay:health.ndjson")
+    assert signals["rejectRate"].value == 1.0

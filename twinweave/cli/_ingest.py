@@ -34,10 +34,12 @@ def register(subparsers: Any) -> None:
     )
     parser = subparsers.add_parser(
         "ingest",
-        help="run the telemetry ingest worker (Kafka, file replay, simulator)",
+        help="run the telemetry ingest worker (Kafka, MQTT/Sparkplug B, file replay, simulator)",
         description=description,
         epilog=(
             "Sources: kafka://HOST:PORT/TOPIC (a consumer group; default: TWINWEAVE_KAFKA_*), "
+            "mqtt://HOST:PORT (subscribes TWINWEAVE_MQTT_TOPICS; plain JSON topics and "
+            "Sparkplug B), "
             "replay:FILE (one JSON record per line), sim (the built-in simulator of the "
             "plant's machines). Example: twinweave ingest --source replay:feed.ndjson. "
             "See docs/ingest.md."
@@ -46,7 +48,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--source",
         metavar="SPEC",
-        help="kafka://HOST:PORT/TOPIC, replay:FILE or sim (default: Kafka from TWINWEAVE_KAFKA_*)",
+        help="kafka://HOST:PORT/TOPIC, mqtt://HOST:PORT, replay:FILE or sim (default: Kafka)",
     )
     parser.add_argument(
         "--pipeline",
@@ -54,6 +56,11 @@ def register(subparsers: Any) -> None:
         help="pipeline file, YAML or JSON (default: the shipped ingest/pipeline/default.yaml)",
     )
     parser.add_argument("--group", help="Kafka consumer group (default: TWINWEAVE_KAFKA_GROUP)")
+    parser.add_argument(
+        "--change-feed",
+        metavar="kafka://HOST:PORT/TOPIC",
+        help="publish what each commit changed to this Kafka topic, for the servers",
+    )
     parser.add_argument(
         "--max-records",
         type=int,

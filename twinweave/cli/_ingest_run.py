@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,17 +18,35 @@ from aiokafka.errors import KafkaError
 
 import ingest
 import ontology
-from ingest.codecs import JsonCodec
+from ingest.codecs import Codec, JsonCodec, TopicCodec
+from ingest.codecs.sparkplug import SparkplugCodec
 from ingest.pipeline import Fusion, Pipeline, PipelineError, default_pipeline, load_pipeline
 from ingest.sim import SimSettings, SimSource, Simulator, plant_assets, publish_to_kafka
-from ingest.sources import KafkaSource, KafkaSourceSettings, ReplaySource, Source
-from ingest.worker import BatchCommitter, BatchOutcome, Worker, WorkerSettings, WorkerStats
+from ingest.sources import (
+    KafkaSource,
+    KafkaSourceSettings,
+    MqttSource,
+    MqttSourceSettings,
+    ReplaySource,
+    Source,
+)
+from ingest.worker import (
+    BatchCommitter,
+    BatchOutcome,
+    FeedHealth,
+    Worker,
+    WorkerSettings,
+    WorkerStats,
+)
+from ontology.changefeed.kafka import KafkaChangeFeed, KafkaChangeFeedSettings
 from ontology.history import HistoryStore
 from twinweave._config import ConfigError, Settings, load_settings
 from twinweave.cli._history import open_history
 
 EXIT_OK = 0
 EXIT_ERROR = 2
+DEFAULT_FRESHNESS_S = 60.0
+"""A feed's freshness limit when the pipeline's ``feeds`` does not name it."""
 
 
 class UsageError(Exception):
@@ -50,26 +70,41 @@ def run(args: argparse.Namespace) -> int:
             history = _history(settings)
             stack.callback(history.close)
             source = _source(args, settings, history, graph)
+            feed = None
+            if args.change_feed is not None:
+                bootstrap, topic = _kafka_address(args.change_feed, "--change-feed")
+                feed = KafkaChangeFeed(KafkaChangeFeedSettings(bootstrap, topic))
+                stack.callback(feed.close)
         except (UsageError, ontology.OntologyError, ingest.IngestError, OSError) as error:
             _err(f"twinweave ingest: {error}")
             return EXIT_ERROR
+        codec: Codec = JsonCodec()
+        if isinstance(source, MqttSource):
+            codec = TopicCodec(SparkplugCodec(on_rebirth=source.request_rebirth), JsonCodec())
         committer = BatchCommitter(
             fusion=Fusion(pipeline, graph),
             graph=graph,
             history=history,
-            feed=None,
-            codec=JsonCodec(),
+            feed=feed,
+            codec=codec,
             feed_name=source.feed,
             principal=args.principal,
         )
         flush = graph.flush if isinstance(graph, ontology.MemoryStore) else None
         progress = None if args.quiet else Progress(args.progress_interval)
+        health = FeedHealth(
+            graph,
+            source.feed,
+            freshness_s=pipeline.freshness_s.get(source.feed, DEFAULT_FRESHNESS_S),
+            principal=args.principal,
+        )
         worker = Worker(
             source,
             committer,
             worker_settings,
             flush=flush,
             on_batch=progress.batch if progress else None,
+            health=health,
         )
         try:
             stats = asyncio.run(_main(worker, source, args.exit_when_idle, progress))
@@ -84,9 +119,7 @@ def run(args: argparse.Namespace) -> int:
 async def _main(
     worker: Worker, source: Source, idle_s: float | None, progress: Progress | None
 ) -> WorkerStats:
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, worker.stop)
+    _on_signals(worker.stop)
     watcher = asyncio.ensure_future(_watch(worker, source, idle_s, progress))
     try:
         return await worker.run()
@@ -111,6 +144,14 @@ async def _watch(
         elif idle_s is not None and time.monotonic() - quiet_since >= idle_s:
             worker.stop()
             return
+
+
+def _on_signals(stop: Callable[[], None]) -> None:
+    """SIGTERM and Ctrl-C call ``stop`` (only the main thread can catch signals)."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(RuntimeError, ValueError, NotImplementedError):
+            loop.add_signal_handler(signum, stop)
 
 
 class Progress:
@@ -182,9 +223,7 @@ def _publish(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+        _on_signals(stop.set)
         tick_s = args.sim_tick if args.sim_tick > 0 else None
         return await publish_to_kafka(
             simulator, bootstrap, topic, ticks=args.sim_ticks, tick_s=tick_s, stop=stop
@@ -234,6 +273,12 @@ def _source(
     if spec.startswith("kafka://"):
         bootstrap, topic = _kafka_address(spec, "--source")
         return KafkaSource(KafkaSourceSettings(bootstrap, topic, group), history)
+    if spec.startswith("mqtt://"):
+        parts = urlsplit(spec)
+        if parts.hostname is None or parts.port is None:
+            msg = f"--source {spec!r}; expected mqtt://HOST:PORT (topics: TWINWEAVE_MQTT_TOPICS)"
+            raise UsageError(msg)
+        return MqttSource(MqttSourceSettings(parts.hostname, parts.port, settings.mqtt_topics))
     if spec == "sim":
         # a simulated run starts now, so its samples are fresh, not late
         tick_s = args.sim_tick if args.sim_tick > 0 else None
@@ -245,7 +290,8 @@ def _source(
             raise UsageError(msg)
         return ReplaySource(path)
     msg = (
-        f"--source {spec!r} is not understood; expected kafka://HOST:PORT/TOPIC, replay:FILE or sim"
+        f"--source {spec!r} is not understood; expected kafka://HOST:PORT/TOPIC, "
+        "mqtt://HOST:PORT, replay:FILE or sim"
     )
     raise UsageError(msg)
 

@@ -9,6 +9,7 @@ from ingest.codecs.sparkplug._payload import (
     PayloadError,
     parse_payload,
 )
+from ingest.codecs.sparkplug._session import SparkplugCodec
 
 __all__ = [
     "NO_ALIAS",
@@ -17,5 +18,6 @@ __all__ = [
     "Metrics",
     "Payload",
     "PayloadError",
+    "SparkplugCodec",
     "parse_payload",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -22,20 +22,13 @@ from ontology import (
 )
 from ontology.changefeed import ChangeSet
 from ontology.changefeed.memory import MemoryChangeFeed
-from ontology.history import DuckDBHistoryStore, HistoryStore, SeriesKey
+from ontology.history import HistoryStore, SeriesKey
 from tests.ingest.conftest import T0_US
 
 T0_MS = T0_US // 1000
 START = datetime(2025, 1, 1, tzinfo=UTC)
 END = datetime(2030, 1, 1, tzinfo=UTC)
 NOW = datetime.fromtimestamp(T0_MS / 1000 + 600, UTC)
-
-
-@pytest.fixture
-def history() -> Iterator[HistoryStore]:
-    store = DuckDBHistoryStore()
-    yield store
-    store.close()
 
 
 def committer(
