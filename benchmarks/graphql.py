@@ -490,7 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _drop(uri: str, namespace: str) -> None:
     import neo4j
 
-    from benchmarks.graph import drop_namespace
+    from benchmarks._neo4j_raw import drop_namespace
 
     with neo4j.GraphDatabase.driver(uri, auth=None) as driver:
         drop_namespace(driver, namespace)

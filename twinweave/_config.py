@@ -19,7 +19,7 @@ class ConfigError(ValueError):
     """An environment variable holds a value the settings cannot take."""
 
 
-COMING_MQTT = " (for `twinweave ingest --source mqtt://`, coming: the CLI does not read it yet)"
+NOT_READ_YET = " (not read yet: `twinweave ingest --source mqtt://HOST:PORT` names the broker)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +55,10 @@ ENVIRONMENT: Mapping[str, Variable] = {
     "TWINWEAVE_KAFKA_BOOTSTRAP": Variable("127.0.0.1:19092", "Kafka bootstrap servers"),
     "TWINWEAVE_KAFKA_TOPICS": Variable("twinweave.telemetry", "comma-separated telemetry topics"),
     "TWINWEAVE_KAFKA_GROUP": Variable("twinweave-ingest", "Kafka consumer group of the worker"),
-    "TWINWEAVE_MQTT_HOST": Variable("127.0.0.1", "MQTT broker host" + COMING_MQTT),
-    "TWINWEAVE_MQTT_PORT": Variable("18830", "MQTT broker port" + COMING_MQTT),
+    "TWINWEAVE_MQTT_HOST": Variable("127.0.0.1", "MQTT broker host" + NOT_READ_YET),
+    "TWINWEAVE_MQTT_PORT": Variable("18830", "MQTT broker port" + NOT_READ_YET),
     "TWINWEAVE_MQTT_TOPICS": Variable(
-        "spBv1.0/#", "comma-separated MQTT subscriptions" + COMING_MQTT
+        "spBv1.0/#", "comma-separated MQTT subscriptions of `twinweave ingest --source mqtt://`"
     ),
 }
 
