@@ -19,11 +19,15 @@ class _BodyTooLargeError(ServerError):
 
 
 def _refusal(limit: int) -> bytes:
+    """The 413 body: readable as it is, and as a GraphQL response (``errors``)."""
     message = (
-        f"request body is larger than the server's limit of {limit} bytes "
+        f"request body: over the server's limit of {limit} bytes "
         "(ServerSettings.max_body_bytes); send a smaller request"
     )
-    return json.dumps({"error": "payload too large", "message": message}).encode()
+    graphql_error = {"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}
+    return json.dumps(
+        {"error": "payload too large", "message": message, "errors": [graphql_error]}
+    ).encode()
 
 
 class BodyLimit:
