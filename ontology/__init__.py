@@ -16,7 +16,7 @@ from ontology._errors import (
 from ontology._memory import MemoryStore
 from ontology._neo4j import Neo4jStore
 from ontology._neo4j_settings import Neo4jStoreSettings
-from ontology._store import MAX_PAGE, GraphStore
+from ontology._store import MAX_PAGE, MAX_READ_IDS, GraphStore
 from ontology._values import (
     CONTAINS,
     LIFECYCLE_TRANSITIONS,
@@ -42,6 +42,7 @@ __all__ = [
     "CONTAINS",
     "LIFECYCLE_TRANSITIONS",
     "MAX_PAGE",
+    "MAX_READ_IDS",
     "SYSTEM_PRINCIPAL",
     "Aggregate",
     "Alias",

@@ -68,7 +68,7 @@ from typing import Protocol
 
 import dtdl
 from ontology._errors import InvalidError, LifecycleError, NotFoundError
-from ontology._store import MAX_PAGE
+from ontology._store import MAX_PAGE, MAX_READ_IDS
 from ontology._values import (
     CONTAINS,
     LIFECYCLE_TRANSITIONS,
@@ -223,6 +223,28 @@ def require_depth(max_depth: object) -> int:
         msg = f"max_depth={_show(max_depth)} is not valid; expected an integer 1..{MAX_DEPTH}"
         raise InvalidError(msg)
     return max_depth
+
+
+def require_read_ids(twin_ids: Sequence[str], name: str | None = None) -> list[str]:
+    """A many-twin read's ids (and edge name) checked: at most ``MAX_READ_IDS`` strings."""
+    given: object = twin_ids
+    if isinstance(given, str) or not isinstance(given, Sequence):
+        msg = f"twin ids {_show(given)} are not valid; expected a sequence of strings"
+        raise InvalidError(msg)
+    if len(given) > MAX_READ_IDS:
+        msg = f"a read of {len(given)} twin ids; at most {MAX_READ_IDS} per call, split it"
+        raise InvalidError(msg)
+    ids: list[str] = []
+    for item in given:
+        if not isinstance(item, str):
+            msg = f"twin id {_show(item)} is a {type(item).__name__}; expected a string"
+            raise InvalidError(msg)
+        ids.append(item)
+    edge_name: object = name
+    if edge_name is not None and not isinstance(edge_name, str):
+        msg = f"edge name {_show(edge_name)} is a {type(edge_name).__name__}; expected a string"
+        raise InvalidError(msg)
+    return ids
 
 
 def require_batch(kind: str, items: Sequence[object]) -> None:

@@ -24,6 +24,7 @@ from ontology import _memory_snapshot as snapshot_file
 from ontology._checks import require_page
 from ontology._errors import InvalidError
 from ontology._memory_graph import GraphMixin
+from ontology._memory_many import ManyReadsMixin
 from ontology._memory_rollups import RollupsMixin
 from ontology._memory_state import bulk
 from ontology._memory_twins import TwinsMixin
@@ -31,7 +32,7 @@ from ontology._rollup import RollupEngine
 from ontology._values import CONTAINS, AuditRecord, Edge, Page
 
 
-class MemoryStore(TwinsMixin, GraphMixin, RollupsMixin):
+class MemoryStore(TwinsMixin, GraphMixin, ManyReadsMixin, RollupsMixin):
     """The in-process graph store; ``snapshot`` persists it across restarts."""
 
     def __init__(

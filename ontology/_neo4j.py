@@ -5,7 +5,7 @@ the store only reads what they need from Neo4j and writes what they decide, in
 managed transactions (``_neo4j_db``). Node and relationship layout:
 ``_neo4j_cypher``. Parts: ``_neo4j_state`` (connection, caches, bulk plans),
 ``_neo4j_twins`` (models, twins, aliases, signals), ``_neo4j_graph`` (edges,
-hierarchy), ``_neo4j_rollups``; this module composes them.
+hierarchy), ``_neo4j_many`` (many-twin reads), ``_neo4j_rollups``; this module composes them.
 
 Atomicity: every single-item write is one transaction. A bulk call of at most
 ``batch_size`` items validates every item and writes the accepted ones in one
@@ -43,6 +43,7 @@ from ontology._values import (
 if TYPE_CHECKING:
     pass
 from ontology._neo4j_graph import GraphMixin
+from ontology._neo4j_many import ManyReadsMixin
 from ontology._neo4j_state import (
     Tx,
     page,
@@ -50,7 +51,7 @@ from ontology._neo4j_state import (
 from ontology._neo4j_twins import TwinsMixin
 
 
-class Neo4jStore(TwinsMixin, GraphMixin):
+class Neo4jStore(TwinsMixin, GraphMixin, ManyReadsMixin):
     """The graph store on Neo4j; see the module docstring."""
 
     # --------------------------------------------------------------- rollups

@@ -10,8 +10,6 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import cast
 
-import pytest
-
 import loaders
 import ontology
 from ontology.access import Action, Principal
@@ -21,8 +19,7 @@ from tests.server.graphql.conftest import Counting, data, make_client
 NESTED = """query($id: ID!) { twin(id: $id) { id children(first: 1000) { nodes { id signals { name }
   model { dtmi } children(first: 1000) { nodes { id properties children(first: 1000) {
   totalCount nodes { id lifecycle signals { name value } model { dtmi } } } } } } } } }"""
-BATCHED = ("get_twins", "list_models", "model_set", "rollups")
-PER_TWIN = ("children", "get_signals")
+BATCHED = ("get_twins", "children_of", "signals_of", "list_models", "model_set", "rollups")
 
 
 class CountingAuthorizer:
@@ -73,11 +70,11 @@ def test_batched_reads_and_authorizer_calls_are_constant() -> None:
     assert large_auth == small_auth <= 8
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GraphStore has no batched children/get_signals reads yet: one call per twin of a batch",
-)
 def test_every_store_call_is_constant_over_a_3_level_query() -> None:
-    small, _, _ = _count(400, 7)
-    large, _, _ = _count(1111, 10)
-    assert sum(large.values()) == sum(small.values())
+    small, _, small_leaves = _count(400, 7)
+    large, _, large_leaves = _count(1111, 10)
+    assert (small_leaves, large_leaves) == (343, 1000)
+    assert large == small
+    assert large["children_of"] == 3  # one per level of children
+    assert "children" not in large
+    assert "get_signals" not in large
