@@ -7,7 +7,7 @@ the same inputs with the same words.
 """
 
 from ontology.graph._contract import GraphStore
-from ontology.graph._limits import MAX_PAGE
+from ontology.graph._limits import MAX_PAGE, MAX_READ_IDS
 from ontology.graph._values import (
     CONTAINS,
     LIFECYCLE_TRANSITIONS,
@@ -33,6 +33,7 @@ __all__ = [
     "CONTAINS",
     "LIFECYCLE_TRANSITIONS",
     "MAX_PAGE",
+    "MAX_READ_IDS",
     "SYSTEM_PRINCIPAL",
     "Aggregate",
     "Alias",

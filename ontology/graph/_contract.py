@@ -133,12 +133,38 @@ class GraphStore(Protocol):
 
     def edges_to(self, target: str, name: str | None = None) -> tuple[Edge, ...]: ...
 
+    def edges_from_many(
+        self, sources: Sequence[str], name: str | None = None
+    ) -> tuple[tuple[Edge, ...], ...]:
+        """``edges_from`` of many twins in one round trip, in the order given.
+
+        An unknown id gets ``()``; more than ``MAX_READ_IDS`` ids are refused.
+        """
+        ...
+
+    def edges_to_many(
+        self, targets: Sequence[str], name: str | None = None
+    ) -> tuple[tuple[Edge, ...], ...]:
+        """``edges_to`` of many twins in one round trip (as ``edges_from_many``)."""
+        ...
+
     # --------------------------------------------------------------- hierarchy
     def children(
         self, twin_id: str, *, first: int = 100, after: str | None = None
     ) -> Page[str]: ...
 
     def parents(self, twin_id: str) -> tuple[str, ...]: ...
+
+    def children_of(self, twin_ids: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+        """Every child of each twin (in id order) in one round trip, in the order given.
+
+        An unknown id gets ``()``; more than ``MAX_READ_IDS`` ids are refused.
+        """
+        ...
+
+    def parents_of(self, twin_ids: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+        """``parents`` of many twins in one round trip (as ``children_of``)."""
+        ...
 
     def ancestors(self, twin_id: str, *, max_depth: int | None = None) -> tuple[str, ...]:
         """Distinct ancestors, nearest first, then by id."""
@@ -183,6 +209,13 @@ class GraphStore(Protocol):
         ...
 
     def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]: ...
+
+    def signals_of(self, twin_ids: Sequence[str]) -> tuple[Mapping[str, SignalValue], ...]:
+        """``get_signals`` of many twins in one round trip, in the order given.
+
+        An unknown id gets an empty mapping; more than ``MAX_READ_IDS`` ids are refused.
+        """
+        ...
 
     # ----------------------------------------------------------------- rollups
     def define_rollup(self, spec: RollupSpec, *, principal: str) -> None: ...

@@ -13,6 +13,8 @@ from ontology._errors import InvalidError
 
 MAX_PAGE = 10_000
 """The largest page any listing returns; larger ``first`` values are refused."""
+MAX_READ_IDS = 10_000
+"""The most twin ids one many-twin read (``children_of``, ``signals_of``, ...) takes."""
 MAX_TWIN_ID = 512
 MAX_PROPERTIES = 1_000
 MAX_ALIASES = 64
@@ -39,6 +41,30 @@ def require_principal(principal: object) -> str:
         )
         raise InvalidError(msg)
     return principal
+
+
+def require_read_ids(twin_ids: Sequence[str], name: str | None = None) -> list[str]:
+    """A many-twin read's ids (and edge name) checked: at most ``MAX_READ_IDS`` strings."""
+    given: object = twin_ids
+    if isinstance(given, str) or not isinstance(given, Sequence):
+        msg = f"twin ids {show(given)} are not valid; expected a sequence of strings"
+        raise InvalidError(msg)
+    if len(given) > MAX_READ_IDS:
+        msg = f"a read of {len(given)} twin ids; at most {MAX_READ_IDS} per call, split it"
+        raise InvalidError(msg)
+    ids: list[str] = []
+    for item in given:
+        if not isinstance(item, str):
+            msg = f"twin id {show(item)} is of type {type(item).__name__}; expected a string"
+            raise InvalidError(msg)
+        ids.append(item)
+    edge_name: object = name
+    if edge_name is not None and not isinstance(edge_name, str):
+        msg = (
+            f"edge name {show(edge_name)} is of type {type(edge_name).__name__}; expected a string"
+        )
+        raise InvalidError(msg)
+    return ids
 
 
 def require_page(first: object) -> int:

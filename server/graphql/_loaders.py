@@ -2,9 +2,9 @@
 
 Each loader's batch function makes one worker-thread hop. Reads the
 ``GraphStore`` contract offers for many keys (``get_twins``, ``list_models``,
-the authorizer's decisions) cost one store call per batch; reads it offers
-only per twin (``children``, ``parents``, ``get_signals``, ``edges_from``,
-``edges_to``) cost one call per twin of the batch, inside that one hop.
+``children_of``, ``parents_of``, ``signals_of``, ``edges_from_many``,
+``edges_to_many``, the authorizer's decisions) cost one store call per batch
+(per ``MAX_READ_IDS`` keys), so a query's store calls do not grow with its result.
 
 Authorization happens here, below every field: a twin the principal may not
 read is ``None`` from ``twin``, and is dropped from ``children``, ``parents``
@@ -13,7 +13,8 @@ and from both ends of relationship lists before any resolver sees it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -23,69 +24,16 @@ from ontology.access import Action, AllowAll, Authorizer, Principal
 from server.graphql._threads import in_thread
 
 _ALL = "*"
+T = TypeVar("T")
 DIRECT_DECISIONS = 256
 """Lists longer than this are authorized in one call, outside the per-key loader."""
 
 
-def _all_children(store: ontology.GraphStore, twin_ids: Sequence[str]) -> list[tuple[str, ...]]:
-    out: list[tuple[str, ...]] = []
-    for twin_id in twin_ids:
-        ids: list[str] = []
-        after: str | None = None
-        while True:
-            try:
-                page = store.children(twin_id, first=ontology.MAX_PAGE, after=after)
-            except ontology.NotFoundError:
-                break
-            ids.extend(page.items)
-            after = page.next_cursor
-            if after is None:
-                break
-        out.append(tuple(ids))
-    return out
-
-
-def _each_parents(store: ontology.GraphStore, twin_ids: Sequence[str]) -> list[tuple[str, ...]]:
-    out: list[tuple[str, ...]] = []
-    for twin_id in twin_ids:
-        try:
-            out.append(store.parents(twin_id))
-        except ontology.NotFoundError:
-            out.append(())
-    return out
-
-
-def _each_signals(
-    store: ontology.GraphStore, twin_ids: Sequence[str]
-) -> list[Mapping[str, ontology.SignalValue]]:
-    out: list[Mapping[str, ontology.SignalValue]] = []
-    for twin_id in twin_ids:
-        try:
-            out.append(store.get_signals(twin_id))
-        except ontology.NotFoundError:
-            out.append({})
-    return out
-
-
-def _each_edges(
-    store: ontology.GraphStore, twin_ids: Sequence[str], *, outgoing: bool
-) -> list[tuple[ontology.Edge, ...]]:
-    read = store.edges_from if outgoing else store.edges_to
-    out: list[tuple[ontology.Edge, ...]] = []
-    for twin_id in twin_ids:
-        try:
-            out.append(read(twin_id))
-        except ontology.NotFoundError:
-            out.append(())
-    return out
-
-
-def _twins_in_chunks(
-    store: ontology.GraphStore, twin_ids: Sequence[str]
-) -> list[ontology.Twin | None]:
-    out: list[ontology.Twin | None] = []
-    for start in range(0, len(twin_ids), ontology.MAX_PAGE):
-        out.extend(store.get_twins(twin_ids[start : start + ontology.MAX_PAGE]))
+def _in_chunks(read: Callable[[Sequence[str]], Sequence[T]], twin_ids: Sequence[str]) -> list[T]:
+    """``read`` (a many-twin store read) over ``twin_ids``, ``MAX_READ_IDS`` at a time."""
+    out: list[T] = []
+    for start in range(0, len(twin_ids), ontology.MAX_READ_IDS):
+        out.extend(read(twin_ids[start : start + ontology.MAX_READ_IDS]))
     return out
 
 
@@ -150,16 +98,16 @@ class Loaders:
     # -------------------------------------------------------------------- twins
     async def _twins(self, twin_ids: Sequence[str]) -> list[ontology.Twin | None]:
         allowed = await self.only_visible(twin_ids)
-        found = await in_thread(_twins_in_chunks, self._store, allowed) if allowed else []
+        found = await in_thread(_in_chunks, self._store.get_twins, allowed) if allowed else []
         by_id = {t.id: t for t in found if t is not None}
         return [by_id.get(t) for t in twin_ids]
 
     async def _children(self, twin_ids: Sequence[str]) -> list[tuple[str, ...]]:
-        raw = await in_thread(_all_children, self._store, list(twin_ids))
+        raw = await in_thread(_in_chunks, self._store.children_of, list(twin_ids))
         return await self._filtered(raw)
 
     async def _parents(self, twin_ids: Sequence[str]) -> list[tuple[str, ...]]:
-        raw = await in_thread(_each_parents, self._store, list(twin_ids))
+        raw = await in_thread(_in_chunks, self._store.parents_of, list(twin_ids))
         return await self._filtered(raw)
 
     async def _filtered(self, lists: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
@@ -168,14 +116,14 @@ class Loaders:
         return [tuple(sorted(t for t in ids if t in ok)) for ids in lists]
 
     async def _signals(self, twin_ids: Sequence[str]) -> list[Mapping[str, ontology.SignalValue]]:
-        return await in_thread(_each_signals, self._store, list(twin_ids))
+        return await in_thread(_in_chunks, self._store.signals_of, list(twin_ids))
 
     async def _edges_out(self, twin_ids: Sequence[str]) -> list[tuple[ontology.Edge, ...]]:
-        raw = await in_thread(_each_edges, self._store, list(twin_ids), outgoing=True)
+        raw = await in_thread(_in_chunks, self._store.edges_from_many, list(twin_ids))
         return await self._edges_visible(raw)
 
     async def _edges_in(self, twin_ids: Sequence[str]) -> list[tuple[ontology.Edge, ...]]:
-        raw = await in_thread(_each_edges, self._store, list(twin_ids), outgoing=False)
+        raw = await in_thread(_in_chunks, self._store.edges_to_many, list(twin_ids))
         return await self._edges_visible(raw)
 
     async def _edges_visible(

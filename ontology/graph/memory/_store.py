@@ -25,13 +25,14 @@ from ontology.graph._limits import require_audit_cursor, require_page
 from ontology.graph._values import CONTAINS, AuditRecord, Edge, Page
 from ontology.graph.memory import _snapshot as snapshot_file
 from ontology.graph.memory._graph import MemoryGraph
+from ontology.graph.memory._many import MemoryManyReads
 from ontology.graph.memory._signals import MemorySignals
 from ontology.graph.memory._state import bulk
 from ontology.graph.memory._twins import MemoryTwins
 from ontology.rollup._engine import RollupEngine
 
 
-class MemoryStore(MemoryTwins, MemoryGraph, MemorySignals):
+class MemoryStore(MemoryTwins, MemoryGraph, MemorySignals, MemoryManyReads):
     """The in-process graph store; ``snapshot`` persists it across restarts."""
 
     def __init__(

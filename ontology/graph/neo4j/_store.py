@@ -45,6 +45,7 @@ from ontology.graph.neo4j._codec import audit_from_node
 if TYPE_CHECKING:
     pass
 from ontology.graph.neo4j._graph import Neo4jGraph
+from ontology.graph.neo4j._many import Neo4jManyReads
 from ontology.graph.neo4j._signals import Neo4jSignals
 from ontology.graph.neo4j._state import (
     page,
@@ -52,7 +53,7 @@ from ontology.graph.neo4j._state import (
 from ontology.graph.neo4j._twins import Neo4jTwins
 
 
-class Neo4jStore(Neo4jTwins, Neo4jGraph, Neo4jSignals):
+class Neo4jStore(Neo4jTwins, Neo4jGraph, Neo4jSignals, Neo4jManyReads):
     """The graph store on Neo4j; see the module docstring."""
 
     # ----------------------------------------------------------------- audit

@@ -10,6 +10,7 @@ import pytest
 from ontology import (
     CONTAINS,
     MAX_PAGE,
+    MAX_READ_IDS,
     Aggregate,
     Alias,
     AlreadyExistsError,
@@ -33,6 +34,7 @@ from tests.ontology.graph.conftest import (
     AREA,
     LINE,
     MACHINE,
+    PLANT_TWINS,
     PRESS,
     SENSOR,
     SITE,
@@ -941,3 +943,92 @@ def test_an_alias_is_named_namespace_colon_value_in_errors_and_audit(plant: Grap
     assert [r.reason for r in result.rejected] == [
         "alias 'erp:EQ-1' names twin 'machine/m1' already; an alias is unique per namespace"
     ]
+
+
+# ============================================================ many-twin reads
+MANY = [t.id for t in PLANT_TWINS] + ["nope", "line/l1", "x' OR 1=1 //"]
+"""Every plant twin, an unknown id, a repeated id and an injection attempt."""
+
+
+def _known(store: GraphStore, twin_id: str) -> bool:
+    return store.get_twins([twin_id])[0] is not None
+
+
+def test_children_and_parents_of_many_twins_match_the_one_twin_reads(plant: GraphStore) -> None:
+    kids = plant.children_of(MANY)
+    ups = plant.parents_of(MANY)
+    assert len(kids) == len(ups) == len(MANY)
+    for twin_id, got_kids, got_ups in zip(MANY, kids, ups, strict=True):
+        known = _known(plant, twin_id)
+        assert got_kids == (plant.children(twin_id, first=MAX_PAGE).items if known else ())
+        assert got_ups == (plant.parents(twin_id) if known else ())
+    assert kids[MANY.index("line/l2")] == ("machine/m2", "machine/p1")
+    assert ups[MANY.index("machine/p1")] == ("line/l1", "line/l2")
+    assert plant.children_of([]) == ()
+
+
+def test_signals_of_many_twins_match_the_one_twin_reads_rollups_included(
+    plant: GraphStore,
+) -> None:
+    spec = RollupSpec(name="powerTotal", signal="power", aggregate=Aggregate.SUM)
+    plant.define_rollup(spec, principal=WHO)
+    plant.set_signals(
+        [
+            SignalUpdate("machine/m1", "power", 1.0, START, "b1"),
+            SignalUpdate("machine/m1", "temperature", 40.0, START),
+            SignalUpdate("machine/p1", "power", 4.0, START),
+        ]
+    )
+    plant.recompute_rollups()
+    got = plant.signals_of(MANY)
+    for twin_id, held in zip(MANY, got, strict=True):
+        assert dict(held) == (dict(plant.get_signals(twin_id)) if _known(plant, twin_id) else {})
+    assert sorted(got[MANY.index("machine/m1")]) == ["power", "temperature"]
+    assert got[MANY.index("machine/m1")]["power"].batch == "b1"
+    assert got[MANY.index("area/a1")]["powerTotal"].value == 5.0
+
+
+def test_edges_of_many_twins_match_the_one_twin_reads(plant: GraphStore) -> None:
+    plant.add_edges(
+        [
+            Edge("machine/m1", "servedBy", "machine/p1"),
+            Edge("machine/m1", "servedBy", "machine/m2"),
+        ],
+        principal=WHO,
+    )
+    for name in (None, CONTAINS, "servedBy", "unknownName"):
+        out = plant.edges_from_many(MANY, name)
+        into = plant.edges_to_many(MANY, name)
+        for twin_id, got_out, got_in in zip(MANY, out, into, strict=True):
+            known = _known(plant, twin_id)
+            assert got_out == (plant.edges_from(twin_id, name) if known else ())
+            assert got_in == (plant.edges_to(twin_id, name) if known else ())
+    served = plant.edges_from_many(["machine/m1"], "servedBy")[0]
+    assert [e.target for e in served] == ["machine/m2", "machine/p1"]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s, ids: s.children_of(ids),
+        lambda s, ids: s.parents_of(ids),
+        lambda s, ids: s.signals_of(ids),
+        lambda s, ids: s.edges_from_many(ids),
+        lambda s, ids: s.edges_to_many(ids, "feeds"),
+    ],
+    ids=["children_of", "parents_of", "signals_of", "edges_from_many", "edges_to_many"],
+)
+def test_many_twin_reads_refuse_bad_or_too_many_ids(
+    plant: GraphStore, call: Callable[[GraphStore, object], object]
+) -> None:
+    with pytest.raises(InvalidError, match=f"at most {MAX_READ_IDS}"):
+        call(plant, ["site/s1"] * (MAX_READ_IDS + 1))
+    with pytest.raises(InvalidError, match="expected a sequence of strings"):
+        call(plant, "site/s1")
+    with pytest.raises(InvalidError, match="twin id 7 is of type int"):
+        call(plant, ["site/s1", 7])
+
+
+def test_a_many_twin_read_refuses_an_edge_name_that_is_no_string(plant: GraphStore) -> None:
+    with pytest.raises(InvalidError, match="edge name 3 is of type int"):
+        plant.edges_from_many(["site/s1"], 3)  # type: ignore[arg-type]

@@ -11,18 +11,19 @@ from collections.abc import Sequence
 from typing import cast
 
 import pytest
+from neo4j import Driver
 
 import loaders
 import ontology
 from ontology.access import Action, Principal
 from server.graphql import GraphQLLimits
+from tests._services import drop_neo4j_namespace, unique_name
 from tests.server.graphql.conftest import Counting, data, make_client
 
 NESTED = """query($id: ID!) { twin(id: $id) { id children(first: 1000) { nodes { id signals { name }
   model { dtmi } children(first: 1000) { nodes { id properties children(first: 1000) {
   totalCount nodes { id lifecycle signals { name value } model { dtmi } } } } } } } } }"""
-BATCHED = ("get_twins", "list_models", "model_set", "rollups")
-PER_TWIN = ("children", "get_signals")
+BATCHED = ("get_twins", "children_of", "signals_of", "list_models", "model_set", "rollups")
 
 
 class CountingAuthorizer:
@@ -36,17 +37,21 @@ class CountingAuthorizer:
         return (True,) * len(twin_ids)
 
 
-def _plant(twins: int, fan_out: int) -> tuple[ontology.GraphStore, str]:
+def _plant(
+    twins: int, fan_out: int, store: ontology.GraphStore | None = None
+) -> tuple[ontology.GraphStore, str]:
     plant = loaders.generate_plant(twins, fan_out=fan_out, multi_parent_share=0.0)
-    store = ontology.MemoryStore()
+    store = store if store is not None else ontology.MemoryStore()
     store.add_models(plant.models, principal="t")
     store.upsert_twins(plant.twins, principal="t")
     store.add_edges(plant.edges, principal="t")
     return store, plant.roots[0]
 
 
-def _count(twins: int, fan_out: int) -> tuple[Counter[str], int, int]:
-    store, root = _plant(twins, fan_out)
+def _count(
+    twins: int, fan_out: int, store: ontology.GraphStore | None = None
+) -> tuple[Counter[str], int, int]:
+    store, root = _plant(twins, fan_out, store)
     counting = Counting(store)
     authorizer = CountingAuthorizer()
     unlimited = GraphQLLimits(max_cost=10**12)  # three levels of first: 1000 weigh 10**9
@@ -73,11 +78,30 @@ def test_batched_reads_and_authorizer_calls_are_constant() -> None:
     assert large_auth == small_auth <= 8
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GraphStore has no batched children/get_signals reads yet: one call per twin of a batch",
-)
 def test_every_store_call_is_constant_over_a_3_level_query() -> None:
-    small, _, _ = _count(400, 7)
-    large, _, _ = _count(1111, 10)
-    assert sum(large.values()) == sum(small.values())
+    small, _, small_leaves = _count(400, 7)
+    large, _, large_leaves = _count(1111, 10)
+    assert (small_leaves, large_leaves) == (343, 1000)
+    assert large == small
+    assert large["children_of"] == 3  # one per level of children
+    assert "children" not in large
+    assert "get_signals" not in large
+
+
+@pytest.mark.neo4j
+def test_every_neo4j_store_call_is_constant_over_a_3_level_query(
+    neo4j_uri: str, neo4j_driver: Driver
+) -> None:
+    counts: list[Counter[str]] = []
+    for twins, fan_out, leaves in ((40, 3, 27), (156, 5, 125)):
+        namespace = unique_name("t")
+        store = ontology.Neo4jStore(ontology.Neo4jStoreSettings(uri=neo4j_uri, namespace=namespace))
+        try:
+            calls, _, got_leaves = _count(twins, fan_out, store)
+        finally:
+            store.close()
+            drop_neo4j_namespace(neo4j_driver, namespace)
+        assert got_leaves == leaves
+        counts.append(calls)
+    assert counts[0] == counts[1]
+    assert counts[1]["children_of"] == 3

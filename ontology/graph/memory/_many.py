@@ -1,0 +1,68 @@
+"""Many-twin reads of the in-process store: one lock hold for the whole batch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+
+from ontology.graph._limits import require_read_ids
+from ontology.graph._values import Edge, SignalValue
+from ontology.graph.memory._rows import to_signal
+from ontology.graph.memory._state import MemoryState
+
+_NO_SIGNALS: Mapping[str, SignalValue] = MappingProxyType({})
+
+
+class MemoryManyReads(MemoryState):
+    """Reads of many twins at once: one lock hold for the whole batch."""
+
+    def children_of(self, twin_ids: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+        ids = require_read_ids(twin_ids)
+        with self._lock:
+            kids = self._edges.children
+            return tuple(tuple(sorted(kids.get(t, ()))) for t in ids)
+
+    def parents_of(self, twin_ids: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+        ids = require_read_ids(twin_ids)
+        with self._lock:
+            parents = self._edges.parents
+            return tuple(tuple(sorted(parents.get(t, ()))) for t in ids)
+
+    def signals_of(self, twin_ids: Sequence[str]) -> tuple[Mapping[str, SignalValue], ...]:
+        ids = require_read_ids(twin_ids)
+        out: list[Mapping[str, SignalValue]] = []
+        with self._lock:
+            derived = bool(self._derived.names)
+            for twin_id in ids:
+                if twin_id not in self._twins:
+                    out.append(_NO_SIGNALS)
+                    continue
+                held = self._signals.get(twin_id, {})
+                if derived:
+                    held = self._derived.overlay(twin_id, held)
+                out.append(MappingProxyType({n: to_signal(row) for n, row in held.items()}))
+        return tuple(out)
+
+    def edges_from_many(
+        self, sources: Sequence[str], name: str | None = None
+    ) -> tuple[tuple[Edge, ...], ...]:
+        ids = require_read_ids(sources, name)
+        with self._lock:
+            held = [self._edges.from_source(s) for s in ids]
+        return tuple(_named(edges, name, outgoing=True) for edges in held)
+
+    def edges_to_many(
+        self, targets: Sequence[str], name: str | None = None
+    ) -> tuple[tuple[Edge, ...], ...]:
+        ids = require_read_ids(targets, name)
+        with self._lock:
+            held = [self._edges.to_target(t) for t in ids]
+        return tuple(_named(edges, name, outgoing=False) for edges in held)
+
+
+def _named(edges: Sequence[Edge], name: str | None, *, outgoing: bool) -> tuple[Edge, ...]:
+    """The edges called ``name`` (all when ``None``), by name then the other end."""
+    found = [e for e in edges if name is None or e.name == name]
+    if outgoing:
+        return tuple(sorted(found, key=lambda e: (e.name, e.target)))
+    return tuple(sorted(found, key=lambda e: (e.name, e.source)))

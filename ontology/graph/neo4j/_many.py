@@ -1,0 +1,55 @@
+"""Many-twin reads of the Neo4j store: one read transaction, one statement per call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ontology.graph import _limits as checks
+from ontology.graph._values import Edge, SignalValue
+from ontology.graph.neo4j import _many_tx as mtx
+from ontology.graph.neo4j._state import Neo4jState, Tx
+
+
+class Neo4jManyReads(Neo4jState):
+    """Reads of many twins at once: one read transaction, one statement per call."""
+
+    def children_of(self, twin_ids: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+        ids = checks.require_read_ids(twin_ids)
+        found = self._db.read(lambda tx: mtx.children_of(tx, self._cy, _distinct(ids)))
+        return tuple(tuple(found.get(t, ())) for t in ids)
+
+    def parents_of(self, twin_ids: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+        ids = checks.require_read_ids(twin_ids)
+        found = self._db.read(lambda tx: mtx.parents_of(tx, self._cy, _distinct(ids)))
+        return tuple(tuple(found.get(t, ())) for t in ids)
+
+    def signals_of(self, twin_ids: Sequence[str]) -> tuple[Mapping[str, SignalValue], ...]:
+        ids = checks.require_read_ids(twin_ids)
+        found = self._db.read(lambda tx: mtx.signals_of(tx, self._cy, _distinct(ids)))
+        return tuple(found.get(t, {}) for t in ids)
+
+    def edges_from_many(
+        self, sources: Sequence[str], name: str | None = None
+    ) -> tuple[tuple[Edge, ...], ...]:
+        return self._edges_many(sources, name, outgoing=True)
+
+    def edges_to_many(
+        self, targets: Sequence[str], name: str | None = None
+    ) -> tuple[tuple[Edge, ...], ...]:
+        return self._edges_many(targets, name, outgoing=False)
+
+    def _edges_many(
+        self, twin_ids: Sequence[str], name: str | None, *, outgoing: bool
+    ) -> tuple[tuple[Edge, ...], ...]:
+        ids = checks.require_read_ids(twin_ids, name)
+
+        def work(tx: Tx) -> dict[str, list[Edge]]:
+            return mtx.edges_of(tx, self._cy, _distinct(ids), name, outgoing=outgoing)
+
+        found = self._db.read(work)
+        return tuple(tuple(found.get(t, ())) for t in ids)
+
+
+def _distinct(ids: Sequence[str]) -> list[str]:
+    """Each id once (a repeated id would otherwise repeat its rows in the group)."""
+    return list(dict.fromkeys(ids))

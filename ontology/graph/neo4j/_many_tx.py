@@ -1,0 +1,63 @@
+"""Read transactions for many twins at once: one ``UNWIND $ids`` statement each.
+
+Every statement groups by the requested id and returns one row per id that
+has something; callers put the rows back in the order asked (unknown ids and
+twins without children, parents, signals or edges are simply absent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ontology.graph._values import Edge, SignalValue
+from ontology.graph.neo4j._codec import edge_from_row, signal_from_node
+from ontology.graph.neo4j._cypher import Cypher
+from ontology.graph.neo4j._state import Tx
+
+
+def children_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
+    query = cy(
+        "UNWIND $ids AS id MATCH (:Twin {id: id})-[:CONTAINS]->(c:Twin) "
+        "RETURN id, collect(c.id) AS found"
+    )
+    return {row["id"]: sorted(row["found"]) for row in tx.run(query, ids=list(ids))}
+
+
+def parents_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
+    query = cy(
+        "UNWIND $ids AS id MATCH (p:Twin)-[:CONTAINS]->(:Twin {id: id}) "
+        "RETURN id, collect(p.id) AS found"
+    )
+    return {row["id"]: sorted(row["found"]) for row in tx.run(query, ids=list(ids))}
+
+
+def signals_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, dict[str, SignalValue]]:
+    query = cy(
+        "UNWIND $ids AS id MATCH (s:Signal {twin: id}) RETURN id, collect(properties(s)) AS found"
+    )
+    out: dict[str, dict[str, SignalValue]] = {}
+    for row in tx.run(query, ids=list(ids)):
+        nodes = sorted(row["found"], key=lambda n: str(n["signal"]))
+        out[row["id"]] = {n["signal"]: signal_from_node(n) for n in nodes}
+    return out
+
+
+def edges_of(
+    tx: Tx, cy: Cypher, ids: Sequence[str], name: str | None, *, outgoing: bool
+) -> dict[str, list[Edge]]:
+    """Edges leaving (``outgoing``) or reaching each twin, by name then the other end."""
+    pattern = (
+        "(s:Twin {id: id})-[e:CONTAINS|RELATES]->(t:Twin)"
+        if outgoing
+        else "(s:Twin)-[e:CONTAINS|RELATES]->(t:Twin {id: id})"
+    )
+    query = cy(
+        f"UNWIND $ids AS id MATCH {pattern} WHERE $name IS NULL OR e.name = $name "
+        "RETURN id, collect({source: s.id, name: e.name, target: t.id, props: e.props}) AS found"
+    )
+    out: dict[str, list[Edge]] = {}
+    for row in tx.run(query, ids=list(ids), name=name):
+        edges = [edge_from_row(**e) for e in row["found"]]
+        other = (lambda e: (e.name, e.target)) if outgoing else (lambda e: (e.name, e.source))
+        out[row["id"]] = sorted(edges, key=other)
+    return out
