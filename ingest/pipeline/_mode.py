@@ -111,8 +111,8 @@ def run(
     # rows between picked ones repeat the previous symbol: they keep its state
     after = after_picked[np.cumsum(steps) - 1] if picked.shape[0] < m else after_picked
     before = np.empty(m, dtype=np.int16)
-    before[first] = s0[first]
-    before[~first] = after[:-1][~first[1:]]
+    before[0] = s0[0]
+    np.copyto(before[1:], np.where(first[1:], s0[1:], after[:-1]))
     return ModeRun(order, before, after, last)
 
 
