@@ -198,12 +198,12 @@ class FusionKernel:
         )
         refuse(~fits, RejectReason.WRONG_TYPE)
         kind = np.where((expected == 1) & is_number, np.uint8(Kind.BOOLEAN), kind)
-        value = frame.value.copy()
         convert = is_number & (expected == 0)
+        value = frame.value
         if n:
-            value[convert] = (
-                value[convert] * scale[frame.signal[convert]] + offset[frame.signal[convert]]
-            )
+            with np.errstate(invalid="ignore", over="ignore"):
+                scaled = value * scale[frame.signal] + offset[frame.signal]
+            value = np.where(convert, scaled, value)
         refuse(is_number & ~np.isfinite(value), RejectReason.NOT_FINITE)
         with np.errstate(invalid="ignore"):
             outside = (
@@ -236,7 +236,9 @@ class FusionKernel:
 
         # 3. newest row per key, then what changed
         h_quality = frame.quality[rows]
-        seen, update = self._changes(keys, h_time, h_value, h_kind, h_text, h_quality, state)
+        seen, update = self._changes(
+            keys, h_signal, h_time, h_value, h_kind, h_text, h_quality, state
+        )
 
         # 4. the mode machine
         mode_twin, mode_state, mode_time, mode_changed, moves = self._mode(
@@ -291,6 +293,7 @@ class FusionKernel:
     def _changes(
         self,
         keys: npt.NDArray[np.int64],
+        signal: npt.NDArray[np.int32],
         time: npt.NDArray[np.int64],
         value: npt.NDArray[np.float64],
         kind: npt.NDArray[np.uint8],
@@ -311,8 +314,7 @@ class FusionKernel:
         newer = time[seen] > state.seen_time[k]
         has_state = state.state_time[k] != NO_TIME
         v, old = value[seen], state.state_value[k]
-        signal = k % state.signals
-        band = self.signals.deadband[signal]
+        band = self.signals.deadband[signal[seen]]
         seen_kind = kind[seen]
         with np.errstate(invalid="ignore"):
             moved = (np.abs(v - old) > band) | (np.isnan(old) & ~np.isnan(v))
@@ -390,12 +392,12 @@ def _order(
         packed = packed[order]
         duplicate = np.zeros(m, dtype=np.bool_)
         np.equal(packed[1:], packed[:-1], out=duplicate[1:])
-    else:
-        order = np.lexsort((keys, time))
-        t, k = time[order], keys[order]
-        duplicate = np.zeros(m, dtype=np.bool_)
-        duplicate[1:] = (t[1:] == t[:-1]) & (k[1:] == k[:-1])
-    return rows[order], keys[order], duplicate
+        return rows[order], packed & ((1 << key_bits) - 1), duplicate  # no second gather
+    order = np.lexsort((keys, time))
+    t, k = time[order], keys[order]
+    duplicate = np.zeros(m, dtype=np.bool_)
+    duplicate[1:] = (t[1:] == t[:-1]) & (k[1:] == k[:-1])
+    return rows[order], k, duplicate
 
 
 def commit(kernel: FusionKernel, fused: Fused, state: FusionState) -> None:

@@ -9,6 +9,7 @@ a Python loop over samples.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -110,8 +111,8 @@ def run(
     # rows between picked ones repeat the previous symbol: they keep its state
     after = after_picked[np.cumsum(steps) - 1] if picked.shape[0] < m else after_picked
     before = np.empty(m, dtype=np.int16)
-    before[first] = s0[first]
-    before[~first] = after[:-1][~first[1:]]
+    before[0] = s0[0]
+    np.copyto(before[1:], np.where(first[1:], s0[1:], after[:-1]))
     return ModeRun(order, before, after, last)
 
 
@@ -131,16 +132,93 @@ def group_by(twin: npt.NDArray[np.int32]) -> npt.NDArray[np.intp]:
     return order
 
 
+_MAX_FUNCTIONS = 256
+"""Largest closure of a table's functions the scan composes by code (a 256 x 256 table)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Monoid:
+    """A table's symbol functions closed under composition, each function a code."""
+
+    functions: npt.NDArray[np.int16]
+    """``functions[code]``: the next state for each state."""
+    of_symbol: npt.NDArray[np.intp]
+    """The code of each symbol's function."""
+    compose: npt.NDArray[np.intp]
+    """``compose[a * size + b]``: the code of ``a o b`` (``b`` first, then ``a``)."""
+
+
+@lru_cache(maxsize=64)
+def _monoid(shape: tuple[int, int], cells: bytes) -> _Monoid | None:
+    """The closure of ``table``'s columns, or None when it has over ``_MAX_FUNCTIONS`` members."""
+    table = np.frombuffer(cells, dtype=np.int16).reshape(shape)
+    codes: dict[bytes, int] = {}
+    found: list[npt.NDArray[np.int16]] = []
+    for column in table.T:
+        codes.setdefault(column.tobytes(), len(found))
+        if len(found) < len(codes):
+            found.append(np.ascontiguousarray(column))
+    of_symbol = np.array([codes[column.tobytes()] for column in table.T], dtype=np.intp)
+    done = 0
+    while done < len(found):  # compose every new member with every member, both ways
+        size = len(found)
+        members = np.array(found)
+        for a in range(done, size):
+            for f in (members[a][members], members[:, members[a]]):
+                for row in f:
+                    if codes.setdefault(row.tobytes(), len(found)) == len(found):
+                        found.append(row)
+                        if len(found) > _MAX_FUNCTIONS:
+                            return None
+        done = size
+    functions = np.array(found, dtype=np.int16)
+    size = functions.shape[0]
+    pairs = functions[:, functions]  # pairs[a, b, s] = a[b[s]]: a o b
+    compose = np.array([codes[row.tobytes()] for row in pairs.reshape(size * size, -1)])
+    return _Monoid(functions, of_symbol, compose.astype(np.intp))
+
+
 def _scan(
     table: npt.NDArray[np.int16],
     first: npt.NDArray[np.bool_],
     symbol: npt.NDArray[np.int16],
     s0: npt.NDArray[np.int16],
 ) -> npt.NDArray[np.int16]:
-    """The state after each row: a segmented prefix scan of composed transition functions."""
+    """The state after each row: a segmented prefix scan of composed transition functions.
+
+    Each function is a code and composing two is one lookup in the closure's
+    composition table; tables whose closure is too large compose state vectors.
+    """
     m = int(first.shape[0])
     positions = np.arange(m)
     segment_start = np.maximum.accumulate(np.where(first, positions, 0))
+    table = np.ascontiguousarray(table, dtype=np.int16)
+    monoid = _monoid((int(table.shape[0]), int(table.shape[1])), table.tobytes())
+    if monoid is None:
+        return _scan_vectors(table, positions, segment_start, symbol, s0)
+    size = monoid.functions.shape[0]
+    # code[i] = f_i o f_(i-1) o ... o f_(segment start)
+    code = monoid.of_symbol[symbol]
+    step = 1
+    while step < m:
+        rows = positions[step:][positions[step:] - step >= segment_start[step:]]
+        if not rows.size:
+            break
+        code[rows] = monoid.compose[code[rows] * size + code[rows - step]]
+        step *= 2
+    result: npt.NDArray[np.int16] = monoid.functions[code, s0.astype(np.intp)]
+    return result
+
+
+def _scan_vectors(
+    table: npt.NDArray[np.int16],
+    positions: npt.NDArray[np.intp],
+    segment_start: npt.NDArray[np.intp],
+    symbol: npt.NDArray[np.int16],
+    s0: npt.NDArray[np.int16],
+) -> npt.NDArray[np.int16]:
+    """The scan with each composed function as a row of next states (any table)."""
+    m = int(positions.shape[0])
     # composed[i] = f_i o f_(i-1) o ... o f_(segment start): a row of next states per state
     composed = np.ascontiguousarray(table[:, symbol].T).astype(np.intp)
     step = 1

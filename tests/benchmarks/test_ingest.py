@@ -17,6 +17,14 @@ def test_the_kernel_section_prints_both_figures_and_agrees(
     assert "same answer (history rows, rejects, events, state): yes" in output
 
 
+def test_the_kernel_section_can_time_cpu_seconds(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--samples", "6000", "--twins", "200", "--runs", "1", "--clock", "cpu"]
+    assert ingest.main(argv) == 0
+    output = capsys.readouterr().out
+    assert "cpu seconds" in output
+    assert "same answer (history rows, rejects, events, state): yes" in output
+
+
 @pytest.mark.kafka
 def test_the_kafka_section_runs_against_the_real_broker(
     kafka_bootstrap: str, capsys: pytest.CaptureFixture[str]
