@@ -92,3 +92,17 @@ def test_the_script_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for option in ("--interfaces", "--contents", "--repeat", "--cases"):
         assert option in out
+
+
+def test_an_invalid_generated_set_fails_the_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(interfaces: int, contents: int) -> list[str]:
+        texts = generate(interfaces, contents)
+        model = json.loads(texts[0])
+        model["contents"][0]["schema"] = "no such schema"
+        return [json.dumps(model), *texts[1:]]
+
+    monkeypatch.setattr(dtdl_validate, "generate", broken)
+    assert dtdl_validate.main(["--interfaces", "5", "--contents", "2", "--repeat", "1"]) == 1
+    assert "ANSWER CHECK FAILED: dtdl.validate of a valid set" in capsys.readouterr().err
