@@ -9,7 +9,7 @@ from benchmarks import _neo4j_raw as raw
 from benchmarks import neo4j_load_profile as profile
 from loaders import SyntheticPlant
 
-TINY = ["--twins", "200", "--repeat", "1", "--skip-variants"]  # 200: some twins have aliases
+TINY = ["--twins", "120", "--repeat", "1", "--skip-variants"]  # from twin 111 on: aliases
 
 
 @pytest.mark.neo4j
