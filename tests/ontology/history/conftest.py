@@ -40,8 +40,8 @@ def questdb_addresses() -> tuple[str, int, int]:
 def questdb_settings() -> QuestDBHistorySettings:
     """Settings for the test QuestDB (skips, or fails under CI=true, when it does not answer)."""
     host, http_port, pg_port = questdb_addresses()
-    tcp_check("QuestDB", host, http_port)
-    tcp_check("QuestDB", host, pg_port)
+    tcp_check("questdb", "QuestDB", host, http_port)
+    tcp_check("questdb", "QuestDB", host, pg_port)
     return QuestDBHistorySettings(host=host, http_port=http_port, pg_port=pg_port, retry_ms=2_000)
 
 
