@@ -32,6 +32,7 @@ from dtdl._elements import (
     Telemetry,
 )
 from dtdl._errors import DtdlError, ParsingError, ResolutionError
+from dtdl._messages import with_article
 from dtdl._modelset import ModelSet
 from dtdl._options import ParseOptions
 from dtdl._schemas import (
@@ -75,4 +76,5 @@ __all__ = [
     "Telemetry",
     "parse",
     "validate",
+    "with_article",
 ]

@@ -567,8 +567,9 @@ def render(code: str, fields: dict[str, str | None]) -> tuple[str, str]:
 
 def with_article(noun: str) -> str:
     """``noun`` after "a" or "an" as it is spoken: an Array, an Interface, a Unit, a Map."""
-    first = noun[:1].lower()
-    vowel = first in "aeio" or (first == "u" and not noun.lower().startswith(("uni", "use", "usa")))
+    spoken = noun.lstrip("'\"").lower()  # a quoted name is spoken without its quotes
+    first = spoken[:1]
+    vowel = first in "aeio" or (first == "u" and not spoken.startswith(("uni", "use", "usa")))
     return f"an {noun}" if vowel else f"a {noun}"
 
 

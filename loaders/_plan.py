@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from dtdl import with_article
 from loaders import _props
 from loaders._progress import NoProgress, Progress
 from loaders._report import RowRejection
@@ -247,7 +248,9 @@ class Planner:
             )
         for link in row.links:
             if link.other == twin_id:
-                reasons.append(f"twin {twin_id!r} cannot have a {link.name!r} edge to itself")
+                reasons.append(
+                    f"twin {twin_id!r} cannot have {with_article(repr(link.name))} edge to itself"
+                )
             elif not self.known(link.other):
                 what = "parent" if link.incoming else f"{link.name!r} target"
                 reasons.append(

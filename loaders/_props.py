@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import dtdl
+from dtdl import with_article
 from ontology import JsonValue, ValueValidator, property_validator, value_problem
 
 _TRUE = ("true", "1", "yes")
@@ -100,19 +101,22 @@ def coerce(text: str, schema: object) -> tuple[JsonValue, str | None]:
         try:
             return int(text), None
         except ValueError:
-            return None, f"{text!r} is not an {name}; expected a whole number"
+            return None, f"{text!r} is not {with_article(str(name))}; expected a whole number"
     if name in ("double", "float"):
         try:
             number = float(text)
         except ValueError:
-            return None, f"{text!r} is not a {name}; expected a number"
+            return None, f"{text!r} is not {with_article(str(name))}; expected a number"
         if not math.isfinite(number):
             return None, f"{text!r} is not a finite {name}"
         return number, None
     try:  # arrays, maps, objects, geospatial: JSON in the cell
         value: JsonValue = json.loads(text)
     except ValueError:
-        return None, f"{text!r} is not JSON; a {_schema_name(schema)} cell holds a JSON value"
+        return (
+            None,
+            (f"{text!r} is not JSON; {with_article(_schema_name(schema))} cell holds a JSON value"),
+        )
     return value, None
 
 

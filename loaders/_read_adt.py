@@ -26,6 +26,7 @@ import json.scanner
 from pathlib import Path
 from typing import Any
 
+from dtdl import with_article
 from loaders import _fields
 from loaders._errors import LoaderError
 from loaders._files import read_text, too_many_rows
@@ -108,7 +109,7 @@ def read_adt(path: Path, limits: LoadLimits) -> Parsed:
             raise too_many_rows(path, limits)
         if not is_object:
             out.rejections.append(
-                where.reject(f"line holds a {type(item).__name__}; expected an object")
+                where.reject(f"line holds {with_article(type(item).__name__)}; expected an object")
             )
         elif section is None:
             out.rejections.append(

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from dtdl import with_article
 from loaders import _fields
 from loaders._errors import LoaderError
 from loaders._files import read_text, too_many_rows
@@ -157,7 +158,8 @@ def read_tree(path: Path, limits: LoadLimits) -> Parsed:
         walker.relationships(value.get("relationships") or [])
     elif value is not None:
         msg = (
-            f"file {file!r} holds a {type(value).__name__}; expected a list of twin entries "
+            f"file {file!r} holds {with_article(type(value).__name__)}; "
+            "expected a list of twin entries "
             "or a mapping with 'twins'"
         )
         raise LoaderError(msg)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from dtdl import with_article
 from ontology.graph._limits import MAX_ALIAS_VALUE, MAX_ALIASES, MAX_TWIN_ID, show
 from ontology.graph._values import Alias, Edge
 
@@ -45,7 +46,9 @@ def edge_key(edge: Edge) -> str:
 
 def check_twin_id(twin_id: object) -> str | None:
     if not isinstance(twin_id, str):
-        return f"twin id {show(twin_id)} is a {type(twin_id).__name__}; expected a string"
+        return (
+            f"twin id {show(twin_id)} is {with_article(type(twin_id).__name__)}; expected a string"
+        )
     if len(twin_id) > MAX_TWIN_ID:
         return f"twin id {show(twin_id)} has {len(twin_id)} characters; at most {MAX_TWIN_ID}"
     if twin_id_match(twin_id) is None:
@@ -58,7 +61,10 @@ def check_twin_id(twin_id: object) -> str | None:
 
 def check_alias(alias: object) -> str | None:
     if not isinstance(alias, Alias):
-        return f"alias {show(alias)} is a {type(alias).__name__}; expected Alias(namespace, value)"
+        return (
+            f"alias {show(alias)} is {with_article(type(alias).__name__)}; "
+            "expected Alias(namespace, value)"
+        )
     ns, value = alias.namespace, alias.value
     if not isinstance(ns, str) or namespace_match(ns) is None:
         return (
@@ -81,7 +87,10 @@ def is_signal_name(name: object) -> bool:
 
 def check_aliases(twin_id: str, aliases: object) -> list[str]:
     if not isinstance(aliases, tuple | list):
-        return [f"aliases of twin {twin_id!r} are a {type(aliases).__name__}; expected a tuple"]
+        return [
+            f"aliases of twin {twin_id!r} are {with_article(type(aliases).__name__)}; "
+            "expected a tuple"
+        ]
     if len(aliases) > MAX_ALIASES:
         return [f"twin {twin_id!r} has {len(aliases)} aliases; at most {MAX_ALIASES}"]
     reasons = [r for r in map(check_alias, aliases) if r is not None]

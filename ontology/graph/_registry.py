@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import Any
 
 import dtdl
+from dtdl import with_article
 from ontology._errors import (
     AlreadyExistsError,
     InvalidError,
@@ -110,7 +111,9 @@ def _check_limits(texts: Sequence[str]) -> None:
     items: Sequence[object] = texts
     for index, text in enumerate(items):
         if not isinstance(text, str):
-            msg = f"text {index} is a {type(text).__name__}; expected a DTDL JSON string"
+            msg = (
+                f"text {index} is {with_article(type(text).__name__)}; expected a DTDL JSON string"
+            )
             raise InvalidError(msg)
         total += len(text)
     if total > MAX_UPLOAD_CHARS:

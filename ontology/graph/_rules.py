@@ -36,6 +36,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 
 import dtdl
+from dtdl import with_article
 from ontology._errors import InvalidError, NotFoundError
 from ontology.graph._identifiers import (
     KIND_MODEL,
@@ -222,7 +223,7 @@ class TwinRules:
     def _twin_reasons(self, spec: object) -> list[str]:
         reasons: list[str] = []
         if not isinstance(spec, TwinSpec):
-            return [f"{show(spec)} is a {type(spec).__name__}; expected a TwinSpec"]
+            return [f"{show(spec)} is {with_article(type(spec).__name__)}; expected a TwinSpec"]
         reason = check_twin_id(spec.id)
         if reason is not None:
             reasons.append(reason)
@@ -254,7 +255,7 @@ class TwinRules:
     def _check_properties(self, twin_id: str, rules: _ModelRules, properties: object) -> list[str]:
         if not isinstance(properties, Mapping):
             return [
-                f"properties of twin {twin_id!r} are a {type(properties).__name__}; "
+                f"properties of twin {twin_id!r} are {with_article(type(properties).__name__)}; "
                 "expected a mapping of property name to JSON value"
             ]
         if len(properties) > MAX_PROPERTIES:
@@ -304,7 +305,7 @@ class TwinRules:
     ) -> list[str]:
         reasons: list[str] = []
         if not isinstance(edge, Edge):
-            return [f"{show(edge)} is a {type(edge).__name__}; expected an Edge"]
+            return [f"{show(edge)} is {with_article(type(edge).__name__)}; expected an Edge"]
         name = edge.name
         if not isinstance(name, str) or len(name) > MAX_NAME or name_match(name) is None:
             return [
@@ -312,9 +313,13 @@ class TwinRules:
                 f"of at most {MAX_NAME} characters"
             ]
         if source_model is None:
-            reasons.append(f"no twin {show(edge.source)} (the source of a {name!r} edge)")
+            reasons.append(
+                f"no twin {show(edge.source)} (the source of {with_article(repr(name))} edge)"
+            )
         if target_model is None:
-            reasons.append(f"no twin {show(edge.target)} (the target of a {name!r} edge)")
+            reasons.append(
+                f"no twin {show(edge.target)} (the target of {with_article(repr(name))} edge)"
+            )
         if name == CONTAINS and edge.source == edge.target:
             reasons.append(f"twin {edge.source!r} cannot contain itself")
         edge_properties: object = edge.properties
@@ -343,7 +348,8 @@ class TwinRules:
             if target_model not in allowed:
                 reasons.append(
                     f"Relationship {name!r} of model {source_model} targets {rel.target} "
-                    f"(or models extending it); twin {edge.target!r} is a {target_model}"
+                    "(or models extending it); "
+                    f"twin {edge.target!r} is {with_article(target_model)}"
                 )
         limit = rel.max_multiplicity
         if limit is not None and existing >= limit:
@@ -414,7 +420,10 @@ class TwinRules:
 def _unknown_property(twin_id: str, rules: _ModelRules, name: object) -> str:
     other = rules.others.get(name) if isinstance(name, str) else None
     if other is not None:
-        return f"{name!r} of model {rules.dtmi} is a {other}, not a Property of twin {twin_id!r}"
+        return (
+            f"{name!r} of model {rules.dtmi} is {with_article(other)}, "
+            f"not a Property of twin {twin_id!r}"
+        )
     known = sorted([*rules.properties, *rules.components])
     return (
         f"model {rules.dtmi} has no Property {show(name)} (twin {twin_id!r}); "

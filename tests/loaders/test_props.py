@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dtdl
 from loaders import sample_plant_paths
-from loaders._props import Models, check
+from loaders._props import Models, check, coerce
 from ontology.graph._limits import MAX_STRING
 from tests.loaders._plant import MACHINE
 
@@ -40,3 +40,27 @@ def test_a_row_string_over_the_store_limit_is_refused_with_the_limit() -> None:
     ]
     fine, none = check(models, MACHINE, {name: "x" * MAX_STRING}, textual=True)
     assert none == [] and fine == {name: "x" * MAX_STRING}
+
+
+def test_cell_messages_use_the_article_of_the_schema_name() -> None:
+    text = """{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:example:Cell;1",
+      "@type": "Interface", "contents": [
+        {"@type": "Property", "name": "count", "schema": "integer"},
+        {"@type": "Property", "name": "tags",
+         "schema": {"@type": "Array", "elementSchema": "string"}},
+        {"@type": "Property", "name": "spot", "schema": {"@type": "Object", "fields": [
+          {"name": "x", "schema": "double"}]}}]}"""
+    interface = dtdl.parse([text]).interfaces["dtmi:example:Cell;1"]
+    schemas = {name: p.schema for name, p in interface.properties.items()}
+    assert coerce("lots", schemas["count"]) == (
+        None,
+        "'lots' is not an integer; expected a whole number",
+    )
+    assert coerce("[1", schemas["tags"]) == (
+        None,
+        "'[1' is not JSON; an array cell holds a JSON value",
+    )
+    assert coerce("{", schemas["spot"]) == (
+        None,
+        "'{' is not JSON; an object cell holds a JSON value",
+    )

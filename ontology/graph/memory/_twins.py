@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from dtdl import with_article
 from ontology._errors import AlreadyExistsError, InvalidError, NotFoundError
 from ontology.graph._audit import (
     ACTION_ALIAS_ADD,
@@ -148,7 +149,7 @@ class MemoryTwins(MemoryState):
         given: object = properties
         if not isinstance(given, Mapping):
             kind = type(given).__name__
-            msg = f"properties for twin {twin_id!r} are a {kind}; expected a mapping"
+            msg = f"properties for twin {twin_id!r} are {with_article(kind)}; expected a mapping"
             raise InvalidError(msg)
         with self._lock:
             twin = self._twin(twin_id)

@@ -10,7 +10,7 @@ only value ever formatted into Cypher text. Everything else is a parameter.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ontology._errors import InvalidError
 
@@ -32,7 +32,8 @@ class Neo4jStoreSettings:
 
     uri: str
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
+    """Never shown: left out of ``repr`` (settings get logged and put in messages)."""
     database: str = "neo4j"
     namespace: str = "tw"
     batch_size: int = 10_000

@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from dtdl import with_article
 from ontology._errors import (
     AlreadyExistsError,
     InvalidError,
@@ -149,7 +150,7 @@ class Neo4jTwins(Neo4jState):
         given: object = properties
         if not isinstance(given, Mapping):
             message = (
-                f"properties for twin {twin_id!r} are a {type(properties).__name__}; "
+                f"properties for twin {twin_id!r} are {with_article(type(properties).__name__)}; "
                 "expected a mapping"
             )
             raise InvalidError(message)

@@ -236,3 +236,16 @@ def test_lifecycle_rules() -> None:
     with pytest.raises(LifecycleError) as err:
         require_transition("x", Lifecycle.RETIRED, Lifecycle.ACTIVE)
     assert "it is retired" in str(err.value)
+
+
+def test_type_messages_use_the_article_of_the_type_name(model_set: dtdl.ModelSet) -> None:
+    rules = rules_for(model_set)
+    assert check_twin_id(7) == "twin id 7 is an int; expected a string"
+    assert check_alias(8) == "alias 8 is an int; expected Alias(namespace, value)"
+    assert rules.twin(42) == ["42 is an int; expected a TwinSpec"]
+    assert rules.twin(TwinSpec("line/a", LINE, aliases=7)) == [  # type: ignore[arg-type]
+        "aliases of twin 'line/a' are an int; expected a tuple"
+    ]
+    assert rules.twin(TwinSpec("line/a", LINE, properties=[1])) == [  # type: ignore[arg-type]
+        "properties of twin 'line/a' are a list; expected a mapping of property name to JSON value"
+    ]

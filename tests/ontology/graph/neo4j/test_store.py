@@ -87,6 +87,14 @@ def test_batch_size_and_credentials_are_checked() -> None:
         Neo4jStoreSettings(uri="bolt://127.0.0.1:1", user="neo4j")
 
 
+def test_the_password_is_never_shown() -> None:
+    settings = Neo4jStoreSettings(uri="bolt://127.0.0.1:1", user="neo4j", password="s3cr3t-pw")
+    assert "s3cr3t-pw" not in repr(settings)
+    assert "s3cr3t-pw" not in str(settings)
+    assert "user='neo4j'" in repr(settings)
+    assert settings.password == "s3cr3t-pw"
+
+
 def test_an_unreachable_server_is_store_unavailable() -> None:
     with pytest.raises(StoreUnavailableError, match="cannot be reached"):
         _store("bolt://127.0.0.1:9", "tw")
