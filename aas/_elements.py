@@ -76,6 +76,18 @@ def _value_type(schema: dtdl.Schema) -> t.DataTypeDefXSD | None:
     return None
 
 
+def property_text(schema: dtdl.Schema, value: JsonValue) -> str | None:
+    """The Property value of ``value`` for a primitive or Enum ``schema`` (None: no value)."""
+    value_type = _value_type(schema)
+    if value_type is None:
+        return None
+    text = lexical(value, value_type)
+    if text is not None and isinstance(schema, dtdl.EnumSchema):
+        allowed = {str(v.enum_value) for v in schema.enum_values}
+        text = text if text in allowed else None
+    return text
+
+
 def data_element(
     schema: dtdl.Schema,
     id_short: str | None,
@@ -89,15 +101,11 @@ def data_element(
     semantic_id = global_ref(semantic) if semantic else None
     value_type = _value_type(schema)
     if value_type is not None:
-        text = lexical(value, value_type)
-        if text is not None and isinstance(schema, dtdl.EnumSchema):
-            allowed = {str(v.enum_value) for v in schema.enum_values}
-            text = text if text in allowed else None
         return t.Property(
             value_type,
             id_short=id_short,
             semantic_id=semantic_id,
-            value=text,
+            value=property_text(schema, value),
             display_name=names,
             description=texts,
         )

@@ -19,20 +19,25 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Any, TextIO, TypeVar
 
 from aas_core3_1 import jsonization, xmlization
 from aas_core3_1 import types as t
 
 from aas._errors import AasError
+from aas._jsonable import as_dict
 from aas._mapper import TwinMapper
 from aas._reader import TwinReader, Visible
+from aas._view import TwinView
 from ontology import GraphStore, OntologyError
 
 BATCH = 500
 """Twins read and mapped per step."""
 
 XML_METAMODELS = ("3.1", "3.0")
+
+_S = TypeVar("_S")
+_M = TypeVar("_M")
 
 Progress = Callable[[int, int], None]
 """Called with (twins done, twins in total) after each batch."""
@@ -60,8 +65,12 @@ def _no_progress(done: int, total: int) -> None:
     return None
 
 
+def _dumps(jsonable: Any) -> str:
+    return json.dumps(jsonable, ensure_ascii=False, separators=(",", ":"))
+
+
 def _dump(obj: t.Class) -> str:
-    return json.dumps(jsonization.to_jsonable(obj), ensure_ascii=False, separators=(",", ":"))
+    return _dumps(jsonization.to_jsonable(obj))
 
 
 class Exporter:
@@ -88,27 +97,47 @@ class Exporter:
         self, ids: Sequence[str], progress: Progress = _no_progress
     ) -> Iterable[tuple[list[t.AssetAdministrationShell], list[t.Submodel], set[str]]]:
         """(shells, submodels, models used) per batch of twins."""
+        mapper = self._mapper
+        return self._batches(ids, progress, mapper.shell, mapper.submodels)
+
+    def _batches(
+        self,
+        ids: Sequence[str],
+        progress: Progress,
+        shell: Callable[[TwinView], _S],
+        submodels: Callable[[TwinView], list[_M]],
+    ) -> Iterator[tuple[list[_S], list[_M], set[str]]]:
         for start in range(0, len(ids), BATCH):
             with _no_gc():
-                yield self._batch(ids[start : start + BATCH])
+                yield self._batch(ids[start : start + BATCH], shell, submodels)
             progress(min(start + BATCH, len(ids)), len(ids))
 
     def _batch(
-        self, ids: Sequence[str]
-    ) -> tuple[list[t.AssetAdministrationShell], list[t.Submodel], set[str]]:
+        self,
+        ids: Sequence[str],
+        shell: Callable[[TwinView], _S],
+        submodels: Callable[[TwinView], list[_M]],
+    ) -> tuple[list[_S], list[_M], set[str]]:
         mapper = self._mapper
         views = self._reader.views(ids, self._visible)
-        shells: list[t.AssetAdministrationShell] = []
-        submodels: list[t.Submodel] = []
+        shells: list[_S] = []
+        out: list[_M] = []
         models: set[str] = set()
         for view in views:
             if view is None:
                 continue
-            shells.append(mapper.shell(view))
-            submodels.extend(mapper.submodels(view))
+            shells.append(shell(view))
+            out.extend(submodels(view))
             models.add(view.twin.model)
             models.update(c.schema for c in mapper.interface_of(view).components.values())
-        return shells, submodels, models
+        return shells, out, models
+
+    def _json_submodels(self, view: TwinView) -> list[dict[str, Any]]:
+        mapper = self._mapper
+        return [mapper.submodel_jsonable(view, key) for key in mapper.submodel_keys(view)]
+
+    def _json_shell(self, view: TwinView) -> dict[str, Any]:
+        return as_dict(self._mapper.shell(view))
 
     def environment(self, ids: Sequence[str], progress: Progress = _no_progress) -> t.Environment:
         shells: list[t.AssetAdministrationShell] = []
@@ -133,13 +162,14 @@ class Exporter:
         wrote = False
         with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
             spooled = False
-            for shells, submodels, used in self.batches(ids, progress):
+            batches = self._batches(ids, progress, self._json_shell, self._json_submodels)
+            for shells, submodels, used in batches:
                 models |= used
                 for shell in shells:
-                    out.write(("," if wrote else '{"assetAdministrationShells":[') + _dump(shell))
+                    out.write(("," if wrote else '{"assetAdministrationShells":[') + _dumps(shell))
                     wrote = True
                 for submodel in submodels:
-                    spool.write(("," if spooled else "") + _dump(submodel))
+                    spool.write(("," if spooled else "") + _dumps(submodel))
                     spooled = True
             out.write("]" if wrote else "{")
             if spooled:

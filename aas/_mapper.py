@@ -15,25 +15,30 @@ computed once and cached; per twin only values and neighbours change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
 
 from aas_core3_1 import types as t
 
 import dtdl
-from aas._concepts import ConceptCatalog
+from aas._concepts import ConceptCatalog, Described
 from aas._elements import data_element, display, operation, relationships
 from aas._errors import AasError
 from aas._hierarchy import children, hierarchy_submodel
 from aas._ids import IdScheme
 from aas._idshort import IdShortScope, id_short
+from aas._jsonable import JsonTemplates, as_dict
 from aas._langs import NAME_LIMIT, TEXT_LIMIT, lang_strings
 from aas._nameplate import NameplatePlan, nameplate_submodel, plan_nameplate
 from aas._refs import global_ref, submodel_ref
 from aas._settings import AasSettings
 from aas._timeseries import timeseries_submodel
 from aas._view import TwinView
-from ontology import CONTAINS, Edge
+from ontology import CONTAINS, Edge, JsonValue
+
+_E = TypeVar("_E")
 
 MODEL = "model"
 COMPONENT = "component."
@@ -67,6 +72,58 @@ def _administration(dtmi: str) -> t.AdministrativeInformation | None:
     return t.AdministrativeInformation(version=major, revision=minor if minor.isdigit() else None)
 
 
+def _model_short(iface: dtdl.Interface) -> str:
+    return id_short(_dtmi_name(iface.id))
+
+
+def _same(element: t.SubmodelElementList) -> t.SubmodelElement:
+    return element
+
+
+def _model_contents(view: TwinView, plan: _Plan) -> Iterator[tuple[str, dtdl.Content, JsonValue]]:
+    """(idShort, content, current value) of the model submodel's contents."""
+    for short, content in plan.contents:
+        data = isinstance(content, dtdl.Property | dtdl.Telemetry)
+        yield short, content, view.value(content.name) if data else None
+
+
+def _component_contents(
+    view: TwinView, comp: dtdl.Component, iface: dtdl.Interface
+) -> Iterator[tuple[str, dtdl.Content, JsonValue]]:
+    """(idShort, content, current value) of a component's data elements and commands."""
+    data = view.twin.properties.get(comp.name)
+    values = data if isinstance(data, dict) else {}
+    scope = IdShortScope()
+    for name in sorted(iface.contents):
+        content = iface.contents[name]
+        if isinstance(content, dtdl.Property | dtdl.Telemetry):
+            signal = view.signals.get(f"{comp.name}.{name}")
+            value = signal.value if signal is not None else values.get(name)
+            yield scope.claim(name), content, value
+        elif isinstance(content, dtdl.Command):
+            yield scope.claim(name), content, None
+
+
+def _submodel(
+    submodel_id: str,
+    iface: dtdl.Interface,
+    short: str,
+    described: Described,
+    elements: list[t.SubmodelElement],
+) -> t.Submodel:
+    """The model or a component submodel (semanticId = the Interface's DTMI)."""
+    return t.Submodel(
+        submodel_id,
+        id_short=short,
+        semantic_id=global_ref(iface.id),
+        kind=t.ModellingKind.INSTANCE,
+        administration=_administration(iface.id),
+        submodel_elements=elements or None,
+        display_name=display(described, None)[0],
+        description=display(described, None)[1],
+    )
+
+
 class TwinMapper:
     """Maps twins (as :class:`TwinView`) of one model set to AAS objects (aas-core3.1 types)."""
 
@@ -76,6 +133,7 @@ class TwinMapper:
         self.ids = IdScheme(self.settings)
         self.concepts = ConceptCatalog(models)
         self._plans: dict[str, _Plan] = {}
+        self._json = JsonTemplates()
 
     # ------------------------------------------------------------------ plans
     def _plan(self, dtmi: str) -> _Plan:
@@ -175,68 +233,81 @@ class TwinMapper:
         msg = f"twin {view.twin.id!r} has no submodel {key!r}; expected one of {keys}"
         raise AasError(msg)
 
-    def _model_submodel(self, view: TwinView, plan: _Plan, submodel_id: str) -> t.Submodel:
-        iface = plan.iface
+    # ------------------------------------------------- JSON-ready (the export)
+    def submodel_jsonable(self, view: TwinView, key: str) -> dict[str, Any]:
+        """``to_jsonable(self.submodel(view, key))``, the unchanging parts from templates.
+
+        The model and component submodels reuse per-model dicts (see
+        :mod:`aas._jsonable`); the others are built and converted.
+        """
+        plan = self._plan(view.twin.model)
+        submodel_id = self.ids.submodel(view.twin.id, key)
+        templates = self._json
+        if key == MODEL:
+            iface = plan.iface
+            header = templates.static(
+                ("model", iface.id),
+                partial(_submodel, submodel_id, iface, _model_short(iface), iface, []),
+            )
+            elements = self._elements(
+                view,
+                _model_contents(view, plan),
+                templates.data_element,
+                templates.operation,
+                as_dict,
+            )
+            return templates.submodel(header, submodel_id, elements)
+        for comp_name, comp, comp_iface in plan.components:
+            if key == COMPONENT + comp_name:
+                header = templates.static(
+                    ("component", comp_iface.id, comp.id),
+                    partial(_submodel, submodel_id, comp_iface, id_short(comp.name), comp, []),
+                )
+                elements = self._elements(
+                    view,
+                    _component_contents(view, comp, comp_iface),
+                    templates.data_element,
+                    templates.operation,
+                    as_dict,
+                )
+                return templates.submodel(header, submodel_id, elements)
+        return as_dict(self.submodel(view, key))
+
+    def _elements(
+        self,
+        view: TwinView,
+        contents: Iterable[tuple[str, dtdl.Content, JsonValue]],
+        data: Callable[..., _E],
+        command: Callable[[dtdl.Command, str], _E],
+        related: Callable[[t.SubmodelElementList], _E],
+    ) -> list[_E]:
+        """The elements of (idShort, content, value) in one form (objects or dicts)."""
         by_name: dict[str, list[Edge]] = {}
         for edge in view.edges:
             by_name.setdefault(edge.name, []).append(edge)
-        elements: list[t.SubmodelElement] = []
-        for short, content in plan.contents:
+        elements: list[_E] = []
+        for short, content, value in contents:
             if isinstance(content, dtdl.Property | dtdl.Telemetry):
                 elements.append(
-                    data_element(
-                        content.schema,
-                        short,
-                        view.value(content.name),
-                        semantic=content.id,
-                        meta=content,
-                    )
+                    data(content.schema, short, value, semantic=content.id, meta=content)
                 )
             elif isinstance(content, dtdl.Command):
-                elements.append(operation(content, short))
+                elements.append(command(content, short))
             elif isinstance(content, dtdl.Relationship):
                 edges = by_name.get(content.name, [])
-                shells: Mapping[str, str] = view.shells
-                elements.append(
-                    relationships(content, short, self.ids.shell(view.twin.id), edges, shells)
-                )
-        return t.Submodel(
-            submodel_id,
-            id_short=id_short(_dtmi_name(iface.id)),
-            semantic_id=global_ref(iface.id),
-            kind=t.ModellingKind.INSTANCE,
-            administration=_administration(iface.id),
-            submodel_elements=elements or None,
-            display_name=display(iface, None)[0],
-            description=display(iface, None)[1],
-        )
+                source = self.ids.shell(view.twin.id)
+                elements.append(related(relationships(content, short, source, edges, view.shells)))
+        return elements
+
+    def _model_submodel(self, view: TwinView, plan: _Plan, submodel_id: str) -> t.Submodel:
+        iface = plan.iface
+        elements = self._elements(view, _model_contents(view, plan), data_element, operation, _same)
+        return _submodel(submodel_id, iface, _model_short(iface), iface, elements)
 
     def _component_submodel(
         self, view: TwinView, comp: dtdl.Component, iface: dtdl.Interface, submodel_id: str
     ) -> t.Submodel:
-        data = view.twin.properties.get(comp.name)
-        values = data if isinstance(data, dict) else {}
-        scope = IdShortScope()
-        elements: list[t.SubmodelElement] = []
-        for name in sorted(iface.contents):
-            content = iface.contents[name]
-            if isinstance(content, dtdl.Property | dtdl.Telemetry):
-                signal = view.signals.get(f"{comp.name}.{name}")
-                value = signal.value if signal is not None else values.get(name)
-                elements.append(
-                    data_element(
-                        content.schema, scope.claim(name), value, semantic=content.id, meta=content
-                    )
-                )
-            elif isinstance(content, dtdl.Command):
-                elements.append(operation(content, scope.claim(name)))
-        return t.Submodel(
-            submodel_id,
-            id_short=id_short(comp.name),
-            semantic_id=global_ref(iface.id),
-            kind=t.ModellingKind.INSTANCE,
-            administration=_administration(iface.id),
-            submodel_elements=elements or None,
-            display_name=display(comp, None)[0],
-            description=display(comp, None)[1],
+        elements = self._elements(
+            view, _component_contents(view, comp, iface), data_element, operation, _same
         )
+        return _submodel(submodel_id, iface, id_short(comp.name), comp, elements)

@@ -171,7 +171,7 @@ class AasApi:
             def items(mapper: aas.TwinMapper, view: aas.TwinView) -> list[Json]:
                 out = []
                 for key in mapper.submodel_keys(view):
-                    submodel = _jsonable(mapper.submodel(view, key))
+                    submodel = mapper.submodel_jsonable(view, key)
                     keys = submodel.get("semanticId", {}).get("keys", [])
                     if semantic_id is not None and (not keys or keys[0]["value"] != semantic_id):
                         continue

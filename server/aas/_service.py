@@ -110,14 +110,21 @@ class AasService:
         mapper = self.mapper()
         if key not in mapper.submodel_keys(view):
             raise ApiError(404, f"no submodel with id {submodel_id[:300]!r}")
-        return jsonization.to_jsonable(mapper.submodel(view, key))
+        return mapper.submodel_jsonable(view, key)
 
     def submodel_of_shell(self, principal: Principal, shell_id: str, submodel_id: str) -> Json:
-        shell = self.shell(principal, shell_id)
-        listed = {r["keys"][0]["value"] for r in shell.get("submodels", ())}
-        if submodel_id not in listed:
+        """The submodel if the shell lists it (its keys checked; the shell itself is not built)."""
+        twin_id = self.ids.twin_of_shell(shell_id)
+        if twin_id is None:
+            raise ApiError(404, f"no shell with id {shell_id[:300]!r}")
+        view = self.view(principal, twin_id, "shell", shell_id)
+        mapper = self.mapper()
+        keys = mapper.submodel_keys(view)
+        listed = {self.ids.submodel(twin_id, key): key for key in keys}
+        key = listed.get(submodel_id)
+        if key is None:
             raise ApiError(404, f"shell {shell_id[:300]!r} has no submodel {submodel_id[:300]!r}")
-        return self.submodel(principal, submodel_id)
+        return mapper.submodel_jsonable(view, key)
 
     def concept(self, concept_id: str) -> Json:
         found = self.mapper().concepts.get(concept_id)

@@ -357,3 +357,26 @@ def _plant_copy() -> ontology.MemoryStore:
     store = ontology.MemoryStore()
     load_paths(sample_plant_paths(), store)
     return store
+
+
+def test_submodels_from_templates_equal_the_objects_for_every_twin_twice(
+    plant: ontology.MemoryStore,
+) -> None:
+    mapper = aas.TwinMapper(plant.model_set())
+    ids = [twin.id for twin in plant.list_twins(first=1000).items]
+    views = [v for v in aas.TwinReader(plant, mapper.ids).views(ids) if v is not None]
+    filled = [
+        (view.twin.id, key, json.dumps(mapper.submodel_jsonable(view, key)))
+        for _ in range(2)  # the second pass shows no twin's values stayed in a template
+        for view in views
+        for key in mapper.submodel_keys(view)
+    ]
+    built = [
+        (view.twin.id, key, json.dumps(jsonization.to_jsonable(mapper.submodel(view, key))))
+        for _ in range(2)
+        for view in views
+        for key in mapper.submodel_keys(view)
+    ]
+    assert len(views) == 55
+    assert any(key == aas.MODEL and '"value"' in text for _, key, text in filled)
+    assert filled == built
