@@ -36,6 +36,7 @@ EXPECTED = [
     "Telemetry",
     "parse",
     "validate",
+    "with_article",
 ]
 
 
