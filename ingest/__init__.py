@@ -1,6 +1,8 @@
 """Telemetry in: Kafka and MQTT (Sparkplug B) fused into twin state and history.
 
-The vectorised worker is not built yet; this package holds only its exception base so far.
+The parts live in sub-packages, each with its own public surface: ``ingest.frame``,
+``ingest.codecs``, ``ingest.pipeline``, ``ingest.sources``, ``ingest.worker`` and
+``ingest.sim``. This module holds the package's exception base.
 """
 
 from ingest._errors import IngestError

@@ -1,4 +1,4 @@
-"""``service``: what this server is and which capabilities are not built yet."""
+"""``service``: what this server is and which of its capabilities are ready."""
 
 from __future__ import annotations
 

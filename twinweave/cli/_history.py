@@ -29,7 +29,14 @@ def history_settings(settings: Settings) -> DuckDBHistorySettings | QuestDBHisto
 
 
 def open_history(settings: Settings) -> HistoryStore:
-    """Open the configured history store; raises ``ontology.OntologyError`` when it cannot."""
-    from ontology.history import open_history_store
+    """Open the configured history store (DuckDB: creating the data dir first).
 
-    return open_history_store(history_settings(settings))
+    Raises ``ontology.OntologyError`` when it cannot, ``OSError`` when the data
+    dir cannot be made.
+    """
+    from ontology.history import DuckDBHistorySettings, open_history_store
+
+    chosen = history_settings(settings)
+    if isinstance(chosen, DuckDBHistorySettings):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return open_history_store(chosen)

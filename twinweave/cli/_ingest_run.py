@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             graph = _graph(settings)
             stack.callback(graph.close)
-            history = _history(settings)
+            history = open_history(settings)
             stack.callback(history.close)
             source = _source(args, settings, history, graph)
             feed = None
@@ -197,11 +197,6 @@ def _graph(settings: Settings) -> ontology.GraphStore:
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return ontology.MemoryStore(snapshot=settings.data_dir / "graph.snapshot")
-
-
-def _history(settings: Settings) -> HistoryStore:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return open_history(settings)
 
 
 def _publish(args: argparse.Namespace) -> int:

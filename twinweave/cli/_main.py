@@ -5,7 +5,7 @@ function that adds its parser and sets ``handler`` to a function taking the
 parsed arguments and returning the exit code.
 
 Exit codes: 0 success, 1 the work found a problem (invalid models, rejected
-rows) or the command is not built yet, 2 usage, configuration or I/O error.
+rows), 2 usage, configuration or I/O error.
 """
 
 from __future__ import annotations

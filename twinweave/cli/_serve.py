@@ -32,7 +32,7 @@ def open_history(settings: Settings) -> HistoryStore | None:
 
     try:
         return open_configured(settings)
-    except ontology.OntologyError as exc:
+    except (ontology.OntologyError, OSError) as exc:
         print(f"the history store did not open ({exc}); serving without history", file=sys.stderr)
         return None
 
@@ -132,7 +132,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    text = "run the GraphQL server with the configured stores"
+    text = (
+        "serve GraphQL (/graphql), the AAS Part 2 API (/aas/api/v3.1, /v3.0) and the "
+        "twin explorer (/) over the configured graph and history stores"
+    )
     parser = subparsers.add_parser("serve", help=text, description=text)
     add_server_arguments(parser)
     parser.set_defaults(handler=_run)
