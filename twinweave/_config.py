@@ -55,6 +55,11 @@ ENVIRONMENT: Mapping[str, Variable] = {
     "TWINWEAVE_KAFKA_BOOTSTRAP": Variable("127.0.0.1:19092", "Kafka bootstrap servers"),
     "TWINWEAVE_KAFKA_TOPICS": Variable("twinweave.telemetry", "comma-separated telemetry topics"),
     "TWINWEAVE_KAFKA_GROUP": Variable("twinweave-ingest", "Kafka consumer group of the worker"),
+    "TWINWEAVE_CHANGE_FEED": Variable(
+        "",
+        "change feed on Kafka, kafka://HOST:PORT/TOPIC: `ingest` publishes what each commit "
+        "changed, `serve` reads it for subscriptions; empty for none",
+    ),
     "TWINWEAVE_MQTT_HOST": Variable("127.0.0.1", "MQTT broker host" + NOT_READ_YET),
     "TWINWEAVE_MQTT_PORT": Variable("18830", "MQTT broker port" + NOT_READ_YET),
     "TWINWEAVE_MQTT_TOPICS": Variable(
@@ -113,6 +118,7 @@ class Settings:
     kafka_bootstrap: str
     kafka_topics: tuple[str, ...]
     kafka_group: str
+    change_feed: str
     mqtt_host: str
     mqtt_port: int
     mqtt_topics: tuple[str, ...]
@@ -223,6 +229,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         kafka_bootstrap=_get(environ, "TWINWEAVE_KAFKA_BOOTSTRAP"),
         kafka_topics=_list(environ, "TWINWEAVE_KAFKA_TOPICS"),
         kafka_group=_get(environ, "TWINWEAVE_KAFKA_GROUP"),
+        change_feed=_get(environ, "TWINWEAVE_CHANGE_FEED"),
         mqtt_host=_get(environ, "TWINWEAVE_MQTT_HOST"),
         mqtt_port=_port(environ, "TWINWEAVE_MQTT_PORT"),
         mqtt_topics=_list(environ, "TWINWEAVE_MQTT_TOPICS"),

@@ -59,7 +59,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--change-feed",
         metavar="kafka://HOST:PORT/TOPIC",
-        help="publish what each commit changed to this Kafka topic, for the servers",
+        help=(
+            "publish what each commit changed to this Kafka topic, for the servers "
+            "(default: TWINWEAVE_CHANGE_FEED; none when empty)"
+        ),
     )
     parser.add_argument(
         "--max-records",

@@ -42,6 +42,7 @@ from ontology.changefeed.kafka import KafkaChangeFeed, KafkaChangeFeedSettings
 from ontology.history import HistoryStore
 from twinweave._config import ConfigError, Settings, load_settings
 from twinweave.cli._history import open_history
+from twinweave.cli._kafka_url import KafkaUrlError, kafka_address
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -71,8 +72,13 @@ def run(args: argparse.Namespace) -> int:
             stack.callback(history.close)
             source = _source(args, settings, history, graph)
             feed = None
-            if args.change_feed is not None:
-                bootstrap, topic = _kafka_address(args.change_feed, "--change-feed")
+            change_feed, where = (
+                (args.change_feed, "--change-feed")
+                if args.change_feed is not None
+                else (settings.change_feed, "TWINWEAVE_CHANGE_FEED")
+            )
+            if change_feed:
+                bootstrap, topic = _kafka_address(change_feed, where)
                 feed = KafkaChangeFeed(KafkaChangeFeedSettings(bootstrap, topic))
                 stack.callback(feed.close)
         except (UsageError, ontology.OntologyError, ingest.IngestError, OSError) as error:
@@ -248,12 +254,10 @@ def _simulator(args: argparse.Namespace, graph: ontology.GraphStore) -> Simulato
 
 
 def _kafka_address(spec: str, option: str) -> tuple[str, str]:
-    parts = urlsplit(spec)
-    topic = parts.path.strip("/")
-    if parts.scheme != "kafka" or not parts.netloc or not topic or "/" in topic:
-        msg = f"{option} {spec!r}; expected kafka://HOST:PORT/TOPIC"
-        raise UsageError(msg)
-    return parts.netloc, topic
+    try:
+        return kafka_address(spec, option)
+    except KafkaUrlError as error:
+        raise UsageError(str(error)) from None
 
 
 def _source(

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from ontology.changefeed import ChangeFeed
     from ontology.history import HistoryStore
 
-# Capabilities the server lists as not ready: subscriptions need a change feed,
-# which only the demo's in-process worker gives so far.
+# Capabilities the server lists as not ready: subscriptions need a change feed
+# (the demo's in-process one, or a Kafka topic named by --change-feed).
 MISSING = ("subscriptions",)
 
 
@@ -104,12 +104,34 @@ def serve(
         store.close()
         if history is not None:
             history.close()
+        if changes is not None:
+            changes.close()
     return 0
 
 
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to bind (default: TWINWEAVE_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to bind (default: TWINWEAVE_PORT or 8000)")
+
+
+def _add_change_feed(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--change-feed",
+        metavar="kafka://HOST:PORT/TOPIC",
+        help=(
+            "serve subscriptions from the change feed the ingest workers publish to this "
+            "Kafka topic (default: TWINWEAVE_CHANGE_FEED; without one, no subscriptions)"
+        ),
+    )
+
+
+def open_change_feed(spec: str, where: str) -> ChangeFeed:
+    """The Kafka change feed ``spec`` names (``where``: the option or variable it came from)."""
+    from ontology.changefeed.kafka import KafkaChangeFeed, KafkaChangeFeedSettings
+    from twinweave.cli._kafka_url import kafka_address
+
+    bootstrap, topic = kafka_address(spec, where)
+    return KafkaChangeFeed(KafkaChangeFeedSettings(bootstrap, topic))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -120,15 +142,28 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     import ontology
     from loaders import LoaderError
+    from twinweave.cli._kafka_url import KafkaUrlError
     from twinweave.cli._load_run import open_store
 
+    spec, where = (
+        (args.change_feed, "--change-feed")
+        if args.change_feed is not None
+        else (settings.change_feed, "TWINWEAVE_CHANGE_FEED")
+    )
+    try:
+        changes = open_change_feed(spec, where) if spec else None
+    except (KafkaUrlError, ontology.OntologyError) as exc:
+        print(f"twinweave serve: {exc}", file=sys.stderr)
+        return 2
     try:
         store = open_store(settings, dry_run=False)
     except (LoaderError, ontology.OntologyError) as exc:
         print(f"twinweave serve: the graph store did not open: {exc}", file=sys.stderr)
+        if changes is not None:
+            changes.close()
         return 1
     history = open_history(settings)
-    return serve(settings, store, host=args.host, port=args.port, history=history)
+    return serve(settings, store, host=args.host, port=args.port, history=history, changes=changes)
 
 
 def register(subparsers: Any) -> None:
@@ -138,4 +173,5 @@ def register(subparsers: Any) -> None:
     )
     parser = subparsers.add_parser("serve", help=text, description=text)
     add_server_arguments(parser)
+    _add_change_feed(parser)
     parser.set_defaults(handler=_run)

@@ -27,6 +27,7 @@ from ontology.changefeed import SignalChange
 from ontology.changefeed.memory import MemoryChangeFeed
 from ontology.history import Event
 from server import ServerSettings, create_app
+from tests.server.graphql._sse import next_events
 from tests.server.graphql._uvicorn import serving
 from tests.server.graphql.conftest import HideSubtree, load_plant
 
@@ -133,13 +134,8 @@ def _sse(address: str, after: str | None, headers: dict[str, str] | None = None)
         timeout=TIMEOUT_S,
     ) as response:
         assert response.status_code == 200
-        event = None
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                event = line.removeprefix("event: ")
-            elif line.startswith("data: ") and event == "next":
-                data: dict[str, Any] = json.loads(line.removeprefix("data: "))["data"]
-                return data
+        for data in next_events(response):
+            return data
     pytest.fail("the SSE stream ended without a next event")
 
 
