@@ -21,6 +21,7 @@ server does not call a graph store yet.)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ontology.graph._values import (
@@ -235,9 +236,18 @@ class GraphStore(Protocol):
 
     # ------------------------------------------------------------------- audit
     def audit(
-        self, *, key: str | None = None, first: int = 100, after: int | None = None
+        self,
+        *,
+        key: str | None = None,
+        since: datetime | None = None,
+        first: int = 100,
+        after: int | None = None,
     ) -> Page[AuditRecord]:
-        """Audit records in write order; ``after`` is the last ``seq`` seen."""
+        """Audit records in write order; ``after`` is the last ``seq`` seen.
+
+        ``key`` keeps one entity's records; ``since`` (a time with a zone) those
+        written at or after it.
+        """
         ...
 
     def close(self) -> None: ...

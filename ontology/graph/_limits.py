@@ -8,6 +8,7 @@ received and what was expected; ``show`` is the short ``repr`` those messages us
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from ontology._errors import InvalidError
 
@@ -88,6 +89,16 @@ def require_batch(kind: str, items: Sequence[object]) -> None:
     if len(items) > MAX_BATCH:
         msg = f"a batch of {len(items)} {kind}; at most {MAX_BATCH} per call, split it"
         raise InvalidError(msg)
+
+
+def require_audit_since(since: object) -> datetime | None:
+    """``audit``'s ``since``: ``None`` or a time with a zone, returned in UTC."""
+    if since is None:
+        return None
+    if not isinstance(since, datetime) or since.utcoffset() is None:
+        msg = f"audit since={show(since)} is not valid; expected a datetime with a time zone"
+        raise InvalidError(msg)
+    return since.astimezone(UTC)
 
 
 def require_audit_cursor(after: object) -> int | None:

@@ -14,7 +14,6 @@ from strawberry.scalars import JSON
 
 import ontology
 from ontology.history import Agg, Batch, HistoryStore, Quality, Series
-from server.graphql import _scan as scan
 from server.graphql._context import Context
 from server.graphql._errors import GraphQLInputError, LimitError
 from server.graphql._history_loaders import AsOfKey, AsOfRow, HistoryLoaders, RangeKey
@@ -256,29 +255,3 @@ async def lineage_of(
             for s in (batch.sources if batch else ())
         ],
     )
-
-
-CHANGE_KINDS = ("mode", "fault", "lifecycle", "threshold", "structure", "model")
-
-
-async def changes_under(
-    ctx: Context,
-    since: datetime,
-    under: str,
-    kinds: list[str] | None,
-    first: int,
-    after: str | None,
-) -> EventPage:
-    """Events of ``under`` and every twin below it the principal may read, since ``since``."""
-    history_of(ctx)
-    start = utc("since", since)
-    end = datetime.now(UTC)
-    if start >= end:
-        msg = f"since: {start.isoformat()} is not in the past"
-        raise GraphQLInputError(msg)
-    below = await in_thread(scan.descendants, ctx.store, under, cap=ctx.limits.max_scan)
-    twins = await ctx.loaders.only_visible([under, *below])
-    if not twins or twins[0] != under:
-        return EventPage(items=[], next_cursor=None)
-    chosen = kinds or list(CHANGE_KINDS)
-    return await _events_page(ctx, twins, start, end, chosen, first, after)

@@ -8,10 +8,11 @@ import strawberry
 
 import ontology
 from server.graphql import _scan as scan
+from server.graphql._changes import changes_under
 from server.graphql._connection import TwinConnection, connection
 from server.graphql._context import Context
 from server.graphql._errors import GraphQLInputError
-from server.graphql._history import EventPage, changes_under
+from server.graphql._history import EventPage
 from server.graphql._model import ModelType, model_by_dtmi, model_type
 from server.graphql._pages import slice_page
 from server.graphql._service import Service, service

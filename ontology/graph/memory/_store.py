@@ -16,12 +16,13 @@ operation runs under one lock.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
-from ontology.graph._limits import require_audit_cursor, require_page
+from ontology.graph._limits import require_audit_cursor, require_audit_since, require_page
 from ontology.graph._values import CONTAINS, AuditRecord, Edge, Page
 from ontology.graph.memory import _snapshot as snapshot_file
 from ontology.graph.memory._graph import MemoryGraph
@@ -96,15 +97,24 @@ class MemoryStore(MemoryTwins, MemoryGraph, MemorySignals, MemoryManyReads):
 
     # ------------------------------------------------------------------ audit
     def audit(
-        self, *, key: str | None = None, first: int = 100, after: int | None = None
+        self,
+        *,
+        key: str | None = None,
+        since: datetime | None = None,
+        first: int = 100,
+        after: int | None = None,
     ) -> Page[AuditRecord]:
         require_page(first)
         require_audit_cursor(after)
+        start = require_audit_since(since)
         with self._lock:
             entries = self._audit
             found: list[AuditRecord] = []
             more = False
-            for index in range(after or 0, len(entries)):
+            begin = after or 0
+            if start is not None:  # entries are in write order, so their times ascend
+                begin = max(begin, bisect_left(entries, start, key=_entry_time))
+            for index in range(begin, len(entries)):
                 entry = entries[index]
                 at, principal, action, _, before, after_value = entry
                 key_of_entry = snapshot_file.entry_key(entry)
@@ -126,3 +136,7 @@ class MemoryStore(MemoryTwins, MemoryGraph, MemorySignals, MemoryManyReads):
                 )
             cursor = str(found[-1].seq) if more else None
             return Page(items=tuple(found), next_cursor=cursor)
+
+
+def _entry_time(entry: snapshot_file.AuditEntry) -> datetime:
+    return entry[0]

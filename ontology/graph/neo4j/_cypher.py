@@ -76,6 +76,7 @@ class Cypher:
             ("Signal", "signal"),
             ("Audit", "seq"),
             ("Audit", "key"),
+            ("Audit", "at"),
         )
         schema = [
             (

@@ -29,10 +29,12 @@ of other processes (``_rollup_runner``).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ontology.graph._limits import (
     require_audit_cursor,
+    require_audit_since,
     require_page,
 )
 from ontology.graph._values import (
@@ -58,11 +60,17 @@ class Neo4jStore(Neo4jTwins, Neo4jGraph, Neo4jSignals, Neo4jManyReads):
 
     # ----------------------------------------------------------------- audit
     def audit(
-        self, *, key: str | None = None, first: int = 100, after: int | None = None
+        self,
+        *,
+        key: str | None = None,
+        since: datetime | None = None,
+        first: int = 100,
+        after: int | None = None,
     ) -> Page[AuditRecord]:
         limit = require_page(first)
         require_audit_cursor(after)
-        rows = self._db.read(lambda tx: ttx.audit_page(tx, self._cy, key, after, limit + 1))
+        start = require_audit_since(since)
+        rows = self._db.read(lambda tx: ttx.audit_page(tx, self._cy, key, start, after, limit + 1))
         records = [audit_from_node(r) for r in rows]
         return page(records, limit, lambda r: str(r.seq))
 

@@ -87,17 +87,31 @@ def next_audit_seqs(tx: Tx, cy: Cypher, count: int) -> range:
 
 
 def audit_page(
-    tx: Tx, cy: Cypher, key: str | None, after: int | None, limit: int
+    tx: Tx,
+    cy: Cypher,
+    key: str | None,
+    since: datetime | None,
+    after: int | None,
+    limit: int,
 ) -> list[dict[str, Any]]:
-    # Two statements, not one ``$key IS NULL OR ...``: that form defeats the key index
-    # (the planner seeks on seq and filters every record by key).
+    # Separate statements, not one ``$key IS NULL OR ...``: that form defeats the key index
+    # (the planner seeks on seq and filters every record by key). ``at`` is the ISO text of
+    # a UTC time, so text order is time order.
     match = (
         "MATCH (a:Audit) WHERE a.seq > $after"
         if key is None
         else ("MATCH (a:Audit {key: $key}) WHERE a.seq > $after")
     )
+    if since is not None:
+        match += " AND a.at >= $since"
     query = cy(f"{match} WITH a ORDER BY a.seq LIMIT $limit RETURN properties(a) AS a")
-    result = tx.run(query, key=key, after=after if after is not None else 0, limit=limit)
+    result = tx.run(
+        query,
+        key=key,
+        since=since.isoformat() if since is not None else None,
+        after=after if after is not None else 0,
+        limit=limit,
+    )
     return [record["a"] for record in result]
 
 

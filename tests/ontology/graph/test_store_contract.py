@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -1032,3 +1032,29 @@ def test_many_twin_reads_refuse_bad_or_too_many_ids(
 def test_a_many_twin_read_refuses_an_edge_name_that_is_no_string(plant: GraphStore) -> None:
     with pytest.raises(InvalidError, match="edge name 3 is of type int"):
         plant.edges_from_many(["site/s1"], 3)  # type: ignore[arg-type]
+
+
+def test_audit_since_keeps_the_records_written_at_or_after_a_time(plant: GraphStore) -> None:
+    everything = plant.audit(first=MAX_PAGE).items
+    middle = everything[len(everything) // 2]
+    since = plant.audit(since=middle.at, first=MAX_PAGE).items
+    assert since == tuple(r for r in everything if r.at >= middle.at)
+    assert middle in since  # a bulk write gives its records one time: some come before it
+    assert len(since) < len(everything)
+    later = middle.at.astimezone(timezone(timedelta(hours=-5)))  # any zone, same instant
+    assert plant.audit(since=later, first=MAX_PAGE).items == since
+    paged = plant.audit(since=middle.at, first=2)
+    assert paged.next_cursor is not None
+    rest = plant.audit(since=middle.at, first=MAX_PAGE, after=int(paged.next_cursor)).items
+    assert paged.items + rest == since
+    plant.update_twin("area/a2", {"name": "Stores C"}, etag=None, principal="carol")
+    (newest,) = plant.audit(since=everything[-1].at + timedelta(microseconds=1)).items
+    assert (newest.action, newest.key, newest.principal) == ("twin.update", "area/a2", "carol")
+
+
+@pytest.mark.parametrize("since", [datetime(2026, 1, 1), "2026-01-01T00:00:00Z", 0])
+def test_an_audit_since_without_a_zone_is_refused_naming_it(
+    plant: GraphStore, since: object
+) -> None:
+    with pytest.raises(InvalidError, match=r"audit since=.* expected a datetime with a time zone"):
+        plant.audit(since=since)  # type: ignore[arg-type]
