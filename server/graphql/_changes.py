@@ -44,6 +44,8 @@ HISTORY_KINDS = ("mode", "fault", "lifecycle", "threshold")
 AUDIT_KINDS = ("structure", "properties", "lifecycle", "model")
 CHANGE_KINDS = tuple(dict.fromkeys((*HISTORY_KINDS, *AUDIT_KINDS)))
 MAX_CURSOR_CHARS = 512
+AUDIT_READ_PER_PAGE = 20_000
+"""Audit records one page reads at most (a bulk load writes many outside any subtree)."""
 
 _KIND_OF_ACTION = {
     "twin.create": "structure",
@@ -120,10 +122,11 @@ async def _audit_items(
 ) -> _AuditRead:
     """Up to ``want`` audit records of the subtree, of ``kinds``, after seq ``after``.
 
-    Reads at most ``max_scan`` records; a record not read is later than every one read.
+    Reads at most ``AUDIT_READ_PER_PAGE`` records; a record not read is later than every one
+    read.
     """
     found: list[_Audited] = []
-    last, last_at, budget = after, None, ctx.limits.max_scan
+    last, last_at, budget = after, None, min(AUDIT_READ_PER_PAGE, ctx.limits.max_scan)
     models: set[str] | None = None
     while budget > 0:
         page = await in_thread(
