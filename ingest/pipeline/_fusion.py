@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from ingest.frame import Frame, Kind
 from ingest.pipeline._config import Pipeline
+from ingest.pipeline._derive import Derivation
 from ingest.pipeline._identity import DEFAULT_TTL_S, Identity
 from ingest.pipeline._kernel import Fused, FusionKernel, SignalTable, commit
 from ingest.pipeline._state import FusionState, TwinTable
@@ -44,6 +45,7 @@ class Fusion:
         kwargs = {} if clock is None else {"clock": clock}
         self.identity = Identity(store, pipeline, self.twins, ttl_s=identity_ttl_s, **kwargs)
         self._sources: dict[str, tuple[int, float, float]] = {}
+        self.derivation = Derivation(pipeline, self.signals, self.kernel.lateness_us)
 
     def fuse(self, frame: Frame, now_us: int) -> Fused:
         """Resolve the frame's names, then run the kernel (the state is not changed yet)."""
@@ -53,7 +55,7 @@ class Fusion:
         self.state.ensure_signals(len(self.signals.names))
         if first_seen:
             self._load(first_seen)
-        return self.kernel.fuse(
+        fused = self.kernel.fuse(
             frame,
             twin_map,
             self.twins.retired[: len(self.twins)],
@@ -63,10 +65,12 @@ class Fusion:
             self.state,
             now_us,
         )
+        return self.derivation.derive(fused, self.state, self.twins.names())  # derived signals
 
     def commit(self, fused: Fused) -> None:
         """Remember a batch once the stores hold it."""
         commit(self.kernel, fused, self.state)
+        self.derivation.commit(fused)
 
     def mode_names(self) -> npt.NDArray[np.object_]:
         states = self.pipeline.mode.states if self.pipeline.mode else ()
