@@ -18,6 +18,8 @@ import numpy.typing as npt
 
 from ingest.frame import Kind
 from ingest.pipeline._config import Pipeline
+from ingest.pipeline._day import DayState, DayStep
+from ingest.pipeline._faults import FaultState, FaultStep
 from ingest.pipeline._features import Derived, FeatureState, FeatureStep, concat_derived
 from ingest.pipeline._kernel import Fused, SignalTable
 from ingest.pipeline._state import NO_TIME, FusionState
@@ -33,11 +35,20 @@ class Derivation:
             self.features = FeatureStep(
                 pipeline.features, signals.index, len(signals.names), lateness_us
             )
+        derived = pipeline.derived
+        self.day: DayStep | None = None
+        self.day_state = DayState()
+        if derived is not None and (derived.uptime is not None or derived.oee is not None):
+            self.day = DayStep(pipeline, derived, signals.index)
+        self.faults: FaultStep | None = None
+        self.fault_state = FaultState()
+        if derived is not None and derived.faults is not None:
+            self.faults = FaultStep(derived.faults, signals.index)
         self._pending: tuple[Fused, list[Callable[[], None]]] | None = None
 
     @property
     def active(self) -> bool:
-        return self.features is not None
+        return self.features is not None or self.day is not None or self.faults is not None
 
     def derive(
         self, fused: Fused, state: FusionState, twin_names: npt.NDArray[np.object_]
@@ -60,6 +71,17 @@ class Derivation:
             )
             parts.append(found)
             commits.append(lambda: update.apply(self.feature_state))
+        if self.day is not None:
+            self.day_state.ensure_twins(state.twins)
+            found, day_update = self.day.derive(self.day_state, fused, state, twin_names)
+            parts.append(found)
+            if day_update is not None:
+                commits.append(lambda: day_update.apply(self.day_state))
+        if self.faults is not None:
+            found, fault_update = self.faults.derive(self.fault_state, fused, state)
+            parts.append(found)
+            if fault_update is not None:
+                commits.append(lambda: fault_update.apply(self.fault_state))
         out = _appended(fused, concat_derived(parts), state)
         self._pending = (out, commits)
         return out

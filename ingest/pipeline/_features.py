@@ -333,4 +333,3 @@ def window_features(
         flat = m2 <= 1e-12 * np.maximum(scale * scale, 1e-300)
         kurtosis = np.where(flat, np.nan, m4 / (m2 * m2))
     return rms, peak, crest, kurtosis
-
