@@ -17,6 +17,7 @@ import numpy.typing as npt
 from ingest.frame import Frame, Kind
 from ingest.pipeline._config import Pipeline
 from ingest.pipeline._derive import Derivation
+from ingest.pipeline._historical import fuse_with_history_only
 from ingest.pipeline._identity import DEFAULT_TTL_S, Identity
 from ingest.pipeline._kernel import Fused, FusionKernel, SignalTable, commit
 from ingest.pipeline._state import FusionState, TwinTable
@@ -55,17 +56,17 @@ class Fusion:
         self.state.ensure_signals(len(self.signals.names))
         if first_seen:
             self._load(first_seen)
-        fused = self.kernel.fuse(
-            frame,
-            twin_map,
-            self.twins.retired[: len(self.twins)],
-            signal_map,
-            scale,
-            offset,
-            self.state,
-            now_us,
-        )
-        return self.derivation.derive(fused, self.state, self.twins.names())  # derived signals
+        retired = self.twins.retired[: len(self.twins)]
+
+        def run(part: Frame) -> Fused:
+            return self.kernel.fuse(
+                part, twin_map, retired, signal_map, scale, offset, self.state, now_us
+            )
+
+        def derive(fused: Fused) -> Fused:  # derived signals (features, uptime, OEE, faults)
+            return self.derivation.derive(fused, self.state, self.twins.names())
+
+        return fuse_with_history_only(frame, run, derive)
 
     def commit(self, fused: Fused) -> None:
         """Remember a batch once the stores hold it."""

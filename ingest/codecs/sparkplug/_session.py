@@ -18,6 +18,8 @@ signal is the metric's name (resolved through the pipeline's sources).
   history keeps and which state takes as "value unknown".
 - Control metrics (``Node Control/*``, ``Device Control/*``, ``bdSeq``) are
   session data, not telemetry.
+- ``is_historical`` metrics are marked in ``Frame.historical``: history keeps
+  them, live state never takes them.
 
 Rebirth requests go to ``on_rebirth(group, edge)``; the MQTT source publishes
 the NCMD. Decoding the same records twice would advance sessions twice, so
@@ -225,6 +227,8 @@ class _One(RecordDecoding):
                 b.add_null(twin, signal, at, 0, position)
             else:
                 b.add_number(twin, signal, at, float(m.value[i]), 0, position)
+            if m.historical[i]:
+                b.mark_historical()  # history only: never over live state
         if unknown:
             detail = (
                 f"{self.record.topic}: {unknown} metric(s) with an unknown alias; rebirth requested"

@@ -161,3 +161,21 @@ def test_bad_topics_and_payloads_are_refused_not_raised() -> None:
         (2, RejectReason.MALFORMED),
         (3, RejectReason.BAD_SHAPE),
     ]
+
+
+def test_historical_metrics_are_marked_history_only() -> None:
+    edge = Edge()
+    born(edge)
+    out = edge.send(
+        "DDATA",
+        message(
+            Metric(alias=10, datatype=10, double_value=120.0, timestamp=MS + 5),
+            Metric(alias=10, datatype=10, double_value=90.0, timestamp=MS - 5, is_historical=True),
+            seq=2,
+        ),
+        device="filler1",
+    )
+    f = out.frame
+    assert list(f.value) == [120.0, 90.0]
+    assert f.historical is not None
+    assert f.historical.tolist() == [False, True]
