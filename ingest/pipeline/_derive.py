@@ -10,7 +10,6 @@ stores hold the batch.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -21,6 +20,7 @@ from ingest.pipeline._config import Pipeline
 from ingest.pipeline._day import DayState, DayStep
 from ingest.pipeline._faults import FaultState, FaultStep
 from ingest.pipeline._features import Derived, FeatureState, FeatureStep, concat_derived
+from ingest.pipeline._historical import HISTORY_COLUMNS, with_rows
 from ingest.pipeline._kernel import Fused, SignalTable
 from ingest.pipeline._state import NO_TIME, FusionState
 
@@ -121,15 +121,11 @@ def _appended(fused: Fused, derived: Derived, state: FusionState) -> Fused:
             derived.value[newest] != state.state_value[k],
         )
     changed = newest[newer & (moved | (state.state_time[k] == NO_TIME))]
-    return dataclasses.replace(
+    d = derived
+    columns = (d.twin, d.signal, d.time, d.value, kind, text, d.quality)
+    return with_rows(
         fused,
-        twin=np.concatenate([fused.twin, derived.twin]),
-        signal=np.concatenate([fused.signal, derived.signal]),
-        time=np.concatenate([fused.time, derived.time]),
-        value=np.concatenate([fused.value, derived.value]),
-        kind=np.concatenate([fused.kind, kind]),
-        text=np.concatenate([fused.text, text]),
-        quality=np.concatenate([fused.quality, derived.quality]),
+        dict(zip(HISTORY_COLUMNS, columns, strict=True)),
         update=np.concatenate([fused.update, n + changed]),
         seen=np.concatenate([fused.seen, n + newest]),
         derived_rows=fused.derived_rows + m,

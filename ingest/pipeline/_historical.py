@@ -10,9 +10,11 @@ live samples alone.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ingest.frame import Frame
 from ingest.pipeline._kernel import Fused
@@ -28,16 +30,21 @@ def fuse_with_history_only(
     live_rows, old_rows = np.flatnonzero(~flags), np.flatnonzero(flags)
     live = derive(run(frame.take(live_rows)))
     old = run(frame.take(old_rows))
-    return dataclasses.replace(
+    return with_rows(
         live,
-        twin=np.concatenate([live.twin, old.twin]),
-        signal=np.concatenate([live.signal, old.signal]),
-        time=np.concatenate([live.time, old.time]),
-        value=np.concatenate([live.value, old.value]),
-        kind=np.concatenate([live.kind, old.kind]),
-        text=np.concatenate([live.text, old.text]),
-        quality=np.concatenate([live.quality, old.quality]),
+        {c: getattr(old, c) for c in HISTORY_COLUMNS},
         events=live.events + old.events,
         reject_rows=np.concatenate([live_rows[live.reject_rows], old_rows[old.reject_rows]]),
         reject_code=np.concatenate([live.reject_code, old.reject_code]),
     )
+
+
+HISTORY_COLUMNS = ("twin", "signal", "time", "value", "kind", "text", "quality")
+
+
+def with_rows(fused: Fused, rows: Mapping[str, npt.NDArray[Any]], **changes: Any) -> Fused:
+    """``fused`` with ``rows`` (each of ``HISTORY_COLUMNS``) appended, and ``changes``."""
+    columns: dict[str, Any] = {
+        c: np.concatenate([getattr(fused, c), rows[c]]) for c in HISTORY_COLUMNS
+    }
+    return dataclasses.replace(fused, **columns, **changes)
