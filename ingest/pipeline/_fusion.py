@@ -98,7 +98,7 @@ class Fusion:
         source = self.pipeline.sources.get(name)
         if source is not None:
             found = (self.signals.index[source.signal], source.scale, source.offset)
-        elif self.pipeline.accept_unknown:
+        elif self.pipeline.accept_unknown and name not in self.signals.index:  # not derived
             rows = np.flatnonzero(frame.signal == code)
             kind = Kind(int(frame.kind[rows[0]])) if rows.size else Kind.NUMBER
             found = (self.signals.add_passthrough(name, kind), 1.0, 0.0)

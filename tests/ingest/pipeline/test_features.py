@@ -194,10 +194,14 @@ def test_after_a_restart_the_first_window_is_uncertain(plant_store: GraphStore) 
     assert got == {("machine/m1", "vibration.peak", T0_US + 4 * S): (2.0, int(Quality.UNCERTAIN))}
 
 
-def test_a_derived_signal_is_not_taken_from_a_source(plant_store: GraphStore) -> None:
-    fusion = new_fusion(plant_store)
-    fused = fusion.fuse(make_frame([("machine/m1", "vibration.rms", T0_US, 1.0)]), NOW_US)
-    assert len(fused.time) == 0 and fused.reject_counts() == {"unknown_signal": 1}
+@pytest.mark.parametrize("unknown", ["reject", "accept"])
+def test_a_derived_signal_is_not_taken_from_a_source(plant_store: GraphStore, unknown: str) -> None:
+    doc = features_doc()
+    doc["unknown_signals"] = unknown
+    fusion = Fusion(pipeline_from_document(doc), plant_store)
+    rows: list[Row] = [("machine/m1", "vibration.rms", T0_US, 1.0), ("machine/m1", "x", T0_US, 1.0)]
+    fused = fusion.fuse(make_frame(rows), NOW_US)
+    assert fused.reject_counts() == {"unknown_signal": 1 if unknown == "accept" else 2}
 
 
 def test_features_of_a_signal_that_is_not_a_number_are_refused() -> None:
