@@ -98,9 +98,7 @@ class DayStep:
         uptime, oee = spec.uptime, spec.oee
         running = uptime.states if uptime is not None else ()
         self.running = np.array([s in running for s in states] + [False])  # [-1]: no mode
-        oee_running = oee.running if oee is not None else ()
         planned = oee.planned if oee is not None else ()
-        self.oee_running = np.array([s in oee_running for s in states] + [False])
         self.planned = np.array([s in planned for s in states] + [False])
 
     def zone_of(
@@ -178,7 +176,8 @@ class DayStep:
                 )
                 values["last_reject"], values["reject_time"] = last_reject, reject_time
                 values["total"] = values["total"] + made_bad
-        derived = self._emit(e, now, values, names)
+        # written when time moved on (the same time again would be a second history row)
+        derived = self._emit(e, now, values, names, now > day.anchor[e])
         return derived, DayUpdate(e, values)
 
     def _restored(
@@ -309,7 +308,9 @@ class DayStep:
         now: npt.NDArray[np.int64],
         values: dict[str, npt.NDArray[Any]],
         names: npt.NDArray[np.object_],
+        moved: npt.NDArray[np.bool_],
     ) -> Derived:
+        """The day's signals of the twins where ``moved``, at ``now``."""
         parts = []
         twin = e.astype(np.int32)
 
@@ -320,13 +321,12 @@ class DayStep:
             s = np.full(int(ok.sum()), self.index[signal], dtype=np.int32)
             parts.append(Derived(twin[ok], s, now[ok], value[ok], np.zeros(s.shape[0], np.uint8)))
 
-        everyone = np.ones(e.shape[0], dtype=np.bool_)
         running = values["running"].astype(np.float64)
         if self.spec.uptime is not None:
-            column(self.spec.uptime.signal, running, everyone)
+            column(self.spec.uptime.signal, running, moved)
         oee = self.spec.oee
         if oee is not None:
-            counted = ~np.isnan(values["last_good"].astype(np.float64))
+            counted = moved & ~np.isnan(values["last_good"].astype(np.float64))
             planned = values["planned"].astype(np.float64)
             good = values["good"].astype(np.float64)
             total = values["total"].astype(np.float64)

@@ -62,7 +62,6 @@ class OeeSpec:
     reject: str | None = None
     ideal_rates: tuple[tuple[str, float], ...] = ()
     """(twin id prefix, units per minute), longest prefix first."""
-    running: tuple[str, ...] = ("RUNNING",)
     planned: tuple[str, ...] = ("IDLE", "RUNNING", "FAULT")
 
     def names(self) -> tuple[str, ...]:
@@ -80,6 +79,8 @@ class FaultSpec:
 
 @dataclass(frozen=True, slots=True)
 class DerivedSpec:
+    """With ``oee``, ``uptime`` is always set: OEE's running time is the uptime's."""
+
     day: DaySpec = DaySpec()
     uptime: UptimeSpec | None = None
     oee: OeeSpec | None = None
@@ -151,13 +152,14 @@ def parse_derived(
                     key=lambda p: -len(p[0]),
                 )
             ),
-            running=mode_states("derived/oee/running", o.get("running"), defaults.running),
             planned=mode_states(
                 "derived/oee/planned",
                 o.get("planned"),
                 tuple(s for s in defaults.planned if s in states),
             ),
         )
+        if uptime is None:  # OEE's running time is the uptime's
+            uptime = UptimeSpec(states=mode_states("derived/oee", None, ("RUNNING",)))
     if "faults" in doc:
         f = doc["faults"]
         clear = f.get("clear")

@@ -63,7 +63,8 @@ DERIVED_SCHEMA: dict[str, Any] = {
             "properties": {"signal": _NAME, "states": _STATES},
         },
         "oee": {
-            "description": "OEE since the day started: availability x performance x quality.",
+            "description": "OEE since the day started: availability x performance x quality; "
+            "running time is the uptime's (its states, default RUNNING).",
             "type": "object",
             "additionalProperties": False,
             "required": ["good", "ideal_rate"],
@@ -81,7 +82,6 @@ DERIVED_SCHEMA: dict[str, Any] = {
                     **_PREFIXES,
                     "additionalProperties": {"type": "number", "exclusiveMinimum": 0},
                 },
-                "running": _STATES,
                 "planned": _STATES,
             },
         },

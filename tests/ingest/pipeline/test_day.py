@@ -96,8 +96,14 @@ EXPECTED = {
 }
 
 
-def test_uptime_and_oee_from_transitions_and_counters(plant_store: GraphStore) -> None:
-    fusion = Fusion(pipeline_from_document(day_doc()), plant_store)
+@pytest.mark.parametrize("uptime_listed", [True, False])
+def test_uptime_and_oee_from_transitions_and_counters(
+    plant_store: GraphStore, uptime_listed: bool
+) -> None:
+    doc = day_doc()
+    if not uptime_listed:  # OEE's running time is the uptime's: it is derived anyway
+        del doc["derived"]["uptime"]
+    fusion = Fusion(pipeline_from_document(doc), plant_store)
     feed(fusion, [SHIFT])
     assert state_of(fusion, M1) == pytest.approx(EXPECTED)
     assert EXPECTED["oee"] == pytest.approx(
