@@ -122,5 +122,6 @@ class Machines:
 
     @property
     def wave_samples(self) -> int:
-        """Raw acceleration samples per rotating machine and tick."""
-        return self.settings.vibration_hz * self.settings.tick_ms // 1000
+        """Raw acceleration samples per rotating machine and tick: a burst of at most one
+        second at the tick's start (a condition-monitoring sensor's capture)."""
+        return self.settings.vibration_hz * min(self.settings.tick_ms, 1000) // 1000

@@ -42,7 +42,7 @@ class SimSettings:
     """A record sent twice."""
     vibration_hz: int = 50
     """Raw acceleration samples per second of each rotating machine (0: none), one columns
-    record per machine and tick."""
+    record per machine and tick, over at most the tick's first second (a burst)."""
 
     def __post_init__(self) -> None:
         for name in RATES:

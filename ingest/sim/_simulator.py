@@ -108,7 +108,7 @@ class Simulator:
         samples = self.machines.wave_samples
         if not samples:
             return []
-        step = self.settings.tick_ms / samples
+        step = min(self.settings.tick_ms, 1000) / samples
         times = [at_ms + round(k * step) for k in range(samples)]
         out = []
         for row, i in enumerate(self.machines.rotating.tolist()):
