@@ -141,14 +141,15 @@ class DayStep:
         n = len(fused.time)
         if not n:
             return NO_DERIVED, None
-        twins, inverse = np.unique(fused.twin, return_inverse=True)
-        now = np.full(twins.shape[0], NO_TIME, dtype=np.int64)
-        np.maximum.at(now, inverse, fused.time)
-        first = np.full(twins.shape[0], np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first, inverse, fused.time)
-        has_mode = (kernel.mode[twins] != NO_MODE) | np.isin(twins, fused.mode_twin)
-        e = twins[has_mode].astype(np.int64)
-        now, first = now[has_mode], first[has_mode]
+        # per twin (dense indexes: arrays over every twin, no sort)
+        newest = np.full(kernel.twins, NO_TIME, dtype=np.int64)
+        np.maximum.at(newest, fused.twin, fused.time)
+        oldest = np.full(kernel.twins, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(oldest, fused.twin, fused.time)
+        has_mode = kernel.mode != NO_MODE
+        has_mode[fused.mode_twin] = True
+        e = np.flatnonzero((newest != NO_TIME) & has_mode).astype(np.int64)
+        now, first = newest[e], oldest[e]
         if not e.size:
             return NO_DERIVED, None
         midnight = self.midnight(self.zone_of(day, e, names), now)

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ingest.pipeline._derived_config import FeatureSpec
+from ingest.pipeline._mode import group_by
 from ingest.pipeline._state import NO_TIME, FusionState, _grown
 from ontology.history import Quality
 
@@ -179,7 +180,7 @@ class FeatureStep:
         t = time[rows]
         counted = t > state.last[key]
         rows, key, t = rows[counted], key[counted], t[counted]
-        order = np.argsort(key, kind="stable")  # rows were in time order: now (key, time)
+        order = _grouped(key)  # rows were in time order: now (key, time)
         rows, key, t = rows[order], key[order], t[order]
         x = value[rows]
         f = key % nf
@@ -309,6 +310,13 @@ class FeatureStep:
             ok = (signal >= 0) & np.isfinite(column)
             parts.append(Derived(twin[ok], signal[ok], end[ok], column[ok], flag[ok]))
         return concat_derived(parts)
+
+
+def _grouped(key: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+    """A stable order grouping equal keys (radix passes when keys fit 32 bits)."""
+    if key.size and int(key.max()) < 2**31:
+        return group_by(key.astype(np.int32))
+    return np.argsort(key, kind="stable")
 
 
 def window_features(
