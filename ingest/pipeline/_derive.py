@@ -86,6 +86,11 @@ class Derivation:
         self._pending = (out, commits)
         return out
 
+    def hand_over(self, fused: Fused) -> None:
+        """``fused`` (a batch built on the one ``derive`` returned) is what will be committed."""
+        if self._pending is not None:
+            self._pending = (fused, self._pending[1])
+
     def commit(self, fused: Fused) -> None:
         """Remember what ``derive`` computed for this batch (the stores hold it now)."""
         pending, self._pending = self._pending, None

@@ -66,7 +66,9 @@ class Fusion:
         def derive(fused: Fused) -> Fused:  # derived signals (features, uptime, OEE, faults)
             return self.derivation.derive(fused, self.state, self.twins.names())
 
-        return fuse_with_history_only(frame, run, derive)
+        fused = fuse_with_history_only(frame, run, derive)
+        self.derivation.hand_over(fused)
+        return fused
 
     def commit(self, fused: Fused) -> None:
         """Remember a batch once the stores hold it."""

@@ -3,12 +3,14 @@ never over live state, never moving the mode machine or the derived signals."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from ingest.frame import Frame, FrameBuilder, RejectReason
-from ingest.pipeline import REASONS, Fusion, Pipeline
+from ingest.pipeline import REASONS, Fusion, Pipeline, pipeline_from_document
 from ontology import GraphStore
-from tests.ingest.conftest import NOW_US, T0_US, Row
+from tests.ingest.conftest import NOW_US, PIPELINE_DOC, T0_US, Row
 
 S = 1_000_000
 
@@ -72,3 +74,30 @@ def test_a_batch_of_history_only_writes_no_state(
     assert fused.update.size == 0 and fused.mode_twin.size == 0
     fusion.commit(fused)
     assert np.isnan(fusion.state.state_value).all()
+
+
+def test_derived_signals_of_a_batch_with_history_only_rows_are_remembered(
+    plant_store: GraphStore,
+) -> None:
+    doc = copy.deepcopy(PIPELINE_DOC)
+    doc["signals"]["vibration"] = {"range": [-1000, 1000]}
+    doc["features"] = {"vibration": {"window": 2, "emit": ["peak"]}}
+    fusion = Fusion(pipeline_from_document(doc), plant_store)
+    first = fusion.fuse(
+        frame_of(
+            [
+                (("machine/m1", "vibration", T0_US, 5.0), False),
+                (("machine/m1", "vibration", T0_US - S, 9.0), True),
+            ]
+        ),
+        NOW_US,
+    )
+    fusion.commit(first)
+    second = fusion.fuse(
+        frame_of([(("machine/m1", "vibration", T0_US + 3 * S, 1.0), False)]), NOW_US
+    )
+    n = len(second.time)
+    derived = [
+        (float(second.value[i]), int(second.time[i])) for i in range(n - second.derived_rows, n)
+    ]
+    assert derived == [(5.0, T0_US + 2 * S)]  # the open window was carried over the first batch
