@@ -21,6 +21,7 @@ class FrameBuilder:
 
     __slots__ = (
         "_chunks",
+        "_historical",
         "_kind",
         "_position",
         "_quality",
@@ -50,6 +51,7 @@ class FrameBuilder:
         self._texts: list[str] = []
         self._quality: list[int] = []
         self._position: list[int] = []
+        self._historical: list[int] = []
 
     def __len__(self) -> int:
         return len(self._time) + sum(len(c) for c in self._chunks)
@@ -80,6 +82,10 @@ class FrameBuilder:
 
     def add_null(self, twin: int, signal: int, time_us: int, quality: int, position: int) -> None:
         self._append(twin, signal, time_us, _NAN, Kind.NULL, quality, position)
+
+    def mark_historical(self) -> None:
+        """The sample added last is history only (``Frame.historical``)."""
+        self._historical.append(len(self._time) - 1)
 
     def _append(
         self,
@@ -137,6 +143,10 @@ class FrameBuilder:
             values = np.empty(len(self._texts), dtype=object)
             values[:] = self._texts
             text[np.asarray(self._text_rows, dtype=np.intp)] = values
+        historical = None
+        if self._historical:
+            historical = np.zeros(n, dtype=np.bool_)
+            historical[np.asarray(self._historical, dtype=np.intp)] = True
         self._chunks.append(
             Frame(
                 twin=np.asarray(self._twin, dtype=CODE_DTYPE),
@@ -149,6 +159,7 @@ class FrameBuilder:
                 position=np.asarray(self._position, dtype=np.int64),
                 twins=(),
                 signals=(),
+                historical=historical,
             )
         )
         self._reset_rows()
@@ -171,4 +182,5 @@ class FrameBuilder:
             position=joined.position,
             twins=twins,
             signals=signals,
+            historical=joined.historical,
         )

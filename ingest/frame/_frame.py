@@ -54,6 +54,9 @@ class Frame:
     """The source position (Kafka offset, file line, message number) of each sample's record."""
     twins: tuple[str, ...]
     signals: tuple[str, ...]
+    historical: npt.NDArray[np.bool_] | None = None
+    """True for samples sent as history (a Sparkplug ``is_historical`` metric): they go to
+    history, never to live state. None: no such sample."""
 
     def __len__(self) -> int:
         return int(self.time.shape[0])
@@ -71,6 +74,7 @@ class Frame:
             position=self.position[rows],
             twins=self.twins,
             signals=self.signals,
+            historical=None if self.historical is None else self.historical[rows],
         )
 
     def twin_names(self) -> npt.NDArray[np.object_]:
@@ -124,6 +128,15 @@ def concat_frames(frames: list[Frame]) -> Frame:
         position=np.concatenate([f.position for f in frames]),
         twins=twins,
         signals=signals,
+        historical=_historical(frames),
+    )
+
+
+def _historical(frames: list[Frame]) -> npt.NDArray[np.bool_] | None:
+    if all(f.historical is None for f in frames):
+        return None
+    return np.concatenate(
+        [f.historical if f.historical is not None else np.zeros(len(f), np.bool_) for f in frames]
     )
 
 

@@ -12,6 +12,7 @@ from ingest.pipeline._config import (
     load_pipeline,
     pipeline_from_document,
 )
+from ingest.pipeline._derive import Derivation
 from ingest.pipeline._fusion import Fusion
 from ingest.pipeline._kernel import (
     REASONS,
@@ -30,6 +31,7 @@ __all__ = [
     "KNOWN_UNITS",
     "PIPELINE_SCHEMA",
     "REASONS",
+    "Derivation",
     "Fused",
     "Fusion",
     "FusionKernel",

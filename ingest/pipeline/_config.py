@@ -21,6 +21,13 @@ import numpy.typing as npt
 import yaml
 
 from ingest._errors import IngestError
+from ingest.pipeline._derived_config import (
+    DerivedSpec,
+    FeatureSpec,
+    derived_signals,
+    parse_derived,
+    parse_features,
+)
 from ingest.pipeline._schema import PIPELINE_SCHEMA
 from ingest.pipeline._units import conversion
 
@@ -102,6 +109,10 @@ class Pipeline:
     accept_unknown: bool = False
     mode: ModeSpec | None = None
     freshness_s: Mapping[str, float] = field(default_factory=dict)
+    features: tuple[FeatureSpec, ...] = ()
+    """Windowed features of high-rate signals (``_features``)."""
+    derived: DerivedSpec | None = None
+    """Uptime, OEE and active fault codes (``_day``, ``_faults``)."""
 
     def signal_index(self) -> dict[str, int]:
         return {s.name: i for i, s in enumerate(self.signals)}
@@ -155,6 +166,11 @@ class _Build:
             signals.append(SignalSpec(mode_doc["signal"], SignalType.TEXT))
         by_name = {s.name: s for s in signals}
         sources = self.sources(by_name)
+        features, derived = self.derived(signals)
+        for name, kind in derived_signals(features, derived):
+            if name in by_name:
+                self.fail(f"signals/{name}", f"{name!r} is a derived signal; expected it unlisted")
+            signals.append(SignalSpec(name, SignalType(kind)))
         identity = doc.get("identity", {})
         time = doc.get("time", {})
         return Pipeline(
@@ -172,7 +188,22 @@ class _Build:
                 for name, feed in doc.get("feeds", {}).items()
                 if "freshness" in feed
             },
+            features=features,
+            derived=derived,
         )
+
+    def derived(
+        self, signals: list[SignalSpec]
+    ) -> tuple[tuple[FeatureSpec, ...], DerivedSpec | None]:
+        types = {s.name: str(s.type) for s in signals}
+        features = parse_features(self.doc.get("features", {}), types, self.fail)
+        mode = self.doc.get("mode")
+        states = tuple(mode["states"]) if mode is not None else ()
+        derived_doc = self.doc.get("derived")
+        derived = (
+            None if derived_doc is None else parse_derived(derived_doc, types, states, self.fail)
+        )
+        return features, derived
 
     def signal(self, name: str, spec: Mapping[str, Any]) -> SignalSpec:
         low, high = spec.get("range", [None, None])

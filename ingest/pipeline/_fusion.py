@@ -16,6 +16,8 @@ import numpy.typing as npt
 
 from ingest.frame import Frame, Kind
 from ingest.pipeline._config import Pipeline
+from ingest.pipeline._derive import Derivation
+from ingest.pipeline._historical import fuse_with_history_only
 from ingest.pipeline._identity import DEFAULT_TTL_S, Identity
 from ingest.pipeline._kernel import Fused, FusionKernel, SignalTable, commit
 from ingest.pipeline._state import FusionState, TwinTable
@@ -44,6 +46,7 @@ class Fusion:
         kwargs = {} if clock is None else {"clock": clock}
         self.identity = Identity(store, pipeline, self.twins, ttl_s=identity_ttl_s, **kwargs)
         self._sources: dict[str, tuple[int, float, float]] = {}
+        self.derivation = Derivation(pipeline, self.signals, self.kernel.lateness_us)
 
     def fuse(self, frame: Frame, now_us: int) -> Fused:
         """Resolve the frame's names, then run the kernel (the state is not changed yet)."""
@@ -53,20 +56,24 @@ class Fusion:
         self.state.ensure_signals(len(self.signals.names))
         if first_seen:
             self._load(first_seen)
-        return self.kernel.fuse(
-            frame,
-            twin_map,
-            self.twins.retired[: len(self.twins)],
-            signal_map,
-            scale,
-            offset,
-            self.state,
-            now_us,
-        )
+        retired = self.twins.retired[: len(self.twins)]
+
+        def run(part: Frame) -> Fused:
+            return self.kernel.fuse(
+                part, twin_map, retired, signal_map, scale, offset, self.state, now_us
+            )
+
+        def derive(fused: Fused) -> Fused:  # derived signals (features, uptime, OEE, faults)
+            return self.derivation.derive(fused, self.state, self.twins.names())
+
+        fused = fuse_with_history_only(frame, run, derive)
+        self.derivation.hand_over(fused)
+        return fused
 
     def commit(self, fused: Fused) -> None:
         """Remember a batch once the stores hold it."""
         commit(self.kernel, fused, self.state)
+        self.derivation.commit(fused)
 
     def mode_names(self) -> npt.NDArray[np.object_]:
         states = self.pipeline.mode.states if self.pipeline.mode else ()
@@ -93,7 +100,7 @@ class Fusion:
         source = self.pipeline.sources.get(name)
         if source is not None:
             found = (self.signals.index[source.signal], source.scale, source.offset)
-        elif self.pipeline.accept_unknown:
+        elif self.pipeline.accept_unknown and name not in self.signals.index:  # not derived
             rows = np.flatnonzero(frame.signal == code)
             kind = Kind(int(frame.kind[rows[0]])) if rows.size else Kind.NUMBER
             found = (self.signals.add_passthrough(name, kind), 1.0, 0.0)

@@ -96,6 +96,8 @@ class Fused:
     """Frame rows refused, with ``reject_code`` (``REASONS[code - 1]``)."""
     reject_code: npt.NDArray[np.uint8]
     watermark: int
+    derived_rows: int = 0
+    """History rows the pipeline derived (features, uptime, OEE, faults), not received."""
 
     def reject_counts(self) -> dict[str, int]:
         counts = np.bincount(self.reject_code, minlength=len(REASONS) + 1)

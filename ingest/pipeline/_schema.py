@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingest.pipeline._derived_schema import DERIVED_SCHEMA, FEATURES_SCHEMA
+
 NAME = {"type": "string", "minLength": 1, "maxLength": 256}
 SECONDS = {"type": "number", "exclusiveMinimum": 0, "maximum": 10 * 365 * 86400}
 OPS = ["gt", "ge", "lt", "le", "eq", "ne", "in"]
@@ -60,6 +62,8 @@ PIPELINE_SCHEMA: dict[str, Any] = {
             "additionalProperties": {"$ref": "#/$defs/signal"},
         },
         "mode": {"$ref": "#/$defs/mode"},
+        "features": FEATURES_SCHEMA,
+        "derived": DERIVED_SCHEMA,
         "feeds": {
             "type": "object",
             "maxProperties": 4096,

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from ingest.sim._plant import AssetKind, SimAsset
 from ingest.sim._settings import SimSettings
+from ingest.sim._waveform import waveform
 
 PRODUCTS = ("SKU-7724", "SKU-7725", "SKU-8810", "SKU-9002")
 PRODUCT_TICKS = 3600
@@ -31,6 +32,8 @@ class Readings:
     product: list[str]
     batch: list[str]
     faults_started: int
+    wave: npt.NDArray[np.float64]
+    """Raw acceleration per rotating machine (rows: ``Machines.rotating``) over the tick."""
 
 
 class Machines:
@@ -40,6 +43,7 @@ class Machines:
         n = len(assets)
         self.rng = np.random.default_rng(settings.seed)
         self.packaging = np.array([a.kind == AssetKind.PACKAGING for a in assets], dtype=bool)
+        self.rotating = np.flatnonzero(~self.packaging)
         rng = self.rng
         self.target = np.where(self.packaging, rng.uniform(300, 600, n), rng.uniform(1400, 3000, n))
         self.wear = np.zeros(n)
@@ -103,4 +107,21 @@ class Machines:
         }
         product = [PRODUCTS[p] for p in self.product.tolist()]
         batch = [f"B{self.batch[i]:05d}-{i:04d}" for i in range(n)]
-        return Readings(numbers, product, batch, int(starting.sum()))
+        r = self.rotating
+        wave = waveform(
+            rng,
+            vibration[r],
+            speed[r],
+            self.wear[r],
+            faulted[r],
+            (self.ticks - 1) * s.tick_ms / 1000.0,
+            self.wave_samples,
+            s.vibration_hz,
+        )
+        return Readings(numbers, product, batch, int(starting.sum()), wave)
+
+    @property
+    def wave_samples(self) -> int:
+        """Raw acceleration samples per rotating machine and tick: a burst of at most one
+        second at the tick's start (a condition-monitoring sensor's capture)."""
+        return self.settings.vibration_hz * min(self.settings.tick_ms, 1000) // 1000

@@ -40,6 +40,9 @@ class SimSettings:
     late_ticks: int = 30
     duplicate_rate: float = 0.005
     """A record sent twice."""
+    vibration_hz: int = 50
+    """Raw acceleration samples per second of each rotating machine (0: none), one columns
+    record per machine and tick, over at most the tick's first second (a burst)."""
 
     def __post_init__(self) -> None:
         for name in RATES:
@@ -52,6 +55,9 @@ class SimSettings:
             if not isinstance(value, int) or not 1 <= value <= 86_400_000:
                 msg = f"SimSettings.{name}={value!r}; expected a whole number >= 1"
                 raise IngestError(msg)
+        if not isinstance(self.vibration_hz, int) or not 0 <= self.vibration_hz <= 100_000:
+            msg = f"SimSettings.vibration_hz={self.vibration_hz!r}; expected 0 to 100000"
+            raise IngestError(msg)
         if not 0.0 <= self.drift <= 0.1:
             msg = f"SimSettings.drift={self.drift!r}; expected 0 to 0.1 per tick"
             raise IngestError(msg)

@@ -17,6 +17,7 @@ import orjson
 from ingest.sim._machines import Machines, Readings
 from ingest.sim._plant import SimAsset
 from ingest.sim._settings import SimSettings
+from ingest.sim._waveform import SIGNAL as WAVE_SIGNAL
 
 Record = tuple[str, bytes]
 """(key: the twin id, payload)."""
@@ -46,6 +47,9 @@ class SimTruth:
     """Copies of records carrying impossible physics (their bad sample is refused as such)."""
     faults: int = 0
     sent: int = 0
+    wave_records: int = 0
+    """Records of raw acceleration (one per rotating machine and tick; never corrupted)."""
+    wave_samples: int = 0
 
 
 class Simulator:
@@ -95,7 +99,25 @@ class Simulator:
                 truth.duplicated_samples += len(signals)
                 truth.impossible_copies += impossible < s.impossible_rate
                 out.append(record)
+        out.extend(self._waves(readings, at))
         truth.sent += len(out)
+        return out
+
+    def _waves(self, readings: Readings, at_ms: int) -> list[Record]:
+        """One columns record per rotating machine: its raw acceleration over the tick."""
+        samples = self.machines.wave_samples
+        if not samples:
+            return []
+        step = min(self.settings.tick_ms, 1000) / samples
+        times = [at_ms + round(k * step) for k in range(samples)]
+        out = []
+        for row, i in enumerate(self.machines.rotating.tolist()):
+            twin = self.assets[i].twin
+            columns = {"twin": twin, "signal": WAVE_SIGNAL, "time": times}
+            columns["value"] = readings.wave[row].tolist()
+            out.append((twin, orjson.dumps({"columns": columns})))
+        self.truth.wave_records += len(out)
+        self.truth.wave_samples += samples * len(out)
         return out
 
     def drain(self) -> list[Record]:

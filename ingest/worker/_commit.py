@@ -111,7 +111,7 @@ class BatchCommitter:
                 model_versions=self.fusion.identity.models(np.unique(fused.twin).tolist()),
                 principal=self.principal,
                 count_in=count_in,
-                accepted=len(fused.time),
+                accepted=len(fused.time) - fused.derived_rows,
                 rejected=dict(counts),
             )
             rejects = self._rejects(source, decoded, fused, batch_id, now)
@@ -138,7 +138,7 @@ class BatchCommitter:
             batch=batch_id,
             records=len(source.records),
             count_in=count_in,
-            accepted=len(fused.time),
+            accepted=len(fused.time) - fused.derived_rows,
             rejected=dict(counts),
             state_updates=len(updates),
             events=len(events),

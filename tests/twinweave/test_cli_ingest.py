@@ -80,6 +80,10 @@ def test_a_replay_file_reaches_the_embedded_stores(
         (["--source", "replay:/no/such/file"], "no file"),
         (["--pipeline", "/no/such.yaml", "--source", "sim"], "cannot be read"),
         (["--max-records", "0", "--source", "sim"], "max_records"),
+        (
+            ["--source", "mqtt://127.0.0.1:1", "--sparkplug-reorder-timeout", "-1"],
+            "reorder_timeout_s=-1.0; expected 0 to 3600 seconds",
+        ),
     ],
 )
 def test_bad_arguments_stop_with_exit_2(

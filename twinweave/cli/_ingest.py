@@ -16,6 +16,8 @@ from typing import Any
 
 DEFAULT_PRINCIPAL = "twinweave-ingest"
 DEFAULT_MAX_RECORDS = 5_000
+DEFAULT_REORDER_TIMEOUT_S = 2.0
+"""The Sparkplug Reorder Timeout (spec 5: \"as little as a couple of seconds\")."""
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -87,6 +89,16 @@ def register(subparsers: Any) -> None:
         type=float,
         metavar="SECONDS",
         help="stop once nothing has come for this long and nothing is waiting (Kafka lag 0)",
+    )
+    parser.add_argument(
+        "--sparkplug-reorder-timeout",
+        type=float,
+        default=DEFAULT_REORDER_TIMEOUT_S,
+        metavar="SECONDS",
+        help=(
+            "Sparkplug B (--source mqtt://): how long a gap in seq waits for the missing "
+            f"messages before a rebirth is asked; 0: at once ({DEFAULT_REORDER_TIMEOUT_S})"
+        ),
     )
     sim = parser.add_argument_group("simulator (--source sim)")
     sim.add_argument("--sim-ticks", type=int, metavar="N", help="ticks to run (default: forever)")

@@ -81,12 +81,17 @@ def run(args: argparse.Namespace) -> int:
                 bootstrap, topic = _kafka_address(change_feed, where)
                 feed = KafkaChangeFeed(KafkaChangeFeedSettings(bootstrap, topic))
                 stack.callback(feed.close)
+            codec: Codec = JsonCodec()
+            if isinstance(source, MqttSource):
+                sparkplug = SparkplugCodec(
+                    on_rebirth=source.request_rebirth,
+                    reorder_timeout_s=args.sparkplug_reorder_timeout,
+                )
+                stack.callback(sparkplug.close)
+                codec = TopicCodec(sparkplug, JsonCodec())
         except (UsageError, ontology.OntologyError, ingest.IngestError, OSError) as error:
             _err(f"twinweave ingest: {error}")
             return EXIT_ERROR
-        codec: Codec = JsonCodec()
-        if isinstance(source, MqttSource):
-            codec = TopicCodec(SparkplugCodec(on_rebirth=source.request_rebirth), JsonCodec())
         committer = BatchCommitter(
             fusion=Fusion(pipeline, graph),
             graph=graph,

@@ -10,14 +10,21 @@ signal is the metric's name (resolved through the pipeline's sources).
   device's aliases. Birth values are samples.
 - **NDATA/DDATA**: aliases become names; an unknown alias, or data before any
   birth, refuses the metric (``unknown_signal``) and asks for a rebirth.
-- **seq** is shared by the node and its devices (0..255, wrapping); a gap asks
-  for a rebirth (with a reorder timeout of zero).
+- **seq** is shared by the node and its devices (0..255, wrapping). A gap
+  starts the Reorder Timeout (``reorder_timeout_s``; spec 5, "Reordering"):
+  if every missing ``seq`` arrives before it ends, nothing happens; otherwise
+  a rebirth is asked when it ends (at once with a timeout of zero). Messages
+  are never held back meanwhile: each is decoded when it arrives (samples
+  carry their own event times, and the kernel orders them), so a QoS 1
+  message is acknowledged only after its own samples are committed.
 - **NDEATH** with the session's ``bdSeq`` (an older one is a late death and is
   ignored) marks every metric of the node and its devices STALE; **DDEATH**
   those of one device: a null sample of quality STALE per metric, which
   history keeps and which state takes as "value unknown".
 - Control metrics (``Node Control/*``, ``Device Control/*``, ``bdSeq``) are
   session data, not telemetry.
+- ``is_historical`` metrics are marked in ``Frame.historical``: history keeps
+  them, live state never takes them.
 
 Rebirth requests go to ``on_rebirth(group, edge)``; the MQTT source publishes
 the NCMD. Decoding the same records twice would advance sessions twice, so
@@ -26,9 +33,11 @@ the worker decodes each batch once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ingest._errors import IngestError
 from ingest.codecs._record import CodecLimits, Decoded, RawRecord, RecordDecoding
 from ingest.codecs.sparkplug._payload import (
     NO_ALIAS,
@@ -44,6 +53,7 @@ NAMESPACE = "spBv1.0"
 CONTROL_PREFIXES = ("Node Control/", "Device Control/", "Properties/")
 BD_SEQ = "bdSeq"
 MAX_SESSIONS = 100_000
+MAX_REORDER_TIMEOUT_S = 3600.0
 _STALE = int(Quality.STALE)
 
 
@@ -55,6 +65,8 @@ class _Session:
     """alias -> (device or None, metric name)."""
     metrics: dict[str | None, set[str]] = field(default_factory=dict)
     """device (None: the node) -> metric names born."""
+    missing: set[int] = field(default_factory=set)
+    """``seq`` numbers skipped and not arrived yet (the reorder timer runs while any are)."""
 
 
 class SparkplugCodec:
@@ -65,11 +77,22 @@ class SparkplugCodec:
         limits: CodecLimits | None = None,
         *,
         on_rebirth: Callable[[str, str], None] | None = None,
+        reorder_timeout_s: float = 0.0,
     ) -> None:
+        if not 0.0 <= reorder_timeout_s <= MAX_REORDER_TIMEOUT_S:
+            msg = (
+                f"SparkplugCodec reorder_timeout_s={reorder_timeout_s!r}; "
+                f"expected 0 to {MAX_REORDER_TIMEOUT_S:g} seconds"
+            )
+            raise IngestError(msg)
         self._limits = limits or CodecLimits()
         self._on_rebirth = on_rebirth
         self._sessions: dict[tuple[str, str], _Session] = {}
         self.rebirths_requested = 0
+        self.reorder_timeout_s = reorder_timeout_s
+        self._lock = threading.Lock()
+        """Guards sessions' ``seq`` bookkeeping against the reorder timers' threads."""
+        self._timers: dict[tuple[str, str], threading.Timer] = {}
 
     def decode(self, records: Sequence[RawRecord]) -> Decoded:
         builder = FrameBuilder()
@@ -81,10 +104,66 @@ class SparkplugCodec:
     def session_known(self, group: str, edge: str) -> bool:
         return (group, edge) in self._sessions
 
+    def waiting(self, group: str, edge: str) -> frozenset[int]:
+        """The ``seq`` numbers the node's reorder timer waits for (empty: none)."""
+        with self._lock:
+            session = self._sessions.get((group, edge))
+            return frozenset(session.missing) if session is not None else frozenset()
+
+    def close(self) -> None:
+        """Stop every reorder timer (no rebirth is asked after this)."""
+        with self._lock:
+            timers, self._timers = list(self._timers.values()), {}
+        for timer in timers:
+            timer.cancel()
+
     def _rebirth(self, group: str, edge: str) -> None:
         self.rebirths_requested += 1
         if self._on_rebirth is not None:
             self._on_rebirth(group, edge)
+
+    def _sequence(self, group: str, edge: str, session: _Session, seq: int) -> None:
+        """Check a message's ``seq`` against the session (see the module docstring)."""
+        with self._lock:
+            if seq == session.next_seq:
+                session.next_seq = (seq + 1) % 256
+                return
+            if seq in session.missing:  # a late message the timer waits for
+                session.missing.discard(seq)
+                if not session.missing:
+                    self._stop_timer((group, edge))
+                return
+            gap = (seq - session.next_seq) % 256
+            session.missing.update((session.next_seq + k) % 256 for k in range(gap))
+            session.next_seq = (seq + 1) % 256
+            if self.reorder_timeout_s > 0:
+                if (group, edge) not in self._timers:
+                    timer = threading.Timer(
+                        self.reorder_timeout_s, self._expired, (group, edge, session)
+                    )
+                    timer.daemon = True
+                    self._timers[(group, edge)] = timer
+                    timer.start()
+                return
+            session.missing.clear()
+        self._rebirth(group, edge)
+
+    def _expired(self, group: str, edge: str, session: _Session) -> None:
+        """The reorder timer ended: a rebirth if messages are still missing."""
+        with self._lock:
+            if self._timers.get((group, edge)) is not threading.current_thread():
+                return  # stopped (the missing messages came, a new birth) or replaced
+            del self._timers[(group, edge)]
+            current = self._sessions.get((group, edge)) is session
+            due = current and bool(session.missing)
+            session.missing.clear()
+        if due:
+            self._rebirth(group, edge)
+
+    def _stop_timer(self, key: tuple[str, str]) -> None:
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()
 
 
 class _One(RecordDecoding):
@@ -145,7 +224,9 @@ class _One(RecordDecoding):
             if name == BD_SEQ and m.kind[i] == Kind.NUMBER:
                 bd_seq = int(m.value[i])
         session = _Session(bd_seq=bd_seq, next_seq=((payload.seq or 0) + 1) % 256)
-        sessions[(group, edge)] = session
+        with self.codec._lock:  # a new session: what the old one waited for no longer matters
+            sessions[(group, edge)] = session
+            self.codec._stop_timer((group, edge))
         self.learn(session, None, payload)
         self.samples(group, edge, None, session, payload)
 
@@ -185,9 +266,7 @@ class _One(RecordDecoding):
             self.codec._rebirth(group, edge)
             return None
         if payload.seq is not None:
-            if payload.seq != session.next_seq:
-                self.codec._rebirth(group, edge)
-            session.next_seq = (payload.seq + 1) % 256
+            self.codec._sequence(group, edge, session, payload.seq)
         return session
 
     def samples(
@@ -225,6 +304,8 @@ class _One(RecordDecoding):
                 b.add_null(twin, signal, at, 0, position)
             else:
                 b.add_number(twin, signal, at, float(m.value[i]), 0, position)
+            if m.historical[i]:
+                b.mark_historical()  # history only: never over live state
         if unknown:
             detail = (
                 f"{self.record.topic}: {unknown} metric(s) with an unknown alias; rebirth requested"
@@ -244,7 +325,9 @@ class _One(RecordDecoding):
         at = payload.timestamp if payload.timestamp is not None else None
         for owner in list(session.metrics):
             self.stale(group, edge, owner, session, at)
-        del self.codec._sessions[(group, edge)]
+        with self.codec._lock:
+            del self.codec._sessions[(group, edge)]
+            self.codec._stop_timer((group, edge))
 
     def ddeath(self, group: str, edge: str, device: str | None, payload: Payload) -> None:
         session = self.session(group, edge, payload)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+import threading
 
+import pytest
+
+from ingest import IngestError
 from ingest.codecs import RawRecord
 from ingest.codecs.sparkplug import SparkplugCodec
 from ingest.codecs.sparkplug import sparkplug_b_pb2 as pb
@@ -161,3 +165,72 @@ def test_bad_topics_and_payloads_are_refused_not_raised() -> None:
         (2, RejectReason.MALFORMED),
         (3, RejectReason.BAD_SHAPE),
     ]
+
+
+def test_historical_metrics_are_marked_history_only() -> None:
+    edge = Edge()
+    born(edge)
+    out = edge.send(
+        "DDATA",
+        message(
+            Metric(alias=10, datatype=10, double_value=120.0, timestamp=MS + 5),
+            Metric(alias=10, datatype=10, double_value=90.0, timestamp=MS - 5, is_historical=True),
+            seq=2,
+        ),
+        device="filler1",
+    )
+    f = out.frame
+    assert list(f.value) == [120.0, 90.0]
+    assert f.historical is not None
+    assert f.historical.tolist() == [False, True]
+
+
+def data(edge: Edge, seq: int, value: float) -> None:
+    out = edge.send(
+        "DDATA",
+        message(Metric(alias=10, datatype=10, double_value=value, timestamp=MS + seq), seq=seq),
+        device="filler1",
+    )
+    assert out.frame.value.tolist() == [value]  # decoded on arrival, never held back
+
+
+def test_a_seq_gap_filled_within_the_reorder_timeout_asks_no_rebirth() -> None:
+    edge = Edge()
+    edge.codec = SparkplugCodec(
+        on_rebirth=lambda g, e: edge.rebirths.append((g, e)), reorder_timeout_s=3600
+    )
+    born(edge)  # seq 0 and 1
+    data(edge, 4, 1.0)  # 2 and 3 are missing: the timer starts
+    assert edge.codec.waiting("JKT1", "PACKAGING-LINE1") == {2, 3}
+    data(edge, 3, 2.0)
+    data(edge, 2, 3.0)
+    assert edge.codec.waiting("JKT1", "PACKAGING-LINE1") == frozenset()
+    data(edge, 5, 4.0)  # in order again
+    assert edge.rebirths == []
+    edge.codec.close()
+
+
+def test_a_seq_gap_not_filled_asks_a_rebirth_when_the_timeout_ends() -> None:
+    asked = threading.Event()
+    edge = Edge()
+    edge.codec = SparkplugCodec(on_rebirth=lambda g, e: asked.set(), reorder_timeout_s=0.05)
+    born(edge)
+    data(edge, 3, 1.0)  # 2 never comes
+    assert asked.wait(30)
+    assert edge.codec.rebirths_requested == 1
+    assert edge.codec.waiting("JKT1", "PACKAGING-LINE1") == frozenset()
+
+
+def test_a_new_birth_stops_the_reorder_timer() -> None:
+    edge = Edge()
+    edge.codec = SparkplugCodec(reorder_timeout_s=3600)
+    born(edge)
+    data(edge, 7, 1.0)
+    assert edge.codec.waiting("JKT1", "PACKAGING-LINE1")
+    born(edge)
+    assert edge.codec.waiting("JKT1", "PACKAGING-LINE1") == frozenset()
+
+
+def test_a_reorder_timeout_out_of_bounds_is_refused() -> None:
+    with pytest.raises(IngestError, match=r"reorder_timeout_s=-1; expected 0 to 3600 seconds"):
+        SparkplugCodec(reorder_timeout_s=-1)

@@ -57,7 +57,14 @@ def test_records_carry_the_signals_of_their_machine(sample_plant: GraphStore) ->
         duplicate_rate=0,
     )  # fmt: skip
     records = Simulator(assets, quiet).tick()
+    records, waves = records[: len(assets)], records[len(assets) :]
     assert [key for key, _ in records] == [a.twin for a in assets]
+    rotating = [a.twin for a in assets if a.kind == AssetKind.ROTATING]
+    assert [key for key, _ in waves] == rotating
+    wave = orjson.loads(waves[0][1])["columns"]
+    assert (wave["twin"], wave["signal"]) == (rotating[0], "acceleration")
+    assert len(wave["value"]) == len(wave["time"]) == quiet.vibration_hz
+    assert wave["time"] == sorted(set(wave["time"]))
     by_kind = {
         a.kind: orjson.loads(p)["signals"] for a, (_, p) in zip(assets, records, strict=True)
     }
@@ -88,7 +95,7 @@ async def test_through_the_worker_every_injected_fault_is_noticed(
     truth = simulator.truth
     assert stats.batches == 1
     assert truth.impossible > 0 and truth.duplicated > 0 and truth.faults > 0
-    assert truth.sent == truth.generated - truth.dropped + truth.duplicated
+    assert truth.sent == truth.generated - truth.dropped + truth.duplicated + truth.wave_records
     assert stats.records == truth.sent
     # a copy of a record with impossible physics: its bad sample is refused for that reason
     assert dict(stats.rejected) == {
@@ -103,4 +110,13 @@ async def test_through_the_worker_every_injected_fault_is_noticed(
     signals = sample_plant.get_signals(a_machine)
     assert signals["mode"].value in {"STOP", "IDLE", "RUNNING", "FAULT"}
     assert isinstance(signals["product"].value, str)
+    # the default pipeline's derived signals: the day's uptime and OEE, active fault codes,
+    # and the windowed features of the rotating machines' raw acceleration
+    assert 0 <= signals["uptimeToday"].value <= 60  # type: ignore[operator]
+    assert 0 <= signals["oee.quality"].value <= 1  # type: ignore[operator]
+    assert signals["activeFaults"].value == "[]" or signals["faultCode"].value != 0
+    a_motor = next(a.twin for a in simulator.assets if a.kind == AssetKind.ROTATING)
+    motor = sample_plant.get_signals(a_motor)
+    assert {"acceleration.rms", "acceleration.peak", "acceleration.kurtosis"} <= set(motor)
+    assert motor["acceleration.peak"].value >= motor["acceleration.rms"].value  # type: ignore[operator]
     history.close()
