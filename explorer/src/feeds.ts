@@ -6,7 +6,7 @@
 
 import { gql, type Schema } from "./api";
 import { clear, errorNote, h, notYet } from "./dom";
-import { formatAge, formatValue } from "./status";
+import { formatAge } from "./status";
 
 export const FEED_MODEL = "dtmi:twinweave:ingest:Feed;1";
 export const FEED_POLL_MS = 2000;
@@ -63,6 +63,15 @@ export function stalenessOf(feed: FeedTwin, now: number): number | null {
     return reported.value + Math.max(0, (now - Date.parse(reported.time)) / 1000);
   }
   return null;
+}
+
+function oneDecimal(value: number): string {
+  return value.toLocaleString("en", { maximumFractionDigits: 1 });
+}
+
+/** Seconds as "4.2 s" up to two minutes, then as an age ("5 min"). */
+function seconds(value: number): string {
+  return value < 120 ? `${oneDecimal(value)} s` : formatAge(value);
 }
 
 function percent(value: number | null): string {
@@ -123,8 +132,8 @@ export function feedsView(schema: Schema): { element: HTMLElement; stop: () => v
         if (last !== null) lastCell.setAttribute("title", new Date(last * 1000).toISOString());
       }
       if (rateCell) {
-        rateCell.textContent = rate === null ? "—" : `${formatValue(rate)} /s` +
-          (inter === null ? "" : ` (every ${formatValue(inter)} s)`);
+        rateCell.textContent = rate === null ? "—" : `${oneDecimal(rate)} samples/s` +
+          (inter === null ? "" : `, a batch every ${oneDecimal(inter)} s`);
       }
       if (rejectCell) rejectCell.textContent = percent(signal(feed, "rejectRate"));
       if (reasonCell) {
@@ -133,7 +142,7 @@ export function feedsView(schema: Schema): { element: HTMLElement; stop: () => v
       }
       if (staleCell) {
         staleCell.textContent = (staleness === null ? "—"
-          : `${formatAge(staleness)} of ${formatAge(limit.seconds)} (${limit.source} limit)`) +
+          : `${seconds(staleness)} of ${seconds(limit.seconds)} (${limit.source} limit)`) +
           (reportedSilent && lastEvent ? `; the worker: ${lastEvent.message}` : "");
         staleCell.setAttribute("aria-label", staleness === null ? "no arrival yet"
           : `${Math.round(staleness)} seconds since the last arrival; the limit is ${limit.seconds} seconds`);
@@ -168,10 +177,10 @@ export function feedsView(schema: Schema): { element: HTMLElement; stop: () => v
   const polling = window.setInterval(() => void load(), FEED_POLL_MS);
   const ticking = window.setInterval(draw, 1000);
   const element = h("div", { class: "feeds" }, title, status,
-    h("table", { class: "grid feeds" }, h("caption", { class: "sr-only" }, "Feeds"),
+    h("div", { class: "table-scroll" }, h("table", { class: "grid feeds" }, h("caption", { class: "sr-only" }, "Feeds"),
       h("thead", {}, h("tr", {}, ...["feed", "state", "last arrival", "rate", "reject rate",
         "rejects by reason (1 h)", "staleness / limit"].map((c) => h("th", { scope: "col" }, c)))),
-      body),
+      body)),
     alerts);
   return { element, stop: () => { window.clearInterval(polling); window.clearInterval(ticking); } };
 }
