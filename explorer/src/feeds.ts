@@ -2,7 +2,8 @@
 // the ingest worker) with its last arrival, rate, reject rate and rejects by reason, and its
 // staleness against its freshness limit. The page polls the feeds every 2 s and recomputes
 // staleness every second from lastArrival, so a feed that stops turns red while the page is
-// open even when nothing reports it; the worker's own feed/silent event does too.
+// open even when nothing reports it; the worker's own feed/silent event does too. Each
+// feed's name links to its twin (history of its health signals, its events).
 
 import { gql, type Schema } from "./api";
 import { clear, errorNote, h, notYet } from "./dom";
@@ -105,7 +106,8 @@ export function feedsView(schema: Schema): { element: HTMLElement; stop: () => v
       let row = rows.get(feed.id);
       if (!row) {
         row = h("tr", { "data-feed": feed.id },
-          ...Array.from({ length: 7 }, (_, i) => h(i === 0 ? "th" : "td", i === 0 ? { scope: "row" } : {})));
+          h("th", { scope: "row" }, h("a", { href: `#/twin/${encodeURIComponent(feed.id)}` })),
+          ...Array.from({ length: 6 }, () => h("td", {})));
         body.append(row);
       }
       const name = typeof feed.properties["feed"] === "string" ? feed.properties["feed"] : feed.id;
@@ -121,7 +123,8 @@ export function feedsView(schema: Schema): { element: HTMLElement; stop: () => v
       const inter = signal(feed, "interArrival");
       const reasons = feed.rejectCounts;
       const [nameCell, stateCell, lastCell, rateCell, rejectCell, reasonCell, staleCell] = row.children;
-      if (nameCell) nameCell.textContent = name;
+      const link = nameCell?.firstElementChild;
+      if (link && link.textContent !== name) link.textContent = name;
       if (stateCell) {
         stateCell.textContent = silent ? "SILENT" : staleness === null ? "no data yet" : "OK";
         stateCell.setAttribute("title", reportedSilent && lastEvent ? lastEvent.message : "");
