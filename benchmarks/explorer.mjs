@@ -20,7 +20,8 @@ async function apiFirstPage() {
   const post = async (query, variables = {}) =>
     (await (await fetch("graphql", { method: "POST", headers: { "content-type": "application/json" },
       body: JSON.stringify({ query, variables }) })).json()).data;
-  await Promise.all([post("{ __schema { types { name fields { name } } } }"),
+  const types = ["Query", "Mutation", "Subscription", "Twin"].map((t) => `${t}: __type(name: "${t}") { name fields { name } }`);
+  await Promise.all([post(`{ ${types.join(" ")} }`),
     post("{ service { version graphStore capabilities { name ready } } }"), post("{ models { dtmi } }")]);
   const got = await post(`query Roots($first: Int!) { twins(filter: { root: true }, first: $first) {
     totalCount pageInfo { hasNextPage endCursor } nodes { ${window.__TREE_FIELDS} } } }`, { first: 25 });
