@@ -11,7 +11,7 @@ run ``scripts/build-explorer`` first) and times, ``--runs`` times each:
 - the first page ready on the sample plant (target < 1 s), cold browser cache;
 - opening a twin with 20 live signals (target < 300 ms);
 - a 7-day plot of 1 Hz data at the page's resolution, 1,200 s buckets (target < 500 ms);
-- expanding a level with 10,000 children, first page of 50 (target < 500 ms).
+- expanding a level with 10,000 children, first page of 25 (target < 500 ms).
 
 Each figure's baseline is the same GraphQL requests made by ``fetch`` from the same page
 (the API's share of the figure). The page and the baseline must give the same answer

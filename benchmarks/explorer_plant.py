@@ -11,10 +11,16 @@ an in-process change feed for the GraphQL subscriptions. ``--backfill-hours``
 writes past samples first (every ``--backfill-step`` seconds; ``--backfill-twins`` of
 them). The page under test sees all of it only through the public GraphQL API.
 
-While a file ``pause-<twin id with / as _>`` exists in ``--control``, that twin's feed
-is paused (its values age and turn stale). ``--wide N`` adds a level of N machines under
-one area, for paging; ``--bare`` serves without history and subscriptions. ``twinweave demo``
-runs the real ingest simulator, but has neither a pause switch nor a wide level.
+The machines come through two simulated feeds, ``sim:machining`` and ``sim:packaging`` (by
+area), whose health the ingest worker's own ``FeedHealth`` reports as the feed twins
+``feed/sim:machining`` and ``feed/sim:packaging`` every ``--health-interval`` seconds, with
+a ``--feed-freshness`` limit; each feed refuses a sample now and then (reasons ``range``
+and ``unknown-twin``, recorded as history rejects). While a file ``pause-<twin id with / as
+_>`` exists in ``--control``, that twin is paused (its values age and turn stale); a feed
+twin's file (``pause-feed_sim:machining``) pauses the whole feed, which then goes silent.
+``--wide N`` adds a level of N machines under one area, for paging; ``--bare`` serves
+without history and subscriptions. ``twinweave demo`` runs the real ingest simulator, but
+has neither a pause switch nor a wide level.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 import ontology
+from ingest.worker import BatchOutcome, FeedHealth, feed_twin_id
 from loaders import load_paths, sample_plant_paths
 from ontology.changefeed import ChangeFeed, SignalChange
 from ontology.changefeed.memory import MemoryChangeFeed
@@ -46,6 +54,7 @@ from ontology.history import (
     DuckDBHistorySettings,
     Event,
     HistoryStore,
+    Reject,
     Samples,
     SourceKind,
     SourcePosition,
@@ -63,6 +72,9 @@ MAX_SIGNALS = 1_000
 MAX_BACKFILL_SAMPLES = 20_000_000
 PIPELINE = "explorer-plant 1"
 TOPIC = "explorer-plant"
+FEEDS = ("sim:machining", "sim:packaging")
+REJECT_EVERY = {"sim:machining": (5, "range"), "sim:packaging": (7, "unknown-twin")}
+"""Each feed refuses one sample every N ticks, for this reason."""
 Value = float | str
 
 
@@ -78,7 +90,11 @@ def columns(rows: list[tuple[str, str, datetime, Value]]) -> Samples:
     )
 
 
-def batch_record(batch_id: str, now: datetime, count: int, note: str) -> Batch:
+def batch_record(
+    batch_id: str, now: datetime, count: int, note: str, rejected: Mapping[str, int] | None = None
+) -> Batch:
+    """``count`` samples accepted, and ``rejected`` ones by reason."""
+    refused = dict(rejected or {})
     return Batch(
         id=batch_id,
         sources=(SourcePosition(kind=SourceKind.SIMULATOR, topic=TOPIC, path=note),),
@@ -86,8 +102,9 @@ def batch_record(batch_id: str, now: datetime, count: int, note: str) -> Batch:
         pipeline_version=PIPELINE,
         model_versions=(MACHINE,),
         principal=PRINCIPAL,
-        count_in=count,
+        count_in=count + sum(refused.values()),
         accepted=count,
+        rejected=refused,
     )
 
 
@@ -178,6 +195,8 @@ class Simulator:
         control: Path | None,
         extra_signals: int,
         mode_every: int = 50,
+        feed_freshness: float = 5.0,
+        health_interval: float = 1.0,
     ) -> None:
         self.store = store
         self.history = history
@@ -191,11 +210,26 @@ class Simulator:
         self.stop = threading.Event()
         self.random = random.Random(7)
         self.count = 0
+        self.health = {
+            name: FeedHealth(store, name, freshness_s=feed_freshness, principal=PRINCIPAL)
+            for name in FEEDS
+        }
+        for health in self.health.values():
+            health.ensure_twin()
+        self.health_interval = health_interval
+        self.reported = 0.0
+
+    @staticmethod
+    def feed_of(twin: str) -> str:
+        return "sim:packaging" if "/packaging/" in twin else "sim:machining"
+
+    def _pause_file(self, twin: str) -> bool:
+        return (
+            self.control is not None and (self.control / f"pause-{twin.replace('/', '_')}").exists()
+        )
 
     def paused(self, twin: str) -> bool:
-        if self.control is None:
-            return False
-        return (self.control / f"pause-{twin.replace('/', '_')}").exists()
+        return self._pause_file(twin) or self._pause_file(feed_twin_id(self.feed_of(twin)))
 
     def step(self) -> None:
         now = datetime.now(UTC)
@@ -204,9 +238,11 @@ class Simulator:
         updates: list[ontology.SignalUpdate] = []
         rows: list[tuple[str, str, datetime, Value]] = []
         events: list[Event] = []
+        sent = dict.fromkeys(FEEDS, 0)
         for index, twin in enumerate(self.twins):
             if self.paused(twin):
                 continue
+            sent[self.feed_of(twin)] += 4 + (self.extra_signals if index == 0 else 0)
             phase = self.count / 10 + index
             values: dict[str, Value] = {
                 "mode": MODES[(index + self.count // self.mode_every) % len(MODES)],
@@ -223,10 +259,11 @@ class Simulator:
             )
             rows.extend((twin, name, now, value) for name, value in values.items())
             events.extend(self.mode_events(twin, str(values["mode"]), now, batch))
+        rejects = self.rejects(batch, now, sent)
         if updates:
-            self.history.write_batch(
-                batch_record(batch, now, len(rows), f"tick {self.count}"), columns(rows), events
-            )
+            refused = Counter(r.reason for r in rejects)
+            record = batch_record(batch, now, len(rows), f"tick {self.count}", refused)
+            self.history.write_batch(record, columns(rows), events, rejects)
             self.store.set_signals(updates)
             self.store.recompute_rollups()
             changes = [
@@ -241,6 +278,39 @@ class Simulator:
                 for u in updates
             ]
             self.feed.publish(batch, changes, events)
+        self.observe(batch, sent, rejects)
+
+    def rejects(self, batch: str, now: datetime, sent: dict[str, int]) -> list[Reject]:
+        """One refused sample of each feed whose turn it is (and that sent anything)."""
+        out = []
+        for name, (every, reason) in REJECT_EVERY.items():
+            if sent[name] and self.count % every == 0:
+                source = SourcePosition(kind=SourceKind.SIMULATOR, topic=TOPIC, path=name)
+                detail = f"feed {name!r}: a simulated {reason} refusal"
+                out.append(Reject(batch, name, reason, now, source, detail=detail))
+        return out
+
+    def observe(self, batch: str, sent: dict[str, int], rejects: list[Reject]) -> None:
+        """Each feed's arrivals to its FeedHealth; its report every ``health_interval`` s."""
+        for name, count in sent.items():
+            if not count:
+                continue
+            rejected = dict(Counter(r.reason for r in rejects if r.feed == name))
+            total = count + sum(rejected.values())
+            outcome = BatchOutcome(batch, total, total, count, rejected, count, 0, None, False)
+            self.health[name].observe(outcome)
+        if time.monotonic() - self.reported < self.health_interval:
+            return
+        self.reported = time.monotonic()
+        for health in self.health.values():
+            report = health.report()
+            self.store.set_signals(report.updates)
+            if report.events:
+                self.history.append_events(report.events)
+            changes = [
+                SignalChange(u.twin, u.signal, u.value, u.time, 0, None) for u in report.updates
+            ]
+            self.feed.publish(None, changes, report.events)
 
     def mode_events(self, twin: str, mode: str, now: datetime, batch: str) -> list[Event]:
         before = self.modes.get(twin)
@@ -292,7 +362,11 @@ def running_plant(args: Sequence[str], *, timeout: float = 120.0) -> Iterator[st
     finally:
         if process.poll() is None:
             process.terminate()
-            process.communicate(timeout=10)
+            try:
+                process.communicate(timeout=20)
+            except subprocess.TimeoutExpired:  # a loaded machine: do not leave it running
+                process.kill()
+                process.communicate()
 
 
 def _answers(base: str) -> bool:
@@ -312,6 +386,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--signals", type=int, default=0, help="extra signals on one machine")
     parser.add_argument("--mode-every", type=int, default=50, help="ticks between mode changes")
     parser.add_argument(
+        "--feed-freshness", type=float, default=5.0, help="seconds before a feed is silent"
+    )
+    parser.add_argument(
+        "--health-interval", type=float, default=1.0, help="seconds between feed health reports"
+    )
+    parser.add_argument(
         "--bare", action="store_true", help="serve without history and subscriptions"
     )
     parser.add_argument("--backfill-hours", type=float, default=0, help="history before now")
@@ -324,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--wide must be 0..{MAX_WIDE} and --signals 0..{MAX_SIGNALS}")
     if not 1 <= args.mode_every <= 1_000_000:
         parser.error(f"--mode-every {args.mode_every}: expected 1 to 1000000 ticks")
+    if not 0.5 <= args.feed_freshness <= 3600 or not 0.1 <= args.health_interval <= 60:
+        parser.error("--feed-freshness must be 0.5..3600 and --health-interval 0.1..60 seconds")
     if not 0.05 <= args.tick <= 60:
         parser.error(f"--tick {args.tick}: expected 0.05 to 60 seconds")
 
@@ -348,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
         control=args.control,
         extra_signals=args.signals,
         mode_every=args.mode_every,
+        feed_freshness=args.feed_freshness,
+        health_interval=args.health_interval,
     )
     simulator.step()
     thread = threading.Thread(target=simulator.run, name="simulator", daemon=True)

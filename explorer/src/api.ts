@@ -48,6 +48,10 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   return body.data;
 }
 
+/** The types whose fields the page checks before it uses them. */
+export const SCHEMA_TYPES = ["Query", "Mutation", "Subscription", "Twin"] as const;
+export const SCHEMA_QUERY = `{ ${SCHEMA_TYPES.map((t) => `${t}: __type(name: "${t}") { name fields { name } }`).join(" ")} }`;
+
 /** Which fields the schema has, by type: the page asks before it uses a field that may not exist yet. */
 export class Schema {
   /** Capabilities the server says are ready (`service { capabilities }`). */
@@ -60,13 +64,13 @@ export class Schema {
     return this.has(type, field) && (capability === undefined || this.ready.has(capability));
   }
 
+  /** The fields of the types the page asks about (one small introspection, not the whole schema). */
   static async load(): Promise<Schema> {
-    const data = await gql<{
-      __schema: { types: { name: string; fields: { name: string }[] | null }[] };
-    }>("{ __schema { types { name fields { name } } } }");
+    const data = await gql<Record<string, { name: string; fields: { name: string }[] | null } | null>>(
+      SCHEMA_QUERY);
     const fields = new Map<string, Set<string>>();
-    for (const type of data.__schema.types) {
-      if (type.fields) fields.set(type.name, new Set(type.fields.map((f) => f.name)));
+    for (const type of Object.values(data)) {
+      if (type?.fields) fields.set(type.name, new Set(type.fields.map((f) => f.name)));
     }
     return new Schema(fields);
   }

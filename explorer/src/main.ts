@@ -7,7 +7,8 @@ import { clear, errorNote, h } from "./dom";
 import { findTwins, listByModel, MAX_QUERY_CHARS, renderResults } from "./search";
 import { PlantTree } from "./tree";
 import { TwinView } from "./twin";
-import { changesView, feedsView, modelsView } from "./views";
+import { feedsView } from "./feeds";
+import { changesView, modelsView } from "./views";
 
 interface ServiceInfo {
   service: { version: string; graphStore: string; capabilities: { name: string; ready: boolean }[] };
@@ -29,6 +30,8 @@ async function start(app: HTMLElement): Promise<void> {
   };
   const tree = new PlantTree(openTwin);
   const rootsDrawn = tree.loadRoots();
+  // The roots first, alone: the server answers one request faster than four at once.
+  await rootsDrawn.catch(() => undefined);
   try {
     [schema, info] = await Promise.all([
       Schema.load(),
@@ -89,7 +92,10 @@ async function start(app: HTMLElement): Promise<void> {
       main));
 
   let lastTwin: string | null = null;
+  let stopView: () => void = () => undefined;
   route = async (): Promise<void> => {
+    stopView();
+    stopView = () => undefined;
     const hash = location.hash.replace(/^#\/?/, "");
     for (const a of nav.querySelectorAll("a[data-route]")) {
       const current = (a.getAttribute("data-route") ?? "") === hash.split("/")[0];
@@ -106,7 +112,11 @@ async function start(app: HTMLElement): Promise<void> {
     }
     twinView.stop();
     if (hash === "models") clear(main, await modelsView(schema));
-    else if (hash === "feeds") clear(main, feedsView(schema));
+    else if (hash === "feeds") {
+      const view = feedsView(schema);
+      stopView = view.stop;
+      clear(main, view.element);
+    }
     else if (hash === "changes") {
       await rootsDrawn;
       clear(main, changesView(schema, lastTwin ?? tree.firstRoot() ?? "", openTwin));

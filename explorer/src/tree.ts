@@ -8,9 +8,9 @@ import { errorNote, h } from "./dom";
 import { formatValue, keyRollup, modeBadge, modeOf } from "./status";
 import { type Page, TREE_TWIN_FIELDS, type TreeTwin, displayName, shortModel } from "./types";
 
-export const PAGE_SIZE = 50;
-const ROOT_SCAN_PAGE = 1000;
-const ROOT_SCAN_LIMIT = 20_000;
+/** Rows a level asks for at first (small: a wide level opens fast), then per "Show more". */
+export const FIRST_PAGE = 25;
+export const PAGE_SIZE = 100;
 /** Mode badges in the tree update at most once a second. */
 const MODE_INTERVAL_S = 1;
 
@@ -22,9 +22,9 @@ const CHILDREN_QUERY = `query Children($id: ID!, $first: Int!, $after: String) {
   }
 }`;
 
-const ROOT_SCAN_QUERY = `query Roots($first: Int!, $after: String) {
-  twins(first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor } nodes { id parents { id } }
+const ROOTS_QUERY = `query Roots($first: Int!, $after: String) {
+  twins(filter: { root: true }, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { ${TREE_TWIN_FIELDS} }
   }
 }`;
 
@@ -54,25 +54,6 @@ export async function twinsById(ids: string[]): Promise<TreeTwin[]> {
   return found;
 }
 
-/**
- * Twins with no parent, page by page (the API has no roots filter yet, so the page scans
- * parent lists); `onPage` gets each page's roots as soon as it is read.
- */
-async function scanRoots(onPage: (ids: string[], scanned: number, total: number) => Promise<void>): Promise<void> {
-  let after: string | null = null;
-  for (let scanned = 0; scanned < ROOT_SCAN_LIMIT; ) {
-    const data: { twins: Page<{ id: string; parents: { id: string }[] }> } = await gql(
-      ROOT_SCAN_QUERY,
-      { first: ROOT_SCAN_PAGE, after },
-    );
-    scanned += data.twins.nodes.length;
-    const roots = data.twins.nodes.filter((t) => t.parents.length === 0).map((t) => t.id);
-    await onPage(roots, scanned, data.twins.totalCount);
-    if (!data.twins.pageInfo.hasNextPage) break;
-    after = data.twins.pageInfo.endCursor;
-  }
-}
-
 export function twinRow(twin: TreeTwin, labelId?: string): HTMLElement {
   const rollup = keyRollup(twin.rollups);
   const shared = twin.parents.length > 1;
@@ -96,7 +77,8 @@ export function twinRow(twin: TreeTwin, labelId?: string): HTMLElement {
 interface Level {
   group: HTMLUListElement;
   level: number;
-  parentId: string;
+  /** null: the top level (twins with no parent). */
+  parentId: string | null;
   loaded: number;
   after: string | null;
 }
@@ -104,7 +86,7 @@ interface Level {
 export class PlantTree {
   readonly element: HTMLUListElement;
   private selected: HTMLLIElement | null = null;
-  /** Settles when the scan for top-level twins has checked every twin. */
+  /** Settles when the first page of top-level twins is drawn. */
   complete: Promise<void> = Promise.resolve();
 
   constructor(private readonly onOpen: (id: string) => void) {
@@ -112,40 +94,21 @@ export class PlantTree {
     this.element.addEventListener("keydown", (e) => this.onKey(e));
   }
 
-  /** Resolves once the first page of roots is drawn; `complete` once every twin was checked. */
+  /** Resolves once the first page of top-level twins (`twins(filter: {root: true})`) is drawn. */
   async loadRoots(): Promise<void> {
     this.element.replaceChildren(h("li", { role: "none", class: "loading" }, "Loading the plant…"));
-    this.element.setAttribute("aria-busy", "true");
-    let firstPage: () => void = () => undefined;
-    const drawn = new Promise<void>((resolve) => { firstPage = resolve; });
-    let roots: TreeTwin[] = [];
-    this.complete = scanRoots(async (ids, scanned, total) => {
-      roots = roots.concat(await twinsById(ids));
-      const focused = this.element.querySelector("li[tabindex='0']");
-      const drawnBefore = this.element.querySelectorAll(":scope > li[role=treeitem]").length;
-      for (const stale of this.element.querySelectorAll(":scope > li[role=none]")) stale.remove();
-      roots.slice(drawnBefore).forEach((twin, i) =>
-        this.element.append(this.item(twin, 1, drawnBefore + i + 1, roots.length)));
-      for (const li of this.element.querySelectorAll(":scope > li[role=treeitem]")) {
-        li.setAttribute("aria-setsize", String(roots.length));
-      }
-      if (scanned < total) {
-        this.element.append(h("li", { role: "none", class: "loading" },
-          `Looking for more top-level twins… (${scanned.toLocaleString("en")} of ${total.toLocaleString("en")} checked)`));
-      } else if (roots.length === 0) {
+    delete this.element.dataset["loaded"];
+    delete this.element.dataset["after"];
+    const level: Level = { group: this.element, level: 1, parentId: null, loaded: 0, after: null };
+    this.complete = this.loadPage(level).finally(() => {
+      this.element.querySelector(":scope > li.loading")?.remove();
+      if (this.element.querySelector(":scope > li") === null) {
         this.element.append(h("li", { role: "none", class: "empty" }, "No twins yet."));
       }
-      if (!focused) this.focusable(this.items()[0] ?? null);
-      firstPage();
-    }).catch((error: unknown) => {
-      this.element.querySelector(":scope > li.loading")?.remove();
-      this.element.append(h("li", { role: "none" }, errorNote(String(error))));
-      firstPage();
-    }).finally(() => {
-      this.element.removeAttribute("aria-busy");
+      this.focusable(this.items()[0] ?? null);
       this.element.dataset["complete"] = "true";
     });
-    await drawn;
+    await this.complete;
   }
 
   /** Keep the mode badges of drawn rows current through the subscription (when served). */
@@ -204,6 +167,12 @@ export class PlantTree {
     return li;
   }
 
+  private rootLevel(): Level {
+    const group = this.element;
+    return { group, level: 1, parentId: null, loaded: Number(group.dataset["loaded"] ?? "0"),
+      after: group.dataset["after"] ?? null };
+  }
+
   private levelOf(li: HTMLLIElement): Level | null {
     const group = li.querySelector(":scope > ul[role=group]");
     if (!(group instanceof HTMLUListElement)) return null;
@@ -243,30 +212,37 @@ export class PlantTree {
     if (toggle) toggle.textContent = glyph;
   }
 
+  /** One request per page (the rows' fields included), drawn in one DOM insertion. */
   private async loadPage(level: Level): Promise<void> {
     const { group } = level;
     group.querySelector(":scope > li.more")?.remove();
     group.setAttribute("aria-busy", "true");
+    const first = level.loaded === 0 ? FIRST_PAGE : PAGE_SIZE;
     try {
-      const data = await gql<{ twin: { children: Page<TreeTwin> } | null }>(CHILDREN_QUERY, {
-        id: level.parentId,
-        first: PAGE_SIZE,
-        after: level.after,
-      });
-      const page = data.twin?.children;
+      let page: Page<TreeTwin> | undefined;
+      if (level.parentId === null) {
+        page = (await gql<{ twins: Page<TreeTwin> }>(ROOTS_QUERY, { first, after: level.after })).twins;
+      } else {
+        const data = await gql<{ twin: { children: Page<TreeTwin> } | null }>(CHILDREN_QUERY, {
+          id: level.parentId, first, after: level.after,
+        });
+        page = data.twin?.children;
+      }
+      group.querySelector(":scope > li.loading")?.remove();
       if (!page) {
-        group.append(h("li", { role: "none" }, errorNote(`${level.parentId} is gone`)));
+        group.append(h("li", { role: "none" }, errorNote(`${level.parentId ?? "the plant"} is gone`)));
         return;
       }
-      page.nodes.forEach((twin, i) =>
-        group.append(this.item(twin, level.level, level.loaded + i + 1, page.totalCount)),
-      );
+      const rows = document.createDocumentFragment();
+      const total = page.totalCount;
+      page.nodes.forEach((twin, i) => rows.append(this.item(twin, level.level, level.loaded + i + 1, total)));
       const loaded = level.loaded + page.nodes.length;
-      group.dataset["loaded"] = String(loaded);
       if (page.pageInfo.hasNextPage && page.pageInfo.endCursor) {
         group.dataset["after"] = page.pageInfo.endCursor;
-        group.append(this.moreItem(level.level, loaded, page.totalCount));
+        rows.append(this.moreItem(level.level, loaded, total));
       }
+      group.dataset["loaded"] = String(loaded);
+      group.append(rows);
     } catch (error) {
       group.append(h("li", { role: "none" }, errorNote(String(error))));
     } finally {
@@ -289,8 +265,8 @@ export class PlantTree {
   private async loadMore(more: HTMLLIElement): Promise<void> {
     const group = more.parentElement;
     const owner = group?.parentElement;
-    if (!(owner instanceof HTMLLIElement)) return;
-    const level = this.levelOf(owner);
+    const level = group === this.element ? this.rootLevel()
+      : owner instanceof HTMLLIElement ? this.levelOf(owner) : null;
     if (!level) return;
     const before = level.loaded;
     await this.loadPage(level);

@@ -4,16 +4,18 @@
 import { gql, type Schema } from "./api";
 import { clear, errorNote, h, notYet, section } from "./dom";
 import { ageSeconds, formatAge, formatValue, isStale, modeBadge, modeOf, newestTime, unitSymbol } from "./status";
+import { aasSection } from "./aas";
 import { historySection } from "./history";
+import { lifecycleSection } from "./lifecycle";
 import { follow, POLL_MS } from "./live";
 import type { Relationship, SignalValue, TwinDetail } from "./types";
 import { displayName, shortModel } from "./types";
 
 const SIGNAL_FIELDS = "name value unit time quality batch";
 
-const TWIN_QUERY = `query Twin($id: ID!) {
+const twinQuery = (extra: string): string => `query Twin($id: ID!) {
   twin(id: $id) {
-    id modelId lifecycle etag properties createdAt updatedAt
+    id modelId lifecycle etag properties createdAt updatedAt ${extra}
     aliases { namespace value }
     parents { id }
     signals { ${SIGNAL_FIELDS} }
@@ -122,7 +124,8 @@ export class TwinView {
     clear(this.element, h("p", { class: "loading" }, `Loading ${id}…`));
     let twin: TwinDetail | null;
     try {
-      twin = (await gql<{ twin: TwinDetail | null }>(TWIN_QUERY, { id })).twin;
+      const extra = this.options.schema.has("Twin", "allowedTransitions") ? "allowedTransitions" : "";
+      twin = (await gql<{ twin: TwinDetail | null }>(twinQuery(extra), { id })).twin;
     } catch (error) {
       clear(this.element, errorNote(String(error)));
       return;
@@ -150,7 +153,6 @@ export class TwinView {
 
   private render(twin: TwinDetail): void {
     const open = this.options.openTwin;
-    const ready = this.options.ready;
     this.signals = twin.signals;
     this.signalBody = h("tbody", {});
     this.liveNote = h("p", { class: "note", "data-role": "live-note" });
@@ -174,9 +176,7 @@ export class TwinView {
           ["etag", twin.etag], ["created", twin.createdAt], ["updated", twin.updatedAt],
           ...twin.aliases.map((a): [string, unknown] => [`alias ${a.namespace}`, a.value]),
         ])),
-      section("Lifecycle",
-        h("p", {}, "State: ", h("strong", { class: "lifecycle" }, twin.lifecycle)),
-        notYet("Allowed transitions", "a twin's allowed lifecycle transitions (Twin.allowedTransitions) or the lifecycle mutation")),
+      lifecycleSection(twin, () => void this.show(twin.id)),
       section("Relationships",
         relationshipTable("Outgoing", twin.outgoing, "target", open),
         relationshipTable("Incoming", twin.incoming, "source", open),
@@ -184,9 +184,7 @@ export class TwinView {
           twin.parents.length ? "" : "nothing (a root)")),
       historySection(twin, this.options.schema),
       section("Model", this.modelContents(twin)),
-      section("AAS export", ready.has("aas")
-        ? h("p", {}, h("a", { href: `aas/shells/${encodeURIComponent(twin.id)}`, download: `${twin.id.replaceAll("/", "_")}.json` }, "Download the AAS shell (JSON)"))
-        : notYet("AAS downloads", "the AAS V3 boundary (/aas)")),
+      aasSection(twin.id),
     );
     this.renderSignals();
   }

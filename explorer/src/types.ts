@@ -68,6 +68,8 @@ export interface TwinDetail {
   id: string;
   modelId: string;
   lifecycle: string;
+  /** Only when the server has Twin.allowedTransitions. */
+  allowedTransitions?: string[];
   etag: string;
   properties: Record<string, unknown>;
   aliases: Alias[];

@@ -1,4 +1,4 @@
-// The models view, feed health and shift handover.
+// The models view and shift handover.
 
 import { ApiError, gql, type Schema } from "./api";
 import { clear, errorNote, h, notYet, section } from "./dom";
@@ -91,12 +91,6 @@ export async function modelsView(schema: Schema): Promise<HTMLElement> {
       " ", input, result,
       canUpload ? null : notYet("Model upload", "the model-upload mutation (uploadModels)")),
     list);
-}
-
-export function feedsView(schema: Schema): HTMLElement {
-  return h("div", {}, h("h2", { tabindex: -1 }, "Feed health"),
-    schema.has("Query", "feeds") ? notYet("Feed health", "a feed shape this page knows")
-      : notYet("Feed health", "feeds (last arrival, rate, rejects by reason, staleness against a limit)"));
 }
 
 const CHANGES_QUERY = `query Changes($since: DateTime!, $under: ID!, $after: String) {

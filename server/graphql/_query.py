@@ -15,6 +15,7 @@ from server.graphql._errors import GraphQLInputError
 from server.graphql._history import EventPage
 from server.graphql._model import ModelType, model_by_dtmi, model_type
 from server.graphql._pages import slice_page
+from server.graphql._roots import roots_only
 from server.graphql._service import Service, service
 from server.graphql._table import SignalTable, signal_table
 from server.graphql._threads import in_thread
@@ -36,6 +37,11 @@ class TwinFilter:
         default=None, description="Descendants of this twin."
     )
     alias: AliasInput | None = None
+    root: bool | None = strawberry.field(
+        default=None,
+        description="True: only twins with no parent the principal may see (the hierarchy's "
+        "top); false: only twins with one.",
+    )
 
 
 def _checked(name: str, value: str) -> str:
@@ -111,6 +117,8 @@ async def _matching(ctx: Context, f: TwinFilter) -> list[str]:
     """The sorted ids of every visible twin matching the filter."""
     ids, applied = await _source(ctx, f)
     ids = await ctx.loaders.only_visible(sorted(set(ids)))
+    if f.root is not None:
+        ids = await roots_only(ctx, ids, root=f.root)
     models_ok = await _models_ok(ctx, f, applied=applied)
     if f.lifecycle is None and models_ok is None:
         return ids

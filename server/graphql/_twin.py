@@ -16,6 +16,7 @@ from ontology.history import Agg
 from server.graphql import _scan as scan
 from server.graphql._connection import TwinConnection, connection
 from server.graphql._context import Context
+from server.graphql._feeds import RejectCount, reject_counts
 from server.graphql._history import (
     EventPage,
     HistorySeries,
@@ -26,6 +27,7 @@ from server.graphql._history import (
     quality_name,
     signals_at,
 )
+from server.graphql._lifecycle import allowed_transitions
 from server.graphql._model import ModelType, model_by_dtmi
 from server.graphql._pages import slice_page
 from server.graphql._rollups import RollupValue, rollups_of
@@ -104,6 +106,13 @@ class TwinType:
     @strawberry.field
     def lifecycle(self) -> ontology.Lifecycle:
         return self.held.lifecycle
+
+    @field(
+        "The states setLifecycle would accept now (the store's rules); none when the "
+        "principal may not change the twin."
+    )
+    async def allowed_transitions(self, info: Info) -> list[ontology.Lifecycle]:
+        return await allowed_transitions(info.context, self.held)
 
     @field("Pass it back to a mutation for optimistic concurrency.")
     def etag(self) -> str:
@@ -237,6 +246,15 @@ class TwinType:
     @field("Where a signal's value (now, or at a time) came from: its batch and sources.")
     async def lineage(self, info: Info, signal: str, at: datetime | None = None) -> Lineage | None:
         return await lineage_of(info.context, self.held.id, signal, at)
+
+    @field("A feed twin's refused samples in [from, to) by reason, most first (history).")
+    async def reject_counts(
+        self,
+        info: Info,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+    ) -> list[RejectCount]:
+        return await reject_counts(info.context, self.held, from_, to)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> TwinType | None:

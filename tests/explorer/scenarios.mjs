@@ -3,12 +3,14 @@
 // Prints one JSON line {scenario, ok, detail, problems} per scenario and exits 0 only when
 // every scenario held and the browser logged no error or warning. tests/explorer/test_e2e.py
 // runs them all once and checks each.
-import { writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchBrowser, newPage, openExplorer } from "../../explorer/e2e/browser.mjs";
 
 const FILLER = "acme/jkt1/packaging/line1/filler1";
 const CAPPER = "acme/jkt1/packaging/line1/capper1";
+const MACHINING_FEED = "feed/sim:machining";
+const PACKAGING_FEED = "feed/sim:packaging";
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
@@ -252,8 +254,13 @@ const scenarios = {
     await page.setViewportSize({ width: 380, height: 800 });
     await openExplorer(page, base, `#/twin/${encodeURIComponent(FILLER)}`);
     await page.waitForSelector('tr[data-signal="temperature"]');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    check(overflow <= 0, `the page scrolls sideways by ${overflow} px at 380 px`);
+    const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const twin = await sideways();
+    await page.evaluate(() => { location.hash = "#/feeds"; });
+    await page.waitForSelector("table.feeds tr[data-feed]");
+    const feeds = await sideways();
+    const overflow = Math.max(twin, feeds);
+    check(overflow <= 0, `the page scrolls sideways at 380 px: twin ${twin} px, feeds ${feeds} px`);
     return { overflow };
   },
 
@@ -271,14 +278,82 @@ const scenarios = {
     await page.waitForFunction((sel) => document.querySelectorAll(`${sel} > li[data-twin]`).length > 50, group);
     const second = await shown();
     const setsize = await page.locator(`${group} > li[data-twin]`).first().getAttribute("aria-setsize");
-    check(first === 50 && second === 100, `pages: ${first} then ${second}`);
-    return { first, second, label, setsize };
+    const left = await page.locator(`${group} > li.more`).count();
+    check(first === 25 && second === 120 && left === 0, `pages: ${first} then ${second}, ${left} more rows`);
+    // the top level pages too: twins(filter: {root: true}), not a scan of every twin
+    const roots = await page.locator("ul[role=tree] > li[role=treeitem][data-twin]").allTextContents();
+    return { first, second, label, setsize, roots: roots.length };
+  },
+
+  async feeds(page, base, controlDir) {
+    // pause one simulated feed (sim:machining): its row turns red while the page is open
+    const pauseFile = join(controlDir, `pause-${MACHINING_FEED.replaceAll("/", "_")}`);
+    await openExplorer(page, base, "#/feeds");
+    const row = (id) => page.locator(`table.feeds tr[data-feed="${id}"]`);
+    await page.waitForSelector(`table.feeds tr[data-feed="${MACHINING_FEED}"][data-state=ok]`);
+    await page.waitForSelector(`table.feeds tr[data-feed="${PACKAGING_FEED}"][data-state=ok]`);
+    await page.waitForFunction(() => [...document.querySelectorAll("table.feeds tr[data-feed] td:nth-child(6)")]
+      .every((td) => /\w+: \d/.test(td.textContent ?? "")), null, { timeout: 15000 });
+    const before = { state: await row(MACHINING_FEED).getAttribute("data-state"),
+      cells: await row(MACHINING_FEED).locator("th, td").allTextContents() };
+    check(/ago$|just now/.test(before.cells[2]) && /\/s/.test(before.cells[3]), `a running feed: ${before.cells}`);
+    check(/range: \d+/.test(before.cells[5]), `rejects by reason: ${before.cells[5]}`);
+    const started = Date.now();
+    writeFileSync(pauseFile, "paused by the feeds scenario\n");
+    let after;
+    try {
+      await page.waitForSelector(`table.feeds tr.silent[data-feed="${MACHINING_FEED}"]`, { timeout: 20000 });
+      after = { state: await row(MACHINING_FEED).getAttribute("data-state"),
+        cells: await row(MACHINING_FEED).locator("th, td").allTextContents(),
+        colour: await row(MACHINING_FEED).locator("td").first().evaluate((td) => getComputedStyle(td).color),
+        okColour: await row(PACKAGING_FEED).locator("td").first().evaluate((td) => getComputedStyle(td).color),
+        other: await row(PACKAGING_FEED).getAttribute("data-state"),
+        alert: await page.locator("[data-role=feed-alerts]").textContent(),
+        silentAfterMs: Date.now() - started };
+    } finally {
+      rmSync(pauseFile, { force: true });
+    }
+    await page.waitForSelector(`table.feeds tr[data-feed="${MACHINING_FEED}"][data-state=ok]`, { timeout: 20000 });
+    return { before, after, resumed: await row(MACHINING_FEED).getAttribute("data-state") };
+  },
+
+  async lifecycle(page, base) {
+    // the allowed moves come from the API; one is made with setLifecycle after a confirmation
+    await openExplorer(page, base, `#/twin/${encodeURIComponent(CAPPER)}`);
+    const moves = page.locator(".moves button[data-to]");
+    await moves.first().waitFor();
+    const state = await page.locator("strong.lifecycle").textContent();
+    const offered = await moves.evaluateAll((bs) => bs.map((b) => b.getAttribute("data-to")));
+    const target = offered.find((to) => to !== "RETIRED");
+    check(target !== undefined, `moves offered: ${offered}`);
+    await page.click(`.moves button[data-to="${target}"]`);
+    await page.click(`button[data-confirm="${target}"]`);
+    await page.waitForFunction((t) => document.querySelector("strong.lifecycle")?.textContent === t, target);
+    const offeredAfter = await page.locator(".moves button[data-to]").evaluateAll((bs) => bs.map((b) => b.getAttribute("data-to")));
+    return { state, offered, target, offeredAfter };
+  },
+
+  async aas(page, base) {
+    // the twin's AAS exports download from /aas/api/v3.1/serialization
+    await openExplorer(page, base, `#/twin/${encodeURIComponent(FILLER)}`);
+    const json = page.locator('.downloads button[data-format="json"]');
+    await json.waitFor();
+    const files = {};
+    let shells = [];
+    for (const format of ["json", "xml", "aasx"]) {
+      const [download] = await Promise.all([page.waitForEvent("download"),
+        page.click(`.downloads button[data-format="${format}"]`)]);
+      const bytes = readFileSync(await download.path());
+      files[format] = { name: download.suggestedFilename(), size: bytes.length, head: bytes.subarray(0, 40).toString("latin1") };
+      if (format === "json") shells = JSON.parse(bytes.toString("utf8")).assetAdministrationShells ?? [];
+    }
+    return { files, shellIds: shells.map((s) => s.id) };
   },
 };
 
 // Run in this order: "views" counts the models before "upload" adds one.
 const ORDER = ["smoke", "tree", "keyboard", "search", "live", "lineage", "history", "changes",
-  "views", "upload", "narrow", "paging", "stale"];
+  "views", "upload", "narrow", "paging", "aas", "feeds", "lifecycle", "stale"];
 
 const [base, name, argument] = process.argv.slice(2);
 const names = name === "all" ? ORDER : [name];

@@ -53,4 +53,4 @@ def test_the_demo_serves_the_page_with_live_values(live_demo: Demo, scenario: st
     if scenario == "live":
         assert result["detail"]["mode"] == "subscription"
     else:
-        assert result["detail"]["roots"] == 2
+        assert result["detail"]["roots"] == 3  # the two sites and the feed twin feed/sim

@@ -56,7 +56,7 @@ Run = Callable[[str], dict[str, Any]]
 
 def test_the_page_opens_with_the_plant_and_no_console_errors(run: Run) -> None:
     detail = run("smoke")
-    assert detail["roots"] == 2  # the sample plant's two sites
+    assert detail["roots"] == 4  # the sample plant's two sites and the two feed twins
     assert detail["graphiql"] == 1
 
 
@@ -126,8 +126,39 @@ def test_a_narrow_window_does_not_scroll_sideways(run: Run) -> None:
 
 def test_a_wide_level_pages(run: Run) -> None:
     detail = run("paging")
-    assert (detail["first"], detail["second"]) == (50, 100)
+    assert (detail["first"], detail["second"]) == (25, 120)  # a small first page, then 100
     assert detail["setsize"] == "120"
+    assert detail["roots"] == 4
+
+
+def test_a_paused_feed_turns_red_in_feed_health_and_recovers(run: Run) -> None:
+    detail = run("feeds")
+    before, after = detail["before"], detail["after"]
+    assert before["state"] == "ok" and before["cells"][1] == "OK"
+    assert before["cells"][0] == "sim:machining"
+    assert "range: " in before["cells"][5]  # rejects by reason from the history store
+    assert after["state"] == "silent" and after["cells"][1] == "SILENT"
+    assert after["colour"] != after["okColour"]  # red, not only the word
+    assert after["other"] == "ok"  # the other feed keeps sending
+    assert "sim:machining is silent" in after["alert"]  # said to screen readers
+    assert detail["resumed"] == "ok"
+
+
+def test_a_twin_offers_its_allowed_lifecycle_moves_and_makes_one(run: Run) -> None:
+    detail = run("lifecycle")
+    assert detail["state"] == "ACTIVE"  # the capper as the sample plant loads it
+    assert detail["offered"] == ["PASSIVE", "RETIRED"]
+    assert detail["target"] == "PASSIVE"
+    assert detail["offeredAfter"] == ["ACTIVE", "RETIRED"]  # the new state's moves
+
+
+def test_the_aas_exports_download_as_json_xml_and_aasx(run: Run) -> None:
+    detail = run("aas")
+    files = detail["files"]
+    assert files["json"]["name"].endswith(".json") and files["json"]["head"].startswith("{")
+    assert files["xml"]["head"].startswith("<")
+    assert files["aasx"]["head"].startswith("PK")  # a zip package
+    assert detail["shellIds"] == ["urn:twinweave:aas:acme/jkt1/packaging/line1/filler1"]
 
 
 def test_without_history_and_subscriptions_the_page_polls_and_says_what_waits(

@@ -3,7 +3,8 @@
 The worker writes state to the graph store, history and lineage to the
 history store, and what changed to the in-process change feed that the
 GraphQL subscriptions read. A day of history is simulated first (one tick a
-minute, as fast as it goes), then the simulator runs live, one tick a second.
+minute, as fast as it goes), then the simulator runs live, one tick a second, with
+its feed's health reported on the feed twin ``feed/sim`` (the explorer's feed view).
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import ontology
 from ingest.codecs import JsonCodec
 from ingest.pipeline import Fusion, default_pipeline
 from ingest.sim import SimSettings, SimSource, Simulator, plant_assets
-from ingest.worker import BatchCommitter, Worker, WorkerSettings, WorkerStats
+from ingest.worker import BatchCommitter, FeedHealth, Worker, WorkerSettings, WorkerStats
 from ontology.changefeed import ChangeFeed
 from ontology.history import HistoryStore
 
 SIM_PRINCIPAL = "twinweave-demo-simulator"
 BACKFILL = timedelta(days=1)
 BACKFILL_TICK = timedelta(minutes=1)
+FRESHNESS_S = 60.0
+"""The sim feed's freshness limit when the pipeline names none (as ``twinweave ingest``)."""
 
 
 def _worker(
@@ -39,7 +42,13 @@ def _worker(
         feed_name=source.feed,
         principal=SIM_PRINCIPAL,
     )
-    return Worker(source, committer, WorkerSettings(principal=SIM_PRINCIPAL), flush=graph.flush)
+    health = None
+    if feed is not None:  # live: report the feed's health (the backfill is no feed)
+        limit = default_pipeline().freshness_s.get(source.feed, FRESHNESS_S)
+        health = FeedHealth(graph, source.feed, freshness_s=limit, principal=SIM_PRINCIPAL)
+        health.ensure_twin()
+    settings = WorkerSettings(principal=SIM_PRINCIPAL)
+    return Worker(source, committer, settings, flush=graph.flush, health=health)
 
 
 def _simulator(graph: ontology.GraphStore, start: datetime, tick: timedelta) -> Simulator:

@@ -20,9 +20,16 @@ from starlette.testclient import TestClient
 import loaders
 import ontology
 from ontology.access import Action, Authorizer, Principal
+from ontology.history import (
+    DuckDBHistorySettings,
+    HistoryStore,
+    QuestDBHistoryStore,
+    open_history_store,
+)
 from server import ServerSettings, create_app
 from server.graphql import GraphQLLimits
 from tests._services import drop_neo4j_namespace, unique_name
+from tests.ontology.history.conftest import questdb_history_settings
 
 WHO = "tester"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -72,6 +79,25 @@ def plant(request: pytest.FixtureRequest) -> Iterator[ontology.GraphStore]:
     finally:
         store.close()
         drop_neo4j_namespace(driver, namespace)
+
+
+HISTORY_STORES = [pytest.param("duckdb"), pytest.param("questdb", marks=pytest.mark.questdb)]
+"""The history stores a history test runs on (``params`` of its module fixture)."""
+
+
+def open_history(request: pytest.FixtureRequest) -> HistoryStore:
+    """A fresh history store of ``request.param``: in-memory DuckDB, or QuestDB (own prefix)."""
+    if request.param == "duckdb":
+        return open_history_store(DuckDBHistorySettings())
+    where = request.getfixturevalue("questdb")
+    return open_history_store(questdb_history_settings(where, prefix=unique_name("t")))
+
+
+def close_history(store: HistoryStore) -> None:
+    """Close it, dropping QuestDB's tables first."""
+    if isinstance(store, QuestDBHistoryStore):
+        store.drop_tables()
+    store.close()
 
 
 def make_client(

@@ -19,19 +19,23 @@ from starlette.testclient import TestClient
 import ontology
 from ontology.history import (
     Batch,
-    DuckDBHistorySettings,
     Event,
     HistoryStore,
-    QuestDBHistoryStore,
     Samples,
     SourceKind,
     SourcePosition,
-    open_history_store,
 )
 from server import ServerSettings, create_app
-from tests._services import unique_name
-from tests.ontology.history.conftest import questdb_history_settings
-from tests.server.graphql.conftest import MACHINE_MODEL, Counting, HideSubtree, data, run
+from tests.server.graphql.conftest import (
+    HISTORY_STORES,
+    MACHINE_MODEL,
+    Counting,
+    HideSubtree,
+    close_history,
+    data,
+    open_history,
+    run,
+)
 
 CMM = "acme/jkt1/machining/cell1/cmm1"
 LATHE = "acme/jkt1/machining/cell1/lathe1"
@@ -45,18 +49,10 @@ def _power(twin_index: int) -> np.ndarray[Any, np.dtype[np.float64]]:
     return np.arange(SECONDS, dtype=np.float64) * 0.01 + 10.0 * (twin_index + 1)
 
 
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param("duckdb"), pytest.param("questdb", marks=pytest.mark.questdb)],
-)
+@pytest.fixture(scope="module", params=HISTORY_STORES)
 def history(request: pytest.FixtureRequest) -> Iterator[HistoryStore]:
     """The history store under test: embedded DuckDB, or the real QuestDB (own table prefix)."""
-    store: HistoryStore
-    if request.param == "duckdb":
-        store = open_history_store(DuckDBHistorySettings())
-    else:
-        where = request.getfixturevalue("questdb")
-        store = open_history_store(questdb_history_settings(where, prefix=unique_name("t")))
+    store = open_history(request)
     twins = [CMM, LATHE]
     times = np.datetime64(START.replace(tzinfo=None), "us") + np.arange(SECONDS).astype(
         "timedelta64[s]"
@@ -90,9 +86,7 @@ def history(request: pytest.FixtureRequest) -> Iterator[HistoryStore]:
     ]
     store.write_batch(batch, samples, events)
     yield store
-    if isinstance(store, QuestDBHistoryStore):
-        store.drop_tables()
-    store.close()
+    close_history(store)
 
 
 def _client(plant: ontology.GraphStore, history: HistoryStore | None, **kwargs: Any) -> TestClient:
