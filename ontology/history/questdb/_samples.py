@@ -35,21 +35,32 @@ from ontology.history.questdb._wire import Wire
 MAX_FETCHED_ROWS = 5_000_000
 
 
-def samples_frame(staged: pa.Table) -> pd.DataFrame:
-    """The ILP frame of staged samples (``twin, signal, ts, value, text, quality, batch``)."""
-    table = pa.table(
+def _dictionary(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    return column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
+
+
+def samples_frame(table: pa.Table, batch: str) -> pd.DataFrame:
+    """The ILP frame of samples (``twin, signal, ts, value, text, quality``) of ``batch``.
+
+    ``twin`` and ``signal`` become categoricals (ILP symbols); the other columns go
+    over as they are, in the order given (time order, which the server applies fastest).
+    """
+    n = table.num_rows
+    frame = pa.table(
         {
-            "twin": staged.column("twin").dictionary_encode(),
-            "signal": staged.column("signal").dictionary_encode(),
-            "value": staged.column("value"),
-            "text": staged.column("text"),
-            "quality": staged.column("quality").cast(pa.int64()),
-            "batch_id": staged.column("batch"),
-            "ts": staged.column("ts").cast(pa.timestamp("us", tz="UTC")),
+            "twin": _dictionary(table.column("twin")),
+            "signal": _dictionary(table.column("signal")),
+            "value": table.column("value"),
+            "text": table.column("text"),
+            "quality": table.column("quality").cast(pa.int64()),
+            "batch_id": pa.repeat(pa.scalar(batch, pa.string()), n),
+            "ts": table.column("ts").cast(pa.timestamp("us", tz="UTC")),
         }
     )
-    frame: pd.DataFrame = table.to_pandas(types_mapper=PANDAS_TYPES.get)
-    return frame
+    out: pd.DataFrame = frame.to_pandas(types_mapper=PANDAS_TYPES.get)
+    return out
 
 
 def _in(column: str, values: Sequence[str]) -> str:

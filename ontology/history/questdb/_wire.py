@@ -109,6 +109,11 @@ class Wire:
         if len(frame):
             sender.dataframe(frame, table_name=table, at="ts")
 
+    def sequencer_txn(self, table: str) -> int:
+        """The last transaction the server's sequencer gave ``table`` (-1 for none)."""
+        rows = self.execute("SELECT sequencerTxn FROM wal_tables() WHERE name = %s", [table])
+        return int(rows[0][0]) if rows else -1
+
     def wait_applied(self, tables: Sequence[str]) -> None:
         """Return once the server applied every write-ahead log entry of ``tables``."""
         deadline = time.monotonic() + self._settings.apply_timeout_s
