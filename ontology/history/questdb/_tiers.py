@@ -82,34 +82,8 @@ _TIER_SELECT = (
 _RAW_SELECT = "SELECT twin, signal, cast(ts AS long), value, text, quality, batch_id FROM {table}"
 
 
-_WITHOUT_TWA = ("vf_ts", "vl_ts", "area", "tf_ts", "tl_ts", "lq", "lb")
-"""Tier columns a read at the tier's own grain needs only for the time-weighted mean."""
-
-
 def tier_select(table: str) -> str:
     return _TIER_SELECT.format(table=table)
-
-
-def tier_select_without_twa(table: str) -> tuple[str, pa.Schema]:
-    """A tier read that leaves out the columns only ``twa`` (or a merge) needs, and its schema.
-
-    Fewer values cross the PostgreSQL wire; ``fill_tier`` puts the columns back as nulls.
-    """
-    fields = [f for f in TIER_SCHEMA if f.name not in _WITHOUT_TWA]
-    names = ", ".join("cast(ts AS long)" if f.name == "bucket" else f.name for f in fields)
-    return f"SELECT {names} FROM {table}", pa.schema(fields)
-
-
-def fill_tier(table: pa.Table) -> pa.Table:
-    """``table`` (with its ``series``) holding every tier column, the ones left out as nulls."""
-    filled = pa.Table.from_arrays(
-        [
-            table.column(f.name) if f.name in table.column_names else pa.nulls(len(table), f.type)
-            for f in TIER_SCHEMA
-        ],
-        schema=TIER_SCHEMA,
-    )
-    return filled.append_column("series", table.column("series"))
 
 
 def raw_select(table: str) -> str:
