@@ -137,9 +137,7 @@ def _append(
 ) -> None:
     """A batch later than everything stored for its series, each key once: no join, no
     dedup, partials in numpy; a tier merges only the bucket a series continues."""
-    incoming = table.select(["ts", "value", "text", "quality"]).append_column(
-        "series", pa.array(rows.series, type=pa.int32())
-    )
+    incoming = table.append_column("series", pa.array(rows.series, type=pa.int32()))
     con.register("incoming", incoming)
     con.register("created", created)
     try:
