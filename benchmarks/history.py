@@ -12,6 +12,8 @@ the last hour. For each store it prints:
 - append rate with duplicate protection and the tiers (cold: empty tables),
   beside the database's own bulk load of the same frames into a plain table
   (DuckDB ``INSERT ... SELECT`` from Arrow; QuestDB ILP without dedup keys);
+  and the same per CPU second of this process (steadier than wall time on a
+  loaded machine; for QuestDB the client's share only, the server not counted);
 - one series, ``--hours`` at 1-minute buckets (min, max, mean, first, last,
   count), p50 / p99 of ``--repeat`` warm calls, beside a plain ``GROUP BY``
   (QuestDB: ``SAMPLE BY 1m``) over the raw table;
@@ -125,6 +127,8 @@ class Figures:
     many_out: Floats
     as_of_out: Floats
     size: int = 0
+    cpu: float = 0.0
+    """CPU seconds this process spent appending (QuestDB: the client's share only)."""
 
 
 def timings(repeat: int, work: Callable[[], Any]) -> tuple[list[float], Any]:
@@ -162,13 +166,14 @@ def batch_record(i: int, n: int) -> Batch:
 def store_figures(store: HistoryStore, data: Data, repeat: int) -> Figures:
     rates = []
     total = 0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for i, samples in enumerate(data.batches()):
         t = time.perf_counter()
         store.write_batch(batch_record(i, len(samples)), samples)
         rates.append(len(samples) / (time.perf_counter() - t))
         total += len(samples)
     rate = total / (time.perf_counter() - start)
+    cpu = time.process_time() - cpu
     first = next(data.batches())
     store.write_batch(batch_record(0, len(first)), first)  # a replay changes nothing
     minute = timedelta(minutes=1)
@@ -178,9 +183,8 @@ def store_figures(store: HistoryStore, data: Data, repeat: int) -> Figures:
     many, many_out = timings(few, lambda: store.range(by_twin, START, data.end, minute, AGGS))
     others = sorted(data.as_of_keys, key=lambda k: k.twin)
     as_of, as_of_out = timings(few, lambda: store.as_of(others, data.end))
-    return Figures(
-        rate, rates, total, one, many, as_of, buckets(one_out), buckets(many_out), as_of_out.value
-    )
+    out = buckets(one_out), buckets(many_out), as_of_out.value
+    return Figures(rate, rates, total, one, many, as_of, *out, cpu=cpu)
 
 
 # --------------------------------------------------------------------------- DuckDB
@@ -200,7 +204,7 @@ def duckdb_baseline(data: Data, repeat: int, path: Path) -> Figures:
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE plain (twin VARCHAR, signal VARCHAR, ts BIGINT, value DOUBLE)")
     total = 0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for samples in data.batches():
         frame = pa.table(
             {
@@ -215,6 +219,7 @@ def duckdb_baseline(data: Data, repeat: int, path: Path) -> Figures:
         con.unregister("frame")
         total += len(samples)
     rate = total / (time.perf_counter() - start)
+    cpu = time.process_time() - cpu
     con.execute("CHECKPOINT")
     lo, hi = int(START.timestamp() * 1e6), int(data.end.timestamp() * 1e6)
     twins = sorted(k.twin for k in data.keys)
@@ -241,6 +246,7 @@ def duckdb_baseline(data: Data, repeat: int, path: Path) -> Figures:
         _table(many_out, 2),
         _table(as_of_out, 1)[:, 0],
         path.stat().st_size,
+        cpu,
     )
 
 
@@ -266,7 +272,7 @@ def questdb_baseline(data: Data, repeat: int, settings: QuestDBHistorySettings) 
         "signal SYMBOL, value DOUBLE) TIMESTAMP(ts) PARTITION BY DAY WAL"
     )
     total = 0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with Sender.from_conf(settings.ilp_conf()) as sender:
         for samples in data.batches():
             frame = pd.DataFrame(
@@ -284,6 +290,7 @@ def questdb_baseline(data: Data, repeat: int, settings: QuestDBHistorySettings) 
     while (row := con.execute(wal, [table]).fetchone()) and row[0] < row[1]:  # until queryable
         time.sleep(0.005)
     rate = total / (time.perf_counter() - start)
+    cpu = time.process_time() - cpu
     # The table name is ours; every value is a parameter.
     sample_by = (
         "SELECT twin, ts, count()::DOUBLE, min(value), max(value), avg(value), first(value), "  # noqa: S608
@@ -315,7 +322,7 @@ def questdb_baseline(data: Data, repeat: int, settings: QuestDBHistorySettings) 
     con.close()
     return Figures(
         rate, [], total, one, many, as_of, one_out, many_out, as_of_out[:, 0],
-        int(size[0]) if size else 0,
+        int(size[0]) if size else 0, cpu,
     )  # fmt: skip
 
 
@@ -356,6 +363,12 @@ def report(name: str, got: Figures, base: Figures, data: Data, words: Sequence[s
         f"median {median / 1e6:.2f})",
         f"{base.rate / 1e6:.2f} M/s {load}",
         f"target >= {APPEND_TARGET[name] / 1e6:.1f} M/s",
+    )
+    _line(
+        "append per CPU second",
+        f"{got.total / got.cpu / 1e6:.2f} M samples per CPU s of this process",
+        f"{base.total / base.cpu / 1e6:.2f} M/CPU s",
+        "QuestDB: client CPU only" if name == "QuestDB" else "",
     )
     reads = (
         ("one", "1 series, 1-min buckets (warm)", got.one, base.one, query),

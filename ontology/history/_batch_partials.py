@@ -38,10 +38,11 @@ class SortedBatch:
 def sort_batch(
     columns: SampleColumns, series: npt.NDArray[np.int32], batch: str
 ) -> tuple[SortedBatch, pa.Table]:
-    """The batch's rows by (``series`` code, time), and its table in that order."""
+    """The batch's rows by (``series`` code, time), and its ``ts, value, text, quality``
+    columns in that order (the names are in ``series``: not copied)."""
     ts = columns.table.column("ts").to_numpy()
     order = np.lexsort((ts, series))
-    table = columns.table.take(pa.array(order))
+    table = columns.table.select(["ts", "value", "text", "quality"]).take(pa.array(order))
     value = table.column("value").combine_chunks()
     rows = SortedBatch(
         series=series[order],

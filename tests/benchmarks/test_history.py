@@ -14,14 +14,15 @@ def _rows(output: str) -> list[str]:
     return [line for line in output.splitlines() if " baseline " in line]
 
 
-def test_the_duckdb_run_prints_five_figures_beside_baselines_with_equal_answers(
+def test_the_duckdb_run_prints_six_figures_beside_baselines_with_equal_answers(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert history.main([*TINY, "--skip-questdb"]) == 0
     output = capsys.readouterr().out
     rows = _rows(output)
-    assert len(rows) == 5
+    assert len(rows) == 6
     assert "M samples/s" in rows[0] and "INSERT from Arrow" in rows[0]
+    assert "per CPU s" in rows[1]
     assert "answers equal to the baselines" in output
 
 
@@ -31,5 +32,5 @@ def test_the_questdb_run_prints_its_figures_too(
 ) -> None:
     assert history.main([*TINY, "--questdb-http", questdb.http, "--questdb-pg", questdb.pg]) == 0
     output = capsys.readouterr().out
-    assert len(_rows(output)) == 10
+    assert len(_rows(output)) == 12
     assert "SAMPLE BY 1m" in output and "LATEST ON" in output

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from ontology.history._append_merge import merge_appended
 from ontology.history._batch_partials import SortedBatch, batch_partials, key_twice, sort_batch
 from ontology.history._columns import SampleColumns
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
@@ -136,9 +137,7 @@ def _append(
 ) -> None:
     """A batch later than everything stored for its series, each key once: no join, no
     dedup, partials in numpy; a tier merges only the bucket a series continues."""
-    incoming = table.select(["ts", "value", "text", "quality"]).append_column(
-        "series", pa.array(rows.series, type=pa.int32())
-    )
+    incoming = table.append_column("series", pa.array(rows.series, type=pa.int32()))
     con.register("incoming", incoming)
     con.register("created", created)
     try:
@@ -152,42 +151,35 @@ def _append(
         con.unregister("created")
     for tier, name in TIER_TABLES.items():
         grain = GRAIN_US[tier]
-        con.register("new_part", batch_partials(rows, grain))
-        try:
-            _append_tier(con, name, grain, span)
-        finally:
-            con.unregister("new_part")
+        _append_tier(con, name, batch_partials(rows, grain), _buckets(span, grain))
+
+
+def _buckets(span: tuple[int, int], grain: int) -> tuple[int, int]:
+    """The first and last bucket of ``span`` at ``grain``."""
+    return span[0] // grain * grain, span[1] // grain * grain
 
 
 def _append_tier(
-    con: duckdb.DuckDBPyConnection, table: str, grain: int, span: tuple[int, int]
+    con: duckdb.DuckDBPyConnection, table: str, part: pa.Table, buckets: tuple[int, int]
 ) -> None:
-    """Merge ``new_part`` into ``table``: only a series' last stored bucket can be in both,
-    and there every new sample follows the stored ones (so the merge is exact). The views
-    are named apart from the general path's temp tables (a temp table hides a view)."""
-    bounds = {"blo": span[0] // grain * grain, "bhi": span[1] // grain * grain}
-    old = con.sql(
-        f"DELETE FROM {table} USING new_part n WHERE {table}.series = n.series "
-        f"AND {table}.bucket = n.bucket AND {table}.bucket BETWEEN $blo AND $bhi "
-        f"RETURNING {table}.*",
-        params=bounds,
-    ).to_arrow_table()
-    if not old.num_rows:
-        con.execute(f"INSERT INTO {table} SELECT * FROM new_part")
-        return
-    con.register("old_part", old)
+    """Merge the partials ``part`` into ``table``: only a series' last stored bucket can be
+    in both, and there every new sample follows the stored ones (so the merge is exact,
+    ``merge_appended``)."""
+    con.register("new_part", part)
     try:
-        both = (
-            "(SELECT * FROM old_part UNION ALL "
-            "SELECT * FROM new_part SEMI JOIN old_part USING (series, bucket))"
-        )
-        con.execute(
-            f"INSERT INTO {table} SELECT * FROM new_part ANTI JOIN old_part USING (series, bucket) "
-            f"UNION ALL SELECT {PARTIAL_COLUMNS} FROM ({merge_sql(both)})",
-            {"g": grain},
-        )
+        old = con.sql(
+            f"DELETE FROM {table} USING new_part n WHERE {table}.series = n.series "
+            f"AND {table}.bucket = n.bucket AND {table}.bucket BETWEEN $blo AND $bhi "
+            f"RETURNING {table}.*",
+            params={"blo": buckets[0], "bhi": buckets[1]},
+        ).to_arrow_table()
     finally:
-        con.unregister("old_part")
+        con.unregister("new_part")
+    con.register("new_rows", merge_appended(old, part) if old.num_rows else part)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM new_rows")
+    finally:
+        con.unregister("new_rows")
 
 
 def _write_general(

@@ -11,10 +11,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from ontology.history._arrays import as_of_arrays, samples_of, split_series
+from ontology.history._arrays import (
+    NUMERIC_COLUMNS,
+    TEXT_COLUMNS,
+    as_of_arrays,
+    samples_of,
+    split_series,
+)
 from ontology.history._errors import HistoryInputError
 from ontology.history._partials import finish_sql, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, RangeQuery, Tier, from_us
@@ -24,32 +32,53 @@ from ontology.history.questdb._tiers import (
     RAW_SCHEMA,
     SEP,
     TIER_SCHEMA,
-    fill_tier,
     raw_select,
     tier_select,
-    tier_select_without_twa,
     with_series,
 )
 from ontology.history.questdb._wire import Wire
 
 MAX_FETCHED_ROWS = 5_000_000
+_FINISHED = {
+    "n": "cast(n AS double)",
+    "mn": "mn",
+    "mx": "mx",
+    "mean": "s / nv",
+    "vf": "vf",
+    "vl": "vl",
+    "tf": "tf",
+    "tl": "tl",
+}
+"""A bucket's aggregates from its tier row (``_partials.finish_sql`` at the tier's grain)."""
+_S, _F, _I = pa.string(), pa.float64(), pa.int64()
 
 
-def samples_frame(staged: pa.Table) -> pd.DataFrame:
-    """The ILP frame of staged samples (``twin, signal, ts, value, text, quality, batch``)."""
-    table = pa.table(
+def _dictionary(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    return column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
+
+
+def samples_frame(table: pa.Table, batch: str) -> pd.DataFrame:
+    """The ILP frame of samples (``twin, signal, ts, value, text, quality``) of ``batch``.
+
+    ``twin`` and ``signal`` become categoricals (ILP symbols); the other columns go
+    over as they are, in the order given (time order, which the server applies fastest).
+    """
+    n = table.num_rows
+    frame = pa.table(
         {
-            "twin": staged.column("twin").dictionary_encode(),
-            "signal": staged.column("signal").dictionary_encode(),
-            "value": staged.column("value"),
-            "text": staged.column("text"),
-            "quality": staged.column("quality").cast(pa.int64()),
-            "batch_id": staged.column("batch"),
-            "ts": staged.column("ts").cast(pa.timestamp("us", tz="UTC")),
+            "twin": _dictionary(table.column("twin")),
+            "signal": _dictionary(table.column("signal")),
+            "value": table.column("value"),
+            "text": table.column("text"),
+            "quality": table.column("quality").cast(pa.int64()),
+            "batch_id": pa.repeat(pa.scalar(batch, pa.string()), n),
+            "ts": table.column("ts").cast(pa.timestamp("us", tz="UTC")),
         }
     )
-    frame: pd.DataFrame = table.to_pandas(types_mapper=PANDAS_TYPES.get)
-    return frame
+    out: pd.DataFrame = frame.to_pandas(types_mapper=PANDAS_TYPES.get)
+    return out
 
 
 def _in(column: str, values: Sequence[str]) -> str:
@@ -114,11 +143,10 @@ class SampleReader:
         else:
             table = f"{self._prefix}_{query.tier}"
             at_grain = query.interval == GRAIN_US[query.tier]
-            sql, schema = tier_select(table), TIER_SCHEMA
             if at_grain and Agg.TWA not in query.aggregates:
-                sql, schema = tier_select_without_twa(table)
+                return self._tier_buckets(keys, query, f"{table} WHERE ts >= %s AND ts < %s")
             filters = f" WHERE ts >= %s AND ts < %s AND {where}"
-            rows = fill_tier(self._fetch(sql + filters, [*window, *params], schema))
+            rows = self._fetch(tier_select(table) + filters, [*window, *params], TIER_SCHEMA)
             mine = "(SELECT r.* FROM rows r SEMI JOIN keys USING (series))"
             buckets = mine if at_grain else merge_sql(mine)
         sql = (
@@ -127,6 +155,29 @@ class SampleReader:
         )
         table = self._run(keys, rows, sql, {"g": query.interval, "end": query.end})
         return split_series(table, keys, query.aggregates)
+
+    def _tier_buckets(
+        self, keys: Sequence[SeriesKey], query: RangeQuery, source: str
+    ) -> tuple[Series, ...]:
+        """Buckets at a tier's own grain without ``twa``: its rows are the buckets, so
+        QuestDB returns the finished aggregates (only those asked) and nothing is merged."""
+        wanted = [NUMERIC_COLUMNS[a] for a in query.aggregates]
+        wanted += [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
+        fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in wanted]
+        select = ", ".join(_FINISHED[c] for c in wanted)
+        where, params = key_filter(keys)
+        rows = self._fetch(
+            f"SELECT twin, signal, cast(ts AS long), {select} FROM {source} AND {where}",
+            [from_us(query.start), from_us(query.end), *params],
+            pa.schema([RAW_SCHEMA.field(0), RAW_SCHEMA.field(1), pa.field("bucket", _I), *fields]),
+        )
+        distinct = list(dict.fromkeys(keys))
+        names = pa.array([f"{k.twin}{SEP}{k.signal}" for k in distinct], type=pa.string())
+        position = pc.index_in(rows.column("series"), value_set=names)
+        rows = rows.append_column("position", position).filter(position.is_valid())
+        rows = rows.sort_by([("position", "ascending"), ("bucket", "ascending")])
+        found = {s.key: s for s in split_series(rows, distinct, query.aggregates)}
+        return tuple(found[k] for k in keys)
 
     def as_of(self, keys: Sequence[SeriesKey], at: int, kept: Mapping[Tier, int]) -> AsOf:
         """``LATEST ON`` over the raw samples kept; for series with none, the tiers' last
@@ -154,6 +205,14 @@ class SampleReader:
                         TIER_SCHEMA,
                     )
                 )
+        if not tiers:  # one row per series: each key picks its own
+            names = pa.array([f"{k.twin}{SEP}{k.signal}" for k in keys], type=pa.string())
+            row = pc.index_in(names, value_set=raw.column("series"))
+            found = row.is_valid()
+            picked = raw.take(row.filter(found)).append_column(
+                "position", pa.array(np.flatnonzero(found.to_numpy(zero_copy_only=False)))
+            )
+            return as_of_arrays(keys, picked)
         parts = ["SELECT series, ts, value, text, quality, batch FROM rows"]
         con = self._engine
         for i, rows in enumerate(tiers):

@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from questdb import Sender
 
 from ontology import Page
+from ontology.history._batch_partials import key_twice, sort_batch
 from ontology.history._columns import SampleColumns
 from ontology.history._records import check_events, check_first, check_write
 from ontology.history._tiers import (
@@ -53,10 +56,29 @@ from ontology.history.questdb._records import RecordReader, add_batch, add_event
 from ontology.history.questdb._samples import SampleReader, samples_frame
 from ontology.history.questdb._schema import create_statements, table_names
 from ontology.history.questdb._settings import QuestDBHistorySettings
-from ontology.history.questdb._tiers import TierKeeper, append_partials, tier_frame
+from ontology.history.questdb._tail import TierTail
+from ontology.history.questdb._tiers import (
+    SEP,
+    TierKeeper,
+    append_partials,
+    appends,
+    tier_frame,
+)
 from ontology.history.questdb._wire import Wire
 
 DAY_US = 86_400 * 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A batch's samples made ready: its series, the tier rows held and to send, the frame."""
+
+    names: pa.Array
+    held: dict[Tier, pa.Table]
+    tiers: dict[Tier, pa.Table]
+    frame: pd.DataFrame | None
+
+
 _TIER_TABLE = {Tier.RAW: "samples", Tier.MINUTE: "minute", Tier.HOUR: "hour"}
 
 
@@ -72,6 +94,7 @@ class QuestDBHistoryStore:
         self._tiers = TierKeeper(self._engine, self._wire, self._prefix)
         self._samples = SampleReader(self._engine, self._wire, self._prefix)
         self._records = RecordReader(self._wire, self._prefix)
+        self._tail = TierTail()
         for statement in create_statements(self._prefix):
             self._wire.execute(statement)
         self._unapplied: set[str] = set(table_names(self._prefix))
@@ -102,38 +125,65 @@ class QuestDBHistoryStore:
         with self._lock, self._wire.guarded():
             if len(columns):
                 check_not_expired(batch.id, columns.lo, self._watermarks.get(Tier.RAW))
-            tiers, frame = self._write_samples(columns, batch.id) if len(columns) else ({}, None)
+            try:
+                self._write(batch, columns, events, data, rejects)
+            except BaseException:
+                self._tail.clear()  # a flush may or may not have landed: read back next time
+                raise
 
-            def rest(sender: Sender) -> None:
-                if frame is not None:
-                    self._wire.frame(sender, self._table("samples"), frame)
-                for tier, rows in tiers.items():
+    def _write(
+        self,
+        batch: Batch,
+        columns: SampleColumns,
+        events: Sequence[Event],
+        data: Sequence[str],
+        rejects: Sequence[Reject],
+    ) -> None:
+        minute = self._table("minute")
+        before = self._wire.sequencer_txn(minute) if len(columns) else -1
+        written = self._write_samples(columns, batch.id, before) if len(columns) else None
+
+        def rest(sender: Sender) -> None:
+            if written is not None:
+                if written.frame is not None:
+                    self._wire.frame(sender, self._table("samples"), written.frame)
+                for tier, rows in written.tiers.items():
                     self._wire.frame(sender, self._table(tier), tier_frame(rows))
-                add_events(sender, self._table("events"), events, data)
-                add_rejects(sender, self._table("rejects"), rejects)
+            add_events(sender, self._table("events"), events, data)
+            add_rejects(sender, self._table("rejects"), rejects)
 
-            self._wire.send(rest)
-            self._unapplied.update(
-                self._table(n) for n in ("samples", "minute", "hour", "events", "rejects")
-            )
-            self._wire.send(lambda sender: add_batch(sender, self._prefix, batch))
-            self._unapplied.update((self._table("batches"), self._table("offsets")))
+        self._wire.send(rest)
+        self._unapplied.update(
+            self._table(n) for n in ("samples", "minute", "hour", "events", "rejects")
+        )
+        if written is not None:
+            after = self._wire.sequencer_txn(minute)
+            self._tail.keep(written.names, written.held, written.tiers, (before, after))
+        self._wire.send(lambda sender: add_batch(sender, self._prefix, batch))
+        self._unapplied.update((self._table("batches"), self._table("offsets")))
 
-    def _write_samples(
-        self, columns: SampleColumns, batch_id: str
-    ) -> tuple[dict[Tier, pa.Table], pd.DataFrame | None]:
+    def _write_samples(self, columns: SampleColumns, batch_id: str, txn: int) -> _Written:
         """The tier rows to send, and the samples frame when it still is to be sent.
 
         A batch that only appends (see ``_tiers``) sends its samples in the same
-        request as the tier rows; any other is sent and applied first, so that the
-        tiers can be checked against raw.
+        request as the tier rows, merged with the rows held for its series (kept in
+        memory while no one else writes, see ``_tail``); any other is sent and
+        applied first, so that the tiers can be checked against raw.
         """
+        pairs, inverse = columns.series_codes()
+        names = pa.array([f"{twin}{SEP}{signal}" for twin, signal in pairs], type=pa.string())
+        rows, _ = sort_batch(columns, inverse.astype(np.int32), batch_id)
+        twice = key_twice(rows)
+        if not twice:
+            held = self._tail.held(names, txn)
+            if held is None:
+                held = self._held(columns.lo)
+            if appends(rows, names, held[Tier.MINUTE]):
+                tiers = append_partials(rows, names, held)
+                return _Written(names, held, tiers, samples_frame(columns.table, batch_id))
         engine = self._engine
         engine.register("incoming", columns.table)
         try:
-            twice = engine.execute(
-                "SELECT 1 FROM incoming GROUP BY twin, signal, ts HAVING count(*) > 1 LIMIT 1"
-            ).fetchall()
             engine.execute(
                 "CREATE OR REPLACE TEMP TABLE staged AS SELECT twin || chr(31) || signal AS "
                 "series, twin, signal, ts, value, text, quality, $batch AS batch FROM incoming "
@@ -147,18 +197,19 @@ class QuestDBHistoryStore:
         finally:
             engine.unregister("incoming")
         staged = engine.sql("SELECT * FROM staged").to_arrow_table()
-        self._applied()  # the tier rows of earlier batches, before they are read
-        held = self._tiers.held(columns.lo)
-        if not twice and self._tiers.appends(held):
-            appended = append_partials(columns, batch_id)
-            tiers = self._tiers.merged(columns.lo, columns.hi, held, appended)
-            return tiers, samples_frame(staged)
-        self._wire.send(
-            lambda sender: self._wire.frame(sender, self._table("samples"), samples_frame(staged))
-        )
+        held = self._held(columns.lo)
+        frame = samples_frame(staged, batch_id)
+        self._wire.send(lambda sender: self._wire.frame(sender, self._table("samples"), frame))
         self._unapplied.add(self._table("samples"))
         self._applied()
-        return self._tiers.merged(columns.lo, columns.hi, held), None
+        return _Written(names, held, self._tiers.merged(columns.lo, columns.hi, held), None)
+
+    def _held(self, lo: int) -> dict[Tier, pa.Table]:
+        """The tier rows held from ``lo`` on, once the server applied every write to the
+        samples and tiers (this store's and any other writer's)."""
+        self._applied()
+        self._wire.wait_applied([self._table(n) for n in ("samples", "minute", "hour")])
+        return self._tiers.held(lo)
 
     def append_events(self, events: Sequence[Event]) -> None:
         data = check_events(events)
@@ -287,11 +338,13 @@ class QuestDBHistoryStore:
                 )
                 self._watermarks[tier] = cut
             self._unapplied.update(table_names(self._prefix))
+            self._tail.clear()
         return dropped
 
     def drop_tables(self) -> None:
         """Drop every table of this store's prefix (tests, or retiring a store)."""
         with self._lock, self._wire.guarded():
+            self._tail.clear()
             for table in table_names(self._prefix):
                 self._wire.execute(f"DROP TABLE IF EXISTS {table}")
 

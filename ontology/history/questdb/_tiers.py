@@ -27,8 +27,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ontology.history._batch_partials import batch_partials, sort_batch
-from ontology.history._columns import SampleColumns
+from ontology.history._append_merge import merge_appended
+from ontology.history._batch_partials import SortedBatch, batch_partials
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier, from_us
 from ontology.history.questdb._wire import Wire
@@ -82,34 +82,8 @@ _TIER_SELECT = (
 _RAW_SELECT = "SELECT twin, signal, cast(ts AS long), value, text, quality, batch_id FROM {table}"
 
 
-_WITHOUT_TWA = ("vf_ts", "vl_ts", "area", "tf_ts", "tl_ts", "lq", "lb")
-"""Tier columns a read at the tier's own grain needs only for the time-weighted mean."""
-
-
 def tier_select(table: str) -> str:
     return _TIER_SELECT.format(table=table)
-
-
-def tier_select_without_twa(table: str) -> tuple[str, pa.Schema]:
-    """A tier read that leaves out the columns only ``twa`` (or a merge) needs, and its schema.
-
-    Fewer values cross the PostgreSQL wire; ``fill_tier`` puts the columns back as nulls.
-    """
-    fields = [f for f in TIER_SCHEMA if f.name not in _WITHOUT_TWA]
-    names = ", ".join("cast(ts AS long)" if f.name == "bucket" else f.name for f in fields)
-    return f"SELECT {names} FROM {table}", pa.schema(fields)
-
-
-def fill_tier(table: pa.Table) -> pa.Table:
-    """``table`` (with its ``series``) holding every tier column, the ones left out as nulls."""
-    filled = pa.Table.from_arrays(
-        [
-            table.column(f.name) if f.name in table.column_names else pa.nulls(len(table), f.type)
-            for f in TIER_SCHEMA
-        ],
-        schema=TIER_SCHEMA,
-    )
-    return filled.append_column("series", table.column("series"))
 
 
 def raw_select(table: str) -> str:
@@ -139,16 +113,38 @@ def tier_frame(rows: pa.Table) -> pd.DataFrame:
     return frame
 
 
-def append_partials(columns: SampleColumns, batch: str) -> dict[Tier, pa.Table]:
-    """A batch's minute and hour partials (numpy), keyed by the engine's ``series``."""
-    pairs, inverse = columns.series_codes()
-    rows, _ = sort_batch(columns, inverse.astype(np.int32), batch)
-    names = pa.array([f"{twin}{SEP}{signal}" for twin, signal in pairs], type=_S)
+def append_partials(
+    rows: SortedBatch, names: pa.Array, held: Mapping[Tier, pa.Table]
+) -> dict[Tier, pa.Table]:
+    """The tier rows to send for a batch that only appends: its minute and hour partials
+    (numpy), keyed by the engine's ``series`` (``names[i]`` for series code ``i``), merged
+    with the rows ``held``."""
     out = {}
     for tier in (Tier.MINUTE, Tier.HOUR):
         part = batch_partials(rows, GRAIN_US[tier])
-        out[tier] = part.set_column(0, "series", names.take(part.column("series")))
+        part = part.set_column(0, "series", names.take(part.column("series")))
+        out[tier] = merge_appended(held[tier], part)
     return out
+
+
+def appends(rows: SortedBatch, names: pa.Array, held: pa.Table) -> bool:
+    """Whether every series' first sample in ``rows`` follows the latest one the ``held``
+    minute rows know of (a series they do not name has none)."""
+    starts = np.flatnonzero(np.r_[True, rows.series[1:] != rows.series[:-1]])
+    if not held.num_rows:
+        return True
+    latest = pc.max_element_wise(held.column("vl_ts"), held.column("tl_ts"))
+    per_series = (
+        pa.table({"series": held.column("series"), "latest": latest})
+        .group_by("series")
+        .aggregate([("latest", "max")])
+    )
+    at = pc.index_in(names.take(pa.array(rows.series[starts])), value_set=per_series["series"])
+    known = at.is_valid().to_numpy(zero_copy_only=False)
+    if not known.any():
+        return True
+    held_latest = per_series["latest_max"].take(at.filter(at.is_valid())).to_numpy()
+    return bool(np.all(rows.ts[starts][known] > held_latest))
 
 
 class TierKeeper:
@@ -171,44 +167,15 @@ class TierKeeper:
             )
         return out
 
-    def appends(self, held: Mapping[Tier, pa.Table]) -> bool:
-        """Whether every series' first ``staged`` sample follows the latest one held."""
-        con = self._engine
-        con.register("held", held[Tier.MINUTE])
-        try:
-            late = con.execute(
-                "SELECT count(*) FROM (SELECT series, min(ts) AS first FROM staged "
-                "GROUP BY series) JOIN (SELECT series, max(greatest(vl_ts, tl_ts)) AS latest "
-                "FROM held GROUP BY series) USING (series) WHERE first <= latest"
-            ).fetchall()
-        finally:
-            con.unregister("held")
-        return late == [(0,)]
-
-    def merged(
-        self,
-        lo: int,
-        hi: int,
-        held: Mapping[Tier, pa.Table],
-        appended: Mapping[Tier, pa.Table] | None = None,
-    ) -> dict[Tier, pa.Table]:
-        """The tier rows to send for a batch spanning ``lo``..``hi`` (µs).
-
-        ``appended``: the partials of a batch that only appends (``append_partials``);
-        without them the partials come from ``staged``, whose samples must be applied
-        already (the merge counts them in raw).
-        """
+    def merged(self, lo: int, hi: int, held: Mapping[Tier, pa.Table]) -> dict[Tier, pa.Table]:
+        """The tier rows to send for a batch spanning ``lo``..``hi`` (µs), its partials
+        computed from ``staged``, whose samples must be applied already (the merge
+        counts them in raw)."""
         con = self._engine
         out = {}
         for tier in (Tier.MINUTE, Tier.HOUR):
             grain = {"g": GRAIN_US[tier]}
-            if appended is not None:
-                con.register("appended", appended[tier])
-                try:
-                    con.execute("CREATE OR REPLACE TEMP TABLE part AS SELECT * FROM appended")
-                finally:
-                    con.unregister("appended")
-            elif tier is Tier.MINUTE:
+            if tier is Tier.MINUTE:
                 con.execute(f"CREATE OR REPLACE TEMP TABLE part AS {partial_sql('staged')}", grain)
             else:
                 con.execute(
@@ -216,28 +183,22 @@ class TierKeeper:
                     f"FROM ({merge_sql('part')})",
                     grain,
                 )
-            out[tier] = self._merge_tier(tier, lo, hi, held, appends=appended is not None)
+            out[tier] = self._merge_tier(tier, lo, hi, held)
         return out
 
     def _fetch(self, sql: str, params: Sequence[object], schema: pa.Schema) -> pa.Table:
         return with_series(self._wire.arrow(sql, params, schema))
 
-    def _merge_tier(
-        self, tier: Tier, lo: int, hi: int, held: Mapping[Tier, pa.Table], *, appends: bool
-    ) -> pa.Table:
+    def _merge_tier(self, tier: Tier, lo: int, hi: int, held: Mapping[Tier, pa.Table]) -> pa.Table:
         con = self._engine
         grain = GRAIN_US[tier]
         first, last = lo // grain * grain, hi // grain * grain + grain
         window = [from_us(first), from_us(last)]
-        counts = (
-            COUNT_SCHEMA.empty_table().append_column("series", pa.array([], type=_S))
-            if appends
-            else self._fetch(
-                f"SELECT twin, signal, cast(ts AS long), count() FROM {self._prefix}_samples "
-                f"WHERE ts >= %s AND ts < %s SAMPLE BY {_SAMPLE_BY[tier]}",
-                window,
-                COUNT_SCHEMA,
-            )
+        counts = self._fetch(
+            f"SELECT twin, signal, cast(ts AS long), count() FROM {self._prefix}_samples "
+            f"WHERE ts >= %s AND ts < %s SAMPLE BY {_SAMPLE_BY[tier]}",
+            window,
+            COUNT_SCHEMA,
         )
         con.register("held", held[tier])
         con.register("counts", counts)
@@ -252,9 +213,7 @@ class TierKeeper:
             )
             redo = con.execute(
                 "SELECT min(bucket), max(bucket) FROM merged m LEFT JOIN counts c "
-                "USING (series, bucket) WHERE m.overlap OR ($counted AND c.raw_n IS DISTINCT "
-                "FROM m.n)",
-                {"counted": not appends},
+                "USING (series, bucket) WHERE m.overlap OR c.raw_n IS DISTINCT FROM m.n"
             ).fetchall()[0]
             rows = con.sql(f"SELECT {PARTIAL_COLUMNS}, overlap FROM merged").to_arrow_table()
             if redo[0] is not None:

@@ -72,10 +72,29 @@ class Wire:
             raise HistoryUnavailableError(message) from error
 
     def arrow(self, sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
-        """The rows of ``sql`` as an Arrow table of ``schema`` (its columns in order)."""
-        rows = self.execute(sql, params, binary=True)
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
-        arrays = [pa.array(list(c), type=f.type) for c, f in zip(columns, schema, strict=True)]
+        """The rows of ``sql`` (``%s`` placeholders for ``params``) as an Arrow table of
+        ``schema`` (its columns in order).
+
+        The placeholders become ``$1``, ``$2``, ... and the query goes through a raw
+        cursor: psycopg then does not parse it again in Python for each call (a read of
+        10,000 series has 10,000 placeholders; measured 20-40 ms a call).
+        """
+        parts = sql.split("%s")
+        if len(parts) != len(params) + 1:
+            message = f"a query has {len(parts) - 1} placeholders for {len(params)} parameters"
+            raise ValueError(message)
+        numbered = "".join(f"{p}${i}" for i, p in enumerate(parts[:-1], 1)) + parts[-1]
+        con = self._connection()
+        try:
+            with psycopg.RawCursor(con) as cursor:
+                cursor.execute(numbered, params, binary=True)
+                rows = cursor.fetchall()
+        except psycopg.OperationalError as error:
+            con.close()
+            message = f"{self._where()} failed during a query: {error}"
+            raise HistoryUnavailableError(message) from error
+        columns = zip(*rows, strict=True) if rows else [() for _ in schema]
+        arrays = [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)]
         return pa.Table.from_arrays(arrays, schema=schema)
 
     def send(self, write: Callable[[Sender], None]) -> None:
@@ -108,6 +127,11 @@ class Wire:
     def frame(self, sender: Sender, table: str, frame: pd.DataFrame) -> None:
         if len(frame):
             sender.dataframe(frame, table_name=table, at="ts")
+
+    def sequencer_txn(self, table: str) -> int:
+        """The last transaction the server's sequencer gave ``table`` (-1 for none)."""
+        rows = self.execute("SELECT sequencerTxn FROM wal_tables() WHERE name = %s", [table])
+        return int(rows[0][0]) if rows else -1
 
     def wait_applied(self, tables: Sequence[str]) -> None:
         """Return once the server applied every write-ahead log entry of ``tables``."""

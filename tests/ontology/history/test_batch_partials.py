@@ -1,17 +1,31 @@
-"""The numpy partials of an appended batch equal the SQL partials of the same rows."""
+"""The numpy partials of an appended batch, and their merge into the held rows, equal the
+SQL partials and the SQL merge of the same rows."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pytest
 
+from ontology.history._append_merge import merge_appended
 from ontology.history._batch_partials import SortedBatch, batch_partials, key_twice
-from ontology.history._partials import PARTIAL_COLUMNS, partial_sql
+from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import HOUR_US, MINUTE_US
 
 FLOATS = ("s", "mn", "mx", "vf", "vl", "area")
+
+
+def _assert_same_partials(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
+    for mine, theirs in zip(got, expected, strict=True):
+        for column, value in theirs.items():
+            if column in FLOATS and value is not None:
+                assert mine[column] == pytest.approx(value, rel=1e-12), (column, theirs)
+            else:
+                assert mine[column] == value, (column, theirs)
 
 
 def _rows(seed: int) -> SortedBatch:
@@ -49,12 +63,7 @@ def test_numpy_partials_equal_the_sql_partials(seed: int, grain: int) -> None:
     sql = f"SELECT {PARTIAL_COLUMNS} FROM ({partial_sql('raw')}) ORDER BY series, bucket"
     expected = con.sql(sql, params={"g": grain}).to_arrow_table().to_pylist()
     assert len(got) == len(expected) > 5
-    for mine, theirs in zip(got, expected, strict=True):
-        for column, value in theirs.items():
-            if column in FLOATS and value is not None:
-                assert mine[column] == pytest.approx(value, rel=1e-12), (column, theirs)
-            else:
-                assert mine[column] == value, (column, theirs)
+    _assert_same_partials(got, expected)
 
 
 def test_a_key_twice_is_found() -> None:
@@ -69,3 +78,46 @@ def test_a_key_twice_is_found() -> None:
         rows.batch,
     )
     assert key_twice(twice)
+
+
+def _split(rows: SortedBatch, cut: int) -> tuple[SortedBatch, SortedBatch]:
+    """Each series' samples before ``cut`` µs, and those from it on."""
+    early = rows.ts < cut
+    late = ~early
+
+    def part(mask: npt.NDArray[np.bool_]) -> SortedBatch:
+        return SortedBatch(
+            rows.series[mask],
+            rows.ts[mask],
+            rows.value[mask],
+            rows.numeric[mask],
+            rows.text.filter(pa.array(mask)),
+            rows.quality[mask],
+            rows.batch,
+        )
+
+    return part(early), part(late)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("grain", [MINUTE_US, HOUR_US])
+def test_an_appended_batch_merges_into_the_held_rows_like_the_sql_merge(
+    seed: int, grain: int
+) -> None:
+    rows = _rows(seed)
+    # Cut inside a minute and inside an hour, so most series continue a held bucket.
+    first, then = _split(rows, 90 * 60 * 1_000_000 + 17 * 1_000_000)
+    held, part = batch_partials(first, grain), batch_partials(then, grain)
+    got = merge_appended(held, part).sort_by([("series", "ascending"), ("bucket", "ascending")])
+    con = duckdb.connect()
+    con.register("held", held)
+    con.register("part", part)
+    both = "(SELECT * FROM held SEMI JOIN part USING (series, bucket) UNION ALL SELECT * FROM part)"
+    sql = f"SELECT {PARTIAL_COLUMNS}, overlap FROM ({merge_sql(both)}) ORDER BY series, bucket"
+    expected = con.sql(sql, params={"g": grain}).to_arrow_table().to_pylist()
+    assert not any(row.pop("overlap") for row in expected)
+    merged = got.to_pylist()
+    assert len(merged) == len(expected) == part.num_rows
+    continued = {(r["series"], r["bucket"]) for r in held.to_pylist()}
+    assert any((r["series"], r["bucket"]) in continued for r in merged)
+    _assert_same_partials(merged, expected)

@@ -349,3 +349,29 @@ def test_asking_fewer_aggregates_gives_the_same_values(store: HistoryStore) -> N
             assert set(part.text) <= {Agg.FIRST}
             if Agg.FIRST in part.text:
                 assert part.text[Agg.FIRST].tolist() == full.text[Agg.FIRST].tolist()
+
+
+def test_buckets_at_a_tier_grain_for_keys_asked_twice_or_unknown(store: HistoryStore) -> None:
+    """At a tier's own grain without ``twa`` a store may answer from the tier rows alone:
+    the same values as every aggregate asked, in the order asked, a key asked twice
+    answered twice and an unknown one with no buckets."""
+    batches = random_batches(9, SERIES, us(T0), 2 * 3600 * 10**6, count=300, batches=3)
+    write(store, batches)
+    rows = list(kept(batches).values())
+    unknown = SeriesKey("plant/l9/m9", "power")
+    keys = [SERIES[3], SERIES[0], unknown, SERIES[3], SERIES[1]]
+    end = T0 + 2 * HOUR
+    without_twa = [a for a in AGGS if a is not Agg.TWA]
+    for interval in (timedelta(minutes=1), HOUR):
+        check_range(store, rows, T0, end, interval, keys=[k for k in keys if k != unknown])
+        every = store.range(keys, T0, end, interval, AGGS)
+        some = store.range(keys, T0, end, interval, without_twa)
+        assert [s.key for s in some] == keys
+        assert some[2].start.size == 0
+        for full, part in zip(every, some, strict=True):
+            assert full.start.tolist() == part.start.tolist()
+            assert set(part.values) == set(without_twa)
+            for agg in without_twa:
+                np.testing.assert_array_equal(full.values[agg], part.values[agg])
+            for which, text in part.text.items():
+                assert text.tolist() == full.text[which].tolist()

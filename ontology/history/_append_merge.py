@@ -1,0 +1,88 @@
+"""Merging an appending batch's partials into the tier rows held, in Arrow compute.
+
+When every sample of a batch follows everything held for its series, a tier
+bucket that is in both the held rows and the batch's partials merges without
+any window: counts and sums add, the first values come from the held row, the
+last values (and the last quality and batch) from the batch's, and the area
+gains the held last value times the gap to the batch's first numeric sample.
+That is what ``_partials.merge_sql`` computes for two partials that do not
+interleave, without a round trip through SQL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ontology.history._partials import PARTIAL_COLUMNS
+
+_COLUMNS = tuple(c.strip() for c in PARTIAL_COLUMNS.split(","))
+
+
+def _later(later: pa.Array, earlier: pa.Array, later_ts: pa.Array) -> pa.Array:
+    """``later`` where ``later_ts`` is set, else ``earlier``."""
+    return pc.if_else(pc.is_valid(later_ts), later, earlier)
+
+
+def last_rows(table: pa.Table) -> pa.Table:
+    """The row of the latest bucket of each series; a later row of ``table`` wins a tie."""
+    if not table.num_rows:
+        return table
+    order = np.arange(table.num_rows, dtype=np.int64)
+    ranked = table.append_column("order", pa.array(order))
+    sort = [("series", "ascending"), ("bucket", "descending"), ("order", "descending")]
+    ranked = ranked.take(pc.sort_indices(ranked, sort_keys=sort))
+    series = ranked.column("series").combine_chunks()
+    first = np.ones(ranked.num_rows, dtype=bool)
+    first[1:] = pc.not_equal(series[1:], series[:-1]).to_numpy(zero_copy_only=False)
+    return ranked.filter(pa.array(first)).drop_columns(["order"])
+
+
+def merge_appended(held: pa.Table, part: pa.Table) -> pa.Table:
+    """``part`` with each of its buckets also in ``held`` (same ``series`` and ``bucket``)
+    merged with the held row; ``part``'s samples must all follow ``held``'s."""
+    if not held.num_rows or not part.num_rows:
+        return part.select(list(_COLUMNS))
+    held = last_rows(held)  # only a series' latest bucket can meet a later sample
+    held_at = pc.index_in(part.column("series"), value_set=held.column("series"))
+    known = held_at.is_valid().to_numpy(zero_copy_only=False)
+    h_rows = held_at.to_numpy(zero_copy_only=False)
+    p_index = np.flatnonzero(known)
+    if p_index.size:
+        h_index = h_rows[p_index].astype(np.int64)
+        same = (
+            part.column("bucket").to_numpy()[p_index] == held.column("bucket").to_numpy()[h_index]
+        )
+        p_index, h_index = p_index[same], h_index[same]
+    if not p_index.size:
+        return part.select(list(_COLUMNS))
+    h = held.take(pa.array(h_index)).combine_chunks()
+    p = part.take(pa.array(p_index)).combine_chunks()
+    nv = pc.add(h["nv"], p["nv"])
+    total = pc.add(pc.fill_null(h["s"], 0.0), pc.fill_null(p["s"], 0.0))
+    gap = pc.multiply(h["vl"], pc.cast(pc.subtract(p["vf_ts"], h["vl_ts"]), pa.float64()))
+    merged = {
+        "series": p["series"],
+        "bucket": p["bucket"],
+        "n": pc.add(h["n"], p["n"]),
+        "nv": nv,
+        "s": pc.if_else(pc.equal(nv, 0), pa.scalar(None, pa.float64()), total),
+        "mn": pc.min_element_wise(h["mn"], p["mn"]),
+        "mx": pc.max_element_wise(h["mx"], p["mx"]),
+        "vf_ts": _later(h["vf_ts"], p["vf_ts"], h["vf_ts"]),
+        "vf": _later(h["vf"], p["vf"], h["vf_ts"]),
+        "vl_ts": _later(p["vl_ts"], h["vl_ts"], p["vl_ts"]),
+        "vl": _later(p["vl"], h["vl"], p["vl_ts"]),
+        "area": pc.add(pc.add(h["area"], p["area"]), pc.fill_null(gap, 0.0)),
+        "tf_ts": _later(h["tf_ts"], p["tf_ts"], h["tf_ts"]),
+        "tf": _later(h["tf"], p["tf"], h["tf_ts"]),
+        "tl_ts": _later(p["tl_ts"], h["tl_ts"], p["tl_ts"]),
+        "tl": _later(p["tl"], h["tl"], p["tl_ts"]),
+        "lq": p["lq"],
+        "lb": p["lb"],
+    }
+    rest = np.ones(part.num_rows, dtype=bool)
+    rest[p_index] = False
+    kept = part.select(list(_COLUMNS)).filter(pa.array(rest))
+    return pa.concat_tables([kept, pa.table(merged).cast(kept.schema)])

@@ -1,0 +1,81 @@
+"""The last minute and hour tier row of each series this store wrote, kept in memory.
+
+A batch that only appends merges into at most one bucket per series and tier:
+the last one held. Reading those rows back from QuestDB means waiting until the
+server applied the previous batch, then two queries; this keeps them instead,
+as the store sent them, so the usual batch is written without any read.
+
+The rows are trusted only while no other writer touched the minute tier: each
+write notes the minute table's sequencer transaction before its tier flush
+and after it, and the rows stay valid only if exactly one transaction (its
+own) happened in between and none since. Anything else (another process
+writing the prefix, a failed flush, ``expire``) drops them, and the next batch
+reads the held rows from the server as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ontology.history._append_merge import last_rows
+from ontology.history._tiers import Tier
+
+_TIERS = (Tier.MINUTE, Tier.HOUR)
+
+
+class TierTail:
+    """Per series (the engine's ``series`` key), its last tier row at each grain."""
+
+    def __init__(self) -> None:
+        self._rows: dict[Tier, pa.Table] = {}
+        self._txn: int | None = None
+
+    def clear(self) -> None:
+        self._rows = {}
+        self._txn = None
+
+    def held(self, names: pa.Array, txn: int) -> dict[Tier, pa.Table] | None:
+        """The rows of the series ``names``, or ``None`` when they cannot be trusted:
+        one of the series is unknown, or the minute table moved past ``txn`` (another
+        writer)."""
+        if self._txn is None or txn != self._txn or not self._rows:
+            return None
+        out = {}
+        for tier in _TIERS:
+            table = self._rows[tier]
+            mine = pc.is_in(table.column("series"), value_set=names)
+            out[tier] = table.filter(mine)
+        if out[Tier.MINUTE].num_rows != len(names):
+            return None
+        return out
+
+    def keep(
+        self,
+        names: pa.Array,
+        held: Mapping[Tier, pa.Table],
+        sent: Mapping[Tier, pa.Table],
+        txns: tuple[int, int],
+    ) -> None:
+        """After a write acknowledged: the series ``names`` now end in the latest of the rows
+        ``held`` for them and the rows ``sent``. ``txns``: the minute table's sequencer
+        transaction before the tier flush and after it."""
+        before, after = txns
+        if self._txn is None or before != self._txn:
+            # Not known to be this store's own rows up to ``before``: keep none of the others.
+            self._rows = {}
+        rows = {}
+        for tier in _TIERS:
+            columns = sent[tier].column_names
+            mine = held[tier].filter(pc.is_in(held[tier].column("series"), value_set=names))
+            schema = sent[tier].schema
+            latest = last_rows(pa.concat_tables([mine.select(columns).cast(schema), sent[tier]]))
+            kept = self._rows.get(tier)
+            if kept is not None:
+                others = kept.filter(pc.invert(pc.is_in(kept.column("series"), value_set=names)))
+                latest = pa.concat_tables([others, latest.cast(others.schema)])
+            rows[tier] = latest
+        self._rows = rows
+        self._txn = after if after == before + 1 else None
