@@ -17,7 +17,7 @@ from ontology.history import Agg, Batch, HistoryStore, Quality, Series
 from server.graphql import _scan as scan
 from server.graphql._context import Context
 from server.graphql._errors import GraphQLInputError, LimitError
-from server.graphql._history_loaders import AsOfKey, AsOfRow, HistoryLoaders, RangeKey
+from server.graphql._history_loaders import AsOfKey, HistoryLoaders, RangeKey
 from server.graphql._threads import in_thread
 from server.graphql._typing import as_json
 
@@ -153,15 +153,6 @@ async def history_series(
     keys = [RangeKey(twin_id, s, start, end, timedelta(seconds=interval_s), aggs) for s in signals]
     got = await loaders.range.load_many(keys)
     return [series_type(s, list(aggs)) for s in got]
-
-
-async def signals_at(
-    ctx: Context, twin_id: str, names: list[str], at: datetime
-) -> list[tuple[str, AsOfRow]]:
-    loaders = history_of(ctx)
-    when = utc("at", at)
-    rows = await loaders.as_of.load_many([AsOfKey(twin_id, n, when) for n in names])
-    return [(n, r) for n, r in zip(names, rows, strict=True) if r.found]
 
 
 async def _events_page(

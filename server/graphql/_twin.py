@@ -10,7 +10,6 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-import dtdl
 import ontology
 from ontology.history import Agg
 from server.graphql import _scan as scan
@@ -21,16 +20,18 @@ from server.graphql._history import (
     HistorySeries,
     Lineage,
     events_of,
+    history_of,
     history_series,
     lineage_of,
     quality_name,
-    signals_at,
+    utc,
 )
 from server.graphql._model import ModelType, model_by_dtmi
 from server.graphql._pages import slice_page
 from server.graphql._rollups import RollupValue, rollups_of
 from server.graphql._signal import Rollup, Signal
-from server.graphql._threads import in_thread
+from server.graphql._signals_at import TwinAtKey, units_of
+from server.graphql._threads import read_store
 from server.graphql._typing import as_json, field
 
 strawberry.enum(ontology.Lifecycle, name="Lifecycle")  # registers it in place
@@ -135,7 +136,7 @@ class TwinType:
             for rollup in await rollups_of(ctx, self.held):
                 if rollup.time is not None:
                     held[rollup.spec.name] = ontology.SignalValue(rollup.value, rollup.time, None)
-        units = await _units(ctx, self.held.model)
+        units = units_of(await ctx.loaders.model_set(), self.held.model)
         wanted = sorted(held) if names is None else [n for n in names if n in held]
         return [
             Signal(
@@ -169,7 +170,7 @@ class TwinType:
     @field("Distinct ancestors, nearest first, then by id.")
     async def ancestors(self, info: Info, depth: int | None = None) -> list[TwinType]:
         ctx = info.context
-        raw = await in_thread(_ancestors, ctx.store, self.held.id, depth)
+        raw = await read_store(ctx.store, _ancestors, ctx.store, self.held.id, depth)
         return await twins_by_id(ctx, await ctx.loaders.only_visible(raw))
 
     @field("Distinct descendants in id order, optionally filtered.")
@@ -183,7 +184,8 @@ class TwinType:
         after: str | None = None,
     ) -> TwinConnection:
         ctx = info.context
-        raw = await in_thread(
+        raw = await read_store(
+            ctx.store,
             scan.descendants,
             ctx.store,
             self.held.id,
@@ -250,42 +252,25 @@ def _ancestors(store: ontology.GraphStore, twin_id: str, depth: int | None) -> t
         return ()
 
 
-async def _units(ctx: Context, dtmi: str) -> dict[str, str]:
-    model_set = await ctx.loaders.model_set()
-    interface = model_set.interfaces.get(dtmi)
-    if interface is None:
-        return {}
-    return {
-        name: unit
-        for name, item in interface.contents.items()
-        if (unit := getattr(item, "unit", None)) is not None
-    }
-
-
-async def _signal_names(ctx: Context, dtmi: str) -> list[str]:
-    model_set = await ctx.loaders.model_set()
-    interface = model_set.interfaces.get(dtmi)
-    if interface is None:
-        return []
-    kinds = (dtdl.Telemetry, dtdl.Property)
-    return sorted(n for n, item in interface.contents.items() if isinstance(item, kinds))
-
-
 async def _signals_at(
     ctx: Context, twin: ontology.Twin, names: list[str] | None, at: datetime
 ) -> list[Signal]:
-    wanted = names if names is not None else await _signal_names(ctx, twin.model)
-    units = await _units(ctx, twin.model)
+    history_of(ctx)  # a clear error when the server has no history store
+    loader = ctx.signals_at
+    if loader is None:  # never: it exists whenever the history store does
+        return []
+    when = utc("at", at)
+    key = TwinAtKey(twin.id, twin.model, tuple(names) if names is not None else None, when)
     return [
         Signal(
-            name=name,
-            value=as_json(row.value),
-            unit=units.get(name),
-            time=row.time or at,
-            quality=quality_name(row.quality),
-            batch=row.batch,
+            name=s.name,
+            value=as_json(s.row.value),
+            unit=s.unit,
+            time=s.row.time or when,
+            quality=quality_name(s.row.quality),
+            batch=s.row.batch,
         )
-        for name, row in await signals_at(ctx, twin.id, wanted, at)
+        for s in await loader.rows.load(key)
     ]
 
 
