@@ -13,7 +13,7 @@ and from both ends of relationship lists before any resolver sees it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -153,6 +153,11 @@ class Loaders:
     async def model_set(self) -> dtdl.ModelSet:
         """Every model parsed together (one store call per request)."""
         return await self._model_set.load(_ALL)
+
+    def model_set_soon(self) -> Awaitable[dtdl.ModelSet]:
+        """:meth:`model_set` already on its way: await it after other loads of the same level,
+        so its store call runs beside theirs instead of after them."""
+        return self._model_set.load(_ALL)
 
     async def _model_sets(self, keys: Sequence[str]) -> list[dtdl.ModelSet]:
         model_set = await read_store(self._store, self._store.model_set)

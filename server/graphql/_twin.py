@@ -129,6 +129,7 @@ class TwinType:
         ctx = info.context
         if at is not None:
             return await _signals_at(ctx, self.held, names, at)
+        model_set = ctx.loaders.model_set_soon()  # beside the signals read, not after it
         held = dict(await ctx.loaders.signals.load(self.held.id))
         if ctx.loaders.restricted:
             for spec in await ctx.loaders.rollup_specs():
@@ -136,7 +137,7 @@ class TwinType:
             for rollup in await rollups_of(ctx, self.held):
                 if rollup.time is not None:
                     held[rollup.spec.name] = ontology.SignalValue(rollup.value, rollup.time, None)
-        units = units_of(await ctx.loaders.model_set(), self.held.model)
+        units = units_of(await model_set, self.held.model)
         wanted = sorted(held) if names is None else [n for n in names if n in held]
         return [
             Signal(
