@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -30,7 +30,7 @@ from server.graphql._model import ModelType, model_by_dtmi
 from server.graphql._pages import slice_page
 from server.graphql._rollups import RollupValue, rollups_of
 from server.graphql._signal import Rollup, Signal
-from server.graphql._signals_at import TwinAtKey, units_of
+from server.graphql._signals_at import SignalAt, TwinAtKey, units_of
 from server.graphql._threads import read_store
 from server.graphql._typing import as_json, field
 
@@ -123,12 +123,21 @@ class TwinType:
         return self.held.updated_at
 
     @field("Live values (all, or those named), rollups included; with at, as they were then.")
-    async def signals(
+    def signals(
         self, info: Info, names: list[str] | None = None, at: datetime | None = None
     ) -> list[Signal]:
+        # A plain function: with at, a list's rows are usually fetched ahead (see
+        # _connection), and the answer needs no await; otherwise it returns the
+        # coroutine below, which graphql-core awaits as it would an async resolver's.
         ctx = info.context
         if at is not None:
-            return await _signals_at(ctx, self.held, names, at)
+            ready = _ready_at(ctx, self.held, names, at)
+            if ready is not None:
+                return ready
+            return cast("list[Signal]", _signals_at(ctx, self.held, names, at))
+        return cast("list[Signal]", self._live_signals(ctx, names))
+
+    async def _live_signals(self, ctx: Context, names: list[str] | None) -> list[Signal]:
         model_set = ctx.loaders.model_set_soon()  # beside the signals read, not after it
         held = dict(await ctx.loaders.signals.load(self.held.id))
         if ctx.loaders.restricted:
@@ -253,6 +262,32 @@ def _ancestors(store: ontology.GraphStore, twin_id: str, depth: int | None) -> t
         return ()
 
 
+def _signal_list(rows: list[SignalAt], at: datetime) -> list[Signal]:
+    return [
+        Signal(
+            name=s.name,
+            value=as_json(s.row.value),
+            unit=s.unit,
+            time=s.row.time or at,
+            quality=quality_name(s.row.quality),
+            batch=s.row.batch,
+        )
+        for s in rows
+    ]
+
+
+def _ready_at(
+    ctx: Context, twin: ontology.Twin, names: list[str] | None, at: datetime
+) -> list[Signal] | None:
+    """The rows fetched ahead for this twin, if they were (``None`` otherwise)."""
+    if ctx.signals_at is None or at.tzinfo is None:
+        return None
+    when = at.astimezone(UTC)
+    key = TwinAtKey(twin.id, twin.model, tuple(names) if names is not None else None, when)
+    rows = ctx.signals_at.ready.get(key)
+    return _signal_list(rows, when) if rows is not None else None
+
+
 async def _signals_at(
     ctx: Context, twin: ontology.Twin, names: list[str] | None, at: datetime
 ) -> list[Signal]:
@@ -262,17 +297,7 @@ async def _signals_at(
         return []
     when = utc("at", at)
     key = TwinAtKey(twin.id, twin.model, tuple(names) if names is not None else None, when)
-    return [
-        Signal(
-            name=s.name,
-            value=as_json(s.row.value),
-            unit=s.unit,
-            time=s.row.time or when,
-            quality=quality_name(s.row.quality),
-            batch=s.row.batch,
-        )
-        for s in await loader.rows.load(key)
-    ]
+    return _signal_list(await loader.rows.load(key), when)
 
 
 def twin_type(held: ontology.Twin) -> TwinType:
