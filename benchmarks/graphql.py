@@ -342,23 +342,53 @@ async def load(
     return latencies, answers, errors
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (Linux ``/proc``)."""
+    out = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            out += _tree(int(child))
+    return out
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds of ``pids`` and their children so far (Linux ``/proc``)."""
+    ticks = 0
+    for pid in {p for root in pids for p in _tree(root)}:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True, slots=True)
 class Rounds:
     p99: list[float]
     p50: list[float]
     answers: list[Any]
     errors: list[str]
+    cpu_ms: float
+    """The server processes' CPU time per request over the timed rounds (not Neo4j's)."""
 
     def p99_text(self) -> str:
         return (
             f"p99 min {min(self.p99):7.1f} ms, median {statistics.median(self.p99):7.1f} ms "
-            f"(p50 {statistics.median(self.p50):6.1f} ms)"
+            f"(p50 {statistics.median(self.p50):6.1f} ms, server CPU {self.cpu_ms:6.1f} ms/request)"
         )
 
 
-def rounds(url: str, body: dict[str, Any], answer: Answer, args: argparse.Namespace) -> Rounds:
+def rounds(
+    url: str, body: dict[str, Any], answer: Answer, args: argparse.Namespace, pids: Sequence[int]
+) -> Rounds:
     """One warm-up round, then ``--repeat`` timed rounds of ``--clients`` x ``--requests``."""
     asyncio.run(load(url, body, answer, args.clients, 1))
+    cpu_before = cpu_seconds(pids)
     p99s: list[float] = []
     p50s: list[float] = []
     answers: list[Any] = []
@@ -369,7 +399,8 @@ def rounds(url: str, body: dict[str, Any], answer: Answer, args: argparse.Namesp
         p50s.append(percentile(latencies, 0.50))
         answers += got
         errors += failed
-    return Rounds(p99s, p50s, answers, errors)
+    cpu = (cpu_seconds(pids) - cpu_before) * 1e3 / (args.repeat * args.clients * args.requests)
+    return Rounds(p99s, p50s, answers, errors, cpu)
 
 
 # ------------------------------------------------------------------- server
@@ -461,11 +492,17 @@ def _report(label: str, got: Rounds, want: Any, what: str) -> bool:
     return ok
 
 
-def run_cases(url: str, chosen: list[Case], baselines: list[Any], args: argparse.Namespace) -> bool:
+def run_cases(
+    url: str,
+    chosen: list[Case],
+    baselines: list[Any],
+    args: argparse.Namespace,
+    pids: Sequence[int],
+) -> bool:
     ok = True
     for case, (base_times, base_answer) in zip(chosen, baselines, strict=True):
         body = {"query": case.query, "variables": case.variables}
-        got = rounds(url, body, case.answer, args)
+        got = rounds(url, body, case.answer, args, pids)
         ok = _report(case.label, got, base_answer, "baseline") and ok
         verdict = "meets" if min(got.p99) <= case.target_ms else "misses"
         print(
@@ -476,17 +513,19 @@ def run_cases(url: str, chosen: list[Case], baselines: list[Any], args: argparse
     return ok
 
 
-def run_versus(url: str, data: Data, args: argparse.Namespace, namespace: str) -> bool:
+def run_versus(
+    url: str, data: Data, args: argparse.Namespace, namespace: str, pids: Sequence[int]
+) -> bool:
     """Ours and ``@neo4j/graphql`` on the same Neo4j namespace, the same queries and clients."""
     processes, theirs_url = neo4j_graphql.start(args.neo4j_uri, namespace, args.workers)
     ok = True
     try:
         print(f"  side by side, @neo4j/graphql {theirs_url} ({args.workers} Node processes):")
         for case in neo4j_graphql.versus(data.with_children, data.three_levels):
-            theirs = rounds(theirs_url, case.theirs, case.theirs_answer, args)
+            theirs = rounds(theirs_url, case.theirs, case.theirs_answer, args, [processes.pid])
             want = theirs.answers[0] if theirs.answers else None
             ok = _report(f"@neo4j/graphql {case.label}", theirs, want, "its first") and ok
-            ours = rounds(url, case.ours, case.ours_answer, args)
+            ours = rounds(url, case.ours, case.ours_answer, args, pids)
             ok = _report(case.label, ours, want, "@neo4j/graphql") and ok
             ratio = min(theirs.p99) / min(ours.p99)
             verdict = "meets" if ratio >= 2 else "misses"
@@ -525,9 +564,10 @@ def run_store(
             f"\n{kind} graph store + {type(history).__name__}, server {url} ({workers} "
             f"process(es)), {args.clients} clients x {args.requests} requests per round, warm:"
         )
-        ok = run_cases(url, chosen, baselines, args)
+        pids = [p.pid for p in processes]
+        ok = run_cases(url, chosen, baselines, args, pids)
         if namespace is not None and not args.skip_neo4j_graphql:
-            ok = run_versus(url, data, args, namespace) and ok
+            ok = run_versus(url, data, args, namespace, pids) and ok
     finally:
         stop(processes)
     return ok
