@@ -6,6 +6,7 @@ loaders; a server started without one answers with a clear error.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -109,7 +110,8 @@ def quality_name(code: int | None) -> str | None:
 
 
 def _ms(series: Series) -> list[int]:
-    return [int(v) for v in series.start.astype("datetime64[ms]").astype(np.int64)]
+    ms: list[int] = series.start.astype("datetime64[ms]").astype(np.int64).tolist()
+    return ms
 
 
 def _column(series: Series, agg: Agg) -> list[float | str | None]:
@@ -118,7 +120,7 @@ def _column(series: Series, agg: Agg) -> list[float | str | None]:
     values = series.values.get(agg)
     if values is None:
         return [None] * len(series.start)
-    return [None if np.isnan(v) else float(v) for v in values]
+    return [None if math.isnan(v) else v for v in values.astype(np.float64).tolist()]
 
 
 def series_type(series: Series, aggregates: list[Agg]) -> HistorySeries:
