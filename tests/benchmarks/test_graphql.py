@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from typing import Any
 
 import pytest
 
 from benchmarks import _neo4j_graphql as neo4j_graphql
 from benchmarks import graphql
+from tests._services import QuestDBAddress, in_ci
 
 SMALL = ["--twins", "300", "--subtree", "30", "--clients", "2", "--requests", "2", "--repeat", "1"]
 
@@ -71,3 +73,29 @@ def test_a_page_cut_short_is_an_error_not_a_smaller_answer() -> None:
     cut = {"id": "a", "children": {"nodes": [{"id": "b"}], "pageInfo": {"hasNextPage": True}}}
     with pytest.raises(ValueError, match="more than"):
         three.ours_answer({"twin": cut})
+
+
+@pytest.mark.neo4j
+@pytest.mark.questdb
+@pytest.mark.gateway
+@pytest.mark.slow
+def test_the_neo4j_run_stands_beside_neo4j_graphql_with_equal_answers(
+    capsys: pytest.CaptureFixture[str], neo4j_uri: str, questdb: QuestDBAddress
+) -> None:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        msg = "node and npm are not on PATH (Node 20 runs the @neo4j/graphql side)"
+        if in_ci():
+            pytest.fail(msg)
+        pytest.skip(msg)
+    quest = [f"--questdb-http={questdb.http_host}:{questdb.http_port}"]
+    quest.append(f"--questdb-pg={questdb.pg_host}:{questdb.pg_port}")
+    argv = [*SMALL, "--skip-memory", "--workers", "1", f"--neo4j-uri={neo4j_uri}", *quest]
+    assert graphql.main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len([line for line in out if "baseline" in line and " p99 min " in line]) == 5
+    versus = [line for line in out if "@neo4j/graphql p99 min" in line]
+    assert len(versus) == 2
+    assert "twin + children + their signals" in versus[0]
+    assert "three levels of descendants" in versus[1]
+    assert not any("MISMATCH" in line or "ERRORS" in line for line in out)
+    assert out[-1] == "answers equal to the baselines"
