@@ -29,8 +29,9 @@ measures, with ``--clients`` concurrent HTTP clients each sending
 Each figure stands beside its baseline from the same run: the same read made
 by calling the stores directly in one process, one at a time (no HTTP, no
 GraphQL). Every answer through GraphQL is checked against the baseline's; a
-mismatch exits non-zero. ``--repeat`` rounds; the min and median p99 of the
-rounds are printed.
+mismatch or an error exits non-zero. ``--repeat`` rounds; the min and median
+p99 of the rounds are printed, with the server processes' CPU time per request
+(``/proc``; on a loaded machine the p99 is mostly waiting for a core).
 
 Side by side on Neo4j (unless ``--skip-neo4j-graphql``): ``@neo4j/graphql``
 (``benchmarks/neo4j_graphql/``, installed with ``npm ci`` when missing), the
