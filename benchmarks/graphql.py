@@ -1,15 +1,19 @@
 """The GraphQL API under load: a live uvicorn server, 32 concurrent clients, both graph stores.
 
     python -m benchmarks.graphql [--twins 20000] [--subtree 10000] [--clients 32]
-                                 [--requests 20] [--repeat 3] [--skip-neo4j]
+                                 [--requests 20] [--repeat 3] [--workers 2]
+                                 [--skip-neo4j] [--skip-memory] [--skip-neo4j-graphql]
                                  [--neo4j-uri bolt://127.0.0.1:17687]
+                                 [--questdb-http 127.0.0.1:19000] [--questdb-pg 127.0.0.1:18812]
 
 Builds a synthetic plant (``loaders.generate_plant``) with a ``power`` value on
 every twin and a ``power_total`` rollup (sum over descendants) in the graph
-store, and in an embedded DuckDB history file: 24 h of 1 Hz ``power`` samples
-of one machine, and one sample a minute for an hour of 1,000 twins. Then, for
-the in-process store and (unless ``--skip-neo4j``) Neo4j, it starts the
-server in its own process (``twinweave``'s ``create_app`` under uvicorn) and
+store, and in a history store: 24 h of 1 Hz ``power`` samples of one machine,
+and one sample a minute for an hour of 1,000 twins. Then, for the in-process
+store with the embedded DuckDB history, and (unless ``--skip-neo4j``) Neo4j
+with QuestDB history (a fresh label prefix and table prefix, dropped at the
+end), it starts the server (``create_app`` under uvicorn; one process on the
+in-process store, ``--workers`` processes sharing the port on Neo4j) and
 measures, with ``--clients`` concurrent HTTP clients each sending
 ``--requests`` requests, warm (after one warm-up round), the p50 and p99 of:
 
@@ -25,15 +29,28 @@ measures, with ``--clients`` concurrent HTTP clients each sending
 Each figure stands beside its baseline from the same run: the same read made
 by calling the stores directly in one process, one at a time (no HTTP, no
 GraphQL). Every answer through GraphQL is checked against the baseline's; a
-mismatch exits non-zero. ``--repeat`` rounds; the min and median p99 of the
-rounds are printed. Not here yet: the side-by-side ``@neo4j/graphql`` run.
+mismatch or an error exits non-zero. ``--repeat`` rounds; the min and median
+p99 of the rounds are printed, with the server processes' CPU time per request
+(``/proc``; on a loaded machine the p99 is mostly waiting for a core).
+
+Side by side on Neo4j (unless ``--skip-neo4j-graphql``): ``@neo4j/graphql``
+(``benchmarks/neo4j_graphql/``, installed with ``npm ci`` when missing), the
+library a team would otherwise put on the same Neo4j, serving the same twins
+(typeDefs mapping our labels) with as many Node processes as ours has
+workers; the same clients send both servers the same two queries (a twin
+with its children and their signals; three levels of descendants); both
+answers must be equal, and ours should have a p99 at least 2x lower.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import math
+import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +66,7 @@ from typing import Any
 import httpx
 import numpy as np
 
+from benchmarks import _neo4j_graphql as neo4j_graphql
 from loaders import SyntheticPlant, generate_plant
 from ontology import (
     MAX_PAGE,
@@ -65,6 +83,8 @@ from ontology.history import (
     Batch,
     DuckDBHistorySettings,
     HistoryStore,
+    QuestDBHistorySettings,
+    QuestDBHistoryStore,
     Samples,
     SeriesKey,
     SourceKind,
@@ -81,6 +101,7 @@ AT_START = NOW - timedelta(hours=1)
 AT = AT_START + timedelta(minutes=30, seconds=30)
 AS_OF_TWINS = 1000
 START_TIMEOUT_S = 120
+Answer = Callable[[dict[str, Any]], Any]
 
 
 # ------------------------------------------------------------------ the data
@@ -97,6 +118,10 @@ class Data:
     """A twin with 1,000 descendants or more: the first 1,000 of them have as-of samples."""
     as_of_twins: tuple[str, ...]
     subtree_size: int
+    with_children: str
+    """A twin whose children are leaves (the side-by-side "children and their signals")."""
+    three_levels: str
+    """A twin three levels above leaves (the side-by-side "three levels of descendants")."""
 
 
 def choose(plant: SyntheticPlant, subtree: int) -> Data:
@@ -121,7 +146,10 @@ def choose(plant: SyntheticPlant, subtree: int) -> Data:
     root = min(inner, key=lambda t: (abs(size(t) - subtree), t))
     big = min((t for t in inner if size(t) >= AS_OF_TWINS), key=size, default=plant.roots[0])
     leaf = plant.leaves[0]
-    return Data(plant, leaf, root, big, (), size(root))
+    parent_of = {e.target: e.source for e in plant.contains_edges}
+    above = parent_of[leaf]
+    three = parent_of.get(parent_of.get(above, above), above)
+    return Data(plant, leaf, root, big, (), size(root), above, three)
 
 
 def fill_graph(store: GraphStore, plant: SyntheticPlant) -> None:
@@ -178,7 +206,7 @@ class Case:
     target_ms: float
     query: str
     variables: dict[str, Any]
-    answer: Callable[[dict[str, Any]], Any]
+    answer: Answer
     """What to compare with the baseline's answer."""
     baseline: Callable[[], Any]
     baseline_label: str
@@ -291,10 +319,9 @@ def baseline_ms(work: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
 
 
 async def load(
-    url: str, case: Case, clients: int, requests: int
+    url: str, body: dict[str, Any], answer: Answer, clients: int, requests: int
 ) -> tuple[list[float], list[Any], list[str]]:
     """``clients`` concurrent clients, ``requests`` each: latencies (ms), answers, errors."""
-    body = {"query": case.query, "variables": case.variables}
     latencies: list[float] = []
     answers: list[Any] = []
     errors: list[str] = []
@@ -307,47 +334,125 @@ async def load(
                 response = await client.post(url, json=body)
                 latencies.append((time.perf_counter() - start) * 1e3)
                 payload = response.json()
-                if "errors" in payload:
+                if payload.get("errors"):
                     errors.append(str(payload["errors"][0]["message"]))
                 else:
-                    answers.append(case.answer(payload["data"]))
+                    answers.append(answer(payload["data"]))
 
         await asyncio.gather(*(one_client() for _ in range(clients)))
     return latencies, answers, errors
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (Linux ``/proc``)."""
+    out = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            out += _tree(int(child))
+    return out
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds of ``pids`` and their children so far (Linux ``/proc``)."""
+    ticks = 0
+    for pid in {p for root in pids for p in _tree(root)}:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True, slots=True)
+class Rounds:
+    p99: list[float]
+    p50: list[float]
+    answers: list[Any]
+    errors: list[str]
+    cpu_ms: float
+    """The server processes' CPU time per request over the timed rounds (not Neo4j's)."""
+
+    def p99_text(self) -> str:
+        return (
+            f"p99 min {min(self.p99):7.1f} ms, median {statistics.median(self.p99):7.1f} ms "
+            f"(p50 {statistics.median(self.p50):6.1f} ms, server CPU {self.cpu_ms:6.1f} ms/request)"
+        )
+
+
+def rounds(
+    url: str, body: dict[str, Any], answer: Answer, args: argparse.Namespace, pids: Sequence[int]
+) -> Rounds:
+    """One warm-up round, then ``--repeat`` timed rounds of ``--clients`` x ``--requests``."""
+    asyncio.run(load(url, body, answer, args.clients, 1))
+    cpu_before = cpu_seconds(pids)
+    p99s: list[float] = []
+    p50s: list[float] = []
+    answers: list[Any] = []
+    errors: list[str] = []
+    for _ in range(args.repeat):
+        latencies, got, failed = asyncio.run(load(url, body, answer, args.clients, args.requests))
+        p99s.append(percentile(latencies, 0.99))
+        p50s.append(percentile(latencies, 0.50))
+        answers += got
+        errors += failed
+    cpu = (cpu_seconds(pids) - cpu_before) * 1e3 / (args.repeat * args.clients * args.requests)
+    return Rounds(p99s, p50s, answers, errors, cpu)
+
+
 # ------------------------------------------------------------------- server
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
 def start_server(
-    kind: str, snapshot: Path, history: Path, neo4j: tuple[str, str] | None
-) -> tuple[subprocess.Popen[str], str]:
-    args = [
-        sys.executable,
-        "-m",
-        "benchmarks.graphql",
-        "--serve",
-        kind,
-        "--snapshot",
-        str(snapshot),
-        "--history",
-        str(history),
-    ]
+    kind: str, workdir: Path, history: str, neo4j: tuple[str, str] | None, workers: int
+) -> tuple[list[subprocess.Popen[str]], str]:
+    """``workers`` server processes sharing one port (``SO_REUSEPORT``), and their URL."""
+    port = _free_port()
+    args = [sys.executable, "-m", "benchmarks.graphql", "--serve", kind, "--port", str(port)]
+    args += ["--snapshot", str(workdir / "graph.snapshot"), "--history", history]
     if neo4j is not None:
         args += ["--neo4j-uri", neo4j[0], "--namespace", neo4j[1]]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    if not line.startswith("ready "):
-        process.kill()
-        raise SystemExit(f"the {kind} server did not start: {line!r}")
-    return process, line.removeprefix("ready ")
+    processes: list[subprocess.Popen[str]] = []
+    for _ in range(workers):
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+        processes.append(process)
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        if not line.startswith("ready "):
+            stop(processes)
+            raise SystemExit(f"the {kind} server did not start: {line!r}")
+    return processes, f"http://127.0.0.1:{port}/graphql"
+
+
+def stop(processes: Sequence[subprocess.Popen[str]]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _history_settings(text: str) -> DuckDBHistorySettings | QuestDBHistorySettings:
+    """``--history``: a DuckDB file path, or QuestDB's settings as JSON."""
+    if text.startswith("{"):
+        return QuestDBHistorySettings(**json.loads(text))
+    return DuckDBHistorySettings(path=Path(text))
 
 
 def serve(args: argparse.Namespace) -> int:
-    """The server process: open the stores the client filled and serve them."""
-    import socket
-
+    """One server process: open the stores the client filled and serve them."""
     import uvicorn
 
     from server import ServerSettings, create_app
@@ -357,14 +462,15 @@ def serve(args: argparse.Namespace) -> int:
         graph = MemoryStore(snapshot=Path(args.snapshot))
     else:
         graph = Neo4jStore(Neo4jStoreSettings(uri=args.neo4j_uri, namespace=args.namespace))
-    history = open_history_store(DuckDBHistorySettings(path=Path(args.history)))
+    history = open_history_store(_history_settings(args.history))
     app = create_app(
         ServerSettings(version="bench", graph_store=args.serve), store=graph, history=history
     )
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # workers share the port
+    sock.bind(("127.0.0.1", args.port))
     sock.listen(1024)  # connections wait in the backlog until uvicorn accepts them
-    print(f"ready http://127.0.0.1:{sock.getsockname()[1]}/graphql", flush=True)
+    print(f"ready {os.getpid()}", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     server.run(sockets=[sock])
     return 0
@@ -373,16 +479,76 @@ def serve(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------- main
 
 
+def _report(label: str, got: Rounds, want: Any, what: str) -> bool:
+    """Errors or answers unlike ``want``: print them and return False."""
+    ok = True
+    if got.errors:
+        print(f"  ERRORS {label}: {len(got.errors)}, e.g. {got.errors[0]}")
+        ok = False
+    wrong = [a for a in got.answers if a != want]
+    if wrong:
+        shown, wanted = repr(wrong[0])[:200], repr(want)[:200]
+        print(f"  MISMATCH {label}: GraphQL {shown} vs {what} {wanted}")
+        ok = False
+    return ok
+
+
+def run_cases(
+    url: str,
+    chosen: list[Case],
+    baselines: list[Any],
+    args: argparse.Namespace,
+    pids: Sequence[int],
+) -> bool:
+    ok = True
+    for case, (base_times, base_answer) in zip(chosen, baselines, strict=True):
+        body = {"query": case.query, "variables": case.variables}
+        got = rounds(url, body, case.answer, args, pids)
+        ok = _report(case.label, got, base_answer, "baseline") and ok
+        verdict = "meets" if min(got.p99) <= case.target_ms else "misses"
+        print(
+            f"  {case.label:<38} {got.p99_text()}; {verdict} <= {case.target_ms:.0f} ms   "
+            f"baseline {case.baseline_label}: p50 {statistics.median(base_times):6.2f} ms, "
+            f"p99 {percentile(base_times, 0.99):6.2f} ms, one at a time"
+        )
+    return ok
+
+
+def run_versus(
+    url: str, data: Data, args: argparse.Namespace, namespace: str, pids: Sequence[int]
+) -> bool:
+    """Ours and ``@neo4j/graphql`` on the same Neo4j namespace, the same queries and clients."""
+    processes, theirs_url = neo4j_graphql.start(args.neo4j_uri, namespace, args.workers)
+    ok = True
+    try:
+        print(f"  side by side, @neo4j/graphql {theirs_url} ({args.workers} Node processes):")
+        for case in neo4j_graphql.versus(data.with_children, data.three_levels):
+            theirs = rounds(theirs_url, case.theirs, case.theirs_answer, args, [processes.pid])
+            want = theirs.answers[0] if theirs.answers else None
+            ok = _report(f"@neo4j/graphql {case.label}", theirs, want, "its first") and ok
+            ours = rounds(url, case.ours, case.ours_answer, args, pids)
+            ok = _report(case.label, ours, want, "@neo4j/graphql") and ok
+            ratio = min(theirs.p99) / min(ours.p99)
+            verdict = "meets" if ratio >= 2 else "misses"
+            print(
+                f"  {case.label:<38} ours {ours.p99_text()}   @neo4j/graphql "
+                f"{theirs.p99_text()}; theirs / ours {ratio:.2f} ({verdict} >= 2)"
+            )
+    finally:
+        stop([processes])
+    return ok
+
+
 def run_store(
     kind: str,
     data: Data,
     graph: GraphStore,
+    history: HistoryStore,
+    history_arg: str,
     args: argparse.Namespace,
     workdir: Path,
-    neo4j: tuple[str, str] | None,
+    namespace: str | None,
 ) -> bool:
-    history_path = workdir / f"history-{kind}.duckdb"
-    history = open_history_store(DuckDBHistorySettings(path=history_path))
     fill_history(history, data.machine, data.as_of_twins)
     live_target = 10.0 if kind == "memory" else 25.0
     chosen = cases(data, graph, history, live_target)
@@ -391,47 +557,24 @@ def run_store(
     if isinstance(graph, MemoryStore):
         graph.flush()
     graph.close()
-    process, url = start_server(kind, workdir / "graph.snapshot", history_path, neo4j)
-    ok = True
+    workers = 1 if kind == "memory" else args.workers
+    neo4j = (args.neo4j_uri, namespace) if namespace is not None else None
+    processes, url = start_server(kind, workdir, history_arg, neo4j, workers)
     try:
         print(
-            f"\n{kind} graph store + DuckDB history, server {url}, "
-            f"{args.clients} clients x {args.requests} requests per round, warm:"
+            f"\n{kind} graph store + {type(history).__name__}, server {url} ({workers} "
+            f"process(es)), {args.clients} clients x {args.requests} requests per round, warm:"
         )
-        for case, (base_times, base_answer) in zip(chosen, baselines, strict=True):
-            asyncio.run(load(url, case, args.clients, 1))  # warm-up
-            p99s: list[float] = []
-            p50s: list[float] = []
-            for _ in range(args.repeat):
-                latencies, answers, errors = asyncio.run(
-                    load(url, case, args.clients, args.requests)
-                )
-                if errors:
-                    print(f"  ERRORS {case.label}: {len(errors)}, e.g. {errors[0]}")
-                    ok = False
-                p99s.append(percentile(latencies, 0.99))
-                p50s.append(percentile(latencies, 0.50))
-                if any(a != base_answer for a in answers):
-                    got, want = repr(answers[0])[:200], repr(base_answer)[:200]
-                    print(f"  MISMATCH {case.label}: GraphQL {got} vs baseline {want}")
-                    ok = False
-            verdict = "meets" if min(p99s) <= case.target_ms else "misses"
-            p99_median = statistics.median(p99s)
-            print(
-                f"  {case.label:<38} p99 min {min(p99s):7.1f} ms, median {p99_median:7.1f} ms "
-                f"(p50 {statistics.median(p50s):6.1f} ms; {verdict} <= {case.target_ms:.0f} ms)   "
-                f"baseline {case.baseline_label}: p50 {statistics.median(base_times):6.2f} ms, "
-                f"p99 {percentile(base_times, 0.99):6.2f} ms, one at a time"
-            )
+        pids = [p.pid for p in processes]
+        ok = run_cases(url, chosen, baselines, args, pids)
+        if namespace is not None and not args.skip_neo4j_graphql:
+            ok = run_versus(url, data, args, namespace, pids) and ok
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
+        stop(processes)
     return ok
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.graphql", description=__doc__.split("\n\n")[0]
     )
@@ -442,18 +585,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
     parser.add_argument("--requests", type=int, default=20, help="requests per client per round")
     parser.add_argument("--repeat", type=int, default=3, help="rounds; min and median p99 printed")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="server processes on Neo4j, ours and theirs (2)"
+    )
     parser.add_argument("--neo4j-uri", default="bolt://127.0.0.1:17687", help="Bolt URI (auth off)")
+    parser.add_argument("--questdb-http", default="127.0.0.1:19000", help="QuestDB HTTP")
+    parser.add_argument("--questdb-pg", default="127.0.0.1:18812", help="QuestDB PG wire")
     parser.add_argument("--skip-neo4j", action="store_true", help="in-process store only")
     parser.add_argument("--skip-memory", action="store_true", help="Neo4j only")
+    parser.add_argument(
+        "--skip-neo4j-graphql", action="store_true", help="no @neo4j/graphql side by side"
+    )
     parser.add_argument("--serve", choices=["memory", "neo4j"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--snapshot", help=argparse.SUPPRESS)
     parser.add_argument("--history", help=argparse.SUPPRESS)
     parser.add_argument("--namespace", help=argparse.SUPPRESS)
+    return parser
+
+
+def _neo4j(data: Data, plant: SyntheticPlant, args: argparse.Namespace, workdir: Path) -> bool:
+    """The Neo4j run: a fresh label prefix and QuestDB table prefix, both dropped at the end."""
+    namespace = f"bench_{uuid.uuid4().hex[:12]}"
+    host, http = args.questdb_http.rsplit(":", 1)
+    pg = int(args.questdb_pg.rsplit(":", 1)[1])
+    quest = {"host": host, "http_port": int(http), "pg_port": pg, "prefix": namespace}
+    history = QuestDBHistoryStore(QuestDBHistorySettings(**quest))
+    neo = Neo4jStore(Neo4jStoreSettings(uri=args.neo4j_uri, namespace=namespace))
+    try:
+        fill_graph(neo, plant)
+        return run_store("neo4j", data, neo, history, json.dumps(quest), args, workdir, namespace)
+    finally:
+        _drop(args.neo4j_uri, namespace)
+        dropper = QuestDBHistoryStore(QuestDBHistorySettings(**quest))
+        dropper.drop_tables()
+        dropper.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.serve:
         return serve(args)
-    if args.twins < 100 or min(args.clients, args.requests, args.repeat) < 1:
-        parser.error("--twins must be >= 100; --clients, --requests and --repeat >= 1")
+    if args.twins < 100 or min(args.clients, args.requests, args.repeat, args.workers) < 1:
+        parser.error("--twins must be >= 100; --clients, --requests, --repeat, --workers >= 1")
 
     plant = generate_plant(args.twins)
     data = choose(plant, args.subtree)
@@ -463,27 +638,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         memory = MemoryStore(snapshot=workdir / "graph.snapshot")
         fill_graph(memory, plant)
         first = memory.descendants(data.parent_1000, first=AS_OF_TWINS).items
-        data = Data(
-            plant, data.machine, data.subtree, data.parent_1000, tuple(first), data.subtree_size
-        )
+        data = dataclasses.replace(data, as_of_twins=tuple(first))
         print(
             f"plant: {len(plant.twins):,} twins; history of {data.machine}; subtree "
-            f"{data.subtree} ({data.subtree_size:,} twins); as-of twins under {data.parent_1000}"
+            f"{data.subtree} ({data.subtree_size:,} twins); as-of twins under {data.parent_1000}; "
+            f"side by side: children of {data.with_children}, 3 levels under {data.three_levels}"
         )
         if args.skip_memory:
             memory.close()
         else:
-            ok = run_store("memory", data, memory, args, workdir, None) and ok
+            path = workdir / "history-memory.duckdb"
+            history = open_history_store(DuckDBHistorySettings(path=path))
+            ok = run_store("memory", data, memory, history, str(path), args, workdir, None) and ok
         if not args.skip_neo4j:
-            namespace = f"bench_{uuid.uuid4().hex[:12]}"
-            neo = Neo4jStore(Neo4jStoreSettings(uri=args.neo4j_uri, namespace=namespace))
-            try:
-                fill_graph(neo, plant)
-                ok = (
-                    run_store("neo4j", data, neo, args, workdir, (args.neo4j_uri, namespace)) and ok
-                )
-            finally:
-                _drop(args.neo4j_uri, namespace)
+            ok = _neo4j(data, plant, args, workdir) and ok
+    print("answers equal to the baselines" if ok else "ERRORS or ANSWERS DIFFER (see above)")
     return 0 if ok else 1
 
 

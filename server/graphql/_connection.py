@@ -8,6 +8,7 @@ import strawberry
 
 from server.graphql._context import Context
 from server.graphql._pages import Slice, encode_cursor
+from server.graphql._signals_at import looked_ahead
 
 if TYPE_CHECKING:
     from server.graphql._twin import TwinType
@@ -46,7 +47,14 @@ class TwinConnection:
     async def _nodes(self, info: strawberry.Info[Context, None]) -> list[TwinType]:
         from server.graphql._twin import twins_by_id
 
-        return await twins_by_id(info.context, self.page.ids)
+        ctx = info.context
+        twins = await twins_by_id(ctx, self.page.ids)
+        if ctx.signals_at is not None and twins:
+            # strawberry's Info offers no public handle on the field's AST nodes
+            wanted = looked_ahead(info._raw_info.field_nodes, info.variable_values)
+            if wanted:
+                await ctx.signals_at.prefetch([t.held for t in twins], wanted)
+        return twins
 
 
 def connection(page: Slice) -> TwinConnection:

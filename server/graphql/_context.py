@@ -13,6 +13,7 @@ from server._settings import ServerSettings
 from server.graphql._history_loaders import HistoryLoaders
 from server.graphql._limits import GraphQLLimits
 from server.graphql._loaders import Loaders
+from server.graphql._signals_at import SignalsAtLoader
 
 
 @dataclass
@@ -30,7 +31,11 @@ class Context:
     response: Any = None
     loaders: Loaders = field(init=False)
     history_loaders: HistoryLoaders | None = field(init=False)
+    signals_at: SignalsAtLoader | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.store, self.authorizer, self.principal)
         self.history_loaders = HistoryLoaders(self.history) if self.history else None
+        self.signals_at = (
+            SignalsAtLoader(self.loaders, self.history_loaders) if self.history_loaders else None
+        )

@@ -71,6 +71,34 @@ def _validated(
     return tuple(validate(schema, document, rules))
 
 
+@functools.lru_cache(maxsize=VALIDATION_CACHE)
+def _cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    ints: tuple[tuple[str, int], ...],
+    default_page: int,
+    max_page: int,
+) -> int | None:
+    """The static cost of the chosen operation (``None``: no such operation).
+
+    Cached per parsed document and the integer variables (the only ones the
+    cost reads: a variable ``first``), so a repeated query is weighed once.
+    """
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        o
+        for o in operations
+        if operation_name is None or (o.name and o.name.value == operation_name)
+    ]
+    if not chosen:
+        return None
+    return operation_cost(schema, chosen[0], fragments, dict(ints), default_page, max_page)
+
+
 class CostLimit(SchemaExtension):
     """Refuses a query text over the size limit or an operation over the cost limit."""
 
@@ -95,27 +123,22 @@ class CostLimit(SchemaExtension):
         errors = _validated(graphql_schema, document, tuple(context.validation_rules))
         if errors:
             return list(errors)
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        name = context.operation_name
-        chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
-        for operation in chosen[:1]:
-            cost = operation_cost(
-                graphql_schema,
-                operation,
-                fragments,
-                context.variables or {},
-                self.limits.default_page,
-                self.limits.max_page,
+        variables = context.variables or {}
+        ints = tuple(sorted((k, v) for k, v in variables.items() if isinstance(v, int)))
+        cost = _cost(
+            graphql_schema,
+            document,
+            context.operation_name,
+            ints,
+            self.limits.default_page,
+            self.limits.max_page,
+        )
+        if cost is not None and cost > self.limits.max_cost:
+            msg = (
+                f"query cost: {cost} is over the limit {self.limits.max_cost} "
+                "(list fields weigh first times what they select); ask for smaller pages"
             )
-            if cost > self.limits.max_cost:
-                msg = (
-                    f"query cost: {cost} is over the limit {self.limits.max_cost} "
-                    "(list fields weigh first times what they select); ask for smaller pages"
-                )
-                return [_limit_error(msg)]
+            return [_limit_error(msg)]
         return []
 
 

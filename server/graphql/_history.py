@@ -6,6 +6,7 @@ loaders; a server started without one answers with a clear error.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -16,7 +17,7 @@ import ontology
 from ontology.history import Agg, Batch, HistoryStore, Quality, Series
 from server.graphql._context import Context
 from server.graphql._errors import GraphQLInputError, LimitError
-from server.graphql._history_loaders import AsOfKey, AsOfRow, HistoryLoaders, RangeKey
+from server.graphql._history_loaders import AsOfKey, HistoryLoaders, RangeKey
 from server.graphql._threads import in_thread
 from server.graphql._typing import as_json
 
@@ -108,7 +109,8 @@ def quality_name(code: int | None) -> str | None:
 
 
 def _ms(series: Series) -> list[int]:
-    return [int(v) for v in series.start.astype("datetime64[ms]").astype(np.int64)]
+    ms: list[int] = series.start.astype("datetime64[ms]").astype(np.int64).tolist()
+    return ms
 
 
 def _column(series: Series, agg: Agg) -> list[float | str | None]:
@@ -117,7 +119,7 @@ def _column(series: Series, agg: Agg) -> list[float | str | None]:
     values = series.values.get(agg)
     if values is None:
         return [None] * len(series.start)
-    return [None if np.isnan(v) else float(v) for v in values]
+    return [None if math.isnan(v) else v for v in values.astype(np.float64).tolist()]
 
 
 def series_type(series: Series, aggregates: list[Agg]) -> HistorySeries:
@@ -152,15 +154,6 @@ async def history_series(
     keys = [RangeKey(twin_id, s, start, end, timedelta(seconds=interval_s), aggs) for s in signals]
     got = await loaders.range.load_many(keys)
     return [series_type(s, list(aggs)) for s in got]
-
-
-async def signals_at(
-    ctx: Context, twin_id: str, names: list[str], at: datetime
-) -> list[tuple[str, AsOfRow]]:
-    loaders = history_of(ctx)
-    when = utc("at", at)
-    rows = await loaders.as_of.load_many([AsOfKey(twin_id, n, when) for n in names])
-    return [(n, r) for n, r in zip(names, rows, strict=True) if r.found]
 
 
 async def _events_page(

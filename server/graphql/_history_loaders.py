@@ -46,21 +46,25 @@ class RangeKey:
 
 
 def _rows(result: AsOf) -> list[AsOfRow]:
+    """One row per key, converted column by column (``tolist``), not element by element."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    micros = result.time.astype("datetime64[us]").astype("int64").tolist()
     rows: list[AsOfRow] = []
-    for i in range(len(result.found)):
-        if not bool(result.found[i]):
+    for found, us, number, text, quality, batch in zip(
+        result.found.tolist(),
+        micros,
+        result.value.tolist(),
+        result.text.tolist(),
+        result.quality.tolist(),
+        result.batch.tolist(),
+        strict=True,
+    ):
+        if not found:
             rows.append(AsOfRow(False, None, None, None, None))
             continue
-        us = int(result.time[i].astype("datetime64[us]").astype("int64"))
-        time = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
-        text = result.text[i]
-        value: float | str | None = str(text) if text is not None else float(result.value[i])
-        batch = result.batch[i]
-        rows.append(
-            AsOfRow(
-                True, time, value, int(result.quality[i]), None if batch is None else str(batch)
-            )
-        )
+        value: float | str | None = str(text) if text is not None else float(number)
+        time = epoch + timedelta(microseconds=us)
+        rows.append(AsOfRow(True, time, value, int(quality), None if batch is None else str(batch)))
     return rows
 
 

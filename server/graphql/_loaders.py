@@ -13,7 +13,7 @@ and from both ends of relationship lists before any resolver sees it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -21,7 +21,7 @@ from strawberry.dataloader import DataLoader
 import dtdl
 import ontology
 from ontology.access import Action, AllowAll, Authorizer, Principal
-from server.graphql._threads import in_thread
+from server.graphql._threads import in_thread, read_store
 
 _ALL = "*"
 T = TypeVar("T")
@@ -98,16 +98,20 @@ class Loaders:
     # -------------------------------------------------------------------- twins
     async def _twins(self, twin_ids: Sequence[str]) -> list[ontology.Twin | None]:
         allowed = await self.only_visible(twin_ids)
-        found = await in_thread(_in_chunks, self._store.get_twins, allowed) if allowed else []
+        found = (
+            await read_store(self._store, _in_chunks, self._store.get_twins, allowed)
+            if allowed
+            else []
+        )
         by_id = {t.id: t for t in found if t is not None}
         return [by_id.get(t) for t in twin_ids]
 
     async def _children(self, twin_ids: Sequence[str]) -> list[tuple[str, ...]]:
-        raw = await in_thread(_in_chunks, self._store.children_of, list(twin_ids))
+        raw = await read_store(self._store, _in_chunks, self._store.children_of, list(twin_ids))
         return await self._filtered(raw)
 
     async def _parents(self, twin_ids: Sequence[str]) -> list[tuple[str, ...]]:
-        raw = await in_thread(_in_chunks, self._store.parents_of, list(twin_ids))
+        raw = await read_store(self._store, _in_chunks, self._store.parents_of, list(twin_ids))
         return await self._filtered(raw)
 
     async def _filtered(self, lists: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
@@ -116,14 +120,14 @@ class Loaders:
         return [tuple(sorted(t for t in ids if t in ok)) for ids in lists]
 
     async def _signals(self, twin_ids: Sequence[str]) -> list[Mapping[str, ontology.SignalValue]]:
-        return await in_thread(_in_chunks, self._store.signals_of, list(twin_ids))
+        return await read_store(self._store, _in_chunks, self._store.signals_of, list(twin_ids))
 
     async def _edges_out(self, twin_ids: Sequence[str]) -> list[tuple[ontology.Edge, ...]]:
-        raw = await in_thread(_in_chunks, self._store.edges_from_many, list(twin_ids))
+        raw = await read_store(self._store, _in_chunks, self._store.edges_from_many, list(twin_ids))
         return await self._edges_visible(raw)
 
     async def _edges_in(self, twin_ids: Sequence[str]) -> list[tuple[ontology.Edge, ...]]:
-        raw = await in_thread(_in_chunks, self._store.edges_to_many, list(twin_ids))
+        raw = await read_store(self._store, _in_chunks, self._store.edges_to_many, list(twin_ids))
         return await self._edges_visible(raw)
 
     async def _edges_visible(
@@ -143,15 +147,20 @@ class Loaders:
         return await self._all_models.load(_ALL)
 
     async def _list_models(self, keys: Sequence[str]) -> list[tuple[ontology.Model, ...]]:
-        models = await in_thread(self._store.list_models)
+        models = await read_store(self._store, self._store.list_models)
         return [models for _ in keys]
 
     async def model_set(self) -> dtdl.ModelSet:
         """Every model parsed together (one store call per request)."""
         return await self._model_set.load(_ALL)
 
+    def model_set_soon(self) -> Awaitable[dtdl.ModelSet]:
+        """:meth:`model_set` already on its way: await it after other loads of the same level,
+        so its store call runs beside theirs instead of after them."""
+        return self._model_set.load(_ALL)
+
     async def _model_sets(self, keys: Sequence[str]) -> list[dtdl.ModelSet]:
-        model_set = await in_thread(self._store.model_set)
+        model_set = await read_store(self._store, self._store.model_set)
         return [model_set for _ in keys]
 
     async def rollup_specs(self) -> tuple[ontology.RollupSpec, ...]:
@@ -159,5 +168,5 @@ class Loaders:
         return await self._rollups.load(_ALL)
 
     async def _rollup_specs(self, keys: Sequence[str]) -> list[tuple[ontology.RollupSpec, ...]]:
-        specs = await in_thread(self._store.rollups)
+        specs = await read_store(self._store, self._store.rollups)
         return [specs for _ in keys]

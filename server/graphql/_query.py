@@ -18,7 +18,7 @@ from server.graphql._pages import slice_page
 from server.graphql._roots import roots_only
 from server.graphql._service import Service, service
 from server.graphql._table import SignalTable, signal_table
-from server.graphql._threads import in_thread
+from server.graphql._threads import read_store
 from server.graphql._twin import AliasInput, TwinType, twin_by_id
 from server.graphql._typing import field
 
@@ -54,7 +54,7 @@ def _checked(name: str, value: str) -> str:
 async def _resolve_alias(ctx: Context, alias: AliasInput) -> str | None:
     namespace = _checked("alias.namespace", alias.namespace)
     value = _checked("alias.value", alias.value)
-    return (await in_thread(ctx.store.resolve_aliases, namespace, [value]))[0]
+    return (await read_store(ctx.store, ctx.store.resolve_aliases, namespace, [value]))[0]
 
 
 async def _semantic_models(ctx: Context, semantic_type: str) -> list[str]:
@@ -89,14 +89,15 @@ async def _source(ctx: Context, f: TwinFilter) -> tuple[list[str], bool]:
     if f.alias is not None:
         found = await _resolve_alias(ctx, f.alias)
         if found is not None and f.under is not None:
-            above = await in_thread(ctx.store.ancestors, found)
+            above = await read_store(ctx.store, ctx.store.ancestors, found)
             found = found if str(f.under) in above else None
         return ([found] if found is not None else []), False
     if f.under is not None:
         under = _checked("filter.under", str(f.under))
         if not await ctx.loaders.only_visible([under]):
             return [], True
-        ids = await in_thread(
+        ids = await read_store(
+            ctx.store,
             scan.descendants,
             ctx.store,
             under,
@@ -108,9 +109,9 @@ async def _source(ctx: Context, f: TwinFilter) -> tuple[list[str], bool]:
     if f.semantic_type is not None:
         union: set[str] = set()
         for dtmi in await _semantic_models(ctx, f.semantic_type):
-            union.update(await in_thread(scan.twins, ctx.store, cap=cap, model=dtmi))
+            union.update(await read_store(ctx.store, scan.twins, ctx.store, cap=cap, model=dtmi))
         return list(union), f.model is None
-    return await in_thread(scan.twins, ctx.store, cap=cap, model=f.model), True
+    return await read_store(ctx.store, scan.twins, ctx.store, cap=cap, model=f.model), True
 
 
 async def _matching(ctx: Context, f: TwinFilter) -> list[str]:

@@ -18,7 +18,7 @@ from datetime import datetime
 import ontology
 from server.graphql import _scan as scan
 from server.graphql._context import Context
-from server.graphql._threads import in_thread
+from server.graphql._threads import read_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +68,13 @@ async def _contributors(ctx: Context, twin: ontology.Twin, spec: ontology.Rollup
     if spec.scope == "children":
         ids = list(await ctx.loaders.children.load(twin.id))
     else:
-        raw = await in_thread(
-            scan.descendants, ctx.store, twin.id, cap=ctx.limits.max_scan, model=spec.of_model
+        raw = await read_store(
+            ctx.store,
+            scan.descendants,
+            ctx.store,
+            twin.id,
+            cap=ctx.limits.max_scan,
+            model=spec.of_model,
         )
         ids = await ctx.loaders.only_visible(raw)
     of_models = await _models_of(ctx, spec.of_model)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
-import dtdl
 import ontology
 from ontology.history import Agg
 from server.graphql import _scan as scan
@@ -22,17 +21,19 @@ from server.graphql._history import (
     HistorySeries,
     Lineage,
     events_of,
+    history_of,
     history_series,
     lineage_of,
     quality_name,
-    signals_at,
+    utc,
 )
 from server.graphql._lifecycle import allowed_transitions
 from server.graphql._model import ModelType, model_by_dtmi
 from server.graphql._pages import slice_page
 from server.graphql._rollups import RollupValue, rollups_of
 from server.graphql._signal import Rollup, Signal
-from server.graphql._threads import in_thread
+from server.graphql._signals_at import SignalAt, TwinAtKey, units_of
+from server.graphql._threads import read_store
 from server.graphql._typing import as_json, field
 
 strawberry.enum(ontology.Lifecycle, name="Lifecycle")  # registers it in place
@@ -131,12 +132,22 @@ class TwinType:
         return self.held.updated_at
 
     @field("Live values (all, or those named), rollups included; with at, as they were then.")
-    async def signals(
+    def signals(
         self, info: Info, names: list[str] | None = None, at: datetime | None = None
     ) -> list[Signal]:
+        # A plain function: with at, a list's rows are usually fetched ahead (see
+        # _connection), and the answer needs no await; otherwise it returns the
+        # coroutine below, which graphql-core awaits as it would an async resolver's.
         ctx = info.context
         if at is not None:
-            return await _signals_at(ctx, self.held, names, at)
+            ready = _ready_at(ctx, self.held, names, at)
+            if ready is not None:
+                return ready
+            return cast("list[Signal]", _signals_at(ctx, self.held, names, at))
+        return cast("list[Signal]", self._live_signals(ctx, names))
+
+    async def _live_signals(self, ctx: Context, names: list[str] | None) -> list[Signal]:
+        model_set = ctx.loaders.model_set_soon()  # beside the signals read, not after it
         held = dict(await ctx.loaders.signals.load(self.held.id))
         if ctx.loaders.restricted:
             for spec in await ctx.loaders.rollup_specs():
@@ -144,7 +155,7 @@ class TwinType:
             for rollup in await rollups_of(ctx, self.held):
                 if rollup.time is not None:
                     held[rollup.spec.name] = ontology.SignalValue(rollup.value, rollup.time, None)
-        units = await _units(ctx, self.held.model)
+        units = units_of(await model_set, self.held.model)
         wanted = sorted(held) if names is None else [n for n in names if n in held]
         return [
             Signal(
@@ -178,7 +189,7 @@ class TwinType:
     @field("Distinct ancestors, nearest first, then by id.")
     async def ancestors(self, info: Info, depth: int | None = None) -> list[TwinType]:
         ctx = info.context
-        raw = await in_thread(_ancestors, ctx.store, self.held.id, depth)
+        raw = await read_store(ctx.store, _ancestors, ctx.store, self.held.id, depth)
         return await twins_by_id(ctx, await ctx.loaders.only_visible(raw))
 
     @field("Distinct descendants in id order, optionally filtered.")
@@ -192,7 +203,8 @@ class TwinType:
         after: str | None = None,
     ) -> TwinConnection:
         ctx = info.context
-        raw = await in_thread(
+        raw = await read_store(
+            ctx.store,
             scan.descendants,
             ctx.store,
             self.held.id,
@@ -268,43 +280,42 @@ def _ancestors(store: ontology.GraphStore, twin_id: str, depth: int | None) -> t
         return ()
 
 
-async def _units(ctx: Context, dtmi: str) -> dict[str, str]:
-    model_set = await ctx.loaders.model_set()
-    interface = model_set.interfaces.get(dtmi)
-    if interface is None:
-        return {}
-    return {
-        name: unit
-        for name, item in interface.contents.items()
-        if (unit := getattr(item, "unit", None)) is not None
-    }
+def _signal_list(rows: list[SignalAt], at: datetime) -> list[Signal]:
+    return [
+        Signal(
+            name=s.name,
+            value=as_json(s.row.value),
+            unit=s.unit,
+            time=s.row.time or at,
+            quality=quality_name(s.row.quality),
+            batch=s.row.batch,
+        )
+        for s in rows
+    ]
 
 
-async def _signal_names(ctx: Context, dtmi: str) -> list[str]:
-    model_set = await ctx.loaders.model_set()
-    interface = model_set.interfaces.get(dtmi)
-    if interface is None:
-        return []
-    kinds = (dtdl.Telemetry, dtdl.Property)
-    return sorted(n for n, item in interface.contents.items() if isinstance(item, kinds))
+def _ready_at(
+    ctx: Context, twin: ontology.Twin, names: list[str] | None, at: datetime
+) -> list[Signal] | None:
+    """The rows fetched ahead for this twin, if they were (``None`` otherwise)."""
+    if ctx.signals_at is None or at.tzinfo is None:
+        return None
+    when = at.astimezone(UTC)
+    key = TwinAtKey(twin.id, twin.model, tuple(names) if names is not None else None, when)
+    rows = ctx.signals_at.ready.get(key)
+    return _signal_list(rows, when) if rows is not None else None
 
 
 async def _signals_at(
     ctx: Context, twin: ontology.Twin, names: list[str] | None, at: datetime
 ) -> list[Signal]:
-    wanted = names if names is not None else await _signal_names(ctx, twin.model)
-    units = await _units(ctx, twin.model)
-    return [
-        Signal(
-            name=name,
-            value=as_json(row.value),
-            unit=units.get(name),
-            time=row.time or at,
-            quality=quality_name(row.quality),
-            batch=row.batch,
-        )
-        for name, row in await signals_at(ctx, twin.id, wanted, at)
-    ]
+    history_of(ctx)  # a clear error when the server has no history store
+    loader = ctx.signals_at
+    if loader is None:  # never: it exists whenever the history store does
+        return []
+    when = utc("at", at)
+    key = TwinAtKey(twin.id, twin.model, tuple(names) if names is not None else None, when)
+    return _signal_list(await loader.rows.load(key), when)
 
 
 def twin_type(held: ontology.Twin) -> TwinType:

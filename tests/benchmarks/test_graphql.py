@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from typing import Any
+
 import pytest
 
+from benchmarks import _neo4j_graphql as neo4j_graphql
 from benchmarks import graphql
+from tests._services import QuestDBAddress, in_ci
 
 SMALL = ["--twins", "300", "--subtree", "30", "--clients", "2", "--requests", "2", "--repeat", "1"]
 
@@ -13,8 +19,83 @@ def test_the_in_process_run_prints_five_figures_with_baselines_and_agrees(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert graphql.main([*SMALL, "--skip-neo4j"]) == 0
-    rows = [line for line in capsys.readouterr().out.splitlines() if "baseline" in line]
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if " p99 min " in line]
     assert len(rows) == 5
     assert "live state of one twin" in rows[0] and "get_twin + get_signals" in rows[0]
-    assert all(" p99 min " in row for row in rows)
-    assert not any("MISMATCH" in row for row in rows)
+    assert all("baseline" in row and "server CPU" in row for row in rows)
+    assert not any("MISMATCH" in line or "ERRORS" in line for line in out)
+    assert out[-1] == "answers equal to the baselines"
+
+
+def _ours(tree: dict[str, Any]) -> dict[str, Any]:
+    """``tree`` ({id: subtree}) as our nested connections."""
+    return {
+        "nodes": [
+            {"id": twin, **({"children": _ours(kids)} if kids is not None else {})}
+            for twin, kids in tree.items()
+        ],
+        "pageInfo": {"hasNextPage": False},
+    }
+
+
+def _theirs(tree: dict[str, Any]) -> list[dict[str, Any]]:
+    """``tree`` as ``@neo4j/graphql``'s nested lists."""
+    return [
+        {"id": twin, **({"children": _theirs(kids)} if kids is not None else {})}
+        for twin, kids in tree.items()
+    ]
+
+
+def test_both_servers_answers_reduce_to_the_same_tuples_and_a_missing_twin_shows() -> None:
+    children, three = neo4j_graphql.versus("m", "a")
+    tree = {"b": {"d": {"f": None}, "c": {"e": None}}, "a2": {"g": {"h": None}}}
+    ours = three.ours_answer({"twin": {"id": "a", "children": _ours(tree)}})
+    theirs = three.theirs_answer({"twins": [{"id": "a", "children": _theirs(tree)}]})
+    assert ours == theirs
+    del tree["b"]["c"]
+    fewer = three.theirs_answer({"twins": [{"id": "a", "children": _theirs(tree)}]})
+    assert fewer != ours
+
+    kids = [{"id": "x", "signals": [{"name": "power", "value": 2.5}]}, {"id": "y", "signals": []}]
+    ours_kids = children.ours_answer({"twin": {"children": {"nodes": kids[::-1]}}})
+    raw: list[dict[str, Any]] = [
+        {"id": "x", "signals": [{"signal": "power", "value": json.dumps(2.5)}]},
+        {"id": "y", "signals": []},
+    ]
+    assert children.theirs_answer({"twins": [{"children": raw}]}) == ours_kids
+    raw[0]["signals"][0]["value"] = json.dumps(3.5)
+    assert children.theirs_answer({"twins": [{"children": raw}]}) != ours_kids
+
+
+def test_a_page_cut_short_is_an_error_not_a_smaller_answer() -> None:
+    _, three = neo4j_graphql.versus("m", "a")
+    cut = {"id": "a", "children": {"nodes": [{"id": "b"}], "pageInfo": {"hasNextPage": True}}}
+    with pytest.raises(ValueError, match="more than"):
+        three.ours_answer({"twin": cut})
+
+
+@pytest.mark.neo4j
+@pytest.mark.questdb
+@pytest.mark.gateway
+@pytest.mark.slow
+def test_the_neo4j_run_stands_beside_neo4j_graphql_with_equal_answers(
+    capsys: pytest.CaptureFixture[str], neo4j_uri: str, questdb: QuestDBAddress
+) -> None:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        msg = "node and npm are not on PATH (Node 20 runs the @neo4j/graphql side)"
+        if in_ci():
+            pytest.fail(msg)
+        pytest.skip(msg)
+    quest = [f"--questdb-http={questdb.http_host}:{questdb.http_port}"]
+    quest.append(f"--questdb-pg={questdb.pg_host}:{questdb.pg_port}")
+    argv = [*SMALL, "--skip-memory", "--workers", "1", f"--neo4j-uri={neo4j_uri}", *quest]
+    assert graphql.main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len([line for line in out if "baseline" in line and " p99 min " in line]) == 5
+    versus = [line for line in out if "@neo4j/graphql p99 min" in line]
+    assert len(versus) == 2
+    assert "twin + children + their signals" in versus[0]
+    assert "three levels of descendants" in versus[1]
+    assert not any("MISMATCH" in line or "ERRORS" in line for line in out)
+    assert out[-1] == "answers equal to the baselines"

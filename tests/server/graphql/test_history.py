@@ -143,6 +143,31 @@ def test_signals_at_a_time_for_many_twins_is_one_history_read(
     assert counting.calls["as_of"] == 1
 
 
+@pytest.mark.parametrize(
+    "selection",
+    [
+        'signals(names: ["power"], at: $at) { value }',  # fetched ahead for the whole list
+        'signals(names: ["power"], at: "AT") { value }',  # a literal time: fetched ahead too
+        '... on Twin { signals(names: ["power"], at: $at) { value } }',  # resolved per twin
+    ],
+)
+def test_signals_at_give_the_same_values_fetched_ahead_or_per_twin(
+    plant: ontology.GraphStore, history: HistoryStore, selection: str
+) -> None:
+    counting = Counting(cast(ontology.GraphStore, history))
+    client = _client(plant, cast(HistoryStore, counting))
+    at = START + timedelta(minutes=30, seconds=5)
+    literal = "AT" in selection
+    head = "query" if literal else "query($at: DateTime!)"
+    query = f"""{head} {{ twin(id: "acme/jkt1/machining/cell1") {{
+        children {{ nodes {{ id {selection.replace("AT", _iso(at))} }} }} }} }}"""
+    got = data(client, query, {} if literal else {"at": _iso(at)})
+    values = {n["id"]: [s["value"] for s in n["signals"]] for n in got["twin"]["children"]["nodes"]}
+    assert values[CMM] == [pytest.approx(_power(0)[1805])]
+    assert len(values) > 2
+    assert counting.calls["as_of"] == 1
+
+
 def test_events_of_a_twin_by_kind(plant: ontology.GraphStore, history: HistoryStore) -> None:
     got = data(
         _client(plant, history),
