@@ -50,8 +50,7 @@ class TwinConnection:
         ctx = info.context
         twins = await twins_by_id(ctx, self.page.ids)
         if ctx.signals_at is not None and twins:
-            # strawberry's Info offers no public handle on the field's AST nodes
-            wanted = looked_ahead(info._raw_info.field_nodes, info.variable_values)
+            wanted = looked_ahead(info.selected_fields)
             if wanted:
                 await ctx.signals_at.prefetch([t.held for t in twins], wanted)
         return twins

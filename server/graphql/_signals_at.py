@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from graphql import FieldNode, ListValueNode, VariableNode
 from strawberry.dataloader import DataLoader
+from strawberry.types.nodes import SelectedField
 
 import dtdl
 import ontology
@@ -102,30 +102,14 @@ class SignalsAtLoader:
         return out
 
 
-def _argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> object:
-    """The value of argument ``name`` of ``node`` (``None`` when absent); lists of literals too."""
-    for arg in node.arguments or ():
-        if arg.name.value != name:
-            continue
-        value = arg.value
-        if isinstance(value, VariableNode):
-            return variables.get(value.name.value)
-        if isinstance(value, ListValueNode):
-            return [getattr(v, "value", None) for v in value.values]
-        return getattr(value, "value", None)
-    return None
-
-
-def _wanted(
-    node: FieldNode, variables: Mapping[str, Any]
-) -> tuple[tuple[str, ...] | None, datetime]:
+def _wanted(arguments: Mapping[str, Any]) -> tuple[tuple[str, ...] | None, datetime]:
     """``(names, at)`` of a ``signals(at:)`` selection, or a ``ValueError`` when not plain."""
-    at = _argument(node, "at", variables)
+    at = arguments.get("at")
     when = datetime.fromisoformat(at) if isinstance(at, str) else at
     if not isinstance(when, datetime) or when.tzinfo is None:
         msg = "not a time with a zone: the field itself reports it"
         raise ValueError(msg)
-    names = _argument(node, "names", variables)
+    names = arguments.get("names")
     if names is None:
         return None, when.astimezone(UTC)
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -134,25 +118,24 @@ def _wanted(
     return tuple(names), when.astimezone(UTC)
 
 
-def looked_ahead(
-    field_nodes: Sequence[FieldNode], variables: Mapping[str, Any]
-) -> list[tuple[tuple[str, ...] | None, datetime]]:
-    """The ``signals(at:)`` fields selected directly on the twins a field (``field_nodes``)
-    returns, with their ``(names, at)``.
+def looked_ahead(selected: Sequence[object]) -> list[tuple[tuple[str, ...] | None, datetime]]:
+    """The ``signals(at:)`` fields selected directly on the twins a field returns (its
+    ``info.selected_fields``, variables already filled in), with their ``(names, at)``.
 
     Only plain selections (no fragments) with a time that has a zone; anything
     else is left to the field's own resolver.
     """
     out: list[tuple[tuple[str, ...] | None, datetime]] = []
-    for field_node in field_nodes:
-        selections = field_node.selection_set.selections if field_node.selection_set else ()
-        for node in selections:
-            if not isinstance(node, FieldNode) or node.name.value != "signals":
+    for field in selected:
+        if not isinstance(field, SelectedField):
+            continue
+        for node in field.selections:
+            if not isinstance(node, SelectedField) or node.name != "signals":
                 continue
-            if _argument(node, "at", variables) is None:
+            if node.arguments.get("at") is None:
                 continue
             try:
-                out.append(_wanted(node, variables))
+                out.append(_wanted(node.arguments))
             except ValueError:
                 continue
     return out
