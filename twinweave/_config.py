@@ -51,6 +51,9 @@ ENVIRONMENT: Mapping[str, Variable] = {
         "127.0.0.1:18812", "QuestDB PostgreSQL-wire address, host:port (queries)"
     ),
     "TWINWEAVE_QUESTDB_USER": Variable("admin", "QuestDB user"),
+    "TWINWEAVE_QUESTDB_PREFIX": Variable(
+        "tw", "prefix of every table Twinweave writes to QuestDB ({prefix}_samples, ...)"
+    ),
     "TWINWEAVE_QUESTDB_PASSWORD": Variable("quest", "QuestDB password"),
     "TWINWEAVE_KAFKA_BOOTSTRAP": Variable("127.0.0.1:19092", "Kafka bootstrap servers"),
     "TWINWEAVE_KAFKA_TOPICS": Variable("twinweave.telemetry", "comma-separated telemetry topics"),
@@ -101,6 +104,7 @@ class QuestDBSettings:
     pg_port: int
     user: str
     password: str = field(repr=False)
+    prefix: str = "tw"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +203,7 @@ def _questdb(environ: Mapping[str, str]) -> QuestDBSettings:
         pg_port=pg_port,
         user=_get(environ, "TWINWEAVE_QUESTDB_USER"),
         password=_get(environ, "TWINWEAVE_QUESTDB_PASSWORD"),
+        prefix=_namespace(environ, "TWINWEAVE_QUESTDB_PREFIX"),
     )
 
 

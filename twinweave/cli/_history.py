@@ -24,6 +24,7 @@ def history_settings(settings: Settings) -> DuckDBHistorySettings | QuestDBHisto
             pg_port=quest.pg_port,
             user=quest.user,
             password=quest.password,
+            prefix=quest.prefix,
         )
     return DuckDBHistorySettings(path=settings.data_dir / DUCKDB_FILE)
 

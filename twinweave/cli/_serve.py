@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import ontology
     from ontology.changefeed import ChangeFeed
     from ontology.history import HistoryStore
+    from server import ServerSettings
 
 # Capabilities the server lists as not ready: subscriptions need a change feed
 # (the demo's in-process one, or a Kafka topic named by --change-feed).
@@ -55,6 +56,19 @@ async def _serve_beside(server: uvicorn.Server, background: Background) -> None:
             await asyncio.wait_for(task, timeout=10)
 
 
+def server_settings(settings: Settings, changes: ChangeFeed | None) -> ServerSettings:
+    """The server's typed settings; subscriptions are ready when there is a change feed."""
+    from server import ServerSettings
+
+    missing = MISSING if changes is None else tuple(m for m in MISSING if m != "subscriptions")
+    return ServerSettings(
+        version=__version__,
+        graph_store=settings.graph_store,
+        history_store=settings.history_store,
+        missing=missing,
+    )
+
+
 def serve(
     settings: Settings,
     store: ontology.GraphStore,
@@ -73,22 +87,12 @@ def serve(
     """
     import uvicorn
 
-    from server import ServerSettings, create_app
+    from server import create_app
 
     host = host or settings.host
     port = settings.port if port is None else port
     app = create_app(
-        ServerSettings(
-            version=__version__,
-            graph_store=settings.graph_store,
-            history_store=settings.history_store,
-            missing=MISSING
-            if changes is None
-            else tuple(m for m in MISSING if m != "subscriptions"),
-        ),
-        store=store,
-        history=history,
-        changes=changes,
+        server_settings(settings, changes), store=store, history=history, changes=changes
     )
     print(f"GraphQL at http://{host}:{port}/graphql  (Ctrl-C stops)", file=sys.stderr)
     print(f"AAS at http://{host}:{port}/aas/api/v3.1 and /aas/api/v3.0", file=sys.stderr)
@@ -150,6 +154,10 @@ def _run(args: argparse.Namespace) -> int:
         if args.change_feed is not None
         else (settings.change_feed, "TWINWEAVE_CHANGE_FEED")
     )
+    if args.workers != 1:
+        from twinweave.cli._serve_workers import serve_workers
+
+        return serve_workers(settings, args, spec)
     try:
         changes = open_change_feed(spec, where) if spec else None
     except (KafkaUrlError, ontology.OntologyError) as exc:
@@ -174,4 +182,14 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("serve", help=text, description=text)
     add_server_arguments(parser)
     _add_change_feed(parser)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help=(
+            "server processes sharing the port (default 1; more than one needs the shared "
+            "stores: TWINWEAVE_GRAPH_STORE=neo4j and TWINWEAVE_HISTORY_STORE=questdb)"
+        ),
+    )
     parser.set_defaults(handler=_run)
