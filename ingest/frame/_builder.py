@@ -111,6 +111,30 @@ class FrameBuilder:
     ) -> None:
         """Many numeric samples of one record at once (codes from ``twin_code``/``signal_code``)."""
         n = int(time_us.shape[0])
+        self.add_columns(
+            twin,
+            signal,
+            time_us,
+            value,
+            np.full(n, Kind.NUMBER, dtype=np.uint8),
+            None,
+            np.full(n, quality, dtype=np.uint8),
+            np.full(n, position, dtype=np.int64),
+        )
+
+    def add_columns(
+        self,
+        twin: npt.NDArray[np.int32],
+        signal: npt.NDArray[np.int32],
+        time_us: npt.NDArray[np.int64],
+        value: npt.NDArray[np.float64],
+        kind: npt.NDArray[np.uint8],
+        text: npt.NDArray[np.object_] | None,
+        quality: npt.NDArray[np.uint8],
+        position: npt.NDArray[np.int64],
+    ) -> None:
+        """Samples of any kind as whole columns (``text`` None: no text rows)."""
+        n = int(time_us.shape[0])
         self._flush_rows()
         self._chunks.append(
             Frame(
@@ -118,10 +142,10 @@ class FrameBuilder:
                 signal=signal.astype(CODE_DTYPE, copy=False),
                 time=time_us.astype(TIME_US_DTYPE, copy=False),
                 value=value.astype(np.float64, copy=False),
-                kind=np.full(n, Kind.NUMBER, dtype=np.uint8),
-                text=np.empty(n, dtype=object),
-                quality=np.full(n, quality, dtype=np.uint8),
-                position=np.full(n, position, dtype=np.int64),
+                kind=kind.astype(np.uint8, copy=False),
+                text=np.empty(n, dtype=object) if text is None else text,
+                quality=quality.astype(np.uint8, copy=False),
+                position=position.astype(np.int64, copy=False),
                 twins=(),
                 signals=(),
             )

@@ -15,6 +15,8 @@ RATES = (
     "duplicate_rate",
 )
 
+FORMATS = ("json", "arrow")
+
 
 @dataclass(frozen=True, slots=True)
 class SimSettings:
@@ -40,6 +42,9 @@ class SimSettings:
     late_ticks: int = 30
     duplicate_rate: float = 0.005
     """A record sent twice."""
+    format: str = "json"
+    """The records' format: ``json`` (``{"twin", "time", "signals"}``) or ``arrow`` (the
+    columnar codec's Arrow IPC stream, one row per signal)."""
 
     def __post_init__(self) -> None:
         for name in RATES:
@@ -52,6 +57,9 @@ class SimSettings:
             if not isinstance(value, int) or not 1 <= value <= 86_400_000:
                 msg = f"SimSettings.{name}={value!r}; expected a whole number >= 1"
                 raise IngestError(msg)
+        if self.format not in FORMATS:
+            msg = f"SimSettings.format={self.format!r}; expected one of {', '.join(FORMATS)}"
+            raise IngestError(msg)
         if not 0.0 <= self.drift <= 0.1:
             msg = f"SimSettings.drift={self.drift!r}; expected 0 to 0.1 per tick"
             raise IngestError(msg)

@@ -13,7 +13,7 @@ Where a partition starts and what is replayed:
 
 So a restart, a rebalance or a crash never doubles a sample and never leaves
 state behind history. A record's key, when it is UTF-8, is the default twin of
-its samples.
+its samples; its ``content-type`` header, if any, is the payload's media type.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from ingest.sources._source import SourceBatch
 from ontology.history import HistoryStore, SourceKind, SourcePosition
 
 MAX_KEY_BYTES = 256
+CONTENT_TYPE = "content-type"
+"""The record header naming the payload's media type (the columnar codec's, or none: JSON)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,4 +201,20 @@ def _record(message: object) -> RawRecord:
         position=int(getattr(message, "offset", -1)),
         payload=value if isinstance(value, bytes) else b"",
         twin=twin,
+        content_type=_content_type(getattr(message, "headers", None)),
     )
+
+
+def _content_type(headers: object) -> str | None:
+    """The record's ``content-type`` header (its media type; the codec is chosen by it)."""
+    if not isinstance(headers, list | tuple):
+        return None
+    for item in headers:
+        if isinstance(item, tuple) and len(item) == 2 and item[0] == CONTENT_TYPE:
+            raw = item[1]
+            if isinstance(raw, bytes) and len(raw) <= MAX_KEY_BYTES:
+                try:
+                    return raw.decode("ascii")
+                except UnicodeDecodeError:
+                    return None
+    return None
