@@ -31,16 +31,17 @@ class StreamReader:
     def __init__(self) -> None:
         self._schemas: OrderedDict[bytes, pa.Schema] = OrderedDict()
 
-    def read(self, payload: bytes) -> tuple[pa.Schema, list[pa.RecordBatch]]:
+    def read(self, payload: bytes) -> tuple[object, pa.Schema, list[pa.RecordBatch]]:
+        """(a key equal for equal schemas, cheap to hash; the schema; the batches)."""
         if not payload.endswith(END_OF_STREAM):
             msg = "truncated: an Arrow IPC stream ends with the end-of-stream marker"
             raise StreamError(msg)
         try:
             found = self._known(payload)
             if found is None:
-                schema, batches = self._read_whole(payload)
+                key, schema, batches = self._read_whole(payload)
             else:
-                schema, batches = found
+                key, schema, batches = found
             for batch in batches:
                 batch.validate(full=True)
         except StreamError:
@@ -48,9 +49,9 @@ class StreamReader:
         except (pa.ArrowException, OSError, EOFError, ValueError, TypeError) as error:
             msg = f"not an Arrow IPC stream ({type(error).__name__}: {error})"
             raise StreamError(msg[:300]) from None
-        return schema, batches
+        return key, schema, batches
 
-    def _known(self, payload: bytes) -> tuple[pa.Schema, list[pa.RecordBatch]] | None:
+    def _known(self, payload: bytes) -> tuple[object, pa.Schema, list[pa.RecordBatch]] | None:
         """The batches after a remembered schema message, or None (then read it whole)."""
         for prefix, schema in self._schemas.items():
             if payload.startswith(prefix):
@@ -66,10 +67,10 @@ class StreamReader:
                     if message.type != "record batch":
                         return None  # dictionaries and the like: the full reader
                     batches.append(ipc.read_record_batch(message, schema))
-                return schema, batches
+                return prefix, schema, batches
         return None
 
-    def _read_whole(self, payload: bytes) -> tuple[pa.Schema, list[pa.RecordBatch]]:
+    def _read_whole(self, payload: bytes) -> tuple[object, pa.Schema, list[pa.RecordBatch]]:
         buffer = pa.py_buffer(payload)
         reader = pa.BufferReader(buffer)
         ipc.read_message(reader)  # the schema message: its bytes key the cache
@@ -77,8 +78,9 @@ class StreamReader:
         stream = ipc.open_stream(buffer)
         batches = list(stream)
         schema = stream.schema
-        if not any(pa.types.is_dictionary(field.type) for field in schema):
-            self._schemas[prefix] = schema
-            if len(self._schemas) > MAX_SCHEMAS:
-                self._schemas.popitem(last=False)
-        return schema, batches
+        if any(pa.types.is_dictionary(field.type) for field in schema):
+            return schema, schema, batches
+        self._schemas[prefix] = schema
+        if len(self._schemas) > MAX_SCHEMAS:
+            self._schemas.popitem(last=False)
+        return prefix, schema, batches

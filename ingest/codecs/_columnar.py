@@ -54,7 +54,7 @@ class ColumnarCodec:
     def __init__(self, limits: CodecLimits | None = None) -> None:
         self._limits = limits or CodecLimits()
         self._reader = StreamReader()
-        self._plans: dict[pa.Schema, Plan | PlanError] = {}
+        self._plans: dict[object, Plan | PlanError] = {}
 
     @property
     def limits(self) -> CodecLimits:
@@ -95,7 +95,7 @@ class ColumnarCodec:
             )
             return None
         try:
-            schema, batches = self._reader.read(payload)
+            key, schema, batches = self._reader.read(payload)
         except StreamError as error:
             refuse(RejectReason.MALFORMED, f"record is {error}")
             return None
@@ -107,18 +107,19 @@ class ColumnarCodec:
                 n,
             )
             return None
-        plan = self._plan(schema, record)
+        plan = self._plan(key, schema, record)
         if isinstance(plan, PlanError):
             refuse(plan.reason, plan.detail, max(n, 1))
             return None
         return (plan, batches, n) if n else None
 
-    def _plan(self, schema: pa.Schema, record: RawRecord) -> Plan | PlanError:
-        plan = self._plans.get(schema)
+    def _plan(self, key: object, schema: pa.Schema, record: RawRecord) -> Plan | PlanError:
+        """The schema's plan, remembered by the reader's key for it (cheaper to hash)."""
+        plan = self._plans.get(key)
         if plan is None:
             if len(self._plans) >= 64:
                 self._plans.clear()
-            plan = self._plans[schema] = plan_of(schema)
+            plan = self._plans[key] = plan_of(schema)
         if isinstance(plan, Plan):
             for name, default in (("twin", record.twin), ("signal", record.signal)):
                 if getattr(plan, name) is None and default is None:
@@ -144,7 +145,7 @@ class _RunDecoding:
         self.builder = builder
         self.rejects = rejects
         self.run = run
-        self.table = pa.Table.from_batches(run.batches, run.batches[0].schema)
+        self.table = pa.Table.from_batches(run.batches, run.batches[0].schema).combine_chunks()
         rows = np.asarray(run.rows, dtype=np.int64)
         self.n = int(rows.sum())
         self.record_of_row = np.repeat(np.arange(rows.shape[0]), rows)
@@ -162,7 +163,7 @@ class _RunDecoding:
             self.code[fresh] = len(self.why)
 
     def column(self, index: int) -> pa.Array:
-        return self.table.column(index).combine_chunks()
+        return self.table.column(index).combine_chunks()  # one chunk already: no copy
 
     def decode(self) -> None:
         plan = self.plan = self.run.plan

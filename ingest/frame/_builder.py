@@ -22,6 +22,7 @@ class FrameBuilder:
     __slots__ = (
         "_chunks",
         "_kind",
+        "_lists",
         "_position",
         "_quality",
         "_signal",
@@ -38,6 +39,7 @@ class FrameBuilder:
         self._twins: dict[str, int] = {}
         self._signals: dict[str, int] = {}
         self._chunks: list[Frame] = []
+        self._lists: _NumberLists | None = None
         self._reset_rows()
 
     def _reset_rows(self) -> None:
@@ -52,7 +54,8 @@ class FrameBuilder:
         self._position: list[int] = []
 
     def __len__(self) -> int:
-        return len(self._time) + sum(len(c) for c in self._chunks)
+        listed = 0 if self._lists is None else len(self._lists.time_ms)
+        return len(self._time) + listed + sum(len(c) for c in self._chunks)
 
     def twin_code(self, name: str) -> int:
         return self._twins.setdefault(name, len(self._twins))
@@ -91,6 +94,8 @@ class FrameBuilder:
         quality: int,
         position: int,
     ) -> None:
+        if self._lists is not None:
+            self._flush_lists()
         self._twin.append(twin)
         self._signal.append(signal)
         self._time.append(time_us)
@@ -100,6 +105,29 @@ class FrameBuilder:
         self._position.append(position)
 
     # ---------------------------------------------------------- whole columns
+    def add_number_lists(
+        self,
+        twin: int | list[int],
+        signal: int | list[int],
+        time_ms: list[int],
+        value: list[float],
+        quality: int,
+        position: int,
+    ) -> None:
+        """Numeric samples of one record as Python lists (a JSON record's columns), kept as
+        lists and converted to numpy once for all such records; ``twin``/``signal``: one code
+        for every row, or a code per row. Times are milliseconds since the epoch."""
+        self._flush_row_samples()
+        lists = self._lists
+        if lists is None:
+            lists = self._lists = _NumberLists()
+        n = len(time_ms)
+        lists.twin.append(twin)
+        lists.signal.append(signal)
+        lists.time_ms.extend(time_ms)
+        lists.value.extend(value)
+        lists.runs.append((n, quality, position))
+
     def add_numbers(
         self,
         twin: npt.NDArray[np.int32],
@@ -152,7 +180,33 @@ class FrameBuilder:
         )
 
     # ------------------------------------------------------------------ build
+    def _flush_lists(self) -> None:
+        lists, self._lists = self._lists, None
+        if lists is None:
+            return
+        runs = np.asarray(lists.runs, dtype=np.int64).reshape(-1, 3)
+        n = len(lists.time_ms)
+        self._chunks.append(
+            Frame(
+                twin=_codes(lists.twin, runs[:, 0]),
+                signal=_codes(lists.signal, runs[:, 0]),
+                time=np.asarray(lists.time_ms, dtype=TIME_US_DTYPE) * 1000,
+                value=np.asarray(lists.value, dtype=np.float64),
+                kind=np.full(n, Kind.NUMBER, dtype=np.uint8),
+                text=np.empty(n, dtype=object),
+                quality=np.repeat(runs[:, 1], runs[:, 0]).astype(np.uint8),
+                position=np.repeat(runs[:, 2], runs[:, 0]),
+                twins=(),
+                signals=(),
+            )
+        )
+
     def _flush_rows(self) -> None:
+        """Everything pending (number lists or rows) into a chunk, in the order added."""
+        self._flush_lists()
+        self._flush_row_samples()
+
+    def _flush_row_samples(self) -> None:
         if not self._time:
             return
         n = len(self._time)
@@ -196,3 +250,28 @@ class FrameBuilder:
             twins=twins,
             signals=signals,
         )
+
+
+def _codes(per_record: list[int | list[int]], rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
+    """A code column from each record's one code (repeated) or list of codes."""
+    if all(type(c) is int for c in per_record):
+        return np.repeat(np.asarray(per_record, dtype=CODE_DTYPE), rows)
+    flat: list[int] = []
+    for codes, n in zip(per_record, rows.tolist(), strict=True):
+        flat.extend([codes] * n if isinstance(codes, int) else codes)
+    return np.asarray(flat, dtype=CODE_DTYPE)
+
+
+class _NumberLists:
+    """Numeric samples held as Python lists until the builder converts them at once."""
+
+    __slots__ = ("runs", "signal", "time_ms", "twin", "value")
+
+    def __init__(self) -> None:
+        self.twin: list[int | list[int]] = []
+        """Per record: one code for all its rows, or a code per row."""
+        self.signal: list[int | list[int]] = []
+        self.time_ms: list[int] = []
+        self.value: list[float] = []
+        self.runs: list[tuple[int, int, int]] = []
+        """(rows, quality, position) of each record."""

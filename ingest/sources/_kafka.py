@@ -45,6 +45,8 @@ class KafkaSourceSettings:
     client_id: str = "twinweave-ingest"
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 1_000
+    max_partition_fetch_bytes: int = 16 << 20
+    """Bytes one fetch takes from a partition at most (bigger fetches: bigger batches)."""
 
     def __post_init__(self) -> None:
         for name in ("bootstrap", "topic", "group", "client_id"):
@@ -52,6 +54,12 @@ class KafkaSourceSettings:
             if not isinstance(value, str) or not value or len(value) > 249:
                 msg = f"KafkaSourceSettings.{name}={value!r}; expected 1 to 249 characters"
                 raise IngestError(msg)
+        fetch = self.max_partition_fetch_bytes
+        if not isinstance(fetch, int) or not 1 << 16 <= fetch <= 1 << 30:
+            msg = (
+                f"KafkaSourceSettings.max_partition_fetch_bytes={fetch!r}; expected 64 KiB to 1 GiB"
+            )
+            raise IngestError(msg)
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -93,6 +101,8 @@ class KafkaSource:
             auto_offset_reset="earliest",
             session_timeout_ms=s.session_timeout_ms,
             heartbeat_interval_ms=s.heartbeat_interval_ms,
+            max_partition_fetch_bytes=s.max_partition_fetch_bytes,
+            fetch_max_bytes=max(s.max_partition_fetch_bytes, 50 << 20),
         )
         try:
             await consumer.start()
