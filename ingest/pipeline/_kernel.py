@@ -91,6 +91,10 @@ class Fused:
     """Every transition, as columns (the worker turns them into ``mode`` events)."""
     seen: npt.NDArray[np.intp]
     """Rows of the history columns that are each key's newest in this batch."""
+    seen_key: npt.NDArray[np.int64]
+    """The state key of each ``seen`` row."""
+    seen_newer: npt.NDArray[np.bool_]
+    """Where a ``seen`` row is newer than anything seen for its key before the batch."""
     events: tuple[RawEvent, ...]
     reject_rows: npt.NDArray[np.intp]
     """Frame rows refused, with ``reject_code`` (``REASONS[code - 1]``)."""
@@ -232,11 +236,14 @@ class FusionKernel:
 
         h_twin, h_signal, h_time = twin[rows], signal[rows], time[rows]
         h_value, h_kind = value[rows], kind[rows]
-        h_text = frame.text[rows]
+        if (frame.kind == Kind.TEXT).any():
+            h_text = frame.text[rows]
+        else:  # a gather of an object array costs a reference count per row: skip it
+            h_text = np.empty(rows.shape[0], dtype=object)
 
         # 3. newest row per key, then what changed
         h_quality = frame.quality[rows]
-        seen, update = self._changes(
+        seen, seen_key, newer, update = self._changes(
             keys, h_signal, h_time, h_value, h_kind, h_text, h_quality, state
         )
 
@@ -260,6 +267,8 @@ class FusionKernel:
             mode_changed=mode_changed,
             moves=moves,
             seen=seen,
+            seen_key=seen_key,
+            seen_newer=newer,
             events=tuple(events),
             reject_rows=bad,
             reject_code=code[bad],
@@ -300,11 +309,15 @@ class FusionKernel:
         text: npt.NDArray[np.object_],
         quality: npt.NDArray[np.uint8],
         state: FusionState,
-    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    ) -> tuple[
+        npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.intp]
+    ]:
+        """Each key's newest row, its key, whether it is newer than the key's state, and the
+        rows whose value changes the state."""
         m = keys.shape[0]
         if not m:
             empty = np.empty(0, dtype=np.intp)
-            return empty, empty
+            return empty, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.bool_), empty
         positions = np.arange(m, dtype=np.int64)
         scratch = state.scratch
         np.maximum.at(scratch, keys, positions)  # rows are in time order: the last is newest
@@ -325,7 +338,7 @@ class FusionKernel:
         is_null = seen_kind == Kind.NULL
         stale = is_null & (quality[seen] == _STALE)
         changed = newer & ((~is_null & (moved | ~has_state)) | stale)
-        return seen, seen[changed]
+        return seen, k, newer, seen[changed]
 
     def _mode(
         self,
@@ -403,9 +416,8 @@ def _order(
 def commit(kernel: FusionKernel, fused: Fused, state: FusionState) -> None:
     """Remember a batch the stores committed: newest times seen, state values, modes."""
     signals = state.signals
-    seen = fused.seen
-    keys = fused.twin[seen].astype(np.int64) * signals + fused.signal[seen]
-    state.seen_time[keys] = np.maximum(state.seen_time[keys], fused.time[seen])
+    newer = fused.seen_newer  # the state is as the kernel read it: a write, no gather
+    state.seen_time[fused.seen_key[newer]] = fused.time[fused.seen[newer]]
     update = fused.update
     keys = fused.twin[update].astype(np.int64) * signals + fused.signal[update]
     state.state_time[keys] = fused.time[update]
