@@ -152,8 +152,13 @@ class Answer:
 
 
 def run_kernel(
-    pipeline: Pipeline, batches: list[Columns], twins: int, clock: str = "wall"
+    pipeline: Pipeline,
+    batches: list[Columns],
+    twins: int,
+    clock: str = "wall",
+    keep: list[object] | None = None,
 ) -> tuple[list[float], Answer]:
+    """``keep``: the kernel's state is appended to it (for (f), which measures it)."""
     now = CLOCKS[clock]
     signals = SignalTable(pipeline)
     kernel = FusionKernel(pipeline, signals)
@@ -177,19 +182,29 @@ def run_kernel(
         events += len(fused.events) + len(fused.moves)
         for reason, count in fused.reject_counts().items():
             rejects[reason] = rejects.get(reason, 0) + count
+    if keep is not None:  # (f) measures the state: the answer's is made after, by the caller
+        keep.append(state)
+        return seconds, Answer(rows, rejects, events, {})
+    return seconds, Answer(rows, rejects, events, kernel_state(state))
+
+
+def kernel_state(state: FusionState) -> dict[tuple[int, int], float]:
+    """The kernel's state values as the baseline holds them: (twin, signal) -> value."""
     keys = np.flatnonzero(state.state_time != np.iinfo(np.int64).min)
-    final = {
+    return {
         (int(k // state.signals), int(k % state.signals)): float(state.state_value[k])
         for k in keys
         if int(k % state.signals) < len(SIGNALS)
     }
-    return seconds, Answer(rows, rejects, events, final)
 
 
 def python_baseline(
-    pipeline: Pipeline, batches: list[Columns], clock: str = "wall"
+    pipeline: Pipeline,
+    batches: list[Columns],
+    clock: str = "wall",
+    keep: list[object] | None = None,
 ) -> tuple[list[float], Answer]:
-    """The same rules, one sample at a time, in plain Python."""
+    """The same rules, one sample at a time, in plain Python (``keep``: its state dicts)."""
     now = CLOCKS[clock]
     spec = pipeline.mode
     assert spec is not None
@@ -269,6 +284,9 @@ def python_baseline(
                     state[key] = (at[i], value[i])
                 seen[key] = at[i]
         seconds.append(now() - started)
+    if keep is not None:  # (f): the answer's state is made after, by the caller
+        keep.extend((state, seen, mode, mode_time))
+        return seconds, Answer(rows, rejects, events, {})
     final = {key: v for key, (_, v) in state.items()}
     return seconds, Answer(rows, rejects, events, final)
 
@@ -420,19 +438,30 @@ def _plant(store: Any, twins: int) -> Any:
     return store
 
 
-def _topic(bootstrap: str, feed: Feed) -> str:
-    from aiokafka import AIOKafkaProducer
+def _create_topic(bootstrap: str) -> str:
+    """A fresh topic of one partition."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
     topic = f"bench_{uuid.uuid4().hex[:12]}"
 
-    async def setup() -> None:
+    async def create() -> None:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
         await admin.start()
         try:
             await admin.create_topics([NewTopic(topic, 1, 1)])
         finally:
             await admin.close()
+
+    asyncio.run(create())
+    return topic
+
+
+def _topic(bootstrap: str, feed: Feed) -> str:
+    from aiokafka import AIOKafkaProducer
+
+    topic = _create_topic(bootstrap)
+
+    async def setup() -> None:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20)
         await producer.start()
         try:
@@ -467,29 +496,41 @@ def worker_codec() -> Any:
     return ContentTypeCodec({ARROW_STREAM: ColumnarCodec()}, JsonCodec())
 
 
-def _run_worker(bootstrap: str, topic: str, feed: Feed, graph: Any) -> tuple[float, float, bool]:
-    """One worker from the start of ``topic`` until every sample is in: (cold, warm, right)."""
+def make_worker(
+    bootstrap: str,
+    topic: str,
+    graph: Any,
+    history: Any,
+    change_feed: Any = None,
+    max_records: int = 5000,
+) -> tuple[Any, Any, Any]:
+    """(worker, committer, source) as ``twinweave ingest`` composes them, on these stores."""
     from ingest.pipeline import Fusion
     from ingest.sources import KafkaSource, KafkaSourceSettings
     from ingest.worker import BatchCommitter, Worker, WorkerSettings
-    from ontology.history import DuckDBHistoryStore
 
-    history = DuckDBHistoryStore()
     group = f"{topic}-{uuid.uuid4().hex[:6]}"
     source = KafkaSource(KafkaSourceSettings(bootstrap, topic, group=group), history)
     committer = BatchCommitter(
         fusion=Fusion(pipeline_from_document(PIPELINE), graph),
         graph=graph,
         history=history,
-        feed=None,
+        feed=change_feed,
         codec=worker_codec(),
         feed_name="bench",
         principal="bench",
     )
+    settings = WorkerSettings(max_records=max_records, fetch_timeout_s=0.02)
+    return Worker(source, committer, settings), committer, source
+
+
+def _run_worker(bootstrap: str, topic: str, feed: Feed, graph: Any) -> tuple[float, float, bool]:
+    """One worker from the start of ``topic`` until every sample is in: (cold, warm, right)."""
+    from ontology.history import DuckDBHistoryStore
+
+    history = DuckDBHistoryStore()
     max_records = max(1, min(1_000_000, BATCH_SAMPLES * len(feed.records) // feed.samples))
-    worker = Worker(
-        source, committer, WorkerSettings(max_records=max_records, fetch_timeout_s=0.05)
-    )
+    worker, _, _ = make_worker(bootstrap, topic, graph, history, max_records=max_records)
     total = feed.samples
 
     async def ingest() -> tuple[float, float, int]:
@@ -618,6 +659,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--kafka-runs", type=int, default=1, help="(b) runs of each feed (1)")
     parser.add_argument(
+        "--latency",
+        type=int,
+        metavar="SAMPLES_PER_S",
+        help="(d) with --kafka: sample-to-visible latency at this paced rate (e.g. 100000)",
+    )
+    parser.add_argument(
+        "--latency-seconds", type=float, default=8.0, help="(d) seconds of paced producing (8)"
+    )
+    parser.add_argument(
+        "--memory",
+        type=int,
+        metavar="TWINS",
+        help="(f) peak memory per million keys, over TWINS twins x 5 signals (e.g. 200000)",
+    )
+    parser.add_argument(
         "--clock",
         choices=sorted(CLOCKS),
         default="wall",
@@ -627,6 +683,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.samples < 600 or args.twins < 1 or args.runs < 1 or args.records < 1:
         parser.error("--samples must be >= 600, --twins, --runs and --records >= 1")
     ok = kernel_section(args.samples, args.twins, args.runs, args.clock)
+    if args.memory:
+        from benchmarks._ingest_memory import memory_section
+
+        pipeline = pipeline_from_document(PIPELINE)
+        ok = (
+            memory_section(
+                pipeline,
+                run_kernel,
+                kernel_state,
+                python_baseline,
+                make_batches,
+                args.memory,
+                len(SIGNALS),
+                args.runs,
+            )
+            and ok
+        )
     if args.kafka:
         ok = (
             kafka_section(
@@ -636,6 +709,24 @@ def main(argv: list[str] | None = None) -> int:
                 min(args.twins, 1000),
                 args.singles,
                 args.kafka_runs,
+            )
+            and ok
+        )
+    if args.kafka and args.latency:
+        from benchmarks._ingest_latency import latency_section
+
+        ok = (
+            latency_section(
+                args.kafka,
+                rate=args.latency,
+                per_record=args.per_record,
+                seconds=args.latency_seconds,
+                twins=min(args.twins, 1000),
+                runs=args.runs,
+                plant=_plant,
+                topic_of=_create_topic,
+                drop_topic=_drop_topic,
+                make_worker=make_worker,
             )
             and ok
         )
