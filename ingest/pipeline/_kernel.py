@@ -325,7 +325,6 @@ class FusionKernel:
         scratch[keys] = -1
         k = keys[seen]
         newer = time[seen] > state.seen_time[k]
-        has_state = state.state_time[k] != NO_TIME
         v, old = value[seen], state.state_value[k]
         band = self.signals.deadband[signal[seen]]
         seen_kind = kind[seen]
@@ -337,7 +336,9 @@ class FusionKernel:
         # a null sample is no value, except a STALE one: the value is no longer known
         is_null = seen_kind == Kind.NULL
         stale = is_null & (quality[seen] == _STALE)
-        changed = newer & ((~is_null & (moved | ~has_state)) | stale)
+        # a key without a state holds NaN (and no text), so its first value always "moved":
+        # no gather of state times is needed to tell
+        changed = newer & ((~is_null & moved) | stale)
         return seen, k, newer, seen[changed]
 
     def _mode(
