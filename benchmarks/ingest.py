@@ -56,7 +56,7 @@ from ingest.pipeline import (
 T0_US = 1_767_225_600_000_000
 CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.process_time}
 """Clocks for (a): wall seconds, or this process's CPU seconds (steadier on a loaded machine)."""
-BATCH_SAMPLES = 50_000
+BATCH_SAMPLES = 200_000
 """(b): the worker's records per fetch are set to take about this many samples."""
 SIGNALS = ("speed", "temperature", "faultCode", "pressure", "vibration")
 PIPELINE: dict[str, Any] = {
@@ -524,6 +524,26 @@ def make_worker(
     return Worker(source, committer, settings), committer, source
 
 
+def _committer(twins: int) -> tuple[Any, Any, Any]:
+    """(committer, graph, history) as ``make_worker`` composes them, without a source."""
+    from ingest.pipeline import Fusion
+    from ingest.worker import BatchCommitter
+    from ontology import MemoryStore
+    from ontology.history import DuckDBHistoryStore
+
+    graph, history = _plant(MemoryStore(), twins), DuckDBHistoryStore()
+    committer = BatchCommitter(
+        fusion=Fusion(pipeline_from_document(PIPELINE), graph),
+        graph=graph,
+        history=history,
+        feed=None,
+        codec=worker_codec(),
+        feed_name="bench",
+        principal="bench",
+    )
+    return committer, graph, history
+
+
 def _run_worker(bootstrap: str, topic: str, feed: Feed, graph: Any) -> tuple[float, float, bool]:
     """One worker from the start of ``topic`` until every sample is in: (cold, warm, right)."""
     from ontology.history import DuckDBHistoryStore
@@ -659,6 +679,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--kafka-runs", type=int, default=1, help="(b) runs of each feed (1)")
     parser.add_argument(
+        "--split",
+        action="store_true",
+        help="(b) without Kafka: the commit path's CPU time per sample by step",
+    )
+    parser.add_argument(
         "--latency",
         type=int,
         metavar="SAMPLES_PER_S",
@@ -712,6 +737,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             and ok
         )
+    if args.split:
+        from benchmarks._ingest_split import split_section
+
+        twins = min(args.twins, 1000)
+        feeds = make_feeds(args.records, args.per_record, twins, args.singles)
+        ok = split_section(feeds, BATCH_SAMPLES, lambda: _committer(twins)) and ok
     if args.kafka and args.latency:
         from benchmarks._ingest_latency import latency_section
 
