@@ -505,13 +505,23 @@ def make_worker(
     max_records: int = 5000,
 ) -> tuple[Any, Any, Any]:
     """(worker, committer, source) as ``twinweave ingest`` composes them, on these stores."""
-    from ingest.pipeline import Fusion
     from ingest.sources import KafkaSource, KafkaSourceSettings
-    from ingest.worker import BatchCommitter, Worker, WorkerSettings
+    from ingest.worker import Worker, WorkerSettings
 
     group = f"{topic}-{uuid.uuid4().hex[:6]}"
     source = KafkaSource(KafkaSourceSettings(bootstrap, topic, group=group), history)
-    committer = BatchCommitter(
+    committer = batch_committer(graph, history, change_feed)
+    settings = WorkerSettings(max_records=max_records, fetch_timeout_s=0.02)
+    return Worker(source, committer, settings), committer, source
+
+
+def batch_committer(graph: Any, history: Any, change_feed: Any = None) -> Any:
+    """The worker's ``BatchCommitter`` over these stores (the pipeline of (a), the codecs of
+    ``twinweave ingest``)."""
+    from ingest.pipeline import Fusion
+    from ingest.worker import BatchCommitter
+
+    return BatchCommitter(
         fusion=Fusion(pipeline_from_document(PIPELINE), graph),
         graph=graph,
         history=history,
@@ -520,28 +530,15 @@ def make_worker(
         feed_name="bench",
         principal="bench",
     )
-    settings = WorkerSettings(max_records=max_records, fetch_timeout_s=0.02)
-    return Worker(source, committer, settings), committer, source
 
 
 def _committer(twins: int) -> tuple[Any, Any, Any]:
     """(committer, graph, history) as ``make_worker`` composes them, without a source."""
-    from ingest.pipeline import Fusion
-    from ingest.worker import BatchCommitter
     from ontology import MemoryStore
     from ontology.history import DuckDBHistoryStore
 
     graph, history = _plant(MemoryStore(), twins), DuckDBHistoryStore()
-    committer = BatchCommitter(
-        fusion=Fusion(pipeline_from_document(PIPELINE), graph),
-        graph=graph,
-        history=history,
-        feed=None,
-        codec=worker_codec(),
-        feed_name="bench",
-        principal="bench",
-    )
-    return committer, graph, history
+    return batch_committer(graph, history), graph, history
 
 
 def _run_worker(bootstrap: str, topic: str, feed: Feed, graph: Any) -> tuple[float, float, bool]:
