@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from ingest._errors import IngestError
 from ingest.frame import Frame, Kind, RejectReason
 from ingest.pipeline import _mode
 from ingest.pipeline._config import Pipeline, SignalType
@@ -33,6 +34,8 @@ REASONS: tuple[RejectReason, ...] = tuple(RejectReason)
 CODE = {reason: i + 1 for i, reason in enumerate(REASONS)}
 _TYPE_CODE = {SignalType.NUMBER: 0, SignalType.BOOLEAN: 1, SignalType.TEXT: 2}
 _US = 1_000_000
+MAX_FRAME_ROWS = 2**31 - 1
+"""Rows of one frame the kernel takes (row numbers are int32 in its scratch)."""
 _STALE = int(Quality.STALE)
 
 
@@ -175,6 +178,9 @@ class FusionKernel:
         """``twin_map``/``signal_map``/``scale``/``offset`` are per entry of the frame's tables;
         ``retired`` per worker twin index."""
         n = len(frame)
+        if n > MAX_FRAME_ROWS:
+            msg = f"a frame of {n} rows; expected at most {MAX_FRAME_ROWS} (fuse it in parts)"
+            raise IngestError(msg)
         twin = twin_map[frame.twin] if n else np.empty(0, dtype=np.int32)
         signal = signal_map[frame.signal] if n else np.empty(0, dtype=np.int32)
         kind = frame.kind
@@ -318,18 +324,20 @@ class FusionKernel:
         if not m:
             empty = np.empty(0, dtype=np.intp)
             return empty, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.bool_), empty
-        positions = np.arange(m, dtype=np.int64)
+        positions = np.arange(m, dtype=np.int32)  # int32: half the scattered bytes
         scratch = state.scratch
         np.maximum.at(scratch, keys, positions)  # rows are in time order: the last is newest
         seen = np.flatnonzero(scratch[keys] == positions)
-        scratch[keys] = -1
         k = keys[seen]
+        scratch[k] = -1  # every key touched is some row's newest: reset those only
         newer = time[seen] > state.seen_time[k]
         v, old = value[seen], state.state_value[k]
         band = self.signals.deadband[signal[seen]]
         seen_kind = kind[seen]
         with np.errstate(invalid="ignore"):
-            moved = (np.abs(v - old) > band) | (np.isnan(old) & ~np.isnan(v))
+            # NaN compares false: a key without a number (no state, text) has moved; a NaN
+            # value is a text or null row, decided below
+            moved = ~(np.abs(v - old) <= band)
         texts = np.flatnonzero(seen_kind == Kind.TEXT)
         if texts.size:  # object arrays are slow: only the text rows
             moved[texts] = text[seen[texts]] != state.state_text[k[texts]]
