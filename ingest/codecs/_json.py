@@ -67,6 +67,7 @@ class JsonCodec:
         limits = self._limits
         max_bytes = limits.max_record_bytes
         one_number = _OneNumber(limits, builder)
+        add = one_number.add
         for record in records:
             if len(record.payload) <= max_bytes:
                 try:
@@ -74,11 +75,14 @@ class JsonCodec:
                 except orjson.JSONDecodeError:
                     pass  # the full path below says why
                 else:
-                    if one_number.add(document, record):
+                    if add(document, record):
                         continue
+                    one_number.flush()  # what came before goes first
                     _Record(limits, builder, rejects, record).parsed(document)
                     continue
+            one_number.flush()
             _Record(limits, builder, rejects, record).decode()
+        one_number.flush()
         return Decoded(builder.build(), tuple(rejects))
 
 
@@ -89,13 +93,23 @@ class _OneNumber:
     which decodes it, or refuses it with its reason, the same as always.
     """
 
-    __slots__ = ("builder", "max_name")
+    __slots__ = ("builder", "max_name", "position", "quality", "signal", "time", "twin", "value")
 
     def __init__(self, limits: CodecLimits, builder: FrameBuilder) -> None:
         self.builder = builder
         self.max_name = limits.max_name_length
+        self._reset()
+
+    def _reset(self) -> None:
+        self.twin: list[str] = []
+        self.signal: list[str] = []
+        self.time: list[int] = []
+        self.value: list[float] = []
+        self.quality: list[int] = []
+        self.position: list[int] = []
 
     def add(self, document: Any, record: RawRecord) -> bool:
+        """Hold the record's sample if it is one; False (nothing held) if not."""
         if type(document) is not dict or len(document) > 5 or not document.keys() <= _ONE_KEYS:
             return False
         twin = document.get("twin", record.twin)
@@ -115,16 +129,21 @@ class _OneNumber:
             and 0 <= quality <= 3
         ):
             return False
-        builder = self.builder
-        builder.add_number(
-            builder.twin_code(twin),
-            builder.signal_code(signal),
-            at * 1000,
-            float(value),
-            quality,
-            record.position,
-        )
+        self.twin.append(twin)
+        self.signal.append(signal)
+        self.time.append(at)
+        self.value.append(value)
+        self.quality.append(quality)
+        self.position.append(record.position)
         return True
+
+    def flush(self) -> None:
+        """The samples held, to the builder at once (before any other record's)."""
+        if self.time:
+            self.builder.add_number_rows(
+                self.twin, self.signal, self.time, self.value, self.quality, self.position
+            )
+            self._reset()
 
 
 class _Record(RecordDecoding):

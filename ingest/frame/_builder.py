@@ -179,6 +179,34 @@ class FrameBuilder:
             )
         )
 
+    def add_number_rows(
+        self,
+        twin: list[str],
+        signal: list[str],
+        time_ms: list[int],
+        value: list[float],
+        quality: list[int],
+        position: list[int],
+    ) -> None:
+        """Numeric samples as lists with a row each (one-sample records): names are coded
+        per distinct name, the lists converted to numpy at once. Times in milliseconds."""
+        self._flush_rows()
+        n = len(time_ms)
+        self._chunks.append(
+            Frame(
+                twin=_coded(twin, self._twins),
+                signal=_coded(signal, self._signals),
+                time=np.asarray(time_ms, dtype=TIME_US_DTYPE) * 1000,
+                value=np.asarray(value, dtype=np.float64),
+                kind=np.full(n, Kind.NUMBER, dtype=np.uint8),
+                text=np.empty(n, dtype=object),
+                quality=np.asarray(quality, dtype=np.uint8),
+                position=np.asarray(position, dtype=np.int64),
+                twins=(),
+                signals=(),
+            )
+        )
+
     # ------------------------------------------------------------------ build
     def _flush_lists(self) -> None:
         lists, self._lists = self._lists, None
@@ -250,6 +278,13 @@ class FrameBuilder:
             twins=twins,
             signals=signals,
         )
+
+
+def _coded(names: list[str], table: dict[str, int]) -> npt.NDArray[np.int32]:
+    """A code per name, new names added to ``table`` in first-seen order."""
+    for name in dict.fromkeys(names):
+        table.setdefault(name, len(table))
+    return np.fromiter(map(table.__getitem__, names), CODE_DTYPE, len(names))
 
 
 def _codes(per_record: list[int | list[int]], rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
