@@ -1,7 +1,10 @@
 """The ingest fusion kernel and the worker end to end, each beside a baseline doing the same work.
 
     python -m benchmarks.ingest [--samples 1000000] [--twins 100000] [--runs 3] [--clock cpu]
-    python -m benchmarks.ingest --kafka 127.0.0.1:19092 [--records 2000]
+    python -m benchmarks.ingest --kafka 127.0.0.1:19092 [--records 2000] [--kafka-runs 3]
+    python -m benchmarks.ingest --split [--records 6000] [--singles 600000]
+    python -m benchmarks.ingest --kafka 127.0.0.1:19092 --latency 100000
+    python -m benchmarks.ingest --memory 50000
 
 (a) **Kernel**, in-memory frames: ``FusionKernel.fuse`` + ``commit`` (validate,
     order by event time, deduplicate, last value per key, deadband, the mode
@@ -11,19 +14,27 @@
     of state per key, a dict transition table). Both must end with the same
     state, the same history row count, the same rejects and the same number of
     mode events, else the exit code is 1. Target: >= 20 M samples/s.
-(b) **End to end from the real Kafka** (with ``--kafka``): records of 100
-    samples (JSON columns) produced to a fresh topic, then the worker
-    (``KafkaSource`` -> decode -> fuse -> DuckDB history + in-process graph
-    store -> commit offsets), cold start included. Baseline: the per-event
-    agent pattern (for each sample: lock the twin, get its state, transition,
-    set the state, append to history) on plain aiokafka into the same kind of
-    stores, over a prefix of the records (it is slow). Both must end with the
-    state the generator says, else the exit code is 1. Target: >= 1 M
-    samples/s. Faust and quixstreams peers are not measured here yet.
+(b) **End to end from the real Kafka** (with ``--kafka``): three feeds, each
+    produced to a fresh topic: records of 100 samples as JSON columns, the same
+    samples as columnar records (Arrow IPC, ``content-type`` header), and one
+    JSON sample a record (``--singles``); then the worker (``KafkaSource`` ->
+    decode -> fuse -> DuckDB history + in-process graph store -> commit
+    offsets), cold start included, ``--kafka-runs`` times. Baseline: the
+    per-event agent pattern (for each sample: lock the twin, get its state,
+    transition, set the state, append to history) on plain aiokafka into the
+    same kind of stores, over a prefix of the records (it is slow). All must
+    end with the state the generator says, else the exit code is 1. Targets:
+    >= 1 M samples/s (100 a record), >= 200 k/s (one JSON sample a record).
+    ``--split``: the same records committed without Kafka, CPU time per sample
+    by step. (The faust-streaming and quixstreams peers are not in this file.)
+(d) ``--latency N`` (with ``--kafka``): sample-to-visible latency at N samples/s
+    paced, beside a plain consumer's delivery latency (``_ingest_latency``).
+(f) ``--memory TWINS``: memory per million keys, the kernel's state beside the
+    plain-Python loop's dicts (``_ingest_memory``).
 
 Figures are wall seconds (min and median of ``--runs``) on a shared machine;
 ``--clock cpu`` times (a) in this process's CPU seconds instead, steadier when
-other jobs load the machine. (b) is always wall time.
+other jobs load the machine. (b) and (d) are always wall time.
 """
 
 from __future__ import annotations
