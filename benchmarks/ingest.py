@@ -396,7 +396,13 @@ def make_feeds(records: int, per_record: int, twins: int, singles: int) -> list[
 
 
 def kafka_section(
-    bootstrap: str, records: int, per_record: int, twins: int, singles: int, runs: int = 1
+    bootstrap: str,
+    records: int,
+    per_record: int,
+    twins: int,
+    singles: int,
+    runs: int = 1,
+    batch_samples: int = BATCH_SAMPLES,
 ) -> bool:
     from ontology import MemoryStore
 
@@ -415,7 +421,7 @@ def kafka_section(
             right = True
             for _ in range(runs):
                 graph = _plant(MemoryStore(), twins)
-                c, w, state_ok = _run_worker(bootstrap, topic, feed, graph)
+                c, w, state_ok = _run_worker(bootstrap, topic, feed, graph, batch_samples)
                 cold.append(c)
                 warm.append(w)
                 right = right and state_ok
@@ -552,12 +558,14 @@ def _committer(twins: int) -> tuple[Any, Any, Any]:
     return batch_committer(graph, history), graph, history
 
 
-def _run_worker(bootstrap: str, topic: str, feed: Feed, graph: Any) -> tuple[float, float, bool]:
+def _run_worker(
+    bootstrap: str, topic: str, feed: Feed, graph: Any, batch_samples: int
+) -> tuple[float, float, bool]:
     """One worker from the start of ``topic`` until every sample is in: (cold, warm, right)."""
     from ontology.history import DuckDBHistoryStore
 
     history = DuckDBHistoryStore()
-    max_records = max(1, min(1_000_000, BATCH_SAMPLES * len(feed.records) // feed.samples))
+    max_records = max(1, min(1_000_000, batch_samples * len(feed.records) // feed.samples))
     worker, _, _ = make_worker(bootstrap, topic, graph, history, max_records=max_records)
     total = feed.samples
 
@@ -687,6 +695,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--kafka-runs", type=int, default=1, help="(b) runs of each feed (1)")
     parser.add_argument(
+        "--batch-samples",
+        type=int,
+        default=BATCH_SAMPLES,
+        help=f"(b) about this many samples a batch ({BATCH_SAMPLES})",
+    )
+    parser.add_argument(
         "--split",
         action="store_true",
         help="(b) without Kafka: the commit path's CPU time per sample by step",
@@ -715,6 +729,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.samples < 600 or args.twins < 1 or args.runs < 1 or args.records < 1:
         parser.error("--samples must be >= 600, --twins, --runs and --records >= 1")
+    if args.singles < 1 or args.kafka_runs < 1 or args.batch_samples < 1:
+        parser.error("--singles, --kafka-runs and --batch-samples must be >= 1")
     ok = kernel_section(args.samples, args.twins, args.runs, args.clock)
     if args.memory:
         from benchmarks._ingest_memory import memory_section
@@ -742,6 +758,7 @@ def main(argv: list[str] | None = None) -> int:
                 min(args.twins, 1000),
                 args.singles,
                 args.kafka_runs,
+                args.batch_samples,
             )
             and ok
         )
@@ -750,7 +767,7 @@ def main(argv: list[str] | None = None) -> int:
 
         twins = min(args.twins, 1000)
         feeds = make_feeds(args.records, args.per_record, twins, args.singles)
-        ok = split_section(feeds, BATCH_SAMPLES, lambda: _committer(twins)) and ok
+        ok = split_section(feeds, args.batch_samples, lambda: _committer(twins)) and ok
     if args.kafka and args.latency:
         from benchmarks._ingest_latency import latency_section
 
