@@ -1,7 +1,10 @@
 """The ingest fusion kernel and the worker end to end, each beside a baseline doing the same work.
 
     python -m benchmarks.ingest [--samples 1000000] [--twins 100000] [--runs 3] [--clock cpu]
-    python -m benchmarks.ingest --kafka 127.0.0.1:19092 [--records 2000]
+    python -m benchmarks.ingest --kafka 127.0.0.1:19092 [--records 2000] [--kafka-runs 3]
+    python -m benchmarks.ingest --split [--records 6000] [--singles 600000]
+    python -m benchmarks.ingest --kafka 127.0.0.1:19092 --latency 100000
+    python -m benchmarks.ingest --memory 50000
 
 (a) **Kernel**, in-memory frames: ``FusionKernel.fuse`` + ``commit`` (validate,
     order by event time, deduplicate, last value per key, deadband, the mode
@@ -11,19 +14,27 @@
     of state per key, a dict transition table). Both must end with the same
     state, the same history row count, the same rejects and the same number of
     mode events, else the exit code is 1. Target: >= 20 M samples/s.
-(b) **End to end from the real Kafka** (with ``--kafka``): records of 100
-    samples (JSON columns) produced to a fresh topic, then the worker
-    (``KafkaSource`` -> decode -> fuse -> DuckDB history + in-process graph
-    store -> commit offsets), cold start included. Baseline: the per-event
-    agent pattern (for each sample: lock the twin, get its state, transition,
-    set the state, append to history) on plain aiokafka into the same kind of
-    stores, over a prefix of the records (it is slow). Both must end with the
-    state the generator says, else the exit code is 1. Target: >= 1 M
-    samples/s. Faust and quixstreams peers are not measured here yet.
+(b) **End to end from the real Kafka** (with ``--kafka``): three feeds, each
+    produced to a fresh topic: records of 100 samples as JSON columns, the same
+    samples as columnar records (Arrow IPC, ``content-type`` header), and one
+    JSON sample a record (``--singles``); then the worker (``KafkaSource`` ->
+    decode -> fuse -> DuckDB history + in-process graph store -> commit
+    offsets), cold start included, ``--kafka-runs`` times. Baseline: the
+    per-event agent pattern (for each sample: lock the twin, get its state,
+    transition, set the state, append to history) on plain aiokafka into the
+    same kind of stores, over a prefix of the records (it is slow). All must
+    end with the state the generator says, else the exit code is 1. Targets:
+    >= 1 M samples/s (100 a record), >= 200 k/s (one JSON sample a record).
+    ``--split``: the same records committed without Kafka, CPU time per sample
+    by step. (The faust-streaming and quixstreams peers are not in this file.)
+(d) ``--latency N`` (with ``--kafka``): sample-to-visible latency at N samples/s
+    paced, beside a plain consumer's delivery latency (``_ingest_latency``).
+(f) ``--memory TWINS``: memory per million keys, the kernel's state beside the
+    plain-Python loop's dicts (``_ingest_memory``).
 
 Figures are wall seconds (min and median of ``--runs``) on a shared machine;
 ``--clock cpu`` times (a) in this process's CPU seconds instead, steadier when
-other jobs load the machine. (b) is always wall time.
+other jobs load the machine. (b) and (d) are always wall time.
 """
 
 from __future__ import annotations
@@ -56,6 +67,8 @@ from ingest.pipeline import (
 T0_US = 1_767_225_600_000_000
 CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.process_time}
 """Clocks for (a): wall seconds, or this process's CPU seconds (steadier on a loaded machine)."""
+BATCH_SAMPLES = 200_000
+"""(b): the worker's records per fetch are set to take about this many samples."""
 SIGNALS = ("speed", "temperature", "faultCode", "pressure", "vibration")
 PIPELINE: dict[str, Any] = {
     "version": "bench-1",
@@ -150,8 +163,13 @@ class Answer:
 
 
 def run_kernel(
-    pipeline: Pipeline, batches: list[Columns], twins: int, clock: str = "wall"
+    pipeline: Pipeline,
+    batches: list[Columns],
+    twins: int,
+    clock: str = "wall",
+    keep: list[object] | None = None,
 ) -> tuple[list[float], Answer]:
+    """``keep``: the kernel's state is appended to it (for (f), which measures it)."""
     now = CLOCKS[clock]
     signals = SignalTable(pipeline)
     kernel = FusionKernel(pipeline, signals)
@@ -175,19 +193,29 @@ def run_kernel(
         events += len(fused.events) + len(fused.moves)
         for reason, count in fused.reject_counts().items():
             rejects[reason] = rejects.get(reason, 0) + count
+    if keep is not None:  # (f) measures the state: the answer's is made after, by the caller
+        keep.append(state)
+        return seconds, Answer(rows, rejects, events, {})
+    return seconds, Answer(rows, rejects, events, kernel_state(state))
+
+
+def kernel_state(state: FusionState) -> dict[tuple[int, int], float]:
+    """The kernel's state values as the baseline holds them: (twin, signal) -> value."""
     keys = np.flatnonzero(state.state_time != np.iinfo(np.int64).min)
-    final = {
+    return {
         (int(k // state.signals), int(k % state.signals)): float(state.state_value[k])
         for k in keys
         if int(k % state.signals) < len(SIGNALS)
     }
-    return seconds, Answer(rows, rejects, events, final)
 
 
 def python_baseline(
-    pipeline: Pipeline, batches: list[Columns], clock: str = "wall"
+    pipeline: Pipeline,
+    batches: list[Columns],
+    clock: str = "wall",
+    keep: list[object] | None = None,
 ) -> tuple[list[float], Answer]:
-    """The same rules, one sample at a time, in plain Python."""
+    """The same rules, one sample at a time, in plain Python (``keep``: its state dicts)."""
     now = CLOCKS[clock]
     spec = pipeline.mode
     assert spec is not None
@@ -267,6 +295,9 @@ def python_baseline(
                     state[key] = (at[i], value[i])
                 seen[key] = at[i]
         seconds.append(now() - started)
+    if keep is not None:  # (f): the answer's state is made after, by the caller
+        keep.extend((state, seen, mode, mode_time))
+        return seconds, Answer(rows, rejects, events, {})
     final = {key: v for key, (_, v) in state.items()}
     return seconds, Answer(rows, rejects, events, final)
 
@@ -312,34 +343,24 @@ def kernel_section(samples: int, twins: int, runs: int, clock: str = "wall") -> 
 
 
 # ------------------------------------------------------- (b) end to end, Kafka
-def kafka_section(bootstrap: str, records: int, per_record: int, twins: int) -> bool:
-    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One variant of (b): the records to produce and the final state they must leave."""
 
-    from ingest.codecs import JsonCodec
-    from ingest.pipeline import Fusion
-    from ingest.sources import KafkaSource, KafkaSourceSettings
-    from ingest.worker import BatchCommitter, Worker, WorkerSettings
-    from ontology import Lifecycle, MemoryStore, SignalUpdate, TwinSpec
-    from ontology.history import DuckDBHistoryStore
+    name: str
+    records: list[tuple[str, bytes]]
+    expected: dict[tuple[str, str], float]
+    samples: int
+    headers: tuple[tuple[str, bytes], ...] = ()
 
-    model = (
-        '{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:bench:Machine;1", '
-        '"@type": "Interface", "contents": []}'
-    )
 
-    def plant() -> MemoryStore:
-        store = MemoryStore()
-        store.add_models([model], principal="bench")
-        specs = [
-            TwinSpec(f"t{i}", "dtmi:bench:Machine;1", lifecycle=Lifecycle.ACTIVE)
-            for i in range(twins)
-        ]
-        store.upsert_twins(specs, principal="bench")
-        return store
+def make_feeds(records: int, per_record: int, twins: int, singles: int) -> list[Feed]:
+    """JSON columns, the same samples as columnar records, and one JSON sample per record."""
+    from ingest.codecs import ARROW_STREAM, columnar_record
 
     rng = np.random.default_rng(7)
-    payloads: list[tuple[str, bytes]] = []
+    as_json: list[tuple[str, bytes]] = []
+    as_arrow: list[tuple[str, bytes]] = []
     expected: dict[tuple[str, str], float] = {}
     for r in range(records):
         twin = f"t{r % twins}"
@@ -347,26 +368,132 @@ def kafka_section(bootstrap: str, records: int, per_record: int, twins: int) -> 
         times = [T0_US // 1000 + r * per_record + j for j in range(per_record)]
         values = np.round(6 + rng.standard_normal(per_record), 3).tolist()
         doc = {"columns": {"twin": twin, "signal": names, "time": times, "value": values}}
-        payloads.append((twin, orjson.dumps(doc)))
+        as_json.append((twin, orjson.dumps(doc)))
+        as_arrow.append(
+            (twin, columnar_record(twin=twin, signal=names, time_ms=times, value=values))
+        )
         expected[(twin, "pressure")] = values[-1]
+    single: list[tuple[str, bytes]] = []
+    single_expected: dict[tuple[str, str], float] = {}
+    values = np.round(6 + rng.standard_normal(singles), 3).tolist()
+    for i, value in enumerate(values):
+        twin = f"t{i % twins}"
+        sample = {"signal": "pressure", "time": T0_US // 1000 + i, "value": value}
+        single.append((twin, orjson.dumps(sample)))  # keyed by twin
+        single_expected[(twin, "pressure")] = value
     total = records * per_record
+    return [
+        Feed(f"JSON columns, {per_record} samples a record", as_json, expected, total),
+        Feed(
+            f"columnar (Arrow IPC), {per_record} samples a record",
+            as_arrow,
+            expected,
+            total,
+            (("content-type", ARROW_STREAM.encode()),),
+        ),
+        Feed("JSON, one sample a record", single, single_expected, singles),
+    ]
+
+
+def kafka_section(
+    bootstrap: str,
+    records: int,
+    per_record: int,
+    twins: int,
+    singles: int,
+    runs: int = 1,
+    batch_samples: int = BATCH_SAMPLES,
+) -> bool:
+    from ontology import MemoryStore
+
+    feeds = make_feeds(records, per_record, twins, singles)
+    print(
+        f"(b) end to end from Kafka {bootstrap} into MemoryStore + DuckDB (in memory), "
+        f"{twins} twins, 1 partition; cold = from start (consumer group join included), "
+        f"warm = after the first batch; {runs} run(s) each, median (best)"
+    )
+    ok = True
+    for feed in feeds:
+        topic = _topic(bootstrap, feed)
+        try:
+            cold: list[float] = []
+            warm: list[float] = []
+            right = True
+            for _ in range(runs):
+                graph = _plant(MemoryStore(), twins)
+                c, w, state_ok = _run_worker(bootstrap, topic, feed, graph, batch_samples)
+                cold.append(c)
+                warm.append(w)
+                right = right and state_ok
+            ok = ok and right
+            print(
+                f"  {feed.name}: {feed.samples:,} samples in {len(feed.records):,} records: "
+                f"{statistics.median(cold):,.0f}/s cold ({max(cold):,.0f} best), "
+                f"{statistics.median(warm):,.0f}/s warm ({max(warm):,.0f} best); "
+                f"state as the generator says: {'yes' if right else 'NO'}"
+            )
+            if feed is feeds[0]:
+                ok = _agent(bootstrap, topic, feed, per_record, twins) and ok
+        finally:
+            _drop_topic(bootstrap, topic)
+    print("  targets: >= 1 M samples/s at 100 samples a record, >= 200 k/s at one JSON sample")
+    return ok
+
+
+def _plant(store: Any, twins: int) -> Any:
+    from ontology import Lifecycle, TwinSpec
+
+    model = (
+        '{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:bench:Machine;1", '
+        '"@type": "Interface", "contents": []}'
+    )
+    store.add_models([model], principal="bench")
+    specs = [
+        TwinSpec(f"t{i}", "dtmi:bench:Machine;1", lifecycle=Lifecycle.ACTIVE) for i in range(twins)
+    ]
+    store.upsert_twins(specs, principal="bench")
+    return store
+
+
+def _create_topic(bootstrap: str) -> str:
+    """A fresh topic of one partition."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
     topic = f"bench_{uuid.uuid4().hex[:12]}"
 
-    async def setup() -> None:
+    async def create() -> None:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
         await admin.start()
         try:
             await admin.create_topics([NewTopic(topic, 1, 1)])
         finally:
             await admin.close()
+
+    asyncio.run(create())
+    return topic
+
+
+def _topic(bootstrap: str, feed: Feed) -> str:
+    from aiokafka import AIOKafkaProducer
+
+    topic = _create_topic(bootstrap)
+
+    async def setup() -> None:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20)
         await producer.start()
         try:
-            for key, value in payloads:
-                await producer.send(topic, value, key=key.encode())
+            for key, value in feed.records:
+                await producer.send(topic, value, key=key.encode(), headers=list(feed.headers))
             await producer.flush()
         finally:
             await producer.stop()
+
+    asyncio.run(setup())
+    return topic
+
+
+def _drop_topic(bootstrap: str, topic: str) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
 
     async def teardown() -> None:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -376,106 +503,150 @@ def kafka_section(bootstrap: str, records: int, per_record: int, twins: int) -> 
         finally:
             await admin.close()
 
-    asyncio.run(setup())
-    print(
-        f"(b) end to end from Kafka {bootstrap}: {records:,} records x {per_record} samples "
-        f"(JSON columns) = {total:,} samples, {twins} twins; cold start included"
+    asyncio.run(teardown())
+
+
+def worker_codec() -> Any:
+    """What ``twinweave ingest`` decodes Kafka records with: by content type, else JSON."""
+    from ingest.codecs import ARROW_STREAM, ColumnarCodec, ContentTypeCodec, JsonCodec
+
+    return ContentTypeCodec({ARROW_STREAM: ColumnarCodec()}, JsonCodec())
+
+
+def make_worker(
+    bootstrap: str,
+    topic: str,
+    graph: Any,
+    history: Any,
+    change_feed: Any = None,
+    max_records: int = 5000,
+) -> tuple[Any, Any, Any]:
+    """(worker, committer, source) as ``twinweave ingest`` composes them, on these stores."""
+    from ingest.sources import KafkaSource, KafkaSourceSettings
+    from ingest.worker import Worker, WorkerSettings
+
+    group = f"{topic}-{uuid.uuid4().hex[:6]}"
+    source = KafkaSource(KafkaSourceSettings(bootstrap, topic, group=group), history)
+    committer = batch_committer(graph, history, change_feed)
+    settings = WorkerSettings(max_records=max_records, fetch_timeout_s=0.02)
+    return Worker(source, committer, settings), committer, source
+
+
+def batch_committer(graph: Any, history: Any, change_feed: Any = None) -> Any:
+    """The worker's ``BatchCommitter`` over these stores (the pipeline of (a), the codecs of
+    ``twinweave ingest``)."""
+    from ingest.pipeline import Fusion
+    from ingest.worker import BatchCommitter
+
+    return BatchCommitter(
+        fusion=Fusion(pipeline_from_document(PIPELINE), graph),
+        graph=graph,
+        history=history,
+        feed=change_feed,
+        codec=worker_codec(),
+        feed_name="bench",
+        principal="bench",
     )
+
+
+def _committer(twins: int) -> tuple[Any, Any, Any]:
+    """(committer, graph, history) as ``make_worker`` composes them, without a source."""
+    from ontology import MemoryStore
+    from ontology.history import DuckDBHistoryStore
+
+    graph, history = _plant(MemoryStore(), twins), DuckDBHistoryStore()
+    return batch_committer(graph, history), graph, history
+
+
+def _run_worker(
+    bootstrap: str, topic: str, feed: Feed, graph: Any, batch_samples: int
+) -> tuple[float, float, bool]:
+    """One worker from the start of ``topic`` until every sample is in: (cold, warm, right)."""
+    from ontology.history import DuckDBHistoryStore
+
+    history = DuckDBHistoryStore()
+    max_records = max(1, min(1_000_000, batch_samples * len(feed.records) // feed.samples))
+    worker, _, _ = make_worker(bootstrap, topic, graph, history, max_records=max_records)
+    total = feed.samples
+
+    async def ingest() -> tuple[float, float, int]:
+        started = time.perf_counter()
+        running = asyncio.ensure_future(worker.run())
+        first_at, first_samples = 0.0, 0
+        while worker.stats.samples_in < total:
+            if running.done():
+                running.result()
+            if not first_at and worker.stats.batches:
+                first_at, first_samples = time.perf_counter(), worker.stats.samples_in
+            await asyncio.sleep(0.005)
+        done = time.perf_counter()
+        worker.stop()
+        await running
+        return done - started, done - (first_at or started), total - first_samples
+
     try:
-        graph, history = plant(), DuckDBHistoryStore()
-        pipeline = pipeline_from_document(PIPELINE)
-        source = KafkaSource(KafkaSourceSettings(bootstrap, topic, group=f"{topic}-g"), history)
-        committer = BatchCommitter(
-            fusion=Fusion(pipeline, graph),
-            graph=graph,
-            history=history,
-            feed=None,
-            codec=JsonCodec(),
-            feed_name="bench",
-            principal="bench",
-        )
-        worker = Worker(source, committer, WorkerSettings(max_records=2000, fetch_timeout_s=0.05))
-
-        async def ingest() -> tuple[float, float, int]:
-            started = time.perf_counter()
-            running = asyncio.ensure_future(worker.run())
-            first_at, first_samples = 0.0, 0
-            while worker.stats.samples_in < total:
-                if running.done():
-                    running.result()
-                if not first_at and worker.stats.batches:
-                    first_at, first_samples = time.perf_counter(), worker.stats.samples_in
-                await asyncio.sleep(0.01)
-            done = time.perf_counter()
-            worker.stop()
-            await running
-            return done - started, done - (first_at or started), total - first_samples
-
         seconds, warm_seconds, warm_samples = asyncio.run(ingest())
-        ours_ok = all(graph.get_signals(t)[s].value == v for (t, s), v in expected.items())
-        warm = warm_samples / warm_seconds if warm_seconds > 0 else float("nan")
-        print(
-            f"  worker:   {total / seconds:,.0f} samples/s cold ({seconds:.2f} s, group "
-            f"join included), {warm:,.0f}/s after the first batch   (target >= 1 M/s)"
-        )
-
-        # the per-event agent, over a prefix of the records
-        prefix = max(1, min(records, 500 // per_record))
-        agent_graph, agent_history = plant(), DuckDBHistoryStore()
-        locks: dict[str, threading.Lock] = {}
-
-        async def agent() -> float:
-            consumer = AIOKafkaConsumer(
-                topic,
-                bootstrap_servers=bootstrap,
-                group_id=None,
-                auto_offset_reset="earliest",
-                enable_auto_commit=False,
-            )
-            await consumer.start()
-            started = time.perf_counter()
-            seen = 0
-            try:
-                async for message in consumer:
-                    doc = orjson.loads(message.value)["columns"]
-                    twin = doc["twin"]
-                    for name, at, value in zip(
-                        doc["signal"], doc["time"], doc["value"], strict=True
-                    ):
-                        with locks.setdefault(twin, threading.Lock()):
-                            current = agent_graph.get_signals(twin).get(name)
-                            moment = _moment(at)
-                            if current is None or current.time < moment:
-                                agent_graph.set_signals([SignalUpdate(twin, name, value, moment)])
-                            _append(agent_history, twin, name, at, value)
-                    seen += 1
-                    if seen >= prefix:
-                        break
-            finally:
-                await consumer.stop()
-            return time.perf_counter() - started
-
-        agent_seconds = asyncio.run(agent())
-        agent_samples = prefix * per_record
-        want = {}
-        for r in range(prefix):
-            want[(f"t{r % twins}", "pressure")] = orjson.loads(payloads[r][1])["columns"]["value"][
-                -1
-            ]
-        agent_ok = all(agent_graph.get_signals(t)[s].value == v for (t, s), v in want.items())
-        print(
-            f"  baseline: {agent_samples / agent_seconds:,.0f} samples/s (per-event "
-            f"agent, plain aiokafka, {agent_samples:,} samples)"
-        )
-        print(
-            f"  same answer as the generator (final state): worker {'yes' if ours_ok else 'NO'}, "
-            f"agent {'yes' if agent_ok else 'NO'}"
-        )
-        history.close()
-        agent_history.close()
-        return ours_ok and agent_ok
     finally:
-        asyncio.run(teardown())
+        history.close()
+    right = all(graph.get_signals(t)[s].value == v for (t, s), v in feed.expected.items())
+    warm = warm_samples / warm_seconds if warm_seconds > 0 and warm_samples else float("nan")
+    return total / seconds, warm, right
+
+
+def _agent(bootstrap: str, topic: str, feed: Feed, per_record: int, twins: int) -> bool:
+    """The per-event agent (lock the twin, get, transition, set, append) over a prefix."""
+    from aiokafka import AIOKafkaConsumer
+
+    from ontology import MemoryStore, SignalUpdate
+    from ontology.history import DuckDBHistoryStore
+
+    prefix = max(1, min(len(feed.records), 500 // per_record))
+    agent_graph, agent_history = _plant(MemoryStore(), twins), DuckDBHistoryStore()
+    locks: dict[str, threading.Lock] = {}
+
+    async def agent() -> float:
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        started = time.perf_counter()
+        seen = 0
+        try:
+            async for message in consumer:
+                doc = orjson.loads(message.value)["columns"]
+                twin = doc["twin"]
+                for name, at, value in zip(doc["signal"], doc["time"], doc["value"], strict=True):
+                    with locks.setdefault(twin, threading.Lock()):
+                        current = agent_graph.get_signals(twin).get(name)
+                        moment = _moment(at)
+                        if current is None or current.time < moment:
+                            agent_graph.set_signals([SignalUpdate(twin, name, value, moment)])
+                        _append(agent_history, twin, name, at, value)
+                seen += 1
+                if seen >= prefix:
+                    break
+        finally:
+            await consumer.stop()
+        return time.perf_counter() - started
+
+    agent_seconds = asyncio.run(agent())
+    agent_history.close()
+    want = {}
+    for r in range(prefix):
+        want[(f"t{r % twins}", "pressure")] = orjson.loads(feed.records[r][1])["columns"]["value"][
+            -1
+        ]
+    agent_ok = all(agent_graph.get_signals(t)[s].value == v for (t, s), v in want.items())
+    print(
+        f"  baseline: {prefix * per_record / agent_seconds:,.0f} samples/s (per-event agent on "
+        f"plain aiokafka over the first {prefix * per_record:,} JSON-column samples, same kind "
+        f"of stores); state as the generator says: {'yes' if agent_ok else 'NO'}"
+    )
+    return agent_ok
 
 
 def _moment(ms: int) -> Any:
@@ -520,6 +691,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--per-record", type=int, default=100)
     parser.add_argument(
+        "--singles", type=int, default=100_000, help="(b) one-sample records to produce (100000)"
+    )
+    parser.add_argument("--kafka-runs", type=int, default=1, help="(b) runs of each feed (1)")
+    parser.add_argument(
+        "--batch-samples",
+        type=int,
+        default=BATCH_SAMPLES,
+        help=f"(b) about this many samples a batch ({BATCH_SAMPLES})",
+    )
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="(b) without Kafka: the commit path's CPU time per sample by step",
+    )
+    parser.add_argument(
+        "--latency",
+        type=int,
+        metavar="SAMPLES_PER_S",
+        help="(d) with --kafka: sample-to-visible latency at this paced rate (e.g. 100000)",
+    )
+    parser.add_argument(
+        "--latency-seconds", type=float, default=8.0, help="(d) seconds of paced producing (8)"
+    )
+    parser.add_argument(
+        "--memory",
+        type=int,
+        metavar="TWINS",
+        help="(f) peak memory per million keys, over TWINS twins x 5 signals (e.g. 200000)",
+    )
+    parser.add_argument(
         "--clock",
         choices=sorted(CLOCKS),
         default="wall",
@@ -528,9 +729,63 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.samples < 600 or args.twins < 1 or args.runs < 1 or args.records < 1:
         parser.error("--samples must be >= 600, --twins, --runs and --records >= 1")
+    if args.singles < 1 or args.kafka_runs < 1 or args.batch_samples < 1:
+        parser.error("--singles, --kafka-runs and --batch-samples must be >= 1")
     ok = kernel_section(args.samples, args.twins, args.runs, args.clock)
+    if args.memory:
+        from benchmarks._ingest_memory import memory_section
+
+        pipeline = pipeline_from_document(PIPELINE)
+        ok = (
+            memory_section(
+                pipeline,
+                run_kernel,
+                kernel_state,
+                python_baseline,
+                make_batches,
+                args.memory,
+                len(SIGNALS),
+                args.runs,
+            )
+            and ok
+        )
     if args.kafka:
-        ok = kafka_section(args.kafka, args.records, args.per_record, min(args.twins, 1000)) and ok
+        ok = (
+            kafka_section(
+                args.kafka,
+                args.records,
+                args.per_record,
+                min(args.twins, 1000),
+                args.singles,
+                args.kafka_runs,
+                args.batch_samples,
+            )
+            and ok
+        )
+    if args.split:
+        from benchmarks._ingest_split import split_section
+
+        twins = min(args.twins, 1000)
+        feeds = make_feeds(args.records, args.per_record, twins, args.singles)
+        ok = split_section(feeds, args.batch_samples, lambda: _committer(twins)) and ok
+    if args.kafka and args.latency:
+        from benchmarks._ingest_latency import latency_section
+
+        ok = (
+            latency_section(
+                args.kafka,
+                rate=args.latency,
+                per_record=args.per_record,
+                seconds=args.latency_seconds,
+                twins=min(args.twins, 1000),
+                runs=args.runs,
+                plant=_plant,
+                topic_of=_create_topic,
+                drop_topic=_drop_topic,
+                make_worker=make_worker,
+            )
+            and ok
+        )
     return 0 if ok else 1
 
 

@@ -18,19 +18,27 @@ or breaks a size limit is refused whole, a bad sample alone, each with a reason.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import orjson
 
 from ingest._errors import IngestError
 from ingest.codecs._record import CodecLimits, Decoded, RawRecord, RecordDecoding
-from ingest.codecs._time import time_us
+from ingest.codecs._time import MAX_EPOCH_MS, time_us
 from ingest.frame import FrameBuilder, RecordReject, RejectReason
 
 _QUALITIES = range(4)
+_INT = frozenset({int})
+_NUMBERS = frozenset({int, float})
+_ONE_KEYS = frozenset({"twin", "signal", "time", "value", "quality"})
+_FLOAT_MAX = sys.float_info.max
+
+
+def _types(items: list[Any]) -> set[type]:
+    """The exact types of the items (``bool`` is not ``int`` here)."""
+    return set(map(type, items))
 
 
 class _RefusedError(IngestError):
@@ -56,9 +64,86 @@ class JsonCodec:
     def decode(self, records: Sequence[RawRecord]) -> Decoded:
         builder = FrameBuilder()
         rejects: list[RecordReject] = []
+        limits = self._limits
+        max_bytes = limits.max_record_bytes
+        one_number = _OneNumber(limits, builder)
+        add = one_number.add
         for record in records:
-            _Record(self._limits, builder, rejects, record).decode()
+            if len(record.payload) <= max_bytes:
+                try:
+                    document = orjson.loads(record.payload)
+                except orjson.JSONDecodeError:
+                    pass  # the full path below says why
+                else:
+                    if add(document, record):
+                        continue
+                    one_number.flush()  # what came before goes first
+                    _Record(limits, builder, rejects, record).parsed(document)
+                    continue
+            one_number.flush()
+            _Record(limits, builder, rejects, record).decode()
+        one_number.flush()
         return Decoded(builder.build(), tuple(rejects))
+
+
+class _OneNumber:
+    """The common record of one numeric sample, added without the general path's steps.
+
+    Anything else (or anything wrong) returns False and takes the general path,
+    which decodes it, or refuses it with its reason, the same as always.
+    """
+
+    __slots__ = ("builder", "max_name", "position", "quality", "signal", "time", "twin", "value")
+
+    def __init__(self, limits: CodecLimits, builder: FrameBuilder) -> None:
+        self.builder = builder
+        self.max_name = limits.max_name_length
+        self._reset()
+
+    def _reset(self) -> None:
+        self.twin: list[str] = []
+        self.signal: list[str] = []
+        self.time: list[int] = []
+        self.value: list[float] = []
+        self.quality: list[int] = []
+        self.position: list[int] = []
+
+    def add(self, document: Any, record: RawRecord) -> bool:
+        """Hold the record's sample if it is one; False (nothing held) if not."""
+        if type(document) is not dict or len(document) > 5 or not document.keys() <= _ONE_KEYS:
+            return False
+        twin = document.get("twin", record.twin)
+        signal = document.get("signal", record.signal)
+        at = document.get("time")
+        value = document.get("value")
+        quality = document.get("quality", 0)
+        if not (
+            type(twin) is str
+            and type(signal) is str
+            and 0 < len(twin) <= self.max_name
+            and 0 < len(signal) <= self.max_name
+            and type(at) is int
+            and 0 <= at < MAX_EPOCH_MS
+            and (type(value) is float or (type(value) is int and abs(value) <= _FLOAT_MAX))
+            and type(quality) is int
+            and 0 <= quality <= 3
+        ):
+            return False
+        self.twin.append(twin)
+        self.signal.append(signal)
+        self.time.append(at)
+        self.value.append(value)
+        self.quality.append(quality)
+        self.position.append(record.position)
+        return True
+
+    def flush(self) -> None:
+        """The samples held, to the builder at once (before any other record's)."""
+        if self.time:
+            self.builder.add_number_rows(
+                self.twin, self.signal, self.time, self.value, self.quality, self.position
+            )
+            self._reset()
 
 
 class _Record(RecordDecoding):
@@ -88,6 +173,10 @@ class _Record(RecordDecoding):
         except orjson.JSONDecodeError as error:
             self.refuse(RejectReason.MALFORMED, f"record is not JSON: {error}")
             return
+        self.parsed(document)
+
+    def parsed(self, document: Any) -> None:
+        """A record within the byte limit, parsed."""
         try:
             self.document(document)
         except _RefusedError as refused:
@@ -179,67 +268,77 @@ class _Record(RecordDecoding):
         values: list[Any] = columns["value"]
         n = len(values)
         self.check_count(n)
-        full = {"value": values}
+        full: dict[str, Any] = {"value": values}  # a list per row, or one value for all rows
         for field in ("twin", "signal", "time", "quality"):
             column = columns.get(field, document.get(field))
             if column is None and field in ("twin", "signal"):
                 column = getattr(self.record, field)
-            if isinstance(column, list):
-                if len(column) != n:
-                    raise _RefusedError(
-                        RejectReason.BAD_SHAPE,
-                        f"column {field!r} has {len(column)} rows; expected {n} like 'value'",
-                        count=n,
-                    )
-                full[field] = column
-            else:
-                full[field] = [0 if column is None and field == "quality" else column] * n
+            if isinstance(column, list) and len(column) != n:
+                raise _RefusedError(
+                    RejectReason.BAD_SHAPE,
+                    f"column {field!r} has {len(column)} rows; expected {n} like 'value'",
+                    count=n,
+                )
+            full[field] = 0 if column is None and field == "quality" else column
         if not self.fast_columns(full, n):
-            rows = [dict(zip(full, row, strict=True)) for row in zip(*full.values(), strict=True)]
+            lists = [c if isinstance(c, list) else [c] * n for c in full.values()]
+            rows = [dict(zip(full, row, strict=True)) for row in zip(*lists, strict=True)]
             self.samples(rows, {})
 
-    def fast_columns(self, full: Mapping[str, list[Any]], n: int) -> bool:
-        """Numbers with integer millisecond times and one quality: columns at once."""
-        values, times, qualities = full["value"], full["time"], full["quality"]
-        quality = qualities[0] if qualities else 0
-        if not (
-            type(quality) is int
-            and quality in _QUALITIES
-            and all(type(q) is int and q == quality for q in qualities)
-            and all(type(v) is float or type(v) is int for v in values)
-            and all(type(t) is int for t in times)
-        ):
+    def fast_columns(self, full: Mapping[str, Any], n: int) -> bool:
+        """Numbers with integer millisecond times and one quality: whole lists at once.
+
+        Every check is a pass in C over a list (``set(map(type, ...))``, ``min``,
+        ``max``); the builder turns the lists of all such records into numpy once.
+        """
+        values, times, quality = full["value"], full["time"], full["quality"]
+        if isinstance(quality, list):
+            if n and not (_types(quality) == _INT and quality.count(quality[0]) == n):
+                return False
+            quality = quality[0] if n else 0
+        if type(quality) is not int or quality not in _QUALITIES:
             return False
-        try:
-            value = np.asarray(values, dtype=np.float64)
-            ms = np.asarray(times, dtype=np.int64)
-        except (OverflowError, ValueError):
+        if not n:
+            return True
+        kinds = _types(values)
+        if not kinds <= _NUMBERS:
             return False
-        if n and not ((ms >= 0).all() and (ms < 10**14).all()):
+        if int in kinds and not (min(values) >= -_FLOAT_MAX and max(values) <= _FLOAT_MAX):
+            return False
+        if isinstance(times, list):
+            if _types(times) != _INT or min(times) < 0 or max(times) >= MAX_EPOCH_MS:
+                return False
+            ms = times
+        elif type(times) is int and 0 <= times < MAX_EPOCH_MS:
+            ms = [times] * n
+        else:
             return False
         builder = self.builder
         twin = self.codes("twin", full["twin"], builder.twin_code)
         signal = self.codes("signal", full["signal"], builder.signal_code)
         if twin is None or signal is None:  # a bad name: the row path refuses exactly those rows
             return False
-        builder.add_numbers(twin, signal, ms * 1000, value, quality, self.record.position)
+        builder.add_number_lists(twin, signal, ms, values, quality, self.record.position)
         return True
 
-    def codes(
-        self, field: str, names: list[Any], code: Callable[[str], int]
-    ) -> npt.NDArray[np.int32] | None:
-        """A name column as codes, each distinct name checked and coded once; None if one is bad."""
+    def codes(self, field: str, names: Any, code: Callable[[str], int]) -> int | list[int] | None:
+        """A name column (or one name for all rows) as codes, each distinct name checked and
+        coded once; None if one is bad."""
         try:
-            distinct = dict.fromkeys(names)
-        except TypeError:  # an unhashable value: not a name
-            return None
-        try:
+            if not isinstance(names, list):
+                return code(self.name(field, names))
+            if names and type(names[0]) is str and names.count(names[0]) == len(names):
+                return code(self.name(field, names[0]))  # one name in every row: a C pass
+            try:
+                distinct = dict.fromkeys(names)
+            except TypeError:  # an unhashable value: not a name
+                return None
             table = {name: code(self.name(field, name)) for name in distinct}
         except _RefusedError:
             return None
         if len(table) == 1:
-            return np.full(len(names), next(iter(table.values())), dtype=np.int32)
-        return np.fromiter(map(table.__getitem__, names), np.int32, len(names))
+            return next(iter(table.values()))
+        return list(map(table.__getitem__, names))
 
     # ----------------------------------------------------------------- fields
     def name(self, field: str, value: Any) -> str:

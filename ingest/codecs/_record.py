@@ -16,7 +16,8 @@ class RawRecord:
 
     ``twin`` and ``signal`` are defaults for samples that do not name their own
     (a Kafka record's key, an MQTT topic's levels); ``topic`` is the MQTT topic
-    (Sparkplug B decoding needs it).
+    (Sparkplug B decoding needs it); ``content_type`` the payload's media type
+    where the source says it (a Kafka ``content-type`` header).
     """
 
     position: int
@@ -24,6 +25,7 @@ class RawRecord:
     twin: str | None = None
     signal: str | None = None
     topic: str | None = None
+    content_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

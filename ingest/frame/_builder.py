@@ -23,6 +23,7 @@ class FrameBuilder:
         "_chunks",
         "_historical",
         "_kind",
+        "_lists",
         "_position",
         "_quality",
         "_signal",
@@ -39,6 +40,7 @@ class FrameBuilder:
         self._twins: dict[str, int] = {}
         self._signals: dict[str, int] = {}
         self._chunks: list[Frame] = []
+        self._lists: _NumberLists | None = None
         self._reset_rows()
 
     def _reset_rows(self) -> None:
@@ -54,7 +56,8 @@ class FrameBuilder:
         self._historical: list[int] = []
 
     def __len__(self) -> int:
-        return len(self._time) + sum(len(c) for c in self._chunks)
+        listed = 0 if self._lists is None else len(self._lists.time_ms)
+        return len(self._time) + listed + sum(len(c) for c in self._chunks)
 
     def twin_code(self, name: str) -> int:
         return self._twins.setdefault(name, len(self._twins))
@@ -97,6 +100,8 @@ class FrameBuilder:
         quality: int,
         position: int,
     ) -> None:
+        if self._lists is not None:
+            self._flush_lists()
         self._twin.append(twin)
         self._signal.append(signal)
         self._time.append(time_us)
@@ -106,6 +111,29 @@ class FrameBuilder:
         self._position.append(position)
 
     # ---------------------------------------------------------- whole columns
+    def add_number_lists(
+        self,
+        twin: int | list[int],
+        signal: int | list[int],
+        time_ms: list[int],
+        value: list[float],
+        quality: int,
+        position: int,
+    ) -> None:
+        """Numeric samples of one record as Python lists (a JSON record's columns), kept as
+        lists and converted to numpy once for all such records; ``twin``/``signal``: one code
+        for every row, or a code per row. Times are milliseconds since the epoch."""
+        self._flush_row_samples()
+        lists = self._lists
+        if lists is None:
+            lists = self._lists = _NumberLists()
+        n = len(time_ms)
+        lists.twin.append(twin)
+        lists.signal.append(signal)
+        lists.time_ms.extend(time_ms)
+        lists.value.extend(value)
+        lists.runs.append((n, quality, position))
+
     def add_numbers(
         self,
         twin: npt.NDArray[np.int32],
@@ -117,6 +145,30 @@ class FrameBuilder:
     ) -> None:
         """Many numeric samples of one record at once (codes from ``twin_code``/``signal_code``)."""
         n = int(time_us.shape[0])
+        self.add_columns(
+            twin,
+            signal,
+            time_us,
+            value,
+            np.full(n, Kind.NUMBER, dtype=np.uint8),
+            None,
+            np.full(n, quality, dtype=np.uint8),
+            np.full(n, position, dtype=np.int64),
+        )
+
+    def add_columns(
+        self,
+        twin: npt.NDArray[np.int32],
+        signal: npt.NDArray[np.int32],
+        time_us: npt.NDArray[np.int64],
+        value: npt.NDArray[np.float64],
+        kind: npt.NDArray[np.uint8],
+        text: npt.NDArray[np.object_] | None,
+        quality: npt.NDArray[np.uint8],
+        position: npt.NDArray[np.int64],
+    ) -> None:
+        """Samples of any kind as whole columns (``text`` None: no text rows)."""
+        n = int(time_us.shape[0])
         self._flush_rows()
         self._chunks.append(
             Frame(
@@ -124,17 +176,71 @@ class FrameBuilder:
                 signal=signal.astype(CODE_DTYPE, copy=False),
                 time=time_us.astype(TIME_US_DTYPE, copy=False),
                 value=value.astype(np.float64, copy=False),
+                kind=kind.astype(np.uint8, copy=False),
+                text=np.empty(n, dtype=object) if text is None else text,
+                quality=quality.astype(np.uint8, copy=False),
+                position=position.astype(np.int64, copy=False),
+                twins=(),
+                signals=(),
+            )
+        )
+
+    def add_number_rows(
+        self,
+        twin: list[str],
+        signal: list[str],
+        time_ms: list[int],
+        value: list[float],
+        quality: list[int],
+        position: list[int],
+    ) -> None:
+        """Numeric samples as lists with a row each (one-sample records): names are coded
+        per distinct name, the lists converted to numpy at once. Times in milliseconds."""
+        self._flush_rows()
+        n = len(time_ms)
+        self._chunks.append(
+            Frame(
+                twin=_coded(twin, self._twins),
+                signal=_coded(signal, self._signals),
+                time=np.asarray(time_ms, dtype=TIME_US_DTYPE) * 1000,
+                value=np.asarray(value, dtype=np.float64),
                 kind=np.full(n, Kind.NUMBER, dtype=np.uint8),
                 text=np.empty(n, dtype=object),
-                quality=np.full(n, quality, dtype=np.uint8),
-                position=np.full(n, position, dtype=np.int64),
+                quality=np.asarray(quality, dtype=np.uint8),
+                position=np.asarray(position, dtype=np.int64),
                 twins=(),
                 signals=(),
             )
         )
 
     # ------------------------------------------------------------------ build
+    def _flush_lists(self) -> None:
+        lists, self._lists = self._lists, None
+        if lists is None:
+            return
+        runs = np.asarray(lists.runs, dtype=np.int64).reshape(-1, 3)
+        n = len(lists.time_ms)
+        self._chunks.append(
+            Frame(
+                twin=_codes(lists.twin, runs[:, 0]),
+                signal=_codes(lists.signal, runs[:, 0]),
+                time=np.asarray(lists.time_ms, dtype=TIME_US_DTYPE) * 1000,
+                value=np.asarray(lists.value, dtype=np.float64),
+                kind=np.full(n, Kind.NUMBER, dtype=np.uint8),
+                text=np.empty(n, dtype=object),
+                quality=np.repeat(runs[:, 1], runs[:, 0]).astype(np.uint8),
+                position=np.repeat(runs[:, 2], runs[:, 0]),
+                twins=(),
+                signals=(),
+            )
+        )
+
     def _flush_rows(self) -> None:
+        """Everything pending (number lists or rows) into a chunk, in the order added."""
+        self._flush_lists()
+        self._flush_row_samples()
+
+    def _flush_row_samples(self) -> None:
         if not self._time:
             return
         n = len(self._time)
@@ -184,3 +290,35 @@ class FrameBuilder:
             signals=signals,
             historical=joined.historical,
         )
+
+
+def _coded(names: list[str], table: dict[str, int]) -> npt.NDArray[np.int32]:
+    """A code per name, new names added to ``table`` in first-seen order."""
+    for name in dict.fromkeys(names):
+        table.setdefault(name, len(table))
+    return np.fromiter(map(table.__getitem__, names), CODE_DTYPE, len(names))
+
+
+def _codes(per_record: list[int | list[int]], rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
+    """A code column from each record's one code (repeated) or list of codes."""
+    if all(type(c) is int for c in per_record):
+        return np.repeat(np.asarray(per_record, dtype=CODE_DTYPE), rows)
+    flat: list[int] = []
+    for codes, n in zip(per_record, rows.tolist(), strict=True):
+        flat.extend([codes] * n if isinstance(codes, int) else codes)
+    return np.asarray(flat, dtype=CODE_DTYPE)
+
+
+class _NumberLists:
+    """Numeric samples held as Python lists until the builder converts them at once."""
+
+    __slots__ = ("runs", "signal", "time_ms", "twin", "value")
+
+    def __init__(self) -> None:
+        self.twin: list[int | list[int]] = []
+        """Per record: one code for all its rows, or a code per row."""
+        self.signal: list[int | list[int]] = []
+        self.time_ms: list[int] = []
+        self.value: list[float] = []
+        self.runs: list[tuple[int, int, int]] = []
+        """(rows, quality, position) of each record."""

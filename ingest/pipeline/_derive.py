@@ -133,5 +133,7 @@ def _appended(fused: Fused, derived: Derived, state: FusionState) -> Fused:
         dict(zip(HISTORY_COLUMNS, columns, strict=True)),
         update=np.concatenate([fused.update, n + changed]),
         seen=np.concatenate([fused.seen, n + newest]),
+        seen_key=np.concatenate([fused.seen_key, k]),
+        seen_newer=np.concatenate([fused.seen_newer, newer]),
         derived_rows=fused.derived_rows + m,
     )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from ingest._errors import IngestError
 from ingest.frame import Frame, Kind, RejectReason
 from ingest.pipeline import _mode
 from ingest.pipeline._config import Pipeline, SignalType
@@ -33,6 +34,8 @@ REASONS: tuple[RejectReason, ...] = tuple(RejectReason)
 CODE = {reason: i + 1 for i, reason in enumerate(REASONS)}
 _TYPE_CODE = {SignalType.NUMBER: 0, SignalType.BOOLEAN: 1, SignalType.TEXT: 2}
 _US = 1_000_000
+MAX_FRAME_ROWS = 2**31 - 1
+"""Rows of one frame the kernel takes (row numbers are int32 in its scratch)."""
 _STALE = int(Quality.STALE)
 
 
@@ -91,6 +94,10 @@ class Fused:
     """Every transition, as columns (the worker turns them into ``mode`` events)."""
     seen: npt.NDArray[np.intp]
     """Rows of the history columns that are each key's newest in this batch."""
+    seen_key: npt.NDArray[np.int64]
+    """The state key of each ``seen`` row."""
+    seen_newer: npt.NDArray[np.bool_]
+    """Where a ``seen`` row is newer than anything seen for its key before the batch."""
     events: tuple[RawEvent, ...]
     reject_rows: npt.NDArray[np.intp]
     """Frame rows refused, with ``reject_code`` (``REASONS[code - 1]``)."""
@@ -173,6 +180,9 @@ class FusionKernel:
         """``twin_map``/``signal_map``/``scale``/``offset`` are per entry of the frame's tables;
         ``retired`` per worker twin index."""
         n = len(frame)
+        if n > MAX_FRAME_ROWS:
+            msg = f"a frame of {n} rows; expected at most {MAX_FRAME_ROWS} (fuse it in parts)"
+            raise IngestError(msg)
         twin = twin_map[frame.twin] if n else np.empty(0, dtype=np.int32)
         signal = signal_map[frame.signal] if n else np.empty(0, dtype=np.int32)
         kind = frame.kind
@@ -234,11 +244,14 @@ class FusionKernel:
 
         h_twin, h_signal, h_time = twin[rows], signal[rows], time[rows]
         h_value, h_kind = value[rows], kind[rows]
-        h_text = frame.text[rows]
+        if (frame.kind == Kind.TEXT).any():
+            h_text = frame.text[rows]
+        else:  # a gather of an object array costs a reference count per row: skip it
+            h_text = np.empty(rows.shape[0], dtype=object)
 
         # 3. newest row per key, then what changed
         h_quality = frame.quality[rows]
-        seen, update = self._changes(
+        seen, seen_key, newer, update = self._changes(
             keys, h_signal, h_time, h_value, h_kind, h_text, h_quality, state
         )
 
@@ -262,6 +275,8 @@ class FusionKernel:
             mode_changed=mode_changed,
             moves=moves,
             seen=seen,
+            seen_key=seen_key,
+            seen_newer=newer,
             events=tuple(events),
             reject_rows=bad,
             reject_code=code[bad],
@@ -302,32 +317,39 @@ class FusionKernel:
         text: npt.NDArray[np.object_],
         quality: npt.NDArray[np.uint8],
         state: FusionState,
-    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    ) -> tuple[
+        npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.intp]
+    ]:
+        """Each key's newest row, its key, whether it is newer than the key's state, and the
+        rows whose value changes the state."""
         m = keys.shape[0]
         if not m:
             empty = np.empty(0, dtype=np.intp)
-            return empty, empty
-        positions = np.arange(m, dtype=np.int64)
+            return empty, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.bool_), empty
+        positions = np.arange(m, dtype=np.int32)  # int32: half the scattered bytes
         scratch = state.scratch
         np.maximum.at(scratch, keys, positions)  # rows are in time order: the last is newest
         seen = np.flatnonzero(scratch[keys] == positions)
-        scratch[keys] = -1
         k = keys[seen]
+        scratch[k] = -1  # every key touched is some row's newest: reset those only
         newer = time[seen] > state.seen_time[k]
-        has_state = state.state_time[k] != NO_TIME
         v, old = value[seen], state.state_value[k]
         band = self.signals.deadband[signal[seen]]
         seen_kind = kind[seen]
         with np.errstate(invalid="ignore"):
-            moved = (np.abs(v - old) > band) | (np.isnan(old) & ~np.isnan(v))
+            # NaN compares false: a key without a number (no state, text) has moved; a NaN
+            # value is a text or null row, decided below
+            moved = ~(np.abs(v - old) <= band)
         texts = np.flatnonzero(seen_kind == Kind.TEXT)
         if texts.size:  # object arrays are slow: only the text rows
             moved[texts] = text[seen[texts]] != state.state_text[k[texts]]
         # a null sample is no value, except a STALE one: the value is no longer known
         is_null = seen_kind == Kind.NULL
         stale = is_null & (quality[seen] == _STALE)
-        changed = newer & ((~is_null & (moved | ~has_state)) | stale)
-        return seen, seen[changed]
+        # a key without a state holds NaN (and no text), so its first value always "moved":
+        # no gather of state times is needed to tell
+        changed = newer & ((~is_null & moved) | stale)
+        return seen, k, newer, seen[changed]
 
     def _mode(
         self,
@@ -405,9 +427,8 @@ def _order(
 def commit(kernel: FusionKernel, fused: Fused, state: FusionState) -> None:
     """Remember a batch the stores committed: newest times seen, state values, modes."""
     signals = state.signals
-    seen = fused.seen
-    keys = fused.twin[seen].astype(np.int64) * signals + fused.signal[seen]
-    state.seen_time[keys] = np.maximum(state.seen_time[keys], fused.time[seen])
+    newer = fused.seen_newer  # the state is as the kernel read it: a write, no gather
+    state.seen_time[fused.seen_key[newer]] = fused.time[fused.seen[newer]]
     update = fused.update
     keys = fused.twin[update].astype(np.int64) * signals + fused.signal[update]
     state.state_time[keys] = fused.time[update]

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ingest.frame import Kind
-from ingest.pipeline._config import ModeSpec
+from ingest.pipeline._config import ModeRule, ModeSpec
 
 NO_SYMBOL = -1
 _COMPARE = {
@@ -39,26 +39,47 @@ def symbols(
     """The symbol of each row (the first rule that matches), ``NO_SYMBOL`` where none does."""
     out = np.full(signal.shape[0], NO_SYMBOL, dtype=np.int16)
     symbol_index = {s: i for i, s in enumerate(spec.symbols)}
-    for rule in spec.rules:
-        rows = np.flatnonzero((signal == signal_index[rule.when]) & (out == NO_SYMBOL))
+    by_signal: dict[int, list[ModeRule]] = {}
+    for rule in spec.rules:  # one pass over the column per rule signal, not per rule
+        by_signal.setdefault(signal_index[rule.when], []).append(rule)
+    for code, rules in by_signal.items():
+        rows = np.flatnonzero(signal == code)
         if not rows.size:
             continue
         is_text = kind[rows] == Kind.TEXT
-        hit = np.zeros(rows.size, dtype=np.bool_)
-        if rule.op == "in":
-            texts = [v for v in rule.value if isinstance(v, str)]
-            numbers = [float(v) for v in rule.value if not isinstance(v, str)]
-            hit[is_text] = np.isin(text[rows[is_text]], np.array(texts, dtype=object))
-            hit[~is_text] = np.isin(value[rows[~is_text]], np.array(numbers, dtype=np.float64))
-        elif isinstance(rule.value, str):
-            if rule.op in ("eq", "ne"):
-                equal = text[rows[is_text]] == rule.value
-                hit[is_text] = equal if rule.op == "eq" else ~equal
-        else:
-            compare = _COMPARE[rule.op]
-            hit[~is_text] = compare(value[rows[~is_text]], float(rule.value))
-        out[rows[hit]] = symbol_index[rule.symbol]
+        mine = np.full(rows.size, NO_SYMBOL, dtype=np.int16)
+        for rule in rules:
+            hit = _hits(rule, rows, is_text, value, text)
+            mine[hit & (mine == NO_SYMBOL)] = symbol_index[rule.symbol]
+        out[rows] = mine
     return out
+
+
+def _hits(
+    rule: ModeRule,
+    rows: npt.NDArray[np.intp],
+    is_text: npt.NDArray[np.bool_],
+    value: npt.NDArray[np.float64],
+    text: npt.NDArray[np.object_],
+) -> npt.NDArray[np.bool_]:
+    """Where ``rule`` matches, over its signal's rows."""
+    hit = np.zeros(rows.size, dtype=np.bool_)
+    any_text = bool(is_text.any())
+    if rule.op == "in":
+        texts = [v for v in rule.value if isinstance(v, str)]
+        numbers = [float(v) for v in rule.value if not isinstance(v, str)]
+        if any_text:
+            hit[is_text] = np.isin(text[rows[is_text]], np.array(texts, dtype=object))
+        hit[~is_text] = np.isin(value[rows[~is_text]], np.array(numbers, dtype=np.float64))
+    elif isinstance(rule.value, str):
+        if rule.op in ("eq", "ne") and any_text:
+            equal = text[rows[is_text]] == rule.value
+            hit[is_text] = equal if rule.op == "eq" else ~equal
+    elif any_text:
+        hit[~is_text] = _COMPARE[rule.op](value[rows[~is_text]], float(rule.value))
+    else:
+        hit = _COMPARE[rule.op](value[rows], float(rule.value))
+    return hit
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,8 @@ class FusionState:
         self.state_text: npt.NDArray[np.object_] = np.empty(0, dtype=object)
         self.mode: npt.NDArray[np.int16] = np.empty(0, dtype=np.int16)
         self.mode_time: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
-        self.scratch: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        self.scratch: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
+        """The kernel's per-key scratch (row numbers of one batch: under 2**31 rows), kept -1."""
         self.watermark = NO_TIME
 
     def ensure_twins(self, count: int) -> None:

@@ -15,6 +15,8 @@ RATES = (
     "duplicate_rate",
 )
 
+FORMATS = ("json", "arrow")
+
 
 @dataclass(frozen=True, slots=True)
 class SimSettings:
@@ -43,6 +45,9 @@ class SimSettings:
     vibration_hz: int = 50
     """Raw acceleration samples per second of each rotating machine (0: none), one columns
     record per machine and tick, over at most the tick's first second (a burst)."""
+    format: str = "json"
+    """The records' format: ``json`` (``{"twin", "time", "signals"}``) or ``arrow`` (the
+    columnar codec's Arrow IPC stream, one row per signal)."""
 
     def __post_init__(self) -> None:
         for name in RATES:
@@ -57,6 +62,9 @@ class SimSettings:
                 raise IngestError(msg)
         if not isinstance(self.vibration_hz, int) or not 0 <= self.vibration_hz <= 100_000:
             msg = f"SimSettings.vibration_hz={self.vibration_hz!r}; expected 0 to 100000"
+            raise IngestError(msg)
+        if self.format not in FORMATS:
+            msg = f"SimSettings.format={self.format!r}; expected one of {', '.join(FORMATS)}"
             raise IngestError(msg)
         if not 0.0 <= self.drift <= 0.1:
             msg = f"SimSettings.drift={self.drift!r}; expected 0 to 0.1 per tick"

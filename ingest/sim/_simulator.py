@@ -1,9 +1,10 @@
 """The simulator: machine readings -> JSON records, delivered as badly as a real plant does.
 
-Each tick makes one record per machine, ``{"twin", "time", "signals"}``, keyed
-by twin. Then delivery goes wrong on purpose: records dropped, carrying
-impossible physics, sent out of order, sent late, sent twice. ``truth``
-counts what was done, so a test can check the worker noticed each of it.
+Each tick makes one record per machine, ``{"twin", "time", "signals"}`` (or the
+same as a columnar record, ``SimSettings.format``), keyed by twin. Then
+delivery goes wrong on purpose: records dropped, carrying impossible physics,
+sent out of order, sent late, sent twice. ``truth`` counts what was done, so
+a test can check the worker noticed each of it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from ingest.codecs import columnar_record
 from ingest.sim._machines import Machines, Readings
 from ingest.sim._plant import SimAsset
 from ingest.sim._settings import SimSettings
@@ -82,10 +84,7 @@ class Simulator:
                 truth.dropped += 1
                 continue
             signals = self._signals(readings, i, impossible < s.impossible_rate)
-            record = (
-                asset.twin,
-                orjson.dumps({"twin": asset.twin, "time": at, "signals": signals}),
-            )
+            record = (asset.twin, self._encode(asset.twin, at, signals))
             if late < s.late_rate:
                 truth.late += 1
                 self._late.append((truth.ticks + s.late_ticks, record))
@@ -113,9 +112,15 @@ class Simulator:
         out = []
         for row, i in enumerate(self.machines.rotating.tolist()):
             twin = self.assets[i].twin
-            columns = {"twin": twin, "signal": WAVE_SIGNAL, "time": times}
-            columns["value"] = readings.wave[row].tolist()
-            out.append((twin, orjson.dumps({"columns": columns})))
+            values = readings.wave[row].tolist()
+            if self.settings.format == "json":
+                columns = {"twin": twin, "signal": WAVE_SIGNAL, "time": times, "value": values}
+                out.append((twin, orjson.dumps({"columns": columns})))
+            else:
+                body = columnar_record(
+                    twin=twin, signal=[WAVE_SIGNAL] * samples, time_ms=times, value=values
+                )
+                out.append((twin, body))
         self.truth.wave_records += len(out)
         self.truth.wave_samples += samples * len(out)
         return out
@@ -126,6 +131,20 @@ class Simulator:
         self._next_tick, self._late = [], deque()
         self.truth.sent += len(out)
         return out
+
+    def _encode(self, twin: str, at: int, signals: dict[str, object]) -> bytes:
+        if self.settings.format == "json":
+            return orjson.dumps({"twin": twin, "time": at, "signals": signals})
+        names = list(signals)
+        values = [None if isinstance(v, str) else v for v in signals.values()]
+        texts = [v if isinstance(v, str) else None for v in signals.values()]
+        return columnar_record(
+            twin=twin,
+            signal=names,
+            time_ms=[at] * len(names),
+            value=values,  # type: ignore[arg-type]
+            text=texts if any(t is not None for t in texts) else None,
+        )
 
     def _signals(self, readings: Readings, i: int, impossible: bool) -> dict[str, object]:
         signals: dict[str, object] = {}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
-from ingest.codecs import RawRecord
+from ingest.codecs import ARROW_STREAM, RawRecord
 from ingest.sim._simulator import Record, Simulator
 from ingest.sources import SourceBatch
 from ontology.history import SourceKind, SourcePosition
@@ -60,8 +60,10 @@ class SimSource:
             return None
         taken, self._held = self._held[:max_records], self._held[max_records:]
         first = self._position
+        content_type = content_type_of(self.simulator)
         records = tuple(
-            RawRecord(first + i, payload, twin=key) for i, (key, payload) in enumerate(taken)
+            RawRecord(first + i, payload, twin=key, content_type=content_type)
+            for i, (key, payload) in enumerate(taken)
         )
         self._position += len(records)
         return SourceBatch(
@@ -82,6 +84,11 @@ class SimSource:
         self._done = True
 
 
+def content_type_of(simulator: Simulator) -> str | None:
+    """The media type of the simulator's records (None: JSON, the default)."""
+    return ARROW_STREAM if simulator.settings.format == "arrow" else None
+
+
 async def publish_to_kafka(
     simulator: Simulator,
     bootstrap: str,
@@ -91,9 +98,13 @@ async def publish_to_kafka(
     tick_s: float | None = None,
     stop: asyncio.Event | None = None,
 ) -> int:
-    """Send the simulator's records to ``topic`` keyed by twin; returns how many were sent."""
+    """Send the simulator's records to ``topic`` keyed by twin; returns how many were sent.
+
+    Columnar records carry a ``content-type`` header naming their media type."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     await producer.start()
+    content_type = content_type_of(simulator)
+    headers = [] if content_type is None else [("content-type", content_type.encode())]
     sent = 0
     try:
         while ticks is None or simulator.truth.ticks < ticks:
@@ -101,12 +112,12 @@ async def publish_to_kafka(
                 break
             started = time.monotonic()
             for key, payload in simulator.tick():
-                await producer.send(topic, payload, key=key.encode())
+                await producer.send(topic, payload, key=key.encode(), headers=headers)
                 sent += 1
             if tick_s is not None:
                 await asyncio.sleep(max(0.0, tick_s - (time.monotonic() - started)))
         for key, payload in simulator.drain():
-            await producer.send(topic, payload, key=key.encode())
+            await producer.send(topic, payload, key=key.encode(), headers=headers)
             sent += 1
         await producer.flush()
     finally:

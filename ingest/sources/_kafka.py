@@ -13,7 +13,7 @@ Where a partition starts and what is replayed:
 
 So a restart, a rebalance or a crash never doubles a sample and never leaves
 state behind history. A record's key, when it is UTF-8, is the default twin of
-its samples.
+its samples; its ``content-type`` header, if any, is the payload's media type.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from ingest.sources._source import SourceBatch
 from ontology.history import HistoryStore, SourceKind, SourcePosition
 
 MAX_KEY_BYTES = 256
+CONTENT_TYPE = "content-type"
+"""The record header naming the payload's media type (the columnar codec's, or none: JSON)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,8 @@ class KafkaSourceSettings:
     client_id: str = "twinweave-ingest"
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 1_000
+    max_partition_fetch_bytes: int = 16 << 20
+    """Bytes one fetch takes from a partition at most (bigger fetches: bigger batches)."""
 
     def __post_init__(self) -> None:
         for name in ("bootstrap", "topic", "group", "client_id"):
@@ -50,6 +54,12 @@ class KafkaSourceSettings:
             if not isinstance(value, str) or not value or len(value) > 249:
                 msg = f"KafkaSourceSettings.{name}={value!r}; expected 1 to 249 characters"
                 raise IngestError(msg)
+        fetch = self.max_partition_fetch_bytes
+        if not isinstance(fetch, int) or not 1 << 16 <= fetch <= 1 << 30:
+            msg = (
+                f"KafkaSourceSettings.max_partition_fetch_bytes={fetch!r}; expected 64 KiB to 1 GiB"
+            )
+            raise IngestError(msg)
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -91,6 +101,8 @@ class KafkaSource:
             auto_offset_reset="earliest",
             session_timeout_ms=s.session_timeout_ms,
             heartbeat_interval_ms=s.heartbeat_interval_ms,
+            max_partition_fetch_bytes=s.max_partition_fetch_bytes,
+            fetch_max_bytes=max(s.max_partition_fetch_bytes, 50 << 20),
         )
         try:
             await consumer.start()
@@ -199,4 +211,20 @@ def _record(message: object) -> RawRecord:
         position=int(getattr(message, "offset", -1)),
         payload=value if isinstance(value, bytes) else b"",
         twin=twin,
+        content_type=_content_type(getattr(message, "headers", None)),
     )
+
+
+def _content_type(headers: object) -> str | None:
+    """The record's ``content-type`` header (its media type; the codec is chosen by it)."""
+    if not isinstance(headers, list | tuple):
+        return None
+    for item in headers:
+        if isinstance(item, tuple) and len(item) == 2 and item[0] == CONTENT_TYPE:
+            raw = item[1]
+            if isinstance(raw, bytes) and len(raw) <= MAX_KEY_BYTES:
+                try:
+                    return raw.decode("ascii")
+                except UnicodeDecodeError:
+                    return None
+    return None

@@ -108,7 +108,7 @@ class BatchCommitter:
                 sources=(source.position,),
                 received_at=source.received_at,
                 pipeline_version=self.fusion.pipeline.version,
-                model_versions=self.fusion.identity.models(np.unique(fused.twin).tolist()),
+                model_versions=self.fusion.identity.models(_distinct(fused.twin)),
                 principal=self.principal,
                 count_in=count_in,
                 accepted=len(fused.time) - fused.derived_rows,
@@ -314,6 +314,14 @@ def _samples(
         text=fused.text[rows] if (kind == Kind.TEXT).any() else None,
         quality=fused.quality[rows],
     )
+
+
+def _distinct(twins: npt.NDArray[np.int32]) -> list[int]:
+    """The distinct twin indexes (dense, from 0): a count, not a sort."""
+    if not twins.shape[0]:
+        return []
+    distinct: list[int] = np.flatnonzero(np.bincount(twins)).tolist()
+    return distinct
 
 
 def _value(kind: int, value: float, text: object) -> JsonValue:

@@ -113,10 +113,12 @@ def sample_plant_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "plant"
 
 
+@pytest.mark.parametrize("record_format", ["json", "arrow"])
 def test_the_simulator_runs_through_the_worker_in_process(
-    sample_plant_dir: Path, capsys: pytest.CaptureFixture[str]
+    sample_plant_dir: Path, capsys: pytest.CaptureFixture[str], record_format: str
 ) -> None:
-    code = main(["ingest", "--source", "sim", "--sim-ticks", "20", "--sim-tick", "0"])
+    run = ["ingest", "--source", "sim", "--sim-ticks", "20", "--sim-tick", "0"]
+    code = main([*run, "--sim-format", record_format])
     assert code == 0
     assert "stopped;" in capsys.readouterr().err
     graph = MemoryStore(snapshot=sample_plant_dir / "graph.snapshot")
@@ -126,11 +128,13 @@ def test_the_simulator_runs_through_the_worker_in_process(
 
 
 @pytest.mark.kafka
+@pytest.mark.parametrize("record_format", ["json", "arrow"])
 def test_the_simulator_publishes_to_kafka_and_the_worker_reads_it(
-    sample_plant_dir: Path, kafka_bootstrap: str, kafka_topic: str
+    sample_plant_dir: Path, kafka_bootstrap: str, kafka_topic: str, record_format: str
 ) -> None:
+    """Columnar records carry a content-type header: the worker decodes them by it."""
     address = f"kafka://{kafka_bootstrap}/{kafka_topic}"
-    publish = ["ingest", "--source", "sim", "--sim-publish", address]
+    publish = ["ingest", "--source", "sim", "--sim-publish", address, "--sim-format", record_format]
     assert main([*publish, "--sim-ticks", "5", "--sim-tick", "0", "-q"]) == 0
     read = ["ingest", "--source", address, "--group", f"{kafka_topic}-g", "--exit-when-idle", "1"]
     assert main([*read, "-q"]) == 0

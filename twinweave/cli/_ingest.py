@@ -59,6 +59,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--group", help="Kafka consumer group (default: TWINWEAVE_KAFKA_GROUP)")
     parser.add_argument(
+        "--record-format",
+        choices=("json", "arrow"),
+        default="json",
+        help="how records without a content-type header are decoded: JSON, or the columnar "
+        "codec's Arrow IPC stream (json); a header naming "
+        "application/vnd.apache.arrow.stream always selects the columnar codec",
+    )
+    parser.add_argument(
         "--change-feed",
         metavar="kafka://HOST:PORT/TOPIC",
         help=(
@@ -110,6 +118,12 @@ def register(subparsers: Any) -> None:
         help="wall time between ticks; 0: as fast as the worker takes them (1.0)",
     )
     sim.add_argument("--sim-seed", type=int, default=0, help="random seed (0)")
+    sim.add_argument(
+        "--sim-format",
+        choices=("json", "arrow"),
+        default="json",
+        help="the simulated records' format: JSON, or the columnar Arrow IPC stream (json)",
+    )
     sim.add_argument(
         "--sim-publish",
         metavar="kafka://HOST:PORT/TOPIC",

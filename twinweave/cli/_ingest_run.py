@@ -18,7 +18,14 @@ from aiokafka.errors import KafkaError
 
 import ingest
 import ontology
-from ingest.codecs import Codec, JsonCodec, TopicCodec
+from ingest.codecs import (
+    ARROW_STREAM,
+    Codec,
+    ColumnarCodec,
+    ContentTypeCodec,
+    JsonCodec,
+    TopicCodec,
+)
 from ingest.codecs.sparkplug import SparkplugCodec
 from ingest.pipeline import Fusion, Pipeline, PipelineError, default_pipeline, load_pipeline
 from ingest.sim import SimSettings, SimSource, Simulator, plant_assets, publish_to_kafka
@@ -81,14 +88,16 @@ def run(args: argparse.Namespace) -> int:
                 bootstrap, topic = _kafka_address(change_feed, where)
                 feed = KafkaChangeFeed(KafkaChangeFeedSettings(bootstrap, topic))
                 stack.callback(feed.close)
-            codec: Codec = JsonCodec()
+            columnar = ColumnarCodec()
+            default: Codec = columnar if args.record_format == "arrow" else JsonCodec()
+            codec: Codec = ContentTypeCodec({ARROW_STREAM: columnar}, default)
             if isinstance(source, MqttSource):
                 sparkplug = SparkplugCodec(
                     on_rebirth=source.request_rebirth,
                     reorder_timeout_s=args.sparkplug_reorder_timeout,
                 )
                 stack.callback(sparkplug.close)
-                codec = TopicCodec(sparkplug, JsonCodec())
+                codec = TopicCodec(sparkplug, codec)
         except (UsageError, ontology.OntologyError, ingest.IngestError, OSError) as error:
             _err(f"twinweave ingest: {error}")
             return EXIT_ERROR
@@ -254,7 +263,9 @@ def _simulator(args: argparse.Namespace, graph: ontology.GraphStore) -> Simulato
         raise UsageError(msg)
     tick_ms = max(1, round(args.sim_tick * 1000)) if args.sim_tick > 0 else 1000
     now_ms = int(time.time() * 1000)
-    sim_settings = SimSettings(seed=args.sim_seed, start_ms=now_ms, tick_ms=tick_ms)
+    sim_settings = SimSettings(
+        seed=args.sim_seed, start_ms=now_ms, tick_ms=tick_ms, format=args.sim_format
+    )
     return Simulator(plant_assets(graph), sim_settings)
 
 

@@ -97,6 +97,36 @@ def test_columns_with_mixed_values_keep_the_good_rows_and_refuse_the_bad() -> No
     assert sorted(r.reason for r in out.rejects) == [RejectReason.WRONG_TYPE] * 2
 
 
+def test_fast_and_general_records_interleave_in_order() -> None:
+    """Numeric columns and one-number records take short paths; the others the general one:
+    the frame keeps the records' order and each sample's kind, quality and position."""
+    docs: list[Any] = [
+        {"columns": {"twin": "m1", "signal": ["a"] * 2, "time": [1, 2], "value": [1, 2.5]}},
+        {"twin": "m2", "signal": "b", "time": 3, "value": True},  # a boolean: general path
+        {"twin": "m2", "signal": "b", "time": 4, "value": 7, "quality": 2},
+        {
+            "columns": {
+                "twin": "m3",
+                "signal": ["c", "d"],
+                "time": 5,
+                "value": [1, False],
+                "quality": [1, 1],
+            }
+        },
+        {"twin": "m2", "signal": "b", "time": 6, "value": [1]},  # refused: not a value
+        {"columns": {"twin": "m4", "signal": ["e"], "time": [7], "value": [3], "quality": 1}},
+    ]
+    out = JsonCodec().decode([record(doc, position=i) for i, doc in enumerate(docs)])
+    f = out.frame
+    assert list(f.twin_names()) == ["m1", "m1", "m2", "m2", "m3", "m3", "m4"]
+    assert list(f.time) == [1000, 2000, 3000, 4000, 5000, 5000, 7000]
+    number, boolean = Kind.NUMBER, Kind.BOOLEAN
+    assert list(f.kind) == [number, number, boolean, number, number, boolean, number]
+    assert list(f.quality) == [0, 0, 0, 2, 1, 1, 1]
+    assert list(f.position) == [0, 0, 1, 2, 3, 3, 5]
+    assert [(r.position, r.reason) for r in out.rejects] == [(4, RejectReason.WRONG_TYPE)]
+
+
 def test_columns_of_different_lengths_are_refused_whole() -> None:
     doc = {"columns": {"twin": "m1", "signal": ["a"], "time": [1, 2], "value": [1, 2]}}
     out = JsonCodec().decode([record(doc)])

@@ -6,10 +6,12 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import numpy as np
 import orjson
 import pytest
 
 from ingest import IngestError
+from ingest.codecs import ARROW_STREAM, ColumnarCodec, ContentTypeCodec, JsonCodec, RawRecord
 from ingest.pipeline import default_pipeline
 from ingest.sim import AssetKind, SimSettings, SimSource, Simulator, plant_assets
 from ingest.worker import Worker, WorkerSettings
@@ -50,6 +52,27 @@ def test_the_same_seed_makes_the_same_records(sample_plant: GraphStore) -> None:
     assert [a.tick() for _ in range(20)] == [b.tick() for _ in range(20)]
 
 
+def test_columnar_records_carry_the_same_samples_as_json_ones(sample_plant: GraphStore) -> None:
+    assets = plant_assets(sample_plant)
+    as_json = Simulator(assets, SimSettings(seed=5)).tick()
+    as_arrow = Simulator(assets, SimSettings(seed=5, format="arrow")).tick()
+    assert [k for k, _ in as_json] == [k for k, _ in as_arrow]
+    a = JsonCodec().decode([RawRecord(i, p) for i, (_, p) in enumerate(as_json)])
+    b = ColumnarCodec().decode([RawRecord(i, p) for i, (_, p) in enumerate(as_arrow)])
+    assert a.rejects == b.rejects == ()
+    for column in ("time", "kind", "quality", "position"):
+        assert getattr(a.frame, column).tolist() == getattr(b.frame, column).tolist()
+    assert np.array_equal(a.frame.value, b.frame.value, equal_nan=True)
+    assert a.frame.text.tolist() == b.frame.text.tolist()
+    assert a.frame.twin_names().tolist() == b.frame.twin_names().tolist()
+    assert a.frame.signal_names().tolist() == b.frame.signal_names().tolist()
+
+
+def test_an_unknown_format_is_a_clear_error() -> None:
+    with pytest.raises(IngestError, match="format='csv'; expected one of json, arrow"):
+        SimSettings(format="csv")
+
+
 def test_records_carry_the_signals_of_their_machine(sample_plant: GraphStore) -> None:
     assets = plant_assets(sample_plant)
     quiet = SimSettings(
@@ -76,21 +99,21 @@ def test_records_carry_the_signals_of_their_machine(sample_plant: GraphStore) ->
     )
 
 
-async def test_through_the_worker_every_injected_fault_is_noticed(
-    sample_plant: GraphStore,
-) -> None:
+@pytest.mark.parametrize("record_format", ["json", "arrow"])
+async def test_through_the_worker_every_injected_fault_is_noticed(record_format: str) -> None:
+    sample_plant: GraphStore = MemoryStore()  # its own: the run moves the machines' state on
+    load_paths(sample_plant_paths(), sample_plant)
     history: HistoryStore = DuckDBHistoryStore()
     settings = SimSettings(
         seed=3, fault_rate=0.05, impossible_rate=0.05, duplicate_rate=0.05, late_rate=0.02,
-        out_of_order_rate=0.05, dropout_rate=0.02, late_ticks=5,
+        out_of_order_rate=0.05, dropout_rate=0.02, late_ticks=5, format=record_format,
     )  # fmt: skip
     simulator = Simulator(plant_assets(sample_plant), settings)
     source = SimSource(simulator, ticks=60)
-    worker = Worker(
-        source,
-        committer(default_pipeline(), sample_plant, history, None),
-        WorkerSettings(max_records=1_000_000),
-    )
+    batches = committer(default_pipeline(), sample_plant, history, None)
+    # records are decoded by their content type: the columnar ones by the columnar codec
+    batches.codec = ContentTypeCodec({ARROW_STREAM: ColumnarCodec()}, JsonCodec())
+    worker = Worker(source, batches, WorkerSettings(max_records=1_000_000))
     stats = await asyncio.wait_for(worker.run(), 60)
     truth = simulator.truth
     assert stats.batches == 1
@@ -120,3 +143,4 @@ async def test_through_the_worker_every_injected_fault_is_noticed(
     assert {"acceleration.rms", "acceleration.peak", "acceleration.kurtosis"} <= set(motor)
     assert motor["acceleration.peak"].value >= motor["acceleration.rms"].value  # type: ignore[operator]
     history.close()
+    sample_plant.close()
