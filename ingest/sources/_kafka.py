@@ -82,6 +82,8 @@ class KafkaSource:
         self._consumer: AIOKafkaConsumer | None = None
         self._buffer: deque[SourceBatch] = deque()
         self._history_offsets: dict[int, int] = {}
+        self._loaded: set[int] = set()
+        """Partitions whose history offsets were read since they were assigned."""
 
     @property
     def feed(self) -> str:
@@ -114,12 +116,17 @@ class KafkaSource:
         self._consumer = consumer
 
     async def _assigned(self, assigned: set[TopicPartition]) -> None:
+        await self._load_history_offsets({tp.partition for tp in assigned})
+
+    async def _load_history_offsets(self, partitions: set[int]) -> None:
         offsets = await asyncio.to_thread(self._history.committed_offsets, self._settings.topic)
         self._history_offsets = dict(offsets)
+        self._loaded = partitions
 
     def _revoked(self, revoked: set[TopicPartition]) -> None:
         gone = {tp.partition for tp in revoked}
         self._buffer = deque(b for b in self._buffer if b.position.partition not in gone)
+        self._loaded -= gone
 
     async def fetch(self, max_records: int, timeout_s: float) -> SourceBatch | None:
         if not self._buffer:
@@ -127,6 +134,12 @@ class KafkaSource:
             fetched = await consumer.getmany(
                 timeout_ms=round(timeout_s * 1000), max_records=max_records
             )
+            # aiokafka may fetch for a new assignment while the listener still awaits the
+            # history's offsets: read them here first, or records history holds would be
+            # written to it again
+            partitions = {tp.partition for tp in fetched}
+            if not partitions <= self._loaded:
+                await self._load_history_offsets(self._loaded | partitions)
             now = datetime.now(UTC)
             for tp, messages in fetched.items():
                 self._buffer.extend(self._batches(tp, messages, now))
