@@ -19,7 +19,13 @@
     set the state, append to history) on plain aiokafka into the same kind of
     stores, over a prefix of the records (it is slow). Both must end with the
     state the generator says, else the exit code is 1. Target: >= 1 M
-    samples/s. Faust and quixstreams peers are not measured here yet.
+    samples/s.
+(c) **Peers** (with ``--kafka`` and ``--peers``): ours, the faust-streaming
+    per-event agent of article 001 and an idiomatic quixstreams job on one
+    topic, each into its own stores; all must read back the same state and
+    history. (e) **Neo4j + QuestDB** (``--stores neo4j+questdb``): ours into
+    the real servers, with the Neo4j writes per batch counted. See
+    ``benchmarks/_ingest_peers``.
 
 Figures are wall seconds (min and median of ``--runs``) on a shared machine;
 ``--clock cpu`` times (a) in this process's CPU seconds instead, steadier when
@@ -43,6 +49,8 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from benchmarks._ingest_peers import add_options as add_peer_options
+from benchmarks._ingest_peers import run_sections as run_peer_sections
 from ingest.frame import Frame
 from ingest.pipeline import (
     FusionKernel,
@@ -525,12 +533,14 @@ def main(argv: list[str] | None = None) -> int:
         default="wall",
         help="(a) in wall seconds or in this process's CPU seconds (steadier under load)",
     )
+    add_peer_options(parser)  # (c) and (e): benchmarks/_ingest_peers
     args = parser.parse_args(argv)
     if args.samples < 600 or args.twins < 1 or args.runs < 1 or args.records < 1:
         parser.error("--samples must be >= 600, --twins, --runs and --records >= 1")
     ok = kernel_section(args.samples, args.twins, args.runs, args.clock)
     if args.kafka:
         ok = kafka_section(args.kafka, args.records, args.per_record, min(args.twins, 1000)) and ok
+    ok = run_peer_sections(parser, args, min(args.twins, 1000), args.runs) and ok
     return 0 if ok else 1
 
 
