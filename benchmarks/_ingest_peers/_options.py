@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import uuid
 
 from benchmarks._ingest_peers._runner import neo4j_questdb_section, peers_section
 from benchmarks._ingest_peers._stores import KINDS, StoreSpec
@@ -53,7 +54,8 @@ def run_sections(
     if min(args.peer_records, args.faust_records, args.per_record) < 1:
         parser.error("--peer-records, --faust-records and --per-record must be >= 1")
     host, http, pg = args.questdb.rsplit(":", 2)
-    spec = StoreSpec(args.stores, args.neo4j, "bench", host, int(http), int(pg), "bench")
+    mine = f"b{uuid.uuid4().hex[:10]}"  # this run's Neo4j namespaces and QuestDB prefixes
+    spec = StoreSpec(args.stores, args.neo4j, mine, host, int(http), int(pg), mine)
     ok = True
     if args.stores == "neo4j+questdb":
         work = Workload(args.records, args.per_record, twins)

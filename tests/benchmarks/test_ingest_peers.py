@@ -1,0 +1,78 @@
+"""Sections (c) and (e) of the ingest benchmark: the answer they check, and the runs."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from benchmarks import ingest
+from benchmarks._ingest_peers._venv import VENV
+from benchmarks._ingest_peers._workload import Workload, digest, expected, pipeline
+from ingest.codecs import JsonCodec
+from ingest.pipeline import Fusion
+from ingest.sources import MemorySource
+from ingest.worker import BatchCommitter, Worker
+from ontology import MemoryStore
+from ontology.history import DuckDBHistoryStore
+from tests._services import QuestDBAddress
+
+
+def test_the_generators_answer_is_what_our_worker_reads_back() -> None:
+    work = Workload(records=30, per_record=40, twins=7)
+    graph, history = MemoryStore(), DuckDBHistoryStore()
+    work.plant(graph)
+    source = MemorySource("bench")
+    for key, payload in work.payloads():
+        source.put([payload], twin=key)
+    source.close()
+    committer = BatchCommitter(
+        fusion=Fusion(pipeline(), graph),
+        graph=graph,
+        history=history,
+        feed=None,
+        codec=JsonCodec(),
+        feed_name="bench",
+        principal="bench",
+    )
+    asyncio.run(Worker(source, committer).run())
+    got, want = digest(work, graph, history), expected(work)
+    assert (got.rows, got.event_count) == (work.samples, want.event_count)
+    assert want.event_count > 0
+    assert got == want
+    other = expected(Workload(records=30, per_record=40, twins=7, seed=12))
+    assert other.history != want.history and other.state != want.state
+
+
+@pytest.mark.kafka
+@pytest.mark.neo4j
+@pytest.mark.questdb
+def test_the_neo4j_questdb_section_checks_the_writes_per_batch(
+    kafka_bootstrap: str,
+    neo4j_uri: str,
+    questdb: QuestDBAddress,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["--samples", "600", "--twins", "20", "--runs", "1", "--kafka", kafka_bootstrap]
+    where = f"{questdb.http_host}:{questdb.http_port}:{questdb.pg_port}"
+    stores = ["--stores", "neo4j+questdb", "--neo4j", neo4j_uri, "--questdb", where]
+    assert ingest.main([*argv, "--records", "30", "--per-record", "10", *stores]) == 0
+    output = capsys.readouterr().out
+    assert "Neo4j + QuestDB:" in output and "embedded stores:" in output
+    assert "state and history as the records imply, every run: yes" in output
+    assert "within that bound: yes" in output
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+def test_the_peers_section_runs_both_peers_on_the_same_records(
+    kafka_bootstrap: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not (VENV / "bin" / "python").exists():  # making it needs a package index: not in tests
+        pytest.skip(f"no {VENV.name}: python -m benchmarks.ingest --peers makes it")
+    argv = ["--samples", "600", "--twins", "20", "--runs", "1", "--kafka", kafka_bootstrap]
+    peers = ["--peers", "--peer-records", "20", "--faust-records", "2"]
+    assert ingest.main([*argv, "--records", "10", "--per-record", "10", *peers]) == 0
+    output = capsys.readouterr().out
+    assert "faust agent:" in output and "quix job:" in output
+    assert output.count("as the records imply: yes") == 3
