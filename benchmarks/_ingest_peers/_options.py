@@ -53,7 +53,10 @@ def run_sections(
         parser.error("--peers and --stores neo4j+questdb need --kafka HOST:PORT")
     if min(args.peer_records, args.faust_records, args.per_record) < 1:
         parser.error("--peer-records, --faust-records and --per-record must be >= 1")
-    host, http, pg = args.questdb.rsplit(":", 2)
+    host, _, ports = args.questdb.partition(":")
+    http, _, pg = ports.partition(":")
+    if not (host and http.isdigit() and pg.isdigit()):
+        parser.error(f"--questdb {args.questdb!r}; expected HOST:HTTP_PORT:PG_PORT")
     mine = f"b{uuid.uuid4().hex[:10]}"  # this run's Neo4j namespaces and QuestDB prefixes
     spec = StoreSpec(args.stores, args.neo4j, mine, host, int(http), int(pg), mine)
     ok = True

@@ -76,3 +76,10 @@ def test_the_peers_section_runs_both_peers_on_the_same_records(
     output = capsys.readouterr().out
     assert "faust agent:" in output and "quix job:" in output
     assert output.count("as the records imply: yes") == 3
+
+
+def test_the_peer_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        ingest.main(["--samples", "600", "--twins", "20", "--runs", "1", "--peers"])
+    assert caught.value.code == 2
+    assert "--peers and --stores neo4j+questdb need --kafka HOST:PORT" in capsys.readouterr().err
