@@ -1,4 +1,5 @@
-"""Our worker over the peers' topic, timed the way the peers are: first record in to last write.
+"""Our worker over the peers' topic, timed from the fetch that brought its first records to
+its last write (the peers: from their first record; their first fetch is not counted).
 
 The composition is ``twinweave ingest``'s: a ``KafkaSource`` in a consumer
 group, ``JsonCodec``, the fusion kernel, ``BatchCommitter`` (history, then the
@@ -27,16 +28,17 @@ WAIT_S = 600.0
 
 
 class _TimedSource(KafkaSource):
-    """The Kafka source, noting when the first records arrived."""
+    """The Kafka source, noting when the fetch that brought the first records began."""
 
     def __init__(self, settings: KafkaSourceSettings, history: HistoryStore) -> None:
         super().__init__(settings, history)
         self.first = 0.0
 
     async def fetch(self, max_records: int, timeout_s: float) -> SourceBatch | None:
+        called = time.perf_counter()
         batch = await super().fetch(max_records, timeout_s)
         if batch is not None and not self.first:
-            self.first = time.perf_counter()
+            self.first = called
         return batch
 
 

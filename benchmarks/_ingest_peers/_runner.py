@@ -3,8 +3,9 @@
 Every implementation reads the same records from one fresh topic, writes its
 own stores of the same kind, then reads them back through the contracts
 (``_workload.digest``); the section fails unless every digest equals ours.
-Figures are warm: from the first record fetched to the last store write
-(consumer-group join and store opening are not counted), wall seconds.
+Figures are warm: from the first records to the last store write (ours from
+the start of the fetch that brought them, the peers from the first record they
+process; group join and store opening are not counted), wall seconds.
 """
 
 from __future__ import annotations
