@@ -6,14 +6,16 @@ import orjson
 import pytest
 
 from ingest import IngestError
-from ingest.codecs import JsonCodec
-from ingest.pipeline import Fusion, Pipeline
-from ingest.sources import KafkaSource, KafkaSourceSettings
-from ingest.worker import BatchCommitter, BatchOutcome, Worker, WorkerSettings, WorkerStats
+from ingest.pipeline import Pipeline
+from ingest.sources import KafkaSourceSettings
+from ingest.worker import WorkerSettings
 from ontology import GraphStore
 from ontology.history import HistoryStore
 from tests.ingest.conftest import T0_US
 from tests.ingest.worker._kafka import produce, run_until
+from tests.ingest.worker.test_kafka import drained
+from tests.ingest.worker.test_kafka import worker as kafka_worker
+from tests.ingest.worker.test_worker import END, START
 
 
 @pytest.mark.parametrize("size", [0, 1 << 15, (1 << 28) + 1])
@@ -40,23 +42,13 @@ async def test_one_batch_takes_more_than_a_mebibyte_of_records(
         records.append(("machine/m1", orjson.dumps({"columns": columns})))
     assert sum(len(p) for _, p in records) > 3 << 20
     await produce(kafka_bootstrap, kafka_topic, records)
-    source = KafkaSource(
-        KafkaSourceSettings(kafka_bootstrap, kafka_topic, group=f"{kafka_topic}-g"), history
-    )
-    committer = BatchCommitter(
-        fusion=Fusion(pipeline, plant_store),
-        graph=plant_store,
-        history=history,
-        feed=None,
-        codec=JsonCodec(),
-        feed_name=source.feed,
-        principal="tester",
-    )
-    sizes: list[int] = []
-
-    def on_batch(outcome: BatchOutcome, stats: WorkerStats) -> None:
-        sizes.append(outcome.records)
-
-    worker = Worker(source, committer, WorkerSettings(max_records=5000), on_batch=on_batch)
-    await run_until(worker, lambda: sum(sizes) >= 2000)
+    worker = kafka_worker(kafka_bootstrap, kafka_topic, pipeline, plant_store, history)
+    worker.settings = WorkerSettings(max_records=5000, fetch_timeout_s=0.1)
+    await run_until(worker, lambda: drained(worker, 2000 * 100))
+    sizes = [
+        (p.last_offset or 0) - (p.first_offset or 0) + 1
+        for batch in history.batches(START, END).items
+        for p in batch.sources
+    ]
+    assert sum(sizes) == 2000
     assert max(sizes) > 1000, sizes
