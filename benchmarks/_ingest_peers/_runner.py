@@ -180,8 +180,8 @@ def peers_section(
         f"(c) peers on one Kafka topic ({bootstrap}): {work.records:,} records x "
         f"{work.per_record} samples = {work.samples:,} samples over {work.twins} twins "
         f"(the faust agent: the first {faust_work.records:,} records, {faust_work.samples:,} "
-        f"samples), each into its own {spec.kind} stores; warm (first record fetched to last "
-        "store write), wall seconds"
+        f"samples), each into its own {spec.kind} stores; warm (first records to last store "
+        "write; ours counts the fetch that brought them), wall seconds"
     )
     topic = Topic(bootstrap, work)
     truth = {work.records: expected(work), faust_work.records: expected(faust_work)}
@@ -242,7 +242,8 @@ def neo4j_questdb_section(
         f"(e) Kafka ({bootstrap}) into Neo4j ({spec.neo4j_uri}) + QuestDB ({spec.questdb_host}:"
         f"{spec.questdb_http}): {work.records:,} records x {work.per_record} samples = "
         f"{work.samples:,} samples over {work.twins} twins, up to {max_records} records per "
-        "batch; warm (first record fetched to last batch committed), wall seconds"
+        "batch; warm (from the fetch that brought the first records to the last commit), "
+        "wall seconds"
     )
     topic = Topic(bootstrap, work)
     ok = True

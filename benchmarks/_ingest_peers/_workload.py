@@ -91,11 +91,16 @@ class Transition:
             )
         self._next = mode.next_state
 
-    def __call__(self, current: str, signal: str, value: float) -> str:
+    def __call__(self, current: str, signal: str, value: float) -> tuple[str, bool]:
+        """The next mode, and whether a rule matched (the mode is then known, if unchanged).
+
+        Like our kernel, a twin gets a mode signal once a rule first matches for
+        it, even when the initial mode stays.
+        """
         for test, bound, symbol in self._rules.get(signal, ()):
             if test(value, bound):
-                return self.states[self._next[self._index[current]][symbol]]
-        return current
+                return self.states[self._next[self._index[current]][symbol]], True
+        return current, False
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,10 +236,11 @@ def expected(work: Workload) -> Digest:
             times.append(ms * 1000)
             values.append(value)
             before = mode.get(twin, transition.initial)
-            after = transition(before, name, value)
-            if after != before:
+            after, matched = transition(before, name, value)
+            if after != before or (matched and twin not in mode):
                 mode[twin] = after
                 last[twin]["mode"] = after
+            if after != before:
                 moves.append((twin, ms * 1000, f"{before}->{after}"))
     state, history, rows = hashlib.sha256(), hashlib.sha256(), 0
     for twin in work.twin_ids():

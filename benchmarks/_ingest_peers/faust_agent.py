@@ -107,10 +107,10 @@ def build(job: Job, graph: GraphStore, history: HistoryStore, datadir: str) -> f
                         cur = graph.get_signals(twin)
                     held = cur.get("mode")
                     mode = str(held.value) if held is not None else transition.initial
-                    new_mode = transition(mode, name, value)
+                    new_mode, matched = transition(mode, name, value)
                     at = _moment(ms)
                     updates = [SignalUpdate(twin, name, value, at)]
-                    if new_mode != mode:
+                    if new_mode != mode or (matched and held is None):
                         updates.append(SignalUpdate(twin, "mode", new_mode, at))
                     with clock:
                         graph.set_signals(updates)

@@ -68,6 +68,8 @@ class TwinSink(BatchingSink):  # type: ignore[misc]
                 record["signal"], record["time"], record["value"], strict=True
             ):
                 last[(twin, name)] = (ms, value)
+            for ms, mode in record["marks"]:
+                last[(twin, "mode")] = (ms, mode)
             for ms, before, after in record["moves"]:
                 events.append(Event(twin, _moment(ms), "mode", f"{before}->{after}"))
                 last[(twin, "mode")] = (ms, after)
@@ -122,17 +124,22 @@ def main(argv: list[str] | None = None) -> int:
             if not started:
                 started = time.perf_counter()
             columns = record["columns"]
-            mode = state.get("mode", transition.initial)
-            moves = []
+            held = state.get("mode")
+            mode = held if held is not None else transition.initial
+            moves, marks = [], []
             for name, ms, value in zip(
                 columns["signal"], columns["time"], columns["value"], strict=True
             ):
-                after = transition(mode, name, value)
+                after, matched = transition(mode, name, value)
                 if after != mode:
                     moves.append((ms, mode, after))
-                    mode = after
-            state.set("mode", mode)
-            return {**columns, "moves": moves}
+                    mode = held = after
+                elif matched and held is None:
+                    marks.append((ms, mode))  # the first rule match: the mode becomes known
+                    held = mode
+            if held is not None:
+                state.set("mode", held)
+            return {**columns, "moves": moves, "marks": marks}
 
         sdf = app.dataframe(topic)
         sdf = sdf.apply(fuse, stateful=True)

@@ -18,8 +18,16 @@ from ontology.history import DuckDBHistoryStore
 from tests._services import QuestDBAddress
 
 
-def test_the_generators_answer_is_what_our_worker_reads_back() -> None:
-    work = Workload(records=30, per_record=40, twins=7)
+@pytest.mark.parametrize(
+    "work",
+    [
+        Workload(records=30, per_record=40, twins=7),
+        # one sample a record: twins whose only mode samples leave them in STOP
+        Workload(records=2000, per_record=1, twins=500),
+    ],
+    ids=["40-a-record", "1-a-record"],
+)
+def test_the_generators_answer_is_what_our_worker_reads_back(work: Workload) -> None:
     graph, history = MemoryStore(), DuckDBHistoryStore()
     work.plant(graph)
     source = MemorySource("bench")
@@ -40,7 +48,7 @@ def test_the_generators_answer_is_what_our_worker_reads_back() -> None:
     assert (got.rows, got.event_count) == (work.samples, want.event_count)
     assert want.event_count > 0
     assert got == want
-    other = expected(Workload(records=30, per_record=40, twins=7, seed=12))
+    other = expected(Workload(work.records, work.per_record, work.twins, seed=12))
     assert other.history != want.history and other.state != want.state
 
 
