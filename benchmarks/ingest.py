@@ -26,11 +26,17 @@
     end with the state the generator says, else the exit code is 1. Targets:
     >= 1 M samples/s (100 a record), >= 200 k/s (one JSON sample a record).
     ``--split``: the same records committed without Kafka, CPU time per sample
-    by step. (The faust-streaming and quixstreams peers are not in this file.)
+    by step.
 (d) ``--latency N`` (with ``--kafka``): sample-to-visible latency at N samples/s
     paced, beside a plain consumer's delivery latency (``_ingest_latency``).
 (f) ``--memory TWINS``: memory per million keys, the kernel's state beside the
     plain-Python loop's dicts (``_ingest_memory``).
+(c) **Peers** (with ``--kafka`` and ``--peers``): ours, the faust-streaming
+    per-event agent of article 001 and an idiomatic quixstreams job on one
+    topic, each into its own stores; all must read back the same state and
+    history. (e) **Neo4j + QuestDB** (``--stores neo4j+questdb``): ours into
+    the real servers, with the Neo4j writes per batch counted. See
+    ``benchmarks/_ingest_peers``.
 
 Figures are wall seconds (min and median of ``--runs``) on a shared machine;
 ``--clock cpu`` times (a) in this process's CPU seconds instead, steadier when
@@ -54,6 +60,8 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from benchmarks._ingest_peers import add_options as add_peer_options
+from benchmarks._ingest_peers import run_sections as run_peer_sections
 from ingest.frame import Frame
 from ingest.pipeline import (
     FusionKernel,
@@ -726,6 +734,7 @@ def main(argv: list[str] | None = None) -> int:
         default="wall",
         help="(a) in wall seconds or in this process's CPU seconds (steadier under load)",
     )
+    add_peer_options(parser)  # (c) and (e): benchmarks/_ingest_peers
     args = parser.parse_args(argv)
     if args.samples < 600 or args.twins < 1 or args.runs < 1 or args.records < 1:
         parser.error("--samples must be >= 600, --twins, --runs and --records >= 1")
@@ -786,6 +795,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             and ok
         )
+    ok = run_peer_sections(parser, args, min(args.twins, 1000), args.runs) and ok
     return 0 if ok else 1
 
 

@@ -8,7 +8,7 @@ the graph store, so a restarted worker continues where the stores are.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import numpy as np
@@ -21,7 +21,7 @@ from ingest.pipeline._historical import fuse_with_history_only
 from ingest.pipeline._identity import DEFAULT_TTL_S, Identity
 from ingest.pipeline._kernel import Fused, FusionKernel, SignalTable, commit
 from ingest.pipeline._state import FusionState, TwinTable
-from ontology import GraphStore
+from ontology import MAX_READ_IDS, GraphStore, SignalValue
 
 _US = 1_000_000
 
@@ -111,26 +111,33 @@ class Fusion:
 
     # ------------------------------------------------------------------ state
     def _load(self, twin_indexes: list[int]) -> None:
-        state, names = self.state, self.twins.names()
-        mode = self.pipeline.mode
-        for index in twin_indexes:
-            values = self.store.get_signals(str(names[index]))
-            for signal, current in values.items():
-                s = self.signals.index.get(signal)
-                if s is None:
-                    continue
-                key = index * state.signals + s
-                at = _micros(current.time)
-                state.state_time[key] = state.seen_time[key] = at
-                if isinstance(current.value, str):
-                    state.state_text[key] = current.value
-                elif isinstance(current.value, bool | int | float):
-                    state.state_value[key] = float(current.value)
-                else:
-                    state.state_value[key] = math.nan
-                if mode is not None and signal == mode.signal and current.value in mode.states:
-                    state.mode[index] = mode.states.index(str(current.value))
-                    state.mode_time[index] = at
+        """The stored state of twins seen for the first time: one ``signals_of`` per
+        ``MAX_READ_IDS`` twins (on Neo4j one statement, not a transaction per twin)."""
+        names = self.twins.names()
+        for start in range(0, len(twin_indexes), MAX_READ_IDS):
+            chunk = twin_indexes[start : start + MAX_READ_IDS]
+            held = self.store.signals_of([str(names[index]) for index in chunk])
+            for index, values in zip(chunk, held, strict=True):
+                self._load_twin(index, values)
+
+    def _load_twin(self, index: int, values: Mapping[str, SignalValue]) -> None:
+        state, mode = self.state, self.pipeline.mode
+        for signal, current in values.items():
+            s = self.signals.index.get(signal)
+            if s is None:
+                continue
+            key = index * state.signals + s
+            at = _micros(current.time)
+            state.state_time[key] = state.seen_time[key] = at
+            if isinstance(current.value, str):
+                state.state_text[key] = current.value
+            elif isinstance(current.value, bool | int | float):
+                state.state_value[key] = float(current.value)
+            else:
+                state.state_value[key] = math.nan
+            if mode is not None and signal == mode.signal and current.value in mode.states:
+                state.mode[index] = mode.states.index(str(current.value))
+                state.mode_time[index] = at
 
 
 def _micros(moment: datetime) -> int:

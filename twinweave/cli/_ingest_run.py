@@ -213,6 +213,7 @@ def _graph(settings: Settings) -> ontology.GraphStore:
                 user=config.user or None,
                 password=config.password or None,
                 database=config.database,
+                namespace=config.namespace,
             )
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)

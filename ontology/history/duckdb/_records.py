@@ -1,4 +1,4 @@
-"""Events, batches, rejects and Kafka offsets in DuckDB (low rate, row by row is fine)."""
+"""Events, batches, rejects and Kafka offsets in DuckDB (events in bulk; the rest row by row)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from ontology import NotFoundError, Page
 from ontology.history._records import (
@@ -30,15 +31,30 @@ _BATCH_ORDER = ("received", "id")
 
 
 def write_events(con: duckdb.DuckDBPyConnection, events: Sequence[Event], data: list[str]) -> None:
-    """Insert events; one already held with the same (twin, kind, code, time) is replaced."""
-    rows = [
-        (e.twin, to_us(e.time, "event time"), e.kind, e.code, e.message, d, e.batch)
-        for e, d in zip(events, data, strict=True)
-    ]
-    if not rows:
+    """Insert events; one already held with the same (twin, kind, code, time) is replaced.
+
+    The rows go in as one Arrow table (``executemany`` inserts row by row: 1.4 s
+    for the 4,500 mode events of a 100k-sample ingest batch).
+    """
+    if not events:
         return
+    incoming = pa.table(
+        {
+            "twin": pa.array([e.twin for e in events], pa.string()),
+            "ts": pa.array([to_us(e.time, "event time") for e in events], pa.int64()),
+            "kind": pa.array([e.kind for e in events], pa.string()),
+            "code": pa.array([e.code for e in events], pa.string()),
+            "message": pa.array([e.message for e in events], pa.string()),
+            "data": pa.array(data, pa.string()),
+            "batch": pa.array([e.batch for e in events], pa.string()),
+        }
+    )
     con.execute("CREATE OR REPLACE TEMP TABLE ev AS SELECT * FROM events LIMIT 0")
-    con.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    con.register("incoming_events", incoming)
+    try:
+        con.execute("INSERT INTO ev SELECT * FROM incoming_events")
+    finally:
+        con.unregister("incoming_events")
     con.execute(
         "DELETE FROM events USING ev WHERE events.twin = ev.twin AND events.ts = ev.ts "
         "AND events.kind = ev.kind AND events.code = ev.code"

@@ -1,0 +1,129 @@
+"""Our worker over the peers' topic, timed from the fetch that brought its first records to
+its last write (the peers: from their first record; their first fetch is not counted).
+
+The composition is ``twinweave ingest``'s: a ``KafkaSource`` in a consumer
+group, ``JsonCodec``, the fusion kernel, ``BatchCommitter`` (history, then the
+changed keys' state), offsets committed after each batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from benchmarks._ingest_peers._stores import CountingNeo4jStore, StoreSpec, open_stores
+from benchmarks._ingest_peers._workload import Digest, Workload, digest, pipeline
+from ingest.codecs import Decoded, JsonCodec, RawRecord
+from ingest.pipeline import Fusion
+from ingest.sources import KafkaSource, KafkaSourceSettings, SourceBatch
+from ingest.worker import BatchCommitter, BatchOutcome, Worker, WorkerSettings, WorkerStats
+from ontology.history import HistoryStore
+
+WAIT_S = 600.0
+"""A guard against a run that never ends, not a timing."""
+
+
+class _TimedSource(KafkaSource):
+    """The Kafka source, noting when the fetch that brought the first records began."""
+
+    def __init__(self, settings: KafkaSourceSettings, history: HistoryStore) -> None:
+        super().__init__(settings, history)
+        self.first = 0.0
+
+    async def fetch(self, max_records: int, timeout_s: float) -> SourceBatch | None:
+        called = time.perf_counter()
+        batch = await super().fetch(max_records, timeout_s)
+        if batch is not None and not self.first:
+            self.first = called
+        return batch
+
+
+class _KeyCountingCodec(JsonCodec):
+    """The JSON codec, noting each batch's samples, distinct (twin, signal) keys and twins."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[tuple[int, int, int]] = []
+
+    def decode(self, records: Sequence[RawRecord]) -> Decoded:
+        decoded = super().decode(records)
+        frame = decoded.frame
+        keys = np.unique(frame.twin.astype(np.int64) << 32 | frame.signal.astype(np.int64))
+        self.batches.append((len(frame), len(keys), len(np.unique(frame.twin))))
+        return decoded
+
+
+@dataclass(slots=True)
+class OursResult:
+    seconds: float
+    digest: Digest
+    batches: int
+    per_batch: list[tuple[int, int, int]] = field(default_factory=list)
+    """``(samples, distinct (twin, signal) keys, distinct twins)`` of each batch, as decoded."""
+    neo4j_calls: list[tuple[int, int]] = field(default_factory=list)
+    """``(keys passed, distinct keys)`` of each ``set_signals`` (Neo4j stores only)."""
+    updates: list[int] = field(default_factory=list)
+    """State updates (keys passed to ``set_signals``) of each batch."""
+
+
+def run_ours(
+    bootstrap: str, topic: str, work: Workload, stores: StoreSpec, group: str, max_records: int
+) -> OursResult:
+    graph, history = open_stores(stores)
+    try:
+        work.plant(graph)
+        source = _TimedSource(KafkaSourceSettings(bootstrap, topic, group=group), history)
+        codec = _KeyCountingCodec()
+        committer = BatchCommitter(
+            fusion=Fusion(pipeline(), graph),
+            graph=graph,
+            history=history,
+            feed=None,
+            codec=codec,
+            feed_name=source.feed,
+            principal="bench",
+        )
+        finished = 0.0
+        updates: list[int] = []
+
+        def on_batch(outcome: BatchOutcome, stats: WorkerStats) -> None:
+            nonlocal finished
+            updates.append(outcome.state_updates)
+            if stats.samples_in >= work.samples and not finished:
+                finished = time.perf_counter()
+
+        settings = WorkerSettings(max_records=max_records, fetch_timeout_s=0.05)
+        worker = Worker(source, committer, settings, on_batch=on_batch)
+
+        async def main() -> WorkerStats:
+            running = asyncio.ensure_future(worker.run())
+            async with asyncio.timeout(WAIT_S):
+                while not finished:
+                    if running.done():
+                        running.result()
+                        msg = f"the worker stopped after {worker.stats.samples_in} samples"
+                        raise RuntimeError(msg)
+                    await asyncio.sleep(0.005)
+            worker.stop()
+            return await running
+
+        if isinstance(graph, CountingNeo4jStore):
+            graph.calls.clear()  # the plant's writes
+        stats = asyncio.run(main())
+        result = OursResult(
+            seconds=finished - source.first,
+            digest=digest(work, graph, history),
+            batches=stats.batches,
+            per_batch=codec.batches,
+            updates=updates,
+        )
+        if isinstance(graph, CountingNeo4jStore):
+            result.neo4j_calls = list(graph.calls)
+        return result
+    finally:
+        graph.close()
+        history.close()
