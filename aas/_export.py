@@ -3,15 +3,15 @@
 JSON streams: twins are read and mapped in batches, shells written as they
 come, submodels spooled to a temporary file and appended, then the
 ConceptDescriptions of the models used; memory stays flat as the set grows.
-XML (aas-core3.1 ``xmlization``, namespace ``https://admin-shell.io/aas/3/1``)
-and AASX (basyx-python-sdk's ``AASXWriter`` over the same JSON) hold the whole
-environment in memory.
+An AASX package streams the same JSON into its environment part (see
+:mod:`aas._aasx`). XML (aas-core3.1 ``xmlization``, namespace
+``https://admin-shell.io/aas/3/1``) and an AASX with an XML part hold the
+whole environment in memory.
 """
 
 from __future__ import annotations
 
 import gc
-import io
 import json
 import shutil
 import tempfile
@@ -24,6 +24,7 @@ from typing import IO, Any, TextIO, TypeVar
 from aas_core3_1 import jsonization, xmlization
 from aas_core3_1 import types as t
 
+from aas._aasx import AasxPart, write_aasx, write_json_package
 from aas._errors import AasError
 from aas._jsonable import as_dict
 from aas._mapper import TwinMapper
@@ -191,12 +192,14 @@ class Exporter:
         progress: Progress = _no_progress,
         *,
         xml_metamodel: str = "3.1",
+        aasx_part: AasxPart = AasxPart.JSON,
     ) -> None:
         """Write the export of ``ids`` to ``path`` (written whole or not at all).
 
         ``xml_metamodel="3.0"`` writes XML in the 3.0 namespace (for partners and
         tools that read only 3.0, such as the IDTA test engine); JSON is valid
-        under both, AASX is always 3.1.
+        under both. An AASX holds the JSON (streamed into the package), or with
+        ``aasx_part=AasxPart.XML`` basyx's 3.1 XML.
         """
         if xml_metamodel not in XML_METAMODELS:
             msg = f"xml_metamodel {xml_metamodel!r} is not one of {', '.join(XML_METAMODELS)}"
@@ -213,8 +216,10 @@ class Exporter:
                         write_xml_30(env, out)
                     else:
                         xmlization.write(env, out)
+            elif aasx_part is AasxPart.JSON:
+                write_json_package(part, lambda out: self.write_json(ids, out, progress))
             else:
-                write_aasx(self.environment(ids, progress), part)
+                write_aasx(self.environment(ids, progress), part, AasxPart.XML)
             part.replace(path)
         except OSError as err:
             part.unlink(missing_ok=True)
@@ -231,15 +236,3 @@ def write_xml_30(env: t.Environment, out: TextIO) -> None:
     import aas_core3.xmlization as xml_30
 
     xml_30.write(json_30.environment_from_jsonable(jsonization.to_jsonable(env)), out)
-
-
-def write_aasx(env: t.Environment, path: Path) -> None:
-    """An AASX package of ``env`` (basyx-python-sdk's reader and ``AASXWriter``)."""
-    from basyx.aas.adapter import aasx
-    from basyx.aas.adapter.json import read_aas_json_file
-
-    text = json.dumps(jsonization.to_jsonable(env))
-    objects: Any = read_aas_json_file(io.StringIO(text), failsafe=False)
-    files = aasx.DictSupplementaryFileContainer()  # type: ignore[no-untyped-call]
-    with aasx.AASXWriter(str(path)) as writer:
-        writer.write_all_aas_objects("/aasx/data.xml", objects, files)

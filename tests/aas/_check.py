@@ -19,6 +19,7 @@ from basyx.aas.adapter import aasx
 from basyx.aas.adapter.json import read_aas_json_file
 from basyx.aas.adapter.xml import read_aas_xml_file
 from lxml import etree
+from pyecma376_2.zip_package import ZipPackageReader
 
 from tests._shared import shared_file
 
@@ -91,9 +92,39 @@ def check_xml(path: Path) -> int:
     return len(read_aas_xml_file(str(path), failsafe=False))
 
 
+def aasx_parts(path: Path) -> dict[str, bytes]:
+    """The environment parts of a package: the aas-spec targets of its aasx-origin part.
+
+    Read with pyecma376_2, the OPC reader basyx's ``AASXReader`` uses.
+    """
+    reader = ZipPackageReader(str(path))
+    try:
+        origins = reader.get_related_parts_by_type()[aasx.RELATIONSHIP_TYPE_AASX_ORIGIN]
+        assert len(origins) == 1, origins
+        names = reader.get_related_parts_by_type(origins[0])[aasx.RELATIONSHIP_TYPE_AAS_SPEC]
+        parts: dict[str, bytes] = {}
+        for name in names:
+            with reader.open_part(name) as stream:
+                parts[name] = stream.read()
+        return parts
+    finally:
+        reader.close()
+
+
 def check_aasx(path: Path) -> int:
+    """Every check on each environment part, then basyx's AASX reader on the package."""
+    parts = aasx_parts(path)
+    assert len(parts) == 1, sorted(parts)
+    for name, data in parts.items():
+        if name.endswith(".json"):
+            check_json(json.loads(data))
+        else:
+            assert name.endswith(".xml"), name
+            part = path.with_name(path.name + ".part.xml")
+            part.write_bytes(data)
+            check_xml(part)
     store: model.DictIdentifiableStore[model.Identifiable] = model.DictIdentifiableStore()
     files = aasx.DictSupplementaryFileContainer()  # type: ignore[no-untyped-call]
-    with aasx.AASXReader(str(path)) as reader:
+    with aasx.AASXReader(str(path), failsafe=False) as reader:
         reader.read_into(store, files)
     return len(store)
