@@ -24,6 +24,8 @@ from aas_core3_1 import jsonization
 from aas_core3_1 import types as t
 from basyx.aas.adapter import aasx
 
+from aas._dump import dumps
+
 JSON_PART = "/aasx/data.json"
 XML_PART = "/aasx/data.xml"
 
@@ -39,23 +41,20 @@ class _Writer(aasx.AASXWriter):
     """basyx's AASX writer, plus an environment part whose JSON the caller writes."""
 
     @contextmanager
-    def json_part(self, name: str) -> Iterator[IO[str]]:
-        """A text stream for the part ``name``; it gets the aas-spec relationship on close.
+    def json_part(self, name: str) -> Iterator[IO[bytes]]:
+        """A binary stream for the part ``name``; it gets the aas-spec relationship on close.
 
         ``_aas_part_names`` is the list basyx's own ``write_all_aas_objects``
         appends to; ``close`` writes the aasx-origin relationships from it.
         """
         self._aas_part_names.append(name)
-        with self.writer.open_part(name, "application/json") as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-            yield text
-            text.flush()
-            text.detach()
+        with self.writer.open_part(name, "application/json") as part:
+            yield part
         self.writer.write_relationships((), name)
 
 
-def write_json_package(path: Path, write: Callable[[IO[str]], None]) -> None:
-    """An AASX package at ``path`` whose JSON environment part ``write`` streams."""
+def write_json_package(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """An AASX package at ``path`` whose UTF-8 JSON environment part ``write`` streams."""
     writer = _Writer(str(path), failsafe=False)
     with writer, writer.json_part(JSON_PART) as out:
         write(out)
@@ -65,10 +64,10 @@ def write_aasx(env: t.Environment, path: Path, part: AasxPart = AasxPart.JSON) -
     """An AASX package of ``env`` with its environment part in ``part`` format."""
     jsonable = jsonization.to_jsonable(env)
     if part is AasxPart.JSON:
-        text = json.dumps(jsonable, ensure_ascii=False, separators=(",", ":"))
+        data = dumps(jsonable)
 
-        def write(out: IO[str]) -> None:
-            out.write(text)
+        def write(out: IO[bytes]) -> None:
+            out.write(data)
 
         write_json_package(path, write)
         return

@@ -12,7 +12,6 @@ whole environment in memory.
 from __future__ import annotations
 
 import gc
-import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,6 +24,7 @@ from aas_core3_1 import jsonization, xmlization
 from aas_core3_1 import types as t
 
 from aas._aasx import AasxPart, write_aasx, write_json_package
+from aas._dump import dumps
 from aas._errors import AasError
 from aas._jsonable import as_dict
 from aas._mapper import TwinMapper
@@ -64,14 +64,6 @@ def _no_gc() -> Iterator[None]:
 
 def _no_progress(done: int, total: int) -> None:
     return None
-
-
-def _dumps(jsonable: Any) -> str:
-    return json.dumps(jsonable, ensure_ascii=False, separators=(",", ":"))
-
-
-def _dump(obj: t.Class) -> str:
-    return _dumps(jsonization.to_jsonable(obj))
 
 
 class Exporter:
@@ -156,33 +148,37 @@ class Exporter:
         )
 
     def write_json(
-        self, ids: Sequence[str], out: IO[str], progress: Progress = _no_progress
+        self, ids: Sequence[str], out: IO[bytes], progress: Progress = _no_progress
     ) -> None:
-        """Stream the environment of ``ids`` as JSON to ``out``."""
+        """Stream the environment of ``ids`` as UTF-8 JSON to the binary stream ``out``."""
         models: set[str] = set()
         wrote = False
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        with tempfile.TemporaryFile("w+b") as spool:
             spooled = False
             batches = self._batches(ids, progress, self._json_shell, self._json_submodels)
             for shells, submodels, used in batches:
                 models |= used
-                for shell in shells:
-                    out.write(("," if wrote else '{"assetAdministrationShells":[') + _dumps(shell))
+                if shells:
+                    out.write(b"," if wrote else b'{"assetAdministrationShells":[')
+                    out.write(b",".join(map(dumps, shells)))
                     wrote = True
-                for submodel in submodels:
-                    spool.write(("," if spooled else "") + _dumps(submodel))
+                if submodels:
+                    spool.write(b"," if spooled else b"")
+                    spool.write(b",".join(map(dumps, submodels)))
                     spooled = True
-            out.write("]" if wrote else "{")
+            out.write(b"]" if wrote else b"{")
             if spooled:
-                out.write(',"submodels":[' if wrote else '"submodels":[')
+                out.write(b',"submodels":[' if wrote else b'"submodels":[')
                 spool.seek(0)
                 shutil.copyfileobj(spool, out)
-                out.write("]")
+                out.write(b"]")
             concepts = self._mapper.concepts.for_interfaces(models)
             if concepts:
-                out.write("," if wrote or spooled else "")
-                out.write('"conceptDescriptions":[' + ",".join(_dump(c) for c in concepts) + "]")
-            out.write("}")
+                out.write(b"," if wrote or spooled else b"")
+                out.write(b'"conceptDescriptions":[')
+                out.write(b",".join(dumps(jsonization.to_jsonable(c)) for c in concepts))
+                out.write(b"]")
+            out.write(b"}")
 
     def write(
         self,
@@ -207,8 +203,8 @@ class Exporter:
         part = path.with_name(path.name + ".part")
         try:
             if fmt is ExportFormat.JSON:
-                with part.open("w", encoding="utf-8") as out:
-                    self.write_json(ids, out, progress)
+                with part.open("wb") as stream:
+                    self.write_json(ids, stream, progress)
             elif fmt is ExportFormat.XML:
                 env = self.environment(ids, progress)
                 with part.open("w", encoding="utf-8") as out:

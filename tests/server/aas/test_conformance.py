@@ -58,7 +58,7 @@ def test_check_server_passes_every_read_profile_suite(url: str, suite: str) -> N
 
 def test_check_file_passes_for_the_json_export(plant: ontology.MemoryStore) -> None:
     exporter = aas.Exporter(plant, aas.TwinMapper(plant.model_set()))
-    out = io.StringIO()
+    out = io.BytesIO()
     exporter.write_json(exporter.twin_ids(), out)
     result = file.check_json_data(json.loads(out.getvalue()))
     assert result.ok(), _failures(result)
