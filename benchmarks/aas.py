@@ -14,7 +14,9 @@ Prints (all warm: the plant is loaded and one untimed pass runs first):
 2. GET shell by id and GET submodel ``$value`` under 32 concurrent clients
    against a live uvicorn server in another process (p50 / p99 per request),
    beside GET ``/healthz`` of the same server (the framework's floor). Every
-   answer is compared with what the mapping gives for that twin.
+   answer is compared with what the mapping gives for that twin. Then the
+   same GETs straight into the ASGI app in this process, one at a time: the
+   CPU per request of the server's own work, whatever else the machine runs.
 3. Paging through ``--page-twins`` shells (``limit=100``): the time per page
    at offsets from the first to the last page (stable cursors: a cursor names
    the last twin id, so any offset costs the same), beside the store's own
@@ -193,6 +195,38 @@ async def _load(base: str, paths: list[str], expected: dict[str, Any]) -> tuple[
     return latencies, ok
 
 
+async def _asgi(app: Any, paths: list[str], expected: dict[str, Any]) -> bool:
+    """GET each path by calling the ASGI app directly (no sockets, no HTTP client)."""
+    ok = True
+    for path in paths:
+        scope = {
+            "type": "http",
+            "http_version": "1.1",
+            "method": "GET",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "scheme": "http",
+            "query_string": b"",
+            "headers": [(b"host", b"bench")],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+        }
+        sent: list[Any] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Any) -> None:
+            sent.append(message)  # noqa: B023  # awaited before the loop moves on
+
+        await app(scope, receive, send)
+        body = b"".join(m.get("body", b"") for m in sent[1:])
+        if sent[0]["status"] != 200 or (path in expected and json.loads(body) != expected[path]):
+            ok = False
+    return ok
+
+
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -200,6 +234,8 @@ def _p(values: list[float], q: float) -> float:
 
 def bench_latency(twins: int, requests: int, runs: int) -> bool:
     from aas_core3_1 import jsonization
+
+    from server import ServerSettings, create_app
 
     port = _free_port()
     child = subprocess.Popen(
@@ -253,6 +289,24 @@ def bench_latency(twins: int, requests: int, runs: int) -> bool:
                 p50s.append(_p(latencies, 0.50))
                 p99s.append(_p(latencies, 0.99))
             print(f"   {name:24} p50 {_fmt(p50s, 'ms', 1000)}; p99 {_fmt(p99s, 'ms', 1000)}")
+        print(f"   answers equal to the mapping's: {ok}")
+        print("   the same GETs in this process straight into the ASGI app, CPU per request:")
+        app = create_app(ServerSettings(version="bench"), store=store)
+        for name, table in (
+            ("GET shell by id", shells),
+            ("GET submodel $value", values),
+            ("GET /healthz (floor)", {"/healthz": None}),
+        ):
+            paths = [list(table)[i % len(table)] for i in range(requests)]
+            expected = {k: v for k, v in table.items() if v is not None}
+            good = asyncio.run(_asgi(app, paths[:200], expected))  # warm
+            cpu: list[float] = []
+            for _ in range(runs):
+                start = time.process_time()
+                good = asyncio.run(_asgi(app, paths, expected)) and good
+                cpu.append((time.process_time() - start) / len(paths))
+            ok = ok and good
+            print(f"   {name:24} {_fmt(cpu, 'ms', 1000)}")
         print(f"   answers equal to the mapping's: {ok}")
         return ok
     finally:
