@@ -7,8 +7,9 @@ the models (metamodel 3.1 objects of ``aas-core3.1``; the JSON is also valid
 (streaming), XML or AASX. See docs/aas.md for the mapping and what it loses.
 """
 
+from aas._aasx import AasxPart, write_aasx
 from aas._errors import AasError
-from aas._export import XML_METAMODELS, Exporter, ExportFormat, Progress, write_aasx, write_xml_30
+from aas._export import XML_METAMODELS, Exporter, ExportFormat, Progress, write_xml_30
 from aas._ids import IdScheme
 from aas._idshort import IdShortScope, id_short
 from aas._langs import lang_strings
@@ -27,6 +28,7 @@ __all__ = [
     "XML_METAMODELS",
     "AasError",
     "AasSettings",
+    "AasxPart",
     "ExportFormat",
     "Exporter",
     "IdScheme",

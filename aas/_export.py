@@ -3,16 +3,15 @@
 JSON streams: twins are read and mapped in batches, shells written as they
 come, submodels spooled to a temporary file and appended, then the
 ConceptDescriptions of the models used; memory stays flat as the set grows.
-XML (aas-core3.1 ``xmlization``, namespace ``https://admin-shell.io/aas/3/1``)
-and AASX (basyx-python-sdk's ``AASXWriter`` over the same JSON) hold the whole
-environment in memory.
+An AASX package streams the same JSON into its environment part (see
+:mod:`aas._aasx`). XML (aas-core3.1 ``xmlization``, namespace
+``https://admin-shell.io/aas/3/1``) and an AASX with an XML part hold the
+whole environment in memory.
 """
 
 from __future__ import annotations
 
 import gc
-import io
-import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +23,8 @@ from typing import IO, Any, TextIO, TypeVar
 from aas_core3_1 import jsonization, xmlization
 from aas_core3_1 import types as t
 
+from aas._aasx import AasxPart, write_aasx, write_json_package
+from aas._dump import dumps
 from aas._errors import AasError
 from aas._jsonable import as_dict
 from aas._mapper import TwinMapper
@@ -63,14 +64,6 @@ def _no_gc() -> Iterator[None]:
 
 def _no_progress(done: int, total: int) -> None:
     return None
-
-
-def _dumps(jsonable: Any) -> str:
-    return json.dumps(jsonable, ensure_ascii=False, separators=(",", ":"))
-
-
-def _dump(obj: t.Class) -> str:
-    return _dumps(jsonization.to_jsonable(obj))
 
 
 class Exporter:
@@ -155,33 +148,37 @@ class Exporter:
         )
 
     def write_json(
-        self, ids: Sequence[str], out: IO[str], progress: Progress = _no_progress
+        self, ids: Sequence[str], out: IO[bytes], progress: Progress = _no_progress
     ) -> None:
-        """Stream the environment of ``ids`` as JSON to ``out``."""
+        """Stream the environment of ``ids`` as UTF-8 JSON to the binary stream ``out``."""
         models: set[str] = set()
         wrote = False
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        with tempfile.TemporaryFile("w+b") as spool:
             spooled = False
             batches = self._batches(ids, progress, self._json_shell, self._json_submodels)
             for shells, submodels, used in batches:
                 models |= used
-                for shell in shells:
-                    out.write(("," if wrote else '{"assetAdministrationShells":[') + _dumps(shell))
+                if shells:
+                    out.write(b"," if wrote else b'{"assetAdministrationShells":[')
+                    out.write(b",".join(map(dumps, shells)))
                     wrote = True
-                for submodel in submodels:
-                    spool.write(("," if spooled else "") + _dumps(submodel))
+                if submodels:
+                    spool.write(b"," if spooled else b"")
+                    spool.write(b",".join(map(dumps, submodels)))
                     spooled = True
-            out.write("]" if wrote else "{")
+            out.write(b"]" if wrote else b"{")
             if spooled:
-                out.write(',"submodels":[' if wrote else '"submodels":[')
+                out.write(b',"submodels":[' if wrote else b'"submodels":[')
                 spool.seek(0)
                 shutil.copyfileobj(spool, out)
-                out.write("]")
+                out.write(b"]")
             concepts = self._mapper.concepts.for_interfaces(models)
             if concepts:
-                out.write("," if wrote or spooled else "")
-                out.write('"conceptDescriptions":[' + ",".join(_dump(c) for c in concepts) + "]")
-            out.write("}")
+                out.write(b"," if wrote or spooled else b"")
+                out.write(b'"conceptDescriptions":[')
+                out.write(b",".join(dumps(jsonization.to_jsonable(c)) for c in concepts))
+                out.write(b"]")
+            out.write(b"}")
 
     def write(
         self,
@@ -191,12 +188,14 @@ class Exporter:
         progress: Progress = _no_progress,
         *,
         xml_metamodel: str = "3.1",
+        aasx_part: AasxPart = AasxPart.JSON,
     ) -> None:
         """Write the export of ``ids`` to ``path`` (written whole or not at all).
 
         ``xml_metamodel="3.0"`` writes XML in the 3.0 namespace (for partners and
         tools that read only 3.0, such as the IDTA test engine); JSON is valid
-        under both, AASX is always 3.1.
+        under both. An AASX holds the JSON (streamed into the package), or with
+        ``aasx_part=AasxPart.XML`` basyx's 3.1 XML.
         """
         if xml_metamodel not in XML_METAMODELS:
             msg = f"xml_metamodel {xml_metamodel!r} is not one of {', '.join(XML_METAMODELS)}"
@@ -204,8 +203,8 @@ class Exporter:
         part = path.with_name(path.name + ".part")
         try:
             if fmt is ExportFormat.JSON:
-                with part.open("w", encoding="utf-8") as out:
-                    self.write_json(ids, out, progress)
+                with part.open("wb") as stream:
+                    self.write_json(ids, stream, progress)
             elif fmt is ExportFormat.XML:
                 env = self.environment(ids, progress)
                 with part.open("w", encoding="utf-8") as out:
@@ -213,8 +212,10 @@ class Exporter:
                         write_xml_30(env, out)
                     else:
                         xmlization.write(env, out)
+            elif aasx_part is AasxPart.JSON:
+                write_json_package(part, lambda out: self.write_json(ids, out, progress))
             else:
-                write_aasx(self.environment(ids, progress), part)
+                write_aasx(self.environment(ids, progress), part, AasxPart.XML)
             part.replace(path)
         except OSError as err:
             part.unlink(missing_ok=True)
@@ -231,15 +232,3 @@ def write_xml_30(env: t.Environment, out: TextIO) -> None:
     import aas_core3.xmlization as xml_30
 
     xml_30.write(json_30.environment_from_jsonable(jsonization.to_jsonable(env)), out)
-
-
-def write_aasx(env: t.Environment, path: Path) -> None:
-    """An AASX package of ``env`` (basyx-python-sdk's reader and ``AASXWriter``)."""
-    from basyx.aas.adapter import aasx
-    from basyx.aas.adapter.json import read_aas_json_file
-
-    text = json.dumps(jsonization.to_jsonable(env))
-    objects: Any = read_aas_json_file(io.StringIO(text), failsafe=False)
-    files = aasx.DictSupplementaryFileContainer()  # type: ignore[no-untyped-call]
-    with aasx.AASXWriter(str(path)) as writer:
-        writer.write_all_aas_objects("/aasx/data.xml", objects, files)

@@ -42,6 +42,45 @@ def as_dict(obj: t.Class) -> Jsonable:
     return found
 
 
+def with_entry(template: Jsonable, key: str, value: Any) -> Jsonable:
+    """A copy of ``template`` with ``key`` set, placed where aas-core writes it.
+
+    ``to_jsonable`` writes ``modelType`` last and the value-like entries
+    (``value``, ``submodelElements``) just before it, so ``key`` goes there.
+    """
+    filled = dict(template)
+    model_type = filled.pop("modelType", None)
+    filled[key] = value
+    if model_type is not None:
+        filled["modelType"] = model_type
+    return filled
+
+
+Path = tuple[str | int, ...]
+"""Keys and list indexes from a dict down to one value in it."""
+
+
+def replaced(tree: Any, path: Path, value: Any) -> Any:
+    """A copy of ``tree`` with the value at ``path`` set to ``value``.
+
+    Only the dicts and lists along ``path`` are copied (the rest stays shared
+    with ``tree``); key order is kept.
+    """
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(tree, dict) and isinstance(head, str) and head in tree:
+        copy = dict(tree)
+        copy[head] = replaced(tree[head], rest, value)
+        return copy
+    if isinstance(tree, list) and isinstance(head, int) and 0 <= head < len(tree):
+        items = list(tree)
+        items[head] = replaced(tree[head], rest, value)
+        return items
+    msg = f"template path step {head!r} is not in the template ({type(tree).__name__})"
+    raise AasError(msg)
+
+
 class JsonTemplates:
     """Caches of element and submodel dicts, keyed by the DTDL element and idShort."""
 
@@ -80,20 +119,11 @@ class JsonTemplates:
             lambda: data_element(schema, id_short, None, semantic=semantic, meta=meta),
         )
         text = property_text(schema, value)
-        if text is None:
-            return template
-        filled = dict(template)
-        filled["value"] = text
-        filled["modelType"] = filled.pop("modelType")
-        return filled
+        return template if text is None else with_entry(template, "value", text)
 
     @staticmethod
     def submodel(header: Jsonable, submodel_id: str, elements: list[Jsonable]) -> Jsonable:
         """``header`` (a submodel dict without elements) with its id and elements."""
         filled = dict(header)
         filled["id"] = submodel_id
-        model_type = filled.pop("modelType")
-        if elements:
-            filled["submodelElements"] = elements
-        filled["modelType"] = model_type
-        return filled
+        return with_entry(filled, "submodelElements", elements) if elements else filled

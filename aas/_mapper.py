@@ -29,12 +29,12 @@ from aas._errors import AasError
 from aas._hierarchy import children, hierarchy_submodel
 from aas._ids import IdScheme
 from aas._idshort import IdShortScope, id_short
-from aas._jsonable import JsonTemplates, as_dict
+from aas._jsonable import JsonTemplates, as_dict, replaced
 from aas._langs import NAME_LIMIT, TEXT_LIMIT, lang_strings
-from aas._nameplate import NameplatePlan, nameplate_submodel, plan_nameplate
+from aas._nameplate import NameplatePlan, nameplate_jsonable, nameplate_submodel, plan_nameplate
 from aas._refs import global_ref, submodel_ref
 from aas._settings import AasSettings
-from aas._timeseries import timeseries_submodel
+from aas._timeseries import NAME_PATH, QUERY_PATH, name_text, query_text, timeseries_submodel
 from aas._view import TwinView
 from ontology import CONTAINS, Edge, JsonValue
 
@@ -271,7 +271,23 @@ class TwinMapper:
                     as_dict,
                 )
                 return templates.submodel(header, submodel_id, elements)
+        if key == NAMEPLATE and plan.nameplate is not None:
+            return nameplate_jsonable(view, plan.nameplate, submodel_id, templates)
+        if key == TIMESERIES and plan.telemetries:
+            return self._timeseries_jsonable(view.twin.id, plan, submodel_id)
         return as_dict(self.submodel(view, key))
+
+    def _timeseries_jsonable(self, twin_id: str, plan: _Plan, submodel_id: str) -> dict[str, Any]:
+        telemetries = list(plan.telemetries)
+        endpoint = self.settings.history_endpoint
+        template = self._json.static(
+            ("timeseries", plan.iface.id),
+            partial(timeseries_submodel, "-", telemetries, endpoint, "-"),
+        )
+        filled = replaced(template, ("id",), submodel_id)
+        filled = replaced(filled, NAME_PATH, name_text(twin_id))
+        found: dict[str, Any] = replaced(filled, QUERY_PATH, query_text(twin_id, telemetries))
+        return found
 
     def _elements(
         self,

@@ -9,13 +9,17 @@ first, then the nameplate component); the component's other Properties go to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from aas_core3_1 import types as t
 
 import dtdl
 from aas._elements import data_element
 from aas._idshort import IdShortScope
+from aas._jsonable import Jsonable, JsonTemplates, as_dict, with_entry
 from aas._refs import global_ref
 from aas._templates import NAMEPLATE, NAMEPLATE_FIELDS
 from aas._view import TwinView
@@ -23,6 +27,7 @@ from aas._xs import lexical
 from ontology import JsonValue
 
 XS = t.DataTypeDefXSD
+_E = TypeVar("_E")
 
 _SOURCES: dict[str, tuple[str, ...]] = {
     "URIOfTheProduct": ("productUri", "uriOfTheProduct"),
@@ -97,45 +102,76 @@ def _value(view: TwinView, source: Source) -> JsonValue:
     return data.get(name) if isinstance(data, dict) else None
 
 
-def nameplate_submodel(view: TwinView, plan: NameplatePlan, submodel_id: str) -> t.Submodel:
-    elements: list[t.SubmodelElement] = []
-    for field, source in plan.fields:
-        semantic = global_ref(NAMEPLATE_FIELDS[field])
-        raw = _value(view, source)
-        if field in _MULTI_LANGUAGE:
-            text = lexical(raw, XS.STRING)
-            value = [t.LangStringTextType(SOURCE_LANGUAGE, text)] if text else None
-            elements.append(
-                t.MultiLanguageProperty(id_short=field, semantic_id=semantic, value=value)
-            )
-        else:
-            kind = _TYPES.get(field, XS.STRING)
-            elements.append(
-                t.Property(kind, id_short=field, semantic_id=semantic, value=lexical(raw, kind))
-            )
-    if plan.extra:
-        scope = IdShortScope()
-        extra = [
-            data_element(
-                prop.schema,
-                scope.claim(prop.name),
-                _value(view, (component, prop.name)),
-                semantic=prop.id,
-                meta=prop,
-            )
-            for component, prop in plan.extra
-        ]
-        elements.append(
-            t.SubmodelElementCollection(
-                id_short="AssetSpecificProperties",
-                semantic_id=global_ref(NAMEPLATE_FIELDS["AssetSpecificProperties"]),
-                value=extra,
-            )
+def _field(field: str, raw: JsonValue) -> t.SubmodelElement:
+    semantic = global_ref(NAMEPLATE_FIELDS[field])
+    if field in _MULTI_LANGUAGE:
+        text = lexical(raw, XS.STRING)
+        value = [t.LangStringTextType(SOURCE_LANGUAGE, text)] if text else None
+        return t.MultiLanguageProperty(id_short=field, semantic_id=semantic, value=value)
+    kind = _TYPES.get(field, XS.STRING)
+    return t.Property(kind, id_short=field, semantic_id=semantic, value=lexical(raw, kind))
+
+
+def _extra(view: TwinView, plan: NameplatePlan, element: Callable[..., _E]) -> list[_E]:
+    scope = IdShortScope()
+    return [
+        element(
+            prop.schema,
+            scope.claim(prop.name),
+            _value(view, (component, prop.name)),
+            semantic=prop.id,
+            meta=prop,
         )
+        for component, prop in plan.extra
+    ]
+
+
+def _extra_collection(value: list[t.SubmodelElement] | None) -> t.SubmodelElementCollection:
+    return t.SubmodelElementCollection(
+        id_short="AssetSpecificProperties",
+        semantic_id=global_ref(NAMEPLATE_FIELDS["AssetSpecificProperties"]),
+        value=value,
+    )
+
+
+def _submodel(submodel_id: str, elements: list[t.SubmodelElement] | None) -> t.Submodel:
     return t.Submodel(
         submodel_id,
         id_short="Nameplate",
         semantic_id=global_ref(NAMEPLATE),
         kind=t.ModellingKind.INSTANCE,
-        submodel_elements=elements or None,
+        submodel_elements=elements,
     )
+
+
+def nameplate_submodel(view: TwinView, plan: NameplatePlan, submodel_id: str) -> t.Submodel:
+    elements = [_field(field, _value(view, source)) for field, source in plan.fields]
+    if plan.extra:
+        elements.append(_extra_collection(_extra(view, plan, data_element)))
+    return _submodel(submodel_id, elements or None)
+
+
+def nameplate_jsonable(
+    view: TwinView, plan: NameplatePlan, submodel_id: str, templates: JsonTemplates
+) -> Jsonable:
+    """``to_jsonable(nameplate_submodel(...))`` from templates (the fast export path)."""
+    elements: list[Jsonable] = []
+    for field, source in plan.fields:
+        template = templates.static(("nameplate", field), partial(_field, field, None))
+        raw = _value(view, source)
+        if field in _MULTI_LANGUAGE:
+            text = lexical(raw, XS.STRING)
+            if text:
+                lang = as_dict(t.LangStringTextType(SOURCE_LANGUAGE, text))
+                template = with_entry(template, "value", [lang])
+        else:
+            text = lexical(raw, _TYPES.get(field, XS.STRING))
+            if text is not None:
+                template = with_entry(template, "value", text)
+        elements.append(template)
+    if plan.extra:
+        collection = templates.static(("nameplate", "extra"), partial(_extra_collection, None))
+        extra = _extra(view, plan, templates.data_element)
+        elements.append(with_entry(collection, "value", extra))
+    header = templates.static(("nameplate",), partial(_submodel, "-", None))
+    return templates.submodel(header, submodel_id, elements)

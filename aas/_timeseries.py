@@ -41,7 +41,23 @@ def _record_type(schema: dtdl.Schema) -> t.DataTypeDefXSD:
 
 
 def _names(text: str) -> list[t.LangStringTextType]:
-    return [t.LangStringTextType("en", text[:1023])]
+    return [t.LangStringTextType("en", name_text(text))]
+
+
+def name_text(twin_id: str) -> str:
+    """The text of Metadata.Name (the twin id, cut to the limit of a text)."""
+    return twin_id[:1023]
+
+
+def query_text(twin_id: str, telemetries: list[dtdl.Telemetry]) -> str:
+    """The value of LinkedSegment.Query: the twin and its signals, as JSON."""
+    return json.dumps({"twin": twin_id, "signals": [tm.name for tm in telemetries]})
+
+
+NAME_PATH = ("submodelElements", 0, "value", 0, "value", 0, "text")
+"""Where Metadata.Name's text is in the submodel's JSON (the fast export fills it per twin)."""
+QUERY_PATH = ("submodelElements", 1, "value", 0, "value", 2, "value")
+"""Where LinkedSegment.Query's value is in the submodel's JSON."""
 
 
 def timeseries_submodel(
@@ -57,7 +73,7 @@ def timeseries_submodel(
         )
         for tm in telemetries
     )
-    query = json.dumps({"twin": twin_id, "signals": [tm.name for tm in telemetries]})
+    query = query_text(twin_id, telemetries)
     metadata = t.SubmodelElementCollection(
         id_short="Metadata",
         semantic_id=global_ref(TS_METADATA),

@@ -60,7 +60,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
-        aas_mount(graph, authorizer=policy),
+        aas_mount(graph, authorizer=policy, principal_of=principal_of),
         explorer_route(),
     ]
     return Starlette(

@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
@@ -41,7 +41,7 @@ class _AnyRoute(Route):
         self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
-def _anonymous(request: Request) -> Principal:
+def _anonymous(connection: HTTPConnection) -> Principal:
     return Principal()
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from aas_core3_1 import jsonization, xmlization
 from aas_core3_1 import types as t
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 import aas
@@ -31,7 +31,8 @@ from server.aas._params import Content, Modifiers, modifiers, paging
 from server.aas._service import AasService, Page
 
 Json = Any
-PrincipalOf = Callable[[Request], Principal]
+PrincipalOf = Callable[[HTTPConnection], Principal]
+"""Who a request is: ``create_app`` passes the same function as to GraphQL."""
 AASX = "application/asset-administration-shell-package+xml"
 _SUFFIXES = {c.value: c for c in Content if c.value}
 _CONTAINERS = frozenset({"SubmodelElementCollection", "SubmodelElementList", "Entity"})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import aas_core3.jsonization as core30_json
 import aas_core3.verification as core30_verify
 import jsonschema_rs
+import orjson
 from aas_core3_1 import jsonization as core31_json
 from aas_core3_1 import verification as core31_verify
 from aas_core3_1 import xmlization as core31_xml
@@ -19,6 +22,7 @@ from basyx.aas.adapter import aasx
 from basyx.aas.adapter.json import read_aas_json_file
 from basyx.aas.adapter.xml import read_aas_xml_file
 from lxml import etree
+from pyecma376_2.zip_package import ZipPackageReader
 
 from tests._shared import shared_file
 
@@ -63,8 +67,8 @@ def _xsd(version: str) -> etree.XMLSchema:
     )
 
 
-def check_json(document: Any) -> int:
-    """Every check on an environment as JSON; returns how many objects basyx read."""
+def _schemas_and_core31(document: Any) -> None:
+    """Both official JSON schemas, then aas-core3.1 verification."""
     for version in ("v3.0", "v3.1"):
         errors = [
             f"{list(e.instance_path)}: {e.message[:200]}"
@@ -74,11 +78,57 @@ def check_json(document: Any) -> int:
     env31 = core31_json.environment_from_jsonable(document)
     found31 = [f"{e.path}: {e.cause}" for e in core31_verify.verify(env31)]
     assert found31 == [], found31[:5]
+
+
+def _core30(document: Any) -> None:
     env30 = core30_json.environment_from_jsonable(document)
     found30 = [f"{e.path}: {e.cause}" for e in core30_verify.verify(env30)]
     assert found30 == [], found30[:5]
+
+
+def check_json(document: Any) -> int:
+    """Every check on an environment as JSON; returns how many objects basyx read."""
+    _schemas_and_core31(document)
+    _core30(document)
     store = read_aas_json_file(io.StringIO(json.dumps(document)), failsafe=False)
     return len(store)
+
+
+def _file_schemas_and_core31(path: str) -> tuple[int, int]:
+    """In a worker: the checks of ``_schemas_and_core31``; (shells, identifiables) in the file."""
+    document = orjson.loads(Path(path).read_bytes())
+    _schemas_and_core31(document)
+    kinds = ("assetAdministrationShells", "submodels", "conceptDescriptions")
+    return len(document["assetAdministrationShells"]), sum(len(document[k]) for k in kinds)
+
+
+def _file_core30(path: str) -> None:
+    _core30(orjson.loads(Path(path).read_bytes()))
+
+
+def _package_basyx(path: str) -> int:
+    return check_aasx(Path(path), parts=False)
+
+
+def check_export_files(json_path: Path, aasx_path: Path) -> tuple[int, int]:
+    """Every check on a large JSON export and its AASX package, the slow ones side by side.
+
+    The package's environment part must be the JSON export byte for byte, so
+    the JSON checks (schemas, aas-core 3.0 and 3.1) hold for it too; basyx
+    reads the package with its AASX reader (which parses that JSON). The
+    three run in separate processes (spawned: the pytest process may run
+    threads); returns (shells, identifiables), equal for both readers.
+    """
+    (part,) = aasx_parts(aasx_path).values()
+    assert part == json_path.read_bytes()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=3, mp_context=context) as pool:
+        basyx = pool.submit(_package_basyx, str(aasx_path))
+        core30 = pool.submit(_file_core30, str(json_path))
+        shells, objects = pool.submit(_file_schemas_and_core31, str(json_path)).result()
+        core30.result()
+        assert basyx.result() == objects
+    return shells, objects
 
 
 def check_xml(path: Path) -> int:
@@ -91,9 +141,39 @@ def check_xml(path: Path) -> int:
     return len(read_aas_xml_file(str(path), failsafe=False))
 
 
-def check_aasx(path: Path) -> int:
+def aasx_parts(path: Path) -> dict[str, bytes]:
+    """The environment parts of a package: the aas-spec targets of its aasx-origin part.
+
+    Read with pyecma376_2, the OPC reader basyx's ``AASXReader`` uses.
+    """
+    reader = ZipPackageReader(str(path))
+    try:
+        origins = reader.get_related_parts_by_type()[aasx.RELATIONSHIP_TYPE_AASX_ORIGIN]
+        assert len(origins) == 1, origins
+        names = reader.get_related_parts_by_type(origins[0])[aasx.RELATIONSHIP_TYPE_AAS_SPEC]
+        parts: dict[str, bytes] = {}
+        for name in names:
+            with reader.open_part(name) as stream:
+                parts[name] = stream.read()
+        return parts
+    finally:
+        reader.close()
+
+
+def check_aasx(path: Path, *, parts: bool = True) -> int:
+    """Every check on each environment part (unless not ``parts``), then basyx's AASX reader."""
+    found = aasx_parts(path)
+    assert len(found) == 1, sorted(found)
+    for name, data in found.items() if parts else ():
+        if name.endswith(".json"):
+            check_json(json.loads(data))
+        else:
+            assert name.endswith(".xml"), name
+            part = path.with_name(path.name + ".part.xml")
+            part.write_bytes(data)
+            check_xml(part)
     store: model.DictIdentifiableStore[model.Identifiable] = model.DictIdentifiableStore()
     files = aasx.DictSupplementaryFileContainer()  # type: ignore[no-untyped-call]
-    with aasx.AASXReader(str(path)) as reader:
+    with aasx.AASXReader(str(path), failsafe=False) as reader:
         reader.read_into(store, files)
     return len(store)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from loaders import sample_plant_paths
-from tests.aas._check import check_aasx, check_json, check_xml
+from tests.aas._check import aasx_parts, check_aasx, check_json, check_xml
 from twinweave.cli import main
 
 FILLER = "acme/jkt1/packaging/line1/filler1"
@@ -50,9 +50,12 @@ def test_a_subtree_as_xml(data_dir: Path, tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8").count("<assetAdministrationShell>") == 2
 
 
-def test_one_twin_as_aasx(data_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("part", ["json", "xml"])
+def test_one_twin_as_aasx(data_dir: Path, tmp_path: Path, part: str) -> None:
     out = tmp_path / "filler.aasx"
-    assert main(["aas", "export", "--format", "aasx", "--twin", FILLER, "-o", str(out)]) == 0
+    args = ["aas", "export", "--format", "aasx", "--aasx-part", part, "--twin", FILLER]
+    assert main([*args, "-o", str(out)]) == 0
+    assert list(aasx_parts(out)) == [f"/aasx/data.{part}"]
     assert check_aasx(out) > 1
 
 

@@ -47,7 +47,16 @@ def register(subparsers: Any) -> None:
         "--metamodel",
         choices=("3.1", "3.0"),
         default="3.1",
-        help="XML namespace of --format xml (3.1); JSON is valid under both, AASX is 3.1",
+        help="XML namespace of --format xml (3.1); JSON is valid under both",
+    )
+    export.add_argument(
+        "--aasx-part",
+        choices=("json", "xml"),
+        default="json",
+        help=(
+            "format of the environment inside an AASX (json: the JSON export, valid under "
+            "3.0 and 3.1; xml: 3.1 XML for readers that take only XML parts)"
+        ),
     )
     scope = export.add_mutually_exclusive_group()
     scope.add_argument("--subtree", metavar="ID", help="this twin and its descendants")

@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
                 aas.ExportFormat(args.format),
                 lambda done, total: bar.update(task, completed=done),
                 xml_metamodel=args.metamodel,
+                aasx_part=aas.AasxPart(args.aasx_part),
             )
     except ontology.NotFoundError:
         return _error(f"twin {args.twin or args.subtree!r} not found; expected an existing twin id")
