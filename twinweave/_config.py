@@ -19,9 +19,6 @@ class ConfigError(ValueError):
     """An environment variable holds a value the settings cannot take."""
 
 
-NOT_READ_YET = " (not read yet: `twinweave ingest --source mqtt://HOST:PORT` names the broker)"
-
-
 @dataclass(frozen=True, slots=True)
 class Variable:
     """One environment variable: its default and what it sets."""
@@ -55,8 +52,12 @@ ENVIRONMENT: Mapping[str, Variable] = {
     "TWINWEAVE_KAFKA_BOOTSTRAP": Variable("127.0.0.1:19092", "Kafka bootstrap servers"),
     "TWINWEAVE_KAFKA_TOPICS": Variable("twinweave.telemetry", "comma-separated telemetry topics"),
     "TWINWEAVE_KAFKA_GROUP": Variable("twinweave-ingest", "Kafka consumer group of the worker"),
-    "TWINWEAVE_MQTT_HOST": Variable("127.0.0.1", "MQTT broker host" + NOT_READ_YET),
-    "TWINWEAVE_MQTT_PORT": Variable("18830", "MQTT broker port" + NOT_READ_YET),
+    "TWINWEAVE_MQTT_HOST": Variable(
+        "127.0.0.1", "MQTT broker host of `twinweave ingest --source mqtt` (no URL)"
+    ),
+    "TWINWEAVE_MQTT_PORT": Variable(
+        "18830", "MQTT broker port of `twinweave ingest --source mqtt` (no URL)"
+    ),
     "TWINWEAVE_MQTT_TOPICS": Variable(
         "spBv1.0/#", "comma-separated MQTT subscriptions of `twinweave ingest --source mqtt://`"
     ),

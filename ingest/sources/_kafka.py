@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -123,25 +123,10 @@ class KafkaSource:
     def _batches(
         self, tp: TopicPartition, messages: list[object], now: datetime
     ) -> list[SourceBatch]:
-        records = [_record(m) for m in messages]
         done = self._history_offsets.get(tp.partition, -1)
-        old = [r for r in records if r.position <= done]
-        new = [r for r in records if r.position > done]
         return [
-            SourceBatch(
-                records=tuple(part),
-                position=SourcePosition(
-                    kind=SourceKind.KAFKA,
-                    topic=tp.topic,
-                    partition=tp.partition,
-                    first_offset=part[0].position,
-                    last_offset=part[-1].position,
-                ),
-                received_at=now,
-                state_only=state_only,
-            )
-            for part, state_only in ((old, True), (new, False))
-            if part
+            replace(batch, state_only=held)
+            for batch, held in split_at_held(tp, messages, done, now)
         ]
 
     async def ack(self, batch: SourceBatch) -> None:
@@ -186,7 +171,38 @@ class KafkaSource:
         return self._consumer
 
 
-def _record(message: object) -> RawRecord:
+def split_at_held(
+    tp: TopicPartition, messages: list[object], held: int, now: datetime
+) -> list[tuple[SourceBatch, bool]]:
+    """Consumed messages of one partition as batches: those at offsets up to ``held``
+    (history has them) and those after, each with whether it is the held part."""
+    records = [record_of(m) for m in messages]
+    parts = (
+        ([r for r in records if r.position <= held], True),
+        ([r for r in records if r.position > held], False),
+    )
+    return [
+        (
+            SourceBatch(
+                records=tuple(part),
+                position=SourcePosition(
+                    kind=SourceKind.KAFKA,
+                    topic=tp.topic,
+                    partition=tp.partition,
+                    first_offset=part[0].position,
+                    last_offset=part[-1].position,
+                ),
+                received_at=now,
+            ),
+            is_held,
+        )
+        for part, is_held in parts
+        if part
+    ]
+
+
+def record_of(message: object) -> RawRecord:
+    """A consumed Kafka message as a raw record: its offset, value and (UTF-8) key as twin."""
     key = getattr(message, "key", None)
     twin = None
     if isinstance(key, bytes) and 0 < len(key) <= MAX_KEY_BYTES:

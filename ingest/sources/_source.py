@@ -17,12 +17,15 @@ class SourceBatch:
     ``records[i].position`` is the record's own position (Kafka offset, line);
     ``position`` spans them. ``state_only`` marks records history holds already
     (a restart catching state up after a crash between the two commits).
+    ``rejects_held`` marks records whose reject records history holds already (a
+    rebuild reading them again): samples and events are written, rejects not.
     """
 
     records: tuple[RawRecord, ...]
     position: SourcePosition
     received_at: datetime
     state_only: bool = False
+    rejects_held: bool = False
 
 
 @runtime_checkable

@@ -38,17 +38,27 @@ def register(subparsers: Any) -> None:
         description=description,
         epilog=(
             "Sources: kafka://HOST:PORT/TOPIC (a consumer group; default: TWINWEAVE_KAFKA_*), "
-            "mqtt://HOST:PORT (subscribes TWINWEAVE_MQTT_TOPICS; plain JSON topics and "
-            "Sparkplug B), "
+            "mqtt://HOST:PORT or mqtt (the broker of TWINWEAVE_MQTT_HOST and _PORT; subscribes "
+            "TWINWEAVE_MQTT_TOPICS; plain JSON topics and Sparkplug B), "
             "replay:FILE (one JSON record per line), sim (the built-in simulator of the "
-            "plant's machines). Example: twinweave ingest --source replay:feed.ndjson. "
+            "plant's machines). Examples: twinweave ingest --source replay:feed.ndjson; "
+            "twinweave ingest --rebuild --source kafka://127.0.0.1:9092/twinweave.telemetry. "
             "See docs/ingest.md."
         ),
     )
     parser.add_argument(
         "--source",
         metavar="SPEC",
-        help="kafka://HOST:PORT/TOPIC, mqtt://HOST:PORT, replay:FILE or sim (default: Kafka)",
+        help="kafka://HOST:PORT/TOPIC, mqtt://HOST:PORT, mqtt, replay:FILE or sim (default: Kafka)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help=(
+            "rebuild state and history from the Kafka topic (the source of truth): read it "
+            "from its beginning to its current end without a consumer group, write the state "
+            "a full replay gives and every sample again (history keeps one copy), then exit"
+        ),
     )
     parser.add_argument(
         "--pipeline",
