@@ -42,7 +42,9 @@ def register(subparsers: Any) -> None:
             "TWINWEAVE_MQTT_TOPICS; plain JSON topics and Sparkplug B), "
             "replay:FILE (one JSON record per line), sim (the built-in simulator of the "
             "plant's machines). Examples: twinweave ingest --source replay:feed.ndjson; "
-            "twinweave ingest --rebuild --source kafka://127.0.0.1:9092/twinweave.telemetry. "
+            "twinweave ingest --rebuild --source kafka://127.0.0.1:9092/twinweave.telemetry; "
+            "twinweave ingest --source mqtt://127.0.0.1:1883 --bridge-to "
+            "kafka://127.0.0.1:9092/twinweave.telemetry. "
             "See docs/ingest.md."
         ),
     )
@@ -66,6 +68,24 @@ def register(subparsers: Any) -> None:
         help="pipeline file, YAML or JSON (default: the shipped ingest/pipeline/default.yaml)",
     )
     parser.add_argument("--group", help="Kafka consumer group (default: TWINWEAVE_KAFKA_GROUP)")
+    parser.add_argument(
+        "--bridge-to",
+        metavar="kafka://HOST:PORT/TOPIC",
+        help=(
+            "bridge mode (with --source mqtt...): resolve each MQTT JSON or Sparkplug B "
+            "message's twins through the aliases and republish it to this Kafka topic keyed "
+            "by twin; MQTT messages are acknowledged only after Kafka acknowledged them; no "
+            "state or history is written (a worker on the topic does that)"
+        ),
+    )
+    parser.add_argument(
+        "--client-id",
+        metavar="ID",
+        help=(
+            "MQTT client id: a persistent session that gets unacknowledged messages again "
+            "after a restart (bridge default: twinweave-bridge)"
+        ),
+    )
     parser.add_argument(
         "--change-feed",
         metavar="kafka://HOST:PORT/TOPIC",

@@ -55,6 +55,10 @@ class UsageError(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.bridge_to is not None:
+        from twinweave.cli._ingest_bridge import bridge
+
+        return bridge(args)
     if args.sim_publish is not None:
         return _publish(args)
     try:
@@ -294,7 +298,8 @@ def _source(
         return KafkaLogSource(kafka, history) if args.rebuild else KafkaSource(kafka, history)
     if spec == "mqtt" or spec.startswith("mqtt://"):
         host, port = mqtt_address(spec, settings)
-        return MqttSource(MqttSourceSettings(host, port, settings.mqtt_topics))
+        mqtt = MqttSourceSettings(host, port, settings.mqtt_topics, client_id=args.client_id or "")
+        return MqttSource(mqtt)
     if spec == "sim":
         # a simulated run starts now, so its samples are fresh, not late
         tick_s = args.sim_tick if args.sim_tick > 0 else None
