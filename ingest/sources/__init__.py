@@ -6,7 +6,7 @@ from ingest.sources._kafka_log import KafkaLogSource
 from ingest.sources._memory import MemorySource
 from ingest.sources._mqtt import MqttSource, MqttSourceSettings
 from ingest.sources._replay import ReplaySource
-from ingest.sources._source import Source, SourceBatch
+from ingest.sources._source import Source, SourceBatch, SourceUnavailableError
 
 __all__ = [
     "KafkaLogSource",
@@ -18,4 +18,5 @@ __all__ = [
     "ReplaySource",
     "Source",
     "SourceBatch",
+    "SourceUnavailableError",
 ]

@@ -29,7 +29,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from ingest._errors import IngestError
 from ingest.codecs import RawRecord
-from ingest.sources._source import SourceBatch
+from ingest.sources._source import SourceBatch, SourceUnavailableError
 from ontology.history import HistoryStore, SourceKind, SourcePosition
 
 MAX_KEY_BYTES = 256
@@ -140,6 +140,9 @@ class KafkaSource:
             # the partition moved to another worker meanwhile: it resumes from the
             # group's offset, and history's offsets keep it from writing these again
             return
+        except KafkaError as error:  # the broker or the group coordinator is away for now
+            msg = f"Kafka offset commit for {tp} failed ({type(error).__name__}: {error})"
+            raise SourceUnavailableError(msg) from None
 
     async def lag(self) -> int | None:
         """Records in the assigned partitions not yet fetched; None while that is unknown

@@ -6,8 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from ingest._errors import IngestError
 from ingest.codecs import RawRecord
 from ontology.history import SourcePosition
+
+
+class SourceUnavailableError(IngestError):
+    """The source cannot be reached for now (a broker restarting): try again later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +52,11 @@ class Source(Protocol):
         ...
 
     async def ack(self, batch: SourceBatch) -> None:
-        """Everything in ``batch`` (and before it) is committed to the stores."""
+        """Everything in ``batch`` (and before it) is committed to the stores.
+
+        Raises ``SourceUnavailableError`` when the acknowledgement could not be
+        delivered for now; the worker tries again later.
+        """
         ...
 
     async def stop(self) -> None: ...
