@@ -49,3 +49,9 @@ def own_kafka(tmp_path: Path) -> Iterator[PrivateService]:
 def own_questdb(tmp_path: Path) -> Iterator[PrivateService]:
     """A QuestDB of this test alone (``own_questdb.ports['questdb']`` HTTP, ``questdb_pg``)."""
     yield from private("questdb", "questdb", tmp_path)
+
+
+@pytest.fixture
+def own_neo4j(tmp_path: Path) -> Iterator[PrivateService]:
+    """A Neo4j of this test alone (``own_neo4j.port``: Bolt, auth off)."""
+    yield from private("neo4j", "neo4j", tmp_path)
