@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -66,9 +67,17 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
 class KafkaSource:
     """See the module docstring."""
 
-    def __init__(self, settings: KafkaSourceSettings, history: HistoryStore) -> None:
+    def __init__(
+        self,
+        settings: KafkaSourceSettings,
+        history: HistoryStore,
+        *,
+        on_rebalance: Callable[[str, frozenset[int]], None] | None = None,
+    ) -> None:
+        """``on_rebalance("revoked" | "assigned", partitions)`` is told of each rebalance."""
         self._settings = settings
         self._history = history
+        self._on_rebalance = on_rebalance
         self._consumer: AIOKafkaConsumer | None = None
         self._buffer: deque[SourceBatch] = deque()
         self._history_offsets: dict[int, int] = {}
@@ -104,10 +113,14 @@ class KafkaSource:
     async def _assigned(self, assigned: set[TopicPartition]) -> None:
         offsets = await asyncio.to_thread(self._history.committed_offsets, self._settings.topic)
         self._history_offsets = dict(offsets)
+        if self._on_rebalance is not None:
+            self._on_rebalance("assigned", frozenset(tp.partition for tp in assigned))
 
     def _revoked(self, revoked: set[TopicPartition]) -> None:
-        gone = {tp.partition for tp in revoked}
+        gone = frozenset(tp.partition for tp in revoked)
         self._buffer = deque(b for b in self._buffer if b.position.partition not in gone)
+        if self._on_rebalance is not None:
+            self._on_rebalance("revoked", gone)
 
     async def fetch(self, max_records: int, timeout_s: float) -> SourceBatch | None:
         if not self._buffer:

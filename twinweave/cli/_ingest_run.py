@@ -295,7 +295,9 @@ def _source(
         if spec is not None:
             bootstrap, topic = _kafka_address(spec, "--source")
         kafka = KafkaSourceSettings(bootstrap, topic, group)
-        return KafkaLogSource(kafka, history) if args.rebuild else KafkaSource(kafka, history)
+        if args.rebuild:
+            return KafkaLogSource(kafka, history)
+        return KafkaSource(kafka, history, on_rebalance=None if args.quiet else _rebalanced)
     if spec == "mqtt" or spec.startswith("mqtt://"):
         host, port = mqtt_address(spec, settings)
         mqtt = MqttSourceSettings(host, port, settings.mqtt_topics, client_id=args.client_id or "")
@@ -315,6 +317,11 @@ def _source(
         "mqtt://HOST:PORT, replay:FILE or sim"
     )
     raise UsageError(msg)
+
+
+def _rebalanced(what: str, partitions: frozenset[int]) -> None:
+    if partitions:
+        _err(f"twinweave ingest: partitions {what} {sorted(partitions)}")
 
 
 def mqtt_address(spec: str, settings: Settings) -> tuple[str, int]:
