@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -33,6 +34,9 @@ from ingest.codecs import Codec
 from ingest.pipeline import Fusion
 from ingest.sources import Source, SourceBatch
 from ontology import StoreUnavailableError
+
+STOP_TIMEOUT_S = 5.0
+"""How long stopping waits for the producer to flush (forever while Kafka is away)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +124,12 @@ class Bridge:
             finally:
                 await self.source.stop()
         finally:
-            await producer.stop()
+            # stopping flushes what is still queued: with Kafka away that never ends, and
+            # what is queued was not acknowledged on MQTT, so it comes again anyway
+            try:
+                await asyncio.wait_for(producer.stop(), STOP_TIMEOUT_S)
+            except TimeoutError:
+                await producer.client.close()
         return self.stats
 
     async def _loop(self, producer: AIOKafkaProducer) -> None:
@@ -164,18 +173,38 @@ class Bridge:
     async def _send(self, producer: AIOKafkaProducer, records: list[KeyedRecord]) -> bool:
         """Every record acknowledged by Kafka (True), or stopped while it was down (False)."""
         wait = self.settings.backoff_initial_s
+        timeout = self.settings.request_timeout_ms / 1000
+        delivery: asyncio.Future[Any] | None = None
         while True:
-            try:
-                sent = [
-                    await producer.send(self.settings.topic, payload, key=key.encode())
-                    for key, payload in records
-                ]
-                await asyncio.gather(*sent)
-                return True
-            except (KafkaError, OSError) as error:
-                if not await self._backoff(error, wait):
-                    return False
-                wait = min(2 * wait, self.settings.backoff_max_s)
+            if delivery is None:
+                delivery = asyncio.ensure_future(self._deliver(producer, records))
+            stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
+            done, _ = await asyncio.wait(
+                {delivery, stopping}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            stopping.cancel()
+            error: BaseException | None
+            if delivery in done:
+                error = delivery.exception()
+                if error is None:
+                    return True
+                if not isinstance(error, KafkaError | OSError):
+                    raise error
+                delivery = None  # failed: sent again after the wait
+            else:  # the producer keeps retrying what it queued; the bridge keeps waiting
+                error = TimeoutError(f"Kafka acknowledged nothing for {timeout:g} s")
+            if self._stopping.is_set() or not await self._backoff(error, wait):
+                if delivery is not None:
+                    delivery.cancel()
+                return False
+            wait = min(2 * wait, self.settings.backoff_max_s)
+
+    async def _deliver(self, producer: AIOKafkaProducer, records: list[KeyedRecord]) -> None:
+        sent = [
+            await producer.send(self.settings.topic, payload, key=key.encode())
+            for key, payload in records
+        ]
+        await asyncio.gather(*sent)
 
     async def _backoff(self, error: BaseException, wait: float) -> bool:
         """Wait before a retry; False when asked to stop meanwhile."""

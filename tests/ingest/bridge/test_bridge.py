@@ -63,7 +63,9 @@ def make_bridge(
     source: MqttSource, graph: GraphStore, bootstrap: str, topic: str, pipeline: Pipeline
 ) -> Bridge:
     codec = TopicCodec(SparkplugCodec(on_rebirth=source.request_rebirth), JsonCodec())
-    settings = BridgeSettings(bootstrap, topic, fetch_timeout_s=0.05, backoff_max_s=0.5)
+    settings = BridgeSettings(
+        bootstrap, topic, fetch_timeout_s=0.05, backoff_max_s=0.5, request_timeout_ms=2000
+    )
     return Bridge(source, codec, Fusion(pipeline, graph), settings)
 
 
