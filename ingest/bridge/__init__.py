@@ -2,6 +2,6 @@
 Kafka keyed by twin, acknowledged on MQTT only after Kafka acknowledged them."""
 
 from ingest.bridge._bridge import Bridge, BridgeSettings, BridgeStats
-from ingest.bridge._records import keyed_records
+from ingest.bridge._records import finite_only, keyed_records
 
-__all__ = ["Bridge", "BridgeSettings", "BridgeStats", "keyed_records"]
+__all__ = ["Bridge", "BridgeSettings", "BridgeStats", "finite_only", "keyed_records"]

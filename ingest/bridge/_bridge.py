@@ -15,7 +15,8 @@ copy of a sample, and state takes the newest value).
 
 Messages the codec refuses (not JSON, a broken Sparkplug payload, an unknown
 alias) are counted by reason in ``BridgeStats.rejected``: they carry no sample
-to forward.
+to forward; so are NaN and infinite numbers (``not_finite``), which JSON cannot
+carry.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from ingest._errors import IngestError
-from ingest.bridge._records import KeyedRecord, keyed_records
+from ingest.bridge._records import KeyedRecord, finite_only, keyed_records
 from ingest.codecs import Codec
 from ingest.pipeline import Fusion
 from ingest.sources import Source, SourceBatch
@@ -153,6 +154,9 @@ class Bridge:
         for reject in decoded.rejects:
             self.stats.rejected[str(reject.reason)] += reject.count
         frame = decoded.frame
+        frame, dropped = finite_only(frame)
+        if dropped:
+            self.stats.rejected["not_finite"] += dropped
         wait = self.settings.backoff_initial_s
         while True:
             try:

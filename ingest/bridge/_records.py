@@ -37,6 +37,14 @@ def keyed_records(frame: Frame, keys: Sequence[str]) -> list[KeyedRecord]:
     return out
 
 
+def finite_only(frame: Frame) -> tuple[Frame, int]:
+    """The frame without NaN or infinite numbers (JSON cannot carry them), and how many went;
+    the worker would refuse them as ``not_finite``."""
+    odd = (frame.kind == Kind.NUMBER) & ~np.isfinite(frame.value)
+    dropped = int(odd.sum())
+    return (frame.take(~odd), dropped) if dropped else (frame, 0)
+
+
 def _sample(frame: Frame, row: int) -> dict[str, object]:
     kind = int(frame.kind[row])
     value: object
