@@ -81,6 +81,8 @@ class KafkaSource:
         self._consumer: AIOKafkaConsumer | None = None
         self._buffer: deque[SourceBatch] = deque()
         self._history_offsets: dict[int, int] = {}
+        self._loaded: set[int] = set()
+        """Partitions whose history offsets were read since they were assigned."""
 
     @property
     def feed(self) -> str:
@@ -111,13 +113,19 @@ class KafkaSource:
         self._consumer = consumer
 
     async def _assigned(self, assigned: set[TopicPartition]) -> None:
-        offsets = await asyncio.to_thread(self._history.committed_offsets, self._settings.topic)
-        self._history_offsets = dict(offsets)
+        await self._load_offsets({tp.partition for tp in assigned})
         if self._on_rebalance is not None:
             self._on_rebalance("assigned", frozenset(tp.partition for tp in assigned))
 
+    async def _load_offsets(self, partitions: set[int]) -> None:
+        """What history holds of the topic, read before any record of ``partitions`` is used."""
+        offsets = await asyncio.to_thread(self._history.committed_offsets, self._settings.topic)
+        self._history_offsets = dict(offsets)
+        self._loaded |= partitions
+
     def _revoked(self, revoked: set[TopicPartition]) -> None:
         gone = frozenset(tp.partition for tp in revoked)
+        self._loaded -= gone
         self._buffer = deque(b for b in self._buffer if b.position.partition not in gone)
         if self._on_rebalance is not None:
             self._on_rebalance("revoked", gone)
@@ -129,6 +137,9 @@ class KafkaSource:
                 timeout_ms=round(timeout_s * 1000), max_records=max_records
             )
             now = datetime.now(UTC)
+            unknown = {tp.partition for tp in fetched} - self._loaded
+            if unknown:  # records may come before the assignment listener has read them
+                await self._load_offsets(unknown)
             for tp, messages in fetched.items():
                 self._buffer.extend(self._batches(tp, messages, now))
         return self._buffer.popleft() if self._buffer else None
