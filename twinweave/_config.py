@@ -19,9 +19,6 @@ class ConfigError(ValueError):
     """An environment variable holds a value the settings cannot take."""
 
 
-NOT_READ_YET = " (not read yet: `twinweave ingest --source mqtt://HOST:PORT` names the broker)"
-
-
 @dataclass(frozen=True, slots=True)
 class Variable:
     """One environment variable: its default and what it sets."""
@@ -63,8 +60,12 @@ ENVIRONMENT: Mapping[str, Variable] = {
         "change feed on Kafka, kafka://HOST:PORT/TOPIC: `ingest` publishes what each commit "
         "changed, `serve` reads it for subscriptions; empty for none",
     ),
-    "TWINWEAVE_MQTT_HOST": Variable("127.0.0.1", "MQTT broker host" + NOT_READ_YET),
-    "TWINWEAVE_MQTT_PORT": Variable("18830", "MQTT broker port" + NOT_READ_YET),
+    "TWINWEAVE_MQTT_HOST": Variable(
+        "127.0.0.1", "MQTT broker host of `twinweave ingest --source mqtt` (no URL)"
+    ),
+    "TWINWEAVE_MQTT_PORT": Variable(
+        "18830", "MQTT broker port of `twinweave ingest --source mqtt` (no URL)"
+    ),
     "TWINWEAVE_MQTT_TOPICS": Variable(
         "spBv1.0/#", "comma-separated MQTT subscriptions of `twinweave ingest --source mqtt://`"
     ),

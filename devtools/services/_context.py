@@ -28,6 +28,8 @@ class Context:
 
     scratch: Path
     ports: dict[str, int]
+    lib_cache: Path | None = None
+    """Another scratch dir whose built libraries may be reused (``_private``)."""
     apt_updated: bool = False
     java_home: Path | None = None
 

@@ -113,9 +113,19 @@ def maven_lib(ctx: Context, name: str, pom: Path, lib: Path, inputs: tuple[Path,
     wanted = _fingerprint(pom, *inputs)
     if lib.is_dir() and stamp.exists() and stamp.read_text().strip() == wanted:
         return False
-    if lib.exists():
+    if lib.is_symlink():
+        lib.unlink()
+    elif lib.exists():
         shutil.rmtree(lib)
     stamp.unlink(missing_ok=True)
+    if ctx.lib_cache is not None:
+        cached = ctx.lib_cache / lib.relative_to(ctx.scratch)
+        cached_stamp = cached.parent / f"{cached.name}.stamp"
+        if cached.is_dir() and cached_stamp.exists() and cached_stamp.read_text().strip() == wanted:
+            lib.parent.mkdir(parents=True, exist_ok=True)
+            lib.symlink_to(cached, target_is_directory=True)
+            stamp.write_text(wanted + "\n")
+            return True
     mvn = maven(ctx)
     log = ctx.log(f"{name}-build")
     log.unlink(missing_ok=True)

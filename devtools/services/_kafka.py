@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import struct
-import subprocess
 from pathlib import Path
 from typing import ClassVar
 
-from devtools.services._context import HOST, REPO, Context, ServiceError, say
+from devtools.services._context import HOST, REPO, Context, say
 from devtools.services._install import java_env, java_home, maven_lib
 from devtools.services._process import exchange, run_logged
 from devtools.services._service import Launch, Port, Service
@@ -33,26 +33,21 @@ class Kafka(Service):
             return
         java = str(java_home(ctx) / "bin" / "java")
         cp = ["-cp", f"{lib}/*", *self._log_flags()]
-        cluster_id = self._cluster_id(ctx, [java, *cp])
+        cluster_id = self._cluster_id(ctx)
         say(f"kafka: formatting KRaft storage in {data} (cluster id {cluster_id})")
         cmd = [java, *cp, "kafka.tools.StorageTool", "format", "-t", cluster_id]
         cmd += ["-c", str(props), "--ignore-formatted"]
         run_logged(self.name, "StorageTool format", cmd, ctx.log("kafka-build"), env=java_env(ctx))
 
-    def _cluster_id(self, ctx: Context, java: list[str]) -> str:
+    def _cluster_id(self, ctx: Context) -> str:
+        """A KRaft cluster id (what ``StorageTool random-uuid`` prints: 16 random bytes,
+        URL-safe base64 without padding), made once per scratch dir without starting a JVM."""
         id_file = ctx.path("kafka", "cluster-id")
         if not id_file.exists():
-            out = subprocess.run(
-                [*java, "kafka.tools.StorageTool", "random-uuid"],
-                capture_output=True,
-                text=True,
-                check=False,
-                env=java_env(ctx),
-            )
-            if out.returncode != 0:
-                msg = f"kafka: StorageTool random-uuid failed:\n{out.stdout}{out.stderr}"
-                raise ServiceError(msg)
-            id_file.write_text(out.stdout.strip().splitlines()[-1] + "\n")
+            cluster_id = "-"
+            while cluster_id.startswith("-"):  # Kafka's own rule: never a leading dash
+                cluster_id = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+            id_file.write_text(cluster_id + "\n")
         return id_file.read_text().strip()
 
     def _log_flags(self) -> list[str]:

@@ -36,8 +36,11 @@ class Fusion:
         *,
         identity_ttl_s: float = DEFAULT_TTL_S,
         clock: Callable[[], float] | None = None,
+        load_state: bool = True,
     ) -> None:
+        """``load_state=False``: start from nothing, not from the store's values (a rebuild)."""
         self.pipeline = pipeline
+        self.load_state = load_state
         self.store = store
         self.twins = TwinTable()
         self.signals = SignalTable(pipeline)
@@ -54,7 +57,7 @@ class Fusion:
         signal_map, scale, offset = self._signal_maps(frame)
         self.state.ensure_twins(len(self.twins))
         self.state.ensure_signals(len(self.signals.names))
-        if first_seen:
+        if first_seen and self.load_state:
             self._load(first_seen)
         retired = self.twins.retired[: len(self.twins)]
 

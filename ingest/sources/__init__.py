@@ -1,12 +1,15 @@
-"""Sources of telemetry records: in-memory, file replay, Kafka (the contract: ``_source``)."""
+"""Sources of telemetry records: in-memory, file replay, Kafka (a group member, or the log
+read once for a rebuild), MQTT (the contract: ``_source``)."""
 
 from ingest.sources._kafka import KafkaSource, KafkaSourceSettings
+from ingest.sources._kafka_log import KafkaLogSource
 from ingest.sources._memory import MemorySource
 from ingest.sources._mqtt import MqttSource, MqttSourceSettings
 from ingest.sources._replay import ReplaySource
-from ingest.sources._source import Source, SourceBatch
+from ingest.sources._source import Source, SourceBatch, SourceUnavailableError
 
 __all__ = [
+    "KafkaLogSource",
     "KafkaSource",
     "KafkaSourceSettings",
     "MemorySource",
@@ -15,4 +18,5 @@ __all__ = [
     "ReplaySource",
     "Source",
     "SourceBatch",
+    "SourceUnavailableError",
 ]

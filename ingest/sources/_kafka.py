@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -29,7 +30,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from ingest._errors import IngestError
 from ingest.codecs import RawRecord
-from ingest.sources._source import SourceBatch
+from ingest.sources._source import SourceBatch, SourceUnavailableError
 from ontology.history import HistoryStore, SourceKind, SourcePosition
 
 MAX_KEY_BYTES = 256
@@ -76,9 +77,17 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
 class KafkaSource:
     """See the module docstring."""
 
-    def __init__(self, settings: KafkaSourceSettings, history: HistoryStore) -> None:
+    def __init__(
+        self,
+        settings: KafkaSourceSettings,
+        history: HistoryStore,
+        *,
+        on_rebalance: Callable[[str, frozenset[int]], None] | None = None,
+    ) -> None:
+        """``on_rebalance("revoked" | "assigned", partitions)`` is told of each rebalance."""
         self._settings = settings
         self._history = history
+        self._on_rebalance = on_rebalance
         self._consumer: AIOKafkaConsumer | None = None
         self._buffer: deque[SourceBatch] = deque()
         self._history_offsets: dict[int, int] = {}
@@ -116,17 +125,22 @@ class KafkaSource:
         self._consumer = consumer
 
     async def _assigned(self, assigned: set[TopicPartition]) -> None:
-        await self._load_history_offsets({tp.partition for tp in assigned})
+        await self._load_offsets({tp.partition for tp in assigned})
+        if self._on_rebalance is not None:
+            self._on_rebalance("assigned", frozenset(tp.partition for tp in assigned))
 
-    async def _load_history_offsets(self, partitions: set[int]) -> None:
+    async def _load_offsets(self, partitions: set[int]) -> None:
+        """What history holds of the topic, read before any record of ``partitions`` is used."""
         offsets = await asyncio.to_thread(self._history.committed_offsets, self._settings.topic)
         self._history_offsets = dict(offsets)
-        self._loaded = partitions
+        self._loaded |= partitions
 
     def _revoked(self, revoked: set[TopicPartition]) -> None:
-        gone = {tp.partition for tp in revoked}
+        gone = frozenset(tp.partition for tp in revoked)
         self._buffer = deque(b for b in self._buffer if b.position.partition not in gone)
         self._loaded -= gone
+        if self._on_rebalance is not None:
+            self._on_rebalance("revoked", gone)
 
     async def fetch(self, max_records: int, timeout_s: float) -> SourceBatch | None:
         if not self._buffer:
@@ -134,13 +148,10 @@ class KafkaSource:
             fetched = await consumer.getmany(
                 timeout_ms=round(timeout_s * 1000), max_records=max_records
             )
-            # aiokafka may fetch for a new assignment while the listener still awaits the
-            # history's offsets: read them here first, or records history holds would be
-            # written to it again
-            partitions = {tp.partition for tp in fetched}
-            if not partitions <= self._loaded:
-                await self._load_history_offsets(self._loaded | partitions)
             now = datetime.now(UTC)
+            unknown = {tp.partition for tp in fetched} - self._loaded
+            if unknown:  # records may come before the assignment listener has read them
+                await self._load_offsets(unknown)
             for tp, messages in fetched.items():
                 self._buffer.extend(self._batches(tp, messages, now))
         return self._buffer.popleft() if self._buffer else None
@@ -148,25 +159,10 @@ class KafkaSource:
     def _batches(
         self, tp: TopicPartition, messages: list[object], now: datetime
     ) -> list[SourceBatch]:
-        records = [_record(m) for m in messages]
         done = self._history_offsets.get(tp.partition, -1)
-        old = [r for r in records if r.position <= done]
-        new = [r for r in records if r.position > done]
         return [
-            SourceBatch(
-                records=tuple(part),
-                position=SourcePosition(
-                    kind=SourceKind.KAFKA,
-                    topic=tp.topic,
-                    partition=tp.partition,
-                    first_offset=part[0].position,
-                    last_offset=part[-1].position,
-                ),
-                received_at=now,
-                state_only=state_only,
-            )
-            for part, state_only in ((old, True), (new, False))
-            if part
+            replace(batch, state_only=held)
+            for batch, held in split_at_held(tp, messages, done, now)
         ]
 
     async def ack(self, batch: SourceBatch) -> None:
@@ -180,6 +176,9 @@ class KafkaSource:
             # the partition moved to another worker meanwhile: it resumes from the
             # group's offset, and history's offsets keep it from writing these again
             return
+        except KafkaError as error:  # the broker or the group coordinator is away for now
+            msg = f"Kafka offset commit for {tp} failed ({type(error).__name__}: {error})"
+            raise SourceUnavailableError(msg) from None
 
     async def lag(self) -> int | None:
         """Records in the assigned partitions not yet fetched; None while that is unknown
@@ -211,7 +210,38 @@ class KafkaSource:
         return self._consumer
 
 
-def _record(message: object) -> RawRecord:
+def split_at_held(
+    tp: TopicPartition, messages: list[object], held: int, now: datetime
+) -> list[tuple[SourceBatch, bool]]:
+    """Consumed messages of one partition as batches: those at offsets up to ``held``
+    (history has them) and those after, each with whether it is the held part."""
+    records = [record_of(m) for m in messages]
+    parts = (
+        ([r for r in records if r.position <= held], True),
+        ([r for r in records if r.position > held], False),
+    )
+    return [
+        (
+            SourceBatch(
+                records=tuple(part),
+                position=SourcePosition(
+                    kind=SourceKind.KAFKA,
+                    topic=tp.topic,
+                    partition=tp.partition,
+                    first_offset=part[0].position,
+                    last_offset=part[-1].position,
+                ),
+                received_at=now,
+            ),
+            is_held,
+        )
+        for part, is_held in parts
+        if part
+    ]
+
+
+def record_of(message: object) -> RawRecord:
+    """A consumed Kafka message as a raw record: its offset, value and (UTF-8) key as twin."""
     key = getattr(message, "key", None)
     twin = None
     if isinstance(key, bytes) and 0 < len(key) <= MAX_KEY_BYTES:

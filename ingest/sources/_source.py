@@ -6,8 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from ingest._errors import IngestError
 from ingest.codecs import RawRecord
 from ontology.history import SourcePosition
+
+
+class SourceUnavailableError(IngestError):
+    """The source cannot be reached for now (a broker restarting): try again later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,12 +22,15 @@ class SourceBatch:
     ``records[i].position`` is the record's own position (Kafka offset, line);
     ``position`` spans them. ``state_only`` marks records history holds already
     (a restart catching state up after a crash between the two commits).
+    ``rejects_held`` marks records whose reject records history holds already (a
+    rebuild reading them again): samples and events are written, rejects not.
     """
 
     records: tuple[RawRecord, ...]
     position: SourcePosition
     received_at: datetime
     state_only: bool = False
+    rejects_held: bool = False
 
 
 @runtime_checkable
@@ -44,7 +52,11 @@ class Source(Protocol):
         ...
 
     async def ack(self, batch: SourceBatch) -> None:
-        """Everything in ``batch`` (and before it) is committed to the stores."""
+        """Everything in ``batch`` (and before it) is committed to the stores.
+
+        Raises ``SourceUnavailableError`` when the acknowledgement could not be
+        delivered for now; the worker tries again later.
+        """
         ...
 
     async def stop(self) -> None: ...

@@ -114,7 +114,9 @@ class BatchCommitter:
                 accepted=len(fused.time) - fused.derived_rows,
                 rejected=dict(counts),
             )
-            rejects = self._rejects(source, decoded, fused, batch_id, now)
+            rejects = (
+                [] if source.rejects_held else self._rejects(source, decoded, fused, batch_id, now)
+            )
             self.history.write_batch(batch, _samples(fused, twins, signals), events, rejects)
         updates = self._updates(fused, twins, signals, batch_id)
         if updates:

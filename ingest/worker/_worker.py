@@ -1,7 +1,9 @@
 """The worker loop: fetch a batch, commit it (in a thread: the stores are synchronous), ack.
 
 A store that is down (``StoreUnavailableError``, ``OSError``) is retried with
-doubling waits; nothing is acknowledged meanwhile, so nothing is lost. With a
+doubling waits; nothing is acknowledged meanwhile, so nothing is lost. An
+acknowledgement the source cannot deliver for now (``SourceUnavailableError``:
+a broker restarting) stays pending and is tried again on the next round. With a
 ``flush`` (the in-process graph store's snapshot), acknowledgements wait for
 the next flush, so the source only forgets what is durable everywhere.
 """
@@ -12,7 +14,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from ingest.sources import Source, SourceBatch
+from ingest.sources import Source, SourceBatch, SourceUnavailableError
 from ingest.worker._commit import BatchCommitter, BatchOutcome
 from ingest.worker._health import FeedHealth
 from ingest.worker._settings import WorkerSettings
@@ -129,7 +131,13 @@ class Worker:
                 return
             await asyncio.to_thread(self._flush)
             self._flushed_at = time.monotonic()
-        pending, self._pending = self._pending, []
-        for batch in pending:
-            await self.source.ack(batch)
+        while self._pending:
+            try:
+                await self.source.ack(self._pending[0])
+            except SourceUnavailableError as error:
+                # kept for the next round; a later acknowledgement covers it as well
+                self.stats.retries += 1
+                self.stats.last_error = f"ack: {error}"[:200]
+                return
+            self._pending.pop(0)
             self.stats.acked_batches += 1

@@ -143,11 +143,10 @@ def test_the_readme_table_lists_exactly_the_variables_the_settings_read() -> Non
     assert readme_variables() == set(ENVIRONMENT)
 
 
-def test_help_lists_every_variable_and_marks_what_nothing_reads_yet() -> None:
+def test_help_lists_every_variable_and_says_where_the_mqtt_broker_settings_apply() -> None:
     text = environment_help()
     for name in ENVIRONMENT:
         assert f"  {name}\n" in text
-    for name in ("TWINWEAVE_MQTT_HOST", "TWINWEAVE_MQTT_PORT"):
-        assert "not read yet" in ENVIRONMENT[name].help
-    for name in ("TWINWEAVE_KAFKA_BOOTSTRAP", "TWINWEAVE_HISTORY_STORE", "TWINWEAVE_MQTT_TOPICS"):
         assert "not read yet" not in ENVIRONMENT[name].help
+    for name in ("TWINWEAVE_MQTT_HOST", "TWINWEAVE_MQTT_PORT"):
+        assert "--source mqtt`" in ENVIRONMENT[name].help

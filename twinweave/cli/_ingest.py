@@ -40,17 +40,29 @@ def register(subparsers: Any) -> None:
         description=description,
         epilog=(
             "Sources: kafka://HOST:PORT/TOPIC (a consumer group; default: TWINWEAVE_KAFKA_*), "
-            "mqtt://HOST:PORT (subscribes TWINWEAVE_MQTT_TOPICS; plain JSON topics and "
-            "Sparkplug B), "
+            "mqtt://HOST:PORT or mqtt (the broker of TWINWEAVE_MQTT_HOST and _PORT; subscribes "
+            "TWINWEAVE_MQTT_TOPICS; plain JSON topics and Sparkplug B), "
             "replay:FILE (one JSON record per line), sim (the built-in simulator of the "
-            "plant's machines). Example: twinweave ingest --source replay:feed.ndjson. "
+            "plant's machines). Examples: twinweave ingest --source replay:feed.ndjson; "
+            "twinweave ingest --rebuild --source kafka://127.0.0.1:9092/twinweave.telemetry; "
+            "twinweave ingest --source mqtt://127.0.0.1:1883 --bridge-to "
+            "kafka://127.0.0.1:9092/twinweave.telemetry. "
             "See docs/ingest.md."
         ),
     )
     parser.add_argument(
         "--source",
         metavar="SPEC",
-        help="kafka://HOST:PORT/TOPIC, mqtt://HOST:PORT, replay:FILE or sim (default: Kafka)",
+        help="kafka://HOST:PORT/TOPIC, mqtt://HOST:PORT, mqtt, replay:FILE or sim (default: Kafka)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help=(
+            "rebuild state and history from the Kafka topic (the source of truth): read it "
+            "from its beginning to its current end without a consumer group, write the state "
+            "a full replay gives and every sample again (history keeps one copy), then exit"
+        ),
     )
     parser.add_argument(
         "--pipeline",
@@ -65,6 +77,24 @@ def register(subparsers: Any) -> None:
         help="how records without a content-type header are decoded: JSON, or the columnar "
         "codec's Arrow IPC stream (json); a header naming "
         "application/vnd.apache.arrow.stream always selects the columnar codec",
+    )
+    parser.add_argument(
+        "--bridge-to",
+        metavar="kafka://HOST:PORT/TOPIC",
+        help=(
+            "bridge mode (with --source mqtt...): resolve each MQTT JSON or Sparkplug B "
+            "message's twins through the aliases and republish it to this Kafka topic keyed "
+            "by twin; MQTT messages are acknowledged only after Kafka acknowledged them; no "
+            "state or history is written (a worker on the topic does that)"
+        ),
+    )
+    parser.add_argument(
+        "--client-id",
+        metavar="ID",
+        help=(
+            "MQTT client id: a persistent session that gets unacknowledged messages again "
+            "after a restart (bridge default: twinweave-bridge)"
+        ),
     )
     parser.add_argument(
         "--change-feed",

@@ -30,6 +30,7 @@ from ingest.codecs.sparkplug import SparkplugCodec
 from ingest.pipeline import Fusion, Pipeline, PipelineError, default_pipeline, load_pipeline
 from ingest.sim import SimSettings, SimSource, Simulator, plant_assets, publish_to_kafka
 from ingest.sources import (
+    KafkaLogSource,
     KafkaSource,
     KafkaSourceSettings,
     MqttSource,
@@ -62,10 +63,15 @@ class UsageError(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.bridge_to is not None:
+        from twinweave.cli._ingest_bridge import bridge
+
+        return bridge(args)
     if args.sim_publish is not None:
         return _publish(args)
     try:
         settings = load_settings(os.environ)
+        _check_rebuild(args)
         pipeline = _pipeline(args.pipeline)
         worker_settings = WorkerSettings(principal=args.principal, max_records=args.max_records)
     except (ConfigError, UsageError, PipelineError, ingest.IngestError) as error:
@@ -102,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
             _err(f"twinweave ingest: {error}")
             return EXIT_ERROR
         committer = BatchCommitter(
-            fusion=Fusion(pipeline, graph),
+            fusion=Fusion(pipeline, graph, load_state=not args.rebuild),
             graph=graph,
             history=history,
             feed=feed,
@@ -111,13 +117,15 @@ def run(args: argparse.Namespace) -> int:
             principal=args.principal,
         )
         flush = graph.flush if isinstance(graph, ontology.MemoryStore) else None
-        progress = None if args.quiet else Progress(args.progress_interval)
-        health = FeedHealth(
-            graph,
-            source.feed,
-            freshness_s=pipeline.freshness_s.get(source.feed, DEFAULT_FRESHNESS_S),
-            principal=args.principal,
-        )
+        progress = None if args.quiet else Progress(args.progress_interval, rebuild=args.rebuild)
+        health = None
+        if not args.rebuild:  # a rebuild says nothing about how the feed is doing now
+            health = FeedHealth(
+                graph,
+                source.feed,
+                freshness_s=pipeline.freshness_s.get(source.feed, DEFAULT_FRESHNESS_S),
+                principal=args.principal,
+            )
         worker = Worker(
             source,
             committer,
@@ -132,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
             _err(f"twinweave ingest: {error}")
             return EXIT_ERROR
         if progress is not None:
-            _err(f"twinweave ingest: stopped; {stats.line()}")
+            done = f"rebuilt; {stats.records} records read" if args.rebuild else "stopped"
+            _err(f"twinweave ingest: {done}; {stats.line()}")
     return EXIT_OK
 
 
@@ -152,10 +161,10 @@ async def _watch(
 ) -> None:
     """Progress lines with the lag; stops the worker once idle for ``idle_s`` with no lag."""
     seen, quiet_since = -1, time.monotonic()
-    kafka = isinstance(source, KafkaSource)
+    kafka = isinstance(source, KafkaSource | KafkaLogSource)
     while True:
         await asyncio.sleep(0.2)
-        lag = await source.lag() if isinstance(source, KafkaSource) else None
+        lag = await source.lag() if isinstance(source, KafkaSource | KafkaLogSource) else None
         if progress is not None:
             progress.tick(worker.stats, lag)
         caught_up = lag == 0 if kafka else True
@@ -177,8 +186,9 @@ def _on_signals(stop: Callable[[], None]) -> None:
 class Progress:
     """Progress lines on stderr: every ``interval`` seconds, or every batch when 0."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, *, rebuild: bool = False) -> None:
         self.interval = interval
+        self.behind = "{} records to rebuild" if rebuild else "lag {} records"
         self._last = time.monotonic()
 
     def batch(self, outcome: BatchOutcome, stats: WorkerStats) -> None:
@@ -189,8 +199,27 @@ class Progress:
     def tick(self, stats: WorkerStats, lag: int | None) -> None:
         if self.interval > 0 and time.monotonic() - self._last >= self.interval:
             self._last = time.monotonic()
-            behind = "" if lag is None else f"; lag {lag} records"
+            behind = "" if lag is None else f"; {self.behind.format(lag)}"
             _err(f"{stats.line()}{behind}")
+
+
+def _check_rebuild(args: argparse.Namespace) -> None:
+    """``--rebuild`` reads a Kafka topic once, without a group, and ends by itself."""
+    if not args.rebuild:
+        return
+    if args.source is not None and not args.source.startswith("kafka://"):
+        msg = (
+            "--rebuild reads a Kafka topic; expected --source kafka://HOST:PORT/TOPIC or no "
+            f"--source, not {args.source!r}"
+        )
+        raise UsageError(msg)
+    for option, value in (("--group", args.group), ("--exit-when-idle", args.exit_when_idle)):
+        if value is not None:
+            msg = (
+                f"--rebuild with {option} {value!r}: a rebuild joins no group and ends at the "
+                f"topic's end; expected no {option}"
+            )
+            raise UsageError(msg)
 
 
 def _pipeline(path: str | None) -> Pipeline:
@@ -282,19 +311,18 @@ def _source(
 ) -> Source:
     spec: str | None = args.source
     group = args.group or settings.kafka_group
-    if spec is None:
-        return KafkaSource(
-            KafkaSourceSettings(settings.kafka_bootstrap, settings.kafka_topics[0], group), history
-        )
-    if spec.startswith("kafka://"):
-        bootstrap, topic = _kafka_address(spec, "--source")
-        return KafkaSource(KafkaSourceSettings(bootstrap, topic, group), history)
-    if spec.startswith("mqtt://"):
-        parts = urlsplit(spec)
-        if parts.hostname is None or parts.port is None:
-            msg = f"--source {spec!r}; expected mqtt://HOST:PORT (topics: TWINWEAVE_MQTT_TOPICS)"
-            raise UsageError(msg)
-        return MqttSource(MqttSourceSettings(parts.hostname, parts.port, settings.mqtt_topics))
+    if spec is None or spec.startswith("kafka://"):
+        bootstrap, topic = settings.kafka_bootstrap, settings.kafka_topics[0]
+        if spec is not None:
+            bootstrap, topic = _kafka_address(spec, "--source")
+        kafka = KafkaSourceSettings(bootstrap, topic, group)
+        if args.rebuild:
+            return KafkaLogSource(kafka, history)
+        return KafkaSource(kafka, history, on_rebalance=None if args.quiet else _rebalanced)
+    if spec == "mqtt" or spec.startswith("mqtt://"):
+        host, port = mqtt_address(spec, settings)
+        mqtt = MqttSourceSettings(host, port, settings.mqtt_topics, client_id=args.client_id or "")
+        return MqttSource(mqtt)
     if spec == "sim":
         # a simulated run starts now, so its samples are fresh, not late
         tick_s = args.sim_tick if args.sim_tick > 0 else None
@@ -310,6 +338,29 @@ def _source(
         "mqtt://HOST:PORT, replay:FILE or sim"
     )
     raise UsageError(msg)
+
+
+def _rebalanced(what: str, partitions: frozenset[int]) -> None:
+    if partitions:
+        _err(f"twinweave ingest: partitions {what} {sorted(partitions)}")
+
+
+def mqtt_address(spec: str, settings: Settings) -> tuple[str, int]:
+    """``mqtt://HOST:PORT``, or ``mqtt`` / ``mqtt://``: TWINWEAVE_MQTT_HOST and _PORT."""
+    if spec in ("mqtt", "mqtt://"):
+        return settings.mqtt_host, settings.mqtt_port
+    parts = urlsplit(spec)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.hostname is None or port is None or parts.path.strip("/"):
+        msg = (
+            f"--source {spec!r}; expected mqtt://HOST:PORT, or mqtt for TWINWEAVE_MQTT_HOST "
+            "and TWINWEAVE_MQTT_PORT (topics: TWINWEAVE_MQTT_TOPICS)"
+        )
+        raise UsageError(msg)
+    return parts.hostname, port
 
 
 def _err(message: str) -> None:
