@@ -17,7 +17,7 @@ def test_a_small_run_prints_every_figure_beside_its_baseline(
     assert "basyx write_aas_json_file" in out
     assert "GET /healthz (floor)" in out
     assert "store list_twins" in out
-    assert "answers: ours == dicts: True; same ids as basyx: True" in out
+    assert "answers: ours == dicts byte for byte: True; basyx same ids: True" in out
     assert "answers equal to the mapping's: True" in out
     assert "page ids equal to the store's order: True" in out
 
