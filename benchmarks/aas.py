@@ -48,6 +48,7 @@ import orjson
 
 import aas
 import ontology
+from benchmarks._http_load import get_many
 from loaders import generate_plant
 
 WHO = "benchmark"
@@ -168,31 +169,15 @@ def serve(twins: int, port: int) -> None:
     )
 
 
-async def _load(base: str, paths: list[str], expected: dict[str, Any]) -> tuple[list[float], bool]:
-    latencies: list[float] = []
-    ok = True
-    queue = list(paths)
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
-
-        async def worker() -> None:
-            nonlocal ok
-            while queue:
-                path = queue.pop()
-                start = time.perf_counter()
-                try:
-                    response = await client.get(path)
-                except httpx.TransportError:  # a connection the server closed: once more
-                    start = time.perf_counter()
-                    response = await client.get(path)
-                latencies.append(time.perf_counter() - start)
-                if response.status_code != 200 or (
-                    path in expected and response.json() != expected[path]
-                ):
-                    ok = False
-
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return latencies, ok
+async def _load(port: int, paths: list[str], expected: dict[str, Any]) -> tuple[list[float], bool]:
+    """GET ``paths`` with ``CONCURRENCY`` keep-alive connections of the lean client; whether
+    every answer was 200, each path's body always the same, and equal to ``expected``."""
+    got = await get_many("127.0.0.1", port, paths, CONCURRENCY)
+    ok = got.same_bodies and set(got.statuses) == {200}
+    for path, body in got.first_body.items():
+        if path in expected and orjson.loads(body) != expected[path]:
+            ok = False
+    return got.latencies, ok
 
 
 async def _asgi(app: Any, paths: list[str], expected: dict[str, Any]) -> bool:
@@ -270,8 +255,9 @@ def bench_latency(twins: int, requests: int, runs: int) -> bool:
             values[f"/aas/api/v3.1/submodels/{_b64(sm_id)}/$value"] = None
         ok = True
         print(
-            f"2. {CONCURRENCY} concurrent clients, {requests} GETs per run, "
-            "uvicorn in a child process"
+            f"2. {CONCURRENCY} concurrent clients (keep-alive connections of a lean HTTP/1.1 "
+            f"client, benchmarks/_http_load.py), {requests} GETs per run, warm, uvicorn in a "
+            "child process"
         )
         for name, table in (
             ("GET shell by id", shells),
@@ -280,11 +266,11 @@ def bench_latency(twins: int, requests: int, runs: int) -> bool:
         ):
             paths = [list(table)[i % len(table)] for i in range(requests)]
             expected = {k: v for k, v in table.items() if v is not None}
-            asyncio.run(_load(base, paths[: min(200, requests)], expected))  # warm
+            asyncio.run(_load(port, paths[: min(200, requests)], expected))  # warm
             p50s: list[float] = []
             p99s: list[float] = []
             for _ in range(runs):
-                latencies, good = asyncio.run(_load(base, paths, expected))
+                latencies, good = asyncio.run(_load(port, paths, expected))
                 ok = ok and good
                 p50s.append(_p(latencies, 0.50))
                 p99s.append(_p(latencies, 0.99))

@@ -17,7 +17,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from ontology import GraphStore
+from ontology import GraphStore, MemoryStore
 from ontology.access import Authorizer, Principal
 from server.aas._errors import error_response
 from server.aas._routes import AasApi, PrincipalOf
@@ -62,7 +62,7 @@ def aas_app(
     who = principal_of or _anonymous
     routes = []
     for version in VERSIONS:
-        api = AasApi(service, who, version.replace(".", "/"))
+        api = AasApi(service, who, version.replace(".", "/"), inline=isinstance(store, MemoryStore))
         methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
         routes.append(
             _AnyPath(

@@ -58,6 +58,9 @@ _PAGING = frozenset({"limit", "cursor"})
 _MODIFIERS = frozenset({"level", "extent"})
 
 
+_UNBOUNDED = "serialization"
+
+
 def _only(query: Any, allowed: frozenset[str]) -> None:
     """Refuse query parameters the operation does not define (400, naming them)."""
     unknown = sorted(set(query.keys()) - allowed)
@@ -76,15 +79,24 @@ def _suffix(parts: list[str]) -> tuple[list[str], Content]:
 class AasApi:
     """Answers one request at a time against an :class:`AasService`."""
 
-    def __init__(self, service: AasService, principal_of: PrincipalOf, version: str) -> None:
+    def __init__(
+        self, service: AasService, principal_of: PrincipalOf, version: str, *, inline: bool = False
+    ) -> None:
+        """``inline``: the store is the in-process one, whose reads are dictionary lookups
+        under the GIL: a worker thread runs them no faster, while the hop there and back
+        costs as much as a small answer. Those answers run on the event loop, except
+        ``/serialization``, the one answer not bounded by a page limit."""
         self.service = service
         self.principal_of = principal_of
         self.version = version
+        self.inline = inline
 
     async def handle(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):
             return error_response(405, f"{request.method} is not served: this is a read profile")
         try:
+            if self.inline and not request.path_params.get("path", "").startswith(_UNBOUNDED):
+                return self._answer(request)
             return await run_in_threadpool(self._answer, request)
         except ApiError as err:
             return error_response(err.status, err.text)

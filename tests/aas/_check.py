@@ -110,24 +110,32 @@ def _package_basyx(path: str) -> int:
     return check_aasx(Path(path), parts=False)
 
 
-def check_export_files(json_path: Path, aasx_path: Path) -> tuple[int, int]:
-    """Every check on a large JSON export and its AASX package, the slow ones side by side.
+def _file_xml(path: str) -> int:
+    return check_xml(Path(path))
+
+
+def check_export_files(json_path: Path, aasx_path: Path, xml_path: Path) -> tuple[int, int]:
+    """Every check on a large JSON export, its AASX package and its XML export, the slow ones
+    side by side.
 
     The package's environment part must be the JSON export byte for byte, so
     the JSON checks (schemas, aas-core 3.0 and 3.1) hold for it too; basyx
-    reads the package with its AASX reader (which parses that JSON). The
-    three run in separate processes (spawned: the pytest process may run
-    threads); returns (shells, identifiables), equal for both readers.
+    reads the package with its AASX reader (which parses that JSON). The XML
+    export passes the XSD and aas-core 3.1 and is read by basyx. The four run
+    in separate processes (spawned: the pytest process may run threads);
+    returns (shells, identifiables), equal for every reader.
     """
     (part,) = aasx_parts(aasx_path).values()
     assert part == json_path.read_bytes()
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=3, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=4, mp_context=context) as pool:
+        xml = pool.submit(_file_xml, str(xml_path))
         basyx = pool.submit(_package_basyx, str(aasx_path))
         core30 = pool.submit(_file_core30, str(json_path))
         shells, objects = pool.submit(_file_schemas_and_core31, str(json_path)).result()
         core30.result()
         assert basyx.result() == objects
+        assert xml.result() == objects
     return shells, objects
 
 

@@ -68,13 +68,17 @@ def big_plant() -> ontology.MemoryStore:
 
 
 @pytest.mark.slow
-def test_a_10k_twin_plant_as_json_and_aasx_passes_every_check(
+def test_a_10k_twin_plant_in_every_format_passes_every_check(
     big_plant: ontology.MemoryStore, tmp_path: Path
 ) -> None:
     exporter = _exporter(big_plant)
     ids = exporter.twin_ids()
-    exporter.write(ids, tmp_path / "big.json", aas.ExportFormat.JSON)
-    exporter.write(ids, tmp_path / "big.aasx", aas.ExportFormat.AASX)
-    shells, objects = check_export_files(tmp_path / "big.json", tmp_path / "big.aasx")
+    paths = {kind: tmp_path / f"big.{kind.value}" for kind in aas.ExportFormat}
+    for kind, path in paths.items():
+        exporter.write(ids, path, kind)
+    formats = aas.ExportFormat
+    shells, objects = check_export_files(
+        paths[formats.JSON], paths[formats.AASX], paths[formats.XML]
+    )
     assert shells == 10_000
     assert objects > 10_000
