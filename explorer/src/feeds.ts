@@ -1,4 +1,4 @@
-// Feed health: every feed twin (feed/<name>, model dtmi:twinweave:ingest:Feed;1, written by
+// Feed health: every feed twin (feed/<name>, model dtmi:twinweave:ingest:Feed;2, written by
 // the ingest worker) with its last arrival, rate, reject rate and rejects by reason, and its
 // staleness against its freshness limit. The page polls the feeds every 2 s and recomputes
 // staleness every second from lastArrival, so a feed that stops turns red while the page is
@@ -9,7 +9,7 @@ import { gql, type Schema } from "./api";
 import { clear, errorNote, h, notYet } from "./dom";
 import { formatAge } from "./status";
 
-export const FEED_MODEL = "dtmi:twinweave:ingest:Feed;1";
+export const FEED_MODEL = "dtmi:twinweave:ingest:Feed;2";
 export const FEED_POLL_MS = 2000;
 /** The ingest worker's freshness limit when the pipeline names none (docs/ingest.md). */
 export const DEFAULT_LIMIT_S = 60;

@@ -1,12 +1,13 @@
 """Feed health as data: per feed, a twin whose signals say how the feed is doing.
 
-The twin ``feed/<name>`` (model ``dtmi:twinweave:ingest:Feed;1``, created on
+The twin ``feed/<name>`` (model ``dtmi:twinweave:ingest:Feed;2``, created on
 first use) carries ``lastArrival`` (seconds since the epoch), ``rate``
 (samples per second over the last report interval), ``interArrival``
 (seconds between the last two batches), ``rejectRate`` (refused / received
-over the last interval that received any) and ``staleness`` (seconds since the last arrival). A feed
-silent for longer than its freshness limit raises a ``feed``/``silent`` event
-once; its next arrival a ``feed``/``resumed`` event.
+over the last interval that received any) and ``staleness`` (seconds since the
+last arrival), and its limit as the ``freshness`` property. A feed silent for
+longer than that limit raises a ``feed``/``silent`` event once; its next
+arrival a ``feed``/``resumed`` event.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from ingest.worker._commit import BatchOutcome
 from ontology import GraphStore, Lifecycle, SignalUpdate, TwinSpec
 from ontology.history import Event
 
-FEED_MODEL = "dtmi:twinweave:ingest:Feed;1"
+FEED_MODEL = "dtmi:twinweave:ingest:Feed;2"
+"""Version 2 adds the ``freshness`` property: the feed's limit, so readers (the explorer)
+judge staleness against the limit the worker uses."""
 FEED_MODEL_TEXT = json.dumps(
     {
         "@context": "dtmi:dtdl:context;3",
@@ -30,6 +33,12 @@ FEED_MODEL_TEXT = json.dumps(
         "displayName": "Telemetry feed",
         "contents": [
             {"@type": "Property", "name": "feed", "schema": "string"},
+            {
+                "@type": "Property",
+                "name": "freshness",
+                "schema": "double",
+                "description": "Seconds without data after which the feed counts as silent.",
+            },
             *(
                 {"@type": "Telemetry", "name": name, "schema": "double"}
                 for name in ("lastArrival", "rate", "interArrival", "rejectRate", "staleness")
@@ -82,7 +91,8 @@ class FeedHealth:
         if self._ready:
             return
         self.graph.add_models([FEED_MODEL_TEXT], principal=self.principal)
-        spec = TwinSpec(self.twin, FEED_MODEL, {"feed": self.feed}, lifecycle=Lifecycle.ACTIVE)
+        properties = {"feed": self.feed, "freshness": self.freshness_s}
+        spec = TwinSpec(self.twin, FEED_MODEL, properties, lifecycle=Lifecycle.ACTIVE)
         self.graph.upsert_twins([spec], principal=self.principal)
         self._ready = True
 

@@ -298,6 +298,7 @@ const scenarios = {
       cells: await row(MACHINING_FEED).locator("th, td").allTextContents() };
     check(/ago$|just now/.test(before.cells[2]) && /\/s/.test(before.cells[3]), `a running feed: ${before.cells}`);
     check(/range: \d+/.test(before.cells[5]), `rejects by reason: ${before.cells[5]}`);
+    check(/the feed's limit/.test(before.cells[6]), `staleness against the feed's own limit: ${before.cells[6]}`);
     const started = Date.now();
     writeFileSync(pauseFile, "paused by the feeds scenario\n");
     let after;

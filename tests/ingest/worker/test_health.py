@@ -36,6 +36,7 @@ def test_the_feed_twin_carries_rate_rejects_and_staleness(plant_store: GraphStor
     health.ensure_twin()  # idempotent
     twin = plant_store.get_twin(feed_twin_id("kafka:plant/a"))
     assert twin.model == FEED_MODEL
+    assert twin.properties == {"feed": "kafka:plant/a", "freshness": 10}  # its limit, for readers
     health.observe(outcome(100, 10))
     clock.now += timedelta(seconds=2)
     health.observe(outcome(100, 0))
