@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ingest.worker._commit import BatchOutcome
-from ontology import GraphStore, Lifecycle, SignalUpdate, TwinSpec
+from ontology import GraphStore, JsonValue, Lifecycle, SignalUpdate, TwinSpec
 from ontology.history import Event
 
 FEED_MODEL = "dtmi:twinweave:ingest:Feed;2"
@@ -91,7 +91,7 @@ class FeedHealth:
         if self._ready:
             return
         self.graph.add_models([FEED_MODEL_TEXT], principal=self.principal)
-        properties = {"feed": self.feed, "freshness": self.freshness_s}
+        properties: dict[str, JsonValue] = {"feed": self.feed, "freshness": self.freshness_s}
         spec = TwinSpec(self.twin, FEED_MODEL, properties, lifecycle=Lifecycle.ACTIVE)
         self.graph.upsert_twins([spec], principal=self.principal)
         self._ready = True
