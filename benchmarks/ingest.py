@@ -62,6 +62,8 @@ import orjson
 
 from benchmarks._ingest_peers import add_options as add_peer_options
 from benchmarks._ingest_peers import run_sections as run_peer_sections
+from benchmarks._ingest_peers._stores import append_one
+from benchmarks._ingest_peers._stores import moment as to_moment
 from ingest.frame import Frame
 from ingest.pipeline import (
     FusionKernel,
@@ -630,10 +632,10 @@ def _agent(bootstrap: str, topic: str, feed: Feed, per_record: int, twins: int) 
                 for name, at, value in zip(doc["signal"], doc["time"], doc["value"], strict=True):
                     with locks.setdefault(twin, threading.Lock()):
                         current = agent_graph.get_signals(twin).get(name)
-                        moment = _moment(at)
+                        moment = to_moment(at)
                         if current is None or current.time < moment:
                             agent_graph.set_signals([SignalUpdate(twin, name, value, moment)])
-                        _append(agent_history, twin, name, at, value)
+                        append_one(agent_history, twin, name, at, value, who="agent")
                 seen += 1
                 if seen >= prefix:
                     break
@@ -655,35 +657,6 @@ def _agent(bootstrap: str, topic: str, feed: Feed, per_record: int, twins: int) 
         f"of stores); state as the generator says: {'yes' if agent_ok else 'NO'}"
     )
     return agent_ok
-
-
-def _moment(ms: int) -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(ms / 1000, UTC)
-
-
-def _append(history: Any, twin: str, signal: str, ms: int, value: float) -> None:
-    from ontology.history import TIME_DTYPE, Batch, Samples
-
-    names = np.array([twin], dtype=object)
-    samples = Samples(
-        twin=names,
-        signal=np.array([signal], dtype=object),
-        time=np.array([ms * 1000], dtype=np.int64).view(TIME_DTYPE),
-        value=np.array([value]),
-    )
-    batch = Batch(
-        id=uuid.uuid4().hex,
-        sources=(),
-        received_at=_moment(ms),
-        pipeline_version="agent",
-        model_versions=(),
-        principal="agent",
-        count_in=1,
-        accepted=1,
-    )
-    history.write_batch(batch, samples)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,16 +8,23 @@ they never see each other's writes), dropped after the run.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+
+import numpy as np
 
 from ontology import GraphStore, MemoryStore, Neo4jStore, Neo4jStoreSettings, SignalUpdate
 from ontology.history import (
+    TIME_DTYPE,
+    Batch,
     DuckDBHistoryStore,
     HistoryStore,
     QuestDBHistorySettings,
     QuestDBHistoryStore,
+    Samples,
 )
 
 KINDS = ("embedded", "neo4j+questdb")
@@ -101,3 +108,32 @@ def open_stores(spec: StoreSpec) -> tuple[GraphStore, HistoryStore]:
         graph.close()
         raise
     return graph, history
+
+
+def moment(ms: int) -> datetime:
+    """Milliseconds since the epoch as an aware UTC datetime, exactly."""
+    return datetime.fromtimestamp(ms // 1000, UTC).replace(microsecond=ms % 1000 * 1000)
+
+
+def append_one(
+    history: HistoryStore, twin: str, signal: str, ms: int, value: float, *, who: str
+) -> None:
+    """The per-event agents' ``history_store.append(asset.id, ev)``: one sample, its own
+    lineage record (``who`` names the agent in it)."""
+    samples = Samples(
+        twin=np.array([twin], dtype=object),
+        signal=np.array([signal], dtype=object),
+        time=np.array([ms * 1000], dtype=np.int64).view(TIME_DTYPE),
+        value=np.array([value]),
+    )
+    batch = Batch(
+        id=uuid.uuid4().hex,
+        sources=(),
+        received_at=moment(ms),
+        pipeline_version=who,
+        model_versions=(),
+        principal=who,
+        count_in=1,
+        accepted=1,
+    )
+    history.write_batch(batch, samples)

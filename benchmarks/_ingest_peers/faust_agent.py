@@ -32,43 +32,15 @@ import signal
 import sys
 import tempfile
 import time
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import faust
-import numpy as np
 
 from benchmarks._ingest_peers._peer import Job, StoreClock, read_job, write_result
-from benchmarks._ingest_peers._stores import open_stores
+from benchmarks._ingest_peers._stores import append_one, moment, open_stores
 from benchmarks._ingest_peers._workload import Transition, digest
 from ontology import GraphStore, SignalUpdate
-from ontology.history import TIME_DTYPE, Batch, Event, HistoryStore, Samples
-
-
-def _moment(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms // 1000, UTC).replace(microsecond=ms % 1000 * 1000)
-
-
-def append(history: HistoryStore, twin: str, name: str, ms: int, value: float) -> None:
-    """``history_store.append(asset.id, ev)``: one sample, its own lineage record."""
-    samples = Samples(
-        twin=np.array([twin], dtype=object),
-        signal=np.array([name], dtype=object),
-        time=np.array([ms * 1000], dtype=np.int64).view(TIME_DTYPE),
-        value=np.array([value]),
-    )
-    batch = Batch(
-        id=uuid.uuid4().hex,
-        sources=(),
-        received_at=_moment(ms),
-        pipeline_version="faust-agent",
-        model_versions=(),
-        principal="faust-agent",
-        count_in=1,
-        accepted=1,
-    )
-    history.write_batch(batch, samples)
+from ontology.history import Event, HistoryStore
 
 
 def build(job: Job, graph: GraphStore, history: HistoryStore, datadir: str) -> faust.App:
@@ -108,14 +80,14 @@ def build(job: Job, graph: GraphStore, history: HistoryStore, datadir: str) -> f
                     held = cur.get("mode")
                     mode = str(held.value) if held is not None else transition.initial
                     new_mode, matched = transition(mode, name, value)
-                    at = _moment(ms)
+                    at = moment(ms)
                     updates = [SignalUpdate(twin, name, value, at)]
                     if new_mode != mode or (matched and held is None):
                         updates.append(SignalUpdate(twin, "mode", new_mode, at))
                     with clock:
                         graph.set_signals(updates)
                     with clock:
-                        append(history, twin, name, ms, value)
+                        append_one(history, twin, name, ms, value, who="faust-agent")
                     if new_mode != mode:
                         with clock:
                             history.append_events([Event(twin, at, "mode", f"{mode}->{new_mode}")])
