@@ -17,8 +17,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ontology.history._arrays import (
-    NUMERIC_COLUMNS,
-    TEXT_COLUMNS,
     as_of_arrays,
     samples_of,
     split_series,
@@ -27,6 +25,7 @@ from ontology.history._errors import HistoryInputError
 from ontology.history._partials import finish_sql, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, RangeQuery, Tier, from_us
 from ontology.history._values import Agg, AsOf, Samples, Series, SeriesKey
+from ontology.history.questdb._grain import tier_buckets
 from ontology.history.questdb._tiers import (
     PANDAS_TYPES,
     RAW_SCHEMA,
@@ -39,17 +38,6 @@ from ontology.history.questdb._tiers import (
 from ontology.history.questdb._wire import Wire
 
 MAX_FETCHED_ROWS = 5_000_000
-_FINISHED = {
-    "n": "cast(n AS double)",
-    "mn": "mn",
-    "mx": "mx",
-    "mean": "s / nv",
-    "vf": "vf",
-    "vl": "vl",
-    "tf": "tf",
-    "tl": "tl",
-}
-"""A bucket's aggregates from its tier row (``_partials.finish_sql`` at the tier's grain)."""
 _S, _F, _I = pa.string(), pa.float64(), pa.int64()
 
 
@@ -144,7 +132,7 @@ class SampleReader:
             table = f"{self._prefix}_{query.tier}"
             at_grain = query.interval == GRAIN_US[query.tier]
             if at_grain and Agg.TWA not in query.aggregates:
-                return self._tier_buckets(keys, query, f"{table} WHERE ts >= %s AND ts < %s")
+                return tier_buckets(self._wire, table, keys, query, MAX_FETCHED_ROWS)
             filters = f" WHERE ts >= %s AND ts < %s AND {where}"
             rows = self._fetch(tier_select(table) + filters, [*window, *params], TIER_SCHEMA)
             mine = "(SELECT r.* FROM rows r SEMI JOIN keys USING (series))"
@@ -155,29 +143,6 @@ class SampleReader:
         )
         table = self._run(keys, rows, sql, {"g": query.interval, "end": query.end})
         return split_series(table, keys, query.aggregates)
-
-    def _tier_buckets(
-        self, keys: Sequence[SeriesKey], query: RangeQuery, source: str
-    ) -> tuple[Series, ...]:
-        """Buckets at a tier's own grain without ``twa``: its rows are the buckets, so
-        QuestDB returns the finished aggregates (only those asked) and nothing is merged."""
-        wanted = [NUMERIC_COLUMNS[a] for a in query.aggregates]
-        wanted += [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
-        fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in wanted]
-        select = ", ".join(_FINISHED[c] for c in wanted)
-        where, params = key_filter(keys)
-        rows = self._fetch(
-            f"SELECT twin, signal, cast(ts AS long), {select} FROM {source} AND {where}",
-            [from_us(query.start), from_us(query.end), *params],
-            pa.schema([RAW_SCHEMA.field(0), RAW_SCHEMA.field(1), pa.field("bucket", _I), *fields]),
-        )
-        distinct = list(dict.fromkeys(keys))
-        names = pa.array([f"{k.twin}{SEP}{k.signal}" for k in distinct], type=pa.string())
-        position = pc.index_in(rows.column("series"), value_set=names)
-        rows = rows.append_column("position", position).filter(position.is_valid())
-        rows = rows.sort_by([("position", "ascending"), ("bucket", "ascending")])
-        found = {s.key: s for s in split_series(rows, distinct, query.aggregates)}
-        return tuple(found[k] for k in keys)
 
     def as_of(self, keys: Sequence[SeriesKey], at: int, kept: Mapping[Tier, int]) -> AsOf:
         """``LATEST ON`` over the raw samples kept; for series with none, the tiers' last

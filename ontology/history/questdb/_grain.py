@@ -1,0 +1,96 @@
+"""Buckets at a tier's own grain (1 minute, 1 hour) without ``twa``: the tier's rows.
+
+QuestDB returns the finished aggregates asked for, one row per bucket, and the
+client only maps rows to keys. The rows cross the PostgreSQL wire (binary,
+parameters only) and become Arrow columns in one pass (``Wire.arrow``); the
+keys are found by index, not by string: each row's twin and signal are looked
+up among the distinct ones asked for (hashing 2 strings a row), the pair coded
+as one integer and matched to the keys' codes (``searchsorted``), the rows put in
+key and bucket order with one integer sort (no string key joined per row, no
+table sort by string). See docs/history.md for what it measured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, split_series
+from ontology.history._errors import HistoryInputError
+from ontology.history._tiers import RangeQuery, from_us
+from ontology.history._values import Series, SeriesKey
+from ontology.history.questdb._wire import Wire
+
+FINISHED = {
+    "n": "cast(n AS double)",
+    "mn": "mn",
+    "mx": "mx",
+    "mean": "s / nv",
+    "vf": "vf",
+    "vl": "vl",
+    "tf": "tf",
+    "tl": "tl",
+}
+"""A bucket's aggregates from its tier row (``_partials.finish_sql`` at the tier's grain)."""
+_S, _F, _I = pa.string(), pa.float64(), pa.int64()
+Ints = npt.NDArray[np.int64]
+
+
+def _codes(column: pa.ChunkedArray, names: Sequence[str]) -> Ints:
+    """Each value's index in ``names`` (-1 where it is not one of them)."""
+    found = pc.index_in(column, value_set=pa.array(names, type=_S)).fill_null(-1)
+    return np.asarray(found.to_numpy(), dtype=np.int64)
+
+
+def tier_buckets(
+    wire: Wire, table: str, keys: Sequence[SeriesKey], query: RangeQuery, limit: int
+) -> tuple[Series, ...]:
+    """The buckets of ``keys`` from the tier ``table`` (at its grain; no ``twa`` asked).
+
+    ``limit`` bounds the rows fetched; a read that would need more is refused.
+    """
+    wanted = [NUMERIC_COLUMNS[a] for a in query.aggregates]
+    wanted += [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
+    fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in wanted]
+    twins = sorted({k.twin for k in keys})
+    signals = sorted({k.signal for k in keys})
+    sql = (
+        f"SELECT twin, signal, cast(ts AS long), {', '.join(FINISHED[c] for c in wanted)} "
+        f"FROM {table} WHERE ts >= %s AND ts < %s "
+        f"AND twin IN ({', '.join(['%s'] * len(twins))}) "
+        f"AND signal IN ({', '.join(['%s'] * len(signals))}) LIMIT %s"
+    )
+    params = [from_us(query.start), from_us(query.end), *twins, *signals, limit + 1]
+    schema = pa.schema([("twin", _S), ("signal", _S), ("bucket", _I), *fields])
+    rows = wire.arrow(sql, params, schema)
+    if rows.num_rows > limit:
+        message = (
+            f"the read needs more than {limit} rows; expected fewer series or a range in "
+            "whole minutes or hours"
+        )
+        raise HistoryInputError(message)
+    distinct = list(dict.fromkeys(keys))
+    width = len(signals)
+    twin_of = {t: i for i, t in enumerate(twins)}
+    signal_of = {s: i for i, s in enumerate(signals)}
+    wanted_codes = np.array(
+        [twin_of[k.twin] * width + signal_of[k.signal] for k in distinct], dtype=np.int64
+    )
+    by_code = np.argsort(wanted_codes)
+    twin_at = _codes(rows.column("twin"), twins)
+    signal_at = _codes(rows.column("signal"), signals)
+    code = twin_at * width + signal_at
+    slot = np.minimum(np.searchsorted(wanted_codes, code, sorter=by_code), len(distinct) - 1)
+    position = by_code[slot]
+    mine = (twin_at >= 0) & (signal_at >= 0) & (wanted_codes[position] == code)
+    bucket = np.asarray(rows.column("bucket").to_numpy(), dtype=np.int64)
+    order = np.flatnonzero(mine)
+    order = order[np.lexsort((bucket[order], position[order]))]
+    picked = rows.drop_columns(["twin", "signal"]).take(pa.array(order))
+    picked = picked.append_column("position", pa.array(position[order], type=_I))
+    found = {s.key: s for s in split_series(picked, distinct, query.aggregates)}
+    return tuple(found[k] for k in keys)
