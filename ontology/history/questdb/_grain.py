@@ -4,10 +4,10 @@ QuestDB returns the finished aggregates asked for, one row per bucket, and the
 client only maps rows to keys. The rows cross the PostgreSQL wire (binary,
 parameters only) and become Arrow columns in one pass (``Wire.arrow``); the
 keys are found by index, not by string: each row's twin and signal are looked
-up among the distinct ones asked for (hashing 2 strings a row), the pair coded
-as one integer and matched to the keys' codes (``searchsorted``), the rows put in
-key and bucket order with one integer sort (no string key joined per row, no
-table sort by string). See docs/history.md for what it measured.
+up among the distinct ones asked for (the signal is not fetched when only one
+is asked), the pair coded as one integer and matched to the keys' codes
+(``searchsorted``), the rows put in key and bucket order with one integer sort
+(no string key joined per row, no table sort by string). See docs/history.md for what it measured.
 """
 
 from __future__ import annotations
@@ -58,14 +58,15 @@ def tier_buckets(
     fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in wanted]
     twins = sorted({k.twin for k in keys})
     signals = sorted({k.signal for k in keys})
+    named = ["twin", "signal"] if len(signals) > 1 else ["twin"]  # one signal: not per row
     sql = (
-        f"SELECT twin, signal, cast(ts AS long), {', '.join(FINISHED[c] for c in wanted)} "
+        f"SELECT {', '.join(named)}, cast(ts AS long), {', '.join(FINISHED[c] for c in wanted)} "
         f"FROM {table} WHERE ts >= %s AND ts < %s "
         f"AND twin IN ({', '.join(['%s'] * len(twins))}) "
         f"AND signal IN ({', '.join(['%s'] * len(signals))}) LIMIT %s"
     )
     params = [from_us(query.start), from_us(query.end), *twins, *signals, limit + 1]
-    schema = pa.schema([("twin", _S), ("signal", _S), ("bucket", _I), *fields])
+    schema = pa.schema([*((n, _S) for n in named), ("bucket", _I), *fields])
     rows = wire.arrow(sql, params, schema)
     if rows.num_rows > limit:
         message = (
@@ -82,7 +83,11 @@ def tier_buckets(
     )
     by_code = np.argsort(wanted_codes)
     twin_at = _codes(rows.column("twin"), twins)
-    signal_at = _codes(rows.column("signal"), signals)
+    signal_at = (
+        _codes(rows.column("signal"), signals)
+        if len(signals) > 1
+        else np.zeros(rows.num_rows, dtype=np.int64)
+    )
     code = twin_at * width + signal_at
     slot = np.minimum(np.searchsorted(wanted_codes, code, sorter=by_code), len(distinct) - 1)
     position = by_code[slot]
@@ -90,7 +95,7 @@ def tier_buckets(
     bucket = np.asarray(rows.column("bucket").to_numpy(), dtype=np.int64)
     order = np.flatnonzero(mine)
     order = order[np.lexsort((bucket[order], position[order]))]
-    picked = rows.drop_columns(["twin", "signal"]).take(pa.array(order))
+    picked = rows.drop_columns(named).take(pa.array(order))
     picked = picked.append_column("position", pa.array(position[order], type=_I))
     found = {s.key: s for s in split_series(picked, distinct, query.aggregates)}
     return tuple(found[k] for k in keys)
