@@ -10,8 +10,12 @@ Every step works on whole columns (see docs/ingest.md, "The fusion kernel"):
    state), deadband against the state value: the changed keys;
 4. the mode machine over the rule signals' rows, events for its transitions.
 
-The kernel reads ``FusionState`` and never writes it: ``FusionState.apply``
-runs after the stores committed the batch.
+The kernel reads ``FusionState`` and never writes it: ``commit`` runs after
+the stores committed the batch.
+
+Two implementations give the same ``Fused``: the compiled loops
+(``_kernel_compiled``, numba; the default: a pass or two per step) and the
+numpy steps below (whole-column passes; the reference the tests compare with).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from ingest._errors import IngestError
 from ingest.frame import Frame, Kind, RejectReason
 from ingest.pipeline import _mode
 from ingest.pipeline._config import Pipeline, SignalType
+from ingest.pipeline._kernel_compiled import CompiledKernel, Limits, Steps, commit_numbers, warm
 from ingest.pipeline._state import NO_MODE, NO_TIME, FusionState
 from ontology.history import Quality
 
@@ -37,6 +42,7 @@ _US = 1_000_000
 MAX_FRAME_ROWS = 2**31 - 1
 """Rows of one frame the kernel takes (row numbers are int32 in its scratch)."""
 _STALE = int(Quality.STALE)
+_I64_MAX = int(np.iinfo(np.int64).max)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +161,14 @@ class SignalTable:
 
 
 class FusionKernel:
-    """Runs the steps of the module docstring for one pipeline."""
+    """Runs the steps of the module docstring for one pipeline.
 
-    def __init__(self, pipeline: Pipeline, signals: SignalTable) -> None:
+    ``compiled`` (the default): the numba loops, compiled (or loaded from numba's
+    cache) here if this process has not yet: ``compile_seconds`` says how long
+    that took (0.0 when it had). ``compiled=False``: the numpy steps.
+    """
+
+    def __init__(self, pipeline: Pipeline, signals: SignalTable, *, compiled: bool = True) -> None:
         self.pipeline = pipeline
         self.signals = signals
         self.max_future_us = round(pipeline.max_future_s * _US)
@@ -165,6 +176,8 @@ class FusionKernel:
         mode = pipeline.mode
         self.mode_signal = -1 if mode is None else signals.index[mode.signal]
         self.initial_mode = 0 if mode is None else mode.states.index(mode.initial)
+        self.compiled = CompiledKernel(mode, signals.index) if compiled else None
+        self.compile_seconds = warm() if compiled else 0.0
 
     def fuse(
         self,
@@ -183,6 +196,19 @@ class FusionKernel:
         if n > MAX_FRAME_ROWS:
             msg = f"a frame of {n} rows; expected at most {MAX_FRAME_ROWS} (fuse it in parts)"
             raise IngestError(msg)
+        if self.compiled is not None:
+            limits = Limits(
+                self.signals.type,
+                self.signals.low,
+                self.signals.high,
+                self.signals.deadband,
+                min(now_us + self.max_future_us, _I64_MAX),
+                self.lateness_us,
+            )
+            steps = self.compiled.run(
+                frame, twin_map, retired, signal_map, scale, offset, limits, state
+            )
+            return self._fused(frame, twin_map, steps)
         twin = twin_map[frame.twin] if n else np.empty(0, dtype=np.int32)
         signal = signal_map[frame.signal] if n else np.empty(0, dtype=np.int32)
         kind = frame.kind
@@ -233,7 +259,7 @@ class FusionKernel:
         if watermark != NO_TIME:
             refuse(time < watermark - self.lateness_us, RejectReason.TOO_LATE)
             ok = code == 0
-        events = self._retired_events(frame, twin, code)
+        events = _retired_events(frame, twin, code)
 
         # 2. order by event time, drop duplicates
         rows = np.flatnonzero(ok)
@@ -283,29 +309,41 @@ class FusionKernel:
             watermark=watermark,
         )
 
-    def _retired_events(
-        self, frame: Frame, twin: npt.NDArray[np.int32], code: npt.NDArray[np.uint8]
-    ) -> list[RawEvent]:
-        rows = np.flatnonzero(code == CODE[RejectReason.RETIRED_TWIN])
-        if not rows.size:
-            return []
-        events = []
-        for t in np.unique(twin[rows]):
-            mine = rows[twin[rows] == t]
-            events.append(
-                RawEvent(
-                    twin=int(t),
-                    time=int(frame.time[mine].max()),
-                    kind="lifecycle",
-                    code="retired_data",
-                    message=(
-                        f"{mine.size} sample(s) for a retired twin were refused: a reused sensor, "
-                        "a reassigned topic or a replay"
-                    ),
-                    data={"samples": int(mine.size)},
-                )
-            )
-        return events
+    def _fused(self, frame: Frame, twin_map: npt.NDArray[np.int32], steps: Steps) -> Fused:
+        """The compiled loops' results as a batch."""
+        code = steps.code
+        bad = np.flatnonzero(code)
+        events: list[RawEvent] = []
+        if (code[bad] == CODE[RejectReason.RETIRED_TWIN]).any():
+            events = _retired_events(frame, twin_map[frame.twin], code)
+        mode_twin, mode_state, mode_time, mode_changed, *moves = steps.mode or (
+            np.empty(0, np.int32),
+            np.empty(0, np.int16),
+            np.empty(0, np.int64),
+            np.empty(0, np.bool_),
+        )
+        return Fused(
+            twin=steps.twin,
+            signal=steps.signal,
+            time=steps.time,
+            value=steps.value,
+            kind=steps.kind,
+            text=steps.text,
+            quality=steps.quality,
+            update=steps.update,
+            mode_twin=mode_twin,
+            mode_state=mode_state,
+            mode_time=mode_time,
+            mode_changed=mode_changed,
+            moves=ModeMoves(*moves) if moves else NO_MOVES,
+            seen=steps.seen,
+            seen_key=steps.seen_key,
+            seen_newer=steps.newer,
+            events=tuple(events),
+            reject_rows=bad,
+            reject_code=code[bad],
+            watermark=steps.watermark,
+        )
 
     def _changes(
         self,
@@ -400,6 +438,32 @@ class FusionKernel:
         return tw[keep], final[keep], when[keep], (final != known)[keep], moves
 
 
+def _retired_events(
+    frame: Frame, twin: npt.NDArray[np.int32], code: npt.NDArray[np.uint8]
+) -> list[RawEvent]:
+    """One ``retired_data`` event per retired twin that sent samples (``twin``: per row)."""
+    rows = np.flatnonzero(code == CODE[RejectReason.RETIRED_TWIN])
+    if not rows.size:
+        return []
+    events = []
+    for t in np.unique(twin[rows]):
+        mine = rows[twin[rows] == t]
+        events.append(
+            RawEvent(
+                twin=int(t),
+                time=int(frame.time[mine].max()),
+                kind="lifecycle",
+                code="retired_data",
+                message=(
+                    f"{mine.size} sample(s) for a retired twin were refused: a reused sensor, "
+                    "a reassigned topic or a replay"
+                ),
+                data={"samples": int(mine.size)},
+            )
+        )
+    return events
+
+
 def _order(
     rows: npt.NDArray[np.intp], keys: npt.NDArray[np.int64], time: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
@@ -428,14 +492,20 @@ def commit(kernel: FusionKernel, fused: Fused, state: FusionState) -> None:
     """Remember a batch the stores committed: newest times seen, state values, modes."""
     signals = state.signals
     newer = fused.seen_newer  # the state is as the kernel read it: a write, no gather
-    state.seen_time[fused.seen_key[newer]] = fused.time[fused.seen[newer]]
     update = fused.update
-    keys = fused.twin[update].astype(np.int64) * signals + fused.signal[update]
-    state.state_time[keys] = fused.time[update]
-    state.state_value[keys] = fused.value[update]
-    texts = np.flatnonzero(fused.kind[update] != Kind.NUMBER)  # object arrays: few rows only
-    if texts.size:
-        state.state_text[keys[texts]] = fused.text[update[texts]]
+    if kernel.compiled is not None:  # one pass; the rows without a number come back
+        columns = (fused.twin, fused.signal, fused.time, fused.value, fused.kind)
+        texts = update[commit_numbers(fused.seen, fused.seen_key, newer, update, columns, state)]
+        keys = fused.twin[texts].astype(np.int64) * signals + fused.signal[texts]
+    else:
+        state.seen_time[fused.seen_key[newer]] = fused.time[fused.seen[newer]]
+        keys = fused.twin[update].astype(np.int64) * signals + fused.signal[update]
+        state.state_time[keys] = fused.time[update]
+        state.state_value[keys] = fused.value[update]
+        numbers = fused.kind[update] == Kind.NUMBER
+        texts, keys = update[~numbers], keys[~numbers]
+    if texts.size:  # object arrays: few rows only
+        state.state_text[keys] = fused.text[texts]
     spec = kernel.pipeline.mode
     if spec is not None and fused.mode_twin.shape[0]:
         state.mode[fused.mode_twin] = fused.mode_state
