@@ -166,8 +166,8 @@ class CompiledKernel:
             if at.size:
                 moved = h_text[seen[at]] != state.state_text[seen_key[at]]
                 changed[at] = newer[at] & moved
-        else:  # a gather of an object array costs a reference count per row: skip it
-            h_text = np.empty(rows.shape[0], dtype=object)
+        else:  # no text: a view of a shared, read-only column of None (no write per row)
+            h_text = _no_text(rows.shape[0])
         mode = self._mode(
             frame, signal, rows, h_twin, h_signal, h_time, h_value, h_kind, texts, state
         )
@@ -230,6 +230,18 @@ def commit_numbers(
         _c(kind, np.uint8), state.signals, state.seen_time, state.state_time, state.state_value,
     )  # fmt: skip
     return others
+
+
+_NONE: list[npt.NDArray[np.object_]] = [np.empty(0, dtype=object)]
+
+
+def _no_text(rows: int) -> npt.NDArray[np.object_]:
+    """``rows`` Nones as a read-only view (the ``text`` column of a batch without text)."""
+    if _NONE[0].shape[0] < rows:
+        none = np.empty(max(rows, 2 * _NONE[0].shape[0]), dtype=object)
+        none.flags.writeable = False
+        _NONE[0] = none
+    return _NONE[0][:rows]
 
 
 def _c(array: npt.NDArray[Any], dtype: type[np.generic]) -> npt.NDArray[Any]:
