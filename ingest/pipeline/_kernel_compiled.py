@@ -115,6 +115,8 @@ class CompiledKernel:
         self.rule_op = np.array([r[1] for r in rules], dtype=np.int8)
         self.rule_limit = np.array([r[2] for r in rules], dtype=np.float64)
         self.rule_symbol = np.array([r[3] for r in rules], dtype=np.int16)
+        self._work = np.empty(0, dtype=np.int64)
+        """``jit.order``'s scratch, kept between batches (a kernel runs one batch at a time)."""
 
     def run(
         self,
@@ -146,9 +148,12 @@ class CompiledKernel:
             limits.lateness_us,
             int(state.watermark),
         )
+        if self._work.shape[0] < 4 * ok.shape[0]:
+            self._work = np.empty(8 * ok.shape[0], dtype=np.int64)
         rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = jit.order(
-            ok, f_time, _c(frame.quality, np.uint8), twin, signal, value, kind, state.signals, code
-        )
+            ok, f_time, _c(frame.quality, np.uint8), twin, signal, value, kind, state.signals,
+            code, self._work,
+        )  # fmt: skip
         seen, seen_key, newer, changed = jit.changes(
             keys,
             h_time,
@@ -268,7 +273,7 @@ def warm() -> float:
         np.zeros(1, np.float64), np.zeros(1, np.uint8), -one_f64, 2 * one_f64, 10, 10, -1,
     )  # fmt: skip
     rows, keys, h_time, h_twin, h_signal, h_value, h_kind, _ = jit.order(
-        ok, f_time, np.zeros(2, np.uint8), twin, signal, value, kind, 1, code
+        ok, f_time, np.zeros(2, np.uint8), twin, signal, value, kind, 1, code, np.empty(8, np.int64)
     )
     seen, seen_key, newer, changed = jit.changes(
         keys, h_time, h_signal, h_value, h_kind, h_kind, one_f64, np.zeros(1, np.int64),
