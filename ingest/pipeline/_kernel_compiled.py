@@ -22,12 +22,12 @@ from ingest.frame import Frame, Kind, RejectReason
 from ingest.pipeline import _kernel_jit as jit
 from ingest.pipeline import _mode
 from ingest.pipeline._config import ModeSpec
+from ingest.pipeline._fused import CODE
 from ingest.pipeline._state import NO_MODE, NO_TIME, FusionState
 from ontology.history import Quality
 
 _LOG = logging.getLogger(__name__)
 _I64 = np.iinfo(np.int64)
-_CODES = {reason: i + 1 for i, reason in enumerate(RejectReason)}
 _JIT_CODES = {
     RejectReason.WRONG_TYPE: jit.WRONG_TYPE,
     RejectReason.UNKNOWN_TWIN: jit.UNKNOWN_TWIN,
@@ -41,7 +41,7 @@ _JIT_CODES = {
 }
 _JIT_KINDS = {Kind.NUMBER: jit.NUMBER, Kind.BOOLEAN: jit.BOOLEAN, Kind.TEXT: jit.TEXT}
 if (
-    any(_CODES[reason] != code for reason, code in _JIT_CODES.items())
+    any(CODE[reason] != code for reason, code in _JIT_CODES.items())
     or any(int(kind) != code for kind, code in _JIT_KINDS.items())
     or (int(Kind.NULL), int(Quality.STALE), NO_MODE, NO_TIME)
     != (jit.NULL, jit.STALE, jit.NO_MODE, jit.NO_TIME)
