@@ -129,6 +129,17 @@ class CompiledKernel:
         limits: Limits,
         state: FusionState,
     ) -> Steps:
+        """The loops over one frame (``FusionKernel.fuse``'s arguments); indexes outside the
+        state or the signal table are refused here (the loops do not check bounds)."""
+        twins, signals = int(twin_map.max(initial=-1)), int(signal_map.max(initial=-1))
+        if twins >= min(state.twins, state.mode.shape[0]) or signals >= min(
+            state.signals, limits.deadband.shape[0]
+        ):
+            msg = (
+                f"twin index {twins} / signal index {signals}: expected below the state's "
+                f"{state.twins} twins and {min(state.signals, limits.deadband.shape[0])} signals"
+            )
+            raise IngestError(msg)
         f_time = _c(frame.time, np.int64)
         code, twin, signal, value, kind, ok, watermark, texts = jit.validate(
             _c(frame.twin, np.int32),

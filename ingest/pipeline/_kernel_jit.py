@@ -98,8 +98,12 @@ def validate(
     n_retired = retired.shape[0]
     texts = 0
     for i in range(n):
-        t = twin_map[f_twin[i]]
-        s = signal_map[f_signal[i]]
+        ft, fs = f_twin[i], f_signal[i]
+        if ft < 0 or ft >= twin_map.shape[0] or fs < 0 or fs >= signal_map.shape[0]:
+            msg = "a frame's twin or signal code is outside its name table"
+            raise IndexError(msg)
+        t = twin_map[ft]
+        s = signal_map[fs]
         twin[i] = t
         signal[i] = s
         c = 0
@@ -109,7 +113,7 @@ def validate(
             c = RETIRED_TWIN
         if c == 0 and s < 0:
             c = UNKNOWN_SIGNAL
-        expected = sig_type[s if s >= 0 else 0]
+        expected = sig_type[s] if s >= 0 else 0  # (a refused row: its kind is not used)
         k = f_kind[i]
         v = f_value[i]
         is_number = k == NUMBER
@@ -127,7 +131,7 @@ def validate(
             k = BOOLEAN
         convert = is_number and expected == 0
         if convert:
-            v = v * scale[f_signal[i]] + offset[f_signal[i]]
+            v = v * scale[fs] + offset[fs]
         if c == 0 and is_number and not np.isfinite(v):
             c = NOT_FINITE
         if c == 0 and convert:

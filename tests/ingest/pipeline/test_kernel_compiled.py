@@ -9,6 +9,7 @@ and ``in`` rules.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ingest import IngestError
 from ingest.frame import Frame, Kind
 from ingest.pipeline import (
     Fused,
@@ -209,3 +211,18 @@ def test_an_empty_frame_gives_an_empty_batch(compiled: bool) -> None:
     fused = side.fuse(frame_of([], []), np.zeros(TWINS, dtype=np.bool_), NOW_US)
     assert len(fused.time) == len(fused.reject_rows) == len(fused.moves) == 0
     assert fused.watermark == side.state.watermark
+
+
+def test_codes_outside_the_tables_are_refused_with_an_error_not_read() -> None:
+    """The loops do not check bounds: the wrapper and the loop refuse what would overrun."""
+    side = Side(True)
+    frame = frame_of([(0, 0, T0_US, Kind.NUMBER, 1.0, "", 0)], [])
+    bad_code = dataclasses.replace(frame, twin=np.array([len(FRAME_TWINS)], dtype=np.int32))
+    retired = np.zeros(TWINS, dtype=np.bool_)
+    with pytest.raises(IndexError, match="outside its name table"):
+        side.fuse(bad_code, retired, NOW_US)
+    too_far = np.array([0, 1, 2, 3, side.state.twins, -1], dtype=np.int32)
+    with pytest.raises(IngestError, match=f"twin index {side.state.twins}"):
+        side.kernel.fuse(
+            frame, too_far, retired, side.signal_map, side.scale, side.offset, side.state, NOW_US
+        )
