@@ -27,7 +27,6 @@ from ingest.pipeline._state import NO_MODE, NO_TIME, FusionState
 from ontology.history import Quality
 
 _LOG = logging.getLogger(__name__)
-_I64 = np.iinfo(np.int64)
 _JIT_CODES = {
     RejectReason.WRONG_TYPE: jit.WRONG_TYPE,
     RejectReason.UNKNOWN_TWIN: jit.UNKNOWN_TWIN,
