@@ -13,6 +13,8 @@ def test_the_kernel_section_prints_both_figures_and_agrees(
     assert ingest.main(["--samples", "6000", "--twins", "200", "--runs", "1"]) == 0
     output = capsys.readouterr().out
     assert "kernel:" in output and "baseline:" in output
+    assert "numpy:" in output  # the numpy steps, measured alternately with the compiled loops
+    assert "compiled or loaded from numba's cache in" in output
     assert "M samples/s" in output
     assert "same answer (history rows, rejects, events, state): yes" in output
 

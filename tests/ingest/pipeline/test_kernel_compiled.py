@@ -1,0 +1,228 @@
+"""The compiled kernel (numba loops) and the numpy kernel give the same batches and state.
+
+Random frames of every kind of row (numbers, booleans, texts, nulls, stale
+nulls; unknown and retired twins, unknown signals, wrong types, NaN/inf, out
+of range, too far ahead, too late, duplicates, out of order), fused in turn
+over a state both kernels carry, with a mode machine that has numeric, text
+and ``in`` rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingest import IngestError
+from ingest.frame import Frame, Kind
+from ingest.pipeline import (
+    Fused,
+    FusionKernel,
+    FusionState,
+    Pipeline,
+    SignalTable,
+    _kernel_compiled,
+    _kernel_jit,
+    commit,
+    pipeline_from_document,
+)
+from ontology.history import Quality
+from tests.ingest.conftest import NOW_US, PIPELINE_DOC, T0_US
+
+S = 1_000_000
+FRAME_TWINS = ("a", "b", "c", "d", "e", "nobody")
+FRAME_SIGNALS = ("speed", "temperature", "faultCode", "running", "product", "TEMP_F", "colour")
+TWINS = 5  # worker twins; "nobody" is unknown
+
+
+def _pipeline() -> Pipeline:
+    doc: dict[str, Any] = {**PIPELINE_DOC, "time": {"max_future": 5, "allowed_lateness": 10}}
+    mode = dict(doc["mode"])
+    mode["rules"] = [
+        {"when": "product", "op": "eq", "value": "jam", "symbol": "fault"},
+        {"when": "product", "op": "in", "value": ["ok", 3], "symbol": "clear"},
+        {"when": "running", "op": "eq", "value": 0, "symbol": "still"},
+        {"when": "speed", "op": "in", "value": [7, 8, "x"], "symbol": "fault"},
+        *mode["rules"],
+    ]
+    doc["mode"] = mode
+    return pipeline_from_document(doc)
+
+
+PIPELINE = _pipeline()
+
+VALUES = st.one_of(
+    st.sampled_from([0.0, 1.0, -0.0, 7.0, 8.0, 5000.0, 7000.0, -100.0, math.nan, math.inf]),
+    st.floats(-200, 7000, allow_nan=False),
+)
+ROW = st.tuples(
+    st.integers(0, len(FRAME_TWINS) - 1),
+    st.integers(0, len(FRAME_SIGNALS) - 1),
+    st.integers(-40, 70).map(lambda s: T0_US + s * S // 4),  # ahead of NOW_US too
+    st.sampled_from(list(Kind)),
+    VALUES,
+    st.sampled_from(["jam", "ok", "3", "x"]),
+    st.sampled_from([int(Quality.GOOD), int(Quality.STALE)]),
+)
+
+
+def frame_of(rows: list[tuple[int, int, int, Kind, float, str, int]], dup: list[int]) -> Frame:
+    rows = rows + [rows[i % len(rows)] for i in dup] if rows else rows
+    n = len(rows)
+    text = np.empty(n, dtype=object)
+    value = np.empty(n, dtype=np.float64)
+    for i, (_, _, _, kind, v, t, _) in enumerate(rows):
+        value[i] = v if kind in (Kind.NUMBER, Kind.BOOLEAN) else math.nan
+        text[i] = t if kind == Kind.TEXT else None
+    return Frame(
+        twin=np.array([r[0] for r in rows], dtype=np.int32),
+        signal=np.array([r[1] for r in rows], dtype=np.int32),
+        time=np.array([r[2] for r in rows], dtype=np.int64),
+        value=value,
+        kind=np.array([int(r[3]) for r in rows], dtype=np.uint8),
+        text=text,
+        quality=np.array([r[6] for r in rows], dtype=np.uint8),
+        position=np.arange(n, dtype=np.int64),
+        twins=FRAME_TWINS,
+        signals=FRAME_SIGNALS,
+    )
+
+
+class Side:
+    """One kernel with its state, fed the same frames as the other side."""
+
+    def __init__(self, compiled: bool) -> None:
+        self.signals = SignalTable(PIPELINE)
+        self.kernel = FusionKernel(PIPELINE, self.signals, compiled=compiled)
+        self.state = FusionState(len(self.signals.names))
+        self.state.ensure_twins(TWINS)
+        index = self.signals.index
+        self.signal_map = np.array([index.get(s, -1) for s in FRAME_SIGNALS], dtype=np.int32)
+        self.scale = np.array([2.0 if s == "TEMP_F" else 1.0 for s in FRAME_SIGNALS])
+        self.offset = np.array([-32.0 if s == "TEMP_F" else 0.0 for s in FRAME_SIGNALS])
+        self.signal_map[FRAME_SIGNALS.index("TEMP_F")] = index["temperature"]
+
+    def fuse(self, frame: Frame, retired: np.ndarray, at_us: int) -> Fused:
+        twin_map = np.array([0, 1, 2, 3, 4, -1], dtype=np.int32)
+        fused = self.kernel.fuse(
+            frame, twin_map, retired, self.signal_map, self.scale, self.offset, self.state, at_us
+        )
+        commit(self.kernel, fused, self.state)
+        return fused
+
+
+def assert_same(a: Any, b: Any, what: str) -> None:
+    if isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype, what
+        if a.dtype == object:
+            assert a.tolist() == b.tolist(), what
+        else:
+            assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), what
+    else:
+        assert a == b, what
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    batches=st.lists(
+        st.tuples(
+            st.lists(ROW, max_size=40),
+            st.lists(st.integers(0, 60), max_size=4),
+            st.lists(st.booleans(), min_size=TWINS, max_size=TWINS),
+            st.integers(0, 20),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_the_compiled_kernel_gives_what_the_numpy_kernel_gives(
+    batches: list[tuple[list[Any], list[int], list[bool], int]],
+) -> None:
+    compiled, reference = Side(True), Side(False)
+    for rows, dup, retired_flags, clock in batches:
+        frame = frame_of(rows, dup)
+        retired = np.array(retired_flags, dtype=np.bool_)
+        at_us = NOW_US - 3600 * S + clock * S  # NOW_US is an hour after T0_US
+        got, want = compiled.fuse(frame, retired, at_us), reference.fuse(frame, retired, at_us)
+        for name in Fused.__slots__:
+            left, right = getattr(got, name), getattr(want, name)
+            if name == "moves":
+                for column in ("twin", "time", "before", "after"):
+                    assert_same(getattr(left, column), getattr(right, column), f"moves.{column}")
+            else:
+                assert_same(left, right, name)
+        for name in ("seen_time", "state_time", "state_value", "state_text", "mode", "mode_time"):
+            assert_same(getattr(compiled.state, name), getattr(reference.state, name), name)
+        assert compiled.state.watermark == reference.state.watermark
+
+
+def test_a_frame_over_many_twins_and_late_rows_matches() -> None:
+    """A bigger frame than hypothesis draws: thousands of rows, 1 % late, some duplicated."""
+    rng = np.random.default_rng(3)
+    n = 5000
+    time = T0_US + np.arange(n, dtype=np.int64) * 100
+    late = rng.random(n) < 0.01
+    time[late] -= rng.integers(1, 200_000, int(late.sum()))
+    rows = [
+        (int(rng.integers(0, 5)), int(rng.integers(0, 3)), int(t), Kind.NUMBER, v, "", 0)
+        for t, v in zip(time, rng.choice([0.0, 1.0, 3.0, 1500.0], n).tolist(), strict=True)
+    ]
+    frame = frame_of(rows, rng.integers(0, n, 20).tolist())
+    compiled, reference = Side(True), Side(False)
+    retired = np.zeros(TWINS, dtype=np.bool_)
+    got, want = compiled.fuse(frame, retired, NOW_US), reference.fuse(frame, retired, NOW_US)
+    assert got.reject_counts() == want.reject_counts()
+    assert got.reject_counts()["duplicate"] > 0
+    for name in ("twin", "signal", "time", "value", "update", "seen", "reject_rows"):
+        assert_same(getattr(got, name), getattr(want, name), name)
+    assert len(got.moves) == len(want.moves) > 0
+    assert_same(got.moves.time, want.moves.time, "moves.time")
+
+
+def test_the_kernel_is_compiled_once_per_process() -> None:
+    FusionKernel(PIPELINE, SignalTable(PIPELINE))
+    again = FusionKernel(PIPELINE, SignalTable(PIPELINE))
+    assert again.compile_seconds == 0.0
+    assert _kernel_compiled.warm() == 0.0
+
+
+def test_a_function_numba_cannot_cache_is_compiled_without_a_cache() -> None:
+    """Numba finds no place for a cache of code without a source file (like a read-only
+    package without a user cache directory): the loop still compiles and runs."""
+    namespace: dict[str, Any] = {}
+    exec("def double(x):\n    return 2 * x\n", namespace)  # no file: no cache locator
+    before = len(_kernel_jit.CACHING)
+    double = _kernel_jit._jit(namespace["double"])
+    assert double(21) == 42
+    assert _kernel_jit.CACHING[before:] == [False]
+    del _kernel_jit.CACHING[before:]
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_an_empty_frame_gives_an_empty_batch(compiled: bool) -> None:
+    side = Side(compiled)
+    fused = side.fuse(frame_of([], []), np.zeros(TWINS, dtype=np.bool_), NOW_US)
+    assert len(fused.time) == len(fused.reject_rows) == len(fused.moves) == 0
+    assert fused.watermark == side.state.watermark
+
+
+def test_codes_outside_the_tables_are_refused_with_an_error_not_read() -> None:
+    """The loops do not check bounds: the wrapper and the loop refuse what would overrun."""
+    side = Side(True)
+    frame = frame_of([(0, 0, T0_US, Kind.NUMBER, 1.0, "", 0)], [])
+    bad_code = dataclasses.replace(frame, twin=np.array([len(FRAME_TWINS)], dtype=np.int32))
+    retired = np.zeros(TWINS, dtype=np.bool_)
+    with pytest.raises(IndexError, match="outside its name table"):
+        side.fuse(bad_code, retired, NOW_US)
+    too_far = np.array([0, 1, 2, 3, side.state.twins, -1], dtype=np.int32)
+    with pytest.raises(IngestError, match=f"twin index {side.state.twins}"):
+        side.kernel.fuse(
+            frame, too_far, retired, side.signal_map, side.scale, side.offset, side.state, NOW_US
+        )
