@@ -6,7 +6,6 @@ loaders; a server started without one answers with a clear error.
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -119,7 +118,11 @@ def _column(series: Series, agg: Agg) -> list[float | str | None]:
     values = series.values.get(agg)
     if values is None:
         return [None] * len(series.start)
-    return [None if math.isnan(v) else v for v in values.astype(np.float64).tolist()]
+    numbers = values.astype(np.float64, copy=False)
+    column: list[float | str | None] = numbers.tolist()
+    for gap in np.flatnonzero(np.isnan(numbers)).tolist():  # NaN: no value in the bucket
+        column[gap] = None
+    return column
 
 
 def series_type(series: Series, aggregates: list[Agg]) -> HistorySeries:

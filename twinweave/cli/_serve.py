@@ -98,7 +98,7 @@ def serve(
     print(f"AAS at http://{host}:{port}/aas/api/v3.1 and /aas/api/v3.0", file=sys.stderr)
     if banner is not None:
         banner(f"http://{host}:{port}")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=settings.log_level))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **uvicorn_options(settings)))
     try:
         if background is None:
             server.run()
@@ -111,6 +111,19 @@ def serve(
         if changes is not None:
             changes.close()
     return 0
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options: httptools' parser and uvloop where installed (less CPU a request
+    than h11 and asyncio's loop); the access log (a line a request) at debug level only."""
+    import importlib.util
+
+    fast = {
+        "http": "httptools" if importlib.util.find_spec("httptools") else "h11",
+        "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+    }
+    access_log = settings.log_level in ("debug", "trace")
+    return {**fast, "access_log": access_log, "log_level": settings.log_level}
 
 
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:

@@ -39,6 +39,8 @@ def serve_workers(settings: Settings, args: argparse.Namespace, change_feed: str
     """Run ``args.workers`` processes until Ctrl-C; 2 when the settings cannot allow it."""
     import uvicorn
 
+    from twinweave.cli._serve import uvicorn_options
+
     problem = workers_problem(settings, args.workers)
     if problem is not None:
         print(f"twinweave serve: {problem}", file=sys.stderr)
@@ -65,7 +67,7 @@ def serve_workers(settings: Settings, args: argparse.Namespace, change_feed: str
         host=host,
         port=port,
         workers=args.workers,
-        log_level=settings.log_level,
+        **uvicorn_options(settings),
     )
     return 0
 

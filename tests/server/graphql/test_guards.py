@@ -119,6 +119,19 @@ def test_the_cost_of_first_given_as_a_variable_counts(client: TestClient) -> Non
     assert data(client, query, {"n": 2})["twins"]["nodes"]
     (message,) = error_messages(run(client, query, {"n": 900}))
     assert message.startswith("query cost: ")
+    assert data(client, query, {"n": 2})["twins"]["nodes"]  # the checks are cached per variables
+
+
+def test_the_cached_checks_tell_the_operations_of_one_text_apart(client: TestClient) -> None:
+    query = """query Cheap { twins(first: 2) { totalCount } }
+    query Costly { twins(first: 1000) { nodes { children(first: 1000) { nodes {
+      children(first: 1000) { totalCount } } } } } }"""
+    for _ in range(2):
+        costly = client.post("/graphql", json={"query": query, "operationName": "Costly"})
+        (message,) = error_messages(costly.json())
+        assert message.startswith("query cost: ")
+        cheap = client.post("/graphql", json={"query": query, "operationName": "Cheap"})
+        assert cheap.json()["data"]["twins"]["totalCount"] > 0
 
 
 def test_unknown_ids_are_null_or_empty_never_errors(client: TestClient) -> None:
@@ -148,6 +161,9 @@ def test_a_query_text_over_the_size_limit_is_refused(plant: ontology.GraphStore)
     client = make_client(plant, limits=GraphQLLimits(max_query_bytes=100))
     (message,) = error_messages(run(client, "{ service { name } }" + " " * 200))
     assert message == "query: 220 bytes; the limit is 100"
+    (message,) = error_messages(run(client, "{ service { name } }#" + "\u00e9" * 40))
+    assert message == "query: 101 bytes; the limit is 100"  # bytes of UTF-8, not characters
+    assert data(client, "{ service { name } }#" + "\u00e9" * 39)["service"]["name"]
 
 
 class _Failing:

@@ -1,0 +1,51 @@
+"""The endpoint's JSON: written by orjson, the same answer the standard library gave."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.testclient import TestClient
+
+import ontology
+from tests.server.graphql.conftest import SITE, load_plant, make_client
+
+QUERY = '{ twin(id: "acme/jkt1") { id signals(names: ["note", "big"]) { name value } } }'
+
+
+def _client(value: ontology.JsonValue) -> TestClient:
+    store = ontology.MemoryStore()
+    load_plant(store)
+    now = datetime.now(UTC)
+    store.set_signals(
+        [
+            ontology.SignalUpdate(SITE, "note", 'Zählerstand \u00e9 "1"\n', now),
+            ontology.SignalUpdate(SITE, "big", value, now),
+        ]
+    )
+    return make_client(store)
+
+
+def test_the_response_is_compact_json_of_the_answer() -> None:
+    response = _client(1.5e-05).post("/graphql", json={"query": QUERY})
+    body = response.json()
+    assert response.headers["content-type"] == "application/json"
+    assert body == {
+        "data": {
+            "twin": {
+                "id": SITE,
+                "signals": [
+                    {"name": "note", "value": 'Zählerstand \u00e9 "1"\n'},
+                    {"name": "big", "value": 1.5e-05},
+                ],
+            }
+        }
+    }
+    assert b'"id":"acme/jkt1","signals":[{"name":"note"' in response.content  # compact
+    assert "Zählerstand".encode() in response.content  # UTF-8, not escaped
+
+
+def test_what_orjson_refuses_is_written_by_the_standard_library() -> None:
+    response = _client(2**70).post("/graphql", json={"query": QUERY})
+    assert response.status_code == 200
+    assert b'"value":1180591620717411303424' in response.content
+    assert response.json()["data"]["twin"]["signals"][1]["value"] == 2**70
