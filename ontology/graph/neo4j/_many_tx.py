@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ontology.graph._limits import MAX_TREE_LEVELS
 from ontology.graph._values import Edge, SignalValue
 from ontology.graph.neo4j._codec import edge_from_row, signal_from_node
 from ontology.graph.neo4j._cypher import Cypher
@@ -21,6 +22,43 @@ def children_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
         "RETURN id, collect(c.id) AS found"
     )
     return {row["id"]: sorted(row["found"]) for row in tx.run(query, ids=list(ids))}
+
+
+def _tree_statement() -> str:
+    """Level ``k`` (``lk``) is the distinct children of level ``k - 1``, read only while
+    ``$depth > k`` and kept only while the levels so far number at most ``$limit`` twins
+    (``n``); then every twin of every level with its children. Written out for
+    ``MAX_TREE_LEVELS`` levels (our constant; ``$depth`` and ``$limit`` are parameters)."""
+    lines = [
+        "UNWIND $ids AS id MATCH (r:Twin {id: id})",
+        "WITH collect(DISTINCT r) AS l0",
+        "WITH l0, size(l0) AS n",
+    ]
+    for k in range(1, MAX_TREE_LEVELS):
+        before = ", ".join(f"l{j}" for j in range(k))
+        lines += [
+            f"CALL (l{k - 1}) {{ WITH l{k - 1} WHERE $depth > {k} UNWIND l{k - 1} AS p "
+            f"MATCH (p)-[:CONTAINS]->(c:Twin) RETURN collect(DISTINCT c) AS next }}",
+            f"WITH {before}, CASE WHEN n + size(next) <= $limit THEN next ELSE [] END AS l{k}, "
+            "n + size(next) AS n",
+        ]
+    every = " + ".join(f"l{k}" for k in range(MAX_TREE_LEVELS))
+    lines += [
+        f"UNWIND {every} AS p WITH DISTINCT p",
+        "RETURN p.id AS id, [(p)-[:CONTAINS]->(c:Twin) | c.id] AS children",
+    ]
+    return "\n".join(lines)
+
+
+_TREE = _tree_statement()
+
+
+def children_below(
+    tx: Tx, cy: Cypher, ids: Sequence[str], depth: int, limit: int
+) -> dict[str, tuple[str, ...]]:
+    """Every twin of levels ``0 .. depth - 1`` below ``ids`` with its children (one statement)."""
+    rows = tx.run(cy(_TREE), ids=list(ids), depth=depth, limit=limit)
+    return {row["id"]: tuple(sorted(row["children"])) for row in rows}
 
 
 def parents_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
