@@ -17,12 +17,10 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField
 
-import dtdl
 import ontology
 from server.graphql._history_loaders import AsOfKey, AsOfRow, HistoryLoaders
 from server.graphql._loaders import Loaders
-
-_KINDS = (dtdl.Telemetry, dtdl.Property)
+from server.graphql._units import signal_names, units_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,26 +37,6 @@ class SignalAt:
     name: str
     unit: str | None
     row: AsOfRow
-
-
-def units_of(model_set: dtdl.ModelSet, dtmi: str) -> dict[str, str]:
-    """Each content's unit, by name, of the model ``dtmi`` (empty for an unknown model)."""
-    interface = model_set.interfaces.get(dtmi)
-    if interface is None:
-        return {}
-    return {
-        name: unit
-        for name, item in interface.contents.items()
-        if (unit := getattr(item, "unit", None)) is not None
-    }
-
-
-def signal_names(model_set: dtdl.ModelSet, dtmi: str) -> list[str]:
-    """The Telemetry and Property names of the model ``dtmi``, sorted."""
-    interface = model_set.interfaces.get(dtmi)
-    if interface is None:
-        return []
-    return sorted(n for n, item in interface.contents.items() if isinstance(item, _KINDS))
 
 
 class SignalsAtLoader:
