@@ -137,9 +137,7 @@ class Loaders:
                 chunk = twin_ids[start : start + ontology.MAX_READ_IDS]
                 raw.update(await self._read_tree(chunk, levels))
         visible = await self._filtered(list(raw.values()))
-        for twin_id, kids in zip(raw, visible, strict=True):
-            self.known_children[twin_id] = kids
-            self.children.prime(twin_id, kids)
+        self.known_children.update(zip(raw, visible, strict=True))
         return [self.known_children.get(twin_id, ()) for twin_id, _ in keys]
 
     async def _read_tree(self, twin_ids: list[str], levels: int) -> dict[str, tuple[str, ...]]:
