@@ -121,6 +121,13 @@ class Loaders:
         raw = await read_store(self._store, _in_chunks, self._store.children_of, list(twin_ids))
         return await self._filtered(raw)
 
+    async def twins_many(self, twin_ids: Sequence[str]) -> list[ontology.Twin | None]:
+        """``twin.load_many``; a long list (a page) in one batch of its own, without a
+        loader key (a future and a task wake-up) per twin."""
+        if len(twin_ids) > DIRECT_DECISIONS:
+            return await self._twins(twin_ids)
+        return await self.twin.load_many(list(twin_ids))
+
     async def children_tree(self, twin_id: str, levels: int) -> tuple[str, ...]:
         """The visible children of ``twin_id``, reading ``levels`` levels of children below
         it at once (``GraphStore.children_below``, one call per batch and depth): every

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
@@ -149,16 +150,11 @@ class TwinType:
         # _connection), and the answer needs no await; otherwise it returns the
         # coroutine below, which graphql-core awaits as it would an async resolver's.
         ctx = info.context
+        ready = ready_signals(ctx, self, names, at)
+        if ready is not None:
+            return ready
         if at is not None:
-            ready = _ready_at(ctx, self.held, names, at)
-            if ready is not None:
-                return ready
             return cast("list[Signal]", _signals_at(ctx, self.held, names, at))
-        loaders = ctx.loaders
-        known = loaders.known_signals.get(self.id)
-        if known is not None and loaders.known_model_set is not None:  # never when restricted
-            units = loaders.units(loaders.known_model_set, self.held.model)
-            return _live_list(known, units, names)
         return cast("list[Signal]", self._live_signals(ctx, names))
 
     async def _live_signals(self, ctx: Context, names: list[str] | None) -> list[Signal]:
@@ -313,6 +309,12 @@ def _live_list(
     ]
 
 
+@functools.lru_cache(maxsize=64)
+def _quality(code: int | None) -> str | None:
+    """``quality_name``, looked up once per code (not an enum construction per value)."""
+    return quality_name(code)
+
+
 def _signal_list(rows: list[SignalAt], at: datetime) -> list[Signal]:
     return [
         Signal(
@@ -320,11 +322,27 @@ def _signal_list(rows: list[SignalAt], at: datetime) -> list[Signal]:
             value=as_json(s.row.value),
             unit=s.unit,
             time=s.row.time or at,
-            quality=quality_name(s.row.quality),
+            quality=_quality(s.row.quality),
             batch=s.row.batch,
         )
         for s in rows
     ]
+
+
+def ready_signals(
+    ctx: Context, twin: TwinType, names: list[str] | None, at: datetime | None
+) -> list[Signal] | None:
+    """``signals(names, at)`` of ``twin`` from what was read ahead for its list (``None``
+    when nothing was: the field then reads it)."""
+    if twin.record is None:
+        return None
+    if at is not None:
+        return _ready_at(ctx, twin.record, names, at)
+    loaders = ctx.loaders
+    known = loaders.known_signals.get(twin.id)  # never read ahead when restricted
+    if known is None or loaders.known_model_set is None:
+        return None
+    return _live_list(known, loaders.units(loaders.known_model_set, twin.record.model), names)
 
 
 def _ready_at(
@@ -368,5 +386,5 @@ async def twin_by_id(ctx: Context, twin_id: str) -> TwinType | None:
 
 async def twins_by_id(ctx: Context, twin_ids: Sequence[str]) -> list[TwinType]:
     """The twins that exist and may be read, order kept (gone or hidden ones left out)."""
-    found = await ctx.loaders.twin.load_many(list(twin_ids))
+    found = await ctx.loaders.twins_many(twin_ids)
     return [twin_type(t) for t in found if t is not None]

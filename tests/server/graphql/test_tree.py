@@ -8,6 +8,7 @@ answers must be the same, errors (message and path) included.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -29,6 +30,9 @@ TREE = """query($id: ID!, $first: Int, $inner: Int, $after: String, $deep: Boole
           children @include(if: $deep) { nodes { __typename id LIFECYCLE } } } } } }
       more: edges { cursor node { ... on Twin { twin: id LIFECYCLE } } } } } }
 fragment Ids on Twin { id }"""
+LIVE = """query($id: ID!) { twin(id: $id) { children(first: 3) { nodes { id LIFECYCLE
+  signals { __typename name value unit time quality batch }
+  named: signals(names: ["power", "nothing"]) { value } } } } }"""
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +42,25 @@ def tree() -> tuple[TestClient, str]:
     store.add_models(plant.models, principal="t")
     store.upsert_twins(plant.twins, principal="t")
     store.add_edges(plant.edges, principal="t")
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    store.set_signals(
+        [ontology.SignalUpdate(t.id, "power", i * 0.5, now, "b") for i, t in enumerate(plant.twins)]
+    )
     return make_client(store, limits=GraphQLLimits(max_cost=10**9)), plant.roots[0]
+
+
+@pytest.fixture
+def completed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The object types the direct completion answered (it is spied on)."""
+    names: list[str] = []
+    direct_object = TreeExecutionContext._object
+
+    def spy(self: TreeExecutionContext, kind: GraphQLObjectType, *args: Any) -> Any:
+        names.append(kind.name)
+        return direct_object(self, kind, *args)
+
+    monkeypatch.setattr(TreeExecutionContext, "_object", spy)
+    return names
 
 
 def _without_lifecycle(value: Any) -> Any:
@@ -49,26 +71,18 @@ def _without_lifecycle(value: Any) -> Any:
     return value
 
 
-def _both(client: TestClient, variables: dict[str, Any]) -> tuple[Any, Any]:
-    direct = run(client, TREE.replace("LIFECYCLE", ""), variables)
-    generic = run(client, TREE.replace("LIFECYCLE", "lifecycle"), variables)
+def _both(client: TestClient, variables: dict[str, Any], query: str = TREE) -> tuple[Any, Any]:
+    direct = run(client, query.replace("LIFECYCLE", ""), variables)
+    generic = run(client, query.replace("LIFECYCLE", "lifecycle"), variables)
     assert "errors" in generic or "lifecycle" in str(generic)  # the records were read
     return direct, _without_lifecycle(generic)
 
 
 @pytest.mark.parametrize("deep", [True, False])
 def test_ids_only_trees_answer_as_graphql_core_does(
-    tree: tuple[TestClient, str], deep: bool, monkeypatch: pytest.MonkeyPatch
+    tree: tuple[TestClient, str], deep: bool, completed: list[str]
 ) -> None:
     client, root = tree
-    completed: list[str] = []
-    direct_object = TreeExecutionContext._object
-
-    def spy(self: TreeExecutionContext, kind: GraphQLObjectType, *args: Any) -> Any:
-        completed.append(kind.name)
-        return direct_object(self, kind, *args)
-
-    monkeypatch.setattr(TreeExecutionContext, "_object", spy)
     direct, generic = _both(
         client, {"id": root, "first": 3, "inner": None, "after": None, "deep": deep}
     )
@@ -107,3 +121,16 @@ def test_errors_below_are_reported_as_graphql_core_does(
     assert direct["errors"] and message in direct["errors"][0]["message"]
     assert direct["errors"][0]["path"][:3] == ["twin", "kids", "nodes"]
     assert direct == generic
+
+
+def test_live_signals_read_ahead_answer_as_graphql_core_does(
+    tree: tuple[TestClient, str], completed: list[str]
+) -> None:
+    client, root = tree
+    direct, generic = _both(client, {"id": root}, LIVE)
+    assert "errors" not in direct
+    assert "Signal" in completed
+    assert direct == generic
+    nodes = direct["data"]["twin"]["children"]["nodes"]
+    assert len(nodes) == 3
+    assert all(n["signals"][0]["name"] == "power" and n["named"] for n in nodes)
