@@ -170,9 +170,12 @@ class Loaders:
         resolve: each twin's ``signals`` then answers from :attr:`known_signals`."""
         wanted = [t for t in twin_ids if t not in self.known_signals]
         if wanted:
-            found, model_set = await asyncio.gather(
-                self.signals.load_many(wanted), self.model_set()
+            read = (  # a long page in one batch of its own, as twins_many
+                self._signals(wanted)
+                if len(wanted) > DIRECT_DECISIONS
+                else self.signals.load_many(wanted)
             )
+            found, model_set = await asyncio.gather(read, self.model_set())
             self.known_signals.update(zip(wanted, found, strict=True))
             self.known_model_set = model_set
 

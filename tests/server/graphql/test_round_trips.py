@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import cast
 
 import pytest
@@ -150,3 +151,23 @@ def test_a_tree_past_the_read_limit_is_read_on_level_by_level(
     # the first call reads 2 levels (11 twins; 111 would pass 50); the 3rd level's
     # children resolve in one batch of their own
     assert counting.calls == {"get_twins": 1, "children_below": 1, "children_of": 1}
+
+
+def test_a_long_page_reads_its_twins_and_live_signals_in_one_call_each() -> None:
+    store, _ = _plant(400, 7)
+    store.set_signals(
+        [
+            ontology.SignalUpdate(t.id, "power", float(i), datetime(2026, 1, 1, tzinfo=UTC), "b")
+            for i, t in enumerate(store.list_twins(first=300).items)
+        ]
+    )
+    counting = Counting(store)
+    client = make_client(cast(ontology.GraphStore, counting))
+    got = data(client, "{ twins(first: 300) { nodes { id signals { name value } } } }")
+    nodes = got["twins"]["nodes"]
+    assert len(nodes) == 300
+    for node in nodes:
+        held = store.get_signals(node["id"])
+        assert node["signals"] == [{"name": n, "value": held[n].value} for n in sorted(held)]
+    assert counting.calls["get_twins"] == 1
+    assert counting.calls["signals_of"] == 1
