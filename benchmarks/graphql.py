@@ -3,6 +3,7 @@
     python -m benchmarks.graphql [--twins 20000] [--subtree 10000] [--clients 32]
                                  [--requests 20] [--repeat 3] [--workers 2]
                                  [--skip-neo4j] [--skip-memory] [--skip-neo4j-graphql]
+                                 [--only-side-by-side]
                                  [--neo4j-uri bolt://127.0.0.1:17687]
                                  [--questdb-http 127.0.0.1:19000] [--questdb-pg 127.0.0.1:18812]
 
@@ -552,7 +553,8 @@ def run_store(
     fill_history(history, data.machine, data.as_of_twins)
     live_target = 10.0 if kind == "memory" else 25.0
     chosen = cases(data, graph, history, live_target)
-    baselines = [baseline_ms(c.baseline, max(args.requests, 5)) for c in chosen]
+    skip = args.only_side_by_side
+    baselines = [] if skip else [baseline_ms(c.baseline, max(args.requests, 5)) for c in chosen]
     history.close()
     if isinstance(graph, MemoryStore):
         graph.flush()
@@ -566,7 +568,7 @@ def run_store(
             f"process(es)), {args.clients} clients x {args.requests} requests per round, warm:"
         )
         pids = [p.pid for p in processes]
-        ok = run_cases(url, chosen, baselines, args, pids)
+        ok = skip or run_cases(url, chosen, baselines, args, pids)
         if namespace is not None and not args.skip_neo4j_graphql:
             ok = run_versus(url, data, args, namespace, pids) and ok
     finally:
@@ -595,6 +597,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-memory", action="store_true", help="Neo4j only")
     parser.add_argument(
         "--skip-neo4j-graphql", action="store_true", help="no @neo4j/graphql side by side"
+    )
+    parser.add_argument(
+        "--only-side-by-side",
+        action="store_true",
+        help="on Neo4j, only ours beside @neo4j/graphql (with --skip-memory: that alone)",
     )
     parser.add_argument("--serve", choices=["memory", "neo4j"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

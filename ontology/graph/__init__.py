@@ -7,7 +7,7 @@ the same inputs with the same words.
 """
 
 from ontology.graph._contract import GraphStore
-from ontology.graph._limits import MAX_PAGE, MAX_READ_IDS
+from ontology.graph._limits import MAX_PAGE, MAX_READ_IDS, MAX_TREE_LEVELS
 from ontology.graph._values import (
     CONTAINS,
     LIFECYCLE_TRANSITIONS,
@@ -34,6 +34,7 @@ __all__ = [
     "LIFECYCLE_TRANSITIONS",
     "MAX_PAGE",
     "MAX_READ_IDS",
+    "MAX_TREE_LEVELS",
     "SYSTEM_PRINCIPAL",
     "Aggregate",
     "Alias",

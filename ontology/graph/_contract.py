@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from ontology.graph._limits import MAX_READ_IDS
 from ontology.graph._values import (
     Alias,
     AuditRecord,
@@ -165,6 +166,24 @@ class GraphStore(Protocol):
 
     def parents_of(self, twin_ids: Sequence[str]) -> tuple[tuple[str, ...], ...]:
         """``parents`` of many twins in one round trip (as ``children_of``)."""
+        ...
+
+    def children_below(
+        self, twin_ids: Sequence[str], depth: int, *, limit: int = MAX_READ_IDS
+    ) -> Mapping[str, tuple[str, ...]]:
+        """The children of ``twin_ids`` and of the twins below them, ``depth`` levels, in
+        one round trip (a nested ``children`` selection read at once).
+
+        Level 0 is the known twins among ``twin_ids`` (unknown ids are left out);
+        level ``k + 1`` is the distinct children of level ``k``. Levels ``0`` to
+        ``depth - 1`` are read, each whole, and every twin read maps to its
+        children in id order (``()`` for a leaf). A level is read only if the
+        twins of the levels read so far, it included (a twin counted once per
+        level it is on), number at most ``limit``: a larger tree comes back as its
+        first levels, and the caller reads on from there. ``depth`` is 1 to
+        ``MAX_TREE_LEVELS``, ``limit`` 1 to ``MAX_READ_IDS``; more than
+        ``MAX_READ_IDS`` ids are refused.
+        """
         ...
 
     def ancestors(self, twin_id: str, *, max_depth: int | None = None) -> tuple[str, ...]:

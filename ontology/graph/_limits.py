@@ -16,6 +16,8 @@ MAX_PAGE = 10_000
 """The largest page any listing returns; larger ``first`` values are refused."""
 MAX_READ_IDS = 10_000
 """The most twin ids one many-twin read (``children_of``, ``signals_of``, ...) takes."""
+MAX_TREE_LEVELS = 8
+"""The most levels one ``children_below`` call reads."""
 MAX_TWIN_ID = 512
 MAX_PROPERTIES = 1_000
 MAX_ALIASES = 64
@@ -66,6 +68,17 @@ def require_read_ids(twin_ids: Sequence[str], name: str | None = None) -> list[s
         )
         raise InvalidError(msg)
     return ids
+
+
+def require_tree(depth: object, limit: object) -> tuple[int, int]:
+    """``children_below``'s ``depth`` (1 to ``MAX_TREE_LEVELS``) and ``limit`` (1 to 10,000)."""
+    if type(depth) is not int or not 1 <= depth <= MAX_TREE_LEVELS:
+        msg = f"depth={show(depth)} is not valid; expected an integer 1..{MAX_TREE_LEVELS}"
+        raise InvalidError(msg)
+    if type(limit) is not int or not 1 <= limit <= MAX_READ_IDS:
+        msg = f"limit={show(limit)} is not valid; expected an integer 1..{MAX_READ_IDS}"
+        raise InvalidError(msg)
+    return depth, limit
 
 
 def require_page(first: object) -> int:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
 from server.graphql._context import Context
+from server.graphql._lookahead import needs_record, selects_live_signals, twin_selections
 from server.graphql._pages import Slice, encode_cursor
 from server.graphql._signals_at import looked_ahead
 
@@ -37,19 +38,45 @@ class TwinConnection:
     page: strawberry.Private[Slice]
 
     @strawberry.field
-    async def edges(self, info: strawberry.Info[Context, None]) -> list[TwinEdge]:
-        return [TwinEdge(cursor=encode_cursor(n.held.id), node=n) for n in await self._nodes(info)]
+    def edges(self, info: strawberry.Info[Context, None]) -> list[TwinEdge]:
+        # Plain functions, as Twin.signals: answered at once when the twins' selection
+        # needs only their ids (no record to read), else a coroutine graphql-core awaits.
+        twins = self._ids_only(info)
+        if twins is None:
+            return cast("list[TwinEdge]", self._edges(info))
+        return [TwinEdge(cursor=encode_cursor(t.id), node=t) for t in twins]
 
     @strawberry.field
-    async def nodes(self, info: strawberry.Info[Context, None]) -> list[TwinRef]:
-        return await self._nodes(info)
+    def nodes(self, info: strawberry.Info[Context, None]) -> list[TwinRef]:
+        twins = self._ids_only(info)
+        return twins if twins is not None else cast("list[TwinType]", self._nodes(info))
+
+    def _ids_only(self, info: strawberry.Info[Context, None]) -> list[TwinType] | None:
+        """The page's twins without their records, when nothing selected on them needs one.
+
+        The page's ids are visible ones (every connection is built from ids the
+        authorizer allowed), and they exist: the store listed them.
+        """
+        from server.graphql._twin import twin_ref
+
+        if needs_record(twin_selections(info.selected_fields)):
+            return None
+        return [twin_ref(t) for t in self.page.ids]
+
+    async def _edges(self, info: strawberry.Info[Context, None]) -> list[TwinEdge]:
+        return [TwinEdge(cursor=encode_cursor(t.id), node=t) for t in await self._nodes(info)]
 
     async def _nodes(self, info: strawberry.Info[Context, None]) -> list[TwinType]:
         from server.graphql._twin import twins_by_id
 
         ctx = info.context
         twins = await twins_by_id(ctx, self.page.ids)
-        if ctx.signals_at is not None and twins:
+        if not twins:
+            return twins
+        selected = twin_selections(info.selected_fields)
+        if selects_live_signals(selected) and not ctx.loaders.restricted:
+            await ctx.loaders.prefetch_signals([t.id for t in twins])
+        if ctx.signals_at is not None:
             wanted = looked_ahead(info.selected_fields)
             if wanted:
                 await ctx.signals_at.prefetch([t.held for t in twins], wanted)
@@ -57,6 +84,8 @@ class TwinConnection:
 
 
 def connection(page: Slice) -> TwinConnection:
+    """The connection of a page of ids the authorizer allowed (its nodes are not checked
+    again when their selection needs only ids)."""
     ids = page.ids
     return TwinConnection(
         total_count=page.total,

@@ -83,6 +83,11 @@ class HistoryLoaders:
         self.as_of: DataLoader[AsOfKey, AsOfRow] = DataLoader(self._as_of)
         self.range: DataLoader[RangeKey, Series] = DataLoader(self._range)
 
+    async def as_of_rows(self, keys: Sequence[AsOfKey]) -> list[AsOfRow]:
+        """The rows of many keys in one batch of their own (a whole list's), without a
+        loader key each; one ``as_of`` call per time, as the loader makes."""
+        return await self._as_of(keys)
+
     async def _as_of(self, keys: Sequence[AsOfKey]) -> list[AsOfRow]:
         by_time: dict[datetime, list[int]] = defaultdict(list)
         for i, key in enumerate(keys):

@@ -13,6 +13,7 @@ and from both ends of relationship lists before any resolver sees it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
@@ -22,11 +23,14 @@ import dtdl
 import ontology
 from ontology.access import Action, AllowAll, Authorizer, Principal
 from server.graphql._threads import in_thread, read_store
+from server.graphql._units import units_of
 
 _ALL = "*"
 T = TypeVar("T")
 DIRECT_DECISIONS = 256
 """Lists longer than this are authorized in one call, outside the per-key loader."""
+TREE_READ_LIMIT = ontology.MAX_READ_IDS
+"""The most twins one ``children_below`` call reads; deeper levels are read when reached."""
 
 
 def _in_chunks(read: Callable[[Sequence[str]], Sequence[T]], twin_ids: Sequence[str]) -> list[T]:
@@ -63,6 +67,13 @@ class Loaders:
         self._rollups: DataLoader[str, tuple[ontology.RollupSpec, ...]] = DataLoader(
             self._rollup_specs
         )
+        self._trees: DataLoader[tuple[str, int], tuple[str, ...]] = DataLoader(self._read_trees)
+        self.known_children: dict[str, tuple[str, ...]] = {}
+        """Visible children of twins, read ahead (``children_tree``): no await needed."""
+        self.known_signals: dict[str, Mapping[str, ontology.SignalValue]] = {}
+        """Live signals of twins, read ahead for a page (``prefetch_signals``)."""
+        self.known_model_set: dtdl.ModelSet | None = None
+        self._units: dict[str, dict[str, str]] = {}
 
     @property
     def restricted(self) -> bool:
@@ -110,17 +121,70 @@ class Loaders:
         raw = await read_store(self._store, _in_chunks, self._store.children_of, list(twin_ids))
         return await self._filtered(raw)
 
+    async def twins_many(self, twin_ids: Sequence[str]) -> list[ontology.Twin | None]:
+        """``twin.load_many``; a long list (a page) in one batch of its own, without a
+        loader key (a future and a task wake-up) per twin."""
+        if len(twin_ids) > DIRECT_DECISIONS:
+            return await self._twins(twin_ids)
+        return await self.twin.load_many(list(twin_ids))
+
+    async def children_tree(self, twin_id: str, levels: int) -> tuple[str, ...]:
+        """The visible children of ``twin_id``, reading ``levels`` levels of children below
+        it at once (``GraphStore.children_below``, one call per batch and depth): every
+        twin read gets its visible children into :attr:`known_children`."""
+        return await self._trees.load((twin_id, levels))
+
+    async def _read_trees(self, keys: Sequence[tuple[str, int]]) -> list[tuple[str, ...]]:
+        by_depth: dict[int, list[str]] = {}
+        for twin_id, levels in keys:
+            by_depth.setdefault(levels, []).append(twin_id)
+        raw: dict[str, tuple[str, ...]] = {}
+        for levels, twin_ids in by_depth.items():
+            for start in range(0, len(twin_ids), ontology.MAX_READ_IDS):
+                chunk = twin_ids[start : start + ontology.MAX_READ_IDS]
+                raw.update(await self._read_tree(chunk, levels))
+        visible = await self._filtered(list(raw.values()))
+        self.known_children.update(zip(raw, visible, strict=True))
+        return [self.known_children.get(twin_id, ()) for twin_id, _ in keys]
+
+    async def _read_tree(self, twin_ids: list[str], levels: int) -> dict[str, tuple[str, ...]]:
+        read = self._store.children_below
+        return dict(await read_store(self._store, read, twin_ids, levels, limit=TREE_READ_LIMIT))
+
     async def _parents(self, twin_ids: Sequence[str]) -> list[tuple[str, ...]]:
         raw = await read_store(self._store, _in_chunks, self._store.parents_of, list(twin_ids))
         return await self._filtered(raw)
 
     async def _filtered(self, lists: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+        if not self.restricted:  # the default policy hides nothing: no sets to build
+            return [tuple(ids) for ids in lists]
         union = sorted({t for ids in lists for t in ids})
         ok = set(await self.only_visible(union))
         return [tuple(sorted(t for t in ids if t in ok)) for ids in lists]
 
     async def _signals(self, twin_ids: Sequence[str]) -> list[Mapping[str, ontology.SignalValue]]:
         return await read_store(self._store, _in_chunks, self._store.signals_of, list(twin_ids))
+
+    async def prefetch_signals(self, twin_ids: Sequence[str]) -> None:
+        """Live signals of a page of twins and the parsed models, before the twins' fields
+        resolve: each twin's ``signals`` then answers from :attr:`known_signals`."""
+        wanted = [t for t in twin_ids if t not in self.known_signals]
+        if wanted:
+            read = (  # a long page in one batch of its own, as twins_many
+                self._signals(wanted)
+                if len(wanted) > DIRECT_DECISIONS
+                else self.signals.load_many(wanted)
+            )
+            found, model_set = await asyncio.gather(read, self.model_set())
+            self.known_signals.update(zip(wanted, found, strict=True))
+            self.known_model_set = model_set
+
+    def units(self, model_set: dtdl.ModelSet, dtmi: str) -> dict[str, str]:
+        """Each signal's unit, by name, of the model ``dtmi`` (worked out once per request)."""
+        found = self._units.get(dtmi)
+        if found is None:
+            found = self._units[dtmi] = units_of(model_set, dtmi)
+        return found
 
     async def _edges_out(self, twin_ids: Sequence[str]) -> list[tuple[ontology.Edge, ...]]:
         raw = await read_store(self._store, _in_chunks, self._store.edges_from_many, list(twin_ids))

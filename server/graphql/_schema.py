@@ -11,6 +11,7 @@ from server.graphql._limits import GraphQLLimits
 from server.graphql._mutation import Mutation
 from server.graphql._query import Query
 from server.graphql._subscription import Subscription
+from server.graphql._tree import TreeExecutionContext
 
 
 class _Schema(strawberry.federation.Schema):
@@ -27,6 +28,7 @@ def build_schema(limits: GraphQLLimits) -> strawberry.federation.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions(limits),
+        execution_context_class=TreeExecutionContext,
     )
 
 

@@ -17,12 +17,10 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField
 
-import dtdl
 import ontology
 from server.graphql._history_loaders import AsOfKey, AsOfRow, HistoryLoaders
 from server.graphql._loaders import Loaders
-
-_KINDS = (dtdl.Telemetry, dtdl.Property)
+from server.graphql._units import signal_names, units_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,26 +37,6 @@ class SignalAt:
     name: str
     unit: str | None
     row: AsOfRow
-
-
-def units_of(model_set: dtdl.ModelSet, dtmi: str) -> dict[str, str]:
-    """Each content's unit, by name, of the model ``dtmi`` (empty for an unknown model)."""
-    interface = model_set.interfaces.get(dtmi)
-    if interface is None:
-        return {}
-    return {
-        name: unit
-        for name, item in interface.contents.items()
-        if (unit := getattr(item, "unit", None)) is not None
-    }
-
-
-def signal_names(model_set: dtdl.ModelSet, dtmi: str) -> list[str]:
-    """The Telemetry and Property names of the model ``dtmi``, sorted."""
-    interface = model_set.interfaces.get(dtmi)
-    if interface is None:
-        return []
-    return sorted(n for n, item in interface.contents.items() if isinstance(item, _KINDS))
 
 
 class SignalsAtLoader:
@@ -80,8 +58,8 @@ class SignalsAtLoader:
         twin's field answers from :attr:`ready` without awaiting (one batch, as before)."""
         keys = [TwinAtKey(t.id, t.model, names, at) for names, at in wanted for t in twins]
         keys = [k for k in dict.fromkeys(keys) if k not in self.ready]
-        if keys:
-            self.ready.update(zip(keys, await self.rows.load_many(keys), strict=True))
+        if keys:  # one batch of its own: no loader key (a future) per twin
+            self.ready.update(zip(keys, await self._batch(keys), strict=True))
 
     async def _batch(self, keys: Sequence[TwinAtKey]) -> list[list[SignalAt]]:
         model_set = await self._loaders.model_set()
@@ -93,7 +71,7 @@ class SignalsAtLoader:
                 names[key.model] = signal_names(model_set, key.model)
         wanted = [list(k.names) if k.names is not None else names[k.model] for k in keys]
         flat = [AsOfKey(k.twin, n, k.at) for k, ns in zip(keys, wanted, strict=True) for n in ns]
-        rows = iter(await self._history.as_of.load_many(flat))
+        rows = iter(await self._history.as_of_rows(flat))
         out: list[list[SignalAt]] = []
         for key, ns in zip(keys, wanted, strict=True):
             model_units = units[key.model]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, cast
@@ -28,11 +29,12 @@ from server.graphql._history import (
     utc,
 )
 from server.graphql._lifecycle import allowed_transitions
+from server.graphql._lookahead import children_levels
 from server.graphql._model import ModelType, model_by_dtmi
 from server.graphql._pages import slice_page
 from server.graphql._rollups import RollupValue, rollups_of
 from server.graphql._signal import Rollup, Signal
-from server.graphql._signals_at import SignalAt, TwinAtKey, units_of
+from server.graphql._signals_at import SignalAt, TwinAtKey
 from server.graphql._threads import read_store
 from server.graphql._typing import as_json, field
 
@@ -90,7 +92,16 @@ def _rollup(value: RollupValue) -> Rollup:
 @strawberry.federation.type(name="Twin", keys=["id"], description="One asset as it is now.")
 class TwinType:
     id: strawberry.ID
-    held: strawberry.Private[ontology.Twin]
+    record: strawberry.Private[ontology.Twin | None]
+    """``None`` when the selection needs only the id (see ``_lookahead.ID_ONLY``)."""
+
+    @property
+    def held(self) -> ontology.Twin:
+        """The twin's record; only fields outside ``ID_ONLY`` read it."""
+        if self.record is None:  # never: the connection reads records when one is selected
+            msg = f"twin {self.id!r} was resolved without its record"
+            raise RuntimeError(msg)
+        return self.record
 
     @field("The DTMI of the twin's model.")
     def model_id(self) -> str:
@@ -139,35 +150,24 @@ class TwinType:
         # _connection), and the answer needs no await; otherwise it returns the
         # coroutine below, which graphql-core awaits as it would an async resolver's.
         ctx = info.context
+        ready = ready_signals(ctx, self, names, at)
+        if ready is not None:
+            return ready
         if at is not None:
-            ready = _ready_at(ctx, self.held, names, at)
-            if ready is not None:
-                return ready
             return cast("list[Signal]", _signals_at(ctx, self.held, names, at))
         return cast("list[Signal]", self._live_signals(ctx, names))
 
     async def _live_signals(self, ctx: Context, names: list[str] | None) -> list[Signal]:
         model_set = ctx.loaders.model_set_soon()  # beside the signals read, not after it
-        held = dict(await ctx.loaders.signals.load(self.held.id))
+        held = dict(await ctx.loaders.signals.load(self.id))
         if ctx.loaders.restricted:
             for spec in await ctx.loaders.rollup_specs():
                 held.pop(spec.name, None)
             for rollup in await rollups_of(ctx, self.held):
                 if rollup.time is not None:
                     held[rollup.spec.name] = ontology.SignalValue(rollup.value, rollup.time, None)
-        units = units_of(await model_set, self.held.model)
-        wanted = sorted(held) if names is None else [n for n in names if n in held]
-        return [
-            Signal(
-                name=n,
-                value=as_json(held[n].value),
-                unit=units.get(n),
-                time=held[n].time,
-                quality=None,
-                batch=held[n].batch,
-            )
-            for n in wanted
-        ]
+        units = ctx.loaders.units(await model_set, self.held.model)
+        return _live_list(held, units, names)
 
     @field("Declared rollups that target this twin.")
     async def rollups(self, info: Info) -> list[Rollup]:
@@ -175,21 +175,35 @@ class TwinType:
 
     @field("The twins that contain this one (a DAG: maybe several).")
     async def parents(self, info: Info) -> list[TwinType]:
-        return await twins_by_id(
-            info.context, await info.context.loaders.parents.load(self.held.id)
-        )
+        return await twins_by_id(info.context, await info.context.loaders.parents.load(self.id))
 
     @field("The twins this one contains, in id order.")
-    async def children(
+    def children(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> TwinConnection:
-        ids = await info.context.loaders.children.load(self.held.id)
-        return connection(slice_page(ids, first, after, info.context.limits))
+        # A plain function (as signals): children read ahead by the level above answer
+        # at once; otherwise the coroutine reads them, with every nested level of
+        # children selected below in the same store call (GraphStore.children_below).
+        ctx = info.context
+        known = ctx.loaders.known_children.get(self.id)
+        if known is not None:
+            return connection(slice_page(known, first, after, ctx.limits))
+        levels = children_levels(info.selected_fields)
+        return cast("TwinConnection", self._children(ctx, levels, first, after))
+
+    async def _children(
+        self, ctx: Context, levels: int, first: int | None, after: str | None
+    ) -> TwinConnection:
+        if levels > 1:
+            ids = await ctx.loaders.children_tree(self.id, levels)
+        else:
+            ids = await ctx.loaders.children.load(self.id)
+        return connection(slice_page(ids, first, after, ctx.limits))
 
     @field("Distinct ancestors, nearest first, then by id.")
     async def ancestors(self, info: Info, depth: int | None = None) -> list[TwinType]:
         ctx = info.context
-        raw = await read_store(ctx.store, _ancestors, ctx.store, self.held.id, depth)
+        raw = await read_store(ctx.store, _ancestors, ctx.store, self.id, depth)
         return await twins_by_id(ctx, await ctx.loaders.only_visible(raw))
 
     @field("Distinct descendants in id order, optionally filtered.")
@@ -207,7 +221,7 @@ class TwinType:
             ctx.store,
             scan.descendants,
             ctx.store,
-            self.held.id,
+            self.id,
             cap=ctx.limits.max_scan,
             max_depth=depth,
             model=model,
@@ -222,7 +236,7 @@ class TwinType:
     ) -> list[Relationship]:
         loaders = info.context.loaders
         loader = loaders.edges_out if direction is Direction.OUTGOING else loaders.edges_in
-        edges = await loader.load(self.held.id)
+        edges = await loader.load(self.id)
         return [
             Relationship(name=e.name, properties=as_json(dict(e.properties)), edge=e)
             for e in edges
@@ -239,9 +253,7 @@ class TwinType:
         interval: int = 60,
         aggregates: list[Agg] | None = None,
     ) -> list[HistorySeries]:
-        return await history_series(
-            info.context, self.held.id, signals, from_, to, interval, aggregates
-        )
+        return await history_series(info.context, self.id, signals, from_, to, interval, aggregates)
 
     @field("Business state transitions (mode, fault, lifecycle, ...) in [from, to).")
     async def events(
@@ -253,11 +265,11 @@ class TwinType:
         first: int = 100,
         after: str | None = None,
     ) -> EventPage:
-        return await events_of(info.context, self.held.id, from_, to, kinds, first, after)
+        return await events_of(info.context, self.id, from_, to, kinds, first, after)
 
     @field("Where a signal's value (now, or at a time) came from: its batch and sources.")
     async def lineage(self, info: Info, signal: str, at: datetime | None = None) -> Lineage | None:
-        return await lineage_of(info.context, self.held.id, signal, at)
+        return await lineage_of(info.context, self.id, signal, at)
 
     @field("A feed twin's refused samples in [from, to) by reason, most first (history).")
     async def reject_counts(
@@ -280,6 +292,29 @@ def _ancestors(store: ontology.GraphStore, twin_id: str, depth: int | None) -> t
         return ()
 
 
+def _live_list(
+    held: Mapping[str, ontology.SignalValue], units: Mapping[str, str], names: list[str] | None
+) -> list[Signal]:
+    wanted = sorted(held) if names is None else [n for n in names if n in held]
+    return [
+        Signal(
+            name=n,
+            value=as_json(held[n].value),
+            unit=units.get(n),
+            time=held[n].time,
+            quality=None,
+            batch=held[n].batch,
+        )
+        for n in wanted
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def _quality(code: int | None) -> str | None:
+    """``quality_name``, looked up once per code (not an enum construction per value)."""
+    return quality_name(code)
+
+
 def _signal_list(rows: list[SignalAt], at: datetime) -> list[Signal]:
     return [
         Signal(
@@ -287,11 +322,27 @@ def _signal_list(rows: list[SignalAt], at: datetime) -> list[Signal]:
             value=as_json(s.row.value),
             unit=s.unit,
             time=s.row.time or at,
-            quality=quality_name(s.row.quality),
+            quality=_quality(s.row.quality),
             batch=s.row.batch,
         )
         for s in rows
     ]
+
+
+def ready_signals(
+    ctx: Context, twin: TwinType, names: list[str] | None, at: datetime | None
+) -> list[Signal] | None:
+    """``signals(names, at)`` of ``twin`` from what was read ahead for its list (``None``
+    when nothing was: the field then reads it)."""
+    if twin.record is None:
+        return None
+    if at is not None:
+        return _ready_at(ctx, twin.record, names, at)
+    loaders = ctx.loaders
+    known = loaders.known_signals.get(twin.id)  # never read ahead when restricted
+    if known is None or loaders.known_model_set is None:
+        return None
+    return _live_list(known, loaders.units(loaders.known_model_set, twin.record.model), names)
 
 
 def _ready_at(
@@ -319,7 +370,12 @@ async def _signals_at(
 
 
 def twin_type(held: ontology.Twin) -> TwinType:
-    return TwinType(id=strawberry.ID(held.id), held=held)
+    return TwinType(id=strawberry.ID(held.id), record=held)
+
+
+def twin_ref(twin_id: str) -> TwinType:
+    """A twin known to exist and to be visible, for a selection that needs only ids."""
+    return TwinType(id=strawberry.ID(twin_id), record=None)
 
 
 async def twin_by_id(ctx: Context, twin_id: str) -> TwinType | None:
@@ -330,5 +386,5 @@ async def twin_by_id(ctx: Context, twin_id: str) -> TwinType | None:
 
 async def twins_by_id(ctx: Context, twin_ids: Sequence[str]) -> list[TwinType]:
     """The twins that exist and may be read, order kept (gone or hidden ones left out)."""
-    found = await ctx.loaders.twin.load_many(list(twin_ids))
+    found = await ctx.loaders.twins_many(twin_ids)
     return [twin_type(t) for t in found if t is not None]

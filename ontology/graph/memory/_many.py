@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from ontology.graph._limits import require_read_ids
+from ontology.graph._limits import MAX_READ_IDS, require_read_ids, require_tree
 from ontology.graph._values import Edge, SignalValue
 from ontology.graph.memory._rows import to_signal
 from ontology.graph.memory._state import MemoryState
@@ -27,6 +27,28 @@ class MemoryManyReads(MemoryState):
         with self._lock:
             parents = self._edges.parents
             return tuple(tuple(sorted(parents.get(t, ()))) for t in ids)
+
+    def children_below(
+        self, twin_ids: Sequence[str], depth: int, *, limit: int = MAX_READ_IDS
+    ) -> Mapping[str, tuple[str, ...]]:
+        ids = require_read_ids(twin_ids)
+        levels, most = require_tree(depth, limit)
+        out: dict[str, tuple[str, ...]] = {}
+        with self._lock:
+            kids = self._edges.children
+            level = [t for t in dict.fromkeys(ids) if t in self._twins]
+            read = len(level)
+            for done in range(1, levels + 1):
+                for twin in level:
+                    if twin not in out:
+                        out[twin] = tuple(sorted(kids.get(twin, ())))
+                if done == levels:
+                    break
+                level = list(dict.fromkeys(c for t in level for c in out[t]))
+                read += len(level)
+                if not level or read > most:
+                    break
+        return MappingProxyType(out)
 
     def signals_of(self, twin_ids: Sequence[str]) -> tuple[Mapping[str, SignalValue], ...]:
         ids = require_read_ids(twin_ids)

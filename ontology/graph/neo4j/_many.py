@@ -23,6 +23,15 @@ class Neo4jManyReads(Neo4jState):
         found = self._db.read(lambda tx: mtx.parents_of(tx, self._cy, _distinct(ids)))
         return tuple(tuple(found.get(t, ())) for t in ids)
 
+    def children_below(
+        self, twin_ids: Sequence[str], depth: int, *, limit: int = checks.MAX_READ_IDS
+    ) -> Mapping[str, tuple[str, ...]]:
+        ids = checks.require_read_ids(twin_ids)
+        levels, most = checks.require_tree(depth, limit)
+        return self._db.read(
+            lambda tx: mtx.children_below(tx, self._cy, _distinct(ids), levels, most)
+        )
+
     def signals_of(self, twin_ids: Sequence[str]) -> tuple[Mapping[str, SignalValue], ...]:
         ids = checks.require_read_ids(twin_ids)
         found = self._db.read(lambda tx: mtx.signals_of(tx, self._cy, _distinct(ids)))

@@ -1,44 +1,94 @@
 """Read transactions for many twins at once: one ``UNWIND $ids`` statement each.
 
-Every statement groups by the requested id and returns one row per id that
-has something; callers put the rows back in the order asked (unknown ids and
+Every statement groups by the requested id, one group per id that has
+something; children, parents and signals come back as one record holding
+every group (the driver reads one record, not one per id; edges still a row
+per id). Callers put the groups back in the order asked (unknown ids and
 twins without children, parents, signals or edges are simply absent).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from ontology.graph._limits import MAX_TREE_LEVELS
 from ontology.graph._values import Edge, SignalValue
 from ontology.graph.neo4j._codec import edge_from_row, signal_from_node
 from ontology.graph.neo4j._cypher import Cypher
 from ontology.graph.neo4j._state import Tx
 
+_GROUPS = " WITH id, collect({found}) AS found RETURN collect([id, found]) AS groups"
+"""Each id's group as one list in one record (the driver reads one record, not one per id)."""
+
+
+def _groups(tx: Tx, query: str, ids: Sequence[str]) -> list[tuple[str, list[Any]]]:
+    groups: list[tuple[str, list[Any]]] = tx.run(query, ids=list(ids)).single(strict=True)[0]
+    return groups
+
 
 def children_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
     query = cy(
-        "UNWIND $ids AS id MATCH (:Twin {id: id})-[:CONTAINS]->(c:Twin) "
-        "RETURN id, collect(c.id) AS found"
+        "UNWIND $ids AS id MATCH (:Twin {id: id})-[:CONTAINS]->(c:Twin)"
+        + _GROUPS.format(found="c.id")
     )
-    return {row["id"]: sorted(row["found"]) for row in tx.run(query, ids=list(ids))}
+    return {twin: sorted(found) for twin, found in _groups(tx, query, ids)}
+
+
+def _tree_statement() -> str:
+    """Level ``k`` (``lk``) is the distinct children of level ``k - 1``, read only while
+    ``$depth > k`` and kept only while the levels so far number at most ``$limit`` twins
+    (``n``); then every twin of every level with its children, as one list. Written out for
+    ``MAX_TREE_LEVELS`` levels (our constant; ``$depth`` and ``$limit`` are parameters)."""
+    lines = [
+        "UNWIND $ids AS id MATCH (r:Twin {id: id})",
+        "WITH collect(DISTINCT r) AS l0",
+        "WITH l0, size(l0) AS n",
+    ]
+    for k in range(1, MAX_TREE_LEVELS):
+        before = ", ".join(f"l{j}" for j in range(k))
+        lines += [
+            f"CALL (l{k - 1}) {{ WITH l{k - 1} WHERE $depth > {k} UNWIND l{k - 1} AS p "
+            f"MATCH (p)-[:CONTAINS]->(c:Twin) RETURN collect(DISTINCT c) AS next }}",
+            f"WITH {before}, CASE WHEN n + size(next) <= $limit THEN next ELSE [] END AS l{k}, "
+            "n + size(next) AS n",
+        ]
+    every = " + ".join(f"l{k}" for k in range(MAX_TREE_LEVELS))
+    lines += [
+        f"UNWIND {every} AS p WITH DISTINCT p",
+        "WITH [p.id, [(p)-[:CONTAINS]->(c:Twin) | c.id]] AS pair",
+        "RETURN collect(pair) AS tree",  # one record: the driver reads it in one go
+    ]
+    return "\n".join(lines)
+
+
+_TREE = _tree_statement()
+
+
+def children_below(
+    tx: Tx, cy: Cypher, ids: Sequence[str], depth: int, limit: int
+) -> dict[str, tuple[str, ...]]:
+    """Every twin of levels ``0 .. depth - 1`` below ``ids`` with its children (one statement)."""
+    row = tx.run(cy(_TREE), ids=list(ids), depth=depth, limit=limit).single(strict=True)
+    return {twin: tuple(sorted(kids)) for twin, kids in row["tree"]}
 
 
 def parents_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
     query = cy(
-        "UNWIND $ids AS id MATCH (p:Twin)-[:CONTAINS]->(:Twin {id: id}) "
-        "RETURN id, collect(p.id) AS found"
+        "UNWIND $ids AS id MATCH (p:Twin)-[:CONTAINS]->(:Twin {id: id})"
+        + _GROUPS.format(found="p.id")
     )
-    return {row["id"]: sorted(row["found"]) for row in tx.run(query, ids=list(ids))}
+    return {twin: sorted(found) for twin, found in _groups(tx, query, ids)}
 
 
 def signals_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, dict[str, SignalValue]]:
     query = cy(
-        "UNWIND $ids AS id MATCH (s:Signal {twin: id}) RETURN id, collect(properties(s)) AS found"
+        "UNWIND $ids AS id MATCH (s:Signal {twin: id})" + _GROUPS.format(found="properties(s)")
     )
     out: dict[str, dict[str, SignalValue]] = {}
-    for row in tx.run(query, ids=list(ids)):
-        nodes = sorted(row["found"], key=lambda n: str(n["signal"]))
-        out[row["id"]] = {n["signal"]: signal_from_node(n) for n in nodes}
+    for twin, found in _groups(tx, query, ids):
+        nodes = sorted(found, key=lambda n: str(n["signal"]))
+        out[twin] = {n["signal"]: signal_from_node(n) for n in nodes}
     return out
 
 

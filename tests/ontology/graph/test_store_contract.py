@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -11,6 +12,7 @@ from ontology import (
     CONTAINS,
     MAX_PAGE,
     MAX_READ_IDS,
+    MAX_TREE_LEVELS,
     Aggregate,
     Alias,
     AlreadyExistsError,
@@ -967,6 +969,51 @@ def test_children_and_parents_of_many_twins_match_the_one_twin_reads(plant: Grap
     assert plant.children_of([]) == ()
 
 
+def test_children_below_reads_levels_of_children_at_once(plant: GraphStore) -> None:
+    assert dict(plant.children_below(["site/s1"], 1)) == {"site/s1": ("area/a1", "area/a2")}
+    three = plant.children_below(["site/s1", "nope", "site/s1"], 3)
+    assert sorted(three) == ["area/a1", "area/a2", "line/l1", "line/l2", "site/s1"]
+    every = plant.children_below(["site/s1"], MAX_TREE_LEVELS)
+    assert sorted(every) == sorted(t.id for t in PLANT_TWINS)
+    for twin_id, kids in every.items():
+        assert kids == plant.children_of([twin_id])[0]
+    assert every["line/l2"] == ("machine/m2", "machine/p1")
+    assert every["machine/p1"] == ()
+    assert dict(plant.children_below(["nope", "x' OR 1=1 //"], 3)) == {}
+    assert dict(plant.children_below([], 2)) == {}
+
+
+def test_children_below_stops_before_a_level_past_the_limit(plant: GraphStore) -> None:
+    # levels under site/s1: 1, 2, 2, 3 (m1, p1, m2: p1 once), 1 twins
+    assert sorted(plant.children_below(["site/s1"], 8, limit=4)) == [
+        "area/a1",
+        "area/a2",
+        "site/s1",
+    ]
+    assert len(plant.children_below(["site/s1"], 8, limit=5)) == 5
+    assert len(plant.children_below(["site/s1"], 8, limit=9)) == len(PLANT_TWINS)
+    lines = ["line/l1", "line/l2"]
+    assert sorted(plant.children_below(lines, 2, limit=4)) == lines
+    assert len(plant.children_below(lines, 2, limit=5)) == 5  # machine/p1 counted once
+
+
+@pytest.mark.parametrize(
+    ("depth", "limit", "message"),
+    [
+        (0, 10, "depth=0"),
+        (MAX_TREE_LEVELS + 1, 10, f"expected an integer 1..{MAX_TREE_LEVELS}"),
+        (True, 10, "depth=True"),
+        (2, 0, "limit=0"),
+        (2, MAX_READ_IDS + 1, f"expected an integer 1..{MAX_READ_IDS}"),
+    ],
+)
+def test_children_below_refuses_a_bad_depth_or_limit(
+    plant: GraphStore, depth: int, limit: int, message: str
+) -> None:
+    with pytest.raises(InvalidError, match=re.escape(message)):
+        plant.children_below(["site/s1"], depth, limit=limit)
+
+
 def test_signals_of_many_twins_match_the_one_twin_reads_rollups_included(
     plant: GraphStore,
 ) -> None:
@@ -1011,12 +1058,20 @@ def test_edges_of_many_twins_match_the_one_twin_reads(plant: GraphStore) -> None
     "call",
     [
         lambda s, ids: s.children_of(ids),
+        lambda s, ids: s.children_below(ids, 2),
         lambda s, ids: s.parents_of(ids),
         lambda s, ids: s.signals_of(ids),
         lambda s, ids: s.edges_from_many(ids),
         lambda s, ids: s.edges_to_many(ids, "feeds"),
     ],
-    ids=["children_of", "parents_of", "signals_of", "edges_from_many", "edges_to_many"],
+    ids=[
+        "children_of",
+        "children_below",
+        "parents_of",
+        "signals_of",
+        "edges_from_many",
+        "edges_to_many",
+    ],
 )
 def test_many_twin_reads_refuse_bad_or_too_many_ids(
     plant: GraphStore, call: Callable[[GraphStore, object], object]

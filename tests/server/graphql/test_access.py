@@ -45,6 +45,8 @@ EVERYTHING = """{
     totalCount edges { cursor node { id } } }
   under: twins(filter: {under: "acme/jkt1/machining"}) { totalCount nodes { id } }
   hot: twins(filter: {semanticType: "Temperature"}, first: 1000) { totalCount nodes { id } }
+  tree: twin(id: "acme/jkt1") { children { totalCount nodes { id children { totalCount
+    edges { node { id children { totalCount nodes { id } } } } } } } }
   site: twin(id: "acme/jkt1") {
     children { totalCount nodes { id parents { id } } }
     descendants(first: 1000) { totalCount nodes { id ancestors { id }
@@ -70,6 +72,11 @@ def test_the_hidden_subtree_vanishes_from_every_field(
     machines = [t.id for t in plant.list_twins(model=MACHINE_MODEL, first=ontology.MAX_PAGE).items]
     assert got["machines"]["totalCount"] == len([m for m in machines if m not in policy.hidden])
     assert got["under"] == {"totalCount": 0, "nodes": []}
+    visible_kids = [k for k in plant.children(SITE).items if k not in policy.hidden]
+    assert [n["id"] for n in got["tree"]["children"]["nodes"]] == visible_kids
+    assert (
+        got["tree"]["children"]["totalCount"] == len(visible_kids) < len(plant.children(SITE).items)
+    )
     below_site = plant.descendants(SITE, first=ontology.MAX_PAGE).items
     assert got["site"]["descendants"]["totalCount"] == len(
         [t for t in below_site if t not in policy.hidden]

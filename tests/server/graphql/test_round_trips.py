@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import cast
 
 import pytest
@@ -17,13 +18,14 @@ import loaders
 import ontology
 from ontology.access import Action, Principal
 from server.graphql import GraphQLLimits
+from server.graphql import _loaders as server_loaders
 from tests._services import drop_neo4j_namespace, unique_name
 from tests.server.graphql.conftest import Counting, data, make_client
 
 NESTED = """query($id: ID!) { twin(id: $id) { id children(first: 1000) { nodes { id signals { name }
   model { dtmi } children(first: 1000) { nodes { id properties children(first: 1000) {
   totalCount nodes { id lifecycle signals { name value } model { dtmi } } } } } } } } }"""
-BATCHED = ("get_twins", "children_of", "signals_of", "list_models", "model_set", "rollups")
+BATCHED = ("get_twins", "children_below", "signals_of", "list_models", "model_set", "rollups")
 
 
 class CountingAuthorizer:
@@ -83,7 +85,8 @@ def test_every_store_call_is_constant_over_a_3_level_query() -> None:
     large, _, large_leaves = _count(1111, 10)
     assert (small_leaves, large_leaves) == (343, 1000)
     assert large == small
-    assert large["children_of"] == 3  # one per level of children
+    assert large["children_below"] == 1  # the three levels of children at once
+    assert "children_of" not in large
     assert "children" not in large
     assert "get_signals" not in large
 
@@ -104,4 +107,67 @@ def test_every_neo4j_store_call_is_constant_over_a_3_level_query(
         assert got_leaves == leaves
         counts.append(calls)
     assert counts[0] == counts[1]
-    assert counts[1]["children_of"] == 3
+    assert counts[1]["children_below"] == 1
+
+
+IDS_ONLY = """query($id: ID!) { twin(id: $id) { id children(first: 1000) { totalCount nodes { id
+  children(first: 1000) { edges { node { id children(first: 1000) { nodes { id } } } } } } } } }"""
+
+
+def _tree(store: ontology.GraphStore, twin_id: str, levels: int) -> object:
+    if levels == 0:
+        return twin_id
+    kids = store.children(twin_id, first=ontology.MAX_PAGE).items
+    return (twin_id, [_tree(store, k, levels - 1) for k in kids])
+
+
+def _answered(node: dict[str, object], levels: int) -> object:
+    if levels == 0:
+        return node["id"]
+    kids = cast(dict[str, list[dict[str, object]]], node["children"])
+    found = kids["nodes"] if "nodes" in kids else [e["node"] for e in kids["edges"]]
+    return (node["id"], [_answered(cast(dict[str, object], k), levels - 1) for k in found])
+
+
+def test_a_nested_selection_of_ids_reads_no_twin_records_below_the_first() -> None:
+    store, root = _plant(1111, 10)
+    counting = Counting(store)
+    client = make_client(cast(ontology.GraphStore, counting), limits=GraphQLLimits(max_cost=10**12))
+    got = data(client, IDS_ONLY, {"id": root})
+    assert _answered(got["twin"], 3) == _tree(store, root, 3)
+    assert got["twin"]["children"]["totalCount"] == 10
+    assert counting.calls == {"get_twins": 1, "children_below": 1}
+
+
+def test_a_tree_past_the_read_limit_is_read_on_level_by_level(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(server_loaders, "TREE_READ_LIMIT", 50)  # levels of 1, 10, 100, 1000
+    store, root = _plant(1111, 10)
+    counting = Counting(store)
+    client = make_client(cast(ontology.GraphStore, counting), limits=GraphQLLimits(max_cost=10**12))
+    got = data(client, IDS_ONLY, {"id": root})
+    assert _answered(got["twin"], 3) == _tree(store, root, 3)
+    # the first call reads 2 levels (11 twins; 111 would pass 50); the 3rd level's
+    # children resolve in one batch of their own
+    assert counting.calls == {"get_twins": 1, "children_below": 1, "children_of": 1}
+
+
+def test_a_long_page_reads_its_twins_and_live_signals_in_one_call_each() -> None:
+    store, _ = _plant(400, 7)
+    store.set_signals(
+        [
+            ontology.SignalUpdate(t.id, "power", float(i), datetime(2026, 1, 1, tzinfo=UTC), "b")
+            for i, t in enumerate(store.list_twins(first=300).items)
+        ]
+    )
+    counting = Counting(store)
+    client = make_client(cast(ontology.GraphStore, counting))
+    got = data(client, "{ twins(first: 300) { nodes { id signals { name value } } } }")
+    nodes = got["twins"]["nodes"]
+    assert len(nodes) == 300
+    for node in nodes:
+        held = store.get_signals(node["id"])
+        assert node["signals"] == [{"name": n, "value": held[n].value} for n in sorted(held)]
+    assert counting.calls["get_twins"] == 1
+    assert counting.calls["signals_of"] == 1

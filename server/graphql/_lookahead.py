@@ -1,0 +1,74 @@
+"""What a field's selection asks of the twins it returns, read before they resolve.
+
+Resolvers get their selection as ``info.selected_fields`` (variables filled in,
+fragments as ``FragmentSpread``/``InlineFragment`` nodes with their own
+selections). These helpers read it so a field can fetch ahead for a whole list
+of twins (one store call, then each twin's fields answer without an await)
+or leave out a read nobody asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+
+import ontology
+
+ID_ONLY = frozenset(
+    {
+        "id",
+        "__typename",
+        "children",
+        "parents",
+        "ancestors",
+        "descendants",
+        "relationships",
+        "history",
+        "events",
+        "lineage",
+    }
+)
+"""``Twin`` fields that need only the twin's id, not its record (model, properties, ...)."""
+
+
+def fields(selections: Sequence[object]) -> Iterator[SelectedField]:
+    """The fields of ``selections``, those inside fragments included."""
+    for node in selections:
+        if isinstance(node, SelectedField):
+            yield node
+        elif isinstance(node, FragmentSpread | InlineFragment):
+            yield from fields(node.selections)
+
+
+def twin_selections(connection: Sequence[object]) -> list[object]:
+    """The selections on the twins of a ``TwinConnection`` selection (``nodes``,
+    ``edges { node }``), all together."""
+    out: list[object] = []
+    for field in fields(connection):
+        if field.name == "nodes":
+            out += field.selections
+        elif field.name == "edges":
+            out += [s for n in fields(field.selections) if n.name == "node" for s in n.selections]
+    return out
+
+
+def needs_record(twin: Sequence[object]) -> bool:
+    """Whether a selection on twins asks for anything beyond their ids (see ``ID_ONLY``)."""
+    return any(f.name not in ID_ONLY for f in fields(twin))
+
+
+def children_levels(twin: Sequence[object]) -> int:
+    """How many levels of ``children`` a selection on twins nests (0: none), at most
+    ``MAX_TREE_LEVELS`` (a deeper level looks ahead again when it resolves)."""
+    deepest = 0
+    for field in fields(twin):
+        if field.name == "children":
+            below = children_levels(twin_selections(field.selections))
+            deepest = max(deepest, 1 + below)
+    return min(deepest, ontology.MAX_TREE_LEVELS)
+
+
+def selects_live_signals(twin: Sequence[object]) -> bool:
+    """Whether a selection on twins has a ``signals`` field without ``at`` (live values)."""
+    return any(f.name == "signals" and f.arguments.get("at") is None for f in fields(twin))
