@@ -35,7 +35,7 @@ from ontology.history import Quality
 NO_WINDOW = np.iinfo(np.int64).min
 _US = 1_000_000
 _UNCERTAIN = int(Quality.UNCERTAIN)
-_SUMS = ("n", "shift", "s1", "s2", "s3", "s4", "peak")
+_SUMS = ("n", "shift", "s1", "s2", "s3", "s4", "peak", "sq")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +101,8 @@ class FeatureState:
         self.s3 = np.empty(0, np.float64)
         self.s4 = np.empty(0, np.float64)
         self.peak = np.empty(0, np.float64)
+        self.sq = np.empty(0, np.float64)
+        """Sum of x * x, unshifted: the RMS, free of the shifted sums' cancellation."""
 
     def ensure_twins(self, count: int) -> None:
         if count <= self.twins:
@@ -206,6 +208,7 @@ class FeatureStep:
                 np.add.reduceat(d2 * d, first),
                 np.add.reduceat(d2 * d2, first),
                 np.maximum.reduceat(np.abs(x), first),
+                np.add.reduceat(x * x, first),
             ]
         else:
             sums = [np.empty(0, np.float64) for _ in _SUMS]
@@ -327,13 +330,21 @@ def window_features(
     s3: npt.NDArray[np.float64],
     s4: npt.NDArray[np.float64],
     peak: npt.NDArray[np.float64],
+    sq: npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.float64], ...]:
-    """(rms, peak, crest factor, kurtosis) from the sums of ``d = x - shift``; NaN where a
-    feature is undefined (crest factor of an all-zero window, kurtosis of a constant one)."""
+    """(rms, peak, crest factor, kurtosis) from the sums of ``d = x - shift`` (the moments)
+    and of ``x * x`` (the RMS); NaN where a feature is undefined (crest factor of an
+    all-zero window, kurtosis of a constant one).
+
+    The RMS comes from the unshifted sum of squares, whose terms are all positive: taken
+    from the shifted sums instead (``s2 / n + 2 K mean + K^2``) it cancels when most values
+    are small beside the window's first one, ``K``, and could come out above the peak. It
+    is capped at the peak, which bounds it in exact arithmetic, so a crest factor is never
+    below 1 by rounding.
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = s1 / n
-        square = s2 / n + 2.0 * shift * mean + shift * shift  # E[x^2]
-        rms = np.sqrt(np.maximum(square, 0.0))
+        rms = np.minimum(np.sqrt(np.maximum(sq / n, 0.0)), peak)
         m2 = s2 / n - mean * mean
         m4 = s4 / n - 4.0 * mean * s3 / n + 6.0 * mean * mean * s2 / n - 3.0 * mean**4
         crest = np.where(rms > 0, peak / rms, np.nan)

@@ -211,10 +211,25 @@ def test_kurtosis_keeps_its_precision_far_from_zero() -> None:
     n, s0, s1, s2, s3, s4 = (
         np.array([v]) for v in (5.0, shift, d.sum(), (d**2).sum(), (d**3).sum(), (d**4).sum())
     )
-    *_, kurtosis = window_features(n, s0, s1, s2, s3, s4, np.array([np.abs(xs).max()]))
+    sq = np.array([(xs**2).sum()])
+    *_, kurtosis = window_features(n, s0, s1, s2, s3, s4, np.array([np.abs(xs).max()]), sq)
     centred = xs - xs.mean()
     expected = (centred**4).mean() / (centred**2).mean() ** 2
     assert kurtosis[0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_rms_keeps_its_precision_when_the_first_value_dwarfs_the_rest() -> None:
+    # the shift K is the window's first value; the rest sit near zero, where the shifted
+    # sums' E[x^2] = s2/n + 2 K mean + K^2 cancels almost entirely
+    xs = np.array([1e8, 1e-3, -2e-3, 3e-3, 1e-3] + [2e-3] * 2000)
+    shift = xs[0]
+    d = xs - shift
+    sums = [np.array([v]) for v in (float(xs.size), shift, d.sum(), (d**2).sum(), (d**3).sum())]
+    rms, peak, crest, _ = window_features(
+        *sums, np.array([(d**4).sum()]), np.array([np.abs(xs).max()]), np.array([(xs**2).sum()])
+    )
+    assert rms[0] == pytest.approx(np.sqrt((xs**2).mean()), rel=1e-12)
+    assert 1.0 <= crest[0] == pytest.approx(peak[0] / np.sqrt((xs**2).mean()), rel=1e-12)
 
 
 @st.composite
