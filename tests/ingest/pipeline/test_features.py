@@ -224,10 +224,20 @@ def test_rms_keeps_its_precision_when_the_first_value_dwarfs_the_rest() -> None:
     xs = np.array([1e8, 1e-3, -2e-3, 3e-3, 1e-3] + [2e-3] * 2000)
     shift = xs[0]
     d = xs - shift
-    sums = [np.array([v]) for v in (float(xs.size), shift, d.sum(), (d**2).sum(), (d**3).sum())]
-    rms, peak, crest, _ = window_features(
-        *sums, np.array([(d**4).sum()]), np.array([np.abs(xs).max()]), np.array([(xs**2).sum()])
+    n, s0, s1, s2, s3, s4, top, sq = (
+        np.array([v])
+        for v in (
+            float(xs.size),
+            shift,
+            d.sum(),
+            (d**2).sum(),
+            (d**3).sum(),
+            (d**4).sum(),
+            np.abs(xs).max(),
+            (xs**2).sum(),
+        )
     )
+    rms, peak, crest, _ = window_features(n, s0, s1, s2, s3, s4, top, sq)
     assert rms[0] == pytest.approx(np.sqrt((xs**2).mean()), rel=1e-12)
     assert 1.0 <= crest[0] == pytest.approx(peak[0] / np.sqrt((xs**2).mean()), rel=1e-12)
 
