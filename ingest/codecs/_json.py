@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from ingest._errors import IngestError
+from ingest.codecs._json_singles import decode_singles
 from ingest.codecs._record import CodecLimits, Decoded, RawRecord, RecordDecoding
 from ingest.codecs._time import MAX_EPOCH_MS, time_us
 from ingest.frame import FrameBuilder, RecordReject, RejectReason
@@ -63,8 +64,10 @@ class JsonCodec:
 
     def decode(self, records: Sequence[RawRecord]) -> Decoded:
         builder = FrameBuilder()
-        rejects: list[RecordReject] = []
         limits = self._limits
+        if decode_singles(records, limits, builder):  # one numeric sample in every record
+            return Decoded(builder.build(), ())
+        rejects: list[RecordReject] = []
         max_bytes = limits.max_record_bytes
         one_number = _OneNumber(limits, builder)
         add = one_number.add
