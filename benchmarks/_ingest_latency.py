@@ -153,13 +153,21 @@ def _one_run(
     worker, committer, source = make_worker(bootstrap, topic, graph, history, feed)
     visible: dict[int, float] = {}
     received: dict[int, float] = {}
+    stages: dict[int, tuple[float, float]] = {}
+    """offset -> (fetched by the worker, its batch's commit started), wall ms"""
+    batches: list[tuple[int, float]] = []
+    """(records, commit ms) of each batch"""
     commit = committer.commit
 
     def timed(batch: Any) -> Any:
+        started = time.time() * 1000
         outcome = commit(batch)
         done = time.time() * 1000
+        fetched = batch.received_at.timestamp() * 1000
+        batches.append((len(batch.records), done - started))
         for record in batch.records:
             visible[record.position] = done
+            stages[record.position] = (fetched, started)
         return outcome
 
     committer.commit = timed
@@ -230,7 +238,39 @@ def _one_run(
         graph.get_signals(t)[s].value == v for (t, s), v in expected.items()
     )
     ok = right and not np.isnan(latency).any() and not np.isnan(transport).any()
+    _print_stages(sent, seen, [stages.get(o, (np.nan, np.nan)) for o in offsets], is_warm, batches)
     return latency[is_warm], latency, transport[is_warm], ok
+
+
+def _print_stages(
+    sent: Any,
+    seen: Any,
+    stages: list[tuple[float, float]],
+    is_warm: Any,
+    batches: list[tuple[int, float]],
+) -> None:
+    """Where a warm record's latency goes: produced -> fetched by the worker -> its batch's
+    commit started -> committed; and the batches' sizes and commit times."""
+    if not stages or not is_warm.any():
+        return
+    fetched, started = np.array(stages, dtype=np.float64).T
+    parts = {
+        "to fetch": fetched - sent,
+        "fetch to commit": started - fetched,
+        "commit": seen - started,
+    }
+    size = np.array([n for n, _ in batches], dtype=np.float64)
+    took = np.array([ms for _, ms in batches], dtype=np.float64)
+    where = ", ".join(
+        f"{name} p50 {np.nanpercentile(v[is_warm], 50):.0f} / p99 "
+        f"{np.nanpercentile(v[is_warm], 99):.0f} ms"
+        for name, v in parts.items()
+    )
+    print(
+        f"    where (warm records): {where}; {len(batches)} batches of "
+        f"{np.median(size):.0f} records median ({size.max():.0f} max), commit "
+        f"{np.median(took):.0f} ms median, {np.percentile(took, 99):.0f} ms p99"
+    )
 
 
 async def _read_only(consumer: Any, received: dict[int, float], count: int) -> None:
