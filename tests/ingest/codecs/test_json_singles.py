@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.codecs import CodecLimits, Decoded, JsonCodec, RawRecord
+from ingest.codecs._json import SINGLES_CHUNK
 from ingest.codecs._json_singles import MIN_RECORDS, decode_singles
 from ingest.frame import FrameBuilder, RejectReason
 
@@ -152,3 +153,12 @@ def test_the_batch_path_agrees_with_each_record_alone(batch: list[bytes]) -> Non
         (r.position, r.reason, r.count) for d in alone for r in d.rejects
     )
     assert np.array_equal(decoded.frame.kind, np.concatenate([d.frame.kind for d in alone]))
+
+
+def test_a_big_batch_is_parsed_in_chunks_and_a_bad_record_costs_only_its_own_chunk() -> None:
+    records = singles(SINGLES_CHUNK + 40)
+    bad = SINGLES_CHUNK + 7
+    records[bad] = RawRecord(bad, b'{"signal":"s","time":1,"value":', twin="x")
+    decoded = JsonCodec().decode(records)
+    assert [(r.position, r.reason) for r in decoded.rejects] == [(bad, RejectReason.MALFORMED)]
+    assert rows_of(decoded) == one_by_one(records[:bad] + records[bad + 1 :])
