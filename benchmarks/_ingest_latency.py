@@ -92,6 +92,7 @@ def latency_section(
         f"warm = produced after {warmup:g} s; {runs} runs"
     )
     records = paced_records(rate, per_record, seconds, twins)
+    _commit_costs(bootstrap, records, twins, plant, make_worker)
     expected = {(key, "pressure"): last for key, _, last in records}
     p99s: list[float] = []
     floor: list[float] = []
@@ -125,6 +126,60 @@ def latency_section(
             "(target <= 500 ms at 100 k samples/s)"
         )
     return ok
+
+
+def _commit_costs(
+    bootstrap: str,
+    records: list[tuple[str, bytes, float]],
+    twins: int,
+    plant: Callable[[Any, int], Any],
+    make_worker: Callable[..., Any],
+) -> None:
+    """The commit's CPU time per batch by batch size, without Kafka (the committer the
+    worker uses, fed the same records), and the history store's ``write_batch`` share:
+    a batch's fixed cost bounds how many batches a second the worker can commit."""
+    from datetime import UTC, datetime
+
+    from ingest.codecs import RawRecord
+    from ingest.sources import SourceBatch
+    from ontology import MemoryStore
+    from ontology.history import DuckDBHistoryStore, SourceKind, SourcePosition
+
+    parts = []
+    for size in (1, 10, 100, 1000):
+        history: Any = DuckDBHistoryStore()
+        _, committer, _ = make_worker(bootstrap, "unused", plant(MemoryStore(), twins), history)
+        write, spent = history.write_batch, list[float]()
+
+        def timed(*args: Any, write: Any = write, spent: list[float] = spent) -> None:
+            started = time.process_time()
+            write(*args)
+            spent.append(time.process_time() - started)
+
+        history.write_batch = timed
+        took = []
+        batches = min(30, len(records) // size)
+        for b in range(batches):
+            first = b * size
+            raw = tuple(
+                RawRecord(first + i, payload, key)
+                for i, (key, payload, _) in enumerate(records[first : first + size])
+            )
+            where = SourcePosition(
+                kind=SourceKind.KAFKA, topic="t", partition=0, first_offset=first,
+                last_offset=first + size - 1,
+            )  # fmt: skip
+            started = time.process_time()
+            committer.commit(SourceBatch(raw, where, datetime.now(UTC)))
+            took.append(time.process_time() - started)
+        history.close()
+        if batches > 4:  # the first batches (series created, tiers empty) not counted
+            commit, write_ms = statistics.median(took[4:]), statistics.median(spent[4:])
+            parts.append(f"{size} records {commit * 1000:.1f} ms ({write_ms / commit:.0%})")
+    print(
+        "  commit CPU per batch by size, no Kafka, median (history write_batch's share): "
+        + ", ".join(parts)
+    )
 
 
 def _one_run(
