@@ -16,12 +16,22 @@ WAIT_S = 60.0  # a guard against hanging, not a timing assertion
 
 
 async def send(bootstrap: str, topic: str, first: int, count: int) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    """``count`` records in one record batch: a fetch gets all of them or none."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=1000)
     await producer.start()
     try:
-        for i in range(first, first + count):
-            payload = b'{"signal": "speed", "time": %d, "value": 1}' % (1767225600000 + i)
-            await producer.send_and_wait(topic, payload, key=b"machine/m1")
+        sent = [
+            await producer.send(
+                topic,
+                b'{"signal": "speed", "time": %d, "value": 1}' % (1767225600000 + i),
+                key=b"machine/m1",
+                partition=0,
+            )
+            for i in range(first, first + count)
+        ]
+        await producer.flush()
+        offsets = [(await s).offset for s in sent]
+        assert offsets == list(range(first, first + count))  # one partition, in order
     finally:
         await producer.stop()
 
