@@ -92,6 +92,7 @@ def latency_section(
         f"warm = produced after {warmup:g} s; {runs} runs"
     )
     records = paced_records(rate, per_record, seconds, twins)
+    _commit_costs(bootstrap, records, twins, plant, make_worker)
     expected = {(key, "pressure"): last for key, _, last in records}
     p99s: list[float] = []
     floor: list[float] = []
@@ -127,6 +128,60 @@ def latency_section(
     return ok
 
 
+def _commit_costs(
+    bootstrap: str,
+    records: list[tuple[str, bytes, float]],
+    twins: int,
+    plant: Callable[[Any, int], Any],
+    make_worker: Callable[..., Any],
+) -> None:
+    """The commit's CPU time per batch by batch size, without Kafka (the committer the
+    worker uses, fed the same records), and the history store's ``write_batch`` share:
+    a batch's fixed cost bounds how many batches a second the worker can commit."""
+    from datetime import UTC, datetime
+
+    from ingest.codecs import RawRecord
+    from ingest.sources import SourceBatch
+    from ontology import MemoryStore
+    from ontology.history import DuckDBHistoryStore, SourceKind, SourcePosition
+
+    parts = []
+    for size in (1, 10, 100, 1000):
+        history: Any = DuckDBHistoryStore()
+        _, committer, _ = make_worker(bootstrap, "unused", plant(MemoryStore(), twins), history)
+        write, spent = history.write_batch, list[float]()
+
+        def timed(*args: Any, write: Any = write, spent: list[float] = spent) -> None:
+            started = time.process_time()
+            write(*args)
+            spent.append(time.process_time() - started)
+
+        history.write_batch = timed
+        took = []
+        batches = min(30, len(records) // size)
+        for b in range(batches):
+            first = b * size
+            raw = tuple(
+                RawRecord(first + i, payload, key)
+                for i, (key, payload, _) in enumerate(records[first : first + size])
+            )
+            where = SourcePosition(
+                kind=SourceKind.KAFKA, topic="t", partition=0, first_offset=first,
+                last_offset=first + size - 1,
+            )  # fmt: skip
+            started = time.process_time()
+            committer.commit(SourceBatch(raw, where, datetime.now(UTC)))
+            took.append(time.process_time() - started)
+        history.close()
+        if batches > 4:  # the first batches (series created, tiers empty) not counted
+            commit, write_ms = statistics.median(took[4:]), statistics.median(spent[4:])
+            parts.append(f"{size} records {commit * 1000:.1f} ms ({write_ms / commit:.0%})")
+    print(
+        "  commit CPU per batch by size, no Kafka, median (history write_batch's share): "
+        + ", ".join(parts)
+    )
+
+
 def _one_run(
     bootstrap: str,
     topic: str,
@@ -153,13 +208,21 @@ def _one_run(
     worker, committer, source = make_worker(bootstrap, topic, graph, history, feed)
     visible: dict[int, float] = {}
     received: dict[int, float] = {}
+    stages: dict[int, tuple[float, float]] = {}
+    """offset -> (fetched by the worker, its batch's commit started), wall ms"""
+    batches: list[tuple[int, float]] = []
+    """(records, commit ms) of each batch"""
     commit = committer.commit
 
     def timed(batch: Any) -> Any:
+        started = time.time() * 1000
         outcome = commit(batch)
         done = time.time() * 1000
+        fetched = batch.received_at.timestamp() * 1000
+        batches.append((len(batch.records), done - started))
         for record in batch.records:
             visible[record.position] = done
+            stages[record.position] = (fetched, started)
         return outcome
 
     committer.commit = timed
@@ -230,7 +293,39 @@ def _one_run(
         graph.get_signals(t)[s].value == v for (t, s), v in expected.items()
     )
     ok = right and not np.isnan(latency).any() and not np.isnan(transport).any()
+    _print_stages(sent, seen, [stages.get(o, (np.nan, np.nan)) for o in offsets], is_warm, batches)
     return latency[is_warm], latency, transport[is_warm], ok
+
+
+def _print_stages(
+    sent: Any,
+    seen: Any,
+    stages: list[tuple[float, float]],
+    is_warm: Any,
+    batches: list[tuple[int, float]],
+) -> None:
+    """Where a warm record's latency goes: produced -> fetched by the worker -> its batch's
+    commit started -> committed; and the batches' sizes and commit times."""
+    if not stages or not is_warm.any():
+        return
+    fetched, started = np.array(stages, dtype=np.float64).T
+    parts = {
+        "to fetch": fetched - sent,
+        "fetch to commit": started - fetched,
+        "commit": seen - started,
+    }
+    size = np.array([n for n, _ in batches], dtype=np.float64)
+    took = np.array([ms for _, ms in batches], dtype=np.float64)
+    where = ", ".join(
+        f"{name} p50 {np.nanpercentile(v[is_warm], 50):.0f} / p99 "
+        f"{np.nanpercentile(v[is_warm], 99):.0f} ms"
+        for name, v in parts.items()
+    )
+    print(
+        f"    where (warm records): {where}; {len(batches)} batches of "
+        f"{np.median(size):.0f} records median ({size.max():.0f} max), commit "
+        f"{np.median(took):.0f} ms median, {np.percentile(took, 99):.0f} ms p99"
+    )
 
 
 async def _read_only(consumer: Any, received: dict[int, float], count: int) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -34,6 +34,7 @@ from ingest.sources._source import SourceBatch, SourceUnavailableError
 from ontology.history import HistoryStore, SourceKind, SourcePosition
 
 MAX_KEY_BYTES = 256
+MAX_LINGER_MS = 1000
 CONTENT_TYPE = "content-type"
 """The record header naming the payload's media type (the columnar codec's, or none: JSON)."""
 
@@ -48,6 +49,11 @@ class KafkaSourceSettings:
     heartbeat_interval_ms: int = 1_000
     max_partition_fetch_bytes: int = 16 << 20
     """Bytes one fetch takes from a partition at most (bigger fetches: bigger batches)."""
+    fetch_linger_ms: int = 25
+    """After records come, how long a fetch may wait once more for what the broker got
+    since (0: never). The client holds one response per partition, taken while the
+    last batch was committing; without this second ask, what came after it waits a
+    whole batch more."""
 
     def __post_init__(self) -> None:
         for name in ("bootstrap", "topic", "group", "client_id"):
@@ -59,6 +65,13 @@ class KafkaSourceSettings:
         if not isinstance(fetch, int) or not 1 << 16 <= fetch <= 1 << 30:
             msg = (
                 f"KafkaSourceSettings.max_partition_fetch_bytes={fetch!r}; expected 64 KiB to 1 GiB"
+            )
+            raise IngestError(msg)
+        linger = self.fetch_linger_ms
+        if type(linger) is not int or not 0 <= linger <= MAX_LINGER_MS:
+            msg = (
+                f"KafkaSourceSettings.fetch_linger_ms={linger!r}; expected 0 to "
+                f"{MAX_LINGER_MS} milliseconds"
             )
             raise IngestError(msg)
 
@@ -148,6 +161,12 @@ class KafkaSource:
             fetched = await consumer.getmany(
                 timeout_ms=round(timeout_s * 1000), max_records=max_records
             )
+            if fetched:
+                await self._linger(consumer, fetched, max_records)
+                # a rebalance while it lingered: what this member no longer owns is read
+                # again from the group's offset by whoever owns it now
+                assigned = consumer.assignment()
+                fetched = {tp: m for tp, m in fetched.items() if tp in assigned}
             now = datetime.now(UTC)
             unknown = {tp.partition for tp in fetched} - self._loaded
             if unknown:  # records may come before the assignment listener has read them
@@ -155,6 +174,23 @@ class KafkaSource:
             for tp, messages in fetched.items():
                 self._buffer.extend(self._batches(tp, messages, now))
         return self._buffer.popleft() if self._buffer else None
+
+    async def _linger(
+        self,
+        consumer: AIOKafkaConsumer,
+        fetched: dict[TopicPartition, list[object]],
+        max_records: int,
+    ) -> None:
+        """Ask once more, for at most ``fetch_linger_ms``: the client answered from the one
+        response it held per partition (fetched while the last batch committed); the
+        records the broker got since come now, in this batch, not a batch later."""
+        room = max_records - sum(map(len, fetched.values()))
+        linger = self._settings.fetch_linger_ms
+        if room <= 0 or not linger:
+            return
+        more = await consumer.getmany(timeout_ms=linger, max_records=room)
+        for tp, messages in more.items():
+            fetched.setdefault(tp, []).extend(messages)
 
     def _batches(
         self, tp: TopicPartition, messages: list[object], now: datetime
@@ -215,11 +251,14 @@ def split_at_held(
 ) -> list[tuple[SourceBatch, bool]]:
     """Consumed messages of one partition as batches: those at offsets up to ``held``
     (history has them) and those after, each with whether it is the held part."""
-    records = [record_of(m) for m in messages]
-    parts = (
-        ([r for r in records if r.position <= held], True),
-        ([r for r in records if r.position > held], False),
-    )
+    records = records_of(messages)
+    if not records or records[0].position > held:  # the common case: nothing held
+        parts: tuple[tuple[list[RawRecord], bool], ...] = (([], True), (records, False))
+    else:
+        parts = (
+            ([r for r in records if r.position <= held], True),
+            ([r for r in records if r.position > held], False),
+        )
     return [
         (
             SourceBatch(
@@ -240,22 +279,43 @@ def split_at_held(
     ]
 
 
-def record_of(message: object) -> RawRecord:
-    """A consumed Kafka message as a raw record: its offset, value and (UTF-8) key as twin."""
-    key = getattr(message, "key", None)
-    twin = None
-    if isinstance(key, bytes) and 0 < len(key) <= MAX_KEY_BYTES:
-        try:
-            twin = key.decode("utf-8")
-        except UnicodeDecodeError:
-            twin = None
-    value = getattr(message, "value", None)
-    return RawRecord(
-        position=int(getattr(message, "offset", -1)),
-        payload=value if isinstance(value, bytes) else b"",
-        twin=twin,
-        content_type=_content_type(getattr(message, "headers", None)),
-    )
+def records_of(messages: Sequence[object]) -> list[RawRecord]:
+    """Consumed Kafka messages as raw records: offset, value, (UTF-8) key as twin and the
+    ``content-type`` header; each distinct key is decoded once (keys repeat: one a twin)."""
+    twins: dict[bytes, str | None] = {}
+    out: list[RawRecord] = []
+    append = out.append
+    for message in messages:
+        key = getattr(message, "key", None)
+        twin = None
+        if type(key) is bytes:
+            if key in twins:
+                twin = twins[key]
+            else:
+                twin = twins[key] = _twin(key)
+        value = getattr(message, "value", None)
+        headers = getattr(message, "headers", None)
+        append(
+            RawRecord(
+                int(getattr(message, "offset", -1)),
+                value if type(value) is bytes else b"",
+                twin,
+                None,
+                None,
+                _content_type(headers) if headers else None,
+            )
+        )
+    return out
+
+
+def _twin(key: bytes) -> str | None:
+    """A record key as the default twin: UTF-8 of 1 to ``MAX_KEY_BYTES`` bytes, else none."""
+    if not 0 < len(key) <= MAX_KEY_BYTES:
+        return None
+    try:
+        return key.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _content_type(headers: object) -> str | None:

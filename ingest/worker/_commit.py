@@ -259,6 +259,8 @@ class BatchCommitter:
         batch_id: str,
         now: datetime,
     ) -> list[Reject]:
+        if not decoded.rejects and not fused.reject_rows.shape[0]:
+            return []  # the common case: no record-by-record map of payloads to build
         payloads = {r.position: r.payload for r in source.records}
         kept: Counter[str] = Counter()
         out: list[Reject] = []

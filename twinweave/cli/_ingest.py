@@ -16,6 +16,8 @@ from typing import Any
 
 DEFAULT_PRINCIPAL = "twinweave-ingest"
 DEFAULT_MAX_RECORDS = 5_000
+DEFAULT_FETCH_LINGER_MS = 25
+"""As ``KafkaSourceSettings.fetch_linger_ms``."""
 DEFAULT_REORDER_TIMEOUT_S = 2.0
 """The Sparkplug Reorder Timeout (spec 5: \"as little as a couple of seconds\")."""
 
@@ -109,6 +111,17 @@ def register(subparsers: Any) -> None:
         type=int,
         default=DEFAULT_MAX_RECORDS,
         help=f"records per batch at most ({DEFAULT_MAX_RECORDS})",
+    )
+    parser.add_argument(
+        "--fetch-linger-ms",
+        type=int,
+        default=DEFAULT_FETCH_LINGER_MS,
+        metavar="MS",
+        help=(
+            "Kafka: after records come, wait at most this long for what the broker got "
+            "meanwhile, so it joins this batch, not the next (0: never; "
+            f"{DEFAULT_FETCH_LINGER_MS})"
+        ),
     )
     parser.add_argument(
         "--principal",

@@ -315,7 +315,7 @@ def _source(
         bootstrap, topic = settings.kafka_bootstrap, settings.kafka_topics[0]
         if spec is not None:
             bootstrap, topic = _kafka_address(spec, "--source")
-        kafka = KafkaSourceSettings(bootstrap, topic, group)
+        kafka = KafkaSourceSettings(bootstrap, topic, group, fetch_linger_ms=args.fetch_linger_ms)
         if args.rebuild:
             return KafkaLogSource(kafka, history)
         return KafkaSource(kafka, history, on_rebalance=None if args.quiet else _rebalanced)

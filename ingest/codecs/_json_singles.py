@@ -1,0 +1,111 @@
+"""A whole batch of one-number-sample JSON records, parsed in one call and checked by column.
+
+The common high-rate shape, one numeric sample a record
+(``{"signal": ..., "time": ..., "value": ...}``, the twin from the record's
+key), costs the codec's per-record Python most. Here the payloads are joined
+into one JSON array and parsed by one ``orjson.loads``; every check is then a
+pass in C over a column (``map``, ``set``, ``min``, ``max``), not Python per
+record.
+
+Each record keeps its own boundaries: every payload starts with ``{`` and ends
+with ``}``, and they are joined with ``",\\n"``. A raw newline cannot be inside
+a JSON string (orjson refuses control characters there), so no string spans
+two records; a separator inside one array element would leave a nested object
+in it (one record's closing ``}`` before it), and every element must be a flat
+object of scalars; and the array must hold exactly one element per record. So
+each element is its record's own document. Anything else (one record malformed,
+another shape, a value out of range) returns None: the caller takes the
+per-record path, which keeps every good sample and refuses each bad record
+with its own position and reason.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from itertools import chain, repeat
+from operator import attrgetter
+from typing import Any
+
+import orjson
+
+from ingest.codecs._record import CodecLimits, RawRecord
+from ingest.codecs._time import MAX_EPOCH_MS
+from ingest.frame import FrameBuilder
+
+MIN_RECORDS = 16
+"""Fewer records than this take the per-record path (nothing to gain)."""
+_KEYS = frozenset({"twin", "signal", "time", "value", "quality"})
+_INT = frozenset({int})
+_STR = frozenset({str})
+_NUMBERS = frozenset({int, float})
+_FLOAT_MAX = sys.float_info.max
+_SEPARATOR = b",\n"
+_payload = attrgetter("payload")
+_twin = attrgetter("twin")
+_signal = attrgetter("signal")
+_position = attrgetter("position")
+
+
+def decode_singles(
+    records: Sequence[RawRecord], limits: CodecLimits, builder: FrameBuilder
+) -> bool:
+    """Add every record's sample to ``builder`` and return True, or add nothing and return
+    False unless every record is one valid numeric sample (see the module docstring)."""
+    n = len(records)
+    if n < MIN_RECORDS:
+        return False
+    payloads = list(map(_payload, records))
+    if (
+        max(map(len, payloads)) > limits.max_record_bytes
+        or not all(map(bytes.startswith, payloads, repeat(b"{")))
+        or not all(map(bytes.endswith, payloads, repeat(b"}")))
+    ):
+        return False
+    try:
+        docs = orjson.loads(b"[" + _SEPARATOR.join(payloads) + b"]")
+    except orjson.JSONDecodeError:
+        return False
+    if len(docs) != n or set(map(type, docs)) != {dict}:
+        return False
+    if not set(chain.from_iterable(docs)) <= _KEYS:
+        return False
+    columns = _columns(docs, records, limits)
+    if columns is None:
+        return False
+    twin, signal, at, value, quality = columns
+    builder.add_number_rows(twin, signal, at, value, quality, list(map(_position, records)))
+    return True
+
+
+def _columns(
+    docs: list[dict[str, Any]], records: Sequence[RawRecord], limits: CodecLimits
+) -> tuple[list[str], list[str], list[int], list[float], list[int]] | None:
+    """The five columns, each checked as the per-record path checks a sample; None if a
+    value is missing or wrong anywhere (so every element is a flat object of scalars)."""
+    get = dict.get
+    twin: list[Any] = list(map(get, docs, repeat("twin"), map(_twin, records)))
+    signal: list[Any] = list(map(get, docs, repeat("signal"), map(_signal, records)))
+    at: list[Any] = list(map(get, docs, repeat("time")))
+    value: list[Any] = list(map(get, docs, repeat("value")))
+    quality: list[Any] = list(map(get, docs, repeat("quality"), repeat(0)))
+    if not (_names(twin, limits) and _names(signal, limits)):
+        return None
+    if set(map(type, at)) != _INT or min(at) < 0 or max(at) >= MAX_EPOCH_MS:
+        return None
+    kinds = set(map(type, value))
+    if not kinds <= _NUMBERS:
+        return None
+    if int in kinds and not (min(value) >= -_FLOAT_MAX and max(value) <= _FLOAT_MAX):
+        return None
+    if set(map(type, quality)) != _INT or min(quality) < 0 or max(quality) > 3:
+        return None
+    return twin, signal, at, value, quality
+
+
+def _names(names: list[Any], limits: CodecLimits) -> bool:
+    """Every name a non-empty string within the length limit (each distinct name once)."""
+    if set(map(type, names)) != _STR:
+        return False
+    distinct = set(names)
+    return min(map(len, distinct)) > 0 and max(map(len, distinct)) <= limits.max_name_length
