@@ -155,6 +155,9 @@ class QuestDBHistoryStore:
         written = self._write_samples(columns, batch.id, before) if len(columns) else None
         # An appending batch's samples go in a request of their own, on another thread,
         # while this one computes and sends its tier rows (see ``_ingress``).
+        self._unapplied.update(
+            self._table(n) for n in ("samples", "minute", "hour", "events", "rejects")
+        )
         pending = None
         if written is not None and written.frame is not None:
             pending = self._sample_sender.start(self._table("samples"), written.frame)
@@ -169,14 +172,11 @@ class QuestDBHistoryStore:
                 add_rejects(sender, self._table("rejects"), rejects)
 
             self._wire.send(rest)
+            if written is not None:  # dropped by ``write_batch`` if the samples fail
+                self._tail.keep(written.names, written.held, tiers, before)
         finally:
             if pending is not None:
                 pending.result()  # raises HistoryUnavailableError if not acknowledged
-        self._unapplied.update(
-            self._table(n) for n in ("samples", "minute", "hour", "events", "rejects")
-        )
-        if written is not None:
-            self._tail.keep(written.names, written.held, tiers, before)
         self._wire.send(lambda sender: add_batch(sender, self._prefix, batch))
         self._unapplied.update((self._table("batches"), self._table("offsets")))
 
