@@ -12,7 +12,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -27,7 +26,6 @@ from ontology.history._tiers import GRAIN_US, RangeQuery, Tier, from_us
 from ontology.history._values import Agg, AsOf, Samples, Series, SeriesKey
 from ontology.history.questdb._grain import tier_buckets
 from ontology.history.questdb._tiers import (
-    PANDAS_TYPES,
     RAW_SCHEMA,
     SEP,
     TIER_SCHEMA,
@@ -39,34 +37,6 @@ from ontology.history.questdb._wire import Wire
 
 MAX_FETCHED_ROWS = 5_000_000
 _S, _F, _I = pa.string(), pa.float64(), pa.int64()
-
-
-def _dictionary(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    return column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
-
-
-def samples_frame(table: pa.Table, batch: str) -> pd.DataFrame:
-    """The ILP frame of samples (``twin, signal, ts, value, text, quality``) of ``batch``.
-
-    ``twin`` and ``signal`` become categoricals (ILP symbols); the other columns go
-    over as they are, in the order given (time order, which the server applies fastest).
-    """
-    n = table.num_rows
-    frame = pa.table(
-        {
-            "twin": _dictionary(table.column("twin")),
-            "signal": _dictionary(table.column("signal")),
-            "value": table.column("value"),
-            "text": table.column("text"),
-            "quality": table.column("quality").cast(pa.int64()),
-            "batch_id": pa.repeat(pa.scalar(batch, pa.string()), n),
-            "ts": table.column("ts").cast(pa.timestamp("us", tz="UTC")),
-        }
-    )
-    out: pd.DataFrame = frame.to_pandas(types_mapper=PANDAS_TYPES.get)
-    return out
 
 
 def _in(column: str, values: Sequence[str]) -> str:

@@ -1,9 +1,10 @@
 """``QuestDBHistoryStore``: the ``HistoryStore`` contract on a QuestDB server.
 
 Writes go over ILP/HTTP in whole flushes (``auto_flush=off``): the samples
-(in the same request as the tier rows when the batch only appends, see
-``_tiers``), then the tier rows, events and rejects, then the batch record and
-its Kafka offsets last, so a batch that can be read back was written whole. Every table
+(when the batch only appends, on a second thread while the tier rows are
+computed, see ``_ingress`` and ``_tiers``), the tier rows, events and rejects,
+then, once all of those are acknowledged, the batch record and its Kafka
+offsets last, so a batch that can be read back was written whole. Every table
 is a WAL table with dedup keys, so a batch written again after a failure
 leaves one copy. Reads wait until the server applied this store's own writes,
 then query over the PostgreSQL wire (parameters only).
@@ -28,7 +29,7 @@ import pyarrow as pa
 from questdb import Sender
 
 from ontology import Page
-from ontology.history._batch_partials import key_twice, sort_batch
+from ontology.history._batch_partials import SortedBatch, key_twice, sort_batch
 from ontology.history._columns import SampleColumns
 from ontology.history._records import check_events, check_first, check_write
 from ontology.history._tiers import (
@@ -52,8 +53,10 @@ from ontology.history._values import (
     Series,
     SeriesKey,
 )
+from ontology.history.questdb._frames import TABLE_COLUMN, samples_frame, tier_frame
+from ontology.history.questdb._ingress import SampleSender
 from ontology.history.questdb._records import RecordReader, add_batch, add_events, add_rejects
-from ontology.history.questdb._samples import SampleReader, samples_frame
+from ontology.history.questdb._samples import SampleReader
 from ontology.history.questdb._schema import create_statements, table_names
 from ontology.history.questdb._settings import QuestDBHistorySettings
 from ontology.history.questdb._tail import TierTail
@@ -62,7 +65,6 @@ from ontology.history.questdb._tiers import (
     TierKeeper,
     append_partials,
     appends,
-    tier_frame,
 )
 from ontology.history.questdb._wire import Wire
 
@@ -71,12 +73,20 @@ DAY_US = 86_400 * 1_000_000
 
 @dataclass(frozen=True, slots=True)
 class _Written:
-    """A batch's samples made ready: its series, the tier rows held and to send, the frame."""
+    """A batch's samples made ready: its series, the tier rows held, and either the
+    samples frame still to send and the sorted rows whose tier rows are still to be
+    computed (a batch that only appends) or the tier rows to send (any other)."""
 
     names: pa.Array
     held: dict[Tier, pa.Table]
-    tiers: dict[Tier, pa.Table]
-    frame: pd.DataFrame | None
+    frame: pd.DataFrame | None = None
+    rows: SortedBatch | None = None
+    merged: dict[Tier, pa.Table] | None = None
+
+    def tiers(self) -> dict[Tier, pa.Table]:
+        if self.rows is not None:
+            return append_partials(self.rows, self.names, self.held)
+        return self.merged if self.merged is not None else {}
 
 
 _TIER_TABLE = {Tier.RAW: "samples", Tier.MINUTE: "minute", Tier.HOUR: "hour"}
@@ -95,6 +105,7 @@ class QuestDBHistoryStore:
         self._samples = SampleReader(self._engine, self._wire, self._prefix)
         self._records = RecordReader(self._wire, self._prefix)
         self._tail = TierTail()
+        self._sample_sender = SampleSender(settings)
         for statement in create_statements(self._prefix):
             self._wire.execute(statement)
         self._unapplied: set[str] = set(table_names(self._prefix))
@@ -142,33 +153,40 @@ class QuestDBHistoryStore:
         minute = self._table("minute")
         before = self._wire.sequencer_txn(minute) if len(columns) else -1
         written = self._write_samples(columns, batch.id, before) if len(columns) else None
-
-        def rest(sender: Sender) -> None:
-            if written is not None:
-                if written.frame is not None:
-                    self._wire.frame(sender, self._table("samples"), written.frame)
-                for tier, rows in written.tiers.items():
-                    self._wire.frame(sender, self._table(tier), tier_frame(rows))
-            add_events(sender, self._table("events"), events, data)
-            add_rejects(sender, self._table("rejects"), rejects)
-
-        self._wire.send(rest)
+        # An appending batch's samples go in a request of their own, on another thread,
+        # while this one computes and sends its tier rows (see ``_ingress``).
         self._unapplied.update(
             self._table(n) for n in ("samples", "minute", "hour", "events", "rejects")
         )
-        if written is not None:
-            after = self._wire.sequencer_txn(minute)
-            self._tail.keep(written.names, written.held, written.tiers, (before, after))
+        pending = None
+        if written is not None and written.frame is not None:
+            pending = self._sample_sender.start(self._table("samples"), written.frame)
+        try:
+            tiers = written.tiers() if written is not None else {}
+
+            def rest(sender: Sender) -> None:
+                rows = tier_frame({self._table(tier): t for tier, t in tiers.items()})
+                if len(rows):
+                    sender.dataframe(rows, table_name_col=TABLE_COLUMN, at="ts")
+                add_events(sender, self._table("events"), events, data)
+                add_rejects(sender, self._table("rejects"), rejects)
+
+            self._wire.send(rest)
+            if written is not None:  # dropped by ``write_batch`` if the samples fail
+                self._tail.keep(written.names, written.held, tiers, before)
+        finally:
+            if pending is not None:
+                pending.result()  # raises HistoryUnavailableError if not acknowledged
         self._wire.send(lambda sender: add_batch(sender, self._prefix, batch))
         self._unapplied.update((self._table("batches"), self._table("offsets")))
 
     def _write_samples(self, columns: SampleColumns, batch_id: str, txn: int) -> _Written:
         """The tier rows to send, and the samples frame when it still is to be sent.
 
-        A batch that only appends (see ``_tiers``) sends its samples in the same
-        request as the tier rows, merged with the rows held for its series (kept in
-        memory while no one else writes, see ``_tail``); any other is sent and
-        applied first, so that the tiers can be checked against raw.
+        A batch that only appends (see ``_tiers``) has its samples sent while its tier
+        rows are computed, merged with the rows held for its series (kept in memory
+        while no one else writes, see ``_tail``); any other is sent and applied first,
+        so that the tiers can be checked against raw.
         """
         pairs, inverse = columns.series_codes()
         names = pa.array([f"{twin}{SEP}{signal}" for twin, signal in pairs], type=pa.string())
@@ -179,8 +197,10 @@ class QuestDBHistoryStore:
             if held is None:
                 held = self._held(columns.lo)
             if appends(rows, names, held[Tier.MINUTE]):
-                tiers = append_partials(rows, names, held)
-                return _Written(names, held, tiers, samples_frame(columns.table, batch_id))
+                frame = samples_frame(
+                    columns.table, batch_id, twins=columns.twins, signals=columns.signals
+                )
+                return _Written(names, held, frame=frame, rows=rows)
         engine = self._engine
         engine.register("incoming", columns.table)
         try:
@@ -202,7 +222,7 @@ class QuestDBHistoryStore:
         self._wire.send(lambda sender: self._wire.frame(sender, self._table("samples"), frame))
         self._unapplied.add(self._table("samples"))
         self._applied()
-        return _Written(names, held, self._tiers.merged(columns.lo, columns.hi, held), None)
+        return _Written(names, held, merged=self._tiers.merged(columns.lo, columns.hi, held))
 
     def _held(self, lo: int) -> dict[Tier, pa.Table]:
         """The tier rows held from ``lo`` on, once the server applied every write to the
@@ -350,5 +370,6 @@ class QuestDBHistoryStore:
 
     def close(self) -> None:
         with self._lock:
+            self._sample_sender.close()
             self._wire.close()
             self._engine.close()

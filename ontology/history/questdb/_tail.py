@@ -6,9 +6,9 @@ server applied the previous batch, then two queries; this keeps them instead,
 as the store sent them, so the usual batch is written without any read.
 
 The rows are trusted only while no other writer touched the minute tier: each
-write notes the minute table's sequencer transaction before its tier flush
-and after it, and the rows stay valid only if exactly one transaction (its
-own) happened in between and none since. Anything else (another process
+write notes the minute table's sequencer transaction before its tier flush,
+and the rows stay valid only if the next write finds it moved by exactly one
+(the tier flush's own transaction) and no more. Anything else (another process
 writing the prefix, a failed flush, ``expire``) drops them, and the next batch
 reads the held rows from the server as before.
 """
@@ -57,12 +57,13 @@ class TierTail:
         names: pa.Array,
         held: Mapping[Tier, pa.Table],
         sent: Mapping[Tier, pa.Table],
-        txns: tuple[int, int],
+        before: int,
     ) -> None:
         """After a write acknowledged: the series ``names`` now end in the latest of the rows
-        ``held`` for them and the rows ``sent``. ``txns``: the minute table's sequencer
-        transaction before the tier flush and after it."""
-        before, after = txns
+        ``held`` for them and the rows ``sent``. ``before``: the minute table's sequencer
+        transaction before the tier flush, which made exactly one more (a flush is one
+        transaction per table); any other writer's flush, before or after it, moves the
+        table further and the next ``held`` call distrusts the rows."""
         if self._txn is None or before != self._txn:
             # Not known to be this store's own rows up to ``before``: keep none of the others.
             self._rows = {}
@@ -78,4 +79,4 @@ class TierTail:
                 latest = pa.concat_tables([others, latest.cast(others.schema)])
             rows[tier] = latest
         self._rows = rows
-        self._txn = after if after == before + 1 else None
+        self._txn = before + 1

@@ -23,7 +23,6 @@ from collections.abc import Mapping, Sequence
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -94,23 +93,6 @@ def with_series(table: pa.Table) -> pa.Table:
     """``table`` with its ``twin`` and ``signal`` joined into the engine's ``series`` key."""
     key = pc.binary_join_element_wise(table.column("twin"), table.column("signal"), SEP)
     return table.append_column("series", key)
-
-
-PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.string(): pd.StringDtype()}
-
-
-def tier_frame(rows: pa.Table) -> pd.DataFrame:
-    """Tier rows (``series`` key) as the frame ILP sends: twin, signal, ts, the partials."""
-    key = pc.split_pattern(rows.column("series"), SEP, max_splits=1)
-    rows = rows.drop_columns(["series"])
-    at = rows.schema.get_field_index("bucket")
-    rows = rows.set_column(at, "ts", rows.column(at).cast(pa.timestamp("us", tz="UTC")))
-    at = rows.schema.get_field_index("lq")
-    rows = rows.set_column(at, "lq", rows.column(at).cast(pa.int64()))
-    frame: pd.DataFrame = rows.to_pandas(types_mapper=PANDAS_TYPES.get)
-    frame.insert(0, "twin", pd.Series(pc.list_element(key, 0).to_pandas()).astype("category"))
-    frame.insert(1, "signal", pd.Series(pc.list_element(key, 1).to_pandas()).astype("category"))
-    return frame
 
 
 def append_partials(

@@ -1,5 +1,6 @@
 """The QuestDB store's tier tail: trusted only while the minute table moved by exactly its
-own flushes, and then holding each series' latest row (the rows sent win a tie)."""
+own flushes (one transaction each), and then holding each series' latest row (the rows
+sent win a tie)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def test_the_rows_kept_after_its_own_flush_are_the_latest_per_series() -> None:
     assert tail.held(A_B, 7) is None  # nothing kept yet
     held = _rows(["a", "a", "b", "c"], [0, MINUTE_US, 0, 0], [5, 6, 7, 8])
     sent = _rows(["a", "b"], [MINUTE_US, MINUTE_US], [60, 70])
-    tail.keep(A_B, _tiers(held), _tiers(sent), (7, 8))
+    tail.keep(A_B, _tiers(held), _tiers(sent), 7)
     got = tail.held(A_B, 8)
     assert got is not None
     rows = got[Tier.MINUTE].sort_by("series").to_pylist()
@@ -46,11 +47,11 @@ def test_the_rows_kept_after_its_own_flush_are_the_latest_per_series() -> None:
 def test_another_writer_between_or_during_its_flushes_drops_the_rows() -> None:
     tail = TierTail()
     sent = _tiers(_rows(["a", "b"], [0, 0], [1, 1]))
-    tail.keep(A_B, sent, sent, (3, 4))
-    assert tail.held(A_B, 5) is None  # someone committed after this store's flush
-    tail.keep(A_B, sent, sent, (4, 6))  # two transactions during one flush
-    assert tail.held(A_B, 6) is None
-    tail.keep(A_B, sent, sent, (6, 7))
+    tail.keep(A_B, sent, sent, 3)
+    assert tail.held(A_B, 5) is None  # someone committed before or after this store's flush
+    tail.keep(A_B, sent, sent, 5)
+    assert tail.held(A_B, 6) is not None  # its own flush only
+    tail.keep(A_B, sent, sent, 6)
     assert tail.held(A_B, 7) is not None
     tail.clear()  # a failed flush, expire
     assert tail.held(A_B, 7) is None
@@ -60,12 +61,12 @@ def test_rows_of_other_series_survive_only_a_chain_of_its_own_flushes() -> None:
     tail = TierTail()
     first = _tiers(_rows(["a"], [0], [1]))
     one = pa.array(["a"], pa.string())
-    tail.keep(one, first, first, (1, 2))
+    tail.keep(one, first, first, 1)
     second = _tiers(_rows(["b"], [0], [2]))
     other = pa.array(["b"], pa.string())
-    tail.keep(other, second, second, (2, 3))
+    tail.keep(other, second, second, 2)
     assert tail.held(A_B, 3) is not None
     # After a gap (another writer), only the series of the batch just written are kept.
-    tail.keep(other, second, second, (5, 6))
+    tail.keep(other, second, second, 5)
     assert tail.held(A_B, 6) is None
     assert tail.held(other, 6) is not None

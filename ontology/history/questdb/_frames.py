@@ -1,0 +1,100 @@
+"""The ILP frames a batch sends: its samples, and its tier rows (minute and hour in one).
+
+The official client serialises a pandas frame column by column; these build
+the frames from the checked Arrow and numpy columns with as little conversion
+as it takes: names as categoricals (ILP symbols, each distinct name once),
+numbers as plain numpy arrays, a column that is null in every row left out
+(ILP sends no field for a null, so the rows are the same).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ontology.history.questdb._tiers import SEP
+
+TABLE_COLUMN = "_table"
+"""The column of ``tier_frame`` naming each row's table (the client's ``table_name_col``)."""
+_ARROW = pd.ArrowDtype
+
+
+def _dictionary(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    return column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
+
+
+def _text(column: pa.ChunkedArray | pa.Array, rows: int) -> object | None:
+    """A string column for the frame, or ``None`` when every row is null."""
+    if column.null_count == rows:
+        return None
+    out: object = column.to_pandas(types_mapper=_ARROW)
+    return out
+
+
+def samples_frame(
+    table: pa.Table,
+    batch: str,
+    *,
+    twins: pa.Array | None = None,
+    signals: pa.Array | None = None,
+) -> pd.DataFrame:
+    """The ILP frame of samples (``twin, signal, ts, value, text, quality``) of ``batch``.
+
+    ``twins`` and ``signals``: the ``twin`` and ``signal`` columns already
+    dictionary-encoded (``SampleColumns`` has them), else they are encoded here.
+    The rows go over in the order given (time order, which the server applies fastest).
+    """
+    n = table.num_rows
+    columns: dict[str, object] = {
+        "twin": _dictionary(table.column("twin") if twins is None else twins).to_pandas(),
+        "signal": _dictionary(table.column("signal") if signals is None else signals).to_pandas(),
+        "value": table.column("value").to_numpy(),
+    }
+    text = _text(table.column("text"), n)
+    if text is not None:
+        columns["text"] = text
+    columns["quality"] = table.column("quality").to_numpy().astype(np.int64)
+    columns["batch_id"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.repeat(batch, n)))
+    columns["ts"] = pd.to_datetime(table.column("ts").to_numpy(), unit="us", utc=True)
+    return pd.DataFrame(columns)
+
+
+def tier_frame(tiers: Mapping[str, pa.Table]) -> pd.DataFrame:
+    """Tier rows of several tables (``series`` key, the partial columns) as one frame:
+    ``TABLE_COLUMN`` names the table, then twin, signal, ts and the partials."""
+    parts = [rows for rows in tiers.values() if rows.num_rows]
+    if not parts:
+        return pd.DataFrame()
+    rows = pa.concat_tables([p.cast(parts[0].schema) for p in parts]).combine_chunks()
+    key = pc.split_pattern(rows.column("series"), SEP, max_splits=1)
+    tables = [name for name, t in tiers.items() if t.num_rows]
+    counts = [t.num_rows for t in tiers.values() if t.num_rows]
+    columns: dict[str, object] = {
+        TABLE_COLUMN: pa.DictionaryArray.from_arrays(
+            pa.array(np.repeat(np.arange(len(tables), dtype=np.int32), counts)), pa.array(tables)
+        ).to_pandas(),
+        "twin": pc.list_element(key, 0).dictionary_encode().to_pandas(),
+        "signal": pc.list_element(key, 1).dictionary_encode().to_pandas(),
+        "ts": pd.to_datetime(rows.column("bucket").to_numpy(), unit="us", utc=True),
+    }
+    for name in rows.column_names:
+        if name in ("series", "bucket"):
+            continue
+        column = rows.column(name)
+        if pa.types.is_string(column.type):
+            text = _text(column, rows.num_rows)
+            if text is not None:
+                columns[name] = text
+        elif pa.types.is_floating(column.type):
+            columns[name] = column.to_numpy()
+        elif column.null_count:  # integers with nulls (the first and last times)
+            columns[name] = column.cast(pa.int64()).to_pandas(types_mapper=_ARROW)
+        else:
+            columns[name] = column.to_numpy().astype(np.int64)
+    return pd.DataFrame(columns)
