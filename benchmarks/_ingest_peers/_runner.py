@@ -195,6 +195,7 @@ def peers_section(
             f"  ours:        {median:>12,.0f} samples/s median ({best:,.0f} best, {worst:,.0f} "
             f"worst of {runs} runs); as the records imply: {'yes' if same else 'NO'}"
         )
+        _print_steps(ours)
         for name, module in PEERS.items():
             mine, peer_runs = (faust_work, 1) if name == "faust agent" else (work, runs)
             try:
@@ -223,6 +224,16 @@ def peers_section(
     finally:
         topic.drop()
     return ok
+
+
+def _print_steps(runs: Sequence[OursResult]) -> None:
+    """Where the median run of ours spent its wall time (a breakdown: no baseline)."""
+    run = sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+    steps = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in run.steps.items())
+    print(
+        f"    ours' median run, {run.seconds:.2f} s in {run.batches} batches: {steps} (history "
+        "runs in a thread beside the state write, which waits for it before committing)"
+    )
 
 
 def _same(name: str, got: Sequence[Digest], want: Digest) -> bool:
@@ -259,6 +270,7 @@ def neo4j_questdb_section(
             f"  embedded stores: {work.samples / embedded.seconds:>10,.0f} samples/s (MemoryStore "
             "+ DuckDB, same records, 1 run)"
         )
+        _print_steps(ours)
         ok = _same("ours", [r.digest for r in [*ours, embedded]], expected(work))
         print(f"  state and history as the records imply, every run: {'yes' if ok else 'NO'}")
         ok = _neo4j_writes(ours[0]) and ok
