@@ -32,6 +32,7 @@ from benchmarks._ingest_peers._stores import StoreSpec
 from benchmarks._ingest_peers._venv import ROOT
 from benchmarks._ingest_peers._workload import Digest, Workload, differences, expected
 from benchmarks._neo4j_raw import drop_namespace
+from ingest.worker import WorkerSettings
 from ontology.history import QuestDBHistoryStore
 
 PEERS = {"faust agent": "faust_agent", "quix job": "quix_job"}
@@ -187,7 +188,8 @@ def peers_section(
     truth = {work.records: expected(work), faust_work.records: expected(faust_work)}
     ok = True
     try:
-        ours = [_ours(topic, work, spec, n, 2000) for n in range(runs)]
+        # ours batches as `twinweave ingest` does by default, as the peers do by theirs
+        ours = [_ours(topic, work, spec, n, WorkerSettings().max_records) for n in range(runs)]
         best, median, worst = _rates(work.samples, [r.seconds for r in ours])
         same = _same("ours", [r.digest for r in ours], truth[work.records])
         ok = ok and same
