@@ -126,8 +126,9 @@ class BatchCommitter:
             write_history = partial(
                 self.history.write_batch, batch, _samples(fused, twins, signals), events, rejects
             )
-        updates = self._updates(fused, twins, signals, batch_id)
-        self._beside.write(write_history, self.graph, updates)
+        updates = self._beside.write(
+            write_history, self.graph, partial(self._updates, fused, twins, signals, batch_id)
+        )
         if updates:
             changed = sorted({u.twin for u in updates})
             if self.graph.rollups():

@@ -29,23 +29,28 @@ class HistoryBeside:
         self,
         history: Callable[[], None] | None,
         graph: GraphStore,
-        updates: Sequence[SignalUpdate],
-    ) -> None:
-        """``history()`` (if any), then ``graph.set_signals(updates)`` committed after it."""
-        if history is None or not updates:
-            if history is not None:
-                history()
-            if updates:
-                graph.set_signals(updates)
-            return
+        updates: Callable[[], Sequence[SignalUpdate]],
+    ) -> Sequence[SignalUpdate]:
+        """``history()`` (if any) and ``graph.set_signals(updates())``, committed after it.
+
+        ``updates()`` is made while history is being written; what it made is returned.
+        """
+        if history is None:
+            made = updates()
+            if made:
+                graph.set_signals(made)
+            return made
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-write")
         written: Future[None] = self._pool.submit(history)
         try:
-            graph.set_signals(updates, before_commit=written.result)
+            made = updates()
+            if made:
+                graph.set_signals(made, before_commit=written.result)
         finally:
             wait([written])  # never leave a history write running behind a failed state write
-        written.result()  # a store that never called before_commit: history must still succeed
+        written.result()  # no updates, or a store that never called before_commit
+        return made
 
     def close(self) -> None:
         if self._pool is not None:

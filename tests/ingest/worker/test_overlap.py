@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,8 @@ from ontology import (
 from tests.ingest.conftest import build_plant
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+WAIT_S = 30.0
+"""A guard against a write that never ran beside history, not a timing."""
 
 
 @pytest.fixture(params=["memory", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -53,9 +56,27 @@ def test_the_state_is_written_after_history_and_not_seen_while_history_writes(
     def history() -> None:
         seen_during_history.append(graph.get_signals("machine/m1")["speed"].value)
 
-    beside.write(history, graph, _speed(2.0, 1))
+    beside.write(history, graph, lambda: _speed(2.0, 1))
     assert seen_during_history == [1.0]
     assert graph.get_signals("machine/m1")["speed"].value == 2.0
+
+
+def test_the_updates_are_made_while_history_is_being_written(
+    graph: GraphStore, beside: HistoryBeside
+) -> None:
+    made = threading.Event()
+    history_saw: list[bool] = []
+
+    def history() -> None:
+        history_saw.append(made.wait(WAIT_S))  # returns False only if nothing ran beside it
+
+    def updates() -> list[SignalUpdate]:
+        made.set()
+        return _speed(3.0, 2)
+
+    assert beside.write(history, graph, updates) == _speed(3.0, 2)
+    assert history_saw == [True]
+    assert graph.get_signals("machine/m1")["speed"].value == 3.0
 
 
 def test_history_that_fails_leaves_the_state_unwritten(
@@ -68,9 +89,9 @@ def test_history_that_fails_leaves_the_state_unwritten(
         raise StoreUnavailableError(msg)
 
     with pytest.raises(StoreUnavailableError, match="history store down"):
-        beside.write(history, graph, _speed(2.0, 1))
+        beside.write(history, graph, lambda: _speed(2.0, 1))
     assert graph.get_signals("machine/m1")["speed"].value == 1.0
-    beside.write(lambda: None, graph, _speed(2.0, 1))  # the retry
+    beside.write(lambda: None, graph, lambda: _speed(2.0, 1))  # the retry
     assert graph.get_signals("machine/m1")["speed"].value == 2.0
 
 
@@ -84,7 +105,7 @@ def test_a_state_write_that_fails_waits_for_history_to_finish(
 
     unknown = [SignalUpdate("no/such/twin", "speed", 1.0, T0, "b")]
     with pytest.raises(Exception, match="no/such/twin"):
-        beside.write(history, graph, unknown)
+        beside.write(history, graph, lambda: unknown)
     assert finished == [True]
 
 
@@ -92,7 +113,7 @@ def test_without_updates_or_history_each_write_runs_alone(
     graph: GraphStore, beside: HistoryBeside
 ) -> None:
     calls = []
-    beside.write(lambda: calls.append("history"), graph, [])
-    beside.write(None, graph, _speed(5.0, 0))
+    assert beside.write(lambda: calls.append("history"), graph, list) == []
+    beside.write(None, graph, lambda: _speed(5.0, 0))
     assert calls == ["history"]
     assert graph.get_signals("machine/m1")["speed"].value == 5.0
