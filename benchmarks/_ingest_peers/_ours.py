@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -33,12 +34,16 @@ class _TimedSource(KafkaSource):
     def __init__(self, settings: KafkaSourceSettings, history: HistoryStore) -> None:
         super().__init__(settings, history)
         self.first = 0.0
+        self.fetching = 0.0
+        """Wall seconds in fetches that brought records."""
 
     async def fetch(self, max_records: int, timeout_s: float) -> SourceBatch | None:
         called = time.perf_counter()
         batch = await super().fetch(max_records, timeout_s)
-        if batch is not None and not self.first:
-            self.first = called
+        if batch is not None:
+            if not self.first:
+                self.first = called
+            self.fetching += time.perf_counter() - called
         return batch
 
 
@@ -68,6 +73,27 @@ class OursResult:
     """``(keys passed, distinct keys)`` of each ``set_signals`` (Neo4j stores only)."""
     updates: list[int] = field(default_factory=list)
     """State updates (keys passed to ``set_signals``) of each batch."""
+    steps: dict[str, float] = field(default_factory=dict)
+    """Wall seconds in each step of the commit path, summed over the batches."""
+
+
+class _Steps:
+    """Wall seconds of the commit path's steps: the fetch, decode, fuse, the history write (in
+    its thread) and the state write (which waits for history before it commits)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def wrap(self, name: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                spent = time.perf_counter() - started
+                self.seconds[name] = self.seconds.get(name, 0.0) + spent
+
+        return timed
 
 
 def run_ours(
@@ -87,6 +113,12 @@ def run_ours(
             feed_name=source.feed,
             principal="bench",
         )
+        steps = _Steps()
+        codec.decode = steps.wrap("decode", codec.decode)  # type: ignore[method-assign]
+        fusion = committer.fusion
+        fusion.fuse = steps.wrap("fuse", fusion.fuse)  # type: ignore[method-assign]
+        history.write_batch = steps.wrap("history", history.write_batch)  # type: ignore[method-assign]
+        graph.set_signals = steps.wrap("state", graph.set_signals)  # type: ignore[method-assign]
         finished = 0.0
         updates: list[int] = []
 
@@ -120,6 +152,7 @@ def run_ours(
             batches=stats.batches,
             per_batch=codec.batches,
             updates=updates,
+            steps={"fetch": source.fetching, **steps.seconds},
         )
         if isinstance(graph, CountingNeo4jStore):
             result.neo4j_calls = list(graph.calls)

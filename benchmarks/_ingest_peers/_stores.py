@@ -9,7 +9,7 @@ they never see each other's writes), dropped after the run.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -93,9 +93,14 @@ class CountingNeo4jStore(Neo4jStore):
         self.calls: list[tuple[int, int]] = []
         """``(keys passed, distinct keys)`` of each call."""
 
-    def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
+    def set_signals(
+        self,
+        updates: Sequence[SignalUpdate],
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
         self.calls.append((len(updates), len({(u.twin, u.signal) for u in updates})))
-        super().set_signals(updates)
+        super().set_signals(updates, before_commit=before_commit)
 
 
 def open_stores(spec: StoreSpec) -> tuple[GraphStore, HistoryStore]:

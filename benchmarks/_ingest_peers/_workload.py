@@ -2,10 +2,12 @@
 
 One Kafka topic, one partition, records keyed by twin, each a JSON object of
 columns (``{"columns": {"twin", "signal": [...], "time": [...], "value":
-[...]}}``). Event times rise across the whole topic and every value is in
-range, so the answer does not depend on how an implementation batches: the
-state is the last value of each (twin, signal), the mode is the transition
-table run over the samples in order, history holds every sample once and one
+[...]}}``), or with one sample a record the sample itself (``{"twin",
+"signal", "time", "value"}``: the one-JSON-sample record of the issue's
+(b)). Event times rise across the whole topic and every value is in range,
+so the answer does not depend on how an implementation batches: the state
+is the last value of each (twin, signal), the mode is the transition table
+run over the samples in order, history holds every sample once and one
 ``mode`` event per transition.
 """
 
@@ -130,15 +132,13 @@ class Workload:
             value = np.where(signal == 1, rng.choice([0.0, 7.0], n, p=[0.98, 0.02]), value)
             value = np.where(signal == 2, np.round(6 + rng.standard_normal(n), 3), value)
             value = np.where(signal == 3, np.round(np.abs(1 + rng.standard_normal(n)), 3), value)
-            doc = {
-                "columns": {
-                    "twin": twin,
-                    "signal": [SIGNALS[s] for s in signal.tolist()],
-                    "time": list(range(T0_MS + r * n, T0_MS + (r + 1) * n)),
-                    "value": value.tolist(),
-                }
+            columns = {
+                "twin": twin,
+                "signal": [SIGNALS[s] for s in signal.tolist()],
+                "time": list(range(T0_MS + r * n, T0_MS + (r + 1) * n)),
+                "value": value.tolist(),
             }
-            yield twin, orjson.dumps(doc)
+            yield twin, orjson.dumps({"columns": columns} if n > 1 else _sample(columns))
 
     def plant(self, store: GraphStore) -> None:
         """The twins the records name, active, in ``store``."""
@@ -203,6 +203,29 @@ def digest(work: Workload, graph: GraphStore, history: HistoryStore) -> Digest:
     return Digest(state.hexdigest(), series.hexdigest(), rows, events.hexdigest(), len(moves))
 
 
+def _sample(columns: dict[str, Any]) -> dict[str, Any]:
+    """One sample's columns as the sample record ``{"twin", "signal", "time", "value"}``."""
+    return {
+        "twin": columns["twin"],
+        "signal": columns["signal"][0],
+        "time": columns["time"][0],
+        "value": columns["value"][0],
+    }
+
+
+def columns_of(record: dict[str, Any]) -> dict[str, Any]:
+    """A record's samples as columns, whichever of the two shapes it has."""
+    columns: dict[str, Any] | None = record.get("columns")
+    if columns is not None:
+        return columns
+    return {
+        "twin": record["twin"],
+        "signal": [record["signal"]],
+        "time": [record["time"]],
+        "value": [record["value"]],
+    }
+
+
 def _us(moment: datetime) -> int:
     return int(moment.timestamp()) * 1_000_000 + moment.microsecond
 
@@ -226,7 +249,7 @@ def expected(work: Workload) -> Digest:
     moves: list[tuple[str, int, str]] = []
     mode: dict[str, str] = {}
     for _, payload in work.payloads():
-        columns = orjson.loads(payload)["columns"]
+        columns = columns_of(orjson.loads(payload))
         twin = columns["twin"]
         for name, ms, value in zip(
             columns["signal"], columns["time"], columns["value"], strict=True

@@ -38,7 +38,7 @@ import faust
 
 from benchmarks._ingest_peers._peer import Job, StoreClock, read_job, write_result
 from benchmarks._ingest_peers._stores import append_one, moment, open_stores
-from benchmarks._ingest_peers._workload import Transition, digest
+from benchmarks._ingest_peers._workload import Transition, columns_of, digest
 from ontology import GraphStore, SignalUpdate
 from ontology.history import Event, HistoryStore
 
@@ -69,7 +69,7 @@ def build(job: Job, graph: GraphStore, history: HistoryStore, datadir: str) -> f
                 continue  # the job's records are done: the worker is stopping
             if not started:
                 started = time.perf_counter()
-            columns = record["columns"]
+            columns = columns_of(record)
             twin = columns["twin"]
             for name, ms, value in zip(
                 columns["signal"], columns["time"], columns["value"], strict=True

@@ -28,7 +28,7 @@ from quixstreams.sinks import BatchingSink, SinkBatch
 
 from benchmarks._ingest_peers._peer import StoreClock, read_job, write_result
 from benchmarks._ingest_peers._stores import open_stores
-from benchmarks._ingest_peers._workload import Transition, digest
+from benchmarks._ingest_peers._workload import Transition, columns_of, digest
 from ontology import GraphStore, SignalUpdate
 from ontology.history import TIME_DTYPE, Batch, Event, HistoryStore, Samples
 
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             nonlocal started
             if not started:
                 started = time.perf_counter()
-            columns = record["columns"]
+            columns = columns_of(record)
             held = state.get("mode")
             mode = held if held is not None else transition.initial
             moves, marks = [], []

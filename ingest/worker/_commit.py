@@ -2,7 +2,9 @@
 
 The order is the delivery guarantee: history (samples, events, rejects and the
 Batch record, written last) -> graph state (changed keys only) -> rollups of
-the changed twins -> the kernel's memory -> the change feed. The caller
+the changed twins -> the kernel's memory -> the change feed. History and the
+state write run side by side, the state committing only after history
+(``_overlap``). The caller
 acknowledges the source only after this returns. If a store fails, nothing
 after it runs and the kernel's memory is unchanged, so the same batch can be
 committed again: history keeps one copy of each sample and event.
@@ -15,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +26,7 @@ from ingest.codecs import Codec, Decoded
 from ingest.frame import Kind
 from ingest.pipeline import REASONS, Fused, Fusion
 from ingest.sources import SourceBatch
+from ingest.worker._overlap import HistoryBeside
 from ontology import GraphStore, JsonValue, SignalUpdate
 from ontology.changefeed import ChangeFeed, SignalChange
 from ontology.history import (
@@ -81,6 +85,7 @@ class BatchCommitter:
         self.principal = principal
         self._clock = clock or (lambda: datetime.now(UTC))
         self._decoded: tuple[SourceBatch, Decoded] | None = None
+        self._beside = HistoryBeside()
 
     def _decode(self, source: SourceBatch) -> Decoded:
         """Each batch is decoded once, retries included (a stateful codec must not see it twice)."""
@@ -102,6 +107,7 @@ class BatchCommitter:
         count_in = len(decoded.frame) + sum(r.count for r in decoded.rejects)
         events = self._events(fused, twins, batch_id)
         events.extend(self._stale_events(fused, twins, signals, batch_id))
+        write_history: Callable[[], None] | None = None
         if not source.state_only:
             batch = Batch(
                 id=batch_id,
@@ -117,10 +123,13 @@ class BatchCommitter:
             rejects = (
                 [] if source.rejects_held else self._rejects(source, decoded, fused, batch_id, now)
             )
-            self.history.write_batch(batch, _samples(fused, twins, signals), events, rejects)
-        updates = self._updates(fused, twins, signals, batch_id)
+            write_history = partial(
+                self.history.write_batch, batch, _samples(fused, twins, signals), events, rejects
+            )
+        updates = self._beside.write(
+            write_history, self.graph, partial(self._updates, fused, twins, signals, batch_id)
+        )
         if updates:
-            self.graph.set_signals(updates)
             changed = sorted({u.twin for u in updates})
             if self.graph.rollups():
                 self.graph.recompute_rollups(changed)

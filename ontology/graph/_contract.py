@@ -20,7 +20,7 @@ server does not call a graph store yet.)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -220,11 +220,21 @@ class GraphStore(Protocol):
         ...
 
     # ----------------------------------------------------------------- signals
-    def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
+    def set_signals(
+        self,
+        updates: Sequence[SignalUpdate],
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
         """Upsert live values; an update older than the stored value is ignored.
 
         Not audited and without a principal (see the module docstring): each
-        value keeps the ``batch`` of its ``SignalUpdate``.
+        value keeps the ``batch`` of its ``SignalUpdate``. ``before_commit`` is
+        called once the updates are validated (and, where the store can, sent)
+        but before any of them is visible or durable; if it raises, nothing is
+        written and its error propagates. The ingest worker passes "wait for
+        this batch's history write", so the state write overlaps the history
+        write but never commits before it.
         """
         ...
 

@@ -92,6 +92,7 @@ def test_the_peers_section_runs_both_peers_on_the_same_records(
     output = capsys.readouterr().out
     assert "faust agent:" in output and "quix job:" in output
     assert output.count("as the records imply: yes") == 3
+    assert "ours' median run" in output and "ours / quix job stays under about" in output
 
 
 def test_the_peer_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:

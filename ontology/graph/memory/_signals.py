@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 
@@ -28,8 +28,15 @@ class MemorySignals(MemoryState):
     _masks: dict[str, npt.NDArray[np.bool_]]
 
     # ---------------------------------------------------------------- signals
-    def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
+    def set_signals(
+        self,
+        updates: Sequence[SignalUpdate],
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
         require_batch("signal updates", updates)
+        if before_commit is not None:  # in memory the write is instant: nothing to overlap
+            before_commit()
         with self._lock:
             twins = self._twins
             for update in updates:

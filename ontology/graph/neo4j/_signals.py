@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ontology._errors import InvalidError, NotFoundError
 from ontology.graph._audit import ACTION_ROLLUP_DEFINE, rollup_json
@@ -19,7 +19,12 @@ from ontology.graph.neo4j._state import Neo4jState, Tx
 
 class Neo4jSignals(Neo4jState):
     # --------------------------------------------------------------- signals
-    def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
+    def set_signals(
+        self,
+        updates: Sequence[SignalUpdate],
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
         require_batch("signal updates", updates)
         for update in updates:
             reason = check_signal_update(update)
@@ -38,6 +43,8 @@ class Neo4jSignals(Neo4jState):
             for u in updates
         ]
         if not rows:
+            if before_commit is not None:
+                before_commit()
             return
         twins = sorted({u.twin for u in updates})
 
@@ -48,6 +55,10 @@ class Neo4jSignals(Neo4jState):
                 first = next(u.twin for u in updates if u.twin not in known)
                 raise NotFoundError(KIND_TWIN, first)
             gtx.set_signals(tx, self._cy, rows, self._batch)
+            if before_commit is not None:
+                # the rows are written in the open transaction, invisible to others; the
+                # shared counter below is locked only after the wait, for a moment
+                before_commit()
             return ttx.bump(tx, self._cy, SIGNALS)
 
         self._rollups.applied(self._db.write(work), updates)

@@ -9,7 +9,7 @@ the batch record with its offsets.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import orjson
@@ -40,9 +40,14 @@ class CountingNeo4jStore(Neo4jStore):
         super().__init__(settings)
         self.calls: list[list[tuple[str, str]]] = []
 
-    def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
+    def set_signals(
+        self,
+        updates: Sequence[SignalUpdate],
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
         self.calls.append([(u.twin, u.signal) for u in updates])
-        super().set_signals(updates)
+        super().set_signals(updates, before_commit=before_commit)
 
 
 @pytest.fixture

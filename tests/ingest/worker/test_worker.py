@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -138,12 +138,17 @@ class FlakyGraph:
         self._store = store
         self.failures = failures
 
-    def set_signals(self, updates: Sequence[SignalUpdate]) -> None:
+    def set_signals(
+        self,
+        updates: Sequence[SignalUpdate],
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
         if self.failures:
             self.failures -= 1
             msg = "graph store down (test)"
             raise StoreUnavailableError(msg)
-        self._store.set_signals(updates)
+        self._store.set_signals(updates, before_commit=before_commit)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._store, name)

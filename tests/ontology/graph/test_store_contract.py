@@ -811,6 +811,39 @@ def test_signals_for_an_unknown_twin_write_nothing(plant: GraphStore) -> None:
     assert plant.get_signals("machine/m1") == {}
 
 
+def test_signals_are_not_visible_before_before_commit_returns(plant: GraphStore) -> None:
+    t0 = START + timedelta(hours=1)
+    plant.set_signals([SignalUpdate("machine/m1", "temperature", 40.0, t0, "b1")])
+    seen: list[JsonValue] = []
+
+    def before_commit() -> None:
+        seen.append(plant.get_signals("machine/m1")["temperature"].value)
+
+    later = [SignalUpdate("machine/m1", "temperature", 41.0, t0 + timedelta(seconds=1), "b2")]
+    plant.set_signals(later, before_commit=before_commit)
+    assert seen == [40.0]
+    assert plant.get_signals("machine/m1")["temperature"].value == 41.0
+
+
+def test_signals_whose_before_commit_raises_write_nothing(plant: GraphStore) -> None:
+    class HistoryDownError(Exception):
+        pass
+
+    def before_commit() -> None:
+        raise HistoryDownError
+
+    updates = [
+        SignalUpdate("machine/m1", "temperature", 40.0, START, "b1"),
+        SignalUpdate("machine/m2", "speed", 3.0, START, "b1"),
+    ]
+    with pytest.raises(HistoryDownError):
+        plant.set_signals(updates, before_commit=before_commit)
+    assert plant.get_signals("machine/m1") == {}
+    assert plant.get_signals("machine/m2") == {}
+    plant.set_signals(updates)
+    assert plant.get_signals("machine/m2")["speed"].value == 3.0
+
+
 def test_a_signal_time_without_timezone_is_refused(plant: GraphStore) -> None:
     naive = START.replace(tzinfo=None)
     with pytest.raises(InvalidError):
