@@ -19,6 +19,7 @@ from ingest.sim import SimSettings, SimSource, Simulator, plant_assets
 from ingest.worker import BatchCommitter, FeedHealth, Worker, WorkerSettings, WorkerStats
 from ontology.changefeed import ChangeFeed
 from ontology.history import HistoryStore
+from twinweave.cli._slow_notice import KERNEL_NOTICE, notice_if_slow
 
 SIM_PRINCIPAL = "twinweave-demo-simulator"
 BACKFILL = timedelta(days=1)
@@ -33,8 +34,10 @@ def _worker(
     feed: ChangeFeed | None,
     source: SimSource,
 ) -> Worker:
+    with notice_if_slow(f"twinweave demo: {KERNEL_NOTICE}"):
+        fusion = Fusion(default_pipeline(), graph)
     committer = BatchCommitter(
-        fusion=Fusion(default_pipeline(), graph),
+        fusion=fusion,
         graph=graph,
         history=history,
         feed=feed,

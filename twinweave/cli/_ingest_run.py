@@ -51,6 +51,7 @@ from ontology.history import HistoryStore
 from twinweave._config import ConfigError, Settings, load_settings
 from twinweave.cli._history import open_history
 from twinweave.cli._kafka_url import KafkaUrlError, kafka_address
+from twinweave.cli._slow_notice import KERNEL_NOTICE, notice_if_slow
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -107,8 +108,10 @@ def run(args: argparse.Namespace) -> int:
         except (UsageError, ontology.OntologyError, ingest.IngestError, OSError) as error:
             _err(f"twinweave ingest: {error}")
             return EXIT_ERROR
+        with notice_if_slow(f"twinweave ingest: {KERNEL_NOTICE}", enabled=not args.quiet):
+            fusion = Fusion(pipeline, graph, load_state=not args.rebuild)
         committer = BatchCommitter(
-            fusion=Fusion(pipeline, graph, load_state=not args.rebuild),
+            fusion=fusion,
             graph=graph,
             history=history,
             feed=feed,
