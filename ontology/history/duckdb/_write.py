@@ -151,8 +151,25 @@ def _append(
         )
     finally:
         con.unregister("incoming")
-    for tier, name in TIER_TABLES.items():
-        _append_tier(con, name, batch_partials(rows, GRAIN_US[tier]), GRAIN_US[tier], series)
+    parts = [_held(batch_partials(rows, GRAIN_US[t]), t, series) for t in TIER_TABLES]
+    # Both tiers' partials in one relation: each registration costs about as much as a
+    # small statement.
+    con.register("new_part", pa.concat_tables([p for p, _ in parts]))
+    try:
+        for (part, expected), (tier, name) in zip(parts, TIER_TABLES.items(), strict=True):
+            _append_tier(con, name, str(tier), part, expected)
+    finally:
+        con.unregister("new_part")
+
+
+def _held(part: pa.Table, tier: Tier, series: SeriesIds) -> tuple[pa.Table, int]:
+    """``part`` with the columns ``tier`` and ``held`` (the row continues the bucket of its
+    series' latest stored sample), and how many rows are held."""
+    grain = GRAIN_US[tier]
+    latest = series.latest(part.column("series").to_numpy())
+    held = (latest >= 0) & (latest // grain * grain == part.column("bucket").to_numpy())
+    marked = part.append_column("tier", pa.repeat(str(tier), part.num_rows))
+    return marked.append_column("held", pa.array(held)), int(held.sum())
 
 
 # The held row of a bucket that the batch's partial row ``p`` continues, merged in place:
@@ -176,48 +193,42 @@ UPDATE {table} AS h SET
     tl = CASE WHEN p.tl_ts IS NOT NULL THEN p.tl ELSE h.tl END,
     lq = p.lq, lb = p.lb
 FROM new_part p
-WHERE p.held AND h.series = p.series AND h.bucket = p.bucket AND h.bucket BETWEEN $blo AND $bhi"""
+WHERE p.tier = $tier AND p.held AND h.series = p.series AND h.bucket = p.bucket
+    AND h.bucket BETWEEN $blo AND $bhi"""
 
 
 def _append_tier(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    part: pa.Table,
-    grain: int,
-    series: SeriesIds,
+    con: duckdb.DuckDBPyConnection, table: str, tier: str, part: pa.Table, expected: int
 ) -> None:
-    """Merge the partials ``part`` into ``table``: only a series' last stored bucket can be
-    in both, and there every new sample follows the stored ones (so the merge is exact).
+    """Merge the partials of ``tier`` in ``new_part`` into ``table``: only a series' last
+    stored bucket can be in both, and there every new sample follows the stored ones (so
+    the merge is exact).
 
-    That bucket is the one of the series' latest stored sample (``SeriesIds``): its row is
-    updated in place, the batch's other rows are inserted, so a batch that continues its
-    series' buckets costs one statement. Should the update meet fewer rows than expected
-    (a latest time can be later than what ``expire`` left), the insert skips by a join
-    whatever the table holds instead.
+    That bucket is the one of the series' latest stored sample (``SeriesIds``, the
+    ``held`` rows, ``expected`` of them): its row is updated in place, the batch's other
+    rows are inserted, so a batch that continues its series' buckets costs one statement.
+    Should the update meet fewer rows than expected (a latest time can be later than what
+    ``expire`` left), the insert skips by a join whatever the table holds instead.
     """
-    p_series = part.column("series").to_numpy()
     buckets = part.column("bucket").to_numpy()
-    latest = series.latest(p_series)
-    held = (latest >= 0) & (latest // grain * grain == buckets)
-    expected = int(held.sum())
-    bounds = {"blo": int(buckets.min()), "bhi": int(buckets.max())}
-    con.register("new_part", part.append_column("held", pa.array(held)))
-    try:
-        updated = expected
-        if expected:
-            row = con.execute(_MERGE_HELD.format(table=table), bounds).fetchone()
-            updated = int(row[0]) if row else 0
-        if updated != expected:
-            con.execute(
-                f"INSERT INTO {table} SELECT * EXCLUDE (held) FROM new_part p ANTI JOIN "
-                f"(SELECT series, bucket FROM {table} WHERE bucket BETWEEN $blo AND $bhi) t "
-                "ON p.series = t.series AND p.bucket = t.bucket",
-                bounds,
-            )
-        elif expected < part.num_rows:
-            con.execute(f"INSERT INTO {table} SELECT * EXCLUDE (held) FROM new_part WHERE NOT held")
-    finally:
-        con.unregister("new_part")
+    bounds = {"blo": int(buckets.min()), "bhi": int(buckets.max()), "tier": tier}
+    updated = expected
+    if expected:
+        row = con.execute(_MERGE_HELD.format(table=table), bounds).fetchone()
+        updated = int(row[0]) if row else 0
+    if updated != expected:
+        con.execute(
+            f"INSERT INTO {table} SELECT * EXCLUDE (tier, held) FROM new_part p ANTI JOIN "
+            f"(SELECT series, bucket FROM {table} WHERE bucket BETWEEN $blo AND $bhi) t "
+            "ON p.series = t.series AND p.bucket = t.bucket WHERE p.tier = $tier",
+            bounds,
+        )
+    elif expected < part.num_rows:
+        con.execute(
+            f"INSERT INTO {table} SELECT * EXCLUDE (tier, held) FROM new_part "
+            "WHERE tier = $tier AND NOT held",
+            {"tier": tier},
+        )
 
 
 def _write_general(
