@@ -72,3 +72,14 @@ def test_an_appending_batch_inserts_a_continued_bucket_the_tier_no_longer_holds(
     (hour,) = again.range([key], T0, T0 + timedelta(hours=1), timedelta(hours=1), [Agg.COUNT])
     assert hour.values[Agg.COUNT].tolist() == [6.0]  # the hour row was held: updated
     again.close()
+
+
+def test_a_batch_written_again_in_one_session_replaces_its_record_and_keeps_the_offsets() -> None:
+    store = DuckDBHistoryStore()
+    key = SERIES[0]
+    rows = [Row(key.twin, key.signal, us(T0) + s * 10**6, 1.0) for s in range(3)]
+    store.write_batch(batch("b1", 3, offsets=(0, 7)), samples(rows))
+    store.write_batch(batch("b1", 5, offsets=(3, 4)), samples(rows))
+    assert store.get_batch("b1") == batch("b1", 5, offsets=(3, 4))
+    assert store.committed_offsets("telemetry") == {0: 7}  # never back
+    store.close()
