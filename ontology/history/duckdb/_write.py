@@ -28,7 +28,6 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from ontology.history._append_merge import merge_appended
 from ontology.history._batch_partials import SortedBatch, batch_partials, key_twice, sort_batch
 from ontology.history._columns import SampleColumns
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
@@ -124,7 +123,7 @@ def write_samples(
     if key_twice(rows) or not bool(np.all(ts[starts] > series.latest(sid[starts]))):
         _write_general(con, columns, batch, ids, created)
         return written
-    _append(con, rows, table, created, (columns.lo, columns.hi))
+    _append(con, rows, table, created, series)
     return written
 
 
@@ -133,53 +132,103 @@ def _append(
     rows: SortedBatch,
     table: pa.Table,
     created: pa.Table,
-    span: tuple[int, int],
+    series: SeriesIds,
 ) -> None:
     """A batch later than everything stored for its series, each key once: no join, no
     dedup, partials in numpy; a tier merges only the bucket a series continues."""
     incoming = table.append_column("series", pa.array(rows.series, type=pa.int32()))
+    if created.num_rows:
+        con.register("created", created)
+        try:
+            con.execute("INSERT INTO series SELECT * FROM created")
+        finally:
+            con.unregister("created")
     con.register("incoming", incoming)
-    con.register("created", created)
     try:
-        con.execute("INSERT INTO series SELECT * FROM created")
         con.execute(
             "INSERT INTO samples SELECT series, ts, value, text, quality, $batch FROM incoming",
             {"batch": rows.batch},
         )
     finally:
         con.unregister("incoming")
-        con.unregister("created")
-    for tier, name in TIER_TABLES.items():
-        grain = GRAIN_US[tier]
-        _append_tier(con, name, batch_partials(rows, grain), _buckets(span, grain))
+    parts = [_held(batch_partials(rows, GRAIN_US[t]), t, series) for t in TIER_TABLES]
+    # Both tiers' partials in one relation: each registration costs about as much as a
+    # small statement.
+    con.register("new_part", pa.concat_tables([p for p, _ in parts]))
+    try:
+        for (part, expected), (tier, name) in zip(parts, TIER_TABLES.items(), strict=True):
+            _append_tier(con, name, str(tier), part, expected)
+    finally:
+        con.unregister("new_part")
 
 
-def _buckets(span: tuple[int, int], grain: int) -> tuple[int, int]:
-    """The first and last bucket of ``span`` at ``grain``."""
-    return span[0] // grain * grain, span[1] // grain * grain
+def _held(part: pa.Table, tier: Tier, series: SeriesIds) -> tuple[pa.Table, int]:
+    """``part`` with the columns ``tier`` and ``held`` (the row continues the bucket of its
+    series' latest stored sample), and how many rows are held."""
+    grain = GRAIN_US[tier]
+    latest = series.latest(part.column("series").to_numpy())
+    held = (latest >= 0) & (latest // grain * grain == part.column("bucket").to_numpy())
+    marked = part.append_column("tier", pa.repeat(str(tier), part.num_rows))
+    return marked.append_column("held", pa.array(held)), int(held.sum())
+
+
+# The held row of a bucket that the batch's partial row ``p`` continues, merged in place:
+# every new sample follows the held ones, so counts and sums add, the first values stay,
+# the last ones (and the last quality and batch) come from ``p``, and the area gains the
+# held last value times the gap to ``p``'s first numeric sample. The same operations, in
+# the same order, as ``merge_appended`` (so the same doubles).
+_MERGE_HELD = """
+UPDATE {table} AS h SET
+    n = h.n + p.n, nv = h.nv + p.nv,
+    s = CASE WHEN h.nv + p.nv = 0 THEN NULL ELSE coalesce(h.s, 0.0) + coalesce(p.s, 0.0) END,
+    mn = least(h.mn, p.mn), mx = greatest(h.mx, p.mx),
+    vf_ts = CASE WHEN h.vf_ts IS NOT NULL THEN h.vf_ts ELSE p.vf_ts END,
+    vf = CASE WHEN h.vf_ts IS NOT NULL THEN h.vf ELSE p.vf END,
+    vl_ts = CASE WHEN p.vl_ts IS NOT NULL THEN p.vl_ts ELSE h.vl_ts END,
+    vl = CASE WHEN p.vl_ts IS NOT NULL THEN p.vl ELSE h.vl END,
+    area = h.area + p.area + coalesce(h.vl * (p.vf_ts - h.vl_ts)::DOUBLE, 0.0),
+    tf_ts = CASE WHEN h.tf_ts IS NOT NULL THEN h.tf_ts ELSE p.tf_ts END,
+    tf = CASE WHEN h.tf_ts IS NOT NULL THEN h.tf ELSE p.tf END,
+    tl_ts = CASE WHEN p.tl_ts IS NOT NULL THEN p.tl_ts ELSE h.tl_ts END,
+    tl = CASE WHEN p.tl_ts IS NOT NULL THEN p.tl ELSE h.tl END,
+    lq = p.lq, lb = p.lb
+FROM new_part p
+WHERE p.tier = $tier AND p.held AND h.series = p.series AND h.bucket = p.bucket
+    AND h.bucket BETWEEN $blo AND $bhi"""
 
 
 def _append_tier(
-    con: duckdb.DuckDBPyConnection, table: str, part: pa.Table, buckets: tuple[int, int]
+    con: duckdb.DuckDBPyConnection, table: str, tier: str, part: pa.Table, expected: int
 ) -> None:
-    """Merge the partials ``part`` into ``table``: only a series' last stored bucket can be
-    in both, and there every new sample follows the stored ones (so the merge is exact,
-    ``merge_appended``)."""
-    con.register("new_part", part)
-    try:
-        old = con.sql(
-            f"DELETE FROM {table} USING new_part n WHERE {table}.series = n.series "
-            f"AND {table}.bucket = n.bucket AND {table}.bucket BETWEEN $blo AND $bhi "
-            f"RETURNING {table}.*",
-            params={"blo": buckets[0], "bhi": buckets[1]},
-        ).to_arrow_table()
-    finally:
-        con.unregister("new_part")
-    con.register("new_rows", merge_appended(old, part) if old.num_rows else part)
-    try:
-        con.execute(f"INSERT INTO {table} SELECT * FROM new_rows")
-    finally:
-        con.unregister("new_rows")
+    """Merge the partials of ``tier`` in ``new_part`` into ``table``: only a series' last
+    stored bucket can be in both, and there every new sample follows the stored ones (so
+    the merge is exact).
+
+    That bucket is the one of the series' latest stored sample (``SeriesIds``, the
+    ``held`` rows, ``expected`` of them): its row is updated in place, the batch's other
+    rows are inserted, so a batch that continues its series' buckets costs one statement.
+    Should the update meet fewer rows than expected (a latest time can be later than what
+    ``expire`` left), the insert skips by a join whatever the table holds instead.
+    """
+    buckets = part.column("bucket").to_numpy()
+    bounds = {"blo": int(buckets.min()), "bhi": int(buckets.max()), "tier": tier}
+    updated = expected
+    if expected:
+        row = con.execute(_MERGE_HELD.format(table=table), bounds).fetchone()
+        updated = int(row[0]) if row else 0
+    if updated != expected:
+        con.execute(
+            f"INSERT INTO {table} SELECT * EXCLUDE (tier, held) FROM new_part p ANTI JOIN "
+            f"(SELECT series, bucket FROM {table} WHERE bucket BETWEEN $blo AND $bhi) t "
+            "ON p.series = t.series AND p.bucket = t.bucket WHERE p.tier = $tier",
+            bounds,
+        )
+    elif expected < part.num_rows:
+        con.execute(
+            f"INSERT INTO {table} SELECT * EXCLUDE (tier, held) FROM new_part "
+            "WHERE tier = $tier AND NOT held",
+            {"tier": tier},
+        )
 
 
 def _write_general(
