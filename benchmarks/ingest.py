@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import sys
 import threading
@@ -75,6 +76,7 @@ from ingest.pipeline import (
     commit,
     pipeline_from_document,
 )
+from ingest.worker import tune_collector
 
 T0_US = 1_767_225_600_000_000
 CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.process_time}
@@ -731,11 +733,21 @@ def main(argv: list[str] | None = None) -> int:
         help="(a) in wall seconds or in this process's CPU seconds (steadier under load)",
     )
     add_peer_options(parser)  # (c) and (e): benchmarks/_ingest_peers
+    parser.add_argument(
+        "--default-gc",
+        action="store_true",
+        help="keep CPython's collector thresholds instead of the worker's (tune_collector)",
+    )
     args = parser.parse_args(argv)
     if args.samples < 600 or args.twins < 1 or args.runs < 1 or args.records < 1:
         parser.error("--samples must be >= 600, --twins, --runs and --records >= 1")
     if args.singles < 1 or args.kafka_runs < 1 or args.batch_samples < 1:
         parser.error("--singles, --kafka-runs and --batch-samples must be >= 1")
+    if args.default_gc:
+        print("collector: CPython's default thresholds (--default-gc)")
+    else:
+        tune_collector()
+        print(f"collector: twinweave ingest's setting, thresholds {gc.get_threshold()}")
     ok = kernel_section(args.samples, args.twins, args.runs, args.clock)
     if args.memory:
         from benchmarks._ingest_memory import memory_section

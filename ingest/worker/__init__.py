@@ -1,5 +1,6 @@
 """The ingest worker: batches from a source, committed to every store, then acknowledged."""
 
+from ingest.worker._collector import tune_collector
 from ingest.worker._commit import MAX_REJECTS_KEPT, BatchCommitter, BatchOutcome
 from ingest.worker._health import FEED_MODEL, FeedHealth, HealthReport, feed_twin_id
 from ingest.worker._settings import WorkerSettings
@@ -17,4 +18,5 @@ __all__ = [
     "WorkerSettings",
     "WorkerStats",
     "feed_twin_id",
+    "tune_collector",
 ]

@@ -45,6 +45,7 @@ from ingest.worker import (
     Worker,
     WorkerSettings,
     WorkerStats,
+    tune_collector,
 )
 from ontology.changefeed.kafka import KafkaChangeFeed, KafkaChangeFeedSettings
 from ontology.history import HistoryStore
@@ -64,6 +65,7 @@ class UsageError(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
+    tune_collector()  # this process is a worker: short-lived objects by the million
     if args.bridge_to is not None:
         from twinweave.cli._ingest_bridge import bridge
 
