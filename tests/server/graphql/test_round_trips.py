@@ -25,7 +25,14 @@ from tests.server.graphql.conftest import Counting, data, make_client
 NESTED = """query($id: ID!) { twin(id: $id) { id children(first: 1000) { nodes { id signals { name }
   model { dtmi } children(first: 1000) { nodes { id properties children(first: 1000) {
   totalCount nodes { id lifecycle signals { name value } model { dtmi } } } } } } } } }"""
-BATCHED = ("get_twins", "children_below", "signals_of", "list_models", "model_set", "rollups")
+BATCHED = (
+    "get_twins",
+    "children_below",
+    "twins_with_signals",
+    "list_models",
+    "model_set",
+    "rollups",
+)
 
 
 class CountingAuthorizer:
@@ -153,7 +160,7 @@ def test_a_tree_past_the_read_limit_is_read_on_level_by_level(
     assert counting.calls == {"get_twins": 1, "children_below": 1, "children_of": 1}
 
 
-def test_a_long_page_reads_its_twins_and_live_signals_in_one_call_each() -> None:
+def test_a_long_page_reads_its_twins_and_live_signals_in_one_call() -> None:
     store, _ = _plant(400, 7)
     store.set_signals(
         [
@@ -169,5 +176,35 @@ def test_a_long_page_reads_its_twins_and_live_signals_in_one_call_each() -> None
     for node in nodes:
         held = store.get_signals(node["id"])
         assert node["signals"] == [{"name": n, "value": held[n].value} for n in sorted(held)]
-    assert counting.calls["get_twins"] == 1
-    assert counting.calls["signals_of"] == 1
+    assert counting.calls["twins_with_signals"] == 1  # records and signals together
+    assert "get_twins" not in counting.calls
+    assert "signals_of" not in counting.calls
+
+
+CHILDREN_SIGNALS = """query($id: ID!) { twin(id: $id) { id children(first: 100) {
+  nodes { id signals { name value } } } } }"""
+
+
+def test_a_twin_its_children_and_their_signals_take_four_store_calls() -> None:
+    store, root = _plant(111, 10)
+    kids = store.children(root, first=100).items
+    store.set_signals(
+        [
+            ontology.SignalUpdate(k, "power", float(i), datetime(2026, 1, 1, tzinfo=UTC), "b")
+            for i, k in enumerate(kids)
+        ]
+    )
+    counting = Counting(store)
+    client = make_client(cast(ontology.GraphStore, counting))
+    got = data(client, CHILDREN_SIGNALS, {"id": root})
+    nodes = got["twin"]["children"]["nodes"]
+    assert [n["id"] for n in nodes] == list(kids)
+    assert [n["signals"] for n in nodes] == [
+        [{"name": "power", "value": float(i)}] for i in range(len(kids))
+    ]
+    assert counting.calls == {
+        "get_twins": 1,  # the root
+        "children_of": 1,
+        "twins_with_signals": 1,  # the children's records and their signals
+        "model_set": 1,  # the signals' units
+    }
