@@ -136,14 +136,15 @@ def _answered(node: dict[str, object], levels: int) -> object:
     return (node["id"], [_answered(cast(dict[str, object], k), levels - 1) for k in found])
 
 
-def test_a_nested_selection_of_ids_reads_no_twin_records_below_the_first() -> None:
+def test_a_nested_selection_of_ids_reads_no_twin_records() -> None:
     store, root = _plant(1111, 10)
     counting = Counting(store)
     client = make_client(cast(ontology.GraphStore, counting), limits=GraphQLLimits(max_cost=10**12))
     got = data(client, IDS_ONLY, {"id": root})
     assert _answered(got["twin"], 3) == _tree(store, root, 3)
     assert got["twin"]["children"]["totalCount"] == 10
-    assert counting.calls == {"get_twins": 1, "children_below": 1}
+    assert counting.calls == {"children_below": 1}  # it also tells that the root exists
+    assert data(client, IDS_ONLY, {"id": "no/such/twin"}) == {"twin": None}
 
 
 def test_a_tree_past_the_read_limit_is_read_on_level_by_level(
@@ -157,7 +158,7 @@ def test_a_tree_past_the_read_limit_is_read_on_level_by_level(
     assert _answered(got["twin"], 3) == _tree(store, root, 3)
     # the first call reads 2 levels (11 twins; 111 would pass 50); the 3rd level's
     # children resolve in one batch of their own
-    assert counting.calls == {"get_twins": 1, "children_below": 1, "children_of": 1}
+    assert counting.calls == {"children_below": 1, "children_of": 1}  # no get_twins: ids only
 
 
 def test_a_long_page_reads_its_twins_and_live_signals_in_one_call() -> None:
@@ -185,7 +186,7 @@ CHILDREN_SIGNALS = """query($id: ID!) { twin(id: $id) { id children(first: 100) 
   nodes { id signals { name value } } } } }"""
 
 
-def test_a_twin_its_children_and_their_signals_take_four_store_calls() -> None:
+def test_a_twin_its_children_and_their_signals_take_three_store_calls() -> None:
     store, root = _plant(111, 10)
     kids = store.children(root, first=100).items
     store.set_signals(
@@ -203,8 +204,7 @@ def test_a_twin_its_children_and_their_signals_take_four_store_calls() -> None:
         [{"name": "power", "value": float(i)}] for i in range(len(kids))
     ]
     assert counting.calls == {
-        "get_twins": 1,  # the root
-        "children_of": 1,
+        "children_below": 1,  # the root's children, and that the root exists
         "twins_with_signals": 1,  # the children's records and their signals
         "model_set": 1,  # the signals' units
     }
