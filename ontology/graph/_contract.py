@@ -247,6 +247,16 @@ class GraphStore(Protocol):
         """
         ...
 
+    def twins_with_signals(
+        self, twin_ids: Sequence[str]
+    ) -> tuple[tuple[Twin, Mapping[str, SignalValue]] | None, ...]:
+        """Each twin's record with its live signals (as ``signals_of``), in one round trip.
+
+        In the order given; ``None`` for an unknown id. More than ``MAX_READ_IDS``
+        ids are refused. A page of twins whose signals are selected reads both here.
+        """
+        ...
+
     # ----------------------------------------------------------------- rollups
     def define_rollup(self, spec: RollupSpec, *, principal: str) -> None: ...
 

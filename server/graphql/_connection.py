@@ -67,15 +67,18 @@ class TwinConnection:
         return [TwinEdge(cursor=encode_cursor(t.id), node=t) for t in await self._nodes(info)]
 
     async def _nodes(self, info: strawberry.Info[Context, None]) -> list[TwinType]:
-        from server.graphql._twin import twins_by_id
+        from server.graphql._twin import twin_type, twins_by_id
 
         ctx = info.context
-        twins = await twins_by_id(ctx, self.page.ids)
-        if not twins:
-            return twins
         selected = twin_selections(info.selected_fields)
         if selects_live_signals(selected) and not ctx.loaders.restricted:
-            await ctx.loaders.prefetch_signals([t.id for t in twins])
+            # records and live signals of the page in one store call (nothing to hide)
+            found = await ctx.loaders.twins_with_signals(self.page.ids)
+            twins = [twin_type(t) for t in found if t is not None]
+        else:
+            twins = await twins_by_id(ctx, self.page.ids)
+        if not twins:
+            return twins
         if ctx.signals_at is not None:
             wanted = looked_ahead(info.selected_fields)
             if wanted:

@@ -2,7 +2,7 @@
 
 Each loader's batch function makes one worker-thread hop. Reads the
 ``GraphStore`` contract offers for many keys (``get_twins``, ``list_models``,
-``children_of``, ``parents_of``, ``signals_of``, ``edges_from_many``,
+``children_of``, ``parents_of``, ``signals_of``, ``twins_with_signals``, ``edges_from_many``,
 ``edges_to_many``, the authorizer's decisions) cost one store call per batch
 (per ``MAX_READ_IDS`` keys), so a query's store calls do not grow with its result.
 
@@ -71,7 +71,7 @@ class Loaders:
         self.known_children: dict[str, tuple[str, ...]] = {}
         """Visible children of twins, read ahead (``children_tree``): no await needed."""
         self.known_signals: dict[str, Mapping[str, ontology.SignalValue]] = {}
-        """Live signals of twins, read ahead for a page (``prefetch_signals``)."""
+        """Live signals of twins, read ahead for a page (``twins_with_signals``)."""
         self.known_model_set: dtdl.ModelSet | None = None
         self._units: dict[str, dict[str, str]] = {}
 
@@ -165,19 +165,29 @@ class Loaders:
     async def _signals(self, twin_ids: Sequence[str]) -> list[Mapping[str, ontology.SignalValue]]:
         return await read_store(self._store, _in_chunks, self._store.signals_of, list(twin_ids))
 
-    async def prefetch_signals(self, twin_ids: Sequence[str]) -> None:
-        """Live signals of a page of twins and the parsed models, before the twins' fields
-        resolve: each twin's ``signals`` then answers from :attr:`known_signals`."""
-        wanted = [t for t in twin_ids if t not in self.known_signals]
-        if wanted:
-            read = (  # a long page in one batch of its own, as twins_many
-                self._signals(wanted)
-                if len(wanted) > DIRECT_DECISIONS
-                else self.signals.load_many(wanted)
-            )
-            found, model_set = await asyncio.gather(read, self.model_set())
-            self.known_signals.update(zip(wanted, found, strict=True))
-            self.known_model_set = model_set
+    async def twins_with_signals(self, twin_ids: Sequence[str]) -> list[ontology.Twin | None]:
+        """The records of a page of twins and their live signals, one store call per
+        ``MAX_READ_IDS`` (``GraphStore.twins_with_signals``) beside the parsed models:
+        each twin's ``signals`` then answers from :attr:`known_signals`.
+
+        Only for the allow-everything policy (nothing to hide, so no decisions to
+        ask first); a restricted principal reads through :meth:`twins_many`."""
+        if self.restricted:
+            msg = "twins_with_signals reads without authorization: the default policy only"
+            raise RuntimeError(msg)
+        read = self._store.twins_with_signals
+        found, model_set = await asyncio.gather(
+            read_store(self._store, _in_chunks, read, list(twin_ids)), self.model_set()
+        )
+        self.known_model_set = model_set
+        out: list[ontology.Twin | None] = []
+        for pair in found:
+            if pair is None:
+                out.append(None)
+            else:
+                self.known_signals[pair[0].id] = pair[1]
+                out.append(pair[0])
+        return out
 
     def units(self, model_set: dtdl.ModelSet, dtmi: str) -> dict[str, str]:
         """Each signal's unit, by name, of the model ``dtmi`` (worked out once per request)."""

@@ -19,7 +19,7 @@ from server.graphql._roots import roots_only
 from server.graphql._service import Service, service
 from server.graphql._table import SignalTable, signal_table
 from server.graphql._threads import read_store
-from server.graphql._twin import AliasInput, TwinType, twin_by_id
+from server.graphql._twin import AliasInput, TwinType, twin_ahead
 from server.graphql._typing import field
 
 Info = strawberry.Info[Context, None]
@@ -152,7 +152,9 @@ class Query:
         twin_id = _checked("id", str(id)) if id is not None else None
         if alias is not None:
             twin_id = await _resolve_alias(info.context, alias)
-        return await twin_by_id(info.context, twin_id) if twin_id is not None else None
+        if twin_id is None:
+            return None
+        return await twin_ahead(info.context, twin_id, info.selected_fields[0].selections)
 
     @field("Twins matching a filter, as a Relay-style connection.")
     async def twins(

@@ -29,7 +29,7 @@ from server.graphql._history import (
     utc,
 )
 from server.graphql._lifecycle import allowed_transitions
-from server.graphql._lookahead import children_levels
+from server.graphql._lookahead import children_levels, needs_record
 from server.graphql._model import ModelType, model_by_dtmi
 from server.graphql._pages import slice_page
 from server.graphql._rollups import RollupValue, rollups_of
@@ -382,6 +382,21 @@ async def twin_by_id(ctx: Context, twin_id: str) -> TwinType | None:
     """The twin if it exists and the principal may read it; ``None`` otherwise (no hint which)."""
     held = await ctx.loaders.twin.load(twin_id)
     return twin_type(held) if held is not None else None
+
+
+async def twin_ahead(ctx: Context, twin_id: str, selection: Sequence[object]) -> TwinType | None:
+    """``twin_by_id`` for a twin whose ``selection`` is read ahead: when it needs only
+    the id and its children, the children read (``children_below``, every nested level
+    at once) also tells whether the twin exists, so its record is never read."""
+    levels = children_levels(selection)
+    if levels == 0 or needs_record(selection):
+        return await twin_by_id(ctx, twin_id)
+    if not await ctx.loaders.only_visible([twin_id]):
+        return None  # hidden: as if it did not exist
+    await ctx.loaders.children_tree(twin_id, levels)
+    # children_below lists every twin of the levels it read, the first level's own
+    # ones included: the twin is there exactly when it exists.
+    return twin_ref(twin_id) if twin_id in ctx.loaders.known_children else None
 
 
 async def twins_by_id(ctx: Context, twin_ids: Sequence[str]) -> list[TwinType]:

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from ontology.graph._limits import MAX_READ_IDS, require_read_ids, require_tree
-from ontology.graph._values import Edge, SignalValue
-from ontology.graph.memory._rows import to_signal
+from ontology.graph._values import Edge, SignalValue, Twin
+from ontology.graph.memory._rows import to_signal, to_twin
 from ontology.graph.memory._state import MemoryState
 
 _NO_SIGNALS: Mapping[str, SignalValue] = MappingProxyType({})
@@ -52,18 +52,28 @@ class MemoryManyReads(MemoryState):
 
     def signals_of(self, twin_ids: Sequence[str]) -> tuple[Mapping[str, SignalValue], ...]:
         ids = require_read_ids(twin_ids)
-        out: list[Mapping[str, SignalValue]] = []
         with self._lock:
-            derived = bool(self._derived.names)
+            return tuple(self._signals_held(t) for t in ids)
+
+    def twins_with_signals(
+        self, twin_ids: Sequence[str]
+    ) -> tuple[tuple[Twin, Mapping[str, SignalValue]] | None, ...]:
+        ids = require_read_ids(twin_ids)
+        out: list[tuple[Twin, Mapping[str, SignalValue]] | None] = []
+        with self._lock:  # the record and its signals as of one moment
             for twin_id in ids:
-                if twin_id not in self._twins:
-                    out.append(_NO_SIGNALS)
-                    continue
-                held = self._signals.get(twin_id, {})
-                if derived:
-                    held = self._derived.overlay(twin_id, held)
-                out.append(MappingProxyType({n: to_signal(row) for n, row in held.items()}))
+                row = self._twins.get(twin_id)
+                out.append(None if row is None else (to_twin(row), self._signals_held(twin_id)))
         return tuple(out)
+
+    def _signals_held(self, twin_id: str) -> Mapping[str, SignalValue]:
+        """The live signals of ``twin_id``, rollups included (the lock held by the caller)."""
+        if twin_id not in self._twins:
+            return _NO_SIGNALS
+        held = self._signals.get(twin_id, {})
+        if self._derived.names:
+            held = self._derived.overlay(twin_id, held)
+        return MappingProxyType({n: to_signal(row) for n, row in held.items()})
 
     def edges_from_many(
         self, sources: Sequence[str], name: str | None = None

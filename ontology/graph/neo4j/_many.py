@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ontology.graph import _limits as checks
-from ontology.graph._values import Edge, SignalValue
+from ontology.graph._values import Edge, SignalValue, Twin
 from ontology.graph.neo4j import _many_tx as mtx
 from ontology.graph.neo4j._state import Neo4jState, Tx
 
@@ -36,6 +36,13 @@ class Neo4jManyReads(Neo4jState):
         ids = checks.require_read_ids(twin_ids)
         found = self._db.read(lambda tx: mtx.signals_of(tx, self._cy, _distinct(ids)))
         return tuple(found.get(t, {}) for t in ids)
+
+    def twins_with_signals(
+        self, twin_ids: Sequence[str]
+    ) -> tuple[tuple[Twin, Mapping[str, SignalValue]] | None, ...]:
+        ids = checks.require_read_ids(twin_ids)
+        found = self._db.read(lambda tx: mtx.twins_with_signals(tx, self._cy, _distinct(ids)))
+        return tuple(found.get(t) for t in ids)
 
     def edges_from_many(
         self, sources: Sequence[str], name: str | None = None

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ontology.graph._limits import MAX_TREE_LEVELS
-from ontology.graph._values import Edge, SignalValue
-from ontology.graph.neo4j._codec import edge_from_row, signal_from_node
+from ontology.graph._values import Edge, SignalValue, Twin
+from ontology.graph.neo4j._codec import edge_from_row, signal_from_node, twin_from_node
 from ontology.graph.neo4j._cypher import Cypher
 from ontology.graph.neo4j._state import Tx
 
@@ -89,6 +89,24 @@ def signals_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, dict[str, Si
     for twin, found in _groups(tx, query, ids):
         nodes = sorted(found, key=lambda n: str(n["signal"]))
         out[twin] = {n["signal"]: signal_from_node(n) for n in nodes}
+    return out
+
+
+def twins_with_signals(
+    tx: Tx, cy: Cypher, ids: Sequence[str]
+) -> dict[str, tuple[Twin, dict[str, SignalValue]]]:
+    """The stored twins among ``ids``, each with its signals, from one statement and one record."""
+    query = cy(
+        "UNWIND $ids AS id MATCH (t:Twin {id: id}) "
+        "CALL (id) { OPTIONAL MATCH (s:Signal {twin: id}) RETURN collect(properties(s)) AS found } "
+        "RETURN collect([properties(t), found]) AS pairs"
+    )
+    pairs: list[list[Any]] = tx.run(query, ids=list(ids)).single(strict=True)[0]
+    out: dict[str, tuple[Twin, dict[str, SignalValue]]] = {}
+    for node, found in pairs:
+        twin = twin_from_node(node)
+        nodes = sorted(found, key=lambda n: str(n["signal"]))
+        out[twin.id] = (twin, {n["signal"]: signal_from_node(n) for n in nodes})
     return out
 
 

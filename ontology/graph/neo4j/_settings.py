@@ -18,6 +18,7 @@ NAMESPACE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 """A namespace: a letter, then up to 30 letters, digits or underscores."""
 
 MAX_BATCH_SIZE = 100_000
+MAX_MODEL_RECHECK_MS = 60_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,13 @@ class Neo4jStoreSettings:
     and the largest bulk call written in one transaction (larger ones are
     validated whole, then written ``batch_size`` operations per transaction,
     undone if one of those fails).
+
+    ``model_recheck_ms``: for this long after the store last read the models'
+    version counter, ``model_set()`` answers from its cache without a round
+    trip (a GraphQL request reads it for signal units). Models another process
+    uploads or deletes show in ``model_set()`` within this time; this store's
+    own uploads and deletes at once; ``list_models``, ``get_model`` and every
+    write (twin validation) always read the counter. 0: every call reads it.
     """
 
     uri: str
@@ -37,6 +45,7 @@ class Neo4jStoreSettings:
     database: str = "neo4j"
     namespace: str = "tw"
     batch_size: int = 10_000
+    model_recheck_ms: int = 500
 
     def __post_init__(self) -> None:
         if not NAMESPACE_PATTERN.fullmatch(self.namespace):
@@ -49,6 +58,12 @@ class Neo4jStoreSettings:
             message = (
                 f"Neo4jStoreSettings.batch_size is {self.batch_size!r}; expected an integer "
                 f"from 1 to {MAX_BATCH_SIZE}"
+            )
+            raise InvalidError(message)
+        if not 0 <= self.model_recheck_ms <= MAX_MODEL_RECHECK_MS:
+            message = (
+                f"Neo4jStoreSettings.model_recheck_ms is {self.model_recheck_ms!r}; expected an "
+                f"integer from 0 to {MAX_MODEL_RECHECK_MS}"
             )
             raise InvalidError(message)
         if (self.user is None) != (self.password is None):

@@ -8,6 +8,8 @@ and ``_signals`` add the operations (``Neo4jTwins``, ``Neo4jGraph``,
 
 from __future__ import annotations
 
+import math
+import time
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -92,6 +94,8 @@ class Neo4jState:
         self._cy = self._db.cypher
         self._batch = settings.batch_size
         self._models: tuple[int, dict[str, Model], dtdl.ModelSet] | None = None
+        self._models_checked = -math.inf
+        """``time.monotonic()`` when the ``models`` counter was last read (``model_recheck_ms``)."""
         try:
             self._db.ensure_schema()
         except BaseException:
@@ -108,6 +112,7 @@ class Neo4jState:
     def _models_in(self, tx: Tx) -> tuple[int, dict[str, Model], dtdl.ModelSet]:
         """``(version, models by DTMI, parsed set)``, cached until the ``models`` counter moves."""
         version = ttx.version(tx, self._cy, "models")
+        self._models_checked = time.monotonic()
         cached = self._models
         if cached is not None and cached[0] == version:
             return cached

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -78,6 +79,7 @@ class Neo4jTwins(Neo4jState):
 
         version, held, model_set, models = self._db.write(work)
         self._models = (version, held, model_set)
+        self._models_checked = time.monotonic()
         return models
 
     def get_model(self, dtmi: str) -> Model:
@@ -106,6 +108,10 @@ class Neo4jTwins(Neo4jState):
         self._models = None
 
     def model_set(self) -> dtdl.ModelSet:
+        cached = self._models  # recent enough: no round trip (see model_recheck_ms)
+        recent = time.monotonic() - self._models_checked < self.settings.model_recheck_ms / 1000
+        if cached is not None and recent:
+            return cached[2]
         return self._db.read(self._model_set_in)
 
     # ----------------------------------------------------------------- twins

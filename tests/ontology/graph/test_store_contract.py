@@ -1068,6 +1068,33 @@ def test_signals_of_many_twins_match_the_one_twin_reads_rollups_included(
     assert got[MANY.index("area/a1")]["powerTotal"].value == 5.0
 
 
+def test_twins_with_signals_match_get_twins_and_signals_of(plant: GraphStore) -> None:
+    spec = RollupSpec(name="powerTotal", signal="power", aggregate=Aggregate.SUM)
+    plant.define_rollup(spec, principal=WHO)
+    plant.set_signals(
+        [
+            SignalUpdate("machine/m1", "power", 1.5, START, "b1"),
+            SignalUpdate("machine/p1", "power", 2.5, START),
+        ]
+    )
+    plant.recompute_rollups()
+    got = plant.twins_with_signals(MANY)
+    for twin_id, pair, twin, held in zip(
+        MANY, got, plant.get_twins(MANY), plant.signals_of(MANY), strict=True
+    ):
+        if twin is None:
+            assert pair is None, twin_id
+        else:
+            assert pair is not None, twin_id
+            assert pair[0] == twin
+            assert dict(pair[1]) == dict(held)
+    m1 = got[MANY.index("machine/m1")]
+    assert m1 is not None and m1[1]["power"].batch == "b1"
+    a1 = got[MANY.index("area/a1")]
+    assert a1 is not None and a1[1]["powerTotal"].value == 4.0
+    assert plant.twins_with_signals([]) == ()
+
+
 def test_edges_of_many_twins_match_the_one_twin_reads(plant: GraphStore) -> None:
     plant.add_edges(
         [
@@ -1094,6 +1121,7 @@ def test_edges_of_many_twins_match_the_one_twin_reads(plant: GraphStore) -> None
         lambda s, ids: s.children_below(ids, 2),
         lambda s, ids: s.parents_of(ids),
         lambda s, ids: s.signals_of(ids),
+        lambda s, ids: s.twins_with_signals(ids),
         lambda s, ids: s.edges_from_many(ids),
         lambda s, ids: s.edges_to_many(ids, "feeds"),
     ],
@@ -1102,6 +1130,7 @@ def test_edges_of_many_twins_match_the_one_twin_reads(plant: GraphStore) -> None
         "children_below",
         "parents_of",
         "signals_of",
+        "twins_with_signals",
         "edges_from_many",
         "edges_to_many",
     ],

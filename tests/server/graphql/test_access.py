@@ -115,3 +115,14 @@ def test_the_default_policy_hides_nothing(client: TestClient, plant: ontology.Gr
     got = data(client, query, {"id": HIDDEN_MACHINE})
     assert got["twin"] == {"id": HIDDEN_MACHINE}
     assert got["twins"]["totalCount"] == len(plant.list_twins(first=ontology.MAX_PAGE).items)
+
+
+def test_a_hidden_twin_asked_for_only_its_id_and_children_is_null(
+    hiding: TestClient, policy: HideSubtree
+) -> None:
+    query = "query($id: ID!) { twin(id: $id) { id children { totalCount nodes { id } } } }"
+    for hidden in sorted(policy.hidden):
+        assert data(hiding, query, {"id": hidden}) == {"twin": None}, hidden
+    got = data(hiding, query, {"id": SITE})["twin"]
+    assert got["id"] == SITE
+    assert not {n["id"] for n in got["children"]["nodes"]} & set(policy.hidden)

@@ -25,7 +25,14 @@ from tests.server.graphql.conftest import Counting, data, make_client
 NESTED = """query($id: ID!) { twin(id: $id) { id children(first: 1000) { nodes { id signals { name }
   model { dtmi } children(first: 1000) { nodes { id properties children(first: 1000) {
   totalCount nodes { id lifecycle signals { name value } model { dtmi } } } } } } } } }"""
-BATCHED = ("get_twins", "children_below", "signals_of", "list_models", "model_set", "rollups")
+BATCHED = (
+    "get_twins",
+    "children_below",
+    "twins_with_signals",
+    "list_models",
+    "model_set",
+    "rollups",
+)
 
 
 class CountingAuthorizer:
@@ -129,14 +136,15 @@ def _answered(node: dict[str, object], levels: int) -> object:
     return (node["id"], [_answered(cast(dict[str, object], k), levels - 1) for k in found])
 
 
-def test_a_nested_selection_of_ids_reads_no_twin_records_below_the_first() -> None:
+def test_a_nested_selection_of_ids_reads_no_twin_records() -> None:
     store, root = _plant(1111, 10)
     counting = Counting(store)
     client = make_client(cast(ontology.GraphStore, counting), limits=GraphQLLimits(max_cost=10**12))
     got = data(client, IDS_ONLY, {"id": root})
     assert _answered(got["twin"], 3) == _tree(store, root, 3)
     assert got["twin"]["children"]["totalCount"] == 10
-    assert counting.calls == {"get_twins": 1, "children_below": 1}
+    assert counting.calls == {"children_below": 1}  # it also tells that the root exists
+    assert data(client, IDS_ONLY, {"id": "no/such/twin"}) == {"twin": None}
 
 
 def test_a_tree_past_the_read_limit_is_read_on_level_by_level(
@@ -150,10 +158,10 @@ def test_a_tree_past_the_read_limit_is_read_on_level_by_level(
     assert _answered(got["twin"], 3) == _tree(store, root, 3)
     # the first call reads 2 levels (11 twins; 111 would pass 50); the 3rd level's
     # children resolve in one batch of their own
-    assert counting.calls == {"get_twins": 1, "children_below": 1, "children_of": 1}
+    assert counting.calls == {"children_below": 1, "children_of": 1}  # no get_twins: ids only
 
 
-def test_a_long_page_reads_its_twins_and_live_signals_in_one_call_each() -> None:
+def test_a_long_page_reads_its_twins_and_live_signals_in_one_call() -> None:
     store, _ = _plant(400, 7)
     store.set_signals(
         [
@@ -169,5 +177,34 @@ def test_a_long_page_reads_its_twins_and_live_signals_in_one_call_each() -> None
     for node in nodes:
         held = store.get_signals(node["id"])
         assert node["signals"] == [{"name": n, "value": held[n].value} for n in sorted(held)]
-    assert counting.calls["get_twins"] == 1
-    assert counting.calls["signals_of"] == 1
+    assert counting.calls["twins_with_signals"] == 1  # records and signals together
+    assert "get_twins" not in counting.calls
+    assert "signals_of" not in counting.calls
+
+
+CHILDREN_SIGNALS = """query($id: ID!) { twin(id: $id) { id children(first: 100) {
+  nodes { id signals { name value } } } } }"""
+
+
+def test_a_twin_its_children_and_their_signals_take_three_store_calls() -> None:
+    store, root = _plant(111, 10)
+    kids = store.children(root, first=100).items
+    store.set_signals(
+        [
+            ontology.SignalUpdate(k, "power", float(i), datetime(2026, 1, 1, tzinfo=UTC), "b")
+            for i, k in enumerate(kids)
+        ]
+    )
+    counting = Counting(store)
+    client = make_client(cast(ontology.GraphStore, counting))
+    got = data(client, CHILDREN_SIGNALS, {"id": root})
+    nodes = got["twin"]["children"]["nodes"]
+    assert [n["id"] for n in nodes] == list(kids)
+    assert [n["signals"] for n in nodes] == [
+        [{"name": "power", "value": float(i)}] for i in range(len(kids))
+    ]
+    assert counting.calls == {
+        "children_below": 1,  # the root's children, and that the root exists
+        "twins_with_signals": 1,  # the children's records and their signals
+        "model_set": 1,  # the signals' units
+    }

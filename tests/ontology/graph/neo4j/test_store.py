@@ -54,8 +54,13 @@ ASSET = "dtmi:test:Asset;1"
 WHO = "tester"
 
 
-def _store(uri: str, namespace: str, batch_size: int = 10_000) -> Neo4jStore:
-    return Neo4jStore(Neo4jStoreSettings(uri=uri, namespace=namespace, batch_size=batch_size))
+def _store(
+    uri: str, namespace: str, batch_size: int = 10_000, model_recheck_ms: int = 500
+) -> Neo4jStore:
+    settings = Neo4jStoreSettings(
+        uri=uri, namespace=namespace, batch_size=batch_size, model_recheck_ms=model_recheck_ms
+    )
+    return Neo4jStore(settings)
 
 
 @pytest.fixture
@@ -85,6 +90,8 @@ def test_batch_size_and_credentials_are_checked() -> None:
         Neo4jStoreSettings(uri="bolt://127.0.0.1:1", batch_size=0)
     with pytest.raises(InvalidError, match="password"):
         Neo4jStoreSettings(uri="bolt://127.0.0.1:1", user="neo4j")
+    with pytest.raises(InvalidError, match="model_recheck_ms is -1; expected an integer"):
+        Neo4jStoreSettings(uri="bolt://127.0.0.1:1", model_recheck_ms=-1)
 
 
 def test_the_password_is_never_shown() -> None:
@@ -226,13 +233,11 @@ def test_namespaces_do_not_see_each_other(
 def test_a_second_store_sees_models_and_topology_the_first_wrote(
     store: Neo4jStore, neo4j_uri: str
 ) -> None:
-    second = _store(neo4j_uri, store.settings.namespace)
+    second = _store(neo4j_uri, store.settings.namespace, model_recheck_ms=0)
     try:
         assert ASSET in second.model_set()
-        extra = json.loads(MODEL)
-        extra["@id"] = "dtmi:test:Extra;1"
-        store.add_models([json.dumps(extra)], principal=WHO)
-        assert "dtmi:test:Extra;1" in second.model_set()
+        store.add_models([_extra("dtmi:test:Extra;1")], principal=WHO)
+        assert "dtmi:test:Extra;1" in second.model_set()  # model_recheck_ms=0: checked
 
         store.upsert_twins(
             [TwinSpec("a", ASSET), TwinSpec("a/b", ASSET), TwinSpec("a/b/c", ASSET)],
@@ -242,6 +247,33 @@ def test_a_second_store_sees_models_and_topology_the_first_wrote(
         store.add_edges([Edge("a", CONTAINS, "a/b"), Edge("a/b", CONTAINS, "a/b/c")], principal=WHO)
         assert second.descendants("a").items == ("a/b", "a/b/c")
         assert second.ancestors("a/b/c") == ("a/b", "a")
+    finally:
+        second.close()
+
+
+def _extra(dtmi: str) -> str:
+    extra = json.loads(MODEL)
+    extra["@id"] = dtmi
+    return json.dumps(extra)
+
+
+@pytest.mark.neo4j
+def test_model_set_rechecks_another_stores_uploads_only_after_model_recheck_ms(
+    store: Neo4jStore, neo4j_uri: str
+) -> None:
+    second = _store(neo4j_uri, store.settings.namespace, model_recheck_ms=60_000)
+    try:
+        assert ASSET in second.model_set()  # read: the counter checked now
+        store.add_models([_extra("dtmi:test:Extra;1")], principal=WHO)
+        assert "dtmi:test:Extra;1" not in second.model_set()  # within the minute: cached
+        assert "dtmi:test:Extra;1" in {m.dtmi for m in second.list_models()}  # always checked
+        made = second.create_twin(TwinSpec("x", "dtmi:test:Extra;1"), principal=WHO)
+        assert made.model == "dtmi:test:Extra;1"  # writes validate against the counter's models
+        second.add_models([_extra("dtmi:test:Own;1")], principal=WHO)
+        own = second.model_set()  # its own upload: at once, with the other's
+        assert {"dtmi:test:Own;1", "dtmi:test:Extra;1"} <= set(own.interfaces)
+        second.delete_model("dtmi:test:Own;1", principal=WHO)
+        assert "dtmi:test:Own;1" not in second.model_set()  # its own delete: at once
     finally:
         second.close()
 
