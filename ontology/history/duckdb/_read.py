@@ -1,6 +1,6 @@
-"""Reading samples back from DuckDB: buckets, as-of, raw.
+"""Reading samples back from DuckDB: as-of and raw (buckets: ``_range``).
 
-Every read names its series by a registered Arrow table ``keys(position,
+``as_of`` names its series by a registered Arrow table ``keys(position,
 series)``: position ``i`` answers the caller's ``keys[i]`` (the same series may
 be asked twice), ``series`` is its id.
 """
@@ -13,10 +13,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ontology.history._arrays import as_of_arrays, samples_of, split_series
-from ontology.history._partials import finish_sql, merge_sql, partial_sql
-from ontology.history._tiers import GRAIN_US, MINUTE_US, RangeQuery, Tier, floor_hour
-from ontology.history._values import AsOf, Samples, Series, SeriesKey
+from ontology.history._arrays import as_of_arrays, samples_of
+from ontology.history._tiers import MINUTE_US, Tier, floor_hour
+from ontology.history._values import AsOf, Samples, SeriesKey
 from ontology.history.duckdb._write import TIER_TABLES
 
 _IN_KEYS = "series IN (SELECT series FROM keys)"
@@ -42,32 +41,6 @@ def _fetch(
         return con.sql(sql, params=params).to_arrow_table()
     finally:
         con.unregister("keys")
-
-
-def read_range(
-    con: duckdb.DuckDBPyConnection,
-    keys: Sequence[SeriesKey],
-    ids: Sequence[int | None],
-    query: RangeQuery,
-) -> tuple[Series, ...]:
-    window = {"start": query.start, "end": query.end}
-    if query.tier is Tier.RAW:
-        rows = (
-            "(SELECT series, ts, value, text, quality, batch FROM samples "
-            f"WHERE {_IN_KEYS} AND ts >= $start AND ts < $end)"
-        )
-        buckets = partial_sql(rows)
-    else:
-        table = TIER_TABLES[query.tier]
-        rows = f"(SELECT * FROM {table} WHERE {_IN_KEYS} AND bucket >= $start AND bucket < $end)"
-        # At the tier's own grain its rows are the buckets; coarser ones merge them.
-        buckets = rows if query.interval == GRAIN_US[query.tier] else merge_sql(rows)
-    sql = (
-        f"SELECT k.position, f.* EXCLUDE (series) FROM ({finish_sql(buckets)}) f "
-        "JOIN keys k USING (series) ORDER BY k.position, f.bucket"
-    )
-    table = _fetch(con, ids, sql, {**window, "g": query.interval})
-    return split_series(table, keys, query.aggregates)
 
 
 _LAST_OF_TIER = """

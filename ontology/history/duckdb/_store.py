@@ -38,7 +38,7 @@ from ontology.history._values import (
     Series,
     SeriesKey,
 )
-from ontology.history.duckdb import _read, _records
+from ontology.history.duckdb import _range, _read, _records
 from ontology.history.duckdb._settings import DuckDBHistorySettings
 from ontology.history.duckdb._sql import SCHEMA
 from ontology.history.duckdb._write import TIER_TABLES, SeriesIds, write_samples
@@ -124,7 +124,7 @@ class DuckDBHistoryStore:
     ) -> tuple[Series, ...]:
         with self._lock:
             query = RangeQuery(keys, start, end, interval, aggregates, self._watermarks)
-            return _read.read_range(self._con, keys, self._ids(keys), query)
+            return _range.read_range(self._con, keys, self._ids(keys), query)
 
     def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
         at_us = check_as_of(keys, at)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from ontology.history import (
@@ -14,6 +15,7 @@ from ontology.history import (
     DuckDBHistoryStore,
     HistoryInputError,
     Retention,
+    SeriesKey,
 )
 from tests.ontology.history._reference import Row, samples, us
 from tests.ontology.history.test_contract_samples import SERIES, T0, batch
@@ -82,4 +84,46 @@ def test_a_batch_written_again_in_one_session_replaces_its_record_and_keeps_the_
     store.write_batch(batch("b1", 5, offsets=(3, 4)), samples(rows))
     assert store.get_batch("b1") == batch("b1", 5, offsets=(3, 4))
     assert store.committed_offsets("telemetry") == {0: 7}  # never back
+    store.close()
+
+
+def test_many_series_in_one_call_read_as_each_alone() -> None:
+    """Sixteen series of a day at one sample a minute, written in hourly slices (so the
+    tier rows of the series interleave): one call for all of them, with a key asked twice
+    and an unknown one, gives what a call for each key alone gives (more than 20,000
+    buckets in one call, the size from which the store fetches Arrow, not numpy)."""
+    keys = [SeriesKey(f"plant/m{i}", "power") for i in range(12)]
+    keys += [SeriesKey(f"plant/m{i}", "mode") for i in range(4)]
+    store = DuckDBHistoryStore()
+    for hour in range(24):
+        rows = []
+        for minute in range(60):
+            ts = us(T0) + (hour * 3600 + minute * 60 + 7) * 10**6
+            for i, key in enumerate(keys):
+                if key.signal == "mode":
+                    # Text, but a number now and then: both kinds in one series.
+                    value, text = (None, ("RUN", "IDLE")[minute % 2]) if minute % 5 else (1.0, None)
+                else:
+                    value, text = float(i * 1000 + hour * 60 + minute), None
+                rows.append(Row(key.twin, key.signal, ts, value, text))
+        store.write_batch(batch(f"b{hour}", len(rows)), samples(rows))
+    asked = [keys[13], *keys, SeriesKey("plant/nowhere", "power"), keys[0]]
+    end = T0 + timedelta(days=1)
+    for interval in (timedelta(minutes=1), timedelta(hours=1), timedelta(seconds=13)):
+        together = store.range(asked, T0, end, interval, list(Agg))
+        assert [s.key for s in together] == asked
+        assert together[-2].start.size == 0
+        for got in together[:-2] + together[-1:]:
+            (alone,) = store.range([got.key], T0, end, interval, list(Agg))
+            assert got.start.tolist() == alone.start.tolist()
+            for agg in Agg:
+                np.testing.assert_array_equal(got.values[agg], alone.values[agg])
+            assert {a: t.tolist() for a, t in got.text.items()} == {
+                a: t.tolist() for a, t in alone.text.items()
+            }
+            assert bool(got.text) == (got.key.signal == "mode")
+    mode, power = store.range(asked[:2], T0, end, timedelta(minutes=1), [Agg.COUNT, Agg.LAST])
+    assert mode.values[Agg.COUNT].tolist() == [1.0] * 1440
+    assert power.values[Agg.LAST][:3].tolist() == [0.0, 1.0, 2.0]
+    assert mode.text[Agg.LAST][:3].tolist() == [None, "IDLE", "RUN"]
     store.close()
