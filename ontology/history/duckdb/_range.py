@@ -39,8 +39,9 @@ as Arrow (measured: ``fetchnumpy`` is about 0.5 ms cheaper up to 10 series of 1,
 buckets, twice as dear at 100)."""
 
 
-def range_sql(query: RangeQuery, *, several: bool) -> str:
-    """The statement of a bucketed read: ``series, bucket`` and the asked outputs, unordered.
+def range_sql(query: RangeQuery, *, several: bool, text: bool) -> str:
+    """The statement of a bucketed read: ``series, bucket`` and the asked outputs, unordered
+    (the text ones only with ``text``).
 
     Its parameters: ``$series`` (one id) or ``$ids`` (a list of ids, when
     ``several``), ``$start``, ``$end``, ``$g`` (the interval).
@@ -58,7 +59,8 @@ def range_sql(query: RangeQuery, *, several: bool) -> str:
         # At the tier's own grain its rows are the buckets; coarser ones merge them.
         buckets = rows if query.interval == GRAIN_US[query.tier] else merge_sql(rows)
     outputs = [NUMERIC_COLUMNS[a] for a in query.aggregates]
-    outputs += [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
+    if text:
+        outputs += [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
     return f"SELECT series, bucket, {', '.join(outputs)} FROM ({finish_sql(buckets)})"
 
 
@@ -88,7 +90,10 @@ def read_range(
     keys: Sequence[SeriesKey],
     ids: Sequence[int | None],
     query: RangeQuery,
+    *,
+    text: bool,
 ) -> tuple[Series, ...]:
+    """``text``: whether one of the series may have text (else no text column is read)."""
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return tuple(_empty(key, query.aggregates) for key in keys)
@@ -97,13 +102,13 @@ def read_range(
         params["series"] = wanted[0]
     else:
         params["ids"] = wanted
-    sql = range_sql(query, several=len(wanted) > 1)
+    sql = range_sql(query, several=len(wanted) > 1, text=text)
     numeric = [NUMERIC_COLUMNS[a] for a in query.aggregates]
-    text = [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
+    texts = [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS] if text else []
     if len(wanted) * _width(query) <= NUMPY_ROWS:
-        rows = _from_numpy(con.execute(sql, params).fetchnumpy(), numeric, text)
+        rows = _from_numpy(con.execute(sql, params).fetchnumpy(), numeric, texts)
     else:
-        rows = _from_arrow(con.sql(sql, params=params).to_arrow_table(), numeric, text)
+        rows = _from_arrow(con.sql(sql, params=params).to_arrow_table(), numeric, texts)
     order = bucket_order(rows, wanted, query.start // query.interval, query.interval)
     return split_by_id(rows, order, keys, ids, query.aggregates)
 
@@ -199,7 +204,7 @@ def split_by_id(
     series = sort(rows.series)
     starts = sort(rows.bucket).view(TIME_DTYPE)
     numeric = {a: sort(rows.numeric[NUMERIC_COLUMNS[a]]) for a in aggregates}
-    found = {a: rows.text[TEXT_COLUMNS[a]] for a in aggregates if a in TEXT_COLUMNS}
+    found = {a: rows.text.get(TEXT_COLUMNS[a]) for a in aggregates if a in TEXT_COLUMNS}
     # Text arrays only for series with text in some bucket (most series are numbers).
     texts: dict[Agg, Objects] = {}
     has_text = rows.has_text

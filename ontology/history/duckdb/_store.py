@@ -124,7 +124,9 @@ class DuckDBHistoryStore:
     ) -> tuple[Series, ...]:
         with self._lock:
             query = RangeQuery(keys, start, end, interval, aggregates, self._watermarks)
-            return _range.read_range(self._con, keys, self._ids(keys), query)
+            ids = self._ids(keys)
+            text = self._series.any_text(ids)
+            return _range.read_range(self._con, keys, ids, query, text=text)
 
     def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
         at_us = check_as_of(keys, at)

@@ -20,6 +20,7 @@ tier merges them into the one bucket per series that may hold earlier samples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,12 +38,15 @@ TIER_TABLES = {Tier.MINUTE: "tier_minute", Tier.HOUR: "tier_hour"}
 
 
 class SeriesIds:
-    """The series ids of this file and each one's latest sample time, held in memory.
+    """The series ids of this file, each one's latest sample time and whether it ever had
+    a text sample, held in memory.
 
     The store is the file's only writer, so both stay true as long as they are
     updated after each commit (:meth:`keep`). ``expire`` only deletes older
     samples: a latest time can be later than what is left, never earlier, which
-    at worst sends a batch down the general (join) path.
+    at worst sends a batch down the general (join) path. A series that had text keeps
+    the mark after its text expired or was replaced (reads then only fetch text
+    columns they need not).
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -54,11 +58,23 @@ class SeriesIds:
             "SELECT series, max(ts) FROM samples GROUP BY series"
         ).fetchall():
             self._latest[int(series)] = int(ts)
+        self._text = np.zeros(self._latest.size, dtype=np.bool_)
+        # The hour tier keeps every bucket the finer tiers keep (it expires last).
+        for (series,) in con.execute(
+            "SELECT DISTINCT series FROM samples WHERE text IS NOT NULL "
+            "UNION SELECT DISTINCT series FROM tier_hour WHERE tf_ts IS NOT NULL"
+        ).fetchall():
+            self._text[int(series)] = True
 
     def latest(self, ids: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
         """The latest stored sample time of each id (-1: none)."""
         known = ids < self._latest.size
         return np.where(known, self._latest[np.where(known, ids, 0)], -1)
+
+    def any_text(self, ids: Sequence[int | None]) -> bool:
+        """Whether one of the series ``ids`` has had a text sample."""
+        known = [i for i in ids if i is not None and i < self._text.size]
+        return bool(self._text[known].any())
 
     def get(self, twin: str, signal: str) -> int | None:
         return self._ids.get((twin, signal))
@@ -98,7 +114,11 @@ class SeriesIds:
             grown = np.full(self._next * 2, -1, dtype=np.int64)
             grown[: self._latest.size] = self._latest
             self._latest = grown
+            text = np.zeros(grown.size, dtype=np.bool_)
+            text[: self._text.size] = self._text
+            self._text = text
         np.maximum.at(self._latest, written.series, written.latest)
+        self._text[written.text] = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +128,8 @@ class Written:
     created: pa.Table
     series: npt.NDArray[np.int32]
     latest: npt.NDArray[np.int64]
+    text: npt.NDArray[np.int32]
+    """The series with a text sample in the batch."""
 
 
 def write_samples(
@@ -119,7 +141,12 @@ def write_samples(
     sid, ts = rows.series, rows.ts
     ends = np.flatnonzero(np.r_[sid[1:] != sid[:-1], True])
     starts = np.r_[0, ends[:-1] + 1]
-    written = Written(created, sid[ends], ts[ends])
+    text = columns.table.column("text")
+    with_text = np.empty(0, dtype=np.int32)
+    if text.null_count < len(text):
+        valid = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
+        with_text = np.unique(ids.to_numpy()[valid])
+    written = Written(created, sid[ends], ts[ends], with_text)
     if key_twice(rows) or not bool(np.all(ts[starts] > series.latest(sid[starts]))):
         _write_general(con, columns, batch, ids, created)
         return written

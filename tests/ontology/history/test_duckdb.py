@@ -127,3 +127,28 @@ def test_many_series_in_one_call_read_as_each_alone() -> None:
     assert power.values[Agg.LAST][:3].tolist() == [0.0, 1.0, 2.0]
     assert mode.text[Agg.LAST][:3].tolist() == [None, "IDLE", "RUN"]
     store.close()
+
+
+def test_a_reopened_file_reads_the_text_of_its_text_series(tmp_path: Path) -> None:
+    """The store reads text columns only for series that have had text: after a reopen it
+    still knows which (from the samples and the hour tier), here after the raw samples of
+    the text expired too."""
+    settings = DuckDBHistorySettings(
+        path=tmp_path / "history.duckdb",
+        retention=Retention(raw=timedelta(hours=1), minute=timedelta(hours=2), hour=None),
+    )
+    mode, power = SeriesKey("plant/m1", "mode"), SeriesKey("plant/m1", "power")
+    rows = [Row(mode.twin, mode.signal, us(T0) + s * 10**6, None, "RUN") for s in range(0, 60, 10)]
+    rows += [Row(power.twin, power.signal, us(T0) + 7200 * 10**6, 5.0)]
+    store = DuckDBHistoryStore(settings)
+    store.write_batch(batch("b1", len(rows)), samples(rows))
+    store.expire(T0 + timedelta(hours=2, minutes=10))
+    store.close()
+
+    again = DuckDBHistoryStore(settings)
+    hour = timedelta(hours=1)
+    found = again.range([power, mode], T0, T0 + 3 * hour, hour, [Agg.FIRST, Agg.COUNT])
+    assert found[0].text == {}
+    assert found[1].values[Agg.COUNT].tolist() == [6.0]
+    assert found[1].text[Agg.FIRST].tolist() == ["RUN"]
+    again.close()
