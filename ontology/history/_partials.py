@@ -16,6 +16,8 @@ bucket). Only names written here are formatted in; values are parameters.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 PARTIAL_COLUMNS = (
     "series, bucket, n, nv, s, mn, mx, vf_ts, vf, vl_ts, vl, area, tf_ts, tf, tl_ts, tl, lq, lb"
 )
@@ -60,10 +62,26 @@ FROM (SELECT *, lag(vl) OVER w AS pvl, lag(vl_ts) OVER w AS pvl_ts FROM {partial
 GROUP BY ALL"""
 
 
+FINISHED = {
+    "n": "n",
+    "mn": "mn",
+    "mx": "mx",
+    "mean": "s / nullif(nv, 0) AS mean",
+    "vf": "vf",
+    "vl": "vl",
+    "twa": "(area + vl * (least(bucket + $g, $end) - vl_ts)) / (least(bucket + $g, $end) - vf_ts)"
+    " AS twa",
+    "tf": "tf",
+    "tl": "tl",
+}
+"""Each output column of a read, from the merged partials of its bucket (at grain ``$g``)."""
+
+
+def finish_columns(outputs: Sequence[str]) -> str:
+    """The select list of ``outputs`` (names of ``FINISHED``) over partials' columns."""
+    return ", ".join(FINISHED[name] for name in outputs)
+
+
 def finish_sql(buckets: str) -> str:
     """Output columns of a read from merged partials (``bucket`` at grain ``$g``)."""
-    return f"""
-SELECT series, bucket, n, mn, mx, s / nullif(nv, 0) AS mean, vf, vl,
-    (area + vl * (least(bucket + $g, $end) - vl_ts)) / (least(bucket + $g, $end) - vf_ts) AS twa,
-    tf, tl
-FROM ({buckets})"""
+    return f"SELECT series, bucket, {finish_columns(list(FINISHED))} FROM ({buckets})"

@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, floats
-from ontology.history._partials import finish_sql, merge_sql, partial_sql
+from ontology.history._partials import finish_columns, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, RangeQuery, Tier
 from ontology.history._values import TIME_DTYPE, Agg, Series, SeriesKey
 from ontology.history.duckdb._write import TIER_TABLES
@@ -44,24 +44,27 @@ def range_sql(query: RangeQuery, *, several: bool, text: bool) -> str:
     (the text ones only with ``text``).
 
     Its parameters: ``$series`` (one id) or ``$ids`` (a list of ids, when
-    ``several``), ``$start``, ``$end``, ``$g`` (the interval).
+    ``several``), ``$start``, ``$end``, ``$g`` (the interval; absent from a read of a
+    tier at its own grain without ``twa``).
     """
     which = "list_contains($ids, series)" if several else "series = $series"
+    outputs = [NUMERIC_COLUMNS[a] for a in query.aggregates]
+    if text:
+        outputs += [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
+    select = f"SELECT series, bucket, {finish_columns(outputs)}"
     if query.tier is Tier.RAW:
         rows = (
             "(SELECT series, ts, value, text, quality, batch FROM samples "
             f"WHERE {which} AND ts >= $start AND ts < $end)"
         )
-        buckets = partial_sql(rows)
-    else:
-        table = TIER_TABLES[query.tier]
-        rows = f"(SELECT * FROM {table} WHERE {which} AND bucket >= $start AND bucket < $end)"
-        # At the tier's own grain its rows are the buckets; coarser ones merge them.
-        buckets = rows if query.interval == GRAIN_US[query.tier] else merge_sql(rows)
-    outputs = [NUMERIC_COLUMNS[a] for a in query.aggregates]
-    if text:
-        outputs += [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
-    return f"SELECT series, bucket, {', '.join(outputs)} FROM ({finish_sql(buckets)})"
+        return f"{select} FROM ({partial_sql(rows)})"
+    table = TIER_TABLES[query.tier]
+    where = f"WHERE {which} AND bucket >= $start AND bucket < $end"
+    if query.interval == GRAIN_US[query.tier]:
+        # At the tier's own grain its rows are the buckets: one flat statement (a nested
+        # one costs about 0.5 ms more to plan).
+        return f"{select} FROM {table} {where}"
+    return f"{select} FROM ({merge_sql(f'(SELECT * FROM {table} {where})')})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,8 @@ def read_range(
     else:
         params["ids"] = wanted
     sql = range_sql(query, several=len(wanted) > 1, text=text)
+    if "$g" not in sql:  # a flat tier read without ``twa``: DuckDB refuses an unused one
+        del params["g"]
     numeric = [NUMERIC_COLUMNS[a] for a in query.aggregates]
     texts = [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS] if text else []
     if len(wanted) * _width(query) <= NUMPY_ROWS:
