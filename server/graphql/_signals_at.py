@@ -24,6 +24,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField
 
+import dtdl
 from ontology.history import SeriesKey
 from server.graphql._history_loaders import HistoryLoaders
 from server.graphql._loaders import Loaders
@@ -58,12 +59,11 @@ class SignalsAtLoader:
         self._ready: dict[tuple[Names, datetime, bool], dict[str, TwinRows]] = {}
         """Rows fetched ahead for whole lists of twins, by ``(names, at, with_units)``."""
 
-    def ready_rows(
-        self, twin_id: str, names: Names, at: datetime, *, with_units: bool
-    ) -> TwinRows | None:
-        """The rows fetched ahead for a twin (``None`` when they were not)."""
-        ready = self._ready.get((names, at, with_units))
-        return ready.get(twin_id) if ready is not None else None
+    def ready(
+        self, names: Names, at: datetime, *, with_units: bool
+    ) -> Mapping[str, TwinRows] | None:
+        """The rows fetched ahead for ``signals(names, at)``, by twin (``None``: none were)."""
+        return self._ready.get((names, at, with_units))
 
     async def prefetch(
         self, twin_ids: Sequence[str], models: Sequence[str] | None, wanted: Sequence[Wanted]
@@ -108,30 +108,36 @@ class SignalsAtLoader:
         ``at``: one history read, one set of columns."""
         with_models = any(m is not None for m in models)
         model_set = await self._loaders.model_set() if with_models else None
-        declared: dict[str, list[str]] = {}
+        shapes: dict[tuple[str | None, Names], tuple[Sequence[str], list[str | None]]] = {}
+        per_twin: list[Sequence[str]] = []
         flat_names: list[str] = []
         flat_units: list[str | None] = []
         spans: list[tuple[int, int]] = []
         for model, asked in zip(models, names, strict=True):
-            units: Mapping[str, str] = {}
-            wanted: Sequence[str] = asked if asked is not None else []
-            if model is not None and model_set is not None:
-                units = self._loaders.units(model_set, model)
-                if asked is None:
-                    if model not in declared:
-                        declared[model] = signal_names(model_set, model)
-                    wanted = declared[model]
+            shape = shapes.get((model, asked))
+            if shape is None:
+                shape = shapes[(model, asked)] = self._shape(model_set, model, asked)
+            wanted, units = shape
             start = len(flat_names)
-            flat_names.extend(wanted)
-            flat_units.extend([units.get(n) for n in wanted])
-            spans.append((start, len(flat_names)))
+            flat_names += wanted
+            flat_units += units
+            spans.append((start, start + len(wanted)))
+            per_twin.append(wanted)
         series = [
-            SeriesKey(twin, n)
-            for twin, (start, end) in zip(twins, spans, strict=True)
-            for n in flat_names[start:end]
+            SeriesKey(t, n) for t, wanted in zip(twins, per_twin, strict=True) for n in wanted
         ]
         rows = RowsAt(at, flat_names, flat_units, await self._history.as_of_columns(series, at))
         return [(rows, mine) for mine in rows.rows(spans)]
+
+    def _shape(
+        self, model_set: dtdl.ModelSet | None, model: str | None, asked: Names
+    ) -> tuple[Sequence[str], list[str | None]]:
+        """The signal names a twin of ``model`` is asked for, and their units."""
+        if model is None or model_set is None:  # not read: names given, no units asked for
+            return (asked or ()), [None] * len(asked or ())
+        units = self._loaders.units(model_set, model)
+        wanted = asked if asked is not None else signal_names(model_set, model)
+        return wanted, [units.get(n) for n in wanted]
 
 
 def _wanted(arguments: Mapping[str, Any]) -> Wanted:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
@@ -254,7 +255,8 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         last: list[Any] = [None, None]  # the rows of the twin before, and their columns
 
         def signals_at(twin: TwinType) -> list[Result]:
-            got = loader.ready_rows(twin.id, wanted, when, with_units=twin.record is not None)
+            ready = loader.ready(wanted, when, with_units=twin.record is not None)
+            got = ready.get(twin.id) if ready is not None else None
             if got is None:
                 raise _UnsupportedError
             rows, mine = got
@@ -347,7 +349,15 @@ def _leaf_step(of: GraphQLOutputType, attribute: str) -> Step | None:
         scalar, non_null = _scalar(of)
     except _UnsupportedError:
         return None
-    return lambda value: _leaf(scalar, non_null, getattr(value, attribute))
+    read = attrgetter(attribute)
+    if scalar in _TEXT:  # an id or a name: a str is its own answer
+
+        def text(value: Any) -> Any:
+            got = read(value)
+            return got if type(got) is str else _leaf(scalar, non_null, got)
+
+        return text
+    return lambda value: _leaf(scalar, non_null, read(value))
 
 
 def _leaf_column(of: GraphQLOutputType, values: list[Any]) -> list[Any]:

@@ -330,9 +330,8 @@ def _ready_at(
     if ctx.signals_at is None or at.tzinfo is None:
         return None
     wanted = tuple(names) if names is not None else None
-    got = ctx.signals_at.ready_rows(
-        twin.id, wanted, at.astimezone(UTC), with_units=twin.record is not None
-    )
+    ready = ctx.signals_at.ready(wanted, at.astimezone(UTC), with_units=twin.record is not None)
+    got = ready.get(twin.id) if ready is not None else None
     return got[0].signals(got[1]) if got is not None else None
 
 
