@@ -84,3 +84,9 @@ def children_levels(twin: Sequence[object]) -> int:
 def selects_live_signals(twin: Sequence[object]) -> bool:
     """Whether a selection on twins has a ``signals`` field without ``at`` (live values)."""
     return any(f.name == "signals" and f.arguments.get("at") is None for f in fields(twin))
+
+
+def reads_live_signals(twin: Sequence[object]) -> bool:
+    """Whether a selection on twins reads their live signals: ``signals`` without ``at``,
+    or ``rollups`` (their values are the twin's derived signals)."""
+    return selects_live_signals(twin) or any(f.name == "rollups" for f in fields(twin))
