@@ -9,7 +9,7 @@ import strawberry
 from server.graphql._context import Context
 from server.graphql._lookahead import needs_record, selects_live_signals, twin_selections
 from server.graphql._pages import Slice, encode_cursor
-from server.graphql._signals_at import looked_ahead
+from server.graphql._signals_at import Wanted, looked_ahead
 
 if TYPE_CHECKING:
     from server.graphql._twin import TwinType
@@ -49,7 +49,20 @@ class TwinConnection:
     @strawberry.field
     def nodes(self, info: strawberry.Info[Context, None]) -> list[TwinRef]:
         twins = self._ids_only(info)
-        return twins if twins is not None else cast("list[TwinType]", self._nodes(info))
+        if twins is None:
+            return cast("list[TwinType]", self._nodes(info))
+        ctx = info.context
+        wanted = looked_ahead(info.selected_fields) if ctx.signals_at is not None else []
+        if wanted:  # signals(names, at) without units: their rows, still without records
+            return cast("list[TwinType]", self._with_rows(ctx, twins, wanted))
+        return twins
+
+    async def _with_rows(
+        self, ctx: Context, twins: list[TwinType], wanted: list[Wanted]
+    ) -> list[TwinType]:
+        if ctx.signals_at is not None:
+            await ctx.signals_at.prefetch([t.id for t in twins], None, wanted)
+        return twins
 
     def _ids_only(self, info: strawberry.Info[Context, None]) -> list[TwinType] | None:
         """The page's twins without their records, when nothing selected on them needs one.
@@ -82,7 +95,8 @@ class TwinConnection:
         if ctx.signals_at is not None:
             wanted = looked_ahead(info.selected_fields)
             if wanted:
-                await ctx.signals_at.prefetch([t.held for t in twins], wanted)
+                held = [t.held for t in twins]
+                await ctx.signals_at.prefetch([t.id for t in held], [t.model for t in held], wanted)
         return twins
 
 

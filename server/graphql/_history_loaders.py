@@ -68,6 +68,13 @@ def _rows(result: AsOf) -> list[AsOfRow]:
     return rows
 
 
+def _as_of_chunks(history: HistoryStore, keys: Sequence[SeriesKey], at: datetime) -> list[AsOf]:
+    return [
+        history.as_of(keys[start : start + KEYS_PER_CALL], at)
+        for start in range(0, len(keys), KEYS_PER_CALL)
+    ]
+
+
 def _as_of_many(history: HistoryStore, keys: Sequence[SeriesKey], at: datetime) -> list[AsOfRow]:
     out: list[AsOfRow] = []
     for start in range(0, len(keys), KEYS_PER_CALL):
@@ -83,10 +90,11 @@ class HistoryLoaders:
         self.as_of: DataLoader[AsOfKey, AsOfRow] = DataLoader(self._as_of)
         self.range: DataLoader[RangeKey, Series] = DataLoader(self._range)
 
-    async def as_of_rows(self, keys: Sequence[AsOfKey]) -> list[AsOfRow]:
-        """The rows of many keys in one batch of their own (a whole list's), without a
-        loader key each; one ``as_of`` call per time, as the loader makes."""
-        return await self._as_of(keys)
+    async def as_of_columns(self, keys: Sequence[SeriesKey], at: datetime) -> list[AsOf]:
+        """``HistoryStore.as_of`` of many keys at one time as the store's columns, in one
+        worker-thread hop (one call per ``KEYS_PER_CALL`` keys): a whole list's rows
+        without a loader key or a row object each."""
+        return await in_thread(_as_of_chunks, self.history, keys, at) if keys else []
 
     async def _as_of(self, keys: Sequence[AsOfKey]) -> list[AsOfRow]:
         by_time: dict[datetime, list[int]] = defaultdict(list)

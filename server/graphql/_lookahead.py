@@ -54,8 +54,20 @@ def twin_selections(connection: Sequence[object]) -> list[object]:
 
 
 def needs_record(twin: Sequence[object]) -> bool:
-    """Whether a selection on twins asks for anything beyond their ids (see ``ID_ONLY``)."""
-    return any(f.name not in ID_ONLY for f in fields(twin))
+    """Whether a selection on twins asks for anything beyond their ids (see ``ID_ONLY``
+    and :func:`history_only`)."""
+    return any(f.name not in ID_ONLY and not history_only(f) for f in fields(twin))
+
+
+def history_only(field: SelectedField) -> bool:
+    """Whether a field on a twin is ``signals(names: [...], at: ...)`` asking for no
+    ``unit``: the history store answers it from the twin's id alone (no model)."""
+    return (
+        field.name == "signals"
+        and field.arguments.get("at") is not None
+        and field.arguments.get("names") is not None
+        and all(f.name != "unit" for f in fields(field.selections))
+    )
 
 
 def children_levels(twin: Sequence[object]) -> int:
@@ -72,3 +84,9 @@ def children_levels(twin: Sequence[object]) -> int:
 def selects_live_signals(twin: Sequence[object]) -> bool:
     """Whether a selection on twins has a ``signals`` field without ``at`` (live values)."""
     return any(f.name == "signals" and f.arguments.get("at") is None for f in fields(twin))
+
+
+def reads_live_signals(twin: Sequence[object]) -> bool:
+    """Whether a selection on twins reads their live signals: ``signals`` without ``at``,
+    or ``rollups`` (their values are the twin's derived signals)."""
+    return selects_live_signals(twin) or any(f.name == "rollups" for f in fields(twin))

@@ -124,7 +124,9 @@ async def rollups_of(ctx: Context, twin: ontology.Twin) -> list[RollupValue]:
     if ctx.loaders.restricted:
         found = [await _recompute(ctx, twin, spec) for spec in specs]
         return [r for r in found if r is not None]
-    held: Mapping[str, ontology.SignalValue] = await ctx.loaders.signals.load(twin.id)
+    held: Mapping[str, ontology.SignalValue] | None = ctx.loaders.known_signals.get(twin.id)
+    if held is None:  # not read ahead with the twin's record
+        held = await ctx.loaders.signals.load(twin.id)
     out: list[RollupValue] = []
     for spec in specs:
         got = held.get(spec.name)

@@ -1,10 +1,17 @@
-"""``Twin.signals(at:)`` of a whole query level in one await per twin and one ``as_of`` call.
+"""``Twin.signals(at:)`` of a whole list of twins in one ``as_of`` call, as columns.
 
-Each twin's field asks one DataLoader keyed by the twin (not one key per
-signal); its batch function works out each model's signal names and units
-once, sends every ``(twin, signal)`` of the level to the history loader at
-once (one ``HistoryStore.as_of`` call per distinct time) and hands each twin
-its finished rows.
+A listing that selects ``signals(at:)`` on its twins fetches every twin's rows
+before the twins' fields resolve (:meth:`SignalsAtLoader.prefetch`): each
+model's signal names and units worked out once, every ``(twin, signal)`` of
+the list sent to the history store at once, the answer kept as columns
+(:class:`RowsAt`). Each twin's field then answers without an await, and the
+direct completion (``_tree``) builds the list's results from the columns.
+Twins asked one by one (a field inside a fragment) share one DataLoader
+batch instead. Every twin here was authorized by whoever listed it.
+
+When the selection names its signals and asks for no ``unit``, the twins'
+models are not needed, so their records are not read (``_lookahead``): the
+rows are then fetched without units (``with_units`` False).
 """
 
 from __future__ import annotations
@@ -17,26 +24,29 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField
 
-import ontology
-from server.graphql._history_loaders import AsOfKey, AsOfRow, HistoryLoaders
+import dtdl
+from ontology.history import SeriesKey
+from server.graphql._history_loaders import HistoryLoaders
 from server.graphql._loaders import Loaders
-from server.graphql._units import signal_names, units_of
+from server.graphql._rows_at import RowsAt
+from server.graphql._signal import Signal
+from server.graphql._units import signal_names
+
+Names = tuple[str, ...] | None
+"""The signals asked for; ``None``: every signal the twin's model declares."""
+Wanted = tuple[Names, datetime]
+"""A ``signals(names, at)`` selection: its names and its time in UTC."""
+TwinRows = tuple[RowsAt, list[int]]
+"""A twin's answer: the columns of its list's read, and its rows there, in order."""
 
 
 @dataclass(frozen=True, slots=True)
 class TwinAtKey:
     twin: str
-    model: str
-    names: tuple[str, ...] | None
-    """``None``: every signal the model declares."""
+    model: str | None
+    """``None``: not read (names are given and no unit is asked for): no units."""
+    names: Names
     at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class SignalAt:
-    name: str
-    unit: str | None
-    row: AsOfRow
 
 
 class SignalsAtLoader:
@@ -45,42 +55,92 @@ class SignalsAtLoader:
     def __init__(self, loaders: Loaders, history: HistoryLoaders) -> None:
         self._loaders = loaders
         self._history = history
-        self.rows: DataLoader[TwinAtKey, list[SignalAt]] = DataLoader(self._batch)
-        self.ready: dict[TwinAtKey, list[SignalAt]] = {}
-        """Rows fetched ahead for a whole list of twins (:meth:`prefetch`)."""
+        self.rows: DataLoader[TwinAtKey, list[Signal]] = DataLoader(self._batch)
+        self._ready: dict[tuple[Names, datetime, bool], dict[str, TwinRows]] = {}
+        """Rows fetched ahead for whole lists of twins, by ``(names, at, with_units)``."""
+
+    def ready(
+        self, names: Names, at: datetime, *, with_units: bool
+    ) -> Mapping[str, TwinRows] | None:
+        """The rows fetched ahead for ``signals(names, at)``, by twin (``None``: none were)."""
+        return self._ready.get((names, at, with_units))
 
     async def prefetch(
-        self,
-        twins: Sequence[ontology.Twin],
-        wanted: Sequence[tuple[tuple[str, ...] | None, datetime]],
+        self, twin_ids: Sequence[str], models: Sequence[str] | None, wanted: Sequence[Wanted]
     ) -> None:
-        """Fetch ``signals(at:)`` of every twin of a list before its fields resolve, so each
-        twin's field answers from :attr:`ready` without awaiting (one batch, as before)."""
-        keys = [TwinAtKey(t.id, t.model, names, at) for names, at in wanted for t in twins]
-        keys = [k for k in dict.fromkeys(keys) if k not in self.ready]
-        if keys:  # one batch of its own: no loader key (a future) per twin
-            self.ready.update(zip(keys, await self._batch(keys), strict=True))
+        """Fetch ``signals(at:)`` of every twin of a list before its fields resolve (one
+        ``as_of`` call per selection); ``models`` aligned on ``twin_ids``, or ``None`` when
+        the records were not read (then only selections that name their signals)."""
+        for names, at in dict.fromkeys(wanted):
+            if models is None and names is None:
+                continue  # never: a selection without names reads the records
+            ready = self._ready.setdefault((names, at, models is not None), {})
+            todo = [i for i, t in enumerate(twin_ids) if t not in ready]
+            if not todo:
+                continue
+            twins = [twin_ids[i] for i in todo]
+            of = [models[i] for i in todo] if models is not None else [None] * len(todo)
+            ready.update(
+                zip(twins, await self._read(twins, of, [names] * len(todo), at), strict=True)
+            )
 
-    async def _batch(self, keys: Sequence[TwinAtKey]) -> list[list[SignalAt]]:
-        model_set = await self._loaders.model_set()
-        names: dict[str, list[str]] = {}
-        units: dict[str, dict[str, str]] = {}
+    async def _batch(self, keys: Sequence[TwinAtKey]) -> list[list[Signal]]:
+        by_time: dict[datetime, list[TwinAtKey]] = {}
         for key in keys:
-            if key.model not in units:
-                units[key.model] = units_of(model_set, key.model)
-                names[key.model] = signal_names(model_set, key.model)
-        wanted = [list(k.names) if k.names is not None else names[k.model] for k in keys]
-        flat = [AsOfKey(k.twin, n, k.at) for k, ns in zip(keys, wanted, strict=True) for n in ns]
-        rows = iter(await self._history.as_of_rows(flat))
-        out: list[list[SignalAt]] = []
-        for key, ns in zip(keys, wanted, strict=True):
-            model_units = units[key.model]
-            got = [SignalAt(n, model_units.get(n), next(rows)) for n in ns]
-            out.append([s for s in got if s.row.found])
-        return out
+            by_time.setdefault(key.at, []).append(key)
+        found: dict[TwinAtKey, list[Signal]] = {}
+        for at, same in by_time.items():
+            got = await self._read(
+                [k.twin for k in same], [k.model for k in same], [k.names for k in same], at
+            )
+            for key, (rows, mine) in zip(same, got, strict=True):
+                found[key] = rows.signals(mine)
+        return [found[key] for key in keys]
+
+    async def _read(
+        self,
+        twins: Sequence[str],
+        models: Sequence[str | None],
+        names: Sequence[Names],
+        at: datetime,
+    ) -> list[TwinRows]:
+        """The rows of each twin (its model, if read, and the names asked for), all at
+        ``at``: one history read, one set of columns."""
+        with_models = any(m is not None for m in models)
+        model_set = await self._loaders.model_set() if with_models else None
+        shapes: dict[tuple[str | None, Names], tuple[Sequence[str], list[str | None]]] = {}
+        per_twin: list[Sequence[str]] = []
+        flat_names: list[str] = []
+        flat_units: list[str | None] = []
+        spans: list[tuple[int, int]] = []
+        for model, asked in zip(models, names, strict=True):
+            shape = shapes.get((model, asked))
+            if shape is None:
+                shape = shapes[(model, asked)] = self._shape(model_set, model, asked)
+            wanted, units = shape
+            start = len(flat_names)
+            flat_names += wanted
+            flat_units += units
+            spans.append((start, start + len(wanted)))
+            per_twin.append(wanted)
+        series = [
+            SeriesKey(t, n) for t, wanted in zip(twins, per_twin, strict=True) for n in wanted
+        ]
+        rows = RowsAt(at, flat_names, flat_units, await self._history.as_of_columns(series, at))
+        return [(rows, mine) for mine in rows.rows(spans)]
+
+    def _shape(
+        self, model_set: dtdl.ModelSet | None, model: str | None, asked: Names
+    ) -> tuple[Sequence[str], list[str | None]]:
+        """The signal names a twin of ``model`` is asked for, and their units."""
+        if model is None or model_set is None:  # not read: names given, no units asked for
+            return (asked or ()), [None] * len(asked or ())
+        units = self._loaders.units(model_set, model)
+        wanted = asked if asked is not None else signal_names(model_set, model)
+        return wanted, [units.get(n) for n in wanted]
 
 
-def _wanted(arguments: Mapping[str, Any]) -> tuple[tuple[str, ...] | None, datetime]:
+def _wanted(arguments: Mapping[str, Any]) -> Wanted:
     """``(names, at)`` of a ``signals(at:)`` selection, or a ``ValueError`` when not plain."""
     at = arguments.get("at")
     when = datetime.fromisoformat(at) if isinstance(at, str) else at
@@ -96,14 +156,14 @@ def _wanted(arguments: Mapping[str, Any]) -> tuple[tuple[str, ...] | None, datet
     return tuple(names), when.astimezone(UTC)
 
 
-def looked_ahead(selected: Sequence[object]) -> list[tuple[tuple[str, ...] | None, datetime]]:
+def looked_ahead(selected: Sequence[object]) -> list[Wanted]:
     """The ``signals(at:)`` fields selected directly on the twins a field returns (its
     ``info.selected_fields``, variables already filled in), with their ``(names, at)``.
 
     Only plain selections (no fragments) with a time that has a zone; anything
     else is left to the field's own resolver.
     """
-    out: list[tuple[tuple[str, ...] | None, datetime]] = []
+    out: list[Wanted] = []
     for field in selected:
         if not isinstance(field, SelectedField):
             continue

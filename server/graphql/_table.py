@@ -53,7 +53,7 @@ async def signal_table(
         msg = f"names: {len(names)} signals; expected 1 to {MAX_SIGNALS}"
         raise LimitError(msg)
     when = utc("at", at)
-    found = await ctx.loaders.twin.load_many(list(dict.fromkeys(twin_ids)))
+    found = await ctx.loaders.twins_many(list(dict.fromkeys(twin_ids)))
     twins = [t.id for t in found if t is not None]
     keys = [SeriesKey(t, n) for n in names for t in twins]
     result = await in_thread(history.as_of, keys, when) if keys else None

@@ -4,29 +4,40 @@ graphql-core completes every field of every object on its own: resolve info,
 argument coercion, the resolver wrapper, an awaitable check, the scalar's
 serializer. For a tree of 1,134 twins selected by id, or 1,000 twins with
 their ``signals(at:)``, that is most of a request's CPU. When a
-``TwinConnection`` or a twin is to be completed and everything selected below
-it is ``id``, ``__typename``, ``children(first, after)`` of levels already read
-(``Loaders.known_children``), ``signals`` already read for the twin's list
-(``ready_signals``) with their fields, ``totalCount``, ``pageInfo``, ``nodes``
-or ``edges { cursor node }``, :class:`TreeExecutionContext` builds the result
-directly, with graphql-core's own field collection (aliases, fragments,
-``@skip``/``@include``), argument coercion and scalar serializers. Anything
-else (another field, a level not read yet, an argument error, ``@defer``)
-leaves the object to graphql-core unchanged, which then answers (or reports
-the error) as always.
+``TwinConnection``, a twin or a list of twins (or of signals) is to be
+completed and everything selected below it is ``id``, ``__typename``,
+``children(first, after)`` of levels already read (``Loaders.known_children``),
+``signals`` already read for the twin's list (``ready_signals``, or the columns
+of ``signals(at:)``: ``RowsAt``) with their fields, ``totalCount``,
+``pageInfo``, ``nodes`` or ``edges { cursor node }``, :class:`TreeExecutionContext`
+builds the result directly, with graphql-core's own field collection (aliases,
+fragments, ``@skip``/``@include``), argument coercion and scalar coercion.
+
+Each selection is compiled once per execution into a plan (one step per
+response field, arguments coerced once), then applied to every object it
+selects on; a list of ``signals(at:)`` takes each selected field's values
+from the list's columns, serialized once for the whole list. Anything else
+(another field, a level not read yet, an argument error, ``@defer``) leaves the
+object, or the whole list, to graphql-core unchanged, which then answers (or
+reports the error) as always.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
-    FieldNode,
     GraphQLField,
+    GraphQLID,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    GraphQLString,
 )
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values
@@ -36,10 +47,17 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from server.graphql._connection import PageInfo, TwinConnection, TwinEdge, connection
 from server.graphql._pages import encode_cursor, slice_page
+from server.graphql._rows_at import SIGNAL_FIELDS, RowsAt
 from server.graphql._signal import Signal
 from server.graphql._twin import TwinType, ready_signals, twin_ref
 
 Result = dict[str, Any]
+Step = Callable[[Any], Any]
+"""One response field of an object: the object in, the field's completed value out."""
+Plan = list[tuple[str, Step]]
+"""A selection on one object type, compiled: each response name and its step."""
+Columns = list[tuple[str, list[Any]]]
+"""A selection on ``Signal`` over the rows of a ``RowsAt``: each response name's values."""
 
 
 class _UnsupportedError(Exception):
@@ -53,7 +71,7 @@ _SUPPORTED: dict[type, frozenset[str]] = {
         {"__typename", "hasNextPage", "hasPreviousPage", "startCursor", "endCursor"}
     ),
     TwinEdge: frozenset({"__typename", "cursor", "node"}),
-    Signal: frozenset({"__typename", "name", "value", "unit", "time", "quality", "batch"}),
+    Signal: frozenset({"__typename", *SIGNAL_FIELDS}),
 }
 """What this completion answers, per object; any other field leaves it to graphql-core."""
 _ATTRIBUTES = {
@@ -64,12 +82,18 @@ _ATTRIBUTES = {
     "totalCount": "total_count",
 }
 """GraphQL names of plain attributes that differ from their Python names."""
+_TEXT = (GraphQLString, GraphQLID)
+"""Scalars that give a ``str`` back as it is."""
 
 
 class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._args: dict[int, tuple[FieldNode, dict[str, Any]]] = {}
+        # Plans by object type, selection (its field details list, kept alive with
+        # them so its id stays its own) and Python class of the object.
+        self._plans: dict[tuple[GraphQLObjectType, int, type], tuple[Any, Plan | None]] = {}
+        # Columns by the rows and the selection they answer (both kept alive).
+        self._columns: dict[tuple[int, int], tuple[Any, Any, Columns | None]] = {}
 
     def complete_object_value(
         self,
@@ -89,91 +113,257 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return_type, field_details_list, info, path, result, position_context
         )
 
-    def _object(self, kind: GraphQLObjectType, details: FieldDetailsList, value: Any) -> Result:
-        grouped, deferred, _ = self.collect_subfields(kind, details)
-        supported = _SUPPORTED.get(type(value))
-        if deferred or supported is None:
-            raise _UnsupportedError
-        groups = [(r, g, g[0].node.name.value) for r, g in grouped.items()]
-        if any(name not in supported for _, _, name in groups):
-            raise _UnsupportedError
-        out: Result = {}
-        for response_name, group, name in groups:
-            if name == "__typename":
-                out[response_name] = kind.name
-            elif name in ("children", "signals"):
-                out[response_name] = self._read_ahead(kind, name, group, value)
-            elif name in ("pageInfo", "nodes", "edges", "node"):
-                out[response_name] = self._below(kind, name, group, value)
-            else:
-                field = kind.fields[name].type
-                out[response_name] = _leaf(field, getattr(value, _ATTRIBUTES.get(name, name)))
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        # A resolver's list of twins (a page's nodes) or of signals: completed item
+        # by item with one plan, or, if any item is not plain, by graphql-core.
+        if type(result) is list and result and type(result[0]) in _SUPPORTED:
+            of = return_type.of_type
+            kind = of.of_type if isinstance(of, GraphQLNonNull) else of
+            if isinstance(kind, GraphQLObjectType):
+                try:
+                    return self._list(kind, field_details_list, result)
+                except _UnsupportedError:
+                    pass
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _list(
+        self, kind: GraphQLObjectType, details: FieldDetailsList, items: list[Any]
+    ) -> list[Result]:
+        """Every item with the plan of the first one's class (all must be of it)."""
+        cls = type(items[0])
+        plan = self._plan(kind, details, cls)
+        out: list[Result] = []
+        for item in items:
+            if type(item) is not cls:  # None included: graphql-core reports or completes it
+                raise _UnsupportedError
+            out.append({name: step(item) for name, step in plan})
         return out
 
-    def _read_ahead(
-        self, kind: GraphQLObjectType, name: str, group: FieldDetailsList, twin: TwinType
-    ) -> Any:
-        """A twin's ``children`` or ``signals`` from what was read ahead for its level."""
-        context = self.context_value
-        field = kind.fields[name]
-        ready: list[Signal] | TwinConnection | None = None
-        try:
-            args = self._arguments(field, group)
-            if name == "signals":
-                ready = ready_signals(context, twin, args.get("names"), args.get("at"))
-            else:
-                known = context.loaders.known_children.get(twin.id)
-                if known is not None:
-                    page = slice_page(known, args.get("first"), args.get("after"), context.limits)
-                    ready = connection(page)
-        except Exception as error:  # the resolver reports it, as without this path
-            raise _UnsupportedError from error
-        if ready is None:
-            raise _UnsupportedError
-        inner = _object_type(field.type)
-        if isinstance(ready, list):
-            return [self._object(inner, group, s) for s in ready]
-        return self._object(inner, group, ready)
+    def _object(self, kind: GraphQLObjectType, details: FieldDetailsList, value: Any) -> Result:
+        return {name: step(value) for name, step in self._plan(kind, details, type(value))}
 
-    def _arguments(self, field: GraphQLField, group: FieldDetailsList) -> dict[str, Any]:
-        """A field's coerced arguments, once per field node of the operation (its twins all
-        get the same ones: the variables do not change during an execution)."""
-        node = group[0].node
-        held = self._args.get(id(node))  # the node is kept: its id stays its own
+    def _plan(self, kind: GraphQLObjectType, details: FieldDetailsList, cls: type) -> Plan:
+        key = (kind, id(details), cls)
+        held = self._plans.get(key)
         if held is None:
-            held = (node, get_argument_values(field, node, self.variable_values))
-            self._args[id(node)] = held
+            held = self._plans[key] = (details, self._compile(kind, details, cls))
+        if held[1] is None:
+            raise _UnsupportedError
         return held[1]
 
-    def _below(
-        self, kind: GraphQLObjectType, name: str, group: FieldDetailsList, value: Any
-    ) -> Any:
-        inner = _object_type(kind.fields[name].type)
+    def _compile(
+        self, kind: GraphQLObjectType, details: FieldDetailsList, cls: type
+    ) -> Plan | None:
+        """The plan of a selection on objects of ``cls``; ``None`` when graphql-core must
+        complete them."""
+        grouped, deferred, _ = self.collect_subfields(kind, details)
+        supported = _SUPPORTED.get(cls)
+        if deferred or supported is None:
+            return None
+        plan: Plan = []
+        for response_name, group in grouped.items():
+            name = group[0].node.name.value
+            if name not in supported:
+                return None
+            step = self._step(kind, name, group)
+            if step is None:
+                return None
+            plan.append((response_name, step))
+        return plan
+
+    def _step(self, kind: GraphQLObjectType, name: str, group: FieldDetailsList) -> Step | None:
+        if name == "__typename":
+            typename = kind.name
+            return lambda _: typename
+        field = kind.fields[name]
+        if name == "children":
+            return self._children(field, group)
+        if name == "signals":
+            return self._signals(field, group)
+        if name in ("pageInfo", "nodes", "edges", "node"):
+            return self._below(name, _object_type(field.type), group)
+        return _leaf_step(field.type, _ATTRIBUTES.get(name, name))
+
+    def _arguments(self, field: GraphQLField, group: FieldDetailsList) -> dict[str, Any] | None:
+        """A field's coerced arguments (the same for every object of a plan: the variables
+        do not change during an execution); ``None`` when they are wrong (the field's
+        resolver reports it)."""
+        try:
+            return get_argument_values(field, group[0].node, self.variable_values)
+        except Exception:  # graphql-core reports it at the field
+            return None
+
+    def _children(self, field: GraphQLField, group: FieldDetailsList) -> Step | None:
+        """A twin's ``children`` from the levels read ahead (``known_children``)."""
+        args = self._arguments(field, group)
+        if args is None:
+            return None
+        first, after = args.get("first"), args.get("after")
+        inner = _object_type(field.type)
+        known = self.context_value.loaders.known_children
+        limits = self.context_value.limits
+
+        def children(twin: TwinType) -> Result:
+            ids = known.get(twin.id)
+            if ids is None:
+                raise _UnsupportedError
+            try:
+                page = slice_page(ids, first, after, limits)
+            except Exception as error:  # the resolver reports it, as without this path
+                raise _UnsupportedError from error
+            return self._object(inner, group, connection(page))
+
+        return children
+
+    def _signals(self, field: GraphQLField, group: FieldDetailsList) -> Step | None:
+        """A twin's ``signals``: live ones read ahead for its list, or its rows of the
+        list's ``signals(at:)`` columns."""
+        args = self._arguments(field, group)
+        if args is None:
+            return None
+        names, at = args.get("names"), args.get("at")
+        inner = _object_type(field.type)
+        context = self.context_value
+        if at is None:
+
+            def live(twin: TwinType) -> list[Result]:
+                try:
+                    ready = ready_signals(context, twin, names, None)
+                except Exception as error:  # the resolver reports it
+                    raise _UnsupportedError from error
+                if ready is None:
+                    raise _UnsupportedError
+                return [self._object(inner, group, s) for s in ready]
+
+            return live
+        loader = context.signals_at
+        if loader is None or not isinstance(at, datetime) or at.tzinfo is None:
+            return None
+        wanted = tuple(names) if names is not None else None
+        when = at.astimezone(UTC)
+
+        last: list[Any] = [None, None]  # the rows of the twin before, and their columns
+
+        def signals_at(twin: TwinType) -> list[Result]:
+            ready = loader.ready(wanted, when, with_units=twin.record is not None)
+            got = ready.get(twin.id) if ready is not None else None
+            if got is None:
+                raise _UnsupportedError
+            rows, mine = got
+            if not mine:
+                return []
+            if rows is not last[0]:  # a list's twins share their rows: looked up once
+                last[:] = rows, self._signal_columns(inner, group, rows)
+            columns: Columns = last[1]
+            if len(columns) == 1:
+                ((name, column),) = columns
+                return [{name: column[i]} for i in mine]
+            return [{name: column[i] for name, column in columns} for i in mine]
+
+        return signals_at
+
+    def _signal_columns(
+        self, kind: GraphQLObjectType, group: FieldDetailsList, rows: RowsAt
+    ) -> Columns:
+        """The selection ``group`` on ``Signal`` over every row of ``rows``, each field's
+        values serialized once for the whole list."""
+        key = (id(rows), id(group))
+        held = self._columns.get(key)
+        if held is None:
+            held = self._columns[key] = (rows, group, self._columns_of(kind, group, rows))
+        if held[2] is None:
+            raise _UnsupportedError
+        return held[2]
+
+    def _columns_of(
+        self, kind: GraphQLObjectType, group: FieldDetailsList, rows: RowsAt
+    ) -> Columns | None:
+        grouped, deferred, _ = self.collect_subfields(kind, group)
+        if deferred:
+            return None
+        columns: Columns = []
+        try:
+            for response_name, fields in grouped.items():
+                name = fields[0].node.name.value
+                if name == "__typename":
+                    columns.append((response_name, [kind.name] * len(rows)))
+                elif name in SIGNAL_FIELDS:
+                    values = rows.column(name)
+                    columns.append((response_name, _leaf_column(kind.fields[name].type, values)))
+                else:
+                    return None
+        except _UnsupportedError:
+            return None
+        return columns
+
+    def _below(self, name: str, inner: GraphQLObjectType, group: FieldDetailsList) -> Step:
         if name == "pageInfo":
-            return self._object(inner, group, value.page_info)
+            return lambda value: self._object(inner, group, value.page_info)
         if name == "node":
-            return self._object(inner, group, value.node)
-        twins = [twin_ref(t) for t in value.page.ids]
+            return lambda value: self._object(inner, group, value.node)
         if name == "nodes":
-            return [self._object(inner, group, t) for t in twins]
-        edges = [TwinEdge(cursor=encode_cursor(t.id), node=t) for t in twins]
-        return [self._object(inner, group, e) for e in edges]
+            return lambda value: [self._object(inner, group, twin_ref(t)) for t in value.page.ids]
+        return lambda value: [
+            self._object(inner, group, TwinEdge(cursor=encode_cursor(t), node=twin_ref(t)))
+            for t in value.page.ids
+        ]
 
 
-def _leaf(of: GraphQLOutputType, value: Any) -> Any:
-    """``value`` serialized as graphql-core would for a scalar field of type ``of``."""
-    if isinstance(of, GraphQLNonNull):
-        if value is None:
-            raise _UnsupportedError  # graphql-core reports the null
-        of = of.of_type
-    if value is None:
-        return None
-    if not isinstance(of, GraphQLScalarType):
+def _scalar(of: GraphQLOutputType) -> tuple[GraphQLScalarType, bool]:
+    """The scalar type of a leaf field, and whether it is non-null."""
+    inner = of.of_type if isinstance(of, GraphQLNonNull) else of
+    if not isinstance(inner, GraphQLScalarType):
         raise _UnsupportedError
+    return inner, inner is not of
+
+
+def _leaf(of: GraphQLScalarType, non_null: bool, value: Any) -> Any:
+    """``value`` coerced as graphql-core would for a field of scalar type ``of``."""
+    if value is None:
+        if non_null:
+            raise _UnsupportedError  # graphql-core reports the null
+        return None
+    if type(value) is str and of in _TEXT:
+        return value
     try:
-        return of.serialize(value)
+        coerced = of.coerce_output_value(value)
     except Exception as error:  # graphql-core reports it at the field
         raise _UnsupportedError from error
+    if coerced is None:
+        raise _UnsupportedError  # graphql-core reports it at the field
+    return coerced
+
+
+def _leaf_step(of: GraphQLOutputType, attribute: str) -> Step | None:
+    try:
+        scalar, non_null = _scalar(of)
+    except _UnsupportedError:
+        return None
+    read = attrgetter(attribute)
+    if scalar in _TEXT:  # an id or a name: a str is its own answer
+
+        def text(value: Any) -> Any:
+            got = read(value)
+            return got if type(got) is str else _leaf(scalar, non_null, got)
+
+        return text
+    return lambda value: _leaf(scalar, non_null, read(value))
+
+
+def _leaf_column(of: GraphQLOutputType, values: list[Any]) -> list[Any]:
+    """A whole column of a leaf field's values, coerced as graphql-core would each."""
+    scalar, non_null = _scalar(of)
+    return [_leaf(scalar, non_null, v) for v in values]
 
 
 def _object_type(of: Any) -> GraphQLObjectType:

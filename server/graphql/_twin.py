@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
@@ -25,16 +24,15 @@ from server.graphql._history import (
     history_of,
     history_series,
     lineage_of,
-    quality_name,
     utc,
 )
 from server.graphql._lifecycle import allowed_transitions
-from server.graphql._lookahead import children_levels, needs_record
+from server.graphql._lookahead import children_levels, needs_record, reads_live_signals
 from server.graphql._model import ModelType, model_by_dtmi
 from server.graphql._pages import slice_page
 from server.graphql._rollups import RollupValue, rollups_of
 from server.graphql._signal import Rollup, Signal
-from server.graphql._signals_at import SignalAt, TwinAtKey
+from server.graphql._signals_at import TwinAtKey
 from server.graphql._threads import read_store
 from server.graphql._typing import as_json, field
 
@@ -154,7 +152,7 @@ class TwinType:
         if ready is not None:
             return ready
         if at is not None:
-            return cast("list[Signal]", _signals_at(ctx, self.held, names, at))
+            return cast("list[Signal]", _signals_at(ctx, self, names, at))
         return cast("list[Signal]", self._live_signals(ctx, names))
 
     async def _live_signals(self, ctx: Context, names: list[str] | None) -> list[Signal]:
@@ -309,35 +307,15 @@ def _live_list(
     ]
 
 
-@functools.lru_cache(maxsize=64)
-def _quality(code: int | None) -> str | None:
-    """``quality_name``, looked up once per code (not an enum construction per value)."""
-    return quality_name(code)
-
-
-def _signal_list(rows: list[SignalAt], at: datetime) -> list[Signal]:
-    return [
-        Signal(
-            name=s.name,
-            value=as_json(s.row.value),
-            unit=s.unit,
-            time=s.row.time or at,
-            quality=_quality(s.row.quality),
-            batch=s.row.batch,
-        )
-        for s in rows
-    ]
-
-
 def ready_signals(
     ctx: Context, twin: TwinType, names: list[str] | None, at: datetime | None
 ) -> list[Signal] | None:
     """``signals(names, at)`` of ``twin`` from what was read ahead for its list (``None``
     when nothing was: the field then reads it)."""
+    if at is not None:
+        return _ready_at(ctx, twin, names, at)
     if twin.record is None:
         return None
-    if at is not None:
-        return _ready_at(ctx, twin.record, names, at)
     loaders = ctx.loaders
     known = loaders.known_signals.get(twin.id)  # never read ahead when restricted
     if known is None or loaders.known_model_set is None:
@@ -346,27 +324,30 @@ def ready_signals(
 
 
 def _ready_at(
-    ctx: Context, twin: ontology.Twin, names: list[str] | None, at: datetime
+    ctx: Context, twin: TwinType, names: list[str] | None, at: datetime
 ) -> list[Signal] | None:
     """The rows fetched ahead for this twin, if they were (``None`` otherwise)."""
     if ctx.signals_at is None or at.tzinfo is None:
         return None
-    when = at.astimezone(UTC)
-    key = TwinAtKey(twin.id, twin.model, tuple(names) if names is not None else None, when)
-    rows = ctx.signals_at.ready.get(key)
-    return _signal_list(rows, when) if rows is not None else None
+    wanted = tuple(names) if names is not None else None
+    ready = ctx.signals_at.ready(wanted, at.astimezone(UTC), with_units=twin.record is not None)
+    got = ready.get(twin.id) if ready is not None else None
+    return got[0].signals(got[1]) if got is not None else None
 
 
 async def _signals_at(
-    ctx: Context, twin: ontology.Twin, names: list[str] | None, at: datetime
+    ctx: Context, twin: TwinType, names: list[str] | None, at: datetime
 ) -> list[Signal]:
     history_of(ctx)  # a clear error when the server has no history store
     loader = ctx.signals_at
     if loader is None:  # never: it exists whenever the history store does
         return []
     when = utc("at", at)
-    key = TwinAtKey(twin.id, twin.model, tuple(names) if names is not None else None, when)
-    return _signal_list(await loader.rows.load(key), when)
+    # A twin without its record has a selection that names its signals and asks for
+    # no unit (_lookahead.needs_record): its model is not needed. Without names it is.
+    model = twin.held.model if names is None else twin.record.model if twin.record else None
+    key = TwinAtKey(twin.id, model, tuple(names) if names is not None else None, when)
+    return await loader.rows.load(key)
 
 
 def twin_type(held: ontology.Twin) -> TwinType:
@@ -387,9 +368,15 @@ async def twin_by_id(ctx: Context, twin_id: str) -> TwinType | None:
 async def twin_ahead(ctx: Context, twin_id: str, selection: Sequence[object]) -> TwinType | None:
     """``twin_by_id`` for a twin whose ``selection`` is read ahead: when it needs only
     the id and its children, the children read (``children_below``, every nested level
-    at once) also tells whether the twin exists, so its record is never read."""
+    at once) also tells whether the twin exists, so its record is never read; when it
+    reads live signals or rollups and the policy hides nothing, the record and the live
+    signals come in one store call (``twins_with_signals``)."""
     levels = children_levels(selection)
     if levels == 0 or needs_record(selection):
+        if reads_live_signals(selection) and not ctx.loaders.restricted:
+            # its record and live signals in one store call (nothing to hide)
+            (found,) = await ctx.loaders.twins_with_signals([twin_id])
+            return twin_type(found) if found is not None else None
         return await twin_by_id(ctx, twin_id)
     if not await ctx.loaders.only_visible([twin_id]):
         return None  # hidden: as if it did not exist
