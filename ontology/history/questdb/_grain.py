@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, split_series
+from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, floats, split_series
 from ontology.history._errors import HistoryInputError
 from ontology.history._tiers import RangeQuery, from_us
 from ontology.history._values import Series, SeriesKey
@@ -44,6 +44,31 @@ def _codes(column: pa.ChunkedArray, names: Sequence[str]) -> Ints:
     """Each value's index in ``names`` (-1 where it is not one of them)."""
     found = pc.index_in(column, value_set=pa.array(names, type=_S)).fill_null(-1)
     return np.asarray(found.to_numpy(), dtype=np.int64)
+
+
+def key_order(position: Ints, bucket: Ints, mine: npt.NDArray[np.bool_], keys: int) -> Ints:
+    """The indices of the rows ``mine`` in ``position``, then ``bucket`` order.
+
+    The server sends the rows in time order, the series interleaved: a stable sort by
+    ``position`` alone (a radix sort for fewer than 65,536 keys) then leaves each key's
+    buckets in order; checked, and sorted by both where they are not.
+    """
+    kept = np.flatnonzero(mine)
+    small = position[kept].astype(np.uint16) if keys <= 65_536 else position[kept]
+    order = kept[np.argsort(small, kind="stable")]
+    p, b = position[order], bucket[order]
+    if len(order) > 1 and not np.all((p[1:] > p[:-1]) | ((p[1:] == p[:-1]) & (b[1:] > b[:-1]))):
+        order = kept[np.lexsort((bucket[kept], position[kept]))]
+    return order
+
+
+def _taken(column: pa.ChunkedArray, order: Ints) -> pa.Array:
+    """``column``'s values at ``order``: numbers as float64 (NULL as NaN), text as text."""
+    if column.type == _F:
+        return pa.array(floats(column)[order], type=_F)
+    if column.null_count == len(column):
+        return pa.nulls(len(order), type=column.type)
+    return column.take(pa.array(order, type=_I)).combine_chunks()
 
 
 def tier_buckets(
@@ -93,9 +118,13 @@ def tier_buckets(
     position = by_code[slot]
     mine = (twin_at >= 0) & (signal_at >= 0) & (wanted_codes[position] == code)
     bucket = np.asarray(rows.column("bucket").to_numpy(), dtype=np.int64)
-    order = np.flatnonzero(mine)
-    order = order[np.lexsort((bucket[order], position[order]))]
-    picked = rows.drop_columns(named).take(pa.array(order))
-    picked = picked.append_column("position", pa.array(position[order], type=_I))
+    order = key_order(position, bucket, mine, len(distinct))
+    picked = pa.table(
+        {
+            "position": pa.array(position[order], type=_I),
+            "bucket": pa.array(bucket[order], type=_I),
+            **{f.name: _taken(rows.column(f.name), order) for f in fields},
+        }
+    )
     found = {s.key: s for s in split_series(picked, distinct, query.aggregates)}
     return tuple(found[k] for k in keys)
