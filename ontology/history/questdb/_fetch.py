@@ -97,6 +97,8 @@ def _cstring(text: str) -> bytes:
 
 def _parameter(value: Any) -> tuple[int, bytes | None]:
     """A parameter's type and its binary value (None for NULL)."""
+    if isinstance(value, str):  # the most common: names
+        return _VARCHAR, value.encode()
     if value is None:
         return 0, None
     if isinstance(value, bool):
@@ -105,8 +107,6 @@ def _parameter(value: Any) -> tuple[int, bytes | None]:
         return _INT8, struct.pack("!q", value)
     if isinstance(value, float):
         return _FLOAT8, struct.pack("!d", value)
-    if isinstance(value, str):
-        return _VARCHAR, value.encode()
     if isinstance(value, datetime) and value.tzinfo is not None:
         delta = value - _PG_EPOCH
         us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

@@ -9,11 +9,11 @@ integer and matched to the keys' codes (``searchsorted``), the rows put in key a
 bucket order with one stable integer sort (no string key joined per row, no sort
 on the server).
 
-The server is asked for no more than the answer needs: the first and last text
-only when a count finds any in the rows (text is rare, and its columns cost the
-server about a fifth of the read even when NULL), and a ``LIMIT`` only when the
-dedup keys' bound (a row per series and bucket) passes the limit (it costs the
-server about a fifth too). The count and the rows are two queries: a read racing
+The server is asked for no more than the answer needs: for large reads, the first
+and last text only when a count finds any in the rows (text is rare, and its
+columns cost the server about a fifth of the read even when NULL), and a ``LIMIT``
+only when the dedup keys' bound (a row per series and bucket) passes the limit (it
+costs the server about a fifth too). The count and the rows are two queries: a read racing
 another process's write of the same buckets may see that write's numbers without
 its text. See docs/history.md for what it measured."""
 
@@ -43,6 +43,10 @@ FINISHED = {
     "tl": "tl",
 }
 """A bucket's aggregates from its tier row (``_partials.finish_sql`` at the tier's grain)."""
+TEXT_PROBE_ROWS = 20_000
+"""Reads that may return this many rows or more count their text first: below, the text
+columns cost the server less than a second round trip (which, on a loaded machine, waits
+to be scheduled twice)."""
 _S, _F, _I = pa.string(), pa.float64(), pa.int64()
 Ints = npt.NDArray[np.int64]
 
@@ -93,11 +97,18 @@ def _any_text(wire: Wire, where: str, params: Sequence[object]) -> bool:
 
 
 def tier_buckets(
-    wire: Wire, table: str, keys: Sequence[SeriesKey], query: RangeQuery, limit: int
+    wire: Wire,
+    table: str,
+    keys: Sequence[SeriesKey],
+    query: RangeQuery,
+    limit: int,
+    *,
+    probe_rows: int = TEXT_PROBE_ROWS,
 ) -> tuple[Series, ...]:
     """The buckets of ``keys`` from the tier ``table`` (at its grain; no ``twa`` asked).
 
-    ``limit`` bounds the rows fetched; a read that would need more is refused.
+    ``limit`` bounds the rows fetched; a read that would need more is refused. A read
+    that may return ``probe_rows`` rows or more first counts the text in them.
     """
     twins = sorted({k.twin for k in keys})
     signals = sorted({k.signal for k in keys})
@@ -108,16 +119,16 @@ def tier_buckets(
         f"AND signal IN ({', '.join(['%s'] * len(signals))})"
     )
     params: list[object] = [from_us(query.start), from_us(query.end), *twins, *signals]
+    grain = GRAIN_US[query.tier]
+    most = len(twins) * len(signals) * ((query.end - 1) // grain - query.start // grain + 1)
     asked = [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
     texts = asked
-    if texts and not _any_text(wire, where, params):
+    if texts and most >= probe_rows and not _any_text(wire, where, params):
         texts = []  # no text in these rows: its columns are not fetched (all NULL)
     wanted = [NUMERIC_COLUMNS[a] for a in query.aggregates] + texts
     fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in wanted]
     sql = f"SELECT {', '.join(named)}, cast(ts AS long), {', '.join(FINISHED[c] for c in wanted)} "
     sql += where
-    grain = GRAIN_US[query.tier]
-    most = len(twins) * len(signals) * ((query.end - 1) // grain - query.start // grain + 1)
     if most > limit:  # the dedup keys allow a row per series and bucket: bound it
         sql += " LIMIT %s"
         params.append(limit + 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from ontology.history import Agg, HistoryInputError, QuestDBHistoryStore, SeriesKey
@@ -18,6 +19,7 @@ from tests.ontology.history.conftest import questdb_history_settings
 from tests.ontology.history.test_contract_samples import T0, batch
 
 pytestmark = pytest.mark.questdb
+MINUTE = timedelta(minutes=1)
 KEYS = [SeriesKey("plant/m1", "power"), SeriesKey("plant/m2", "power")]
 
 
@@ -52,3 +54,41 @@ def test_a_read_past_the_limit_is_refused(minute: tuple[Wire, str]) -> None:
     query = RangeQuery(KEYS, T0, T0 + timedelta(hours=1), timedelta(minutes=1), [Agg.COUNT], {})
     with pytest.raises(HistoryInputError, match="needs more than 19 rows"):
         tier_buckets(wire, table, KEYS, query, 19)
+
+
+def test_a_large_read_counts_text_first_and_keeps_it_where_there_is_some(
+    questdb: QuestDBAddress,
+) -> None:
+    """With the count asked for every read (``probe_rows=0``): the same buckets as without
+    it, text where the rows have some and none where they have not."""
+    settings = questdb_history_settings(questdb, unique_name("g"))
+    store = QuestDBHistoryStore(settings)
+    numbers, modes = KEYS[0], SeriesKey("plant/m2", "mode")
+    rows = [Row(numbers.twin, numbers.signal, us(T0) + s * 10**6, float(s)) for s in range(300)]
+    rows += [Row(modes.twin, modes.signal, us(T0) + s * 10**6, None, "RUN") for s in (5, 250)]
+    store.write_batch(batch("b1", len(rows)), samples(rows))
+    wire = Wire(settings)
+    try:
+        wire.wait_applied([f"{settings.prefix}_minute"])
+        table = f"{settings.prefix}_minute"
+        aggs = [Agg.FIRST, Agg.LAST, Agg.COUNT]
+        query = RangeQuery([numbers, modes], T0, T0 + timedelta(hours=1), MINUTE, aggs, {})
+        for keys in ([numbers], [modes], [numbers, modes]):
+            counted = tier_buckets(wire, table, keys, query, 10_000, probe_rows=0)
+            plain = tier_buckets(wire, table, keys, query, 10_000, probe_rows=10**9)
+            for a, b in zip(counted, plain, strict=True):
+                assert a.start.tolist() == b.start.tolist()
+                for agg in aggs:
+                    np.testing.assert_array_equal(a.values[agg], b.values[agg])
+                assert {k: v.tolist() for k, v in a.text.items()} == {
+                    k: v.tolist() for k, v in b.text.items()
+                }
+            by_key = dict(zip(keys, counted, strict=True))
+            if numbers in by_key:
+                assert by_key[numbers].text == {}
+            if modes in by_key:
+                assert by_key[modes].text[Agg.FIRST].tolist() == ["RUN", "RUN"]
+    finally:
+        wire.close()
+        store.drop_tables()
+        store.close()
