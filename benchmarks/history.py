@@ -1,8 +1,8 @@
 """The history stores (DuckDB, QuestDB), each figure beside a baseline measured in the same run.
 
     python -m benchmarks.history [--series 100] [--hours 24] [--batch 100000] [--repeat 50]
-        [--as-of-twins 10000] [--skip-questdb] [--questdb-http 127.0.0.1:19000]
-        [--questdb-pg 127.0.0.1:18812]
+        [--as-of-twins 10000] [--skip-questdb | --skip-duckdb]
+        [--questdb-http 127.0.0.1:19000] [--questdb-pg 127.0.0.1:18812]
 
 Data: ``--series`` series (twin ``plant/m<i>``, signal ``power``) at 1 Hz over
 ``--hours``, appended in time slices of ``--batch`` samples (every series, the
@@ -403,7 +403,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=100_000, help="samples per batch (100000)")
     parser.add_argument("--repeat", type=int, default=50, help="warm one-series reads (50)")
     parser.add_argument("--as-of-twins", type=int, default=10_000, help="as_of twins (10000)")
-    parser.add_argument("--skip-questdb", action="store_true", help="DuckDB only")
+    skip = parser.add_mutually_exclusive_group()
+    skip.add_argument("--skip-questdb", action="store_true", help="DuckDB only")
+    skip.add_argument("--skip-duckdb", action="store_true", help="QuestDB only")
     parser.add_argument("--questdb-http", default="127.0.0.1:19000", help="QuestDB HTTP")
     parser.add_argument("--questdb-pg", default="127.0.0.1:18812", help="QuestDB PG wire")
     args = parser.parse_args(argv)
@@ -421,15 +423,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     data = Data(args.series, seconds, args.batch // args.series, args.as_of_twins)
     print(f"benchmarks.history: appends cold (empty tables), reads warm; {vars(args)}")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "history.duckdb"
-        store = DuckDBHistoryStore(DuckDBHistorySettings(path=path))
-        got = store_figures(store, data, args.repeat)
-        store.close()
-        got.size = path.stat().st_size
-        base = duckdb_baseline(data, args.repeat, Path(tmp) / "plain.duckdb")
-        words = ("INSERT from Arrow, no dedup", "GROUP BY", "arg_max GROUP BY")
-        ok = report("DuckDB", got, base, data, words)
+    ok = True
+    if not args.skip_duckdb:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "history.duckdb"
+            store = DuckDBHistoryStore(DuckDBHistorySettings(path=path))
+            got = store_figures(store, data, args.repeat)
+            store.close()
+            got.size = path.stat().st_size
+            base = duckdb_baseline(data, args.repeat, Path(tmp) / "plain.duckdb")
+            words = ("INSERT from Arrow, no dedup", "GROUP BY", "arg_max GROUP BY")
+            ok = report("DuckDB", got, base, data, words)
     if not args.skip_questdb:
         host, http = args.questdb_http.rsplit(":", 1)
         pg = args.questdb_pg.rsplit(":", 1)[1]

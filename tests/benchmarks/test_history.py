@@ -34,3 +34,15 @@ def test_the_questdb_run_prints_its_figures_too(
     output = capsys.readouterr().out
     assert len(_rows(output)) == 12
     assert "SAMPLE BY 1m" in output and "LATEST ON" in output
+
+
+@pytest.mark.questdb
+def test_skip_duckdb_runs_questdb_alone(
+    questdb: QuestDBAddress, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = ["--questdb-http", questdb.http, "--questdb-pg", questdb.pg]
+    assert history.main([*TINY, "--skip-duckdb", *where]) == 0
+    output = capsys.readouterr().out
+    assert len(_rows(output)) == 6
+    assert "DuckDB:" not in output and "QuestDB:" in output
+    assert "answers equal to the baselines" in output

@@ -1,14 +1,21 @@
 """Buckets at a tier's own grain (1 minute, 1 hour) without ``twa``: the tier's rows.
 
 QuestDB returns the finished aggregates asked for, one row per bucket, and the
-client only maps rows to keys. The rows cross the PostgreSQL wire (binary,
-parameters only) and become Arrow columns in one pass (``Wire.arrow``); the
-keys are found by index, not by string: each row's twin and signal are looked
-up among the distinct ones asked for (the signal is not fetched when only one
-is asked), the pair coded as one integer and matched to the keys' codes
-(``searchsorted``), the rows put in key and bucket order with one integer sort
-(no string key joined per row, no table sort by string). See docs/history.md for what it measured.
-"""
+client only maps rows to keys. The rows cross the PostgreSQL wire straight into
+Arrow columns (``Wire.arrow``, see ``_fetch``); the keys are found by index, not
+by string: each row's twin and signal are looked up among the distinct ones asked
+for (the signal is not fetched when only one is asked), the pair coded as one
+integer and matched to the keys' codes (``searchsorted``), the rows put in key and
+bucket order with one stable integer sort (no string key joined per row, no sort
+on the server).
+
+The server is asked for no more than the answer needs: for large reads, the first
+and last text only when a count finds any in the rows (text is rare, and its
+columns cost the server about a fifth of the read even when NULL), and a ``LIMIT``
+only when the dedup keys' bound (a row per series and bucket) passes the limit (it
+costs the server about a fifth too). The count and the rows are two queries: a read racing
+another process's write of the same buckets may see that write's numbers without
+its text. See docs/history.md for what it measured."""
 
 from __future__ import annotations
 
@@ -19,9 +26,9 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, split_series
+from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, floats, split_series
 from ontology.history._errors import HistoryInputError
-from ontology.history._tiers import RangeQuery, from_us
+from ontology.history._tiers import GRAIN_US, RangeQuery, from_us
 from ontology.history._values import Series, SeriesKey
 from ontology.history.questdb._wire import Wire
 
@@ -36,6 +43,10 @@ FINISHED = {
     "tl": "tl",
 }
 """A bucket's aggregates from its tier row (``_partials.finish_sql`` at the tier's grain)."""
+TEXT_PROBE_ROWS = 20_000
+"""Reads that may return this many rows or more count their text first: below, the text
+columns cost the server less than a second round trip (which, on a loaded machine, waits
+to be scheduled twice)."""
 _S, _F, _I = pa.string(), pa.float64(), pa.int64()
 Ints = npt.NDArray[np.int64]
 
@@ -46,26 +57,81 @@ def _codes(column: pa.ChunkedArray, names: Sequence[str]) -> Ints:
     return np.asarray(found.to_numpy(), dtype=np.int64)
 
 
+def key_order(position: Ints, bucket: Ints, mine: npt.NDArray[np.bool_], keys: int) -> Ints:
+    """The indices of the rows ``mine`` in ``position``, then ``bucket`` order.
+
+    The server sends the rows in time order, the series interleaved: a stable sort by
+    ``position`` alone (a radix sort for fewer than 65,536 keys) then leaves each key's
+    buckets in order; checked, and sorted by both where they are not.
+    """
+    kept = np.flatnonzero(mine)
+    small = position[kept].astype(np.uint16) if keys <= 65_536 else position[kept]
+    order = kept[np.argsort(small, kind="stable")]
+    p, b = position[order], bucket[order]
+    if len(order) > 1 and not np.all((p[1:] > p[:-1]) | ((p[1:] == p[:-1]) & (b[1:] > b[:-1]))):
+        order = kept[np.lexsort((bucket[kept], position[kept]))]
+    return order
+
+
+def _taken(column: pa.ChunkedArray, order: Ints) -> pa.Array:
+    """``column``'s values at ``order``: numbers as float64 (NULL as NaN), text as text."""
+    if column.type == _F:
+        return pa.array(floats(column)[order], type=_F)
+    if column.null_count == len(column):
+        return pa.nulls(len(order), type=column.type)
+    return column.take(pa.array(order, type=_I)).combine_chunks()
+
+
+def _any_text(wire: Wire, where: str, params: Sequence[object]) -> bool:
+    """Whether any of the rows ``where`` selects has a first or last text.
+
+    Text is rare (most series are numbers) and its columns cost the server about a
+    fifth of a numeric read's time even when NULL; counting first costs far less.
+    """
+    found = wire.arrow(
+        f"SELECT count() {where} AND (tf IS NOT NULL OR tl IS NOT NULL)",
+        params,
+        pa.schema([("n", _I)]),
+    )
+    return bool(found.num_rows and found.column("n")[0].as_py())
+
+
 def tier_buckets(
-    wire: Wire, table: str, keys: Sequence[SeriesKey], query: RangeQuery, limit: int
+    wire: Wire,
+    table: str,
+    keys: Sequence[SeriesKey],
+    query: RangeQuery,
+    limit: int,
+    *,
+    probe_rows: int = TEXT_PROBE_ROWS,
 ) -> tuple[Series, ...]:
     """The buckets of ``keys`` from the tier ``table`` (at its grain; no ``twa`` asked).
 
-    ``limit`` bounds the rows fetched; a read that would need more is refused.
+    ``limit`` bounds the rows fetched; a read that would need more is refused. A read
+    that may return ``probe_rows`` rows or more first counts the text in them.
     """
-    wanted = [NUMERIC_COLUMNS[a] for a in query.aggregates]
-    wanted += [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
-    fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in wanted]
     twins = sorted({k.twin for k in keys})
     signals = sorted({k.signal for k in keys})
     named = ["twin", "signal"] if len(signals) > 1 else ["twin"]  # one signal: not per row
-    sql = (
-        f"SELECT {', '.join(named)}, cast(ts AS long), {', '.join(FINISHED[c] for c in wanted)} "
+    where = (
         f"FROM {table} WHERE ts >= %s AND ts < %s "
         f"AND twin IN ({', '.join(['%s'] * len(twins))}) "
-        f"AND signal IN ({', '.join(['%s'] * len(signals))}) LIMIT %s"
+        f"AND signal IN ({', '.join(['%s'] * len(signals))})"
     )
-    params = [from_us(query.start), from_us(query.end), *twins, *signals, limit + 1]
+    params: list[object] = [from_us(query.start), from_us(query.end), *twins, *signals]
+    grain = GRAIN_US[query.tier]
+    most = len(twins) * len(signals) * ((query.end - 1) // grain - query.start // grain + 1)
+    asked = [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
+    texts = asked
+    if texts and most >= probe_rows and not _any_text(wire, where, params):
+        texts = []  # no text in these rows: its columns are not fetched (all NULL)
+    wanted = [NUMERIC_COLUMNS[a] for a in query.aggregates] + texts
+    fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in wanted]
+    sql = f"SELECT {', '.join(named)}, cast(ts AS long), {', '.join(FINISHED[c] for c in wanted)} "
+    sql += where
+    if most > limit:  # the dedup keys allow a row per series and bucket: bound it
+        sql += " LIMIT %s"
+        params.append(limit + 1)
     schema = pa.schema([*((n, _S) for n in named), ("bucket", _I), *fields])
     rows = wire.arrow(sql, params, schema)
     if rows.num_rows > limit:
@@ -93,9 +159,14 @@ def tier_buckets(
     position = by_code[slot]
     mine = (twin_at >= 0) & (signal_at >= 0) & (wanted_codes[position] == code)
     bucket = np.asarray(rows.column("bucket").to_numpy(), dtype=np.int64)
-    order = np.flatnonzero(mine)
-    order = order[np.lexsort((bucket[order], position[order]))]
-    picked = rows.drop_columns(named).take(pa.array(order))
-    picked = picked.append_column("position", pa.array(position[order], type=_I))
+    order = key_order(position, bucket, mine, len(distinct))
+    picked = pa.table(
+        {
+            "position": pa.array(position[order], type=_I),
+            "bucket": pa.array(bucket[order], type=_I),
+            **{f.name: _taken(rows.column(f.name), order) for f in fields},
+            **{c: pa.nulls(len(order), type=_S) for c in asked if c not in texts},
+        }
+    )
     found = {s.key: s for s in split_series(picked, distinct, query.aggregates)}
     return tuple(found[k] for k in keys)

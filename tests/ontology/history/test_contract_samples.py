@@ -217,6 +217,27 @@ def test_text_samples_read_back_and_bucket_first_last_count(store: HistoryStore)
     check_range(store, rows, T0, T0 + timedelta(hours=1), timedelta(seconds=50), keys=[key])
 
 
+def test_first_and_last_text_only_for_the_series_that_have_text(store: HistoryStore) -> None:
+    """A number series asked alone has no text in its buckets; asked beside a text series,
+    each keeps its own (at a tier's grain and between)."""
+    numbers, modes = SERIES[0], SERIES[3]
+    rows = [
+        Row(numbers.twin, numbers.signal, us(T0) + s * 10**6, float(s)) for s in range(0, 900, 7)
+    ]
+    rows += [
+        Row(modes.twin, modes.signal, us(T0) + s * 10**6, None, mode)
+        for s, mode in [(65, "RUN"), (400, "IDLE"), (401, "FAULT")]
+    ]
+    write(store, [rows])
+    end = T0 + HOUR
+    for interval in (timedelta(minutes=1), HOUR, timedelta(minutes=5)):
+        (alone,) = store.range([numbers], T0, end, interval, [Agg.FIRST, Agg.LAST, Agg.COUNT])
+        assert alone.text == {}
+        assert alone.values[Agg.COUNT].sum() == 129
+        for keys in ([numbers], [modes], [numbers, modes], [modes, numbers]):
+            check_range(store, rows, T0, end, interval, keys=keys)
+
+
 def test_as_of_gives_the_last_sample_at_or_before_for_many_series(store: HistoryStore) -> None:
     batches = random_batches(7, SERIES, us(T0), 3 * 3600 * 10**6, count=300, batches=3)
     write(store, batches)

@@ -1,0 +1,180 @@
+"""The loops of ``_fetch``, compiled by numba: framing PostgreSQL-wire messages and
+reading binary ``DataRow`` cells into columns.
+
+A result arrives as one byte buffer; these loops walk it once to find the
+messages, once more to find every cell of every row, then copy each column's
+cells out (big-endian integers and doubles as their 64-bit patterns, text as
+offsets and bytes for an Arrow string array). No Python object is made per
+row or cell. Every length read from the buffer is checked against the message
+it belongs to; a row that does not add up is reported, not read past.
+
+Only ``_fetch`` calls these.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+F = TypeVar("F", bound=Callable[..., Any])
+Bytes = npt.NDArray[np.uint8]
+Ints = npt.NDArray[np.int64]
+
+DATA_ROW = ord("D")
+READY = ord("Z")
+FULL = -1
+"""``frame`` ran out of room in its position arrays (grow them and call again)."""
+FIXED8, FIXED4, FIXED2, FIXED1, VARIABLE = 0, 1, 2, 3, 4
+"""How a column's binary cells are laid out: 8, 4, 2 or 1 bytes (big-endian), or any length."""
+
+
+def _jit(function: F) -> F:
+    """``numba.njit(cache=True)``, or without a cache where numba finds no writable place
+    for one (an installed package's read-only directory and no user cache directory)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", numba.NumbaWarning)
+            compiled = numba.njit(cache=True)(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        compiled = numba.njit(cache=False)(function)
+    return cast(F, compiled)
+
+
+@_jit
+def int32(buf: Bytes, at: int) -> int:
+    value = (
+        (np.int64(buf[at]) << 24)
+        | (np.int64(buf[at + 1]) << 16)
+        | (np.int64(buf[at + 2]) << 8)
+        | np.int64(buf[at + 3])
+    )
+    return int(value - (np.int64(1) << 32) if value >= (np.int64(1) << 31) else value)
+
+
+@_jit
+def frame(
+    buf: Bytes, pos: int, end: int, rows: Ints, n_rows: int, others: Ints, n_others: int
+) -> tuple[int, int, int, int]:
+    """Walk the whole messages in ``buf[pos:end]``: each ``DataRow``'s start goes to
+    ``rows``, every other message's to ``others``.
+
+    Returns ``(pos, n_rows, n_others, state)``: where the walk stopped (the first
+    message not wholly in the buffer yet), the counts so far and ``state``: 1 after
+    ``ReadyForQuery`` (the result is complete), 0 when more bytes are needed,
+    ``FULL`` when ``rows`` or ``others`` has no room left, -2 for a length below 4.
+    """
+    while pos + 5 <= end:
+        length = int32(buf, pos + 1)
+        if length < 4:
+            return pos, n_rows, n_others, -2
+        if pos + 1 + length > end:
+            break
+        if buf[pos] == DATA_ROW:
+            if n_rows == rows.shape[0]:
+                return pos, n_rows, n_others, FULL
+            rows[n_rows] = pos
+            n_rows += 1
+        else:
+            if n_others == others.shape[0]:
+                return pos, n_rows, n_others, FULL
+            others[n_others] = pos
+            n_others += 1
+            if buf[pos] == READY:
+                return pos + 1 + length, n_rows, n_others, 1
+        pos += 1 + length
+    return pos, n_rows, n_others, 0
+
+
+@_jit
+def _be(buf: Bytes, p: int, width: int) -> int:
+    """The ``width`` bytes at ``p`` as a big-endian unsigned number (its 64-bit pattern)."""
+    value = np.uint64(0)
+    for k in range(width):
+        value = (value << np.uint64(8)) | np.uint64(buf[p + k])
+    return int(np.int64(value))
+
+
+@_jit
+def cells(
+    buf: Bytes,
+    rows: Ints,
+    layout: npt.NDArray[np.int8],
+    signed: npt.NDArray[np.bool_],
+    bits: Ints,
+    size: npt.NDArray[np.int32],
+) -> int:
+    """Read every cell of every row in one pass: a fixed-width column's value as a 64-bit
+    pattern in ``bits[c, r]`` (2- and 4-byte ones sign-extended where ``signed[c]``), a
+    variable one's first byte there; ``size[c, r]`` the cell's length, -1 for NULL (then
+    ``bits`` is 0).
+
+    Returns -1 when every row adds up, else the index of the first row that does not (a
+    column count other than ``len(layout)``, a fixed-width cell of another width, a cell
+    running past its row, or bytes left over).
+    """
+    columns = layout.shape[0]
+    widths = np.array([8, 4, 2, 1, -1], dtype=np.int64)
+    for r in range(rows.shape[0]):
+        start = rows[r]
+        stop = start + 1 + int32(buf, start + 1)
+        if start + 7 > stop or ((np.int64(buf[start + 5]) << 8) | buf[start + 6]) != columns:
+            return r
+        p = start + 7
+        for c in range(columns):
+            if p + 4 > stop:
+                return r
+            n = int32(buf, p)
+            p += 4
+            if n < 0:
+                bits[c, r] = 0
+                size[c, r] = -1
+                continue
+            if p + n > stop:
+                return r
+            size[c, r] = n
+            kind = layout[c]
+            if kind == VARIABLE:
+                bits[c, r] = p
+            elif n != int(widths[kind]):
+                return r
+            elif kind == FIXED8:
+                bits[c, r] = _be(buf, p, 8)
+            else:
+                value = _be(buf, p, n)
+                half = np.int64(1) << (8 * n - 1)
+                bits[c, r] = value - 2 * half if signed[c] and value >= half else value
+            p += n
+        if p != stop:
+            return r
+    return -1
+
+
+@_jit
+def text_offsets(size: npt.NDArray[np.int32], offsets: npt.NDArray[np.int32]) -> int:
+    """Arrow string offsets (``len(size) + 1``) for the cells; returns the bytes they
+    take, or -1 when that passes 2 GiB (beyond a 32-bit offset)."""
+    total = 0
+    offsets[0] = 0
+    for r in range(size.shape[0]):
+        if size[r] > 0:
+            total += size[r]
+            if total > 2_147_483_647:
+                return -1
+        offsets[r + 1] = total
+    return total
+
+
+@_jit
+def text_bytes(buf: Bytes, at: Ints, size: npt.NDArray[np.int32], out: Bytes) -> None:
+    """The cells' bytes one after the other (NULL cells add none)."""
+    q = 0
+    for r in range(at.shape[0]):
+        p = at[r]
+        for k in range(size[r]):  # none for NULL (-1)
+            out[q] = buf[p + k]
+            q += 1

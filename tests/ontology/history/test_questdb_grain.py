@@ -1,0 +1,94 @@
+"""QuestDB buckets at a tier's grain (``_grain.tier_buckets``): the row limit, with and without
+the server's ``LIMIT``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from ontology.history import Agg, HistoryInputError, QuestDBHistoryStore, SeriesKey
+from ontology.history._tiers import RangeQuery, Tier
+from ontology.history.questdb._grain import tier_buckets
+from ontology.history.questdb._wire import Wire
+from tests._services import QuestDBAddress, unique_name
+from tests.ontology.history._reference import Row, samples, us
+from tests.ontology.history.conftest import questdb_history_settings
+from tests.ontology.history.test_contract_samples import T0, batch
+
+pytestmark = pytest.mark.questdb
+MINUTE = timedelta(minutes=1)
+KEYS = [SeriesKey("plant/m1", "power"), SeriesKey("plant/m2", "power")]
+
+
+@pytest.fixture
+def minute(questdb: QuestDBAddress) -> Iterator[tuple[Wire, str]]:
+    """A wire to a store's minute table, which holds 10 minutes of 2 series (20 rows)."""
+    settings = questdb_history_settings(questdb, unique_name("g"))
+    store = QuestDBHistoryStore(settings)
+    rows = [Row(k.twin, k.signal, us(T0) + s * 10**6, float(s)) for k in KEYS for s in range(600)]
+    store.write_batch(batch("b1", len(rows)), samples(rows))
+    opened = Wire(settings)
+    opened.wait_applied([f"{settings.prefix}_minute"])
+    yield opened, f"{settings.prefix}_minute"
+    opened.close()
+    store.drop_tables()
+    store.close()
+
+
+def test_a_read_within_the_limit_is_answered_with_or_without_the_server_limit(
+    minute: tuple[Wire, str],
+) -> None:
+    wire, table = minute
+    query = RangeQuery(KEYS, T0, T0 + timedelta(hours=1), timedelta(minutes=1), [Agg.COUNT], {})
+    assert query.tier is Tier.MINUTE
+    for limit in (20, 120, 10_000):  # 20 and 120: a LIMIT; 10,000 above the bound: none
+        found = tier_buckets(wire, table, KEYS, query, limit)
+        assert [s.values[Agg.COUNT].tolist() for s in found] == [[60.0] * 10] * 2
+
+
+def test_a_read_past_the_limit_is_refused(minute: tuple[Wire, str]) -> None:
+    wire, table = minute
+    query = RangeQuery(KEYS, T0, T0 + timedelta(hours=1), timedelta(minutes=1), [Agg.COUNT], {})
+    with pytest.raises(HistoryInputError, match="needs more than 19 rows"):
+        tier_buckets(wire, table, KEYS, query, 19)
+
+
+def test_a_large_read_counts_text_first_and_keeps_it_where_there_is_some(
+    questdb: QuestDBAddress,
+) -> None:
+    """With the count asked for every read (``probe_rows=0``): the same buckets as without
+    it, text where the rows have some and none where they have not."""
+    settings = questdb_history_settings(questdb, unique_name("g"))
+    store = QuestDBHistoryStore(settings)
+    numbers, modes = KEYS[0], SeriesKey("plant/m2", "mode")
+    rows = [Row(numbers.twin, numbers.signal, us(T0) + s * 10**6, float(s)) for s in range(300)]
+    rows += [Row(modes.twin, modes.signal, us(T0) + s * 10**6, None, "RUN") for s in (5, 250)]
+    store.write_batch(batch("b1", len(rows)), samples(rows))
+    wire = Wire(settings)
+    try:
+        wire.wait_applied([f"{settings.prefix}_minute"])
+        table = f"{settings.prefix}_minute"
+        aggs = [Agg.FIRST, Agg.LAST, Agg.COUNT]
+        query = RangeQuery([numbers, modes], T0, T0 + timedelta(hours=1), MINUTE, aggs, {})
+        for keys in ([numbers], [modes], [numbers, modes]):
+            counted = tier_buckets(wire, table, keys, query, 10_000, probe_rows=0)
+            plain = tier_buckets(wire, table, keys, query, 10_000, probe_rows=10**9)
+            for a, b in zip(counted, plain, strict=True):
+                assert a.start.tolist() == b.start.tolist()
+                for agg in aggs:
+                    np.testing.assert_array_equal(a.values[agg], b.values[agg])
+                assert {k: v.tolist() for k, v in a.text.items()} == {
+                    k: v.tolist() for k, v in b.text.items()
+                }
+            by_key = dict(zip(keys, counted, strict=True))
+            if numbers in by_key:
+                assert by_key[numbers].text == {}
+            if modes in by_key:
+                assert by_key[modes].text[Agg.FIRST].tolist() == ["RUN", "RUN"]
+    finally:
+        wire.close()
+        store.drop_tables()
+        store.close()
