@@ -29,7 +29,7 @@ from server.graphql._history import (
     utc,
 )
 from server.graphql._lifecycle import allowed_transitions
-from server.graphql._lookahead import children_levels, needs_record
+from server.graphql._lookahead import children_levels, needs_record, selects_live_signals
 from server.graphql._model import ModelType, model_by_dtmi
 from server.graphql._pages import slice_page
 from server.graphql._rollups import RollupValue, rollups_of
@@ -387,9 +387,13 @@ async def twin_by_id(ctx: Context, twin_id: str) -> TwinType | None:
 async def twin_ahead(ctx: Context, twin_id: str, selection: Sequence[object]) -> TwinType | None:
     """``twin_by_id`` for a twin whose ``selection`` is read ahead: when it needs only
     the id and its children, the children read (``children_below``, every nested level
-    at once) also tells whether the twin exists, so its record is never read."""
+    at once) also tells whether the twin exists, so its record is never read; when it
+    has live ``signals`` (and nothing is hidden), the record and the signals are one read."""
     levels = children_levels(selection)
     if levels == 0 or needs_record(selection):
+        if selects_live_signals(selection) and not ctx.loaders.restricted:
+            (found,) = await ctx.loaders.twins_with_signals([twin_id])
+            return twin_type(found) if found is not None else None
         return await twin_by_id(ctx, twin_id)
     if not await ctx.loaders.only_visible([twin_id]):
         return None  # hidden: as if it did not exist
