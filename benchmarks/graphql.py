@@ -405,7 +405,7 @@ class Rounds:
     def p99_text(self) -> str:
         return (
             f"p99 min {min(self.p99):7.1f} ms, median {statistics.median(self.p99):7.1f} ms "
-            f"(p50 {statistics.median(self.p50):6.1f} ms, server CPU {self.cpu_ms:6.1f} ms/request)"
+            f"(p50 {statistics.median(self.p50):6.1f} ms, server CPU {self.cpu_ms:6.2f} ms/request)"
         )
 
 
