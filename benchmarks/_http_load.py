@@ -1,33 +1,66 @@
-"""A lean HTTP/1.1 load generator for the latency benchmarks: N keep-alive connections, GETs.
+"""A lean HTTP/1.1 load generator for the latency benchmarks: N keep-alive connections.
 
 A general-purpose client (httpx) costs the benchmark's own process 1 to 2 ms
 of CPU per request; with 32 requests in flight on 2 cores that is what the
 latencies measured, not the server (a GET of ``/healthz``, which does no work,
 came out like the real ones). Load tools are lean for this reason. This one
-writes each request as bytes on a raw asyncio stream and reads the response
-by its ``Content-Length`` (or chunks), and nothing else: no URL parsing, no
-header objects. Bodies are compared as bytes: the first body of each path is
-kept, every later one must equal it.
+writes each request as bytes prepared once (a GET, or a POST of a JSON body)
+on a raw asyncio stream and reads the response by its ``Content-Length`` (or
+chunks), and nothing else: no URL parsing, no header objects, no JSON parsing.
+Bodies are counted as bytes per request key: the caller decodes and checks each
+distinct body once (:attr:`LoadResult.bodies`), so every response is checked
+while the client spends no CPU on the ones equal to an earlier one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 MAX_HEADER_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request's bytes, prepared before the clock starts, and the key its bodies count under."""
+
+    key: str
+    data: bytes
+
+
+def get(host: str, path: str) -> Request:
+    """A GET of ``path``, keyed by the path."""
+    return Request(path, f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+
+
+def post_json(host: str, path: str, body: bytes, key: str | None = None) -> Request:
+    """A POST of the JSON ``body`` to ``path``, keyed by ``key`` (default the path)."""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Accept: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return Request(key if key is not None else path, head.encode() + body)
 
 
 @dataclass
 class LoadResult:
     latencies: list[float] = field(default_factory=list)
     """Seconds from writing a request to reading its last byte, in completion order."""
-    first_body: dict[str, bytes] = field(default_factory=dict)
-    """The first body read for each path."""
+    bodies: dict[str, dict[bytes, int]] = field(default_factory=dict)
+    """Per request key, each distinct response body and how many responses had it."""
     statuses: dict[int, int] = field(default_factory=dict)
-    same_bodies: bool = True
-    """Whether every body of a path equalled its first one."""
+
+    @property
+    def first_body(self) -> dict[str, bytes]:
+        """The first body read for each key."""
+        return {key: next(iter(seen)) for key, seen in self.bodies.items()}
+
+    @property
+    def same_bodies(self) -> bool:
+        """Whether every body of a key equalled its first one."""
+        return all(len(seen) == 1 for seen in self.bodies.values())
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -60,34 +93,43 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
         await reader.readexactly(2)
 
 
-async def get_many(host: str, port: int, paths: list[str], concurrency: int) -> LoadResult:
-    """GET every path of ``paths`` over ``concurrency`` keep-alive connections."""
+async def send_many(
+    host: str, port: int, requests: Sequence[Request], concurrency: int
+) -> LoadResult:
+    """Send every request of ``requests`` over ``concurrency`` keep-alive connections.
+
+    Each connection sends its next request when the last one's response is read
+    (closed loop), taking them in order from one shared queue.
+    """
     result = LoadResult()
-    queue = list(reversed(paths))
+    queue = list(reversed(requests))
 
     async def connection() -> None:
         reader, writer = await asyncio.open_connection(host, port)
         try:
             while queue:
-                path = queue.pop()
-                request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+                request = queue.pop()
                 start = time.perf_counter()
                 try:
-                    writer.write(request)
+                    writer.write(request.data)
                     status, body = await _read_response(reader)
                 except (ConnectionError, asyncio.IncompleteReadError):  # closed: reconnect once
                     writer.close()
                     reader, writer = await asyncio.open_connection(host, port)
                     start = time.perf_counter()
-                    writer.write(request)
+                    writer.write(request.data)
                     status, body = await _read_response(reader)
                 result.latencies.append(time.perf_counter() - start)
                 result.statuses[status] = result.statuses.get(status, 0) + 1
-                first = result.first_body.setdefault(path, body)
-                if first is not body and first != body:
-                    result.same_bodies = False
+                seen = result.bodies.setdefault(request.key, {})
+                seen[body] = seen.get(body, 0) + 1
         finally:
             writer.close()
 
     await asyncio.gather(*(connection() for _ in range(concurrency)))
     return result
+
+
+async def get_many(host: str, port: int, paths: list[str], concurrency: int) -> LoadResult:
+    """GET every path of ``paths`` over ``concurrency`` keep-alive connections."""
+    return await send_many(host, port, [get(host, path) for path in paths], concurrency)

@@ -22,6 +22,7 @@ PAGE = 20
 """``first`` on each level of our nested query (the plant's fan-out is 10, plus second parents)."""
 
 Answer = Callable[[dict[str, Any]], Any]
+FLOOR = "floor: { __typename } (no work)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,12 @@ def versus(with_children: str, three_levels: str) -> list[Versus]:
             lambda d: _theirs_tree(_only(d["twins"])),
         ),
     ]
+
+
+def floor() -> Versus:
+    """``{ __typename }`` on both servers: what HTTP and each GraphQL layer cost alone."""
+    body = {"query": "{ __typename }"}
+    return Versus(FLOOR, body, lambda d: d["__typename"], body, lambda d: d["__typename"])
 
 
 def install() -> None:

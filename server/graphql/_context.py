@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,12 +31,19 @@ class Context:
     request: Any = None
     response: Any = None
     loaders: Loaders = field(init=False)
-    history_loaders: HistoryLoaders | None = field(init=False)
-    signals_at: SignalsAtLoader | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.store, self.authorizer, self.principal)
-        self.history_loaders = HistoryLoaders(self.history) if self.history else None
-        self.signals_at = (
-            SignalsAtLoader(self.loaders, self.history_loaders) if self.history_loaders else None
-        )
+
+    # made when first asked for: most requests read no history (their loaders cost about
+    # as much CPU as reading one twin's live state)
+    @functools.cached_property
+    def history_loaders(self) -> HistoryLoaders | None:
+        """The request's history DataLoaders (``None``: the server has no history store)."""
+        return HistoryLoaders(self.history) if self.history else None
+
+    @functools.cached_property
+    def signals_at(self) -> SignalsAtLoader | None:
+        """The request's ``signals(at:)`` loader (``None``: the server has no history store)."""
+        history = self.history_loaders
+        return SignalsAtLoader(self.loaders, history) if history else None

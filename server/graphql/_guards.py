@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from graphql import (
@@ -20,6 +20,7 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     parse,
+    specified_rules,
     validate,
 )
 from strawberry.extensions import (
@@ -69,10 +70,12 @@ class _Operation:
     """The integer variables (the only ones the cost reads: a variable ``first``)."""
     document: DocumentNode = field(compare=False, hash=False)
     schema: GraphQLSchema = field(compare=False, hash=False)
-    rules: tuple[type[ASTValidationRule], ...] = field(compare=False, hash=False)
 
 
-def _chosen(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
+def chosen_operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode | None:
+    """The operation ``operation_name`` names (without one, the first), if there is one."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [
         o
@@ -82,31 +85,62 @@ def _chosen(document: DocumentNode, operation_name: str | None) -> OperationDefi
     return chosen[0] if chosen else None
 
 
-class _Checks:
-    """One schema's cached checks: parsing, validation and static cost, per query text."""
+class Checks:
+    """One schema's cached checks: size, parsing, validation and static cost, per query text.
+
+    Shared by the :class:`Guards` extension (strawberry's path) and the lean
+    path of ``POST /graphql`` (``_lean.py``), so both hold a query to the same
+    rules and share one cache.
+    """
 
     def __init__(self, limits: GraphQLLimits) -> None:
-        self._limits = limits
+        self.limits = limits
+        # made once, so validation results can be cached; graphql-core's rules first,
+        # as strawberry's execution context lists them, then the depth and alias rules
+        self.rules: tuple[type[ASTValidationRule], ...] = (
+            *specified_rules,
+            *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+            *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        )
         self.parse = functools.lru_cache(maxsize=PARSER_CACHE)(self._parse)
-        self.errors = functools.lru_cache(maxsize=VALIDATION_CACHE)(self._errors)
+        self._errors = functools.lru_cache(maxsize=VALIDATION_CACHE)(self._uncached_errors)
 
     def _parse(self, query: str) -> DocumentNode:
-        return parse(query, max_tokens=self._limits.max_tokens)
+        return parse(query, max_tokens=self.limits.max_tokens)
 
-    def _errors(self, operation: _Operation) -> tuple[GraphQLError, ...]:
+    def check(
+        self,
+        schema: GraphQLSchema,
+        query: str,
+        operation_name: str | None,
+        variables: Mapping[str, object] | None,
+        document: DocumentNode | None,
+    ) -> tuple[GraphQLError, ...]:
+        """The query text's size, then validation and cost (``()``: the operation may run)."""
+        limit = self.limits.max_query_bytes
+        # a character is at most 4 bytes in UTF-8: encode only when it may matter
+        size = len(query) * 4 if len(query) * 4 <= limit else len(query.encode())
+        if size > limit:
+            return (_limit_error(f"query: {size} bytes; the limit is {limit}"),)
+        if document is None:
+            return ()
+        ints = tuple(sorted((k, v) for k, v in (variables or {}).items() if type(v) is int))
+        return self._errors(_Operation(query, operation_name, ints, document, schema))
+
+    def _uncached_errors(self, operation: _Operation) -> tuple[GraphQLError, ...]:
         """The validation errors, else the cost error (``()``: the operation may run)."""
         schema = operation.schema
-        errors = validate(schema, operation.document, operation.rules)
+        errors = validate(schema, operation.document, self.rules)
         if errors:
             return tuple(errors)
         document = operation.document
-        chosen = _chosen(document, operation.operation_name)
+        chosen = chosen_operation(document, operation.operation_name)
         if chosen is None:
             return ()
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        limits = self._limits
+        limits = self.limits
         cost = operation_cost(
             schema, chosen, fragments, dict(operation.ints), limits.default_page, limits.max_page
         )
@@ -119,28 +153,39 @@ class _Checks:
         return ()
 
 
+def masked(error: GraphQLError) -> GraphQLError:
+    """``error`` as the caller sees it: an internal one logged and replaced by :data:`MASKED`
+    (its place kept), a readable one as it is."""
+    if not should_mask(error):
+        return error
+    LOG.error("internal error at %s", error.path, exc_info=error.original_error)
+    return GraphQLError(
+        MASKED,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+    )
+
+
 class Guards(MaskErrors):
     """Every guard of an operation in one extension (each extension costs every request).
 
-    Before parsing: the token limit, and the depth and alias rules added to
-    validation. Parsing is cached per query text. At validation: the query
-    text's size, then graphql-core's validation and the static cost, cached per
-    query text, operation and integer variables. After the operation: internal
+    Before parsing: the token limit. Parsing is cached per query text. At
+    validation: the query text's size, then graphql-core's validation with the
+    depth and alias rules and the static cost, cached per query text, operation
+    and integer variables (:class:`Checks`). After the operation: internal
     errors masked (the server log keeps them), readable ones left as they are.
     """
 
-    def __init__(
-        self, *, limits: GraphQLLimits, rules: tuple[type[ASTValidationRule], ...], checks: _Checks
-    ) -> None:
+    def __init__(self, *, checks: Checks) -> None:
         super().__init__(should_mask_error=should_mask, error_message=MASKED)
-        self.limits = limits
-        self._rules = rules
+        self.limits = checks.limits
         self._checks = checks
 
     def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
-        context.parse_options["max_tokens"] = self.limits.max_tokens
-        context.validation_rules = context.validation_rules + self._rules
+        self.execution_context.parse_options["max_tokens"] = self.limits.max_tokens
         yield from super().on_operation()
 
     def on_parse(self) -> Iterator[None]:
@@ -151,36 +196,19 @@ class Guards(MaskErrors):
 
     def on_validate(self) -> Iterator[None]:
         # set even when empty: strawberry then skips its own (second) validation
-        self.execution_context.pre_execution_errors = self._check()
+        context = self.execution_context
+        errors = self._checks.check(
+            context.schema._schema,
+            context.query or "",
+            context.operation_name,
+            context.variables,
+            context.graphql_document,
+        )
+        context.pre_execution_errors = list(errors)
         yield
 
-    def _check(self) -> list[GraphQLError]:
-        context = self.execution_context
-        query = context.query or ""
-        limit = self.limits.max_query_bytes
-        # a character is at most 4 bytes in UTF-8: encode only when it may matter
-        size = len(query) * 4 if len(query) * 4 <= limit else len(query.encode())
-        if size > limit:
-            return [_limit_error(f"query: {size} bytes; the limit is {limit}")]
-        document = context.graphql_document
-        if document is None:
-            return []
-        variables = context.variables or {}
-        ints = tuple(sorted((k, v) for k, v in variables.items() if type(v) is int))
-        operation = _Operation(
-            query,
-            context.operation_name,
-            ints,
-            document,
-            context.schema._schema,
-            tuple(context.validation_rules),
-        )
-        return list(self._checks.errors(operation))
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        LOG.error("internal error at %s", error.path, exc_info=original)
-        return super().anonymise_error(error)
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [masked(error) for error in errors]
 
     def _process_result(self, result: object) -> None:
         # MaskErrors asks isinstance of a runtime-checkable Protocol here (slow, every request)
@@ -189,12 +217,6 @@ class Guards(MaskErrors):
             result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
 
 
-def extensions(limits: GraphQLLimits) -> list[Callable[[], SchemaExtension]]:
-    """The guards' factory (a fresh extension per operation; the caches are the schema's)."""
-    # the depth and alias rules are made once, so validation results can be cached
-    rules = (
-        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
-    )
-    checks = _Checks(limits)
-    return [lambda: Guards(limits=limits, rules=rules, checks=checks)]
+def extensions(checks: Checks) -> list[Callable[[], SchemaExtension]]:
+    """The guards' factory (a fresh extension per operation; the caches are ``checks``')."""
+    return [lambda: Guards(checks=checks)]

@@ -22,7 +22,7 @@ from strawberry.dataloader import DataLoader
 import dtdl
 import ontology
 from ontology.access import Action, AllowAll, Authorizer, Principal
-from server.graphql._threads import in_thread, read_store
+from server.graphql._threads import in_thread, inline, read_store
 from server.graphql._units import units_of
 
 _ALL = "*"
@@ -176,9 +176,15 @@ class Loaders:
             msg = "twins_with_signals reads without authorization: the default policy only"
             raise RuntimeError(msg)
         read = self._store.twins_with_signals
-        found, model_set = await asyncio.gather(
-            read_store(self._store, _in_chunks, read, list(twin_ids)), self.model_set()
-        )
+        if inline(self._store):  # dictionary lookups on the event loop: no tasks to run
+            found: list[tuple[ontology.Twin, Mapping[str, ontology.SignalValue]] | None]
+            found = _in_chunks(read, list(twin_ids))
+            model_set = self._store.model_set()
+            self._model_set.prime(_ALL, model_set)  # as if loaded: later asks get this one
+        else:
+            found, model_set = await asyncio.gather(
+                read_store(self._store, _in_chunks, read, list(twin_ids)), self.model_set()
+            )
         self.known_model_set = model_set
         out: list[ontology.Twin | None] = []
         for pair in found:

@@ -6,7 +6,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
-from server.graphql._guards import extensions
+from server.graphql._guards import Checks, extensions
 from server.graphql._limits import GraphQLLimits
 from server.graphql._mutation import Mutation
 from server.graphql._query import Query
@@ -14,22 +14,29 @@ from server.graphql._subscription import Subscription
 from server.graphql._tree import TreeExecutionContext
 
 
-class _Schema(strawberry.federation.Schema):
+class GuardedSchema(strawberry.federation.Schema):
+    """The federation schema with its guards' :class:`Checks` (the lean path uses them too)."""
+
+    checks: Checks
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         """Not logged: errors shown to the caller are theirs; internal ones the masking logs."""
 
 
-def build_schema(limits: GraphQLLimits) -> strawberry.federation.Schema:
+def build_schema(limits: GraphQLLimits) -> GuardedSchema:
     """The schema with its guards set to ``limits``."""
-    return _Schema(
+    checks = Checks(limits)
+    built = GuardedSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=extensions(limits),
+        extensions=extensions(checks),
         execution_context_class=TreeExecutionContext,
     )
+    built.checks = checks
+    return built
 
 
 schema = build_schema(GraphQLLimits())
