@@ -23,6 +23,7 @@ from ingest.pipeline import _kernel_jit as jit
 from ingest.pipeline import _mode
 from ingest.pipeline._config import ModeSpec
 from ingest.pipeline._fused import CODE, Fused
+from ingest.pipeline._reuse import Blocks, carve, nbytes
 from ingest.pipeline._state import NO_MODE, NO_TIME, FusionState
 from ontology.history import Quality
 
@@ -118,6 +119,9 @@ class CompiledKernel:
         time): fresh memory costs a page fault per 4 KiB."""
         self._marks = np.zeros(0, dtype=np.uint8)
         """``jit.changes``'s bitmap of keys (kept zero)."""
+        self._blocks = Blocks()
+        """Memory for a batch's codes, history columns and changes (used again once no
+        batch holds it)."""
         self._current = np.zeros(0, dtype=np.int16)
         """``jit.mode``'s state per twin (kept ``UNTOUCHED``) and its int32 scratch per twin."""
         self._twin_work = np.zeros(0, dtype=np.int32)
@@ -152,35 +156,45 @@ class CompiledKernel:
             raise IngestError(msg)
         n = len(frame)
         work = self._scratch(6 * n)
-        code, watermark, texts, rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
-            jit.prepare(
-                _c(frame.twin, np.int32),
-                _c(frame.signal, np.int32),
-                _c(frame.time, np.int64),
-                _c(frame.value, np.float64),
-                _c(frame.kind, np.uint8),
-                _c(frame.quality, np.uint8),
-                _c(twin_map, np.int32),
-                _c(retired, np.bool_),
-                _c(signal_map, np.int32),
-                _c(scale, np.float64),
-                _c(offset, np.float64),
-                limits.sig_type,
-                limits.low,
-                limits.high,
-                limits.future_limit,
-                limits.lateness_us,
-                int(state.watermark),
-                state.signals,
-                work,
-            )
+        history = ((n, np.int64), (n, np.int64), (n, np.int64), (n, np.int32), (n, np.int32),
+                   (n, np.float64), (n, np.uint8), (n, np.uint8))  # fmt: skip
+        newest = ((n, np.int64), (n, np.int64), (n, np.bool_), (n, np.bool_), (n, np.int64))
+        columns = carve(self._blocks.take(nbytes((n, np.uint8), *history, *newest)),
+                        (n, np.uint8), *history, *newest)  # fmt: skip
+        code, rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = columns[:9]
+        watermark, texts, m = jit.prepare(
+            _c(frame.twin, np.int32),
+            _c(frame.signal, np.int32),
+            _c(frame.time, np.int64),
+            _c(frame.value, np.float64),
+            _c(frame.kind, np.uint8),
+            _c(frame.quality, np.uint8),
+            _c(twin_map, np.int32),
+            _c(retired, np.bool_),
+            _c(signal_map, np.int32),
+            _c(scale, np.float64),
+            _c(offset, np.float64),
+            limits.sig_type,
+            limits.low,
+            limits.high,
+            limits.future_limit,
+            limits.lateness_us,
+            int(state.watermark),
+            state.signals,
+            work,
+            *columns[:9],
+        )
+        rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
+            column[:m] for column in columns[1:9]
         )
         if self._marks.shape[0] <= state.seen_time.shape[0] >> 3:
             self._marks = np.zeros((state.seen_time.shape[0] >> 3) + 1, dtype=np.uint8)
-        seen, seen_key, newer, changed, update = jit.changes(
+        count, n_update = jit.changes(
             keys, h_time, h_signal, h_value, h_kind, h_quality, limits.deadband,
-            state.seen_time, state.state_value, self._marks, work,
+            state.seen_time, state.state_value, self._marks, work, *columns[9:],
         )  # fmt: skip
+        seen, seen_key, newer, changed = (column[:count] for column in columns[9:13])
+        update = columns[13][:n_update]
         if texts:
             h_text = frame.text[rows]
             at = np.flatnonzero(h_kind[seen] == Kind.TEXT)  # object arrays: the text rows only
@@ -330,16 +344,28 @@ def warm() -> float:
     started = time.perf_counter()
     one_i32, one_f64 = np.zeros(1, np.int32), np.ones(1, np.float64)
     work = np.empty(12, np.int64)
-    _, _, _, rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = jit.prepare(
+    i64, i32, u8 = np.empty(2, np.int64), np.empty(2, np.int32), np.empty(2, np.uint8)
+    rows, keys, h_time, h_value = i64.copy(), i64.copy(), i64.copy(), np.empty(2, np.float64)
+    h_twin, h_signal, h_kind, h_quality = i32.copy(), i32.copy(), u8.copy(), u8.copy()
+    _, _, m = jit.prepare(
         np.zeros(2, np.int32), np.zeros(2, np.int32), np.array([2, 1], dtype=np.int64),
         np.ones(2, np.float64), np.zeros(2, np.uint8), np.zeros(2, np.uint8), one_i32,
         np.zeros(1, np.bool_), one_i32, one_f64, np.zeros(1, np.float64), np.zeros(1, np.uint8),
-        -one_f64, 2 * one_f64, 10, 10, -1, 1, work,
+        -one_f64, 2 * one_f64, 10, 10, -1, 1, work, u8.copy(), rows, keys, h_time, h_twin,
+        h_signal, h_value, h_kind, h_quality,
     )  # fmt: skip
-    seen, seen_key, newer, _, update = jit.changes(
+    rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
+        rows[:m], keys[:m], h_time[:m], h_twin[:m], h_signal[:m], h_value[:m], h_kind[:m],
+        h_quality[:m],
+    )  # fmt: skip
+    seen, seen_key, update = i64.copy(), i64.copy(), i64.copy()
+    newer, changed = np.empty(2, np.bool_), np.empty(2, np.bool_)
+    count, n_update = jit.changes(
         keys, h_time, h_signal, h_value, h_kind, h_quality, one_f64, np.zeros(1, np.int64),
-        np.zeros(1, np.float64), np.zeros(1, np.uint8), work,
+        np.zeros(1, np.float64), np.zeros(1, np.uint8), work, seen, seen_key, newer, changed,
+        update,
     )  # fmt: skip
+    seen, seen_key, newer, update = seen[:count], seen_key[:count], newer[:count], update[:n_update]
     jit.commit(
         seen, seen_key, newer, update, h_twin, h_signal, h_time, h_value, h_kind, 1,
         np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(1, np.float64),

@@ -185,23 +185,21 @@ def prepare(
     watermark: int,
     signals: int,
     work: npt.NDArray[np.int64],
-) -> tuple[
-    npt.NDArray[np.uint8],
-    int,
-    int,
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int32],
-    npt.NDArray[np.int32],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.uint8],
-    npt.NDArray[np.uint8],
-]:
-    """Validate and order a frame: each row's reject code (the first reason met, 0:
-    accepted), the watermark, how many rows are text; then the accepted rows stably sorted
-    by (time, key), exact duplicates dropped (their code set to DUPLICATE): frame rows,
-    keys, then the history columns (time, twin, signal, value, kind, quality).
+    code: npt.NDArray[np.uint8],
+    out_rows: npt.NDArray[np.int64],
+    out_key: npt.NDArray[np.int64],
+    h_time: npt.NDArray[np.int64],
+    h_twin: npt.NDArray[np.int32],
+    h_signal: npt.NDArray[np.int32],
+    h_value: npt.NDArray[np.float64],
+    h_kind: npt.NDArray[np.uint8],
+    h_quality: npt.NDArray[np.uint8],
+) -> tuple[int, int, int]:
+    """Validate and order a frame: each row's reject code into ``code`` (the first reason
+    met, 0: accepted); then the accepted rows stably sorted by (time, key), exact
+    duplicates dropped (their code set to DUPLICATE), into the first rows of ``out_rows``
+    (frame rows), ``out_key`` and the history columns (``h_``: a frame's rows each).
+    Returns the watermark, how many rows are text and how many rows the history has.
 
     One pass validates each row and, as sources deliver nearly ordered frames, puts an
     accepted row that keeps the order in one list, the others (late ones) in another;
@@ -212,7 +210,6 @@ def prepare(
     """
     n = f_time.shape[0]
     _check(f_twin, f_signal, twin_map, signal_map)
-    code = np.empty(n, dtype=np.uint8)
     w_key = work[:n]
     w_value = work[n : 2 * n].view(np.float64)
     w_ts = work[2 * n : 3 * n].view(np.int32)  # twin, signal of row i at 2i, 2i + 1
@@ -299,15 +296,6 @@ def prepare(
                     late[n_late] = i
                     n_late += 1
     late_sorted = _merge_sort(late[:n_late], f_time, w_key)
-    m = n_main + n_late
-    out_rows = np.empty(m, dtype=np.int64)
-    out_key = np.empty(m, dtype=np.int64)
-    h_time = np.empty(m, dtype=np.int64)
-    h_twin = np.empty(m, dtype=np.int32)
-    h_signal = np.empty(m, dtype=np.int32)
-    h_value = np.empty(m, dtype=np.float64)
-    h_kind = np.empty(m, dtype=np.uint8)
-    h_quality = np.empty(m, dtype=np.uint8)
     a = b = o = 0
     last_t = last_k = 0
     while a < n_main or b < n_late:
@@ -341,19 +329,7 @@ def prepare(
         h_kind[o] = w_kind[r]
         h_quality[o] = f_quality[r]
         o += 1
-    return (
-        code,
-        watermark,
-        texts,
-        out_rows[:o],
-        out_key[:o],
-        h_time[:o],
-        h_twin[:o],
-        h_signal[:o],
-        h_value[:o],
-        h_kind[:o],
-        h_quality[:o],
-    )
+    return watermark, texts, o
 
 
 # ------------------------------------------------------------------ 3. newest per key
@@ -370,16 +346,15 @@ def changes(
     state_value: npt.NDArray[np.float64],
     marks: npt.NDArray[np.uint8],
     work: npt.NDArray[np.int64],
-) -> tuple[
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.bool_],
-    npt.NDArray[np.bool_],
-    npt.NDArray[np.int64],
-]:
-    """Each key's newest row (ascending), its key, whether it is newer than the key's
-    state, whether its value changes the state (text rows: the wrapper decides), and the
-    rows that do.
+    seen: npt.NDArray[np.int64],
+    seen_key: npt.NDArray[np.int64],
+    newer: npt.NDArray[np.bool_],
+    changed: npt.NDArray[np.bool_],
+    update: npt.NDArray[np.int64],
+) -> tuple[int, int]:
+    """Each key's newest row (ascending) into ``seen``, its key, whether it is newer than
+    the key's state, whether its value changes the state (text rows: the wrapper decides),
+    and the rows that do into ``update`` (a row each at most): how many of each.
 
     Rows are in time order, so a key's newest is its last: a backward pass marks
     each key once in a bitmap (an eighth of a byte a key: it stays in the cache) and
@@ -396,11 +371,6 @@ def changes(
             marks[kk >> 3] = byte | bit
             found[count] = p
             count += 1
-    seen = np.empty(count, dtype=np.int64)
-    seen_key = np.empty(count, dtype=np.int64)
-    newer = np.empty(count, dtype=np.bool_)
-    changed = np.empty(count, dtype=np.bool_)
-    update = np.empty(count, dtype=np.int64)
     n_update = 0
     for j in range(count):
         if j + AHEAD < count:
@@ -422,7 +392,7 @@ def changes(
         changed[j] = change
         update[n_update] = p
         n_update += change
-    return seen, seen_key, newer, changed, update[:n_update]
+    return count, n_update
 
 
 # ------------------------------------------------------------------ 4. the mode machine
