@@ -38,7 +38,14 @@ from ingest.pipeline._fused import (
     RawEvent,
     retired_events,
 )
-from ingest.pipeline._kernel_compiled import CompiledKernel, Limits, Steps, commit_numbers, warm
+from ingest.pipeline._kernel_compiled import (
+    CompiledKernel,
+    Limits,
+    Steps,
+    commit_modes,
+    commit_numbers,
+    warm,
+)
 from ingest.pipeline._state import FusionState
 
 __all__ = [
@@ -212,15 +219,18 @@ def commit(kernel: FusionKernel, fused: Fused, state: FusionState) -> None:
         state.state_text[keys] = fused.text[texts]
     spec = kernel.pipeline.mode
     if spec is not None and fused.mode_twin.shape[0]:
-        state.mode[fused.mode_twin] = fused.mode_state
-        # the machine's clock moves with its transitions only (a first sighting is no move)
-        np.maximum.at(state.mode_time, fused.moves.twin, fused.moves.time)
         changed = fused.mode_changed
-        twins, at = fused.mode_twin[changed], fused.mode_time[changed]
-        keys = twins.astype(np.int64) * signals + kernel.mode_signal
+        keys = fused.mode_twin[changed].astype(np.int64) * signals + kernel.mode_signal
         names = np.empty(len(spec.states), dtype=object)
         names[:] = spec.states
         state.state_text[keys] = names[fused.mode_state[changed]]
-        state.state_time[keys] = at
-        state.seen_time[keys] = np.maximum(state.seen_time[keys], at)
+        if kernel.compiled is not None:  # one pass: modes, clocks, the mode signal's times
+            commit_modes(fused, kernel.mode_signal, state)
+        else:
+            state.mode[fused.mode_twin] = fused.mode_state
+            # the machine's clock moves with its transitions only (a first sighting is no move)
+            np.maximum.at(state.mode_time, fused.moves.twin, fused.moves.time)
+            at = fused.mode_time[changed]
+            state.state_time[keys] = at
+            state.seen_time[keys] = np.maximum(state.seen_time[keys], at)
     state.watermark = max(state.watermark, fused.watermark)

@@ -22,7 +22,8 @@ from ingest.frame import Frame, Kind, RejectReason
 from ingest.pipeline import _kernel_jit as jit
 from ingest.pipeline import _mode
 from ingest.pipeline._config import ModeSpec
-from ingest.pipeline._fused import CODE
+from ingest.pipeline._fused import CODE, Fused
+from ingest.pipeline._reuse import Blocks, carve, nbytes
 from ingest.pipeline._state import NO_MODE, NO_TIME, FusionState
 from ontology.history import Quality
 
@@ -109,13 +110,27 @@ class CompiledKernel:
                     rules += [(signal, jit.OPS.index("eq"), v, symbol) for v in numbers]
                 elif not isinstance(rule.value, str):  # a text value meets text rows only
                     rules.append((signal, jit.OPS.index(rule.op), float(rule.value), symbol))
-        rules.sort(key=lambda r: r[0])  # stable: each signal's rules keep their order
-        self.rule_signal = np.array([r[0] for r in rules], dtype=np.int64)
-        self.rule_op = np.array([r[1] for r in rules], dtype=np.int8)
-        self.rule_limit = np.array([r[2] for r in rules], dtype=np.float64)
-        self.rule_symbol = np.array([r[3] for r in rules], dtype=np.int16)
+        n_signals = max([len(signal_index)] + [r[0] + 1 for r in rules])
+        self.cut, self.piece_symbol = _pieces(rules, n_signals)
+        """Per signal, its rules' numbers sorted (NaN-padded), and the first rule's symbol
+        met in each piece they cut the line into (``jit.mode``)."""
         self._work = np.empty(0, dtype=np.int64)
-        """``jit.order``'s scratch, kept between batches (a kernel runs one batch at a time)."""
+        """The loops' scratch per row, kept between batches (a kernel runs one batch at a
+        time): fresh memory costs a page fault per 4 KiB."""
+        self._marks = np.zeros(0, dtype=np.uint8)
+        """``jit.changes``'s bitmap of keys (kept zero)."""
+        self._blocks = Blocks()
+        """Memory for a batch's codes, history columns and changes (used again once no
+        batch holds it)."""
+        self._current = np.zeros(0, dtype=np.int16)
+        """``jit.mode``'s state per twin (kept ``UNTOUCHED``) and its int32 scratch per twin."""
+        self._twin_work = np.zeros(0, dtype=np.int32)
+
+    def _scratch(self, size: int) -> npt.NDArray[np.int64]:
+        """``size`` int64 of the kept scratch (grown with room to spare)."""
+        if self._work.shape[0] < size:
+            self._work = np.empty(size + size // 2, dtype=np.int64)
+        return self._work
 
     def run(
         self,
@@ -139,13 +154,21 @@ class CompiledKernel:
                 f"{state.twins} twins and {min(state.signals, limits.deadband.shape[0])} signals"
             )
             raise IngestError(msg)
-        f_time = _c(frame.time, np.int64)
-        code, twin, signal, value, kind, ok, watermark, texts = jit.validate(
+        n = len(frame)
+        work = self._scratch(6 * n)
+        history = ((n, np.int64), (n, np.int64), (n, np.int64), (n, np.int32), (n, np.int32),
+                   (n, np.float64), (n, np.uint8), (n, np.uint8))  # fmt: skip
+        newest = ((n, np.int64), (n, np.int64), (n, np.bool_), (n, np.bool_), (n, np.int64))
+        columns = carve(self._blocks.take(nbytes((n, np.uint8), *history, *newest)),
+                        (n, np.uint8), *history, *newest)  # fmt: skip
+        code, rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = columns[:9]
+        watermark, texts, m = jit.prepare(
             _c(frame.twin, np.int32),
             _c(frame.signal, np.int32),
-            f_time,
+            _c(frame.time, np.int64),
             _c(frame.value, np.float64),
             _c(frame.kind, np.uint8),
+            _c(frame.quality, np.uint8),
             _c(twin_map, np.int32),
             _c(retired, np.bool_),
             _c(signal_map, np.int32),
@@ -157,38 +180,37 @@ class CompiledKernel:
             limits.future_limit,
             limits.lateness_us,
             int(state.watermark),
+            state.signals,
+            work,
+            *columns[:9],
         )
-        if self._work.shape[0] < 4 * ok.shape[0]:
-            self._work = np.empty(8 * ok.shape[0], dtype=np.int64)
-        rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = jit.order(
-            ok, f_time, _c(frame.quality, np.uint8), twin, signal, value, kind, state.signals,
-            code, self._work,
+        rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
+            column[:m] for column in columns[1:9]
+        )
+        if self._marks.shape[0] <= state.seen_time.shape[0] >> 3:
+            self._marks = np.zeros((state.seen_time.shape[0] >> 3) + 1, dtype=np.uint8)
+        count, n_update = jit.changes(
+            keys, h_time, h_signal, h_value, h_kind, h_quality, limits.deadband,
+            state.seen_time, state.state_value, self._marks, work, *columns[9:],
         )  # fmt: skip
-        seen, seen_key, newer, changed = jit.changes(
-            keys,
-            h_time,
-            h_signal,
-            h_value,
-            h_kind,
-            h_quality,
-            limits.deadband,
-            state.seen_time,
-            state.state_value,
-        )
+        seen, seen_key, newer, changed = (column[:count] for column in columns[9:13])
+        update = columns[13][:n_update]
         if texts:
             h_text = frame.text[rows]
             at = np.flatnonzero(h_kind[seen] == Kind.TEXT)  # object arrays: the text rows only
             if at.size:
                 moved = h_text[seen[at]] != state.state_text[seen_key[at]]
                 changed[at] = newer[at] & moved
+                update = seen[changed]
         else:  # no text: a view of a shared, read-only column of None (no write per row)
             h_text = _no_text(rows.shape[0])
+        signal = signal_map[frame.signal] if texts else signal_map[:0]
         mode = self._mode(
             frame, signal, rows, h_twin, h_signal, h_time, h_value, h_kind, texts, state
         )
         return Steps(
             code, int(watermark), rows, h_twin, h_signal, h_time, h_value, h_kind, h_text,
-            h_quality, seen, seen_key, newer, seen[changed], mode,
+            h_quality, seen, seen_key, newer, update, mode,
         )  # fmt: skip
 
     def _mode(
@@ -215,16 +237,50 @@ class CompiledKernel:
                 self.spec, self.signal_index, all_signals[at], frame.value[at], frame.kind[at],
                 frame.text[at],
             )  # fmt: skip
-        n_signals = max(len(self.signal_index), int(self.rule_signal.max(initial=-1)) + 1)
-        rule_start = np.zeros(n_signals + 1, dtype=np.int64)
-        np.cumsum(np.bincount(self.rule_signal, minlength=n_signals), out=rule_start[1:])
+        twins = state.mode.shape[0]
+        if self._current.shape[0] != twins:
+            self._current = np.full(twins, jit.UNTOUCHED, dtype=np.int16)
+            self._twin_work = np.empty(2 * twins, dtype=np.int32)
         return tuple(
             jit.mode(
-                rows, twin, signal, time, value, kind, text_symbol, rule_start, self.rule_op,
-                self.rule_limit, self.rule_symbol, self.table, state.mode, state.mode_time,
-                self.initial,
+                rows, twin, signal, time, value, kind, text_symbol, self.cut,
+                self.piece_symbol, self.table, state.mode, state.mode_time, self.initial,
+                self._current, self._twin_work, self._scratch(4 * rows.shape[0] + 2),
             )
         )  # fmt: skip
+
+
+_COMPARE = (np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal)
+"""``jit.OPS``'s comparisons."""
+
+
+def _pieces(
+    rules: list[tuple[int, int, float, int]], n_signals: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int16]]:
+    """``jit.mode``'s tables from (signal, op, limit, symbol) rules in order: per signal its
+    limits sorted, padded with NaN to one width; the symbol of each piece they cut."""
+    limits: list[list[float]] = [[] for _ in range(n_signals)]
+    for signal, _, limit, _ in rules:
+        if limit not in limits[signal]:
+            limits[signal].append(limit)
+    width = max([1] + [len(mine) for mine in limits])
+    cut = np.full((n_signals, width), np.nan)
+    piece_symbol = np.full((n_signals, 2 * width + 2), -1, dtype=np.int16)
+    for signal, mine in enumerate(limits):
+        mine.sort()
+        cut[signal, : len(mine)] = mine
+        # one value in each piece: below the first, at each, between, above the last; NaN
+        points = [np.nextafter(mine[0], -np.inf)] if mine else [0.0]
+        for i, limit in enumerate(mine):
+            above = mine[i + 1] if i + 1 < len(mine) else np.inf
+            points += [limit, np.nextafter(limit, above) if above > limit else above]
+        for piece, value in enumerate([*points, np.nan]):
+            slot = 2 * width + 1 if np.isnan(value) else piece
+            for s, op, limit, symbol in rules:
+                if s == signal and bool(_COMPARE[op](value, limit)):
+                    piece_symbol[signal, slot] = symbol
+                    break
+    return cut, piece_symbol
 
 
 def commit_numbers(
@@ -245,6 +301,17 @@ def commit_numbers(
         _c(kind, np.uint8), state.signals, state.seen_time, state.state_time, state.state_value,
     )  # fmt: skip
     return others
+
+
+def commit_modes(fused: Fused, mode_signal: int, state: FusionState) -> None:
+    """A committed batch's modes, the machine's clocks and the mode signal's times into
+    ``state`` (after ``commit_numbers``; the mode signal's text is the caller's)."""
+    jit.commit_mode(
+        _c(fused.mode_twin, np.int32), _c(fused.mode_state, np.int16),
+        _c(fused.mode_time, np.int64), _c(fused.mode_changed, np.bool_),
+        _c(fused.moves.twin, np.int32), _c(fused.moves.time, np.int64), mode_signal,
+        state.signals, state.mode, state.mode_time, state.seen_time, state.state_time,
+    )  # fmt: skip
 
 
 _NONE: list[npt.NDArray[np.object_]] = [np.empty(0, dtype=object)]
@@ -276,28 +343,42 @@ def warm() -> float:
         return 0.0
     started = time.perf_counter()
     one_i32, one_f64 = np.zeros(1, np.int32), np.ones(1, np.float64)
-    f_time = np.array([2, 1], dtype=np.int64)
-    code, twin, signal, value, kind, ok, _, _ = jit.validate(
-        np.zeros(2, np.int32), np.zeros(2, np.int32), f_time, np.ones(2, np.float64),
-        np.zeros(2, np.uint8), one_i32, np.zeros(1, np.bool_), one_i32, one_f64,
-        np.zeros(1, np.float64), np.zeros(1, np.uint8), -one_f64, 2 * one_f64, 10, 10, -1,
+    work = np.empty(12, np.int64)
+    i64, i32, u8 = np.empty(2, np.int64), np.empty(2, np.int32), np.empty(2, np.uint8)
+    rows, keys, h_time, h_value = i64.copy(), i64.copy(), i64.copy(), np.empty(2, np.float64)
+    h_twin, h_signal, h_kind, h_quality = i32.copy(), i32.copy(), u8.copy(), u8.copy()
+    _, _, m = jit.prepare(
+        np.zeros(2, np.int32), np.zeros(2, np.int32), np.array([2, 1], dtype=np.int64),
+        np.ones(2, np.float64), np.zeros(2, np.uint8), np.zeros(2, np.uint8), one_i32,
+        np.zeros(1, np.bool_), one_i32, one_f64, np.zeros(1, np.float64), np.zeros(1, np.uint8),
+        -one_f64, 2 * one_f64, 10, 10, -1, 1, work, u8.copy(), rows, keys, h_time, h_twin,
+        h_signal, h_value, h_kind, h_quality,
     )  # fmt: skip
-    rows, keys, h_time, h_twin, h_signal, h_value, h_kind, _ = jit.order(
-        ok, f_time, np.zeros(2, np.uint8), twin, signal, value, kind, 1, code, np.empty(8, np.int64)
-    )
-    seen, seen_key, newer, changed = jit.changes(
-        keys, h_time, h_signal, h_value, h_kind, h_kind, one_f64, np.zeros(1, np.int64),
-        np.zeros(1, np.float64),
+    rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
+        rows[:m], keys[:m], h_time[:m], h_twin[:m], h_signal[:m], h_value[:m], h_kind[:m],
+        h_quality[:m],
     )  # fmt: skip
+    seen, seen_key, update = i64.copy(), i64.copy(), i64.copy()
+    newer, changed = np.empty(2, np.bool_), np.empty(2, np.bool_)
+    count, n_update = jit.changes(
+        keys, h_time, h_signal, h_value, h_kind, h_quality, one_f64, np.zeros(1, np.int64),
+        np.zeros(1, np.float64), np.zeros(1, np.uint8), work, seen, seen_key, newer, changed,
+        update,
+    )  # fmt: skip
+    seen, seen_key, newer, update = seen[:count], seen_key[:count], newer[:count], update[:n_update]
     jit.commit(
-        seen, seen_key, newer, seen[changed], h_twin, h_signal, h_time, h_value, h_kind, 1,
+        seen, seen_key, newer, update, h_twin, h_signal, h_time, h_value, h_kind, 1,
         np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(1, np.float64),
     )  # fmt: skip
-    jit.mode(
+    moved = jit.mode(
         rows, h_twin, h_signal, h_time, h_value, h_kind, np.empty(0, np.int16),
-        np.array([0, 1], np.int64), np.zeros(1, np.int8), np.zeros(1, np.float64),
-        np.zeros(1, np.int16), np.zeros((1, 1), np.int16), np.full(1, -1, np.int16),
-        np.zeros(1, np.int64), 0,
+        np.full((1, 1), np.nan), np.full((1, 4), -1, np.int16), np.zeros((1, 1), np.int16),
+        np.full(1, -1, np.int16), np.zeros(1, np.int64), 0,
+        np.full(1, jit.UNTOUCHED, np.int16), np.empty(2, np.int32), work,
+    )  # fmt: skip
+    jit.commit_mode(
+        *moved[:6], 0, 1, np.full(1, -1, np.int16), np.zeros(1, np.int64),
+        np.zeros(1, np.int64), np.zeros(1, np.int64),
     )  # fmt: skip
     seconds = time.perf_counter() - started
     _WARMED.append(seconds)

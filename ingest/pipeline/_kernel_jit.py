@@ -19,6 +19,8 @@ from typing import Any, TypeVar, cast
 import numba
 import numpy as np
 import numpy.typing as npt
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,7 +39,7 @@ NO_TIME = -(2**63)
 NO_MODE = -1
 UNTOUCHED = -2
 OPS = ("gt", "ge", "lt", "le", "eq", "ne")
-"""Rule operators by code (``rule_op``)."""
+"""Rule operators by code."""
 
 CACHING: list[bool] = []
 """One entry per compiled function: True where numba caches its machine code on disk."""
@@ -57,14 +59,119 @@ def _jit(function: F) -> F:
     return cast(F, compiled)
 
 
-# ------------------------------------------------------------------ 1. validate
+AHEAD = 16
+"""Rows ahead whose per-key or per-twin state a loop asks the memory for (``_prefetch``)."""
+
+
+_LLVM: Any = cgutils
+"""numba's code-generation helpers and llvmlite's IR (``_LLVM.ir``), untyped."""
+
+
+@intrinsic
+def _prefetch_intrinsic(typingctx: Any, array: Any, index: Any) -> Any:
+    """Ask for the cache line of ``array[index]`` without waiting for it (LLVM's prefetch:
+    it never faults, so an index past the end is harmless; no bounds are checked).
+
+    A random read per row waits about a hundred nanoseconds when it misses the cache, and a
+    branch the processor guessed wrong throws away the reads it had started after it: asked
+    ``AHEAD`` rows early, the line is there when the row comes."""
+    del typingctx
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        kind, ir = signature.args[0], _LLVM.ir
+        view = context.make_array(kind)(context, builder, args[0])
+        pointer = _LLVM.get_item_pointer(context, builder, kind, view, [args[1]], wraparound=False)
+        byte_pointer, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        function = _LLVM.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
+            "llvm.prefetch.p0i8",
+        )
+        read, locality, data = ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)
+        builder.call(function, [builder.bitcast(pointer, byte_pointer), read, locality, data])
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
+
+
+_prefetch = cast(Callable[[npt.NDArray[Any], int], None], _prefetch_intrinsic)
+
+
+# ------------------------------------------------------------------ 1-2. validate, order
 @_jit
-def validate(
+def _merge_sort(
+    index: npt.NDArray[np.int64], t: npt.NDArray[np.int64], k: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """``index`` stably sorted by (t, k): its ascending runs, merged pairwise (adaptive).
+
+    The loops here compare inline: a call to another compiled function per row costs a
+    reference count per array argument (atomic), more than the comparison."""
+    m = index.shape[0]
+    if m < 2:
+        return index
+    bounds = [0]
+    for i in range(1, m):
+        x, y = index[i], index[i - 1]
+        if t[x] < t[y] or (t[x] == t[y] and k[x] < k[y]):
+            bounds.append(i)
+    bounds.append(m)
+    src = index.copy()
+    dst = np.empty_like(src)
+    while len(bounds) > 2:
+        merged = [0]
+        for r in range(0, len(bounds) - 1, 2):
+            lo = bounds[r]
+            if r + 2 >= len(bounds):  # an odd run out: copied
+                hi = bounds[r + 1]
+                dst[lo:hi] = src[lo:hi]
+                merged.append(hi)
+                continue
+            mid, hi = bounds[r + 1], bounds[r + 2]
+            a, b, o = lo, mid, lo
+            while a < mid and b < hi:
+                x, y = src[b], src[a]
+                if t[x] < t[y] or (t[x] == t[y] and k[x] < k[y]):
+                    dst[o] = src[b]
+                    b += 1
+                else:
+                    dst[o] = src[a]
+                    a += 1
+                o += 1
+            dst[o : o + mid - a] = src[a:mid]
+            o += mid - a
+            dst[o : o + hi - b] = src[b:hi]
+            merged.append(hi)
+        src, dst = dst, src
+        bounds = merged
+    return src
+
+
+@_jit
+def _check(
+    f_twin: npt.NDArray[np.int32],
+    f_signal: npt.NDArray[np.int32],
+    twin_map: npt.NDArray[np.int32],
+    signal_map: npt.NDArray[np.int32],
+) -> None:
+    """Every twin and signal code of a frame indexes its name tables (the loops do not check)."""
+    n_twins, n_signals = twin_map.shape[0], signal_map.shape[0]
+    bad = False
+    for i in range(f_twin.shape[0]):
+        ft, fs = f_twin[i], f_signal[i]
+        bad |= (ft < 0) | (ft >= n_twins) | (fs < 0) | (fs >= n_signals)
+    if bad:
+        msg = "a frame's twin or signal code is outside its name table"
+        raise IndexError(msg)
+
+
+@_jit
+def prepare(
     f_twin: npt.NDArray[np.int32],
     f_signal: npt.NDArray[np.int32],
     f_time: npt.NDArray[np.int64],
     f_value: npt.NDArray[np.float64],
     f_kind: npt.NDArray[np.uint8],
+    f_quality: npt.NDArray[np.uint8],
     twin_map: npt.NDArray[np.int32],
     retired: npt.NDArray[np.bool_],
     signal_map: npt.NDArray[np.int32],
@@ -76,40 +183,52 @@ def validate(
     future_limit: int,
     lateness: int,
     watermark: int,
-) -> tuple[
-    npt.NDArray[np.uint8],
-    npt.NDArray[np.int32],
-    npt.NDArray[np.int32],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.uint8],
-    npt.NDArray[np.int64],
-    int,
-    int,
-]:
-    """Each row's reject code (the first reason met, 0: accepted), its worker twin and
-    signal, converted value and kind; the accepted rows in frame order; the watermark; how
-    many rows are text."""
+    signals: int,
+    work: npt.NDArray[np.int64],
+    code: npt.NDArray[np.uint8],
+    out_rows: npt.NDArray[np.int64],
+    out_key: npt.NDArray[np.int64],
+    h_time: npt.NDArray[np.int64],
+    h_twin: npt.NDArray[np.int32],
+    h_signal: npt.NDArray[np.int32],
+    h_value: npt.NDArray[np.float64],
+    h_kind: npt.NDArray[np.uint8],
+    h_quality: npt.NDArray[np.uint8],
+) -> tuple[int, int, int]:
+    """Validate and order a frame: each row's reject code into ``code`` (the first reason
+    met, 0: accepted); then the accepted rows stably sorted by (time, key), exact
+    duplicates dropped (their code set to DUPLICATE), into the first rows of ``out_rows``
+    (frame rows), ``out_key`` and the history columns (``h_``: a frame's rows each).
+    Returns the watermark, how many rows are text and how many rows the history has.
+
+    One pass validates each row and, as sources deliver nearly ordered frames, puts an
+    accepted row that keeps the order in one list, the others (late ones) in another;
+    the late ones are sorted apart, then both merged. A row too late for the watermark
+    is known after that pass only: where there is one, a second pass refuses it and
+    splits again. ``work``: at least six int64 a row, reused from batch to batch (fresh
+    memory costs a page fault per 4 KiB).
+    """
     n = f_time.shape[0]
-    code = np.zeros(n, dtype=np.uint8)
-    twin = np.empty(n, dtype=np.int32)
-    signal = np.empty(n, dtype=np.int32)
-    value = np.empty(n, dtype=np.float64)
-    kind = np.empty(n, dtype=np.uint8)
+    _check(f_twin, f_signal, twin_map, signal_map)
+    w_key = work[:n]
+    w_value = work[n : 2 * n].view(np.float64)
+    w_ts = work[2 * n : 3 * n].view(np.int32)  # twin, signal of row i at 2i, 2i + 1
+    w_kind = work[3 * n : 4 * n].view(np.uint8)[:n]
+    main = work[4 * n : 5 * n]
+    late = work[5 * n : 6 * n]
     n_retired = retired.shape[0]
     texts = 0
+    n_main = n_late = 0
+    last_t = last_k = 0
+    first = np.iinfo(np.int64).max  # the earliest accepted time
     for i in range(n):
-        ft, fs = f_twin[i], f_signal[i]
-        if ft < 0 or ft >= twin_map.shape[0] or fs < 0 or fs >= signal_map.shape[0]:
-            msg = "a frame's twin or signal code is outside its name table"
-            raise IndexError(msg)
-        t = twin_map[ft]
+        fs = f_signal[i]
+        t = twin_map[f_twin[i]]
         s = signal_map[fs]
-        twin[i] = t
-        signal[i] = s
         c = 0
         if t < 0:
             c = UNKNOWN_TWIN
-        elif n_retired and t < n_retired and retired[t]:
+        elif t < n_retired and retired[t]:
             c = RETIRED_TWIN
         if c == 0 and s < 0:
             c = UNKNOWN_SIGNAL
@@ -140,170 +259,77 @@ def validate(
                 c = OUT_OF_RANGE
         if c == 0 and f_time[i] > future_limit:
             c = TOO_FAR_FUTURE
-        if c == 0 and f_time[i] > watermark:
-            watermark = f_time[i]
         code[i] = c
-        value[i] = v
-        kind[i] = k
-    ok = 0
-    if watermark != NO_TIME:
-        oldest = NO_TIME if watermark < NO_TIME + lateness else watermark - lateness
-        for i in range(n):
-            if code[i] == 0:
-                if f_time[i] < oldest:
-                    code[i] = TOO_LATE
-                else:
-                    ok += 1
-    rows = np.empty(ok, dtype=np.int64)
-    j = 0
-    for i in range(n):
-        if code[i] == 0:
-            rows[j] = i
-            j += 1
-    return code, twin, signal, value, kind, rows, watermark, texts
-
-
-# ------------------------------------------------------------------ 2. order, deduplicate
-@_jit
-def _before(t: npt.NDArray[np.int64], k: npt.NDArray[np.int64], a: int, b: int) -> bool:
-    """(time, key) of ``a`` sorts strictly before ``b``'s."""
-    return bool(t[a] < t[b] or (t[a] == t[b] and k[a] < k[b]))
-
-
-@_jit
-def _merge_sort(
-    index: npt.NDArray[np.int64], t: npt.NDArray[np.int64], k: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    """``index`` stably sorted by (t, k): its ascending runs, merged pairwise (adaptive)."""
-    m = index.shape[0]
-    if m < 2:
-        return index
-    bounds = [0]
-    for i in range(1, m):
-        if _before(t, k, index[i], index[i - 1]):
-            bounds.append(i)
-    bounds.append(m)
-    src = index.copy()
-    dst = np.empty_like(src)
-    while len(bounds) > 2:
-        merged = [0]
-        for r in range(0, len(bounds) - 1, 2):
-            lo = bounds[r]
-            if r + 2 >= len(bounds):  # an odd run out: copied
-                hi = bounds[r + 1]
-                dst[lo:hi] = src[lo:hi]
-                merged.append(hi)
-                continue
-            mid, hi = bounds[r + 1], bounds[r + 2]
-            a, b, o = lo, mid, lo
-            while a < mid and b < hi:
-                if _before(t, k, src[b], src[a]):
-                    dst[o] = src[b]
-                    b += 1
-                else:
-                    dst[o] = src[a]
-                    a += 1
-                o += 1
-            dst[o : o + mid - a] = src[a:mid]
-            o += mid - a
-            dst[o : o + hi - b] = src[b:hi]
-            merged.append(hi)
-        src, dst = dst, src
-        bounds = merged
-    return src
-
-
-@_jit
-def order(
-    rows: npt.NDArray[np.int64],
-    f_time: npt.NDArray[np.int64],
-    f_quality: npt.NDArray[np.uint8],
-    twin: npt.NDArray[np.int32],
-    signal: npt.NDArray[np.int32],
-    value: npt.NDArray[np.float64],
-    kind: npt.NDArray[np.uint8],
-    signals: int,
-    code: npt.NDArray[np.uint8],
-    work: npt.NDArray[np.int64],
-) -> tuple[
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int32],
-    npt.NDArray[np.int32],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.uint8],
-    npt.NDArray[np.uint8],
-]:
-    """The accepted rows stably sorted by (time, key), exact duplicates dropped (their code
-    set to DUPLICATE): frame rows, keys, then the history columns (time, twin, signal,
-    value, kind, quality).
-
-    Sources deliver nearly ordered frames: the rows that keep the order go to one
-    list as they come, the others (late ones) are sorted apart, then both merged.
-    ``work``: at least four int64 a row, reused from batch to batch (fresh memory costs
-    a page fault per 4 KiB).
-    """
-    m = rows.shape[0]
-    t = work[:m]
-    k = work[m : 2 * m]
-    for i in range(m):
-        r = rows[i]
-        t[i] = f_time[r]
-        k[i] = np.int64(twin[r]) * signals + signal[r]
-    main = work[2 * m : 3 * m]
-    late = work[3 * m : 4 * m]
-    n_main = n_late = 0
-    for i in range(m):
-        if n_main == 0 or not _before(t, k, i, main[n_main - 1]):
+        if c != 0:
+            continue
+        at = f_time[i]
+        key = np.int64(t) * signals + s
+        watermark = max(watermark, at)
+        first = min(first, at)
+        w_key[i] = key
+        w_value[i] = v
+        w_ts[2 * i] = t
+        w_ts[2 * i + 1] = s
+        w_kind[i] = k
+        if n_main == 0 or not (at < last_t or (at == last_t and key < last_k)):
             main[n_main] = i
             n_main += 1
+            last_t, last_k = at, key
         else:
             late[n_late] = i
             n_late += 1
-    late_sorted = _merge_sort(late[:n_late], t, k)
-    out_rows = np.empty(m, dtype=np.int64)
-    out_key = np.empty(m, dtype=np.int64)
-    h_time = np.empty(m, dtype=np.int64)
-    h_twin = np.empty(m, dtype=np.int32)
-    h_signal = np.empty(m, dtype=np.int32)
-    h_value = np.empty(m, dtype=np.float64)
-    h_kind = np.empty(m, dtype=np.uint8)
-    h_quality = np.empty(m, dtype=np.uint8)
+    if watermark != NO_TIME and n_main:
+        oldest = NO_TIME if watermark < NO_TIME + lateness else watermark - lateness
+        if first < oldest:  # some accepted rows are too late: refuse them, split again
+            n_main = n_late = 0
+            for i in range(n):
+                if code[i] != 0:
+                    continue
+                at, key = f_time[i], w_key[i]
+                if at < oldest:
+                    code[i] = TOO_LATE
+                elif n_main == 0 or not (at < last_t or (at == last_t and key < last_k)):
+                    main[n_main] = i
+                    n_main += 1
+                    last_t, last_k = at, key
+                else:
+                    late[n_late] = i
+                    n_late += 1
+    late_sorted = _merge_sort(late[:n_late], f_time, w_key)
     a = b = o = 0
-    last = -1
+    last_t = last_k = 0
     while a < n_main or b < n_late:
         # equal (time, key): the main list's row came first in the frame
-        if b >= n_late or (a < n_main and not _before(t, k, late_sorted[b], main[a])):
-            i = main[a]
+        if b >= n_late:
+            take_main = True
+        elif a >= n_main:
+            take_main = False
+        else:
+            x, y = late_sorted[b], main[a]
+            take_main = not (
+                f_time[x] < f_time[y] or (f_time[x] == f_time[y] and w_key[x] < w_key[y])
+            )
+        if take_main:
+            r = main[a]
             a += 1
         else:
-            i = late_sorted[b]
+            r = late_sorted[b]
             b += 1
-        r = rows[i]
-        if last >= 0 and t[i] == t[last] and k[i] == k[last]:
+        at, key = f_time[r], w_key[r]
+        if o and at == last_t and key == last_k:
             code[r] = DUPLICATE
             continue
+        last_t, last_k = at, key
         out_rows[o] = r
-        out_key[o] = k[i]
-        h_time[o] = t[i]
-        h_twin[o] = twin[r]
-        h_signal[o] = signal[r]
-        h_value[o] = value[r]
-        h_kind[o] = kind[r]
+        out_key[o] = key
+        h_time[o] = at
+        h_twin[o] = w_ts[2 * r]
+        h_signal[o] = w_ts[2 * r + 1]
+        h_value[o] = w_value[r]
+        h_kind[o] = w_kind[r]
         h_quality[o] = f_quality[r]
         o += 1
-        last = i
-    return (
-        out_rows[:o],
-        out_key[:o],
-        h_time[:o],
-        h_twin[:o],
-        h_signal[:o],
-        h_value[:o],
-        h_kind[:o],
-        h_quality[:o],
-    )
+    return watermark, texts, o
 
 
 # ------------------------------------------------------------------ 3. newest per key
@@ -318,77 +344,58 @@ def changes(
     deadband: npt.NDArray[np.float64],
     seen_time: npt.NDArray[np.int64],
     state_value: npt.NDArray[np.float64],
-) -> tuple[
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.bool_],
-    npt.NDArray[np.bool_],
-]:
-    """Each key's newest row (ascending), its key, whether it is newer than the key's
-    state, and whether its value changes the state (text rows: the wrapper decides).
+    marks: npt.NDArray[np.uint8],
+    work: npt.NDArray[np.int64],
+    seen: npt.NDArray[np.int64],
+    seen_key: npt.NDArray[np.int64],
+    newer: npt.NDArray[np.bool_],
+    changed: npt.NDArray[np.bool_],
+    update: npt.NDArray[np.int64],
+) -> tuple[int, int]:
+    """Each key's newest row (ascending) into ``seen``, its key, whether it is newer than
+    the key's state, whether its value changes the state (text rows: the wrapper decides),
+    and the rows that do into ``update`` (a row each at most): how many of each.
 
     Rows are in time order, so a key's newest is its last: a backward pass marks
-    each key once in a bitmap (an eighth of a byte a key: it stays in the cache).
+    each key once in a bitmap (an eighth of a byte a key: it stays in the cache) and
+    lists its row. ``marks``: the bitmap, all zero, left so; ``work``: a row's int64.
     """
     m = key.shape[0]
-    marks = np.zeros((seen_time.shape[0] >> 3) + 1, dtype=np.uint8)
-    newest = np.zeros(m, dtype=np.bool_)
+    found = work[:m]
     count = 0
     for p in range(m - 1, -1, -1):
         kk = key[p]
-        bit = 1 << (kk & 7)
-        if not marks[kk >> 3] & bit:
-            marks[kk >> 3] |= bit
-            newest[p] = True
+        bit = np.uint8(1 << (kk & 7))
+        byte = marks[kk >> 3]
+        if not byte & bit:
+            marks[kk >> 3] = byte | bit
+            found[count] = p
             count += 1
-    seen = np.empty(count, dtype=np.int64)
-    seen_key = np.empty(count, dtype=np.int64)
-    newer = np.empty(count, dtype=np.bool_)
-    changed = np.empty(count, dtype=np.bool_)
-    j = 0
-    for p in range(m):
-        if not newest[p]:
-            continue
+    n_update = 0
+    for j in range(count):
+        if j + AHEAD < count:
+            ahead = key[found[count - 1 - j - AHEAD]]
+            _prefetch(seen_time, ahead)
+            _prefetch(state_value, ahead)
+        p = found[count - 1 - j]
         kk = key[p]
+        marks[kk >> 3] = 0
         is_newer = time[p] > seen_time[kk]
         # NaN compares false: a key without a number (no state, text) has moved
         moved = not (abs(h_value[p] - state_value[kk]) <= deadband[h_signal[p]])
         is_null = h_kind[p] == NULL
         stale = is_null and h_quality[p] == STALE
+        change = is_newer and ((not is_null and moved) or stale)
         seen[j] = p
         seen_key[j] = kk
         newer[j] = is_newer
-        changed[j] = is_newer and ((not is_null and moved) or stale)
-        j += 1
-    return seen, seen_key, newer, changed
+        changed[j] = change
+        update[n_update] = p
+        n_update += change
+    return count, n_update
 
 
 # ------------------------------------------------------------------ 4. the mode machine
-@_jit
-def _symbol(
-    op: npt.NDArray[np.int8],
-    limit: npt.NDArray[np.float64],
-    symbol: npt.NDArray[np.int16],
-    lo: int,
-    hi: int,
-    v: float,
-) -> int:
-    """The symbol of the first numeric rule in ``lo:hi`` that ``v`` meets, else -1."""
-    for r in range(lo, hi):
-        o = op[r]
-        x = limit[r]
-        if (
-            (o == 0 and v > x)
-            or (o == 1 and v >= x)
-            or (o == 2 and v < x)
-            or (o == 3 and v <= x)
-            or (o == 4 and v == x)
-            or (o == 5 and v != x)
-        ):
-            return int(symbol[r])
-    return -1
-
-
 @_jit
 def mode(
     rows: npt.NDArray[np.int64],
@@ -398,14 +405,15 @@ def mode(
     h_value: npt.NDArray[np.float64],
     h_kind: npt.NDArray[np.uint8],
     text_symbol: npt.NDArray[np.int16],
-    rule_start: npt.NDArray[np.int64],
-    rule_op: npt.NDArray[np.int8],
-    rule_limit: npt.NDArray[np.float64],
-    rule_symbol: npt.NDArray[np.int16],
+    cut: npt.NDArray[np.float64],
+    piece_symbol: npt.NDArray[np.int16],
     table: npt.NDArray[np.int16],
     state_mode: npt.NDArray[np.int16],
     state_mode_time: npt.NDArray[np.int64],
     initial: int,
+    current: npt.NDArray[np.int16],
+    twin_work: npt.NDArray[np.int32],
+    work: npt.NDArray[np.int64],
 ) -> tuple[
     npt.NDArray[np.int32],
     npt.NDArray[np.int16],
@@ -420,85 +428,118 @@ def mode(
     order), its new state, the time of its last move, whether it differs from the state
     before; and every transition (twin, time, before, after), in (twin, time) order.
 
-    ``text_symbol``: per frame row, the symbol of a text row (the wrapper's), -1 elsewhere;
-    ``rule_start[s]:rule_start[s + 1]``: signal ``s``'s numeric rules, in their order."""
+    ``text_symbol``: per frame row, the symbol of a text row (the wrapper's), -1 elsewhere.
+    A signal's numeric rules compare with a few numbers: ``cut[s]``, signal ``s``'s, sorted
+    and padded with NaN (which counts for nothing) cut the line into pieces (below the
+    first, at it, between it and the next, ...; NaN last), and every value in a piece meets
+    the same first rule: ``piece_symbol[s, piece]``. Scratch kept between batches:
+    ``current``, the machine's state per twin (UNTOUCHED, left so); ``twin_work``, two
+    int32 a twin; ``work``, four int64 a row and two.
+
+    Written for a processor that guesses branches: the symbols are one pass without a
+    branch per rule (two comparisons a cut, then a look-up), then the machine runs over
+    the rows with a symbol only; a move is written in any case and counted where it is
+    one; the moves are put in twin order by counting (per twin, a prefix sum, a scatter).
+    """
     m = rows.shape[0]
     twins = state_mode.shape[0]
-    current = np.full(twins, UNTOUCHED, dtype=np.int16)  # the machine's state, per twin
-    last = np.empty(twins, dtype=np.int32)  # the twin's last row
-    at = np.empty(m, dtype=np.int64)
-    before = np.empty(m, dtype=np.int16)
-    after = np.empty(m, dtype=np.int16)
-    n_rules = rule_start.shape[0] - 1
+    last = twin_work[:twins]  # the twin's last row
+    count = twin_work[twins : 2 * twins]  # its moves; then where they go
+    sym_row = work[:m]
+    sym_of = work[m : 2 * m]
+    mv_row = work[2 * m : 3 * m + 1]
+    mv_to = work[3 * m + 1 : 4 * m + 2]
+    n_rules, width = cut.shape[0], cut.shape[1]
+    nan_slot = 2 * width + 1
     has_text = text_symbol.shape[0] > 0
-    moves = 0
+    n_sym = 0
     for p in range(m):
         s = h_signal[p]
         sy = -1
         if h_kind[p] == TEXT:
             if has_text:
                 sy = text_symbol[rows[p]]
-        elif s < n_rules and rule_start[s] < rule_start[s + 1]:
-            lo, hi = rule_start[s], rule_start[s + 1]
-            sy = _symbol(rule_op, rule_limit, rule_symbol, lo, hi, h_value[p])
-        if sy < 0:
-            continue
+        elif s < n_rules:  # which piece of the signal's cuts the value is in: its symbol
+            v = h_value[p]
+            piece = 0
+            for c in range(width):
+                piece += (v > cut[s, c]) + (v >= cut[s, c])
+            sy = piece_symbol[s, nan_slot if v != v else piece]
+        sym_row[n_sym] = p
+        sym_of[n_sym] = sy
+        n_sym += sy >= 0
+    moves = met = 0
+    for q in range(n_sym):
+        if q + AHEAD < n_sym:
+            ahead = h_twin[sym_row[q + AHEAD]]
+            _prefetch(state_mode_time, ahead)
+            _prefetch(current, ahead)
+            _prefetch(state_mode, ahead)
+            _prefetch(last, ahead)
+            _prefetch(count, ahead)
+        p = sym_row[q]
         t = h_twin[p]
         if time[p] < state_mode_time[t]:
             continue
         now = current[t]
-        if now == UNTOUCHED:
-            known = state_mode[t]
-            now = initial if known == NO_MODE else known
-        nxt = table[now, sy]
-        if nxt != now:
-            at[moves] = p
-            before[moves] = now
-            after[moves] = nxt
-            moves += 1
+        fresh = now == UNTOUCHED
+        known = state_mode[t]
+        start = initial if known == NO_MODE else known
+        now = start if fresh else now
+        nxt = table[now, sym_of[q]]
+        moved = nxt != now
+        count[t] = (0 if fresh else count[t]) + moved
+        met += fresh
+        mv_row[moves] = p
+        mv_to[moves] = nxt
+        moves += moved
         current[t] = nxt
         last[t] = p
-    mv_twin = np.empty(moves, dtype=np.int64)
-    for g in range(moves):
-        mv_twin[g] = h_twin[at[g]]
-    by_twin = _merge_sort(np.arange(moves), mv_twin, at[:moves])  # (twin, time) order
-    mv_twin32 = np.empty(moves, dtype=np.int32)
+    at = 0
+    for t in range(twins):  # where each twin's moves start
+        moved = count[t] if current[t] != UNTOUCHED else 0
+        count[t] = at
+        at += moved
+    mv_twin = np.empty(moves, dtype=np.int32)
     mv_time = np.empty(moves, dtype=np.int64)
     mv_before = np.empty(moves, dtype=np.int16)
     mv_after = np.empty(moves, dtype=np.int16)
-    for g in range(moves):
-        i = by_twin[g]
-        mv_twin32[g] = mv_twin[i]
-        mv_time[g] = time[at[i]]
-        mv_before[g] = before[i]
-        mv_after[g] = after[i]
-    # each twin met, in twin order, beside its moves (also in twin order)
-    out_twin = np.empty(twins, dtype=np.int32)
-    out_state = np.empty(twins, dtype=np.int16)
-    out_time = np.empty(twins, dtype=np.int64)
-    out_changed = np.empty(twins, dtype=np.bool_)
+    for g in range(moves):  # in time order: each twin's stay in time order
+        p = mv_row[g]
+        t = h_twin[p]
+        o = count[t]
+        count[t] = o + 1
+        mv_twin[o] = t
+        mv_time[o] = time[p]
+        mv_after[o] = mv_to[g]
+    out_twin = np.empty(met + 1, dtype=np.int32)
+    out_state = np.empty(met + 1, dtype=np.int16)
+    out_time = np.empty(met + 1, dtype=np.int64)
+    out_changed = np.empty(met + 1, dtype=np.bool_)
     kept = g = 0
     for t in range(twins):
-        if current[t] == UNTOUCHED:
-            continue
-        when = NO_TIME
-        while g < moves and mv_twin32[g] == t:
-            when = mv_time[g]  # the last move is the latest
-            g += 1
+        now = current[t]
+        touched = now != UNTOUCHED
         known = state_mode[t]
-        if when == NO_TIME and known != NO_MODE:
-            continue
+        before = initial if known == NO_MODE else known
+        end = count[t]
+        for o in range(g, end):  # a move starts where the one before ended
+            mv_before[o] = before
+            before = mv_after[o]
+        when = mv_time[end - 1] if end > g else NO_TIME  # the last move is the latest
+        g = end
         out_twin[kept] = t
-        out_state[kept] = current[t]
-        out_time[kept] = time[last[t]] if when == NO_TIME else when
-        out_changed[kept] = current[t] != known
-        kept += 1
+        out_state[kept] = now
+        out_time[kept] = when if when != NO_TIME else time[last[t] if touched else 0]
+        out_changed[kept] = now != known
+        kept += touched & ((when != NO_TIME) | (known == NO_MODE))
+        current[t] = UNTOUCHED
     return (
-        out_twin[:kept].copy(),
-        out_state[:kept].copy(),
-        out_time[:kept].copy(),
-        out_changed[:kept].copy(),
-        mv_twin32,
+        out_twin[:kept],
+        out_state[:kept],
+        out_time[:kept],
+        out_changed[:kept],
+        mv_twin,
         mv_time,
         mv_before,
         mv_after,
@@ -524,19 +565,59 @@ def commit(
 ) -> npt.NDArray[np.int64]:
     """The numbers of a committed batch into the state: newest times seen, changed values;
     the positions in ``update`` of rows that are not numbers (their text is the caller's)."""
-    for j in range(seen.shape[0]):
+    n_seen, n_update = seen.shape[0], update.shape[0]
+    for j in range(n_seen):
+        if j + AHEAD < n_seen:
+            _prefetch(seen_time, seen_key[j + AHEAD])
         if newer[j]:
             seen_time[seen_key[j]] = h_time[seen[j]]
     others = 0
-    for u in update:
+    for i in range(n_update):
+        if i + AHEAD < n_update:
+            ahead = update[i + AHEAD]
+            key = np.int64(h_twin[ahead]) * signals + h_signal[ahead]
+            _prefetch(state_time, key)
+            _prefetch(state_value, key)
+        u = update[i]
         key = np.int64(h_twin[u]) * signals + h_signal[u]
         state_time[key] = h_time[u]
         state_value[key] = h_value[u]
         others += h_kind[u] != NUMBER
     out = np.empty(others, dtype=np.int64)
     j = 0
-    for i in range(update.shape[0]):
-        if h_kind[update[i]] != NUMBER:
-            out[j] = i
-            j += 1
+    if others:
+        for i in range(update.shape[0]):
+            if h_kind[update[i]] != NUMBER:
+                out[j] = i
+                j += 1
     return out
+
+
+@_jit
+def commit_mode(
+    mode_twin: npt.NDArray[np.int32],
+    mode_state: npt.NDArray[np.int16],
+    mode_time: npt.NDArray[np.int64],
+    mode_changed: npt.NDArray[np.bool_],
+    move_twin: npt.NDArray[np.int32],
+    move_time: npt.NDArray[np.int64],
+    key_of_twin: int,
+    signals: int,
+    state_mode: npt.NDArray[np.int16],
+    state_mode_time: npt.NDArray[np.int64],
+    seen_time: npt.NDArray[np.int64],
+    state_time: npt.NDArray[np.int64],
+) -> None:
+    """The machine's numbers of a committed batch into the state (after ``commit``): modes,
+    the clock (moved by transitions only), the mode signal's times where the mode changed
+    (``key_of_twin``: the mode signal's index; its text is the caller's)."""
+    for i in range(mode_twin.shape[0]):
+        state_mode[mode_twin[i]] = mode_state[i]
+    for i in range(move_twin.shape[0]):
+        t = move_twin[i]
+        state_mode_time[t] = max(state_mode_time[t], move_time[i])
+    for i in range(mode_twin.shape[0]):
+        if mode_changed[i]:
+            key = np.int64(mode_twin[i]) * signals + key_of_twin
+            state_time[key] = mode_time[i]
+            seen_time[key] = max(seen_time[key], mode_time[i])

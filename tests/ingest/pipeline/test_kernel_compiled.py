@@ -186,6 +186,30 @@ def test_a_frame_over_many_twins_and_late_rows_matches() -> None:
     assert_same(got.moves.time, want.moves.time, "moves.time")
 
 
+def test_batches_still_held_keep_their_columns() -> None:
+    """The compiled kernel writes a batch into memory it uses again once nothing holds the
+    batch: batches kept alive over later ones still equal the numpy kernel's."""
+    rng = np.random.default_rng(5)
+    compiled, reference = Side(True), Side(False)
+    retired = np.zeros(TWINS, dtype=np.bool_)
+    kept: list[tuple[Fused, Fused]] = []
+    for b in range(4):
+        rows = [
+            (int(rng.integers(0, 5)), int(rng.integers(0, 3)), T0_US + (b * 50 + i) * S // 10,
+             Kind.NUMBER, float(v), "", 0)
+            for i, v in enumerate(rng.choice([0.0, 1.0, 1500.0], 50).tolist())
+        ]  # fmt: skip
+        frame = frame_of(rows, [1, 2])
+        got, want = compiled.fuse(frame, retired, NOW_US), reference.fuse(frame, retired, NOW_US)
+        if b % 2 == 0:
+            kept.append((got, want))
+        del got, want
+    for got, want in kept:
+        for name in ("twin", "signal", "time", "value", "kind", "quality", "update", "seen",
+                     "seen_key", "seen_newer", "reject_rows", "reject_code"):  # fmt: skip
+            assert_same(getattr(got, name), getattr(want, name), name)
+
+
 def test_the_kernel_is_compiled_once_per_process() -> None:
     FusionKernel(PIPELINE, SignalTable(PIPELINE))
     again = FusionKernel(PIPELINE, SignalTable(PIPELINE))
