@@ -211,6 +211,7 @@ def run_kernel(
             rejects[reason] = rejects.get(reason, 0) + count
     if keep is not None:  # (f) measures the state: the answer's is made after, by the caller
         keep.append(state)
+        keep.append(kernel.mapped_bytes)  # mapped blocks: tracemalloc does not see them
         return seconds, Answer(rows, rejects, events, {})
     return seconds, Answer(rows, rejects, events, kernel_state(state))
 

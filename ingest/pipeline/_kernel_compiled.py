@@ -126,6 +126,11 @@ class CompiledKernel:
         """``jit.mode``'s state per twin (kept ``UNTOUCHED``) and its int32 scratch per twin."""
         self._twin_work = np.zeros(0, dtype=np.int32)
 
+    @property
+    def mapped_bytes(self) -> int:
+        """The mapped blocks' bytes (``Blocks.nbytes``)."""
+        return self._blocks.nbytes
+
     def _scratch(self, size: int) -> npt.NDArray[np.int64]:
         """``size`` int64 of the kept scratch (grown with room to spare)."""
         if self._work.shape[0] < size:

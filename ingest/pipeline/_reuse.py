@@ -43,6 +43,11 @@ class Blocks:
             self._owners.append(block)
         return block
 
+    @property
+    def nbytes(self) -> int:
+        """The kept blocks' bytes (mapped memory: ``tracemalloc`` does not see it)."""
+        return sum(block.size for block in self._owners)
+
     def _idle(self, i: int) -> bool:
         return sys.getrefcount(self._owners[i]) <= _IDLE
 

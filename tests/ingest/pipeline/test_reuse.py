@@ -48,3 +48,11 @@ def test_a_larger_batch_gets_a_larger_block() -> None:
     size = small.size
     del small
     assert blocks.take(10 * size).size >= 10 * size
+
+
+def test_nbytes_counts_the_kept_blocks_only() -> None:
+    blocks = Blocks(keep=2)
+    assert blocks.nbytes == 0
+    held = [blocks.take(1000) for _ in range(3)]  # three in use: the third is not kept
+    assert blocks.nbytes == held[0].size + held[1].size
+    assert all(block.size >= 1000 for block in held)
