@@ -2,7 +2,7 @@
 
     python -m benchmarks.history [--series 100] [--hours 24] [--batch 100000] [--repeat 50]
         [--as-of-twins 10000] [--skip-questdb | --skip-duckdb]
-        [--questdb-http 127.0.0.1:19000] [--questdb-pg 127.0.0.1:18812]
+        [--questdb-http 127.0.0.1:19000] [--questdb-pg 127.0.0.1:18812] [--questdb-pid PID]
 
 Data: ``--series`` series (twin ``plant/m<i>``, signal ``power``) at 1 Hz over
 ``--hours``, appended in time slices of ``--batch`` samples (every series, the
@@ -21,7 +21,11 @@ the last hour. For each store it prints:
 - ``as_of`` of ``--as-of-twins`` twins beside ``arg_max`` (QuestDB: ``LATEST ON``)
   over the raw table;
 - bytes per sample on disk (DuckDB: the file; QuestDB: ``table_storage()``,
-  which counts preallocated column files).
+  which counts preallocated column files);
+- with ``--questdb-pid`` (a server on this machine): the QuestDB process's CPU
+  seconds per million samples, from the first append until every table is
+  applied, for the store and the baseline (``/proc``; other clients of the
+  same server count too).
 
 Every store answer is checked against its baseline's; the exit status is 1 if
 one differs. Targets (2 vCPU): append >= 1 M samples/s DuckDB, >= 700 k QuestDB;
@@ -31,6 +35,7 @@ one series <= 10 ms p99; 100 series <= 50 ms; as_of of 10,000 twins <= 100 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -129,6 +134,9 @@ class Figures:
     size: int = 0
     cpu: float = 0.0
     """CPU seconds this process spent appending (QuestDB: the client's share only)."""
+    server_cpu: float = 0.0
+    """QuestDB (``--questdb-pid``): the server's CPU seconds from the first append until
+    every table written was applied."""
 
 
 def timings(repeat: int, work: Callable[[], Any]) -> tuple[list[float], Any]:
@@ -163,9 +171,12 @@ def batch_record(i: int, n: int) -> Batch:
 # --------------------------------------------------------------------------- the stores
 
 
-def store_figures(store: HistoryStore, data: Data, repeat: int) -> Figures:
+def store_figures(
+    store: HistoryStore, data: Data, repeat: int, server: ServerCpu | None = None
+) -> Figures:
     rates = []
     total = 0
+    server_start = server.seconds() if server else 0.0
     start, cpu = time.perf_counter(), time.process_time()
     for i, samples in enumerate(data.batches()):
         t = time.perf_counter()
@@ -174,6 +185,7 @@ def store_figures(store: HistoryStore, data: Data, repeat: int) -> Figures:
         total += len(samples)
     rate = total / (time.perf_counter() - start)
     cpu = time.process_time() - cpu
+    server_cpu = server.applied() - server_start if server else 0.0
     first = next(data.batches())
     store.write_batch(batch_record(0, len(first)), first)  # a replay changes nothing
     minute = timedelta(minutes=1)
@@ -184,7 +196,7 @@ def store_figures(store: HistoryStore, data: Data, repeat: int) -> Figures:
     others = sorted(data.as_of_keys, key=lambda k: k.twin)
     as_of, as_of_out = timings(few, lambda: store.as_of(others, data.end))
     out = buckets(one_out), buckets(many_out), as_of_out.value
-    return Figures(rate, rates, total, one, many, as_of, *out, cpu=cpu)
+    return Figures(rate, rates, total, one, many, as_of, *out, cpu=cpu, server_cpu=server_cpu)
 
 
 # --------------------------------------------------------------------------- DuckDB
@@ -264,8 +276,35 @@ def _connect(settings: QuestDBHistorySettings) -> psycopg.Connection[tuple[Any, 
     )
 
 
-def questdb_baseline(data: Data, repeat: int, settings: QuestDBHistorySettings) -> Figures:
+@dataclass(frozen=True)
+class ServerCpu:
+    """The CPU time of the QuestDB server process ``pid`` on this machine (``/proc``)."""
+
+    pid: int
+    settings: QuestDBHistorySettings
+
+    def seconds(self) -> float:
+        stat = Path(f"/proc/{self.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def applied(self) -> float:
+        """Wait until the server applied every table of the settings' prefix; its CPU then."""
+        wal = "SELECT name, writerTxn, sequencerTxn FROM wal_tables()"
+        with _connect(self.settings) as con:
+            while any(
+                str(name).startswith(self.settings.prefix + "_") and writer < sequencer
+                for name, writer, sequencer in con.execute(wal).fetchall()
+            ):
+                time.sleep(0.005)
+        return self.seconds()
+
+
+def questdb_baseline(
+    data: Data, repeat: int, settings: QuestDBHistorySettings, server: ServerCpu | None = None
+) -> Figures:
     table = f"{settings.prefix}_plain"
+    server_start = server.seconds() if server else 0.0
     con = _connect(settings)
     con.execute(
         f"CREATE TABLE {table} (ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE INDEX, "
@@ -291,6 +330,7 @@ def questdb_baseline(data: Data, repeat: int, settings: QuestDBHistorySettings) 
         time.sleep(0.005)
     rate = total / (time.perf_counter() - start)
     cpu = time.process_time() - cpu
+    server_cpu = server.seconds() - server_start if server else 0.0
     # The table name is ours; every value is a parameter.
     sample_by = (
         "SELECT twin, ts, count()::DOUBLE, min(value), max(value), avg(value), first(value), "  # noqa: S608
@@ -322,7 +362,7 @@ def questdb_baseline(data: Data, repeat: int, settings: QuestDBHistorySettings) 
     con.close()
     return Figures(
         rate, [], total, one, many, as_of, one_out, many_out, as_of_out[:, 0],
-        int(size[0]) if size else 0, cpu,
+        int(size[0]) if size else 0, cpu, server_cpu,
     )  # fmt: skip
 
 
@@ -370,6 +410,13 @@ def report(name: str, got: Figures, base: Figures, data: Data, words: Sequence[s
         f"{base.total / base.cpu / 1e6:.2f} M/CPU s",
         "QuestDB: client CPU only" if name == "QuestDB" else "",
     )
+    if got.server_cpu and base.server_cpu:
+        _line(
+            "server CPU until applied",
+            f"{got.server_cpu / got.total * 1e6:.2f} CPU s per M samples",
+            f"{base.server_cpu / base.total * 1e6:.2f} CPU s per M",
+            "the QuestDB process (--questdb-pid)",
+        )
     reads = (
         ("one", "1 series, 1-min buckets (warm)", got.one, base.one, query),
         ("many", f"{data.series} series, 1-min buckets (warm)", got.many, base.many, query),
@@ -408,6 +455,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     skip.add_argument("--skip-duckdb", action="store_true", help="QuestDB only")
     parser.add_argument("--questdb-http", default="127.0.0.1:19000", help="QuestDB HTTP")
     parser.add_argument("--questdb-pg", default="127.0.0.1:18812", help="QuestDB PG wire")
+    parser.add_argument(
+        "--questdb-pid",
+        type=int,
+        help="the QuestDB server's process id on this machine: also print its CPU seconds "
+        "per million samples until applied (other clients' work counts too)",
+    )
     args = parser.parse_args(argv)
     seconds = int(args.hours * 3600)
     if not (
@@ -441,14 +494,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = QuestDBHistorySettings(
             host=host, http_port=int(http), pg_port=int(pg), prefix=prefix
         )
+        server = ServerCpu(args.questdb_pid, settings) if args.questdb_pid else None
         qstore = QuestDBHistoryStore(settings)
         try:
-            got = store_figures(qstore, data, args.repeat)
+            got = store_figures(qstore, data, args.repeat, server)
             got.size = questdb_bytes(settings)
         finally:
             qstore.drop_tables()
             qstore.close()
-        base = questdb_baseline(data, args.repeat, settings)
+        base = questdb_baseline(data, args.repeat, settings, server)
         ok &= report(
             "QuestDB", got, base, data, ("ILP, no dedup keys", "SAMPLE BY 1m", "LATEST ON")
         )

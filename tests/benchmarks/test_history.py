@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from benchmarks import history
+from ontology.history import QuestDBHistorySettings
 from tests._services import QuestDBAddress
 
 TINY = ["--series", "3", "--hours", "1", "--batch", "600", "--repeat", "3", "--as-of-twins", "5"]
@@ -46,3 +49,11 @@ def test_skip_duckdb_runs_questdb_alone(
     assert len(_rows(output)) == 6
     assert "DuckDB:" not in output and "QuestDB:" in output
     assert "answers equal to the baselines" in output
+
+
+def test_the_server_cpu_reads_a_process_cpu_time_from_proc() -> None:
+    """``--questdb-pid``'s reader, on this test's own process (it has used some CPU)."""
+    server = history.ServerCpu(os.getpid(), QuestDBHistorySettings())
+    first = server.seconds()
+    sum(i * i for i in range(200_000))
+    assert 0 < first <= server.seconds()

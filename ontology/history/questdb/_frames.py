@@ -4,7 +4,8 @@ The official client serialises a pandas frame column by column; these build
 the frames from the checked Arrow and numpy columns with as little conversion
 as it takes: names as categoricals (ILP symbols, each distinct name once),
 numbers as plain numpy arrays, a column that is null in every row left out
-(ILP sends no field for a null, so the rows are the same).
+(ILP sends no field for a null, so the rows are the same), and so is a quality
+that is GOOD (0) in every row (QuestDB stores a BYTE field not sent as 0).
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def samples_frame(
     text = _text(table.column("text"), n)
     if text is not None:
         columns["text"] = text
-    columns["quality"] = table.column("quality").to_numpy().astype(np.int64)
+    quality = table.column("quality").to_numpy()
+    if quality.any():  # else left out: a BYTE field not sent is 0, GOOD (11 bytes a row less)
+        columns["quality"] = quality.astype(np.int64)
     columns["batch_id"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.repeat(batch, n)))
     columns["ts"] = pd.to_datetime(table.column("ts").to_numpy(), unit="us", utc=True)
     return pd.DataFrame(columns)

@@ -11,6 +11,8 @@ from ontology.history._values import Retention
 
 MAX_FLUSH_BYTES = 1 << 30
 """One ILP request: a batch of 2 M samples, or the tier rows of 10 k series over an hour."""
+MAX_SAMPLE_REQUESTS = 8
+"""ILP requests at once for one batch's samples (each on a thread and connection of its own)."""
 PREFIX_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 """A table-name prefix: a letter, then up to 30 letters, digits or underscores."""
 
@@ -24,7 +26,9 @@ class QuestDBHistorySettings:
     is checked here and is the only text formatted into SQL. ``retry_ms`` is how
     long a flush keeps retrying a server that does not answer before the batch is
     reported as not written; ``apply_timeout_s`` how long a write waits for the
-    server to apply its write-ahead log before it reads the tiers back.
+    server to apply its write-ahead log before it reads the tiers back;
+    ``sample_requests`` how many ILP requests at once carry a large batch's samples
+    (each a run of its rows, see ``_ingress``).
     """
 
     host: str = "127.0.0.1"
@@ -37,6 +41,7 @@ class QuestDBHistorySettings:
     retention: Retention = field(default_factory=Retention)
     retry_ms: int = 10_000
     apply_timeout_s: float = 30.0
+    sample_requests: int = 2
 
     def __post_init__(self) -> None:
         if not PREFIX_PATTERN.fullmatch(self.prefix):
@@ -54,6 +59,12 @@ class QuestDBHistorySettings:
             message = (
                 f"QuestDBHistorySettings.retry_ms is {self.retry_ms!r} and apply_timeout_s "
                 f"{self.apply_timeout_s!r}; expected 0..600000 ms and 0..600 s"
+            )
+            raise HistoryInputError(message)
+        if not 1 <= self.sample_requests <= MAX_SAMPLE_REQUESTS:
+            message = (
+                f"QuestDBHistorySettings.sample_requests is {self.sample_requests!r}; expected "
+                f"1 to {MAX_SAMPLE_REQUESTS}"
             )
             raise HistoryInputError(message)
         if not self.host or any(c in self.host for c in ";:/ "):

@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 from questdb import Sender
 
@@ -54,7 +53,7 @@ from ontology.history._values import (
     SeriesKey,
 )
 from ontology.history.questdb._frames import TABLE_COLUMN, samples_frame, tier_frame
-from ontology.history.questdb._ingress import SampleSender
+from ontology.history.questdb._ingress import SampleFlush, SampleSender
 from ontology.history.questdb._records import RecordReader, add_batch, add_events, add_rejects
 from ontology.history.questdb._samples import SampleReader
 from ontology.history.questdb._schema import create_statements, table_names
@@ -73,13 +72,14 @@ DAY_US = 86_400 * 1_000_000
 
 @dataclass(frozen=True, slots=True)
 class _Written:
-    """A batch's samples made ready: its series, the tier rows held, and either the
-    samples frame still to send and the sorted rows whose tier rows are still to be
-    computed (a batch that only appends) or the tier rows to send (any other)."""
+    """A batch's samples sent: its series, the tier rows held, and either the sorted
+    rows whose tier rows are still to be computed (a batch that only appends) or the
+    tier rows to send (any other)."""
 
     names: pa.Array
     held: dict[Tier, pa.Table]
-    frame: pd.DataFrame | None = None
+    before: int
+    """The minute table's sequencer transaction before this write (see ``_tail``)."""
     rows: SortedBatch | None = None
     merged: dict[Tier, pa.Table] | None = None
 
@@ -150,57 +150,84 @@ class QuestDBHistoryStore:
         data: Sequence[str],
         rejects: Sequence[Reject],
     ) -> None:
-        minute = self._table("minute")
-        before = self._wire.sequencer_txn(minute) if len(columns) else -1
-        written = self._write_samples(columns, batch.id, before) if len(columns) else None
-        # An appending batch's samples go in a request of their own, on another thread,
-        # while this one computes and sends its tier rows (see ``_ingress``).
-        self._unapplied.update(
-            self._table(n) for n in ("samples", "minute", "hour", "events", "rejects")
-        )
         pending = None
-        if written is not None and written.frame is not None:
-            pending = self._sample_sender.start(self._table("samples"), written.frame)
         try:
+            written = None
+            if len(columns):
+                pairs, inverse = columns.series_codes()
+                rows, _ = sort_batch(columns, inverse.astype(np.int32), batch.id)
+                twice = key_twice(rows)
+                if not twice:
+                    # The samples go out first, on threads of their own (see ``_ingress``),
+                    # while this one reads the tail, computes and sends the tier rows.
+                    frame = samples_frame(
+                        columns.table, batch.id, twins=columns.twins, signals=columns.signals
+                    )
+                    pending = self._sample_sender.start(self._table("samples"), frame)
+                before = self._wire.sequencer_txn(self._table("minute"))
+                names = pa.array([f"{t}{SEP}{s}" for t, s in pairs], type=pa.string())
+                written = self._write_samples(columns, names, rows, batch.id, before, pending)
             tiers = written.tiers() if written is not None else {}
 
             def rest(sender: Sender) -> None:
-                rows = tier_frame({self._table(tier): t for tier, t in tiers.items()})
-                if len(rows):
-                    sender.dataframe(rows, table_name_col=TABLE_COLUMN, at="ts")
+                tier_rows = tier_frame({self._table(tier): t for tier, t in tiers.items()})
+                if len(tier_rows):
+                    sender.dataframe(tier_rows, table_name_col=TABLE_COLUMN, at="ts")
                 add_events(sender, self._table("events"), events, data)
                 add_rejects(sender, self._table("rejects"), rejects)
 
             self._wire.send(rest)
             if written is not None:  # dropped by ``write_batch`` if the samples fail
-                self._tail.keep(written.names, written.held, tiers, before)
+                self._tail.keep(written.names, written.held, tiers, written.before)
         finally:
-            if pending is not None:
-                pending.result()  # raises HistoryUnavailableError if not acknowledged
+            try:
+                if pending is not None:
+                    pending.result()  # raises HistoryUnavailableError if not acknowledged
+            finally:
+                # Noted once the requests ended (a read that waits for the server to apply
+                # these tables before then might not wait for them).
+                self._unapplied.update(
+                    self._table(n) for n in ("samples", "minute", "hour", "events", "rejects")
+                )
         self._wire.send(lambda sender: add_batch(sender, self._prefix, batch))
         self._unapplied.update((self._table("batches"), self._table("offsets")))
 
-    def _write_samples(self, columns: SampleColumns, batch_id: str, txn: int) -> _Written:
-        """The tier rows to send, and the samples frame when it still is to be sent.
+    def _write_samples(
+        self,
+        columns: SampleColumns,
+        names: pa.Array,
+        rows: SortedBatch,
+        batch_id: str,
+        txn: int,
+        pending: SampleFlush | None,
+    ) -> _Written:
+        """The tier rows to send; ``pending``: the samples' requests, when already sent
+        (no key twice in the batch), else they are sent here.
 
-        A batch that only appends (see ``_tiers``) has its samples sent while its tier
-        rows are computed, merged with the rows held for its series (kept in memory
-        while no one else writes, see ``_tail``); any other is sent and applied first,
-        so that the tiers can be checked against raw.
+        A batch that only appends (see ``_tiers``) has its tier rows computed while its
+        samples are sent, merged with the rows held for its series (kept in memory
+        while no one else writes, see ``_tail``); any other waits until its samples are
+        applied, so that the tiers can be checked against raw.
         """
-        pairs, inverse = columns.series_codes()
-        names = pa.array([f"{twin}{SEP}{signal}" for twin, signal in pairs], type=pa.string())
-        rows, _ = sort_batch(columns, inverse.astype(np.int32), batch_id)
-        twice = key_twice(rows)
-        if not twice:
+        if pending is not None:
             held = self._tail.held(names, txn)
             if held is None:
                 held = self._held(columns.lo)
             if appends(rows, names, held[Tier.MINUTE]):
-                frame = samples_frame(
-                    columns.table, batch_id, twins=columns.twins, signals=columns.signals
-                )
-                return _Written(names, held, frame=frame, rows=rows)
+                return _Written(names, held, txn, rows=rows)
+            pending.result()
+            self._stage(columns, batch_id, last_of_key=False)
+        else:
+            staged = self._stage(columns, batch_id, last_of_key=True)
+            frame = samples_frame(staged, batch_id)
+            self._wire.send(lambda s: self._wire.frame(s, self._table("samples"), frame))
+        self._unapplied.add(self._table("samples"))
+        held = self._held(columns.lo)  # once the samples are applied
+        return _Written(names, held, txn, merged=self._tiers.merged(columns.lo, columns.hi, held))
+
+    def _stage(self, columns: SampleColumns, batch_id: str, *, last_of_key: bool) -> pa.Table:
+        """The engine's ``staged`` table of the batch (what ``_tiers`` merges), keeping only
+        the last sample of a key written twice when ``last_of_key``."""
         engine = self._engine
         engine.register("incoming", columns.table)
         try:
@@ -209,20 +236,14 @@ class QuestDBHistoryStore:
                 "series, twin, signal, ts, value, text, quality, $batch AS batch FROM incoming "
                 + (
                     "QUALIFY row_number() OVER (PARTITION BY twin, signal, ts ORDER BY rn DESC) = 1"
-                    if twice
+                    if last_of_key
                     else ""
                 ),
                 {"batch": batch_id},
             )
         finally:
             engine.unregister("incoming")
-        staged = engine.sql("SELECT * FROM staged").to_arrow_table()
-        held = self._held(columns.lo)
-        frame = samples_frame(staged, batch_id)
-        self._wire.send(lambda sender: self._wire.frame(sender, self._table("samples"), frame))
-        self._unapplied.add(self._table("samples"))
-        self._applied()
-        return _Written(names, held, merged=self._tiers.merged(columns.lo, columns.hi, held))
+        return engine.sql("SELECT * FROM staged").to_arrow_table()
 
     def _held(self, lo: int) -> dict[Tier, pa.Table]:
         """The tier rows held from ``lo`` on, once the server applied every write to the

@@ -202,6 +202,38 @@ def test_a_key_twice_in_one_batch_keeps_the_last_row(store: HistoryStore) -> Non
     assert raw.value.tolist() == [2.0]
 
 
+def test_large_time_slices_read_back_whole_and_a_replay_keeps_them_once(
+    store: HistoryStore,
+) -> None:
+    """Batches of 24,000 samples (QuestDB sends such a batch's samples in several requests
+    at once), one all GOOD quality and one not: every sample reads back once, with its
+    quality, after the first slice is written again."""
+    seconds = 6000
+    slices = []
+    for part in range(2):
+        sec = np.repeat(np.arange(part * seconds, (part + 1) * seconds), len(SERIES))
+        slices.append(
+            Samples(
+                twin=np.tile(np.array([k.twin for k in SERIES], dtype=object), seconds),
+                signal=np.tile(np.array([k.signal for k in SERIES], dtype=object), seconds),
+                time=np.datetime64(T0.replace(tzinfo=None), "us") + sec.astype("timedelta64[s]"),
+                value=(sec % 97).astype(np.float64),
+                quality=np.full(sec.size, part, dtype=np.uint8),  # GOOD, then UNCERTAIN
+            )
+        )
+    for i, written in enumerate([*slices, slices[0]]):
+        store.write_batch(batch(f"b{i % 2}", len(written.value)), written)
+    end = T0 + timedelta(seconds=2 * seconds)
+    for series in store.range(SERIES, T0, end, HOUR, [Agg.COUNT, Agg.MEAN]):
+        assert series.values[Agg.COUNT].sum() == 2 * seconds, series.key
+    key = SERIES[1]
+    raw = store.raw(key, T0, end)
+    want = np.arange(2 * seconds)
+    assert raw.value.tolist() == (want % 97).astype(np.float64).tolist()
+    assert raw.quality is not None
+    assert raw.quality.tolist() == (want // seconds).tolist()
+
+
 def test_text_samples_read_back_and_bucket_first_last_count(store: HistoryStore) -> None:
     key = SERIES[3]
     rows = [

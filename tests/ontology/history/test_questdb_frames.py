@@ -43,6 +43,14 @@ def test_samples_frame_keeps_every_row_and_leaves_out_an_all_null_text_column() 
     assert np.isnan(with_text["value"].iloc[1])  # a text sample has no number
 
 
+def test_samples_frame_leaves_out_a_quality_good_in_every_row() -> None:
+    good = _samples([None, None, None])
+    good = Samples(good.twin, good.signal, good.time, good.value, quality=np.zeros(3, np.uint8))
+    frame = samples_frame(sample_columns(good).table, "b1")
+    assert "quality" not in frame.columns
+    assert frame["value"].tolist() == [0.0, 1.0, 2.0]
+
+
 def _tier(series: list[str], buckets: list[int], tl: list[str | None]) -> pa.Table:
     n = len(series)
     return pa.table(
