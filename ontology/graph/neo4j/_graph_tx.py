@@ -16,6 +16,7 @@ from typing import Any
 from ontology.graph._values import CONTAINS, Edge, SignalValue
 from ontology.graph.neo4j._codec import edge_from_row, edge_row, signal_from_node
 from ontology.graph.neo4j._cypher import Cypher
+from ontology.graph.neo4j._db import Runs
 from ontology.graph.neo4j._twin_tx import CreateAudit, Tx, chunks, columns, run_rows
 
 # -------------------------------------------------------------------- edges
@@ -221,7 +222,7 @@ def next_level(tx: Tx, cy: Cypher, frontier: Sequence[str], down: bool) -> list[
 
 
 def descendants(
-    tx: Tx, cy: Cypher, twin_id: str, models: Sequence[str] | None, after: str | None, limit: int
+    tx: Runs, cy: Cypher, twin_id: str, models: Sequence[str] | None, after: str | None, limit: int
 ) -> list[str] | None:
     """Distinct descendants (any depth) in id order, of ``models`` when given.
 
@@ -264,9 +265,17 @@ def set_signals(tx: Tx, cy: Cypher, rows: Sequence[dict[str, Any]], batch: int) 
     run_rows(tx, query, rows, batch)
 
 
-def get_signals(tx: Tx, cy: Cypher, twin_id: str) -> dict[str, SignalValue]:
-    query = cy("MATCH (s:Signal {twin: $id}) RETURN properties(s) AS s ORDER BY s.signal")
-    return {r["s"]["signal"]: signal_from_node(r["s"]) for r in tx.run(query, id=twin_id)}
+def get_signals(tx: Runs, cy: Cypher, twin_id: str) -> dict[str, SignalValue] | None:
+    """The twin's live signals by name; ``None`` when there is no twin ``twin_id``."""
+    query = cy(
+        "MATCH (:Twin {id: $id}) "
+        "RETURN COLLECT { MATCH (s:Signal {twin: $id}) RETURN properties(s) } AS found"
+    )
+    record = tx.run(query, id=twin_id).single()
+    if record is None:
+        return None
+    nodes = sorted(record[0], key=lambda n: str(n["signal"]))
+    return {n["signal"]: signal_from_node(n) for n in nodes}
 
 
 def signal_column(tx: Tx, cy: Cypher, signal: str) -> list[tuple[str, Any, Any]]:

@@ -64,11 +64,10 @@ class Neo4jSignals(Neo4jState):
         self._rollups.applied(self._db.write(work), updates)
 
     def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]:
-        def work(tx: Tx) -> dict[str, SignalValue]:
-            self._require_exists(tx, twin_id)
-            return gtx.get_signals(tx, self._cy, twin_id)
-
-        return self._db.read(work)
+        found = self._db.read_one(lambda tx: gtx.get_signals(tx, self._cy, twin_id))
+        if found is None:
+            raise NotFoundError(KIND_TWIN, twin_id)
+        return found
 
     # --------------------------------------------------------------- rollups
     def define_rollup(self, spec: RollupSpec, *, principal: str) -> None:
