@@ -227,12 +227,20 @@ def descendants(
     """Distinct descendants (any depth) in id order, of ``models`` when given.
 
     ``None`` when there is no twin ``twin_id`` (one round trip either way).
+    Neo4j expands the subtree breadth-first, each twin once (``DISTINCT`` after
+    a variable-length pattern whose path is unused); a filter left out of the
+    text when its parameter is unset (a ``$x IS NULL OR`` test is evaluated per
+    row); no label test on the descendants (``CONTAINS`` joins twins of one
+    namespace only).
     """
+    of_model = (
+        "WITH DISTINCT d WHERE d.model IN $models WITH d.id AS i" if models is not None else ""
+    )
+    distinct = of_model or "WITH DISTINCT d.id AS i"
+    past = " WHERE i > $after" if after is not None else ""
     query = cy(
-        "MATCH (a:Twin {id: $id}) RETURN COLLECT { "
-        "MATCH (a)-[:CONTAINS*1..]->(d:Twin) WITH DISTINCT d "
-        "WHERE ($after IS NULL OR d.id > $after) AND ($models IS NULL OR d.model IN $models) "
-        "RETURN d.id ORDER BY d.id LIMIT $limit } AS ids"
+        "MATCH (a:Twin {id: $id}) RETURN COLLECT { MATCH (a)-[:CONTAINS*1..]->(d) "
+        f"{distinct}{past} RETURN i ORDER BY i LIMIT $limit }} AS ids"
     )
     models_param = list(models) if models is not None else None
     record = tx.run(query, id=twin_id, models=models_param, after=after, limit=limit).single()
