@@ -259,18 +259,26 @@ def models_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, str]:
 # ------------------------------------------------------------------ signals
 
 
-def set_signals(tx: Tx, cy: Cypher, rows: Sequence[dict[str, Any]], batch: int) -> None:
-    """Upsert ``{key, twin, signal, value, t, time, batch}`` rows of existing twins.
+def set_signals(tx: Tx, cy: Cypher, rows: Sequence[dict[str, Any]], batch: int) -> set[str]:
+    """Upsert ``{key, twin, signal, value, t, time, batch}`` rows; the twins found missing.
 
-    A row older (smaller ``t``) than the stored value is skipped; rows apply in order.
+    A row older (smaller ``t``) than the stored value is skipped; rows apply in
+    order. A row of a twin that does not exist writes nothing and its twin is
+    returned: the caller raises, which rolls the transaction back (the check and
+    the write are one statement per ``batch`` rows, not a read before them).
     """
     query = cy(
-        "UNWIND $rows AS r MATCH (:Twin {id: r.twin}) "
+        "UNWIND $rows AS r OPTIONAL MATCH (w:Twin {id: r.twin}) "
+        "CALL (r, w) { WITH r WHERE w IS NOT NULL "
         "MERGE (s:Signal {key: r.key}) ON CREATE SET s.twin = r.twin, s.signal = r.signal "
         "WITH s, r WHERE s.t IS NULL OR s.t <= r.t "
-        "SET s.value = r.value, s.t = r.t, s.time = r.time, s.batch = r.batch"
+        "SET s.value = r.value, s.t = r.t, s.time = r.time, s.batch = r.batch } "
+        "WITH r WHERE w IS NULL RETURN collect(DISTINCT r.twin) AS missing"
     )
-    run_rows(tx, query, rows, batch)
+    missing: set[str] = set()
+    for chunk in chunks(rows, batch):
+        missing.update(tx.run(query, rows=list(chunk)).single(strict=True)[0])
+    return missing
 
 
 def get_signals(tx: Runs, cy: Cypher, twin_id: str) -> dict[str, SignalValue] | None:
