@@ -66,7 +66,7 @@ def bump(tx: Tx, cy: Cypher, key: str, by: int = 1) -> int:
     return int(record["v"])
 
 
-def version(tx: Tx, cy: Cypher, key: str) -> int:
+def version(tx: Runs, cy: Cypher, key: str) -> int:
     record = tx.run(cy("MATCH (m:Meta {key: $key}) RETURN m.version AS v"), key=key).single()
     return int(record["v"]) if record is not None else 0
 

@@ -112,7 +112,7 @@ class Neo4jTwins(Neo4jState):
         recent = time.monotonic() - self._models_checked < self.settings.model_recheck_ms / 1000
         if cached is not None and recent:
             return cached[2]
-        return self._db.read(self._model_set_in)
+        return self._current_models()[2]
 
     # ----------------------------------------------------------------- twins
     def create_twin(self, spec: TwinSpec, *, principal: str) -> Twin:
