@@ -25,7 +25,8 @@ the driver the plain way: every statement in a driver-managed transaction
 (``Session.execute_read`` / ``execute_write``: BEGIN, RUN and PULL, COMMIT,
 three round trips), with straightforward Cypher and ``json`` for the values.
 Both answers are compared (exit status 1 when they differ). Warm (one call of
-each first); ``--repeat`` rounds of ``--calls`` calls; printed: this process's
+each first); ``--repeat`` rounds of ``--calls`` calls, the store's and the
+baseline's rounds taking turns; printed: this process's
 CPU per request (min / median of the rounds), wall p50, and with
 ``--neo4j-pid`` the Neo4j server's CPU per request (from ``/proc``; on a
 shared server other clients' work counts too: read the min).
@@ -282,16 +283,21 @@ class Figures:
         return f"{cpu}{neo}, {wall}"
 
 
-def measure(work: Callable[[], Answer], calls: int, repeat: int, pid: int | None) -> Figures:
-    figures = Figures([], [], [])
+def measure(
+    works: Sequence[Callable[[], Answer]], calls: int, repeat: int, pid: int | None
+) -> list[Figures]:
+    """``repeat`` rounds of ``calls`` calls of each of ``works``, taking turns round by round
+    (so a change of the machine's load between rounds falls on each alike)."""
+    figures = [Figures([], [], []) for _ in works]
     for _ in range(repeat):
-        neo, cpu = neo4j_cpu(pid), time.process_time()
-        for _ in range(calls):
-            start = time.perf_counter()
-            work()
-            figures.walls.append((time.perf_counter() - start) * 1e3)
-        figures.cpu.append((time.process_time() - cpu) / calls * 1e3)
-        figures.neo.append((neo4j_cpu(pid) - neo) / calls * 1e3)
+        for work, into in zip(works, figures, strict=True):
+            neo, cpu = neo4j_cpu(pid), time.process_time()
+            for _ in range(calls):
+                start = time.perf_counter()
+                work()
+                into.walls.append((time.perf_counter() - start) * 1e3)
+            into.cpu.append((time.process_time() - cpu) / calls * 1e3)
+            into.neo.append((neo4j_cpu(pid) - neo) / calls * 1e3)
     return figures
 
 
@@ -322,8 +328,7 @@ def run(args: argparse.Namespace, ns: str, fresh: bool) -> int:
         for case in cases(store, plain, ids, twins):
             same(case.label, case.answer(case.store()), case.answer(case.baseline()))
             calls = case.calls or args.calls
-            ours = measure(case.store, calls, args.repeat, args.neo4j_pid)
-            theirs = measure(case.baseline, calls, args.repeat, args.neo4j_pid)
+            ours, theirs = measure([case.store, case.baseline], calls, args.repeat, args.neo4j_pid)
             same(case.label, case.answer(case.store()), case.answer(case.baseline()))
             with_neo = args.neo4j_pid is not None
             print(f"  {case.label}")
