@@ -8,6 +8,7 @@ JSON text, and times as ISO-8601 text (they keep their UTC offset exactly).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
@@ -29,8 +30,28 @@ _ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=Fals
 """One encoder for every call (``json.dumps`` with options builds a new one each time)."""
 
 
+_CONSTANTS: dict[object, str] = {None: "null", True: "true", False: "false"}
+
+
 def dumps(value: object) -> str:
-    """Canonical JSON text: sorted keys, no spaces, no NaN."""
+    """Canonical JSON text: sorted keys, no spaces, no NaN.
+
+    A number, string or constant is written without the encoder (what it
+    writes for them: ``float.__repr__``, ``int.__repr__``, ASCII-escaped
+    strings), a signal value being mostly one; anything else (and NaN or
+    infinity, which the encoder refuses) goes through the encoder.
+    """
+    kind = type(value)
+    if kind is float:
+        number = cast("float", value)
+        if math.isfinite(number):
+            return float.__repr__(number)
+    elif kind is int:
+        return int.__repr__(cast("int", value))
+    elif kind is str:
+        return encode_basestring_ascii(cast("str", value))
+    elif value is None or kind is bool:
+        return _CONSTANTS[value]
     return _ENCODE(value)
 
 

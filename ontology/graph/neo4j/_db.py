@@ -1,9 +1,15 @@
-"""The Neo4j connection of the graph store: managed transactions, errors, schema.
+"""The Neo4j connection of the graph store: transactions, errors, schema.
 
-Every read and write goes through a driver *managed* transaction
-(``Session.execute_read`` / ``execute_write``), which the driver retries on
-transient errors (deadlocks, leader switches, dropped connections) for up to
-``max_transaction_retry_time``; so a work function must be safe to run again.
+Writes, and reads of several statements, go through a driver *managed*
+transaction (``Session.execute_read`` / ``execute_write``), which the driver
+retries on transient errors (deadlocks, leader switches, dropped connections)
+for up to ``max_transaction_retry_time``; so a work function must be safe to
+run again. A read of one statement (most reads: each is one Cypher statement)
+runs as an auto-commit transaction (:meth:`Neo4jDatabase.read_one`): the
+driver sends RUN and PULL together, one round trip where a managed
+transaction takes three (BEGIN, RUN and PULL, COMMIT), at about half the
+driver's CPU; one statement is one transaction in Neo4j either way, and
+``read_one`` retries it on the same errors for as long as the driver would.
 Every session names its database, which saves the driver a round trip.
 An unreachable server or a terminated transaction becomes
 ``StoreUnavailableError``; a uniqueness
@@ -12,15 +18,18 @@ constraint that another writer won first becomes ``ConflictError``.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, LiteralString, Protocol, TypeVar
 
 import neo4j
 from neo4j.exceptions import (
     ClientError,
     ConstraintError,
     DatabaseUnavailable,
+    DriverError,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
@@ -47,7 +56,22 @@ TERMINATED = frozenset(
 RETRY_SECONDS = 15.0
 """How long the driver keeps retrying a transaction that failed transiently."""
 
+FIRST_RETRY_DELAY = 0.05
+"""Seconds before ``read_one`` runs a statement again (doubled each time, up to a second)."""
+
 Work = Callable[[neo4j.ManagedTransaction], R]
+
+
+class Runs(Protocol):
+    """Runs Cypher: a managed transaction, or the one statement of ``Neo4jDatabase.read_one``."""
+
+    def run(
+        self, query: LiteralString, parameters: dict[str, Any] | None = None, **kwparameters: Any
+    ) -> neo4j.Result: ...
+
+
+OneRead = Callable[[Runs], R]
+"""A read of exactly one statement (``read_one`` refuses a second)."""
 
 
 class Neo4jDatabase:
@@ -70,6 +94,33 @@ class Neo4jDatabase:
         """Run ``work`` in a managed read transaction (retried on transient errors)."""
         with _mapped_errors(self.settings), self._session() as session:
             return session.execute_read(work)
+
+    def read_one(self, work: OneRead[R]) -> R:
+        """Run ``work``'s one statement as an auto-commit read transaction (one round trip).
+
+        ``work`` must run one statement and read its result before returning
+        (a second ``run`` raises ``RuntimeError``: two auto-commit statements
+        would be two transactions). On an error the driver deems retryable it
+        runs again, after 50 ms doubling to 1 s, for up to ``RETRY_SECONDS``.
+        """
+        failed_at: float | None = None
+        delay = FIRST_RETRY_DELAY
+        with _mapped_errors(self.settings):
+            while True:
+                try:
+                    with self.driver.session(
+                        database=self.settings.database, default_access_mode=neo4j.READ_ACCESS
+                    ) as session:
+                        return work(_OneStatement(session))
+                except (DriverError, Neo4jError) as error:
+                    if not error.is_retryable():
+                        raise
+                    now = time.monotonic()
+                    failed_at = now if failed_at is None else failed_at
+                    if now - failed_at > RETRY_SECONDS:
+                        raise
+                time.sleep(delay * (0.8 + 0.4 * random.random()))  # with jitter
+                delay = min(delay * 2, 1.0)
 
     def write(self, work: Work[R]) -> R:
         """Run ``work`` in a managed write transaction (retried on transient errors)."""
@@ -98,6 +149,28 @@ class Neo4jDatabase:
 
     def _session(self) -> neo4j.Session:
         return self.driver.session(database=self.settings.database)
+
+
+class _OneStatement:
+    """A session that runs one auto-commit statement and refuses a second."""
+
+    __slots__ = ("_ran", "_session")
+
+    def __init__(self, session: neo4j.Session) -> None:
+        self._session = session
+        self._ran = False
+
+    def run(
+        self, query: LiteralString, parameters: dict[str, Any] | None = None, **kwparameters: Any
+    ) -> neo4j.Result:
+        if self._ran:
+            message = (
+                "a read_one work function ran a second statement; expected one "
+                "(use Neo4jDatabase.read for a read of several statements)"
+            )
+            raise RuntimeError(message)
+        self._ran = True
+        return self._session.run(query, parameters, **kwparameters)
 
 
 @contextmanager

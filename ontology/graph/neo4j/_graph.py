@@ -265,6 +265,13 @@ class Neo4jGraph(Neo4jState):
     ) -> Page[str]:
         limit = require_page(first)
         depth = require_depth(max_depth)
+        if max_depth is None and model is None and semantic_type is None:  # one statement
+            found = self._db.read_one(
+                lambda tx: gtx.descendants(tx, self._cy, twin_id, None, after, limit + 1)
+            )
+            if found is None:
+                raise NotFoundError(KIND_TWIN, twin_id)
+            return page(found, limit, identity)
 
         def work(tx: Tx) -> list[str]:
             models: set[str] | None = None

@@ -16,6 +16,7 @@ from typing import Any
 from ontology.graph._values import CONTAINS, Edge, SignalValue
 from ontology.graph.neo4j._codec import edge_from_row, edge_row, signal_from_node
 from ontology.graph.neo4j._cypher import Cypher
+from ontology.graph.neo4j._db import Runs
 from ontology.graph.neo4j._twin_tx import CreateAudit, Tx, chunks, columns, run_rows
 
 # -------------------------------------------------------------------- edges
@@ -221,17 +222,25 @@ def next_level(tx: Tx, cy: Cypher, frontier: Sequence[str], down: bool) -> list[
 
 
 def descendants(
-    tx: Tx, cy: Cypher, twin_id: str, models: Sequence[str] | None, after: str | None, limit: int
+    tx: Runs, cy: Cypher, twin_id: str, models: Sequence[str] | None, after: str | None, limit: int
 ) -> list[str] | None:
     """Distinct descendants (any depth) in id order, of ``models`` when given.
 
     ``None`` when there is no twin ``twin_id`` (one round trip either way).
+    Neo4j expands the subtree breadth-first, each twin once (``DISTINCT`` after
+    a variable-length pattern whose path is unused); a filter left out of the
+    text when its parameter is unset (a ``$x IS NULL OR`` test is evaluated per
+    row); no label test on the descendants (``CONTAINS`` joins twins of one
+    namespace only).
     """
+    of_model = (
+        "WITH DISTINCT d WHERE d.model IN $models WITH d.id AS i" if models is not None else ""
+    )
+    distinct = of_model or "WITH DISTINCT d.id AS i"
+    past = " WHERE i > $after" if after is not None else ""
     query = cy(
-        "MATCH (a:Twin {id: $id}) RETURN COLLECT { "
-        "MATCH (a)-[:CONTAINS*1..]->(d:Twin) WITH DISTINCT d "
-        "WHERE ($after IS NULL OR d.id > $after) AND ($models IS NULL OR d.model IN $models) "
-        "RETURN d.id ORDER BY d.id LIMIT $limit } AS ids"
+        "MATCH (a:Twin {id: $id}) RETURN COLLECT { MATCH (a)-[:CONTAINS*1..]->(d) "
+        f"{distinct}{past} RETURN i ORDER BY i LIMIT $limit }} AS ids"
     )
     models_param = list(models) if models is not None else None
     record = tx.run(query, id=twin_id, models=models_param, after=after, limit=limit).single()
@@ -250,23 +259,39 @@ def models_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, str]:
 # ------------------------------------------------------------------ signals
 
 
-def set_signals(tx: Tx, cy: Cypher, rows: Sequence[dict[str, Any]], batch: int) -> None:
-    """Upsert ``{key, twin, signal, value, t, time, batch}`` rows of existing twins.
+def set_signals(tx: Tx, cy: Cypher, rows: Sequence[dict[str, Any]], batch: int) -> set[str]:
+    """Upsert ``{key, twin, signal, value, t, time, batch}`` rows; the twins found missing.
 
-    A row older (smaller ``t``) than the stored value is skipped; rows apply in order.
+    A row older (smaller ``t``) than the stored value is skipped; rows apply in
+    order. A row of a twin that does not exist writes nothing and its twin is
+    returned: the caller raises, which rolls the transaction back (the check and
+    the write are one statement per ``batch`` rows, not a read before them).
     """
     query = cy(
-        "UNWIND $rows AS r MATCH (:Twin {id: r.twin}) "
+        "UNWIND $rows AS r OPTIONAL MATCH (w:Twin {id: r.twin}) "
+        "CALL (r, w) { WITH r WHERE w IS NOT NULL "
         "MERGE (s:Signal {key: r.key}) ON CREATE SET s.twin = r.twin, s.signal = r.signal "
         "WITH s, r WHERE s.t IS NULL OR s.t <= r.t "
-        "SET s.value = r.value, s.t = r.t, s.time = r.time, s.batch = r.batch"
+        "SET s.value = r.value, s.t = r.t, s.time = r.time, s.batch = r.batch } "
+        "WITH r WHERE w IS NULL RETURN collect(DISTINCT r.twin) AS missing"
     )
-    run_rows(tx, query, rows, batch)
+    missing: set[str] = set()
+    for chunk in chunks(rows, batch):
+        missing.update(tx.run(query, rows=list(chunk)).single(strict=True)[0])
+    return missing
 
 
-def get_signals(tx: Tx, cy: Cypher, twin_id: str) -> dict[str, SignalValue]:
-    query = cy("MATCH (s:Signal {twin: $id}) RETURN properties(s) AS s ORDER BY s.signal")
-    return {r["s"]["signal"]: signal_from_node(r["s"]) for r in tx.run(query, id=twin_id)}
+def get_signals(tx: Runs, cy: Cypher, twin_id: str) -> dict[str, SignalValue] | None:
+    """The twin's live signals by name; ``None`` when there is no twin ``twin_id``."""
+    query = cy(
+        "MATCH (:Twin {id: $id}) "
+        "RETURN COLLECT { MATCH (s:Signal {twin: $id}) RETURN properties(s) } AS found"
+    )
+    record = tx.run(query, id=twin_id).single()
+    if record is None:
+        return None
+    nodes = sorted(record[0], key=lambda n: str(n["signal"]))
+    return {n["signal"]: signal_from_node(n) for n in nodes}
 
 
 def signal_column(tx: Tx, cy: Cypher, signal: str) -> list[tuple[str, Any, Any]]:

@@ -1,4 +1,4 @@
-"""Many-twin reads of the Neo4j store: one read transaction, one statement per call."""
+"""Many-twin reads of the Neo4j store: one statement per call, in its own read transaction."""
 
 from __future__ import annotations
 
@@ -7,20 +7,21 @@ from collections.abc import Mapping, Sequence
 from ontology.graph import _limits as checks
 from ontology.graph._values import Edge, SignalValue, Twin
 from ontology.graph.neo4j import _many_tx as mtx
-from ontology.graph.neo4j._state import Neo4jState, Tx
+from ontology.graph.neo4j._db import Runs
+from ontology.graph.neo4j._state import Neo4jState
 
 
 class Neo4jManyReads(Neo4jState):
-    """Reads of many twins at once: one read transaction, one statement per call."""
+    """Reads of many twins at once: one statement per call, in its own read transaction."""
 
     def children_of(self, twin_ids: Sequence[str]) -> tuple[tuple[str, ...], ...]:
         ids = checks.require_read_ids(twin_ids)
-        found = self._db.read(lambda tx: mtx.children_of(tx, self._cy, _distinct(ids)))
+        found = self._db.read_one(lambda tx: mtx.children_of(tx, self._cy, _distinct(ids)))
         return tuple(tuple(found.get(t, ())) for t in ids)
 
     def parents_of(self, twin_ids: Sequence[str]) -> tuple[tuple[str, ...], ...]:
         ids = checks.require_read_ids(twin_ids)
-        found = self._db.read(lambda tx: mtx.parents_of(tx, self._cy, _distinct(ids)))
+        found = self._db.read_one(lambda tx: mtx.parents_of(tx, self._cy, _distinct(ids)))
         return tuple(tuple(found.get(t, ())) for t in ids)
 
     def children_below(
@@ -28,20 +29,20 @@ class Neo4jManyReads(Neo4jState):
     ) -> Mapping[str, tuple[str, ...]]:
         ids = checks.require_read_ids(twin_ids)
         levels, most = checks.require_tree(depth, limit)
-        return self._db.read(
+        return self._db.read_one(
             lambda tx: mtx.children_below(tx, self._cy, _distinct(ids), levels, most)
         )
 
     def signals_of(self, twin_ids: Sequence[str]) -> tuple[Mapping[str, SignalValue], ...]:
         ids = checks.require_read_ids(twin_ids)
-        found = self._db.read(lambda tx: mtx.signals_of(tx, self._cy, _distinct(ids)))
+        found = self._db.read_one(lambda tx: mtx.signals_of(tx, self._cy, _distinct(ids)))
         return tuple(found.get(t, {}) for t in ids)
 
     def twins_with_signals(
         self, twin_ids: Sequence[str]
     ) -> tuple[tuple[Twin, Mapping[str, SignalValue]] | None, ...]:
         ids = checks.require_read_ids(twin_ids)
-        found = self._db.read(lambda tx: mtx.twins_with_signals(tx, self._cy, _distinct(ids)))
+        found = self._db.read_one(lambda tx: mtx.twins_with_signals(tx, self._cy, _distinct(ids)))
         return tuple(found.get(t) for t in ids)
 
     def edges_from_many(
@@ -59,10 +60,10 @@ class Neo4jManyReads(Neo4jState):
     ) -> tuple[tuple[Edge, ...], ...]:
         ids = checks.require_read_ids(twin_ids, name)
 
-        def work(tx: Tx) -> dict[str, list[Edge]]:
+        def work(tx: Runs) -> dict[str, list[Edge]]:
             return mtx.edges_of(tx, self._cy, _distinct(ids), name, outgoing=outgoing)
 
-        found = self._db.read(work)
+        found = self._db.read_one(work)
         return tuple(tuple(found.get(t, ())) for t in ids)
 
 

@@ -1,4 +1,4 @@
-"""Read transactions for many twins at once: one ``UNWIND $ids`` statement each.
+"""Reads of many twins at once: one ``UNWIND $ids`` statement each (``Neo4jDatabase.read_one``).
 
 Every statement groups by the requested id, one group per id that has
 something; children, parents and signals come back as one record holding
@@ -16,18 +16,18 @@ from ontology.graph._limits import MAX_TREE_LEVELS
 from ontology.graph._values import Edge, SignalValue, Twin
 from ontology.graph.neo4j._codec import edge_from_row, signal_from_node, twin_from_node
 from ontology.graph.neo4j._cypher import Cypher
-from ontology.graph.neo4j._state import Tx
+from ontology.graph.neo4j._db import Runs
 
 _GROUPS = " WITH id, collect({found}) AS found RETURN collect([id, found]) AS groups"
 """Each id's group as one list in one record (the driver reads one record, not one per id)."""
 
 
-def _groups(tx: Tx, query: str, ids: Sequence[str]) -> list[tuple[str, list[Any]]]:
+def _groups(tx: Runs, query: str, ids: Sequence[str]) -> list[tuple[str, list[Any]]]:
     groups: list[tuple[str, list[Any]]] = tx.run(query, ids=list(ids)).single(strict=True)[0]
     return groups
 
 
-def children_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
+def children_of(tx: Runs, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
     query = cy(
         "UNWIND $ids AS id MATCH (:Twin {id: id})-[:CONTAINS]->(c:Twin)"
         + _GROUPS.format(found="c.id")
@@ -66,14 +66,14 @@ _TREE = _tree_statement()
 
 
 def children_below(
-    tx: Tx, cy: Cypher, ids: Sequence[str], depth: int, limit: int
+    tx: Runs, cy: Cypher, ids: Sequence[str], depth: int, limit: int
 ) -> dict[str, tuple[str, ...]]:
     """Every twin of levels ``0 .. depth - 1`` below ``ids`` with its children (one statement)."""
     row = tx.run(cy(_TREE), ids=list(ids), depth=depth, limit=limit).single(strict=True)
     return {twin: tuple(sorted(kids)) for twin, kids in row["tree"]}
 
 
-def parents_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
+def parents_of(tx: Runs, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
     query = cy(
         "UNWIND $ids AS id MATCH (p:Twin)-[:CONTAINS]->(:Twin {id: id})"
         + _GROUPS.format(found="p.id")
@@ -81,7 +81,7 @@ def parents_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]:
     return {twin: sorted(found) for twin, found in _groups(tx, query, ids)}
 
 
-def signals_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, dict[str, SignalValue]]:
+def signals_of(tx: Runs, cy: Cypher, ids: Sequence[str]) -> dict[str, dict[str, SignalValue]]:
     query = cy(
         "UNWIND $ids AS id MATCH (s:Signal {twin: id})" + _GROUPS.format(found="properties(s)")
     )
@@ -93,7 +93,7 @@ def signals_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, dict[str, Si
 
 
 def twins_with_signals(
-    tx: Tx, cy: Cypher, ids: Sequence[str]
+    tx: Runs, cy: Cypher, ids: Sequence[str]
 ) -> dict[str, tuple[Twin, dict[str, SignalValue]]]:
     """The stored twins among ``ids``, each with its signals, from one statement and one record."""
     query = cy(
@@ -111,7 +111,7 @@ def twins_with_signals(
 
 
 def edges_of(
-    tx: Tx, cy: Cypher, ids: Sequence[str], name: str | None, *, outgoing: bool
+    tx: Runs, cy: Cypher, ids: Sequence[str], name: str | None, *, outgoing: bool
 ) -> dict[str, list[Edge]]:
     """Edges leaving (``outgoing``) or reaching each twin, by name then the other end."""
     pattern = (

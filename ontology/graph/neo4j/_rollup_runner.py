@@ -38,7 +38,7 @@ from ontology.graph._values import Aggregate, JsonValue, RollupSpec, SignalUpdat
 from ontology.graph.neo4j import _graph_tx as gtx
 from ontology.graph.neo4j import _twin_tx as ttx
 from ontology.graph.neo4j._codec import dumps, micros, signal_key
-from ontology.graph.neo4j._db import Neo4jDatabase
+from ontology.graph.neo4j._db import Neo4jDatabase, Runs
 from ontology.graph.neo4j._twin_tx import Tx
 from ontology.rollup._engine import RollupEngine
 from ontology.rollup._topology import Topology, TwinModel
@@ -126,9 +126,9 @@ class RollupRunner:
         return True, previous
 
     def specs(self) -> tuple[RollupSpec, ...]:
-        return tuple(self._db.read(self._specs_in))
+        return tuple(self._db.read_one(self._specs_in))
 
-    def _specs_in(self, tx: Tx) -> list[RollupSpec]:
+    def _specs_in(self, tx: Runs) -> list[RollupSpec]:
         query = self._cy("MATCH (r:Rollup) RETURN r.spec AS spec ORDER BY r.name")
         return [_spec(json.loads(row[0])) for row in tx.run(query).values()]
 

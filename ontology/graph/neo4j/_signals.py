@@ -46,15 +46,12 @@ class Neo4jSignals(Neo4jState):
             if before_commit is not None:
                 before_commit()
             return
-        twins = sorted({u.twin for u in updates})
 
         def work(tx: Tx) -> int:
-            known = gtx.models_of(tx, self._cy, twins)
-            missing = [t for t in twins if t not in known]
-            if missing:
-                first = next(u.twin for u in updates if u.twin not in known)
+            missing = gtx.set_signals(tx, self._cy, rows, self._batch)
+            if missing:  # raising rolls the transaction back: nothing is written
+                first = next(u.twin for u in updates if u.twin in missing)
                 raise NotFoundError(KIND_TWIN, first)
-            gtx.set_signals(tx, self._cy, rows, self._batch)
             if before_commit is not None:
                 # the rows are written in the open transaction, invisible to others; the
                 # shared counter below is locked only after the wait, for a moment
@@ -64,11 +61,10 @@ class Neo4jSignals(Neo4jState):
         self._rollups.applied(self._db.write(work), updates)
 
     def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]:
-        def work(tx: Tx) -> dict[str, SignalValue]:
-            self._require_exists(tx, twin_id)
-            return gtx.get_signals(tx, self._cy, twin_id)
-
-        return self._db.read(work)
+        found = self._db.read_one(lambda tx: gtx.get_signals(tx, self._cy, twin_id))
+        if found is None:
+            raise NotFoundError(KIND_TWIN, twin_id)
+        return found
 
     # --------------------------------------------------------------- rollups
     def define_rollup(self, spec: RollupSpec, *, principal: str) -> None:

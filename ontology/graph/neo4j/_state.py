@@ -104,7 +104,17 @@ class Neo4jState:
         self._rollups = RollupRunner(self._db)
 
     def _held(self) -> dict[str, Model]:
-        return self._db.read(self._models_in)[1]
+        return self._current_models()[1]
+
+    def _current_models(self) -> tuple[int, dict[str, Model], dtdl.ModelSet]:
+        """The models as of now: one round trip when the cache holds them (the counter's read)."""
+        cached = self._models
+        if cached is not None:
+            version = self._db.read_one(lambda tx: ttx.version(tx, self._cy, "models"))
+            self._models_checked = time.monotonic()
+            if version == cached[0]:
+                return cached
+        return self._db.read(self._models_in)
 
     def _model_set_in(self, tx: Tx) -> dtdl.ModelSet:
         return self._models_in(tx)[2]

@@ -22,9 +22,12 @@ from ontology.graph.neo4j._codec import (
     twin_row,
 )
 from ontology.graph.neo4j._cypher import Cypher
+from ontology.graph.neo4j._db import Runs
 
 Tx = neo4j.ManagedTransaction
 T = TypeVar("T")
+READ_CHUNK = 50_000
+"""Ids one read statement takes (``UNWIND $ids``); more are read in several statements."""
 """A row type."""
 
 
@@ -39,7 +42,7 @@ def run_rows(tx: Tx, query: str, rows: Sequence[Any], batch: int, **params: Any)
         tx.run(query, params, rows=list(chunk)).consume()
 
 
-def columns(tx: Tx, query: str, **params: Any) -> list[list[Any]]:
+def columns(tx: Runs, query: str, **params: Any) -> list[list[Any]]:
     """The columns of a query that returns one row of ``collect(...)`` lists.
 
     Far faster through the Python driver than one record per row (a record
@@ -63,7 +66,7 @@ def bump(tx: Tx, cy: Cypher, key: str, by: int = 1) -> int:
     return int(record["v"])
 
 
-def version(tx: Tx, cy: Cypher, key: str) -> int:
+def version(tx: Runs, cy: Cypher, key: str) -> int:
     record = tx.run(cy("MATCH (m:Meta {key: $key}) RETURN m.version AS v"), key=key).single()
     return int(record["v"]) if record is not None else 0
 
@@ -158,11 +161,14 @@ def twins_of_models(tx: Tx, cy: Cypher, dtmis: Sequence[str], limit: int) -> lis
 # -------------------------------------------------------------------- twins
 
 
-def fetch_twins(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, Twin]:
-    """The stored twins among ``ids`` (absent ids are missing from the result)."""
+def fetch_twins(tx: Runs, cy: Cypher, ids: Sequence[str]) -> dict[str, Twin]:
+    """The stored twins among ``ids`` (absent ids are missing from the result).
+
+    One statement for up to ``READ_CHUNK`` ids, one per ``READ_CHUNK`` beyond.
+    """
     query = cy("UNWIND $ids AS id MATCH (t:Twin {id: id}) RETURN collect(properties(t))")
     found: dict[str, Twin] = {}
-    for chunk in chunks(ids, 50_000):
+    for chunk in chunks(ids, READ_CHUNK):
         (nodes,) = columns(tx, query, ids=list(chunk))
         for node in nodes:
             twin = twin_from_node(node)
@@ -170,7 +176,7 @@ def fetch_twins(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, Twin]:
     return found
 
 
-def fetch_twin(tx: Tx, cy: Cypher, twin_id: str) -> Twin | None:
+def fetch_twin(tx: Runs, cy: Cypher, twin_id: str) -> Twin | None:
     record = tx.run(cy("MATCH (t:Twin {id: $id}) RETURN properties(t) AS t"), id=twin_id).single()
     return twin_from_node(record["t"]) if record is not None else None
 
@@ -300,11 +306,11 @@ def delete_twin(tx: Tx, cy: Cypher, twin_id: str) -> None:
 # ------------------------------------------------------------------ aliases
 
 
-def alias_owners(tx: Tx, cy: Cypher, keys: Sequence[str]) -> dict[str, str]:
-    """Alias key -> owning twin id, for the keys that exist."""
+def alias_owners(tx: Runs, cy: Cypher, keys: Sequence[str]) -> dict[str, str]:
+    """Alias key -> owning twin id, for the keys that exist (a statement per ``READ_CHUNK``)."""
     query = cy("UNWIND $keys AS k MATCH (a:Alias {key: k}) RETURN collect(a.key), collect(a.twin)")
     owners: dict[str, str] = {}
-    for chunk in chunks(keys, 50_000):
+    for chunk in chunks(keys, READ_CHUNK):
         found, twins = columns(tx, query, keys=list(chunk))
         owners.update(zip(found, twins, strict=True))
     return owners
@@ -333,7 +339,7 @@ def remove_alias_keys(tx: Tx, cy: Cypher, keys: Sequence[str], batch: int) -> No
     run_rows(tx, query, keys, batch)
 
 
-def resolve_alias_keys(tx: Tx, cy: Cypher, keys: Sequence[str]) -> list[str | None]:
+def resolve_alias_keys(tx: Runs, cy: Cypher, keys: Sequence[str]) -> list[str | None]:
     """The owning twin of each alias key, in order (``None`` where unknown)."""
     owners = alias_owners(tx, cy, keys)
     return [owners.get(key) for key in keys]

@@ -112,7 +112,7 @@ class Neo4jTwins(Neo4jState):
         recent = time.monotonic() - self._models_checked < self.settings.model_recheck_ms / 1000
         if cached is not None and recent:
             return cached[2]
-        return self._db.read(self._model_set_in)
+        return self._current_models()[2]
 
     # ----------------------------------------------------------------- twins
     def create_twin(self, spec: TwinSpec, *, principal: str) -> Twin:
@@ -133,7 +133,7 @@ class Neo4jTwins(Neo4jState):
         return self._db.write(work)
 
     def get_twin(self, twin_id: str) -> Twin:
-        twin = self._db.read(lambda tx: ttx.fetch_twin(tx, self._cy, twin_id))
+        twin = self._db.read_one(lambda tx: ttx.fetch_twin(tx, self._cy, twin_id))
         if twin is None:
             raise NotFoundError(KIND_TWIN, twin_id)
         return twin
@@ -141,7 +141,8 @@ class Neo4jTwins(Neo4jState):
     def get_twins(self, twin_ids: Sequence[str]) -> tuple[Twin | None, ...]:
         require_batch("twin ids", twin_ids)
         ids = list(twin_ids)
-        found = self._db.read(lambda tx: ttx.fetch_twins(tx, self._cy, ids))
+        read = self._db.read_one if len(ids) <= ttx.READ_CHUNK else self._db.read
+        found = read(lambda tx: ttx.fetch_twins(tx, self._cy, ids))
         return tuple(found.get(i) for i in ids)
 
     def update_twin(
@@ -402,4 +403,5 @@ class Neo4jTwins(Neo4jState):
         if not values:
             return ()
         keys = [alias_node_key(Alias(namespace, v)) for v in values]
-        return tuple(self._db.read(lambda tx: ttx.resolve_alias_keys(tx, self._cy, keys)))
+        read = self._db.read_one if len(keys) <= ttx.READ_CHUNK else self._db.read
+        return tuple(read(lambda tx: ttx.resolve_alias_keys(tx, self._cy, keys)))

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 from neo4j import Driver, ManagedTransaction
-from neo4j.exceptions import TransientError
+from neo4j.exceptions import ClientError, TransientError
 
 from ontology import (
     CONTAINS,
@@ -32,6 +32,7 @@ from ontology import (
     StoreUnavailableError,
     TwinSpec,
 )
+from ontology.graph.neo4j._db import Runs
 from tests._services import drop_neo4j_namespace
 
 HOSTILE = '"}) DETACH DELETE n //'
@@ -199,6 +200,46 @@ def test_a_transient_error_is_retried_and_the_work_runs_once_to_the_end(
         neo4j_driver, f"MATCH (m:{neo4j_namespace}_Meta {{key: 'probe'}}) RETURN count(m)"
     )
     assert probes == 1  # the failed attempt was rolled back
+
+
+@pytest.mark.neo4j
+def test_a_one_statement_read_is_retried_on_a_transient_error(
+    store: Neo4jStore, neo4j_namespace: str
+) -> None:
+    attempts: list[int] = []
+
+    def work(tx: Runs) -> int:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise TransientError("Neo.TransientError.Transaction.DeadlockDetected")
+        query = f"MATCH (m:{neo4j_namespace}_Model) RETURN count(m)"
+        return int(tx.run(query).single(strict=True)[0])
+
+    assert store._db.read_one(work) == 1
+    assert len(attempts) == 2
+
+
+@pytest.mark.neo4j
+def test_a_one_statement_read_refuses_a_second_statement(store: Neo4jStore) -> None:
+    def work(tx: Runs) -> None:
+        tx.run("RETURN 1").consume()
+        tx.run("RETURN 2").consume()
+
+    with pytest.raises(RuntimeError, match="second statement"):
+        store._db.read_one(work)
+
+
+@pytest.mark.neo4j
+def test_a_one_statement_read_does_not_retry_a_client_error(store: Neo4jStore) -> None:
+    attempts: list[int] = []
+
+    def work(tx: Runs) -> None:
+        attempts.append(1)
+        tx.run("RETURN $missing + ").consume()
+
+    with pytest.raises(ClientError):
+        store._db.read_one(work)
+    assert len(attempts) == 1
 
 
 # ---------------------------------------------------------------- namespaces
