@@ -13,10 +13,11 @@ import strawberry
 from strawberry.scalars import JSON
 
 import ontology
-from ontology.history import Agg, Batch, HistoryStore, Quality, Series
+from ontology.history import Agg, Batch, HistoryStore, Series
 from server.graphql._context import Context
 from server.graphql._errors import GraphQLInputError, LimitError
 from server.graphql._history_loaders import AsOfKey, HistoryLoaders, RangeKey
+from server.graphql._signal import quality_name
 from server.graphql._threads import in_thread
 from server.graphql._typing import as_json
 
@@ -101,10 +102,6 @@ def utc(name: str, value: datetime) -> datetime:
         msg = f"{name}: {value.isoformat()} has no time zone; expected e.g. 2026-06-01T12:00:00Z"
         raise GraphQLInputError(msg)
     return value.astimezone(UTC)
-
-
-def quality_name(code: int | None) -> str | None:
-    return Quality(code).name if code is not None else None
 
 
 def _ms(series: Series) -> list[int]:

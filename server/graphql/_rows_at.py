@@ -11,26 +11,19 @@ builds each twin's list of signals from those lists).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
-from ontology.history import AsOf, Quality
-from server.graphql._signal import Signal
+from ontology.history import AsOf
+from server.graphql._signal import Signal, quality_name
 from server.graphql._typing import as_json
 
 SIGNAL_FIELDS = frozenset({"name", "value", "unit", "time", "quality", "batch"})
 """The ``Signal`` fields a column answers."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@functools.lru_cache(maxsize=64)
-def _quality(code: int) -> str:
-    """A quality code's name, looked up once per code (not an enum construction per value)."""
-    return Quality(code).name
 
 
 def _joined(chunks: Sequence[AsOf], column: str) -> np.ndarray[Any, Any]:
@@ -105,7 +98,7 @@ class RowsAt:
             micros = self._micros.astype("datetime64[us]").astype(np.int64).tolist()
             return [_EPOCH + timedelta(microseconds=us) for us in micros]
         if field == "quality":
-            return [_quality(code) for code in self._codes.tolist()]
+            return [quality_name(code) for code in self._codes.tolist()]
         if field == "batch":
             return [b if b is None or type(b) is str else str(b) for b in self._batch.tolist()]
         msg = f"field: {field!r} is not a column of signals at a time; expected {SIGNAL_FIELDS}"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import strawberry
 from strawberry.scalars import JSON
+
+from ontology.history import Quality
 
 
 @strawberry.type(description="A signal's current value on a twin.")
@@ -34,3 +37,10 @@ class Rollup:
     recomputed: bool = strawberry.field(
         description="True when recomputed over the inputs the caller may see."
     )
+
+
+@functools.lru_cache(maxsize=64)
+def quality_name(code: int | None) -> str | None:
+    """A quality code's name (``Signal.quality``), looked up once per code, not an enum
+    made per value."""
+    return Quality(code).name if code is not None else None

@@ -21,7 +21,8 @@ from ontology.changefeed import ChangeFeed, ChangeSet, CursorExpiredError, Signa
 from server.graphql import _scan as scan
 from server.graphql._context import Context
 from server.graphql._errors import GraphQLInputError
-from server.graphql._history import TwinEvent, event_type, quality_name
+from server.graphql._history import TwinEvent, event_type
+from server.graphql._signal import quality_name
 from server.graphql._threads import in_thread
 from server.graphql._typing import as_json, subscription
 

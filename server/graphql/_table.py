@@ -16,7 +16,8 @@ from strawberry.scalars import JSON
 from ontology.history import SeriesKey
 from server.graphql._context import Context
 from server.graphql._errors import LimitError
-from server.graphql._history import MAX_SIGNALS, history_of, quality_name, utc
+from server.graphql._history import MAX_SIGNALS, history_of, utc
+from server.graphql._signal import quality_name
 from server.graphql._threads import in_thread
 from server.graphql._typing import as_json
 
