@@ -62,18 +62,27 @@ def split_series(
         has_text |= np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
     texts = {a: objects(table.column(TEXT_COLUMNS[a])) for a in aggregates if a in TEXT_COLUMNS}
     texts = texts if has_text.any() else {}
+    lows = bounds[:-1].tolist()
+    highs = bounds[1:].tolist()
+    return sliced(keys, lows, highs, starts, numeric, texts, has_text)
+
+
+def sliced(
+    keys: Sequence[SeriesKey],
+    lows: Sequence[int],
+    highs: Sequence[int],
+    starts: npt.NDArray[np.datetime64],
+    numeric: Mapping[Agg, npt.NDArray[np.float64]],
+    texts: Mapping[Agg, npt.NDArray[np.object_]],
+    has_text: npt.NDArray[np.bool_],
+) -> tuple[Series, ...]:
+    """One ``Series`` per key: the rows ``lows[i]:highs[i]`` of the columns (in key, then
+    bucket order), its text only where one of its buckets has text."""
     result = []
-    for i, key in enumerate(keys):
-        lo, hi = int(bounds[i]), int(bounds[i + 1])
+    for key, lo, hi in zip(keys, lows, highs, strict=True):
         text = {a: column[lo:hi] for a, column in texts.items()} if has_text[lo:hi].any() else {}
-        result.append(
-            Series(
-                key=key,
-                start=starts[lo:hi],
-                values={a: column[lo:hi] for a, column in numeric.items()},
-                text=text,
-            )
-        )
+        values = {a: column[lo:hi] for a, column in numeric.items()}
+        result.append(Series(key=key, start=starts[lo:hi], values=values, text=text))
     return tuple(result)
 
 

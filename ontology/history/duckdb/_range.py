@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, floats
+from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, floats, sliced
 from ontology.history._partials import finish_columns, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, RangeQuery, Tier
 from ontology.history._values import TIME_DTYPE, Agg, Series, SeriesKey
@@ -220,12 +220,7 @@ def split_by_id(
     known = [-1 if i is None else i for i in ids]
     lows = np.searchsorted(series, known, side="left").tolist()
     highs = np.searchsorted(series, known, side="right").tolist()
-    result = []
-    for key, lo, hi in zip(keys, lows, highs, strict=True):
-        text = {a: column[lo:hi] for a, column in texts.items()} if has_text[lo:hi].any() else {}
-        values = {a: column[lo:hi] for a, column in numeric.items()}
-        result.append(Series(key=key, start=starts[lo:hi], values=values, text=text))
-    return tuple(result)
+    return sliced(keys, lows, highs, starts, numeric, texts, has_text)
 
 
 def _empty(key: SeriesKey, aggregates: Sequence[Agg]) -> Series:
