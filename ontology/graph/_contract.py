@@ -208,6 +208,18 @@ class GraphStore(Protocol):
         """
         ...
 
+    def count_descendants(
+        self,
+        twin_id: str,
+        *,
+        max_depth: int | None = None,
+        model: str | None = None,
+        semantic_type: str | None = None,
+    ) -> int:
+        """How many twins ``descendants`` with the same filters lists on all its pages,
+        without listing them (the same errors: an unknown twin or model)."""
+        ...
+
     # ----------------------------------------------------------------- aliases
     def add_aliases(self, twin_id: str, aliases: Sequence[Alias], *, principal: str) -> Twin:
         """``AlreadyExistsError`` if an alias names another twin; same twin is a no-op."""

@@ -90,3 +90,14 @@ def reads_live_signals(twin: Sequence[object]) -> bool:
     """Whether a selection on twins reads their live signals: ``signals`` without ``at``,
     or ``rollups`` (their values are the twin's derived signals)."""
     return selects_live_signals(twin) or any(f.name == "rollups" for f in fields(twin))
+
+
+def counts_only(selected: Sequence[object]) -> bool:
+    """Whether a field returning a ``TwinConnection`` (its ``info.selected_fields``) asks
+    for nothing but ``totalCount`` (and ``__typename``): its twins need counting, not
+    listing."""
+    return all(
+        s.name in ("totalCount", "__typename")
+        for f in fields(selected)
+        for s in fields(f.selections)
+    )

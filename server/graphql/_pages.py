@@ -64,3 +64,12 @@ def slice_page(
     start = bisect_right(ordered, decode_cursor(after)) if after is not None else 0
     end = min(start + size, len(ordered))
     return Slice(tuple(ordered[start:end]), len(ordered), end < len(ordered), start > 0)
+
+
+def counted(total: int, first: int | None, after: str | None, limits: GraphQLLimits) -> Slice:
+    """What a connection selecting only ``totalCount`` needs: ``total`` and no ids (the
+    page arguments checked as :func:`slice_page` checks them, with the same errors)."""
+    page_size(first, limits)
+    if after is not None:
+        decode_cursor(after)
+    return Slice((), total, has_next=False, has_previous=False)

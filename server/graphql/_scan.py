@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypedDict
 
 import ontology
 from server.graphql._errors import LimitError
 
 Fetch = Callable[[str | None], ontology.Page[str]]
+
+
+class Below(TypedDict):
+    """The filters of a descendants read (keyword arguments of :func:`descendants`)."""
+
+    max_depth: int | None
+    model: str | None
+    semantic_type: str | None
 
 
 def scan(fetch: Fetch, cap: int, what: str) -> list[str]:
@@ -17,12 +26,16 @@ def scan(fetch: Fetch, cap: int, what: str) -> list[str]:
     while True:
         page = fetch(after)
         ids.extend(page.items)
-        if len(ids) > cap:
-            msg = f"{what} matches more than {cap} twins (the scan cap); narrow the filter"
-            raise LimitError(msg)
+        _check_cap(len(ids), cap, what)
         after = page.next_cursor
         if after is None:
             return ids
+
+
+def _check_cap(count: int, cap: int, what: str) -> None:
+    if count > cap:
+        msg = f"{what} matches more than {cap} twins (the scan cap); narrow the filter"
+        raise LimitError(msg)
 
 
 def descendants(
@@ -50,6 +63,28 @@ def descendants(
         return scan(fetch, cap, f"descendants of {twin_id!r}")
     except ontology.NotFoundError:
         return []
+
+
+def count_descendants(
+    store: ontology.GraphStore,
+    twin_id: str,
+    *,
+    cap: int,
+    max_depth: int | None = None,
+    model: str | None = None,
+    semantic_type: str | None = None,
+) -> int:
+    """How many ids :func:`descendants` would give, counted by the store, with the same
+    scan cap (a count above it is refused as the scan would be); 0 for an unknown twin or
+    model."""
+    try:
+        count = store.count_descendants(
+            twin_id, max_depth=max_depth, model=model, semantic_type=semantic_type
+        )
+    except ontology.NotFoundError:
+        return 0
+    _check_cap(count, cap, f"descendants of {twin_id!r}")
+    return count
 
 
 def twins(store: ontology.GraphStore, *, cap: int, model: str | None = None) -> list[str]:

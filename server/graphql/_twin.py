@@ -27,9 +27,14 @@ from server.graphql._history import (
     utc,
 )
 from server.graphql._lifecycle import allowed_transitions
-from server.graphql._lookahead import children_levels, needs_record, reads_live_signals
+from server.graphql._lookahead import (
+    children_levels,
+    counts_only,
+    needs_record,
+    reads_live_signals,
+)
 from server.graphql._model import ModelType, model_by_dtmi
-from server.graphql._pages import slice_page
+from server.graphql._pages import counted, slice_page
 from server.graphql._rollups import RollupValue, rollups_of
 from server.graphql._signal import Rollup, Signal
 from server.graphql._signals_at import TwinAtKey
@@ -215,16 +220,15 @@ class TwinType:
         after: str | None = None,
     ) -> TwinConnection:
         ctx = info.context
-        raw = await read_store(
-            ctx.store,
-            scan.descendants,
-            ctx.store,
-            self.id,
-            cap=ctx.limits.max_scan,
-            max_depth=depth,
-            model=model,
-            semantic_type=semantic_type,
-        )
+        below = scan.Below(max_depth=depth, model=model, semantic_type=semantic_type)
+        cap = ctx.limits.max_scan
+        if not ctx.loaders.restricted and counts_only(info.selected_fields):
+            # every descendant is visible: the store counts them without listing them
+            total = await read_store(
+                ctx.store, scan.count_descendants, ctx.store, self.id, cap=cap, **below
+            )
+            return connection(counted(total, first, after, ctx.limits))
+        raw = await read_store(ctx.store, scan.descendants, ctx.store, self.id, cap=cap, **below)
         ids = await ctx.loaders.only_visible(sorted(raw))
         return connection(slice_page(ids, first, after, ctx.limits))
 

@@ -12,6 +12,7 @@ from ontology.graph._limits import require_batch, require_depth, require_page, r
 from ontology.graph._values import CONTAINS, BulkResult, Edge, Page, Rejection
 from ontology.graph.memory._rows import TwinRow
 from ontology.graph.memory._state import MemoryState, bulk, frozen, page_of
+from ontology.rollup._topology import Nodes
 
 WALK_LIMIT = 2_000
 """While the hierarchy index is out of date, subtrees up to this size are walked directly
@@ -227,34 +228,56 @@ class MemoryGraph(MemoryState):
         depth_cap = require_depth(max_depth)
         require_page(first)
         with self._lock:
-            self._twin(twin_id)
-            rules = self._rules()
-            if model is not None and not rules.has_model(model):
-                raise NotFoundError(KIND_MODEL, model)
-            if self._index_if_worth() is None:  # after a change: walk a small subtree
-                found = self._walk(twin_id, depth_cap)
-                if found is not None:
-                    twins = self._twins
-                    for allowed in (
-                        rules.models_matching(model) if model is not None else None,
-                        rules.models_with_semantic_type(semantic_type)
-                        if semantic_type is not None
-                        else None,
-                    ):
-                        if allowed is not None:
-                            found = [t for t in found if twins[t].model in allowed]
-                    found.sort()
-                    start = bisect_right(found, after) if after is not None else 0
-                    chunk = found[start : start + first]
-                    more = start + first < len(found)
-                    return Page(items=tuple(chunk), next_cursor=chunk[-1] if more else None)
-            index = self._hierarchy()
-            nodes = index.descendants(index.pos[twin_id], depth_cap)
-            if model is not None:
-                nodes = index.with_models(nodes, rules.models_matching(model))
-            if semantic_type is not None:
-                nodes = index.with_models(nodes, rules.models_with_semantic_type(semantic_type))
-            return page_of(index, nodes, first, after)
+            found = self._descendants(twin_id, depth_cap, model, semantic_type)
+            if isinstance(found, list):
+                found.sort()
+                start = bisect_right(found, after) if after is not None else 0
+                chunk = found[start : start + first]
+                more = start + first < len(found)
+                return Page(items=tuple(chunk), next_cursor=chunk[-1] if more else None)
+            return page_of(self._hierarchy(), found, first, after)
+
+    def count_descendants(
+        self,
+        twin_id: str,
+        *,
+        max_depth: int | None = None,
+        model: str | None = None,
+        semantic_type: str | None = None,
+    ) -> int:
+        depth_cap = require_depth(max_depth)
+        with self._lock:
+            return len(self._descendants(twin_id, depth_cap, model, semantic_type))
+
+    def _descendants(
+        self, twin_id: str, depth_cap: int, model: str | None, semantic_type: str | None
+    ) -> list[str] | Nodes:
+        """The filtered descendants: ids in no order by a walk of a small subtree after a
+        change, else nodes of the hierarchy index in id order (under the lock)."""
+        self._twin(twin_id)
+        rules = self._rules()
+        if model is not None and not rules.has_model(model):
+            raise NotFoundError(KIND_MODEL, model)
+        if self._index_if_worth() is None:  # after a change: walk a small subtree
+            found = self._walk(twin_id, depth_cap)
+            if found is not None:
+                twins = self._twins
+                for allowed in (
+                    rules.models_matching(model) if model is not None else None,
+                    rules.models_with_semantic_type(semantic_type)
+                    if semantic_type is not None
+                    else None,
+                ):
+                    if allowed is not None:
+                        found = [t for t in found if twins[t].model in allowed]
+                return found
+        index = self._hierarchy()
+        nodes = index.descendants(index.pos[twin_id], depth_cap)
+        if model is not None:
+            nodes = index.with_models(nodes, rules.models_matching(model))
+        if semantic_type is not None:
+            nodes = index.with_models(nodes, rules.models_with_semantic_type(semantic_type))
+        return nodes
 
     def _walk(self, twin_id: str, depth_cap: int) -> list[str] | None:
         """The distinct descendants by a plain walk, or None once more than WALK_LIMIT."""

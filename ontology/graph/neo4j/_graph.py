@@ -274,30 +274,68 @@ class Neo4jGraph(Neo4jState):
             return page(found, limit, identity)
 
         def work(tx: Tx) -> list[str]:
-            models: set[str] | None = None
-            if model is not None or semantic_type is not None:
-                rules = self._rules(tx)
-                if model is not None:
-                    if not rules.has_model(model):
-                        self._require_exists(tx, twin_id)  # the twin is reported first
-                        raise NotFoundError(KIND_MODEL, model)
-                    models = set(rules.models_matching(model))
-                if semantic_type is not None:
-                    typed = rules.models_with_semantic_type(semantic_type)
-                    models = set(typed) if models is None else models & typed
-            wanted = sorted(models) if models is not None else None
+            wanted = self._wanted_models(tx, twin_id, model, semantic_type)
             if max_depth is None:
                 ids = gtx.descendants(tx, self._cy, twin_id, wanted, after, limit + 1)
                 if ids is None:
                     raise NotFoundError(KIND_TWIN, twin_id)
                 return ids
-            self._require_exists(tx, twin_id)
-            found = walk(tx, self._cy, twin_id, depth, down=True)
-            if wanted is not None:
-                of_model = gtx.models_of(tx, self._cy, found)
-                keep = set(wanted)
-                found = [i for i in found if of_model.get(i) in keep]
+            found = self._walk_down(tx, twin_id, depth, wanted)
             ordered = sorted(i for i in found if after is None or i > after)
             return ordered[: limit + 1]
 
         return page(self._db.read(work), limit, identity)
+
+    def count_descendants(
+        self,
+        twin_id: str,
+        *,
+        max_depth: int | None = None,
+        model: str | None = None,
+        semantic_type: str | None = None,
+    ) -> int:
+        depth = require_depth(max_depth)
+        if max_depth is None and model is None and semantic_type is None:  # one statement
+            found = self._db.read_one(lambda tx: gtx.count_descendants(tx, self._cy, twin_id, None))
+            if found is None:
+                raise NotFoundError(KIND_TWIN, twin_id)
+            return found
+
+        def work(tx: Tx) -> int:
+            wanted = self._wanted_models(tx, twin_id, model, semantic_type)
+            if max_depth is None:
+                count = gtx.count_descendants(tx, self._cy, twin_id, wanted)
+                if count is None:
+                    raise NotFoundError(KIND_TWIN, twin_id)
+                return count
+            return len(self._walk_down(tx, twin_id, depth, wanted))
+
+        return self._db.read(work)
+
+    def _wanted_models(
+        self, tx: Tx, twin_id: str, model: str | None, semantic_type: str | None
+    ) -> list[str] | None:
+        """The models a ``model``/``semantic_type`` filter keeps, sorted; ``None``: any."""
+        if model is None and semantic_type is None:
+            return None
+        models: set[str] | None = None
+        rules = self._rules(tx)
+        if model is not None:
+            if not rules.has_model(model):
+                self._require_exists(tx, twin_id)  # the twin is reported first
+                raise NotFoundError(KIND_MODEL, model)
+            models = set(rules.models_matching(model))
+        if semantic_type is not None:
+            typed = rules.models_with_semantic_type(semantic_type)
+            models = set(typed) if models is None else models & typed
+        return sorted(models) if models is not None else None
+
+    def _walk_down(self, tx: Tx, twin_id: str, depth: int, wanted: list[str] | None) -> list[str]:
+        """Distinct descendants within ``depth`` levels, of ``wanted`` models when given."""
+        self._require_exists(tx, twin_id)
+        found = walk(tx, self._cy, twin_id, depth, down=True)
+        if wanted is not None:
+            of_model = gtx.models_of(tx, self._cy, found)
+            keep = set(wanted)
+            found = [i for i in found if of_model.get(i) in keep]
+        return found

@@ -247,6 +247,21 @@ def descendants(
     return list(record["ids"]) if record is not None else None
 
 
+def count_descendants(
+    tx: Runs, cy: Cypher, twin_id: str, models: Sequence[str] | None
+) -> int | None:
+    """How many distinct descendants (any depth, of ``models`` when given) ``twin_id``
+    has, counted in Neo4j (the ids are not sent); ``None`` when there is no such twin."""
+    of_model = " WHERE d.model IN $models" if models is not None else ""
+    query = cy(
+        "MATCH (a:Twin {id: $id}) RETURN COUNT { MATCH (a)-[:CONTAINS*1..]->(d) "
+        f"WITH DISTINCT d{of_model} RETURN d }} AS n"
+    )
+    models_param = list(models) if models is not None else None
+    record = tx.run(query, id=twin_id, models=models_param).single()
+    return int(record["n"]) if record is not None else None
+
+
 def models_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, str]:
     query = cy("UNWIND $ids AS id MATCH (t:Twin {id: id}) RETURN collect(t.id), collect(t.model)")
     found: dict[str, str] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -318,6 +319,7 @@ UNKNOWN_TWIN_CALLS: dict[str, Callable[[GraphStore], object]] = {
     "parents": lambda s: s.parents("nope"),
     "ancestors": lambda s: s.ancestors("nope"),
     "descendants": lambda s: s.descendants("nope"),
+    "count_descendants": lambda s: s.count_descendants("nope"),
     "get_signals": lambda s: s.get_signals("nope"),
     "remove_edge": lambda s: s.remove_edge("nope", CONTAINS, "area/a1", principal=WHO),
     "remove_alias": lambda s: s.remove_alias(Alias("erp", "nope"), principal=WHO),
@@ -661,6 +663,39 @@ def test_descendants_filtered_by_semantic_type(plant: GraphStore) -> None:
     assert plant.descendants("site/s1", semantic_type="Pressure").items == ()
     both = plant.descendants("site/s1", semantic_type="Temperature", model=SENSOR)
     assert both.items == ("sensor/t1",)
+
+
+DESCENDANT_FILTERS: dict[str, dict[str, Any]] = {
+    "none": {},
+    "depth 1": {"max_depth": 1},
+    "depth 2": {"max_depth": 2},
+    "model": {"model": MACHINE},
+    "model, depth 2": {"model": MACHINE, "max_depth": 2},
+    "semantic type": {"semantic_type": "Temperature"},
+    "both": {"semantic_type": "Temperature", "model": SENSOR},
+    "none match": {"semantic_type": "Pressure"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(DESCENDANT_FILTERS))
+def test_count_descendants_counts_every_page(plant: GraphStore, name: str) -> None:
+    filters = DESCENDANT_FILTERS[name]
+    for twin in ("site/s1", "area/a1", "line/l1", "machine/p1"):
+        listed = plant.descendants(twin, first=MAX_PAGE, **filters).items
+        assert plant.count_descendants(twin, **filters) == len(listed)
+    # after a change to the hierarchy too (the in-process store walks until it re-indexes)
+    plant.add_edges([Edge("machine/m2", CONTAINS, "sensor/t1")], principal=WHO)
+    assert plant.count_descendants("line/l1", **filters) == len(
+        plant.descendants("line/l1", first=MAX_PAGE, **filters).items
+    )
+
+
+def test_count_descendants_refuses_what_descendants_refuses(plant: GraphStore) -> None:
+    assert plant.count_descendants("site/s1") == 8
+    with pytest.raises(NotFoundError):
+        plant.count_descendants("site/s1", model="dtmi:test:Nothing;1")
+    with pytest.raises(InvalidError):
+        plant.count_descendants("site/s1", max_depth=0)
 
 
 def test_list_twins_pages_and_filters_by_model(plant: GraphStore) -> None:

@@ -11,7 +11,15 @@ import pytest
 from starlette.testclient import TestClient
 
 import ontology
-from tests.server.graphql.conftest import MACHINE_MODEL, SITE, data, error_messages, run
+from server.graphql import GraphQLLimits
+from tests.server.graphql.conftest import (
+    MACHINE_MODEL,
+    SITE,
+    data,
+    error_messages,
+    make_client,
+    run,
+)
 
 CMM = "acme/jkt1/machining/cell1/cmm1"
 
@@ -150,6 +158,39 @@ def test_hierarchy_fields_agree_with_the_store(
     assert got["descendants"]["totalCount"] == len(children)
     machines = plant.descendants(line, model=MACHINE_MODEL).items
     assert [n["id"] for n in got["deep"]["nodes"]] == sorted(machines)
+
+
+DESCENDANT_FILTERS = ["", "(depth: 2)", f'(model: "{MACHINE_MODEL}")', '(semanticType: "Power")']
+
+
+@pytest.mark.parametrize("filters", DESCENDANT_FILTERS)
+def test_a_descendants_count_alone_is_the_count_of_the_listing(
+    client: TestClient, plant: ontology.GraphStore, filters: str
+) -> None:
+    got = data(
+        client,
+        f"""{{ twin(id: "{SITE}") {{ counted: descendants{filters} {{ totalCount __typename }}
+               listed: descendants{filters} {{ totalCount pageInfo {{ hasNextPage }} }} }} }}""",
+    )["twin"]
+    assert got["counted"]["totalCount"] == got["listed"]["totalCount"] > 0
+    assert got["counted"]["__typename"] == "TwinConnection"
+
+
+def test_a_descendants_count_alone_checks_its_page_arguments(client: TestClient) -> None:
+    body = run(client, f'{{ twin(id: "{SITE}") {{ descendants(after: "x") {{ totalCount }} }} }}')
+    (message,) = error_messages(body)
+    assert "is not a cursor from this API" in message
+    body = run(client, f'{{ twin(id: "{SITE}") {{ descendants(first: -1) {{ totalCount }} }} }}')
+    (message,) = error_messages(body)
+    assert "first: -1 is negative" in message
+
+
+def test_a_descendants_count_above_the_scan_cap_is_refused(plant: ontology.GraphStore) -> None:
+    capped = make_client(plant, limits=GraphQLLimits(max_scan=3))
+    for selection in ("totalCount", "totalCount nodes { id }"):
+        body = run(capped, f'{{ twin(id: "{SITE}") {{ descendants {{ {selection} }} }} }}')
+        (message,) = error_messages(body)
+        assert f"descendants of {SITE!r} matches more than 3 twins (the scan cap)" in message
 
 
 def test_relationships_both_ways(client: TestClient, plant: ontology.GraphStore) -> None:
