@@ -18,8 +18,6 @@ from ontology.history._tiers import MINUTE_US, Tier, floor_hour
 from ontology.history._values import AsOf, Samples, SeriesKey
 from ontology.history.duckdb._write import TIER_TABLES
 
-_IN_KEYS = "series IN (SELECT series FROM keys)"
-
 
 def key_table(ids: Sequence[int | None]) -> pa.Table:
     """``keys(position, series)`` for the ids known (unknown series have no rows)."""
@@ -53,15 +51,22 @@ FROM {table} WHERE {where}"""
 def read_as_of(
     con: duckdb.DuckDBPyConnection, keys: Sequence[SeriesKey], ids: Sequence[int | None], at: int
 ) -> AsOf:
-    """Raw samples of the hour holding ``at``; before it, whole minutes and whole hours."""
+    """Raw samples of the minute holding ``at``; before it, whole minutes of its hour and
+    whole hours before.
+
+    A tier row holds its bucket's last sample exactly (every sample is a number or a
+    text, and every write merges into the tiers), so only the open minute needs raw
+    rows: a window zone maps on ``ts`` keep small. The series are kept by the join
+    with ``keys`` alone (DuckDB pushes its filter into each scan).
+    """
     parts = [
-        f"SELECT series, ts, value, text, quality, batch FROM samples "
-        f"WHERE {_IN_KEYS} AND ts >= $hour AND ts <= $at",
+        "SELECT series, ts, value, text, quality, batch FROM samples "
+        "WHERE ts >= $minute_at AND ts <= $at",
         _LAST_OF_TIER.format(
             table=TIER_TABLES[Tier.MINUTE],
-            where=f"{_IN_KEYS} AND bucket >= $hour AND bucket + $minute <= $at + 1",
+            where="bucket >= $hour AND bucket + $minute <= $at + 1",
         ),
-        _LAST_OF_TIER.format(table=TIER_TABLES[Tier.HOUR], where=f"{_IN_KEYS} AND bucket < $hour"),
+        _LAST_OF_TIER.format(table=TIER_TABLES[Tier.HOUR], where="bucket < $hour"),
     ]
     sql = (
         "SELECT k.position, c.ts, c.value, c.text, c.quality, c.batch FROM ("
@@ -69,7 +74,12 @@ def read_as_of(
         + ") c JOIN keys k USING (series) "
         "QUALIFY row_number() OVER (PARTITION BY k.position ORDER BY c.ts DESC) = 1"
     )
-    params = {"hour": floor_hour(at), "at": at, "minute": MINUTE_US}
+    params = {
+        "hour": floor_hour(at),
+        "minute_at": at // MINUTE_US * MINUTE_US,
+        "at": at,
+        "minute": MINUTE_US,
+    }
     table = _fetch(con, ids, sql, params)
     return as_of_arrays(keys, table)
 

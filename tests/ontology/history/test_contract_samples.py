@@ -297,6 +297,30 @@ def test_as_of_gives_the_last_sample_at_or_before_for_many_series(store: History
             assert result.batch[i] is not None and result.batch[i].startswith("b")
 
 
+def test_as_of_agrees_with_the_samples_on_every_edge_of_a_minute(store: HistoryStore) -> None:
+    # several writes (out of order, keys written again): the tiers are merged many times
+    batches = random_batches(13, SERIES, us(T0), 2 * 3600 * 10**6, count=400, batches=3)
+    write(store, batches)
+    rows = list(kept(batches).values())
+    minute = 60 * 10**6
+    edges = {us(T0) + k * minute + d for k in range(0, 125, 11) for d in (-1, 0, 1, minute - 1)}
+    edges |= {r.ts + d for r in sorted(rows, key=lambda r: r.ts)[::40] for d in (-1, 0)}
+    for at in sorted(edges):
+        result = store.as_of(SERIES, T0 + timedelta(microseconds=at - us(T0)))
+        for i, key in enumerate(SERIES):
+            want = last_at(rows, key, at)
+            assert bool(result.found[i]) == (want is not None), (key, at)
+            if want is None:
+                continue
+            assert int(result.time[i].astype("datetime64[us]").view(np.int64)) == want.ts
+            assert result.text[i] == want.text
+            assert int(result.quality[i]) == want.quality
+            if want.value is None:
+                assert math.isnan(result.value[i])
+            else:
+                assert result.value[i] == want.value
+
+
 def test_retention_expires_raw_samples_and_the_tiers_still_answer(open_store: OpenStore) -> None:
     store = open_store(Retention(raw=timedelta(hours=1), minute=timedelta(hours=2), hour=None))
     batches = random_batches(11, SERIES, us(T0), 3 * 3600 * 10**6, count=500, batches=2)
