@@ -108,6 +108,9 @@ class Topology:
         indptr, indices = self.indptr, self.child
         visited = np.zeros(len(self.ids), dtype=np.bool_)
         visited[node] = True
+        # Per node, the last place it took in a level's list: a twin under two parents of
+        # the level is kept once without sorting the level (np.unique sorts).
+        place = np.empty(len(self.ids), dtype=np.int64)
         frontier = np.array([node], dtype=np.int32)
         found: list[Nodes] = []
         depth = 0
@@ -119,7 +122,10 @@ class Topology:
                 break
             offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
             kids = indices[offsets + np.arange(total)]
-            kids = np.unique(kids[~visited[kids]])
+            kids = kids[~visited[kids]]
+            places = np.arange(kids.size)
+            place[kids] = places
+            kids = kids[place[kids] == places]
             visited[kids] = True
             found.append(kids)
             frontier = kids
