@@ -13,7 +13,7 @@ and from both ends of relationship lists before any resolver sees it.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
@@ -41,6 +41,16 @@ def _in_chunks(read: Callable[[Sequence[str]], Sequence[T]], twin_ids: Sequence[
     return out
 
 
+def _with_model_set(
+    store: ontology.GraphStore, twin_ids: Sequence[str]
+) -> tuple[list[tuple[ontology.Twin, Mapping[str, ontology.SignalValue]] | None], dtdl.ModelSet]:
+    """``twins_with_signals`` of ``twin_ids`` and the parsed models, in one worker-thread
+    hop: the models come from the store's cache, bar a recheck of their version now and
+    then (``Neo4jStoreSettings.model_recheck_ms``), so a second hop to read them beside
+    the twins would cost a thread wake-up each way for nothing."""
+    return _in_chunks(store.twins_with_signals, twin_ids), store.model_set()
+
+
 class Loaders:
     """The DataLoaders of one request (created per request: their caches are the request's)."""
 
@@ -50,30 +60,63 @@ class Loaders:
         self._store = store
         self._authorizer = authorizer
         self._principal = principal
-        self.visible: DataLoader[str, bool] = DataLoader(self._visible)
-        self.twin: DataLoader[str, ontology.Twin | None] = DataLoader(self._twins)
-        self.children: DataLoader[str, tuple[str, ...]] = DataLoader(self._children)
-        self.parents: DataLoader[str, tuple[str, ...]] = DataLoader(self._parents)
-        self.signals: DataLoader[str, Mapping[str, ontology.SignalValue]] = DataLoader(
-            self._signals
-        )
-        self.edges_out: DataLoader[str, tuple[ontology.Edge, ...]] = DataLoader(self._edges_out)
-        self.edges_in: DataLoader[str, tuple[ontology.Edge, ...]] = DataLoader(self._edges_in)
-        self.model: DataLoader[str, ontology.Model | None] = DataLoader(self._models)
-        self._all_models: DataLoader[str, tuple[ontology.Model, ...]] = DataLoader(
-            self._list_models
-        )
-        self._model_set: DataLoader[str, dtdl.ModelSet] = DataLoader(self._model_sets)
-        self._rollups: DataLoader[str, tuple[ontology.RollupSpec, ...]] = DataLoader(
-            self._rollup_specs
-        )
-        self._trees: DataLoader[tuple[str, int], tuple[str, ...]] = DataLoader(self._read_trees)
         self.known_children: dict[str, tuple[str, ...]] = {}
         """Visible children of twins, read ahead (``children_tree``): no await needed."""
         self.known_signals: dict[str, Mapping[str, ontology.SignalValue]] = {}
         """Live signals of twins, read ahead for a page (``twins_with_signals``)."""
         self.known_model_set: dtdl.ModelSet | None = None
         self._units: dict[str, dict[str, str]] = {}
+
+    # Each DataLoader is made when first asked for: a request uses two or three of the
+    # thirteen, and making one (its cache, its batch state) costs about as much CPU as
+    # a field resolving.
+    @functools.cached_property
+    def visible(self) -> DataLoader[str, bool]:
+        return DataLoader(self._visible)
+
+    @functools.cached_property
+    def twin(self) -> DataLoader[str, ontology.Twin | None]:
+        return DataLoader(self._twins)
+
+    @functools.cached_property
+    def children(self) -> DataLoader[str, tuple[str, ...]]:
+        return DataLoader(self._children)
+
+    @functools.cached_property
+    def parents(self) -> DataLoader[str, tuple[str, ...]]:
+        return DataLoader(self._parents)
+
+    @functools.cached_property
+    def signals(self) -> DataLoader[str, Mapping[str, ontology.SignalValue]]:
+        return DataLoader(self._signals)
+
+    @functools.cached_property
+    def edges_out(self) -> DataLoader[str, tuple[ontology.Edge, ...]]:
+        return DataLoader(self._edges_out)
+
+    @functools.cached_property
+    def edges_in(self) -> DataLoader[str, tuple[ontology.Edge, ...]]:
+        return DataLoader(self._edges_in)
+
+    @functools.cached_property
+    def model(self) -> DataLoader[str, ontology.Model | None]:
+        return DataLoader(self._models)
+
+    @functools.cached_property
+    def _all_models(self) -> DataLoader[str, tuple[ontology.Model, ...]]:
+        return DataLoader(self._list_models)
+
+    @functools.cached_property
+    def _model_set(self) -> DataLoader[str, dtdl.ModelSet]:
+        return DataLoader(self._model_sets)
+
+    @functools.cached_property
+    def _rollups(self) -> DataLoader[str, tuple[ontology.RollupSpec, ...]]:
+        return DataLoader(self._rollup_specs)
+
+    @functools.cached_property
+    def _trees(self) -> DataLoader[tuple[str, int], tuple[str, ...]]:
+        return DataLoader(self._read_trees)
 
     @property
     def restricted(self) -> bool:
@@ -175,17 +218,11 @@ class Loaders:
         if self.restricted:
             msg = "twins_with_signals reads without authorization: the default policy only"
             raise RuntimeError(msg)
-        read = self._store.twins_with_signals
-        if inline(self._store):  # dictionary lookups on the event loop: no tasks to run
-            found: list[tuple[ontology.Twin, Mapping[str, ontology.SignalValue]] | None]
-            found = _in_chunks(read, list(twin_ids))
-            model_set = self._store.model_set()
-            self._model_set.prime(_ALL, model_set)  # as if loaded: later asks get this one
-        else:
-            found, model_set = await asyncio.gather(
-                read_store(self._store, _in_chunks, read, list(twin_ids)), self.model_set()
-            )
-        self.known_model_set = model_set
+        found, model_set = await read_store(
+            self._store, _with_model_set, self._store, list(twin_ids)
+        )
+        self._model_set.prime(_ALL, model_set)  # as if loaded: later asks get this one
+        self.known_model_set = model_set if inline(self._store) else await self.model_set()
         out: list[ontology.Twin | None] = []
         for pair in found:
             if pair is None:

@@ -9,6 +9,7 @@ and ``_signals`` add the operations (``Neo4jTwins``, ``Neo4jGraph``,
 from __future__ import annotations
 
 import math
+import threading
 import time
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -96,6 +97,9 @@ class Neo4jState:
         self._models: tuple[int, dict[str, Model], dtdl.ModelSet] | None = None
         self._models_checked = -math.inf
         """``time.monotonic()`` when the ``models`` counter was last read (``model_recheck_ms``)."""
+        self._models_rechecking = threading.Lock()
+        """Held by the one thread rechecking the counter for ``model_set`` (the others answer
+        from the cache meanwhile, instead of each reading the counter too)."""
         try:
             self._db.ensure_schema()
         except BaseException:

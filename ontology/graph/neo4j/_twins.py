@@ -109,10 +109,18 @@ class Neo4jTwins(Neo4jState):
 
     def model_set(self) -> dtdl.ModelSet:
         cached = self._models  # recent enough: no round trip (see model_recheck_ms)
-        recent = time.monotonic() - self._models_checked < self.settings.model_recheck_ms / 1000
-        if cached is not None and recent:
+        if cached is None or self.settings.model_recheck_ms == 0:
+            return self._current_models()[2]
+        if time.monotonic() - self._models_checked < self.settings.model_recheck_ms / 1000:
             return cached[2]
-        return self._current_models()[2]
+        # Stale: one thread reads the counter; the threads asking meanwhile (a busy server's
+        # requests all find it stale at once) answer from the cache rather than each read it.
+        if not self._models_rechecking.acquire(blocking=False):
+            return cached[2]
+        try:
+            return self._current_models()[2]
+        finally:
+            self._models_rechecking.release()
 
     # ----------------------------------------------------------------- twins
     def create_twin(self, spec: TwinSpec, *, principal: str) -> Twin:

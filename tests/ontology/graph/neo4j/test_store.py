@@ -8,8 +8,10 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from datetime import UTC, datetime
 
 import pytest
@@ -317,6 +319,19 @@ def test_model_set_rechecks_another_stores_uploads_only_after_model_recheck_ms(
         assert "dtmi:test:Own;1" not in second.model_set()  # its own delete: at once
     finally:
         second.close()
+
+
+@pytest.mark.neo4j
+def test_model_set_answers_from_the_cache_while_another_thread_rechecks(
+    store: Neo4jStore, neo4j_uri: str
+) -> None:
+    with closing(_store(neo4j_uri, store.settings.namespace, model_recheck_ms=1)) as second:
+        assert ASSET in second.model_set()
+        store.add_models([_extra("dtmi:test:Extra;1")], principal=WHO)
+        time.sleep(0.01)  # the cache is stale now
+        with second._models_rechecking:  # as while another thread reads the counter
+            assert "dtmi:test:Extra;1" not in second.model_set()  # the cache, no second read
+        assert "dtmi:test:Extra;1" in second.model_set()  # nobody rechecking: read
 
 
 # ------------------------------------------------------------------- batches
