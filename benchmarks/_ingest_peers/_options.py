@@ -9,6 +9,7 @@ from benchmarks._ingest_peers._runner import neo4j_questdb_section, peers_sectio
 from benchmarks._ingest_peers._stores import KINDS, StoreSpec
 from benchmarks._ingest_peers._venv import peers_python
 from benchmarks._ingest_peers._workload import Workload
+from ingest.worker import WorkerSettings
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +27,15 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         help="neo4j+questdb: run (e), ours into Neo4j + QuestDB, and put (c)'s stores there too",
     )
     group.add_argument("--peer-records", type=int, default=1000, help="(c)'s records")
+    group.add_argument(
+        "--e-max-records",
+        type=int,
+        default=WorkerSettings().max_records,
+        metavar="N",
+        help="(e): the worker's records per batch at most (default: twinweave ingest's, "
+        f"{WorkerSettings().max_records}); smaller: several batches, the next prepared while "
+        "one is written",
+    )
     group.add_argument(
         "--faust-records",
         type=int,
@@ -53,6 +63,8 @@ def run_sections(
         parser.error("--peers and --stores neo4j+questdb need --kafka HOST:PORT")
     if min(args.peer_records, args.faust_records, args.per_record) < 1:
         parser.error("--peer-records, --faust-records and --per-record must be >= 1")
+    if not 1 <= args.e_max_records <= 1_000_000:
+        parser.error(f"--e-max-records {args.e_max_records}; expected 1 to 1000000")
     host, _, ports = args.questdb.partition(":")
     http, _, pg = ports.partition(":")
     if not (host and http.isdigit() and pg.isdigit()):
@@ -62,7 +74,7 @@ def run_sections(
     ok = True
     if args.stores == "neo4j+questdb":
         work = Workload(args.records, args.per_record, twins)
-        ok = neo4j_questdb_section(args.kafka, work, spec, runs, 2000)
+        ok = neo4j_questdb_section(args.kafka, work, spec, runs, args.e_max_records)
     if args.peers:
         python = peers_python(args.peers_python)
         work = Workload(args.peer_records, args.per_record, twins)

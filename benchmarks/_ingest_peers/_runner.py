@@ -251,8 +251,9 @@ def _print_steps(runs: Sequence[OursResult]) -> None:
     run = sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
     steps = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in run.steps.items())
     print(
-        f"    ours' median run, {run.seconds:.2f} s in {run.batches} batches: {steps} (history "
-        "runs in a thread beside the state write, which waits for it before committing)"
+        f"    ours' median run, {run.seconds:.2f} s in {run.batches} batches: {steps} (summed "
+        "over the batches; history runs in a thread beside the state write, which waits for "
+        "it before committing, and the next batch is fetched, decoded and fused beside both)"
     )
 
 
