@@ -11,6 +11,9 @@ from benchmarks._ingest_peers._venv import peers_python
 from benchmarks._ingest_peers._workload import Workload
 from ingest.worker import WorkerSettings
 
+MAX_SIZES = 8
+"""``--e-max-records`` takes at most this many batch sizes."""
+
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("(c) peers and (e) Neo4j + QuestDB (need --kafka)")
@@ -29,12 +32,12 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--peer-records", type=int, default=1000, help="(c)'s records")
     group.add_argument(
         "--e-max-records",
-        type=int,
-        default=WorkerSettings().max_records,
-        metavar="N",
+        type=_sizes,
+        default=(WorkerSettings().max_records,),
+        metavar="N[,N...]",
         help="(e): the worker's records per batch at most (default: twinweave ingest's, "
-        f"{WorkerSettings().max_records}); smaller: several batches, the next prepared while "
-        "one is written",
+        f"{WorkerSettings().max_records}); several, comma-separated, are taken in turns "
+        "(smaller: more batches, the next prepared while one is written)",
     )
     group.add_argument(
         "--faust-records",
@@ -53,6 +56,18 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    """``--e-max-records``: one or more record counts, comma-separated, each 1 to 1,000,000."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or len(sizes) > MAX_SIZES or not all(1 <= n <= 1_000_000 for n in sizes):
+        msg = f"{text!r}; expected 1 to {MAX_SIZES} counts of 1 to 1000000, comma-separated"
+        raise argparse.ArgumentTypeError(msg)
+    return sizes
+
+
 def run_sections(
     parser: argparse.ArgumentParser, args: argparse.Namespace, twins: int, runs: int
 ) -> bool:
@@ -63,8 +78,6 @@ def run_sections(
         parser.error("--peers and --stores neo4j+questdb need --kafka HOST:PORT")
     if min(args.peer_records, args.faust_records, args.per_record) < 1:
         parser.error("--peer-records, --faust-records and --per-record must be >= 1")
-    if not 1 <= args.e_max_records <= 1_000_000:
-        parser.error(f"--e-max-records {args.e_max_records}; expected 1 to 1000000")
     host, _, ports = args.questdb.partition(":")
     http, _, pg = ports.partition(":")
     if not (host and http.isdigit() and pg.isdigit()):
