@@ -9,6 +9,10 @@ from benchmarks._ingest_peers._runner import neo4j_questdb_section, peers_sectio
 from benchmarks._ingest_peers._stores import KINDS, StoreSpec
 from benchmarks._ingest_peers._venv import peers_python
 from benchmarks._ingest_peers._workload import Workload
+from ingest.worker import WorkerSettings
+
+MAX_SIZES = 8
+"""``--e-max-records`` takes at most this many batch sizes."""
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +31,15 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--peer-records", type=int, default=1000, help="(c)'s records")
     group.add_argument(
+        "--e-max-records",
+        type=_sizes,
+        default=(WorkerSettings().max_records,),
+        metavar="N[,N...]",
+        help="(e): the worker's records per batch at most (default: twinweave ingest's, "
+        f"{WorkerSettings().max_records}); several, comma-separated, are taken in turns "
+        "(smaller: more batches, the next prepared while one is written)",
+    )
+    group.add_argument(
         "--faust-records",
         type=int,
         default=10,
@@ -41,6 +54,18 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         metavar="HOST:HTTP:PG",
         help="QuestDB host, HTTP port, PostgreSQL-wire port",
     )
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    """``--e-max-records``: one or more record counts, comma-separated, each 1 to 1,000,000."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or len(sizes) > MAX_SIZES or not all(1 <= n <= 1_000_000 for n in sizes):
+        msg = f"{text!r}; expected 1 to {MAX_SIZES} counts of 1 to 1000000, comma-separated"
+        raise argparse.ArgumentTypeError(msg)
+    return sizes
 
 
 def run_sections(
@@ -62,7 +87,7 @@ def run_sections(
     ok = True
     if args.stores == "neo4j+questdb":
         work = Workload(args.records, args.per_record, twins)
-        ok = neo4j_questdb_section(args.kafka, work, spec, runs, 2000)
+        ok = neo4j_questdb_section(args.kafka, work, spec, runs, args.e_max_records)
     if args.peers:
         python = peers_python(args.peers_python)
         work = Workload(args.peer_records, args.per_record, twins)

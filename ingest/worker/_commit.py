@@ -1,13 +1,16 @@
 """One batch, end to end and synchronously: decode, fuse, then commit to every store in order.
 
-The order is the delivery guarantee: history (samples, events, rejects and the
-Batch record, written last) -> graph state (changed keys only) -> rollups of
-the changed twins -> the kernel's memory -> the change feed. History and the
-state write run side by side, the state committing only after history
-(``_overlap``). The caller
-acknowledges the source only after this returns. If a store fails, nothing
-after it runs and the kernel's memory is unchanged, so the same batch can be
-committed again: history keeps one copy of each sample and event.
+``prepare`` decodes and fuses a batch and lets the kernel remember it; ``commit``
+then writes it, in the order that is the delivery guarantee: history (samples,
+events, rejects and the Batch record, written last) -> graph state (changed keys
+only) -> rollups of the changed twins -> the change feed. History and the state
+write run side by side, the state committing only after history (``_overlap``).
+The caller acknowledges the source only after ``commit`` returns. If a store
+fails, nothing after it runs and the batch stays prepared, so the same batch can
+be committed again (history keeps one copy of each sample and event). The worker
+prepares batch N+1 while batch N is being written; batches are written in the
+order they were prepared, and a committer whose prepared batches are given up
+(``discard``) takes no more.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from functools import partial
 import numpy as np
 import numpy.typing as npt
 
+from ingest._errors import IngestError
 from ingest.codecs import Codec, Decoded
 from ingest.frame import Kind
 from ingest.pipeline import REASONS, Fused, Fusion
@@ -42,6 +46,8 @@ from ontology.history import (
 
 MAX_REJECTS_KEPT = 1000
 """Reject records written per batch and reason (the counts are always exact)."""
+KEPT = 2
+"""Batches held decoded or prepared at once: the one being written and the next."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BATCH_IDS = uuid.UUID("6f1d0c3e-3b0a-4b8e-9a51-2f4f6f0b9d11")
 
@@ -59,6 +65,20 @@ class BatchOutcome:
     events: int
     cursor: str | None
     state_only: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A batch decoded, fused and remembered by the kernel, waiting for its write."""
+
+    source: SourceBatch
+    fused: Fused
+    batch_id: str
+    count_in: int
+    rejected: dict[str, int]
+    events: list[Event]
+    history: Callable[[], None] | None
+    updates: Callable[[], list[SignalUpdate]]
 
 
 class BatchCommitter:
@@ -84,17 +104,42 @@ class BatchCommitter:
         self.feed_name = feed_name
         self.principal = principal
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._decoded: tuple[SourceBatch, Decoded] | None = None
+        self._decoded: list[tuple[SourceBatch, Decoded]] = []
+        self._prepared: list[_Prepared] = []
+        """Batches remembered by the kernel and not yet written, oldest first."""
+        self._ahead: str | None = None
+        """Why no batch is taken any more (``discard``), if so."""
         self._beside = HistoryBeside()
 
-    def _decode(self, source: SourceBatch) -> Decoded:
+    def decode(self, source: SourceBatch) -> Decoded:
         """Each batch is decoded once, retries included (a stateful codec must not see it twice)."""
-        if self._decoded is None or self._decoded[0] is not source:
-            self._decoded = (source, self.codec.decode(source.records))
-        return self._decoded[1]
+        for held, decoded in self._decoded:
+            if held is source:
+                return decoded
+        decoded = self.codec.decode(source.records)
+        self._decoded = [*self._decoded[1 - KEPT :], (source, decoded)]
+        return decoded
 
-    def commit(self, source: SourceBatch) -> BatchOutcome:
-        decoded = self._decode(source)
+    def prepare(self, source: SourceBatch) -> None:
+        """Decode and fuse ``source`` and remember it in the kernel, ready for its write.
+
+        The worker prepares the next batch while this one is being written, so the
+        kernel remembers a batch before the stores hold it: a batch once prepared
+        must be written (``commit`` does, retried as often as it takes) before the
+        next one is, or the committer given up with ``discard``. Preparing the same
+        batch again does nothing.
+        """
+        if self._ahead is not None:
+            raise IngestError(self._ahead)
+        if any(held.source is source for held in self._prepared):
+            return
+        if len(self._prepared) >= KEPT:
+            msg = (
+                f"BatchCommitter.prepare: {len(self._prepared)} batches prepared and not written; "
+                f"expected at most {KEPT - 1} ahead of the one being written"
+            )
+            raise IngestError(msg)
+        decoded = self.decode(source)
         now = self._clock()
         fused = self.fusion.fuse(decoded.frame, _micros(now))
         batch_id = batch_id_of(source)
@@ -126,36 +171,77 @@ class BatchCommitter:
             write_history = partial(
                 self.history.write_batch, batch, _samples(fused, twins, signals), events, rejects
             )
-        updates = self._beside.write(
-            write_history, self.graph, partial(self._updates, fused, twins, signals, batch_id)
+        # remembered now, so the next batch can be fused while this one is written
+        self.fusion.commit(fused)
+        self._decoded = [(held, d) for held, d in self._decoded if held is not source]
+        self._prepared.append(
+            _Prepared(
+                source,
+                fused,
+                batch_id,
+                count_in,
+                dict(counts),
+                events,
+                write_history,
+                partial(self._updates, fused, twins, signals, batch_id),
+            )
         )
+
+    def commit(self, source: SourceBatch) -> BatchOutcome:
+        """Prepare ``source`` (if it is not yet) and write it to every store, in order.
+
+        A store that fails raises; calling ``commit`` again with the same batch
+        writes it again (history keeps one copy of each sample and event).
+        """
+        self.prepare(source)
+        ready = next(held for held in self._prepared if held.source is source)
+        if self._prepared[0] is not ready:
+            msg = (
+                f"BatchCommitter.commit: batch {ready.batch_id} was prepared after batch "
+                f"{self._prepared[0].batch_id}, which is not written yet; expected them in order"
+            )
+            raise IngestError(msg)
+        updates = self._beside.write(ready.history, self.graph, ready.updates)
         if updates:
             changed = sorted({u.twin for u in updates})
             if self.graph.rollups():
                 self.graph.recompute_rollups(changed)
-        self.fusion.commit(fused)
+        fused = ready.fused
         cursor = None
-        if self.feed is not None and (updates or events):
+        if self.feed is not None and (updates or ready.events):
             qualities = [
                 *fused.quality[fused.update].tolist(),
                 *[0] * (len(updates) - len(fused.update)),
             ]
             changes = [
-                SignalChange(u.twin, u.signal, u.value, u.time, q, batch_id)
+                SignalChange(u.twin, u.signal, u.value, u.time, q, ready.batch_id)
                 for u, q in zip(updates, qualities, strict=True)
             ]
-            cursor = self.feed.publish(batch_id, changes, events)
+            cursor = self.feed.publish(ready.batch_id, changes, ready.events)
+        self._prepared.pop(0)
         return BatchOutcome(
-            batch=batch_id,
+            batch=ready.batch_id,
             records=len(source.records),
-            count_in=count_in,
+            count_in=ready.count_in,
             accepted=len(fused.time) - fused.derived_rows,
-            rejected=dict(counts),
+            rejected=ready.rejected,
             state_updates=len(updates),
-            events=len(events),
+            events=len(ready.events),
             cursor=cursor,
             state_only=source.state_only,
         )
+
+    def discard(self) -> None:
+        """Give up the batches prepared and not written (the worker stopped while a store was
+        down). The kernel remembers them, so this committer refuses any further batch: a new
+        one reads the state from the stores again."""
+        if self._prepared:
+            ids = ", ".join(held.batch_id for held in self._prepared)
+            self._ahead = (
+                f"BatchCommitter: batches {ids} were prepared and never written; expected a new "
+                "BatchCommitter (its kernel remembers what the stores do not hold)"
+            )
+            self._prepared = []
 
     # --------------------------------------------------------------- building
     def _events(self, fused: Fused, twins: npt.NDArray[np.object_], batch_id: str) -> list[Event]:

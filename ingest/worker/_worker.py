@@ -23,6 +23,8 @@ from ontology import StoreUnavailableError
 from ontology.changefeed import SignalChange
 
 RETRYABLE = (StoreUnavailableError, OSError)
+_Writing = tuple[SourceBatch, "asyncio.Future[BatchOutcome | None]"]
+"""A batch and its write in flight."""
 
 
 class Worker:
@@ -53,34 +55,73 @@ class Worker:
         self._stopping.set()
 
     async def run(self) -> WorkerStats:
-        """Until ``stop()`` or a finite source is exhausted."""
+        """Until ``stop()`` or a finite source is exhausted.
+
+        One batch is written at a time, in order; while it is (history and state,
+        in threads: their clients wait on the servers), the next one is fetched,
+        decoded and fused. A batch is acknowledged only after its own write
+        returned, after every batch before it.
+        """
         settings = self.settings
         await self.source.start()
+        writing: _Writing | None = None
+        ahead = False  # the batch being written was prepared before its write began
         try:
             while not self._stopping.is_set():
                 batch = await self.source.fetch(settings.max_records, settings.fetch_timeout_s)
+                # beside the write in flight, and only once its batch is prepared: the kernel
+                # remembers batches in their order
+                ready = False
+                if batch is not None and (writing is None or ahead):
+                    ready = await self._prepare(batch)
+                if writing is not None:
+                    written, writing = writing, None
+                    if not await self._settled(written):
+                        break  # stopped while a store was down: neither batch is acknowledged
                 if batch is None:
                     if self.source.exhausted:
                         break
                     await self._ack_due()
                     await self._report_due()
                     continue
-                outcome = await self._commit(batch)
-                if outcome is None:  # stopped while a store was down: not acknowledged
-                    break
-                self.stats.add(outcome)
-                if self._health is not None:
-                    self._health.observe(outcome)
-                if self._on_batch is not None:
-                    self._on_batch(outcome, self.stats)
-                self._pending.append(batch)
-                await self._ack_due()
-                await self._report_due()
+                writing = (batch, asyncio.ensure_future(self._commit(batch)))
+                ahead = ready
+            if writing is not None:
+                written, writing = writing, None
+                await self._settled(written)
             await self._report_due(force=True)
             await self._ack_due(force=True)
         finally:
+            if writing is not None:  # an error elsewhere: let the write end, acknowledge nothing
+                await asyncio.wait([writing[1]])
+            self.committer.discard()  # batches prepared and not written, if any
             await self.source.stop()
         return self.stats
+
+    async def _prepare(self, batch: SourceBatch) -> bool:
+        """Prepare ``batch`` ahead of its write; a store that fails now is retried by the write."""
+        try:
+            await asyncio.to_thread(self.committer.prepare, batch)
+        except RETRYABLE:
+            return False
+        return True
+
+    async def _settled(self, writing: _Writing) -> bool:
+        """Wait for a batch's write; count it and acknowledge what is due. False: it was not
+        written (stopped while a store was down)."""
+        batch, written = writing
+        outcome = await written
+        if outcome is None:
+            return False
+        self.stats.add(outcome)
+        if self._health is not None:
+            self._health.observe(outcome)
+        if self._on_batch is not None:
+            self._on_batch(outcome, self.stats)
+        self._pending.append(batch)
+        await self._ack_due()
+        await self._report_due()
+        return True
 
     async def _commit(self, batch: SourceBatch) -> BatchOutcome | None:
         wait = self.settings.backoff_initial_s

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 
 import pytest
 
@@ -65,11 +66,17 @@ def test_the_neo4j_questdb_section_checks_the_writes_per_batch(
     argv = ["--samples", "600", "--twins", "20", "--runs", "1", "--kafka", kafka_bootstrap]
     where = f"{questdb.http_host}:{questdb.http_port}:{questdb.pg_port}"
     stores = ["--stores", "neo4j+questdb", "--neo4j", neo4j_uri, "--questdb", where]
-    assert ingest.main([*argv, "--records", "30", "--per-record", "10", *stores]) == 0
+    sizes = ["--e-max-records", "30,10"]  # one batch; three, each prepared beside a write
+    assert ingest.main([*argv, "--records", "30", "--per-record", "10", *stores, *sizes]) == 0
     output = capsys.readouterr().out
-    assert "Neo4j + QuestDB:" in output and "embedded stores:" in output
+    batches = {
+        int(size): int(count)
+        for size, count in re.findall(r"up to (\d+) records a batch \((\d+) batches\)", output)
+    }
+    assert set(batches) == {30, 10} and batches[10] >= 3  # 30 records, at most 10 a batch
+    assert "embedded stores:" in output
     assert "state and history as the records imply, every run: yes" in output
-    assert "within that bound: yes" in output
+    assert output.count("within that bound: yes") == 2
 
 
 REQUIRE_PEERS = "TWINWEAVE_TEST_REQUIRE_PEERS"
