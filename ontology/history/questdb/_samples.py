@@ -44,11 +44,13 @@ def _in(column: str, values: Sequence[str]) -> str:
     return f"{column} IN ({', '.join(['%s'] * len(values))})"
 
 
+def _filter(twins: Sequence[str], signals: Sequence[str]) -> tuple[str, list[Any]]:
+    return f"{_in('twin', twins)} AND {_in('signal', signals)}", [*twins, *signals]
+
+
 def key_filter(keys: Sequence[SeriesKey]) -> tuple[str, list[Any]]:
     """``twin IN (...) AND signal IN (...)``; the exact pairs are joined in the client."""
-    twins = sorted({k.twin for k in keys})
-    signals = sorted({k.signal for k in keys})
-    return f"{_in('twin', twins)} AND {_in('signal', signals)}", [*twins, *signals]
+    return _filter(sorted({k.twin for k in keys}), sorted({k.signal for k in keys}))
 
 
 def key_filters(keys: Sequence[SeriesKey], fixed: int) -> list[tuple[str, list[Any]]]:
@@ -59,30 +61,31 @@ def key_filters(keys: Sequence[SeriesKey], fixed: int) -> list[tuple[str, list[A
     than fit, its signals split), so no pair of twin and signal is selected by two parts.
     """
     room = MAX_PARAMETERS - fixed
+    twin_set, signal_set = {k.twin for k in keys}, {k.signal for k in keys}
+    if len(twin_set) + len(signal_set) <= room:  # the usual: one part
+        return [_filter(sorted(twin_set), sorted(signal_set))]
     by_twin: dict[str, set[str]] = {}
     for key in keys:
         by_twin.setdefault(key.twin, set()).add(key.signal)
-    parts: list[list[SeriesKey]] = []
-    twins: set[str] = set()
+    parts: list[tuple[list[str], set[str]]] = []
+    twins: list[str] = []
     signals: set[str] = set()
-    current: list[SeriesKey] = []
     for twin in sorted(by_twin):
-        mine = sorted(by_twin[twin])
+        mine = by_twin[twin]
         if len(mine) + 1 > room:  # one twin alone: its signals in slices
-            step = room - 1
+            ordered = sorted(mine)
             parts += [
-                [SeriesKey(twin, s) for s in mine[i : i + step]] for i in range(0, len(mine), step)
+                ([twin], set(ordered[i : i + room - 1])) for i in range(0, len(ordered), room - 1)
             ]
             continue
-        if len(twins) + 1 + len(signals | set(mine)) > room:
-            parts.append(current)
-            current, twins, signals = [], set(), set()
-        current += [SeriesKey(twin, s) for s in mine]
-        twins.add(twin)
-        signals |= set(mine)
-    if current:
-        parts.append(current)
-    return [key_filter(part) for part in parts]
+        if twins and len(twins) + 1 + len(signals) + len(mine) > room:  # at most that many
+            parts.append((twins, signals))
+            twins, signals = [], set()
+        twins.append(twin)
+        signals |= mine
+    if twins:
+        parts.append((twins, signals))
+    return [_filter(t, sorted(s)) for t, s in parts]
 
 
 def key_table(keys: Sequence[SeriesKey]) -> pa.Table:
