@@ -24,8 +24,8 @@ the last hour. For each store it prints:
   which counts preallocated column files);
 - with ``--questdb-pid`` (a server on this machine): the QuestDB process's CPU
   seconds per million samples, from the first append until every table is
-  applied, for the store and the baseline (``/proc``; other clients of the
-  same server count too).
+  applied, and its CPU ms per warm call of each read, for the store and the
+  baseline (``/proc``; other clients of the same server count too).
 
 Every store answer is checked against its baseline's; the exit status is 1 if
 one differs. Targets (2 vCPU): append >= 1 M samples/s DuckDB, >= 700 k QuestDB;
@@ -42,7 +42,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -137,16 +137,28 @@ class Figures:
     server_cpu: float = 0.0
     """QuestDB (``--questdb-pid``): the server's CPU seconds from the first append until
     every table written was applied."""
+    read_cpu: dict[str, float] = field(default_factory=dict)
+    """QuestDB (``--questdb-pid``): the server's CPU ms per warm call of each read."""
 
 
-def timings(repeat: int, work: Callable[[], Any]) -> tuple[list[float], Any]:
-    """Milliseconds of ``repeat`` warm calls (after one untimed call) and the last answer."""
+def timings(
+    repeat: int,
+    work: Callable[[], Any],
+    server: ServerCpu | None = None,
+    cpu: dict[str, float] | None = None,
+    name: str = "",
+) -> tuple[list[float], Any]:
+    """Milliseconds of ``repeat`` warm calls (after one untimed call) and the last answer;
+    with ``server``, its CPU ms per call goes to ``cpu[name]``."""
     out = work()
     times = []
+    before = server.seconds() if server else 0.0
     for _ in range(repeat):
         start = time.perf_counter()
         out = work()
         times.append((time.perf_counter() - start) * 1e3)
+    if server and cpu is not None:
+        cpu[name] = (server.seconds() - before) / repeat * 1e3
     return times, out
 
 
@@ -191,12 +203,23 @@ def store_figures(
     minute = timedelta(minutes=1)
     by_twin = sorted(data.keys, key=lambda k: k.twin)  # the baselines order by twin
     few = max(repeat // 5, 3)
-    one, one_out = timings(repeat, lambda: store.range(by_twin[:1], START, data.end, minute, AGGS))
-    many, many_out = timings(few, lambda: store.range(by_twin, START, data.end, minute, AGGS))
+    reads: dict[str, float] = {}
+    one, one_out = timings(
+        repeat,
+        lambda: store.range(by_twin[:1], START, data.end, minute, AGGS),
+        server,
+        reads,
+        "one",
+    )
+    many, many_out = timings(
+        few, lambda: store.range(by_twin, START, data.end, minute, AGGS), server, reads, "many"
+    )
     others = sorted(data.as_of_keys, key=lambda k: k.twin)
-    as_of, as_of_out = timings(few, lambda: store.as_of(others, data.end))
+    as_of, as_of_out = timings(few, lambda: store.as_of(others, data.end), server, reads, "as_of")
     out = buckets(one_out), buckets(many_out), as_of_out.value
-    return Figures(rate, rates, total, one, many, as_of, *out, cpu=cpu, server_cpu=server_cpu)
+    return Figures(
+        rate, rates, total, one, many, as_of, *out, cpu=cpu, server_cpu=server_cpu, read_cpu=reads
+    )
 
 
 # --------------------------------------------------------------------------- DuckDB
@@ -347,22 +370,25 @@ def questdb_baseline(
     one_sql = sample_by.format("twin = %s AND signal = 'power'")
     many_sql = sample_by.format(f"twin IN ({', '.join(['%s'] * len(twins))})")
     few = max(repeat // 5, 3)
-    one, one_out = timings(repeat, lambda: rows(one_sql, [twins[0], *window]))
-    many, many_out = timings(few, lambda: rows(many_sql, [*twins, *window]))
+    reads: dict[str, float] = {}
+    one, one_out = timings(repeat, lambda: rows(one_sql, [twins[0], *window]), server, reads, "one")
+    many, many_out = timings(few, lambda: rows(many_sql, [*twins, *window]), server, reads, "many")
     others = sorted(k.twin for k in data.as_of_keys)
     in_others = f"twin IN ({', '.join(['%s'] * len(others))})"
     as_of_sql = (
         f"SELECT twin, 0, value FROM {table} WHERE {in_others} "  # noqa: S608
         "AND ts <= %s LATEST ON ts PARTITION BY twin ORDER BY twin"
     )
-    as_of, as_of_out = timings(few, lambda: rows(as_of_sql, [*others, data.end]))
+    as_of, as_of_out = timings(
+        few, lambda: rows(as_of_sql, [*others, data.end]), server, reads, "as_of"
+    )
     storage = "SELECT diskSize FROM table_storage() WHERE tableName = %s"
     size = con.execute(storage, [table]).fetchone()
     con.execute(f"DROP TABLE {table}")
     con.close()
     return Figures(
         rate, [], total, one, many, as_of, one_out, many_out, as_of_out[:, 0],
-        int(size[0]) if size else 0, cpu, server_cpu,
+        int(size[0]) if size else 0, cpu, server_cpu, reads,
     )  # fmt: skip
 
 
@@ -429,6 +455,13 @@ def report(name: str, got: Figures, base: Figures, data: Data, words: Sequence[s
             f"{_ms(theirs)} {how}",
             f"target <= {READ_TARGET_MS[key]:.0f} ms",
         )
+        if key in got.read_cpu and key in base.read_cpu:
+            _line(
+                "  server CPU per call",
+                f"{got.read_cpu[key]:.1f} ms",
+                f"{base.read_cpu[key]:.1f} ms",
+                "the QuestDB process (--questdb-pid)",
+            )
     _line(
         "bytes per sample on disk",
         f"{got.size / got.total:.1f} (with tiers, batches, series)",
@@ -459,7 +492,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--questdb-pid",
         type=int,
         help="the QuestDB server's process id on this machine: also print its CPU seconds "
-        "per million samples until applied (other clients' work counts too)",
+        "per million samples until applied and its CPU ms per read call (other clients' "
+        "work counts too)",
     )
     args = parser.parse_args(argv)
     seconds = int(args.hours * 3600)

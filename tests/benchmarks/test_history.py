@@ -57,3 +57,14 @@ def test_the_server_cpu_reads_a_process_cpu_time_from_proc() -> None:
     first = server.seconds()
     sum(i * i for i in range(200_000))
     assert 0 < first <= server.seconds()
+
+
+def test_timings_with_a_server_note_its_cpu_per_call() -> None:
+    """With ``--questdb-pid``, each read's server CPU per call (here this process's own)."""
+    server = history.ServerCpu(os.getpid(), QuestDBHistorySettings())
+    cpu: dict[str, float] = {}
+    times, out = history.timings(3, lambda: sum(i * i for i in range(300_000)), server, cpu, "x")
+    assert len(times) == 3
+    assert out == sum(i * i for i in range(300_000))
+    assert set(cpu) == {"x"}
+    assert cpu["x"] > 0

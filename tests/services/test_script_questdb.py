@@ -43,6 +43,19 @@ def test_the_server_conf_binds_every_listener_to_loopback_on_the_chosen_ports(
     }
 
 
+def test_the_log_conf_keeps_info_but_logs_only_errors_of_each_query(tmp_path: Path) -> None:
+    conf = QuestDB().write_log_conf(Context(scratch=tmp_path, ports={})).read_text()
+    settings = dict(
+        line.split("=", 1) for line in conf.splitlines() if line and not line.startswith("#")
+    )
+    writers = settings["writers"].split(",")
+    assert settings["w.stdout.level"] == "INFO"
+    scoped = {settings[f"w.{w}.scope"]: settings[f"w.{w}.level"] for w in writers if w != "stdout"}
+    assert scoped["io.questdb.griffin.engine.QueryProgress"] == "ERROR,CRITICAL"
+    assert scoped["io.questdb.cutlass.pgwire"] == "ERROR,CRITICAL"
+    assert all(settings[f"w.{w}.class"] == "io.questdb.log.LogConsoleWriter" for w in writers)
+
+
 @pytest.fixture
 def scratch(tmp_path: Path) -> Iterator[tuple[Path, list[str]]]:
     """A scratch dir and port options; whatever the test started is stopped afterwards."""

@@ -8,6 +8,8 @@ extended query (``Parse``, ``Bind`` with binary parameters, ``Describe``,
 ``Execute``, ``Sync``; binary results), receives the answer into one byte
 buffer and hands it to compiled loops (``_fetch_jit``) that frame the
 messages, find the cells and copy each column out: no object per row or cell.
+Several queries may go in one request, one ``Sync`` after the last, and come
+back in one round trip (``tables``).
 
 Parameters are always sent as parameters, typed by their Python type (``str``
 varchar, ``int`` int8, ``float`` float8, ``bool``, aware ``datetime``
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import socket
 import struct
 from collections.abc import Sequence
@@ -40,6 +43,7 @@ MAX_RESULT_BYTES = 1 << 31
 """One answer held in memory at most (2 GiB); a larger one is refused."""
 _KEPT_BYTES = 1 << 26
 """The receive buffer kept between queries (64 MiB); a larger one is dropped after use."""
+_PLACEHOLDER = re.compile(r"\$(\d+)")
 _PROTOCOL = 196_608  # 3.0
 _EPOCH_2000_US = 946_684_800_000_000
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -126,10 +130,16 @@ def numbered(sql: str, count: int) -> str:
     return "".join(f"{p}${i}" for i, p in enumerate(parts[:-1], 1)) + parts[-1]
 
 
+MAX_PARAMETERS = 32_767
+"""Bind parameters one query may carry (the protocol counts them in 16 bits; QuestDB
+refuses more)."""
+
+
 def _query_messages(sql: str, params: Sequence[Any]) -> bytes:
+    """One query's ``Parse``, ``Bind``, ``Describe`` and ``Execute`` (no ``Sync``)."""
     typed = [_parameter(p) for p in params]
-    if len(typed) > 32_767:
-        message = f"a query has {len(typed)} parameters; expected at most 32767"
+    if len(typed) > MAX_PARAMETERS:
+        message = f"a query has {len(typed)} parameters; expected at most {MAX_PARAMETERS}"
         raise HistoryInputError(message)
     parse = _cstring("") + _cstring(sql) + struct.pack("!h", len(typed))
     parse += b"".join(struct.pack("!i", oid) for oid, _ in typed)
@@ -141,7 +151,6 @@ def _query_messages(sql: str, params: Sequence[Any]) -> bytes:
         + _message(b"B", bind)
         + _message(b"D", b"P\0")
         + _message(b"E", b"\0" + struct.pack("!i", 0))
-        + _message(b"S", b"")
     )
 
 
@@ -258,7 +267,34 @@ class ColumnReader:
     def table(self, sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
         """The rows of ``sql`` (``%s`` placeholders for ``params``) as a table of ``schema``
         (the result's columns in order, each read as the schema's type)."""
-        request = _query_messages(numbered(sql, len(params)), params)
+        return self._answer(_query_messages(numbered(sql, len(params)), params), [schema])[0]
+
+    def tables(
+        self, queries: Sequence[tuple[str, pa.Schema]], params: Sequence[Any]
+    ) -> list[pa.Table]:
+        """Several queries sent at once and answered in one round trip (one ``Sync`` after
+        the last): each one's rows as a table of its schema, as ``table`` reads them.
+
+        Every query is bound to the same ``params`` and names the ones it uses as ``$1``,
+        ``$2``, ...: QuestDB 9.2.0 runs a request's queries at its ``Sync`` with the last
+        ``Bind``'s values (measured: a first query bound to other values ran with the
+        second's), so they must all be the same. The server runs the queries one after
+        the other; an error in one raises (the rest are not run).
+        """
+        for sql, _ in queries:
+            used = [int(n) for n in _PLACEHOLDER.findall(sql)]
+            if "%s" in sql or (used and not 1 <= min(used) <= max(used) <= len(params)):
+                message = (
+                    f"a query of several names parameters {sorted(set(used))} or %s; expected "
+                    f"$1 to ${len(params)}"
+                )
+                raise HistoryInputError(message)
+        request = b"".join(_query_messages(sql, params) for sql, _ in queries)
+        return self._answer(request, [schema for _, schema in queries])
+
+    def _answer(self, request: bytes, schemas: Sequence[pa.Schema]) -> list[pa.Table]:
+        """Send ``request`` and a ``Sync``; each query's rows."""
+        request += _message(b"S", b"")
         sock = self._sock if self._sock is not None else self._connect()
         try:
             sock.sendall(request)
@@ -271,7 +307,7 @@ class ColumnReader:
             self.close()  # the answer was not read to its end: the connection is unusable
             raise
         try:
-            return self._decode(buf, rows, others, schema)
+            return self._decode(buf, rows, others, schemas)
         finally:
             if len(self._buffer) > _KEPT_BYTES:
                 self._buffer = np.empty(0, dtype=np.uint8)
@@ -322,9 +358,12 @@ class ColumnReader:
         buf: npt.NDArray[np.uint8],
         rows: npt.NDArray[np.int64],
         others: npt.NDArray[np.int64],
-        schema: pa.Schema,
-    ) -> pa.Table:
-        columns: list[_Column] | None = None
+        schemas: Sequence[pa.Schema],
+    ) -> list[pa.Table]:
+        """Each query's rows: those between its ``RowDescription`` and its
+        ``CommandComplete``."""
+        described: list[tuple[list[_Column], int]] = []
+        ends: list[int] = []
         for at in others:
             tag = bytes(buf[at : at + 1])
             (length,) = struct.unpack_from("!i", buf.data, at + 1)
@@ -333,10 +372,28 @@ class ColumnReader:
                 message = f"{self._where()} refused a query: {_error_text(body)}"
                 raise HistoryUnavailableError(message)
             if tag == b"T":
-                columns = _columns(body)
-        if columns is None:
-            message = f"{self._where()} answered a query without a row description"
+                described.append((_columns(body), int(at)))
+            elif tag == b"C":
+                ends.append(int(at))
+        if len(described) != len(schemas) or len(ends) != len(schemas):
+            message = (
+                f"{self._where()} answered {len(schemas)} queries with {len(described)} row "
+                f"descriptions and {len(ends)} completions; expected one of each per query"
+            )
             raise HistoryUnavailableError(message)
+        out = []
+        for (columns, start), end, schema in zip(described, ends, schemas, strict=True):
+            lo, hi = np.searchsorted(rows, [start, end])
+            out.append(self._decode_one(buf, rows[lo:hi], columns, schema))
+        return out
+
+    def _decode_one(
+        self,
+        buf: npt.NDArray[np.uint8],
+        rows: npt.NDArray[np.int64],
+        columns: list[_Column],
+        schema: pa.Schema,
+    ) -> pa.Table:
         if len(columns) != len(schema):
             message = (
                 f"a query returned {len(columns)} columns ({', '.join(c.name for c in columns)}); "

@@ -10,10 +10,14 @@ bucket order with one stable integer sort (no string key joined per row, no sort
 on the server).
 
 The server is asked for no more than the answer needs: for large reads, the first
-and last text only when a count finds any in the rows (text is rare, and its
-columns cost the server about a fifth of the read even when NULL), and a ``LIMIT``
-only when the dedup keys' bound (a row per series and bucket) passes the limit (it
-costs the server about a fifth too). The count and the rows are two queries: a read racing
+and last text only when a count finds any (text is rare, and its columns cost the
+server about a fifth of the read even when NULL), and a ``LIMIT`` only when the
+dedup keys' bound (a row per series and bucket) passes the limit (it costs the
+server about a fifth too). The count goes in the same round trip as the numbers
+(``Wire.arrows``), and for a minute read it counts the hour tier's rows over the
+whole hours around the range (any text in a minute is in its hour's first and last
+text; 60 times fewer rows to look at); only when it finds some are the rows asked
+again with their text. The count and the rows are two queries: a read racing
 another process's write of the same buckets may see that write's numbers without
 its text. See docs/history.md for what it measured."""
 
@@ -26,14 +30,14 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, floats, split_series
+from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, floats, objects, sliced
 from ontology.history._errors import HistoryInputError
-from ontology.history._tiers import GRAIN_US, RangeQuery, from_us
-from ontology.history._values import Series, SeriesKey
+from ontology.history._tiers import GRAIN_US, HOUR_US, RangeQuery, from_us
+from ontology.history._values import TIME_DTYPE, Series, SeriesKey
 from ontology.history.questdb._wire import Wire
 
 FINISHED = {
-    "n": "cast(n AS double)",
+    "n": "n",
     "mn": "mn",
     "mx": "mx",
     "mean": "s / nv",
@@ -73,27 +77,9 @@ def key_order(position: Ints, bucket: Ints, mine: npt.NDArray[np.bool_], keys: i
     return order
 
 
-def _taken(column: pa.ChunkedArray, order: Ints) -> pa.Array:
-    """``column``'s values at ``order``: numbers as float64 (NULL as NaN), text as text."""
-    if column.type == _F:
-        return pa.array(floats(column)[order], type=_F)
-    if column.null_count == len(column):
-        return pa.nulls(len(order), type=column.type)
-    return column.take(pa.array(order, type=_I)).combine_chunks()
-
-
-def _any_text(wire: Wire, where: str, params: Sequence[object]) -> bool:
-    """Whether any of the rows ``where`` selects has a first or last text.
-
-    Text is rare (most series are numbers) and its columns cost the server about a
-    fifth of a numeric read's time even when NULL; counting first costs far less.
-    """
-    found = wire.arrow(
-        f"SELECT count() {where} AND (tf IS NOT NULL OR tl IS NOT NULL)",
-        params,
-        pa.schema([("n", _I)]),
-    )
-    return bool(found.num_rows and found.column("n")[0].as_py())
+def _marks(first: int, count: int) -> str:
+    """``$first, ..., $(first + count - 1)``."""
+    return ", ".join(f"${i}" for i in range(first, first + count))
 
 
 def tier_buckets(
@@ -103,37 +89,57 @@ def tier_buckets(
     query: RangeQuery,
     limit: int,
     *,
+    text_table: str | None = None,
     probe_rows: int = TEXT_PROBE_ROWS,
 ) -> tuple[Series, ...]:
     """The buckets of ``keys`` from the tier ``table`` (at its grain; no ``twa`` asked).
 
     ``limit`` bounds the rows fetched; a read that would need more is refused. A read
-    that may return ``probe_rows`` rows or more first counts the text in them.
+    that may return ``probe_rows`` rows or more counts, in the same round trip, the rows
+    with text of ``text_table`` (default ``table``; a coarser tier will do: any text in
+    a minute is in its hour's row) over the whole hours around the range, and asks for
+    the rows again with their text columns only when there is some.
     """
     twins = sorted({k.twin for k in keys})
     signals = sorted({k.signal for k in keys})
     named = ["twin", "signal"] if len(signals) > 1 else ["twin"]  # one signal: not per row
-    where = (
-        f"FROM {table} WHERE ts >= %s AND ts < %s "
-        f"AND twin IN ({', '.join(['%s'] * len(twins))}) "
-        f"AND signal IN ({', '.join(['%s'] * len(signals))})"
+    # One parameter list for every query of the request (see ``ColumnReader.tables``):
+    # the range, the twins, the signals, the whole hours around the range, the limit.
+    hours = [from_us(query.start // HOUR_US * HOUR_US), from_us(-(-query.end // HOUR_US) * HOUR_US)]
+    params: list[object] = [from_us(query.start), from_us(query.end), *twins, *signals, *hours]
+    at = len(params) - 1  # the hours' placeholders: $at, $(at + 1)
+    keyed = (
+        f"AND twin IN ({_marks(3, len(twins))}) "
+        f"AND signal IN ({_marks(3 + len(twins), len(signals))})"
     )
-    params: list[object] = [from_us(query.start), from_us(query.end), *twins, *signals]
     grain = GRAIN_US[query.tier]
     most = len(twins) * len(signals) * ((query.end - 1) // grain - query.start // grain + 1)
-    asked = [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
-    texts = asked
-    if texts and most >= probe_rows and not _any_text(wire, where, params):
-        texts = []  # no text in these rows: its columns are not fetched (all NULL)
-    wanted = [NUMERIC_COLUMNS[a] for a in query.aggregates] + texts
-    fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in wanted]
-    sql = f"SELECT {', '.join(named)}, cast(ts AS long), {', '.join(FINISHED[c] for c in wanted)} "
-    sql += where
-    if most > limit:  # the dedup keys allow a row per series and bucket: bound it
-        sql += " LIMIT %s"
+    limited = most > limit  # the dedup keys allow a row per series and bucket: bound it
+    if limited:
         params.append(limit + 1)
-    schema = pa.schema([*((n, _S) for n in named), ("bucket", _I), *fields])
-    rows = wire.arrow(sql, params, schema)
+    asked = [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
+    numbers = [NUMERIC_COLUMNS[a] for a in query.aggregates]
+
+    def select(columns: Sequence[str]) -> tuple[str, pa.Schema]:
+        sql = f"SELECT {', '.join(named)}, ts, {', '.join(FINISHED[c] for c in columns)} "
+        sql += f"FROM {table} WHERE ts >= $1 AND ts < $2 {keyed}"
+        sql += f" LIMIT ${len(params)}" if limited else ""
+        fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in columns]
+        return sql, pa.schema([*((n, _S) for n in named), ("bucket", _I), *fields])
+
+    texts = asked
+    if texts and most >= probe_rows:
+        probe = (
+            f"SELECT count() FROM {text_table or table} WHERE ts >= ${at} AND ts < ${at + 1} "
+            f"{keyed} AND (tf IS NOT NULL OR tl IS NOT NULL)"
+        )
+        counted, rows = wire.arrows([(probe, pa.schema([("n", _I)])), select(numbers)], params)
+        if counted.num_rows and counted.column("n")[0].as_py():
+            (rows,) = wire.arrows([select([*numbers, *texts])], params)
+        else:
+            texts = []  # no text in these rows: its columns are not fetched (all NULL)
+    else:
+        (rows,) = wire.arrows([select([*numbers, *texts])], params)
     if rows.num_rows > limit:
         message = (
             f"the read needs more than {limit} rows; expected fewer series or a range in "
@@ -160,13 +166,23 @@ def tier_buckets(
     mine = (twin_at >= 0) & (signal_at >= 0) & (wanted_codes[position] == code)
     bucket = np.asarray(rows.column("bucket").to_numpy(), dtype=np.int64)
     order = key_order(position, bucket, mine, len(distinct))
-    picked = pa.table(
-        {
-            "position": pa.array(position[order], type=_I),
-            "bucket": pa.array(bucket[order], type=_I),
-            **{f.name: _taken(rows.column(f.name), order) for f in fields},
-            **{c: pa.nulls(len(order), type=_S) for c in asked if c not in texts},
-        }
+    bounds = np.searchsorted(position[order], np.arange(len(distinct) + 1))
+    numeric = {a: floats(rows.column(NUMERIC_COLUMNS[a]))[order] for a in query.aggregates}
+    has_text = np.zeros(len(order), dtype=np.bool_)
+    text = {}
+    for agg in query.aggregates:
+        if agg in TEXT_COLUMNS and TEXT_COLUMNS[agg] in texts:
+            column = rows.column(TEXT_COLUMNS[agg]).take(pa.array(order, type=_I))
+            has_text |= np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            text[agg] = objects(column)
+    found = sliced(
+        distinct,
+        bounds[:-1].tolist(),
+        bounds[1:].tolist(),
+        bucket[order].view(TIME_DTYPE),
+        numeric,
+        text if has_text.any() else {},
+        has_text,
     )
-    found = {s.key: s for s in split_series(picked, distinct, query.aggregates)}
-    return tuple(found[k] for k in keys)
+    by_key = {s.key: s for s in found}
+    return tuple(by_key[k] for k in keys)

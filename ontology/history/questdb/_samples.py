@@ -24,6 +24,7 @@ from ontology.history._errors import HistoryInputError
 from ontology.history._partials import finish_sql, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, RangeQuery, Tier, from_us
 from ontology.history._values import Agg, AsOf, Samples, Series, SeriesKey
+from ontology.history.questdb._fetch import MAX_PARAMETERS
 from ontology.history.questdb._grain import tier_buckets
 from ontology.history.questdb._tiers import (
     RAW_SCHEMA,
@@ -43,11 +44,48 @@ def _in(column: str, values: Sequence[str]) -> str:
     return f"{column} IN ({', '.join(['%s'] * len(values))})"
 
 
+def _filter(twins: Sequence[str], signals: Sequence[str]) -> tuple[str, list[Any]]:
+    return f"{_in('twin', twins)} AND {_in('signal', signals)}", [*twins, *signals]
+
+
 def key_filter(keys: Sequence[SeriesKey]) -> tuple[str, list[Any]]:
     """``twin IN (...) AND signal IN (...)``; the exact pairs are joined in the client."""
-    twins = sorted({k.twin for k in keys})
-    signals = sorted({k.signal for k in keys})
-    return f"{_in('twin', twins)} AND {_in('signal', signals)}", [*twins, *signals]
+    return _filter(sorted({k.twin for k in keys}), sorted({k.signal for k in keys}))
+
+
+def key_filters(keys: Sequence[SeriesKey], fixed: int) -> list[tuple[str, list[Any]]]:
+    """``key_filter`` of ``keys`` in as few parts as keep each query, with its ``fixed``
+    other parameters, within the server's bind parameters (``MAX_PARAMETERS``).
+
+    The parts split by twin (a twin's keys in one part, or, for a twin with more signals
+    than fit, its signals split), so no pair of twin and signal is selected by two parts.
+    """
+    room = MAX_PARAMETERS - fixed
+    twin_set, signal_set = {k.twin for k in keys}, {k.signal for k in keys}
+    if len(twin_set) + len(signal_set) <= room:  # the usual: one part
+        return [_filter(sorted(twin_set), sorted(signal_set))]
+    by_twin: dict[str, set[str]] = {}
+    for key in keys:
+        by_twin.setdefault(key.twin, set()).add(key.signal)
+    parts: list[tuple[list[str], set[str]]] = []
+    twins: list[str] = []
+    signals: set[str] = set()
+    for twin in sorted(by_twin):
+        mine = by_twin[twin]
+        if len(mine) + 1 > room:  # one twin alone: its signals in slices
+            ordered = sorted(mine)
+            parts += [
+                ([twin], set(ordered[i : i + room - 1])) for i in range(0, len(ordered), room - 1)
+            ]
+            continue
+        if twins and len(twins) + 1 + len(signals) + len(mine) > room:  # at most that many
+            parts.append((twins, signals))
+            twins, signals = [], set()
+        twins.append(twin)
+        signals |= mine
+    if twins:
+        parts.append((twins, signals))
+    return [_filter(t, sorted(s)) for t, s in parts]
 
 
 def key_table(keys: Sequence[SeriesKey]) -> pa.Table:
@@ -102,7 +140,10 @@ class SampleReader:
             table = f"{self._prefix}_{query.tier}"
             at_grain = query.interval == GRAIN_US[query.tier]
             if at_grain and Agg.TWA not in query.aggregates:
-                return tier_buckets(self._wire, table, keys, query, MAX_FETCHED_ROWS)
+                coarser = f"{self._prefix}_{Tier.HOUR}" if query.tier is Tier.MINUTE else None
+                return tier_buckets(
+                    self._wire, table, keys, query, MAX_FETCHED_ROWS, text_table=coarser
+                )
             filters = f" WHERE ts >= %s AND ts < %s AND {where}"
             rows = self._fetch(tier_select(table) + filters, [*window, *params], TIER_SCHEMA)
             mine = "(SELECT r.* FROM rows r SEMI JOIN keys USING (series))"
@@ -119,25 +160,33 @@ class SampleReader:
         whole minute (or hour) before ``at`` that lies before the raw watermark."""
         if not keys:
             return as_of_arrays(keys, pa.table({"position": pa.array([], type=pa.int64())}))
-        where, params = key_filter(keys)
-        latest = f"AND {where} LATEST ON ts PARTITION BY twin, signal"
+        filters = key_filters(keys, fixed=3)  # the window and the LIMIT
+        latest = "LATEST ON ts PARTITION BY twin, signal"
         raw_since = kept.get(Tier.RAW, 0)
-        raw = self._fetch(
-            f"{raw_select(self._prefix + '_samples')} WHERE ts >= %s AND ts <= %s {latest}",
-            [from_us(raw_since), from_us(at), *params],
-            RAW_SCHEMA,
+        raw = pa.concat_tables(
+            self._fetch(
+                f"{raw_select(self._prefix + '_samples')} WHERE ts >= %s AND ts <= %s "
+                f"AND {where} {latest}",
+                [from_us(raw_since), from_us(at), *params],
+                RAW_SCHEMA,
+            )
+            for where, params in filters
         )
         tiers = []
         if raw_since and raw.num_rows < len(keys):  # some series have no raw sample kept
             for tier in (Tier.MINUTE, Tier.HOUR):
                 grain = GRAIN_US[tier]
                 whole = min(at + 1 - grain, raw_since - 1)  # whole buckets, raw expired
+                window = [from_us(kept.get(tier, 0)), from_us(max(whole, 0))]
                 tiers.append(
-                    self._fetch(
-                        f"{tier_select(self._prefix + '_' + tier)} WHERE ts >= %s AND ts <= %s "
-                        f"{latest}",
-                        [from_us(kept.get(tier, 0)), from_us(max(whole, 0)), *params],
-                        TIER_SCHEMA,
+                    pa.concat_tables(
+                        self._fetch(
+                            f"{tier_select(self._prefix + '_' + tier)} WHERE ts >= %s "
+                            f"AND ts <= %s AND {where} {latest}",
+                            [*window, *params],
+                            TIER_SCHEMA,
+                        )
+                        for where, params in filters
                     )
                 )
         if not tiers:  # one row per series: each key picks its own

@@ -78,6 +78,13 @@ class Wire:
         ``schema`` (its columns in order), read straight into columns (``_fetch``)."""
         return self._reader.table(sql, params, schema)
 
+    def arrows(
+        self, queries: Sequence[tuple[str, pa.Schema]], params: Sequence[Any]
+    ) -> list[pa.Table]:
+        """Several queries in one round trip, all bound to ``params`` (``$1``, ``$2``, ...
+        placeholders; see ``ColumnReader.tables``)."""
+        return self._reader.tables(queries, params)
+
     def send(self, write: Callable[[Sender], None]) -> None:
         """Let ``write`` add rows and frames to the sender, flush them as one HTTP request.
 

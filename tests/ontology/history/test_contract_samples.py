@@ -452,3 +452,18 @@ def test_buckets_at_a_tier_grain_for_keys_asked_twice_or_unknown(store: HistoryS
                 np.testing.assert_array_equal(full.values[agg], part.values[agg])
             for which, text in part.text.items():
                 assert text.tolist() == full.text[which].tolist()
+
+
+def test_as_of_for_more_series_than_one_query_takes_parameters(store: HistoryStore) -> None:
+    """40,000 series (QuestDB takes at most 32,767 bind parameters a query): the ones written
+    are found, the others not."""
+    rows = [Row(k.twin, k.signal, us(T0) + i * 10**6, float(i)) for i, k in enumerate(SERIES)]
+    write(store, [rows])
+    unknown = [SeriesKey(f"plant/none{i}", "power") for i in range(40_000)]
+    keys = [*unknown[:20_000], *SERIES, *unknown[20_000:]]
+    result = store.as_of(keys, T0 + timedelta(hours=1))
+    assert int(result.found.sum()) == len(SERIES)
+    at = {k: i for i, k in enumerate(keys)}
+    for i, key in enumerate(SERIES):
+        assert result.found[at[key]]
+        assert result.value[at[key]] == float(i)

@@ -106,3 +106,59 @@ def test_a_server_that_does_not_answer_is_unavailable() -> None:
     closed = ColumnReader(questdb_history_settings(where, unique_name("f")))
     with pytest.raises(HistoryUnavailableError, match="cannot reach"):
         closed.table("SELECT 1 FROM long_sequence(1)", [], pa.schema([("x", INT)]))
+
+
+def test_several_queries_answer_in_one_round_trip_each_with_its_rows(reader: ColumnReader) -> None:
+    """All bound to one parameter list, each using its own of them (QuestDB 9.2.0 would run
+    every query of a request with the last one's values)."""
+    one, two = pa.schema([("x", INT)]), pa.schema([("x", INT), ("name", S)])
+    counted, none, rows = reader.tables(
+        [
+            ("SELECT count() FROM long_sequence(5) WHERE x > $1", one),
+            ("SELECT x, 'a' FROM long_sequence(3) WHERE x > $2", two),
+            ("SELECT x, $4 || x FROM long_sequence(4) WHERE x >= $3", two),
+        ],
+        [2, 5, 3, "n"],
+    )
+    assert counted.column("x").to_pylist() == [3]
+    assert none.num_rows == 0
+    assert none.schema == two
+    assert rows.column("x").to_pylist() == [3, 4]
+    assert rows.column("name").to_pylist() == ["n3", "n4"]
+
+
+def test_several_queries_name_only_the_parameters_given(reader: ColumnReader) -> None:
+    one = pa.schema([("x", INT)])
+    for sql in (
+        "SELECT x FROM long_sequence(2) WHERE x > $2",
+        "SELECT x FROM long_sequence(2) WHERE x > %s",
+    ):
+        with pytest.raises(HistoryInputError, match=r"expected \$1 to \$1"):
+            reader.tables([(sql, one)], [1])
+    assert (
+        reader.tables([("SELECT x FROM long_sequence(2) WHERE x > $1", one)], [1])[0].num_rows == 1
+    )
+
+
+def test_a_refused_query_among_several_raises_and_the_next_request_runs(
+    reader: ColumnReader,
+) -> None:
+    one = pa.schema([("x", INT)])
+    with pytest.raises(HistoryUnavailableError, match="refused a query"):
+        reader.tables(
+            [
+                ("SELECT x FROM long_sequence(2)", one),
+                ("SELECT nothing FROM no_such_table_here", one),
+            ],
+            [],
+        )
+    assert reader.tables([("SELECT x FROM long_sequence(2)", one)], [])[0].num_rows == 2
+
+
+def test_more_bind_parameters_than_the_server_takes_are_refused_before_sending(
+    reader: ColumnReader,
+) -> None:
+    many = [1] * 32_768
+    sql = "SELECT x FROM long_sequence(1) WHERE x IN (" + ", ".join(["%s"] * len(many)) + ")"
+    with pytest.raises(HistoryInputError, match="32768 parameters; expected at most 32767"):
+        reader.table(sql, many, pa.schema([("x", INT)]))

@@ -1,8 +1,9 @@
 """QuestDB buckets at a tier's grain (``_grain.tier_buckets``): the row limit, with and without
-the server's ``LIMIT``."""
+the server's ``LIMIT``; the text count, on the tier read or the hour tier."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -69,12 +70,17 @@ def test_a_large_read_counts_text_first_and_keeps_it_where_there_is_some(
     store.write_batch(batch("b1", len(rows)), samples(rows))
     wire = Wire(settings)
     try:
-        wire.wait_applied([f"{settings.prefix}_minute"])
+        wire.wait_applied([f"{settings.prefix}_minute", f"{settings.prefix}_hour"])
         table = f"{settings.prefix}_minute"
         aggs = [Agg.FIRST, Agg.LAST, Agg.COUNT]
         query = RangeQuery([numbers, modes], T0, T0 + timedelta(hours=1), MINUTE, aggs, {})
-        for keys in ([numbers], [modes], [numbers, modes]):
-            counted = tier_buckets(wire, table, keys, query, 10_000, probe_rows=0)
+        hour = f"{settings.prefix}_hour"
+        for keys, coarser in itertools.product(
+            ([numbers], [modes], [numbers, modes]), (None, hour)
+        ):
+            counted = tier_buckets(
+                wire, table, keys, query, 10_000, text_table=coarser, probe_rows=0
+            )
             plain = tier_buckets(wire, table, keys, query, 10_000, probe_rows=10**9)
             for a, b in zip(counted, plain, strict=True):
                 assert a.start.tolist() == b.start.tolist()
@@ -88,6 +94,42 @@ def test_a_large_read_counts_text_first_and_keeps_it_where_there_is_some(
                 assert by_key[numbers].text == {}
             if modes in by_key:
                 assert by_key[modes].text[Agg.FIRST].tolist() == ["RUN", "RUN"]
+    finally:
+        wire.close()
+        store.drop_tables()
+        store.close()
+
+
+def test_text_in_the_hour_but_outside_the_range_is_counted_and_none_is_returned(
+    questdb: QuestDBAddress,
+) -> None:
+    """The hour tier's count finds the text of 00:00:05; the minutes read (00:30-01:00) have
+    none, so the read asks for the text columns and returns no text; a read from 00:00 has
+    it."""
+    settings = questdb_history_settings(questdb, unique_name("g"))
+    store = QuestDBHistoryStore(settings)
+    modes = SeriesKey("plant/m2", "mode")
+    rows = [Row(modes.twin, modes.signal, us(T0) + s * 10**6, float(s)) for s in range(0, 3600, 7)]
+    rows.append(Row(modes.twin, modes.signal, us(T0) + 5 * 10**6, None, "RUN"))
+    rows.sort(key=lambda r: r.ts)
+    store.write_batch(batch("b1", len(rows)), samples(rows))
+    wire = Wire(settings)
+    try:
+        wire.wait_applied([f"{settings.prefix}_minute", f"{settings.prefix}_hour"])
+        table, hour = f"{settings.prefix}_minute", f"{settings.prefix}_hour"
+        aggs = [Agg.FIRST, Agg.LAST, Agg.COUNT]
+        late = RangeQuery(
+            [modes], T0 + timedelta(minutes=30), T0 + timedelta(hours=1), MINUTE, aggs, {}
+        )
+        (got,) = tier_buckets(wire, table, [modes], late, 10_000, text_table=hour, probe_rows=0)
+        assert got.text == {}
+        assert len(got.start) == 30
+        assert got.values[Agg.COUNT].sum() == sum(1 for r in rows if r.ts >= us(T0) + 1800 * 10**6)
+        whole = RangeQuery([modes], T0, T0 + timedelta(hours=1), MINUTE, aggs, {})
+        (got,) = tier_buckets(wire, table, [modes], whole, 10_000, text_table=hour, probe_rows=0)
+        assert got.text[Agg.FIRST][0] == "RUN"
+        assert got.text[Agg.LAST][0] == "RUN"
+        assert got.text[Agg.FIRST][1:].tolist() == [None] * 59
     finally:
         wire.close()
         store.drop_tables()
