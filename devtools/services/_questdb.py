@@ -27,7 +27,9 @@ TUNING = (
     # CPU). With one WAL-apply, one write and one view thread the server spent
     # 2.88-3.20 CPU s per million samples against 3.01-3.82 with the defaults (median 3.03
     # against 3.40; python -m benchmarks.history's data, 4 h, alternated restarts,
-    # 2026-12-06, under load 17-29). See docs/history.md.
+    # 2026-12-06, under load 17-29); the benchmark's own runs did not tell the two apart
+    # (3.11-3.14 against 3.09-3.24): a small gain at best, never measured worse. See
+    # docs/history.md.
     "wal.apply.worker.count=1",
     "shared.write.worker.count=1",
     "mat.view.refresh.worker.count=1",
