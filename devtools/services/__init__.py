@@ -9,6 +9,5 @@ See docs/services.md.
 from __future__ import annotations
 
 from devtools.services._cli import main
-from devtools.services._questdb import TUNING as QUESTDB_TUNING
 
-__all__ = ["QUESTDB_TUNING", "main"]
+__all__ = ["main"]

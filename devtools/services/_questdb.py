@@ -18,23 +18,6 @@ VERSION = "9.2.0"
 MAIN = "io.questdb/io.questdb.ServerMain"
 # PostgreSQL SSLRequest: length 8, code 80877103; a PG-wire server answers one byte, N or S.
 PG_SSL_REQUEST = struct.pack(">ii", 8, 80877103)
-TUNING = (
-    # Fewer worker threads than QuestDB's default of max(2, CPUs) per pool. With 2 CPUs the
-    # server starts 2 network, 2 query, 2 write, 2 WAL-apply and 2 materialized-view
-    # threads. A Java Flight Recorder profile of the history store's appends showed the
-    # WAL-apply thread spending most of its samples spinning while it waits for
-    # out-of-order copy tasks handed to the other threads (about a fifth of the server's
-    # CPU). With one WAL-apply, one write and one view thread the server spent
-    # 2.88-3.20 CPU s per million samples against 3.01-3.82 with the defaults (median 3.03
-    # against 3.40; python -m benchmarks.history's data, 4 h, alternated restarts,
-    # 2026-12-06, under load 17-29); the benchmark's own runs did not tell the two apart
-    # (3.11-3.14 against 3.09-3.24): a small gain at best, never measured worse. See
-    # docs/history.md.
-    "wal.apply.worker.count=1",
-    "shared.write.worker.count=1",
-    "mat.view.refresh.worker.count=1",
-)
-"""Server settings for the history store's appends (``write_conf`` writes them)."""
 
 
 class QuestDB(Service):
@@ -55,8 +38,7 @@ class QuestDB(Service):
         maven_artifact(ctx, self.name, "org.questdb", "questdb", VERSION)
 
     def write_conf(self, ctx: Context) -> Path:
-        """``ROOT/conf/server.conf``: every listener on 127.0.0.1, UDP and telemetry off,
-        and the worker counts of ``TUNING``."""
+        """``ROOT/conf/server.conf``: every listener on 127.0.0.1, UDP and telemetry off."""
         lines = [
             "# Written by scripts/services on every start; edits are lost.",
             f"http.bind.to={HOST}:{ctx.ports['questdb']}",
@@ -65,7 +47,6 @@ class QuestDB(Service):
             f"line.tcp.net.bind.to={HOST}:{ctx.ports['questdb_ilp']}",
             "line.udp.enabled=false",
             "telemetry.enabled=false",
-            *TUNING,
         ]
         path = self.root(ctx) / "conf" / "server.conf"
         path.parent.mkdir(parents=True, exist_ok=True)

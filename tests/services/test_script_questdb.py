@@ -40,9 +40,6 @@ def test_the_server_conf_binds_every_listener_to_loopback_on_the_chosen_ports(
         "line.tcp.net.bind.to": "127.0.0.1:4",
         "line.udp.enabled": "false",
         "telemetry.enabled": "false",
-        "wal.apply.worker.count": "1",
-        "shared.write.worker.count": "1",
-        "mat.view.refresh.worker.count": "1",
     }
 
 

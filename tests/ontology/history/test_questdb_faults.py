@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from devtools.services import QUESTDB_TUNING
 from ontology import NotFoundError
 from ontology.history import (
     Agg,
@@ -78,8 +77,7 @@ class OwnQuestDB:
             f"http.min.net.bind.to=127.0.0.1:{self.min_http}\n"
             f"pg.net.bind.to=127.0.0.1:{self.pg}\n"
             f"line.tcp.net.bind.to=127.0.0.1:{self.ilp}\n"
-            "line.udp.enabled=false\ntelemetry.enabled=false\n"
-            + "".join(f"{line}\n" for line in QUESTDB_TUNING),  # as scripts/services runs it
+            "line.udp.enabled=false\ntelemetry.enabled=false\n",
             encoding="utf-8",
         )
         self.process: subprocess.Popen[bytes] | None = None
