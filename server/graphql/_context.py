@@ -50,3 +50,12 @@ class Context:
         """The request's ``signals(at:)`` loader (``None``: the server has no history store)."""
         history = self.history_loaders
         return SignalsAtLoader(self.loaders, history) if history else None
+
+    def release(self) -> None:
+        """Drop the request's loaders once its answer is sent: they hold reference cycles
+        (see ``Loaders.release``) that refcounting then frees at once."""
+        self.loaders.release()
+        history = self.__dict__.pop("history_loaders", None)
+        if history is not None:
+            history.release()
+        self.__dict__.pop("signals_at", None)

@@ -6,6 +6,7 @@ same window, interval and aggregates) go to the history store in one call.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -90,8 +91,20 @@ class HistoryLoaders:
     def __init__(self, history: HistoryStore, ranges: RangeBatcher | None = None) -> None:
         self.history = history
         self._ranges = ranges
-        self.as_of: DataLoader[AsOfKey, AsOfRow] = DataLoader(self._as_of)
-        self.range: DataLoader[RangeKey, Series] = DataLoader(self._range)
+
+    # made when first used, forgotten by ``release`` (see ``Loaders.release``)
+    @functools.cached_property
+    def as_of(self) -> DataLoader[AsOfKey, AsOfRow]:
+        return DataLoader(self._as_of)
+
+    @functools.cached_property
+    def range(self) -> DataLoader[RangeKey, Series]:
+        return DataLoader(self._range)
+
+    def release(self) -> None:
+        """Forget the request's DataLoaders (its answer is sent)."""
+        self.__dict__.pop("as_of", None)
+        self.__dict__.pop("range", None)
 
     async def as_of_columns(self, keys: Sequence[SeriesKey], at: datetime) -> list[AsOf]:
         """``HistoryStore.as_of`` of many keys at one time as the store's columns, in one

@@ -163,6 +163,7 @@ class GraphQLApp(GraphQL[Context, None]):
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, sub_response)
         body = encode(await lean.run(self._schema, prepared, context))
+        context.release()
         # as create_response's Response would send it, without building one
         headers = [
             (b"content-length", str(len(body)).encode()),

@@ -14,6 +14,7 @@ and from both ends of relationship lists before any resolver sees it.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
@@ -41,6 +42,23 @@ def _in_chunks(read: Callable[[Sequence[str]], Sequence[T]], twin_ids: Sequence[
     return out
 
 
+_LOADERS = (
+    "visible",
+    "twin",
+    "children",
+    "parents",
+    "signals",
+    "edges_out",
+    "edges_in",
+    "model",
+    "_all_models",
+    "_model_set",
+    "_rollups",
+    "_trees",
+)
+"""The DataLoader properties of :class:`Loaders` (``release`` drops them)."""
+
+
 class Loaders:
     """The DataLoaders of one request (created per request: their caches are the request's)."""
 
@@ -50,30 +68,73 @@ class Loaders:
         self._store = store
         self._authorizer = authorizer
         self._principal = principal
-        self.visible: DataLoader[str, bool] = DataLoader(self._visible)
-        self.twin: DataLoader[str, ontology.Twin | None] = DataLoader(self._twins)
-        self.children: DataLoader[str, tuple[str, ...]] = DataLoader(self._children)
-        self.parents: DataLoader[str, tuple[str, ...]] = DataLoader(self._parents)
-        self.signals: DataLoader[str, Mapping[str, ontology.SignalValue]] = DataLoader(
-            self._signals
-        )
-        self.edges_out: DataLoader[str, tuple[ontology.Edge, ...]] = DataLoader(self._edges_out)
-        self.edges_in: DataLoader[str, tuple[ontology.Edge, ...]] = DataLoader(self._edges_in)
-        self.model: DataLoader[str, ontology.Model | None] = DataLoader(self._models)
-        self._all_models: DataLoader[str, tuple[ontology.Model, ...]] = DataLoader(
-            self._list_models
-        )
-        self._model_set: DataLoader[str, dtdl.ModelSet] = DataLoader(self._model_sets)
-        self._rollups: DataLoader[str, tuple[ontology.RollupSpec, ...]] = DataLoader(
-            self._rollup_specs
-        )
-        self._trees: DataLoader[tuple[str, int], tuple[str, ...]] = DataLoader(self._read_trees)
         self.known_children: dict[str, tuple[str, ...]] = {}
         """Visible children of twins, read ahead (``children_tree``): no await needed."""
         self.known_signals: dict[str, Mapping[str, ontology.SignalValue]] = {}
         """Live signals of twins, read ahead for a page (``twins_with_signals``)."""
         self.known_model_set: dtdl.ModelSet | None = None
         self._units: dict[str, dict[str, str]] = {}
+
+    # made when first used (a request uses a few of them), forgotten by ``release``
+    @functools.cached_property
+    def visible(self) -> DataLoader[str, bool]:
+        return DataLoader(self._visible)
+
+    @functools.cached_property
+    def twin(self) -> DataLoader[str, ontology.Twin | None]:
+        return DataLoader(self._twins)
+
+    @functools.cached_property
+    def children(self) -> DataLoader[str, tuple[str, ...]]:
+        return DataLoader(self._children)
+
+    @functools.cached_property
+    def parents(self) -> DataLoader[str, tuple[str, ...]]:
+        return DataLoader(self._parents)
+
+    @functools.cached_property
+    def signals(self) -> DataLoader[str, Mapping[str, ontology.SignalValue]]:
+        return DataLoader(self._signals)
+
+    @functools.cached_property
+    def edges_out(self) -> DataLoader[str, tuple[ontology.Edge, ...]]:
+        return DataLoader(self._edges_out)
+
+    @functools.cached_property
+    def edges_in(self) -> DataLoader[str, tuple[ontology.Edge, ...]]:
+        return DataLoader(self._edges_in)
+
+    @functools.cached_property
+    def model(self) -> DataLoader[str, ontology.Model | None]:
+        return DataLoader(self._models)
+
+    @functools.cached_property
+    def _all_models(self) -> DataLoader[str, tuple[ontology.Model, ...]]:
+        return DataLoader(self._list_models)
+
+    @functools.cached_property
+    def _model_set(self) -> DataLoader[str, dtdl.ModelSet]:
+        return DataLoader(self._model_sets)
+
+    @functools.cached_property
+    def _rollups(self) -> DataLoader[str, tuple[ontology.RollupSpec, ...]]:
+        return DataLoader(self._rollup_specs)
+
+    @functools.cached_property
+    def _trees(self) -> DataLoader[tuple[str, int], tuple[str, ...]]:
+        return DataLoader(self._read_trees)
+
+    def release(self) -> None:
+        """Forget the request's DataLoaders (its answer is sent).
+
+        Each DataLoader's batch function is a method of this object, a reference
+        cycle refcounting cannot free: under concurrent requests such cycles
+        outlived the young collections and piled up for full ones (tens of ms of
+        pause each, measured). Dropped here, they are freed at once; a later use
+        (a task still running) makes a fresh one.
+        """
+        for name in _LOADERS:
+            self.__dict__.pop(name, None)
 
     @property
     def restricted(self) -> bool:
