@@ -14,6 +14,7 @@ from server._settings import ServerSettings
 from server.graphql._history_loaders import HistoryLoaders
 from server.graphql._limits import GraphQLLimits
 from server.graphql._loaders import Loaders
+from server.graphql._range_batcher import RangeBatcher
 from server.graphql._signals_at import SignalsAtLoader
 
 
@@ -30,6 +31,8 @@ class Context:
     changes: ChangeFeed | None = None
     request: Any = None
     response: Any = None
+    ranges: RangeBatcher | None = None
+    """The server's shared ``range`` calls (``None``: each request reads alone)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -40,10 +43,19 @@ class Context:
     @functools.cached_property
     def history_loaders(self) -> HistoryLoaders | None:
         """The request's history DataLoaders (``None``: the server has no history store)."""
-        return HistoryLoaders(self.history) if self.history else None
+        return HistoryLoaders(self.history, self.ranges) if self.history else None
 
     @functools.cached_property
     def signals_at(self) -> SignalsAtLoader | None:
         """The request's ``signals(at:)`` loader (``None``: the server has no history store)."""
         history = self.history_loaders
         return SignalsAtLoader(self.loaders, history) if history else None
+
+    def release(self) -> None:
+        """Drop the request's loaders once its answer is sent: they hold reference cycles
+        (see ``Loaders.release``) that refcounting then frees at once."""
+        self.loaders.release()
+        history = self.__dict__.pop("history_loaders", None)
+        if history is not None:
+            history.release()
+        self.__dict__.pop("signals_at", None)

@@ -6,6 +6,7 @@ same window, interval and aggregates) go to the history store in one call.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from strawberry.dataloader import DataLoader
 
 from ontology.history import Agg, AsOf, HistoryStore, Series, SeriesKey
+from server.graphql._range_batcher import RangeBatcher, Window
 from server.graphql._threads import in_thread
 
 KEYS_PER_CALL = 10_000
@@ -83,12 +85,26 @@ def _as_of_many(history: HistoryStore, keys: Sequence[SeriesKey], at: datetime) 
 
 
 class HistoryLoaders:
-    """The history DataLoaders of one request."""
+    """The history DataLoaders of one request; ``ranges`` shares ``range`` calls with the
+    server's other requests (``None``: one store call per window of this request)."""
 
-    def __init__(self, history: HistoryStore) -> None:
+    def __init__(self, history: HistoryStore, ranges: RangeBatcher | None = None) -> None:
         self.history = history
-        self.as_of: DataLoader[AsOfKey, AsOfRow] = DataLoader(self._as_of)
-        self.range: DataLoader[RangeKey, Series] = DataLoader(self._range)
+        self._ranges = ranges
+
+    # made when first used, forgotten by ``release`` (see ``Loaders.release``)
+    @functools.cached_property
+    def as_of(self) -> DataLoader[AsOfKey, AsOfRow]:
+        return DataLoader(self._as_of)
+
+    @functools.cached_property
+    def range(self) -> DataLoader[RangeKey, Series]:
+        return DataLoader(self._range)
+
+    def release(self) -> None:
+        """Forget the request's DataLoaders (its answer is sent)."""
+        self.__dict__.pop("as_of", None)
+        self.__dict__.pop("range", None)
 
     async def as_of_columns(self, keys: Sequence[SeriesKey], at: datetime) -> list[AsOf]:
         """``HistoryStore.as_of`` of many keys at one time as the store's columns, in one
@@ -119,14 +135,15 @@ class HistoryLoaders:
             series = [SeriesKey(keys[i].twin, keys[i].signal) for i in positions]
             for first in range(0, len(series), KEYS_PER_CALL):
                 chunk = positions[first : first + KEYS_PER_CALL]
-                got = await in_thread(
-                    self.history.range,
-                    series[first : first + KEYS_PER_CALL],
-                    start,
-                    end,
-                    interval,
-                    list(aggs),
+                got = await self._read(
+                    series[first : first + KEYS_PER_CALL], (start, end, interval, aggs)
                 )
                 for i, one in zip(chunk, got, strict=True):
                     out[i] = one
         return [s for s in out if s is not None]
+
+    async def _read(self, keys: Sequence[SeriesKey], window: Window) -> Sequence[Series]:
+        if self._ranges is not None:
+            return await self._ranges.range(keys, window)
+        start, end, interval, aggs = window
+        return await in_thread(self.history.range, keys, start, end, interval, list(aggs))

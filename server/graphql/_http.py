@@ -23,6 +23,7 @@ from server._settings import ServerSettings
 from server.graphql import _lean as lean
 from server.graphql._context import Context
 from server.graphql._limits import GraphQLLimits
+from server.graphql._range_batcher import RangeBatcher
 from server.graphql._schema import build_schema
 
 PrincipalOf = Callable[[HTTPConnection], Principal]
@@ -115,6 +116,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self._limits = limits
         self._principal_of = principal_of
         self._history = history
+        self._ranges = RangeBatcher(history) if history is not None else None
         self._changes = changes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -161,6 +163,7 @@ class GraphQLApp(GraphQL[Context, None]):
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, sub_response)
         body = encode(await lean.run(self._schema, prepared, context))
+        context.release()
         # as create_response's Response would send it, without building one
         headers = [
             (b"content-length", str(len(body)).encode()),
@@ -219,6 +222,7 @@ class GraphQLApp(GraphQL[Context, None]):
             limits=self._limits,
             history=self._history,
             changes=self._changes,
+            ranges=self._ranges,
             request=request,
             response=response,
         )
