@@ -15,12 +15,17 @@ class ServerSettings:
 
     ``max_body_bytes``: the largest request body the server reads; a larger one
     is refused with 413 before the application sees it.
+
+    ``share_history_reads``: concurrent GraphQL history reads of one window share a
+    ``HistoryStore.range`` call (``server/graphql/_range_batcher.py``); off, each
+    request makes its own.
     """
 
     version: str
     graph_store: str = "memory"
     history_store: str = "duckdb"
     max_body_bytes: int = 4 * 1024 * 1024
+    share_history_reads: bool = True
     missing: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -34,4 +39,8 @@ class ServerSettings:
                 f"ServerSettings.max_body_bytes is {limit!r}; expected a whole number of bytes "
                 f"from 1 to {MAX_BODY_BYTES_CEILING}"
             )
+            raise ServerError(msg)
+        share: object = self.share_history_reads  # typed bool; a caller may pass anything
+        if not isinstance(share, bool):
+            msg = f"ServerSettings.share_history_reads is {share!r}; expected true or false"
             raise ServerError(msg)

@@ -116,7 +116,9 @@ class GraphQLApp(GraphQL[Context, None]):
         self._limits = limits
         self._principal_of = principal_of
         self._history = history
-        self._ranges = RangeBatcher(history) if history is not None else None
+        self._ranges = (
+            RangeBatcher(history) if history is not None and settings.share_history_reads else None
+        )
         self._changes = changes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -30,7 +30,7 @@ from ontology.history import (
     SourceKind,
     SourcePosition,
 )
-from server import ServerSettings, create_app
+from server import ServerError, ServerSettings, create_app
 from server.graphql._range_batcher import RangeBatcher, Window
 from tests.server.graphql.conftest import HISTORY_STORES, close_history, load_plant, open_history
 
@@ -182,8 +182,9 @@ HISTORY = """query($id: ID!, $from: DateTime!, $to: DateTime!) { twin(id: $id) {
     signal timestamps values } } }"""
 
 
+@pytest.mark.parametrize("share", [True, False], ids=["shared", "unshared"])
 async def test_concurrent_requests_answer_byte_for_byte_as_one_at_a_time(
-    history: HistoryStore,
+    history: HistoryStore, share: bool
 ) -> None:
     plant = ontology.MemoryStore()
     load_plant(plant)
@@ -196,7 +197,8 @@ async def test_concurrent_requests_answer_byte_for_byte_as_one_at_a_time(
     }
     assert all(b'"errors"' not in answer for answer in alone.values())
     watched = Watched(history)
-    app = create_app(ServerSettings(version="0"), store=plant, history=watched)  # type: ignore[arg-type]
+    settings = ServerSettings(version="0", share_history_reads=share)
+    app = create_app(settings, store=plant, history=watched)  # type: ignore[arg-type]
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         twins = [TWINS[i % 4] for i in range(16)]
@@ -207,4 +209,12 @@ async def test_concurrent_requests_answer_byte_for_byte_as_one_at_a_time(
             )
         )
     assert [r.content for r in responses] == [alone[t] for t in twins]
-    assert sum(watched.calls.values()) < len(twins)
+    if share:
+        assert sum(watched.calls.values()) < len(twins)
+    else:  # share_history_reads off: each request its own call
+        assert watched.calls == Counter({1: len(twins)})
+
+
+def test_share_history_reads_must_be_a_boolean() -> None:
+    with pytest.raises(ServerError, match=r"share_history_reads is 'yes'; expected true or false"):
+        ServerSettings(version="0", share_history_reads="yes")  # type: ignore[arg-type]
