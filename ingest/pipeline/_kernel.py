@@ -115,9 +115,18 @@ class FusionKernel:
     ``compiled`` (the default): the numba loops, compiled (or loaded from numba's
     cache) here if this process has not yet: ``compile_seconds`` says how long
     that took (0.0 when it had). ``compiled=False``: the numpy steps.
+    ``threads``: how many threads the compiled loops run a batch on (``CompiledKernel``;
+    the numpy steps run on one); the batches are the same whatever the count.
     """
 
-    def __init__(self, pipeline: Pipeline, signals: SignalTable, *, compiled: bool = True) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        signals: SignalTable,
+        *,
+        compiled: bool = True,
+        threads: int = 1,
+    ) -> None:
         self.pipeline = pipeline
         self.signals = signals
         self.max_future_us = round(pipeline.max_future_s * _US)
@@ -125,7 +134,7 @@ class FusionKernel:
         mode = pipeline.mode
         self.mode_signal = -1 if mode is None else signals.index[mode.signal]
         self.initial_mode = 0 if mode is None else mode.states.index(mode.initial)
-        self.compiled = CompiledKernel(mode, signals.index) if compiled else None
+        self.compiled = CompiledKernel(mode, signals.index, threads) if compiled else None
         self.compile_seconds = warm() if compiled else 0.0
 
     @property
