@@ -43,7 +43,6 @@ from ingest.pipeline._kernel_compiled import (
     Limits,
     Steps,
     commit_modes,
-    commit_numbers,
     warm,
 )
 from ingest.pipeline._state import FusionState
@@ -221,7 +220,8 @@ def commit(kernel: FusionKernel, fused: Fused, state: FusionState) -> None:
     update = fused.update
     if kernel.compiled is not None:  # one pass; the rows without a number come back
         columns = (fused.twin, fused.signal, fused.time, fused.value, fused.kind)
-        texts = update[commit_numbers(fused.seen, fused.seen_key, newer, update, columns, state)]
+        numbers = kernel.compiled.commit_numbers
+        texts = update[numbers(fused.seen, fused.seen_key, newer, update, columns, state)]
         keys = fused.twin[texts].astype(np.int64) * signals + fused.signal[texts]
     else:
         state.seen_time[fused.seen_key[newer]] = fused.time[fused.seen[newer]]

@@ -193,13 +193,13 @@ class CompiledKernel:
             )  # fmt: skip
 
         bounds = _ranges(len(frame), self.threads, self.rows_per_range)
-        found = self._each([partial(validate, lo, hi) for lo, hi in bounds])
+        found = self._share([partial(validate, lo, hi) for lo, hi in bounds])
         watermark = max(int(f[0]) for f in found)
         first = min(int(f[1]) for f in found)
         lists = [(int(f[3]), int(f[4])) for f in found]
         oldest = max(watermark - limits.lateness_us, NO_TIME)
         if watermark != NO_TIME and any(main for main, _ in lists) and first < oldest:
-            lists = self._each(  # some accepted rows are too late: refuse them, split again
+            lists = self._share(  # some accepted rows are too late: refuse them, split again
                 [partial(jit.resplit, lo, hi, oldest, f_time, work, code) for lo, hi in bounds]
             )
         ranges = np.array(
@@ -209,17 +209,27 @@ class CompiledKernel:
         m = jit.order(ranges, f_time, _c(frame.quality, np.uint8), work, *columns[:9])
         return watermark, sum(int(f[2]) for f in found), int(m)
 
-    def _each(self, tasks: list[Callable[[], T]]) -> list[T]:
-        """Each task's result: the first run on this thread, the others on the pool at once;
-        every task has ended when this returns or raises."""
+    def _share(self, tasks: list[Callable[[], T]]) -> list[T]:
+        """Each task's result, in order: this thread and the pool's each take the next task
+        not yet taken until none is left (a pool thread still busy with the mode machine
+        takes fewer); every task has ended when this returns or raises."""
         if self._pool is None or len(tasks) == 1:
             return [task() for task in tasks]
-        pending = [self._pool.submit(task) for task in tasks[1:]]
+        results: dict[int, T] = {}
+        claims = itertools.count()  # one next() at a time: the interpreter's lock
+
+        def drain() -> None:
+            while (i := next(claims)) < len(tasks):
+                results[i] = tasks[i]()
+
+        helpers = [self._pool.submit(drain) for _ in range(min(self.threads, len(tasks)) - 1)]
         try:
-            mine = tasks[0]()
+            drain()
         finally:
-            wait(pending)
-        return [mine, *(future.result() for future in pending)]
+            wait(helpers)
+        for helper in helpers:
+            helper.result()  # a helper's error
+        return [results[i] for i in range(len(tasks))]
 
     def _mode_scratch(self, size: int) -> npt.NDArray[np.int64]:
         """``size`` int64 of ``jit.mode``'s kept scratch."""
@@ -269,10 +279,8 @@ class CompiledKernel:
         mode_args = (frame, signal, rows, h_twin, h_signal, h_time, h_value, h_kind, texts, state)
         pending = self._pool.submit(self._mode, *mode_args) if self._pool is not None else None
         try:
-            count, n_update = jit.changes(
-                keys, h_time, h_signal, h_value, h_kind, h_quality, limits.deadband,
-                state.seen_time, state.state_value, self._marks, work, *columns[9:],
-            )  # fmt: skip
+            count, n_update = self._changes(keys, h_time, h_signal, h_value, h_kind, h_quality,
+                                            limits.deadband, state, work, columns[9:])  # fmt: skip
         except BaseException:  # the machine's thread still holds its scratch: let it end
             if pending is not None:
                 wait([pending])
@@ -293,6 +301,66 @@ class CompiledKernel:
             code, int(watermark), rows, h_twin, h_signal, h_time, h_value, h_kind, h_text,
             h_quality, seen, seen_key, newer, update, mode,
         )  # fmt: skip
+
+    def _changes(
+        self,
+        keys: npt.NDArray[np.int64],
+        h_time: npt.NDArray[np.int64],
+        h_signal: npt.NDArray[np.int32],
+        h_value: npt.NDArray[np.float64],
+        h_kind: npt.NDArray[np.uint8],
+        h_quality: npt.NDArray[np.uint8],
+        deadband: npt.NDArray[np.float64],
+        state: FusionState,
+        work: npt.NDArray[np.int64],
+        out: list[npt.NDArray[Any]],
+    ) -> tuple[int, int]:
+        """``jit.newest``, then ``jit.changes`` over ranges of the keys (shared by the
+        threads: the pool's joins when the mode machine is done); ``out``: seen, seen_key,
+        newer, changed, update. How many keys, how many updates."""
+        count = jit.newest(keys, self._marks, work)
+        seen, seen_key, newer, changed, update = out
+
+        def share(lo: int, hi: int) -> int:
+            return jit.changes(
+                lo, hi, work, count, keys, h_time, h_signal, h_value, h_kind, h_quality,
+                deadband, state.seen_time, state.state_value, self._marks, seen, seen_key,
+                newer, changed, update,
+            )  # fmt: skip
+
+        parts = _ranges(count, 1 if self._pool is None else 4 * self.threads, self.rows_per_range)
+        counts = self._share([partial(share, lo, hi) for lo, hi in parts])
+        at = counts[0]
+        for (lo, _), n_part in zip(parts[1:], counts[1:], strict=True):  # one list of updates
+            update[at : at + n_part] = update[lo : lo + n_part]
+            at += n_part
+        return count, at
+
+    def commit_numbers(
+        self,
+        seen: npt.NDArray[np.intp],
+        seen_key: npt.NDArray[np.int64],
+        newer: npt.NDArray[np.bool_],
+        update: npt.NDArray[np.intp],
+        columns: tuple[npt.NDArray[Any], ...],
+        state: FusionState,
+    ) -> npt.NDArray[np.intp]:
+        """A committed batch's newest times seen and changed values into ``state`` (``columns``:
+        the history's twin, signal, time, value, kind; shared by the threads); the positions
+        in ``update`` of rows that are not numbers."""
+        twin, signal, at, value, kind = columns
+        arrays = (
+            _c(seen, np.int64), _c(seen_key, np.int64), _c(newer, np.bool_), _c(update, np.int64),
+            _c(twin, np.int32), _c(signal, np.int32), _c(at, np.int64), _c(value, np.float64),
+            _c(kind, np.uint8), state.signals, state.seen_time, state.state_time,
+            state.state_value,
+        )  # fmt: skip
+        rows = seen.shape[0] + update.shape[0]
+        parts = 1 if self._pool is None else max(1, min(self.threads, rows // self.rows_per_range))
+        others = self._share([partial(jit.commit, part, parts, *arrays) for part in range(parts)])
+        if not sum(others):
+            return np.empty(0, dtype=np.intp)
+        return np.flatnonzero(kind[update] != Kind.NUMBER)
 
     def _mode(
         self,
@@ -372,26 +440,6 @@ def _pieces(
     return cut, piece_symbol
 
 
-def commit_numbers(
-    seen: npt.NDArray[np.intp],
-    seen_key: npt.NDArray[np.int64],
-    newer: npt.NDArray[np.bool_],
-    update: npt.NDArray[np.intp],
-    columns: tuple[npt.NDArray[Any], ...],
-    state: FusionState,
-) -> npt.NDArray[np.intp]:
-    """A committed batch's newest times seen and changed values into ``state`` (``columns``:
-    the history's twin, signal, time, value, kind); the positions in ``update`` of rows
-    that are not numbers."""
-    twin, signal, at, value, kind = columns
-    others: npt.NDArray[np.intp] = jit.commit(
-        _c(seen, np.int64), _c(seen_key, np.int64), _c(newer, np.bool_), _c(update, np.int64),
-        _c(twin, np.int32), _c(signal, np.int32), _c(at, np.int64), _c(value, np.float64),
-        _c(kind, np.uint8), state.signals, state.seen_time, state.state_time, state.state_value,
-    )  # fmt: skip
-    return others
-
-
 def commit_modes(fused: Fused, mode_signal: int, state: FusionState) -> None:
     """A committed batch's modes, the machine's clocks and the mode signal's times into
     ``state`` (after ``commit_numbers``; the mode signal's text is the caller's)."""
@@ -454,14 +502,16 @@ def warm() -> float:
     )  # fmt: skip
     seen, seen_key, update = i64.copy(), i64.copy(), i64.copy()
     newer, changed = np.empty(2, np.bool_), np.empty(2, np.bool_)
-    count, n_update = jit.changes(
-        keys, h_time, h_signal, h_value, h_kind, h_quality, one_f64, np.zeros(1, np.int64),
-        np.zeros(1, np.float64), np.zeros(1, np.uint8), work, seen, seen_key, newer, changed,
+    marks = np.zeros(1, np.uint8)
+    count = jit.newest(keys, marks, work)
+    n_update = jit.changes(
+        0, count, work, count, keys, h_time, h_signal, h_value, h_kind, h_quality, one_f64,
+        np.zeros(1, np.int64), np.zeros(1, np.float64), marks, seen, seen_key, newer, changed,
         update,
     )  # fmt: skip
     seen, seen_key, newer, update = seen[:count], seen_key[:count], newer[:count], update[:n_update]
     jit.commit(
-        seen, seen_key, newer, update, h_twin, h_signal, h_time, h_value, h_kind, 1,
+        0, 1, seen, seen_key, newer, update, h_twin, h_signal, h_time, h_value, h_kind, 1,
         np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(1, np.float64),
     )  # fmt: skip
     moved = jit.mode(

@@ -438,7 +438,32 @@ def _layout(
 
 # ------------------------------------------------------------------ 3. newest per key
 @_jit
+def newest(
+    key: npt.NDArray[np.int64], marks: npt.NDArray[np.uint8], found: npt.NDArray[np.int64]
+) -> int:
+    """Each key's newest row, latest first, into ``found``: how many keys.
+
+    Rows are in time order, so a key's newest is its last: a backward pass marks each key
+    once in a bitmap (an eighth of a byte a key: it stays in the cache) and lists its row.
+    ``marks``: the bitmap, all zero; ``changes`` clears what this sets."""
+    count = 0
+    for p in range(key.shape[0] - 1, -1, -1):
+        kk = key[p]
+        bit = np.uint8(1 << (kk & 7))
+        byte = marks[kk >> 3]
+        if not byte & bit:
+            marks[kk >> 3] = byte | bit
+            found[count] = p
+            count += 1
+    return count
+
+
+@_jit
 def changes(
+    lo: int,
+    hi: int,
+    found: npt.NDArray[np.int64],
+    count: int,
     key: npt.NDArray[np.int64],
     time: npt.NDArray[np.int64],
     h_signal: npt.NDArray[np.int32],
@@ -449,35 +474,20 @@ def changes(
     seen_time: npt.NDArray[np.int64],
     state_value: npt.NDArray[np.float64],
     marks: npt.NDArray[np.uint8],
-    work: npt.NDArray[np.int64],
     seen: npt.NDArray[np.int64],
     seen_key: npt.NDArray[np.int64],
     newer: npt.NDArray[np.bool_],
     changed: npt.NDArray[np.bool_],
     update: npt.NDArray[np.int64],
-) -> tuple[int, int]:
-    """Each key's newest row (ascending) into ``seen``, its key, whether it is newer than
-    the key's state, whether its value changes the state (text rows: the wrapper decides),
-    and the rows that do into ``update`` (a row each at most): how many of each.
-
-    Rows are in time order, so a key's newest is its last: a backward pass marks
-    each key once in a bitmap (an eighth of a byte a key: it stays in the cache) and
-    lists its row. ``marks``: the bitmap, all zero, left so; ``work``: a row's int64.
-    """
-    m = key.shape[0]
-    found = work[:m]
-    count = 0
-    for p in range(m - 1, -1, -1):
-        kk = key[p]
-        bit = np.uint8(1 << (kk & 7))
-        byte = marks[kk >> 3]
-        if not byte & bit:
-            marks[kk >> 3] = byte | bit
-            found[count] = p
-            count += 1
+) -> int:
+    """For keys ``lo`` to ``hi`` of ``newest``'s ``count`` (a thread may take each range):
+    each key's newest row (ascending) into ``seen``, its key, whether it is newer than the
+    key's state, whether its value changes the state (text rows: the wrapper decides), and
+    the rows that do into ``update[lo:]`` (a row each at most): how many. Clears the keys'
+    bits in ``marks`` (a byte two ranges share is only ever cleared)."""
     n_update = 0
-    for j in range(count):
-        if j + AHEAD < count:
+    for j in range(lo, hi):
+        if j + AHEAD < hi:
             ahead = key[found[count - 1 - j - AHEAD]]
             _prefetch(seen_time, ahead)
             _prefetch(state_value, ahead)
@@ -494,9 +504,9 @@ def changes(
         seen_key[j] = kk
         newer[j] = is_newer
         changed[j] = change
-        update[n_update] = p
+        update[lo + n_update] = p
         n_update += change
-    return count, n_update
+    return n_update
 
 
 # ------------------------------------------------------------------ 4. the mode machine
@@ -653,6 +663,8 @@ def mode(
 # ------------------------------------------------------------------ 5. commit
 @_jit
 def commit(
+    part: int,
+    parts: int,
     seen: npt.NDArray[np.int64],
     seen_key: npt.NDArray[np.int64],
     newer: npt.NDArray[np.bool_],
@@ -666,18 +678,22 @@ def commit(
     seen_time: npt.NDArray[np.int64],
     state_time: npt.NDArray[np.int64],
     state_value: npt.NDArray[np.float64],
-) -> npt.NDArray[np.int64]:
-    """The numbers of a committed batch into the state: newest times seen, changed values;
-    the positions in ``update`` of rows that are not numbers (their text is the caller's)."""
+) -> int:
+    """The numbers of a committed batch into the state, share ``part`` of ``parts`` (a
+    thread may take each: every key is written by one row at most): newest times seen,
+    changed values; how many of the share's ``update`` rows are not numbers (their text is
+    the caller's)."""
     n_seen, n_update = seen.shape[0], update.shape[0]
-    for j in range(n_seen):
-        if j + AHEAD < n_seen:
+    s_lo, s_hi = n_seen * part // parts, n_seen * (part + 1) // parts
+    u_lo, u_hi = n_update * part // parts, n_update * (part + 1) // parts
+    for j in range(s_lo, s_hi):
+        if j + AHEAD < s_hi:
             _prefetch(seen_time, seen_key[j + AHEAD])
         if newer[j]:
             seen_time[seen_key[j]] = h_time[seen[j]]
     others = 0
-    for i in range(n_update):
-        if i + AHEAD < n_update:
+    for i in range(u_lo, u_hi):
+        if i + AHEAD < u_hi:
             ahead = update[i + AHEAD]
             key = np.int64(h_twin[ahead]) * signals + h_signal[ahead]
             _prefetch(state_time, key)
@@ -687,14 +703,7 @@ def commit(
         state_time[key] = h_time[u]
         state_value[key] = h_value[u]
         others += h_kind[u] != NUMBER
-    out = np.empty(others, dtype=np.int64)
-    j = 0
-    if others:
-        for i in range(update.shape[0]):
-            if h_kind[update[i]] != NUMBER:
-                out[j] = i
-                j += 1
-    return out
+    return others
 
 
 @_jit
