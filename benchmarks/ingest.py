@@ -416,8 +416,8 @@ def kernel_section(
             mine = [counted / s / 1e6 for s in callers[v.name]]
             print(
                 f"  {'':20} the calling thread's CPU seconds alone: {max(mine):.1f} M/s best, "
-                f"{statistics.median(mine):.1f} median (the other threads' work overlaps it: "
-                "a bound on the wall time with a free core a thread, not a wall time)"
+                f"{statistics.median(mine):.1f} median (not a wall time: the other threads' "
+                "work overlaps it, and no run's wall time is shorter)"
             )
     b_rate = counted / theirs[0]
     print(f"  baseline: {b_rate / 1e6:6.2f} M samples/s (plain Python loop, same rules, run 1)")

@@ -206,8 +206,19 @@ class CompiledKernel:
             [(lo, main, late) for (lo, _), (main, late) in zip(bounds, lists, strict=True)],
             dtype=np.int64,
         ).reshape(-1, 3)
-        m = jit.order(ranges, f_time, _c(frame.quality, np.uint8), work, *columns[:9])
-        return watermark, sum(int(f[2]) for f in found), int(m)
+        f_quality, inline = _c(frame.quality, np.uint8), len(bounds) == 1
+        code, rows, keys, h_time, twin, signal, value, kind, quality = columns[:9]
+        m = int(jit.order(ranges, f_time, f_quality, work, code, rows, keys, h_time, twin,
+                          signal, value, kind, quality, inline))  # fmt: skip
+        if not inline:  # the history's other columns, a range a thread
+            history = (twin, signal, value, kind, quality)
+            self._share(
+                [
+                    partial(jit.gather, lo, hi, rows, f_quality, work, *history)
+                    for lo, hi in _ranges(m, self.threads, self.rows_per_range)
+                ]
+            )
+        return watermark, sum(int(f[2]) for f in found), m
 
     def _share(self, tasks: list[Callable[[], T]]) -> list[T]:
         """Each task's result, in order: this thread and the pool's each take the next task
@@ -494,8 +505,10 @@ def warm() -> float:
     lists = jit.resplit(0, 2, -1, f_time, work, code)
     m = jit.order(
         np.array([[0, *lists]], dtype=np.int64), f_time, np.zeros(2, np.uint8), work, code,
-        rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality,
+        rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality, False,
     )  # fmt: skip
+    jit.gather(0, m, rows, np.zeros(2, np.uint8), work, h_twin, h_signal, h_value, h_kind,
+               h_quality)  # fmt: skip
     rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
         rows[:m], keys[:m], h_time[:m], h_twin[:m], h_signal[:m], h_value[:m], h_kind[:m],
         h_quality[:m],

@@ -315,10 +315,12 @@ def order(
     h_value: npt.NDArray[np.float64],
     h_kind: npt.NDArray[np.uint8],
     h_quality: npt.NDArray[np.uint8],
+    inline: bool,
 ) -> int:
     """The accepted rows of validated ranges stably sorted by (time, key), exact duplicates
     dropped (their code set to DUPLICATE), into the first rows of ``out_rows`` (frame
-    rows), ``out_key`` and the history columns (``h_``: a frame's rows each): how many.
+    rows), ``out_key``, ``h_time`` and, where ``inline``, the other history columns
+    (``h_``: a frame's rows each; else ``gather`` fills them, a range a thread): how many.
 
     ``ranges``: per range its first row and its main and late lists' lengths, in frame
     order. A range's main rows that sort before the main rows kept from the ranges
@@ -393,13 +395,39 @@ def order(
         out_rows[o] = r
         out_key[o] = key
         h_time[o] = at
+        if inline:  # gather's body: a call a row would cost more than these five writes
+            h_twin[o] = w_ts[2 * r]
+            h_signal[o] = w_ts[2 * r + 1]
+            h_value[o] = w_value[r]
+            h_kind[o] = w_kind[r]
+            h_quality[o] = f_quality[r]
+        o += 1
+    return o
+
+
+@_jit
+def gather(
+    lo: int,
+    hi: int,
+    out_rows: npt.NDArray[np.int64],
+    f_quality: npt.NDArray[np.uint8],
+    work: npt.NDArray[np.int64],
+    h_twin: npt.NDArray[np.int32],
+    h_signal: npt.NDArray[np.int32],
+    h_value: npt.NDArray[np.float64],
+    h_kind: npt.NDArray[np.uint8],
+    h_quality: npt.NDArray[np.uint8],
+) -> None:
+    """History rows ``lo`` to ``hi`` of ``order(inline=False)``: twin, signal, value, kind
+    and quality of each (a thread may take each range)."""
+    _, w_value, w_ts, w_kind, _, _ = _layout(work, f_quality.shape[0])
+    for o in range(lo, hi):
+        r = out_rows[o]
         h_twin[o] = w_ts[2 * r]
         h_signal[o] = w_ts[2 * r + 1]
         h_value[o] = w_value[r]
         h_kind[o] = w_kind[r]
         h_quality[o] = f_quality[r]
-        o += 1
-    return o
 
 
 @_jit
