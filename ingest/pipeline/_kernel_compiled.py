@@ -152,7 +152,8 @@ class CompiledKernel:
         """``jit.mode``'s state per twin (kept ``UNTOUCHED``) and its int32 scratch per twin."""
         self._twin_work = np.zeros(0, dtype=np.int32)
         self._mode_work = np.empty(0, dtype=np.int64)
-        """``jit.mode``'s scratch per row (apart from ``_work``: it may run beside ``changes``)."""
+        """``jit.mode``'s scratch per row with threads (apart from ``_work``: the machine runs
+        beside ``changes``)."""
 
     @property
     def mapped_bytes(self) -> int:
@@ -243,7 +244,10 @@ class CompiledKernel:
         return [results[i] for i in range(len(tasks))]
 
     def _mode_scratch(self, size: int) -> npt.NDArray[np.int64]:
-        """``size`` int64 of ``jit.mode``'s kept scratch."""
+        """``size`` int64 of ``jit.mode``'s kept scratch: on one thread the loops' (the
+        machine runs after the newest-per-key step: less memory to keep in the caches)."""
+        if self._pool is None:
+            return self._scratch(size)
         if self._mode_work.shape[0] < size:
             self._mode_work = np.empty(size + size // 2, dtype=np.int64)
         return self._mode_work
