@@ -1,6 +1,7 @@
 """The ingest fusion kernel and the worker end to end, each beside a baseline doing the same work.
 
     python -m benchmarks.ingest [--samples 1000000] [--twins 100000] [--runs 3] [--clock cpu]
+        [--kernel-threads 2]
     python -m benchmarks.ingest --kafka 127.0.0.1:19092 [--records 2000] [--kafka-runs 3]
     python -m benchmarks.ingest --split [--records 6000] [--singles 600000]
     python -m benchmarks.ingest --kafka 127.0.0.1:19092 --latency 100000
@@ -10,8 +11,11 @@
     order by event time, deduplicate, last value per key, deadband, the mode
     machine, events) over batches of nearly time-ordered samples (1 % out of
     order, 0.1 % duplicated, 0.1 % out of range), warm (after one batch); the
-    compiled loops and the numpy steps (``compiled=False``) in alternating
-    order, each run, and the compiled kernel's compile (or cache load) time.
+    compiled loops on one thread, the same on ``--kernel-threads`` threads and
+    the numpy steps (``compiled=False``), each run starting with the next of
+    the three, and the compiled kernel's compile (or cache load) time. Each is
+    timed by ``--clock`` (cpu: summed over the process's threads) and by the
+    wall clock, the one that shows what threads gain (on a quiet machine).
     Baseline: the same rules written as a plain Python loop per sample (a dict
     of state per key, a dict transition table). Both must end with the same
     state, the same history row count, the same rejects and the same number of
@@ -183,12 +187,17 @@ def run_kernel(
     clock: str = "wall",
     keep: list[object] | None = None,
     compiled: bool = True,
+    threads: int = 1,
+    wall: list[float] | None = None,
+    caller: list[float] | None = None,
 ) -> tuple[list[float], Answer]:
     """``keep``: the kernel's state is appended to it (for (f), which measures it);
-    ``compiled``: the numba loops, else the numpy steps."""
+    ``compiled``: the numba loops, else the numpy steps; ``threads``: the compiled loops'
+    threads; ``wall``, ``caller``: each batch's wall seconds and CPU seconds of the calling
+    thread alone are appended to them (whatever ``clock``)."""
     now = CLOCKS[clock]
     signals = SignalTable(pipeline)
-    kernel = FusionKernel(pipeline, signals, compiled=compiled)
+    kernel = FusionKernel(pipeline, signals, compiled=compiled, threads=threads)
     state = FusionState(len(signals.names))
     state.ensure_twins(twins)
     names = tuple(f"t{i}" for i in range(twins))
@@ -201,10 +210,13 @@ def run_kernel(
     rows = events = 0
     rejects: dict[str, int] = {}
     for frame in frames:
-        started = now()
+        started, wall_started, mine = now(), time.perf_counter(), time.thread_time()
         fused = kernel.fuse(frame, twin_map, retired, signal_map, one, zero, state, T0_US)
         commit(kernel, fused, state)
         seconds.append(now() - started)
+        if wall is not None and caller is not None:
+            wall.append(time.perf_counter() - wall_started)
+            caller.append(time.thread_time() - mine)
         rows += len(fused.time)
         events += len(fused.events) + len(fused.moves)
         for reason, count in fused.reject_counts().items():
@@ -319,12 +331,24 @@ def python_baseline(
     return seconds, Answer(rows, rejects, events, final)
 
 
-def kernel_section(samples: int, twins: int, runs: int, clock: str = "wall") -> bool:
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One kernel of (a): how it is made, and what its lines say."""
+
+    name: str
+    compiled: bool
+    threads: int
+    note: str
+
+
+def kernel_section(
+    samples: int, twins: int, runs: int, clock: str = "wall", threads: int = 2
+) -> bool:
     pipeline = pipeline_from_document(PIPELINE)
     print(
         f"(a) fusion kernel, in-memory frames: {samples:,} samples over {twins:,} twins x "
         f"{len(SIGNALS)} signals, batches of {samples // 6:,}; warm (first batch not counted); "
-        f"{clock} seconds"
+        f"{clock} seconds (cpu: this process's, summed over its threads), and wall seconds"
     )
     started = time.perf_counter()
     compile_seconds = FusionKernel(pipeline, SignalTable(pipeline)).compile_seconds
@@ -332,46 +356,69 @@ def kernel_section(samples: int, twins: int, runs: int, clock: str = "wall") -> 
         f"  compiled kernel: compiled or loaded from numba's cache in {compile_seconds:.2f} s "
         f"wall ({time.perf_counter() - started:.2f} s with the kernel's set-up), once per process"
     )
-    ours: list[float] = []
-    numpy_steps: list[float] = []
+    variants = [
+        Variant("kernel, 1 thread", True, 1, "compiled loops on one thread; target >= 20 M/s"),
+        Variant(
+            f"kernel, {threads} threads",
+            True,
+            threads,
+            f"the same loops on {threads} threads (--kernel-threads)",
+        ),
+        Variant("numpy", False, 1, "the numpy steps, FusionKernel(compiled=False)"),
+    ]
+    if threads == 1:
+        del variants[1]
+    timed: dict[str, list[float]] = {v.name: [] for v in variants}
+    walls: dict[str, list[float]] = {v.name: [] for v in variants}
+    callers: dict[str, list[float]] = {v.name: [] for v in variants}
     theirs: list[float] = []
     same = True
     for run in range(runs):
         batches = make_batches(samples, twins, 6, seed=run + 1)
         answers: dict[str, Answer] = {}
-        for compiled in (True, False) if run % 2 == 0 else (False, True):  # alternate
-            k_seconds, answers[str(compiled)] = run_kernel(
-                pipeline, batches, twins, clock, compiled=compiled
-            )
-            (ours if compiled else numpy_steps).append(sum(k_seconds[1:]))
-        k_answer = answers["True"]
+        for at in range(len(variants)):  # each run starts with the next variant
+            v = variants[(run + at) % len(variants)]
+            wall: list[float] = []
+            caller: list[float] = []
+            k_seconds, answers[v.name] = run_kernel(
+                pipeline, batches, twins, clock, compiled=v.compiled, threads=v.threads,
+                wall=wall, caller=caller,
+            )  # fmt: skip
+            timed[v.name].append(sum(k_seconds[1:]))
+            walls[v.name].append(sum(wall[1:]))
+            callers[v.name].append(sum(caller[1:]))
+        k_answer = answers[variants[0].name]
         b_seconds, b_answer = (
             python_baseline(pipeline, batches, clock) if run == 0 else ([], k_answer)
         )
         if b_seconds:
             theirs.append(sum(b_seconds[1:]))
-        for name, answer in (("compiled", k_answer), ("numpy", answers["False"])):
+        for name, answer in answers.items():
             if answer != b_answer:
                 same = False
                 print(
-                    f"  run {run}: {name} kernel {answer.history_rows} rows, {answer.rejects}, "
+                    f"  run {run}: {name} {answer.history_rows} rows, {answer.rejects}, "
                     f"{answer.events} events; baseline {b_answer.history_rows} rows, "
                     f"{b_answer.rejects}, {b_answer.events} events; "
                     f"state equal: {answer.state == b_answer.state}"
                 )
     counted = samples - samples // 6
-    for name, seconds in (("kernel", ours), ("numpy", numpy_steps)):
-        k_min, k_med = counted / max(seconds), counted / statistics.median(seconds)
-        k_best = counted / min(seconds)
+    for v in variants:
+        rates = [counted / s / 1e6 for s in timed[v.name]]
+        wall_rates = [counted / s / 1e6 for s in walls[v.name]]
         print(
-            f"  {name}:   {k_best / 1e6:6.1f} M samples/s best, {k_med / 1e6:6.1f} M/s median, "
-            f"{k_min / 1e6:6.1f} M/s worst of {runs} runs"
-            + (
-                "   (compiled loops; target >= 20 M/s)"
-                if name == "kernel"
-                else "   (the numpy steps, FusionKernel(compiled=False), alternating)"
-            )
+            f"  {v.name + ':':20} {max(rates):6.1f} M samples/s best, "
+            f"{statistics.median(rates):6.1f} M/s median, {min(rates):6.1f} M/s worst of {runs} "
+            f"runs ({clock}); wall {max(wall_rates):.1f} best, "
+            f"{statistics.median(wall_rates):.1f} median   ({v.note})"
         )
+        if v.threads > 1:
+            mine = [counted / s / 1e6 for s in callers[v.name]]
+            print(
+                f"  {'':20} the calling thread's CPU seconds alone: {max(mine):.1f} M/s best, "
+                f"{statistics.median(mine):.1f} median (not a wall time: the other threads' "
+                "work overlaps it, and no run's wall time is shorter)"
+            )
     b_rate = counted / theirs[0]
     print(f"  baseline: {b_rate / 1e6:6.2f} M samples/s (plain Python loop, same rules, run 1)")
     print(f"  same answer (history rows, rejects, events, state): {'yes' if same else 'NO'}")
@@ -733,6 +780,12 @@ def main(argv: list[str] | None = None) -> int:
         default="wall",
         help="(a) in wall seconds or in this process's CPU seconds (steadier under load)",
     )
+    parser.add_argument(
+        "--kernel-threads",
+        type=int,
+        default=2,
+        help="(a) threads of the threaded kernel measured beside the one-thread one (2; 1: none)",
+    )
     add_peer_options(parser)  # (c) and (e): benchmarks/_ingest_peers
     parser.add_argument(
         "--default-gc",
@@ -744,12 +797,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--samples must be >= 600, --twins, --runs and --records >= 1")
     if args.singles < 1 or args.kafka_runs < 1 or args.batch_samples < 1:
         parser.error("--singles, --kafka-runs and --batch-samples must be >= 1")
+    if not 1 <= args.kernel_threads <= 64:
+        parser.error("--kernel-threads must be 1 to 64")
     if args.default_gc:
         print("collector: CPython's default thresholds (--default-gc)")
     else:
         tune_collector()
         print(f"collector: twinweave ingest's setting, thresholds {gc.get_threshold()}")
-    ok = kernel_section(args.samples, args.twins, args.runs, args.clock)
+    ok = kernel_section(args.samples, args.twins, args.runs, args.clock, args.kernel_threads)
     if args.memory:
         from benchmarks._ingest_memory import memory_section
 

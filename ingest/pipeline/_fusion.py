@@ -37,14 +37,17 @@ class Fusion:
         identity_ttl_s: float = DEFAULT_TTL_S,
         clock: Callable[[], float] | None = None,
         load_state: bool = True,
+        kernel_threads: int = 1,
     ) -> None:
-        """``load_state=False``: start from nothing, not from the store's values (a rebuild)."""
+        """``load_state=False``: start from nothing, not from the store's values (a rebuild);
+        ``kernel_threads``: the threads the fusion kernel runs a batch on (1 to 64; the
+        batches are the same whatever the count)."""
         self.pipeline = pipeline
         self.load_state = load_state
         self.store = store
         self.twins = TwinTable()
         self.signals = SignalTable(pipeline)
-        self.kernel = FusionKernel(pipeline, self.signals)
+        self.kernel = FusionKernel(pipeline, self.signals, threads=kernel_threads)
         self.state = FusionState(len(self.signals.names))
         kwargs = {} if clock is None else {"clock": clock}
         self.identity = Identity(store, pipeline, self.twins, ttl_s=identity_ttl_s, **kwargs)

@@ -43,7 +43,6 @@ from ingest.pipeline._kernel_compiled import (
     Limits,
     Steps,
     commit_modes,
-    commit_numbers,
     warm,
 )
 from ingest.pipeline._state import FusionState
@@ -115,9 +114,18 @@ class FusionKernel:
     ``compiled`` (the default): the numba loops, compiled (or loaded from numba's
     cache) here if this process has not yet: ``compile_seconds`` says how long
     that took (0.0 when it had). ``compiled=False``: the numpy steps.
+    ``threads``: how many threads the compiled loops run a batch on (``CompiledKernel``;
+    the numpy steps run on one); the batches are the same whatever the count.
     """
 
-    def __init__(self, pipeline: Pipeline, signals: SignalTable, *, compiled: bool = True) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        signals: SignalTable,
+        *,
+        compiled: bool = True,
+        threads: int = 1,
+    ) -> None:
         self.pipeline = pipeline
         self.signals = signals
         self.max_future_us = round(pipeline.max_future_s * _US)
@@ -125,7 +133,7 @@ class FusionKernel:
         mode = pipeline.mode
         self.mode_signal = -1 if mode is None else signals.index[mode.signal]
         self.initial_mode = 0 if mode is None else mode.states.index(mode.initial)
-        self.compiled = CompiledKernel(mode, signals.index) if compiled else None
+        self.compiled = CompiledKernel(mode, signals.index, threads) if compiled else None
         self.compile_seconds = warm() if compiled else 0.0
 
     @property
@@ -212,7 +220,8 @@ def commit(kernel: FusionKernel, fused: Fused, state: FusionState) -> None:
     update = fused.update
     if kernel.compiled is not None:  # one pass; the rows without a number come back
         columns = (fused.twin, fused.signal, fused.time, fused.value, fused.kind)
-        texts = update[commit_numbers(fused.seen, fused.seen_key, newer, update, columns, state)]
+        numbers = kernel.compiled.commit_numbers
+        texts = update[numbers(fused.seen, fused.seen_key, newer, update, columns, state)]
         keys = fused.twin[texts].astype(np.int64) * signals + fused.signal[texts]
     else:
         state.seen_time[fused.seen_key[newer]] = fused.time[fused.seen[newer]]

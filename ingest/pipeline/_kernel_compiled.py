@@ -9,10 +9,14 @@ loop once (``warm`` does it, or loads it from numba's cache).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +32,9 @@ from ingest.pipeline._state import NO_MODE, NO_TIME, FusionState
 from ontology.history import Quality
 
 _LOG = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_THREADS = 64
+"""Most threads a kernel runs (``kernel_threads``)."""
 _JIT_CODES = {
     RejectReason.WRONG_TYPE: jit.WRONG_TYPE,
     RejectReason.UNKNOWN_TWIN: jit.UNKNOWN_TWIN,
@@ -89,9 +96,28 @@ class Limits:
 
 
 class CompiledKernel:
-    """The compiled loops for one mode machine (its rules as arrays)."""
+    """The compiled loops for one mode machine (its rules as arrays).
 
-    def __init__(self, spec: ModeSpec | None, signal_index: dict[str, int]) -> None:
+    ``threads``: how many threads run a batch's loops. With two or more, the mode machine
+    runs on a thread of the kernel's own pool while the newest-per-key step runs on the
+    caller's (the two read the ordered history and write apart), and ``jit.prepare``'s
+    validation pass is split over row ranges; every batch is the same as with one.
+    """
+
+    def __init__(
+        self, spec: ModeSpec | None, signal_index: dict[str, int], threads: int = 1
+    ) -> None:
+        if not 1 <= threads <= MAX_THREADS:
+            msg = f"kernel_threads {threads!r}: expected 1 to {MAX_THREADS}"
+            raise IngestError(msg)
+        self.threads = threads
+        self.rows_per_range = 16_384
+        """Fewest rows a thread validates (a range costs a task: tens of microseconds)."""
+        self._pool = (
+            ThreadPoolExecutor(threads - 1, thread_name_prefix="fusion-kernel")
+            if threads > 1
+            else None
+        )
         self.spec = spec
         self.signal_index = signal_index
         self.initial = 0 if spec is None else spec.states.index(spec.initial)
@@ -125,6 +151,9 @@ class CompiledKernel:
         self._current = np.zeros(0, dtype=np.int16)
         """``jit.mode``'s state per twin (kept ``UNTOUCHED``) and its int32 scratch per twin."""
         self._twin_work = np.zeros(0, dtype=np.int32)
+        self._mode_work = np.empty(0, dtype=np.int64)
+        """``jit.mode``'s scratch per row with threads (apart from ``_work``: the machine runs
+        beside ``changes``)."""
 
     @property
     def mapped_bytes(self) -> int:
@@ -136,6 +165,92 @@ class CompiledKernel:
         if self._work.shape[0] < size:
             self._work = np.empty(size + size // 2, dtype=np.int64)
         return self._work
+
+    def _order(
+        self,
+        frame: Frame,
+        maps: tuple[npt.NDArray[Any], ...],
+        limits: Limits,
+        state: FusionState,
+        work: npt.NDArray[np.int64],
+        columns: list[npt.NDArray[Any]],
+    ) -> tuple[int, int, int]:
+        """Validate (a range of rows a thread), then order: the watermark, how many rows are
+        text and how many the history has (``run``'s ``columns``: code, then the history's)."""
+        twin_map, retired, signal_map, scale, offset = (
+            _c(maps[0], np.int32), _c(maps[1], np.bool_), _c(maps[2], np.int32),
+            _c(maps[3], np.float64), _c(maps[4], np.float64),
+        )  # fmt: skip
+        f_twin, f_signal, f_time = (
+            _c(frame.twin, np.int32), _c(frame.signal, np.int32), _c(frame.time, np.int64)
+        )  # fmt: skip
+        f_value, f_kind, code = _c(frame.value, np.float64), _c(frame.kind, np.uint8), columns[0]
+
+        def validate(lo: int, hi: int) -> tuple[int, int, int, int, int]:
+            return jit.validate(
+                lo, hi, f_twin, f_signal, f_time, f_value, f_kind, twin_map, retired,
+                signal_map, scale, offset, limits.sig_type, limits.low, limits.high,
+                limits.future_limit, int(state.watermark), state.signals, work, code,
+            )  # fmt: skip
+
+        bounds = _ranges(len(frame), self.threads, self.rows_per_range)
+        found = self._share([partial(validate, lo, hi) for lo, hi in bounds])
+        watermark = max(int(f[0]) for f in found)
+        first = min(int(f[1]) for f in found)
+        lists = [(int(f[3]), int(f[4])) for f in found]
+        oldest = max(watermark - limits.lateness_us, NO_TIME)
+        if watermark != NO_TIME and any(main for main, _ in lists) and first < oldest:
+            lists = self._share(  # some accepted rows are too late: refuse them, split again
+                [partial(jit.resplit, lo, hi, oldest, f_time, work, code) for lo, hi in bounds]
+            )
+        ranges = np.array(
+            [(lo, main, late) for (lo, _), (main, late) in zip(bounds, lists, strict=True)],
+            dtype=np.int64,
+        ).reshape(-1, 3)
+        f_quality, inline = _c(frame.quality, np.uint8), len(bounds) == 1
+        code, rows, keys, h_time, twin, signal, value, kind, quality = columns[:9]
+        m = int(jit.order(ranges, f_time, f_quality, work, code, rows, keys, h_time, twin,
+                          signal, value, kind, quality, inline))  # fmt: skip
+        if not inline:  # the history's other columns, a range a thread
+            history = (twin, signal, value, kind, quality)
+            self._share(
+                [
+                    partial(jit.gather, lo, hi, rows, f_quality, work, *history)
+                    for lo, hi in _ranges(m, self.threads, self.rows_per_range)
+                ]
+            )
+        return watermark, sum(int(f[2]) for f in found), m
+
+    def _share(self, tasks: list[Callable[[], T]]) -> list[T]:
+        """Each task's result, in order: this thread and the pool's each take the next task
+        not yet taken until none is left (a pool thread still busy with the mode machine
+        takes fewer); every task has ended when this returns or raises."""
+        if self._pool is None or len(tasks) == 1:
+            return [task() for task in tasks]
+        results: dict[int, T] = {}
+        claims = itertools.count()  # one next() at a time: the interpreter's lock
+
+        def drain() -> None:
+            while (i := next(claims)) < len(tasks):
+                results[i] = tasks[i]()
+
+        helpers = [self._pool.submit(drain) for _ in range(min(self.threads, len(tasks)) - 1)]
+        try:
+            drain()
+        finally:
+            wait(helpers)
+        for helper in helpers:
+            helper.result()  # a helper's error
+        return [results[i] for i in range(len(tasks))]
+
+    def _mode_scratch(self, size: int) -> npt.NDArray[np.int64]:
+        """``size`` int64 of ``jit.mode``'s kept scratch: on one thread the loops' (the
+        machine runs after the newest-per-key step: less memory to keep in the caches)."""
+        if self._pool is None:
+            return self._scratch(size)
+        if self._mode_work.shape[0] < size:
+            self._mode_work = np.empty(size + size // 2, dtype=np.int64)
+        return self._mode_work
 
     def run(
         self,
@@ -167,37 +282,24 @@ class CompiledKernel:
         columns = carve(self._blocks.take(nbytes((n, np.uint8), *history, *newest)),
                         (n, np.uint8), *history, *newest)  # fmt: skip
         code, rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = columns[:9]
-        watermark, texts, m = jit.prepare(
-            _c(frame.twin, np.int32),
-            _c(frame.signal, np.int32),
-            _c(frame.time, np.int64),
-            _c(frame.value, np.float64),
-            _c(frame.kind, np.uint8),
-            _c(frame.quality, np.uint8),
-            _c(twin_map, np.int32),
-            _c(retired, np.bool_),
-            _c(signal_map, np.int32),
-            _c(scale, np.float64),
-            _c(offset, np.float64),
-            limits.sig_type,
-            limits.low,
-            limits.high,
-            limits.future_limit,
-            limits.lateness_us,
-            int(state.watermark),
-            state.signals,
-            work,
-            *columns[:9],
+        watermark, texts, m = self._order(
+            frame, (twin_map, retired, signal_map, scale, offset), limits, state, work, columns
         )
         rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
             column[:m] for column in columns[1:9]
         )
         if self._marks.shape[0] <= state.seen_time.shape[0] >> 3:
             self._marks = np.zeros((state.seen_time.shape[0] >> 3) + 1, dtype=np.uint8)
-        count, n_update = jit.changes(
-            keys, h_time, h_signal, h_value, h_kind, h_quality, limits.deadband,
-            state.seen_time, state.state_value, self._marks, work, *columns[9:],
-        )  # fmt: skip
+        signal = signal_map[frame.signal] if texts else signal_map[:0]
+        mode_args = (frame, signal, rows, h_twin, h_signal, h_time, h_value, h_kind, texts, state)
+        pending = self._pool.submit(self._mode, *mode_args) if self._pool is not None else None
+        try:
+            count, n_update = self._changes(keys, h_time, h_signal, h_value, h_kind, h_quality,
+                                            limits.deadband, state, work, columns[9:])  # fmt: skip
+        except BaseException:  # the machine's thread still holds its scratch: let it end
+            if pending is not None:
+                wait([pending])
+            raise
         seen, seen_key, newer, changed = (column[:count] for column in columns[9:13])
         update = columns[13][:n_update]
         if texts:
@@ -209,14 +311,71 @@ class CompiledKernel:
                 update = seen[changed]
         else:  # no text: a view of a shared, read-only column of None (no write per row)
             h_text = _no_text(rows.shape[0])
-        signal = signal_map[frame.signal] if texts else signal_map[:0]
-        mode = self._mode(
-            frame, signal, rows, h_twin, h_signal, h_time, h_value, h_kind, texts, state
-        )
+        mode = pending.result() if pending is not None else self._mode(*mode_args)
         return Steps(
             code, int(watermark), rows, h_twin, h_signal, h_time, h_value, h_kind, h_text,
             h_quality, seen, seen_key, newer, update, mode,
         )  # fmt: skip
+
+    def _changes(
+        self,
+        keys: npt.NDArray[np.int64],
+        h_time: npt.NDArray[np.int64],
+        h_signal: npt.NDArray[np.int32],
+        h_value: npt.NDArray[np.float64],
+        h_kind: npt.NDArray[np.uint8],
+        h_quality: npt.NDArray[np.uint8],
+        deadband: npt.NDArray[np.float64],
+        state: FusionState,
+        work: npt.NDArray[np.int64],
+        out: list[npt.NDArray[Any]],
+    ) -> tuple[int, int]:
+        """``jit.newest``, then ``jit.changes`` over ranges of the keys (shared by the
+        threads: the pool's joins when the mode machine is done); ``out``: seen, seen_key,
+        newer, changed, update. How many keys, how many updates."""
+        count = jit.newest(keys, self._marks, work)
+        seen, seen_key, newer, changed, update = out
+
+        def share(lo: int, hi: int) -> int:
+            return jit.changes(
+                lo, hi, work, count, keys, h_time, h_signal, h_value, h_kind, h_quality,
+                deadband, state.seen_time, state.state_value, self._marks, seen, seen_key,
+                newer, changed, update,
+            )  # fmt: skip
+
+        parts = _ranges(count, 1 if self._pool is None else 4 * self.threads, self.rows_per_range)
+        counts = self._share([partial(share, lo, hi) for lo, hi in parts])
+        at = counts[0]
+        for (lo, _), n_part in zip(parts[1:], counts[1:], strict=True):  # one list of updates
+            update[at : at + n_part] = update[lo : lo + n_part]
+            at += n_part
+        return count, at
+
+    def commit_numbers(
+        self,
+        seen: npt.NDArray[np.intp],
+        seen_key: npt.NDArray[np.int64],
+        newer: npt.NDArray[np.bool_],
+        update: npt.NDArray[np.intp],
+        columns: tuple[npt.NDArray[Any], ...],
+        state: FusionState,
+    ) -> npt.NDArray[np.intp]:
+        """A committed batch's newest times seen and changed values into ``state`` (``columns``:
+        the history's twin, signal, time, value, kind; shared by the threads); the positions
+        in ``update`` of rows that are not numbers."""
+        twin, signal, at, value, kind = columns
+        arrays = (
+            _c(seen, np.int64), _c(seen_key, np.int64), _c(newer, np.bool_), _c(update, np.int64),
+            _c(twin, np.int32), _c(signal, np.int32), _c(at, np.int64), _c(value, np.float64),
+            _c(kind, np.uint8), state.signals, state.seen_time, state.state_time,
+            state.state_value,
+        )  # fmt: skip
+        rows = seen.shape[0] + update.shape[0]
+        parts = 1 if self._pool is None else max(1, min(self.threads, rows // self.rows_per_range))
+        others = self._share([partial(jit.commit, part, parts, *arrays) for part in range(parts)])
+        if not sum(others):
+            return np.empty(0, dtype=np.intp)
+        return np.flatnonzero(kind[update] != Kind.NUMBER)
 
     def _mode(
         self,
@@ -250,9 +409,17 @@ class CompiledKernel:
             jit.mode(
                 rows, twin, signal, time, value, kind, text_symbol, self.cut,
                 self.piece_symbol, self.table, state.mode, state.mode_time, self.initial,
-                self._current, self._twin_work, self._scratch(4 * rows.shape[0] + 2),
+                self._current, self._twin_work, self._mode_scratch(4 * rows.shape[0] + 2),
             )
         )  # fmt: skip
+
+
+def _ranges(n: int, threads: int, least: int) -> list[tuple[int, int]]:
+    """Rows ``0`` to ``n`` cut into up to ``threads`` ranges of about equal size, each of
+    ``least`` rows or more (or one range)."""
+    parts = max(1, min(threads, n // max(1, least)))
+    cuts = [n * i // parts for i in range(parts + 1)]
+    return list(itertools.pairwise(cuts))
 
 
 _COMPARE = (np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal)
@@ -286,26 +453,6 @@ def _pieces(
                     piece_symbol[signal, slot] = symbol
                     break
     return cut, piece_symbol
-
-
-def commit_numbers(
-    seen: npt.NDArray[np.intp],
-    seen_key: npt.NDArray[np.int64],
-    newer: npt.NDArray[np.bool_],
-    update: npt.NDArray[np.intp],
-    columns: tuple[npt.NDArray[Any], ...],
-    state: FusionState,
-) -> npt.NDArray[np.intp]:
-    """A committed batch's newest times seen and changed values into ``state`` (``columns``:
-    the history's twin, signal, time, value, kind); the positions in ``update`` of rows
-    that are not numbers."""
-    twin, signal, at, value, kind = columns
-    others: npt.NDArray[np.intp] = jit.commit(
-        _c(seen, np.int64), _c(seen_key, np.int64), _c(newer, np.bool_), _c(update, np.int64),
-        _c(twin, np.int32), _c(signal, np.int32), _c(at, np.int64), _c(value, np.float64),
-        _c(kind, np.uint8), state.signals, state.seen_time, state.state_time, state.state_value,
-    )  # fmt: skip
-    return others
 
 
 def commit_modes(fused: Fused, mode_signal: int, state: FusionState) -> None:
@@ -352,27 +499,36 @@ def warm() -> float:
     i64, i32, u8 = np.empty(2, np.int64), np.empty(2, np.int32), np.empty(2, np.uint8)
     rows, keys, h_time, h_value = i64.copy(), i64.copy(), i64.copy(), np.empty(2, np.float64)
     h_twin, h_signal, h_kind, h_quality = i32.copy(), i32.copy(), u8.copy(), u8.copy()
-    _, _, m = jit.prepare(
-        np.zeros(2, np.int32), np.zeros(2, np.int32), np.array([2, 1], dtype=np.int64),
-        np.ones(2, np.float64), np.zeros(2, np.uint8), np.zeros(2, np.uint8), one_i32,
-        np.zeros(1, np.bool_), one_i32, one_f64, np.zeros(1, np.float64), np.zeros(1, np.uint8),
-        -one_f64, 2 * one_f64, 10, 10, -1, 1, work, u8.copy(), rows, keys, h_time, h_twin,
-        h_signal, h_value, h_kind, h_quality,
+    f_time, code = np.array([2, 1], dtype=np.int64), u8.copy()
+    jit.validate(
+        0, 2, np.zeros(2, np.int32), np.zeros(2, np.int32), f_time, np.ones(2, np.float64),
+        np.zeros(2, np.uint8), one_i32, np.zeros(1, np.bool_), one_i32, one_f64,
+        np.zeros(1, np.float64), np.zeros(1, np.uint8), -one_f64, 2 * one_f64, 10, -1, 1,
+        work, code,
     )  # fmt: skip
+    lists = jit.resplit(0, 2, -1, f_time, work, code)
+    m = jit.order(
+        np.array([[0, *lists]], dtype=np.int64), f_time, np.zeros(2, np.uint8), work, code,
+        rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality, False,
+    )  # fmt: skip
+    jit.gather(0, m, rows, np.zeros(2, np.uint8), work, h_twin, h_signal, h_value, h_kind,
+               h_quality)  # fmt: skip
     rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
         rows[:m], keys[:m], h_time[:m], h_twin[:m], h_signal[:m], h_value[:m], h_kind[:m],
         h_quality[:m],
     )  # fmt: skip
     seen, seen_key, update = i64.copy(), i64.copy(), i64.copy()
     newer, changed = np.empty(2, np.bool_), np.empty(2, np.bool_)
-    count, n_update = jit.changes(
-        keys, h_time, h_signal, h_value, h_kind, h_quality, one_f64, np.zeros(1, np.int64),
-        np.zeros(1, np.float64), np.zeros(1, np.uint8), work, seen, seen_key, newer, changed,
+    marks = np.zeros(1, np.uint8)
+    count = jit.newest(keys, marks, work)
+    n_update = jit.changes(
+        0, count, work, count, keys, h_time, h_signal, h_value, h_kind, h_quality, one_f64,
+        np.zeros(1, np.int64), np.zeros(1, np.float64), marks, seen, seen_key, newer, changed,
         update,
     )  # fmt: skip
     seen, seen_key, newer, update = seen[:count], seen_key[:count], newer[:count], update[:n_update]
     jit.commit(
-        seen, seen_key, newer, update, h_twin, h_signal, h_time, h_value, h_kind, 1,
+        0, 1, seen, seen_key, newer, update, h_twin, h_signal, h_time, h_value, h_kind, 1,
         np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(1, np.float64),
     )  # fmt: skip
     moved = jit.mode(

@@ -46,15 +46,17 @@ CACHING: list[bool] = []
 
 
 def _jit(function: F) -> F:
-    """``numba.njit(cache=True)``, or without a cache where numba finds no writable place
-    for one (an installed package's read-only directory and no user cache directory)."""
+    """``numba.njit(cache=True, nogil=True)``, or without a cache where numba finds no
+    writable place for one (an installed package's read-only directory and no user cache
+    directory). ``nogil``: a loop runs without Python's lock, so the kernel's threads
+    (``_kernel_compiled.CompiledKernel``'s pool) run loops at once."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", numba.NumbaWarning)
-            compiled = numba.njit(cache=True)(function)
+            compiled = numba.njit(cache=True, nogil=True)(function)
         CACHING.append(True)
     except RuntimeError:  # "cannot cache function ...: no locator available"
-        compiled = numba.njit(cache=False)(function)
+        compiled = numba.njit(cache=False, nogil=True)(function)
         CACHING.append(False)
     return cast(F, compiled)
 
@@ -102,7 +104,8 @@ _prefetch = cast(Callable[[npt.NDArray[Any], int], None], _prefetch_intrinsic)
 def _merge_sort(
     index: npt.NDArray[np.int64], t: npt.NDArray[np.int64], k: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int64]:
-    """``index`` stably sorted by (t, k): its ascending runs, merged pairwise (adaptive).
+    """``index`` sorted by (t, k, row): its ascending runs, merged pairwise (adaptive). The
+    row breaks ties, so equal (t, k) stay in frame order however the list was put together.
 
     The loops here compare inline: a call to another compiled function per row costs a
     reference count per array argument (atomic), more than the comparison."""
@@ -112,7 +115,7 @@ def _merge_sort(
     bounds = [0]
     for i in range(1, m):
         x, y = index[i], index[i - 1]
-        if t[x] < t[y] or (t[x] == t[y] and k[x] < k[y]):
+        if t[x] < t[y] or (t[x] == t[y] and (k[x] < k[y] or (k[x] == k[y] and x < y))):
             bounds.append(i)
     bounds.append(m)
     src = index.copy()
@@ -130,7 +133,7 @@ def _merge_sort(
             a, b, o = lo, mid, lo
             while a < mid and b < hi:
                 x, y = src[b], src[a]
-                if t[x] < t[y] or (t[x] == t[y] and k[x] < k[y]):
+                if t[x] < t[y] or (t[x] == t[y] and (k[x] < k[y] or (k[x] == k[y] and x < y))):
                     dst[o] = src[b]
                     b += 1
                 else:
@@ -152,11 +155,14 @@ def _check(
     f_signal: npt.NDArray[np.int32],
     twin_map: npt.NDArray[np.int32],
     signal_map: npt.NDArray[np.int32],
+    lo: int,
+    hi: int,
 ) -> None:
-    """Every twin and signal code of a frame indexes its name tables (the loops do not check)."""
+    """Every twin and signal code of rows ``lo`` to ``hi`` indexes its name tables (the loops
+    do not check)."""
     n_twins, n_signals = twin_map.shape[0], signal_map.shape[0]
     bad = False
-    for i in range(f_twin.shape[0]):
+    for i in range(lo, hi):
         ft, fs = f_twin[i], f_signal[i]
         bad |= (ft < 0) | (ft >= n_twins) | (fs < 0) | (fs >= n_signals)
     if bad:
@@ -165,13 +171,14 @@ def _check(
 
 
 @_jit
-def prepare(
+def validate(
+    lo: int,
+    hi: int,
     f_twin: npt.NDArray[np.int32],
     f_signal: npt.NDArray[np.int32],
     f_time: npt.NDArray[np.int64],
     f_value: npt.NDArray[np.float64],
     f_kind: npt.NDArray[np.uint8],
-    f_quality: npt.NDArray[np.uint8],
     twin_map: npt.NDArray[np.int32],
     retired: npt.NDArray[np.bool_],
     signal_map: npt.NDArray[np.int32],
@@ -181,47 +188,28 @@ def prepare(
     sig_low: npt.NDArray[np.float64],
     sig_high: npt.NDArray[np.float64],
     future_limit: int,
-    lateness: int,
     watermark: int,
     signals: int,
     work: npt.NDArray[np.int64],
     code: npt.NDArray[np.uint8],
-    out_rows: npt.NDArray[np.int64],
-    out_key: npt.NDArray[np.int64],
-    h_time: npt.NDArray[np.int64],
-    h_twin: npt.NDArray[np.int32],
-    h_signal: npt.NDArray[np.int32],
-    h_value: npt.NDArray[np.float64],
-    h_kind: npt.NDArray[np.uint8],
-    h_quality: npt.NDArray[np.uint8],
-) -> tuple[int, int, int]:
-    """Validate and order a frame: each row's reject code into ``code`` (the first reason
-    met, 0: accepted); then the accepted rows stably sorted by (time, key), exact
-    duplicates dropped (their code set to DUPLICATE), into the first rows of ``out_rows``
-    (frame rows), ``out_key`` and the history columns (``h_``: a frame's rows each).
-    Returns the watermark, how many rows are text and how many rows the history has.
-
-    One pass validates each row and, as sources deliver nearly ordered frames, puts an
-    accepted row that keeps the order in one list, the others (late ones) in another;
-    the late ones are sorted apart, then both merged. A row too late for the watermark
-    is known after that pass only: where there is one, a second pass refuses it and
-    splits again. ``work``: at least six int64 a row, reused from batch to batch (fresh
-    memory costs a page fault per 4 KiB).
+) -> tuple[int, int, int, int, int]:
+    """Validate frame rows ``lo`` to ``hi`` (a thread may take each range): each row's reject
+    code into ``code`` (the first reason met, 0: accepted), an accepted row's key, value,
+    twin, signal and kind into ``work`` (``_layout``), and, as sources deliver nearly
+    ordered frames, an accepted row that keeps the range's order into the range's main
+    list, the others (late ones) into its late list (``_layout``'s ``main[lo:]``,
+    ``late[lo:]``). Returns the watermark (``watermark`` or the latest accepted time), the
+    earliest accepted time, how many rows are text, and the two lists' lengths.
     """
     n = f_time.shape[0]
-    _check(f_twin, f_signal, twin_map, signal_map)
-    w_key = work[:n]
-    w_value = work[n : 2 * n].view(np.float64)
-    w_ts = work[2 * n : 3 * n].view(np.int32)  # twin, signal of row i at 2i, 2i + 1
-    w_kind = work[3 * n : 4 * n].view(np.uint8)[:n]
-    main = work[4 * n : 5 * n]
-    late = work[5 * n : 6 * n]
+    _check(f_twin, f_signal, twin_map, signal_map, lo, hi)
+    w_key, w_value, w_ts, w_kind, main, late = _layout(work, n)
     n_retired = retired.shape[0]
     texts = 0
     n_main = n_late = 0
     last_t = last_k = 0
     first = np.iinfo(np.int64).max  # the earliest accepted time
-    for i in range(n):
+    for i in range(lo, hi):
         fs = f_signal[i]
         t = twin_map[f_twin[i]]
         s = signal_map[fs]
@@ -272,37 +260,121 @@ def prepare(
         w_ts[2 * i + 1] = s
         w_kind[i] = k
         if n_main == 0 or not (at < last_t or (at == last_t and key < last_k)):
-            main[n_main] = i
+            main[lo + n_main] = i
             n_main += 1
             last_t, last_k = at, key
         else:
-            late[n_late] = i
+            late[lo + n_late] = i
             n_late += 1
-    if watermark != NO_TIME and n_main:
-        oldest = NO_TIME if watermark < NO_TIME + lateness else watermark - lateness
-        if first < oldest:  # some accepted rows are too late: refuse them, split again
-            n_main = n_late = 0
-            for i in range(n):
-                if code[i] != 0:
-                    continue
-                at, key = f_time[i], w_key[i]
-                if at < oldest:
-                    code[i] = TOO_LATE
-                elif n_main == 0 or not (at < last_t or (at == last_t and key < last_k)):
-                    main[n_main] = i
-                    n_main += 1
-                    last_t, last_k = at, key
-                else:
-                    late[n_late] = i
-                    n_late += 1
-    late_sorted = _merge_sort(late[:n_late], f_time, w_key)
-    a = b = o = 0
+    return watermark, first, texts, n_main, n_late
+
+
+@_jit
+def resplit(
+    lo: int,
+    hi: int,
+    oldest: int,
+    f_time: npt.NDArray[np.int64],
+    work: npt.NDArray[np.int64],
+    code: npt.NDArray[np.uint8],
+) -> tuple[int, int]:
+    """Where some accepted rows are too late for the batch's watermark (known after every
+    range is validated): refuse those of rows ``lo`` to ``hi`` (older than ``oldest``) and
+    split the range's main and late lists again; their lengths."""
+    w_key, _, _, _, main, late = _layout(work, f_time.shape[0])
+    n_main = n_late = 0
     last_t = last_k = 0
-    while a < n_main or b < n_late:
+    for i in range(lo, hi):
+        if code[i] != 0:
+            continue
+        at, key = f_time[i], w_key[i]
+        if at < oldest:
+            code[i] = TOO_LATE
+        elif n_main == 0 or not (at < last_t or (at == last_t and key < last_k)):
+            main[lo + n_main] = i
+            n_main += 1
+            last_t, last_k = at, key
+        else:
+            late[lo + n_late] = i
+            n_late += 1
+    return n_main, n_late
+
+
+@_jit
+def order(
+    ranges: npt.NDArray[np.int64],
+    f_time: npt.NDArray[np.int64],
+    f_quality: npt.NDArray[np.uint8],
+    work: npt.NDArray[np.int64],
+    code: npt.NDArray[np.uint8],
+    out_rows: npt.NDArray[np.int64],
+    out_key: npt.NDArray[np.int64],
+    h_time: npt.NDArray[np.int64],
+    h_twin: npt.NDArray[np.int32],
+    h_signal: npt.NDArray[np.int32],
+    h_value: npt.NDArray[np.float64],
+    h_kind: npt.NDArray[np.uint8],
+    h_quality: npt.NDArray[np.uint8],
+    inline: bool,
+) -> int:
+    """The accepted rows of validated ranges stably sorted by (time, key), exact duplicates
+    dropped (their code set to DUPLICATE), into the first rows of ``out_rows`` (frame
+    rows), ``out_key``, ``h_time`` and, where ``inline``, the other history columns
+    (``h_``: a frame's rows each; else ``gather`` fills them, a range a thread): how many.
+
+    ``ranges``: per range its first row and its main and late lists' lengths, in frame
+    order. A range's main rows that sort before the main rows kept from the ranges
+    before it (a prefix: the list is in order) join the late ones; the late rows are
+    sorted apart, then merged with the main lists, which now run on in order.
+    """
+    n = f_time.shape[0]
+    w_key, w_value, w_ts, w_kind, main, late = _layout(work, n)
+    chunks = ranges.shape[0]
+    n_late = 0
+    for c in range(chunks):
+        n_late += ranges[c, 2]
+    held = np.empty(n_late + 16, dtype=np.int64)  # grown where main rows join it
+    starts = np.empty(chunks, dtype=np.int64)  # where each range's kept main rows start
+    n_late = 0
+    last_t = last_k = 0
+    have = False
+    for c in range(chunks):
+        lo, count = ranges[c, 0], ranges[c, 1]
+        cut = 0
+        while have and cut < count:  # the prefix sorting before the kept rows: late
+            x = main[lo + cut]
+            if not (f_time[x] < last_t or (f_time[x] == last_t and w_key[x] < last_k)):
+                break
+            cut += 1
+        if cut:
+            held = _grow(held, n_late + cut)
+            held[n_late : n_late + cut] = main[lo : lo + cut]
+            n_late += cut
+        held = _grow(held, n_late + ranges[c, 2])
+        held[n_late : n_late + ranges[c, 2]] = late[lo : lo + ranges[c, 2]]
+        n_late += ranges[c, 2]
+        starts[c] = lo + cut
+        if cut < count:
+            x = main[lo + count - 1]
+            last_t, last_k, have = f_time[x], w_key[x], True
+    late_sorted = _merge_sort(held[:n_late], f_time, w_key)
+    c = 0
+    a = starts[0] if chunks else 0
+    end = ranges[0, 0] + ranges[0, 1] if chunks else 0
+    b = o = 0
+    last_t = last_k = 0
+    while True:
+        while c < chunks and a >= end:  # the next range's kept main rows
+            c += 1
+            if c < chunks:
+                a, end = starts[c], ranges[c, 0] + ranges[c, 1]
+        more_main = c < chunks
+        if not more_main and b >= n_late:
+            break
         # equal (time, key): the main list's row came first in the frame
         if b >= n_late:
             take_main = True
-        elif a >= n_main:
+        elif not more_main:
             take_main = False
         else:
             x, y = late_sorted[b], main[a]
@@ -323,18 +395,103 @@ def prepare(
         out_rows[o] = r
         out_key[o] = key
         h_time[o] = at
+        if inline:  # gather's body: a call a row would cost more than these five writes
+            h_twin[o] = w_ts[2 * r]
+            h_signal[o] = w_ts[2 * r + 1]
+            h_value[o] = w_value[r]
+            h_kind[o] = w_kind[r]
+            h_quality[o] = f_quality[r]
+        o += 1
+    return o
+
+
+@_jit
+def gather(
+    lo: int,
+    hi: int,
+    out_rows: npt.NDArray[np.int64],
+    f_quality: npt.NDArray[np.uint8],
+    work: npt.NDArray[np.int64],
+    h_twin: npt.NDArray[np.int32],
+    h_signal: npt.NDArray[np.int32],
+    h_value: npt.NDArray[np.float64],
+    h_kind: npt.NDArray[np.uint8],
+    h_quality: npt.NDArray[np.uint8],
+) -> None:
+    """History rows ``lo`` to ``hi`` of ``order(inline=False)``: twin, signal, value, kind
+    and quality of each (a thread may take each range)."""
+    _, w_value, w_ts, w_kind, _, _ = _layout(work, f_quality.shape[0])
+    for o in range(lo, hi):
+        r = out_rows[o]
         h_twin[o] = w_ts[2 * r]
         h_signal[o] = w_ts[2 * r + 1]
         h_value[o] = w_value[r]
         h_kind[o] = w_kind[r]
         h_quality[o] = f_quality[r]
-        o += 1
-    return watermark, texts, o
+
+
+@_jit
+def _grow(array: npt.NDArray[np.int64], size: int) -> npt.NDArray[np.int64]:
+    """``array``, or a copy with room for ``size`` where it has less."""
+    if array.shape[0] >= size:
+        return array
+    grown = np.empty(max(size, 2 * array.shape[0]), dtype=np.int64)
+    grown[: array.shape[0]] = array
+    return grown
+
+
+@_jit
+def _layout(
+    work: npt.NDArray[np.int64], n: int
+) -> tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int32],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+]:
+    """``validate``'s per-row scratch in ``work`` (six int64 a row, kept from batch to
+    batch: fresh memory costs a page fault per 4 KiB): key, value, twin and signal (of
+    row i at 2i and 2i + 1), kind; the main and late lists."""
+    return (
+        work[:n],
+        work[n : 2 * n].view(np.float64),
+        work[2 * n : 3 * n].view(np.int32),
+        work[3 * n : 4 * n].view(np.uint8)[:n],
+        work[4 * n : 5 * n],
+        work[5 * n : 6 * n],
+    )
 
 
 # ------------------------------------------------------------------ 3. newest per key
 @_jit
+def newest(
+    key: npt.NDArray[np.int64], marks: npt.NDArray[np.uint8], found: npt.NDArray[np.int64]
+) -> int:
+    """Each key's newest row, latest first, into ``found``: how many keys.
+
+    Rows are in time order, so a key's newest is its last: a backward pass marks each key
+    once in a bitmap (an eighth of a byte a key: it stays in the cache) and lists its row.
+    ``marks``: the bitmap, all zero; ``changes`` clears what this sets."""
+    count = 0
+    for p in range(key.shape[0] - 1, -1, -1):
+        kk = key[p]
+        bit = np.uint8(1 << (kk & 7))
+        byte = marks[kk >> 3]
+        if not byte & bit:
+            marks[kk >> 3] = byte | bit
+            found[count] = p
+            count += 1
+    return count
+
+
+@_jit
 def changes(
+    lo: int,
+    hi: int,
+    found: npt.NDArray[np.int64],
+    count: int,
     key: npt.NDArray[np.int64],
     time: npt.NDArray[np.int64],
     h_signal: npt.NDArray[np.int32],
@@ -345,35 +502,20 @@ def changes(
     seen_time: npt.NDArray[np.int64],
     state_value: npt.NDArray[np.float64],
     marks: npt.NDArray[np.uint8],
-    work: npt.NDArray[np.int64],
     seen: npt.NDArray[np.int64],
     seen_key: npt.NDArray[np.int64],
     newer: npt.NDArray[np.bool_],
     changed: npt.NDArray[np.bool_],
     update: npt.NDArray[np.int64],
-) -> tuple[int, int]:
-    """Each key's newest row (ascending) into ``seen``, its key, whether it is newer than
-    the key's state, whether its value changes the state (text rows: the wrapper decides),
-    and the rows that do into ``update`` (a row each at most): how many of each.
-
-    Rows are in time order, so a key's newest is its last: a backward pass marks
-    each key once in a bitmap (an eighth of a byte a key: it stays in the cache) and
-    lists its row. ``marks``: the bitmap, all zero, left so; ``work``: a row's int64.
-    """
-    m = key.shape[0]
-    found = work[:m]
-    count = 0
-    for p in range(m - 1, -1, -1):
-        kk = key[p]
-        bit = np.uint8(1 << (kk & 7))
-        byte = marks[kk >> 3]
-        if not byte & bit:
-            marks[kk >> 3] = byte | bit
-            found[count] = p
-            count += 1
+) -> int:
+    """For keys ``lo`` to ``hi`` of ``newest``'s ``count`` (a thread may take each range):
+    each key's newest row (ascending) into ``seen``, its key, whether it is newer than the
+    key's state, whether its value changes the state (text rows: the wrapper decides), and
+    the rows that do into ``update[lo:]`` (a row each at most): how many. Clears the keys'
+    bits in ``marks`` (a byte two ranges share is only ever cleared)."""
     n_update = 0
-    for j in range(count):
-        if j + AHEAD < count:
+    for j in range(lo, hi):
+        if j + AHEAD < hi:
             ahead = key[found[count - 1 - j - AHEAD]]
             _prefetch(seen_time, ahead)
             _prefetch(state_value, ahead)
@@ -390,9 +532,9 @@ def changes(
         seen_key[j] = kk
         newer[j] = is_newer
         changed[j] = change
-        update[n_update] = p
+        update[lo + n_update] = p
         n_update += change
-    return count, n_update
+    return n_update
 
 
 # ------------------------------------------------------------------ 4. the mode machine
@@ -549,6 +691,8 @@ def mode(
 # ------------------------------------------------------------------ 5. commit
 @_jit
 def commit(
+    part: int,
+    parts: int,
     seen: npt.NDArray[np.int64],
     seen_key: npt.NDArray[np.int64],
     newer: npt.NDArray[np.bool_],
@@ -562,18 +706,22 @@ def commit(
     seen_time: npt.NDArray[np.int64],
     state_time: npt.NDArray[np.int64],
     state_value: npt.NDArray[np.float64],
-) -> npt.NDArray[np.int64]:
-    """The numbers of a committed batch into the state: newest times seen, changed values;
-    the positions in ``update`` of rows that are not numbers (their text is the caller's)."""
+) -> int:
+    """The numbers of a committed batch into the state, share ``part`` of ``parts`` (a
+    thread may take each: every key is written by one row at most): newest times seen,
+    changed values; how many of the share's ``update`` rows are not numbers (their text is
+    the caller's)."""
     n_seen, n_update = seen.shape[0], update.shape[0]
-    for j in range(n_seen):
-        if j + AHEAD < n_seen:
+    s_lo, s_hi = n_seen * part // parts, n_seen * (part + 1) // parts
+    u_lo, u_hi = n_update * part // parts, n_update * (part + 1) // parts
+    for j in range(s_lo, s_hi):
+        if j + AHEAD < s_hi:
             _prefetch(seen_time, seen_key[j + AHEAD])
         if newer[j]:
             seen_time[seen_key[j]] = h_time[seen[j]]
     others = 0
-    for i in range(n_update):
-        if i + AHEAD < n_update:
+    for i in range(u_lo, u_hi):
+        if i + AHEAD < u_hi:
             ahead = update[i + AHEAD]
             key = np.int64(h_twin[ahead]) * signals + h_signal[ahead]
             _prefetch(state_time, key)
@@ -583,14 +731,7 @@ def commit(
         state_time[key] = h_time[u]
         state_value[key] = h_value[u]
         others += h_kind[u] != NUMBER
-    out = np.empty(others, dtype=np.int64)
-    j = 0
-    if others:
-        for i in range(update.shape[0]):
-            if h_kind[update[i]] != NUMBER:
-                out[j] = i
-                j += 1
-    return out
+    return others
 
 
 @_jit

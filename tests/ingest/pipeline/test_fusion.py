@@ -15,9 +15,10 @@ from tests.ingest.conftest import NOW_US, T0_US, Row, make_frame
 S = 1_000_000
 
 
-@pytest.fixture
-def fusion(pipeline: Pipeline, plant_store: GraphStore) -> Fusion:
-    return Fusion(pipeline, plant_store)
+@pytest.fixture(params=[1, 2], ids=["one-thread", "two-threads"])
+def fusion(pipeline: Pipeline, plant_store: GraphStore, request: pytest.FixtureRequest) -> Fusion:
+    """The fusion on one kernel thread and on two (the same behaviour)."""
+    return Fusion(pipeline, plant_store, kernel_threads=request.param)
 
 
 def run(fusion: Fusion, rows: list[Row], *, commit: bool = True) -> Fused:

@@ -96,9 +96,12 @@ def frame_of(rows: list[tuple[int, int, int, Kind, float, str, int]], dup: list[
 class Side:
     """One kernel with its state, fed the same frames as the other side."""
 
-    def __init__(self, compiled: bool) -> None:
+    def __init__(self, compiled: bool, threads: int = 1, rows_per_range: int = 16_384) -> None:
+        """``rows_per_range``: the fewest rows a thread validates (small: frames are cut)."""
         self.signals = SignalTable(PIPELINE)
-        self.kernel = FusionKernel(PIPELINE, self.signals, compiled=compiled)
+        self.kernel = FusionKernel(PIPELINE, self.signals, compiled=compiled, threads=threads)
+        if self.kernel.compiled is not None:
+            self.kernel.compiled.rows_per_range = rows_per_range
         self.state = FusionState(len(self.signals.names))
         self.state.ensure_twins(TWINS)
         index = self.signals.index
@@ -140,12 +143,16 @@ def assert_same(a: Any, b: Any, what: str) -> None:
         ),
         min_size=1,
         max_size=4,
-    )
+    ),
+    threads=st.integers(1, 3),
+    rows_per_range=st.sampled_from([1, 5, 16_384]),
 )
 def test_the_compiled_kernel_gives_what_the_numpy_kernel_gives(
-    batches: list[tuple[list[Any], list[int], list[bool], int]],
+    batches: list[tuple[list[Any], list[int], list[bool], int]], threads: int, rows_per_range: int
 ) -> None:
-    compiled, reference = Side(True), Side(False)
+    """On one thread or several (``threads``; frames cut into ranges of ``rows_per_range``
+    rows or more, each validated on its own thread): the same batches as the numpy steps."""
+    compiled, reference = Side(True, threads, rows_per_range), Side(False)
     for rows, dup, retired_flags, clock in batches:
         frame = frame_of(rows, dup)
         retired = np.array(retired_flags, dtype=np.bool_)
@@ -163,7 +170,8 @@ def test_the_compiled_kernel_gives_what_the_numpy_kernel_gives(
         assert compiled.state.watermark == reference.state.watermark
 
 
-def test_a_frame_over_many_twins_and_late_rows_matches() -> None:
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_a_frame_over_many_twins_and_late_rows_matches(threads: int) -> None:
     """A bigger frame than hypothesis draws: thousands of rows, 1 % late, some duplicated."""
     rng = np.random.default_rng(3)
     n = 5000
@@ -175,7 +183,7 @@ def test_a_frame_over_many_twins_and_late_rows_matches() -> None:
         for t, v in zip(time, rng.choice([0.0, 1.0, 3.0, 1500.0], n).tolist(), strict=True)
     ]
     frame = frame_of(rows, rng.integers(0, n, 20).tolist())
-    compiled, reference = Side(True), Side(False)
+    compiled, reference = Side(True, threads, rows_per_range=700), Side(False)
     retired = np.zeros(TWINS, dtype=np.bool_)
     got, want = compiled.fuse(frame, retired, NOW_US), reference.fuse(frame, retired, NOW_US)
     assert got.reject_counts() == want.reject_counts()
@@ -250,3 +258,9 @@ def test_codes_outside_the_tables_are_refused_with_an_error_not_read() -> None:
         side.kernel.fuse(
             frame, too_far, retired, side.signal_map, side.scale, side.offset, side.state, NOW_US
         )
+
+
+@pytest.mark.parametrize("threads", [0, -1, 65])
+def test_a_thread_count_outside_its_range_is_refused(threads: int) -> None:
+    with pytest.raises(IngestError, match=f"kernel_threads {threads}: expected 1 to 64"):
+        FusionKernel(PIPELINE, SignalTable(PIPELINE), threads=threads)
