@@ -39,8 +39,13 @@ def pipeline_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.parametrize("threads", ["1", "2"])
 def test_a_replay_file_reaches_the_embedded_stores(
-    data_dir: Path, pipeline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path,
+    pipeline_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    threads: str,
 ) -> None:
     feed = tmp_path / "feed.ndjson"
     lines = [
@@ -57,6 +62,8 @@ def test_a_replay_file_reaches_the_embedded_stores(
             str(pipeline_file),
             "--max-records",
             "2",
+            "--kernel-threads",
+            threads,
         ]
     )
     assert code == 0
@@ -91,6 +98,17 @@ def test_bad_arguments_stop_with_exit_2(
 ) -> None:
     assert main(["ingest", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("threads", ["0", "65", "two"])
+def test_a_bad_kernel_thread_count_is_a_usage_error(
+    data_dir: Path, threads: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["ingest", "--source", "sim", "--kernel-threads", threads])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert f"--kernel-threads: {threads!r}; expected a whole number of threads from 1 to 64" in err
 
 
 def test_a_bad_pipeline_names_the_file_and_place(

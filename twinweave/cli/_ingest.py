@@ -28,6 +28,14 @@ def _run(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _kernel_threads(text: str) -> int:
+    """``--kernel-threads``: a whole number from 1 to 64."""
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        msg = f"{text!r}; expected a whole number of threads from 1 to 64"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
+
+
 def register(subparsers: Any) -> None:
     description = (
         "Fuse telemetry into live twin state, history, events and lineage. Records are "
@@ -121,6 +129,16 @@ def register(subparsers: Any) -> None:
             "Kafka: after records come, wait at most this long for what the broker got "
             "meanwhile, so it joins this batch, not the next (0: never; "
             f"{DEFAULT_FETCH_LINGER_MS})"
+        ),
+    )
+    parser.add_argument(
+        "--kernel-threads",
+        type=_kernel_threads,
+        default=1,
+        metavar="N",
+        help=(
+            "threads the fusion kernel runs each batch on, 1 to 64; the batches are the "
+            "same whatever N; 2 helps on a machine with a free core (1)"
         ),
     )
     parser.add_argument(

@@ -71,7 +71,8 @@ def bridge(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     try:
         codec = TopicCodec(SparkplugCodec(on_rebirth=source.request_rebirth), JsonCodec())
-        runner = Bridge(source, codec, Fusion(pipeline, graph), bridge_settings)
+        fusion = Fusion(pipeline, graph, kernel_threads=args.kernel_threads)
+        runner = Bridge(source, codec, fusion, bridge_settings)
         try:
             stats = asyncio.run(_main(runner, None if args.quiet else args.progress_interval))
         except (ingest.IngestError, ontology.OntologyError) as error:

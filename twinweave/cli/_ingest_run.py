@@ -111,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
             _err(f"twinweave ingest: {error}")
             return EXIT_ERROR
         with notice_if_slow(f"twinweave ingest: {KERNEL_NOTICE}", enabled=not args.quiet):
-            fusion = Fusion(pipeline, graph, load_state=not args.rebuild)
+            fusion = Fusion(
+                pipeline, graph, load_state=not args.rebuild, kernel_threads=args.kernel_threads
+            )
         committer = BatchCommitter(
             fusion=fusion,
             graph=graph,
