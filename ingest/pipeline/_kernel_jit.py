@@ -473,16 +473,19 @@ def newest(
 
     Rows are in time order, so a key's newest is its last: a backward pass marks each key
     once in a bitmap (an eighth of a byte a key: it stays in the cache) and lists its row.
-    ``marks``: the bitmap, all zero; ``changes`` clears what this sets."""
+    ``marks``: the bitmap, all zero; ``changes`` clears what this sets.
+
+    Without a branch: the bit and the row are written in any case and the row counted
+    where the key is new (whether it is, a processor guesses wrong often: half the time
+    here than with a branch)."""
     count = 0
     for p in range(key.shape[0] - 1, -1, -1):
         kk = key[p]
         bit = np.uint8(1 << (kk & 7))
         byte = marks[kk >> 3]
-        if not byte & bit:
-            marks[kk >> 3] = byte | bit
-            found[count] = p
-            count += 1
+        marks[kk >> 3] = byte | bit
+        found[count] = p
+        count += (byte & bit) == 0
     return count
 
 
