@@ -15,15 +15,19 @@ from tests._services import QuestDBAddress, in_ci
 SMALL = ["--twins", "300", "--subtree", "30", "--clients", "2", "--requests", "2", "--repeat", "1"]
 
 
-def test_the_in_process_run_prints_the_floor_and_five_figures_with_baselines_and_agrees(
+def test_the_in_process_run_prints_the_floor_the_figures_and_unshared_history_and_agrees(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert graphql.main([*SMALL, "--skip-neo4j"]) == 0
     out = capsys.readouterr().out.splitlines()
     rows = [line for line in out if " p99 min " in line]
-    assert len(rows) == 6
+    assert len(rows) == 7
     assert "{ __typename }" in rows[0] and "floor" in rows[0]
     assert "live state of one twin" in rows[1] and "get_twin + get_signals" in rows[1]
+    assert "history" in rows[2] and "unshared" not in rows[2]
+    # the history case again, on a server with ServerSettings.share_history_reads off
+    assert "share_history_reads off" in out[out.index(rows[6]) - 1]
+    assert "1-min buckets, unshared" in rows[6] and "HistoryStore.range" in rows[6]
     assert all("baseline" in row and "server CPU" in row for row in rows)
     assert not any("MISMATCH" in line or "ERRORS" in line for line in out)
     assert out[-1] == "answers equal to the baselines"
@@ -93,7 +97,9 @@ def test_the_neo4j_run_stands_beside_neo4j_graphql_with_equal_answers(
     argv = [*SMALL, "--skip-memory", "--workers", "1", f"--neo4j-uri={neo4j_uri}", *quest]
     assert graphql.main(argv) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len([line for line in out if "baseline" in line and " p99 min " in line]) == 6
+    ours = [line for line in out if "baseline" in line and " p99 min " in line]
+    assert len(ours) == 7
+    assert "1-min buckets, unshared" in ours[6]
     versus = [line for line in out if "@neo4j/graphql p99 min" in line]
     assert len(versus) == 3
     assert "{ __typename }" in versus[0]
