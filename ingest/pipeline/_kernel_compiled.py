@@ -57,6 +57,13 @@ if (
     raise IngestError(_msg)
 
 
+def _grown(held: npt.NDArray[np.int64], size: int) -> npt.NDArray[np.int64]:
+    """``held`` if it holds ``size`` int64, else a new scratch with room to spare."""
+    if held.shape[0] >= size:
+        return held
+    return np.empty(size + size // 2, dtype=np.int64)
+
+
 @dataclass(frozen=True, slots=True)
 class Steps:
     """One batch through the loops: rejects, history rows in event-time order, changes, mode."""
@@ -162,8 +169,7 @@ class CompiledKernel:
 
     def _scratch(self, size: int) -> npt.NDArray[np.int64]:
         """``size`` int64 of the kept scratch (grown with room to spare)."""
-        if self._work.shape[0] < size:
-            self._work = np.empty(size + size // 2, dtype=np.int64)
+        self._work = _grown(self._work, size)
         return self._work
 
     def _order(
@@ -248,8 +254,7 @@ class CompiledKernel:
         machine runs after the newest-per-key step: less memory to keep in the caches)."""
         if self._pool is None:
             return self._scratch(size)
-        if self._mode_work.shape[0] < size:
-            self._mode_work = np.empty(size + size // 2, dtype=np.int64)
+        self._mode_work = _grown(self._mode_work, size)
         return self._mode_work
 
     def run(
