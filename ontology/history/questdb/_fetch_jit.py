@@ -34,14 +34,16 @@ FIXED8, FIXED4, FIXED2, FIXED1, VARIABLE = 0, 1, 2, 3, 4
 
 
 def _jit(function: F) -> F:
-    """``numba.njit(cache=True)``, or without a cache where numba finds no writable place
-    for one (an installed package's read-only directory and no user cache directory)."""
+    """``numba.njit(cache=True, nogil=True)``, or without a cache where numba finds no
+    writable place for one (an installed package's read-only directory and no user cache
+    directory). The loops release the GIL, so the answers of several connections are
+    read at once (``Wire.arrows_each``)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", numba.NumbaWarning)
-            compiled = numba.njit(cache=True)(function)
+            compiled = numba.njit(cache=True, nogil=True)(function)
     except RuntimeError:  # "cannot cache function ...: no locator available"
-        compiled = numba.njit(cache=False)(function)
+        compiled = numba.njit(cache=False, nogil=True)(function)
     return cast(F, compiled)
 
 

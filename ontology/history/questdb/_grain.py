@@ -34,7 +34,7 @@ from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, floats, obje
 from ontology.history._errors import HistoryInputError
 from ontology.history._tiers import GRAIN_US, HOUR_US, RangeQuery, from_us
 from ontology.history._values import TIME_DTYPE, Series, SeriesKey
-from ontology.history.questdb._wire import Wire
+from ontology.history.questdb._wire import Request, Wire
 
 FINISHED = {
     "n": "n",
@@ -51,6 +51,9 @@ TEXT_PROBE_ROWS = 20_000
 """Reads that may return this many rows or more count their text first: below, the text
 columns cost the server less than a second round trip (which, on a loaded machine, waits
 to be scheduled twice)."""
+SPLIT_ROWS = 20_000
+"""Reads that may return this many rows or more go in several requests at once (see
+``Wire.arrows_each``); a smaller one is not worth a second connection's round trip."""
 _S, _F, _I = pa.string(), pa.float64(), pa.int64()
 Ints = npt.NDArray[np.int64]
 
@@ -91,6 +94,7 @@ def tier_buckets(
     *,
     text_table: str | None = None,
     probe_rows: int = TEXT_PROBE_ROWS,
+    split_rows: int = SPLIT_ROWS,
 ) -> tuple[Series, ...]:
     """The buckets of ``keys`` from the tier ``table`` (at its grain; no ``twa`` asked).
 
@@ -98,48 +102,61 @@ def tier_buckets(
     that may return ``probe_rows`` rows or more counts, in the same round trip, the rows
     with text of ``text_table`` (default ``table``; a coarser tier will do: any text in
     a minute is in its hour's row) over the whole hours around the range, and asks for
-    the rows again with their text columns only when there is some.
+    the rows again with their text columns only when there is some. A read that may
+    return ``split_rows`` rows or more is sent as ``wire.parallel_reads`` requests at once,
+    each for a share of the twins (each with its own count).
     """
     twins = sorted({k.twin for k in keys})
     signals = sorted({k.signal for k in keys})
     named = ["twin", "signal"] if len(signals) > 1 else ["twin"]  # one signal: not per row
-    # One parameter list for every query of the request (see ``ColumnReader.tables``):
-    # the range, the twins, the signals, the whole hours around the range, the limit.
     hours = [from_us(query.start // HOUR_US * HOUR_US), from_us(-(-query.end // HOUR_US) * HOUR_US)]
-    params: list[object] = [from_us(query.start), from_us(query.end), *twins, *signals, *hours]
-    at = len(params) - 1  # the hours' placeholders: $at, $(at + 1)
-    keyed = (
-        f"AND twin IN ({_marks(3, len(twins))}) "
-        f"AND signal IN ({_marks(3 + len(twins), len(signals))})"
-    )
     grain = GRAIN_US[query.tier]
     most = len(twins) * len(signals) * ((query.end - 1) // grain - query.start // grain + 1)
     limited = most > limit  # the dedup keys allow a row per series and bucket: bound it
-    if limited:
-        params.append(limit + 1)
-    asked = [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
-    numbers = [NUMERIC_COLUMNS[a] for a in query.aggregates]
 
-    def select(columns: Sequence[str]) -> tuple[str, pa.Schema]:
+    def request(share: Sequence[str], columns: Sequence[str], *, probe: bool) -> Request:
+        """The rows of the twins ``share`` (after their text count, with ``probe``), all
+        bound to one parameter list (see ``ColumnReader.tables``): the range, the twins,
+        the signals, the whole hours around the range, the limit."""
+        params: list[object] = [from_us(query.start), from_us(query.end), *share, *signals]
+        params += hours
+        at = len(params) - 1  # the hours' placeholders: $at, $(at + 1)
+        keyed = (
+            f"AND twin IN ({_marks(3, len(share))}) "
+            f"AND signal IN ({_marks(3 + len(share), len(signals))})"
+        )
+        if limited:
+            params.append(limit + 1)
         sql = f"SELECT {', '.join(named)}, ts, {', '.join(FINISHED[c] for c in columns)} "
         sql += f"FROM {table} WHERE ts >= $1 AND ts < $2 {keyed}"
         sql += f" LIMIT ${len(params)}" if limited else ""
         fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in columns]
-        return sql, pa.schema([*((n, _S) for n in named), ("bucket", _I), *fields])
+        queries = [(sql, pa.schema([*((n, _S) for n in named), ("bucket", _I), *fields]))]
+        if probe:
+            count = (
+                f"SELECT count() FROM {text_table or table} WHERE ts >= ${at} "
+                f"AND ts < ${at + 1} {keyed} AND (tf IS NOT NULL OR tl IS NOT NULL)"
+            )
+            queries.insert(0, (count, pa.schema([("n", _I)])))
+        return queries, params
 
-    texts = asked
+    # A large read goes in several requests at once, each for a share of the twins on a
+    # connection of its own: the server writes each share's rows on a worker of its own.
+    parts = min(wire.parallel_reads if most >= split_rows else 1, len(twins))
+    shares = [twins[i::parts] for i in range(parts)]
+    numbers = [NUMERIC_COLUMNS[a] for a in query.aggregates]
+    texts = [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
     if texts and most >= probe_rows:
-        probe = (
-            f"SELECT count() FROM {text_table or table} WHERE ts >= ${at} AND ts < ${at + 1} "
-            f"{keyed} AND (tf IS NOT NULL OR tl IS NOT NULL)"
-        )
-        counted, rows = wire.arrows([(probe, pa.schema([("n", _I)])), select(numbers)], params)
-        if counted.num_rows and counted.column("n")[0].as_py():
-            (rows,) = wire.arrows([select([*numbers, *texts])], params)
+        answers = wire.arrows_each([request(s, numbers, probe=True) for s in shares])
+        if any(counted.num_rows and counted.column("n")[0].as_py() for counted, _ in answers):
+            answers = wire.arrows_each(
+                [request(s, [*numbers, *texts], probe=False) for s in shares]
+            )
         else:
             texts = []  # no text in these rows: its columns are not fetched (all NULL)
     else:
-        (rows,) = wire.arrows([select([*numbers, *texts])], params)
+        answers = wire.arrows_each([request(s, [*numbers, *texts], probe=False) for s in shares])
+    rows = pa.concat_tables([answer[-1] for answer in answers])
     if rows.num_rows > limit:
         message = (
             f"the read needs more than {limit} rows; expected fewer series or a range in "

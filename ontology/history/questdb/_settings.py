@@ -13,6 +13,8 @@ MAX_FLUSH_BYTES = 1 << 30
 """One ILP request: a batch of 2 M samples, or the tier rows of 10 k series over an hour."""
 MAX_SAMPLE_REQUESTS = 8
 """ILP requests at once for one batch's samples (each on a thread and connection of its own)."""
+MAX_READ_REQUESTS = 8
+"""PostgreSQL-wire requests at once for one large read (each on a connection of its own)."""
 PREFIX_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 """A table-name prefix: a letter, then up to 30 letters, digits or underscores."""
 
@@ -28,7 +30,9 @@ class QuestDBHistorySettings:
     reported as not written; ``apply_timeout_s`` how long a write waits for the
     server to apply its write-ahead log before it reads the tiers back;
     ``sample_requests`` how many ILP requests at once carry a large batch's samples
-    (each a run of its rows, see ``_ingress``).
+    (each a run of its rows, see ``_ingress``); ``read_requests`` how many requests
+    at once, each on a PostgreSQL-wire connection of its own, carry a large bucketed
+    read (each a share of its twins, see ``_grain``).
     """
 
     host: str = "127.0.0.1"
@@ -42,6 +46,7 @@ class QuestDBHistorySettings:
     retry_ms: int = 10_000
     apply_timeout_s: float = 30.0
     sample_requests: int = 2
+    read_requests: int = 2
 
     def __post_init__(self) -> None:
         if not PREFIX_PATTERN.fullmatch(self.prefix):
@@ -65,6 +70,12 @@ class QuestDBHistorySettings:
             message = (
                 f"QuestDBHistorySettings.sample_requests is {self.sample_requests!r}; expected "
                 f"1 to {MAX_SAMPLE_REQUESTS}"
+            )
+            raise HistoryInputError(message)
+        if not 1 <= self.read_requests <= MAX_READ_REQUESTS:
+            message = (
+                f"QuestDBHistorySettings.read_requests is {self.read_requests!r}; expected "
+                f"1 to {MAX_READ_REQUESTS}"
             )
             raise HistoryInputError(message)
         if not self.host or any(c in self.host for c in ";:/ "):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,20 +19,29 @@ import psycopg
 import pyarrow as pa
 from questdb import QuestDBError, Sender
 
-from ontology.history._errors import HistoryUnavailableError
+from ontology.history._errors import HistoryInputError, HistoryUnavailableError
 from ontology.history.questdb._fetch import ColumnReader
 from ontology.history.questdb._settings import QuestDBHistorySettings
 
 _APPLY_POLL_S = 0.005
+Request = tuple[Sequence[tuple[str, pa.Schema]], Sequence[Any]]
+"""Queries sent at once and the one parameter list they are all bound to (``arrows``)."""
 
 
 class Wire:
-    """One PostgreSQL-wire connection (re-opened after a failure) and ILP senders."""
+    """PostgreSQL-wire connections (re-opened after a failure) and ILP senders.
+
+    One psycopg connection for DDL and small reads; ``read_requests`` column readers
+    (``_fetch``) for the large reads, the first used by the calling thread, the others
+    by threads of the wire's own (``arrows_each``).
+    """
 
     def __init__(self, settings: QuestDBHistorySettings) -> None:
         self._settings = settings
         self._con: psycopg.Connection[tuple[Any, ...]] | None = None
-        self._reader = ColumnReader(settings)
+        self._readers = [ColumnReader(settings) for _ in range(settings.read_requests)]
+        self._reader = self._readers[0]
+        self._pool: ThreadPoolExecutor | None = None
         self._sender: Sender | None = None
 
     def _where(self) -> str:
@@ -84,6 +94,53 @@ class Wire:
         """Several queries in one round trip, all bound to ``params`` (``$1``, ``$2``, ...
         placeholders; see ``ColumnReader.tables``)."""
         return self._reader.tables(queries, params)
+
+    @property
+    def parallel_reads(self) -> int:
+        """How many requests ``arrows_each`` sends at once (``read_requests``)."""
+        return len(self._readers)
+
+    def arrows_each(self, requests: Sequence[Request]) -> list[list[pa.Table]]:
+        """Each request's tables (as ``arrows`` reads them), up to ``parallel_reads``
+        requests at once, each on a connection of its own, so the server runs them on
+        several of its workers while this process reads the answers (the compiled loops
+        release the GIL).
+
+        Every request is waited for, even after another failed (a connection must not
+        be left with an answer half read); then the first failure is raised.
+        """
+        if len(requests) > len(self._readers):
+            message = (
+                f"a read has {len(requests)} requests at once; expected at most "
+                f"{len(self._readers)} (read_requests)"
+            )
+            raise HistoryInputError(message)
+        if len(requests) <= 1:
+            return [self._reader.tables(q, p) for q, p in requests]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                len(self._readers) - 1, thread_name_prefix="questdb-read"
+            )
+        pairs = list(zip(self._readers, requests, strict=False))
+        futures: list[Future[list[pa.Table]]] = [
+            self._pool.submit(reader.tables, queries, params)
+            for reader, (queries, params) in pairs[1:]
+        ]
+        first: list[pa.Table] | BaseException
+        try:
+            first = self._reader.tables(*requests[0])
+        except BaseException as error:  # raised below, once the others ended
+            first = error
+        out: list[list[pa.Table] | BaseException] = [first]
+        for future in futures:
+            try:
+                out.append(future.result())
+            except BaseException as error:
+                out.append(error)
+        failed = [o for o in out if isinstance(o, BaseException)]
+        if failed:
+            raise failed[0]
+        return [o for o in out if not isinstance(o, BaseException)]
 
     def send(self, write: Callable[[Sender], None]) -> None:
         """Let ``write`` add rows and frames to the sender, flush them as one HTTP request.
@@ -157,6 +214,10 @@ class Wire:
 
     def close(self) -> None:
         self._drop_sender()
-        self._reader.close()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        for reader in self._readers:
+            reader.close()
         if self._con is not None:
             self._con.close()

@@ -3,6 +3,7 @@ the server's ``LIMIT``; the text count, on the tier read or the hour tier."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 from datetime import timedelta
@@ -132,5 +133,68 @@ def test_text_in_the_hour_but_outside_the_range_is_counted_and_none_is_returned(
         assert got.text[Agg.FIRST][1:].tolist() == [None] * 59
     finally:
         wire.close()
+        store.drop_tables()
+        store.close()
+
+
+def test_a_read_in_several_requests_gives_the_buckets_of_one(questdb: QuestDBAddress) -> None:
+    """Five twins, two signals, text in one series, a key asked twice and one unknown:
+    split over two and three connections (``split_rows=0``), with and without the text
+    count and the server's ``LIMIT``, the same buckets as one request; past the limit,
+    refused however it was split."""
+    settings = questdb_history_settings(questdb, unique_name("g"))
+    store = QuestDBHistoryStore(settings)
+    twins = [f"plant/m{i}" for i in range(5)]
+    rows = [
+        Row(t, signal, us(T0) + s * 10**6, float(s * (i + 1)))
+        for i, t in enumerate(twins)
+        for signal in ("power", "speed")
+        for s in range(0, 600, 7)
+    ]
+    rows += [Row(twins[3], "mode", us(T0) + s * 10**6, None, "RUN") for s in (5, 250)]
+    rows.sort(key=lambda r: r.ts)
+    store.write_batch(batch("b1", len(rows)), samples(rows))
+    keys = [SeriesKey(t, s) for t in reversed(twins) for s in ("power", "speed")]
+    keys += [SeriesKey(twins[3], "mode"), keys[2], SeriesKey("plant/none", "power")]
+    aggs = [Agg.COUNT, Agg.MIN, Agg.MEAN, Agg.FIRST, Agg.LAST]
+    query = RangeQuery(keys, T0, T0 + timedelta(hours=1), MINUTE, aggs, {})
+    table, hour = f"{settings.prefix}_minute", f"{settings.prefix}_hour"
+    one = Wire(settings)
+    try:
+        one.wait_applied([table, hour])
+        want = tier_buckets(one, table, keys, query, 10_000, split_rows=10**9)
+        assert want[-3].text[Agg.FIRST].tolist() == ["RUN"] * 2
+        assert want[-1].start.tolist() == []
+        for parts, probe_rows, limit in itertools.product((2, 3), (0, 10**9), (61, 10_000)):
+            wire = Wire(dataclasses.replace(settings, read_requests=parts))
+            try:
+                got = tier_buckets(
+                    wire,
+                    table,
+                    keys,
+                    query,
+                    limit,
+                    text_table=hour,
+                    probe_rows=probe_rows,
+                    split_rows=0,
+                )
+                if limit == 61:  # 102 rows (10 minutes of 10 series, 2 of one): past it
+                    pytest.fail("a read past the limit was answered")
+            except HistoryInputError as error:
+                assert limit == 61, error
+                assert "needs more than 61 rows" in str(error)
+                continue
+            finally:
+                wire.close()
+            assert [s.key for s in got] == keys
+            for a, b in zip(got, want, strict=True):
+                assert a.start.tolist() == b.start.tolist()
+                for agg in (Agg.COUNT, Agg.MIN, Agg.MEAN):
+                    np.testing.assert_array_equal(a.values[agg], b.values[agg])
+                assert {k: v.tolist() for k, v in a.text.items()} == {
+                    k: v.tolist() for k, v in b.text.items()
+                }
+    finally:
+        one.close()
         store.drop_tables()
         store.close()

@@ -26,6 +26,8 @@ def test_the_questdb_password_is_not_in_the_settings_repr() -> None:
         ({"retry_ms": -1}, "retry_ms is -1"),
         ({"sample_requests": 0}, "sample_requests is 0; expected 1 to 8"),
         ({"sample_requests": 9}, "sample_requests is 9; expected 1 to 8"),
+        ({"read_requests": 0}, "read_requests is 0; expected 1 to 8"),
+        ({"read_requests": 9}, "read_requests is 9; expected 1 to 8"),
     ],
 )
 def test_questdb_settings_refuse_bad_values_naming_them(
