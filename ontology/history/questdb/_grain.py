@@ -23,7 +23,8 @@ its text. See docs/history.md for what it measured."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +34,7 @@ import pyarrow.compute as pc
 from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, floats, objects, sliced
 from ontology.history._errors import HistoryInputError
 from ontology.history._tiers import GRAIN_US, HOUR_US, RangeQuery, from_us
-from ontology.history._values import TIME_DTYPE, Series, SeriesKey
+from ontology.history._values import TIME_DTYPE, Agg, Series, SeriesKey
 from ontology.history.questdb._wire import Request, Wire
 
 FINISHED = {
@@ -141,34 +142,72 @@ def tier_buckets(
         return queries, params
 
     # A large read goes in several requests at once, each for a share of the twins on a
-    # connection of its own: the server writes each share's rows on a worker of its own.
+    # connection of its own: the server writes each share's rows on a worker of its own,
+    # and each share's rows become its keys' series on the thread that read them.
     parts = min(wire.parallel_reads if most >= split_rows else 1, len(twins))
     shares = [twins[i::parts] for i in range(parts)]
+    share_of = {t: i % parts for i, t in enumerate(twins)}
+    distinct = list(dict.fromkeys(keys))
+    owned = [[k for k in distinct if share_of[k.twin] == s] for s in range(parts)]
     numbers = [NUMERIC_COLUMNS[a] for a in query.aggregates]
     texts = [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
+
+    def finish(fetched: Sequence[str]) -> Callable[[int, list[pa.Table]], _Share]:
+        def run(s: int, answer: list[pa.Table]) -> _Share:
+            counted = answer[0] if len(answer) > 1 else None
+            found = bool(counted is not None and counted.num_rows and counted["n"][0].as_py())
+            rows = answer[-1]
+            if rows.num_rows > limit:  # refused once every share is in
+                return _Share(found, rows.num_rows, ())
+            series = _series(rows, owned[s], shares[s], signals, query.aggregates, fetched)
+            return _Share(found, rows.num_rows, series)
+
+        return run
+
     if texts and most >= probe_rows:
-        answers = wire.arrows_each([request(s, numbers, probe=True) for s in shares])
-        if any(counted.num_rows and counted.column("n")[0].as_py() for counted, _ in answers):
-            answers = wire.arrows_each(
-                [request(s, [*numbers, *texts], probe=False) for s in shares]
-            )
-        else:
-            texts = []  # no text in these rows: its columns are not fetched (all NULL)
+        done = wire.each([request(s, numbers, probe=True) for s in shares], finish([]))
+        if any(d.text for d in done):
+            asked = [*numbers, *texts]
+            done = wire.each([request(s, asked, probe=False) for s in shares], finish(texts))
+        # else: no text in these rows: its columns were not fetched (all NULL)
     else:
-        answers = wire.arrows_each([request(s, [*numbers, *texts], probe=False) for s in shares])
-    rows = pa.concat_tables([answer[-1] for answer in answers])
-    if rows.num_rows > limit:
+        asked = [*numbers, *texts]
+        done = wire.each([request(s, asked, probe=False) for s in shares], finish(texts))
+    if sum(d.rows for d in done) > limit:
         message = (
             f"the read needs more than {limit} rows; expected fewer series or a range in "
             "whole minutes or hours"
         )
         raise HistoryInputError(message)
-    distinct = list(dict.fromkeys(keys))
+    by_key = {s.key: s for d in done for s in d.series}
+    return tuple(by_key[k] for k in keys)
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    """One request's answer: whether its count found text, its rows, its keys' series."""
+
+    text: bool
+    rows: int
+    series: tuple[Series, ...]
+
+
+def _series(
+    rows: pa.Table,
+    keys: Sequence[SeriesKey],
+    twins: Sequence[str],
+    signals: Sequence[str],
+    aggregates: Sequence[Agg],
+    fetched: Sequence[str],
+) -> tuple[Series, ...]:
+    """The series of ``keys`` (distinct; their twins ``twins``, signals among
+    ``signals``) from the tier rows fetched for them, ``fetched`` the text columns among
+    those rows."""
     width = len(signals)
     twin_of = {t: i for i, t in enumerate(twins)}
     signal_of = {s: i for i, s in enumerate(signals)}
     wanted_codes = np.array(
-        [twin_of[k.twin] * width + signal_of[k.signal] for k in distinct], dtype=np.int64
+        [twin_of[k.twin] * width + signal_of[k.signal] for k in keys], dtype=np.int64
     )
     by_code = np.argsort(wanted_codes)
     twin_at = _codes(rows.column("twin"), twins)
@@ -178,22 +217,22 @@ def tier_buckets(
         else np.zeros(rows.num_rows, dtype=np.int64)
     )
     code = twin_at * width + signal_at
-    slot = np.minimum(np.searchsorted(wanted_codes, code, sorter=by_code), len(distinct) - 1)
+    slot = np.minimum(np.searchsorted(wanted_codes, code, sorter=by_code), len(keys) - 1)
     position = by_code[slot]
     mine = (twin_at >= 0) & (signal_at >= 0) & (wanted_codes[position] == code)
     bucket = np.asarray(rows.column("bucket").to_numpy(), dtype=np.int64)
-    order = key_order(position, bucket, mine, len(distinct))
-    bounds = np.searchsorted(position[order], np.arange(len(distinct) + 1))
-    numeric = {a: floats(rows.column(NUMERIC_COLUMNS[a]))[order] for a in query.aggregates}
+    order = key_order(position, bucket, mine, len(keys))
+    bounds = np.searchsorted(position[order], np.arange(len(keys) + 1))
+    numeric = {a: floats(rows.column(NUMERIC_COLUMNS[a]))[order] for a in aggregates}
     has_text = np.zeros(len(order), dtype=np.bool_)
     text = {}
-    for agg in query.aggregates:
-        if agg in TEXT_COLUMNS and TEXT_COLUMNS[agg] in texts:
+    for agg in aggregates:
+        if agg in TEXT_COLUMNS and TEXT_COLUMNS[agg] in fetched:
             column = rows.column(TEXT_COLUMNS[agg]).take(pa.array(order, type=_I))
             has_text |= np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
             text[agg] = objects(column)
-    found = sliced(
-        distinct,
+    return sliced(
+        keys,
         bounds[:-1].tolist(),
         bounds[1:].tolist(),
         bucket[order].view(TIME_DTYPE),
@@ -201,5 +240,3 @@ def tier_buckets(
         text if has_text.any() else {},
         has_text,
     )
-    by_key = {s.key: s for s in found}
-    return tuple(by_key[k] for k in keys)

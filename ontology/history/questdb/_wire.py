@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 import psycopg
@@ -26,6 +26,11 @@ from ontology.history.questdb._settings import QuestDBHistorySettings
 _APPLY_POLL_S = 0.005
 Request = tuple[Sequence[tuple[str, pa.Schema]], Sequence[Any]]
 """Queries sent at once and the one parameter list they are all bound to (``arrows``)."""
+T = TypeVar("T")
+
+
+def _tables(_: int, tables: list[pa.Table]) -> list[pa.Table]:
+    return tables
 
 
 class Wire:
@@ -101,10 +106,17 @@ class Wire:
         return len(self._readers)
 
     def arrows_each(self, requests: Sequence[Request]) -> list[list[pa.Table]]:
-        """Each request's tables (as ``arrows`` reads them), up to ``parallel_reads``
-        requests at once, each on a connection of its own, so the server runs them on
-        several of its workers while this process reads the answers (the compiled loops
-        release the GIL).
+        """Each request's tables (as ``arrows`` reads them), sent as ``each`` sends them."""
+        return self.each(requests, _tables)
+
+    def each(
+        self, requests: Sequence[Request], then: Callable[[int, list[pa.Table]], T]
+    ) -> list[T]:
+        """``then(i, tables)`` of each request ``i``'s tables (as ``arrows`` reads them), up
+        to ``parallel_reads`` requests at once, each on a connection of its own, so the
+        server runs them on several of its workers while this process reads the answers
+        (the compiled loops release the GIL); ``then`` runs on the thread that read the
+        answer, so the answers are worked on at once too.
 
         Every request is waited for, even after another failed (a connection must not
         be left with an answer half read); then the first failure is raised.
@@ -115,32 +127,31 @@ class Wire:
                 f"{len(self._readers)} (read_requests)"
             )
             raise HistoryInputError(message)
+
+        def one(i: int) -> T:
+            return then(i, self._readers[i].tables(*requests[i]))
+
         if len(requests) <= 1:
-            return [self._reader.tables(q, p) for q, p in requests]
+            return [one(i) for i in range(len(requests))]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(
                 len(self._readers) - 1, thread_name_prefix="questdb-read"
             )
-        pairs = list(zip(self._readers, requests, strict=False))
-        futures: list[Future[list[pa.Table]]] = [
-            self._pool.submit(reader.tables, queries, params)
-            for reader, (queries, params) in pairs[1:]
-        ]
-        first: list[pa.Table] | BaseException
+        futures = [self._pool.submit(one, i) for i in range(1, len(requests))]
+        out: list[T | BaseException] = []
         try:
-            first = self._reader.tables(*requests[0])
+            out.append(one(0))
         except BaseException as error:  # raised below, once the others ended
-            first = error
-        out: list[list[pa.Table] | BaseException] = [first]
+            out.append(error)
         for future in futures:
             try:
                 out.append(future.result())
             except BaseException as error:
                 out.append(error)
-        failed = [o for o in out if isinstance(o, BaseException)]
-        if failed:
-            raise failed[0]
-        return [o for o in out if not isinstance(o, BaseException)]
+        for o in out:
+            if isinstance(o, BaseException):
+                raise o
+        return cast("list[T]", out)
 
     def send(self, write: Callable[[Sender], None]) -> None:
         """Let ``write`` add rows and frames to the sender, flush them as one HTTP request.
