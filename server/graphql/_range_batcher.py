@@ -53,15 +53,27 @@ def window_buckets(window: Window) -> int:
 
 @dataclass(eq=False)
 class _Round:
-    """The reads that go to the store in one call: each distinct key's position."""
+    """The reads that go to the store in one call: each distinct key once, in ``keys``."""
 
     done: asyncio.Future[Any]
-    keys: dict[SeriesKey, int] = field(default_factory=dict)
+    keys: list[SeriesKey] = field(default_factory=list)
+    positions: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Each key's position in ``keys``, by ``(twin, signal)`` (a tuple hashes and compares
+    in C; a ``SeriesKey`` calls Python for both, for each of a round's keys)."""
     readers: int = 0
 
     def add(self, keys: Sequence[SeriesKey]) -> list[int]:
         self.readers += 1
-        return [self.keys.setdefault(key, len(self.keys)) for key in keys]
+        positions, held = self.positions, self.keys
+        out: list[int] = []
+        for key in keys:
+            pair = (key.twin, key.signal)
+            at = positions.get(pair)
+            if at is None:
+                at = positions[pair] = len(held)
+                held.append(key)
+            out.append(at)
+        return out
 
 
 @dataclass(eq=False)
@@ -154,7 +166,7 @@ class RangeBatcher:
             while queue.rounds:
                 round_ = queue.rounds.popleft()
                 try:
-                    got = await in_thread(queue.read, list(round_.keys))
+                    got = await in_thread(queue.read, round_.keys)
                 except Exception as error:
                     round_.done.set_exception(error)
                     round_.done.exception()  # seen, even if every reader has gone
