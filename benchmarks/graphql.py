@@ -33,7 +33,10 @@ round), the p50 and p99 of:
 - descendants with rollups of a subtree of about ``--subtree`` twins
   (``descendants { totalCount } rollups``), target <= 100 ms;
 - ``signals(at:)`` of 1,000 twins, target <= 100 ms: once as a field of each
-  twin of a listing, once as ``signalsAt`` (columns, one object).
+  twin of a listing, once as ``signalsAt`` (columns, one object); all clients
+  ask for the same time, which the server answers with ``as_of`` calls shared
+  by concurrent requests (``_range_batcher``), so the listing case also runs
+  again on the server with ``share_history_reads`` off.
 
 Each figure stands beside its baseline from the same run: the same read made
 by calling the stores directly in one process, one at a time (no HTTP, no
@@ -226,6 +229,8 @@ class Case:
 
 
 HISTORY_LABEL = "24 h of 1 Hz history, 1-min buckets"
+AS_OF_LABEL = "signals(at:) of"
+"""The start of the ``signals(at:)`` case's label (then the number of twins)."""
 
 
 def cases(data: Data, graph: GraphStore, history: HistoryStore, live_target: float) -> list[Case]:
@@ -301,7 +306,7 @@ def cases(data: Data, graph: GraphStore, history: HistoryStore, live_target: flo
             "descendants pages + get_signals",
         ),
         Case(
-            f"signals(at:) of {len(as_of_keys):,} twins",
+            f"{AS_OF_LABEL} {len(as_of_keys):,} twins",
             100.0,
             """query($id: ID!, $at: DateTime!, $n: Int!) { twins(filter: {under: $id}, first: $n) {
               nodes { id signals(names: ["power"], at: $at) { value } } } }""",
@@ -635,16 +640,21 @@ def run_unshared(
     baselines: list[Any],
     args: argparse.Namespace,
 ) -> bool:
-    """The history case again on a server whose requests each make their own range call
-    (``share_history_reads`` off): the 32 clients all ask for the same day, which the
-    default server answers with shared calls."""
-    (index,) = [i for i, c in enumerate(chosen) if c.label == HISTORY_LABEL]
-    case = dataclasses.replace(chosen[index], label=f"{HISTORY_LABEL}, unshared")
+    """The history and ``signals(at:)`` cases again on a server whose requests each make
+    their own store call (``share_history_reads`` off): the 32 clients all ask for the
+    same day (the same time), which the default server answers with shared calls."""
+    indices = [
+        i
+        for i, c in enumerate(chosen)
+        if c.label == HISTORY_LABEL or c.label.startswith(AS_OF_LABEL)
+    ]
+    cases = [dataclasses.replace(chosen[i], label=f"{chosen[i].label}, unshared") for i in indices]
     workers = 1 if kind == "memory" else args.workers
     processes, url = start_server(kind, workdir, history_arg, neo4j, workers, shared_reads=False)
     try:
         print(f"  the same on a server with share_history_reads off ({url}):")
-        return run_cases(url, [case], [baselines[index]], args, [p.pid for p in processes])
+        pids = [p.pid for p in processes]
+        return run_cases(url, cases, [baselines[i] for i in indices], args, pids)
     finally:
         stop(processes)
 

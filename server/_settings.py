@@ -17,8 +17,8 @@ class ServerSettings:
     is refused with 413 before the application sees it.
 
     ``share_history_reads``: concurrent GraphQL history reads of one window share a
-    ``HistoryStore.range`` call (``server/graphql/_range_batcher.py``); off, each
-    request makes its own.
+    ``HistoryStore.range`` call, and reads at one time an ``as_of`` call
+    (``server/graphql/_range_batcher.py``); off, each request makes its own.
     """
 
     version: str

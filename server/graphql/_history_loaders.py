@@ -1,7 +1,9 @@
 """DataLoaders for history reads: one ``as_of`` per time and one ``range`` per window.
 
 Keys from every twin of a query level that ask for the same time (or the
-same window, interval and aggregates) go to the history store in one call.
+same window, interval and aggregates) go to the history store in one call,
+shared with other requests' reads of the same time or window when the server
+shares history reads (``RangeBatcher``).
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from strawberry.dataloader import DataLoader
 
 from ontology.history import Agg, AsOf, HistoryStore, Series, SeriesKey
@@ -77,11 +80,12 @@ def _as_of_chunks(history: HistoryStore, keys: Sequence[SeriesKey], at: datetime
     ]
 
 
-def _as_of_many(history: HistoryStore, keys: Sequence[SeriesKey], at: datetime) -> list[AsOfRow]:
-    out: list[AsOfRow] = []
-    for start in range(0, len(keys), KEYS_PER_CALL):
-        out.extend(_rows(history.as_of(keys[start : start + KEYS_PER_CALL], at)))
-    return out
+def joined(chunks: Sequence[AsOf]) -> AsOf:
+    """The chunks of one ``as_of`` read (``as_of_columns``) as one ``AsOf``."""
+    if len(chunks) == 1:
+        return chunks[0]
+    columns = {f.name: np.concatenate([getattr(c, f.name) for c in chunks]) for f in fields(AsOf)}
+    return AsOf(**columns)
 
 
 class HistoryLoaders:
@@ -107,10 +111,18 @@ class HistoryLoaders:
         self.__dict__.pop("range", None)
 
     async def as_of_columns(self, keys: Sequence[SeriesKey], at: datetime) -> list[AsOf]:
-        """``HistoryStore.as_of`` of many keys at one time as the store's columns, in one
-        worker-thread hop (one call per ``KEYS_PER_CALL`` keys): a whole list's rows
+        """``HistoryStore.as_of`` of many keys at one time as the store's columns (one call
+        per ``KEYS_PER_CALL`` keys, shared with concurrent reads of ``at`` when the server
+        shares history reads, else all in one worker-thread hop): a whole list's rows
         without a loader key or a row object each."""
-        return await in_thread(_as_of_chunks, self.history, keys, at) if keys else []
+        if not keys:
+            return []
+        if self._ranges is None:
+            return await in_thread(_as_of_chunks, self.history, keys, at)
+        return [
+            await self._ranges.as_of(keys[start : start + KEYS_PER_CALL], at)
+            for start in range(0, len(keys), KEYS_PER_CALL)
+        ]
 
     async def _as_of(self, keys: Sequence[AsOfKey]) -> list[AsOfRow]:
         by_time: dict[datetime, list[int]] = defaultdict(list)
@@ -119,7 +131,7 @@ class HistoryLoaders:
         out: list[AsOfRow | None] = [None] * len(keys)
         for at, positions in by_time.items():
             series = [SeriesKey(keys[i].twin, keys[i].signal) for i in positions]
-            rows = await in_thread(_as_of_many, self.history, series, at)
+            rows = [r for got in await self.as_of_columns(series, at) for r in _rows(got)]
             for i, row in zip(positions, rows, strict=True):
                 out[i] = row
         return [row for row in out if row is not None]

@@ -1,14 +1,16 @@
-"""History ``range`` reads of concurrent requests for the same window, in one store call.
+"""History reads of concurrent requests for the same window, or the same time, in one store call.
 
-A request's DataLoader batches the ``history`` fields of one query; this batches
-across requests. While a ``range`` call for a window (start, end, interval,
-aggregates) is in flight, the reads other requests ask for the same window wait
-for it and then go to the store together, each distinct series once: a dashboard
-that many clients poll, or a wall of twins each asking for the same day, costs
-one store call per round instead of one per request. A read that finds nothing
-in flight goes at once (after the current event-loop step, so reads made in the
-same step share it). Nothing is kept after a call returns: every answer is read
-while its request waits.
+A request's DataLoader batches the ``history`` and ``signals(at:)`` fields of
+one query; this batches across requests. While a ``range`` call for a window
+(start, end, interval, aggregates), or an ``as_of`` call for a time, is in
+flight, the reads other requests ask for the same window (or time) wait for it
+and then go to the store together, each distinct series once: a dashboard that
+many clients poll, a wall of twins each asking for the same day, or a plant's
+listing of 1,000 twins as they were at one time, costs one store call per round
+instead of one per request. A read that finds nothing in flight goes at once
+(after the current event-loop step, so reads made in the same step share it).
+Nothing is kept after a call returns: every answer is read while its request
+waits.
 
 When a shared call fails, each request's read is made again alone, so a request
 gets the answer or the error it would have had by itself.
@@ -17,21 +19,30 @@ gets the answer or the error it would have had by itself.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from ontology.history import Agg, HistoryStore, Series, SeriesKey
+import numpy as np
+
+from ontology.history import Agg, AsOf, HistoryStore, Series, SeriesKey
 from server.graphql._threads import in_thread
 
 ROUND_BUCKETS = 200_000
-"""A round takes reads until its series times their buckets would pass this (a read
-larger alone goes in a round of its own)."""
+"""A ``range`` round takes reads until its series times their buckets would pass this (a
+read larger alone goes in a round of its own)."""
 ROUND_KEYS = 10_000
 """And at most this many distinct series (``MAX_RANGE_KEYS`` of the stores)."""
+AS_OF_ROUND_KEYS = 50_000
+"""An ``as_of`` round takes at most this many series, counting each reader's keys (half
+of the stores' ``MAX_AS_OF_KEYS``)."""
 
 Window = tuple[datetime, datetime, timedelta, tuple[Agg, ...]]
+_What = tuple[str, Window | datetime]
+"""A queue's reads: ``("range", window)`` or ``("as_of", at)``."""
 
 
 def window_buckets(window: Window) -> int:
@@ -42,51 +53,102 @@ def window_buckets(window: Window) -> int:
 
 @dataclass(eq=False)
 class _Round:
-    """The reads that go to the store in one call: each distinct key's position."""
+    """The reads that go to the store in one call: each distinct key once, in ``keys``."""
 
-    done: asyncio.Future[tuple[Series, ...]]
-    keys: dict[SeriesKey, int] = field(default_factory=dict)
+    done: asyncio.Future[Any]
+    keys: list[SeriesKey] = field(default_factory=list)
+    positions: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Each key's position in ``keys``, by ``(twin, signal)`` (a tuple hashes and compares
+    in C; a ``SeriesKey`` calls Python for both, for each of a round's keys)."""
     readers: int = 0
-
-    def fits(self, keys: Sequence[SeriesKey], buckets: int) -> bool:
-        new = len(self.keys) + len(keys)  # at most: some may be there already
-        return not self.keys or (new <= ROUND_KEYS and new * buckets <= ROUND_BUCKETS)
 
     def add(self, keys: Sequence[SeriesKey]) -> list[int]:
         self.readers += 1
-        return [self.keys.setdefault(key, len(self.keys)) for key in keys]
+        positions, held = self.positions, self.keys
+        out: list[int] = []
+        for key in keys:
+            pair = (key.twin, key.signal)
+            at = positions.get(pair)
+            if at is None:
+                at = positions[pair] = len(held)
+                held.append(key)
+            out.append(at)
+        return out
 
 
 @dataclass(eq=False)
 class _Queue:
+    read: Callable[[list[SeriesKey]], Any]
+    fits: Callable[[_Round, int], bool]
+    """Whether a read of this many keys may join the round."""
     rounds: deque[_Round] = field(default_factory=deque)
     running: bool = False
 
 
+def _as_of_rows(got: AsOf, positions: list[int]) -> AsOf:
+    """The rows of ``got`` at ``positions``, in their order."""
+    if positions == list(range(len(got.found))):
+        return got
+    at = np.asarray(positions, dtype=np.intp)
+    return AsOf(**{f.name: getattr(got, f.name)[at] for f in dataclasses.fields(AsOf)})
+
+
 class RangeBatcher:
-    """``HistoryStore.range`` shared by the requests of one server (see the module's text)."""
+    """``HistoryStore.range`` and ``as_of`` shared by the requests of one server (see the
+    module's text)."""
 
     def __init__(self, history: HistoryStore) -> None:
         self.history = history
-        # per event loop (tests run several), per window
-        self._queues: dict[tuple[asyncio.AbstractEventLoop, Window], _Queue] = {}
+        # per event loop (tests run several), per window or time
+        self._queues: dict[tuple[asyncio.AbstractEventLoop, _What], _Queue] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def range(self, keys: Sequence[SeriesKey], window: Window) -> tuple[Series, ...]:
         """``history.range(keys, *window)``, in a call shared with concurrent reads."""
         if not keys:
             return ()
-        loop = asyncio.get_running_loop()
-        queue = self._queues.setdefault((loop, window), _Queue())
         buckets = window_buckets(window)
+
+        def fits(round_: _Round, count: int) -> bool:
+            new = len(round_.keys) + count  # at most: some may be there already
+            return not round_.keys or (new <= ROUND_KEYS and new * buckets <= ROUND_BUCKETS)
+
+        def read(shared: list[SeriesKey]) -> tuple[Series, ...]:
+            return self.history.range(shared, *window)
+
+        got, positions = await self._shared(("range", window), keys, read, fits)
+        return tuple(got[p] for p in positions)
+
+    async def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
+        """``history.as_of(keys, at)``, in a call shared with concurrent reads of ``at``."""
+
+        def fits(round_: _Round, count: int) -> bool:
+            return not round_.keys or len(round_.keys) + count <= AS_OF_ROUND_KEYS
+
+        def read(shared: list[SeriesKey]) -> AsOf:
+            return self.history.as_of(shared, at)
+
+        got, positions = await self._shared(("as_of", at), keys, read, fits)
+        return _as_of_rows(got, positions)
+
+    async def _shared(
+        self,
+        what: _What,
+        keys: Sequence[SeriesKey],
+        read: Callable[[list[SeriesKey]], Any],
+        fits: Callable[[_Round, int], bool],
+    ) -> tuple[Any, list[int]]:
+        """The answer of the round ``keys`` joined, and their positions in it."""
+        loop = asyncio.get_running_loop()
+        queue = self._queues.setdefault((loop, what), _Queue(read, fits))
         last = queue.rounds[-1] if queue.rounds else None
-        if last is None or not last.fits(keys, buckets):
+        if last is None or not queue.fits(last, len(keys)):
             last = _Round(loop.create_future())
             queue.rounds.append(last)
         positions = last.add(keys)
         if not queue.running:
             queue.running = True
-            task = loop.create_task(self._drain(loop, window, queue))
+            task = loop.create_task(self._drain(loop, what, queue))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         try:
@@ -95,16 +157,16 @@ class RangeBatcher:
             if last.readers == 1:
                 raise
             # alone: the answer or the error this request would have had by itself
-            return await in_thread(self.history.range, keys, *window)
-        return tuple(got[p] for p in positions)
+            return await in_thread(read, list(keys)), list(range(len(keys)))
+        return got, positions
 
-    async def _drain(self, loop: asyncio.AbstractEventLoop, window: Window, queue: _Queue) -> None:
-        """Run the window's rounds one after another until none is waiting."""
+    async def _drain(self, loop: asyncio.AbstractEventLoop, what: _What, queue: _Queue) -> None:
+        """Run the queue's rounds one after another until none is waiting."""
         try:
             while queue.rounds:
                 round_ = queue.rounds.popleft()
                 try:
-                    got = await in_thread(self.history.range, list(round_.keys), *window)
+                    got = await in_thread(queue.read, round_.keys)
                 except Exception as error:
                     round_.done.set_exception(error)
                     round_.done.exception()  # seen, even if every reader has gone
@@ -115,5 +177,5 @@ class RangeBatcher:
             for left in queue.rounds:  # only when cancelled (the loop is shutting down)
                 left.done.cancel()
             queue.rounds.clear()
-            if self._queues.get((loop, window)) is queue:
-                del self._queues[(loop, window)]
+            if self._queues.get((loop, what)) is queue:
+                del self._queues[(loop, what)]

@@ -79,6 +79,19 @@ class RowsAt:
             [position[i] for i in range(start, end) if position[i] >= 0] for start, end in spans
         ]
 
+    def regular(self, width: int, count: int) -> list[list[int]]:
+        """:meth:`rows` of ``count`` spans of ``width`` rows each, one after another from row
+        0 (a list whose twins all ask for the same signals)."""
+        position = self.position
+        if width == 0:
+            return [[] for _ in range(count)]
+        if width == 1:
+            return [[p] if p >= 0 else [] for p in position]
+        return [
+            [p for p in position[start : start + width] if p >= 0]
+            for start in range(0, len(position), width)
+        ]
+
     def column(self, field: str) -> list[Any]:
         """The Python values of the ``Signal`` field ``field`` (one of ``SIGNAL_FIELDS``) of
         every row, converted once."""

@@ -108,6 +108,18 @@ class SignalsAtLoader:
         ``at``: one history read, one set of columns."""
         with_models = any(m is not None for m in models)
         model_set = await self._loaders.model_set() if with_models else None
+        alike = set(zip(models, names, strict=True))
+        if len(alike) == 1:  # a list's twins: usually one model (or none read), one selection
+            ((model, asked),) = alike
+            wanted, units = self._shape(model_set, model, asked)
+            if len(wanted) == 1:
+                (name,) = wanted
+                series = [SeriesKey(t, name) for t in twins]
+            else:
+                series = [SeriesKey(t, n) for t in twins for n in wanted]
+            chunks = await self._history.as_of_columns(series, at)
+            rows = RowsAt(at, list(wanted) * len(twins), units * len(twins), chunks)
+            return [(rows, mine) for mine in rows.regular(len(wanted), len(twins))]
         shapes: dict[tuple[str | None, Names], tuple[Sequence[str], list[str | None]]] = {}
         per_twin: list[Sequence[str]] = []
         flat_names: list[str] = []

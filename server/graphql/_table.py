@@ -17,8 +17,8 @@ from ontology.history import SeriesKey
 from server.graphql._context import Context
 from server.graphql._errors import LimitError
 from server.graphql._history import MAX_SIGNALS, history_of, utc
+from server.graphql._history_loaders import joined
 from server.graphql._signal import quality_name
-from server.graphql._threads import in_thread
 from server.graphql._typing import as_json
 
 MAX_TWINS = 10_000
@@ -46,7 +46,7 @@ class SignalTable:
 async def signal_table(
     ctx: Context, twin_ids: list[str], names: list[str], at: datetime
 ) -> SignalTable:
-    history = history_of(ctx).history
+    history = history_of(ctx)
     if len(twin_ids) > MAX_TWINS:
         msg = f"twins: {len(twin_ids)} ids; at most {MAX_TWINS} per call"
         raise LimitError(msg)
@@ -57,7 +57,7 @@ async def signal_table(
     found = await ctx.loaders.twins_many(list(dict.fromkeys(twin_ids)))
     twins = [t.id for t in found if t is not None]
     keys = [SeriesKey(t, n) for n in names for t in twins]
-    result = await in_thread(history.as_of, keys, when) if keys else None
+    result = joined(await history.as_of_columns(keys, when)) if keys else None
     columns: list[SignalColumn] = []
     for i, name in enumerate(names):
         part = slice(i * len(twins), (i + 1) * len(twins))

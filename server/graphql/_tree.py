@@ -253,9 +253,13 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         when = at.astimezone(UTC)
 
         last: list[Any] = [None, None]  # the rows of the twin before, and their columns
+        readies: dict[bool, Any] = {}  # the rows read ahead, by with_units: looked up once
 
         def signals_at(twin: TwinType) -> list[Result]:
-            ready = loader.ready(wanted, when, with_units=twin.record is not None)
+            with_units = twin.record is not None
+            ready = readies.get(with_units)
+            if ready is None:
+                ready = readies[with_units] = loader.ready(wanted, when, with_units=with_units)
             got = ready.get(twin.id) if ready is not None else None
             if got is None:
                 raise _UnsupportedError
@@ -267,6 +271,8 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             columns: Columns = last[1]
             if len(columns) == 1:
                 ((name, column),) = columns
+                if len(mine) == 1:  # one signal asked for: no inner loop
+                    return [{name: column[mine[0]]}]
                 return [{name: column[i]} for i in mine]
             return [{name: column[i] for name, column in columns} for i in mine]
 

@@ -15,19 +15,21 @@ from tests._services import QuestDBAddress, in_ci
 SMALL = ["--twins", "300", "--subtree", "30", "--clients", "2", "--requests", "2", "--repeat", "1"]
 
 
-def test_the_in_process_run_prints_the_floor_the_figures_and_unshared_history_and_agrees(
+def test_the_in_process_run_prints_the_floor_the_figures_and_unshared_reads_and_agrees(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert graphql.main([*SMALL, "--skip-neo4j"]) == 0
     out = capsys.readouterr().out.splitlines()
     rows = [line for line in out if " p99 min " in line]
-    assert len(rows) == 7
+    assert len(rows) == 8
     assert "{ __typename }" in rows[0] and "floor" in rows[0]
     assert "live state of one twin" in rows[1] and "get_twin + get_signals" in rows[1]
     assert "history" in rows[2] and "unshared" not in rows[2]
-    # the history case again, on a server with ServerSettings.share_history_reads off
+    # the history and signals(at:) cases again, with ServerSettings.share_history_reads off
     assert "share_history_reads off" in out[out.index(rows[6]) - 1]
     assert "1-min buckets, unshared" in rows[6] and "HistoryStore.range" in rows[6]
+    assert "signals(at:) of" in rows[7] and "unshared" in rows[7]
+    assert "HistoryStore.as_of" in rows[7]
     assert all("baseline" in row and "server CPU" in row for row in rows)
     assert not any("MISMATCH" in line or "ERRORS" in line for line in out)
     assert out[-1] == "answers equal to the baselines"
@@ -98,8 +100,9 @@ def test_the_neo4j_run_stands_beside_neo4j_graphql_with_equal_answers(
     assert graphql.main(argv) == 0
     out = capsys.readouterr().out.splitlines()
     ours = [line for line in out if "baseline" in line and " p99 min " in line]
-    assert len(ours) == 7
+    assert len(ours) == 8
     assert "1-min buckets, unshared" in ours[6]
+    assert "signals(at:) of" in ours[7] and "unshared" in ours[7]
     versus = [line for line in out if "@neo4j/graphql p99 min" in line]
     assert len(versus) == 3
     assert "{ __typename }" in versus[0]

@@ -1,4 +1,5 @@
-"""``range`` reads of concurrent requests for one window share a store call, answers unchanged.
+"""``range`` reads of concurrent requests for one window (and ``as_of`` reads for one time)
+share a store call, answers unchanged.
 
 The history store (the embedded DuckDB store in memory, and the real QuestDB,
 marked ``questdb``) holds an hour of 1 Hz ``power`` samples of four machines.
@@ -21,6 +22,7 @@ from starlette.testclient import TestClient
 import ontology
 from ontology.history import (
     Agg,
+    AsOf,
     Batch,
     HistoryInputError,
     HistoryStore,
@@ -43,6 +45,7 @@ TWINS = [
 START = (datetime.now(UTC) - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
 SECONDS = 3600
 WINDOW: Window = (START, START + timedelta(hours=1), timedelta(minutes=1), (Agg.MEAN, Agg.MAX))
+AT = START + timedelta(minutes=20, seconds=30)
 
 
 @pytest.fixture(scope="module", params=HISTORY_STORES)
@@ -73,6 +76,7 @@ class Watched:
     def __init__(self, store: HistoryStore, *, hold: bool = False, refuse: str = "") -> None:
         self.store = store
         self.calls: Counter[int] = Counter()
+        self.as_of_calls: Counter[int] = Counter()
         self.entered = threading.Event()
         self.release = threading.Event()
         if not hold:
@@ -88,6 +92,13 @@ class Watched:
             raise HistoryInputError(msg)
         return self.store.range(keys, *args)
 
+    def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
+        self.as_of_calls[len(keys)] += 1
+        if any(k.twin == self.refuse for k in keys):
+            msg = f"twin: {self.refuse!r} is refused"
+            raise HistoryInputError(msg)
+        return self.store.as_of(keys, at)
+
 
 def _keys(*twins: str) -> list[SeriesKey]:
     return [SeriesKey(t, "power") for t in twins]
@@ -100,6 +111,13 @@ def _same(got: Sequence[Series], alone: Sequence[Series]) -> None:
         assert mine.values.keys() == theirs.values.keys()
         for agg in mine.values:
             assert np.array_equal(mine.values[agg], theirs.values[agg], equal_nan=True)
+
+
+def _same_rows(got: AsOf, alone: AsOf) -> None:
+    for name in ("twin", "signal", "found", "text", "quality", "batch"):
+        assert getattr(got, name).tolist() == getattr(alone, name).tolist()
+    assert np.array_equal(got.time, alone.time, equal_nan=True)
+    assert np.array_equal(got.value, alone.value, equal_nan=True)
 
 
 def _alone(history: HistoryStore, keys: Sequence[SeriesKey]) -> tuple[Series, ...]:
@@ -149,17 +167,29 @@ async def test_other_windows_are_other_calls(history: HistoryStore) -> None:
     assert hour[0].values[Agg.MAX][0] == pytest.approx(float(np.max(minute[0].values[Agg.MAX])))
 
 
-async def test_a_refused_shared_call_is_made_again_alone_for_each(history: HistoryStore) -> None:
+@pytest.mark.parametrize("kind", ["range", "as_of"])
+async def test_a_refused_shared_call_is_made_again_alone_for_each(
+    history: HistoryStore, kind: str
+) -> None:
     watched = Watched(history, refuse=TWINS[3])
     batcher = RangeBatcher(watched)  # type: ignore[arg-type]
-    good = batcher.range(_keys(TWINS[0], TWINS[1]), WINDOW)
-    bad = batcher.range(_keys(TWINS[2], TWINS[3]), WINDOW)
-    got, refused = await asyncio.gather(good, bad, return_exceptions=True)
+
+    async def read(keys: list[SeriesKey]) -> Any:
+        return await (batcher.range(keys, WINDOW) if kind == "range" else batcher.as_of(keys, AT))
+
+    results: tuple[Any, Any] = await asyncio.gather(
+        read(_keys(TWINS[0], TWINS[1])), read(_keys(TWINS[2], TWINS[3])), return_exceptions=True
+    )
+    got, refused = results
     assert isinstance(refused, HistoryInputError)
     assert TWINS[3] in str(refused)
     assert not isinstance(got, BaseException)
-    _same(got, _alone(history, _keys(TWINS[0], TWINS[1])))
-    assert watched.calls == Counter({4: 1, 2: 2})  # together, then each alone
+    if kind == "range":
+        _same(got, _alone(history, _keys(TWINS[0], TWINS[1])))
+    else:
+        _same_rows(got, history.as_of(_keys(TWINS[0], TWINS[1]), AT))
+    calls = watched.calls if kind == "range" else watched.as_of_calls
+    assert calls == Counter({4: 1, 2: 2})  # together, then each alone
 
 
 async def test_a_reader_that_stops_waiting_leaves_the_others_their_answer(
@@ -175,6 +205,34 @@ async def test_a_reader_that_stops_waiting_leaves_the_others_their_answer(
     watched.release.set()
     _same(await stayer, _alone(history, _keys(TWINS[1])))
     assert quitter.cancelled()
+
+
+async def test_as_of_reads_of_one_time_in_one_step_are_one_store_call(
+    history: HistoryStore,
+) -> None:
+    watched = Watched(history)
+    batcher = RangeBatcher(watched)  # type: ignore[arg-type]
+    asks = [_keys(TWINS[i % 4], TWINS[(i + 1) % 4], TWINS[i % 4]) for i in range(12)]
+    asks.append(_keys("nobody", TWINS[2]))
+    got = await asyncio.gather(*(batcher.as_of(keys, AT) for keys in asks))
+    assert watched.as_of_calls == Counter({5: 1})  # the four twins and the unknown one
+    for keys, rows in zip(asks, got, strict=True):
+        _same_rows(rows, history.as_of(keys, AT))
+    assert got[-1].found.tolist() == [False, True]
+    assert got[0].found.tolist() == [True, True, True]
+
+
+async def test_as_of_reads_of_other_times_are_other_calls(history: HistoryStore) -> None:
+    watched = Watched(history)
+    batcher = RangeBatcher(watched)  # type: ignore[arg-type]
+    later = AT + timedelta(minutes=5)
+    now, then = await asyncio.gather(
+        batcher.as_of(_keys(TWINS[0]), AT), batcher.as_of(_keys(TWINS[0]), later)
+    )
+    assert watched.as_of_calls == Counter({1: 2})
+    _same_rows(now, history.as_of(_keys(TWINS[0]), AT))
+    _same_rows(then, history.as_of(_keys(TWINS[0]), later))
+    assert now.time[0] < then.time[0]
 
 
 HISTORY = """query($id: ID!, $from: DateTime!, $to: DateTime!) { twin(id: $id) {
@@ -213,6 +271,32 @@ async def test_concurrent_requests_answer_byte_for_byte_as_one_at_a_time(
         assert sum(watched.calls.values()) < len(twins)
     else:  # share_history_reads off: each request its own call
         assert watched.calls == Counter({1: len(twins)})
+
+
+SIGNALS_AT = """query($at: DateTime!) { twins(first: 100) {
+  nodes { id signals(names: ["power"], at: $at) { name value time quality batch } } } }"""
+
+
+@pytest.mark.parametrize("share", [True, False], ids=["shared", "unshared"])
+async def test_concurrent_signals_at_requests_answer_as_one_at_a_time(
+    history: HistoryStore, share: bool
+) -> None:
+    plant = ontology.MemoryStore()
+    load_plant(plant)
+    body = {"query": SIGNALS_AT, "variables": {"at": AT.isoformat()}}
+    app = create_app(ServerSettings(version="0"), store=plant, history=history)
+    alone = TestClient(app).post("/graphql", json=body).content
+    assert b'"errors"' not in alone
+    assert alone.count(b'"value":') >= len(TWINS)
+    watched = Watched(history)
+    settings = ServerSettings(version="0", share_history_reads=share)
+    app = create_app(settings, store=plant, history=watched)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        responses = await asyncio.gather(*(client.post("/graphql", json=body) for _ in range(8)))
+    assert [r.content for r in responses] == [alone] * 8
+    calls = sum(watched.as_of_calls.values())
+    assert calls < 8 if share else calls == 8
 
 
 def test_share_history_reads_must_be_a_boolean() -> None:

@@ -154,3 +154,17 @@ def test_a_hiding_policy_hides_its_twins_from_the_listing(
     assert sorted(got) == sorted(t for t in twins if t not in policy.hidden)
     assert all(t not in got for t in policy.hidden)
     assert counted.calls["as_of"] == 1
+
+
+@pytest.mark.parametrize("names", ["[]", '["power"]', '["none", "power", "power"]'])
+@pytest.mark.parametrize("selection", [PLAIN, f"unit {PLAIN}"])
+def test_any_number_of_names_gives_the_answers_of_twin_by_twin(
+    plant: ontology.GraphStore, history: HistoryStore, names: str, selection: str
+) -> None:
+    client = _client(plant, history)
+    listing = _query(selection).replace('["power", "none"]', names)
+    one_by_one = FRAGMENT.replace("SELECTION", selection).replace('["power", "none"]', names)
+    want = data(client, one_by_one, _at())
+    assert data(client, listing, _at()) == want
+    counts = [len(n["signals"]) for n in want["twins"]["nodes"]]
+    assert max(counts) == names.count("power")
