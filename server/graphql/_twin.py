@@ -356,13 +356,26 @@ async def _signals_at(
     return await loader.rows.load(key)
 
 
+def _twin(twin_id: str, record: ontology.Twin | None) -> TwinType:
+    """``TwinType(id=..., record=...)`` without the dataclass ``__init__`` call, which cost
+    three times as much (1.8 against 0.5 microseconds here): a page of a tree of 1,111
+    twins makes one per twin. ``strawberry.ID`` is a ``NewType``: the text itself."""
+    twin: TwinType = _new(TwinType)
+    twin.id = cast("strawberry.ID", twin_id)
+    twin.record = record
+    return twin
+
+
+_new = object.__new__
+
+
 def twin_type(held: ontology.Twin) -> TwinType:
-    return TwinType(id=strawberry.ID(held.id), record=held)
+    return _twin(held.id, held)
 
 
 def twin_ref(twin_id: str) -> TwinType:
     """A twin known to exist and to be visible, for a selection that needs only ids."""
-    return TwinType(id=strawberry.ID(twin_id), record=None)
+    return _twin(twin_id, None)
 
 
 async def twin_by_id(ctx: Context, twin_id: str) -> TwinType | None:
