@@ -10,11 +10,12 @@ end (``--namespace``: one loaded before, kept). Then, for each query of that
 benchmark that runs on Neo4j, it replays the store calls our GraphQL server
 makes for it (recorded through a counting proxy of the store):
 
-- live state of one twin: ``get_twins``, ``model_set`` (cached), ``signals_of``;
-- descendants + rollups of the subtree: ``get_twins``, ``descendants`` page by
-  page (10,000 a page), ``rollups``, ``signals_of``;
-- a twin, its children and their signals: ``children_below`` (1 level),
-  ``twins_with_signals``, ``model_set`` (cached);
+- live state of one twin: ``twins_with_signals``, ``model_set`` (cached);
+- descendants + rollups of the subtree: ``twins_with_signals``, ``model_set``
+  (cached), ``count_descendants`` (from the kept hierarchy once it is read),
+  ``rollups`` (kept for ``model_recheck_ms``);
+- a twin, its children and their signals: ``children_with_signals``,
+  ``model_set`` (cached);
 - three levels of descendants: ``children_below`` (3 levels);
 
 and the ingest commit's graph write: ``set_signals`` of 5,000 changed keys
@@ -171,28 +172,22 @@ def cases(
         return {k: (v.value, v.time.isoformat()) for k, v in found.items()}
 
     def live() -> Answer:
-        (twin,) = store.get_twins([machine])
+        (found,) = store.twins_with_signals([machine])
         store.model_set()
-        (signals,) = store.signals_of([machine])
-        assert twin is not None
+        assert found is not None
+        twin, signals = found
         return twin.id, twin.model, dict(twin.properties), values(signals)
 
     def live_plain() -> Answer:
         return (*plain.twin(machine), plain.signals(machine))
 
     def rolled() -> Answer:
-        store.get_twins([subtree])
-        ids: list[str] = []
-        after = None
-        while True:
-            page = store.descendants(subtree, first=MAX_PAGE, after=after)
-            ids.extend(page.items)
-            after = page.next_cursor
-            if after is None:
-                break
+        (found,) = store.twins_with_signals([subtree])
+        store.model_set()
+        count = store.count_descendants(subtree)
         names = [r.name for r in store.rollups()]
-        (signals,) = store.signals_of([subtree])
-        return len(ids), names, signals[ROLLUP.name].value
+        assert found is not None
+        return count, names, found[1][ROLLUP.name].value
 
     def rolled_plain() -> Answer:
         plain.twin(subtree)
@@ -206,10 +201,10 @@ def cases(
         return len(ids), names, plain.signals(subtree)[ROLLUP.name][0]
 
     def kids() -> Answer:
-        tree = store.children_below([parent], 1)
-        found = store.twins_with_signals(list(tree[parent]))
+        found = store.children_with_signals(parent, first=MAX_PAGE)
         store.model_set()
-        return {p[0].id: (p[0].model, values(p[1])) for p in found if p is not None}
+        assert found is not None
+        return {twin.id: (twin.model, values(signals)) for twin, signals in found.page}
 
     def kids_plain() -> Answer:
         return plain.twins_with_signals(plain.tree(parent, 1)[parent])

@@ -29,6 +29,7 @@ from ontology.graph._values import (
     Alias,
     AuditRecord,
     BulkResult,
+    ChildPage,
     Edge,
     JsonValue,
     Lifecycle,
@@ -266,6 +267,16 @@ class GraphStore(Protocol):
 
         In the order given; ``None`` for an unknown id. More than ``MAX_READ_IDS``
         ids are refused. A page of twins whose signals are selected reads both here.
+        """
+        ...
+
+    def children_with_signals(
+        self, twin_id: str, *, first: int, after: str | None = None
+    ) -> ChildPage | None:
+        """The twin's record, every child's id (in id order) and the page of children after
+        ``after`` (ids greater than it; at most ``first``, 1 to ``MAX_PAGE``) with their
+        records and live signals, all in one round trip (a twin with its children and
+        their signals). ``None`` for an unknown twin.
         """
         ...
 

@@ -81,6 +81,17 @@ def require_tree(depth: object, limit: object) -> tuple[int, int]:
     return depth, limit
 
 
+def require_after(after: object) -> str | None:
+    """A cursor: ``None`` or a twin id (at most ``MAX_TWIN_ID`` characters)."""
+    if after is not None and (type(after) is not str or len(after) > MAX_TWIN_ID):
+        msg = (
+            f"after={show(after)} is not valid; expected None or a twin id of at most "
+            f"{MAX_TWIN_ID} characters"
+        )
+        raise InvalidError(msg)
+    return after
+
+
 def require_page(first: object) -> int:
     if type(first) is not int or not 1 <= first <= MAX_PAGE:
         msg = f"page size first={show(first)} is not valid; expected an integer 1..{MAX_PAGE}"

@@ -117,6 +117,20 @@ class SignalValue:
     batch: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class ChildPage:
+    """A twin's children (every id) and one page of them with their records and live
+    signals (``GraphStore.children_with_signals``)."""
+
+    twin: Twin
+    """The parent itself."""
+    children: tuple[str, ...]
+    """Every child's id, in id order."""
+    page: tuple[tuple[Twin, Mapping[str, SignalValue]], ...]
+    """The children after the cursor, at most ``first``, in id order, each with its live
+    signals (as ``GraphStore.twins_with_signals``)."""
+
+
 class Aggregate(StrEnum):
     SUM = "sum"
     MIN = "min"

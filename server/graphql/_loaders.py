@@ -2,9 +2,11 @@
 
 Each loader's batch function makes one worker-thread hop. Reads the
 ``GraphStore`` contract offers for many keys (``get_twins``, ``list_models``,
-``children_of``, ``parents_of``, ``signals_of``, ``twins_with_signals``, ``edges_from_many``,
-``edges_to_many``, the authorizer's decisions) cost one store call per batch
-(per ``MAX_READ_IDS`` keys), so a query's store calls do not grow with its result.
+``children_of``, ``parents_of``, ``signals_of``, ``twins_with_signals``,
+``edges_from_many``, ``edges_to_many``, the authorizer's decisions) cost one
+store call per batch (per ``MAX_READ_IDS`` keys), so a query's store calls do
+not grow with its result; a twin with a page of its children and their signals
+is one call (``children_with_signals``).
 
 Authorization happens here, below every field: a twin the principal may not
 read is ``None`` from ``twin``, and is dropped from ``children``, ``parents``
@@ -51,6 +53,14 @@ def _with_model_set(
     return _in_chunks(store.twins_with_signals, twin_ids), store.model_set()
 
 
+def _child_page_with_model_set(
+    store: ontology.GraphStore, twin_id: str, first: int, after: str | None
+) -> tuple[ontology.ChildPage | None, dtdl.ModelSet]:
+    """``children_with_signals`` and the parsed models in one worker-thread hop (as
+    :func:`_with_model_set`)."""
+    return store.children_with_signals(twin_id, first=first, after=after), store.model_set()
+
+
 _LOADERS = (
     "visible",
     "twin",
@@ -81,6 +91,8 @@ class Loaders:
         """Visible children of twins, read ahead (``children_tree``): no await needed."""
         self.known_signals: dict[str, Mapping[str, ontology.SignalValue]] = {}
         """Live signals of twins, read ahead for a page (``twins_with_signals``)."""
+        self.known_twins: dict[str, ontology.Twin] = {}
+        """Records of twins read ahead with their live signals (``child_page``)."""
         self.known_model_set: dtdl.ModelSet | None = None
         self._units: dict[str, dict[str, str]] = {}
 
@@ -247,6 +259,11 @@ class Loaders:
         if self.restricted:
             msg = "twins_with_signals reads without authorization: the default policy only"
             raise RuntimeError(msg)
+        known, signals = self.known_twins, self.known_signals
+        if self.known_model_set is not None and all(
+            t in known and t in signals for t in twin_ids
+        ):  # read ahead with their parent's children (child_page): no store call
+            return [known[t] for t in twin_ids]
         found, model_set = await read_store(
             self._store, _with_model_set, self._store, list(twin_ids)
         )
@@ -260,6 +277,30 @@ class Loaders:
                 self.known_signals[pair[0].id] = pair[1]
                 out.append(pair[0])
         return out
+
+    async def child_page(self, twin_id: str, first: int, after: str | None) -> ontology.Twin | None:
+        """The record of ``twin_id`` with its children, and the page of them after ``after``
+        (at most ``first``) with their records and live signals, in one store call
+        (``GraphStore.children_with_signals``) beside the parsed models: its ``children``
+        then answer from :attr:`known_children`, and the page's twins and their
+        ``signals`` from :attr:`known_twins` and :attr:`known_signals`.
+
+        Only for the allow-everything policy, as :meth:`twins_with_signals`."""
+        if self.restricted:
+            msg = "child_page reads without authorization: the default policy only"
+            raise RuntimeError(msg)
+        found, model_set = await read_store(
+            self._store, _child_page_with_model_set, self._store, twin_id, first, after
+        )
+        self._model_set.prime(_ALL, model_set)
+        self.known_model_set = model_set if inline(self._store) else await self.model_set()
+        if found is None:
+            return None
+        self.known_children[twin_id] = found.children
+        for twin, signals in found.page:
+            self.known_twins[twin.id] = twin
+            self.known_signals[twin.id] = signals
+        return found.twin
 
     def units(self, model_set: dtdl.ModelSet, dtmi: str) -> dict[str, str]:
         """Each signal's unit, by name, of the model ``dtmi`` (worked out once per request)."""

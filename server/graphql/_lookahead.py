@@ -101,3 +101,18 @@ def counts_only(selected: Sequence[object]) -> bool:
         for f in fields(selected)
         for s in fields(f.selections)
     )
+
+
+def child_page(twin: Sequence[object]) -> dict[str, object] | None:
+    """The arguments of ``children`` when a selection on one twin asks for its children's
+    live signals and nothing that reads more than that twin's record and one page of its
+    children with their records and signals (``GraphStore.children_with_signals``):
+    one ``children`` field, no ``children`` below it, no live signals or rollups of the
+    twin itself. ``None`` otherwise."""
+    found = [f for f in fields(twin) if f.name == "children"]
+    if len(found) != 1 or reads_live_signals(twin):
+        return None
+    below = twin_selections(found[0].selections)
+    if children_levels(below) or not selects_live_signals(below):
+        return None
+    return dict(found[0].arguments)

@@ -49,7 +49,7 @@ from server.graphql._connection import PageInfo, TwinConnection, TwinEdge, conne
 from server.graphql._pages import encode_cursor, slice_page
 from server.graphql._rows_at import SIGNAL_FIELDS, RowsAt
 from server.graphql._signal import Signal
-from server.graphql._twin import TwinType, ready_signals, twin_ref
+from server.graphql._twin import TwinType, ready_signals, twin_ref, twin_type
 
 Result = dict[str, Any]
 Step = Callable[[Any], Any]
@@ -317,10 +317,16 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return lambda value: self._object(inner, group, value.page_info)
         if name == "node":
             return lambda value: self._object(inner, group, value.node)
+        known = self.context_value.loaders.known_twins  # records read ahead with signals
+
+        def twin(twin_id: str) -> TwinType:
+            record = known.get(twin_id)
+            return twin_ref(twin_id) if record is None else twin_type(record)
+
         if name == "nodes":
-            return lambda value: [self._object(inner, group, twin_ref(t)) for t in value.page.ids]
+            return lambda value: [self._object(inner, group, twin(t)) for t in value.page.ids]
         return lambda value: [
-            self._object(inner, group, TwinEdge(cursor=encode_cursor(t), node=twin_ref(t)))
+            self._object(inner, group, TwinEdge(cursor=encode_cursor(t), node=twin(t)))
             for t in value.page.ids
         ]
 

@@ -15,6 +15,7 @@ from ontology.history import Agg
 from server.graphql import _scan as scan
 from server.graphql._connection import TwinConnection, connection
 from server.graphql._context import Context
+from server.graphql._errors import GraphQLInputError
 from server.graphql._feeds import RejectCount, reject_counts
 from server.graphql._history import (
     EventPage,
@@ -28,13 +29,14 @@ from server.graphql._history import (
 )
 from server.graphql._lifecycle import allowed_transitions
 from server.graphql._lookahead import (
+    child_page,
     children_levels,
     counts_only,
     needs_record,
     reads_live_signals,
 )
 from server.graphql._model import ModelType, model_by_dtmi
-from server.graphql._pages import counted, slice_page
+from server.graphql._pages import counted, decode_cursor, page_size, slice_page
 from server.graphql._rollups import RollupValue, rollups_of
 from server.graphql._signal import Rollup, Signal
 from server.graphql._signals_at import TwinAtKey
@@ -354,13 +356,26 @@ async def _signals_at(
     return await loader.rows.load(key)
 
 
+def _twin(twin_id: str, record: ontology.Twin | None) -> TwinType:
+    """``TwinType(id=..., record=...)`` without the dataclass ``__init__`` call, which cost
+    three times as much (1.8 against 0.5 microseconds here): a page of a tree of 1,111
+    twins makes one per twin. ``strawberry.ID`` is a ``NewType``: the text itself."""
+    twin: TwinType = _new(TwinType)
+    twin.id = cast("strawberry.ID", twin_id)
+    twin.record = record
+    return twin
+
+
+_new = object.__new__
+
+
 def twin_type(held: ontology.Twin) -> TwinType:
-    return TwinType(id=strawberry.ID(held.id), record=held)
+    return _twin(held.id, held)
 
 
 def twin_ref(twin_id: str) -> TwinType:
     """A twin known to exist and to be visible, for a selection that needs only ids."""
-    return TwinType(id=strawberry.ID(twin_id), record=None)
+    return _twin(twin_id, None)
 
 
 async def twin_by_id(ctx: Context, twin_id: str) -> TwinType | None:
@@ -375,6 +390,12 @@ async def twin_ahead(ctx: Context, twin_id: str, selection: Sequence[object]) ->
     at once) also tells whether the twin exists, so its record is never read; when it
     reads live signals or rollups and the policy hides nothing, the record and the live
     signals come in one store call (``twins_with_signals``)."""
+    if not ctx.loaders.restricted:
+        asked = child_page(selection)
+        page = _page_of(ctx, asked) if asked is not None else None
+        if page is not None:  # the twin, its children and a page of their signals: one call
+            found = await ctx.loaders.child_page(twin_id, *page)
+            return twin_type(found) if found is not None else None
     levels = children_levels(selection)
     if levels == 0 or needs_record(selection):
         if reads_live_signals(selection) and not ctx.loaders.restricted:
@@ -388,6 +409,25 @@ async def twin_ahead(ctx: Context, twin_id: str, selection: Sequence[object]) ->
     # children_below lists every twin of the levels it read, the first level's own
     # ones included: the twin is there exactly when it exists.
     return twin_ref(twin_id) if twin_id in ctx.loaders.known_children else None
+
+
+def _page_of(ctx: Context, arguments: dict[str, object]) -> tuple[int, str | None] | None:
+    """``children(first, after)``'s page as ``slice_page`` will cut it: its size and the
+    id it starts after; ``None`` when the arguments are wrong (the field reports it) or
+    ask for no twin."""
+    first, after = arguments.get("first"), arguments.get("after")
+    if type(first) is str and first.isdigit():  # a literal comes as its text; a variable typed
+        first = int(first)
+    if (first is not None and type(first) is not int) or (
+        after is not None and type(after) is not str
+    ):
+        return None
+    try:
+        size = page_size(first, ctx.limits)
+        start = decode_cursor(after) if after is not None else None
+    except GraphQLInputError:  # LimitError too
+        return None
+    return (size, start) if size >= 1 else None
 
 
 async def twins_by_id(ctx: Context, twin_ids: Sequence[str]) -> list[TwinType]:

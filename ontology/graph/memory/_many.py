@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from ontology.graph._limits import MAX_READ_IDS, require_read_ids, require_tree
-from ontology.graph._values import Edge, SignalValue, Twin
+from ontology.graph._limits import (
+    MAX_READ_IDS,
+    require_after,
+    require_page,
+    require_read_ids,
+    require_tree,
+)
+from ontology.graph._values import ChildPage, Edge, SignalValue, Twin
 from ontology.graph.memory._rows import to_signal, to_twin
 from ontology.graph.memory._state import MemoryState
 
@@ -65,6 +72,23 @@ class MemoryManyReads(MemoryState):
                 row = self._twins.get(twin_id)
                 out.append(None if row is None else (to_twin(row), self._signals_held(twin_id)))
         return tuple(out)
+
+    def children_with_signals(
+        self, twin_id: str, *, first: int, after: str | None = None
+    ) -> ChildPage | None:
+        limit = require_page(first)
+        cursor = require_after(after)
+        with self._lock:  # the records and signals as of one moment
+            row = self._twins.get(twin_id)
+            if row is None:
+                return None
+            kids = tuple(sorted(self._edges.children.get(twin_id, ())))
+            start = bisect_right(kids, cursor) if cursor is not None else 0
+            page = tuple(
+                (to_twin(self._twins[c]), self._signals_held(c))
+                for c in kids[start : start + limit]
+            )
+            return ChildPage(to_twin(row), kids, page)
 
     def _signals_held(self, twin_id: str) -> Mapping[str, SignalValue]:
         """The live signals of ``twin_id``, rollups included (the lock held by the caller)."""

@@ -23,6 +23,8 @@ from ontology.graph.neo4j import _graph_tx as gtx
 from ontology.graph.neo4j import _twin_tx as ttx
 from ontology.graph.neo4j._codec import dumps
 from ontology.graph.neo4j._cycles import ContainsOverlay
+from ontology.graph.neo4j._db import Runs
+from ontology.graph.neo4j._hierarchy import Below
 
 if TYPE_CHECKING:
     pass
@@ -265,6 +267,10 @@ class Neo4jGraph(Neo4jState):
     ) -> Page[str]:
         limit = require_page(first)
         depth = require_depth(max_depth)
+        if model is None and semantic_type is None and self._hierarchy.enabled:
+            below = self._kept_below(twin_id, depth, count=False)
+            if isinstance(below, Below):
+                return page(below.page(after, limit + 1), limit, identity)
         if max_depth is None and model is None and semantic_type is None:  # one statement
             found = self._db.read_one(
                 lambda tx: gtx.descendants(tx, self._cy, twin_id, None, after, limit + 1)
@@ -295,7 +301,13 @@ class Neo4jGraph(Neo4jState):
         semantic_type: str | None = None,
     ) -> int:
         depth = require_depth(max_depth)
-        if max_depth is None and model is None and semantic_type is None:  # one statement
+        if model is None and semantic_type is None and self._hierarchy.enabled:
+            below = self._kept_below(twin_id, depth, count=max_depth is None)
+            if isinstance(below, int):
+                return below
+            if below is not None:
+                return len(below)
+        elif max_depth is None and model is None and semantic_type is None:  # one statement
             found = self._db.read_one(lambda tx: gtx.count_descendants(tx, self._cy, twin_id, None))
             if found is None:
                 raise NotFoundError(KIND_TWIN, twin_id)
@@ -311,6 +323,26 @@ class Neo4jGraph(Neo4jState):
             return len(self._walk_down(tx, twin_id, depth, wanted))
 
         return self._db.read(work)
+
+    def _kept_below(self, twin_id: str, depth: int, *, count: bool) -> Below | int | None:
+        """The descendants from the kept hierarchy when it is current (``Hierarchy``),
+        else, with ``count``, Neo4j's count of them (any depth), from the same statement
+        that read the counter; ``None``: neither (ask Neo4j). ``NotFoundError`` for an
+        unknown twin."""
+        hierarchy = self._hierarchy
+        known = hierarchy.version
+
+        def work(tx: Runs) -> tuple[int, int | None] | None:
+            return gtx.hierarchy_check(tx, self._cy, twin_id, known, count=count)
+
+        found = self._db.read_one(work)
+        if found is None:
+            raise NotFoundError(KIND_TWIN, twin_id)
+        version, counted = found
+        below = hierarchy.below(twin_id, depth, version)
+        if below is None and counted is not None:
+            return counted
+        return below
 
     def _wanted_models(
         self, tx: Tx, twin_id: str, model: str | None, semantic_type: str | None

@@ -262,6 +262,27 @@ def count_descendants(
     return int(record["n"]) if record is not None else None
 
 
+def hierarchy_check(
+    tx: Runs, cy: Cypher, twin_id: str, known: int | None, *, count: bool
+) -> tuple[int, int | None] | None:
+    """The ``topology`` counter and, when it is not ``known`` and ``count`` is set, how
+    many distinct descendants ``twin_id`` has, counted in Neo4j (as
+    :func:`count_descendants`); ``None`` when there is no such twin. One statement:
+    the count runs only when the counter moved (``OPTIONAL CALL`` of a filtered row)."""
+    query = cy(
+        "MATCH (a:Twin {id: $id}) OPTIONAL MATCH (m:Meta {key: $key}) "
+        "WITH a, coalesce(m.version, 0) AS v "
+        "OPTIONAL CALL (a, v) { WITH a WHERE $count AND ($known IS NULL OR v <> $known) "
+        "RETURN COUNT { MATCH (a)-[:CONTAINS*1..]->(d) WITH DISTINCT d RETURN d } AS n } "
+        "RETURN v, n"
+    )
+    record = tx.run(query, id=twin_id, key="topology", known=known, count=count).single()
+    if record is None:
+        return None
+    n = record["n"]
+    return int(record["v"]), (int(n) if n is not None else None)
+
+
 def models_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, str]:
     query = cy("UNWIND $ids AS id MATCH (t:Twin {id: id}) RETURN collect(t.id), collect(t.model)")
     found: dict[str, str] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ontology.graph import _limits as checks
-from ontology.graph._values import Edge, SignalValue, Twin
+from ontology.graph._values import ChildPage, Edge, SignalValue, Twin
 from ontology.graph.neo4j import _many_tx as mtx
 from ontology.graph.neo4j._db import Runs
 from ontology.graph.neo4j._state import Neo4jState
@@ -44,6 +44,15 @@ class Neo4jManyReads(Neo4jState):
         ids = checks.require_read_ids(twin_ids)
         found = self._db.read_one(lambda tx: mtx.twins_with_signals(tx, self._cy, _distinct(ids)))
         return tuple(found.get(t) for t in ids)
+
+    def children_with_signals(
+        self, twin_id: str, *, first: int, after: str | None = None
+    ) -> ChildPage | None:
+        limit = checks.require_page(first)
+        cursor = checks.require_after(after)
+        return self._db.read_one(
+            lambda tx: mtx.children_with_signals(tx, self._cy, twin_id, limit, cursor)
+        )
 
     def edges_from_many(
         self, sources: Sequence[str], name: str | None = None

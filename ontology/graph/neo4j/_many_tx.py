@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ontology.graph._limits import MAX_TREE_LEVELS
-from ontology.graph._values import Edge, SignalValue, Twin
+from ontology.graph._values import ChildPage, Edge, SignalValue, Twin
 from ontology.graph.neo4j._codec import edge_from_row, signal_from_node, twin_from_node
 from ontology.graph.neo4j._cypher import Cypher
 from ontology.graph.neo4j._db import Runs
@@ -108,6 +108,34 @@ def twins_with_signals(
         nodes = sorted(found, key=lambda n: str(n["signal"]))
         out[twin.id] = (twin, {n["signal"]: signal_from_node(n) for n in nodes})
     return out
+
+
+_CHILD_PAGE = (
+    "MATCH (p:Twin {id: $id}) "
+    "OPTIONAL MATCH (p)-[:CONTAINS]->(c:Twin) "
+    "WITH p, c ORDER BY c.id "
+    "WITH p, collect(c) AS kids "
+    "WITH p, kids, [k IN kids WHERE $after IS NULL OR k.id > $after][..$first] AS page "
+    "CALL (page) { UNWIND page AS k OPTIONAL MATCH (s:Signal {twin: k.id}) "
+    "WITH k, collect(properties(s)) AS found RETURN collect([properties(k), found]) AS rows } "
+    "RETURN properties(p) AS twin, [k IN kids | k.id] AS ids, rows"
+)
+
+
+def children_with_signals(
+    tx: Runs, cy: Cypher, twin_id: str, first: int, after: str | None
+) -> ChildPage | None:
+    """The twin, its children's ids and a page of them with their signals (one statement,
+    one record); ``None`` when there is no such twin."""
+    record = tx.run(cy(_CHILD_PAGE), id=twin_id, first=first, after=after).single()
+    if record is None:
+        return None
+    page = []
+    for node, found in record["rows"]:
+        nodes = sorted(found, key=lambda n: str(n["signal"]))
+        page.append((twin_from_node(node), {n["signal"]: signal_from_node(n) for n in nodes}))
+    page.sort(key=lambda pair: pair[0].id)
+    return ChildPage(twin_from_node(record["twin"]), tuple(record["ids"]), tuple(page))
 
 
 def edges_of(

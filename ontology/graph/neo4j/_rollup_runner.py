@@ -39,9 +39,10 @@ from ontology.graph.neo4j import _graph_tx as gtx
 from ontology.graph.neo4j import _twin_tx as ttx
 from ontology.graph.neo4j._codec import dumps, micros, signal_key
 from ontology.graph.neo4j._db import Neo4jDatabase, Runs
+from ontology.graph.neo4j._hierarchy import TOPOLOGY, read_topology
 from ontology.graph.neo4j._twin_tx import Tx
 from ontology.rollup._engine import RollupEngine
-from ontology.rollup._topology import Topology, TwinModel
+from ontology.rollup._topology import Topology
 
 Column = npt.NDArray[np.float64]
 """A signal's value per node, NaN where a twin has none (or a non-number)."""
@@ -53,7 +54,6 @@ ROLLUP_BATCH = "rollup"
 NO_TIME = np.iinfo(np.int64).min
 SIGNALS = "signals"
 """The counter that moves with every signal write."""
-TOPOLOGY = "topology"
 
 RulesIn = Callable[[Tx], TwinRules]
 
@@ -102,6 +102,8 @@ class RollupRunner:
         in place; the others are merged, after checking their twin still exists)."""
         self._lock = threading.Lock()  # the engine and the caches are not thread-safe
         self.last: RollupTiming | None = None
+        self._specs: tuple[float, tuple[RollupSpec, ...]] | None = None
+        """``(time.monotonic() of the read, the specs)`` of the last :meth:`specs`."""
         """The timing of the last recompute that had specs to compute."""
 
     # ------------------------------------------------------------- specs
@@ -126,7 +128,20 @@ class RollupRunner:
         return True, previous
 
     def specs(self) -> tuple[RollupSpec, ...]:
-        return tuple(self._db.read_one(self._specs_in))
+        """The declared rollups: read again once ``model_recheck_ms`` passed since the last
+        read (as the models: a GraphQL request asks for them to show rollups), at once
+        after this store defined one (:meth:`forget_specs`)."""
+        kept = self._specs
+        now = time.monotonic()
+        if kept is not None and now - kept[0] < self._db.settings.model_recheck_ms / 1000:
+            return kept[1]
+        specs = tuple(self._db.read_one(self._specs_in))
+        self._specs = (now, specs)
+        return specs
+
+    def forget_specs(self) -> None:
+        """This store defined a rollup: the next :meth:`specs` reads them."""
+        self._specs = None
 
     def _specs_in(self, tx: Runs) -> list[RollupSpec]:
         query = self._cy("MATCH (r:Rollup) RETURN r.spec AS spec ORDER BY r.name")
@@ -215,7 +230,7 @@ class RollupRunner:
         signals_version = ttx.version(tx, self._cy, SIGNALS)
         topology = self._topology
         if topology is None or topology.version != topology_version:
-            topology = self._topology = _read_topology(tx, self._db, topology_version)
+            topology = self._topology = read_topology(tx, self._db, topology_version)
             self._columns, self._held = {}, {}
         if signals_version != self._signals_version:
             self._columns, self._held = {}, {}  # another process wrote signals
@@ -304,17 +319,6 @@ class RollupRunner:
 
 
 _EMPTY = Topology({}, {})
-
-
-def _read_topology(tx: Tx, db: Neo4jDatabase, version: int) -> Topology:
-    cy = db.cypher
-    twins, models = ttx.columns(tx, cy("MATCH (t:Twin) RETURN collect(t.id), collect(t.model)"))
-    parents, children = gtx.all_contains(tx, cy)
-    kids: dict[str, list[str]] = {}
-    for parent, child in zip(parents, children, strict=True):
-        kids.setdefault(parent, []).append(child)
-    nodes = {twin: TwinModel(model) for twin, model in zip(twins, models, strict=True)}
-    return Topology(nodes, kids, version=version)
 
 
 def _read_signal(tx: Tx, db: Neo4jDatabase, name: str, pos: dict[str, int]) -> _Signal:

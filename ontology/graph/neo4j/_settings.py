@@ -36,6 +36,9 @@ class Neo4jStoreSettings:
     uploads or deletes show in ``model_set()`` within this time; this store's
     own uploads and deletes at once; ``list_models``, ``get_model`` and every
     write (twin validation) always read the counter. 0: every call reads it.
+    ``rollups()`` keeps its answer as long (a GraphQL request reads it to show a
+    twin's rollups): a rollup another process defines shows within this time,
+    one this store defines at once; a recompute always reads them.
     """
 
     uri: str
@@ -46,6 +49,7 @@ class Neo4jStoreSettings:
     namespace: str = "tw"
     batch_size: int = 10_000
     model_recheck_ms: int = 500
+    hierarchy_cache: bool = True
 
     def __post_init__(self) -> None:
         if not NAMESPACE_PATTERN.fullmatch(self.namespace):

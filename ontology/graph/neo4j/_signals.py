@@ -77,7 +77,10 @@ class Neo4jSignals(Neo4jState):
                 entry = (ACTION_ROLLUP_DEFINE, spec.name, before, rollup_json(spec))
                 self._audit(tx, principal, now, [entry])
 
-        self._db.write(work)
+        try:
+            self._db.write(work)
+        finally:
+            self._rollups.forget_specs()  # this store's definitions show at once
 
     def rollups(self) -> tuple[RollupSpec, ...]:
         return self._rollups.specs()

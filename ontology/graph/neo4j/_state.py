@@ -45,6 +45,7 @@ from ontology.graph.neo4j import _twin_tx as ttx
 from ontology.graph.neo4j._codec import alias_node_key
 from ontology.graph.neo4j._cypher import Cypher
 from ontology.graph.neo4j._db import Neo4jDatabase
+from ontology.graph.neo4j._hierarchy import Hierarchy
 from ontology.graph.neo4j._rollup_runner import RollupRunner
 from ontology.graph.neo4j._settings import Neo4jStoreSettings
 
@@ -106,6 +107,7 @@ class Neo4jState:
             self._db.close()
             raise
         self._rollups = RollupRunner(self._db)
+        self._hierarchy = Hierarchy(self._db, enabled=settings.hierarchy_cache)
 
     def _held(self) -> dict[str, Model]:
         return self._current_models()[1]

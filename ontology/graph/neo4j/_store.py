@@ -75,4 +75,5 @@ class Neo4jStore(Neo4jTwins, Neo4jGraph, Neo4jSignals, Neo4jManyReads):
         return page(records, limit, lambda r: str(r.seq))
 
     def close(self) -> None:
+        self._hierarchy.close()  # a background read of the hierarchy ends first
         self._db.close()

@@ -1082,19 +1082,23 @@ def test_children_below_refuses_a_bad_depth_or_limit(
         plant.children_below(["site/s1"], depth, limit=limit)
 
 
+def _rolled_up(plant: GraphStore, *updates: SignalUpdate) -> None:
+    """``updates`` written and the ``powerTotal`` rollup (sum of ``power``) computed."""
+    spec = RollupSpec(name="powerTotal", signal="power", aggregate=Aggregate.SUM)
+    plant.define_rollup(spec, principal=WHO)
+    plant.set_signals(updates)
+    plant.recompute_rollups()
+
+
 def test_signals_of_many_twins_match_the_one_twin_reads_rollups_included(
     plant: GraphStore,
 ) -> None:
-    spec = RollupSpec(name="powerTotal", signal="power", aggregate=Aggregate.SUM)
-    plant.define_rollup(spec, principal=WHO)
-    plant.set_signals(
-        [
-            SignalUpdate("machine/m1", "power", 1.0, START, "b1"),
-            SignalUpdate("machine/m1", "temperature", 40.0, START),
-            SignalUpdate("machine/p1", "power", 4.0, START),
-        ]
+    _rolled_up(
+        plant,
+        SignalUpdate("machine/m1", "power", 1.0, START, "b1"),
+        SignalUpdate("machine/m1", "temperature", 40.0, START),
+        SignalUpdate("machine/p1", "power", 4.0, START),
     )
-    plant.recompute_rollups()
     got = plant.signals_of(MANY)
     for twin_id, held in zip(MANY, got, strict=True):
         assert dict(held) == (dict(plant.get_signals(twin_id)) if _known(plant, twin_id) else {})
@@ -1104,15 +1108,11 @@ def test_signals_of_many_twins_match_the_one_twin_reads_rollups_included(
 
 
 def test_twins_with_signals_match_get_twins_and_signals_of(plant: GraphStore) -> None:
-    spec = RollupSpec(name="powerTotal", signal="power", aggregate=Aggregate.SUM)
-    plant.define_rollup(spec, principal=WHO)
-    plant.set_signals(
-        [
-            SignalUpdate("machine/m1", "power", 1.5, START, "b1"),
-            SignalUpdate("machine/p1", "power", 2.5, START),
-        ]
+    _rolled_up(
+        plant,
+        SignalUpdate("machine/m1", "power", 1.5, START, "b1"),
+        SignalUpdate("machine/p1", "power", 2.5, START),
     )
-    plant.recompute_rollups()
     got = plant.twins_with_signals(MANY)
     for twin_id, pair, twin, held in zip(
         MANY, got, plant.get_twins(MANY), plant.signals_of(MANY), strict=True
@@ -1128,6 +1128,47 @@ def test_twins_with_signals_match_get_twins_and_signals_of(plant: GraphStore) ->
     a1 = got[MANY.index("area/a1")]
     assert a1 is not None and a1[1]["powerTotal"].value == 4.0
     assert plant.twins_with_signals([]) == ()
+
+
+def test_children_with_signals_reads_the_children_and_a_page_of_their_signals(
+    plant: GraphStore,
+) -> None:
+    _rolled_up(
+        plant,
+        SignalUpdate("machine/m1", "power", 1.5, START, "b1"),
+        SignalUpdate("machine/m1", "mode", "running", START),
+        SignalUpdate("machine/p1", "power", 2.5, START),
+    )
+    got = plant.children_with_signals("line/l1", first=10)
+    assert got is not None
+    assert got.twin == plant.get_twin("line/l1")
+    assert got.children == ("machine/m1", "machine/p1")
+    assert [twin for twin, _ in got.page] == list(plant.get_twins(got.children))
+    for (twin, held), signals in zip(got.page, plant.signals_of(got.children), strict=True):
+        assert dict(held) == dict(signals), twin.id
+    assert got.page[0][1]["power"].batch == "b1"
+    assert sorted(got.page[0][1]) == ["mode", "power"]
+    area = plant.children_with_signals("area/a1", first=1, after="line/l1")
+    assert area is not None and area.children == ("line/l1", "line/l2")
+    assert [t.id for t, _ in area.page] == ["line/l2"]
+    assert area.page[0][1]["powerTotal"].value == 2.5  # a rollup is a live signal too
+    after_all = plant.children_with_signals("area/a1", first=5, after="line/l2")
+    assert after_all is not None and after_all.page == ()
+    leaf = plant.children_with_signals("sensor/t1", first=5)
+    assert leaf is not None and leaf.children == () and leaf.page == ()
+    assert plant.children_with_signals("nope", first=5) is None
+    assert plant.children_with_signals("x' OR 1=1 //", first=5, after="'") is None
+
+
+@pytest.mark.parametrize(
+    ("first", "after", "message"),
+    [(0, None, "first=0"), (MAX_PAGE + 1, None, "first=10001"), (5, 7, "after=7")],
+)
+def test_children_with_signals_refuses_a_bad_page(
+    plant: GraphStore, first: int, after: Any, message: str
+) -> None:
+    with pytest.raises(InvalidError, match=re.escape(message)):
+        plant.children_with_signals("site/s1", first=first, after=after)
 
 
 def test_edges_of_many_twins_match_the_one_twin_reads(plant: GraphStore) -> None:

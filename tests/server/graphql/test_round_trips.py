@@ -186,25 +186,71 @@ CHILDREN_SIGNALS = """query($id: ID!) { twin(id: $id) { id children(first: 100) 
   nodes { id signals { name value } } } } }"""
 
 
-def test_a_twin_its_children_and_their_signals_take_three_store_calls() -> None:
-    store, root = _plant(111, 10)
-    kids = store.children(root, first=100).items
+def _with_signals(twins: int, fan_out: int) -> tuple[ontology.GraphStore, str, list[str]]:
+    store, root = _plant(twins, fan_out)
+    kids = list(store.children(root, first=100).items)
     store.set_signals(
         [
             ontology.SignalUpdate(k, "power", float(i), datetime(2026, 1, 1, tzinfo=UTC), "b")
             for i, k in enumerate(kids)
         ]
     )
+    return store, root, kids
+
+
+def test_a_twin_its_children_and_their_signals_take_one_store_call() -> None:
+    store, root, kids = _with_signals(111, 10)
     counting = Counting(store)
     client = make_client(cast(ontology.GraphStore, counting))
     got = data(client, CHILDREN_SIGNALS, {"id": root})
     nodes = got["twin"]["children"]["nodes"]
-    assert [n["id"] for n in nodes] == list(kids)
+    assert [n["id"] for n in nodes] == kids
     assert [n["signals"] for n in nodes] == [
         [{"name": "power", "value": float(i)}] for i in range(len(kids))
     ]
     assert counting.calls == {
-        "children_below": 1,  # the root's children, and that the root exists
-        "twins_with_signals": 1,  # the children's records and their signals
-        "model_set": 1,  # the signals' units
+        "children_with_signals": 1,  # the root, its children, their records and signals
+        "model_set": 1,  # the signals' units (beside it, in the same worker-thread hop)
     }
+    assert data(client, CHILDREN_SIGNALS, {"id": "no/such/twin"}) == {"twin": None}
+
+
+PAGED_CHILDREN = """query($id: ID!, $after: String) { twin(id: $id) { id modelId
+  children(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+  edges { cursor node { id modelId signals { name value unit } } } } } }"""
+
+
+def test_a_page_of_children_with_signals_answers_as_the_twin_reads_do() -> None:
+    store, root, kids = _with_signals(111, 10)
+    counting = Counting(store)
+    client = make_client(cast(ontology.GraphStore, counting))
+    seen: list[str] = []
+    after = None
+    while True:
+        got = data(client, PAGED_CHILDREN, {"id": root, "after": after})["twin"]
+        assert got["modelId"] == store.get_twin(root).model
+        page = got["children"]
+        assert page["totalCount"] == len(kids)
+        for edge in page["edges"]:
+            node = edge["node"]
+            assert node["modelId"] == store.get_twin(node["id"]).model
+            value = store.get_signals(node["id"])["power"].value
+            assert node["signals"] == [{"name": "power", "value": value, "unit": None}]
+            seen.append(node["id"])
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+    assert seen == kids
+    assert counting.calls["children_with_signals"] == 4  # one per request: 3 + 3 + 3 + 1
+    assert "twins_with_signals" not in counting.calls
+    assert "get_twins" not in counting.calls
+
+
+def test_a_bad_cursor_for_children_with_signals_is_reported_by_the_field() -> None:
+    store, root, _ = _with_signals(111, 10)
+    client = make_client(store)
+    response = client.post(
+        "/graphql", json={"query": PAGED_CHILDREN, "variables": {"id": root, "after": "nope"}}
+    )
+    errors = response.json()["errors"]
+    assert "is not a cursor from this API" in errors[0]["message"]

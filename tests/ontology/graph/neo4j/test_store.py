@@ -322,6 +322,26 @@ def test_model_set_rechecks_another_stores_uploads_only_after_model_recheck_ms(
 
 
 @pytest.mark.neo4j
+def test_rollups_another_store_defines_show_after_model_recheck_ms(
+    store: Neo4jStore, neo4j_uri: str
+) -> None:
+    namespace = store.settings.namespace
+    first = RollupSpec(name="countAll", signal="label", aggregate=Aggregate.COUNT)
+    second = RollupSpec(name="countMore", signal="label", aggregate=Aggregate.COUNT)
+    with (
+        closing(_store(neo4j_uri, namespace, model_recheck_ms=60_000)) as slow,
+        closing(_store(neo4j_uri, namespace, model_recheck_ms=0)) as eager,
+    ):
+        assert slow.rollups() == () == eager.rollups()
+        store.define_rollup(first, principal=WHO)
+        assert store.rollups() == (first,)  # its own definition: at once
+        assert slow.rollups() == ()  # within the minute: kept
+        assert eager.rollups() == (first,)  # model_recheck_ms=0: read every call
+        slow.define_rollup(second, principal=WHO)
+        assert slow.rollups() == (first, second)  # its own: read again, with the other's
+
+
+@pytest.mark.neo4j
 def test_model_set_answers_from_the_cache_while_another_thread_rechecks(
     store: Neo4jStore, neo4j_uri: str
 ) -> None:
