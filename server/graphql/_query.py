@@ -13,6 +13,7 @@ from server.graphql._connection import TwinConnection, connection
 from server.graphql._context import Context
 from server.graphql._errors import GraphQLInputError
 from server.graphql._history import EventPage
+from server.graphql._lookahead import selections_below
 from server.graphql._model import ModelType, model_by_dtmi, model_type
 from server.graphql._pages import slice_page
 from server.graphql._roots import roots_only
@@ -154,7 +155,7 @@ class Query:
             twin_id = await _resolve_alias(info.context, alias)
         if twin_id is None:
             return None
-        return await twin_ahead(info.context, twin_id, info.selected_fields[0].selections)
+        return await twin_ahead(info.context, twin_id, selections_below(info))
 
     @field("Twins matching a filter, as a Relay-style connection.")
     async def twins(

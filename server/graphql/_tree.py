@@ -34,7 +34,7 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
-    FragmentSpreadNode,
+    FieldNode,
     GraphQLField,
     GraphQLID,
     GraphQLList,
@@ -44,7 +44,6 @@ from graphql import (
     GraphQLScalarType,
     GraphQLString,
     Node,
-    VariableNode,
 )
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values
@@ -57,6 +56,7 @@ from server.graphql._pages import encode_cursor, slice_page
 from server.graphql._rows_at import SIGNAL_FIELDS, RowsAt
 from server.graphql._signal import Signal
 from server.graphql._twin import TwinType, ready_signals, twin_ref
+from server.graphql._variables import FragmentOf, reads_variables
 
 Result = dict[str, Any]
 Step = Callable[["TreeExecutionContext", Any], Any]
@@ -191,33 +191,16 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if (
             shareable
             and not any(d.fragment_variable_values for d in details)
-            and not any(self._reads_variables(node, set()) for node in nodes)
+            and not any(_selection_reads_variables(node, self._fragment) for node in nodes)
         ):
             if len(_shared) >= SHARED_PLANS:
                 _shared.clear()
             _shared[key] = (nodes, plan)
         return plan
 
-    def _reads_variables(self, node: Node, fragments: set[str]) -> bool:
-        """Whether ``node`` or anything below it (fragments it spreads included) refers to
-        a variable: an argument, a directive's ``if``."""
-        if isinstance(node, VariableNode):
-            return True
-        if isinstance(node, FragmentSpreadNode):
-            name = node.name.value
-            found = self.fragments.get(name)
-            if name in fragments or found is None:
-                return name not in fragments  # an unknown fragment: not shared
-            fragments.add(name)
-            if self._reads_variables(found.definition, fragments):
-                return True
-        for key in node.keys:
-            child = getattr(node, key, None)
-            children = child if isinstance(child, tuple | list) else (child,)
-            for item in children:
-                if isinstance(item, Node) and self._reads_variables(item, fragments):
-                    return True
-        return False
+    def _fragment(self, name: str) -> Node | None:
+        found = self.fragments.get(name)
+        return found.definition if found is not None else None
 
     def _compile(
         self, kind: GraphQLObjectType, details: FieldDetailsList, cls: type
@@ -376,6 +359,12 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             ec._object(inner, group, TwinEdge(cursor=encode_cursor(t), node=twin_ref(t)))
             for t in value.page.ids
         ]
+
+
+def _selection_reads_variables(node: FieldNode, fragment_of: FragmentOf) -> bool:
+    """Whether what ``node`` selects reads a variable (its own arguments and directives
+    were used above it: they do not change the plan of its selection)."""
+    return node.selection_set is not None and reads_variables(node.selection_set, fragment_of)
 
 
 def _scalar(of: GraphQLOutputType) -> tuple[GraphQLScalarType, bool]:
