@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 
@@ -20,7 +21,7 @@ from server.graphql._roots import roots_only
 from server.graphql._service import Service, service
 from server.graphql._table import SignalTable, signal_table
 from server.graphql._threads import read_store
-from server.graphql._twin import AliasInput, TwinType, twin_ahead
+from server.graphql._twin import AliasInput, TwinType, twin_ahead, twin_now
 from server.graphql._typing import field
 
 Info = strawberry.Info[Context, None]
@@ -56,6 +57,13 @@ async def _resolve_alias(ctx: Context, alias: AliasInput) -> str | None:
     namespace = _checked("alias.namespace", alias.namespace)
     value = _checked("alias.value", alias.value)
     return (await read_store(ctx.store, ctx.store.resolve_aliases, namespace, [value]))[0]
+
+
+async def _twin_by_alias(info: Info, alias: AliasInput) -> TwinType | None:
+    twin_id = await _resolve_alias(info.context, alias)
+    if twin_id is None:
+        return None
+    return await twin_ahead(info.context, twin_id, selections_below(info))
 
 
 async def _semantic_models(ctx: Context, semantic_type: str) -> list[str]:
@@ -141,21 +149,25 @@ class Query:
     )
 
     @field("One twin by id or by alias; null when unknown or not visible.")
-    async def twin(
+    def twin(
         self,
         info: Info,
         id: strawberry.ID | None = None,
         alias: AliasInput | None = None,
     ) -> TwinType | None:
+        # A plain function: a twin read inline (twin_now) needs no await; otherwise it
+        # returns a coroutine, which graphql-core awaits as it would an async resolver's.
         if (id is None) == (alias is None):
             msg = "twin: give exactly one of id or alias"
             raise GraphQLInputError(msg)
-        twin_id = _checked("id", str(id)) if id is not None else None
         if alias is not None:
-            twin_id = await _resolve_alias(info.context, alias)
-        if twin_id is None:
-            return None
-        return await twin_ahead(info.context, twin_id, selections_below(info))
+            return cast("TwinType | None", _twin_by_alias(info, alias))
+        twin_id = _checked("id", str(id))
+        selection = selections_below(info)
+        now = twin_now(info.context, twin_id, selection)
+        if now is not None:
+            return now[0]
+        return cast("TwinType | None", twin_ahead(info.context, twin_id, selection))
 
     @field("Twins matching a filter, as a Relay-style connection.")
     async def twins(
