@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
-import strawberry
 from graphql import FieldNode, GraphQLResolveInfo, Node
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, convert_selections
 
@@ -40,15 +39,15 @@ _kept: dict[int, tuple[FieldNode, list[Any]]] = {}
 """Converted selections by their field node (kept alive with them, so its id stays its own)."""
 
 
-def selections_below(info: strawberry.Info[Any, Any]) -> list[Any]:
-    """``info.selected_fields[0].selections``: what the field selects on what it returns.
+def selections_below(raw: GraphQLResolveInfo[Any]) -> list[Any]:
+    """strawberry's ``info.selected_fields[0].selections`` (``raw`` is graphql-core's info,
+    strawberry's ``info._raw_info``): what the field selects on what it returns.
 
     strawberry converts the whole selection for every resolver that asks (about
     as much CPU as reading a twin's live state); one that reads no variable is
     decided by the query text alone, whose parsed document is cached, so its
     conversion is kept by its field node and shared by later requests.
     """
-    raw: GraphQLResolveInfo[Any] = info._raw_info  # strawberry's Info keeps graphql-core's here
     node = raw.field_nodes[0]
     held = _kept.get(id(node))
     if held is not None and held[0] is node:

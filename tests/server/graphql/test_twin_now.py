@@ -1,8 +1,10 @@
-"""``twin(id)`` reading live signals from the in-process store answers without an await.
+"""``twin(id)``: resolved past strawberry's wrapper, and without an await when it can.
 
-graphql-core then returns the result at once instead of an awaitable (no
-coroutine, no event-loop turn); a restricted policy, an alias or a store read
-on a worker thread still go through ``twin_ahead``, with the same answers.
+Reading live signals from the in-process store, graphql-core returns the
+result at once instead of an awaitable (no coroutine, no event-loop turn); a
+restricted policy, an alias or a store read on a worker thread still go
+through ``twin_ahead``, with the same answers. The answers and errors are the
+ones strawberry's own resolver wrapper gives.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from collections.abc import Awaitable
 from typing import Any
 
 import pytest
-from graphql import ExecutionResult, execute, parse
+import strawberry
+from graphql import ExecutionResult, GraphQLSchema, execute, parse
 
 import ontology
 from ontology.access import AllowAll, Authorizer, Principal
 from server import ServerSettings
 from server.graphql import GraphQLLimits
 from server.graphql._context import Context
+from server.graphql._query import Query
 from server.graphql._schema import build_schema
 from server.graphql._tree import TreeExecutionContext
 from tests.server.graphql.conftest import SITE, HideSubtree, load_plant
@@ -34,7 +38,11 @@ def plant() -> tuple[ontology.MemoryStore, dict[str, float]]:
 
 
 def _execute(
-    store: ontology.GraphStore, authorizer: Authorizer, query: str, variables: dict[str, Any]
+    store: ontology.GraphStore,
+    authorizer: Authorizer,
+    query: str,
+    variables: dict[str, Any],
+    schema: GraphQLSchema | None = None,
 ) -> ExecutionResult | Awaitable[ExecutionResult]:
     limits = GraphQLLimits()
     context = Context(
@@ -45,7 +53,7 @@ def _execute(
         limits=limits,
     )
     return execute(
-        build_schema(limits)._schema,
+        schema or build_schema(limits)._schema,
         parse(query),
         context_value=context,
         variable_values=variables,
@@ -87,3 +95,23 @@ async def test_a_restricted_policy_or_an_alias_reads_through_twin_ahead(
     assert not isinstance(by_alias, ExecutionResult)
     answer = await _result(by_alias)
     assert answer.data == {"twin": {"id": machine, "signals": [{"value": power}]}}
+
+
+@pytest.mark.parametrize("twin_id", ["MACHINE", "no/such/twin", "", "x" * 5000, "acme/jkt1"])
+@pytest.mark.parametrize("hidden", [False, True])
+async def test_by_id_the_answer_and_errors_are_strawberrys(
+    plant: tuple[ontology.MemoryStore, dict[str, float]], twin_id: str, hidden: bool
+) -> None:
+    store, powers = plant
+    twin_id = next(iter(powers)) if twin_id == "MACHINE" else twin_id
+    policy: Authorizer = HideSubtree(store, SITE) if hidden else AllowAll()
+    wrapped_only = strawberry.federation.Schema(query=Query)._schema  # strawberry's resolver
+    ours = await _result(_execute(store, policy, LIVE, {"id": twin_id}))
+    theirs = await _result(_execute(store, policy, LIVE, {"id": twin_id}, wrapped_only))
+    assert ours.data == theirs.data
+    assert [(e.message, e.path) for e in ours.errors or ()] == [
+        (e.message, e.path) for e in theirs.errors or ()
+    ]
+    assert ours.data is not None and (ours.data["twin"] is None) == (
+        hidden or twin_id not in {*powers, SITE}
+    )
