@@ -16,6 +16,7 @@ from ontology.access import AllowAll, Authorizer
 from ontology.changefeed import ChangeFeed
 from ontology.history import HistoryStore
 from server._body_limit import BodyLimit
+from server._direct import DirectApp
 from server._settings import ServerSettings
 from server.aas import aas_mount
 from server.explorer import explorer_route
@@ -63,7 +64,10 @@ def create_app(
         aas_mount(graph, authorizer=policy, principal_of=principal_of),
         explorer_route(),
     ]
-    return Starlette(
+    return DirectApp(
+        path="/graphql",
+        method="POST",
+        endpoint=graphql,
         routes=routes,
         middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
     )

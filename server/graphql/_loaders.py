@@ -137,7 +137,10 @@ class Loaders:
 
     @functools.cached_property
     def _model_set(self) -> DataLoader[str, dtdl.ModelSet]:
-        return DataLoader(self._model_sets)
+        loader = DataLoader(self._model_sets)
+        if self.known_model_set is not None:  # read beside the twins: as if loaded
+            loader.prime(_ALL, self.known_model_set)
+        return loader
 
     @functools.cached_property
     def _rollups(self) -> DataLoader[str, tuple[ontology.RollupSpec, ...]]:
@@ -267,8 +270,27 @@ class Loaders:
         found, model_set = await read_store(
             self._store, _with_model_set, self._store, list(twin_ids)
         )
+        if inline(self._store):
+            return self._kept(found, model_set)
         self._model_set.prime(_ALL, model_set)  # as if loaded: later asks get this one
-        self.known_model_set = model_set if inline(self._store) else await self.model_set()
+        return self._kept(found, await self.model_set())
+
+    def twins_with_signals_now(self, twin_ids: Sequence[str]) -> list[ontology.Twin | None] | None:
+        """:meth:`twins_with_signals` without an await, when the store's reads run inline
+        and the policy hides nothing (``None`` otherwise: await that one)."""
+        if self.restricted or not inline(self._store):
+            return None
+        return self._kept(*_with_model_set(self._store, list(twin_ids)))
+
+    def _kept(
+        self,
+        found: Sequence[tuple[ontology.Twin, Mapping[str, ontology.SignalValue]] | None],
+        model_set: dtdl.ModelSet,
+    ) -> list[ontology.Twin | None]:
+        """The twins of ``found``, their signals and ``model_set`` kept for their fields."""
+        if "_model_set" in self.__dict__:  # already made: later asks get this one
+            self._model_set.prime(_ALL, model_set)
+        self.known_model_set = model_set
         out: list[ontology.Twin | None] = []
         for pair in found:
             if pair is None:

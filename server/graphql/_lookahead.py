@@ -10,10 +10,13 @@ or leave out a read nobody asked for.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any, cast
 
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+from graphql import FieldNode, GraphQLResolveInfo, Node
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, convert_selections
 
 import ontology
+from server.graphql._variables import reads_variables
 
 ID_ONLY = frozenset(
     {
@@ -30,6 +33,36 @@ ID_ONLY = frozenset(
     }
 )
 """``Twin`` fields that need only the twin's id, not its record (model, properties, ...)."""
+KEPT_SELECTIONS = 4096
+"""The most converted selections kept across requests (all are dropped when full)."""
+_kept: dict[int, tuple[FieldNode, list[Any]]] = {}
+"""Converted selections by their field node (kept alive with them, so its id stays its own)."""
+
+
+def selections_below(raw: GraphQLResolveInfo[Any]) -> list[Any]:
+    """strawberry's ``info.selected_fields[0].selections`` (``raw`` is graphql-core's info,
+    strawberry's ``info._raw_info``): what the field selects on what it returns.
+
+    strawberry converts the whole selection for every resolver that asks (about
+    as much CPU as reading a twin's live state); one that reads no variable is
+    decided by the query text alone, whose parsed document is cached, so its
+    conversion is kept by its field node and shared by later requests.
+    """
+    node = raw.field_nodes[0]
+    held = _kept.get(id(node))
+    if held is not None and held[0] is node:
+        return held[1]
+    below = node.selection_set.selections if node.selection_set is not None else ()
+    converted = convert_selections(raw, cast("Sequence[FieldNode]", below))  # any selection
+
+    def fragment(name: str) -> Node | None:
+        return raw.fragments.get(name)
+
+    if not any(reads_variables(selection, fragment) for selection in below):
+        if len(_kept) >= KEPT_SELECTIONS:
+            _kept.clear()
+        _kept[id(node)] = (node, converted)
+    return converted
 
 
 def fields(selections: Sequence[object]) -> Iterator[SelectedField]:

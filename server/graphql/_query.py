@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 import strawberry
+from graphql import GraphQLResolveInfo, GraphQLSchema
 
 import ontology
 from server.graphql import _scan as scan
@@ -13,13 +15,14 @@ from server.graphql._connection import TwinConnection, connection
 from server.graphql._context import Context
 from server.graphql._errors import GraphQLInputError
 from server.graphql._history import EventPage
+from server.graphql._lookahead import selections_below
 from server.graphql._model import ModelType, model_by_dtmi, model_type
 from server.graphql._pages import slice_page
 from server.graphql._roots import roots_only
 from server.graphql._service import Service, service
 from server.graphql._table import SignalTable, signal_table
 from server.graphql._threads import read_store
-from server.graphql._twin import AliasInput, TwinType, twin_ahead
+from server.graphql._twin import AliasInput, TwinType, twin_ahead, twin_now
 from server.graphql._typing import field
 
 Info = strawberry.Info[Context, None]
@@ -55,6 +58,49 @@ async def _resolve_alias(ctx: Context, alias: AliasInput) -> str | None:
     namespace = _checked("alias.namespace", alias.namespace)
     value = _checked("alias.value", alias.value)
     return (await read_store(ctx.store, ctx.store.resolve_aliases, namespace, [value]))[0]
+
+
+async def _twin_by_alias(info: Info, alias: AliasInput) -> TwinType | None:
+    twin_id = await _resolve_alias(info.context, alias)
+    if twin_id is None:
+        return None
+    return await twin_ahead(info.context, twin_id, selections_below(info._raw_info))
+
+
+def _twin_by_id(ctx: Context, twin_id: str, selection: list[Any]) -> TwinType | None:
+    """``twin(id:)``: at once when :func:`twin_now` can read it, else a coroutine that
+    graphql-core awaits (as an async resolver's)."""
+    checked = _checked("id", twin_id)
+    now = twin_now(ctx, checked, selection)
+    if now is not None:
+        return now[0]
+    return cast("TwinType | None", twin_ahead(ctx, checked, selection))
+
+
+def resolve_twin_directly(schema: GraphQLSchema) -> None:
+    """``Query.twin(id:)`` resolved by graphql-core without strawberry's resolver wrapper.
+
+    The wrapper converts every argument with strawberry's types (its conversion
+    imports on each call) and builds an ``Info``: profiled, more CPU than
+    reading the twin's live state. A twin asked for by id needs neither (an
+    ``ID`` is a ``str`` as graphql-core coerces it); by alias (an input object)
+    it goes through the wrapper as before. The answers and errors are the same.
+    """
+    query = schema.query_type
+    if query is None:
+        return
+    twin = query.fields["twin"]
+    wrapped = twin.resolve
+    if wrapped is None:
+        return
+
+    def resolve(root: object, info: GraphQLResolveInfo[Any], **args: Any) -> object:
+        twin_id = args.get("id")
+        if type(twin_id) is not str or args.get("alias") is not None:
+            return wrapped(root, info, **args)
+        return _twin_by_id(info.context, twin_id, selections_below(info))
+
+    twin.resolve = resolve
 
 
 async def _semantic_models(ctx: Context, semantic_type: str) -> list[str]:
@@ -140,21 +186,20 @@ class Query:
     )
 
     @field("One twin by id or by alias; null when unknown or not visible.")
-    async def twin(
+    def twin(
         self,
         info: Info,
         id: strawberry.ID | None = None,
         alias: AliasInput | None = None,
     ) -> TwinType | None:
+        # A plain function: a twin read inline (twin_now) needs no await; otherwise it
+        # returns a coroutine, which graphql-core awaits as it would an async resolver's.
         if (id is None) == (alias is None):
             msg = "twin: give exactly one of id or alias"
             raise GraphQLInputError(msg)
-        twin_id = _checked("id", str(id)) if id is not None else None
         if alias is not None:
-            twin_id = await _resolve_alias(info.context, alias)
-        if twin_id is None:
-            return None
-        return await twin_ahead(info.context, twin_id, info.selected_fields[0].selections)
+            return cast("TwinType | None", _twin_by_alias(info, alias))
+        return _twin_by_id(info.context, str(id), selections_below(info._raw_info))
 
     @field("Twins matching a filter, as a Relay-style connection.")
     async def twins(

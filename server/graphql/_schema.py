@@ -9,7 +9,7 @@ from strawberry.types import ExecutionContext
 from server.graphql._guards import Checks, extensions
 from server.graphql._limits import GraphQLLimits
 from server.graphql._mutation import Mutation
-from server.graphql._query import Query
+from server.graphql._query import Query, resolve_twin_directly
 from server.graphql._subscription import Subscription
 from server.graphql._tree import TreeExecutionContext
 
@@ -36,6 +36,7 @@ def build_schema(limits: GraphQLLimits) -> GuardedSchema:
         execution_context_class=TreeExecutionContext,
     )
     built.checks = checks
+    resolve_twin_directly(built._schema)
     return built
 
 

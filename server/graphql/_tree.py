@@ -13,9 +13,13 @@ of ``signals(at:)``: ``RowsAt``) with their fields, ``totalCount``,
 builds the result directly, with graphql-core's own field collection (aliases,
 fragments, ``@skip``/``@include``), argument coercion and scalar coercion.
 
-Each selection is compiled once per execution into a plan (one step per
-response field, arguments coerced once), then applied to every object it
-selects on; a list of ``signals(at:)`` takes each selected field's values
+Each selection is compiled into a plan (one step per response field,
+arguments coerced once), then applied to every object it selects on. A plan
+whose selection reads no variable (nor fragment variable) and no
+``signals(at:)`` depends on nothing but the query text, so it is kept across
+requests (:data:`SHARED_PLANS`, by the selection's field nodes: the parsed
+document is cached per query text); the others are compiled once per
+execution. A list of ``signals(at:)`` takes each selected field's values
 from the list's columns, serialized once for the whole list. Anything else
 (another field, a level not read yet, an argument error, ``@defer``) leaves the
 object, or the whole list, to graphql-core unchanged, which then answers (or
@@ -24,12 +28,13 @@ reports the error) as always.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    FieldNode,
     GraphQLField,
     GraphQLID,
     GraphQLList,
@@ -38,6 +43,7 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLString,
+    Node,
 )
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values
@@ -50,10 +56,12 @@ from server.graphql._pages import encode_cursor, slice_page
 from server.graphql._rows_at import SIGNAL_FIELDS, RowsAt
 from server.graphql._signal import Signal
 from server.graphql._twin import TwinType, ready_signals, twin_ref, twin_type
+from server.graphql._variables import FragmentOf, reads_variables
 
 Result = dict[str, Any]
-Step = Callable[[Any], Any]
-"""One response field of an object: the object in, the field's completed value out."""
+Step = Callable[["TreeExecutionContext", Any], Any]
+"""One response field of an object: the execution and the object in, the field's
+completed value out."""
 Plan = list[tuple[str, Step]]
 """A selection on one object type, compiled: each response name and its step."""
 Columns = list[tuple[str, list[Any]]]
@@ -82,6 +90,12 @@ _ATTRIBUTES = {
     "totalCount": "total_count",
 }
 """GraphQL names of plain attributes that differ from their Python names."""
+SHARED_PLANS = 4096
+"""The most plans kept across requests (all are dropped when full; the parser's cache
+holds 1,000 query texts)."""
+_shared: dict[tuple[GraphQLObjectType, tuple[int, ...], type], tuple[Any, Plan | None]] = {}
+"""Plans that depend on the query text alone, by object type, field nodes (kept alive
+with the plan, so their ids stay theirs) and Python class of the object."""
 _TEXT = (GraphQLString, GraphQLID)
 """Scalars that give a ``str`` back as it is."""
 
@@ -94,6 +108,8 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[tuple[GraphQLObjectType, int, type], tuple[Any, Plan | None]] = {}
         # Columns by the rows and the selection they answer (both kept alive).
         self._columns: dict[tuple[int, int], tuple[Any, Any, Columns | None]] = {}
+        # Set by a step that holds this request's state (its plan is not shared).
+        self._request_bound = False
 
     def complete_object_value(
         self,
@@ -146,45 +162,72 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for item in items:
             if type(item) is not cls:  # None included: graphql-core reports or completes it
                 raise _UnsupportedError
-            out.append({name: step(item) for name, step in plan})
+            out.append({name: step(self, item) for name, step in plan})
         return out
 
     def _object(self, kind: GraphQLObjectType, details: FieldDetailsList, value: Any) -> Result:
-        return {name: step(value) for name, step in self._plan(kind, details, type(value))}
+        return {name: step(self, value) for name, step in self._plan(kind, details, type(value))}
 
     def _plan(self, kind: GraphQLObjectType, details: FieldDetailsList, cls: type) -> Plan:
         key = (kind, id(details), cls)
         held = self._plans.get(key)
         if held is None:
-            held = self._plans[key] = (details, self._compile(kind, details, cls))
+            held = self._plans[key] = (details, self._shared_plan(kind, details, cls))
         if held[1] is None:
             raise _UnsupportedError
         return held[1]
 
-    def _compile(
+    def _shared_plan(
         self, kind: GraphQLObjectType, details: FieldDetailsList, cls: type
     ) -> Plan | None:
-        """The plan of a selection on objects of ``cls``; ``None`` when graphql-core must
-        complete them."""
+        """The plan kept across requests for this selection, else one compiled now (and
+        kept when it depends on the query text alone)."""
+        nodes = tuple(d.node for d in details)
+        key = (kind, tuple(map(id, nodes)), cls)
+        held = _shared.get(key)
+        if held is not None:
+            return held[1]
+        plan, shareable = self._compile(kind, details, cls)
+        if (
+            shareable
+            and not any(d.fragment_variable_values for d in details)
+            and not any(_selection_reads_variables(node, self._fragment) for node in nodes)
+        ):
+            if len(_shared) >= SHARED_PLANS:
+                _shared.clear()
+            _shared[key] = (nodes, plan)
+        return plan
+
+    def _fragment(self, name: str) -> Node | None:
+        found = self.fragments.get(name)
+        return found.definition if found is not None else None
+
+    def _compile(
+        self, kind: GraphQLObjectType, details: FieldDetailsList, cls: type
+    ) -> tuple[Plan | None, bool]:
+        """The plan of a selection on objects of ``cls`` (``None`` when graphql-core must
+        complete them), and whether it may be kept across requests (no ``signals(at:)``:
+        its steps hold the request's rows)."""
         grouped, deferred, _ = self.collect_subfields(kind, details)
         supported = _SUPPORTED.get(cls)
         if deferred or supported is None:
-            return None
+            return None, True
         plan: Plan = []
+        self._request_bound = False
         for response_name, group in grouped.items():
             name = group[0].node.name.value
             if name not in supported:
-                return None
+                return None, True
             step = self._step(kind, name, group)
             if step is None:
-                return None
+                return None, True
             plan.append((response_name, step))
-        return plan
+        return plan, not self._request_bound
 
     def _step(self, kind: GraphQLObjectType, name: str, group: FieldDetailsList) -> Step | None:
         if name == "__typename":
             typename = kind.name
-            return lambda _: typename
+            return lambda _ec, _value: typename
         field = kind.fields[name]
         if name == "children":
             return self._children(field, group)
@@ -210,18 +253,17 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         first, after = args.get("first"), args.get("after")
         inner = _object_type(field.type)
-        known = self.context_value.loaders.known_children
-        limits = self.context_value.limits
 
-        def children(twin: TwinType) -> Result:
-            ids = known.get(twin.id)
+        def children(ec: TreeExecutionContext, twin: TwinType) -> Result:
+            context = ec.context_value
+            ids = context.loaders.known_children.get(twin.id)
             if ids is None:
                 raise _UnsupportedError
             try:
-                page = slice_page(ids, first, after, limits)
+                page = slice_page(ids, first, after, context.limits)
             except Exception as error:  # the resolver reports it, as without this path
                 raise _UnsupportedError from error
-            return self._object(inner, group, connection(page))
+            return ec._object(inner, group, connection(page))
 
         return children
 
@@ -233,20 +275,20 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         names, at = args.get("names"), args.get("at")
         inner = _object_type(field.type)
-        context = self.context_value
         if at is None:
 
-            def live(twin: TwinType) -> list[Result]:
+            def live(ec: TreeExecutionContext, twin: TwinType) -> list[Result]:
                 try:
-                    ready = ready_signals(context, twin, names, None)
+                    ready = ready_signals(ec.context_value, twin, names, None)
                 except Exception as error:  # the resolver reports it
                     raise _UnsupportedError from error
                 if ready is None:
                     raise _UnsupportedError
-                return [self._object(inner, group, s) for s in ready]
+                return [ec._object(inner, group, s) for s in ready]
 
             return live
-        loader = context.signals_at
+        self._request_bound = True  # the request's loader and rows
+        loader = self.context_value.signals_at
         if loader is None or not isinstance(at, datetime) or at.tzinfo is None:
             return None
         wanted = tuple(names) if names is not None else None
@@ -255,7 +297,7 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         last: list[Any] = [None, None]  # the rows of the twin before, and their columns
         readies: dict[bool, Any] = {}  # the rows read ahead, by with_units: looked up once
 
-        def signals_at(twin: TwinType) -> list[Result]:
+        def signals_at(_ec: TreeExecutionContext, twin: TwinType) -> list[Result]:
             with_units = twin.record is not None
             ready = readies.get(with_units)
             if ready is None:
@@ -314,21 +356,28 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _below(self, name: str, inner: GraphQLObjectType, group: FieldDetailsList) -> Step:
         if name == "pageInfo":
-            return lambda value: self._object(inner, group, value.page_info)
+            return lambda ec, value: ec._object(inner, group, value.page_info)
         if name == "node":
-            return lambda value: self._object(inner, group, value.node)
-        known = self.context_value.loaders.known_twins  # records read ahead with signals
+            return lambda ec, value: ec._object(inner, group, value.node)
 
-        def twin(twin_id: str) -> TwinType:
-            record = known.get(twin_id)
-            return twin_ref(twin_id) if record is None else twin_type(record)
+        def twins(ec: TreeExecutionContext, ids: Sequence[str]) -> list[TwinType]:
+            known = ec.context_value.loaders.known_twins  # records read ahead with signals
+            return [twin_ref(t) if (r := known.get(t)) is None else twin_type(r) for t in ids]
 
         if name == "nodes":
-            return lambda value: [self._object(inner, group, twin(t)) for t in value.page.ids]
-        return lambda value: [
-            self._object(inner, group, TwinEdge(cursor=encode_cursor(t), node=twin(t)))
-            for t in value.page.ids
+            return lambda ec, value: [
+                ec._object(inner, group, t) for t in twins(ec, value.page.ids)
+            ]
+        return lambda ec, value: [
+            ec._object(inner, group, TwinEdge(cursor=encode_cursor(t.id), node=t))
+            for t in twins(ec, value.page.ids)
         ]
+
+
+def _selection_reads_variables(node: FieldNode, fragment_of: FragmentOf) -> bool:
+    """Whether what ``node`` selects reads a variable (its own arguments and directives
+    were used above it: they do not change the plan of its selection)."""
+    return node.selection_set is not None and reads_variables(node.selection_set, fragment_of)
 
 
 def _scalar(of: GraphQLOutputType) -> tuple[GraphQLScalarType, bool]:
@@ -364,12 +413,12 @@ def _leaf_step(of: GraphQLOutputType, attribute: str) -> Step | None:
     read = attrgetter(attribute)
     if scalar in _TEXT:  # an id or a name: a str is its own answer
 
-        def text(value: Any) -> Any:
+        def text(_ec: TreeExecutionContext, value: Any) -> Any:
             got = read(value)
             return got if type(got) is str else _leaf(scalar, non_null, got)
 
         return text
-    return lambda value: _leaf(scalar, non_null, read(value))
+    return lambda _ec, value: _leaf(scalar, non_null, read(value))
 
 
 def _leaf_column(of: GraphQLOutputType, values: list[Any]) -> list[Any]:

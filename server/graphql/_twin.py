@@ -384,6 +384,22 @@ async def twin_by_id(ctx: Context, twin_id: str) -> TwinType | None:
     return twin_type(held) if held is not None else None
 
 
+def twin_now(
+    ctx: Context, twin_id: str, selection: Sequence[object]
+) -> tuple[TwinType | None] | None:
+    """:func:`twin_ahead`'s answer, in a 1-tuple, when it is read without an await: a
+    selection that reads live signals or rollups, on a store read inline, under a policy
+    that hides nothing; ``None`` when :func:`twin_ahead` must read it."""
+    if children_levels(selection) != 0 and not needs_record(selection):
+        return None
+    if not reads_live_signals(selection):
+        return None
+    found = ctx.loaders.twins_with_signals_now([twin_id])
+    if found is None:
+        return None
+    return (twin_type(found[0]) if found[0] is not None else None,)
+
+
 async def twin_ahead(ctx: Context, twin_id: str, selection: Sequence[object]) -> TwinType | None:
     """``twin_by_id`` for a twin whose ``selection`` is read ahead: when it needs only
     the id and its children, the children read (``children_below``, every nested level

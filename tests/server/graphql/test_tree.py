@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 import loaders
 import ontology
-from server.graphql import GraphQLLimits
+from server.graphql import GraphQLLimits, _tree
 from server.graphql._tree import TreeExecutionContext
 from tests.server.graphql.conftest import make_client, run
 
@@ -134,3 +134,44 @@ def test_live_signals_read_ahead_answer_as_graphql_core_does(
     nodes = direct["data"]["twin"]["children"]["nodes"]
     assert len(nodes) == 3
     assert all(n["signals"][0]["name"] == "power" and n["named"] for n in nodes)
+
+
+def test_a_plan_kept_across_requests_answers_each_with_its_own_reads() -> None:
+    plant = loaders.generate_plant(40, fan_out=3, multi_parent_share=0.0)
+    store = ontology.MemoryStore()
+    store.add_models(plant.models, principal="t")
+    store.upsert_twins(plant.twins, principal="t")
+    store.add_edges(plant.edges, principal="t")
+    client = make_client(store)
+    query = 'query($id: ID!) { twin(id: $id) { id signals(names: ["power"]) { value } } }'
+    twin_id = plant.twins[-1].id
+    answers = []
+    for value in (1.5, 2.5, 3.5):
+        update = ontology.SignalUpdate(twin_id, "power", value, datetime.now(UTC), f"b{value}")
+        store.set_signals([update])
+        answers.append(run(client, query, {"id": twin_id}))
+    assert [a["data"]["twin"]["signals"] for a in answers] == [
+        [{"value": 1.5}],
+        [{"value": 2.5}],
+        [{"value": 3.5}],
+    ]
+    kept = [nodes for nodes, plan in _tree._shared.values() if plan is not None]
+    assert {"twin", "signals"} <= {node.name.value for nodes in kept for node in nodes}
+    other = run(client, query, {"id": plant.twins[-2].id})["data"]["twin"]
+    assert other == {"id": plant.twins[-2].id, "signals": []}
+
+
+def test_a_selection_reading_a_variable_is_planned_per_request(
+    tree: tuple[TestClient, str],
+) -> None:
+    client, root = tree
+    query = """query($id: ID!, $n: Int!, $deep: Boolean!) { twin(id: $id) {
+      children { nodes { id children(first: $n) { nodes { id
+        children @include(if: $deep) { totalCount } } } } } } }"""
+    for n, deep in ((1, False), (2, True), (1, True)):
+        got = run(client, query, {"id": root, "n": n, "deep": deep})
+        assert "errors" not in got
+        for node in got["data"]["twin"]["children"]["nodes"]:
+            below = node["children"]["nodes"]
+            assert len(below) == n
+            assert all(("children" in b) is deep for b in below)
