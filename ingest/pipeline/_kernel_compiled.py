@@ -207,7 +207,7 @@ class CompiledKernel:
         oldest = max(watermark - limits.lateness_us, NO_TIME)
         if watermark != NO_TIME and any(main for main, _ in lists) and first < oldest:
             lists = self._share(  # some accepted rows are too late: refuse them, split again
-                [partial(jit.resplit, lo, hi, oldest, f_time, work, code) for lo, hi in bounds]
+                [partial(jit.split, lo, hi, oldest, f_time, work, code) for lo, hi in bounds]
             )
         ranges = np.array(
             [(lo, main, late) for (lo, _), (main, late) in zip(bounds, lists, strict=True)],
@@ -511,7 +511,7 @@ def warm() -> float:
         np.zeros(1, np.float64), np.zeros(1, np.uint8), -one_f64, 2 * one_f64, 10, -1, 1,
         work, code,
     )  # fmt: skip
-    ranges = np.array([[0, *jit.resplit(0, 2, -1, f_time, work, code)]], dtype=np.int64)
+    ranges = np.array([[0, *jit.split(0, 2, -1, f_time, work, code)]], dtype=np.int64)
     late, starts, before = jit.order_lists(ranges, f_time, work, code)
     cuts = jit.merge_cuts(1, starts, before, late, f_time, work)
     m = int(cuts[-1, 0])

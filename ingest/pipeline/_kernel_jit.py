@@ -177,32 +177,6 @@ def _check(
         raise IndexError(msg)
 
 
-@_inlined
-def _keep(
-    i: int,
-    at: int,
-    key: int,
-    lo: int,
-    main: npt.NDArray[np.int64],
-    late: npt.NDArray[np.int64],
-    code: npt.NDArray[np.uint8],
-    runs: tuple[int, int, int, int],
-) -> tuple[int, int, int, int]:
-    """Accepted row ``i`` of the range from ``lo``: into the range's main list where it keeps
-    the list's order, a duplicate where it repeats the list's last (time, key) (that row came
-    first in the frame, and no row sorts between them), else into the late list. ``runs``:
-    the lists' lengths and the main list's last time and key, before and after."""
-    n_main, n_late, last_t, last_k = runs
-    if n_main and at == last_t and key == last_k:
-        code[i] = DUPLICATE
-        return runs
-    if n_main == 0 or not (at < last_t or (at == last_t and key < last_k)):
-        main[lo + n_main] = i
-        return n_main + 1, n_late, at, key
-    late[lo + n_late] = i
-    return n_main, n_late + 1, last_t, last_k
-
-
 @_jit
 def validate(
     lo: int,
@@ -229,18 +203,15 @@ def validate(
     """Validate frame rows ``lo`` to ``hi`` (a thread may take each range): each row's reject
     code into ``code`` (the first reason met, 0: accepted), an accepted row's key, value,
     twin, signal and kind into ``work`` (``_layout``), and, as sources deliver nearly
-    ordered frames, an accepted row that keeps the range's order into the range's main
-    list, the others (late ones) into its late list (``_layout``'s ``main[lo:]``,
-    ``late[lo:]``; ``_keep``: a row repeating the main list's last is a duplicate).
+    ordered frames, the accepted rows into the range's main and late lists (``split``).
     Returns the watermark (``watermark`` or the latest accepted time), the earliest
     accepted time, how many rows are text, and the two lists' lengths.
     """
     n = f_time.shape[0]
     _check(f_twin, f_signal, twin_map, signal_map, lo, hi)
-    w_key, w_value, w_ts, w_kind, main, late = _layout(work, n)
+    w_key, w_value, w_ts, w_kind, _, _ = _layout(work, n)
     n_retired = retired.shape[0]
     texts = 0
-    runs = (0, 0, 0, 0)  # _keep's: the lists' lengths, the main list's last time and key
     first = np.iinfo(np.int64).max  # the earliest accepted time
     for i in range(lo, hi):
         fs = f_signal[i]
@@ -292,12 +263,12 @@ def validate(
         w_ts[2 * i] = t
         w_ts[2 * i + 1] = s
         w_kind[i] = k
-        runs = _keep(i, at, key, lo, main, late, code, runs)
-    return watermark, first, texts, runs[0], runs[1]
+    n_main, n_late = split(lo, hi, NO_TIME, f_time, work, code)
+    return watermark, first, texts, n_main, n_late
 
 
 @_jit
-def resplit(
+def split(
     lo: int,
     hi: int,
     oldest: int,
@@ -305,21 +276,36 @@ def resplit(
     work: npt.NDArray[np.int64],
     code: npt.NDArray[np.uint8],
 ) -> tuple[int, int]:
-    """Where some accepted rows are too late for the batch's watermark (known after every
-    range is validated): refuse those of rows ``lo`` to ``hi`` (older than ``oldest``; a
-    duplicate too, being as old as its first) and split the range's main and late lists
-    again; their lengths."""
+    """The accepted rows of ``lo`` to ``hi`` (a thread may take each range) into the range's
+    main list where they keep its order, else into its late list (``_layout``'s
+    ``main[lo:]``, ``late[lo:]``); a row repeating the main list's last (time, key) is a
+    duplicate (that row came first in the frame and no row sorts between them); a row
+    older than ``oldest`` is too late. The lists' lengths.
+
+    ``validate`` ends with it (``oldest``: none); where some accepted rows are too late for
+    the batch's watermark (known after every range is validated) it runs again: a
+    duplicate is judged again too (it is as old as its first)."""
     w_key, _, _, _, main, late = _layout(work, f_time.shape[0])
-    runs = (0, 0, 0, 0)
+    n_main = n_late = last_t = last_k = 0
     for i in range(lo, hi):
-        if code[i] != 0 and code[i] != DUPLICATE:
+        c = code[i]
+        if c != 0 and c != DUPLICATE:
             continue
-        if f_time[i] < oldest:
+        at, key = f_time[i], w_key[i]
+        if at < oldest:
             code[i] = TOO_LATE
+        elif n_main and at == last_t and key == last_k:
+            code[i] = DUPLICATE
+        elif n_main == 0 or not (at < last_t or (at == last_t and key < last_k)):
+            code[i] = 0
+            main[lo + n_main] = i
+            n_main += 1
+            last_t, last_k = at, key
         else:
             code[i] = 0
-            runs = _keep(i, f_time[i], w_key[i], lo, main, late, code, runs)
-    return runs[0], runs[1]
+            late[lo + n_late] = i
+            n_late += 1
+    return n_main, n_late
 
 
 @_jit
