@@ -120,6 +120,9 @@ class CompiledKernel:
         self.threads = threads
         self.rows_per_range = 16_384
         """Fewest rows a thread validates (a range costs a task: tens of microseconds)."""
+        self.late_rows_per_range = 1_024
+        """Fewest late rows a thread searches for duplicates (a search a row, some
+        ten times a row's validation)."""
         self._pool = (
             ThreadPoolExecutor(threads - 1, thread_name_prefix="fusion-kernel")
             if threads > 1
@@ -214,6 +217,14 @@ class CompiledKernel:
             dtype=np.int64,
         ).reshape(-1, 3)
         late, starts, before = jit.order_lists(ranges, f_time, work, code)
+        repeated = self._share(
+            [
+                partial(jit.late_duplicates, lo, hi, late, starts, before, f_time, work, code)
+                for lo, hi in _ranges(late.shape[0], self.threads, self.late_rows_per_range)
+            ]
+        )
+        if sum(repeated):  # dropped: no tie is left between the lists
+            late = late[code[late] == 0]
         m = int(before[-1]) + late.shape[0]  # the history's rows: duplicates are refused
         parts = len(_ranges(m, self.threads, self.rows_per_range))
         cuts = jit.merge_cuts(parts, starts, before, late, f_time, work)
@@ -513,6 +524,7 @@ def warm() -> float:
     )  # fmt: skip
     ranges = np.array([[0, *jit.split(0, 2, -1, f_time, work, code)]], dtype=np.int64)
     late, starts, before = jit.order_lists(ranges, f_time, work, code)
+    jit.late_duplicates(0, late.shape[0], late, starts, before, f_time, work, code)
     cuts = jit.merge_cuts(1, starts, before, late, f_time, work)
     m = int(cuts[-1, 0])
     jit.merge(0, cuts, ranges, starts, before, late, f_time, np.zeros(2, np.uint8), work, rows,

@@ -316,17 +316,15 @@ def order_lists(
     code: npt.NDArray[np.uint8],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Ordering's first step over validated ranges (``ranges``: per range its first row and
-    its main and late lists' lengths, in frame order): the late rows sorted by (time, key),
-    without duplicates; where each range's kept main rows start in ``_layout``'s main list;
-    how many kept main rows come before each range (and, last, in all).
+    its main and late lists' lengths, in frame order): the late rows sorted by (time, key,
+    row); where each range's kept main rows start in ``_layout``'s main list; how many kept
+    main rows come before each range (and, last, in all).
 
     A range's main rows that sort before the main rows kept from the ranges before it (a
     prefix: the list is in order) join the late ones, and a row then repeating the last
     kept (time, key) is a duplicate: the kept main rows run on in strict order from range
-    to range, one sorted list (``merge``'s main rows). A late row is a duplicate where it
-    repeats the late row before it (sorted by time, key, then row) or a main row (which came
-    first in the frame: a late row sorts before the main row before it, a main row never).
-    Their codes are set to DUPLICATE: the merge is then of two lists without a tie."""
+    to range, one sorted list (``merge``'s main rows); the late rows' duplicates are
+    ``late_duplicates``'."""
     w_key, _, _, _, main, late = _layout(work, f_time.shape[0])
     chunks = ranges.shape[0]
     n_late = 0
@@ -363,38 +361,57 @@ def order_lists(
         if cut < count:
             x = main[lo + count - 1]
             last_t, last_k, have = f_time[x], w_key[x], True
-    late_sorted = _merge_sort(held[:n_late], f_time, w_key)
-    n_main, g, kept = int(before[chunks]), 0, 0
-    for b in range(late_sorted.shape[0]):
+    return _merge_sort(held[:n_late], f_time, w_key), starts, before
+
+
+@_jit
+def late_duplicates(
+    lo: int,
+    hi: int,
+    late_sorted: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    before: npt.NDArray[np.int64],
+    f_time: npt.NDArray[np.int64],
+    work: npt.NDArray[np.int64],
+    code: npt.NDArray[np.uint8],
+) -> int:
+    """The duplicates among ``order_lists``'s late rows ``lo`` to ``hi`` (a thread may take
+    each range): a late row repeating the late row before it or a main row (which came
+    first in the frame: a late row sorts before the main row before it, a main row never).
+    Their codes are set to DUPLICATE (the caller drops them from the late rows: the merge
+    is then of two lists without a tie); how many."""
+    w_key, _, _, _, main, _ = _layout(work, f_time.shape[0])
+    n_main, g, found = int(before[-1]), 0, 0
+    for b in range(lo, hi):
         x = late_sorted[b]
         at, key = f_time[x], w_key[x]
-        dup = b > 0 and at == last_t and key == last_k
-        last_t, last_k = at, key
+        dup = False
+        if b > 0:
+            w = late_sorted[b - 1]
+            dup = f_time[w] == at and w_key[w] == key
         if not dup:  # the first main row not before it, from the last late row's on
-            lo, hi, step = g, g, 1
-            while hi < n_main:  # gallop: the rows are far apart, their places near
-                y = _main_row(hi, main, starts, before)
+            first, last, step = g, g, 1
+            while last < n_main:  # gallop: the rows are far apart, their places near
+                y = _main_row(last, main, starts, before)
                 if not (f_time[y] < at or (f_time[y] == at and w_key[y] < key)):
                     break
-                lo, hi, step = hi + 1, hi + step, 2 * step
-            hi = min(hi, n_main)
-            while lo < hi:
-                mid = (lo + hi) // 2
+                first, last, step = last + 1, last + step, 2 * step
+            last = min(last, n_main)
+            while first < last:
+                mid = (first + last) // 2
                 y = _main_row(mid, main, starts, before)
                 if f_time[y] < at or (f_time[y] == at and w_key[y] < key):
-                    lo = mid + 1
+                    first = mid + 1
                 else:
-                    hi = mid
-            g = lo
+                    last = mid
+            g = first
             if g < n_main:
                 y = _main_row(g, main, starts, before)
                 dup = f_time[y] == at and w_key[y] == key
         if dup:
             code[x] = DUPLICATE
-        else:
-            late_sorted[kept] = x
-            kept += 1
-    return late_sorted[:kept], starts, before
+            found += 1
+    return found
 
 
 @_inlined

@@ -103,6 +103,7 @@ class Side:
         self.kernel = FusionKernel(PIPELINE, self.signals, compiled=compiled, threads=threads)
         if self.kernel.compiled is not None:
             self.kernel.compiled.rows_per_range = rows_per_range
+            self.kernel.compiled.late_rows_per_range = rows_per_range
         self.state = FusionState(len(self.signals.names))
         self.state.ensure_twins(TWINS)
         index = self.signals.index
@@ -297,6 +298,11 @@ def _order_in_parts(
         [(lo, *found) for (lo, _), found in zip(bounds, lists, strict=True)], dtype=np.int64
     ).reshape(-1, 3)
     late, starts, before = _kernel_jit.order_lists(ranges, f_time, work, code)
+    for lo, hi in itertools.pairwise(
+        sorted({0, late.shape[0], *(c % (late.shape[0] + 1) for c in cuts)})
+    ):
+        _kernel_jit.late_duplicates(lo, hi, late, starts, before, f_time, work, code)
+    late = late[code[late] == 0]
     where = _kernel_jit.merge_cuts(parts, starts, before, late, f_time, work)
     history = (
         np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64),
