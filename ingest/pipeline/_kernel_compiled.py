@@ -217,24 +217,26 @@ class CompiledKernel:
             dtype=np.int64,
         ).reshape(-1, 3)
         late, starts, before = jit.order_lists(ranges, f_time, work, code)
-        repeated = self._share(
-            [
-                partial(jit.late_duplicates, lo, hi, late, starts, before, f_time, work, code)
-                for lo, hi in _ranges(late.shape[0], self.threads, self.late_rows_per_range)
-            ]
-        )
-        if sum(repeated):  # dropped: no tie is left between the lists
-            late = late[code[late] == 0]
-        m = int(before[-1]) + late.shape[0]  # the history's rows: duplicates are refused
-        parts = len(_ranges(m, self.threads, self.rows_per_range))
+        rows = int(before[-1]) + late.shape[0]
+        parts = len(_ranges(rows, self.threads, self.rows_per_range))
+        if parts > 1:  # the history's length first: the late rows' duplicates, a range a thread
+            repeated = self._share(
+                [
+                    partial(jit.late_duplicates, lo, hi, late, starts, before, f_time, work, code)
+                    for lo, hi in _ranges(late.shape[0], self.threads, self.late_rows_per_range)
+                ]
+            )
+            if sum(repeated):  # dropped: no tie is left between the lists
+                late = late[code[late] == 0]
         cuts = jit.merge_cuts(parts, starts, before, late, f_time, work)
-        arrays = (late, f_time, _c(frame.quality, np.uint8), work, *columns[1:9])  # + history
-        self._share(  # a part of the history a thread
+        arrays = (late, f_time, _c(frame.quality, np.uint8), work, code, *columns[1:9])
+        kept = self._share(  # a part of the history a thread
             [
                 partial(jit.merge, part, cuts, ranges, starts, before, *arrays)
                 for part in range(parts)
             ]
         )
+        m = sum(int(k) for k in kept)
         return watermark, sum(int(f[2]) for f in found), m
 
     def _share(self, tasks: list[Callable[[], T]]) -> list[T]:
@@ -526,9 +528,10 @@ def warm() -> float:
     late, starts, before = jit.order_lists(ranges, f_time, work, code)
     jit.late_duplicates(0, late.shape[0], late, starts, before, f_time, work, code)
     cuts = jit.merge_cuts(1, starts, before, late, f_time, work)
-    m = int(cuts[-1, 0])
-    jit.merge(0, cuts, ranges, starts, before, late, f_time, np.zeros(2, np.uint8), work, rows,
-              keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality)  # fmt: skip
+    history = (rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality)
+    m = jit.merge(
+        0, cuts, ranges, starts, before, late, f_time, np.zeros(2, np.uint8), work, code, *history
+    )
     rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
         rows[:m], keys[:m], h_time[:m], h_twin[:m], h_signal[:m], h_value[:m], h_kind[:m],
         h_quality[:m],

@@ -473,6 +473,7 @@ def merge(
     f_time: npt.NDArray[np.int64],
     f_quality: npt.NDArray[np.uint8],
     work: npt.NDArray[np.int64],
+    code: npt.NDArray[np.uint8],
     out_rows: npt.NDArray[np.int64],
     out_key: npt.NDArray[np.int64],
     h_time: npt.NDArray[np.int64],
@@ -481,10 +482,15 @@ def merge(
     h_value: npt.NDArray[np.float64],
     h_kind: npt.NDArray[np.uint8],
     h_quality: npt.NDArray[np.uint8],
-) -> None:
+) -> int:
     """Part ``part`` of the merge of ``order_lists``'s main and late rows (``merge_cuts``;
-    a thread may take each part) into its places of the history: each row's frame row
-    (``out_rows``), key, time, twin, signal, value, kind and quality."""
+    a thread may take each part) into the history from its first place on: each row's
+    frame row (``out_rows``), key, time, twin, signal, value, kind and quality; how many.
+
+    A main row comes first where both are equal, and a row repeating the one before it in
+    the part is a duplicate (its code set to DUPLICATE, not written): with one part the
+    late rows' duplicates need no ``late_duplicates`` before (a search a row); with more,
+    the parts' places need the history's length before, so the lists have no tie left."""
     w_key, w_value, w_ts, w_kind, main, _ = _layout(work, f_time.shape[0])
     g, b = cuts[part, 1], cuts[part, 2]
     chunks, n_late = starts.shape[0], late_sorted.shape[0]
@@ -493,7 +499,9 @@ def merge(
         c += 1
     a = starts[c] + g - before[c] if c < chunks else 0
     end = ranges[c, 0] + ranges[c, 1] if c < chunks else 0
-    for o in range(cuts[part, 0], cuts[part + 1, 0]):
+    o = first = cuts[part, 0]
+    last_t = last_k = 0
+    for step in range(cuts[part + 1, 0] - first):
         while c < chunks and a >= end:  # the next range's kept main rows
             c += 1
             if c < chunks:
@@ -513,14 +521,21 @@ def merge(
         else:
             r = late_sorted[b]
             b += 1
+        at, key = f_time[r], w_key[r]
+        if step and at == last_t and key == last_k:
+            code[r] = DUPLICATE
+            continue
+        last_t, last_k = at, key
         out_rows[o] = r
-        out_key[o] = w_key[r]
-        h_time[o] = f_time[r]
+        out_key[o] = key
+        h_time[o] = at
         h_twin[o] = w_ts[2 * r]
         h_signal[o] = w_ts[2 * r + 1]
         h_value[o] = w_value[r]
         h_kind[o] = w_kind[r]
         h_quality[o] = f_quality[r]
+        o += 1
+    return int(o - first)
 
 
 @_jit

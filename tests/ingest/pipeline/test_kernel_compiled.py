@@ -298,22 +298,26 @@ def _order_in_parts(
         [(lo, *found) for (lo, _), found in zip(bounds, lists, strict=True)], dtype=np.int64
     ).reshape(-1, 3)
     late, starts, before = _kernel_jit.order_lists(ranges, f_time, work, code)
-    for lo, hi in itertools.pairwise(
-        sorted({0, late.shape[0], *(c % (late.shape[0] + 1) for c in cuts)})
-    ):
-        _kernel_jit.late_duplicates(lo, hi, late, starts, before, f_time, work, code)
-    late = late[code[late] == 0]
+    if parts > 1:  # as the kernel: one part finds the late rows' duplicates as it merges
+        edges = sorted({0, late.shape[0], *(c % (late.shape[0] + 1) for c in cuts)})
+        for lo, hi in itertools.pairwise(edges):
+            _kernel_jit.late_duplicates(lo, hi, late, starts, before, f_time, work, code)
+        late = late[code[late] == 0]
     where = _kernel_jit.merge_cuts(parts, starts, before, late, f_time, work)
     history = (
         np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64),
         np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.float64),
         np.empty(n, np.uint8), np.empty(n, np.uint8),
     )  # fmt: skip
-    for p in range(parts):
+    quality = np.zeros(n, np.uint8)
+    kept = [
         _kernel_jit.merge(
-            p, where, ranges, starts, before, late, f_time, np.zeros(n, np.uint8), work, *history
+            p, where, ranges, starts, before, late, f_time, quality, work, code, *history
         )
-    m = int(where[-1, 0])
+        for p in range(parts)
+    ]
+    m = sum(kept)
+    assert parts == 1 or kept == np.diff(where[:, 0]).tolist()  # no duplicate left to drop
     assert history[1][:m].tolist() == [keys[r] for r in history[0][:m]]  # the keys follow
     assert history[2][:m].tolist() == [times[r] for r in history[0][:m]]
     return history[0][:m].tolist(), code.tolist()
