@@ -120,6 +120,9 @@ class CompiledKernel:
         self.threads = threads
         self.rows_per_range = 16_384
         """Fewest rows a thread validates (a range costs a task: tens of microseconds)."""
+        self.late_rows_per_range = 1_024
+        """Fewest late rows a thread searches for duplicates (a search a row, some
+        ten times a row's validation)."""
         self._pool = (
             ThreadPoolExecutor(threads - 1, thread_name_prefix="fusion-kernel")
             if threads > 1
@@ -207,24 +210,33 @@ class CompiledKernel:
         oldest = max(watermark - limits.lateness_us, NO_TIME)
         if watermark != NO_TIME and any(main for main, _ in lists) and first < oldest:
             lists = self._share(  # some accepted rows are too late: refuse them, split again
-                [partial(jit.resplit, lo, hi, oldest, f_time, work, code) for lo, hi in bounds]
+                [partial(jit.split, lo, hi, oldest, f_time, work, code) for lo, hi in bounds]
             )
         ranges = np.array(
             [(lo, main, late) for (lo, _), (main, late) in zip(bounds, lists, strict=True)],
             dtype=np.int64,
         ).reshape(-1, 3)
-        f_quality, inline = _c(frame.quality, np.uint8), len(bounds) == 1
-        code, rows, keys, h_time, twin, signal, value, kind, quality = columns[:9]
-        m = int(jit.order(ranges, f_time, f_quality, work, code, rows, keys, h_time, twin,
-                          signal, value, kind, quality, inline))  # fmt: skip
-        if not inline:  # the history's other columns, a range a thread
-            history = (twin, signal, value, kind, quality)
-            self._share(
+        late, starts, before = jit.order_lists(ranges, f_time, work, code)
+        rows = int(before[-1]) + late.shape[0]
+        parts = len(_ranges(rows, self.threads, self.rows_per_range))
+        if parts > 1:  # the history's length first: the late rows' duplicates, a range a thread
+            repeated = self._share(
                 [
-                    partial(jit.gather, lo, hi, rows, f_quality, work, *history)
-                    for lo, hi in _ranges(m, self.threads, self.rows_per_range)
+                    partial(jit.late_duplicates, lo, hi, late, starts, before, f_time, work, code)
+                    for lo, hi in _ranges(late.shape[0], self.threads, self.late_rows_per_range)
                 ]
             )
+            if sum(repeated):  # dropped: no tie is left between the lists
+                late = late[code[late] == 0]
+        cuts = jit.merge_cuts(parts, starts, before, late, f_time, work)
+        arrays = (late, f_time, _c(frame.quality, np.uint8), work, code, *columns[1:9])
+        kept = self._share(  # a part of the history a thread
+            [
+                partial(jit.merge, part, cuts, ranges, starts, before, *arrays)
+                for part in range(parts)
+            ]
+        )
+        m = sum(int(k) for k in kept)
         return watermark, sum(int(f[2]) for f in found), m
 
     def _share(self, tasks: list[Callable[[], T]]) -> list[T]:
@@ -243,10 +255,11 @@ class CompiledKernel:
         helpers = [self._pool.submit(drain) for _ in range(min(self.threads, len(tasks)) - 1)]
         try:
             drain()
-        finally:
-            wait(helpers)
+        finally:  # a helper no thread has started has nothing left to do: not waited for
+            wait([helper for helper in helpers if not helper.cancel()])
         for helper in helpers:
-            helper.result()  # a helper's error
+            if not helper.cancelled():
+                helper.result()  # a helper's error
         return [results[i] for i in range(len(tasks))]
 
     def _mode_scratch(self, size: int) -> npt.NDArray[np.int64]:
@@ -511,13 +524,14 @@ def warm() -> float:
         np.zeros(1, np.float64), np.zeros(1, np.uint8), -one_f64, 2 * one_f64, 10, -1, 1,
         work, code,
     )  # fmt: skip
-    lists = jit.resplit(0, 2, -1, f_time, work, code)
-    m = jit.order(
-        np.array([[0, *lists]], dtype=np.int64), f_time, np.zeros(2, np.uint8), work, code,
-        rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality, False,
-    )  # fmt: skip
-    jit.gather(0, m, rows, np.zeros(2, np.uint8), work, h_twin, h_signal, h_value, h_kind,
-               h_quality)  # fmt: skip
+    ranges = np.array([[0, *jit.split(0, 2, -1, f_time, work, code)]], dtype=np.int64)
+    late, starts, before = jit.order_lists(ranges, f_time, work, code)
+    jit.late_duplicates(0, late.shape[0], late, starts, before, f_time, work, code)
+    cuts = jit.merge_cuts(1, starts, before, late, f_time, work)
+    history = (rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality)
+    m = jit.merge(
+        0, cuts, ranges, starts, before, late, f_time, np.zeros(2, np.uint8), work, code, *history
+    )
     rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
         rows[:m], keys[:m], h_time[:m], h_twin[:m], h_signal[:m], h_value[:m], h_kind[:m],
         h_quality[:m],

@@ -61,6 +61,13 @@ def _jit(function: F) -> F:
     return cast(F, compiled)
 
 
+def _inlined(function: F) -> F:
+    """``numba.njit(inline="always")``: the function's body goes into each compiled caller
+    (a call a row would cost a reference count per array argument, more than the body);
+    never called from Python."""
+    return cast(F, numba.njit(inline="always")(function))
+
+
 AHEAD = 16
 """Rows ahead whose per-key or per-twin state a loop asks the memory for (``_prefetch``)."""
 
@@ -196,18 +203,15 @@ def validate(
     """Validate frame rows ``lo`` to ``hi`` (a thread may take each range): each row's reject
     code into ``code`` (the first reason met, 0: accepted), an accepted row's key, value,
     twin, signal and kind into ``work`` (``_layout``), and, as sources deliver nearly
-    ordered frames, an accepted row that keeps the range's order into the range's main
-    list, the others (late ones) into its late list (``_layout``'s ``main[lo:]``,
-    ``late[lo:]``). Returns the watermark (``watermark`` or the latest accepted time), the
-    earliest accepted time, how many rows are text, and the two lists' lengths.
+    ordered frames, the accepted rows into the range's main and late lists (``split``).
+    Returns the watermark (``watermark`` or the latest accepted time), the earliest
+    accepted time, how many rows are text, and the two lists' lengths.
     """
     n = f_time.shape[0]
     _check(f_twin, f_signal, twin_map, signal_map, lo, hi)
-    w_key, w_value, w_ts, w_kind, main, late = _layout(work, n)
+    w_key, w_value, w_ts, w_kind, _, _ = _layout(work, n)
     n_retired = retired.shape[0]
     texts = 0
-    n_main = n_late = 0
-    last_t = last_k = 0
     first = np.iinfo(np.int64).max  # the earliest accepted time
     for i in range(lo, hi):
         fs = f_signal[i]
@@ -259,18 +263,12 @@ def validate(
         w_ts[2 * i] = t
         w_ts[2 * i + 1] = s
         w_kind[i] = k
-        if n_main == 0 or not (at < last_t or (at == last_t and key < last_k)):
-            main[lo + n_main] = i
-            n_main += 1
-            last_t, last_k = at, key
-        else:
-            late[lo + n_late] = i
-            n_late += 1
+    n_main, n_late = split(lo, hi, NO_TIME, f_time, work, code)
     return watermark, first, texts, n_main, n_late
 
 
 @_jit
-def resplit(
+def split(
     lo: int,
     hi: int,
     oldest: int,
@@ -278,63 +276,63 @@ def resplit(
     work: npt.NDArray[np.int64],
     code: npt.NDArray[np.uint8],
 ) -> tuple[int, int]:
-    """Where some accepted rows are too late for the batch's watermark (known after every
-    range is validated): refuse those of rows ``lo`` to ``hi`` (older than ``oldest``) and
-    split the range's main and late lists again; their lengths."""
+    """The accepted rows of ``lo`` to ``hi`` (a thread may take each range) into the range's
+    main list where they keep its order, else into its late list (``_layout``'s
+    ``main[lo:]``, ``late[lo:]``); a row repeating the main list's last (time, key) is a
+    duplicate (that row came first in the frame and no row sorts between them); a row
+    older than ``oldest`` is too late. The lists' lengths.
+
+    ``validate`` ends with it (``oldest``: none); where some accepted rows are too late for
+    the batch's watermark (known after every range is validated) it runs again: a
+    duplicate is judged again too (it is as old as its first)."""
     w_key, _, _, _, main, late = _layout(work, f_time.shape[0])
-    n_main = n_late = 0
-    last_t = last_k = 0
+    n_main = n_late = last_t = last_k = 0
     for i in range(lo, hi):
-        if code[i] != 0:
+        c = code[i]
+        if c != 0 and c != DUPLICATE:
             continue
         at, key = f_time[i], w_key[i]
         if at < oldest:
             code[i] = TOO_LATE
+        elif n_main and at == last_t and key == last_k:
+            code[i] = DUPLICATE
         elif n_main == 0 or not (at < last_t or (at == last_t and key < last_k)):
+            code[i] = 0
             main[lo + n_main] = i
             n_main += 1
             last_t, last_k = at, key
         else:
+            code[i] = 0
             late[lo + n_late] = i
             n_late += 1
     return n_main, n_late
 
 
 @_jit
-def order(
+def order_lists(
     ranges: npt.NDArray[np.int64],
     f_time: npt.NDArray[np.int64],
-    f_quality: npt.NDArray[np.uint8],
     work: npt.NDArray[np.int64],
     code: npt.NDArray[np.uint8],
-    out_rows: npt.NDArray[np.int64],
-    out_key: npt.NDArray[np.int64],
-    h_time: npt.NDArray[np.int64],
-    h_twin: npt.NDArray[np.int32],
-    h_signal: npt.NDArray[np.int32],
-    h_value: npt.NDArray[np.float64],
-    h_kind: npt.NDArray[np.uint8],
-    h_quality: npt.NDArray[np.uint8],
-    inline: bool,
-) -> int:
-    """The accepted rows of validated ranges stably sorted by (time, key), exact duplicates
-    dropped (their code set to DUPLICATE), into the first rows of ``out_rows`` (frame
-    rows), ``out_key``, ``h_time`` and, where ``inline``, the other history columns
-    (``h_``: a frame's rows each; else ``gather`` fills them, a range a thread): how many.
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Ordering's first step over validated ranges (``ranges``: per range its first row and
+    its main and late lists' lengths, in frame order): the late rows sorted by (time, key,
+    row); where each range's kept main rows start in ``_layout``'s main list; how many kept
+    main rows come before each range (and, last, in all).
 
-    ``ranges``: per range its first row and its main and late lists' lengths, in frame
-    order. A range's main rows that sort before the main rows kept from the ranges
-    before it (a prefix: the list is in order) join the late ones; the late rows are
-    sorted apart, then merged with the main lists, which now run on in order.
-    """
-    n = f_time.shape[0]
-    w_key, w_value, w_ts, w_kind, main, late = _layout(work, n)
+    A range's main rows that sort before the main rows kept from the ranges before it (a
+    prefix: the list is in order) join the late ones, and a row then repeating the last
+    kept (time, key) is a duplicate: the kept main rows run on in strict order from range
+    to range, one sorted list (``merge``'s main rows); the late rows' duplicates are
+    ``late_duplicates``'."""
+    w_key, _, _, _, main, late = _layout(work, f_time.shape[0])
     chunks = ranges.shape[0]
     n_late = 0
     for c in range(chunks):
         n_late += ranges[c, 2]
     held = np.empty(n_late + 16, dtype=np.int64)  # grown where main rows join it
-    starts = np.empty(chunks, dtype=np.int64)  # where each range's kept main rows start
+    starts = np.empty(chunks, dtype=np.int64)
+    before = np.zeros(chunks + 1, dtype=np.int64)
     n_late = 0
     last_t = last_k = 0
     have = False
@@ -350,31 +348,167 @@ def order(
             held = _grow(held, n_late + cut)
             held[n_late : n_late + cut] = main[lo : lo + cut]
             n_late += cut
+        if have and cut < count:  # the last kept again: a duplicate
+            x = main[lo + cut]
+            if f_time[x] == last_t and w_key[x] == last_k:
+                code[x] = DUPLICATE
+                cut += 1
         held = _grow(held, n_late + ranges[c, 2])
         held[n_late : n_late + ranges[c, 2]] = late[lo : lo + ranges[c, 2]]
         n_late += ranges[c, 2]
         starts[c] = lo + cut
+        before[c + 1] = before[c] + count - cut
         if cut < count:
             x = main[lo + count - 1]
             last_t, last_k, have = f_time[x], w_key[x], True
-    late_sorted = _merge_sort(held[:n_late], f_time, w_key)
+    return _merge_sort(held[:n_late], f_time, w_key), starts, before
+
+
+@_jit
+def late_duplicates(
+    lo: int,
+    hi: int,
+    late_sorted: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    before: npt.NDArray[np.int64],
+    f_time: npt.NDArray[np.int64],
+    work: npt.NDArray[np.int64],
+    code: npt.NDArray[np.uint8],
+) -> int:
+    """The duplicates among ``order_lists``'s late rows ``lo`` to ``hi`` (a thread may take
+    each range): a late row repeating the late row before it or a main row (which came
+    first in the frame: a late row sorts before the main row before it, a main row never).
+    Their codes are set to DUPLICATE (the caller drops them from the late rows: the merge
+    is then of two lists without a tie); how many."""
+    w_key, _, _, _, main, _ = _layout(work, f_time.shape[0])
+    n_main, g, found = int(before[-1]), 0, 0
+    for b in range(lo, hi):
+        x = late_sorted[b]
+        at, key = f_time[x], w_key[x]
+        dup = False
+        if b > 0:
+            w = late_sorted[b - 1]
+            dup = f_time[w] == at and w_key[w] == key
+        if not dup:  # the first main row not before it, from the last late row's on
+            first, last, step = g, g, 1
+            while last < n_main:  # gallop: the rows are far apart, their places near
+                y = _main_row(last, main, starts, before)
+                if not (f_time[y] < at or (f_time[y] == at and w_key[y] < key)):
+                    break
+                first, last, step = last + 1, last + step, 2 * step
+            last = min(last, n_main)
+            while first < last:
+                mid = (first + last) // 2
+                y = _main_row(mid, main, starts, before)
+                if f_time[y] < at or (f_time[y] == at and w_key[y] < key):
+                    first = mid + 1
+                else:
+                    last = mid
+            g = first
+            if g < n_main:
+                y = _main_row(g, main, starts, before)
+                dup = f_time[y] == at and w_key[y] == key
+        if dup:
+            code[x] = DUPLICATE
+            found += 1
+    return found
+
+
+@_inlined
+def _main_row(
+    g: int,
+    main: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    before: npt.NDArray[np.int64],
+) -> int:
+    """The frame row at place ``g`` (below ``before[-1]``) of the kept main rows
+    (``order_lists``'s ``starts`` and ``before``)."""
     c = 0
-    a = starts[0] if chunks else 0
-    end = ranges[0, 0] + ranges[0, 1] if chunks else 0
-    b = o = 0
+    while before[c + 1] <= g:
+        c += 1
+    return int(main[starts[c] + g - before[c]])
+
+
+@_jit
+def merge_cuts(
+    parts: int,
+    starts: npt.NDArray[np.int64],
+    before: npt.NDArray[np.int64],
+    late_sorted: npt.NDArray[np.int64],
+    f_time: npt.NDArray[np.int64],
+    work: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    """Where each of ``parts`` about equal parts of the merge of ``order_lists``'s main and
+    late rows starts (a row a part, and a last row for the end): its place in the merge,
+    how many main rows and how many late rows come before it.
+
+    The first ``o`` places of the merge hold ``a`` main rows where ``a`` is the fewest whose
+    next main row comes after the late row before place ``o``: a binary search (the "merge
+    path"; the lists share no (time, key))."""
+    w_key, _, _, _, main, _ = _layout(work, f_time.shape[0])
+    n_main, n_late = before[-1], late_sorted.shape[0]
+    cuts = np.empty((parts + 1, 3), dtype=np.int64)
+    for p in range(parts + 1):
+        o = (n_main + n_late) * p // parts
+        lo, hi = max(0, o - n_late), min(o, n_main)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            x, y = late_sorted[o - mid - 1], _main_row(mid, main, starts, before)
+            if f_time[x] < f_time[y] or (f_time[x] == f_time[y] and w_key[x] < w_key[y]):
+                hi = mid
+            else:
+                lo = mid + 1
+        cuts[p, 0], cuts[p, 1], cuts[p, 2] = o, lo, o - lo
+    return cuts
+
+
+@_jit
+def merge(
+    part: int,
+    cuts: npt.NDArray[np.int64],
+    ranges: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    before: npt.NDArray[np.int64],
+    late_sorted: npt.NDArray[np.int64],
+    f_time: npt.NDArray[np.int64],
+    f_quality: npt.NDArray[np.uint8],
+    work: npt.NDArray[np.int64],
+    code: npt.NDArray[np.uint8],
+    out_rows: npt.NDArray[np.int64],
+    out_key: npt.NDArray[np.int64],
+    h_time: npt.NDArray[np.int64],
+    h_twin: npt.NDArray[np.int32],
+    h_signal: npt.NDArray[np.int32],
+    h_value: npt.NDArray[np.float64],
+    h_kind: npt.NDArray[np.uint8],
+    h_quality: npt.NDArray[np.uint8],
+) -> int:
+    """Part ``part`` of the merge of ``order_lists``'s main and late rows (``merge_cuts``;
+    a thread may take each part) into the history from its first place on: each row's
+    frame row (``out_rows``), key, time, twin, signal, value, kind and quality; how many.
+
+    A main row comes first where both are equal, and a row repeating the one before it in
+    the part is a duplicate (its code set to DUPLICATE, not written): with one part the
+    late rows' duplicates need no ``late_duplicates`` before (a search a row); with more,
+    the parts' places need the history's length before, so the lists have no tie left."""
+    w_key, w_value, w_ts, w_kind, main, _ = _layout(work, f_time.shape[0])
+    g, b = cuts[part, 1], cuts[part, 2]
+    chunks, n_late = starts.shape[0], late_sorted.shape[0]
+    c = 0
+    while c < chunks and before[c + 1] <= g:
+        c += 1
+    a = starts[c] + g - before[c] if c < chunks else 0
+    end = ranges[c, 0] + ranges[c, 1] if c < chunks else 0
+    o = first = cuts[part, 0]
     last_t = last_k = 0
-    while True:
+    for step in range(cuts[part + 1, 0] - first):
         while c < chunks and a >= end:  # the next range's kept main rows
             c += 1
             if c < chunks:
                 a, end = starts[c], ranges[c, 0] + ranges[c, 1]
-        more_main = c < chunks
-        if not more_main and b >= n_late:
-            break
-        # equal (time, key): the main list's row came first in the frame
         if b >= n_late:
             take_main = True
-        elif not more_main:
+        elif c >= chunks:
             take_main = False
         else:
             x, y = late_sorted[b], main[a]
@@ -388,46 +522,20 @@ def order(
             r = late_sorted[b]
             b += 1
         at, key = f_time[r], w_key[r]
-        if o and at == last_t and key == last_k:
+        if step and at == last_t and key == last_k:
             code[r] = DUPLICATE
             continue
         last_t, last_k = at, key
         out_rows[o] = r
         out_key[o] = key
         h_time[o] = at
-        if inline:  # gather's body: a call a row would cost more than these five writes
-            h_twin[o] = w_ts[2 * r]
-            h_signal[o] = w_ts[2 * r + 1]
-            h_value[o] = w_value[r]
-            h_kind[o] = w_kind[r]
-            h_quality[o] = f_quality[r]
-        o += 1
-    return o
-
-
-@_jit
-def gather(
-    lo: int,
-    hi: int,
-    out_rows: npt.NDArray[np.int64],
-    f_quality: npt.NDArray[np.uint8],
-    work: npt.NDArray[np.int64],
-    h_twin: npt.NDArray[np.int32],
-    h_signal: npt.NDArray[np.int32],
-    h_value: npt.NDArray[np.float64],
-    h_kind: npt.NDArray[np.uint8],
-    h_quality: npt.NDArray[np.uint8],
-) -> None:
-    """History rows ``lo`` to ``hi`` of ``order(inline=False)``: twin, signal, value, kind
-    and quality of each (a thread may take each range)."""
-    _, w_value, w_ts, w_kind, _, _ = _layout(work, f_quality.shape[0])
-    for o in range(lo, hi):
-        r = out_rows[o]
         h_twin[o] = w_ts[2 * r]
         h_signal[o] = w_ts[2 * r + 1]
         h_value[o] = w_value[r]
         h_kind[o] = w_kind[r]
         h_quality[o] = f_quality[r]
+        o += 1
+    return int(o - first)
 
 
 @_jit

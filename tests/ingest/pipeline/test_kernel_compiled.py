@@ -10,6 +10,7 @@ and ``in`` rules.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from typing import Any
 
@@ -102,6 +103,7 @@ class Side:
         self.kernel = FusionKernel(PIPELINE, self.signals, compiled=compiled, threads=threads)
         if self.kernel.compiled is not None:
             self.kernel.compiled.rows_per_range = rows_per_range
+            self.kernel.compiled.late_rows_per_range = rows_per_range
         self.state = FusionState(len(self.signals.names))
         self.state.ensure_twins(TWINS)
         index = self.signals.index
@@ -264,3 +266,79 @@ def test_codes_outside_the_tables_are_refused_with_an_error_not_read() -> None:
 def test_a_thread_count_outside_its_range_is_refused(threads: int) -> None:
     with pytest.raises(IngestError, match=f"kernel_threads {threads}: expected 1 to 64"):
         FusionKernel(PIPELINE, SignalTable(PIPELINE), threads=threads)
+
+
+def _order_in_parts(
+    times: list[int], keys: list[int], cuts: list[int], parts: int
+) -> tuple[list[int], list[int]]:
+    """The loops' ordering alone: rows validated in the ranges ``cuts`` makes (every row
+    accepted, key ``keys[i]``: twin ``key // 3``, signal ``key % 3``), merged in ``parts``
+    parts; the history's frame rows and the codes."""
+    n, signals = len(times), 3
+    f_time = np.array(times, dtype=np.int64)
+    twin = np.array([k // signals for k in keys], dtype=np.int32)
+    signal = np.array([k % signals for k in keys], dtype=np.int32)
+    twin_map, signal_map = (
+        np.arange(max(keys, default=0) // signals + 1, dtype=np.int32),
+        (np.arange(signals, dtype=np.int32)),
+    )
+    ones, zeros = np.ones(signals), np.zeros(signals)
+    work, code = np.empty(6 * n, dtype=np.int64), np.zeros(n, dtype=np.uint8)
+    bounds = list(itertools.pairwise(sorted({0, n, *(c % (n + 1) for c in cuts)})))
+    lists = [
+        _kernel_jit.validate(
+            lo, hi, twin, signal, f_time, ones[np.zeros(n, np.intp)], np.zeros(n, np.uint8),
+            twin_map, np.zeros(0, np.bool_), signal_map, ones, zeros,
+            np.zeros(signals, np.uint8), -np.inf * ones, np.inf * ones, 2**62, -(2**63),
+            signals, work, code,
+        )[3:]
+        for lo, hi in bounds
+    ]  # fmt: skip
+    ranges = np.array(
+        [(lo, *found) for (lo, _), found in zip(bounds, lists, strict=True)], dtype=np.int64
+    ).reshape(-1, 3)
+    late, starts, before = _kernel_jit.order_lists(ranges, f_time, work, code)
+    if parts > 1:  # as the kernel: one part finds the late rows' duplicates as it merges
+        edges = sorted({0, late.shape[0], *(c % (late.shape[0] + 1) for c in cuts)})
+        for lo, hi in itertools.pairwise(edges):
+            _kernel_jit.late_duplicates(lo, hi, late, starts, before, f_time, work, code)
+        late = late[code[late] == 0]
+    where = _kernel_jit.merge_cuts(parts, starts, before, late, f_time, work)
+    history = (
+        np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64),
+        np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.float64),
+        np.empty(n, np.uint8), np.empty(n, np.uint8),
+    )  # fmt: skip
+    quality = np.zeros(n, np.uint8)
+    kept = [
+        _kernel_jit.merge(
+            p, where, ranges, starts, before, late, f_time, quality, work, code, *history
+        )
+        for p in range(parts)
+    ]
+    m = sum(kept)
+    assert parts == 1 or kept == np.diff(where[:, 0]).tolist()  # no duplicate left to drop
+    assert history[1][:m].tolist() == [keys[r] for r in history[0][:m]]  # the keys follow
+    assert history[2][:m].tolist() == [times[r] for r in history[0][:m]]
+    return history[0][:m].tolist(), code.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 5)), max_size=120),
+    cuts=st.lists(st.integers(0, 200), max_size=4),
+    parts=st.integers(1, 8),
+)
+def test_the_ordering_merged_in_parts_is_a_stable_sort_without_duplicates(
+    rows: list[tuple[int, int]], cuts: list[int], parts: int
+) -> None:
+    """However the frame is cut into ranges and the merge into parts (ties and duplicates
+    at the parts' edges too): rows by (time, key), in frame order where both are equal,
+    each (time, key) once (the first row; the others' code is DUPLICATE)."""
+    times, keys = [T0_US + t for t, _ in rows], [k for _, k in rows]
+    got, code = _order_in_parts(times, keys, cuts, parts)
+    order = sorted(range(len(rows)), key=lambda i: (times[i], keys[i], i))
+    want = [i for j, i in enumerate(order) if not j or rows[order[j - 1]] != rows[i]]
+    assert got == want
+    assert [i for i, c in enumerate(code) if c] == sorted(set(order) - set(want))
+    assert all(code[i] == _kernel_jit.DUPLICATE for i in set(order) - set(want))
