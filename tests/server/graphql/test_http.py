@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 
 from starlette.testclient import TestClient
 
 import ontology
+from server.graphql._http import YOUNG_THRESHOLD
 from tests.server.graphql.conftest import SITE, load_plant, make_client
 
 QUERY = '{ twin(id: "acme/jkt1") { id signals(names: ["note", "big"]) { name value } } }'
@@ -49,3 +51,11 @@ def test_what_orjson_refuses_is_written_by_the_standard_library() -> None:
     assert response.status_code == 200
     assert b'"value":1180591620717411303424' in response.content
     assert response.json()["data"]["twin"]["signals"][1]["value"] == 2**70
+
+
+def test_after_its_first_request_the_server_collects_the_young_generation_less_often() -> None:
+    assert YOUNG_THRESHOLD > 700  # the interpreter's default, which it replaces
+    response = _client(1.0).post("/graphql", json={"query": QUERY})
+    assert response.status_code == 200
+    assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+    assert gc.get_freeze_count() > 0  # the heap alive at the first request was frozen
