@@ -181,10 +181,12 @@ def _append(
     parts = [_held(batch_partials(rows, GRAIN_US[t]), t, series) for t in TIER_TABLES]
     # Numbers only, in the batch and in every series it continues: the held rows have a
     # first numeric sample and no text, so the merge leaves the first and text columns.
-    numbers = rows.text.null_count == len(rows.text) and not series.any_text(
-        np.unique(rows.series).tolist()
-    )
-    merge = _MERGE_NUMBERS if numbers else _MERGE_HELD
+    # (Asked only when some row is held; ``rows.series`` is sorted: its firsts are distinct.)
+    merge = _MERGE_HELD
+    if any(held for _, held in parts) and rows.text.null_count == len(rows.text):
+        firsts = np.r_[True, rows.series[1:] != rows.series[:-1]]
+        if not series.any_text(rows.series[firsts].tolist()):
+            merge = _MERGE_NUMBERS
     # Both tiers' partials in one relation: each registration costs about as much as a
     # small statement.
     con.register("new_part", pa.concat_tables([p for p, _ in parts]))
