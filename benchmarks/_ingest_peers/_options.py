@@ -35,7 +35,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         type=_sizes,
         default=(WorkerSettings().max_records,),
         metavar="N[,N...]",
-        help="(e): the worker's records per batch at most (default: twinweave ingest's, "
+        help="(e): the worker's records per batch at most, without growth (grow_limit 1; "
+        "default: twinweave ingest's max_records, "
         f"{WorkerSettings().max_records}); several, comma-separated, are taken in turns "
         "(smaller: more batches, the next prepared while one is written)",
     )

@@ -97,8 +97,15 @@ class _Steps:
 
 
 def run_ours(
-    bootstrap: str, topic: str, work: Workload, stores: StoreSpec, group: str, max_records: int
+    bootstrap: str,
+    topic: str,
+    work: Workload,
+    stores: StoreSpec,
+    group: str,
+    max_records: int,
+    grow_limit: int,
 ) -> OursResult:
+    """``grow_limit``: ``WorkerSettings.grow_limit`` (1: batches of ``max_records`` at most)."""
     graph, history = open_stores(stores)
     try:
         work.plant(graph)
@@ -128,7 +135,9 @@ def run_ours(
             if stats.samples_in >= work.samples and not finished:
                 finished = time.perf_counter()
 
-        settings = WorkerSettings(max_records=max_records, fetch_timeout_s=0.05)
+        settings = WorkerSettings(
+            max_records=max_records, grow_limit=grow_limit, fetch_timeout_s=0.05
+        )
         worker = Worker(source, committer, settings, on_batch=on_batch)
 
         async def main() -> WorkerStats:

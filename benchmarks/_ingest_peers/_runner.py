@@ -110,11 +110,13 @@ def _drop_stores(spec: StoreSpec) -> None:
         store.close()
 
 
-def _ours(topic: Topic, work: Workload, spec: StoreSpec, n: int, max_records: int) -> OursResult:
+def _ours(
+    topic: Topic, work: Workload, spec: StoreSpec, n: int, max_records: int, grow_limit: int = 1
+) -> OursResult:
     mine = spec.renamed(f"ours{n}")
     try:
         group = f"{topic.run_id}-ours{n}"
-        return run_ours(topic.bootstrap, topic.name, work, mine, group, max_records)
+        return run_ours(topic.bootstrap, topic.name, work, mine, group, max_records, grow_limit)
     finally:
         _drop_stores(mine)
 
@@ -194,7 +196,8 @@ def peers_section(
         results: dict[str, list[PeerResult]] = {name: [] for name in PEERS}
         failed: dict[str, str] = {}
         for n in range(runs):
-            ours.append(_ours(topic, work, spec, n, WorkerSettings().max_records))
+            default = WorkerSettings()
+            ours.append(_ours(topic, work, spec, n, default.max_records, default.grow_limit))
             for name, module in PEERS.items():
                 mine = faust_work if name == "faust agent" else work
                 if name in failed or (name == "faust agent" and n):

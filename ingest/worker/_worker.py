@@ -18,13 +18,14 @@ from ingest.sources import Source, SourceBatch, SourceUnavailableError
 from ingest.worker._commit import BatchCommitter, BatchOutcome
 from ingest.worker._health import FeedHealth
 from ingest.worker._settings import WorkerSettings
+from ingest.worker._sizing import BatchSizer
 from ingest.worker._stats import WorkerStats
 from ontology import StoreUnavailableError
 from ontology.changefeed import SignalChange
 
 RETRYABLE = (StoreUnavailableError, OSError)
-_Writing = tuple[SourceBatch, "asyncio.Future[BatchOutcome | None]"]
-"""A batch and its write in flight."""
+_Writing = tuple[SourceBatch, "asyncio.Future[BatchOutcome | None]", int]
+"""A batch, its write in flight and the records it was fetched with at most."""
 
 
 class Worker:
@@ -49,6 +50,7 @@ class Worker:
         self._flushed_at = time.monotonic()
         self._health = health
         self._reported_at = time.monotonic()
+        self._sizer = BatchSizer(self.settings.max_records, self.settings.grow_limit)
 
     def stop(self) -> None:
         """Finish the batch in hand, acknowledge what is committed, then return from ``run``."""
@@ -68,7 +70,8 @@ class Worker:
         ahead = False  # the batch being written was prepared before its write began
         try:
             while not self._stopping.is_set():
-                batch = await self.source.fetch(settings.max_records, settings.fetch_timeout_s)
+                asked = self._sizer.records
+                batch = await self.source.fetch(asked, settings.fetch_timeout_s)
                 # beside the write in flight, and only once its batch is prepared: the kernel
                 # remembers batches in their order
                 ready = False
@@ -84,7 +87,7 @@ class Worker:
                     await self._ack_due()
                     await self._report_due()
                     continue
-                writing = (batch, asyncio.ensure_future(self._commit(batch)))
+                writing = (batch, asyncio.ensure_future(self._commit(batch)), asked)
                 ahead = ready
             if writing is not None:
                 written, writing = writing, None
@@ -109,11 +112,12 @@ class Worker:
     async def _settled(self, writing: _Writing) -> bool:
         """Wait for a batch's write; count it and acknowledge what is due. False: it was not
         written (stopped while a store was down)."""
-        batch, written = writing
+        batch, written, asked = writing
         outcome = await written
         if outcome is None:
             return False
         self.stats.add(outcome)
+        self._sizer.observe(asked, outcome.records, outcome.accepted, outcome.state_updates)
         if self._health is not None:
             self._health.observe(outcome)
         if self._on_batch is not None:

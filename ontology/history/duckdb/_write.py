@@ -179,12 +179,20 @@ def _append(
     finally:
         con.unregister("incoming")
     parts = [_held(batch_partials(rows, GRAIN_US[t]), t, series) for t in TIER_TABLES]
+    # Numbers only, in the batch and in every series it continues: the held rows have a
+    # first numeric sample and no text, so the merge leaves the first and text columns.
+    # (Asked only when some row is held; ``rows.series`` is sorted: its firsts are distinct.)
+    merge = _MERGE_HELD
+    if any(held for _, held in parts) and rows.text.null_count == len(rows.text):
+        firsts = np.r_[True, rows.series[1:] != rows.series[:-1]]
+        if not series.any_text(rows.series[firsts].tolist()):
+            merge = _MERGE_NUMBERS
     # Both tiers' partials in one relation: each registration costs about as much as a
     # small statement.
     con.register("new_part", pa.concat_tables([p for p, _ in parts]))
     try:
         for (part, expected), (tier, name) in zip(parts, TIER_TABLES.items(), strict=True):
-            _append_tier(con, name, str(tier), part, expected)
+            _append_tier(con, name, str(tier), part, expected, merge)
     finally:
         con.unregister("new_part")
 
@@ -223,13 +231,33 @@ FROM new_part p
 WHERE p.tier = $tier AND p.held AND h.series = p.series AND h.bucket = p.bucket
     AND h.bucket BETWEEN $blo AND $bhi"""
 
+# ``_MERGE_HELD`` where every held row and every row of ``p`` has a numeric sample and no
+# text (so ``nv`` > 0 on both sides and no operand is null): the same values from the 10
+# columns that change, not 16 (DuckDB's update costs per column: about 5.0-5.7 against
+# 6.3-8.7 ms for 4,000 rows).
+_MERGE_NUMBERS = """
+UPDATE {table} AS h SET
+    n = h.n + p.n, nv = h.nv + p.nv, s = h.s + p.s,
+    mn = least(h.mn, p.mn), mx = greatest(h.mx, p.mx),
+    vl_ts = p.vl_ts, vl = p.vl,
+    area = h.area + p.area + h.vl * (p.vf_ts - h.vl_ts)::DOUBLE,
+    lq = p.lq, lb = p.lb
+FROM new_part p
+WHERE p.tier = $tier AND p.held AND h.series = p.series AND h.bucket = p.bucket
+    AND h.bucket BETWEEN $blo AND $bhi"""
+
 
 def _append_tier(
-    con: duckdb.DuckDBPyConnection, table: str, tier: str, part: pa.Table, expected: int
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    tier: str,
+    part: pa.Table,
+    expected: int,
+    merge: str,
 ) -> None:
     """Merge the partials of ``tier`` in ``new_part`` into ``table``: only a series' last
     stored bucket can be in both, and there every new sample follows the stored ones (so
-    the merge is exact).
+    the merge is exact). ``merge``: ``_MERGE_HELD`` or ``_MERGE_NUMBERS``.
 
     That bucket is the one of the series' latest stored sample (``SeriesIds``, the
     ``held`` rows, ``expected`` of them): its row is updated in place, the batch's other
@@ -241,7 +269,7 @@ def _append_tier(
     bounds = {"blo": int(buckets.min()), "bhi": int(buckets.max()), "tier": tier}
     updated = expected
     if expected:
-        row = con.execute(_MERGE_HELD.format(table=table), bounds).fetchone()
+        row = con.execute(merge.format(table=table), bounds).fetchone()
         updated = int(row[0]) if row else 0
     if updated != expected:
         con.execute(

@@ -167,6 +167,38 @@ def test_batches_in_time_order_merge_into_the_buckets_they_continue(store: Histo
         check_range(store, expected, T0, end, interval)
 
 
+def test_one_sample_batches_of_many_series_continue_their_buckets(store: HistoryStore) -> None:
+    """The ingest of one-sample records: each batch holds a sample or two of many series,
+    and continues the minute and hour buckets the batches before it left. Numeric series,
+    one whose first samples were text and then numbers, and a text series written in some
+    batches only (the other batches have numbers only): every bucket stays exact."""
+    numeric = [SeriesKey(f"plant/m{i}", "speed") for i in range(30)]
+    mixed, text = SeriesKey("plant/m0", "code"), SeriesKey("plant/m1", "mode")
+    rng = np.random.default_rng(5)
+    batches: list[list[Row]] = []
+    ts = us(T0) + 50 * 10**6  # the first minute is cut short: later batches continue it
+    for b in range(40):
+        rows = []
+        for i in rng.permutation(len(numeric))[:20].tolist():
+            ts += int(rng.integers(1, 4)) * 10**6
+            rows.append(Row(numeric[i].twin, numeric[i].signal, ts, float(rng.normal(10, 3))))
+        ts += 10**6
+        if b < 3:
+            rows.append(Row(mixed.twin, mixed.signal, ts, None, f"C{b}"))
+        elif b % 5 == 0:
+            rows.append(Row(mixed.twin, mixed.signal, ts, float(b)))
+        if b % 7 == 3:
+            ts += 10**6
+            rows.append(Row(text.twin, text.signal, ts, None, ("RUN", "IDLE")[b % 2]))
+        batches.append(rows)
+    write(store, batches)
+    rows = list(kept(batches).values())
+    keys = [*numeric[:5], mixed, text]
+    end = T0 + timedelta(hours=1)
+    for interval in (timedelta(minutes=1), timedelta(hours=1), timedelta(minutes=7)):
+        check_range(store, rows, T0, end, interval, keys=keys)
+
+
 def test_a_sample_written_again_is_kept_once(store: HistoryStore) -> None:
     key = SERIES[0]
     rows = [Row(key.twin, key.signal, us(T0) + s * 10**6, float(s)) for s in range(120)]

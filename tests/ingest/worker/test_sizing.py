@@ -1,0 +1,102 @@
+"""The worker's batch size: larger while it is behind on records of few samples per key."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+
+from ingest.pipeline import Pipeline
+from ingest.sources import MemorySource, SourceBatch
+from ingest.worker import Worker, WorkerSettings
+from ingest.worker._sizing import MAX_GROWN_SAMPLES, BatchSizer
+from ontology import GraphStore
+from ontology.history import HistoryStore
+from tests.ingest.conftest import T0_US
+from tests.ingest.worker.test_worker import committer
+
+
+def test_full_batches_of_one_sample_a_key_double_up_to_the_limit() -> None:
+    sizer = BatchSizer(max_records=100, grow_limit=10)
+    asked = []
+    for _ in range(6):
+        asked.append(sizer.records)
+        sizer.observe(sizer.records, sizer.records, sizer.records, sizer.records)
+    assert asked == [100, 200, 400, 800, 1000, 1000]
+
+
+def test_batches_of_many_samples_a_key_or_short_ones_do_not_grow() -> None:
+    sizer = BatchSizer(max_records=100, grow_limit=10)
+    sizer.observe(100, 100, 400, 100)  # four samples a key: the keys are paid once already
+    assert sizer.records == 100
+    sizer.observe(100, 99, 99, 99)  # the source had less than asked
+    assert sizer.records == 100
+
+
+def test_a_batch_under_half_of_what_was_asked_puts_the_size_back() -> None:
+    sizer = BatchSizer(max_records=100, grow_limit=10)
+    sizer.observe(100, 100, 100, 100)
+    sizer.observe(200, 200, 200, 200)
+    assert sizer.records == 400
+    sizer.observe(400, 300, 300, 300)  # a fetch may bring less than is ready: kept
+    assert sizer.records == 400
+    sizer.observe(400, 150, 150, 150)  # caught up
+    assert sizer.records == 100
+
+
+def test_growth_stops_near_the_sample_budget_and_a_limit_of_one_never_grows() -> None:
+    sizer = BatchSizer(max_records=1000, grow_limit=1000)
+    per_record = 100  # 100 samples a record over 100 keys each: few per key
+    for _ in range(20):
+        asked = sizer.records
+        sizer.observe(asked, asked, asked * per_record, asked * per_record)
+    assert sizer.records * per_record <= MAX_GROWN_SAMPLES
+    assert sizer.records > 1000
+    fixed = BatchSizer(max_records=100, grow_limit=1)
+    fixed.observe(100, 100, 100, 100)
+    assert fixed.records == 100
+
+
+class _Counting(MemorySource):
+    """A memory source noting the records asked and taken by each fetch that brought some."""
+
+    def __init__(self) -> None:
+        super().__init__("plant")
+        self.fetches: list[tuple[int, int]] = []
+
+    async def fetch(self, max_records: int, timeout_s: float) -> SourceBatch | None:
+        batch = await super().fetch(max_records, timeout_s)
+        if batch is not None:
+            self.fetches.append((max_records, len(batch.records)))
+        return batch
+
+
+async def test_the_worker_takes_larger_batches_of_a_backlog_of_one_sample_records(
+    pipeline: Pipeline, plant_store: GraphStore, history: HistoryStore
+) -> None:
+    source = _Counting()
+    keys = [(t, s) for t in ("machine/m1", "machine/m2") for s in ("speed", "faultCode")]
+    records = [
+        orjson.dumps(
+            {
+                "twin": keys[i % 4][0],
+                "signal": keys[i % 4][1],
+                "time": T0_US // 1000 + i,
+                "value": i,
+            }
+        )
+        for i in range(70)
+    ]
+    source.put(records)
+    source.close()
+    worker = Worker(
+        source,
+        committer(pipeline, plant_store, history, None),
+        WorkerSettings(max_records=5, grow_limit=4),
+    )
+    await asyncio.wait_for(worker.run(), 30)
+    asked = [a for a, _ in source.fetches]
+    assert asked[:2] == [5, 5]  # the second is fetched while the first is written
+    assert max(asked) == 20
+    assert sum(n for _, n in source.fetches) == 70
+    assert worker.stats.samples_in == 70
