@@ -87,6 +87,7 @@ def test_a_replay_file_reaches_the_embedded_stores(
         (["--source", "replay:/no/such/file"], "no file"),
         (["--pipeline", "/no/such.yaml", "--source", "sim"], "cannot be read"),
         (["--max-records", "0", "--source", "sim"], "max_records"),
+        (["--grow-limit", "0", "--source", "sim"], "grow_limit=0; expected 1 to 1000"),
         (
             ["--source", "mqtt://127.0.0.1:1", "--sparkplug-reorder-timeout", "-1"],
             "reorder_timeout_s=-1.0; expected 0 to 3600 seconds",

@@ -16,6 +16,8 @@ from typing import Any
 
 DEFAULT_PRINCIPAL = "twinweave-ingest"
 DEFAULT_MAX_RECORDS = 5_000
+DEFAULT_GROW_LIMIT = 10
+"""As ``WorkerSettings.grow_limit``."""
 DEFAULT_FETCH_LINGER_MS = 25
 """As ``KafkaSourceSettings.fetch_linger_ms``."""
 DEFAULT_REORDER_TIMEOUT_S = 2.0
@@ -118,7 +120,21 @@ def register(subparsers: Any) -> None:
         "--max-records",
         type=int,
         default=DEFAULT_MAX_RECORDS,
-        help=f"records per batch at most ({DEFAULT_MAX_RECORDS})",
+        help=(
+            f"records per batch ({DEFAULT_MAX_RECORDS}); a backlog of one-sample records "
+            "may grow a batch to --grow-limit times this"
+        ),
+    )
+    parser.add_argument(
+        "--grow-limit",
+        type=int,
+        default=DEFAULT_GROW_LIMIT,
+        metavar="N",
+        help=(
+            "while the source is behind with full batches of few samples per key (one-sample "
+            "records), each batch may take twice the records of the last, up to N x "
+            f"--max-records (1 to 1000; 1: never; {DEFAULT_GROW_LIMIT})"
+        ),
     )
     parser.add_argument(
         "--fetch-linger-ms",

@@ -76,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings(os.environ)
         _check_rebuild(args)
         pipeline = _pipeline(args.pipeline)
-        worker_settings = WorkerSettings(principal=args.principal, max_records=args.max_records)
+        worker_settings = WorkerSettings(
+            principal=args.principal, max_records=args.max_records, grow_limit=args.grow_limit
+        )
     except (ConfigError, UsageError, PipelineError, ingest.IngestError) as error:
         _err(f"twinweave ingest: {error}")
         return EXIT_ERROR
