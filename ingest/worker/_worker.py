@@ -65,6 +65,7 @@ class Worker:
         returned, after every batch before it.
         """
         settings = self.settings
+        self._sizer = BatchSizer(settings.max_records, settings.grow_limit)  # this run's settings
         await self.source.start()
         writing: _Writing | None = None
         ahead = False  # the batch being written was prepared before its write began
