@@ -63,6 +63,7 @@ def ingest(
         "--group", f"{topic}-g",
         "--pipeline", str(pipeline),
         "--max-records", "10",
+        "--grow-limit", "1",  # batches of 10 records, never grown: the kill lands mid-stream
         "--progress-interval", "0",
         *extra,
     ]  # fmt: skip
