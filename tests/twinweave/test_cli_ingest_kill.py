@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import orjson
 import pytest
@@ -72,6 +75,19 @@ def ingest(
     )
 
 
+def _lines(stream: IO[str]) -> queue.Queue[str | None]:
+    """``stream``'s lines as they come, read on a thread of their own; None at its end."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
 def snapshot(history: HistoryStore) -> dict[tuple[str, str], list[tuple[int, object, object]]]:
     out = {}
     for twin in ("machine/m1", "machine/m2", "sensor/t1", "line/l1", "line/l2"):
@@ -109,16 +125,22 @@ def test_kill_9_mid_stream_then_restart_equals_a_full_replay(
 
     first = ingest(data, kafka_topic, kafka_bootstrap, pipeline)
     assert first.stderr is not None
+    lines = _lines(first.stderr)
     deadline = time.monotonic() + WAIT_S
     batches = 0
-    while batches < 30 and time.monotonic() < deadline:
-        line = first.stderr.readline()
-        assert line or first.poll() is None, "the worker ended before it was killed"
+    while batches < 30:
+        try:  # a worker that falls silent fails the test at the deadline, never hangs it
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        assert line is not None, "the worker ended before it was killed"
         batches += line.startswith("batch ")
-    assert batches == 30
-    first.send_signal(signal.SIGKILL)
+    first.send_signal(signal.SIGKILL)  # mid-stream; or at the deadline, leaving no worker behind
     first.wait(WAIT_S)
+    while lines.get(timeout=WAIT_S) is not None:  # the reader ends with the pipe: then close
+        pass
     first.stderr.close()
+    assert batches == 30, f"{batches} batches reported within {WAIT_S} s; expected 30"
 
     second = ingest(data, kafka_topic, kafka_bootstrap, pipeline, "--exit-when-idle", "3")
     _, err = second.communicate(timeout=WAIT_S)
