@@ -415,6 +415,12 @@ def late_duplicates(
 
 
 @_inlined
+def _earlier(x: int, y: int, f_time: npt.NDArray[np.int64], w_key: npt.NDArray[np.int64]) -> bool:
+    """Whether frame row ``x`` comes before row ``y`` in the ordering (event time, then key)."""
+    return bool(f_time[x] < f_time[y] or (f_time[x] == f_time[y] and w_key[x] < w_key[y]))
+
+
+@_inlined
 def _main_row(
     g: int,
     main: npt.NDArray[np.int64],
@@ -454,7 +460,7 @@ def merge_cuts(
         while lo < hi:
             mid = (lo + hi) // 2
             x, y = late_sorted[o - mid - 1], _main_row(mid, main, starts, before)
-            if f_time[x] < f_time[y] or (f_time[x] == f_time[y] and w_key[x] < w_key[y]):
+            if _earlier(x, y, f_time, w_key):
                 hi = mid
             else:
                 lo = mid + 1
@@ -512,9 +518,7 @@ def merge(
             take_main = False
         else:
             x, y = late_sorted[b], main[a]
-            take_main = not (
-                f_time[x] < f_time[y] or (f_time[x] == f_time[y] and w_key[x] < w_key[y])
-            )
+            take_main = not _earlier(x, y, f_time, w_key)
         if take_main:
             r = main[a]
             a += 1
