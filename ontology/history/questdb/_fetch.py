@@ -73,10 +73,15 @@ _LAYOUT = {
     _NAME: jit.VARIABLE,
 }
 _INTEGERS = {_INT8, _INT4, _INT2, _BOOL, _TIMESTAMP, _TIMESTAMPTZ}
+CODED_TEXT = pa.dictionary(pa.int32(), pa.string())
+"""Text read as a dictionary: each cell an index into the distinct values, made strings
+once each (for keys such as the twin, repeated in every row: no per-row string)."""
+_TEXTS = {_VARCHAR, _BPCHAR, _TEXT, _CHAR, _NAME}
 _READS_AS = {
     pa.int64(): _INTEGERS,
     pa.float64(): {_FLOAT8, _FLOAT4, _INT8, _INT4, _INT2},
-    pa.string(): {_VARCHAR, _BPCHAR, _TEXT, _CHAR, _NAME},
+    pa.string(): _TEXTS,
+    CODED_TEXT: _TEXTS,
 }
 """Which result types fill which Arrow column type."""
 
@@ -433,6 +438,16 @@ def _array(
     ``_fetch_jit.cells`` left them)."""
     null = size < 0
     mask = null if null.any() else None
+    if kind == CODED_TEXT:
+        codes = np.empty(len(size), dtype=np.int32)
+        firsts = np.empty(len(size), dtype=np.int64)
+        distinct = jit.dictionary(buf, bits, size, codes, firsts)
+        texts = [
+            buf[bits[r] : bits[r] + size[r]].tobytes().decode(errors="replace")
+            for r in firsts[:distinct].tolist()
+        ]
+        indices = pa.array(codes, type=pa.int32(), mask=mask)
+        return pa.DictionaryArray.from_arrays(indices, pa.array(texts, type=pa.string()))
     if kind == pa.string():
         offsets = np.empty(len(size) + 1, dtype=np.int32)
         total = jit.text_offsets(size, offsets)
