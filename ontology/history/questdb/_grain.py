@@ -79,20 +79,24 @@ def _codes(column: pa.ChunkedArray, names: Sequence[str]) -> Ints:
     return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
-def _positions(code: Ints, known: npt.NDArray[np.bool_], wanted: Ints) -> Ints:
-    """Each row's key index: where its ``code`` (a twin and signal pair) is in ``wanted``
-    (distinct codes), -1 where it is not ``known`` or not wanted. A table indexed by code
-    where the codes are few enough (the usual: a few hundred twins, one signal), else a
-    binary search."""
+def _positions(twin_at: Ints, signal_at: Ints, width: int, wanted: Ints) -> Ints:
+    """Each row's key index: where its twin and signal pair (``twin_at * width +
+    signal_at``, -1 for a name not asked) is in ``wanted`` (distinct codes), -1 where it
+    is not. A table indexed by code where the codes are few enough (the usual: a few
+    hundred twins, one signal; compiled, ``_fetch_jit.positions``), else a binary search."""
     top = int(wanted.max()) + 1 if len(wanted) else 0
+    out = np.empty(len(twin_at), dtype=_INT)
     if top <= DENSE_CODES:
-        of_code = np.full(top + 1, -1, dtype=_INT)
+        of_code = np.full(top, -1, dtype=_INT)
         of_code[wanted] = np.arange(len(wanted))
-        return of_code[np.where(known & (code < top), code, top)]
+        jit.positions(twin_at, signal_at, width, of_code, out)
+        return out
+    code = twin_at * width + signal_at
     by_code = np.argsort(wanted)
     slot = np.minimum(np.searchsorted(wanted, code, sorter=by_code), len(wanted) - 1)
     position = by_code[slot]
-    return np.where(known & (wanted[position] == code), position, -1)
+    known = (twin_at >= 0) & (signal_at >= 0) & (wanted[position] == code)
+    return np.where(known, position, -1)
 
 
 def _numbers(column: pa.ChunkedArray, dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -253,7 +257,7 @@ def _series(
     signal_at = (
         _codes(rows.column("signal"), signals) if width > 1 else np.zeros(len(twin_at), _INT)
     )
-    position = _positions(twin_at * width + signal_at, (twin_at >= 0) & (signal_at >= 0), wanted)
+    position = _positions(twin_at, signal_at, width, wanted)
     bucket = _numbers(rows.column("bucket"), np.int64)
     order, bounds = key_order(position, bucket, len(keys))
     # One block for the bucket starts and every aggregate, in key order: numpy backs a
