@@ -38,7 +38,7 @@ from ontology.history._errors import HistoryInputError
 from ontology.history._tiers import GRAIN_US, HOUR_US, RangeQuery, from_us
 from ontology.history._values import TIME_DTYPE, Agg, Series, SeriesKey
 from ontology.history.questdb import _fetch_jit as jit
-from ontology.history.questdb._fetch import CODED_TEXT
+from ontology.history.questdb._fetch import CODED_TEXT, empty
 from ontology.history.questdb._wire import Request, Wire
 
 FINISHED = {
@@ -260,10 +260,10 @@ def _series(
     position = _positions(twin_at, signal_at, width, wanted)
     bucket = _numbers(rows.column("bucket"), np.int64)
     order, bounds = key_order(position, bucket, len(keys))
-    # One block for the bucket starts and every aggregate, in key order: numpy backs a
-    # block of 4 MiB or more with huge pages, where a column each (about 1 MiB) took the
-    # kernel a page fault per 4 KiB (about 2,000 a 100-series read, measured).
-    block = np.empty((len(aggregates) + 1, len(order)), dtype=np.float64)
+    # One block for the bucket starts and every aggregate, in key order, allocated so that
+    # numpy backs it with huge pages (``empty``), where a column each (about 1 MiB) took
+    # the kernel a page fault per 4 KiB (about 2,000 a 100-series read, measured).
+    block = empty((len(aggregates) + 1, len(order)), np.float64)
     np.take(bucket, order, out=block[0].view(np.int64))
     numeric = {}
     for i, a in enumerate(aggregates, 1):

@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ontology.history.questdb import _fetch_jit as jit
+from ontology.history.questdb._fetch import empty
 
 Cell = bytes | None
 
@@ -174,3 +175,14 @@ def test_group_says_when_a_keys_buckets_do_not_rise() -> None:
         order = np.zeros(3, dtype=np.int64)
         bounds = np.zeros(2, dtype=np.int64)
         assert jit.group(np.zeros(3, dtype=np.int64), np.array(bucket), order, bounds) == -1
+
+
+def test_arrays_of_one_to_four_mib_are_allocated_as_four_for_huge_pages() -> None:
+    for shape, dtype, room in (((3, 100_000), np.float64, 1 << 22), ((10, 10), np.int32, 400)):
+        array = empty(shape, dtype)
+        array[...] = 7
+        assert (array.shape, array.dtype.type, int(array.sum())) == (shape, dtype, 7 * array.size)
+        base = array
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        assert base.nbytes == room
