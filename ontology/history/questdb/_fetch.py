@@ -96,9 +96,10 @@ class _Column:
 
 def empty(shape: tuple[int, ...], dtype: type[np.generic]) -> npt.NDArray[Any]:
     """``np.empty(shape, dtype)``, but allocated as at least 4 MiB when it takes 1 MiB or
-    more: numpy backs 4 MiB and more with huge pages, where an array of 1-4 MiB costs the
-    kernel a page fault per 4 KiB (a 100-series read in two requests made two blocks of
-    4.03 MB, just under; measured). The pages past ``shape`` are never touched."""
+    more: numpy asks the kernel for huge pages for 4 MiB and more, where an array of 1-4 MiB
+    costs a page fault per 4 KiB (a 100-series read in two requests made two blocks of
+    4.03 MB, just under; measured). The room past ``shape`` is never written (the huge page
+    holding the array's end may still be backed whole)."""
     size = int(np.prod(shape)) * np.dtype(dtype).itemsize
     room = _HUGE if _HUGE // 4 <= size < _HUGE else size
     return np.empty(room, dtype=np.uint8)[:size].view(dtype).reshape(shape)
