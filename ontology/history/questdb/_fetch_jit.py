@@ -8,7 +8,7 @@ offsets and bytes for an Arrow string array). No Python object is made per
 row or cell. Every length read from the buffer is checked against the message
 it belongs to; a row that does not add up is reported, not read past.
 
-Only ``_fetch`` calls these.
+``_fetch`` calls these, and ``_grain`` the ones that put a tier read's rows in key order.
 """
 
 from __future__ import annotations
@@ -180,3 +180,131 @@ def text_bytes(buf: Bytes, at: Ints, size: npt.NDArray[np.int32], out: Bytes) ->
         for k in range(size[r]):  # none for NULL (-1)
             out[q] = buf[p + k]
             q += 1
+
+
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@_jit
+def _same(buf: Bytes, p: int, q: int, n: int) -> bool:
+    k = 0
+    while k < n and buf[p + k] == buf[q + k]:
+        k += 1
+    return k == n
+
+
+@_jit
+def _word(buf: Bytes, p: int, n: int, k: int) -> int:
+    """Bytes ``8k`` to ``8k + 7`` of the ``n`` at ``p`` (fewer at the end, none past it)
+    as a number."""
+    lo = k * 8
+    return _be(buf, p + lo, min(8, n - lo)) if lo < n else 0
+
+
+@_jit
+def _slot(n: int, w0: int, w1: int, cap: int) -> int:
+    h = (np.uint64(w0) ^ np.uint64(n)) * _FNV_PRIME
+    h = (h ^ (h >> np.uint64(29)) ^ np.uint64(w1)) * _FNV_PRIME
+    h ^= h >> np.uint64(32)
+    return int(np.int64(h & np.uint64(cap - 1)))
+
+
+@_jit
+def dictionary(
+    buf: Bytes, at: Ints, size: npt.NDArray[np.int32], codes: npt.NDArray[np.int32], firsts: Ints
+) -> int:
+    """Code the text cells by their bytes: ``codes[r]`` the index of cell ``r``'s value
+    among the distinct values in the order first seen (-1 for NULL), ``firsts[k]`` the
+    first row holding value ``k`` (``firsts`` has room for every row). Returns how many
+    distinct values there are.
+
+    An open-addressing table (doubled when half full) keyed by each value's length and
+    first 16 bytes, which are the whole value for keys such as twin names (compared as
+    two numbers); the rest of a longer value is compared byte for byte. No text is
+    copied: only the distinct values are made strings (by the caller, from ``firsts``).
+    """
+    cap = 1024
+    slots = np.full(cap, -1, dtype=np.int64)
+    room = max(at.shape[0], 1)
+    lengths = np.empty(room, dtype=np.int64)
+    w0s = np.empty(room, dtype=np.int64)
+    w1s = np.empty(room, dtype=np.int64)
+    distinct = 0
+    for r in range(at.shape[0]):
+        n = int(size[r])
+        if n < 0:
+            codes[r] = -1
+            continue
+        p = at[r]
+        w0 = _word(buf, p, n, 0)
+        w1 = _word(buf, p, n, 1)
+        j = _slot(n, w0, w1, cap)
+        while True:
+            c = slots[j]
+            if c < 0:
+                slots[j] = distinct
+                lengths[distinct], w0s[distinct], w1s[distinct] = n, w0, w1
+                firsts[distinct] = r
+                codes[r] = distinct
+                distinct += 1
+                if 2 * distinct > cap:
+                    cap *= 2
+                    slots = np.full(cap, -1, dtype=np.int64)
+                    for d in range(distinct):
+                        i = _slot(lengths[d], w0s[d], w1s[d], cap)
+                        while slots[i] >= 0:
+                            i = (i + 1) & (cap - 1)
+                        slots[i] = d
+                break
+            if (
+                lengths[c] == n
+                and w0s[c] == w0
+                and w1s[c] == w1
+                and (n <= 16 or _same(buf, at[firsts[c]] + 16, p + 16, n - 16))
+            ):
+                codes[r] = c
+                break
+            j = (j + 1) & (cap - 1)
+    return distinct
+
+
+@_jit
+def group(position: Ints, bucket: Ints, order: Ints, bounds: Ints) -> int:
+    """Put the rows whose ``position`` is 0 or more (a key's index; -1: none of the keys')
+    in key order, each key's rows in the order they came (a counting sort): ``order``
+    the row indices, ``bounds[k]:bounds[k + 1]`` key ``k``'s part of it (``bounds`` has
+    one more entry than there are keys).
+
+    Returns how many rows were placed, or -1 when some key's buckets do not rise
+    strictly in that order (the caller then sorts by bucket too).
+    """
+    keys = bounds.shape[0] - 1
+    bounds[:] = 0
+    for r in range(position.shape[0]):
+        if position[r] >= 0:
+            bounds[position[r] + 1] += 1
+    for k in range(keys):
+        bounds[k + 1] += bounds[k]
+    fill = bounds[:keys].copy()
+    for r in range(position.shape[0]):
+        p = position[r]
+        if p >= 0:
+            order[fill[p]] = r
+            fill[p] += 1
+    for k in range(keys):
+        for i in range(bounds[k] + 1, bounds[k + 1]):
+            if bucket[order[i]] <= bucket[order[i - 1]]:
+                return -1
+    return int(bounds[keys])
+
+
+@_jit
+def positions(twin: Ints, signal: Ints, width: int, of_code: Ints, out: Ints) -> None:
+    """``out[r]``: row ``r``'s key index, ``of_code[twin[r] * width + signal[r]]``, or -1
+    where its twin or signal is not one asked (-1) or the pair is past ``of_code``. One
+    pass, no array between (each would be another 1 MiB for 144,000 rows)."""
+    top = of_code.shape[0]
+    for r in range(twin.shape[0]):
+        t, s = twin[r], signal[r]
+        code = t * width + s
+        out[r] = of_code[code] if t >= 0 and s >= 0 and code < top else -1

@@ -3,11 +3,12 @@
 QuestDB returns the finished aggregates asked for, one row per bucket, and the
 client only maps rows to keys. The rows cross the PostgreSQL wire straight into
 Arrow columns (``Wire.arrow``, see ``_fetch``); the keys are found by index, not
-by string: each row's twin and signal are looked up among the distinct ones asked
-for (the signal is not fetched when only one is asked), the pair coded as one
-integer and matched to the keys' codes (``searchsorted``), the rows put in key and
-bucket order with one stable integer sort (no string key joined per row, no sort
-on the server).
+by string: the twin (and signal) columns are read as dictionaries (``CODED_TEXT``:
+each row a code, each distinct name made a string once), the names looked up among
+the ones asked for (the signal is not fetched when only one is asked), the pair
+coded as one integer and matched to the keys' codes (a table indexed by code), the
+rows put in key and bucket order with one counting sort (compiled; no string key
+joined per row, no sort on the server).
 
 The server is asked for no more than the answer needs: for large reads, the first
 and last text only when a count finds any (text is rare, and its columns cost the
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +37,8 @@ from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, floats, obje
 from ontology.history._errors import HistoryInputError
 from ontology.history._tiers import GRAIN_US, HOUR_US, RangeQuery, from_us
 from ontology.history._values import TIME_DTYPE, Agg, Series, SeriesKey
+from ontology.history.questdb import _fetch_jit as jit
+from ontology.history.questdb._fetch import CODED_TEXT, empty
 from ontology.history.questdb._wire import Request, Wire
 
 FINISHED = {
@@ -55,30 +59,72 @@ to be scheduled twice)."""
 SPLIT_ROWS = 20_000
 """Reads that may return this many rows or more go in several requests at once (see
 ``Wire.arrows_each``); a smaller one is not worth a second connection's round trip."""
+DENSE_CODES = 1 << 20
+"""Twin and signal pairs up to this many are found by a table indexed by their code."""
 _S, _F, _I = pa.string(), pa.float64(), pa.int64()
+_INT = np.int64
 Ints = npt.NDArray[np.int64]
 
 
 def _codes(column: pa.ChunkedArray, names: Sequence[str]) -> Ints:
-    """Each value's index in ``names`` (-1 where it is not one of them)."""
-    found = pc.index_in(column, value_set=pa.array(names, type=_S)).fill_null(-1)
-    return np.asarray(found.to_numpy(), dtype=np.int64)
+    """Each value's index in ``names`` (-1 where it is not one of them, or NULL), from a
+    dictionary column (``CODED_TEXT``): its few distinct values are looked up, not its rows."""
+    out = []
+    for chunk in column.chunks:
+        values = chunk.dictionary
+        found = pc.index_in(values, value_set=pa.array(names, type=_S)).fill_null(-1)
+        lookup = np.append(np.asarray(found.to_numpy(), dtype=np.int64), -1)  # -1: NULL
+        index = chunk.indices.fill_null(len(values)).to_numpy()
+        out.append(lookup[np.asarray(index, dtype=np.int64)])
+    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
-def key_order(position: Ints, bucket: Ints, mine: npt.NDArray[np.bool_], keys: int) -> Ints:
-    """The indices of the rows ``mine`` in ``position``, then ``bucket`` order.
+def _positions(twin_at: Ints, signal_at: Ints, width: int, wanted: Ints) -> Ints:
+    """Each row's key index: where its twin and signal pair (``twin_at * width +
+    signal_at``, -1 for a name not asked) is in ``wanted`` (distinct codes), -1 where it
+    is not. A table indexed by code where the codes are few enough (the usual: a few
+    hundred twins, one signal; compiled, ``_fetch_jit.positions``), else a binary search."""
+    top = int(wanted.max()) + 1 if len(wanted) else 0
+    out = np.empty(len(twin_at), dtype=_INT)
+    if top <= DENSE_CODES:
+        of_code = np.full(top, -1, dtype=_INT)
+        of_code[wanted] = np.arange(len(wanted))
+        jit.positions(twin_at, signal_at, width, of_code, out)
+        return out
+    code = twin_at * width + signal_at
+    by_code = np.argsort(wanted)
+    slot = np.minimum(np.searchsorted(wanted, code, sorter=by_code), len(wanted) - 1)
+    position = by_code[slot]
+    known = (twin_at >= 0) & (signal_at >= 0) & (wanted[position] == code)
+    return np.where(known, position, -1)
 
-    The server sends the rows in time order, the series interleaved: a stable sort by
-    ``position`` alone (a radix sort for fewer than 65,536 keys) then leaves each key's
-    buckets in order; checked, and sorted by both where they are not.
+
+def _numbers(column: pa.ChunkedArray, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A numeric column as numpy (NULL as NaN for floats): the reader's own array where it
+    has no NULL (no copy), else converted."""
+    if column.num_chunks == 1 and column.null_count == 0:
+        return np.asarray(column.chunk(0).to_numpy(), dtype=dtype)
+    if dtype is np.float64:
+        return floats(column)
+    return np.asarray(column.to_numpy(), dtype=dtype)
+
+
+def key_order(position: Ints, bucket: Ints, keys: int) -> tuple[Ints, Ints]:
+    """The indices of the rows of a key (``position`` 0 or more) in key, then ``bucket``
+    order, and where each key's rows start in it (``keys + 1`` bounds).
+
+    The server sends the rows in time order, the series interleaved: a counting sort by
+    ``position`` alone (compiled, ``_fetch_jit.group``) then leaves each key's buckets in
+    order; checked, and sorted by both where they are not.
     """
-    kept = np.flatnonzero(mine)
-    small = position[kept].astype(np.uint16) if keys <= 65_536 else position[kept]
-    order = kept[np.argsort(small, kind="stable")]
-    p, b = position[order], bucket[order]
-    if len(order) > 1 and not np.all((p[1:] > p[:-1]) | ((p[1:] == p[:-1]) & (b[1:] > b[:-1]))):
-        order = kept[np.lexsort((bucket[kept], position[kept]))]
-    return order
+    order = np.empty(len(position), dtype=np.int64)
+    bounds = np.empty(keys + 1, dtype=np.int64)
+    placed = jit.group(position, bucket, order, bounds)
+    if placed >= 0:
+        return order[:placed], bounds
+    kept = np.flatnonzero(position >= 0)
+    order = kept[np.lexsort((bucket[kept], position[kept]))]
+    return order, np.searchsorted(position[order], np.arange(keys + 1))
 
 
 def _marks(first: int, count: int) -> str:
@@ -132,7 +178,7 @@ def tier_buckets(
         sql += f"FROM {table} WHERE ts >= $1 AND ts < $2 {keyed}"
         sql += f" LIMIT ${len(params)}" if limited else ""
         fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in columns]
-        queries = [(sql, pa.schema([*((n, _S) for n in named), ("bucket", _I), *fields]))]
+        queries = [(sql, pa.schema([*((n, CODED_TEXT) for n in named), ("bucket", _I), *fields]))]
         if probe:
             count = (
                 f"SELECT count() FROM {text_table or table} WHERE ts >= ${at} "
@@ -206,24 +252,24 @@ def _series(
     width = len(signals)
     twin_of = {t: i for i, t in enumerate(twins)}
     signal_of = {s: i for i, s in enumerate(signals)}
-    wanted_codes = np.array(
-        [twin_of[k.twin] * width + signal_of[k.signal] for k in keys], dtype=np.int64
-    )
-    by_code = np.argsort(wanted_codes)
+    wanted = np.array([twin_of[k.twin] * width + signal_of[k.signal] for k in keys], dtype=_INT)
     twin_at = _codes(rows.column("twin"), twins)
     signal_at = (
-        _codes(rows.column("signal"), signals)
-        if len(signals) > 1
-        else np.zeros(rows.num_rows, dtype=np.int64)
+        _codes(rows.column("signal"), signals) if width > 1 else np.zeros(len(twin_at), _INT)
     )
-    code = twin_at * width + signal_at
-    slot = np.minimum(np.searchsorted(wanted_codes, code, sorter=by_code), len(keys) - 1)
-    position = by_code[slot]
-    mine = (twin_at >= 0) & (signal_at >= 0) & (wanted_codes[position] == code)
-    bucket = np.asarray(rows.column("bucket").to_numpy(), dtype=np.int64)
-    order = key_order(position, bucket, mine, len(keys))
-    bounds = np.searchsorted(position[order], np.arange(len(keys) + 1))
-    numeric = {a: floats(rows.column(NUMERIC_COLUMNS[a]))[order] for a in aggregates}
+    position = _positions(twin_at, signal_at, width, wanted)
+    bucket = _numbers(rows.column("bucket"), np.int64)
+    order, bounds = key_order(position, bucket, len(keys))
+    # One block for the bucket starts and every aggregate, in key order, allocated so that
+    # numpy backs it with huge pages (``empty``), where a column each (about 1 MiB) took
+    # the kernel a page fault per 4 KiB (about 2,000 a 100-series read, measured).
+    block = empty((len(aggregates) + 1, len(order)), np.float64)
+    np.take(bucket, order, out=block[0].view(np.int64))
+    numeric = {}
+    for i, a in enumerate(aggregates, 1):
+        numeric[a] = np.take(
+            _numbers(rows.column(NUMERIC_COLUMNS[a]), np.float64), order, out=block[i]
+        )
     has_text = np.zeros(len(order), dtype=np.bool_)
     text = {}
     for agg in aggregates:
@@ -235,7 +281,7 @@ def _series(
         keys,
         bounds[:-1].tolist(),
         bounds[1:].tolist(),
-        bucket[order].view(TIME_DTYPE),
+        block[0].view(TIME_DTYPE),
         numeric,
         text if has_text.any() else {},
         has_text,

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from ontology.history import HistoryInputError, HistoryUnavailableError
-from ontology.history.questdb._fetch import ColumnReader
+from ontology.history.questdb._fetch import CODED_TEXT, ColumnReader
 from tests._services import QuestDBAddress, unique_name
 from tests.ontology.history.conftest import questdb_history_settings
 
@@ -54,6 +54,25 @@ def test_every_column_type_reads_into_its_arrow_type_with_nulls_kept(reader: Col
     assert table.column("p_long").to_pylist() == [-(2**40)] * 3
     assert table.column("p_double").to_pylist() == [0.25] * 3
     assert table.column("p_ts").to_pylist() == [int(at.timestamp()) * 1_000_000 + 5] * 3
+
+
+def test_text_read_as_a_dictionary_keeps_every_value_and_null(reader: ColumnReader) -> None:
+    sql = (
+        "SELECT CASE WHEN x % 4 = 0 THEN NULL ELSE 'plant/é' || (x % 3) END, "
+        "CASE WHEN x = 2 THEN '' ELSE %s END FROM long_sequence(9)"
+    )
+    schema = pa.schema([("twin", CODED_TEXT), ("other", CODED_TEXT)])
+    table = reader.table(sql, ["a much longer value than sixteen bytes"], schema)
+    assert table.schema == schema
+    want = [None if x % 4 == 0 else f"plant/é{x % 3}" for x in range(1, 10)]
+    assert table.column("twin").to_pylist() == want
+    assert table.column("twin").chunk(0).dictionary.to_pylist() == [
+        "plant/é1",
+        "plant/é2",
+        "plant/é0",
+    ]
+    other = ["" if x == 2 else "a much longer value than sixteen bytes" for x in range(1, 10)]
+    assert table.column("other").to_pylist() == other
 
 
 def test_a_large_answer_crosses_many_receives_whole(reader: ColumnReader) -> None:

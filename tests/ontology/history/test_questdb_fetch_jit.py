@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ontology.history.questdb import _fetch_jit as jit
+from ontology.history.questdb._fetch import empty
 
 Cell = bytes | None
 
@@ -131,3 +132,57 @@ def test_text_offsets_and_bytes_make_an_arrow_string_layout() -> None:
     out = np.zeros(total, dtype=np.uint8)
     jit.text_bytes(data, at, size, out)
     assert (total, offsets.tolist(), out.tobytes()) == (5, [0, 3, 3, 5], b"abcde")
+
+
+def test_dictionary_codes_cells_by_their_bytes_in_the_order_first_seen() -> None:
+    long_a, long_b = b"plant/line-7/machine-12/a", b"plant/line-7/machine-12/b"  # past 16 bytes
+    values = [b"m2", b"m10", b"", None, b"m2", long_a, long_b, b"m10", long_a, b"", b"m1"]
+    data = b"".join(v or b"" for v in values)
+    at = np.cumsum([0, *(len(v or b"") for v in values)])[:-1].astype(np.int64)
+    size = np.array([-1 if v is None else len(v) for v in values], dtype=np.int32)
+    codes = np.zeros(len(values), dtype=np.int32)
+    firsts = np.zeros(len(values), dtype=np.int64)
+    distinct = jit.dictionary(as_buffer(data), at, size, codes, firsts)
+    assert distinct == 6
+    assert codes.tolist() == [0, 1, 2, -1, 0, 3, 4, 1, 3, 2, 5]
+    assert firsts[:distinct].tolist() == [0, 1, 2, 5, 6, 10]
+
+
+def test_dictionary_grows_its_table_past_a_thousand_values_and_keeps_every_code() -> None:
+    values = [f"twin/{i}".encode() for i in range(3000)] * 2
+    data = b"".join(values)
+    at = np.cumsum([0, *(len(v) for v in values)])[:-1].astype(np.int64)
+    size = np.array([len(v) for v in values], dtype=np.int32)
+    codes = np.zeros(len(values), dtype=np.int32)
+    firsts = np.zeros(len(values), dtype=np.int64)
+    assert jit.dictionary(as_buffer(data), at, size, codes, firsts) == 3000
+    assert codes.tolist() == list(range(3000)) * 2
+    assert firsts[:3000].tolist() == list(range(3000))
+
+
+def test_group_puts_rows_in_key_order_keeping_their_order_within_a_key() -> None:
+    position = np.array([1, 0, -1, 1, 2, 0, 1], dtype=np.int64)
+    bucket = np.array([10, 10, 10, 20, 20, 20, 30], dtype=np.int64)
+    order = np.zeros(len(position), dtype=np.int64)
+    bounds = np.zeros(5, dtype=np.int64)  # four keys, the last without rows
+    assert jit.group(position, bucket, order, bounds) == 6
+    assert order[:6].tolist() == [1, 5, 0, 3, 6, 4]
+    assert bounds.tolist() == [0, 2, 5, 6, 6]
+
+
+def test_group_says_when_a_keys_buckets_do_not_rise() -> None:
+    for bucket in ([10, 20, 20], [10, 30, 20]):
+        order = np.zeros(3, dtype=np.int64)
+        bounds = np.zeros(2, dtype=np.int64)
+        assert jit.group(np.zeros(3, dtype=np.int64), np.array(bucket), order, bounds) == -1
+
+
+def test_arrays_of_one_to_four_mib_are_allocated_as_four_for_huge_pages() -> None:
+    for shape, dtype, room in (((3, 100_000), np.float64, 1 << 22), ((10, 10), np.int32, 400)):
+        array = empty(shape, dtype)
+        array[...] = 7
+        assert (array.shape, array.dtype.type, int(array.sum())) == (shape, dtype, 7 * array.size)
+        base = array
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        assert base.nbytes == room

@@ -13,6 +13,7 @@ import pytest
 
 from ontology.history import Agg, HistoryInputError, QuestDBHistoryStore, SeriesKey
 from ontology.history._tiers import RangeQuery, Tier
+from ontology.history.questdb import _grain
 from ontology.history.questdb._grain import tier_buckets
 from ontology.history.questdb._wire import Wire
 from tests._services import QuestDBAddress, unique_name
@@ -198,3 +199,15 @@ def test_a_read_in_several_requests_gives_the_buckets_of_one(questdb: QuestDBAdd
         one.close()
         store.drop_tables()
         store.close()
+
+
+def test_rows_find_their_keys_by_a_code_table_or_by_search_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    wanted = np.array([7, 2, 40], dtype=np.int64)  # twin * 10 + signal, distinct
+    twin_at = np.array([0, 0, 0, 4, 4, -1, 0, 5], dtype=np.int64)
+    signal_at = np.array([2, 7, 3, 0, 1, 0, -1, 0], dtype=np.int64)  # 41 and 50: past 40
+    expected = [1, 0, -1, 2, -1, -1, -1, -1]
+    assert _grain._positions(twin_at, signal_at, 10, wanted).tolist() == expected
+    monkeypatch.setattr(_grain, "DENSE_CODES", 10)  # 41 codes: past it, so searched
+    assert _grain._positions(twin_at, signal_at, 10, wanted).tolist() == expected
