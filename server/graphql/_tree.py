@@ -28,7 +28,7 @@ reports the error) as always.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -56,6 +56,7 @@ from server.graphql._pages import encode_cursor, slice_page
 from server.graphql._rows_at import SIGNAL_FIELDS, RowsAt
 from server.graphql._signal import Signal
 from server.graphql._twin import TwinType, ready_signals, twin_ref, twin_type
+from server.graphql._twin_columns import objects, rows_of, same_rows, signal_lists
 from server.graphql._variables import FragmentOf, reads_variables
 
 Result = dict[str, Any]
@@ -66,10 +67,23 @@ Plan = list[tuple[str, Step]]
 """A selection on one object type, compiled: each response name and its step."""
 Columns = list[tuple[str, list[Any]]]
 """A selection on ``Signal`` over the rows of a ``RowsAt``: each response name's values."""
+TwinColumns = Callable[[Sequence[str]], list[Result]]
+"""A selection on ``Twin`` compiled for whole pages: the page's ids in, its results out."""
+ColumnStep = Callable[[Sequence[str]], list[Any]]
+"""One response field of a page of twins: the ids in, the field's value of each twin out."""
 
 
 class _UnsupportedError(Exception):
     """Something below is not a plain tree of ids: graphql-core completes it."""
+
+
+class _FetchFirstError(Exception):
+    """A page's ``signals(at:)`` rows are not read yet: read them (``fetch``), then complete
+    the object again."""
+
+    def __init__(self, fetch: Callable[[], Awaitable[None]]) -> None:
+        super().__init__("signals(at:) rows to read first")
+        self.fetch = fetch
 
 
 _SUPPORTED: dict[type, frozenset[str]] = {
@@ -108,6 +122,8 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[tuple[GraphQLObjectType, int, type], tuple[Any, Plan | None]] = {}
         # Columns by the rows and the selection they answer (both kept alive).
         self._columns: dict[tuple[int, int], tuple[Any, Any, Columns | None]] = {}
+        # Selections on a page's twins compiled column by column (selection kept alive).
+        self._twin_plans: dict[tuple[GraphQLObjectType, int], tuple[Any, TwinColumns | None]] = {}
         # Set by a step that holds this request's state (its plan is not shared).
         self._request_bound = False
 
@@ -123,11 +139,41 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if type(result) is TwinConnection or type(result) is TwinType:
             try:
                 return self._object(return_type, field_details_list, result)
+            except _FetchFirstError as first:
+                return self._fetched(
+                    first, return_type, field_details_list, info, path, result, position_context
+                )
             except _UnsupportedError:
                 pass
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    async def _fetched(
+        self,
+        first: _FetchFirstError,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Result:
+        """The object completed directly once its page's rows are read; graphql-core's
+        completion when that read fails (its resolvers read again and report the error
+        as without this path) or something else below needs reading first."""
+        try:
+            await first.fetch()
+            return self._object(return_type, field_details_list, result)
+        except Exception:  # not plain after all, or the read failed: the resolvers report it
+            pass
+        completed = super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+        if isinstance(completed, dict):
+            return completed
+        done: Result = await completed
+        return done
 
     def complete_list_value(
         self,
@@ -146,7 +192,7 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if isinstance(kind, GraphQLObjectType):
                 try:
                     return self._list(kind, field_details_list, result)
-                except _UnsupportedError:
+                except (_UnsupportedError, _FetchFirstError):  # item by item: each may fetch
                     pass
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
@@ -365,13 +411,110 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return [twin_ref(t) if (r := known.get(t)) is None else twin_type(r) for t in ids]
 
         if name == "nodes":
-            return lambda ec, value: [
-                ec._object(inner, group, t) for t in twins(ec, value.page.ids)
-            ]
+
+            def nodes(ec: TreeExecutionContext, value: TwinConnection) -> list[Result]:
+                ids = value.page.ids
+                columns = ec._twin_columns(inner, group)
+                if columns is not None:
+                    return columns(ids)
+                return [ec._object(inner, group, t) for t in twins(ec, ids)]
+
+            return nodes
         return lambda ec, value: [
             ec._object(inner, group, TwinEdge(cursor=encode_cursor(t.id), node=t))
             for t in twins(ec, value.page.ids)
         ]
+
+    def _twin_columns(self, kind: GraphQLObjectType, group: FieldDetailsList) -> TwinColumns | None:
+        """The selection ``group`` on a page's twins compiled column by column, when it needs
+        nothing but their ids and their ``signals(at:)`` rows (``None`` otherwise)."""
+        key = (kind, id(group))
+        held = self._twin_plans.get(key)
+        if held is None:
+            held = self._twin_plans[key] = (group, self._compile_columns(kind, group))
+        return held[1]
+
+    def _compile_columns(
+        self, kind: GraphQLObjectType, group: FieldDetailsList
+    ) -> TwinColumns | None:
+        grouped, deferred, _ = self.collect_subfields(kind, group)
+        if deferred:
+            return None
+        steps: list[tuple[str, ColumnStep]] = []
+        for response_name, fields in grouped.items():
+            name = fields[0].node.name.value
+            step: ColumnStep | None
+            if name == "__typename":
+                step = _constant(kind.name)
+            elif name == "id":
+                step = _id_column(kind.fields[name].type)
+            elif name == "signals":
+                step = self._signals_column(kind.fields[name], fields)
+            else:
+                return None
+            if step is None:
+                return None
+            steps.append((response_name, step))
+
+        def complete(ids: Sequence[str]) -> list[Result]:
+            return objects([(name, step(ids)) for name, step in steps])
+
+        return complete
+
+    def _signals_column(self, field: GraphQLField, group: FieldDetailsList) -> ColumnStep | None:
+        """``signals(names: [...], at:)`` of a page's twins from their rows of the page's
+        ``as_of`` read (read first when they are not yet): each twin's list, no ``Twin`` or
+        ``Signal`` object. Only without ``unit`` (the twins' models are not read)."""
+        loader = self.context_value.signals_at
+        args = self._arguments(field, group)
+        if loader is None or args is None:
+            return None
+        names, at = args.get("names"), args.get("at")
+        if names is None or not isinstance(at, datetime) or at.tzinfo is None:
+            return None
+        inner = _object_type(field.type)
+        grouped, deferred, _ = self.collect_subfields(inner, group)
+        if deferred or any(f[0].node.name.value == "unit" for f in grouped.values()):
+            return None
+        wanted: tuple[str, ...] = tuple(names)
+        when = at.astimezone(UTC)
+
+        def fetch_for(ids: Sequence[str]) -> Callable[[], Awaitable[None]]:
+            return lambda: loader.prefetch(ids, None, [(wanted, when)])
+
+        def column(ids: Sequence[str]) -> list[Any]:
+            ready = loader.ready(wanted, when, with_units=False)
+            got = rows_of(ready, ids) if ready is not None else None
+            if got is None:
+                raise _FetchFirstError(fetch_for(ids))
+            rows = same_rows(got)
+            if rows is not None:  # the page's one read
+                return signal_lists(self._signal_columns(inner, group, rows), got)
+            return [
+                signal_lists(self._signal_columns(inner, group, r), [(r, m)])[0] for r, m in got
+            ]
+
+        return column
+
+
+def _constant(value: str) -> ColumnStep:
+    return lambda ids: [value] * len(ids)
+
+
+def _id_column(of: GraphQLOutputType) -> ColumnStep | None:
+    """A page's ``id`` column: its ids as they are (graphql-core's ``ID`` gives a ``str`` back
+    unchanged), or each coerced when one is not a ``str``."""
+    try:
+        scalar, non_null = _scalar(of)
+    except _UnsupportedError:
+        return None
+
+    def ids_of(ids: Sequence[str]) -> list[Any]:
+        if scalar in _TEXT and set(map(type, ids)) <= {str}:
+            return list(ids)
+        return [_leaf(scalar, non_null, t) for t in ids]
+
+    return ids_of
 
 
 def _selection_reads_variables(node: FieldNode, fragment_of: FragmentOf) -> bool:
