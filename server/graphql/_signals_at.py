@@ -19,13 +19,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField
 
 import dtdl
-from ontology.history import SeriesKey
 from server.graphql._history_loaders import HistoryLoaders
 from server.graphql._loaders import Loaders
 from server.graphql._rows_at import RowsAt
@@ -113,10 +113,9 @@ class SignalsAtLoader:
             ((model, asked),) = alike
             wanted, units = self._shape(model_set, model, asked)
             if len(wanted) == 1:
-                (name,) = wanted
-                series = [SeriesKey(t, name) for t in twins]
+                series = list(zip(twins, repeat(wanted[0])))
             else:
-                series = [SeriesKey(t, n) for t in twins for n in wanted]
+                series = [(t, n) for t in twins for n in wanted]
             chunks = await self._history.as_of_columns(series, at)
             rows = RowsAt(at, list(wanted) * len(twins), units * len(twins), chunks)
             return [(rows, mine) for mine in rows.regular(len(wanted), len(twins))]
@@ -135,9 +134,7 @@ class SignalsAtLoader:
             flat_units += units
             spans.append((start, start + len(wanted)))
             per_twin.append(wanted)
-        series = [
-            SeriesKey(t, n) for t, wanted in zip(twins, per_twin, strict=True) for n in wanted
-        ]
+        series = [(t, n) for t, wanted in zip(twins, per_twin, strict=True) for n in wanted]
         rows = RowsAt(at, flat_names, flat_units, await self._history.as_of_columns(series, at))
         return [(rows, mine) for mine in rows.rows(spans)]
 
