@@ -28,6 +28,7 @@ reports the error) as always.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -110,6 +111,9 @@ holds 1,000 query texts)."""
 _shared: dict[tuple[GraphQLObjectType, tuple[int, ...], type], tuple[Any, Plan | None]] = {}
 """Plans that depend on the query text alone, by object type, field nodes (kept alive
 with the plan, so their ids stay theirs) and Python class of the object."""
+FETCH_ROUNDS = 4
+"""At most this many reads of a page's rows, one after another, before an object is left
+to graphql-core (a page below a page: each is read when the one above has been)."""
 _TEXT = (GraphQLString, GraphQLID)
 """Scalars that give a ``str`` back as it is."""
 
@@ -159,14 +163,21 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> Result:
-        """The object completed directly once its page's rows are read; graphql-core's
-        completion when that read fails (its resolvers read again and report the error
-        as without this path) or something else below needs reading first."""
-        try:
-            await first.fetch()
-            return self._object(return_type, field_details_list, result)
-        except Exception:  # not plain after all, or the read failed: the resolvers report it
-            pass
+        """The object completed directly once its pages' rows are read (a page below
+        another is read when the one above has been, at most ``FETCH_ROUNDS`` reads);
+        graphql-core's completion when a read fails (its resolvers read again and report
+        the error as without this path) or something below is not plain after all."""
+        for _ in range(FETCH_ROUNDS):
+            try:
+                await first.fetch()
+            except Exception:  # the resolvers read again and report the error
+                break
+            try:
+                return self._object(return_type, field_details_list, result)
+            except _UnsupportedError:
+                break
+            except _FetchFirstError as then:  # another page below
+                first = then
         completed = super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
@@ -457,7 +468,16 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             steps.append((response_name, step))
 
         def complete(ids: Sequence[str]) -> list[Result]:
-            return objects([(name, step(ids)) for name, step in steps])
+            columns: list[tuple[str, list[Any]]] = []
+            fetches: list[Callable[[], Awaitable[None]]] = []
+            for name, step in steps:
+                try:
+                    columns.append((name, step(ids)))
+                except _FetchFirstError as first:  # every read the page needs, at once
+                    fetches.append(first.fetch)
+            if fetches:
+                raise _FetchFirstError(lambda: _together(fetches))
+            return objects(columns)
 
         return complete
 
@@ -495,6 +515,13 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             ]
 
         return column
+
+
+async def _together(fetches: Sequence[Callable[[], Awaitable[None]]]) -> None:
+    """Every read at once (each time is its own ``as_of``); the first error once all ended."""
+    for outcome in await asyncio.gather(*(f() for f in fetches), return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 def _constant(value: str) -> ColumnStep:
