@@ -115,6 +115,8 @@ FETCH_ROUNDS = 4
 """At most this many reads of a page's rows, one after another, before an object is left
 to graphql-core (a page below a page: each is read when the one above has been)."""
 _TEXT = (GraphQLString, GraphQLID)
+_STR = frozenset({str})
+_STR_OR_NONE = frozenset({str, type(None)})
 """Scalars that give a ``str`` back as it is."""
 
 
@@ -592,8 +594,19 @@ def _leaf_step(of: GraphQLOutputType, attribute: str) -> Step | None:
 
 
 def _leaf_column(of: GraphQLOutputType, values: list[Any]) -> list[Any]:
-    """A whole column of a leaf field's values, coerced as graphql-core would each."""
+    """A whole column of a leaf field's values, coerced as graphql-core would each: text
+    as it is, a column without nulls by the scalar's coercion mapped over it (in C for a
+    time), else value by value."""
     scalar, non_null = _scalar(of)
+    if scalar in _TEXT and set(map(type, values)) <= (_STR if non_null else _STR_OR_NONE):
+        return values
+    if None not in values:
+        try:
+            coerced = list(map(scalar.coerce_output_value, values))
+        except Exception:  # value by value: the one refused is reported
+            coerced = None
+        if coerced is not None and None not in coerced:
+            return coerced
     return [_leaf(scalar, non_null, v) for v in values]
 
 
