@@ -57,7 +57,13 @@ from server.graphql._pages import encode_cursor, slice_page
 from server.graphql._rows_at import SIGNAL_FIELDS, RowsAt
 from server.graphql._signal import Signal
 from server.graphql._twin import TwinType, ready_signals, twin_ref, twin_type
-from server.graphql._twin_columns import objects, rows_of, same_rows, signal_lists
+from server.graphql._twin_columns import (
+    objects,
+    regular_signal_lists,
+    rows_of,
+    same_rows,
+    signal_lists,
+)
 from server.graphql._variables import FragmentOf, reads_variables
 
 Result = dict[str, Any]
@@ -505,6 +511,11 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return lambda: loader.prefetch(ids, None, [(wanted, when)])
 
         def column(ids: Sequence[str]) -> list[Any]:
+            read = loader.read_of(wanted, when, ids)
+            if read is not None:  # the page's own read: no rows per twin to look up
+                rows = read.rows
+                columns = self._signal_columns(inner, group, rows)
+                return regular_signal_lists(columns, rows.position, read.width, len(ids))
             ready = loader.ready(wanted, when, with_units=False)
             got = rows_of(ready, ids) if ready is not None else None
             if got is None:

@@ -66,3 +66,22 @@ def signal_lists(columns: Columns, got: Sequence[TwinRows]) -> list[list[Result]
             for _, mine in got
         ]
     return [[{name: c[i] for name, c in columns} for i in mine] for _, mine in got]
+
+
+def regular_signal_lists(
+    columns: Columns, position: Sequence[int], width: int, count: int
+) -> list[list[Result]]:
+    """Each of ``count`` twins' lists of signals from one read in which twin ``i`` holds the
+    rows ``i * width`` to ``(i + 1) * width`` (``position``: each row's place in ``columns``,
+    -1 where no sample was found): no list of row numbers per twin."""
+    if width == 0:
+        return [[] for _ in range(count)]
+    if width == 1 and len(columns) == 1:
+        ((name, column),) = columns
+        return [[{name: column[p]}] if p >= 0 else [] for p in position]
+    if width == 1:
+        return [[{n: c[p] for n, c in columns}] if p >= 0 else [] for p in position]
+    return [
+        [{n: c[p] for n, c in columns} for p in position[start : start + width] if p >= 0]
+        for start in range(0, len(position), width)
+    ]

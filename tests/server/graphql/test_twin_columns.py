@@ -312,3 +312,28 @@ def test_a_failed_read_is_reported_as_graphql_core_reports_it(
     body = _all_ways(TestClient(app), query, variables)
     assert body["data"] is None
     assert [e["message"] for e in body["errors"]] == ["Internal server error."]
+
+
+TWO_PAGES = """query($at: DateTime!) {
+  small: twins(filter: {under: "acme/jkt1"}, first: 7) { nodes { id FIELDS } }
+  big: twins(filter: {under: "acme/jkt1"}, first: 1000) { nodes { id FIELDS
+    children { nodes { id FIELDS } } } }
+  twin(id: "acme/jkt1") { children { nodes { id FIELDS } } } }"""
+"""Three pages read at once, and pages of children whose twins the page above has read
+(their columns from the rows of that page's read)."""
+
+
+def test_pages_sharing_twins_in_one_request_answer_as_graphql_core_does(
+    plant: ontology.GraphStore, history: HistoryStore, twins: list[str]
+) -> None:
+    fields = 'signals(names: ["power", "mode"], at: $at) { name value quality }'
+    client = _client(plant, history)
+    body = _all_ways(client, TWO_PAGES.replace("FIELDS", fields), {"at": _time(AT)})
+    assert "errors" not in body, body["errors"]
+    got = body["data"]
+    assert len(got["big"]["nodes"]) == len(twins)
+    big = {n["id"]: {k: v for k, v in n.items() if k != "children"} for n in got["big"]["nodes"]}
+    assert got["small"]["nodes"] == [big[t] for t in twins[:7]]
+    assert all(big[n["id"]] == n for n in got["twin"]["children"]["nodes"])
+    below = [c for n in got["big"]["nodes"] for c in n["children"]["nodes"]]
+    assert below and all(big[c["id"]] == c for c in below)
