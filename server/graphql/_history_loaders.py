@@ -18,7 +18,7 @@ import numpy as np
 from strawberry.dataloader import DataLoader
 
 from ontology.history import Agg, AsOf, HistoryStore, Series, SeriesKey
-from server.graphql._range_batcher import Pair, RangeBatcher, Window
+from server.graphql._range_batcher import RangeBatcher, Window
 from server.graphql._threads import in_thread
 
 KEYS_PER_CALL = 10_000
@@ -73,8 +73,10 @@ def _rows(result: AsOf) -> list[AsOfRow]:
     return rows
 
 
-def _as_of_chunks(history: HistoryStore, pairs: Sequence[Pair], at: datetime) -> list[AsOf]:
-    keys = [SeriesKey(*pair) for pair in pairs]
+def _as_of_chunks(
+    history: HistoryStore, twins: Sequence[str], signals: Sequence[str], at: datetime
+) -> list[AsOf]:
+    keys = [SeriesKey(*pair) for pair in zip(twins, signals, strict=True)]
     return [
         history.as_of(keys[start : start + KEYS_PER_CALL], at)
         for start in range(0, len(keys), KEYS_PER_CALL)
@@ -111,18 +113,22 @@ class HistoryLoaders:
         self.__dict__.pop("as_of", None)
         self.__dict__.pop("range", None)
 
-    async def as_of_columns(self, pairs: Sequence[Pair], at: datetime) -> list[AsOf]:
-        """``HistoryStore.as_of`` of many series ``(twin, signal)`` at one time as the
+    async def as_of_columns(
+        self, twins: Sequence[str], signals: Sequence[str], at: datetime
+    ) -> list[AsOf]:
+        """``HistoryStore.as_of`` of the series ``(twins[i], signals[i])`` at one time as the
         store's columns (one call per ``KEYS_PER_CALL`` series, shared with concurrent reads
         of ``at`` when the server shares history reads, else all in one worker-thread hop):
         a whole list's rows without a loader key or a row object each."""
-        if not pairs:
+        if not twins:
             return []
         if self._ranges is None:
-            return await in_thread(_as_of_chunks, self.history, pairs, at)
+            return await in_thread(_as_of_chunks, self.history, twins, signals, at)
         return [
-            await self._ranges.as_of_pairs(pairs[start : start + KEYS_PER_CALL], at)
-            for start in range(0, len(pairs), KEYS_PER_CALL)
+            await self._ranges.as_of_series(
+                twins[start : start + KEYS_PER_CALL], signals[start : start + KEYS_PER_CALL], at
+            )
+            for start in range(0, len(twins), KEYS_PER_CALL)
         ]
 
     async def _as_of(self, keys: Sequence[AsOfKey]) -> list[AsOfRow]:
@@ -131,8 +137,9 @@ class HistoryLoaders:
             by_time[key.at].append(i)
         out: list[AsOfRow | None] = [None] * len(keys)
         for at, positions in by_time.items():
-            series = [(keys[i].twin, keys[i].signal) for i in positions]
-            rows = [r for got in await self.as_of_columns(series, at) for r in _rows(got)]
+            twins = [keys[i].twin for i in positions]
+            signals = [keys[i].signal for i in positions]
+            rows = [r for got in await self.as_of_columns(twins, signals, at) for r in _rows(got)]
             for i, row in zip(positions, rows, strict=True):
                 out[i] = row
         return [row for row in out if row is not None]

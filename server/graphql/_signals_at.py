@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import repeat
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -141,12 +140,10 @@ class SignalsAtLoader:
         ``asked``: one history read, twin after twin, each its same number of rows."""
         model_set = await self._loaders.model_set() if model is not None else None
         wanted, units = self._shape(model_set, model, asked)
-        if len(wanted) == 1:
-            series = list(zip(twins, repeat(wanted[0])))
-        else:
-            series = [(t, n) for t in twins for n in wanted]
-        chunks = await self._history.as_of_columns(series, at)
-        return RowsAt(at, list(wanted) * len(twins), units * len(twins), chunks), len(wanted)
+        names = list(wanted) * len(twins)
+        keyed = twins if len(wanted) == 1 else [t for t in twins for _ in wanted]
+        chunks = await self._history.as_of_columns(keyed, names, at)
+        return RowsAt(at, names, units * len(twins), chunks), len(wanted)
 
     async def _read(
         self,
@@ -177,8 +174,9 @@ class SignalsAtLoader:
             flat_units += units
             spans.append((start, start + len(wanted)))
             per_twin.append(wanted)
-        series = [(t, n) for t, wanted in zip(twins, per_twin, strict=True) for n in wanted]
-        rows = RowsAt(at, flat_names, flat_units, await self._history.as_of_columns(series, at))
+        keyed = [t for t, wanted in zip(twins, per_twin, strict=True) for _ in wanted]
+        chunks = await self._history.as_of_columns(keyed, flat_names, at)
+        rows = RowsAt(at, flat_names, flat_units, chunks)
         return [(rows, mine) for mine in rows.rows(spans)]
 
     def _shape(
