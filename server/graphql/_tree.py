@@ -20,7 +20,14 @@ whose selection reads no variable (nor fragment variable) and no
 requests (:data:`SHARED_PLANS`, by the selection's field nodes: the parsed
 document is cached per query text); the others are compiled once per
 execution. A list of ``signals(at:)`` takes each selected field's values
-from the list's columns, serialized once for the whole list. Anything else
+from the list's columns, serialized once for the whole list.
+
+A connection's ``nodes`` whose twins select nothing but ``id``,
+``__typename`` and ``signals(names: [...], at:)`` without ``unit`` is
+completed column by column (``_twin_columns``: no ``Twin`` object or plan step
+per twin); when the page's rows are not read yet, the completion reads them
+itself (``_FetchFirstError`` up to the connection's or twin's completion,
+which awaits the read and completes the object again). Anything else
 (another field, a level not read yet, an argument error, ``@defer``) leaves the
 object, or the whole list, to graphql-core unchanged, which then answers (or
 reports the error) as always.
@@ -121,9 +128,10 @@ FETCH_ROUNDS = 4
 """At most this many reads of a page's rows, one after another, before an object is left
 to graphql-core (a page below a page: each is read when the one above has been)."""
 _TEXT = (GraphQLString, GraphQLID)
+"""Scalars that give a ``str`` back as it is."""
 _STR = frozenset({str})
 _STR_OR_NONE = frozenset({str, type(None)})
-"""Scalars that give a ``str`` back as it is."""
+"""The types of a column of text (without, or with, nulls)."""
 
 
 class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -550,7 +558,7 @@ def _id_column(of: GraphQLOutputType) -> ColumnStep | None:
         return None
 
     def ids_of(ids: Sequence[str]) -> list[Any]:
-        if scalar in _TEXT and set(map(type, ids)) <= {str}:
+        if scalar in _TEXT and set(map(type, ids)) <= _STR:
             return list(ids)
         return [_leaf(scalar, non_null, t) for t in ids]
 
