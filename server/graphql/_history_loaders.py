@@ -73,7 +73,10 @@ def _rows(result: AsOf) -> list[AsOfRow]:
     return rows
 
 
-def _as_of_chunks(history: HistoryStore, keys: Sequence[SeriesKey], at: datetime) -> list[AsOf]:
+def _as_of_chunks(
+    history: HistoryStore, twins: Sequence[str], signals: Sequence[str], at: datetime
+) -> list[AsOf]:
+    keys = [SeriesKey(*pair) for pair in zip(twins, signals, strict=True)]
     return [
         history.as_of(keys[start : start + KEYS_PER_CALL], at)
         for start in range(0, len(keys), KEYS_PER_CALL)
@@ -110,18 +113,22 @@ class HistoryLoaders:
         self.__dict__.pop("as_of", None)
         self.__dict__.pop("range", None)
 
-    async def as_of_columns(self, keys: Sequence[SeriesKey], at: datetime) -> list[AsOf]:
-        """``HistoryStore.as_of`` of many keys at one time as the store's columns (one call
-        per ``KEYS_PER_CALL`` keys, shared with concurrent reads of ``at`` when the server
-        shares history reads, else all in one worker-thread hop): a whole list's rows
-        without a loader key or a row object each."""
-        if not keys:
+    async def as_of_columns(
+        self, twins: Sequence[str], signals: Sequence[str], at: datetime
+    ) -> list[AsOf]:
+        """``HistoryStore.as_of`` of the series ``(twins[i], signals[i])`` at one time as the
+        store's columns (one call per ``KEYS_PER_CALL`` series, shared with concurrent reads
+        of ``at`` when the server shares history reads, else all in one worker-thread hop):
+        a whole list's rows without a loader key or a row object each."""
+        if not twins:
             return []
         if self._ranges is None:
-            return await in_thread(_as_of_chunks, self.history, keys, at)
+            return await in_thread(_as_of_chunks, self.history, twins, signals, at)
         return [
-            await self._ranges.as_of(keys[start : start + KEYS_PER_CALL], at)
-            for start in range(0, len(keys), KEYS_PER_CALL)
+            await self._ranges.as_of_series(
+                twins[start : start + KEYS_PER_CALL], signals[start : start + KEYS_PER_CALL], at
+            )
+            for start in range(0, len(twins), KEYS_PER_CALL)
         ]
 
     async def _as_of(self, keys: Sequence[AsOfKey]) -> list[AsOfRow]:
@@ -130,8 +137,9 @@ class HistoryLoaders:
             by_time[key.at].append(i)
         out: list[AsOfRow | None] = [None] * len(keys)
         for at, positions in by_time.items():
-            series = [SeriesKey(keys[i].twin, keys[i].signal) for i in positions]
-            rows = [r for got in await self.as_of_columns(series, at) for r in _rows(got)]
+            twins = [keys[i].twin for i in positions]
+            signals = [keys[i].signal for i in positions]
+            rows = [r for got in await self.as_of_columns(twins, signals, at) for r in _rows(got)]
             for i, row in zip(positions, rows, strict=True):
                 out[i] = row
         return [row for row in out if row is not None]

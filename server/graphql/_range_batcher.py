@@ -41,6 +41,9 @@ AS_OF_ROUND_KEYS = 50_000
 of the stores' ``MAX_AS_OF_KEYS``)."""
 
 Window = tuple[datetime, datetime, timedelta, tuple[Agg, ...]]
+Pair = tuple[str, str]
+"""A series as ``(twin, signal)``: a tuple hashes and compares in C (a ``SeriesKey`` calls
+Python for both, and for its construction)."""
 _What = tuple[str, Window | datetime]
 """A queue's reads: ``("range", window)`` or ``("as_of", at)``."""
 
@@ -57,22 +60,27 @@ class _Round:
 
     done: asyncio.Future[Any]
     keys: list[SeriesKey] = field(default_factory=list)
-    positions: dict[tuple[str, str], int] = field(default_factory=dict)
-    """Each key's position in ``keys``, by ``(twin, signal)`` (a tuple hashes and compares
-    in C; a ``SeriesKey`` calls Python for both, for each of a round's keys)."""
+    positions: dict[Pair, int] = field(default_factory=dict)
+    """Each key's position in ``keys``, by ``(twin, signal)``."""
     readers: int = 0
+    last: tuple[Sequence[str], Sequence[str], list[int]] | None = None
+    """The twins and signals the last reader asked for, and their positions: many readers
+    ask for the same series (two list comparisons in C then, not a lookup per series)."""
 
-    def add(self, keys: Sequence[SeriesKey]) -> list[int]:
+    def add(self, twins: Sequence[str], signals: Sequence[str]) -> list[int]:
         self.readers += 1
+        last = self.last
+        if last is not None and last[0] == twins and last[1] == signals:
+            return last[2]
         positions, held = self.positions, self.keys
         out: list[int] = []
-        for key in keys:
-            pair = (key.twin, key.signal)
+        for pair in zip(twins, signals, strict=True):
             at = positions.get(pair)
             if at is None:
                 at = positions[pair] = len(held)
-                held.append(key)
+                held.append(SeriesKey(*pair))
             out.append(at)
+        self.last = (twins, signals, out)
         return out
 
 
@@ -91,6 +99,11 @@ def _as_of_rows(got: AsOf, positions: list[int]) -> AsOf:
         return got
     at = np.asarray(positions, dtype=np.intp)
     return AsOf(**{f.name: getattr(got, f.name)[at] for f in dataclasses.fields(AsOf)})
+
+
+def columns_of(keys: Sequence[SeriesKey]) -> tuple[list[str], list[str]]:
+    """The twins and the signals of ``keys``."""
+    return [key.twin for key in keys], [key.signal for key in keys]
 
 
 class RangeBatcher:
@@ -116,11 +129,19 @@ class RangeBatcher:
         def read(shared: list[SeriesKey]) -> tuple[Series, ...]:
             return self.history.range(shared, *window)
 
-        got, positions = await self._shared(("range", window), keys, read, fits)
+        twins, signals = columns_of(keys)
+        got, positions = await self._shared(("range", window), twins, signals, read, fits)
         return tuple(got[p] for p in positions)
 
     async def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
         """``history.as_of(keys, at)``, in a call shared with concurrent reads of ``at``."""
+        return await self.as_of_series(*columns_of(keys), at)
+
+    async def as_of_series(
+        self, twins: Sequence[str], signals: Sequence[str], at: datetime
+    ) -> AsOf:
+        """:meth:`as_of` of the series ``(twins[i], signals[i])``: no ``SeriesKey`` made for
+        a series the round already holds."""
 
         def fits(round_: _Round, count: int) -> bool:
             return not round_.keys or len(round_.keys) + count <= AS_OF_ROUND_KEYS
@@ -128,24 +149,26 @@ class RangeBatcher:
         def read(shared: list[SeriesKey]) -> AsOf:
             return self.history.as_of(shared, at)
 
-        got, positions = await self._shared(("as_of", at), keys, read, fits)
+        got, positions = await self._shared(("as_of", at), twins, signals, read, fits)
         return _as_of_rows(got, positions)
 
     async def _shared(
         self,
         what: _What,
-        keys: Sequence[SeriesKey],
+        twins: Sequence[str],
+        signals: Sequence[str],
         read: Callable[[list[SeriesKey]], Any],
         fits: Callable[[_Round, int], bool],
     ) -> tuple[Any, list[int]]:
-        """The answer of the round ``keys`` joined, and their positions in it."""
+        """The answer of the round the series ``(twins[i], signals[i])`` joined, and their
+        positions in it."""
         loop = asyncio.get_running_loop()
         queue = self._queues.setdefault((loop, what), _Queue(read, fits))
         last = queue.rounds[-1] if queue.rounds else None
-        if last is None or not queue.fits(last, len(keys)):
+        if last is None or not queue.fits(last, len(twins)):
             last = _Round(loop.create_future())
             queue.rounds.append(last)
-        positions = last.add(keys)
+        positions = last.add(twins, signals)
         if not queue.running:
             queue.running = True
             task = loop.create_task(self._drain(loop, what, queue))
@@ -157,7 +180,8 @@ class RangeBatcher:
             if last.readers == 1:
                 raise
             # alone: the answer or the error this request would have had by itself
-            return await in_thread(read, list(keys)), list(range(len(keys)))
+            keys = [SeriesKey(*pair) for pair in zip(twins, signals, strict=True)]
+            return await in_thread(read, keys), list(range(len(keys)))
         return got, positions
 
     async def _drain(self, loop: asyncio.AbstractEventLoop, what: _What, queue: _Queue) -> None:

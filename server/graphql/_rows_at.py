@@ -31,11 +31,30 @@ def _joined(chunks: Sequence[AsOf], column: str) -> np.ndarray[Any, Any]:
     return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
+def _picked(values: Sequence[Any], at: list[int]) -> list[Any]:
+    """``values`` at the positions ``at``, in their order."""
+    if len(at) == len(values):  # every row found
+        return list(values)
+    return [values[i] for i in at]
+
+
 class RowsAt:
     """The found rows of one ``as_of`` read at ``at`` (row ``i`` of the read: ``names[i]``
     of a twin, with its model's unit ``units[i]``), as columns."""
 
-    __slots__ = ("_batch", "_cache", "_codes", "_micros", "_number", "_text", "at", "position")
+    __slots__ = (
+        "_batch",
+        "_cache",
+        "_codes",
+        "_kept",
+        "_micros",
+        "_names",
+        "_number",
+        "_text",
+        "_units",
+        "at",
+        "position",
+    )
 
     def __init__(
         self,
@@ -55,10 +74,10 @@ class RowsAt:
         position[keep] = np.arange(len(keep))
         self.position: list[int] = position.tolist()
         """Each row of the read: its row here, or -1 (no sample by ``at``)."""
-        self._cache: dict[str, list[Any]] = {
-            "name": [names[i] for i in kept],
-            "unit": [units[i] for i in kept],
-        }
+        self._kept = kept
+        self._names = names
+        self._units = units
+        self._cache: dict[str, list[Any]] = {}
         empty = not kept
         self._number = np.zeros(0) if empty else _joined(chunks, "value")[keep]
         self._text = np.zeros(0, dtype=object) if empty else _joined(chunks, "text")[keep]
@@ -67,7 +86,7 @@ class RowsAt:
         self._batch = np.zeros(0, dtype=object) if empty else _joined(chunks, "batch")[keep]
 
     def __len__(self) -> int:
-        return len(self._cache["name"])
+        return len(self._kept)
 
     def rows(self, spans: Sequence[tuple[int, int]]) -> list[list[int]]:
         """For each span ``(start, end)`` of the read's rows (one twin's), its rows here, in
@@ -101,6 +120,10 @@ class RowsAt:
         return held
 
     def _convert(self, field: str) -> list[Any]:
+        if field == "name":
+            return _picked(self._names, self._kept)
+        if field == "unit":
+            return _picked(self._units, self._kept)
         if field == "value":
             numbers: list[Any] = self._number.astype(np.float64, copy=False).tolist()
             texts: list[Any] = self._text.tolist()

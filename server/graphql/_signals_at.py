@@ -25,7 +25,6 @@ from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField
 
 import dtdl
-from ontology.history import SeriesKey
 from server.graphql._history_loaders import HistoryLoaders
 from server.graphql._loaders import Loaders
 from server.graphql._rows_at import RowsAt
@@ -49,6 +48,17 @@ class TwinAtKey:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One list's rows fetched ahead: its twins and the columns of their read, in which
+    twin ``i`` holds rows ``i * width`` to ``(i + 1) * width`` (each the twin's ``width``
+    signals, in the order asked; -1 in ``rows.position`` where none was found)."""
+
+    twins: Sequence[str]
+    rows: RowsAt
+    width: int
+
+
 class SignalsAtLoader:
     """One request's ``signals(at:)`` loader (twins must already be authorized: they are)."""
 
@@ -56,14 +66,33 @@ class SignalsAtLoader:
         self._loaders = loaders
         self._history = history
         self.rows: DataLoader[TwinAtKey, list[Signal]] = DataLoader(self._batch)
-        self._ready: dict[tuple[Names, datetime, bool], dict[str, TwinRows]] = {}
+        self._reads: dict[tuple[Names, datetime, bool], list[Read]] = {}
         """Rows fetched ahead for whole lists of twins, by ``(names, at, with_units)``."""
+        self._ready: dict[tuple[Names, datetime, bool], tuple[int, dict[str, TwinRows]]] = {}
+        """The same by twin, made when first asked for (with how many reads it holds)."""
 
     def ready(
         self, names: Names, at: datetime, *, with_units: bool
     ) -> Mapping[str, TwinRows] | None:
         """The rows fetched ahead for ``signals(names, at)``, by twin (``None``: none were)."""
-        return self._ready.get((names, at, with_units))
+        key = (names, at, with_units)
+        reads = self._reads.get(key)
+        if reads is None:
+            return None
+        held, by_twin = self._ready.get(key, (0, {}))
+        for read in reads[held:]:
+            rows = read.rows
+            spans = rows.regular(read.width, len(read.twins))
+            by_twin.update(zip(read.twins, [(rows, mine) for mine in spans], strict=True))
+        self._ready[key] = (len(reads), by_twin)
+        return by_twin
+
+    def read_of(self, names: Names, at: datetime, twins: Sequence[str]) -> Read | None:
+        """The read fetched ahead for exactly the list ``twins`` (without units), if one was."""
+        for read in self._reads.get((names, at, False), ()):
+            if read.twins is twins or read.twins == twins:
+                return read
+        return None
 
     async def prefetch(
         self, twin_ids: Sequence[str], models: Sequence[str] | None, wanted: Sequence[Wanted]
@@ -74,15 +103,22 @@ class SignalsAtLoader:
         for names, at in dict.fromkeys(wanted):
             if models is None and names is None:
                 continue  # never: a selection without names reads the records
-            ready = self._ready.setdefault((names, at, models is not None), {})
+            key = (names, at, models is not None)
+            ready = self.ready(names, at, with_units=models is not None) or {}
             todo = [i for i, t in enumerate(twin_ids) if t not in ready]
             if not todo:
                 continue
-            twins = [twin_ids[i] for i in todo]
+            whole = len(todo) == len(twin_ids)
+            twins = twin_ids if whole else [twin_ids[i] for i in todo]
             of = [models[i] for i in todo] if models is not None else [None] * len(todo)
-            ready.update(
-                zip(twins, await self._read(twins, of, [names] * len(todo), at), strict=True)
-            )
+            if len(set(of)) == 1:  # a list's twins: usually one model (or none read)
+                rows, width = await self._regular(twins, of[0], names, at)
+                self._reads.setdefault(key, []).append(Read(twins, rows, width))
+                continue
+            got = await self._read(twins, of, [names] * len(todo), at)
+            by_twin = self._ready.setdefault(key, (0, {}))[1]
+            by_twin.update(zip(twins, got, strict=True))
+            self._reads.setdefault(key, [])
 
     async def _batch(self, keys: Sequence[TwinAtKey]) -> list[list[Signal]]:
         by_time: dict[datetime, list[TwinAtKey]] = {}
@@ -97,6 +133,18 @@ class SignalsAtLoader:
                 found[key] = rows.signals(mine)
         return [found[key] for key in keys]
 
+    async def _regular(
+        self, twins: Sequence[str], model: str | None, asked: Names, at: datetime
+    ) -> tuple[RowsAt, int]:
+        """The rows of twins that are all of ``model`` (or none read) and all asked for
+        ``asked``: one history read, twin after twin, each its same number of rows."""
+        model_set = await self._loaders.model_set() if model is not None else None
+        wanted, units = self._shape(model_set, model, asked)
+        names = list(wanted) * len(twins)
+        keyed = twins if len(wanted) == 1 else [t for t in twins for _ in wanted]
+        chunks = await self._history.as_of_columns(keyed, names, at)
+        return RowsAt(at, names, units * len(twins), chunks), len(wanted)
+
     async def _read(
         self,
         twins: Sequence[str],
@@ -106,20 +154,11 @@ class SignalsAtLoader:
     ) -> list[TwinRows]:
         """The rows of each twin (its model, if read, and the names asked for), all at
         ``at``: one history read, one set of columns."""
+        if len(set(zip(models, names, strict=True))) == 1:  # one shape for all
+            rows, width = await self._regular(twins, models[0], names[0], at)
+            return [(rows, mine) for mine in rows.regular(width, len(twins))]
         with_models = any(m is not None for m in models)
         model_set = await self._loaders.model_set() if with_models else None
-        alike = set(zip(models, names, strict=True))
-        if len(alike) == 1:  # a list's twins: usually one model (or none read), one selection
-            ((model, asked),) = alike
-            wanted, units = self._shape(model_set, model, asked)
-            if len(wanted) == 1:
-                (name,) = wanted
-                series = [SeriesKey(t, name) for t in twins]
-            else:
-                series = [SeriesKey(t, n) for t in twins for n in wanted]
-            chunks = await self._history.as_of_columns(series, at)
-            rows = RowsAt(at, list(wanted) * len(twins), units * len(twins), chunks)
-            return [(rows, mine) for mine in rows.regular(len(wanted), len(twins))]
         shapes: dict[tuple[str | None, Names], tuple[Sequence[str], list[str | None]]] = {}
         per_twin: list[Sequence[str]] = []
         flat_names: list[str] = []
@@ -135,10 +174,9 @@ class SignalsAtLoader:
             flat_units += units
             spans.append((start, start + len(wanted)))
             per_twin.append(wanted)
-        series = [
-            SeriesKey(t, n) for t, wanted in zip(twins, per_twin, strict=True) for n in wanted
-        ]
-        rows = RowsAt(at, flat_names, flat_units, await self._history.as_of_columns(series, at))
+        keyed = [t for t, wanted in zip(twins, per_twin, strict=True) for _ in wanted]
+        chunks = await self._history.as_of_columns(keyed, flat_names, at)
+        rows = RowsAt(at, flat_names, flat_units, chunks)
         return [(rows, mine) for mine in rows.rows(spans)]
 
     def _shape(

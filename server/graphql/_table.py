@@ -13,7 +13,6 @@ import numpy as np
 import strawberry
 from strawberry.scalars import JSON
 
-from ontology.history import SeriesKey
 from server.graphql._context import Context
 from server.graphql._errors import LimitError
 from server.graphql._history import MAX_SIGNALS, history_of, utc
@@ -56,8 +55,8 @@ async def signal_table(
     when = utc("at", at)
     found = await ctx.loaders.twins_many(list(dict.fromkeys(twin_ids)))
     twins = [t.id for t in found if t is not None]
-    keys = [SeriesKey(t, n) for n in names for t in twins]
-    result = joined(await history.as_of_columns(keys, when)) if keys else None
+    series = [t for _ in names for t in twins], [n for n in names for _ in twins]
+    result = joined(await history.as_of_columns(*series, when)) if twins else None
     columns: list[SignalColumn] = []
     for i, name in enumerate(names):
         part = slice(i * len(twins), (i + 1) * len(twins))

@@ -20,7 +20,14 @@ whose selection reads no variable (nor fragment variable) and no
 requests (:data:`SHARED_PLANS`, by the selection's field nodes: the parsed
 document is cached per query text); the others are compiled once per
 execution. A list of ``signals(at:)`` takes each selected field's values
-from the list's columns, serialized once for the whole list. Anything else
+from the list's columns, serialized once for the whole list.
+
+A connection's ``nodes`` whose twins select nothing but ``id``,
+``__typename`` and ``signals(names: [...], at:)`` without ``unit`` is
+completed column by column (``_twin_columns``: no ``Twin`` object or plan step
+per twin); when the page's rows are not read yet, the completion reads them
+itself (``_FetchFirstError`` up to the connection's or twin's completion,
+which awaits the read and completes the object again). Anything else
 (another field, a level not read yet, an argument error, ``@defer``) leaves the
 object, or the whole list, to graphql-core unchanged, which then answers (or
 reports the error) as always.
@@ -28,7 +35,8 @@ reports the error) as always.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -56,6 +64,13 @@ from server.graphql._pages import encode_cursor, slice_page
 from server.graphql._rows_at import SIGNAL_FIELDS, RowsAt
 from server.graphql._signal import Signal
 from server.graphql._twin import TwinType, ready_signals, twin_ref, twin_type
+from server.graphql._twin_columns import (
+    objects,
+    regular_signal_lists,
+    rows_of,
+    same_rows,
+    signal_lists,
+)
 from server.graphql._variables import FragmentOf, reads_variables
 
 Result = dict[str, Any]
@@ -66,10 +81,23 @@ Plan = list[tuple[str, Step]]
 """A selection on one object type, compiled: each response name and its step."""
 Columns = list[tuple[str, list[Any]]]
 """A selection on ``Signal`` over the rows of a ``RowsAt``: each response name's values."""
+TwinColumns = Callable[[Sequence[str]], list[Result]]
+"""A selection on ``Twin`` compiled for whole pages: the page's ids in, its results out."""
+ColumnStep = Callable[[Sequence[str]], list[Any]]
+"""One response field of a page of twins: the ids in, the field's value of each twin out."""
 
 
 class _UnsupportedError(Exception):
     """Something below is not a plain tree of ids: graphql-core completes it."""
+
+
+class _FetchFirstError(Exception):
+    """A page's ``signals(at:)`` rows are not read yet: read them (``fetch``), then complete
+    the object again."""
+
+    def __init__(self, fetch: Callable[[], Awaitable[None]]) -> None:
+        super().__init__("signals(at:) rows to read first")
+        self.fetch = fetch
 
 
 _SUPPORTED: dict[type, frozenset[str]] = {
@@ -96,8 +124,14 @@ holds 1,000 query texts)."""
 _shared: dict[tuple[GraphQLObjectType, tuple[int, ...], type], tuple[Any, Plan | None]] = {}
 """Plans that depend on the query text alone, by object type, field nodes (kept alive
 with the plan, so their ids stay theirs) and Python class of the object."""
+FETCH_ROUNDS = 4
+"""At most this many reads of a page's rows, one after another, before an object is left
+to graphql-core (a page below a page: each is read when the one above has been)."""
 _TEXT = (GraphQLString, GraphQLID)
 """Scalars that give a ``str`` back as it is."""
+_STR = frozenset({str})
+_STR_OR_NONE = frozenset({str, type(None)})
+"""The types of a column of text (without, or with, nulls)."""
 
 
 class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -108,6 +142,8 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[tuple[GraphQLObjectType, int, type], tuple[Any, Plan | None]] = {}
         # Columns by the rows and the selection they answer (both kept alive).
         self._columns: dict[tuple[int, int], tuple[Any, Any, Columns | None]] = {}
+        # Selections on a page's twins compiled column by column (selection kept alive).
+        self._twin_plans: dict[tuple[GraphQLObjectType, int], tuple[Any, TwinColumns | None]] = {}
         # Set by a step that holds this request's state (its plan is not shared).
         self._request_bound = False
 
@@ -123,11 +159,48 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if type(result) is TwinConnection or type(result) is TwinType:
             try:
                 return self._object(return_type, field_details_list, result)
+            except _FetchFirstError as first:
+                return self._fetched(
+                    first, return_type, field_details_list, info, path, result, position_context
+                )
             except _UnsupportedError:
                 pass
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    async def _fetched(
+        self,
+        first: _FetchFirstError,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Result:
+        """The object completed directly once its pages' rows are read (a page below
+        another is read when the one above has been, at most ``FETCH_ROUNDS`` reads);
+        graphql-core's completion when a read fails (its resolvers read again and report
+        the error as without this path) or something below is not plain after all."""
+        for _ in range(FETCH_ROUNDS):
+            try:
+                await first.fetch()
+            except Exception:  # the resolvers read again and report the error
+                break
+            try:
+                return self._object(return_type, field_details_list, result)
+            except _UnsupportedError:
+                break
+            except _FetchFirstError as then:  # another page below
+                first = then
+        completed = super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+        if isinstance(completed, dict):
+            return completed
+        done: Result = await completed
+        return done
 
     def complete_list_value(
         self,
@@ -146,7 +219,7 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if isinstance(kind, GraphQLObjectType):
                 try:
                     return self._list(kind, field_details_list, result)
-                except _UnsupportedError:
+                except (_UnsupportedError, _FetchFirstError):  # item by item: each may fetch
                     pass
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
@@ -365,13 +438,131 @@ class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return [twin_ref(t) if (r := known.get(t)) is None else twin_type(r) for t in ids]
 
         if name == "nodes":
-            return lambda ec, value: [
-                ec._object(inner, group, t) for t in twins(ec, value.page.ids)
-            ]
+
+            def nodes(ec: TreeExecutionContext, value: TwinConnection) -> list[Result]:
+                ids = value.page.ids
+                columns = ec._twin_columns(inner, group)
+                if columns is not None:
+                    return columns(ids)
+                return [ec._object(inner, group, t) for t in twins(ec, ids)]
+
+            return nodes
         return lambda ec, value: [
             ec._object(inner, group, TwinEdge(cursor=encode_cursor(t.id), node=t))
             for t in twins(ec, value.page.ids)
         ]
+
+    def _twin_columns(self, kind: GraphQLObjectType, group: FieldDetailsList) -> TwinColumns | None:
+        """The selection ``group`` on a page's twins compiled column by column, when it needs
+        nothing but their ids and their ``signals(at:)`` rows (``None`` otherwise)."""
+        key = (kind, id(group))
+        held = self._twin_plans.get(key)
+        if held is None:
+            held = self._twin_plans[key] = (group, self._compile_columns(kind, group))
+        return held[1]
+
+    def _compile_columns(
+        self, kind: GraphQLObjectType, group: FieldDetailsList
+    ) -> TwinColumns | None:
+        grouped, deferred, _ = self.collect_subfields(kind, group)
+        if deferred:
+            return None
+        steps: list[tuple[str, ColumnStep]] = []
+        for response_name, fields in grouped.items():
+            name = fields[0].node.name.value
+            step: ColumnStep | None
+            if name == "__typename":
+                step = _constant(kind.name)
+            elif name == "id":
+                step = _id_column(kind.fields[name].type)
+            elif name == "signals":
+                step = self._signals_column(kind.fields[name], fields)
+            else:
+                return None
+            if step is None:
+                return None
+            steps.append((response_name, step))
+
+        def complete(ids: Sequence[str]) -> list[Result]:
+            columns: list[tuple[str, list[Any]]] = []
+            fetches: list[Callable[[], Awaitable[None]]] = []
+            for name, step in steps:
+                try:
+                    columns.append((name, step(ids)))
+                except _FetchFirstError as first:  # every read the page needs, at once
+                    fetches.append(first.fetch)
+            if fetches:
+                raise _FetchFirstError(lambda: _together(fetches))
+            return objects(columns)
+
+        return complete
+
+    def _signals_column(self, field: GraphQLField, group: FieldDetailsList) -> ColumnStep | None:
+        """``signals(names: [...], at:)`` of a page's twins from their rows of the page's
+        ``as_of`` read (read first when they are not yet): each twin's list, no ``Twin`` or
+        ``Signal`` object. Only without ``unit`` (the twins' models are not read)."""
+        loader = self.context_value.signals_at
+        args = self._arguments(field, group)
+        if loader is None or args is None:
+            return None
+        names, at = args.get("names"), args.get("at")
+        if names is None or not isinstance(at, datetime) or at.tzinfo is None:
+            return None
+        inner = _object_type(field.type)
+        grouped, deferred, _ = self.collect_subfields(inner, group)
+        if deferred or any(f[0].node.name.value == "unit" for f in grouped.values()):
+            return None
+        wanted: tuple[str, ...] = tuple(names)
+        when = at.astimezone(UTC)
+
+        def fetch_for(ids: Sequence[str]) -> Callable[[], Awaitable[None]]:
+            return lambda: loader.prefetch(ids, None, [(wanted, when)])
+
+        def column(ids: Sequence[str]) -> list[Any]:
+            read = loader.read_of(wanted, when, ids)
+            if read is not None:  # the page's own read: no rows per twin to look up
+                rows = read.rows
+                columns = self._signal_columns(inner, group, rows)
+                return regular_signal_lists(columns, rows.position, read.width, len(ids))
+            ready = loader.ready(wanted, when, with_units=False)
+            got = rows_of(ready, ids) if ready is not None else None
+            if got is None:
+                raise _FetchFirstError(fetch_for(ids))
+            rows = same_rows(got)
+            if rows is not None:  # the page's one read
+                return signal_lists(self._signal_columns(inner, group, rows), got)
+            return [
+                signal_lists(self._signal_columns(inner, group, r), [(r, m)])[0] for r, m in got
+            ]
+
+        return column
+
+
+async def _together(fetches: Sequence[Callable[[], Awaitable[None]]]) -> None:
+    """Every read at once (each time is its own ``as_of``); the first error once all ended."""
+    for outcome in await asyncio.gather(*(f() for f in fetches), return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+def _constant(value: str) -> ColumnStep:
+    return lambda ids: [value] * len(ids)
+
+
+def _id_column(of: GraphQLOutputType) -> ColumnStep | None:
+    """A page's ``id`` column: its ids as they are (graphql-core's ``ID`` gives a ``str`` back
+    unchanged), or each coerced when one is not a ``str``."""
+    try:
+        scalar, non_null = _scalar(of)
+    except _UnsupportedError:
+        return None
+
+    def ids_of(ids: Sequence[str]) -> list[Any]:
+        if scalar in _TEXT and set(map(type, ids)) <= _STR:
+            return list(ids)
+        return [_leaf(scalar, non_null, t) for t in ids]
+
+    return ids_of
 
 
 def _selection_reads_variables(node: FieldNode, fragment_of: FragmentOf) -> bool:
@@ -422,8 +613,19 @@ def _leaf_step(of: GraphQLOutputType, attribute: str) -> Step | None:
 
 
 def _leaf_column(of: GraphQLOutputType, values: list[Any]) -> list[Any]:
-    """A whole column of a leaf field's values, coerced as graphql-core would each."""
+    """A whole column of a leaf field's values, coerced as graphql-core would each: text
+    as it is, a column without nulls by the scalar's coercion mapped over it (in C for a
+    time), else value by value."""
     scalar, non_null = _scalar(of)
+    if scalar in _TEXT and set(map(type, values)) <= (_STR if non_null else _STR_OR_NONE):
+        return values
+    if None not in values:
+        try:
+            coerced = list(map(scalar.coerce_output_value, values))
+        except Exception:  # value by value: the one refused is reported
+            coerced = None
+        if coerced is not None and None not in coerced:
+            return coerced
     return [_leaf(scalar, non_null, v) for v in values]
 
 

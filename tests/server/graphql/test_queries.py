@@ -237,3 +237,20 @@ def test_a_cursor_not_from_this_api_is_refused(client: TestClient) -> None:
     body = run(client, '{ twins(after: "bm90LWEtY3Vyc29y") { totalCount } }')
     (message,) = error_messages(body)
     assert message.startswith("after: 'bm90LWEtY3Vyc29y' is not a cursor from this API")
+
+
+def test_a_listing_from_several_sources_is_in_id_order_once_each(
+    client: TestClient, plant: ontology.GraphStore
+) -> None:
+    # a semantic type without `under` is the union of one listing per model (no order);
+    # `under` is the store's listing, already in id order (not sorted again)
+    got = data(
+        client,
+        """{ power: twins(filter: {semanticType: "Power"}, first: 1000) { nodes { id } }
+             under: twins(filter: {under: "acme/jkt1"}, first: 1000) { nodes { id } } }""",
+    )
+    power = [n["id"] for n in got["power"]["nodes"]]
+    under = [n["id"] for n in got["under"]["nodes"]]
+    assert len(power) > 1
+    assert power == sorted(set(power))
+    assert under == sorted(plant.descendants("acme/jkt1", first=ontology.MAX_PAGE).items)

@@ -222,6 +222,21 @@ async def test_as_of_reads_of_one_time_in_one_step_are_one_store_call(
     assert got[0].found.tolist() == [True, True, True]
 
 
+async def test_as_of_readers_asking_what_the_one_before_asked_get_their_own_rows(
+    history: HistoryStore,
+) -> None:
+    watched = Watched(history)
+    batcher = RangeBatcher(watched)  # type: ignore[arg-type]
+    same, other = _keys(TWINS[0], TWINS[1]), _keys(TWINS[2], "nobody", TWINS[0])
+    asks = [same, list(same), other, list(same), list(same), _keys(TWINS[1], TWINS[0])]
+    got = await asyncio.gather(*(batcher.as_of(keys, AT) for keys in asks))
+    assert watched.as_of_calls == Counter({4: 1})  # each distinct series once
+    for keys, rows in zip(asks, got, strict=True):
+        _same_rows(rows, history.as_of(keys, AT))
+    assert got[2].found.tolist() == [True, False, True]
+    assert got[-1].twin.tolist() == [TWINS[1], TWINS[0]]
+
+
 async def test_as_of_reads_of_other_times_are_other_calls(history: HistoryStore) -> None:
     watched = Watched(history)
     batcher = RangeBatcher(watched)  # type: ignore[arg-type]
