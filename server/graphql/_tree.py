@@ -49,8 +49,8 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path
 from graphql.type import GraphQLResolveInfo
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from server.graphql._async_helpers import WeakHelpersExecutionContext
 from server.graphql._connection import PageInfo, TwinConnection, TwinEdge, connection
 from server.graphql._pages import encode_cursor, slice_page
 from server.graphql._rows_at import SIGNAL_FIELDS, RowsAt
@@ -100,7 +100,7 @@ _TEXT = (GraphQLString, GraphQLID)
 """Scalars that give a ``str`` back as it is."""
 
 
-class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class TreeExecutionContext(WeakHelpersExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Plans by object type, selection (its field details list, kept alive with
