@@ -500,7 +500,7 @@ def serve(args: argparse.Namespace) -> int:
     """One server process: open the stores the client filled and serve them."""
     import uvicorn
 
-    from server import ServerSettings, create_app
+    from server import ServerSettings, create_app, uvicorn_options
 
     graph: GraphStore
     if args.serve == "memory":
@@ -517,7 +517,8 @@ def serve(args: argparse.Namespace) -> int:
     sock.bind(("127.0.0.1", args.port))
     sock.listen(1024)  # connections wait in the backlog until uvicorn accepts them
     print(f"ready {os.getpid()}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    # as ``twinweave serve`` runs it (its HTTP protocol, uvloop, no access log)
+    server = uvicorn.Server(uvicorn.Config(app, **uvicorn_options(log_level="warning")))
     server.run(sockets=[sock])
     return 0
 
