@@ -58,7 +58,6 @@ server's floor (``{ __typename }``) is printed beside them.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import json
 import math
@@ -81,7 +80,7 @@ import numpy as np
 import orjson
 
 from benchmarks import _neo4j_graphql as neo4j_graphql
-from benchmarks._http_load import post_json, send_many
+from benchmarks._http_load import post_json, run, send_many
 from loaders import SyntheticPlant, generate_plant
 from ontology import (
     MAX_PAGE,
@@ -424,14 +423,14 @@ def rounds(
     url: str, body: dict[str, Any], answer: Answer, args: argparse.Namespace, pids: Sequence[int]
 ) -> Rounds:
     """One warm-up round, then ``--repeat`` timed rounds of ``--clients`` x ``--requests``."""
-    asyncio.run(load(url, body, answer, args.clients, 1))
+    run(load(url, body, answer, args.clients, 1))
     cpu_before = cpu_seconds(pids)
     p99s: list[float] = []
     p50s: list[float] = []
     answers: list[Any] = []
     errors: list[str] = []
     for _ in range(args.repeat):
-        latencies, got, failed = asyncio.run(load(url, body, answer, args.clients, args.requests))
+        latencies, got, failed = run(load(url, body, answer, args.clients, args.requests))
         p99s.append(percentile(latencies, 0.99))
         p50s.append(percentile(latencies, 0.50))
         answers += got
@@ -500,7 +499,7 @@ def serve(args: argparse.Namespace) -> int:
     """One server process: open the stores the client filled and serve them."""
     import uvicorn
 
-    from server import ServerSettings, create_app
+    from server import ServerSettings, create_app, uvicorn_options
 
     graph: GraphStore
     if args.serve == "memory":
@@ -517,7 +516,8 @@ def serve(args: argparse.Namespace) -> int:
     sock.bind(("127.0.0.1", args.port))
     sock.listen(1024)  # connections wait in the backlog until uvicorn accepts them
     print(f"ready {os.getpid()}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    # as ``twinweave serve`` runs it (its HTTP protocol, uvloop, no access log)
+    server = uvicorn.Server(uvicorn.Config(app, **uvicorn_options(log_level="warning")))
     server.run(sockets=[sock])
     return 0
 

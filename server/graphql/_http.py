@@ -12,6 +12,7 @@ import orjson
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -181,7 +182,7 @@ class GraphQLApp(GraphQL[Context, None]):
         headers = [
             (b"content-length", str(len(body)).encode()),
             (b"content-type", b"application/json"),
-            *sub_response.headers.raw,
+            *sub_response.raw_headers,  # what its .headers change (a view built per use)
         ]
         status = sub_response.status_code or 200
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -211,6 +212,14 @@ class GraphQLApp(GraphQL[Context, None]):
                 await _error(
                     send, 504, f"the operation ran longer than the time limit of {seconds} s"
                 )
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        """strawberry's: no status and no headers until a resolver sets them (it builds
+        ``Response()`` and deletes its ``content-length`` through a header view)."""
+        response = Response()
+        response.status_code = None  # type: ignore[assignment]
+        response.raw_headers = []
+        return response
 
     def encode_json(self, data: object) -> str:
         # text: a graphql-transport-ws message must be a text frame

@@ -57,8 +57,8 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path
 from graphql.type import GraphQLResolveInfo
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from server.graphql._async_helpers import WeakHelpersExecutionContext
 from server.graphql._connection import PageInfo, TwinConnection, TwinEdge, connection
 from server.graphql._pages import encode_cursor, slice_page
 from server.graphql._rows_at import SIGNAL_FIELDS, RowsAt
@@ -134,7 +134,7 @@ _STR_OR_NONE = frozenset({str, type(None)})
 """The types of a column of text (without, or with, nulls)."""
 
 
-class TreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class TreeExecutionContext(WeakHelpersExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Plans by object type, selection (its field details list, kept alive with

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from benchmarks._http_load import get, post_json, send_many
+from benchmarks._http_load import LoadResult, get, post_json, run, send_many
 
 
 async def _serve_echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -72,3 +72,33 @@ def test_two_bodies_for_one_key_are_not_the_same() -> None:
         assert sum(got.bodies["k"].values()) == 2
 
     asyncio.run(run())
+
+
+def test_run_drives_the_client_on_uvloop_and_gives_its_result() -> None:
+    async def loop_kind() -> str:
+        return type(asyncio.get_running_loop()).__module__
+
+    assert run(loop_kind()).startswith("uvloop")  # a dependency of the package
+
+
+def test_a_response_head_in_any_case_with_spaces_is_read() -> None:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 404 Not Found\r\nX-Length: 9\r\nCONTENT-LENGTH:  4 \r\n\r\nnope")
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n")
+        writer.write(b"3;x=1\r\nyes\r\n0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    async def main() -> LoadResult:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            requests = [get("127.0.0.1", "/x"), get("127.0.0.1", "/y")]
+            return await send_many("127.0.0.1", port, requests, 1)
+
+    got = run(main())
+    assert got.statuses == {404: 1, 200: 1}
+    assert got.bodies == {"/x": {b"nope": 1}, "/y": {b"yes": 1}}

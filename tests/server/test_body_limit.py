@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
-from server import ServerError, ServerSettings, create_app
+from server import ServerError, ServerSettings, create_app, uvicorn_options
 
 LIMIT = 200
 QUERY = b'{"query": "{ service { version } }"}'
@@ -70,12 +70,13 @@ def test_a_limit_that_is_not_a_sensible_byte_count_is_refused(limit: int) -> Non
 
 @pytest.fixture
 def live_port() -> Iterator[int]:
-    """The app served by uvicorn on a free loopback port, in a thread."""
+    """The app served by uvicorn (the server's options) on a free loopback port, in a thread."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     app = create_app(ServerSettings(version="1.0", max_body_bytes=LIMIT))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    options = uvicorn_options(log_level="error")
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -82,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
     _err("\n".join(tour(store)))
     history = open_history(replace(settings, history_store="duckdb", data_dir=demo_dir))
     if history is None:
-        return serve(settings, store, host=args.host, port=args.port)
+        return serve(settings, store, host=args.host, port=args.port, access_log=args.access_log)
     from ontology.changefeed.memory import MemoryChangeFeed
     from twinweave.cli._demo_live import DemoWorkers
 
@@ -96,6 +96,7 @@ def _run(args: argparse.Namespace) -> int:
         changes=feed,
         background=DemoWorkers(store, history, feed),
         banner=lambda base: _err(banner(base)),
+        access_log=args.access_log,
     )
 
 

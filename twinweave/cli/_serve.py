@@ -79,11 +79,12 @@ def serve(
     changes: ChangeFeed | None = None,
     background: Background | None = None,
     banner: Callable[[str], None] | None = None,
+    access_log: bool = False,
 ) -> int:
     """Serve ``store`` (with ``history`` and ``changes``) until Ctrl-C; closes them afterwards.
 
     ``background`` runs beside the server in its event loop; ``banner`` gets the
-    base URL once (to print what to try).
+    base URL once (to print what to try); ``access_log``: write a line a request.
     """
     import uvicorn
 
@@ -98,7 +99,8 @@ def serve(
     print(f"AAS at http://{host}:{port}/aas/api/v3.1 and /aas/api/v3.0", file=sys.stderr)
     if banner is not None:
         banner(f"http://{host}:{port}")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **uvicorn_options(settings)))
+    options = uvicorn_options(settings, access_log=access_log)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **options))
     try:
         if background is None:
             server.run()
@@ -113,22 +115,26 @@ def serve(
     return 0
 
 
-def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """uvicorn's options: httptools' parser and uvloop where installed (less CPU a request
-    than h11 and asyncio's loop); the access log (a line a request) at debug level only."""
-    import importlib.util
+def uvicorn_options(settings: Settings, *, access_log: bool = False) -> dict[str, Any]:
+    """uvicorn's options (``server.uvicorn_options``: its HTTP protocol, uvloop); the access
+    log (a line a request) with ``--access-log`` or at debug level."""
+    from server import uvicorn_options as options
 
-    fast = {
-        "http": "httptools" if importlib.util.find_spec("httptools") else "h11",
-        "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-    }
-    access_log = settings.log_level in ("debug", "trace")
-    return {**fast, "access_log": access_log, "log_level": settings.log_level}
+    logging = access_log or settings.log_level in ("debug", "trace")
+    return options(log_level=settings.log_level, access_log=logging)
 
 
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to bind (default: TWINWEAVE_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to bind (default: TWINWEAVE_PORT or 8000)")
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help=(
+            "write uvicorn's access log, a line a request (default: off, as it costs CPU "
+            "on every request; on at TWINWEAVE_LOG_LEVEL=debug)"
+        ),
+    )
 
 
 def _add_change_feed(parser: argparse.ArgumentParser) -> None:
@@ -184,7 +190,15 @@ def _run(args: argparse.Namespace) -> int:
             changes.close()
         return 1
     history = open_history(settings)
-    return serve(settings, store, host=args.host, port=args.port, history=history, changes=changes)
+    return serve(
+        settings,
+        store,
+        host=args.host,
+        port=args.port,
+        history=history,
+        changes=changes,
+        access_log=args.access_log,
+    )
 
 
 def register(subparsers: Any) -> None:

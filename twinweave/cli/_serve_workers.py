@@ -67,7 +67,7 @@ def serve_workers(settings: Settings, args: argparse.Namespace, change_feed: str
         host=host,
         port=port,
         workers=args.workers,
-        **uvicorn_options(settings),
+        **uvicorn_options(settings, access_log=args.access_log),
     )
     return 0
 

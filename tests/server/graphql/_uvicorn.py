@@ -1,4 +1,7 @@
-"""Serve an ASGI app with a real uvicorn server on a free port, in a thread, for a test."""
+"""Serve an ASGI app with a real uvicorn server on a free port, in a thread, for a test.
+
+uvicorn runs with the server's own options (``server.uvicorn_options``: its HTTP protocol).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +13,17 @@ import pytest
 import uvicorn
 from starlette.types import ASGIApp
 
+from server import uvicorn_options
+
 START_TIMEOUT_S = 30
 
 
 @contextmanager
 def serving(app: ASGIApp) -> Iterator[str]:
     """Yields ``host:port`` while uvicorn serves ``app``; stops it afterwards."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, **uvicorn_options(log_level="warning"))
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     started = threading.Event()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from starlette.testclient import TestClient
+from strawberry.asgi import GraphQL
 
 import ontology
-from server.graphql._http import YOUNG_THRESHOLD
+from server.graphql._http import YOUNG_THRESHOLD, GraphQLApp
 from tests.server.graphql.conftest import SITE, load_plant, make_client
 
 QUERY = '{ twin(id: "acme/jkt1") { id signals(names: ["note", "big"]) { name value } } }'
@@ -59,3 +62,18 @@ def test_after_its_first_request_the_server_collects_the_young_generation_less_o
     assert response.status_code == 200
     assert gc.get_threshold()[0] == YOUNG_THRESHOLD
     assert gc.get_freeze_count() > 0  # the heap alive at the first request was frozen
+
+
+def test_the_sub_response_is_strawberrys_and_what_resolvers_set_on_it_is_kept() -> None:
+    async def both() -> tuple[Any, Any]:
+        ours = await GraphQLApp.get_sub_response(cast("GraphQLApp", None), cast("Any", None))
+        theirs = await GraphQL.get_sub_response(cast("GraphQL[Any, Any]", None), cast("Any", None))
+        return ours, theirs
+
+    ours, theirs = asyncio.run(both())
+    for response in (ours, theirs):
+        assert response.status_code is None
+        assert response.raw_headers == []
+        response.headers["x-trace"] = "1"  # as a resolver would, through info.context.response
+    assert ours.raw_headers == theirs.raw_headers == [(b"x-trace", b"1")]
+    assert (ours.body, ours.background) == (theirs.body, theirs.background)
