@@ -87,6 +87,11 @@ class Steps:
     mode: tuple[npt.NDArray[Any], ...]
     """twin, state, time, changed of each twin moved or met; then the moves' twin, time,
     before, after (``jit.mode``'s results), or empty arrays."""
+    reject_rows: npt.NDArray[np.intp]
+    """Frame rows refused, in frame order, with their codes (``code``'s rows not 0)."""
+    reject_code: npt.NDArray[np.uint8]
+    retired: int
+    """How many rows were refused as ``retired_twin``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,8 +302,9 @@ class CompiledKernel:
         history = ((n, np.int64), (n, np.int64), (n, np.int64), (n, np.int32), (n, np.int32),
                    (n, np.float64), (n, np.uint8), (n, np.uint8))  # fmt: skip
         newest = ((n, np.int64), (n, np.int64), (n, np.bool_), (n, np.bool_), (n, np.int64))
-        columns = carve(self._blocks.take(nbytes((n, np.uint8), *history, *newest)),
-                        (n, np.uint8), *history, *newest)  # fmt: skip
+        refused = ((n, np.int64), (n, np.uint8))
+        columns = carve(self._blocks.take(nbytes((n, np.uint8), *history, *newest, *refused)),
+                        (n, np.uint8), *history, *newest, *refused)  # fmt: skip
         code, rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = columns[:9]
         watermark, texts, m = self._order(
             frame, (twin_map, retired, signal_map, scale, offset), limits, state, work, columns
@@ -311,9 +317,12 @@ class CompiledKernel:
         signal = signal_map[frame.signal] if texts else signal_map[:0]
         mode_args = (frame, signal, rows, h_twin, h_signal, h_time, h_value, h_kind, texts, state)
         pending = self._pool.submit(self._mode, *mode_args) if self._pool is not None else None
+        n_bad, n_retired = jit.rejects(code, columns[14], columns[15])
         try:
-            count, n_update = self._changes(keys, h_time, h_signal, h_value, h_kind, h_quality,
-                                            limits.deadband, state, work, columns[9:])  # fmt: skip
+            count, n_update = self._changes(
+                keys, h_time, h_signal, h_value, h_kind, h_quality, limits.deadband, state, work,
+                columns[9:14],
+            )  # fmt: skip
         except BaseException:  # the machine's thread still holds its scratch: let it end
             if pending is not None:
                 wait([pending])
@@ -332,7 +341,8 @@ class CompiledKernel:
         mode = pending.result() if pending is not None else self._mode(*mode_args)
         return Steps(
             code, int(watermark), rows, h_twin, h_signal, h_time, h_value, h_kind, h_text,
-            h_quality, seen, seen_key, newer, update, mode,
+            h_quality, seen, seen_key, newer, update, mode, columns[14][:n_bad],
+            columns[15][:n_bad], n_retired,
         )  # fmt: skip
 
     def _changes(
@@ -473,15 +483,20 @@ def _pieces(
     return cut, piece_symbol
 
 
-def commit_modes(fused: Fused, mode_signal: int, state: FusionState) -> None:
-    """A committed batch's modes, the machine's clocks and the mode signal's times into
-    ``state`` (after ``commit_numbers``; the mode signal's text is the caller's)."""
-    jit.commit_mode(
+def commit_modes(
+    fused: Fused, names: npt.NDArray[np.object_], mode_signal: int, state: FusionState
+) -> None:
+    """A committed batch's modes, the machine's clocks, the mode signal's times and its
+    text (``names[mode]``, written when read: ``FusionState.name_modes``) into ``state``
+    (after ``commit_numbers``)."""
+    mode_name = state.name_modes(names, mode_signal)
+    changed = jit.commit_mode(
         _c(fused.mode_twin, np.int32), _c(fused.mode_state, np.int16),
         _c(fused.mode_time, np.int64), _c(fused.mode_changed, np.bool_),
         _c(fused.moves.twin, np.int32), _c(fused.moves.time, np.int64), mode_signal,
-        state.signals, state.mode, state.mode_time, state.seen_time, state.state_time,
+        state.signals, state.mode, state.mode_time, state.seen_time, state.state_time, mode_name,
     )  # fmt: skip
+    state.naming = state.naming or changed > 0
 
 
 _NONE: list[npt.NDArray[np.object_]] = [np.empty(0, dtype=object)]
@@ -518,6 +533,7 @@ def warm() -> float:
     rows, keys, h_time, h_value = i64.copy(), i64.copy(), i64.copy(), np.empty(2, np.float64)
     h_twin, h_signal, h_kind, h_quality = i32.copy(), i32.copy(), u8.copy(), u8.copy()
     f_time, code = np.array([2, 1], dtype=np.int64), u8.copy()
+    jit.rejects(code, np.empty(2, np.int64), np.empty(2, np.uint8))
     jit.validate(
         0, 2, np.zeros(2, np.int32), np.zeros(2, np.int32), f_time, np.ones(2, np.float64),
         np.zeros(2, np.uint8), one_i32, np.zeros(1, np.bool_), one_i32, one_f64,
@@ -558,7 +574,7 @@ def warm() -> float:
     )  # fmt: skip
     jit.commit_mode(
         *moved[:6], 0, 1, np.full(1, -1, np.int16), np.zeros(1, np.int64),
-        np.zeros(1, np.int64), np.zeros(1, np.int64),
+        np.zeros(1, np.int64), np.zeros(1, np.int64), np.full(1, -1, np.int16),
     )  # fmt: skip
     seconds = time.perf_counter() - started
     _WARMED.append(seconds)

@@ -576,6 +576,25 @@ def _layout(
     )
 
 
+@_jit
+def rejects(
+    code: npt.NDArray[np.uint8], rows: npt.NDArray[np.int64], codes: npt.NDArray[np.uint8]
+) -> tuple[int, int]:
+    """The refused frame rows (``code`` not 0) and their codes into ``rows`` and ``codes``,
+    in frame order: how many, and how many of them are ``RETIRED_TWIN``.
+
+    Without a branch: every row is written and counted where refused (refusals are rare,
+    but a guess is a guess)."""
+    found = retired = 0
+    for i in range(code.shape[0]):
+        c = code[i]
+        rows[found] = i
+        codes[found] = c
+        found += c != 0
+        retired += c == RETIRED_TWIN
+    return found, retired
+
+
 # ------------------------------------------------------------------ 3. newest per key
 @_jit
 def newest(
@@ -863,17 +882,24 @@ def commit_mode(
     state_mode_time: npt.NDArray[np.int64],
     seen_time: npt.NDArray[np.int64],
     state_time: npt.NDArray[np.int64],
-) -> None:
+    mode_name: npt.NDArray[np.int16],
+) -> int:
     """The machine's numbers of a committed batch into the state (after ``commit``): modes,
     the clock (moved by transitions only), the mode signal's times where the mode changed
-    (``key_of_twin``: the mode signal's index; its text is the caller's)."""
+    (``key_of_twin``: the mode signal's index) and the mode whose name its text is to be
+    (``FusionState.mode_name``); how many changed."""
     for i in range(mode_twin.shape[0]):
         state_mode[mode_twin[i]] = mode_state[i]
     for i in range(move_twin.shape[0]):
         t = move_twin[i]
         state_mode_time[t] = max(state_mode_time[t], move_time[i])
+    changed = 0
     for i in range(mode_twin.shape[0]):
         if mode_changed[i]:
-            key = np.int64(mode_twin[i]) * signals + key_of_twin
+            t = mode_twin[i]
+            key = np.int64(t) * signals + key_of_twin
             state_time[key] = mode_time[i]
             seen_time[key] = max(seen_time[key], mode_time[i])
+            mode_name[t] = mode_state[i]
+            changed += 1
+    return changed

@@ -37,7 +37,10 @@ from tests.ingest.conftest import NOW_US, PIPELINE_DOC, T0_US
 
 S = 1_000_000
 FRAME_TWINS = ("a", "b", "c", "d", "e", "nobody")
-FRAME_SIGNALS = ("speed", "temperature", "faultCode", "running", "product", "TEMP_F", "colour")
+FRAME_SIGNALS = (
+    "speed", "temperature", "faultCode", "running", "product", "TEMP_F", "colour", "mode"
+)  # fmt: skip
+"""``mode`` is the machine's signal: a text sample for it meets the machine's names."""
 TWINS = 5  # worker twins; "nobody" is unknown
 
 
