@@ -13,7 +13,6 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -26,6 +25,7 @@ from ingest.frame import Frame, Kind, RejectReason
 from ingest.pipeline import _kernel_jit as jit
 from ingest.pipeline import _mode
 from ingest.pipeline._config import ModeSpec
+from ingest.pipeline._crew import Crew, Job
 from ingest.pipeline._fused import CODE, Fused
 from ingest.pipeline._reuse import Blocks, carve, nbytes
 from ingest.pipeline._state import NO_MODE, NO_TIME, FusionState
@@ -128,11 +128,7 @@ class CompiledKernel:
         self.late_rows_per_range = 1_024
         """Fewest late rows a thread searches for duplicates (a search a row, some
         ten times a row's validation)."""
-        self._pool = (
-            ThreadPoolExecutor(threads - 1, thread_name_prefix="fusion-kernel")
-            if threads > 1
-            else None
-        )
+        self._pool = Crew(threads - 1, "fusion-kernel") if threads > 1 else None
         self.spec = spec
         self.signal_index = signal_index
         self.initial = 0 if spec is None else spec.states.index(spec.initial)
@@ -258,13 +254,15 @@ class CompiledKernel:
                 results[i] = tasks[i]()
 
         helpers = [self._pool.submit(drain) for _ in range(min(self.threads, len(tasks)) - 1)]
+        started: list[Job[None]] = []
         try:
             drain()
         finally:  # a helper no thread has started has nothing left to do: not waited for
-            wait([helper for helper in helpers if not helper.cancel()])
-        for helper in helpers:
-            if not helper.cancelled():
-                helper.result()  # a helper's error
+            started = [helper for helper in helpers if not helper.cancel()]
+            for helper in started:
+                helper.wait()
+        for helper in started:
+            helper.result()  # a helper's error
         return [results[i] for i in range(len(tasks))]
 
     def _mode_scratch(self, size: int) -> npt.NDArray[np.int64]:
@@ -316,7 +314,7 @@ class CompiledKernel:
             self._marks = np.zeros((state.seen_time.shape[0] >> 3) + 1, dtype=np.uint8)
         signal = signal_map[frame.signal] if texts else signal_map[:0]
         mode_args = (frame, signal, rows, h_twin, h_signal, h_time, h_value, h_kind, texts, state)
-        pending = self._pool.submit(self._mode, *mode_args) if self._pool is not None else None
+        pending = None if self._pool is None else self._pool.submit(partial(self._mode, *mode_args))
         n_bad, n_retired = jit.rejects(code, columns[14], columns[15])
         try:
             count, n_update = self._changes(
@@ -324,8 +322,8 @@ class CompiledKernel:
                 columns[9:14],
             )  # fmt: skip
         except BaseException:  # the machine's thread still holds its scratch: let it end
-            if pending is not None:
-                wait([pending])
+            if pending is not None and not pending.cancel():
+                pending.wait()
             raise
         seen, seen_key, newer, changed = (column[:count] for column in columns[9:13])
         update = columns[13][:n_update]
@@ -338,7 +336,8 @@ class CompiledKernel:
                 update = seen[changed]
         else:  # no text: a view of a shared, read-only column of None (no write per row)
             h_text = _no_text(rows.shape[0])
-        mode = pending.result() if pending is not None else self._mode(*mode_args)
+        # the machine's thread not started yet (the system runs others): done here
+        mode = self._mode(*mode_args) if pending is None or pending.cancel() else pending.result()
         return Steps(
             code, int(watermark), rows, h_twin, h_signal, h_time, h_value, h_kind, h_text,
             h_quality, seen, seen_key, newer, update, mode, columns[14][:n_bad],
