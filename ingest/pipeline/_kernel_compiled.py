@@ -315,7 +315,8 @@ class CompiledKernel:
         signal = signal_map[frame.signal] if texts else signal_map[:0]
         mode_args = (frame, signal, rows, h_twin, h_signal, h_time, h_value, h_kind, texts, state)
         pending = None if self._pool is None else self._pool.submit(partial(self._mode, *mode_args))
-        n_bad, n_retired = jit.rejects(code, columns[14], columns[15])
+        words = code[: n - n % 8].view(np.uint64)  # the block's columns start on a cache line
+        n_bad, n_retired = jit.rejects(code, words, columns[14], columns[15])
         try:
             count, n_update = self._changes(
                 keys, h_time, h_signal, h_value, h_kind, h_quality, limits.deadband, state, work,
@@ -532,7 +533,7 @@ def warm() -> float:
     rows, keys, h_time, h_value = i64.copy(), i64.copy(), i64.copy(), np.empty(2, np.float64)
     h_twin, h_signal, h_kind, h_quality = i32.copy(), i32.copy(), u8.copy(), u8.copy()
     f_time, code = np.array([2, 1], dtype=np.int64), u8.copy()
-    jit.rejects(code, np.empty(2, np.int64), np.empty(2, np.uint8))
+    jit.rejects(code, np.zeros(0, np.uint64), np.empty(2, np.int64), np.empty(2, np.uint8))
     jit.validate(
         0, 2, np.zeros(2, np.int32), np.zeros(2, np.int32), f_time, np.ones(2, np.float64),
         np.zeros(2, np.uint8), one_i32, np.zeros(1, np.bool_), one_i32, one_f64,

@@ -280,7 +280,8 @@ def split(
     main list where they keep its order, else into its late list (``_layout``'s
     ``main[lo:]``, ``late[lo:]``); a row repeating the main list's last (time, key) is a
     duplicate (that row came first in the frame and no row sorts between them); a row
-    older than ``oldest`` is too late. The lists' lengths.
+    older than ``oldest`` is too late. The late list is sorted as ``order_lists`` sorts
+    (then a run for its merge sort). The lists' lengths.
 
     ``validate`` ends with it (``oldest``: none); where some accepted rows are too late for
     the batch's watermark (known after every range is validated) it runs again: a
@@ -305,6 +306,8 @@ def split(
             code[i] = 0
             late[lo + n_late] = i
             n_late += 1
+    if n_late > 1:  # sorted here, a range a thread: ``order_lists`` merges the sorted runs
+        late[lo : lo + n_late] = _merge_sort(late[lo : lo + n_late], f_time, w_key)
     return n_main, n_late
 
 
@@ -578,20 +581,28 @@ def _layout(
 
 @_jit
 def rejects(
-    code: npt.NDArray[np.uint8], rows: npt.NDArray[np.int64], codes: npt.NDArray[np.uint8]
+    code: npt.NDArray[np.uint8],
+    words: npt.NDArray[np.uint64],
+    rows: npt.NDArray[np.int64],
+    codes: npt.NDArray[np.uint8],
 ) -> tuple[int, int]:
     """The refused frame rows (``code`` not 0) and their codes into ``rows`` and ``codes``,
     in frame order: how many, and how many of them are ``RETIRED_TWIN``.
 
-    Without a branch: every row is written and counted where refused (refusals are rare,
-    but a guess is a guess)."""
+    Refusals are rare: ``words``, the first eight bytes of ``code`` at a time (a view), skips
+    eight accepted rows with one comparison; a word with a refusal is written row by row
+    and counted where refused, without a branch."""
     found = retired = 0
-    for i in range(code.shape[0]):
-        c = code[i]
-        rows[found] = i
-        codes[found] = c
-        found += c != 0
-        retired += c == RETIRED_TWIN
+    n_words = words.shape[0]
+    for w in range(n_words + 1):
+        if w < n_words and words[w] == 0:
+            continue
+        for i in range(8 * w, min(8 * w + 8, code.shape[0])):  # the last: the bytes left
+            c = code[i]
+            rows[found] = i
+            codes[found] = c
+            found += c != 0
+            retired += c == RETIRED_TWIN
     return found, retired
 
 
