@@ -21,6 +21,8 @@ reference the tests compare with).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -210,6 +212,7 @@ class FusionKernel:
             reject_rows=steps.reject_rows,
             reject_code=steps.reject_code,
             watermark=steps.watermark,
+            mode_keys=steps.mode_keys > 0,
         )
 
 
@@ -218,10 +221,14 @@ def commit(kernel: FusionKernel, fused: Fused, state: FusionState) -> None:
     signals = state.signals
     newer = fused.seen_newer  # the state is as the kernel read it: a write, no gather
     update = fused.update
+    modes = kernel.pipeline.mode is not None and fused.mode_twin.shape[0] > 0
+    beside: Callable[[], None] | None = None
     if kernel.compiled is not None:  # one pass; the rows without a number come back
+        if modes and not fused.mode_keys and not fused.derived_rows:  # no key in common
+            beside = partial(commit_modes, fused, kernel.mode_names, kernel.mode_signal, state)
         columns = (fused.twin, fused.signal, fused.time, fused.value, fused.kind)
         numbers = kernel.compiled.commit_numbers
-        texts = update[numbers(fused.seen, fused.seen_key, newer, update, columns, state)]
+        texts = update[numbers(fused.seen, fused.seen_key, newer, update, columns, state, beside)]
         keys = fused.twin[texts].astype(np.int64) * signals + fused.signal[texts]
     else:
         state.seen_time[fused.seen_key[newer]] = fused.time[fused.seen[newer]]
@@ -232,9 +239,10 @@ def commit(kernel: FusionKernel, fused: Fused, state: FusionState) -> None:
         texts, keys = update[~numbers], keys[~numbers]
     if texts.size:  # object arrays: few rows only
         state.state_text[keys] = fused.text[texts]
-    if kernel.pipeline.mode is not None and fused.mode_twin.shape[0]:
+    if modes:
         if kernel.compiled is not None:  # one pass: modes, clocks, the mode signal's times
-            commit_modes(fused, kernel.mode_names, kernel.mode_signal, state)
+            if beside is None:  # after the others: a key of the mode signal is among them
+                commit_modes(fused, kernel.mode_names, kernel.mode_signal, state)
         else:
             changed = fused.mode_changed
             keys = fused.mode_twin[changed].astype(np.int64) * signals + kernel.mode_signal

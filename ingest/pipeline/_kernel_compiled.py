@@ -92,6 +92,8 @@ class Steps:
     reject_code: npt.NDArray[np.uint8]
     retired: int
     """How many rows were refused as ``retired_twin``."""
+    mode_keys: int
+    """How many ``seen`` rows are of the mode machine's signal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,7 @@ class CompiledKernel:
         self.spec = spec
         self.signal_index = signal_index
         self.initial = 0 if spec is None else spec.states.index(spec.initial)
+        self.mode_signal = -1 if spec is None else signal_index[spec.signal]
         self.table = (
             np.zeros((1, 1), np.int16)
             if spec is None
@@ -318,7 +321,7 @@ class CompiledKernel:
         words = code[: n - n % 8].view(np.uint64)  # the block's columns start on a cache line
         n_bad, n_retired = jit.rejects(code, words, columns[14], columns[15])
         try:
-            count, n_update = self._changes(
+            count, n_update, mode_keys = self._changes(
                 keys, h_time, h_signal, h_value, h_kind, h_quality, limits.deadband, state, work,
                 columns[9:14],
             )  # fmt: skip
@@ -342,7 +345,7 @@ class CompiledKernel:
         return Steps(
             code, int(watermark), rows, h_twin, h_signal, h_time, h_value, h_kind, h_text,
             h_quality, seen, seen_key, newer, update, mode, columns[14][:n_bad],
-            columns[15][:n_bad], n_retired,
+            columns[15][:n_bad], n_retired, mode_keys,
         )  # fmt: skip
 
     def _changes(
@@ -357,27 +360,28 @@ class CompiledKernel:
         state: FusionState,
         work: npt.NDArray[np.int64],
         out: list[npt.NDArray[Any]],
-    ) -> tuple[int, int]:
+    ) -> tuple[int, int, int]:
         """``jit.newest``, then ``jit.changes`` over ranges of the keys (shared by the
         threads: the pool's joins when the mode machine is done); ``out``: seen, seen_key,
-        newer, changed, update. How many keys, how many updates."""
+        newer, changed, update. How many keys, how many updates, how many keys are of the
+        mode signal."""
         count = jit.newest(keys, self._marks, work)
         seen, seen_key, newer, changed, update = out
 
-        def share(lo: int, hi: int) -> int:
+        def share(lo: int, hi: int) -> tuple[int, int]:
             return jit.changes(
                 lo, hi, work, count, keys, h_time, h_signal, h_value, h_kind, h_quality,
-                deadband, state.seen_time, state.state_value, self._marks, seen, seen_key,
-                newer, changed, update,
+                deadband, self.mode_signal, state.seen_time, state.state_value, self._marks,
+                seen, seen_key, newer, changed, update,
             )  # fmt: skip
 
         parts = _ranges(count, 1 if self._pool is None else 4 * self.threads, self.rows_per_range)
         counts = self._share([partial(share, lo, hi) for lo, hi in parts])
-        at = counts[0]
-        for (lo, _), n_part in zip(parts[1:], counts[1:], strict=True):  # one list of updates
+        at = counts[0][0]
+        for (lo, _), (n_part, _) in zip(parts[1:], counts[1:], strict=True):  # one list
             update[at : at + n_part] = update[lo : lo + n_part]
             at += n_part
-        return count, at
+        return count, at, sum(mine for _, mine in counts)
 
     def commit_numbers(
         self,
@@ -387,10 +391,12 @@ class CompiledKernel:
         update: npt.NDArray[np.intp],
         columns: tuple[npt.NDArray[Any], ...],
         state: FusionState,
+        beside: Callable[[], None] | None = None,
     ) -> npt.NDArray[np.intp]:
         """A committed batch's newest times seen and changed values into ``state`` (``columns``:
         the history's twin, signal, time, value, kind; shared by the threads); the positions
-        in ``update`` of rows that are not numbers."""
+        in ``update`` of rows that are not numbers. ``beside``: a task that writes none of
+        these keys, run by the threads too (the mode machine's writes)."""
         twin, signal, at, value, kind = columns
         arrays = (
             _c(seen, np.int64), _c(seen_key, np.int64), _c(newer, np.bool_), _c(update, np.int64),
@@ -400,8 +406,11 @@ class CompiledKernel:
         )  # fmt: skip
         rows = seen.shape[0] + update.shape[0]
         parts = 1 if self._pool is None else max(1, min(self.threads, rows // self.rows_per_range))
-        others = self._share([partial(jit.commit, part, parts, *arrays) for part in range(parts)])
-        if not sum(others):
+        tasks: list[Callable[[], int | None]] = [
+            partial(jit.commit, part, parts, *arrays) for part in range(parts)
+        ]
+        others = self._share(tasks if beside is None else [*tasks, beside])[:parts]
+        if not sum(int(n) for n in others if n is not None):
             return np.empty(0, dtype=np.intp)
         return np.flatnonzero(kind[update] != Kind.NUMBER)
 
@@ -556,8 +565,8 @@ def warm() -> float:
     newer, changed = np.empty(2, np.bool_), np.empty(2, np.bool_)
     marks = np.zeros(1, np.uint8)
     count = jit.newest(keys, marks, work)
-    n_update = jit.changes(
-        0, count, work, count, keys, h_time, h_signal, h_value, h_kind, h_quality, one_f64,
+    n_update, _ = jit.changes(
+        0, count, work, count, keys, h_time, h_signal, h_value, h_kind, h_quality, one_f64, 0,
         np.zeros(1, np.int64), np.zeros(1, np.float64), marks, seen, seen_key, newer, changed,
         update,
     )  # fmt: skip

@@ -644,6 +644,7 @@ def changes(
     h_kind: npt.NDArray[np.uint8],
     h_quality: npt.NDArray[np.uint8],
     deadband: npt.NDArray[np.float64],
+    mode_signal: int,
     seen_time: npt.NDArray[np.int64],
     state_value: npt.NDArray[np.float64],
     marks: npt.NDArray[np.uint8],
@@ -652,13 +653,14 @@ def changes(
     newer: npt.NDArray[np.bool_],
     changed: npt.NDArray[np.bool_],
     update: npt.NDArray[np.int64],
-) -> int:
+) -> tuple[int, int]:
     """For keys ``lo`` to ``hi`` of ``newest``'s ``count`` (a thread may take each range):
     each key's newest row (ascending) into ``seen``, its key, whether it is newer than the
     key's state, whether its value changes the state (text rows: the wrapper decides), and
-    the rows that do into ``update[lo:]`` (a row each at most): how many. Clears the keys'
-    bits in ``marks`` (a byte two ranges share is only ever cleared)."""
-    n_update = 0
+    the rows that do into ``update[lo:]`` (a row each at most): how many, and how many keys
+    are of signal ``mode_signal`` (-1: none). Clears the keys' bits in ``marks`` (a byte two
+    ranges share is only ever cleared)."""
+    n_update = mode_keys = 0
     for j in range(lo, hi):
         if j + AHEAD < hi:
             ahead = key[found[count - 1 - j - AHEAD]]
@@ -679,7 +681,8 @@ def changes(
         changed[j] = change
         update[lo + n_update] = p
         n_update += change
-    return n_update
+        mode_keys += h_signal[p] == mode_signal
+    return n_update, mode_keys
 
 
 # ------------------------------------------------------------------ 4. the mode machine
