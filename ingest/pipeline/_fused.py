@@ -80,6 +80,9 @@ class Fused:
     watermark: int
     derived_rows: int = 0
     """History rows the pipeline derived (features, uptime, OEE, faults), not received."""
+    mode_keys: bool = True
+    """Whether a ``seen`` row (of the kernel's) is of the mode machine's signal: where none
+    is, the compiled commit writes the machine's state beside the other keys'."""
 
     def reject_counts(self) -> dict[str, int]:
         counts = np.bincount(self.reject_code, minlength=len(REASONS) + 1)

@@ -21,16 +21,17 @@ reference the tests compare with).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
 from ingest._errors import IngestError
-from ingest.frame import Frame, Kind, RejectReason
+from ingest.frame import Frame, Kind
 from ingest.pipeline import _kernel_numpy
 from ingest.pipeline._config import Pipeline, SignalType
 from ingest.pipeline._fused import (
-    CODE,
     NO_MOVES,
     REASONS,
     Fused,
@@ -133,6 +134,9 @@ class FusionKernel:
         mode = pipeline.mode
         self.mode_signal = -1 if mode is None else signals.index[mode.signal]
         self.initial_mode = 0 if mode is None else mode.states.index(mode.initial)
+        self.mode_names = np.empty(0 if mode is None else len(mode.states), dtype=object)
+        """The mode machine's states by index (the mode signal's text)."""
+        self.mode_names[:] = [] if mode is None else mode.states
         self.compiled = CompiledKernel(mode, signals.index, threads) if compiled else None
         self.compile_seconds = warm() if compiled else 0.0
 
@@ -178,11 +182,9 @@ class FusionKernel:
 
     def _fused(self, frame: Frame, twin_map: npt.NDArray[np.int32], steps: Steps) -> Fused:
         """The compiled loops' results as a batch."""
-        code = steps.code
-        bad = np.flatnonzero(code)
         events: list[RawEvent] = []
-        if (code[bad] == CODE[RejectReason.RETIRED_TWIN]).any():
-            events = retired_events(frame, twin_map[frame.twin], code)
+        if steps.retired:
+            events = retired_events(frame, twin_map[frame.twin], steps.code)
         mode_twin, mode_state, mode_time, mode_changed, *moves = steps.mode or (
             np.empty(0, np.int32),
             np.empty(0, np.int16),
@@ -207,9 +209,10 @@ class FusionKernel:
             seen_key=steps.seen_key,
             seen_newer=steps.newer,
             events=tuple(events),
-            reject_rows=bad,
-            reject_code=code[bad],
+            reject_rows=steps.reject_rows,
+            reject_code=steps.reject_code,
             watermark=steps.watermark,
+            mode_keys=steps.mode_keys > 0,
         )
 
 
@@ -218,10 +221,14 @@ def commit(kernel: FusionKernel, fused: Fused, state: FusionState) -> None:
     signals = state.signals
     newer = fused.seen_newer  # the state is as the kernel read it: a write, no gather
     update = fused.update
+    modes = kernel.pipeline.mode is not None and fused.mode_twin.shape[0] > 0
+    beside: Callable[[], None] | None = None
     if kernel.compiled is not None:  # one pass; the rows without a number come back
+        if modes and not fused.mode_keys and not fused.derived_rows:  # no key in common
+            beside = partial(commit_modes, fused, kernel.mode_names, kernel.mode_signal, state)
         columns = (fused.twin, fused.signal, fused.time, fused.value, fused.kind)
         numbers = kernel.compiled.commit_numbers
-        texts = update[numbers(fused.seen, fused.seen_key, newer, update, columns, state)]
+        texts = update[numbers(fused.seen, fused.seen_key, newer, update, columns, state, beside)]
         keys = fused.twin[texts].astype(np.int64) * signals + fused.signal[texts]
     else:
         state.seen_time[fused.seen_key[newer]] = fused.time[fused.seen[newer]]
@@ -232,16 +239,14 @@ def commit(kernel: FusionKernel, fused: Fused, state: FusionState) -> None:
         texts, keys = update[~numbers], keys[~numbers]
     if texts.size:  # object arrays: few rows only
         state.state_text[keys] = fused.text[texts]
-    spec = kernel.pipeline.mode
-    if spec is not None and fused.mode_twin.shape[0]:
-        changed = fused.mode_changed
-        keys = fused.mode_twin[changed].astype(np.int64) * signals + kernel.mode_signal
-        names = np.empty(len(spec.states), dtype=object)
-        names[:] = spec.states
-        state.state_text[keys] = names[fused.mode_state[changed]]
+    if modes:
         if kernel.compiled is not None:  # one pass: modes, clocks, the mode signal's times
-            commit_modes(fused, kernel.mode_signal, state)
+            if beside is None:  # after the others: a key of the mode signal is among them
+                commit_modes(fused, kernel.mode_names, kernel.mode_signal, state)
         else:
+            changed = fused.mode_changed
+            keys = fused.mode_twin[changed].astype(np.int64) * signals + kernel.mode_signal
+            state.state_text[keys] = kernel.mode_names[fused.mode_state[changed]]
             state.mode[fused.mode_twin] = fused.mode_state
             # the machine's clock moves with its transitions only (a first sighting is no move)
             np.maximum.at(state.mode_time, fused.moves.twin, fused.moves.time)

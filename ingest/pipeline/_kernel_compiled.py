@@ -13,7 +13,6 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -26,6 +25,7 @@ from ingest.frame import Frame, Kind, RejectReason
 from ingest.pipeline import _kernel_jit as jit
 from ingest.pipeline import _mode
 from ingest.pipeline._config import ModeSpec
+from ingest.pipeline._crew import Crew, Job
 from ingest.pipeline._fused import CODE, Fused
 from ingest.pipeline._reuse import Blocks, carve, nbytes
 from ingest.pipeline._state import NO_MODE, NO_TIME, FusionState
@@ -87,6 +87,13 @@ class Steps:
     mode: tuple[npt.NDArray[Any], ...]
     """twin, state, time, changed of each twin moved or met; then the moves' twin, time,
     before, after (``jit.mode``'s results), or empty arrays."""
+    reject_rows: npt.NDArray[np.intp]
+    """Frame rows refused, in frame order, with their codes (``code``'s rows not 0)."""
+    reject_code: npt.NDArray[np.uint8]
+    retired: int
+    """How many rows were refused as ``retired_twin``."""
+    mode_keys: int
+    """How many ``seen`` rows are of the mode machine's signal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,14 +130,11 @@ class CompiledKernel:
         self.late_rows_per_range = 1_024
         """Fewest late rows a thread searches for duplicates (a search a row, some
         ten times a row's validation)."""
-        self._pool = (
-            ThreadPoolExecutor(threads - 1, thread_name_prefix="fusion-kernel")
-            if threads > 1
-            else None
-        )
+        self._pool = Crew(threads - 1, "fusion-kernel") if threads > 1 else None
         self.spec = spec
         self.signal_index = signal_index
         self.initial = 0 if spec is None else spec.states.index(spec.initial)
+        self.mode_signal = -1 if spec is None else signal_index[spec.signal]
         self.table = (
             np.zeros((1, 1), np.int16)
             if spec is None
@@ -253,13 +257,15 @@ class CompiledKernel:
                 results[i] = tasks[i]()
 
         helpers = [self._pool.submit(drain) for _ in range(min(self.threads, len(tasks)) - 1)]
+        started: list[Job[None]] = []
         try:
             drain()
         finally:  # a helper no thread has started has nothing left to do: not waited for
-            wait([helper for helper in helpers if not helper.cancel()])
-        for helper in helpers:
-            if not helper.cancelled():
-                helper.result()  # a helper's error
+            started = [helper for helper in helpers if not helper.cancel()]
+            for helper in started:
+                helper.wait()
+        for helper in started:
+            helper.result()  # a helper's error
         return [results[i] for i in range(len(tasks))]
 
     def _mode_scratch(self, size: int) -> npt.NDArray[np.int64]:
@@ -297,8 +303,9 @@ class CompiledKernel:
         history = ((n, np.int64), (n, np.int64), (n, np.int64), (n, np.int32), (n, np.int32),
                    (n, np.float64), (n, np.uint8), (n, np.uint8))  # fmt: skip
         newest = ((n, np.int64), (n, np.int64), (n, np.bool_), (n, np.bool_), (n, np.int64))
-        columns = carve(self._blocks.take(nbytes((n, np.uint8), *history, *newest)),
-                        (n, np.uint8), *history, *newest)  # fmt: skip
+        refused = ((n, np.int64), (n, np.uint8))
+        columns = carve(self._blocks.take(nbytes((n, np.uint8), *history, *newest, *refused)),
+                        (n, np.uint8), *history, *newest, *refused)  # fmt: skip
         code, rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = columns[:9]
         watermark, texts, m = self._order(
             frame, (twin_map, retired, signal_map, scale, offset), limits, state, work, columns
@@ -310,13 +317,17 @@ class CompiledKernel:
             self._marks = np.zeros((state.seen_time.shape[0] >> 3) + 1, dtype=np.uint8)
         signal = signal_map[frame.signal] if texts else signal_map[:0]
         mode_args = (frame, signal, rows, h_twin, h_signal, h_time, h_value, h_kind, texts, state)
-        pending = self._pool.submit(self._mode, *mode_args) if self._pool is not None else None
+        pending = None if self._pool is None else self._pool.submit(partial(self._mode, *mode_args))
+        words = code[: n - n % 8].view(np.uint64)  # the block's columns start on a cache line
+        n_bad, n_retired = jit.rejects(code, words, columns[14], columns[15])
         try:
-            count, n_update = self._changes(keys, h_time, h_signal, h_value, h_kind, h_quality,
-                                            limits.deadband, state, work, columns[9:])  # fmt: skip
+            count, n_update, mode_keys = self._changes(
+                keys, h_time, h_signal, h_value, h_kind, h_quality, limits.deadband, state, work,
+                columns[9:14],
+            )  # fmt: skip
         except BaseException:  # the machine's thread still holds its scratch: let it end
-            if pending is not None:
-                wait([pending])
+            if pending is not None and not pending.cancel():
+                pending.wait()
             raise
         seen, seen_key, newer, changed = (column[:count] for column in columns[9:13])
         update = columns[13][:n_update]
@@ -329,10 +340,12 @@ class CompiledKernel:
                 update = seen[changed]
         else:  # no text: a view of a shared, read-only column of None (no write per row)
             h_text = _no_text(rows.shape[0])
-        mode = pending.result() if pending is not None else self._mode(*mode_args)
+        # the machine's thread not started yet (the system runs others): done here
+        mode = self._mode(*mode_args) if pending is None or pending.cancel() else pending.result()
         return Steps(
             code, int(watermark), rows, h_twin, h_signal, h_time, h_value, h_kind, h_text,
-            h_quality, seen, seen_key, newer, update, mode,
+            h_quality, seen, seen_key, newer, update, mode, columns[14][:n_bad],
+            columns[15][:n_bad], n_retired, mode_keys,
         )  # fmt: skip
 
     def _changes(
@@ -347,27 +360,28 @@ class CompiledKernel:
         state: FusionState,
         work: npt.NDArray[np.int64],
         out: list[npt.NDArray[Any]],
-    ) -> tuple[int, int]:
+    ) -> tuple[int, int, int]:
         """``jit.newest``, then ``jit.changes`` over ranges of the keys (shared by the
         threads: the pool's joins when the mode machine is done); ``out``: seen, seen_key,
-        newer, changed, update. How many keys, how many updates."""
+        newer, changed, update. How many keys, how many updates, how many keys are of the
+        mode signal."""
         count = jit.newest(keys, self._marks, work)
         seen, seen_key, newer, changed, update = out
 
-        def share(lo: int, hi: int) -> int:
+        def share(lo: int, hi: int) -> tuple[int, int]:
             return jit.changes(
                 lo, hi, work, count, keys, h_time, h_signal, h_value, h_kind, h_quality,
-                deadband, state.seen_time, state.state_value, self._marks, seen, seen_key,
-                newer, changed, update,
+                deadband, self.mode_signal, state.seen_time, state.state_value, self._marks,
+                seen, seen_key, newer, changed, update,
             )  # fmt: skip
 
         parts = _ranges(count, 1 if self._pool is None else 4 * self.threads, self.rows_per_range)
         counts = self._share([partial(share, lo, hi) for lo, hi in parts])
-        at = counts[0]
-        for (lo, _), n_part in zip(parts[1:], counts[1:], strict=True):  # one list of updates
+        at = counts[0][0]
+        for (lo, _), (n_part, _) in zip(parts[1:], counts[1:], strict=True):  # one list
             update[at : at + n_part] = update[lo : lo + n_part]
             at += n_part
-        return count, at
+        return count, at, sum(mine for _, mine in counts)
 
     def commit_numbers(
         self,
@@ -377,10 +391,12 @@ class CompiledKernel:
         update: npt.NDArray[np.intp],
         columns: tuple[npt.NDArray[Any], ...],
         state: FusionState,
+        beside: Callable[[], None] | None = None,
     ) -> npt.NDArray[np.intp]:
         """A committed batch's newest times seen and changed values into ``state`` (``columns``:
         the history's twin, signal, time, value, kind; shared by the threads); the positions
-        in ``update`` of rows that are not numbers."""
+        in ``update`` of rows that are not numbers. ``beside``: a task that writes none of
+        these keys, run by the threads too (the mode machine's writes)."""
         twin, signal, at, value, kind = columns
         arrays = (
             _c(seen, np.int64), _c(seen_key, np.int64), _c(newer, np.bool_), _c(update, np.int64),
@@ -390,8 +406,11 @@ class CompiledKernel:
         )  # fmt: skip
         rows = seen.shape[0] + update.shape[0]
         parts = 1 if self._pool is None else max(1, min(self.threads, rows // self.rows_per_range))
-        others = self._share([partial(jit.commit, part, parts, *arrays) for part in range(parts)])
-        if not sum(others):
+        tasks: list[Callable[[], int | None]] = [
+            partial(jit.commit, part, parts, *arrays) for part in range(parts)
+        ]
+        others = self._share(tasks if beside is None else [*tasks, beside])[:parts]
+        if not sum(int(n) for n in others if n is not None):
             return np.empty(0, dtype=np.intp)
         return np.flatnonzero(kind[update] != Kind.NUMBER)
 
@@ -473,15 +492,20 @@ def _pieces(
     return cut, piece_symbol
 
 
-def commit_modes(fused: Fused, mode_signal: int, state: FusionState) -> None:
-    """A committed batch's modes, the machine's clocks and the mode signal's times into
-    ``state`` (after ``commit_numbers``; the mode signal's text is the caller's)."""
-    jit.commit_mode(
+def commit_modes(
+    fused: Fused, names: npt.NDArray[np.object_], mode_signal: int, state: FusionState
+) -> None:
+    """A committed batch's modes, the machine's clocks, the mode signal's times and its
+    text (``names[mode]``, written when read: ``FusionState.name_modes``) into ``state``
+    (after ``commit_numbers``)."""
+    mode_name = state.name_modes(names, mode_signal)
+    changed = jit.commit_mode(
         _c(fused.mode_twin, np.int32), _c(fused.mode_state, np.int16),
         _c(fused.mode_time, np.int64), _c(fused.mode_changed, np.bool_),
         _c(fused.moves.twin, np.int32), _c(fused.moves.time, np.int64), mode_signal,
-        state.signals, state.mode, state.mode_time, state.seen_time, state.state_time,
+        state.signals, state.mode, state.mode_time, state.seen_time, state.state_time, mode_name,
     )  # fmt: skip
+    state.naming = state.naming or changed > 0
 
 
 _NONE: list[npt.NDArray[np.object_]] = [np.empty(0, dtype=object)]
@@ -518,6 +542,7 @@ def warm() -> float:
     rows, keys, h_time, h_value = i64.copy(), i64.copy(), i64.copy(), np.empty(2, np.float64)
     h_twin, h_signal, h_kind, h_quality = i32.copy(), i32.copy(), u8.copy(), u8.copy()
     f_time, code = np.array([2, 1], dtype=np.int64), u8.copy()
+    jit.rejects(code, np.zeros(0, np.uint64), np.empty(2, np.int64), np.empty(2, np.uint8))
     jit.validate(
         0, 2, np.zeros(2, np.int32), np.zeros(2, np.int32), f_time, np.ones(2, np.float64),
         np.zeros(2, np.uint8), one_i32, np.zeros(1, np.bool_), one_i32, one_f64,
@@ -540,8 +565,8 @@ def warm() -> float:
     newer, changed = np.empty(2, np.bool_), np.empty(2, np.bool_)
     marks = np.zeros(1, np.uint8)
     count = jit.newest(keys, marks, work)
-    n_update = jit.changes(
-        0, count, work, count, keys, h_time, h_signal, h_value, h_kind, h_quality, one_f64,
+    n_update, _ = jit.changes(
+        0, count, work, count, keys, h_time, h_signal, h_value, h_kind, h_quality, one_f64, 0,
         np.zeros(1, np.int64), np.zeros(1, np.float64), marks, seen, seen_key, newer, changed,
         update,
     )  # fmt: skip
@@ -558,7 +583,7 @@ def warm() -> float:
     )  # fmt: skip
     jit.commit_mode(
         *moved[:6], 0, 1, np.full(1, -1, np.int16), np.zeros(1, np.int64),
-        np.zeros(1, np.int64), np.zeros(1, np.int64),
+        np.zeros(1, np.int64), np.zeros(1, np.int64), np.full(1, -1, np.int16),
     )  # fmt: skip
     seconds = time.perf_counter() - started
     _WARMED.append(seconds)

@@ -280,7 +280,8 @@ def split(
     main list where they keep its order, else into its late list (``_layout``'s
     ``main[lo:]``, ``late[lo:]``); a row repeating the main list's last (time, key) is a
     duplicate (that row came first in the frame and no row sorts between them); a row
-    older than ``oldest`` is too late. The lists' lengths.
+    older than ``oldest`` is too late. The late list is sorted as ``order_lists`` sorts
+    (then a run for its merge sort). The lists' lengths.
 
     ``validate`` ends with it (``oldest``: none); where some accepted rows are too late for
     the batch's watermark (known after every range is validated) it runs again: a
@@ -305,6 +306,8 @@ def split(
             code[i] = 0
             late[lo + n_late] = i
             n_late += 1
+    if n_late > 1:  # sorted here, a range a thread: ``order_lists`` merges the sorted runs
+        late[lo : lo + n_late] = _merge_sort(late[lo : lo + n_late], f_time, w_key)
     return n_main, n_late
 
 
@@ -576,6 +579,33 @@ def _layout(
     )
 
 
+@_jit
+def rejects(
+    code: npt.NDArray[np.uint8],
+    words: npt.NDArray[np.uint64],
+    rows: npt.NDArray[np.int64],
+    codes: npt.NDArray[np.uint8],
+) -> tuple[int, int]:
+    """The refused frame rows (``code`` not 0) and their codes into ``rows`` and ``codes``,
+    in frame order: how many, and how many of them are ``RETIRED_TWIN``.
+
+    Refusals are rare: ``words``, the first eight bytes of ``code`` at a time (a view), skips
+    eight accepted rows with one comparison; a word with a refusal is written row by row
+    and counted where refused, without a branch."""
+    found = retired = 0
+    n_words = words.shape[0]
+    for w in range(n_words + 1):
+        if w < n_words and words[w] == 0:
+            continue
+        for i in range(8 * w, min(8 * w + 8, code.shape[0])):  # the last: the bytes left
+            c = code[i]
+            rows[found] = i
+            codes[found] = c
+            found += c != 0
+            retired += c == RETIRED_TWIN
+    return found, retired
+
+
 # ------------------------------------------------------------------ 3. newest per key
 @_jit
 def newest(
@@ -614,6 +644,7 @@ def changes(
     h_kind: npt.NDArray[np.uint8],
     h_quality: npt.NDArray[np.uint8],
     deadband: npt.NDArray[np.float64],
+    mode_signal: int,
     seen_time: npt.NDArray[np.int64],
     state_value: npt.NDArray[np.float64],
     marks: npt.NDArray[np.uint8],
@@ -622,13 +653,14 @@ def changes(
     newer: npt.NDArray[np.bool_],
     changed: npt.NDArray[np.bool_],
     update: npt.NDArray[np.int64],
-) -> int:
+) -> tuple[int, int]:
     """For keys ``lo`` to ``hi`` of ``newest``'s ``count`` (a thread may take each range):
     each key's newest row (ascending) into ``seen``, its key, whether it is newer than the
     key's state, whether its value changes the state (text rows: the wrapper decides), and
-    the rows that do into ``update[lo:]`` (a row each at most): how many. Clears the keys'
-    bits in ``marks`` (a byte two ranges share is only ever cleared)."""
-    n_update = 0
+    the rows that do into ``update[lo:]`` (a row each at most): how many, and how many keys
+    are of signal ``mode_signal`` (-1: none). Clears the keys' bits in ``marks`` (a byte two
+    ranges share is only ever cleared)."""
+    n_update = mode_keys = 0
     for j in range(lo, hi):
         if j + AHEAD < hi:
             ahead = key[found[count - 1 - j - AHEAD]]
@@ -649,7 +681,8 @@ def changes(
         changed[j] = change
         update[lo + n_update] = p
         n_update += change
-    return n_update
+        mode_keys += h_signal[p] == mode_signal
+    return n_update, mode_keys
 
 
 # ------------------------------------------------------------------ 4. the mode machine
@@ -863,17 +896,24 @@ def commit_mode(
     state_mode_time: npt.NDArray[np.int64],
     seen_time: npt.NDArray[np.int64],
     state_time: npt.NDArray[np.int64],
-) -> None:
+    mode_name: npt.NDArray[np.int16],
+) -> int:
     """The machine's numbers of a committed batch into the state (after ``commit``): modes,
     the clock (moved by transitions only), the mode signal's times where the mode changed
-    (``key_of_twin``: the mode signal's index; its text is the caller's)."""
+    (``key_of_twin``: the mode signal's index) and the mode whose name its text is to be
+    (``FusionState.mode_name``); how many changed."""
     for i in range(mode_twin.shape[0]):
         state_mode[mode_twin[i]] = mode_state[i]
     for i in range(move_twin.shape[0]):
         t = move_twin[i]
         state_mode_time[t] = max(state_mode_time[t], move_time[i])
+    changed = 0
     for i in range(mode_twin.shape[0]):
         if mode_changed[i]:
-            key = np.int64(mode_twin[i]) * signals + key_of_twin
+            t = mode_twin[i]
+            key = np.int64(t) * signals + key_of_twin
             state_time[key] = mode_time[i]
             seen_time[key] = max(seen_time[key], mode_time[i])
+            mode_name[t] = mode_state[i]
+            changed += 1
+    return changed

@@ -143,6 +143,7 @@ def fuse(
         reject_rows=bad,
         reject_code=code[bad],
         watermark=watermark,
+        mode_keys=bool((h_signal[seen] == kernel.mode_signal).any()),
     )
 
 

@@ -56,7 +56,12 @@ class TwinTable:
 
 
 class FusionState:
-    """Per key: the newest event time seen, the state value (what the graph store holds)."""
+    """Per key: the newest event time seen, the state value (what the graph store holds).
+
+    The mode signal's text is a mode's name: a commit of the compiled kernel writes the
+    new mode's index per twin (``mode_name``) and the names go into ``state_text`` when it
+    is next read (an object written per changed twin cost more than the commit's loops).
+    """
 
     def __init__(self, signals: int) -> None:
         self.signals = max(1, signals)
@@ -64,12 +69,47 @@ class FusionState:
         self.seen_time: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
         self.state_time: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
         self.state_value: npt.NDArray[np.float64] = np.empty(0, dtype=np.float64)
-        self.state_text: npt.NDArray[np.object_] = np.empty(0, dtype=object)
+        self._text: npt.NDArray[np.object_] = np.empty(0, dtype=object)
+        self.mode_name: npt.NDArray[np.int16] = np.empty(0, dtype=np.int16)
+        """Per twin: the mode whose name the mode signal's text is to be, ``NO_MODE`` if none
+        (``name_modes``; written by the compiled commit)."""
+        self._names: npt.NDArray[np.object_] = np.empty(0, dtype=object)
+        self._mode_signal = -1
+        self.naming = False
+        """Whether ``mode_name`` may hold a mode (the writer sets it)."""
         self.mode: npt.NDArray[np.int16] = np.empty(0, dtype=np.int16)
         self.mode_time: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
         self.scratch: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
         """The kernel's per-key scratch (row numbers of one batch: under 2**31 rows), kept -1."""
         self.watermark = NO_TIME
+
+    @property
+    def state_text(self) -> npt.NDArray[np.object_]:
+        """Per key: the state's text (None where it has none)."""
+        if self.naming:
+            self._name()
+        return self._text
+
+    @state_text.setter
+    def state_text(self, text: npt.NDArray[np.object_]) -> None:
+        self._text = text
+
+    def name_modes(self, names: npt.NDArray[np.object_], signal: int) -> npt.NDArray[np.int16]:
+        """``mode_name``, whose modes are ``names[mode]``, the text of signal ``signal``
+        (names waiting under other names or for another signal are written first)."""
+        if self.naming and (names is not self._names or signal != self._mode_signal):
+            self._name()
+        self._names, self._mode_signal = names, signal
+        return self.mode_name
+
+    def _name(self) -> None:
+        """The modes waiting in ``mode_name`` into ``state_text`` as names."""
+        self.naming = False
+        twins = np.flatnonzero(self.mode_name != NO_MODE)
+        if twins.size:
+            keys = twins.astype(np.int64) * self.signals + self._mode_signal
+            self._text[keys] = self._names[self.mode_name[twins]]
+            self.mode_name[twins] = NO_MODE
 
     def ensure_twins(self, count: int) -> None:
         """Room for twin indexes below ``count``."""
@@ -83,6 +123,7 @@ class FusionState:
         self.state_text = _grown(self.state_text, keys, old, None)
         self.scratch = _grown(self.scratch, keys, old, -1)
         self.mode = _grown(self.mode, capacity, self.twins, NO_MODE)
+        self.mode_name = _grown(self.mode_name, capacity, self.twins, NO_MODE)
         self.mode_time = _grown(self.mode_time, capacity, self.twins, NO_TIME)
         self.twins = capacity
 

@@ -37,7 +37,10 @@ from tests.ingest.conftest import NOW_US, PIPELINE_DOC, T0_US
 
 S = 1_000_000
 FRAME_TWINS = ("a", "b", "c", "d", "e", "nobody")
-FRAME_SIGNALS = ("speed", "temperature", "faultCode", "running", "product", "TEMP_F", "colour")
+FRAME_SIGNALS = (
+    "speed", "temperature", "faultCode", "running", "product", "TEMP_F", "colour", "mode"
+)  # fmt: skip
+"""``mode`` is the machine's signal: a text sample for it meets the machine's names."""
 TWINS = 5  # worker twins; "nobody" is unknown
 
 
@@ -194,6 +197,30 @@ def test_a_frame_over_many_twins_and_late_rows_matches(threads: int) -> None:
         assert_same(getattr(got, name), getattr(want, name), name)
     assert len(got.moves) == len(want.moves) > 0
     assert_same(got.moves.time, want.moves.time, "moves.time")
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_text_sample_of_the_mode_signal_and_a_move_of_the_machine_in_one_batch(
+    threads: int,
+) -> None:
+    """The machine's name is written after the batch's texts (as the numpy steps do), and its
+    times after the other keys' (the compiled commit runs them beside the others only when
+    no key of the batch is the mode signal's)."""
+    speed, mode = FRAME_SIGNALS.index("speed"), FRAME_SIGNALS.index("mode")
+    rows = [
+        (0, mode, T0_US + 2 * S, Kind.TEXT, math.nan, "jam", 0),
+        (0, speed, T0_US + S, Kind.NUMBER, 1500.0, "", 0),  # STOP -> RUNNING, earlier
+        (1, speed, T0_US + S, Kind.NUMBER, 1500.0, "", 0),
+    ]
+    retired = np.zeros(TWINS, dtype=np.bool_)
+    compiled, reference = Side(True, threads), Side(False)
+    for frame in (frame_of(rows, []), frame_of(rows[1:], [])):  # with, then without the text
+        got, want = compiled.fuse(frame, retired, NOW_US), reference.fuse(frame, retired, NOW_US)
+        assert got.mode_keys == want.mode_keys
+        for name in ("seen_time", "state_time", "state_text", "mode", "mode_time"):
+            assert_same(getattr(compiled.state, name), getattr(reference.state, name), name)
+    key = 0 * compiled.state.signals + compiled.signals.index["mode"]
+    assert reference.state.state_text[key] == "RUNNING"
 
 
 def test_batches_still_held_keep_their_columns() -> None:
