@@ -6,16 +6,11 @@ client releases the GIL while it serialises a frame of numbers, categoricals
 and Arrow strings and while it waits for the server's answer, so the samples
 go out on worker threads, each over its own sender, while the calling thread
 sorts the batch, computes its tiers and sends them in a request of its own.
-A large frame is cut into ``parts`` runs of rows, serialised at once on as
-many threads; each run is flushed only once the run before it was
-acknowledged, so the server commits them in time order. Flushed at once, they
-committed in either order, and a later run committed first made the earlier
-one out of order, which QuestDB merges into the day partition by rewriting it
-(in one 24-hour run of the benchmark 44 of the samples table's 167
-applies were out of order, 32 of them rewriting a day partition of up to 1.4
-million rows), work that grows with the partition. Nothing
-is acknowledged before every request is: the caller waits for the samples'
-answers (``SampleFlush.result``) before it sends the batch record.
+A large frame is cut into ``parts`` runs of rows sent at once: the client
+serialises them on as many threads and the server parses them on as many
+network workers. Nothing is acknowledged before every request is: the caller
+waits for the samples' answers (``SampleFlush.result``) before it sends the
+batch record.
 
 A multi-table ILP/HTTP request is not one transaction anyway (QuestDB commits
 each table on its own), so sending the samples apart from the tier rows, or in
@@ -29,7 +24,6 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pandas as pd
-from questdb import Sender
 
 from ontology.history.questdb._settings import QuestDBHistorySettings
 from ontology.history.questdb._wire import Wire
@@ -57,15 +51,8 @@ class SampleFlush:
             raise failure
 
 
-def _send(wire: Wire, table: str, rows: pd.DataFrame, previous: Future[None] | None) -> None:
-    """Serialise ``rows``, wait until the ``previous`` request was acknowledged, flush."""
-
-    def write(sender: Sender) -> None:
-        wire.frame(sender, table, rows)
-        if previous is not None:
-            previous.result()  # its failure is this one's: nothing of this run is sent
-
-    wire.send(write)
+def _send(wire: Wire, table: str, rows: pd.DataFrame) -> None:
+    wire.send(lambda sender: wire.frame(sender, table, rows))
 
 
 class SampleSender:
@@ -79,16 +66,16 @@ class SampleSender:
         )
 
     def start(self, table: str, frame: pd.DataFrame) -> SampleFlush:
-        """Send ``frame`` to ``table`` in up to ``parts`` requests (runs of rows in the
-        frame's order), serialised at once, each flushed once the one before it was
-        acknowledged."""
+        """Send ``frame`` to ``table`` in up to ``parts`` requests at once (runs of rows
+        in the frame's order)."""
         parts = max(1, min(self._parts, len(frame) // MIN_PART_ROWS))
         cuts = [len(frame) * i // parts for i in range(parts + 1)]
-        requests: list[Future[None]] = []
-        for wire, lo, hi in zip(self._wires, cuts, cuts[1:], strict=False):
-            previous = requests[-1] if requests else None
-            requests.append(self._pool.submit(_send, wire, table, frame.iloc[lo:hi], previous))
-        return SampleFlush(requests)
+        return SampleFlush(
+            [
+                self._pool.submit(_send, wire, table, frame.iloc[lo:hi])
+                for wire, lo, hi in zip(self._wires, cuts, cuts[1:], strict=False)
+            ]
+        )
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
