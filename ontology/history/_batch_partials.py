@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ontology.history._columns import SampleColumns
 
@@ -128,5 +129,80 @@ def batch_partials(rows: SortedBatch, grain: int) -> pa.Table:
             "tl": text.take(pa.array(tl, mask=tl < 0)),
             "lq": pa.array(rows.quality[ends - 1], type=pa.uint8()),
             "lb": pa.array([rows.batch] * groups, type=pa.string()),
+        }
+    )
+
+
+def _filled(column: pa.ChunkedArray | pa.Array, fill: float) -> npt.NDArray[np.generic]:
+    """A partial column as numpy, ``fill`` where it is null."""
+    return pc.fill_null(column, fill).to_numpy()  # type: ignore[no-any-return]
+
+
+def coarser_partials(part: pa.Table, grain: int) -> pa.Table:
+    """``part`` (partials as ``batch_partials`` returns them: in (series, bucket) order,
+    each bucket's samples following the previous bucket's) merged at ``grain``, a
+    multiple of their grain: what ``_partials.merge_sql`` computes for partials that do
+    not interleave, from a few thousand partial rows instead of the batch's samples."""
+    series = part.column("series").to_numpy()
+    bucket = part.column("bucket").to_numpy() // grain * grain
+    rows = series.size
+    change = np.r_[True, (series[1:] != series[:-1]) | (bucket[1:] != bucket[:-1])]
+    starts = np.flatnonzero(change)
+    groups = starts.size
+    group = np.cumsum(change) - 1
+    ends = np.r_[starts[1:], rows]
+    nv_in = part.column("nv").to_numpy()
+    numeric = nv_in > 0
+    nv = np.add.reduceat(nv_in, starts)
+    none = nv == 0
+    vl_in, vl_ts_in = _filled(part.column("vl"), 0.0), _filled(part.column("vl_ts"), 0)
+    vf_ts_in = _filled(part.column("vf_ts"), 0)
+    vf, vl = _first_last(group, groups, numeric)
+    # Area: each bucket's own, plus each numeric bucket's last value times the gap to the
+    # next numeric bucket's first sample within the coarser bucket.
+    numbers = np.flatnonzero(numeric)
+    same = group[numbers[1:]] == group[numbers[:-1]]
+    before, after = numbers[:-1][same], numbers[1:][same]
+    gap = vl_in[before] * (vf_ts_in[after] - vl_ts_in[before])
+    area = np.add.reduceat(_filled(part.column("area"), 0.0), starts)
+    area += np.bincount(group[before], weights=gap, minlength=groups)
+    tf, _ = _first_last(group, groups, part.column("tf_ts").is_valid().to_numpy(False))
+    _, tl = _first_last(group, groups, part.column("tl_ts").is_valid().to_numpy(False))
+    last = ends - 1
+
+    def pick(name: str, index: Ints) -> pa.Array:
+        column = part.column(name).combine_chunks()
+        return column.take(pa.array(index, mask=index < 0))
+
+    return pa.table(
+        {
+            "series": pa.array(series[starts], type=pa.int32()),
+            "bucket": pa.array(bucket[starts], type=pa.int64()),
+            "n": pa.array(np.add.reduceat(part.column("n").to_numpy(), starts), type=pa.int64()),
+            "nv": pa.array(nv, type=pa.int64()),
+            "s": pa.array(
+                np.add.reduceat(_filled(part.column("s"), 0.0), starts), pa.float64(), mask=none
+            ),
+            "mn": pa.array(
+                np.minimum.reduceat(_filled(part.column("mn"), np.inf), starts),
+                pa.float64(),
+                mask=none,
+            ),
+            "mx": pa.array(
+                np.maximum.reduceat(_filled(part.column("mx"), -np.inf), starts),
+                pa.float64(),
+                mask=none,
+            ),
+            "vf_ts": pick("vf_ts", vf),
+            "vf": pick("vf", vf),
+            "vl_ts": pick("vl_ts", vl),
+            "vl": pick("vl", vl),
+            "area": pa.array(area, type=pa.float64()),
+            "tf_ts": pick("tf_ts", tf),
+            "tf": pick("tf", tf),
+            "tl_ts": pick("tl_ts", tl),
+            "tl": pick("tl", tl),
+            "lq": part.column("lq").take(pa.array(last)),
+            "lb": part.column("lb").take(pa.array(last)),
         }
     )

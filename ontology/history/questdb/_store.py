@@ -212,7 +212,10 @@ class QuestDBHistoryStore:
         if pending is not None:
             held = self._tail.held(names, txn)
             if held is None:
-                held = self._held(columns.lo)
+                # Only the tier tables need be applied: whether the batch appends is told by
+                # the tier rows alone, so its own samples, still being taken in, are not
+                # waited for (a batch that does not append waits for them below).
+                held = self._held(columns.lo, samples=False)
             if appends(rows, names, held[Tier.MINUTE]):
                 return _Written(names, held, txn, rows=rows)
             pending.result()
@@ -245,11 +248,13 @@ class QuestDBHistoryStore:
             engine.unregister("incoming")
         return engine.sql("SELECT * FROM staged").to_arrow_table()
 
-    def _held(self, lo: int) -> dict[Tier, pa.Table]:
+    def _held(self, lo: int, *, samples: bool = True) -> dict[Tier, pa.Table]:
         """The tier rows held from ``lo`` on, once the server applied every write to the
-        samples and tiers (this store's and any other writer's)."""
-        self._applied()
-        self._wire.wait_applied([self._table(n) for n in ("samples", "minute", "hour")])
+        tiers, and with ``samples`` to the samples (this store's and any other writer's)."""
+        tables = ("samples", "minute", "hour") if samples else ("minute", "hour")
+        mine = self._unapplied - {self._table("samples")} if not samples else self._unapplied
+        self._wire.wait_applied(sorted(mine | {self._table(n) for n in tables}))
+        self._unapplied -= mine
         return self._tiers.held(lo)
 
     def append_events(self, events: Sequence[Event]) -> None:

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ontology.history._append_merge import merge_appended
-from ontology.history._batch_partials import SortedBatch, batch_partials
+from ontology.history._batch_partials import SortedBatch, batch_partials, coarser_partials
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier, from_us
 from ontology.history.questdb._wire import Wire
@@ -98,12 +98,14 @@ def with_series(table: pa.Table) -> pa.Table:
 def append_partials(
     rows: SortedBatch, names: pa.Array, held: Mapping[Tier, pa.Table]
 ) -> dict[Tier, pa.Table]:
-    """The tier rows to send for a batch that only appends: its minute and hour partials
-    (numpy), keyed by the engine's ``series`` (``names[i]`` for series code ``i``), merged
-    with the rows ``held``."""
+    """The tier rows to send for a batch that only appends: its minute partials (numpy)
+    and the hour partials merged from those (a few thousand rows, not the batch's
+    samples), keyed by the engine's ``series`` (``names[i]`` for series code ``i``),
+    merged with the rows ``held``."""
+    minute = batch_partials(rows, GRAIN_US[Tier.MINUTE])
+    parts = {Tier.MINUTE: minute, Tier.HOUR: coarser_partials(minute, GRAIN_US[Tier.HOUR])}
     out = {}
-    for tier in (Tier.MINUTE, Tier.HOUR):
-        part = batch_partials(rows, GRAIN_US[tier])
+    for tier, part in parts.items():
         part = part.set_column(0, "series", names.take(part.column("series")))
         out[tier] = merge_appended(held[tier], part)
     return out

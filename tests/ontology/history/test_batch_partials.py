@@ -12,7 +12,12 @@ import pyarrow as pa
 import pytest
 
 from ontology.history._append_merge import merge_appended
-from ontology.history._batch_partials import SortedBatch, batch_partials, key_twice
+from ontology.history._batch_partials import (
+    SortedBatch,
+    batch_partials,
+    coarser_partials,
+    key_twice,
+)
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import HOUR_US, MINUTE_US
 
@@ -28,14 +33,14 @@ def _assert_same_partials(got: list[dict[str, Any]], expected: list[dict[str, An
                 assert mine[column] == value, (column, theirs)
 
 
-def _rows(seed: int) -> SortedBatch:
+def _rows(seed: int, text_share: float = 0.2) -> SortedBatch:
     """Five series, unique times over three hours: numbers, some text, random gaps."""
     rng = np.random.default_rng(seed)
     series = np.repeat(np.arange(1, 6, dtype=np.int32), 400)
     ts = np.concatenate(
         [np.sort(rng.choice(3 * 3600, 400, replace=False)) * 1_000_000 for _ in range(5)]
     ).astype(np.int64)
-    numeric = rng.random(series.size) > 0.2
+    numeric = rng.random(series.size) > text_share
     value = np.where(numeric, rng.uniform(-50, 150, series.size).round(3), np.nan)
     text = pa.array([None if n else f"s{i % 3}" for i, n in enumerate(numeric)], pa.string())
     quality = rng.integers(0, 3, series.size).astype(np.uint8)
@@ -62,6 +67,18 @@ def test_numpy_partials_equal_the_sql_partials(seed: int, grain: int) -> None:
     con.register("raw", raw)
     sql = f"SELECT {PARTIAL_COLUMNS} FROM ({partial_sql('raw')}) ORDER BY series, bucket"
     expected = con.sql(sql, params={"g": grain}).to_arrow_table().to_pylist()
+    assert len(got) == len(expected) > 5
+    _assert_same_partials(got, expected)
+
+
+@pytest.mark.parametrize(("seed", "text_share"), [(1, 0.2), (2, 0.2), (3, 0.995), (4, 0.0)])
+def test_hour_partials_merged_from_the_minute_partials_equal_those_of_the_samples(
+    seed: int, text_share: float
+) -> None:
+    rows = _rows(seed, text_share)
+    minute = batch_partials(rows, MINUTE_US)
+    got = coarser_partials(minute, HOUR_US).to_pylist()
+    expected = batch_partials(rows, HOUR_US).to_pylist()
     assert len(got) == len(expected) > 5
     _assert_same_partials(got, expected)
 
