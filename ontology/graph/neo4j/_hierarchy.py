@@ -8,9 +8,10 @@ same transaction. So the store keeps the hierarchy (a ``Topology``: twin ids
 in id order and the edges as node-number arrays) tagged with the counter it
 was read at, and answers ``descendants`` and ``count_descendants`` without a
 model filter from it: each call still reads the counter, in one statement
-with the twin's existence (:func:`graph_tx.hierarchy_check`), and uses the
-kept hierarchy only when the counter has not moved, so a call never answers
-from an older hierarchy than Neo4j holds. Otherwise Neo4j answers (in the
+with the twin's existence (:func:`graph_tx.hierarchy_checks`, shared by
+concurrent calls: ``_shared``), and uses the kept hierarchy only when the
+counter has not moved, so a call never answers from an older hierarchy than
+Neo4j holds. Otherwise Neo4j answers (in the
 same statement, for a count) and the hierarchy is read again.
 
 The read again runs on a thread of its own (the call that found it stale does

@@ -117,9 +117,24 @@ class Neo4jState:
             else self._read_twins_with_signals
         )
         """``twins_with_signals`` of distinct ids, shared by concurrent calls (``share_reads``)."""
+        self._hierarchy_checks: Callable[
+            [list[gtx.HierarchyKey]], Mapping[gtx.HierarchyKey, gtx.HierarchyFound]
+        ] = (
+            SharedRead(self._read_hierarchy_checks, most=MAX_READ_IDS)
+            if settings.share_reads
+            else self._read_hierarchy_checks
+        )
+        """The ``topology`` counter with twins' existence (and counts when it moved), shared
+        by concurrent ``descendants`` and ``count_descendants`` calls (``_hierarchy``)."""
 
     def _read_twins_with_signals(self, ids: list[str]) -> Mapping[str, mtx.TwinWithSignals]:
         return self._db.read_one(lambda tx: mtx.twins_with_signals(tx, self._cy, ids))
+
+    def _read_hierarchy_checks(
+        self, keys: list[gtx.HierarchyKey]
+    ) -> Mapping[gtx.HierarchyKey, gtx.HierarchyFound]:
+        known = self._hierarchy.version  # read now: a count is made only if it is not current
+        return self._db.read_one(lambda tx: gtx.hierarchy_checks(tx, self._cy, keys, known))
 
     def _held(self) -> dict[str, Model]:
         return self._current_models()[1]

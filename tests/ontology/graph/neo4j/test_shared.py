@@ -13,7 +13,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ontology import Neo4jStore, Neo4jStoreSettings, SignalUpdate, TwinSpec
+from ontology import (
+    CONTAINS,
+    Edge,
+    Neo4jStore,
+    Neo4jStoreSettings,
+    NotFoundError,
+    SignalUpdate,
+    TwinSpec,
+)
 from ontology.graph.neo4j._shared import SharedRead
 
 MODEL = json.dumps(
@@ -184,3 +192,31 @@ def test_each_read_sees_the_writes_committed_before_it(
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(writer_reader, range(16)))
     assert stale == []
+
+
+@pytest.mark.neo4j
+def test_concurrent_counts_answer_as_counts_of_their_own_before_and_after_a_change(
+    stores: tuple[Neo4jStore, Neo4jStore],
+) -> None:
+    """``count_descendants`` calls share their counter reads (and Neo4j's counts while the
+    kept hierarchy is not current): each answer is a lone store's, an unknown twin is
+    ``NotFoundError``, and a change another store makes shows in the next calls."""
+    shared, alone = stores
+    chain = [Edge(f"t{i}", CONTAINS, f"t{i + 1}") for i in range(15)]
+    alone.add_edges(chain, principal=WHO)
+    asked = [f"t{i % 16}" for i in range(64)]
+
+    def counts(twin: str) -> int | str:
+        try:
+            return shared.count_descendants(twin)
+        except NotFoundError:
+            return "not found"
+
+    with ThreadPoolExecutor(16) as pool:
+        assert list(pool.map(counts, [*asked, "nope"])) == [
+            *(15 - int(t[1:]) for t in asked),
+            "not found",
+        ]
+        alone.remove_edge("t7", CONTAINS, "t8", principal=WHO)
+        assert list(pool.map(counts, asked)) == [alone.count_descendants(t) for t in asked]
+    assert shared.count_descendants("t0") == 7
