@@ -99,7 +99,8 @@ def twins_with_signals(tx: Runs, cy: Cypher, ids: Sequence[str]) -> dict[str, Tw
     """The stored twins among ``ids``, each with its signals, from one statement and one record."""
     query = cy(
         "UNWIND $ids AS id MATCH (t:Twin {id: id}) "
-        "CALL (id) { OPTIONAL MATCH (s:Signal {twin: id}) RETURN collect(properties(s)) AS found } "
+        "CALL (id) { OPTIONAL MATCH (s:Signal {twin: id}) "
+        "RETURN collect(s {.signal, .value, .time, .batch}) AS found } "
         "RETURN collect([properties(t), found]) AS pairs"
     )
     pairs: list[list[Any]] = tx.run(query, ids=list(ids)).single(strict=True)[0]
