@@ -21,6 +21,10 @@ twins are being loaded the store spends at most about a tenth of one thread
 re-reading, and answers from Neo4j meanwhile. The read takes the counter
 first, then the twins and edges (a later write may show in them: the
 hierarchy is then tagged older than it is, and read again at the next call).
+The first read starts at a process's first descendants call, or at its first
+read of the kind a server makes (``twins_with_signals``,
+``children_with_signals``, ``children_below``: :meth:`Hierarchy.soon`), so a
+server's first descendant counts find it kept.
 
 Results (the sorted descendant nodes of a twin and depth) are kept for the
 hierarchy they were computed on, at most ``MAX_KEPT_RESULTS`` of them.
@@ -134,6 +138,14 @@ class Hierarchy:
                 kept.results.clear()
             kept.results[key] = found
         return Below(topology, found)
+
+    def soon(self) -> None:
+        """A serving process's read came (``twins_with_signals`` ...): when no hierarchy is
+        kept yet, read it now, in the background, so that the first descendant counts
+        find it rather than have Neo4j expand their subtrees (a command that never
+        reads, such as a load, never pays for it)."""
+        if self._kept is None:
+            self.stale()
 
     def stale(self) -> None:
         """Neo4j's counter is not the kept hierarchy's: read it again on a thread of its
