@@ -329,6 +329,7 @@ class Neo4jGraph(Neo4jState):
         that read the counter; ``None``: neither (ask Neo4j). ``NotFoundError`` for an
         unknown twin."""
         hierarchy = self._hierarchy
+        hierarchy.first()  # the first read of a process is waited for (see _hierarchy)
         found = self._hierarchy_checks([(twin_id, count)]).get((twin_id, count))
         if found is None:
             raise NotFoundError(KIND_TWIN, twin_id)

@@ -21,10 +21,11 @@ twins are being loaded the store spends at most about a tenth of one thread
 re-reading, and answers from Neo4j meanwhile. The read takes the counter
 first, then the twins and edges (a later write may show in them: the
 hierarchy is then tagged older than it is, and read again at the next call).
-The first read starts at a process's first descendants call, or at its first
-read of the kind a server makes (``twins_with_signals``,
-``children_with_signals``, ``children_below``: :meth:`Hierarchy.soon`), so a
-server's first descendant counts find it kept.
+Only the first read is waited for: while no hierarchy is kept yet, a call
+waits for it (at most ``FIRST_READ_WAIT_S``) rather than have Neo4j expand
+its subtree: a busy server's first calls all came at once, and each had Neo4j
+count (tens of ms of Neo4j's CPU each) while the read they started waited for
+the same cores.
 
 Results (the sorted descendant nodes of a twin and depth) are kept for the
 hierarchy they were computed on, at most ``MAX_KEPT_RESULTS`` of them.
@@ -49,6 +50,8 @@ REFRESH_SPACING = 10.0
 """After a read of the hierarchy, the next waits at least this many times its duration."""
 MAX_KEPT_RESULTS = 256
 """Descendant lists kept per hierarchy (a twin and a depth each)."""
+FIRST_READ_WAIT_S = 5.0
+"""How long a call waits for the first read of the hierarchy before Neo4j answers it."""
 
 
 def read_topology(tx: Tx, db: Neo4jDatabase, version: int) -> Topology:
@@ -139,13 +142,14 @@ class Hierarchy:
             kept.results[key] = found
         return Below(topology, found)
 
-    def soon(self) -> None:
-        """A serving process's read came (``twins_with_signals`` ...): when no hierarchy is
-        kept yet, read it now, in the background, so that the first descendant counts
-        find it rather than have Neo4j expand their subtrees (a command that never
-        reads, such as a load, never pays for it)."""
-        if self._kept is None:
+    def first(self) -> None:
+        """When no hierarchy is kept yet: read it (or join the read running) and wait for
+        it, at most ``FIRST_READ_WAIT_S``."""
+        if self._kept is None and self._enabled:
             self.stale()
+            # held from the start of a read to its end (by the thread reading)
+            if self._refreshing.acquire(timeout=FIRST_READ_WAIT_S):
+                self._refreshing.release()
 
     def stale(self) -> None:
         """Neo4j's counter is not the kept hierarchy's: read it again on a thread of its
@@ -156,8 +160,8 @@ class Hierarchy:
             return  # another thread is reading it
         try:
             thread = threading.Thread(target=self._refresh, name="neo4j-hierarchy", daemon=True)
-            self._thread = thread
             thread.start()
+            self._thread = thread  # once started: wait() may join it
         except BaseException:
             self._refreshing.release()
             raise

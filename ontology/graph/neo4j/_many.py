@@ -29,7 +29,6 @@ class Neo4jManyReads(Neo4jState):
     ) -> Mapping[str, tuple[str, ...]]:
         ids = checks.require_read_ids(twin_ids)
         levels, most = checks.require_tree(depth, limit)
-        self._hierarchy.soon()
         return self._db.read_one(
             lambda tx: mtx.children_below(tx, self._cy, _distinct(ids), levels, most)
         )
@@ -43,7 +42,6 @@ class Neo4jManyReads(Neo4jState):
         self, twin_ids: Sequence[str]
     ) -> tuple[tuple[Twin, Mapping[str, SignalValue]] | None, ...]:
         ids = checks.require_read_ids(twin_ids)
-        self._hierarchy.soon()
         found = self._twins_with_signals(_distinct(ids))  # shared with concurrent calls
         return tuple(found.get(t) for t in ids)
 
@@ -52,7 +50,6 @@ class Neo4jManyReads(Neo4jState):
     ) -> ChildPage | None:
         limit = checks.require_page(first)
         cursor = checks.require_after(after)
-        self._hierarchy.soon()
         return self._db.read_one(
             lambda tx: mtx.children_with_signals(tx, self._cy, twin_id, limit, cursor)
         )
