@@ -4,7 +4,7 @@
                                  [--requests 20] [--repeat 3] [--workers 2]
                                  [--skip-neo4j] [--skip-memory] [--skip-neo4j-graphql]
                                  [--only-side-by-side]
-                                 [--neo4j-uri bolt://127.0.0.1:17687]
+                                 [--neo4j-uri bolt://127.0.0.1:17687] [--neo4j-pid PID]
                                  [--questdb-http 127.0.0.1:19000] [--questdb-pg 127.0.0.1:18812]
 
 Builds a synthetic plant (``loaders.generate_plant``) with a ``power`` value on
@@ -42,8 +42,9 @@ Each figure stands beside its baseline from the same run: the same read made
 by calling the stores directly in one process, one at a time (no HTTP, no
 GraphQL). Every answer through GraphQL is checked against the baseline's; a
 mismatch or an error exits non-zero. ``--repeat`` rounds; the min and median
-p99 of the rounds are printed, with the server processes' CPU time per request
-(``/proc``; on a loaded machine the p99 is mostly waiting for a core).
+p99 of the rounds are printed (and each round's), with the server processes' CPU
+time per request (``/proc``; on a loaded machine the p99 is mostly waiting for a
+core) and, with ``--neo4j-pid``, the Neo4j server's.
 
 Side by side on Neo4j (unless ``--skip-neo4j-graphql``): ``@neo4j/graphql``
 (``benchmarks/neo4j_graphql/``, installed with ``npm ci`` when missing), the
@@ -411,11 +412,16 @@ class Rounds:
     errors: list[str]
     cpu_ms: float
     """The server processes' CPU time per request over the timed rounds (not Neo4j's)."""
+    neo4j_cpu_ms: float | None = None
+    """``--neo4j-pid``: the Neo4j server's CPU time per request over the same rounds."""
 
     def p99_text(self) -> str:
+        neo4j = "" if self.neo4j_cpu_ms is None else f", Neo4j CPU {self.neo4j_cpu_ms:6.2f} ms"
+        rounds = ", ".join(f"{p:.1f}" for p in self.p99)
         return (
             f"p99 min {min(self.p99):7.1f} ms, median {statistics.median(self.p99):7.1f} ms "
-            f"(p50 {statistics.median(self.p50):6.1f} ms, server CPU {self.cpu_ms:6.2f} ms/request)"
+            f"(rounds {rounds}; p50 {statistics.median(self.p50):6.1f} ms, "
+            f"server CPU {self.cpu_ms:6.2f} ms/request{neo4j})"
         )
 
 
@@ -424,7 +430,8 @@ def rounds(
 ) -> Rounds:
     """One warm-up round, then ``--repeat`` timed rounds of ``--clients`` x ``--requests``."""
     run(load(url, body, answer, args.clients, 1))
-    cpu_before = cpu_seconds(pids)
+    neo4j = [args.neo4j_pid] if args.neo4j_pid is not None else []
+    cpu_before, neo4j_before = cpu_seconds(pids), cpu_seconds(neo4j)
     p99s: list[float] = []
     p50s: list[float] = []
     answers: list[Any] = []
@@ -435,8 +442,10 @@ def rounds(
         p50s.append(percentile(latencies, 0.50))
         answers += got
         errors += failed
-    cpu = (cpu_seconds(pids) - cpu_before) * 1e3 / (args.repeat * args.clients * args.requests)
-    return Rounds(p99s, p50s, answers, errors, cpu)
+    count = args.repeat * args.clients * args.requests
+    cpu = (cpu_seconds(pids) - cpu_before) * 1e3 / count
+    neo4j_cpu = (cpu_seconds(neo4j) - neo4j_before) * 1e3 / count if neo4j else None
+    return Rounds(p99s, p50s, answers, errors, cpu, neo4j_cpu)
 
 
 # ------------------------------------------------------------------- server
@@ -674,6 +683,12 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=2, help="server processes on Neo4j, ours and theirs (2)"
     )
     parser.add_argument("--neo4j-uri", default="bolt://127.0.0.1:17687", help="Bolt URI (auth off)")
+    parser.add_argument(
+        "--neo4j-pid",
+        type=int,
+        help="the Neo4j server's pid: its CPU per request too (/proc; a shared server's "
+        "other clients count as well)",
+    )
     parser.add_argument("--questdb-http", default="127.0.0.1:19000", help="QuestDB HTTP")
     parser.add_argument("--questdb-pg", default="127.0.0.1:18812", help="QuestDB PG wire")
     parser.add_argument("--skip-neo4j", action="store_true", help="in-process store only")

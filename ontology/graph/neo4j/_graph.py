@@ -23,7 +23,6 @@ from ontology.graph.neo4j import _graph_tx as gtx
 from ontology.graph.neo4j import _twin_tx as ttx
 from ontology.graph.neo4j._codec import dumps
 from ontology.graph.neo4j._cycles import ContainsOverlay
-from ontology.graph.neo4j._db import Runs
 from ontology.graph.neo4j._hierarchy import Below
 
 if TYPE_CHECKING:
@@ -330,12 +329,8 @@ class Neo4jGraph(Neo4jState):
         that read the counter; ``None``: neither (ask Neo4j). ``NotFoundError`` for an
         unknown twin."""
         hierarchy = self._hierarchy
-        known = hierarchy.version
-
-        def work(tx: Runs) -> tuple[int, int | None] | None:
-            return gtx.hierarchy_check(tx, self._cy, twin_id, known, count=count)
-
-        found = self._db.read_one(work)
+        hierarchy.first()  # the first read of a process is waited for (see _hierarchy)
+        found = self._hierarchy_checks([(twin_id, count)]).get((twin_id, count))
         if found is None:
             raise NotFoundError(KIND_TWIN, twin_id)
         version, counted = found

@@ -262,25 +262,36 @@ def count_descendants(
     return int(record["n"]) if record is not None else None
 
 
-def hierarchy_check(
-    tx: Runs, cy: Cypher, twin_id: str, known: int | None, *, count: bool
-) -> tuple[int, int | None] | None:
-    """The ``topology`` counter and, when it is not ``known`` and ``count`` is set, how
-    many distinct descendants ``twin_id`` has, counted in Neo4j (as
-    :func:`count_descendants`); ``None`` when there is no such twin. One statement:
-    the count runs only when the counter moved (``OPTIONAL CALL`` of a filtered row)."""
+HierarchyKey = tuple[str, bool]
+"""A hierarchy check's twin id and whether it wants a count when the counter moved."""
+HierarchyFound = tuple[int, int | None]
+"""The ``topology`` counter, and the count when one was made."""
+
+
+def hierarchy_checks(
+    tx: Runs, cy: Cypher, keys: Sequence[HierarchyKey], known: int | None
+) -> dict[HierarchyKey, HierarchyFound]:
+    """The ``topology`` counter and, for each key whose ``count`` is set when the counter
+    is not ``known``, how many distinct descendants its twin has, counted in Neo4j (as
+    :func:`count_descendants`); keys of twins that do not exist are left out. One
+    statement: a count runs only when the counter moved (``OPTIONAL CALL`` of a filtered
+    row), once per twin asked."""
     query = cy(
-        "MATCH (a:Twin {id: $id}) OPTIONAL MATCH (m:Meta {key: $key}) "
-        "WITH a, coalesce(m.version, 0) AS v "
-        "OPTIONAL CALL (a, v) { WITH a WHERE $count AND ($known IS NULL OR v <> $known) "
+        "OPTIONAL MATCH (m:Meta {key: $key}) WITH coalesce(m.version, 0) AS v "
+        "UNWIND $rows AS row MATCH (a:Twin {id: row[0]}) "
+        "OPTIONAL CALL (a, v, row) { WITH a WHERE row[1] AND ($known IS NULL OR v <> $known) "
         "RETURN COUNT { MATCH (a)-[:CONTAINS*1..]->(d) WITH DISTINCT d RETURN d } AS n } "
-        "RETURN v, n"
+        "RETURN v, collect([row[0], row[1], n]) AS found"
     )
-    record = tx.run(query, id=twin_id, key="topology", known=known, count=count).single()
-    if record is None:
-        return None
-    n = record["n"]
-    return int(record["v"]), (int(n) if n is not None else None)
+    rows = [[twin_id, count] for twin_id, count in keys]
+    record = tx.run(query, rows=rows, key="topology", known=known).single()
+    if record is None:  # none of the twins exists
+        return {}
+    version = int(record["v"])
+    return {
+        (twin_id, count): (version, int(n) if n is not None else None)
+        for twin_id, count, n in record["found"]
+    }
 
 
 def models_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, str]:

@@ -8,9 +8,10 @@ same transaction. So the store keeps the hierarchy (a ``Topology``: twin ids
 in id order and the edges as node-number arrays) tagged with the counter it
 was read at, and answers ``descendants`` and ``count_descendants`` without a
 model filter from it: each call still reads the counter, in one statement
-with the twin's existence (:func:`graph_tx.hierarchy_check`), and uses the
-kept hierarchy only when the counter has not moved, so a call never answers
-from an older hierarchy than Neo4j holds. Otherwise Neo4j answers (in the
+with the twin's existence (:func:`graph_tx.hierarchy_checks`, shared by
+concurrent calls: ``_shared``), and uses the kept hierarchy only when the
+counter has not moved, so a call never answers from an older hierarchy than
+Neo4j holds. Otherwise Neo4j answers (in the
 same statement, for a count) and the hierarchy is read again.
 
 The read again runs on a thread of its own (the call that found it stale does
@@ -20,6 +21,11 @@ twins are being loaded the store spends at most about a tenth of one thread
 re-reading, and answers from Neo4j meanwhile. The read takes the counter
 first, then the twins and edges (a later write may show in them: the
 hierarchy is then tagged older than it is, and read again at the next call).
+Only the first read is waited for: while no hierarchy is kept yet, a call
+waits for it (at most ``FIRST_READ_WAIT_S``) rather than have Neo4j expand
+its subtree: a busy server's first calls all came at once, and each had Neo4j
+count (tens of ms of Neo4j's CPU each) while the read they started waited for
+the same cores.
 
 Results (the sorted descendant nodes of a twin and depth) are kept for the
 hierarchy they were computed on, at most ``MAX_KEPT_RESULTS`` of them.
@@ -44,6 +50,8 @@ REFRESH_SPACING = 10.0
 """After a read of the hierarchy, the next waits at least this many times its duration."""
 MAX_KEPT_RESULTS = 256
 """Descendant lists kept per hierarchy (a twin and a depth each)."""
+FIRST_READ_WAIT_S = 5.0
+"""How long a call waits for the first read of the hierarchy before Neo4j answers it."""
 
 
 def read_topology(tx: Tx, db: Neo4jDatabase, version: int) -> Topology:
@@ -134,6 +142,15 @@ class Hierarchy:
             kept.results[key] = found
         return Below(topology, found)
 
+    def first(self) -> None:
+        """When no hierarchy is kept yet: read it (or join the read running) and wait for
+        it, at most ``FIRST_READ_WAIT_S``."""
+        if self._kept is None and self._enabled:
+            self.stale()
+            # held from the start of a read to its end (by the thread reading)
+            if self._refreshing.acquire(timeout=FIRST_READ_WAIT_S):
+                self._refreshing.release()
+
     def stale(self) -> None:
         """Neo4j's counter is not the kept hierarchy's: read it again on a thread of its
         own, unless a read is running or the last one was too recent."""
@@ -143,8 +160,8 @@ class Hierarchy:
             return  # another thread is reading it
         try:
             thread = threading.Thread(target=self._refresh, name="neo4j-hierarchy", daemon=True)
-            self._thread = thread
             thread.start()
+            self._thread = thread  # once started: wait() may join it
         except BaseException:
             self._refreshing.release()
             raise

@@ -42,7 +42,7 @@ class Neo4jManyReads(Neo4jState):
         self, twin_ids: Sequence[str]
     ) -> tuple[tuple[Twin, Mapping[str, SignalValue]] | None, ...]:
         ids = checks.require_read_ids(twin_ids)
-        found = self._db.read_one(lambda tx: mtx.twins_with_signals(tx, self._cy, _distinct(ids)))
+        found = self._twins_with_signals(_distinct(ids))  # shared with concurrent calls
         return tuple(found.get(t) for t in ids)
 
     def children_with_signals(

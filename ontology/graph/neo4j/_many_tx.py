@@ -18,6 +18,9 @@ from ontology.graph.neo4j._codec import edge_from_row, signal_from_node, twin_fr
 from ontology.graph.neo4j._cypher import Cypher
 from ontology.graph.neo4j._db import Runs
 
+TwinWithSignals = tuple[Twin, dict[str, SignalValue]]
+"""A twin's record and its live signals, by name."""
+
 _GROUPS = " WITH id, collect({found}) AS found RETURN collect([id, found]) AS groups"
 """Each id's group as one list in one record (the driver reads one record, not one per id)."""
 
@@ -92,17 +95,16 @@ def signals_of(tx: Runs, cy: Cypher, ids: Sequence[str]) -> dict[str, dict[str, 
     return out
 
 
-def twins_with_signals(
-    tx: Runs, cy: Cypher, ids: Sequence[str]
-) -> dict[str, tuple[Twin, dict[str, SignalValue]]]:
+def twins_with_signals(tx: Runs, cy: Cypher, ids: Sequence[str]) -> dict[str, TwinWithSignals]:
     """The stored twins among ``ids``, each with its signals, from one statement and one record."""
     query = cy(
         "UNWIND $ids AS id MATCH (t:Twin {id: id}) "
-        "CALL (id) { OPTIONAL MATCH (s:Signal {twin: id}) RETURN collect(properties(s)) AS found } "
+        "CALL (id) { OPTIONAL MATCH (s:Signal {twin: id}) "
+        "RETURN collect(s {.signal, .value, .time, .batch}) AS found } "
         "RETURN collect([properties(t), found]) AS pairs"
     )
     pairs: list[list[Any]] = tx.run(query, ids=list(ids)).single(strict=True)[0]
-    out: dict[str, tuple[Twin, dict[str, SignalValue]]] = {}
+    out: dict[str, TwinWithSignals] = {}
     for node, found in pairs:
         twin = twin_from_node(node)
         nodes = sorted(found, key=lambda n: str(n["signal"]))

@@ -102,9 +102,12 @@ class RollupRunner:
         in place; the others are merged, after checking their twin still exists)."""
         self._lock = threading.Lock()  # the engine and the caches are not thread-safe
         self.last: RollupTiming | None = None
+        """The timing of the last recompute that had specs to compute."""
         self._specs: tuple[float, tuple[RollupSpec, ...]] | None = None
         """``(time.monotonic() of the read, the specs)`` of the last :meth:`specs`."""
-        """The timing of the last recompute that had specs to compute."""
+        self._specs_rechecking = threading.Lock()
+        """Held by the one thread reading the specs again (the others answer from the last
+        read meanwhile, instead of each reading them too)."""
 
     # ------------------------------------------------------------- specs
     def define_in(self, tx: Tx, spec: RollupSpec, rules: TwinRules) -> tuple[bool, JsonValue]:
@@ -130,14 +133,23 @@ class RollupRunner:
     def specs(self) -> tuple[RollupSpec, ...]:
         """The declared rollups: read again once ``model_recheck_ms`` passed since the last
         read (as the models: a GraphQL request asks for them to show rollups), at once
-        after this store defined one (:meth:`forget_specs`)."""
+        after this store defined one (:meth:`forget_specs`). When they are due, one thread
+        reads them and the threads asking meanwhile (a busy server's requests all find
+        them due at once) answer from the last read, as ``model_set`` does."""
         kept = self._specs
         now = time.monotonic()
         if kept is not None and now - kept[0] < self._db.settings.model_recheck_ms / 1000:
             return kept[1]
-        specs = tuple(self._db.read_one(self._specs_in))
-        self._specs = (now, specs)
-        return specs
+        if not self._specs_rechecking.acquire(blocking=False):
+            if kept is not None:
+                return kept[1]
+            self._specs_rechecking.acquire()  # none read yet: wait for the one being read
+        try:
+            specs = tuple(self._db.read_one(self._specs_in))
+            self._specs = (now, specs)
+            return specs
+        finally:
+            self._specs_rechecking.release()
 
     def forget_specs(self) -> None:
         """This store defined a rollup: the next :meth:`specs` reads them."""

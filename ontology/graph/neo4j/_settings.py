@@ -39,6 +39,14 @@ class Neo4jStoreSettings:
     ``rollups()`` keeps its answer as long (a GraphQL request reads it to show a
     twin's rollups): a rollup another process defines shows within this time,
     one this store defines at once; a recompute always reads them.
+
+    ``hierarchy_cache``: keep the ``contains`` DAG in the process for descendant
+    counts and listings, checked against Neo4j's ``topology`` counter on every call
+    (``_hierarchy``). ``share_reads``: concurrent ``twins_with_signals`` calls
+    (a busy server's live-state reads), and the counter checks of concurrent
+    ``descendants`` / ``count_descendants`` calls, go to Neo4j together: one
+    statement for the calls made while the one before ran (``_shared``); each
+    still reads after it was called. Off, each call is a statement of its own.
     """
 
     uri: str
@@ -50,6 +58,7 @@ class Neo4jStoreSettings:
     batch_size: int = 10_000
     model_recheck_ms: int = 500
     hierarchy_cache: bool = True
+    share_reads: bool = True
 
     def __post_init__(self) -> None:
         if not NAMESPACE_PATTERN.fullmatch(self.namespace):

@@ -26,6 +26,7 @@ from ontology._errors import (
     StoreUnavailableError,
 )
 from ontology.graph._identifiers import KIND_ALIAS, KIND_TWIN, alias_text
+from ontology.graph._limits import MAX_READ_IDS
 from ontology.graph._registry import parse_held
 from ontology.graph._rules import TwinRules, rules_for
 from ontology.graph._values import (
@@ -41,6 +42,7 @@ from ontology.graph._values import (
     TwinSpec,
 )
 from ontology.graph.neo4j import _graph_tx as gtx
+from ontology.graph.neo4j import _many_tx as mtx
 from ontology.graph.neo4j import _twin_tx as ttx
 from ontology.graph.neo4j._codec import alias_node_key
 from ontology.graph.neo4j._cypher import Cypher
@@ -48,6 +50,7 @@ from ontology.graph.neo4j._db import Neo4jDatabase
 from ontology.graph.neo4j._hierarchy import Hierarchy
 from ontology.graph.neo4j._rollup_runner import RollupRunner
 from ontology.graph.neo4j._settings import Neo4jStoreSettings
+from ontology.graph.neo4j._shared import SharedRead
 
 if TYPE_CHECKING:
     import dtdl
@@ -108,6 +111,30 @@ class Neo4jState:
             raise
         self._rollups = RollupRunner(self._db)
         self._hierarchy = Hierarchy(self._db, enabled=settings.hierarchy_cache)
+        self._twins_with_signals: Callable[[list[str]], Mapping[str, mtx.TwinWithSignals]] = (
+            SharedRead(self._read_twins_with_signals, most=MAX_READ_IDS)
+            if settings.share_reads
+            else self._read_twins_with_signals
+        )
+        """``twins_with_signals`` of distinct ids, shared by concurrent calls (``share_reads``)."""
+        self._hierarchy_checks: Callable[
+            [list[gtx.HierarchyKey]], Mapping[gtx.HierarchyKey, gtx.HierarchyFound]
+        ] = (
+            SharedRead(self._read_hierarchy_checks, most=MAX_READ_IDS)
+            if settings.share_reads
+            else self._read_hierarchy_checks
+        )
+        """The ``topology`` counter with twins' existence (and counts when it moved), shared
+        by concurrent ``descendants`` and ``count_descendants`` calls (``_hierarchy``)."""
+
+    def _read_twins_with_signals(self, ids: list[str]) -> Mapping[str, mtx.TwinWithSignals]:
+        return self._db.read_one(lambda tx: mtx.twins_with_signals(tx, self._cy, ids))
+
+    def _read_hierarchy_checks(
+        self, keys: list[gtx.HierarchyKey]
+    ) -> Mapping[gtx.HierarchyKey, gtx.HierarchyFound]:
+        known = self._hierarchy.version  # read now: a count is made only if it is not current
+        return self._db.read_one(lambda tx: gtx.hierarchy_checks(tx, self._cy, keys, known))
 
     def _held(self) -> dict[str, Model]:
         return self._current_models()[1]

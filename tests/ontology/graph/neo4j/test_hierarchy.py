@@ -118,3 +118,18 @@ def test_an_unknown_twin_is_not_found_with_a_kept_hierarchy(
         kept.count_descendants("nope")
     with pytest.raises(NotFoundError):
         kept.descendants("nope", max_depth=2)
+
+
+def _version(store: Neo4jStore) -> int | None:
+    return store._hierarchy.version
+
+
+def test_the_first_count_waits_for_the_first_read_of_the_hierarchy(
+    stores: tuple[Neo4jStore, Neo4jStore],
+) -> None:
+    kept, plain = stores
+    assert _version(kept) is None  # nothing asked yet
+    assert kept.count_descendants("r") == 7
+    assert _version(kept) is not None  # read before the count was answered
+    assert plain.count_descendants("r") == 7
+    assert _version(plain) is None  # hierarchy_cache=False: never read
