@@ -58,4 +58,6 @@ class Context:
         history = self.__dict__.pop("history_loaders", None)
         if history is not None:
             history.release()
-        self.__dict__.pop("signals_at", None)
+        signals_at = self.__dict__.pop("signals_at", None)
+        if signals_at is not None:
+            signals_at.release()

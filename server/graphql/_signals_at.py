@@ -16,6 +16,7 @@ rows are then fetched without units (``with_units`` False).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,11 +66,23 @@ class SignalsAtLoader:
     def __init__(self, loaders: Loaders, history: HistoryLoaders) -> None:
         self._loaders = loaders
         self._history = history
-        self.rows: DataLoader[TwinAtKey, list[Signal]] = DataLoader(self._batch)
         self._reads: dict[tuple[Names, datetime, bool], list[Read]] = {}
         """Rows fetched ahead for whole lists of twins, by ``(names, at, with_units)``."""
         self._ready: dict[tuple[Names, datetime, bool], tuple[int, dict[str, TwinRows]]] = {}
         """The same by twin, made when first asked for (with how many reads it holds)."""
+
+    @functools.cached_property
+    def rows(self) -> DataLoader[TwinAtKey, list[Signal]]:
+        """Twins asked one by one, batched (made when first asked for)."""
+        return DataLoader(self._batch)
+
+    def release(self) -> None:
+        """Forget the request's DataLoader and reads (its answer is sent): the DataLoader's
+        batch function is a method of this object, a reference cycle that would otherwise
+        keep the request's rows for the cycle collector (see ``Loaders.release``)."""
+        self.__dict__.pop("rows", None)
+        self._reads.clear()
+        self._ready.clear()
 
     def ready(
         self, names: Names, at: datetime, *, with_units: bool

@@ -36,6 +36,7 @@ reports the error) as always.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -514,15 +515,21 @@ class TreeExecutionContext(WeakHelpersExecutionContext):
             return None
         wanted: tuple[str, ...] = tuple(names)
         when = at.astimezone(UTC)
+        # the step is kept in this context's ``_twin_plans``: a strong reference to the
+        # context from it would make every request a reference cycle (its objects then wait
+        # for the cycle collector, whose passes over a 1,000-twin answer stalled requests)
+        context = weakref.ref(self)
 
         def fetch_for(ids: Sequence[str]) -> Callable[[], Awaitable[None]]:
             return lambda: loader.prefetch(ids, None, [(wanted, when)])
 
         def column(ids: Sequence[str]) -> list[Any]:
+            ec = context()
+            assert ec is not None, "a page's step runs only while its execution does"
             read = loader.read_of(wanted, when, ids)
             if read is not None:  # the page's own read: no rows per twin to look up
                 rows = read.rows
-                columns = self._signal_columns(inner, group, rows)
+                columns = ec._signal_columns(inner, group, rows)
                 return regular_signal_lists(columns, rows.position, read.width, len(ids))
             ready = loader.ready(wanted, when, with_units=False)
             got = rows_of(ready, ids) if ready is not None else None
@@ -530,10 +537,8 @@ class TreeExecutionContext(WeakHelpersExecutionContext):
                 raise _FetchFirstError(fetch_for(ids))
             rows = same_rows(got)
             if rows is not None:  # the page's one read
-                return signal_lists(self._signal_columns(inner, group, rows), got)
-            return [
-                signal_lists(self._signal_columns(inner, group, r), [(r, m)])[0] for r, m in got
-            ]
+                return signal_lists(ec._signal_columns(inner, group, rows), got)
+            return [signal_lists(ec._signal_columns(inner, group, r), [(r, m)])[0] for r, m in got]
 
         return column
 
