@@ -255,8 +255,9 @@ def _print_steps(runs: Sequence[OursResult]) -> None:
     steps = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in run.steps.items())
     print(
         f"    ours' median run, {run.seconds:.2f} s in {run.batches} batches: {steps} (summed "
-        "over the batches; history runs in a thread beside the state write, which waits for "
-        "it before committing, and the next batch is fetched, decoded and fused beside both)"
+        "over the batches; history runs in a thread beside the state write: state rows = "
+        "built and sent in the open transaction, state wait = waiting for history, state "
+        "commit = after history; the next batch is fetched, decoded and fused beside both)"
     )
 
 

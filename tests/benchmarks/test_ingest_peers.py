@@ -77,6 +77,9 @@ def test_the_neo4j_questdb_section_checks_the_writes_per_batch(
     assert "embedded stores:" in output
     assert "state and history as the records imply, every run: yes" in output
     assert output.count("within that bound: yes") == 2
+    # the state write split where it waits for history: each part timed, once per size
+    for part in ("state rows", "state wait", "state commit"):
+        assert len(re.findall(rf"{part} \d+\.\d\d s", output)) == 2
 
 
 REQUIRE_PEERS = "TWINWEAVE_TEST_REQUIRE_PEERS"

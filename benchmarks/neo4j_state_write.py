@@ -1,0 +1,206 @@
+"""The Neo4j state write of one ingest batch: the store's statement beside the same rows as columns.
+
+``python -m benchmarks.neo4j_state_write --runs 3``
+
+One ingest batch of (e) (``benchmarks/ingest.py``: 2,000 records x 100 samples
+over 1,000 twins) writes 5,000 changed keys to Neo4j in one transaction
+(``Neo4jStore.set_signals``). This times that write twice per run, each in a fresh
+namespace: the first write (every ``Signal`` node created) and a second one with
+newer times (every node updated), for two shapes of the same transaction:
+
+- **store**: ``Neo4jStore.set_signals`` as it is (one ``UNWIND`` of a map per row, a
+  ``CALL`` subquery per row with the row's twin matched in it);
+- **columns**: the same rows as one list per property, the twins checked once (their
+  distinct ids) in a statement of their own, the rows of one key reduced to the one the
+  store keeps, then ``UNWIND range(...)`` with ``MERGE``/``SET`` and no subquery, and
+  the ``signals`` counter moved as the store moves it. It is what this benchmark
+  proposes for the store; it lives here only to be measured.
+
+Shapes take turns (store first in odd runs, columns first in even ones), and the run
+fails unless both namespaces read back the same ``Signal`` nodes (key, twin, signal,
+value, t, time, batch). Wall seconds, from the call to the commit's return.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import neo4j
+
+from benchmarks._ingest_peers._workload import Workload
+from benchmarks._neo4j_raw import DATABASE, drop_namespace
+from ontology import Neo4jStore, Neo4jStoreSettings, SignalUpdate
+
+SIGNALS = ("fault", "mode", "speed", "temperature", "vibration")
+_KEY = json.JSONEncoder(separators=(",", ":")).encode
+Write = Callable[[Neo4jStore, neo4j.Driver, str, Sequence[SignalUpdate]], None]
+
+
+def make_updates(twins: int, at: datetime, batch: str) -> list[SignalUpdate]:
+    """One update of each (twin, signal): ``twins`` x 5 keys, as one (e) batch writes; then
+    twin ``m0``'s keys again, older (the store applies rows in order and keeps the newer)."""
+    newest = [
+        SignalUpdate(f"m{t}", signal, float(t % 97) + 0.5, at + timedelta(microseconds=t), batch)
+        for t in range(twins)
+        for signal in SIGNALS
+    ]
+    older = [SignalUpdate("m0", s, -1.0, at - timedelta(seconds=1), batch) for s in SIGNALS]
+    return newest + older
+
+
+def store_write(
+    store: Neo4jStore, driver: neo4j.Driver, ns: str, ups: Sequence[SignalUpdate]
+) -> None:
+    store.set_signals(ups)
+
+
+def columns_write(
+    store: Neo4jStore, driver: neo4j.Driver, ns: str, ups: Sequence[SignalUpdate]
+) -> None:
+    """The proposed shape: what ``set_signals`` writes, as columns (labels of namespace ``ns``).
+
+    Rows of one key are first reduced to the one the store's in-order apply keeps (the
+    last of those with the newest time), so the statement holds each key once and needs
+    no subquery per row: without one the planner MERGEs every row before any SET, and
+    of two rows of one key the older could win.
+    """
+    kept: dict[tuple[str, str], SignalUpdate] = {}
+    for u in ups:
+        held = kept.get((u.twin, u.signal))
+        if held is None or held.time <= u.time:
+            kept[(u.twin, u.signal)] = u
+    rows = list(kept.values())
+    twins = list(dict.fromkeys(u.twin for u in rows))
+    columns: dict[str, Any] = {
+        "key": [_KEY([u.twin, u.signal]) for u in rows],
+        "twin": [u.twin for u in rows],
+        "signal": [u.signal for u in rows],
+        "value": [repr(u.value) for u in rows],
+        "t": [_micros(u.time) for u in rows],
+        "time": [u.time.isoformat() for u in rows],
+        "batch": [u.batch for u in rows],
+    }
+    check = (
+        f"UNWIND $twins AS id OPTIONAL MATCH (w:{ns}_Twin {{id: id}}) WITH id WHERE w IS NULL "
+        "RETURN collect(id) AS missing"
+    )
+    write = (
+        "UNWIND range(0, size($key) - 1) AS i "
+        f"MERGE (s:{ns}_Signal {{key: $key[i]}}) "
+        "ON CREATE SET s.twin = $twin[i], s.signal = $signal[i] "
+        "WITH s, i WHERE s.t IS NULL OR s.t <= $t[i] "
+        "SET s.value = $value[i], s.t = $t[i], s.time = $time[i], s.batch = $batch[i]"
+    )
+    bump = (
+        f"MERGE (m:{ns}_Meta {{key: 'signals'}}) ON CREATE SET m.version = 0 "
+        "SET m.version = m.version + 1"
+    )
+
+    def work(tx: neo4j.ManagedTransaction) -> None:
+        missing = tx.run(check, twins=twins).single(strict=True)[0]
+        if missing:
+            msg = f"twins {missing[:3]} do not exist"
+            raise RuntimeError(msg)
+        tx.run(write, columns).consume()
+        tx.run(bump).consume()
+
+    with driver.session(database=DATABASE) as session:
+        session.execute_write(work)
+
+
+SHAPES: dict[str, Write] = {"store": store_write, "columns": columns_write}
+
+
+def read_back(driver: neo4j.Driver, ns: str) -> list[tuple[Any, ...]]:
+    records = driver.execute_query(
+        f"MATCH (s:{ns}_Signal) RETURN s.key, s.twin, s.signal, s.value, s.t, s.time, s.batch "
+        "ORDER BY s.key",
+        database_=DATABASE,
+    ).records
+    return [tuple(r) for r in records]
+
+
+def one_run(
+    uri: str, driver: neo4j.Driver, shape: str, twins: int
+) -> tuple[float, float, list[tuple[Any, ...]]]:
+    """(create seconds, update seconds, the nodes read back) of one shape in a fresh namespace."""
+    ns = f"bsw{uuid.uuid4().hex[:10]}"
+    store = Neo4jStore(Neo4jStoreSettings(uri=uri, namespace=ns))
+    try:
+        Workload(twins, 1, twins).plant(store)
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        write = SHAPES[shape]
+        first = make_updates(twins, at, "a" * 32)
+        started = time.perf_counter()
+        write(store, driver, ns, first)
+        created = time.perf_counter() - started
+        second = make_updates(twins, at + timedelta(seconds=1), "b" * 32)
+        started = time.perf_counter()
+        write(store, driver, ns, second)
+        updated = time.perf_counter() - started
+        return created, updated, read_back(driver, ns)
+    finally:
+        store.close()
+        drop_namespace(driver, ns)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.neo4j_state_write",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--neo4j", default="bolt://127.0.0.1:17687", help="Bolt URI (auth off)")
+    parser.add_argument("--twins", type=int, default=1000, help="twins (x 5 keys a write)")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    if args.twins < 1 or args.runs < 1:
+        parser.error("--twins and --runs must be >= 1")
+    driver = neo4j.GraphDatabase.driver(args.neo4j, auth=None)
+    times: dict[str, list[tuple[float, float]]] = {shape: [] for shape in SHAPES}
+    ok = True
+    try:
+        for n in range(args.runs):
+            order = list(SHAPES) if n % 2 == 0 else list(reversed(SHAPES))
+            nodes = []
+            for shape in order:
+                created, updated, found = one_run(args.neo4j, driver, shape, args.twins)
+                times[shape].append((created, updated))
+                nodes.append(found)
+            ok = ok and nodes[0] == nodes[1] and len(nodes[0]) == args.twins * len(SIGNALS)
+    finally:
+        driver.close()
+    keys = args.twins * len(SIGNALS)
+    print(
+        f"Neo4j state write ({args.neo4j}): {keys:,} keys over {args.twins:,} twins in one "
+        f"transaction, {args.runs} runs a shape in turns; wall seconds, min / median"
+    )
+    for phase, i in (("first write (created)", 0), ("second write (updated)", 1)):
+        for shape, done in times.items():
+            seconds = [d[i] for d in done]
+            print(
+                f"  {phase:<23} {shape:<8} {min(seconds):.3f} / {statistics.median(seconds):.3f} s"
+            )
+        base = statistics.median(d[i] for d in times["store"])
+        ours = statistics.median(d[i] for d in times["columns"])
+        print(f"  {phase:<23} store / columns (medians): {base / ours:.1f}x")
+    same = "yes" if ok else "NO"
+    print(f"  both shapes read back the same {keys:,} Signal nodes, every run: {same}")
+    return 0 if ok else 1
+
+
+def _micros(moment: datetime) -> int:
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+if __name__ == "__main__":
+    sys.exit(main())
