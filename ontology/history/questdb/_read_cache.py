@@ -9,8 +9,11 @@ asked for in one small query before the read. A read asks for the stamp first;
 when it equals the one kept with the same read's answer, no write of any process
 was applied to those tables since (and none dropped and created them again: the
 id changes), so the kept answer is what the read would return, and it is returned
-without the read. The stamp is asked for after the read began, so a write applied
-before a read began is always seen by it, as without the cache.
+without the read. The stamp is asked for after the read began (threads asking at once
+share one query that started after they all asked, ``_shared_call``), so a write applied
+before a read began is always seen by it, as without the cache. The stamp has a
+connection of its own and is asked outside the store's lock, so a read answered from the
+cache waits for no other read in flight; the cache itself is used under the lock.
 
 The query for the stamp costs QuestDB a fraction of a read (measured: see
 docs/history.md). Answers are shared between callers: their arrays are made
@@ -28,7 +31,9 @@ import numpy as np
 import pyarrow as pa
 
 from ontology.history._values import AsOf, Series
-from ontology.history.questdb._wire import Wire
+from ontology.history.questdb._fetch import ColumnReader
+from ontology.history.questdb._settings import QuestDBHistorySettings
+from ontology.history.questdb._shared_call import SharedCall
 
 __all__ = ["ReadCache"]
 
@@ -63,10 +68,11 @@ def cells(answer: tuple[Series, ...] | AsOf) -> int:
 class ReadCache:
     """Up to ``entries`` answers, each kept with the stamp of the tables it read."""
 
-    def __init__(self, wire: Wire, tables: Sequence[str], entries: int) -> None:
-        self._wire = wire
+    def __init__(self, settings: QuestDBHistorySettings, tables: Sequence[str]) -> None:
         self._tables = list(tables)
-        self._entries = entries
+        self._entries = settings.read_cache
+        self._reader = ColumnReader(settings)  # the stamps' own connection
+        self._stamp = SharedCall(self._ask_stamp)
         self._kept: OrderedDict[Hashable, tuple[Stamp, tuple[Series, ...] | AsOf, int]] = (
             OrderedDict()
         )
@@ -79,9 +85,14 @@ class ReadCache:
         return self._entries > 0
 
     def stamp(self) -> Stamp:
-        """The tables' ids and applied transactions now (one round trip)."""
+        """The tables' ids and applied transactions, asked after this call began: threads
+        asking while a stamp's query runs share the next one (``SharedCall``). Not under the
+        store's lock: a hit waits for no read in flight."""
+        return self._stamp()
+
+    def _ask_stamp(self) -> Stamp:
         marks = ", ".join(["%s"] * len(self._tables))
-        table = self._wire.arrow(
+        table = self._reader.table(
             "SELECT t.id, w.name, w.writerTxn FROM wal_tables() w JOIN tables() t "
             f"ON w.name = t.table_name WHERE w.name IN ({marks})",
             self._tables,
@@ -118,3 +129,6 @@ class ReadCache:
     def clear(self) -> None:
         self._kept.clear()
         self._cells = 0
+
+    def close(self) -> None:
+        self._reader.close()

@@ -98,6 +98,11 @@ def _columns(keys: Sequence[SeriesKey]) -> tuple[tuple[str, ...], tuple[str, ...
     return tuple(k.twin for k in keys), tuple(k.signal for k in keys)
 
 
+def _marks(watermarks: Mapping[Tier, int]) -> tuple[tuple[str, int], ...]:
+    """The watermarks a read stopped at (part of its key in the cache)."""
+    return tuple(sorted((str(tier), cut) for tier, cut in watermarks.items()))
+
+
 _TIER_TABLE = {Tier.RAW: "samples", Tier.MINUTE: "minute", Tier.HOUR: "hour"}
 
 
@@ -114,9 +119,7 @@ class QuestDBHistoryStore:
         self._samples = SampleReader(self._engine, self._wire, self._prefix)
         self._records = RecordReader(self._wire, self._prefix)
         self._tail = TierTail()
-        self._cache = ReadCache(
-            self._wire, [self._table(n) for n in ("samples", "minute", "hour")], settings.read_cache
-        )
+        self._cache = ReadCache(settings, [self._table(n) for n in ("samples", "minute", "hour")])
         self._sample_sender = SampleSender(settings)
         for statement in create_statements(self._prefix):
             self._wire.execute(statement)
@@ -137,11 +140,19 @@ class QuestDBHistoryStore:
 
     def _cached(self, key_of: Callable[[], Hashable], read: Callable[[], A]) -> A:
         """``read()``, or the answer kept for the read ``key_of()`` names when the tables it
-        reads have not changed since (one small query instead of the read; ``_read_cache``)."""
+        reads have not changed since (one small query instead of the read; ``_read_cache``).
+
+        Called under the store's lock, after ``_applied``; with the cache on, the lock is
+        let go while the stamp is asked (shared with other threads' reads, see
+        ``ReadCache.stamp``) and taken again for the cache and the read."""
         if not self._cache.enabled:
             return read()
-        key = key_of()
-        stamp = self._cache.stamp()
+        key = key_of()  # with the watermarks the read was planned with
+        self._lock.release()
+        try:
+            stamp = self._cache.stamp()
+        finally:
+            self._lock.acquire()
         kept = self._cache.get(key, stamp)
         if kept is not None:
             return kept  # type: ignore[return-value]  # the key says which kind of read
@@ -306,7 +317,7 @@ class QuestDBHistoryStore:
             self._applied()
             window = (query.start, query.end, query.interval, query.aggregates)
             return self._cached(
-                lambda: ("range", *_columns(keys), window),
+                lambda: ("range", *_columns(keys), window, _marks(self._watermarks)),
                 lambda: self._samples.range(keys, query),
             )
 
@@ -315,7 +326,7 @@ class QuestDBHistoryStore:
         with self._lock, self._wire.guarded():
             self._applied()
             return self._cached(
-                lambda: ("as_of", *_columns(keys), at_us),
+                lambda: ("as_of", *_columns(keys), at_us, _marks(self._watermarks)),
                 lambda: self._samples.as_of(keys, at_us, self._watermarks),
             )
 
@@ -434,6 +445,7 @@ class QuestDBHistoryStore:
 
     def close(self) -> None:
         with self._lock:
+            self._cache.close()
             self._sample_sender.close()
             self._wire.close()
             self._engine.close()
