@@ -5,6 +5,7 @@
                                  [--skip-neo4j] [--skip-memory] [--skip-neo4j-graphql]
                                  [--only-side-by-side]
                                  [--neo4j-uri bolt://127.0.0.1:17687] [--neo4j-pid PID]
+                                 [--questdb-pid PID] [--questdb-read-cache N]
                                  [--questdb-http 127.0.0.1:19000] [--questdb-pg 127.0.0.1:18812]
 
 Builds a synthetic plant (``loaders.generate_plant``) with a ``power`` value on
@@ -44,7 +45,7 @@ GraphQL). Every answer through GraphQL is checked against the baseline's; a
 mismatch or an error exits non-zero. ``--repeat`` rounds; the min and median
 p99 of the rounds are printed (and each round's), with the server processes' CPU
 time per request (``/proc``; on a loaded machine the p99 is mostly waiting for a
-core) and, with ``--neo4j-pid``, the Neo4j server's.
+core) and, with ``--neo4j-pid`` and ``--questdb-pid``, the Neo4j and QuestDB servers'.
 
 Side by side on Neo4j (unless ``--skip-neo4j-graphql``): ``@neo4j/graphql``
 (``benchmarks/neo4j_graphql/``, installed with ``npm ci`` when missing), the
@@ -414,9 +415,13 @@ class Rounds:
     """The server processes' CPU time per request over the timed rounds (not Neo4j's)."""
     neo4j_cpu_ms: float | None = None
     """``--neo4j-pid``: the Neo4j server's CPU time per request over the same rounds."""
+    questdb_cpu_ms: float | None = None
+    """``--questdb-pid``: the QuestDB server's CPU time per request over the same rounds."""
 
     def p99_text(self) -> str:
         neo4j = "" if self.neo4j_cpu_ms is None else f", Neo4j CPU {self.neo4j_cpu_ms:6.2f} ms"
+        if self.questdb_cpu_ms is not None:
+            neo4j += f", QuestDB CPU {self.questdb_cpu_ms:6.2f} ms"
         rounds = ", ".join(f"{p:.1f}" for p in self.p99)
         return (
             f"p99 min {min(self.p99):7.1f} ms, median {statistics.median(self.p99):7.1f} ms "
@@ -431,7 +436,9 @@ def rounds(
     """One warm-up round, then ``--repeat`` timed rounds of ``--clients`` x ``--requests``."""
     run(load(url, body, answer, args.clients, 1))
     neo4j = [args.neo4j_pid] if args.neo4j_pid is not None else []
+    quest = [args.questdb_pid] if args.questdb_pid is not None else []
     cpu_before, neo4j_before = cpu_seconds(pids), cpu_seconds(neo4j)
+    quest_before = cpu_seconds(quest)
     p99s: list[float] = []
     p50s: list[float] = []
     answers: list[Any] = []
@@ -445,7 +452,8 @@ def rounds(
     count = args.repeat * args.clients * args.requests
     cpu = (cpu_seconds(pids) - cpu_before) * 1e3 / count
     neo4j_cpu = (cpu_seconds(neo4j) - neo4j_before) * 1e3 / count if neo4j else None
-    return Rounds(p99s, p50s, answers, errors, cpu, neo4j_cpu)
+    quest_cpu = (cpu_seconds(quest) - quest_before) * 1e3 / count if quest else None
+    return Rounds(p99s, p50s, answers, errors, cpu, neo4j_cpu, quest_cpu)
 
 
 # ------------------------------------------------------------------- server
@@ -689,8 +697,20 @@ def _parser() -> argparse.ArgumentParser:
         help="the Neo4j server's pid: its CPU per request too (/proc; a shared server's "
         "other clients count as well)",
     )
+    parser.add_argument(
+        "--questdb-pid",
+        type=int,
+        help="the QuestDB server's pid: its CPU per request too (/proc; a shared server's "
+        "other clients count as well)",
+    )
     parser.add_argument("--questdb-http", default="127.0.0.1:19000", help="QuestDB HTTP")
     parser.add_argument("--questdb-pg", default="127.0.0.1:18812", help="QuestDB PG wire")
+    parser.add_argument(
+        "--questdb-read-cache",
+        type=int,
+        default=QuestDBHistorySettings().read_cache,
+        help="QuestDBHistorySettings.read_cache of the servers (0: off)",
+    )
     parser.add_argument("--skip-neo4j", action="store_true", help="in-process store only")
     parser.add_argument("--skip-memory", action="store_true", help="Neo4j only")
     parser.add_argument(
@@ -716,11 +736,13 @@ def _neo4j(data: Data, plant: SyntheticPlant, args: argparse.Namespace, workdir:
     host, http = args.questdb_http.rsplit(":", 1)
     pg = int(args.questdb_pg.rsplit(":", 1)[1])
     quest = {"host": host, "http_port": int(http), "pg_port": pg, "prefix": namespace}
-    history = QuestDBHistoryStore(QuestDBHistorySettings(**quest))
+    # the baseline reads each time (no read cache); the servers keep ``--questdb-read-cache``
+    history = QuestDBHistoryStore(QuestDBHistorySettings(**quest, read_cache=0))
+    served = json.dumps({**quest, "read_cache": args.questdb_read_cache})
     neo = Neo4jStore(Neo4jStoreSettings(uri=args.neo4j_uri, namespace=namespace))
     try:
         fill_graph(neo, plant)
-        return run_store("neo4j", data, neo, history, json.dumps(quest), args, workdir, namespace)
+        return run_store("neo4j", data, neo, history, served, args, workdir, namespace)
     finally:
         _drop(args.neo4j_uri, namespace)
         dropper = QuestDBHistoryStore(QuestDBHistorySettings(**quest))

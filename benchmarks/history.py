@@ -525,8 +525,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         host, http = args.questdb_http.rsplit(":", 1)
         pg = args.questdb_pg.rsplit(":", 1)[1]
         prefix = f"bench_{uuid.uuid4().hex[:8]}"
+        # read_cache=0: every timed read goes to the server (a repeated read would be a hit)
         settings = QuestDBHistorySettings(
-            host=host, http_port=int(http), pg_port=int(pg), prefix=prefix
+            host=host, http_port=int(http), pg_port=int(pg), prefix=prefix, read_cache=0
         )
         server = ServerCpu(args.questdb_pid, settings) if args.questdb_pid else None
         qstore = QuestDBHistoryStore(settings)

@@ -15,6 +15,8 @@ MAX_SAMPLE_REQUESTS = 8
 """ILP requests at once for one batch's samples (each on a thread and connection of its own)."""
 MAX_READ_REQUESTS = 8
 """PostgreSQL-wire requests at once for one large read (each on a connection of its own)."""
+MAX_READ_CACHE = 4096
+"""Answers the read cache may keep at most (``read_cache``)."""
 PREFIX_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 """A table-name prefix: a letter, then up to 30 letters, digits or underscores."""
 
@@ -32,7 +34,9 @@ class QuestDBHistorySettings:
     ``sample_requests`` how many ILP requests at once carry a large batch's samples
     (each a run of its rows, see ``_ingress``); ``read_requests`` how many requests
     at once, each on a PostgreSQL-wire connection of its own, carry a large bucketed
-    read (each a share of its twins, see ``_grain``).
+    read (each a share of its twins, see ``_grain``); ``read_cache`` how many recent
+    ``range`` and ``as_of`` answers are kept and returned again while no write reached
+    the tables they read (0: none; see ``_read_cache``).
     """
 
     host: str = "127.0.0.1"
@@ -47,6 +51,7 @@ class QuestDBHistorySettings:
     apply_timeout_s: float = 30.0
     sample_requests: int = 2
     read_requests: int = 2
+    read_cache: int = 64
 
     def __post_init__(self) -> None:
         if not PREFIX_PATTERN.fullmatch(self.prefix):
@@ -76,6 +81,12 @@ class QuestDBHistorySettings:
             message = (
                 f"QuestDBHistorySettings.read_requests is {self.read_requests!r}; expected "
                 f"1 to {MAX_READ_REQUESTS}"
+            )
+            raise HistoryInputError(message)
+        if not 0 <= self.read_cache <= MAX_READ_CACHE:
+            message = (
+                f"QuestDBHistorySettings.read_cache is {self.read_cache!r}; expected 0 to "
+                f"{MAX_READ_CACHE}"
             )
             raise HistoryInputError(message)
         if not self.host or any(c in self.host for c in ";:/ "):

@@ -18,9 +18,10 @@ writer).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -54,6 +55,7 @@ from ontology.history._values import (
 )
 from ontology.history.questdb._frames import TABLE_COLUMN, samples_frame, tier_frame
 from ontology.history.questdb._ingress import SampleFlush, SampleSender
+from ontology.history.questdb._read_cache import ReadCache
 from ontology.history.questdb._records import RecordReader, add_batch, add_events, add_rejects
 from ontology.history.questdb._samples import SampleReader
 from ontology.history.questdb._schema import create_statements, table_names
@@ -68,6 +70,7 @@ from ontology.history.questdb._tiers import (
 from ontology.history.questdb._wire import Wire
 
 DAY_US = 86_400 * 1_000_000
+A = TypeVar("A", tuple[Series, ...], AsOf)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,17 @@ class _Written:
         return self.merged if self.merged is not None else {}
 
 
+def _columns(keys: Sequence[SeriesKey]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The twins and the signals of ``keys`` (a read's key in the cache: tuples of strings
+    hash and compare in C)."""
+    return tuple(k.twin for k in keys), tuple(k.signal for k in keys)
+
+
+def _marks(watermarks: Mapping[Tier, int]) -> tuple[tuple[str, int], ...]:
+    """The watermarks a read stopped at (part of its key in the cache)."""
+    return tuple(sorted((str(tier), cut) for tier, cut in watermarks.items()))
+
+
 _TIER_TABLE = {Tier.RAW: "samples", Tier.MINUTE: "minute", Tier.HOUR: "hour"}
 
 
@@ -105,6 +119,7 @@ class QuestDBHistoryStore:
         self._samples = SampleReader(self._engine, self._wire, self._prefix)
         self._records = RecordReader(self._wire, self._prefix)
         self._tail = TierTail()
+        self._cache = ReadCache(settings, [self._table(n) for n in ("samples", "minute", "hour")])
         self._sample_sender = SampleSender(settings)
         for statement in create_statements(self._prefix):
             self._wire.execute(statement)
@@ -117,6 +132,31 @@ class QuestDBHistoryStore:
 
     def _table(self, name: str) -> str:
         return f"{self._prefix}_{name}"
+
+    @property
+    def read_cache_hits(self) -> int:
+        """``range`` and ``as_of`` calls answered from the read cache (see ``_read_cache``)."""
+        return self._cache.hits
+
+    def _cached(self, key_of: Callable[[], Hashable], read: Callable[[], A]) -> A:
+        """``read()``, or the answer kept for the read ``key_of()`` names when the tables it
+        reads have not changed since (one small query instead of the read; ``_read_cache``).
+
+        Called under the store's lock, after ``_applied``; with the cache on, the lock is
+        let go while the stamp is asked (shared with other threads' reads, see
+        ``ReadCache.stamp``) and taken again for the cache and the read."""
+        if not self._cache.enabled:
+            return read()
+        key = key_of()  # with the watermarks the read was planned with
+        self._lock.release()
+        try:
+            stamp = self._cache.stamp()
+        finally:
+            self._lock.acquire()
+        kept = self._cache.get(key, stamp)
+        if kept is not None:
+            return kept  # type: ignore[return-value]  # the key says which kind of read
+        return self._cache.put(key, stamp, read())
 
     def _applied(self) -> None:
         """Wait until the server applied every write this store made (read your writes)."""
@@ -275,13 +315,20 @@ class QuestDBHistoryStore:
         with self._lock, self._wire.guarded():
             query = RangeQuery(keys, start, end, interval, aggregates, self._watermarks)
             self._applied()
-            return self._samples.range(keys, query)
+            window = (query.start, query.end, query.interval, query.aggregates)
+            return self._cached(
+                lambda: ("range", *_columns(keys), window, _marks(self._watermarks)),
+                lambda: self._samples.range(keys, query),
+            )
 
     def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
         at_us = check_as_of(keys, at)
         with self._lock, self._wire.guarded():
             self._applied()
-            return self._samples.as_of(keys, at_us, self._watermarks)
+            return self._cached(
+                lambda: ("as_of", *_columns(keys), at_us, _marks(self._watermarks)),
+                lambda: self._samples.as_of(keys, at_us, self._watermarks),
+            )
 
     def raw(
         self, key: SeriesKey, start: datetime, end: datetime, *, limit: int = 100_000
@@ -385,17 +432,20 @@ class QuestDBHistoryStore:
                 self._watermarks[tier] = cut
             self._unapplied.update(table_names(self._prefix))
             self._tail.clear()
+            self._cache.clear()  # the watermarks moved: reads stop elsewhere
         return dropped
 
     def drop_tables(self) -> None:
         """Drop every table of this store's prefix (tests, or retiring a store)."""
         with self._lock, self._wire.guarded():
             self._tail.clear()
+            self._cache.clear()
             for table in table_names(self._prefix):
                 self._wire.execute(f"DROP TABLE IF EXISTS {table}")
 
     def close(self) -> None:
         with self._lock:
+            self._cache.close()
             self._sample_sender.close()
             self._wire.close()
             self._engine.close()

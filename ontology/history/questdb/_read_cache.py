@@ -1,0 +1,134 @@
+"""Answers of recent reads, kept while the tables they read have not changed.
+
+A dashboard polls the same window, a listing the same time, again and again; the
+answer is the same until a write reaches one of the tables the read looked at. So
+each ``range`` and ``as_of`` answer is kept (a few dozen, least recently used
+dropped first) with the *stamp* of the tables it read: their ids and the
+transaction their writer has applied (``wal_tables()`` joined with ``tables()``),
+asked for in one small query before the read. A read asks for the stamp first;
+when it equals the one kept with the same read's answer, no write of any process
+was applied to those tables since (and none dropped and created them again: the
+id changes), so the kept answer is what the read would return, and it is returned
+without the read. The stamp is asked for after the read began (threads asking at once
+share one query that started after they all asked, ``_shared_call``), so a write applied
+before a read began is always seen by it, as without the cache. The stamp has a
+connection of its own and is asked outside the store's lock, so a read answered from the
+cache waits for no other read in flight; the cache itself is used under the lock.
+
+The query for the stamp costs QuestDB a fraction of a read (measured: see
+docs/history.md). Answers are shared between callers: their arrays are made
+read-only. Large answers are not kept (``MAX_ANSWER_CELLS``).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import fields
+from typing import Any, TypeVar
+
+import numpy as np
+import pyarrow as pa
+
+from ontology.history._values import AsOf, Series
+from ontology.history.questdb._fetch import ColumnReader
+from ontology.history.questdb._settings import QuestDBHistorySettings
+from ontology.history.questdb._shared_call import SharedCall
+
+__all__ = ["ReadCache"]
+
+MAX_ANSWER_CELLS = 1_000_000
+"""An answer with more cells (series times buckets, or series) than this is not kept."""
+MAX_CELLS = 4_000_000
+"""All kept answers together hold at most this many cells (the oldest go first)."""
+Stamp = tuple[tuple[int, str, int], ...]
+_STAMP_SCHEMA = pa.schema([("id", pa.int64()), ("name", pa.string()), ("txn", pa.int64())])
+A = TypeVar("A", tuple[Series, ...], AsOf)
+
+
+def _freeze(answer: tuple[Series, ...] | AsOf) -> None:
+    """Make ``answer``'s arrays read-only (it is handed to every caller of the read)."""
+    arrays: list[np.ndarray[Any, Any]] = []
+    if isinstance(answer, AsOf):
+        arrays += [getattr(answer, f.name) for f in fields(AsOf)]
+    else:
+        for series in answer:
+            arrays += [series.start, *series.values.values(), *series.text.values()]
+    for array in arrays:
+        array.setflags(write=False)
+
+
+def cells(answer: tuple[Series, ...] | AsOf) -> int:
+    """How many values ``answer`` holds (buckets of every series, or series)."""
+    if isinstance(answer, AsOf):
+        return len(answer.found)
+    return sum(len(s.start) for s in answer) + len(answer)
+
+
+class ReadCache:
+    """Up to ``entries`` answers, each kept with the stamp of the tables it read."""
+
+    def __init__(self, settings: QuestDBHistorySettings, tables: Sequence[str]) -> None:
+        self._tables = list(tables)
+        self._entries = settings.read_cache
+        self._reader = ColumnReader(settings)  # the stamps' own connection
+        self._stamp = SharedCall(self._ask_stamp)
+        self._kept: OrderedDict[Hashable, tuple[Stamp, tuple[Series, ...] | AsOf, int]] = (
+            OrderedDict()
+        )
+        self._cells = 0
+        self.hits = 0
+        """Reads answered from the cache since the store opened."""
+
+    @property
+    def enabled(self) -> bool:
+        return self._entries > 0
+
+    def stamp(self) -> Stamp:
+        """The tables' ids and applied transactions, asked after this call began: threads
+        asking while a stamp's query runs share the next one (``SharedCall``). Not under the
+        store's lock: a hit waits for no read in flight."""
+        return self._stamp()
+
+    def _ask_stamp(self) -> Stamp:
+        marks = ", ".join(["%s"] * len(self._tables))
+        table = self._reader.table(
+            "SELECT t.id, w.name, w.writerTxn FROM wal_tables() w JOIN tables() t "
+            f"ON w.name = t.table_name WHERE w.name IN ({marks})",
+            self._tables,
+            _STAMP_SCHEMA,
+        )
+        rows = zip(*(table.column(n).to_pylist() for n in _STAMP_SCHEMA.names), strict=True)
+        return tuple(sorted(rows))
+
+    def get(self, key: Hashable, stamp: Stamp) -> tuple[Series, ...] | AsOf | None:
+        """The answer kept for ``key`` if it was read at ``stamp``, else None."""
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != stamp:
+            return None
+        self._kept.move_to_end(key)
+        self.hits += 1
+        return kept[1]
+
+    def put(self, key: Hashable, stamp: Stamp, answer: A) -> A:
+        """Keep ``answer`` (read at ``stamp``) unless it is too large; returns it, read-only."""
+        size = cells(answer)
+        if size > MAX_ANSWER_CELLS:
+            return answer
+        old = self._kept.pop(key, None)
+        if old is not None:
+            self._cells -= old[2]
+        _freeze(answer)
+        self._kept[key] = (stamp, answer, size)
+        self._cells += size
+        while len(self._kept) > self._entries or self._cells > MAX_CELLS:
+            _, (_, _, dropped) = self._kept.popitem(last=False)
+            self._cells -= dropped
+        return answer
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self._cells = 0
+
+    def close(self) -> None:
+        self._reader.close()
