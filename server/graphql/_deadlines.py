@@ -12,10 +12,14 @@ request is so cut off between its limit and its limit plus ``tick_s``.
 from __future__ import annotations
 
 import asyncio
+import math
 import weakref
 from dataclasses import dataclass, field
 
 __all__ = ["Deadlines"]
+
+MIN_TICK_S = 0.001
+"""The timer's shortest period (a limit of 0 s does not spin the loop)."""
 
 
 @dataclass(eq=False, slots=True)
@@ -30,11 +34,12 @@ class _LoopDeadlines:
 
 
 class Deadlines:
-    """Tasks cut off ``seconds`` after they start (at most ``tick_s`` late)."""
+    """Tasks cut off ``seconds`` after they start (at most ``tick_s`` late; never when
+    ``seconds`` is infinite)."""
 
     def __init__(self, seconds: float, tick_s: float) -> None:
         self.seconds = seconds
-        self.tick_s = tick_s
+        self.tick_s = max(tick_s, MIN_TICK_S)
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopDeadlines] = (
             weakref.WeakKeyDictionary()
         )
@@ -42,6 +47,8 @@ class Deadlines:
 
     def start(self, task: asyncio.Task[object]) -> None:
         """Cut ``task`` off (cancel it) once its time is up, unless :meth:`stop` comes first."""
+        if self.seconds == math.inf:
+            return
         loop = task.get_loop()
         state = self._state(loop)
         state.due[task] = loop.time() + self.seconds
@@ -56,6 +63,11 @@ class Deadlines:
             state.expired.discard(task)
             return True
         return False
+
+    def armed(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether ``loop``'s timer is armed (it is while a task of it has a deadline)."""
+        state = self._loops.get(loop)
+        return state is not None and state.timer is not None
 
     def _state(self, loop: asyncio.AbstractEventLoop) -> _LoopDeadlines:
         state = self._last

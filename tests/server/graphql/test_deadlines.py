@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 from server.graphql._deadlines import Deadlines
 
@@ -61,17 +60,15 @@ def test_a_cancellation_from_elsewhere_is_not_a_deadline() -> None:
 
 
 def test_the_timer_stops_once_no_task_has_a_deadline() -> None:
-    async def main() -> tuple[Any, Any]:
+    async def main() -> tuple[bool, bool]:
         deadlines = Deadlines(10.0, TICK)
         await _sleeping(deadlines, 0.0)
-        state = deadlines._state(asyncio.get_running_loop())
-        armed = state.timer
+        loop = asyncio.get_running_loop()
+        armed = deadlines.armed(loop)
         await asyncio.sleep(TICK * 3)
-        return armed, state.timer
+        return armed, deadlines.armed(loop)
 
-    armed, after = asyncio.run(main())
-    assert armed is not None, "armed while a task had a deadline"
-    assert after is None
+    assert asyncio.run(main()) == (True, False), "armed while a task had a deadline, then not"
 
 
 def test_two_loops_keep_their_own_deadlines() -> None:
@@ -79,3 +76,12 @@ def test_two_loops_keep_their_own_deadlines() -> None:
     for _ in range(2):  # a second loop after the first closed (as each test client makes)
         how, _ = asyncio.run(_sleeping(deadlines, 1.0))
         assert how == "cut off"
+
+
+def test_an_infinite_limit_cuts_nothing_off_and_arms_no_timer() -> None:
+    async def main() -> tuple[str, bool]:
+        deadlines = Deadlines(float("inf"), float("inf"))
+        how, _ = await _sleeping(deadlines, 0.01)
+        return how, deadlines.armed(asyncio.get_running_loop())
+
+    assert asyncio.run(main()) == ("done", False)
