@@ -3,7 +3,7 @@
     python -m benchmarks.graphql [--twins 20000] [--subtree 10000] [--clients 32]
                                  [--requests 20] [--repeat 3] [--workers 2]
                                  [--skip-neo4j] [--skip-memory] [--skip-neo4j-graphql]
-                                 [--only-side-by-side]
+                                 [--only-side-by-side] [--only LABEL ...]
                                  [--neo4j-uri bolt://127.0.0.1:17687] [--neo4j-pid PID]
                                  [--questdb-pid PID] [--questdb-read-cache N]
                                  [--questdb-http 127.0.0.1:19000] [--questdb-pg 127.0.0.1:18812]
@@ -413,6 +413,9 @@ class Rounds:
     errors: list[str]
     cpu_ms: float
     """The server processes' CPU time per request over the timed rounds (not Neo4j's)."""
+    client_cpu_ms: float
+    """The load client's own CPU time per request over the same rounds (this process: it
+    shares the cores with the server)."""
     neo4j_cpu_ms: float | None = None
     """``--neo4j-pid``: the Neo4j server's CPU time per request over the same rounds."""
     questdb_cpu_ms: float | None = None
@@ -426,7 +429,8 @@ class Rounds:
         return (
             f"p99 min {min(self.p99):7.1f} ms, median {statistics.median(self.p99):7.1f} ms "
             f"(rounds {rounds}; p50 {statistics.median(self.p50):6.1f} ms, "
-            f"server CPU {self.cpu_ms:6.2f} ms/request{neo4j})"
+            f"server CPU {self.cpu_ms:6.2f} ms/request, client CPU {self.client_cpu_ms:5.2f} ms"
+            f"{neo4j})"
         )
 
 
@@ -439,6 +443,7 @@ def rounds(
     quest = [args.questdb_pid] if args.questdb_pid is not None else []
     cpu_before, neo4j_before = cpu_seconds(pids), cpu_seconds(neo4j)
     quest_before = cpu_seconds(quest)
+    client_before = time.process_time()
     p99s: list[float] = []
     p50s: list[float] = []
     answers: list[Any] = []
@@ -450,10 +455,11 @@ def rounds(
         answers += got
         errors += failed
     count = args.repeat * args.clients * args.requests
+    client = (time.process_time() - client_before) * 1e3 / count
     cpu = (cpu_seconds(pids) - cpu_before) * 1e3 / count
     neo4j_cpu = (cpu_seconds(neo4j) - neo4j_before) * 1e3 / count if neo4j else None
     quest_cpu = (cpu_seconds(quest) - quest_before) * 1e3 / count if quest else None
-    return Rounds(p99s, p50s, answers, errors, cpu, neo4j_cpu, quest_cpu)
+    return Rounds(p99s, p50s, answers, errors, cpu, client, neo4j_cpu, quest_cpu)
 
 
 # ------------------------------------------------------------------- server
@@ -622,7 +628,11 @@ def run_store(
 ) -> bool:
     fill_history(history, data.machine, data.as_of_twins)
     live_target = 10.0 if kind == "memory" else 25.0
-    chosen = cases(data, graph, history, live_target)
+    chosen = [
+        c
+        for c in cases(data, graph, history, live_target)
+        if not args.only or any(o.lower() in c.label.lower() for o in args.only)
+    ]
     skip = args.only_side_by_side
     baselines = [] if skip else [baseline_ms(c.baseline, max(args.requests, 5)) for c in chosen]
     history.close()
@@ -643,7 +653,7 @@ def run_store(
             ok = run_versus(url, data, args, namespace, pids) and ok
     finally:
         stop(processes)
-    if not skip:
+    if not skip and not args.only:
         ok = run_unshared(kind, workdir, history_arg, neo4j, chosen, baselines, args) and ok
     return ok
 
@@ -720,6 +730,13 @@ def _parser() -> argparse.ArgumentParser:
         "--only-side-by-side",
         action="store_true",
         help="on Neo4j, only ours beside @neo4j/graphql (with --skip-memory: that alone)",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="LABEL",
+        help="only the cases whose label contains one of these (ignoring case; e.g. floor live), "
+        "and not the unshared server's",
     )
     parser.add_argument("--serve", choices=["memory", "neo4j"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

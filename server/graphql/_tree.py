@@ -36,7 +36,6 @@ reports the error) as always.
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -82,10 +81,12 @@ Plan = list[tuple[str, Step]]
 """A selection on one object type, compiled: each response name and its step."""
 Columns = list[tuple[str, list[Any]]]
 """A selection on ``Signal`` over the rows of a ``RowsAt``: each response name's values."""
-TwinColumns = Callable[[Sequence[str]], list[Result]]
-"""A selection on ``Twin`` compiled for whole pages: the page's ids in, its results out."""
-ColumnStep = Callable[[Sequence[str]], list[Any]]
-"""One response field of a page of twins: the ids in, the field's value of each twin out."""
+TwinColumns = Callable[["TreeExecutionContext", Sequence[str]], list[Result]]
+"""A selection on ``Twin`` compiled for whole pages: the execution and the page's ids in,
+its results out."""
+ColumnStep = Callable[["TreeExecutionContext", Sequence[str]], list[Any]]
+"""One response field of a page of twins: the execution and the ids in, the field's value
+of each twin out."""
 
 
 class _UnsupportedError(Exception):
@@ -371,7 +372,7 @@ class TreeExecutionContext(WeakHelpersExecutionContext):
         last: list[Any] = [None, None]  # the rows of the twin before, and their columns
         readies: dict[bool, Any] = {}  # the rows read ahead, by with_units: looked up once
 
-        def signals_at(_ec: TreeExecutionContext, twin: TwinType) -> list[Result]:
+        def signals_at(ec: TreeExecutionContext, twin: TwinType) -> list[Result]:
             with_units = twin.record is not None
             ready = readies.get(with_units)
             if ready is None:
@@ -383,7 +384,7 @@ class TreeExecutionContext(WeakHelpersExecutionContext):
             if not mine:
                 return []
             if rows is not last[0]:  # a list's twins share their rows: looked up once
-                last[:] = rows, self._signal_columns(inner, group, rows)
+                last[:] = rows, ec._signal_columns(inner, group, rows)
             columns: Columns = last[1]
             if len(columns) == 1:
                 ((name, column),) = columns
@@ -444,7 +445,7 @@ class TreeExecutionContext(WeakHelpersExecutionContext):
                 ids = value.page.ids
                 columns = ec._twin_columns(inner, group)
                 if columns is not None:
-                    return columns(ids)
+                    return columns(ec, ids)
                 return [ec._object(inner, group, t) for t in twins(ec, ids)]
 
             return nodes
@@ -484,12 +485,12 @@ class TreeExecutionContext(WeakHelpersExecutionContext):
                 return None
             steps.append((response_name, step))
 
-        def complete(ids: Sequence[str]) -> list[Result]:
+        def complete(ec: TreeExecutionContext, ids: Sequence[str]) -> list[Result]:
             columns: list[tuple[str, list[Any]]] = []
             fetches: list[Callable[[], Awaitable[None]]] = []
             for name, step in steps:
                 try:
-                    columns.append((name, step(ids)))
+                    columns.append((name, step(ec, ids)))
                 except _FetchFirstError as first:  # every read the page needs, at once
                     fetches.append(first.fetch)
             if fetches:
@@ -515,17 +516,15 @@ class TreeExecutionContext(WeakHelpersExecutionContext):
             return None
         wanted: tuple[str, ...] = tuple(names)
         when = at.astimezone(UTC)
-        # the step is kept in this context's ``_twin_plans``: a strong reference to the
-        # context from it would make every request a reference cycle (its objects then wait
-        # for the cycle collector, whose passes over a 1,000-twin answer stalled requests)
-        context = weakref.ref(self)
+        # the step is kept in this context's ``_twin_plans``: it takes the context as an
+        # argument and holds none (a reference from it would make every request a reference
+        # cycle, whose objects then wait for the cycle collector: its passes over a
+        # 1,000-twin answer stalled requests)
 
         def fetch_for(ids: Sequence[str]) -> Callable[[], Awaitable[None]]:
             return lambda: loader.prefetch(ids, None, [(wanted, when)])
 
-        def column(ids: Sequence[str]) -> list[Any]:
-            ec = context()
-            assert ec is not None, "a page's step runs only while its execution does"
+        def column(ec: TreeExecutionContext, ids: Sequence[str]) -> list[Any]:
             read = loader.read_of(wanted, when, ids)
             if read is not None:  # the page's own read: no rows per twin to look up
                 rows = read.rows
@@ -551,7 +550,7 @@ async def _together(fetches: Sequence[Callable[[], Awaitable[None]]]) -> None:
 
 
 def _constant(value: str) -> ColumnStep:
-    return lambda ids: [value] * len(ids)
+    return lambda _ec, ids: [value] * len(ids)
 
 
 def _id_column(of: GraphQLOutputType) -> ColumnStep | None:
@@ -562,7 +561,7 @@ def _id_column(of: GraphQLOutputType) -> ColumnStep | None:
     except _UnsupportedError:
         return None
 
-    def ids_of(ids: Sequence[str]) -> list[Any]:
+    def ids_of(_ec: TreeExecutionContext, ids: Sequence[str]) -> list[Any]:
         if scalar in _TEXT and set(map(type, ids)) <= _STR:
             return list(ids)
         return [_leaf(scalar, non_null, t) for t in ids]

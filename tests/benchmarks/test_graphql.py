@@ -15,6 +15,18 @@ from tests._services import QuestDBAddress, in_ci
 SMALL = ["--twins", "300", "--subtree", "30", "--clients", "2", "--requests", "2", "--repeat", "1"]
 
 
+def test_only_runs_the_cases_named_and_no_unshared_server(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert graphql.main([*SMALL, "--skip-neo4j", "--only", "FLOOR", "live"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if " p99 min " in line]
+    assert len(rows) == 2
+    assert "floor" in rows[0] and "live state of one twin" in rows[1]
+    assert all("client CPU" in row for row in rows)
+    assert not any("share_history_reads off" in line for line in out)
+
+
 def test_the_in_process_run_prints_the_floor_the_figures_and_unshared_reads_and_agrees(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -200,6 +200,22 @@ def test_an_operation_over_the_time_limit_is_cut_off(plant: ontology.GraphStore)
     assert message == "the operation ran longer than the time limit of 0.1 s"
 
 
+def test_an_operation_in_time_answers_beside_one_cut_off(plant: ontology.GraphStore) -> None:
+    """One timer per loop keeps every request's limit: a request that ends in time answers,
+    the next one over the limit on the same server is still cut off."""
+    client = make_client(
+        cast(ontology.GraphStore, _Failing(plant, delay=1.0)), limits=GraphQLLimits(timeout_s=0.1)
+    )
+    for _ in range(2):
+        in_time = client.post("/graphql", json={"query": "{ __typename }"})
+        assert in_time.status_code == 200
+        assert in_time.json() == {"data": {"__typename": "Query"}}
+        cut = client.post("/graphql", json={"query": '{ twin(id: "acme/jkt1") { id } }'})
+        assert cut.status_code == 504
+        message = "the operation ran longer than the time limit of 0.1 s"
+        assert error_messages(cut.json()) == [message]
+
+
 def test_graphiql_is_served_to_browsers(client: TestClient) -> None:
     response = client.get("/graphql", headers={"accept": "text/html"})
     assert response.status_code == 200

@@ -370,17 +370,26 @@ async def _asgi_post(app: Any, body: bytes) -> bytes:
     return b"".join(sent)
 
 
+REFCOUNTED = {
+    "columns": SELECTIONS["every field"],
+    # ``unit`` reads the twins' models: completed twin by twin (a kept ``signals(at:)`` step)
+    "twin by twin": 'id signals(names: ["power", "mode"], at: $at) { name value unit }',
+}
+
+
+@pytest.mark.parametrize("way", sorted(REFCOUNTED))
 def test_a_page_of_columns_leaves_its_request_to_refcounting(
     plant: ontology.GraphStore,
     history: HistoryStore,
     twins: list[str],
     monkeypatch: pytest.MonkeyPatch,
+    way: str,
 ) -> None:
     """No reference cycle per request: with the collector off, the execution context (whose
-    kept column steps once held it) and the ``signals(at:)`` loader (whose DataLoader's
-    batch function is its own method) are freed as the answer is sent. Under load each
-    request's cycles held its 1,000-twin answer for the collector, whose passes (120-240 ms
-    each, measured) stalled every request in flight."""
+    kept column and ``signals(at:)`` steps once held it) and the ``signals(at:)`` loader
+    (whose DataLoader's batch function is its own method) are freed as the answer is sent.
+    Under load each request's cycles held its 1,000-twin answer for the collector, whose
+    passes (120-240 ms each, measured) stalled every request in flight."""
     import asyncio
     import gc
     import json
@@ -389,21 +398,21 @@ def test_a_page_of_columns_leaves_its_request_to_refcounting(
     from server.graphql._signals_at import SignalsAtLoader
 
     kept: list[weakref.ref[Any]] = []
-    compile_columns = TreeExecutionContext._compile_columns
+    context_init = TreeExecutionContext.__init__
     loader_init = SignalsAtLoader.__init__
 
-    def spy_columns(self: TreeExecutionContext, *args: Any) -> Any:
+    def spy_context(self: TreeExecutionContext, *args: Any, **kwargs: Any) -> None:
         kept.append(weakref.ref(self))
-        return compile_columns(self, *args)
+        context_init(self, *args, **kwargs)
 
     def spy_loader(self: SignalsAtLoader, *args: Any) -> None:
         kept.append(weakref.ref(self))
         loader_init(self, *args)
 
-    monkeypatch.setattr(TreeExecutionContext, "_compile_columns", spy_columns)
+    monkeypatch.setattr(TreeExecutionContext, "__init__", spy_context)
     monkeypatch.setattr(SignalsAtLoader, "__init__", spy_loader)
     app = create_app(ServerSettings(version="0"), store=plant, history=history)
-    query = _listing(SELECTIONS["every field"])
+    query = _listing(REFCOUNTED[way])
     body = json.dumps({"query": query, "variables": {"at": _time(AT), "first": 100}}).encode()
 
     async def answers() -> list[bytes]:
