@@ -38,9 +38,9 @@ QuestDB 9.2's workers spin, then yield, then nap after each job before they slee
 (shared pools: 7,000 and 10,000 idle loops; WAL apply: yield from 1,000 loops on):
 every ILP request and WAL commit wakes them, and on a small host shared with the
 writer the spinning takes CPU the writer and the server's own work need. Measured
-on a QuestDB of our own (2026-12-06, the history benchmark, three pairs of
-alternated restarts, load 16-31): the store's appends 2.27-2.62 against 2.33-2.87
-server CPU s per million samples, plain ILP 0.69-0.71 against 0.75-1.06. A sleeping worker wakes
+on a QuestDB of our own (2026-12-06, the history benchmark, five pairs of
+alternated restarts, load 14-31): the store's appends 2.27-2.62 against 2.33-2.87
+server CPU s per million samples, plain ILP 0.64-0.71 against 0.75-1.06. A sleeping worker wakes
 within ``sleep.timeout`` (1 ms here, 10 by default). See docs/history.md.
 """
 
