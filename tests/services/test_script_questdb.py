@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from devtools.services._context import Context
-from devtools.services._questdb import QuestDB
+from devtools.services._questdb import IDLE_WORKERS, QuestDB
 from tests._services import free_ports, in_ci
 from tests._shared import REPO
 
@@ -40,7 +40,14 @@ def test_the_server_conf_binds_every_listener_to_loopback_on_the_chosen_ports(
         "line.tcp.net.bind.to": "127.0.0.1:4",
         "line.udp.enabled": "false",
         "telemetry.enabled": "false",
+        **dict(line.split("=", 1) for line in IDLE_WORKERS),
     }
+
+
+def test_the_idle_worker_settings_are_the_ones_deploy_recommends() -> None:
+    text = (REPO / "deploy" / "questdb-server.conf").read_text()
+    recommended = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert recommended == list(IDLE_WORKERS)
 
 
 def test_the_log_conf_keeps_info_but_logs_only_errors_of_each_query(tmp_path: Path) -> None:
