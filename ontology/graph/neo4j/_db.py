@@ -11,6 +11,8 @@ transaction takes three (BEGIN, RUN and PULL, COMMIT), at about half the
 driver's CPU; one statement is one transaction in Neo4j either way, and
 ``read_one`` retries it on the same errors for as long as the driver would.
 Every session names its database, which saves the driver a round trip.
+Sessions, results and transactions go through ``_acyclic``, so that a store
+call leaves no reference cycle of the driver's behind (see there).
 An unreachable server or a terminated transaction becomes
 ``StoreUnavailableError``; a uniqueness
 constraint that another writer won first becomes ``ConflictError``.
@@ -37,6 +39,7 @@ from neo4j.exceptions import (
 )
 
 from ontology._errors import ConflictError, StoreUnavailableError
+from ontology.graph.neo4j._acyclic import Sessions, kept, release
 from ontology.graph.neo4j._cypher import Cypher
 from ontology.graph.neo4j._settings import Neo4jStoreSettings
 
@@ -89,11 +92,11 @@ class Neo4jDatabase:
             self.driver = neo4j.GraphDatabase.driver(
                 settings.uri, auth=auth, max_transaction_retry_time=RETRY_SECONDS
             )
+        self._sessions = Sessions(self.driver, settings.database)
 
     def read(self, work: Work[R]) -> R:
         """Run ``work`` in a managed read transaction (retried on transient errors)."""
-        with _mapped_errors(self.settings), self._session() as session:
-            return session.execute_read(work)
+        return self._managed(work, write=False)
 
     def read_one(self, work: OneRead[R]) -> R:
         """Run ``work``'s one statement as an auto-commit read transaction (one round trip).
@@ -107,11 +110,11 @@ class Neo4jDatabase:
         delay = FIRST_RETRY_DELAY
         with _mapped_errors(self.settings):
             while True:
+                one: _OneStatement | None = None
                 try:
-                    with self.driver.session(
-                        database=self.settings.database, default_access_mode=neo4j.READ_ACCESS
-                    ) as session:
-                        return work(_OneStatement(session))
+                    with self._sessions.open(neo4j.READ_ACCESS) as session:
+                        one = _OneStatement(session)
+                        return work(one)
                 except (DriverError, Neo4jError) as error:
                     if not error.is_retryable():
                         raise
@@ -119,13 +122,15 @@ class Neo4jDatabase:
                     failed_at = now if failed_at is None else failed_at
                     if now - failed_at > RETRY_SECONDS:
                         raise
+                finally:
+                    if one is not None:
+                        release(one.results)
                 time.sleep(delay * (0.8 + 0.4 * random.random()))  # with jitter
                 delay = min(delay * 2, 1.0)
 
     def write(self, work: Work[R]) -> R:
         """Run ``work`` in a managed write transaction (retried on transient errors)."""
-        with _mapped_errors(self.settings), self._session() as session:
-            return session.execute_write(work)
+        return self._managed(work, write=True)
 
     def ensure_schema(self) -> None:
         """Create the namespace's constraints and indexes that are missing (idempotent)."""
@@ -147,18 +152,25 @@ class Neo4jDatabase:
     def close(self) -> None:
         self.driver.close()
 
-    def _session(self) -> neo4j.Session:
-        return self.driver.session(database=self.settings.database)
+    def _managed(self, work: Work[R], *, write: bool) -> R:
+        done: list[object] = []
+        try:
+            with _mapped_errors(self.settings), self._sessions.open() as session:
+                noted = kept(work, done)
+                return session.execute_write(noted) if write else session.execute_read(noted)
+        finally:
+            release(done)  # the session is closed: nothing reads them again
 
 
 class _OneStatement:
     """A session that runs one auto-commit statement and refuses a second."""
 
-    __slots__ = ("_ran", "_session")
+    __slots__ = ("_ran", "_session", "results")
 
     def __init__(self, session: neo4j.Session) -> None:
         self._session = session
         self._ran = False
+        self.results: list[neo4j.Result] = []
 
     def run(
         self, query: LiteralString, parameters: dict[str, Any] | None = None, **kwparameters: Any
@@ -170,7 +182,9 @@ class _OneStatement:
             )
             raise RuntimeError(message)
         self._ran = True
-        return self._session.run(query, parameters, **kwparameters)
+        result = self._session.run(query, parameters, **kwparameters)
+        self.results.append(result)
+        return result
 
 
 @contextmanager
