@@ -24,7 +24,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from itertools import chain, repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -67,10 +67,9 @@ def decode_singles(
         return False
     if len(docs) != n or set(map(type, docs)) != {dict}:
         return False
-    keys = set(chain.from_iterable(docs))
-    if not keys <= _KEYS:
+    if not set(chain.from_iterable(docs)) <= _KEYS:
         return False
-    columns = _columns(docs, keys, records, limits)
+    columns = _columns(docs, records, limits)
     if columns is None:
         return False
     twin, signal, at, value, quality = columns
@@ -92,35 +91,16 @@ def _objects_within(payloads: list[bytes], joined: bytes, max_bytes: int) -> boo
 
 
 def _columns(
-    docs: list[dict[str, Any]],
-    keys: set[str],
-    records: Sequence[RawRecord],
-    limits: CodecLimits,
+    docs: list[dict[str, Any]], records: Sequence[RawRecord], limits: CodecLimits
 ) -> tuple[list[str], list[str], list[int], list[float], list[int]] | None:
     """The five columns, each checked as the per-record path checks a sample; None if a
-    value is missing or wrong anywhere (so every element is a flat object of scalars).
-    ``keys``: every key of the documents."""
-    taken = _same_keys(docs, keys)
-    if taken is not None:  # the usual batch: every document has the same keys
-        missing = (
-            ("twin", lambda: list(map(_twin, records))),
-            ("signal", lambda: list(map(_signal, records))),
-            ("quality", lambda: [0] * len(docs)),
-        )
-        for key, default in missing:
-            if key not in taken:
-                taken[key] = default()
-        if "time" not in taken or "value" not in taken:
-            return None
-        twin, signal, at = taken["twin"], taken["signal"], taken["time"]
-        value, quality = taken["value"], taken["quality"]
-    else:
-        get = dict.get
-        twin = list(map(get, docs, repeat("twin"), map(_twin, records)))
-        signal = list(map(get, docs, repeat("signal"), map(_signal, records)))
-        at = list(map(get, docs, repeat("time")))
-        value = list(map(get, docs, repeat("value")))
-        quality = list(map(get, docs, repeat("quality"), repeat(0)))
+    value is missing or wrong anywhere (so every element is a flat object of scalars)."""
+    get = dict.get
+    twin: list[Any] = list(map(get, docs, repeat("twin"), map(_twin, records)))
+    signal: list[Any] = list(map(get, docs, repeat("signal"), map(_signal, records)))
+    at: list[Any] = list(map(get, docs, repeat("time")))
+    value: list[Any] = list(map(get, docs, repeat("value")))
+    quality: list[Any] = list(map(get, docs, repeat("quality"), repeat(0)))
     if not (_names(twin, limits) and _names(signal, limits)):
         return None
     if set(map(type, at)) != _INT or min(at) < 0 or max(at) >= MAX_EPOCH_MS:
@@ -133,19 +113,6 @@ def _columns(
     if set(map(type, quality)) != _INT or min(quality) < 0 or max(quality) > 3:
         return None
     return twin, signal, at, value, quality
-
-
-def _same_keys(docs: list[dict[str, Any]], keys: set[str]) -> dict[str, list[Any]] | None:
-    """Each key's column if every document has all of ``keys`` (the union of their keys),
-    taken by one ``itemgetter`` call per document; None if some document lacks one."""
-    if not keys or set(map(len, docs)) != {len(keys)}:
-        return None
-    names = sorted(keys)
-    if len(names) == 1:
-        return {names[0]: list(map(itemgetter(names[0]), docs))}
-    return dict(
-        zip(names, map(list, zip(*map(itemgetter(*names), docs), strict=True)), strict=True)
-    )
 
 
 def _names(names: list[Any], limits: CodecLimits) -> bool:
