@@ -162,3 +162,66 @@ def test_a_big_batch_is_parsed_in_chunks_and_a_bad_record_costs_only_its_own_chu
     decoded = JsonCodec().decode(records)
     assert [(r.position, r.reason) for r in decoded.rejects] == [(bad, RejectReason.MALFORMED)]
     assert rows_of(decoded) == one_by_one(records[:bad] + records[bad + 1 :])
+
+
+SHAPES = [
+    {"signal": "s", "value": 1.5},
+    {"twin": "a", "signal": "s", "value": 2},
+    {"signal": "s", "value": -0.5, "quality": 2},
+    {"twin": "b", "signal": "p", "value": 7.0, "quality": 1},
+]
+
+
+def test_records_of_one_shape_take_the_batch_path_with_the_records_own_defaults() -> None:
+    """Every record with the same keys (the usual batch): the columns are taken whole; a
+    key none of them has is the record's default (its twin) or the sample's (quality 0)."""
+    for shape in SHAPES:
+        records = [
+            RawRecord(i, orjson.dumps({**shape, "time": T0 + i}), twin=f"k{i % 4}")
+            for i in range(MIN_RECORDS + 3)
+        ]
+        builder = FrameBuilder()
+        assert decode_singles(records, CodecLimits(), builder), shape
+        assert rows_of(Decoded(builder.build(), ())) == one_by_one(records), shape
+
+
+def test_records_of_one_shape_without_a_value_are_each_refused() -> None:
+    records = [
+        RawRecord(i, orjson.dumps({"signal": "s", "time": T0 + i}), twin="k")
+        for i in range(MIN_RECORDS)
+    ]
+    assert not decode_singles(records, CodecLimits(), FrameBuilder())
+    decoded = JsonCodec().decode(records)
+    assert [(r.position, r.reason) for r in decoded.rejects] == [
+        (i, RejectReason.BAD_SHAPE) for i in range(MIN_RECORDS)
+    ]
+    assert len(decoded.frame) == 0
+
+
+def test_a_payload_not_from_brace_to_brace_leaves_the_batch_path() -> None:
+    """The first and last byte of each payload are read at their places in the joined
+    buffer: an empty record is refused alone, by its position; one with spaces around its
+    object is valid JSON and decoded like the others."""
+    good = singles(MIN_RECORDS)
+    empty = RawRecord(100, b"", twin="x")
+    spaced = RawRecord(101, b' {"signal":"a","time":5,"value":1.0} ', twin="x")
+    for odd in (empty, spaced):
+        for at in (0, 7, len(good)):
+            records = [*good[:at], odd, *good[at:]]
+            assert not decode_singles(records, CodecLimits(), FrameBuilder())
+            decoded = JsonCodec().decode(records)
+            assert rows_of(decoded) == one_by_one(records)
+            want = [(100, RejectReason.MALFORMED)] if odd is empty else []
+            assert [(r.position, r.reason) for r in decoded.rejects] == want
+
+
+def test_a_record_over_the_byte_limit_leaves_the_batch_path_and_is_refused_alone() -> None:
+    records = singles(MIN_RECORDS)
+    limit = max(len(r.payload) for r in records)
+    big = RawRecord(50, b'{"signal":"s","time":1,"value":1.0' + b" " * limit + b"}", twin="x")
+    records.insert(3, big)
+    limits = CodecLimits(max_record_bytes=limit)
+    assert not decode_singles(records, limits, FrameBuilder())
+    decoded = JsonCodec(limits).decode(records)
+    assert [(r.position, r.reason) for r in decoded.rejects] == [(50, RejectReason.TOO_LARGE)]
+    assert rows_of(decoded) == one_by_one(records[:3] + records[4:])
