@@ -214,11 +214,17 @@ class TreeExecutionContext(WeakHelpersExecutionContext):
         position_context: Any,
     ) -> AwaitableOrValue[list[Any]]:
         # A resolver's list of twins (a page's nodes) or of signals: completed item
-        # by item with one plan, or, if any item is not plain, by graphql-core.
-        if type(result) is list and result and type(result[0]) in _SUPPORTED:
+        # by item with one plan, or, if any item is not plain, by graphql-core. A list
+        # of ids or names (e.g. signalsAt's twins) is its own answer when every item is
+        # a str: graphql-core would complete and serialise each item in turn.
+        if type(result) is list and result:
             of = return_type.of_type
             kind = of.of_type if isinstance(of, GraphQLNonNull) else of
-            if isinstance(kind, GraphQLObjectType):
+            if kind in _TEXT and set(map(type, result)) <= (
+                _STR if kind is not of else _STR_OR_NONE
+            ):
+                return list(result)
+            if type(result[0]) in _SUPPORTED and isinstance(kind, GraphQLObjectType):
                 try:
                     return self._list(kind, field_details_list, result)
                 except (_UnsupportedError, _FetchFirstError):  # item by item: each may fetch
