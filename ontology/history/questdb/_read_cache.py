@@ -70,6 +70,11 @@ class ReadCache:
 
     def __init__(self, settings: QuestDBHistorySettings, tables: Sequence[str]) -> None:
         self._tables = list(tables)
+        marks = ", ".join(["%s"] * len(self._tables))
+        self._stamp_query = (  # the same text every time: the tables are the store's own
+            "SELECT t.id, w.name, w.writerTxn FROM wal_tables() w JOIN tables() t "
+            f"ON w.name = t.table_name WHERE w.name IN ({marks})"
+        )
         self._entries = settings.read_cache
         self._reader = ColumnReader(settings)  # the stamps' own connection
         self._stamp = SharedCall(self._ask_stamp)
@@ -91,13 +96,7 @@ class ReadCache:
         return self._stamp()
 
     def _ask_stamp(self) -> Stamp:
-        marks = ", ".join(["%s"] * len(self._tables))
-        table = self._reader.table(
-            "SELECT t.id, w.name, w.writerTxn FROM wal_tables() w JOIN tables() t "
-            f"ON w.name = t.table_name WHERE w.name IN ({marks})",
-            self._tables,
-            _STAMP_SCHEMA,
-        )
+        table = self._reader.table(self._stamp_query, self._tables, _STAMP_SCHEMA)
         rows = zip(*(table.column(n).to_pylist() for n in _STAMP_SCHEMA.names), strict=True)
         return tuple(sorted(rows))
 
