@@ -79,6 +79,14 @@ class GraphStore(Protocol):
         """Many twins in one round trip; ``None`` where an id is unknown."""
         ...
 
+    def twins_exist(self, twin_ids: Sequence[str]) -> tuple[bool, ...]:
+        """Whether each twin exists, in the order given, in one round trip, without reading
+        the records (a caller that needs only that, e.g. to drop unknown ids from a list).
+
+        More than ``MAX_READ_IDS`` ids are refused.
+        """
+        ...
+
     def update_twin(
         self,
         twin_id: str,

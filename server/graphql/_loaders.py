@@ -1,7 +1,7 @@
 """Per-request DataLoaders: every store read of a query level goes out as one batch.
 
 Each loader's batch function makes one worker-thread hop. Reads the
-``GraphStore`` contract offers for many keys (``get_twins``, ``list_models``,
+``GraphStore`` contract offers for many keys (``get_twins``, ``twins_exist``, ``list_models``,
 ``children_of``, ``parents_of``, ``signals_of``, ``twins_with_signals``,
 ``edges_from_many``, ``edges_to_many``, the authorizer's decisions) cost one
 store call per batch (per ``MAX_READ_IDS`` keys), so a query's store calls do
@@ -214,6 +214,16 @@ class Loaders:
         if len(twin_ids) > DIRECT_DECISIONS:
             return await self._twins(twin_ids)
         return await self.twin.load_many(list(twin_ids))
+
+    async def existing(self, twin_ids: Sequence[str]) -> list[str]:
+        """The ids of ``twin_ids`` that the principal may read and that exist, order kept:
+        their existence asked of the store (``GraphStore.twins_exist``, one call per
+        ``MAX_READ_IDS``), no record read (a listing of ids, e.g. ``signalsAt``'s)."""
+        allowed = await self.only_visible(twin_ids)
+        if not allowed:
+            return []
+        found = await read_store(self._store, _in_chunks, self._store.twins_exist, allowed)
+        return [t for t, there in zip(allowed, found, strict=True) if there]
 
     async def children_tree(self, twin_id: str, levels: int) -> tuple[str, ...]:
         """The visible children of ``twin_id``, reading ``levels`` levels of children below

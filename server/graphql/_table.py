@@ -53,8 +53,7 @@ async def signal_table(
         msg = f"names: {len(names)} signals; expected 1 to {MAX_SIGNALS}"
         raise LimitError(msg)
     when = utc("at", at)
-    found = await ctx.loaders.twins_many(list(dict.fromkeys(twin_ids)))
-    twins = [t.id for t in found if t is not None]
+    twins = await ctx.loaders.existing(list(dict.fromkeys(twin_ids)))
     series = [t for _ in names for t in twins], [n for n in names for _ in twins]
     result = joined(await history.as_of_columns(*series, when)) if twins else None
     columns: list[SignalColumn] = []

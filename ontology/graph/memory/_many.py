@@ -57,6 +57,12 @@ class MemoryManyReads(MemoryState):
                     break
         return MappingProxyType(out)
 
+    def twins_exist(self, twin_ids: Sequence[str]) -> tuple[bool, ...]:
+        ids = require_read_ids(twin_ids)
+        with self._lock:
+            held = self._twins
+            return tuple(t in held for t in ids)
+
     def signals_of(self, twin_ids: Sequence[str]) -> tuple[Mapping[str, SignalValue], ...]:
         ids = require_read_ids(twin_ids)
         with self._lock:

@@ -33,6 +33,11 @@ class Neo4jManyReads(Neo4jState):
             lambda tx: mtx.children_below(tx, self._cy, _distinct(ids), levels, most)
         )
 
+    def twins_exist(self, twin_ids: Sequence[str]) -> tuple[bool, ...]:
+        ids = checks.require_read_ids(twin_ids)
+        found = self._existing(_distinct(ids))  # shared with concurrent calls
+        return tuple(t in found for t in ids)
+
     def signals_of(self, twin_ids: Sequence[str]) -> tuple[Mapping[str, SignalValue], ...]:
         ids = checks.require_read_ids(twin_ids)
         found = self._db.read_one(lambda tx: mtx.signals_of(tx, self._cy, _distinct(ids)))

@@ -84,6 +84,13 @@ def parents_of(tx: Runs, cy: Cypher, ids: Sequence[str]) -> dict[str, list[str]]
     return {twin: sorted(found) for twin, found in _groups(tx, query, ids)}
 
 
+def existing(tx: Runs, cy: Cypher, ids: Sequence[str]) -> list[str]:
+    """The stored twins among ``ids`` (distinct), by their ids only: no record is built."""
+    query = cy("UNWIND $ids AS id MATCH (t:Twin {id: id}) RETURN collect(t.id) AS found")
+    found: list[str] = tx.run(query, ids=list(ids)).single(strict=True)[0]
+    return found
+
+
 def signals_of(tx: Runs, cy: Cypher, ids: Sequence[str]) -> dict[str, dict[str, SignalValue]]:
     query = cy(
         "UNWIND $ids AS id MATCH (s:Signal {twin: id})" + _GROUPS.format(found="properties(s)")

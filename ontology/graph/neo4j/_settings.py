@@ -43,7 +43,8 @@ class Neo4jStoreSettings:
     ``hierarchy_cache``: keep the ``contains`` DAG in the process for descendant
     counts and listings, checked against Neo4j's ``topology`` counter on every call
     (``_hierarchy``). ``share_reads``: concurrent ``twins_with_signals`` calls
-    (a busy server's live-state reads), and the counter checks of concurrent
+    (a busy server's live-state reads), concurrent ``twins_exist`` calls (lists of
+    ids checked, e.g. ``signalsAt``'s), and the counter checks of concurrent
     ``descendants`` / ``count_descendants`` calls, go to Neo4j together: one
     statement for the calls made while the one before ran (``_shared``); each
     still reads after it was called. Off, each call is a statement of its own.

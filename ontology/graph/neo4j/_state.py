@@ -117,6 +117,12 @@ class Neo4jState:
             else self._read_twins_with_signals
         )
         """``twins_with_signals`` of distinct ids, shared by concurrent calls (``share_reads``)."""
+        self._existing: Callable[[list[str]], Mapping[str, bool]] = (
+            SharedRead(self._read_existing, most=MAX_READ_IDS)
+            if settings.share_reads
+            else self._read_existing
+        )
+        """``twins_exist`` of distinct ids (the ones found, as keys), shared likewise."""
         self._hierarchy_checks: Callable[
             [list[gtx.HierarchyKey]], Mapping[gtx.HierarchyKey, gtx.HierarchyFound]
         ] = (
@@ -129,6 +135,10 @@ class Neo4jState:
 
     def _read_twins_with_signals(self, ids: list[str]) -> Mapping[str, mtx.TwinWithSignals]:
         return self._db.read_one(lambda tx: mtx.twins_with_signals(tx, self._cy, ids))
+
+    def _read_existing(self, ids: list[str]) -> Mapping[str, bool]:
+        found = self._db.read_one(lambda tx: mtx.existing(tx, self._cy, ids))
+        return dict.fromkeys(found, True)
 
     def _read_hierarchy_checks(
         self, keys: list[gtx.HierarchyKey]

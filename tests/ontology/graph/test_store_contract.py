@@ -1130,6 +1130,17 @@ def test_twins_with_signals_match_get_twins_and_signals_of(plant: GraphStore) ->
     assert plant.twins_with_signals([]) == ()
 
 
+def test_twins_exist_answers_as_get_twins_without_the_records(plant: GraphStore) -> None:
+    got = plant.twins_exist(MANY)
+    assert got == tuple(twin is not None for twin in plant.get_twins(MANY))
+    assert got[MANY.index("nope")] is False
+    assert got[MANY.index("x' OR 1=1 //")] is False
+    assert got[MANY.index("line/l1")] is True and got[-2] is True  # asked twice
+    assert plant.twins_exist([]) == ()
+    plant.delete_twin("machine/p1", etag=None, principal=WHO)
+    assert plant.twins_exist(["machine/p1", "machine/m1"]) == (False, True)
+
+
 def test_children_with_signals_reads_the_children_and_a_page_of_their_signals(
     plant: GraphStore,
 ) -> None:
@@ -1198,6 +1209,7 @@ def test_edges_of_many_twins_match_the_one_twin_reads(plant: GraphStore) -> None
         lambda s, ids: s.parents_of(ids),
         lambda s, ids: s.signals_of(ids),
         lambda s, ids: s.twins_with_signals(ids),
+        lambda s, ids: s.twins_exist(ids),
         lambda s, ids: s.edges_from_many(ids),
         lambda s, ids: s.edges_to_many(ids, "feeds"),
     ],
@@ -1207,6 +1219,7 @@ def test_edges_of_many_twins_match_the_one_twin_reads(plant: GraphStore) -> None
         "parents_of",
         "signals_of",
         "twins_with_signals",
+        "twins_exist",
         "edges_from_many",
         "edges_to_many",
     ],

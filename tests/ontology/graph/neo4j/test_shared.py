@@ -171,6 +171,23 @@ def test_concurrent_reads_answer_as_reads_of_their_own(
 
 
 @pytest.mark.neo4j
+def test_concurrent_existence_checks_answer_as_checks_of_their_own(
+    stores: tuple[Neo4jStore, Neo4jStore],
+) -> None:
+    shared, alone = stores
+    asked = [[f"t{i}", f"t{(i * 5) % 16}", "nope", f"t{i + 16}"] for i in range(16)] * 4
+    with ThreadPoolExecutor(16) as pool:
+        got = list(pool.map(shared.twins_exist, asked))
+    assert got == [alone.twins_exist(ids) for ids in asked]
+    assert got[3] == (True, True, False, False)
+    shared.delete_twin("t3", etag=None, principal=WHO)
+    with ThreadPoolExecutor(16) as pool:
+        after = list(pool.map(shared.twins_exist, asked))
+    assert after[3] == (False, True, False, False)
+    assert after == [alone.twins_exist(ids) for ids in asked]
+
+
+@pytest.mark.neo4j
 def test_each_read_sees_the_writes_committed_before_it(
     stores: tuple[Neo4jStore, Neo4jStore],
 ) -> None:

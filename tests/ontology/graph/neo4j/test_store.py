@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from neo4j import Driver, ManagedTransaction
@@ -34,6 +35,8 @@ from ontology import (
     StoreUnavailableError,
     TwinSpec,
 )
+from ontology.graph.neo4j import _many_tx as mtx
+from ontology.graph.neo4j._cypher import Cypher
 from ontology.graph.neo4j._db import Runs
 from tests._services import drop_neo4j_namespace
 
@@ -179,6 +182,49 @@ def test_hostile_strings_are_stored_verbatim(
         store.list_twins(model=HOSTILE)
     twins = _count(neo4j_driver, f"MATCH (n:{neo4j_namespace}_Twin) RETURN count(n)")
     assert twins == 2
+
+
+class _Explained:
+    """Runs each statement (as ``Runs``) after asking Neo4j for its plan (``EXPLAIN``)."""
+
+    def __init__(self, tx: ManagedTransaction) -> None:
+        self.tx = tx
+        self.queries: list[str] = []
+        self.operators: list[str] = []
+
+    def run(self, query: Any, parameters: Any = None, **kwparameters: Any) -> Any:
+        self.queries.append(query)
+        plan = self.tx.run("EXPLAIN " + query, parameters, **kwparameters).consume().plan
+        assert plan is not None
+        stack: list[dict[str, Any]] = [plan]
+        while stack:
+            node = stack.pop()
+            self.operators.append(str(node["operatorType"]))
+            stack.extend(node.get("children", ()))
+        return self.tx.run(query, parameters, **kwparameters)
+
+
+@pytest.mark.neo4j
+def test_twins_exist_is_one_parameterised_statement_seeking_the_id_index(
+    store: Neo4jStore, neo4j_driver: Driver
+) -> None:
+    store.create_twin(TwinSpec("plant", ASSET), principal=WHO)
+    asked = ["plant", HOSTILE, "nope"]
+    assert store.twins_exist(asked) == (True, False, False)
+
+    def work(tx: ManagedTransaction) -> tuple[list[str], _Explained]:
+        explained = _Explained(tx)
+        return mtx.existing(explained, Cypher(store.settings.namespace), asked), explained
+
+    with neo4j_driver.session(database="neo4j") as session:
+        found, explained = session.execute_read(work)
+    assert found == ["plant"]
+    (query,) = explained.queries
+    assert "$ids" in query and not any(a in query for a in asked)
+    assert any(op.startswith("NodeUniqueIndexSeek") for op in explained.operators), (
+        explained.operators
+    )
+    assert not any(op.startswith(("NodeByLabelScan", "AllNodesScan")) for op in explained.operators)
 
 
 # ------------------------------------------------------------------- retries
