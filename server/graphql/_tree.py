@@ -42,7 +42,10 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    DocumentNode,
+    Executor,
     FieldNode,
+    GraphQLError,
     GraphQLField,
     GraphQLID,
     GraphQLList,
@@ -50,6 +53,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    GraphQLSchema,
     GraphQLString,
     Node,
 )
@@ -63,6 +67,7 @@ from server.graphql._connection import PageInfo, TwinConnection, TwinEdge, conne
 from server.graphql._pages import encode_cursor, slice_page
 from server.graphql._rows_at import SIGNAL_FIELDS, RowsAt
 from server.graphql._signal import Signal
+from server.graphql._text_lists import held, restore
 from server.graphql._twin import TwinType, ready_signals, twin_ref, twin_type
 from server.graphql._twin_columns import (
     objects,
@@ -148,6 +153,28 @@ class TreeExecutionContext(WeakHelpersExecutionContext):
         self._twin_plans: dict[tuple[GraphQLObjectType, int], tuple[Any, TwinColumns | None]] = {}
         # Set by a step that holds this request's state (its plan is not shared).
         self._request_bound = False
+
+    @classmethod
+    def build(
+        cls,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        root_value: Any = None,
+        context_value: Any = None,
+        raw_variable_values: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> list[GraphQLError] | Executor[Any]:
+        # Lists of ids or names among the variables are coerced in one step each
+        # (``_text_lists``); graphql-core coerces the rest, and words every error.
+        given, taken = held(schema, document, operation_name, raw_variable_values)
+        built = super().build(
+            schema, document, root_value, context_value, given, operation_name, *args, **kwargs
+        )
+        if taken and not isinstance(built, list):
+            restore(built.variable_values, taken)
+        return built
 
     def complete_object_value(
         self,
