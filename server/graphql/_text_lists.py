@@ -40,7 +40,6 @@ __all__ = ["held", "restore"]
 _TEXT = (GraphQLID, GraphQLString)
 _STR: frozenset[type] = frozenset({str})
 _STR_OR_NONE: frozenset[type] = frozenset({str, type(None)})
-_NO_ITEMS: list[Any] = []
 
 
 def _items(schema: GraphQLSchema, node: TypeNode) -> frozenset[type] | None:
@@ -89,7 +88,7 @@ def held(
             taken[name] = value
     if not taken:
         return variables, {}
-    return {n: (_NO_ITEMS if n in taken else v) for n, v in variables.items()}, taken
+    return {n: ([] if n in taken else v) for n, v in variables.items()}, taken
 
 
 def restore(values: VariableValues, taken: Mapping[str, list[Any]]) -> None:
