@@ -14,7 +14,13 @@ TINY = ["--series", "3", "--hours", "1", "--batch", "600", "--repeat", "3", "--a
 
 
 def _rows(output: str) -> list[str]:
-    return [line for line in output.splitlines() if " baseline " in line]
+    """The figures printed beside a baseline (a read's first call on a line of its own)."""
+    lines = output.splitlines()
+    return [line for line in lines if " baseline " in line and "first call" not in line]
+
+
+def _first_calls(output: str) -> list[str]:
+    return [line for line in output.splitlines() if "first call (untimed above)" in line]
 
 
 def test_the_duckdb_run_prints_six_figures_beside_baselines_with_equal_answers(
@@ -26,6 +32,7 @@ def test_the_duckdb_run_prints_six_figures_beside_baselines_with_equal_answers(
     assert len(rows) == 6
     assert "M samples/s" in rows[0] and "INSERT from Arrow" in rows[0]
     assert "per CPU s" in rows[1]
+    assert len(_first_calls(output)) == 3  # one series, several, as_of
     assert "answers equal to the baselines" in output
 
 
@@ -36,6 +43,7 @@ def test_the_questdb_run_prints_its_figures_too(
     assert history.main([*TINY, "--questdb-http", questdb.http, "--questdb-pg", questdb.pg]) == 0
     output = capsys.readouterr().out
     assert len(_rows(output)) == 12
+    assert len(_first_calls(output)) == 6
     assert "SAMPLE BY 1m" in output and "LATEST ON" in output
 
 
@@ -62,9 +70,25 @@ def test_the_server_cpu_reads_a_process_cpu_time_from_proc() -> None:
 def test_timings_with_a_server_note_its_cpu_per_call() -> None:
     """With ``--questdb-pid``, each read's server CPU per call (here this process's own)."""
     server = history.ServerCpu(os.getpid(), QuestDBHistorySettings())
-    cpu: dict[str, float] = {}
-    times, out = history.timings(3, lambda: sum(i * i for i in range(300_000)), server, cpu, "x")
+    reads = history.Reads(server)
+    times, out = history.timings(3, lambda: sum(i * i for i in range(300_000)), reads, "x")
     assert len(times) == 3
     assert out == sum(i * i for i in range(300_000))
-    assert set(cpu) == {"x"}
-    assert cpu["x"] > 0
+    assert set(reads.cpu) == {"x"}
+    assert reads.cpu["x"] > 0
+
+
+def test_timed_calls_come_after_the_untimed_warm_ones() -> None:
+    """A server compiles a read's path in its first calls: those are not in the figures, the
+    first is reported on its own."""
+    calls: list[int] = []
+
+    def work() -> int:
+        calls.append(len(calls))
+        return len(calls)
+
+    reads = history.Reads()
+    times, last = history.timings(4, work, reads, "many")
+    assert len(calls) == history.WARM_CALLS + 4
+    assert len(times) == 4 and last == len(calls)
+    assert reads.first["many"] >= 0 and reads.cpu == {}
