@@ -1,4 +1,4 @@
-"""The Neo4j state write of one ingest batch: the store's statement beside the same rows as columns.
+"""The Neo4j state write of one ingest batch: the store's statement beside the former one.
 
 ``python -m benchmarks.neo4j_state_write --runs 3``
 
@@ -8,15 +8,14 @@ over 1,000 twins) writes 5,000 changed keys to Neo4j in one transaction
 namespace: the first write (every ``Signal`` node created) and a second one with
 newer times (every node updated), for two shapes of the same transaction:
 
-- **store**: ``Neo4jStore.set_signals`` as it is (one ``UNWIND`` of a map per row, a
-  ``CALL`` subquery per row with the row's twin matched in it);
-- **columns**: the same rows as one list per property, the twins checked once (their
-  distinct ids) in a statement of their own, the rows of one key reduced to the one the
-  store keeps, then ``UNWIND range(...)`` with ``MERGE``/``SET`` and no subquery, and
-  the ``signals`` counter moved as the store moves it. It is what this benchmark
-  proposes for the store; it lives here only to be measured.
+- **store**: ``Neo4jStore.set_signals`` as it is: the twins checked once (their
+  distinct ids), the rows of one key reduced to the one an in-order apply keeps, then
+  one list per property, ``UNWIND range(...)`` with ``MERGE``/``SET`` and no subquery;
+- **maps**: the statement the store had before (the baseline): one ``UNWIND`` of a
+  map per row, each row's twin matched in it and a ``CALL`` subquery per row (so rows
+  of one key apply in order), then the ``signals`` counter moved as the store moves it.
 
-Shapes take turns (store first in odd runs, columns first in even ones), and the run
+Shapes take turns (store first in odd runs, maps first in even ones), and the run
 fails unless both namespaces read back the same ``Signal`` nodes (key, twin, signal,
 value, t, time, batch). Wall seconds, from the call to the commit's return.
 """
@@ -62,42 +61,29 @@ def store_write(
     store.set_signals(ups)
 
 
-def columns_write(
+def maps_write(
     store: Neo4jStore, driver: neo4j.Driver, ns: str, ups: Sequence[SignalUpdate]
 ) -> None:
-    """The proposed shape: what ``set_signals`` writes, as columns (labels of namespace ``ns``).
-
-    Rows of one key are first reduced to the one the store's in-order apply keeps (the
-    last of those with the newest time), so the statement holds each key once and needs
-    no subquery per row: without one the planner MERGEs every row before any SET, and
-    of two rows of one key the older could win.
-    """
-    kept: dict[tuple[str, str], SignalUpdate] = {}
-    for u in ups:
-        held = kept.get((u.twin, u.signal))
-        if held is None or held.time <= u.time:
-            kept[(u.twin, u.signal)] = u
-    rows = list(kept.values())
-    twins = list(dict.fromkeys(u.twin for u in rows))
-    columns: dict[str, Any] = {
-        "key": [_KEY([u.twin, u.signal]) for u in rows],
-        "twin": [u.twin for u in rows],
-        "signal": [u.signal for u in rows],
-        "value": [repr(u.value) for u in rows],
-        "t": [_micros(u.time) for u in rows],
-        "time": [u.time.isoformat() for u in rows],
-        "batch": [u.batch for u in rows],
-    }
-    check = (
-        f"UNWIND $twins AS id OPTIONAL MATCH (w:{ns}_Twin {{id: id}}) WITH id WHERE w IS NULL "
-        "RETURN collect(id) AS missing"
-    )
+    """The former shape (the baseline): a map per row, a subquery per row (labels of ``ns``)."""
+    rows = [
+        {
+            "key": _KEY([u.twin, u.signal]),
+            "twin": u.twin,
+            "signal": u.signal,
+            "value": repr(u.value),
+            "t": _micros(u.time),
+            "time": u.time.isoformat(),
+            "batch": u.batch,
+        }
+        for u in ups
+    ]
     write = (
-        "UNWIND range(0, size($key) - 1) AS i "
-        f"MERGE (s:{ns}_Signal {{key: $key[i]}}) "
-        "ON CREATE SET s.twin = $twin[i], s.signal = $signal[i] "
-        "WITH s, i WHERE s.t IS NULL OR s.t <= $t[i] "
-        "SET s.value = $value[i], s.t = $t[i], s.time = $time[i], s.batch = $batch[i]"
+        f"UNWIND $rows AS r OPTIONAL MATCH (w:{ns}_Twin {{id: r.twin}}) "
+        "CALL (r, w) { WITH r WHERE w IS NOT NULL "
+        f"MERGE (s:{ns}_Signal {{key: r.key}}) ON CREATE SET s.twin = r.twin, s.signal = r.signal "
+        "WITH s, r WHERE s.t IS NULL OR s.t <= r.t "
+        "SET s.value = r.value, s.t = r.t, s.time = r.time, s.batch = r.batch } "
+        "WITH r WHERE w IS NULL RETURN collect(DISTINCT r.twin) AS missing"
     )
     bump = (
         f"MERGE (m:{ns}_Meta {{key: 'signals'}}) ON CREATE SET m.version = 0 "
@@ -105,18 +91,17 @@ def columns_write(
     )
 
     def work(tx: neo4j.ManagedTransaction) -> None:
-        missing = tx.run(check, twins=twins).single(strict=True)[0]
+        missing = tx.run(write, rows=rows).single(strict=True)[0]
         if missing:
             msg = f"twins {missing[:3]} do not exist"
             raise RuntimeError(msg)
-        tx.run(write, columns).consume()
         tx.run(bump).consume()
 
     with driver.session(database=DATABASE) as session:
         session.execute_write(work)
 
 
-SHAPES: dict[str, Write] = {"store": store_write, "columns": columns_write}
+SHAPES: dict[str, Write] = {"store": store_write, "maps": maps_write}
 
 
 def read_back(driver: neo4j.Driver, ns: str) -> list[tuple[Any, ...]]:
@@ -189,9 +174,9 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  {phase:<23} {shape:<8} {min(seconds):.3f} / {statistics.median(seconds):.3f} s"
             )
-        base = statistics.median(d[i] for d in times["store"])
-        ours = statistics.median(d[i] for d in times["columns"])
-        print(f"  {phase:<23} store / columns (medians): {base / ours:.1f}x")
+        base = statistics.median(d[i] for d in times["maps"])
+        ours = statistics.median(d[i] for d in times["store"])
+        print(f"  {phase:<23} maps / store (medians): {base / ours:.1f}x")
     same = "yes" if ok else "NO"
     print(f"  both shapes read back the same {keys:,} Signal nodes, every run: {same}")
     return 0 if ok else 1

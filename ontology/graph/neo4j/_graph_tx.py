@@ -13,8 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ontology.graph._values import CONTAINS, Edge, SignalValue
-from ontology.graph.neo4j._codec import edge_from_row, edge_row, signal_from_node
+from ontology.graph._values import CONTAINS, Edge, SignalUpdate, SignalValue
+from ontology.graph.neo4j._codec import (
+    dumps,
+    edge_from_row,
+    edge_row,
+    micros,
+    signal_from_node,
+    signal_key,
+)
 from ontology.graph.neo4j._cypher import Cypher
 from ontology.graph.neo4j._db import Runs
 from ontology.graph.neo4j._twin_tx import CreateAudit, Tx, chunks, columns, run_rows
@@ -306,26 +313,51 @@ def models_of(tx: Tx, cy: Cypher, ids: Sequence[str]) -> dict[str, str]:
 # ------------------------------------------------------------------ signals
 
 
-def set_signals(tx: Tx, cy: Cypher, rows: Sequence[dict[str, Any]], batch: int) -> set[str]:
-    """Upsert ``{key, twin, signal, value, t, time, batch}`` rows; the twins found missing.
+def set_signals(tx: Tx, cy: Cypher, updates: Sequence[SignalUpdate], batch: int) -> set[str]:
+    """Upsert the live value of each (twin, signal) of ``updates``; the twins found missing.
 
-    A row older (smaller ``t``) than the stored value is skipped; rows apply in
-    order. A row of a twin that does not exist writes nothing and its twin is
-    returned: the caller raises, which rolls the transaction back (the check and
-    the write are one statement per ``batch`` rows, not a read before them).
+    The twins are checked first, one statement over their distinct ids: if any is
+    missing, nothing is written and they are returned (the caller raises, which
+    rolls the transaction back). The updates of one key are reduced to the one an
+    in-order apply keeps (the last of those with the newest time), and that one is
+    written unless the stored value is newer (larger ``t``). The keys go as one list
+    per property, ``batch`` keys a statement (``UNWIND range``): no map per row and no
+    subquery per row, which is why a key may come only once (without a subquery the
+    planner MERGEs every row before any ``SET``, so of two rows of one key the older
+    could win).
     """
+    kept: dict[str, tuple[int, SignalUpdate]] = {}
+    for update in updates:
+        key = signal_key(update.twin, update.signal)
+        at = micros(update.time)
+        held = kept.get(key)
+        if held is None or held[0] <= at:
+            kept[key] = (at, update)
+    twins = list(dict.fromkeys(u.twin for _, u in kept.values()))
+    missing = set(twins).difference(models_of(tx, cy, twins))
+    if missing:
+        return missing
     query = cy(
-        "UNWIND $rows AS r OPTIONAL MATCH (w:Twin {id: r.twin}) "
-        "CALL (r, w) { WITH r WHERE w IS NOT NULL "
-        "MERGE (s:Signal {key: r.key}) ON CREATE SET s.twin = r.twin, s.signal = r.signal "
-        "WITH s, r WHERE s.t IS NULL OR s.t <= r.t "
-        "SET s.value = r.value, s.t = r.t, s.time = r.time, s.batch = r.batch } "
-        "WITH r WHERE w IS NULL RETURN collect(DISTINCT r.twin) AS missing"
+        "UNWIND range(0, size($key) - 1) AS i MERGE (s:Signal {key: $key[i]}) "
+        "ON CREATE SET s.twin = $twin[i], s.signal = $signal[i] "
+        "WITH s, i WHERE s.t IS NULL OR s.t <= $t[i] "
+        "SET s.value = $value[i], s.t = $t[i], s.time = $time[i], s.batch = $batch[i]"
     )
-    missing: set[str] = set()
-    for chunk in chunks(rows, batch):
-        missing.update(tx.run(query, rows=list(chunk)).single(strict=True)[0])
-    return missing
+    keys = list(kept)
+    for start in range(0, len(keys), batch):
+        part = keys[start : start + batch]
+        rows = [kept[key] for key in part]
+        params = {
+            "key": part,
+            "twin": [u.twin for _, u in rows],
+            "signal": [u.signal for _, u in rows],
+            "value": [dumps(u.value) for _, u in rows],
+            "t": [at for at, _ in rows],
+            "time": [u.time.isoformat() for _, u in rows],
+            "batch": [u.batch for _, u in rows],
+        }
+        tx.run(query, params).consume()
+    return set()
 
 
 def get_signals(tx: Runs, cy: Cypher, twin_id: str) -> dict[str, SignalValue] | None:

@@ -12,7 +12,6 @@ from ontology.graph._validators import check_signal_update
 from ontology.graph._values import RollupSpec, SignalUpdate, SignalValue
 from ontology.graph.neo4j import _graph_tx as gtx
 from ontology.graph.neo4j import _twin_tx as ttx
-from ontology.graph.neo4j._codec import dumps, micros, signal_key
 from ontology.graph.neo4j._rollup_runner import SIGNALS, RollupTiming
 from ontology.graph.neo4j._state import Neo4jState, Tx
 
@@ -30,25 +29,13 @@ class Neo4jSignals(Neo4jState):
             reason = check_signal_update(update)
             if reason is not None:
                 raise InvalidError(reason)
-        rows = [
-            {
-                "key": signal_key(u.twin, u.signal),
-                "twin": u.twin,
-                "signal": u.signal,
-                "value": dumps(u.value),
-                "t": micros(u.time),
-                "time": u.time.isoformat(),
-                "batch": u.batch,
-            }
-            for u in updates
-        ]
-        if not rows:
+        if not updates:
             if before_commit is not None:
                 before_commit()
             return
 
         def work(tx: Tx) -> int:
-            missing = gtx.set_signals(tx, self._cy, rows, self._batch)
+            missing = gtx.set_signals(tx, self._cy, updates, self._batch)
             if missing:  # raising rolls the transaction back: nothing is written
                 first = next(u.twin for u in updates if u.twin in missing)
                 raise NotFoundError(KIND_TWIN, first)

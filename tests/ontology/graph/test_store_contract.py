@@ -835,6 +835,27 @@ def test_signals_newer_wins(plant: GraphStore) -> None:
     assert plant.get_signals("line/l1") == {}
 
 
+def test_signals_of_one_key_in_one_call_apply_in_order(plant: GraphStore) -> None:
+    t0 = START + timedelta(hours=1)
+    plant.set_signals([SignalUpdate("machine/m1", "speed", 1.0, t0, "b0")])
+    plant.set_signals(
+        [
+            SignalUpdate("machine/m1", "temperature", 40.0, t0, "b1"),
+            SignalUpdate("machine/m1", "temperature", 39.0, t0 - timedelta(seconds=1), "b1"),
+            SignalUpdate("machine/m2", "temperature", 20.0, t0, "b1"),
+            SignalUpdate("machine/m2", "temperature", 21.0, t0, "b2"),
+            SignalUpdate("machine/m1", "speed", 0.5, t0 - timedelta(seconds=1), "b1"),
+            SignalUpdate("machine/m1", "speed", 2.0, t0, "b1"),
+        ]
+    )
+    m1, m2 = plant.get_signals("machine/m1"), plant.get_signals("machine/m2")
+    # an older row after a newer one is skipped; of two rows with one time the later wins;
+    # a row as old as the stored value replaces it, an older one does not
+    assert (m1["temperature"].value, m1["temperature"].batch) == (40.0, "b1")
+    assert (m2["temperature"].value, m2["temperature"].batch) == (21.0, "b2")
+    assert (m1["speed"].value, m1["speed"].time, m1["speed"].batch) == (2.0, t0, "b1")
+
+
 def test_signals_for_an_unknown_twin_write_nothing(plant: GraphStore) -> None:
     with pytest.raises(NotFoundError):
         plant.set_signals(

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,7 +26,9 @@ from ontology import (
     CycleError,
     Edge,
     EtagMismatchError,
+    GraphStore,
     InvalidError,
+    MemoryStore,
     Neo4jStore,
     Neo4jStoreSettings,
     NotFoundError,
@@ -443,6 +445,34 @@ def test_a_bulk_upsert_larger_than_a_batch_is_written_whole(
         assert (again.created, again.unchanged) == (0, 95)
     finally:
         store.close()
+
+
+@pytest.mark.neo4j
+def test_signal_updates_over_several_statements_equal_the_memory_stores(
+    neo4j_uri: str, neo4j_namespace: str
+) -> None:
+    """More keys than ``batch_size`` (one statement each ``batch_size`` keys), keys repeated
+    across the chunks and an unknown twin after them: as the memory store writes them."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    twins = [TwinSpec(f"t{i}", ASSET) for i in range(4)]
+    updates = [
+        SignalUpdate(f"t{(i * 7) % 4}", f"s{i % 3}", float(i), at + timedelta(seconds=i % 5), "b")
+        for i in range(23)
+    ]
+    neo4j_store = _store(neo4j_uri, neo4j_namespace, batch_size=2)
+    stores: list[GraphStore] = [neo4j_store, MemoryStore()]
+    try:
+        for store in stores:
+            store.add_models([MODEL], principal=WHO)
+            store.upsert_twins(twins, principal=WHO)
+            store.set_signals(updates)
+            with pytest.raises(NotFoundError):
+                store.set_signals([*updates, SignalUpdate("nope", "s0", 1.0, at, "c")])
+        neo4j_held, memory_held = ([s.get_signals(t.id) for t in twins] for s in stores)
+        assert neo4j_held == memory_held
+        assert sum(len(held) for held in neo4j_held) == 12
+    finally:
+        neo4j_store.close()
 
 
 # ------------------------------------------------------------------- rollups
