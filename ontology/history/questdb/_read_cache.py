@@ -13,7 +13,8 @@ without the read. The stamp is asked for after the read began (threads asking at
 share one query that started after they all asked, ``_shared_call``), so a write applied
 before a read began is always seen by it, as without the cache. The stamp has a
 connection of its own and is asked outside the store's lock, so a read answered from the
-cache waits for no other read in flight; the cache itself is used under the lock.
+cache waits for no other read in flight (nor for a write: the kept answers have a lock of
+their own, held only to look one up or keep one).
 
 The query for the stamp costs QuestDB a fraction of a read (measured: see
 docs/history.md). Answers are shared between callers: their arrays are made
@@ -22,6 +23,7 @@ read-only. Large answers are not kept (``MAX_ANSWER_CELLS``).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import fields
@@ -82,6 +84,7 @@ class ReadCache:
             OrderedDict()
         )
         self._cells = 0
+        self._guard = threading.Lock()
         self.hits = 0
         """Reads answered from the cache since the store opened."""
 
@@ -102,32 +105,35 @@ class ReadCache:
 
     def get(self, key: Hashable, stamp: Stamp) -> tuple[Series, ...] | AsOf | None:
         """The answer kept for ``key`` if it was read at ``stamp``, else None."""
-        kept = self._kept.get(key)
-        if kept is None or kept[0] != stamp:
-            return None
-        self._kept.move_to_end(key)
-        self.hits += 1
-        return kept[1]
+        with self._guard:
+            kept = self._kept.get(key)
+            if kept is None or kept[0] != stamp:
+                return None
+            self._kept.move_to_end(key)
+            self.hits += 1
+            return kept[1]
 
     def put(self, key: Hashable, stamp: Stamp, answer: A) -> A:
         """Keep ``answer`` (read at ``stamp``) unless it is too large; returns it, read-only."""
         size = cells(answer)
         if size > MAX_ANSWER_CELLS:
             return answer
-        old = self._kept.pop(key, None)
-        if old is not None:
-            self._cells -= old[2]
         _freeze(answer)
-        self._kept[key] = (stamp, answer, size)
-        self._cells += size
-        while len(self._kept) > self._entries or self._cells > MAX_CELLS:
-            _, (_, _, dropped) = self._kept.popitem(last=False)
-            self._cells -= dropped
+        with self._guard:
+            old = self._kept.pop(key, None)
+            if old is not None:
+                self._cells -= old[2]
+            self._kept[key] = (stamp, answer, size)
+            self._cells += size
+            while len(self._kept) > self._entries or self._cells > MAX_CELLS:
+                _, (_, _, dropped) = self._kept.popitem(last=False)
+                self._cells -= dropped
         return answer
 
     def clear(self) -> None:
-        self._kept.clear()
-        self._cells = 0
+        with self._guard:
+            self._kept.clear()
+            self._cells = 0
 
     def close(self) -> None:
         self._reader.close()
