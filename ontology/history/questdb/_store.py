@@ -153,14 +153,12 @@ class QuestDBHistoryStore:
         Called after ``_applied``, without the store's lock: the stamp is asked on the
         cache's own connection (shared with other threads' reads, see
         ``ReadCache.stamp``), and a miss is read on a slot of its own (``_read_slots``),
-        so neither waits for another read in flight (nor a hit for a write)."""
+        once for the threads missing the same read at the same stamp at once
+        (``ReadCache.answer``), so neither waits for another read in flight (nor a hit for
+        a write)."""
         if not self._cache.enabled:
             return self._reads.run(read)
-        stamp = self._cache.stamp()
-        kept = self._cache.get(key, stamp)
-        if kept is not None:
-            return kept  # type: ignore[return-value]  # the key says which kind of read
-        return self._cache.put(key, stamp, self._reads.run(read))
+        return self._cache.answer(key, self._cache.stamp(), lambda: self._reads.run(read))
 
     def _applied(self) -> None:
         """Wait until the server applied every write this store made (read your writes)."""
