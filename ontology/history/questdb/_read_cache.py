@@ -132,7 +132,9 @@ class ReadCache:
                 self.hits += 1
                 return kept[1]  # type: ignore[return-value]  # the key says which kind of read
             flight = self._flights.get((key, stamp))
-            if flight is not None:
+            if flight is None:  # this thread reads, for any that asks meanwhile
+                mine = self._flights[(key, stamp)] = _Flight()
+            else:
                 flight.threads += 1
                 self.joined += 1
         if flight is not None:
@@ -140,12 +142,10 @@ class ReadCache:
             if flight.error is not None:
                 raise flight.error
             return flight.value  # type: ignore[return-value]  # set with done, unless error
-        return self._read(key, stamp, read)
+        return self._read(key, stamp, read, mine)
 
-    def _read(self, key: Hashable, stamp: Stamp, read: Callable[[], A]) -> A:
-        flight = _Flight()
-        with self._guard:
-            self._flights[(key, stamp)] = flight
+    def _read(self, key: Hashable, stamp: Stamp, read: Callable[[], A], flight: _Flight) -> A:
+        """``read()`` for the threads that join ``flight`` (registered under ``_guard``)."""
         try:
             got = read()
             flight.value = got
@@ -153,11 +153,13 @@ class ReadCache:
             flight.error = error
             raise
         finally:
-            with self._guard:
-                del self._flights[(key, stamp)]  # no thread joins after this
-                if flight.error is None:
-                    self._keep(key, stamp, got, shared=flight.threads > 0)
-            flight.done.set()
+            try:
+                with self._guard:
+                    del self._flights[(key, stamp)]  # no thread joins after this
+                    if flight.error is None:
+                        self._keep(key, stamp, got, shared=flight.threads > 0)
+            finally:
+                flight.done.set()  # the joined threads never wait past this
         return got
 
     def _keep(self, key: Hashable, stamp: Stamp, answer: A, *, shared: bool) -> None:
