@@ -3,7 +3,7 @@
     python -m benchmarks.graphql [--twins 20000] [--subtree 10000] [--clients 32]
                                  [--requests 20] [--repeat 3] [--workers 2]
                                  [--skip-neo4j] [--skip-memory] [--skip-neo4j-graphql]
-                                 [--only-side-by-side] [--only LABEL ...]
+                                 [--only-side-by-side] [--only LABEL ...] [--with-unshared]
                                  [--neo4j-uri bolt://127.0.0.1:17687] [--neo4j-pid PID]
                                  [--questdb-pid PID] [--questdb-read-cache N]
                                  [--questdb-http 127.0.0.1:19000] [--questdb-pg 127.0.0.1:18812]
@@ -653,7 +653,7 @@ def run_store(
             ok = run_versus(url, data, args, namespace, pids) and ok
     finally:
         stop(processes)
-    if not skip and not args.only:
+    if not skip and (not args.only or args.with_unshared):
         ok = run_unshared(kind, workdir, history_arg, neo4j, chosen, baselines, args) and ok
     return ok
 
@@ -675,6 +675,8 @@ def run_unshared(
         for i, c in enumerate(chosen)
         if c.label == HISTORY_LABEL or c.label.startswith(AS_OF_LABEL)
     ]
+    if not indices:
+        return True
     cases = [dataclasses.replace(chosen[i], label=f"{chosen[i].label}, unshared") for i in indices]
     workers = 1 if kind == "memory" else args.workers
     processes, url = start_server(kind, workdir, history_arg, neo4j, workers, shared_reads=False)
@@ -736,7 +738,12 @@ def _parser() -> argparse.ArgumentParser:
         nargs="+",
         metavar="LABEL",
         help="only the cases whose label contains one of these (ignoring case; e.g. floor live), "
-        "and not the unshared server's",
+        "and not the unshared server's (unless --with-unshared)",
+    )
+    parser.add_argument(
+        "--with-unshared",
+        action="store_true",
+        help="with --only: the chosen history and signals(at:) cases on the unshared server too",
     )
     parser.add_argument("--serve", choices=["memory", "neo4j"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

@@ -8,7 +8,11 @@ and then go to the store together, each distinct series once: a dashboard that
 many clients poll, a wall of twins each asking for the same day, or a plant's
 listing of 1,000 twins as they were at one time, costs one store call per round
 instead of one per request. A read that finds nothing in flight goes at once
-(after the current event-loop step, so reads made in the same step share it).
+(after the current event-loop step, so reads made in the same step share it). The
+rounds of a window run one after another on one worker thread, each starting as soon
+as the one before ended: between them no turn of the event loop and no hand-off to
+another thread, each of which, on a loaded machine, waits for a core (measured: see
+docs/graphql.md).
 Nothing is kept after a call returns: every answer is read while its request
 waits.
 
@@ -19,7 +23,10 @@ gets the answer or the error it would have had by itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import functools
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ontology.history import Agg, AsOf, HistoryStore, Series, SeriesKey
-from server.graphql._threads import in_thread
+from server.graphql._threads import in_thread, start_in_thread
 
 ROUND_BUCKETS = 200_000
 """A ``range`` round takes reads until its series times their buckets would pass this (a
@@ -91,6 +98,9 @@ class _Queue:
     """Whether a read of this many keys may join the round."""
     rounds: deque[_Round] = field(default_factory=deque)
     running: bool = False
+    """A worker thread runs the rounds (``RangeBatcher._drain``)."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    """Held to change ``rounds`` and ``running``, and to add a reader to a round."""
 
 
 def _as_of_rows(got: AsOf, positions: list[int]) -> AsOf:
@@ -114,7 +124,6 @@ class RangeBatcher:
         self.history = history
         # per event loop (tests run several), per window or time
         self._queues: dict[tuple[asyncio.AbstractEventLoop, _What], _Queue] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
 
     async def range(self, keys: Sequence[SeriesKey], window: Window) -> tuple[Series, ...]:
         """``history.range(keys, *window)``, in a call shared with concurrent reads."""
@@ -164,16 +173,16 @@ class RangeBatcher:
         positions in it."""
         loop = asyncio.get_running_loop()
         queue = self._queues.setdefault((loop, what), _Queue(read, fits))
-        last = queue.rounds[-1] if queue.rounds else None
-        if last is None or not queue.fits(last, len(twins)):
-            last = _Round(loop.create_future())
-            queue.rounds.append(last)
-        positions = last.add(twins, signals)
-        if not queue.running:
+        with queue.lock:  # the worker thread takes rounds off the queue under it
+            last = queue.rounds[-1] if queue.rounds else None
+            if last is None or not queue.fits(last, len(twins)):
+                last = _Round(loop.create_future())
+                queue.rounds.append(last)
+            positions = last.add(twins, signals)
+            start = not queue.running
             queue.running = True
-            task = loop.create_task(self._drain(loop, what, queue))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        if start:  # after this step, so that the reads made in it join the round
+            loop.call_soon(start_in_thread, functools.partial(self._drain, loop, what, queue))
         try:
             got = await asyncio.shield(last.done)
         except Exception:
@@ -184,22 +193,59 @@ class RangeBatcher:
             return await in_thread(read, keys), list(range(len(keys)))
         return got, positions
 
-    async def _drain(self, loop: asyncio.AbstractEventLoop, what: _What, queue: _Queue) -> None:
-        """Run the queue's rounds one after another until none is waiting."""
+    def _drain(self, loop: asyncio.AbstractEventLoop, what: _What, queue: _Queue) -> None:
+        """On a worker thread: run the queue's rounds one after another until none is
+        waiting. The next round starts on this thread as soon as one ends (no turn of the
+        event loop, nor a thread hand-off, between them); each round's readers are handed
+        its answer on the loop."""
+        ended = False
         try:
-            while queue.rounds:
-                round_ = queue.rounds.popleft()
+            while True:
+                with queue.lock:
+                    if not queue.rounds:
+                        queue.running, ended = False, True
+                        break
+                    round_ = queue.rounds.popleft()
                 try:
-                    got = await in_thread(queue.read, round_.keys)
+                    got = queue.read(round_.keys)
                 except Exception as error:
-                    round_.done.set_exception(error)
-                    round_.done.exception()  # seen, even if every reader has gone
+                    _settle(loop, round_.done, None, error)
                 else:
-                    round_.done.set_result(got)
+                    _settle(loop, round_.done, got, None)
         finally:
-            queue.running = False
-            for left in queue.rounds:  # only when cancelled (the loop is shutting down)
-                left.done.cancel()
-            queue.rounds.clear()
-            if self._queues.get((loop, what)) is queue:
-                del self._queues[(loop, what)]
+            if not ended:  # an unexpected error: nothing would run the rounds left
+                with queue.lock:
+                    left, queue.running = list(queue.rounds), False
+                    queue.rounds.clear()
+                for round_ in left:
+                    _settle(loop, round_.done, None, RuntimeError("history reads stopped"))
+            with contextlib.suppress(RuntimeError):  # the loop closed: nothing to forget
+                loop.call_soon_threadsafe(self._forget, loop, what, queue)
+
+    def _forget(self, loop: asyncio.AbstractEventLoop, what: _What, queue: _Queue) -> None:
+        """Drop ``queue`` once idle (on the loop, where reads find it)."""
+        with queue.lock:
+            idle = not queue.running and not queue.rounds
+        if idle and self._queues.get((loop, what)) is queue:
+            del self._queues[(loop, what)]
+
+
+def _settle(
+    loop: asyncio.AbstractEventLoop,
+    done: asyncio.Future[Any],
+    value: Any,
+    error: BaseException | None,
+) -> None:
+    """Hand a round's answer (or error) to its readers, on the loop (``done`` is the loop's)."""
+
+    def settle() -> None:
+        if done.done():  # cancelled
+            return
+        if error is not None:
+            done.set_exception(error)
+            done.exception()  # seen, even if every reader has gone
+        else:
+            done.set_result(value)
+
+    with contextlib.suppress(RuntimeError):  # the loop closed: no one waits
+        loop.call_soon_threadsafe(settle)

@@ -42,6 +42,11 @@ async def in_thread(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) ->
     return await loop.run_in_executor(_workers(), functools.partial(fn, *args, **kwargs))
 
 
+def start_in_thread(fn: Callable[[], None]) -> None:
+    """``fn()`` on a worker thread, not waited for (it reports back on its own)."""
+    _workers().submit(fn)
+
+
 def inline(store: object) -> bool:
     """Whether reads of ``store`` run on the event loop (the in-process store's do)."""
     return isinstance(store, ontology.MemoryStore)

@@ -13,7 +13,10 @@ without the read. The stamp is asked for after the read began (threads asking at
 share one query that started after they all asked, ``_shared_call``), so a write applied
 before a read began is always seen by it, as without the cache. The stamp has a
 connection of its own and is asked outside the store's lock, so a read answered from the
-cache waits for no other read in flight; the cache itself is used under the lock.
+cache waits for no other read in flight (nor for a write: the kept answers have a lock of
+their own, held only to look one up or keep one). Threads that miss the same read at the
+same stamp at once share one read (``ReadCache.answer``): after a write, the many clients
+polling one window cost one read, not one each.
 
 The query for the stamp costs QuestDB a fraction of a read (measured: see
 docs/history.md). Answers are shared between callers: their arrays are made
@@ -22,9 +25,10 @@ read-only. Large answers are not kept (``MAX_ANSWER_CELLS``).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
-from dataclasses import fields
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 import numpy as np
@@ -65,6 +69,16 @@ def cells(answer: tuple[Series, ...] | AsOf) -> int:
     return sum(len(s.start) for s in answer) + len(answer)
 
 
+@dataclass(eq=False)
+class _Flight:
+    """A read running for a key at a stamp, and the threads that wait for its answer."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    threads: int = 0
+    value: object = None
+    error: BaseException | None = None
+
+
 class ReadCache:
     """Up to ``entries`` answers, each kept with the stamp of the tables it read."""
 
@@ -82,8 +96,13 @@ class ReadCache:
             OrderedDict()
         )
         self._cells = 0
+        self._guard = threading.Lock()
+        self._flights: dict[tuple[Hashable, Stamp], _Flight] = {}
+        """The reads running, by key and stamp."""
         self.hits = 0
         """Reads answered from the cache since the store opened."""
+        self.joined = 0
+        """Reads answered by the same read at the same stamp, made by another thread at once."""
 
     @property
     def enabled(self) -> bool:
@@ -100,34 +119,71 @@ class ReadCache:
         rows = zip(*(table.column(n).to_pylist() for n in _STAMP_SCHEMA.names), strict=True)
         return tuple(sorted(rows))
 
-    def get(self, key: Hashable, stamp: Stamp) -> tuple[Series, ...] | AsOf | None:
-        """The answer kept for ``key`` if it was read at ``stamp``, else None."""
-        kept = self._kept.get(key)
-        if kept is None or kept[0] != stamp:
-            return None
-        self._kept.move_to_end(key)
-        self.hits += 1
-        return kept[1]
+    def answer(self, key: Hashable, stamp: Stamp, read: Callable[[], A]) -> A:
+        """The answer kept for ``key`` if it was read at ``stamp``; else ``read()``, made once
+        for the threads asking for ``key`` at ``stamp`` while it runs (each of them asked
+        for the stamp after its read began, and got the same one: whatever it holds,
+        the read made after it holds too). The answer is kept unless too large; an
+        answer handed to more than one thread is read-only."""
+        with self._guard:
+            kept = self._kept.get(key)
+            if kept is not None and kept[0] == stamp:
+                self._kept.move_to_end(key)
+                self.hits += 1
+                return kept[1]  # type: ignore[return-value]  # the key says which kind of read
+            flight = self._flights.get((key, stamp))
+            if flight is None:  # this thread reads, for any that asks meanwhile
+                mine = self._flights[(key, stamp)] = _Flight()
+            else:
+                flight.threads += 1
+                self.joined += 1
+        if flight is not None:
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            return flight.value  # type: ignore[return-value]  # set with done, unless error
+        return self._read(key, stamp, read, mine)
 
-    def put(self, key: Hashable, stamp: Stamp, answer: A) -> A:
-        """Keep ``answer`` (read at ``stamp``) unless it is too large; returns it, read-only."""
+    def _read(self, key: Hashable, stamp: Stamp, read: Callable[[], A], flight: _Flight) -> A:
+        """``read()`` for the threads that join ``flight`` (registered under ``_guard``)."""
+        try:
+            got = read()
+            flight.value = got
+        except BaseException as error:  # handed to every thread that joined
+            flight.error = error
+            raise
+        finally:
+            try:
+                with self._guard:
+                    del self._flights[(key, stamp)]  # no thread joins after this
+                    if flight.error is None:
+                        self._keep(key, stamp, got, shared=flight.threads > 0)
+            finally:
+                flight.done.set()  # the joined threads never wait past this
+        return got
+
+    def _keep(self, key: Hashable, stamp: Stamp, answer: A, *, shared: bool) -> None:
+        """Keep ``answer`` (read at ``stamp``) unless it is too large; made read-only if kept
+        or ``shared``. Under ``_guard``."""
         size = cells(answer)
         if size > MAX_ANSWER_CELLS:
-            return answer
+            if shared:
+                _freeze(answer)
+            return
+        _freeze(answer)
         old = self._kept.pop(key, None)
         if old is not None:
             self._cells -= old[2]
-        _freeze(answer)
         self._kept[key] = (stamp, answer, size)
         self._cells += size
         while len(self._kept) > self._entries or self._cells > MAX_CELLS:
             _, (_, _, dropped) = self._kept.popitem(last=False)
             self._cells -= dropped
-        return answer
 
     def clear(self) -> None:
-        self._kept.clear()
-        self._cells = 0
+        with self._guard:
+            self._kept.clear()
+            self._cells = 0
 
     def close(self) -> None:
         self._reader.close()

@@ -15,6 +15,8 @@ MAX_SAMPLE_REQUESTS = 8
 """ILP requests at once for one batch's samples (each on a thread and connection of its own)."""
 MAX_READ_REQUESTS = 8
 """PostgreSQL-wire requests at once for one large read (each on a connection of its own)."""
+MAX_READERS = 16
+"""Reads at once at most (``readers``)."""
 MAX_READ_CACHE = 4096
 """Answers the read cache may keep at most (``read_cache``)."""
 PREFIX_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
@@ -34,7 +36,10 @@ class QuestDBHistorySettings:
     ``sample_requests`` how many ILP requests at once carry a large batch's samples
     (each a run of its rows, see ``_ingress``); ``read_requests`` how many requests
     at once, each on a PostgreSQL-wire connection of its own, carry a large bucketed
-    read (each a share of its twins, see ``_grain``); ``read_cache`` how many recent
+    read (each a share of its twins, see ``_grain``); ``readers`` how many ``range``,
+    ``as_of`` and ``raw`` reads run at once, each with PostgreSQL-wire connections of its
+    own (so at most ``readers * read_requests`` of them, opened when first needed; more
+    reads at once wait for one to end, see ``_read_slots``); ``read_cache`` how many recent
     ``range`` and ``as_of`` answers are kept and returned again while no write reached
     the tables they read (0: none; see ``_read_cache``).
     """
@@ -51,6 +56,7 @@ class QuestDBHistorySettings:
     apply_timeout_s: float = 30.0
     sample_requests: int = 2
     read_requests: int = 2
+    readers: int = 4
     read_cache: int = 64
 
     def __post_init__(self) -> None:
@@ -81,6 +87,11 @@ class QuestDBHistorySettings:
             message = (
                 f"QuestDBHistorySettings.read_requests is {self.read_requests!r}; expected "
                 f"1 to {MAX_READ_REQUESTS}"
+            )
+            raise HistoryInputError(message)
+        if not 1 <= self.readers <= MAX_READERS:
+            message = (
+                f"QuestDBHistorySettings.readers is {self.readers!r}; expected 1 to {MAX_READERS}"
             )
             raise HistoryInputError(message)
         if not 0 <= self.read_cache <= MAX_READ_CACHE:

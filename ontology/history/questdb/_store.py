@@ -7,7 +7,8 @@ then, once all of those are acknowledged, the batch record and its Kafka
 offsets last, so a batch that can be read back was written whole. Every table
 is a WAL table with dedup keys, so a batch written again after a failure
 leaves one copy. Reads wait until the server applied this store's own writes,
-then query over the PostgreSQL wire (parameters only).
+then query over the PostgreSQL wire (parameters only), the samples' reads
+several at once (``_read_slots``).
 
 Several processes may write one server; the tiers of a bucket are merged by
 whoever writes its samples, so two writers of the same series and minute at
@@ -56,6 +57,7 @@ from ontology.history._values import (
 from ontology.history.questdb._frames import TABLE_COLUMN, samples_frame, tier_frame
 from ontology.history.questdb._ingress import SampleFlush, SampleSender
 from ontology.history.questdb._read_cache import ReadCache
+from ontology.history.questdb._read_slots import ReadSlots
 from ontology.history.questdb._records import RecordReader, add_batch, add_events, add_rejects
 from ontology.history.questdb._samples import SampleReader
 from ontology.history.questdb._schema import create_statements, table_names
@@ -116,7 +118,7 @@ class QuestDBHistoryStore:
         self._wire = Wire(settings)
         self._engine = duckdb.connect(":memory:", config={"threads": 1})
         self._tiers = TierKeeper(self._engine, self._wire, self._prefix)
-        self._samples = SampleReader(self._engine, self._wire, self._prefix)
+        self._reads = ReadSlots(settings, self._engine, self._prefix)
         self._records = RecordReader(self._wire, self._prefix)
         self._tail = TierTail()
         self._cache = ReadCache(settings, [self._table(n) for n in ("samples", "minute", "hour")])
@@ -138,25 +140,25 @@ class QuestDBHistoryStore:
         """``range`` and ``as_of`` calls answered from the read cache (see ``_read_cache``)."""
         return self._cache.hits
 
-    def _cached(self, key_of: Callable[[], Hashable], read: Callable[[], A]) -> A:
-        """``read()``, or the answer kept for the read ``key_of()`` names when the tables it
-        reads have not changed since (one small query instead of the read; ``_read_cache``).
+    @property
+    def reads_waited(self) -> int:
+        """Reads that found all ``readers`` slots taken and waited for one (``_read_slots``)."""
+        return self._reads.waits
 
-        Called under the store's lock, after ``_applied``; with the cache on, the lock is
-        let go while the stamp is asked (shared with other threads' reads, see
-        ``ReadCache.stamp``) and taken again for the cache and the read."""
+    def _cached(self, key: Hashable, read: Callable[[SampleReader], A]) -> A:
+        """``read`` on a read slot, or the answer kept for the read ``key`` names when the
+        tables it reads have not changed since (one small query instead of the read;
+        ``_read_cache``).
+
+        Called after ``_applied``, without the store's lock: the stamp is asked on the
+        cache's own connection (shared with other threads' reads, see
+        ``ReadCache.stamp``), and a miss is read on a slot of its own (``_read_slots``),
+        once for the threads missing the same read at the same stamp at once
+        (``ReadCache.answer``), so neither waits for another read in flight (nor a hit for
+        a write)."""
         if not self._cache.enabled:
-            return read()
-        key = key_of()  # with the watermarks the read was planned with
-        self._lock.release()
-        try:
-            stamp = self._cache.stamp()
-        finally:
-            self._lock.acquire()
-        kept = self._cache.get(key, stamp)
-        if kept is not None:
-            return kept  # type: ignore[return-value]  # the key says which kind of read
-        return self._cache.put(key, stamp, read())
+            return self._reads.run(read)
+        return self._cache.answer(key, self._cache.stamp(), lambda: self._reads.run(read))
 
     def _applied(self) -> None:
         """Wait until the server applied every write this store made (read your writes)."""
@@ -304,6 +306,9 @@ class QuestDBHistoryStore:
             self._unapplied.add(self._table("events"))
 
     # ---------------------------------------------------------------- samples
+    # Each read is planned under the store's lock, once the server applied this store's
+    # writes (read your writes), with the watermarks of that moment; the read itself runs
+    # without the lock, on a read slot (``_read_slots``).
     def range(
         self,
         keys: Sequence[SeriesKey],
@@ -315,20 +320,18 @@ class QuestDBHistoryStore:
         with self._lock, self._wire.guarded():
             query = RangeQuery(keys, start, end, interval, aggregates, self._watermarks)
             self._applied()
-            window = (query.start, query.end, query.interval, query.aggregates)
-            return self._cached(
-                lambda: ("range", *_columns(keys), window, _marks(self._watermarks)),
-                lambda: self._samples.range(keys, query),
-            )
+            marks = _marks(self._watermarks)
+        window = (query.start, query.end, query.interval, query.aggregates)
+        key = ("range", *_columns(keys), window, marks) if self._cache.enabled else None
+        return self._cached(key, lambda samples: samples.range(keys, query))
 
     def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
         at_us = check_as_of(keys, at)
         with self._lock, self._wire.guarded():
             self._applied()
-            return self._cached(
-                lambda: ("as_of", *_columns(keys), at_us, _marks(self._watermarks)),
-                lambda: self._samples.as_of(keys, at_us, self._watermarks),
-            )
+            kept = dict(self._watermarks)
+        key = ("as_of", *_columns(keys), at_us, _marks(kept)) if self._cache.enabled else None
+        return self._cached(key, lambda samples: samples.as_of(keys, at_us, kept))
 
     def raw(
         self, key: SeriesKey, start: datetime, end: datetime, *, limit: int = 100_000
@@ -337,7 +340,7 @@ class QuestDBHistoryStore:
         with self._lock, self._wire.guarded():
             window = (max(window[0], self._watermarks.get(Tier.RAW, 0)), window[1])
             self._applied()
-            return self._samples.raw(key, window, limit)
+        return self._reads.run(lambda samples: samples.raw(key, window, limit))
 
     # ---------------------------------------------------- events, batches, rejects
     def events(
@@ -446,6 +449,7 @@ class QuestDBHistoryStore:
     def close(self) -> None:
         with self._lock:
             self._cache.close()
+            self._reads.close()
             self._sample_sender.close()
             self._wire.close()
             self._engine.close()

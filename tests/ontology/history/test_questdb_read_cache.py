@@ -1,27 +1,37 @@
 """The QuestDB store's read cache (``_read_cache``): a read asked again while no write reached
 its tables is answered from the cache, and a write by any store (another process's too) is
-seen by the next read."""
+seen by the next read; threads missing the same read at the same stamp at once share one
+read."""
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from ontology.history import (
     Agg,
+    AsOf,
     HistoryInputError,
+    HistoryUnavailableError,
     QuestDBHistorySettings,
     QuestDBHistoryStore,
     SeriesKey,
 )
+from ontology.history._arrays import as_of_arrays
+from ontology.history.questdb._read_cache import MAX_ANSWER_CELLS, ReadCache
 from tests._services import QuestDBAddress, unique_name
 from tests.ontology.history._reference import Row, samples, us
 from tests.ontology.history.conftest import questdb_history_settings
 from tests.ontology.history.test_contract_samples import T0, batch
 
 KEY = SeriesKey("plant/m1", "power")
+WAIT_S = 30.0
 
 
 def _rows(first_minute: int, minutes: int, value: float) -> list[Row]:
@@ -87,3 +97,66 @@ def test_the_cache_can_be_turned_off(questdb: QuestDBAddress) -> None:
 def test_read_cache_size_is_checked() -> None:
     with pytest.raises(HistoryInputError, match="read_cache"):
         QuestDBHistorySettings(read_cache=-1)
+
+
+def _nothing_found(count: int) -> AsOf:
+    """An ``as_of`` answer of ``count`` series with no sample."""
+    keys = [SeriesKey(f"t{i}", "power") for i in range(count)]
+    return as_of_arrays(keys, pa.table({"position": pa.array([], type=pa.int64())}))
+
+
+STAMP = ((1, "t_samples", 5),)
+
+
+@pytest.mark.parametrize("count", [3, MAX_ANSWER_CELLS + 1], ids=["kept", "too-large"])
+def test_threads_missing_one_read_at_one_stamp_at_once_share_one_read(count: int) -> None:
+    cache = ReadCache(QuestDBHistorySettings(), ["t_samples"])
+    reads: list[int] = []
+    release = threading.Event()
+
+    def read() -> AsOf:
+        reads.append(1)
+        release.wait(WAIT_S)  # until the other threads joined
+        return _nothing_found(count)
+
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(cache.answer, "k", STAMP, read)
+        while not reads:
+            time.sleep(0.001)
+        others = [pool.submit(cache.answer, "k", STAMP, read) for _ in range(3)]
+        while cache.joined < 3:
+            time.sleep(0.001)
+        release.set()
+        answers = [f.result(WAIT_S) for f in [first, *others]]
+    assert len(reads) == 1
+    assert all(a is answers[0] for a in answers)
+    assert not answers[0].found.flags.writeable  # handed to four threads: read-only
+    # a later read at the same stamp is kept (or read again, if too large to keep); at
+    # another stamp (a write reached the tables) it is read again
+    again = cache.answer("k", STAMP, read)
+    assert (again is answers[0]) == (count == 3)
+    cache.answer("k", ((1, "t_samples", 6),), read)
+    assert len(reads) == (2 if count == 3 else 3)
+
+
+def test_a_failed_shared_read_fails_every_thread_that_joined_it_and_is_not_kept() -> None:
+    cache = ReadCache(QuestDBHistorySettings(), ["t_samples"])
+    started, release = threading.Event(), threading.Event()
+
+    def fail() -> AsOf:
+        started.set()
+        release.wait(WAIT_S)
+        raise HistoryUnavailableError("QuestDB went away")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(cache.answer, "k", STAMP, fail)
+        started.wait(WAIT_S)
+        joined = pool.submit(cache.answer, "k", STAMP, fail)
+        while cache.joined < 1:
+            time.sleep(0.001)
+        release.set()
+        for future in (first, joined):
+            with pytest.raises(HistoryUnavailableError, match="went away"):
+                future.result(WAIT_S)
+    answer = cache.answer("k", STAMP, lambda: _nothing_found(2))
+    assert answer.found.tolist() == [False, False]

@@ -28,6 +28,8 @@ def test_the_questdb_password_is_not_in_the_settings_repr() -> None:
         ({"sample_requests": 9}, "sample_requests is 9; expected 1 to 8"),
         ({"read_requests": 0}, "read_requests is 0; expected 1 to 8"),
         ({"read_requests": 9}, "read_requests is 9; expected 1 to 8"),
+        ({"readers": 0}, "readers is 0; expected 1 to 16"),
+        ({"readers": 17}, "readers is 17; expected 1 to 16"),
     ],
 )
 def test_questdb_settings_refuse_bad_values_naming_them(

@@ -153,6 +153,35 @@ async def test_reads_made_while_one_is_in_flight_go_together_next(history: Histo
         _same(series, _alone(history, _keys(twin)))
 
 
+async def _held(
+    history: HistoryStore, twins: Sequence[str]
+) -> tuple[Watched, RangeBatcher, list[asyncio.Task[tuple[Series, ...]]]]:
+    """A batcher whose first round, reads of each of ``twins`` made in one step, is held
+    in the store."""
+    watched = Watched(history, hold=True)
+    batcher = RangeBatcher(watched)  # type: ignore[arg-type]
+    reads = [asyncio.ensure_future(batcher.range(_keys(t), WINDOW)) for t in twins]
+    while not watched.entered.is_set():
+        await asyncio.sleep(0.001)
+    return watched, batcher, reads
+
+
+async def test_the_next_round_starts_when_one_ends_without_the_event_loop(
+    history: HistoryStore,
+) -> None:
+    watched, batcher, (first,) = await _held(history, TWINS[:1])
+    second = asyncio.ensure_future(batcher.range(_keys(TWINS[1]), WINDOW))
+    await asyncio.sleep(0)  # it joins the next round
+    watched.entered.clear()
+    watched.release.set()
+    # the event loop is held here: the second round starts all the same, on the thread
+    assert watched.entered.wait(timeout=30)
+    got = await asyncio.gather(first, second)
+    assert watched.calls == Counter({1: 2})
+    for twin, series in zip(TWINS[:2], got, strict=True):
+        _same(series, _alone(history, _keys(twin)))
+
+
 async def test_other_windows_are_other_calls(history: HistoryStore) -> None:
     watched = Watched(history)
     batcher = RangeBatcher(watched)  # type: ignore[arg-type]
@@ -195,12 +224,7 @@ async def test_a_refused_shared_call_is_made_again_alone_for_each(
 async def test_a_reader_that_stops_waiting_leaves_the_others_their_answer(
     history: HistoryStore,
 ) -> None:
-    watched = Watched(history, hold=True)
-    batcher = RangeBatcher(watched)  # type: ignore[arg-type]
-    quitter = asyncio.ensure_future(batcher.range(_keys(TWINS[0]), WINDOW))
-    stayer = asyncio.ensure_future(batcher.range(_keys(TWINS[1]), WINDOW))
-    while not watched.entered.is_set():
-        await asyncio.sleep(0.001)
+    watched, _, (quitter, stayer) = await _held(history, TWINS[:2])
     quitter.cancel()
     watched.release.set()
     _same(await stayer, _alone(history, _keys(TWINS[1])))
