@@ -20,7 +20,14 @@ whole hours around the range (any text in a minute is in its hour's first and la
 text; 60 times fewer rows to look at); only when it finds some are the rows asked
 again with their text. The count and the rows are two queries: a read racing
 another process's write of the same buckets may see that write's numbers without
-its text. See docs/history.md for what it measured."""
+its text. See docs/history.md for what it measured.
+
+Each series' last bucket is not in the tier table but in its open table (see
+``_tiers``): with ``open_tables``, the same request also asks for each series'
+latest open row (``LATEST ON``), with its text columns whenever text is asked
+(a row per series), and, when it counts text, the rows with text of the coarser
+tier's open table over the same hours; the open rows whose bucket is in the range
+join the tier's rows (a bucket in both is read from the tier's row)."""
 
 from __future__ import annotations
 
@@ -123,7 +130,12 @@ def key_order(position: Ints, bucket: Ints, keys: int) -> tuple[Ints, Ints]:
     if placed >= 0:
         return order[:placed], bounds
     kept = np.flatnonzero(position >= 0)
-    order = kept[np.lexsort((bucket[kept], position[kept]))]
+    order = kept[np.lexsort((bucket[kept], position[kept]))]  # stable: a tie keeps row order
+    again = np.zeros(len(order), dtype=bool)
+    again[1:] = (position[order][1:] == position[order][:-1]) & (
+        bucket[order][1:] == bucket[order][:-1]
+    )
+    order = order[~again]  # a bucket twice (tier and open rows): the first row's
     return order, np.searchsorted(position[order], np.arange(keys + 1))
 
 
@@ -140,6 +152,7 @@ def tier_buckets(
     limit: int,
     *,
     text_table: str | None = None,
+    open_tables: tuple[str, str] | None = None,
     probe_rows: int = TEXT_PROBE_ROWS,
     split_rows: int = SPLIT_ROWS,
 ) -> tuple[Series, ...]:
@@ -151,7 +164,8 @@ def tier_buckets(
     a minute is in its hour's row) over the whole hours around the range, and asks for
     the rows again with their text columns only when there is some. A read that may
     return ``split_rows`` rows or more is sent as ``wire.parallel_reads`` requests at once,
-    each for a share of the twins (each with its own count).
+    each for a share of the twins (each with its own count). ``open_tables``: the open
+    tables of ``table`` and of ``text_table`` (see the module), or ``None`` for none.
     """
     twins = sorted({k.twin for k in keys})
     signals = sorted({k.signal for k in keys})
@@ -178,13 +192,26 @@ def tier_buckets(
         sql += f"FROM {table} WHERE ts >= $1 AND ts < $2 {keyed}"
         sql += f" LIMIT ${len(params)}" if limited else ""
         fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in columns]
-        queries = [(sql, pa.schema([*((n, CODED_TEXT) for n in named), ("bucket", _I), *fields]))]
-        if probe:
-            count = (
-                f"SELECT count() FROM {text_table or table} WHERE ts >= ${at} "
-                f"AND ts < ${at + 1} {keyed} AND (tf IS NOT NULL OR tl IS NOT NULL)"
+        schema = pa.schema([*((n, CODED_TEXT) for n in named), ("bucket", _I), *fields])
+        queries = [(sql, schema)]
+        if open_tables is not None:  # each series' latest open row, its text too
+            listed = [*columns, *(t for t in texts if t not in columns)]
+            fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in listed]
+            unit = "m" if grain < HOUR_US else "h"
+            latest = (
+                f"SELECT {', '.join(named)}, timestamp_floor('{unit}', ts), "
+                f"{', '.join(FINISHED[c] for c in listed)} FROM {open_tables[0]} "
+                f"WHERE {keyed[4:]} LATEST ON ts PARTITION BY twin, signal"
             )
-            queries.insert(0, (count, pa.schema([("n", _I)])))
+            queries.insert(0, (latest, pa.schema([*schema][: len(named) + 1] + fields)))
+        if probe:
+            tables = [text_table or table, *([open_tables[1]] if open_tables else [])]
+            for counted in reversed(tables):
+                count = (
+                    f"SELECT count() FROM {counted} WHERE ts >= ${at} "
+                    f"AND ts < ${at + 1} {keyed} AND (tf IS NOT NULL OR tl IS NOT NULL)"
+                )
+                queries.insert(0, (count, pa.schema([("n", _I)])))
         return queries, params
 
     # A large read goes in several requests at once, each for a share of the twins on a
@@ -200,9 +227,14 @@ def tier_buckets(
 
     def finish(fetched: Sequence[str]) -> Callable[[int, list[pa.Table]], _Share]:
         def run(s: int, answer: list[pa.Table]) -> _Share:
-            counted = answer[0] if len(answer) > 1 else None
-            found = bool(counted is not None and counted.num_rows and counted["n"][0].as_py())
             rows = answer[-1]
+            counts = answer[: -2 if open_tables is not None else -1]
+            found = any(c.num_rows and c["n"][0].as_py() for c in counts)
+            if open_tables is not None:
+                opened = _in_range(answer[-2], query.start, query.end)
+                text = [c for c in opened.column_names if c in TEXT_COLUMNS.values()]
+                found = found or any(opened.column(c).null_count < opened.num_rows for c in text)
+                rows = pa.concat_tables([rows, opened.select(rows.column_names)])
             if rows.num_rows > limit:  # refused once every share is in
                 return _Share(found, rows.num_rows, ())
             series = _series(rows, owned[s], shares[s], signals, query.aggregates, fetched)
@@ -227,6 +259,12 @@ def tier_buckets(
         raise HistoryInputError(message)
     by_key = {s.key: s for d in done for s in d.series}
     return tuple(by_key[k] for k in keys)
+
+
+def _in_range(rows: pa.Table, start: int, end: int) -> pa.Table:
+    """The open ``rows`` whose bucket starts in ``start`` .. ``end`` (µs, end excluded)."""
+    bucket = rows.column("bucket")
+    return rows.filter(pc.and_(pc.greater_equal(bucket, start), pc.less(bucket, end)))
 
 
 @dataclass(frozen=True, slots=True)
