@@ -27,7 +27,10 @@ Each series' last bucket is not in the tier table but in its open table (see
 latest open row (``LATEST ON``), with its text columns whenever text is asked
 (a row per series), and, when it counts text, the rows with text of the coarser
 tier's open table over the same hours; the open rows whose bucket is in the range
-join the tier's rows (a bucket in both is read from the tier's row)."""
+join the tier's rows (a bucket in both is read from the tier's row). The open rows
+asked are each pair's latest within the range (QuestDB scans back until it met every
+pair, so the range bounds the scan); one that is a version of a bucket since closed
+meets that bucket's closed row, which wins."""
 
 from __future__ import annotations
 
@@ -198,10 +201,12 @@ def tier_buckets(
             listed = [*columns, *(t for t in texts if t not in columns)]
             fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in listed]
             unit = "m" if grain < HOUR_US else "h"
+            # Each pair's latest in the range (the server's scan bounded by it): a version
+            # of a bucket since closed is dropped below, its closed row being in the range.
             latest = (
                 f"SELECT {', '.join(named)}, timestamp_floor('{unit}', ts), "
                 f"{', '.join(FINISHED[c] for c in listed)} FROM {open_tables[0]} "
-                f"WHERE {keyed[4:]} LATEST ON ts PARTITION BY twin, signal"
+                f"WHERE ts >= $1 AND ts < $2 {keyed} LATEST ON ts PARTITION BY twin, signal"
             )
             queries.insert(0, (latest, pa.schema([*schema][: len(named) + 1] + fields)))
         if probe:

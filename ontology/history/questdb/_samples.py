@@ -116,15 +116,21 @@ class SampleReader:
             raise HistoryInputError(message)
         return with_series(table)
 
-    def _open_rows(
-        self, tier: Tier, filters: Sequence[tuple[str, list[Any]]], lo: int, hi: int
-    ) -> pa.Table:
+    def _open_rows(self, tier: Tier, keys: Sequence[SeriesKey], lo: int, hi: int) -> pa.Table:
         """Each series' open row of ``tier`` (its latest, see ``_tiers``) whose bucket
-        starts in ``lo`` .. ``hi`` (µs, both included), for the keys ``filters`` select."""
+        starts in ``lo`` .. ``hi`` (µs, both included), for the series ``keys``: the latest
+        of each within those buckets (the scan bounded by them), which may be a version of
+        a bucket since closed; the caller drops those (``only_closed``)."""
         table = f"{self._prefix}_{tier}_open"
+        grain = GRAIN_US[tier]
+        window = [from_us(lo // grain * grain), from_us(hi // grain * grain + grain)]
         rows = pa.concat_tables(
-            self._fetch(f"{open_select(table, tier)} WHERE {where} {LATEST}", params, TIER_SCHEMA)
-            for where, params in filters
+            self._fetch(
+                f"{open_select(table, tier)} WHERE ts >= %s AND ts < %s AND {where} {LATEST}",
+                [*window, *params],
+                TIER_SCHEMA,
+            )
+            for where, params in key_filters(keys, fixed=3)
         )
         bucket = rows.column("bucket")
         return rows.filter(pc.and_(pc.greater_equal(bucket, lo), pc.less_equal(bucket, hi)))
@@ -168,7 +174,7 @@ class SampleReader:
                 )
             filters = f" WHERE ts >= %s AND ts < %s AND {where}"
             rows = self._fetch(tier_select(table) + filters, [*window, *params], TIER_SCHEMA)
-            opened = self._open_rows(query.tier, [(where, params)], query.start, query.end - 1)
+            opened = self._open_rows(query.tier, keys, query.start, query.end - 1)
             rows = pa.concat_tables([rows, only_closed(opened, rows)])
             mine = "(SELECT r.* FROM rows r SEMI JOIN keys USING (series))"
             buckets = mine if at_grain else merge_sql(mine)
@@ -211,7 +217,7 @@ class SampleReader:
                     )
                     for where, params in filters
                 )
-                opened = self._open_rows(tier, filters, kept.get(tier, 0), max(whole, 0))
+                opened = self._open_rows(tier, keys, kept.get(tier, 0), max(whole, 0))
                 tiers += [closed, only_closed(opened, closed)]
         if not tiers:  # one row per series: each key picks its own
             names = pa.array([f"{k.twin}{SEP}{k.signal}" for k in keys], type=pa.string())

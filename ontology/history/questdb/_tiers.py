@@ -37,6 +37,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -99,6 +100,10 @@ _OPEN_SELECT = (
 FLOOR_UNIT = {Tier.MINUTE: "m", Tier.HOUR: "h"}
 """``timestamp_floor``'s unit of each tier's grain."""
 LATEST = "LATEST ON ts PARTITION BY twin, signal"
+"""Each pair's latest row of those a filter selects. QuestDB 9.2 finds it by scanning rows
+back from the end until it has met every pair the filter allows, so a filter bounded in
+time bounds the scan. (``PARTITION BY twin`` would use the twin index, but it takes each
+twin's latest row before a ``signal`` filter: measured, a twin's other signal hid it.)"""
 _RAW_SELECT = "SELECT twin, signal, cast(ts AS long), value, text, quality, batch_id FROM {table}"
 
 
@@ -122,15 +127,27 @@ def with_series(table: pa.Table) -> pa.Table:
     return table.append_column("series", key)
 
 
+def _in(rows: pa.Table, other: pa.Table) -> npt.NDArray[np.bool_]:
+    """Whether each row's series and bucket are those of a row of ``other`` (buckets are
+    whole minutes: a series' code and the bucket's minute make one int64 key)."""
+    if not rows.num_rows or not other.num_rows:
+        return np.zeros(rows.num_rows, dtype=bool)
+    names = pc.unique(
+        pa.concat_arrays([c.combine_chunks() for c in (rows["series"], other["series"])])
+    )
+
+    def key(table: pa.Table) -> npt.NDArray[np.int64]:
+        code = pc.index_in(table.column("series"), value_set=names).to_numpy()
+        minute = table.column("bucket").to_numpy() // GRAIN_US[Tier.MINUTE]
+        return np.asarray((np.asarray(code, dtype=np.int64) << 31) | minute, dtype=np.int64)
+
+    return np.isin(key(rows), key(other))
+
+
 def only_closed(open_rows: pa.Table, closed: pa.Table) -> pa.Table:
     """``open_rows`` without those whose series and bucket ``closed`` holds too (the
     closed row wins: it was written later, see the module)."""
-    if not open_rows.num_rows or not closed.num_rows:
-        return open_rows
-    keys = closed.select(["series", "bucket"])
-    return open_rows.join(keys, keys=["series", "bucket"], join_type="left anti").select(
-        open_rows.column_names
-    )
+    return open_rows.filter(pa.array(~_in(open_rows, closed)))
 
 
 def split_open(rows: pa.Table, held: pa.Table) -> tuple[pa.Table, pa.Table]:
@@ -146,9 +163,7 @@ def split_open(rows: pa.Table, held: pa.Table) -> tuple[pa.Table, pa.Table]:
     names = pc.unique(rows.column("series"))
     mine = held.filter(pc.is_in(held.column("series"), value_set=names))
     last_held = last_rows(mine.select(rows.column_names).cast(rows.schema))
-    untouched = last_held.join(
-        rows.select(["series", "bucket"]), keys=["series", "bucket"], join_type="left anti"
-    ).select(rows.column_names)
+    untouched = last_held.filter(pa.array(~_in(last_held, rows)))
     every = pa.concat_tables([rows, untouched]).combine_chunks()
     order = np.arange(every.num_rows, dtype=np.int64)
     last = last_rows(every.append_column("row", pa.array(order)))
@@ -207,7 +222,8 @@ class TierKeeper:
     def held(self, lo: int, filters: Sequence[tuple[str, list[Any]]]) -> dict[Tier, pa.Table]:
         """The rows each tier holds from the bucket of ``lo`` on (all a merge can meet),
         closed and open, and the open row (the last bucket, wherever it is) of each series
-        the ``filters`` (``twin IN (...) AND signal IN (...)`` and their parameters) select."""
+        the ``filters`` (``twin IN (...) AND signal IN (...)``, their parameters) select:
+        a scan of the open table back until each is met (see ``LATEST``)."""
         out = {}
         for tier in (Tier.MINUTE, Tier.HOUR):
             grain = GRAIN_US[tier]
