@@ -23,14 +23,12 @@ another process's write of the same buckets may see that write's numbers without
 its text. See docs/history.md for what it measured.
 
 Each series' last bucket is not in the tier table but in its open table (see
-``_tiers``): with ``open_tables``, the same request also asks for each series'
-latest open row (``LATEST ON``), with its text columns whenever text is asked
-(a row per series), and, when it counts text, the rows with text of the coarser
-tier's open table over the same hours; the open rows whose bucket is in the range
-join the tier's rows (a bucket in both is read from the tier's row). The open rows
-asked are each pair's latest within the range (QuestDB scans back until it met every
-pair, so the range bounds the scan); one that is a version of a bucket since closed
-meets that bucket's closed row, which wins."""
+``_tiers``): with ``open_tables``, the rows query also takes each pair's latest open
+row in the range (``UNION ALL`` of a ``LATEST ON``: one answer, no second table to
+join), and the text count counts the coarser tier's open table too. QuestDB scans
+the open table back until it met every pair, so the range bounds the scan; an open
+row that is a version of a bucket since closed meets that bucket's closed row, also
+in the range, and the closed row wins (``key_order``)."""
 
 from __future__ import annotations
 
@@ -191,32 +189,30 @@ def tier_buckets(
         )
         if limited:
             params.append(limit + 1)
-        sql = f"SELECT {', '.join(named)}, ts, {', '.join(FINISHED[c] for c in columns)} "
-        sql += f"FROM {table} WHERE ts >= $1 AND ts < $2 {keyed}"
-        sql += f" LIMIT ${len(params)}" if limited else ""
-        fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in columns]
-        schema = pa.schema([*((n, CODED_TEXT) for n in named), ("bucket", _I), *fields])
-        queries = [(sql, schema)]
-        if open_tables is not None:  # each series' latest open row, its text too
-            listed = [*columns, *(t for t in texts if t not in columns)]
-            fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in listed]
+        select = f"SELECT {', '.join(named)}, ts, {', '.join(FINISHED[c] for c in columns)} "
+        sql = f"{select}FROM {table} WHERE ts >= $1 AND ts < $2 {keyed}"
+        if limited:
+            sql = f"SELECT * FROM ({sql} LIMIT ${len(params)})"
+        if open_tables is not None:
+            # Each pair's latest open row in the range, in the same answer after the tier's
+            # rows (the server's scan bounded by the range): a version of a bucket since
+            # closed meets its closed row, in the range too, and loses (``key_order``).
             unit = "m" if grain < HOUR_US else "h"
-            # Each pair's latest in the range (the server's scan bounded by it): a version
-            # of a bucket since closed is dropped below, its closed row being in the range.
-            latest = (
-                f"SELECT {', '.join(named)}, timestamp_floor('{unit}', ts), "
-                f"{', '.join(FINISHED[c] for c in listed)} FROM {open_tables[0]} "
-                f"WHERE ts >= $1 AND ts < $2 {keyed} LATEST ON ts PARTITION BY twin, signal"
+            latest = select.replace(" ts, ", f" timestamp_floor('{unit}', ts) ts, ", 1)
+            sql += (
+                f" UNION ALL SELECT * FROM ({latest}FROM {open_tables[0]} WHERE ts >= $1 "
+                f"AND ts < $2 {keyed} LATEST ON ts PARTITION BY twin, signal)"
             )
-            queries.insert(0, (latest, pa.schema([*schema][: len(named) + 1] + fields)))
+        fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in columns]
+        queries = [(sql, pa.schema([*((n, CODED_TEXT) for n in named), ("bucket", _I), *fields]))]
         if probe:
-            tables = [text_table or table, *([open_tables[1]] if open_tables else [])]
-            for counted in reversed(tables):
-                count = (
-                    f"SELECT count() FROM {counted} WHERE ts >= ${at} "
-                    f"AND ts < ${at + 1} {keyed} AND (tf IS NOT NULL OR tl IS NOT NULL)"
-                )
-                queries.insert(0, (count, pa.schema([("n", _I)])))
+            with_text = "AND (tf IS NOT NULL OR tl IS NOT NULL)"
+            counted = [text_table or table, *([open_tables[1]] if open_tables else [])]
+            count = " UNION ALL ".join(
+                f"SELECT ts FROM {t} WHERE ts >= ${at} AND ts < ${at + 1} {keyed} {with_text}"
+                for t in counted
+            )
+            queries.insert(0, (f"SELECT count() FROM ({count})", pa.schema([("n", _I)])))
         return queries, params
 
     # A large read goes in several requests at once, each for a share of the twins on a
@@ -232,14 +228,9 @@ def tier_buckets(
 
     def finish(fetched: Sequence[str]) -> Callable[[int, list[pa.Table]], _Share]:
         def run(s: int, answer: list[pa.Table]) -> _Share:
+            counted = answer[0] if len(answer) > 1 else None
+            found = bool(counted is not None and counted.num_rows and counted["n"][0].as_py())
             rows = answer[-1]
-            counts = answer[: -2 if open_tables is not None else -1]
-            found = any(c.num_rows and c["n"][0].as_py() for c in counts)
-            if open_tables is not None:
-                opened = _in_range(answer[-2], query.start, query.end)
-                text = [c for c in opened.column_names if c in TEXT_COLUMNS.values()]
-                found = found or any(opened.column(c).null_count < opened.num_rows for c in text)
-                rows = pa.concat_tables([rows, opened.select(rows.column_names)])
             if rows.num_rows > limit:  # refused once every share is in
                 return _Share(found, rows.num_rows, ())
             series = _series(rows, owned[s], shares[s], signals, query.aggregates, fetched)
@@ -264,12 +255,6 @@ def tier_buckets(
         raise HistoryInputError(message)
     by_key = {s.key: s for d in done for s in d.series}
     return tuple(by_key[k] for k in keys)
-
-
-def _in_range(rows: pa.Table, start: int, end: int) -> pa.Table:
-    """The open ``rows`` whose bucket starts in ``start`` .. ``end`` (µs, end excluded)."""
-    bucket = rows.column("bucket")
-    return rows.filter(pc.and_(pc.greater_equal(bucket, start), pc.less(bucket, end)))
 
 
 @dataclass(frozen=True, slots=True)
