@@ -80,8 +80,8 @@ def test_appending_batches_write_each_closed_bucket_once_and_read_back_exactly(
             check_range(store, rows, T0, end, interval)
         # Ranges that end before the last buckets: the open table holds earlier versions
         # of buckets since closed there, and the closed rows win.
-        for first, last in ((0, 60), (17, 80), (61, 119)):
-            part = (T0 + timedelta(minutes=first), T0 + timedelta(minutes=last))
+        for lo, hi in ((0, 60), (17, 80), (61, 119)):
+            part = (T0 + timedelta(minutes=lo), T0 + timedelta(minutes=hi))
             for interval in (timedelta(minutes=1), timedelta(minutes=7)):
                 check_range(store, rows, *part, interval)
         prefix = settings.prefix
