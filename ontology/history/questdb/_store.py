@@ -214,9 +214,9 @@ class QuestDBHistoryStore:
             sent: dict[str, pa.Table] = {}
             if written is not None:
                 tiers = written.tiers()
-                for tier, rows in tiers.items():
+                for tier, merged in tiers.items():
                     # The buckets the series moved past, and each series' last (``_tiers``).
-                    closed, fresh = split_open(rows, written.held[tier])
+                    closed, fresh = split_open(merged, written.held[tier])
                     sent[self._table(tier)] = closed
                     sent[self._table(f"{tier}_open")] = fresh
 
