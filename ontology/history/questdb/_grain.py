@@ -20,7 +20,15 @@ whole hours around the range (any text in a minute is in its hour's first and la
 text; 60 times fewer rows to look at); only when it finds some are the rows asked
 again with their text. The count and the rows are two queries: a read racing
 another process's write of the same buckets may see that write's numbers without
-its text. See docs/history.md for what it measured."""
+its text. See docs/history.md for what it measured.
+
+Each series' last bucket is not in the tier table but in its open table (see
+``_tiers``): with ``open_tables``, the rows query also takes each pair's latest open
+row in the range (``UNION ALL`` of a ``LATEST ON``: one answer, no second table to
+join), and the text count counts the coarser tier's open table too. QuestDB scans
+the open table back until it met every pair, so the range bounds the scan; an open
+row that is a version of a bucket since closed meets that bucket's closed row, also
+in the range, and the closed row wins (``key_order``)."""
 
 from __future__ import annotations
 
@@ -123,7 +131,12 @@ def key_order(position: Ints, bucket: Ints, keys: int) -> tuple[Ints, Ints]:
     if placed >= 0:
         return order[:placed], bounds
     kept = np.flatnonzero(position >= 0)
-    order = kept[np.lexsort((bucket[kept], position[kept]))]
+    order = kept[np.lexsort((bucket[kept], position[kept]))]  # stable: a tie keeps row order
+    again = np.zeros(len(order), dtype=bool)
+    again[1:] = (position[order][1:] == position[order][:-1]) & (
+        bucket[order][1:] == bucket[order][:-1]
+    )
+    order = order[~again]  # a bucket twice (tier and open rows): the first row's
     return order, np.searchsorted(position[order], np.arange(keys + 1))
 
 
@@ -140,6 +153,7 @@ def tier_buckets(
     limit: int,
     *,
     text_table: str | None = None,
+    open_tables: tuple[str, str] | None = None,
     probe_rows: int = TEXT_PROBE_ROWS,
     split_rows: int = SPLIT_ROWS,
 ) -> tuple[Series, ...]:
@@ -151,7 +165,8 @@ def tier_buckets(
     a minute is in its hour's row) over the whole hours around the range, and asks for
     the rows again with their text columns only when there is some. A read that may
     return ``split_rows`` rows or more is sent as ``wire.parallel_reads`` requests at once,
-    each for a share of the twins (each with its own count).
+    each for a share of the twins (each with its own count). ``open_tables``: the open
+    tables of ``table`` and of ``text_table`` (see the module), or ``None`` for none.
     """
     twins = sorted({k.twin for k in keys})
     signals = sorted({k.signal for k in keys})
@@ -174,17 +189,30 @@ def tier_buckets(
         )
         if limited:
             params.append(limit + 1)
-        sql = f"SELECT {', '.join(named)}, ts, {', '.join(FINISHED[c] for c in columns)} "
-        sql += f"FROM {table} WHERE ts >= $1 AND ts < $2 {keyed}"
-        sql += f" LIMIT ${len(params)}" if limited else ""
+        select = f"SELECT {', '.join(named)}, ts, {', '.join(FINISHED[c] for c in columns)} "
+        sql = f"{select}FROM {table} WHERE ts >= $1 AND ts < $2 {keyed}"
+        if limited:
+            sql = f"SELECT * FROM ({sql} LIMIT ${len(params)})"
+        if open_tables is not None:
+            # Each pair's latest open row in the range, in the same answer after the tier's
+            # rows (the server's scan bounded by the range): a version of a bucket since
+            # closed meets its closed row, in the range too, and loses (``key_order``).
+            unit = "m" if grain < HOUR_US else "h"
+            latest = select.replace(" ts, ", f" timestamp_floor('{unit}', ts) ts, ", 1)
+            sql += (
+                f" UNION ALL SELECT * FROM ({latest}FROM {open_tables[0]} WHERE ts >= $1 "
+                f"AND ts < $2 {keyed} LATEST ON ts PARTITION BY twin, signal)"
+            )
         fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in columns]
         queries = [(sql, pa.schema([*((n, CODED_TEXT) for n in named), ("bucket", _I), *fields]))]
         if probe:
-            count = (
-                f"SELECT count() FROM {text_table or table} WHERE ts >= ${at} "
-                f"AND ts < ${at + 1} {keyed} AND (tf IS NOT NULL OR tl IS NOT NULL)"
+            with_text = "AND (tf IS NOT NULL OR tl IS NOT NULL)"
+            counted = [text_table or table, *([open_tables[1]] if open_tables else [])]
+            count = " UNION ALL ".join(
+                f"SELECT ts FROM {t} WHERE ts >= ${at} AND ts < ${at + 1} {keyed} {with_text}"
+                for t in counted
             )
-            queries.insert(0, (count, pa.schema([("n", _I)])))
+            queries.insert(0, (f"SELECT count() FROM ({count})", pa.schema([("n", _I)])))
         return queries, params
 
     # A large read goes in several requests at once, each for a share of the twins on a

@@ -27,9 +27,12 @@ from ontology.history._values import Agg, AsOf, Samples, Series, SeriesKey
 from ontology.history.questdb._fetch import MAX_PARAMETERS
 from ontology.history.questdb._grain import tier_buckets
 from ontology.history.questdb._tiers import (
+    LATEST,
     RAW_SCHEMA,
     SEP,
     TIER_SCHEMA,
+    only_closed,
+    open_select,
     raw_select,
     tier_select,
     with_series,
@@ -113,6 +116,25 @@ class SampleReader:
             raise HistoryInputError(message)
         return with_series(table)
 
+    def _open_rows(self, tier: Tier, keys: Sequence[SeriesKey], lo: int, hi: int) -> pa.Table:
+        """Each series' open row of ``tier`` (its latest, see ``_tiers``) whose bucket
+        starts in ``lo`` .. ``hi`` (µs, both included), for the series ``keys``: the latest
+        of each within those buckets (the scan bounded by them), which may be a version of
+        a bucket since closed; the caller drops those (``only_closed``)."""
+        table = f"{self._prefix}_{tier}_open"
+        grain = GRAIN_US[tier]
+        window = [from_us(lo // grain * grain), from_us(hi // grain * grain + grain)]
+        rows = pa.concat_tables(
+            self._fetch(
+                f"{open_select(table, tier)} WHERE ts >= %s AND ts < %s AND {where} {LATEST}",
+                [*window, *params],
+                TIER_SCHEMA,
+            )
+            for where, params in key_filters(keys, fixed=3)
+        )
+        bucket = rows.column("bucket")
+        return rows.filter(pc.and_(pc.greater_equal(bucket, lo), pc.less_equal(bucket, hi)))
+
     def _run(
         self, keys: Sequence[SeriesKey], rows: pa.Table, sql: str, params: dict[str, Any]
     ) -> pa.Table:
@@ -142,10 +164,18 @@ class SampleReader:
             if at_grain and Agg.TWA not in query.aggregates:
                 coarser = f"{self._prefix}_{Tier.HOUR}" if query.tier is Tier.MINUTE else None
                 return tier_buckets(
-                    self._wire, table, keys, query, MAX_FETCHED_ROWS, text_table=coarser
+                    self._wire,
+                    table,
+                    keys,
+                    query,
+                    MAX_FETCHED_ROWS,
+                    text_table=coarser,
+                    open_tables=(f"{table}_open", f"{coarser or table}_open"),
                 )
             filters = f" WHERE ts >= %s AND ts < %s AND {where}"
             rows = self._fetch(tier_select(table) + filters, [*window, *params], TIER_SCHEMA)
+            opened = self._open_rows(query.tier, keys, query.start, query.end - 1)
+            rows = pa.concat_tables([rows, only_closed(opened, rows)])
             mine = "(SELECT r.* FROM rows r SEMI JOIN keys USING (series))"
             buckets = mine if at_grain else merge_sql(mine)
         sql = (
@@ -178,17 +208,17 @@ class SampleReader:
                 grain = GRAIN_US[tier]
                 whole = min(at + 1 - grain, raw_since - 1)  # whole buckets, raw expired
                 window = [from_us(kept.get(tier, 0)), from_us(max(whole, 0))]
-                tiers.append(
-                    pa.concat_tables(
-                        self._fetch(
-                            f"{tier_select(self._prefix + '_' + tier)} WHERE ts >= %s "
-                            f"AND ts <= %s AND {where} {latest}",
-                            [*window, *params],
-                            TIER_SCHEMA,
-                        )
-                        for where, params in filters
+                closed = pa.concat_tables(
+                    self._fetch(
+                        f"{tier_select(self._prefix + '_' + tier)} WHERE ts >= %s "
+                        f"AND ts <= %s AND {where} {latest}",
+                        [*window, *params],
+                        TIER_SCHEMA,
                     )
+                    for where, params in filters
                 )
+                opened = self._open_rows(tier, keys, kept.get(tier, 0), max(whole, 0))
+                tiers += [closed, only_closed(opened, closed)]
         if not tiers:  # one row per series: each key picks its own
             names = pa.array([f"{k.twin}{SEP}{k.signal}" for k in keys], type=pa.string())
             row = pc.index_in(names, value_set=raw.column("series"))

@@ -3,6 +3,12 @@
 A row written again with the same keys replaces the one held (``DEDUP UPSERT
 KEYS``), so a replayed batch leaves one copy. The prefix is checked by the
 settings; it is the only text formatted into these statements.
+
+Each tier is two tables (see ``_tiers``): ``minute`` / ``hour`` hold the buckets a
+series has moved past (*closed*, keyed by the bucket's start), ``minute_open`` /
+``hour_open`` each series' last bucket (*open*) as it grows, one row per write
+keyed by the time of the bucket's last sample, so that a batch appends rows
+instead of rewriting ones held; reads take each series' latest open row.
 """
 
 from __future__ import annotations
@@ -20,6 +26,10 @@ TABLES = {
     "minute": f"ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE INDEX, signal SYMBOL, "
     f"{_TIER_COLUMNS}) {_WAL}(ts, twin, signal)",
     "hour": f"ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE INDEX, signal SYMBOL, "
+    f"{_TIER_COLUMNS}) {_WAL}(ts, twin, signal)",
+    "minute_open": f"ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE INDEX, signal SYMBOL, "
+    f"{_TIER_COLUMNS}) {_WAL}(ts, twin, signal)",
+    "hour_open": f"ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE INDEX, signal SYMBOL, "
     f"{_TIER_COLUMNS}) {_WAL}(ts, twin, signal)",
     "events": "ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE, kind SYMBOL, code VARCHAR, "
     f"message VARCHAR, data VARCHAR, batch_id VARCHAR) {_WAL}(ts, twin, kind, code)",

@@ -59,7 +59,7 @@ from ontology.history.questdb._ingress import SampleFlush, SampleSender
 from ontology.history.questdb._read_cache import ReadCache
 from ontology.history.questdb._read_slots import ReadSlots
 from ontology.history.questdb._records import RecordReader, add_batch, add_events, add_rejects
-from ontology.history.questdb._samples import SampleReader
+from ontology.history.questdb._samples import SampleReader, key_filters
 from ontology.history.questdb._schema import create_statements, table_names
 from ontology.history.questdb._settings import QuestDBHistorySettings
 from ontology.history.questdb._tail import TierTail
@@ -68,6 +68,7 @@ from ontology.history.questdb._tiers import (
     TierKeeper,
     append_partials,
     appends,
+    split_open,
 )
 from ontology.history.questdb._wire import Wire
 
@@ -84,7 +85,7 @@ class _Written:
     names: pa.Array
     held: dict[Tier, pa.Table]
     before: int
-    """The minute table's sequencer transaction before this write (see ``_tail``)."""
+    """The open minute table's sequencer transaction before this write (see ``_tail``)."""
     rows: SortedBatch | None = None
     merged: dict[Tier, pa.Table] | None = None
 
@@ -121,7 +122,8 @@ class QuestDBHistoryStore:
         self._reads = ReadSlots(settings, self._engine, self._prefix)
         self._records = RecordReader(self._wire, self._prefix)
         self._tail = TierTail()
-        self._cache = ReadCache(settings, [self._table(n) for n in ("samples", "minute", "hour")])
+        read = ("samples", "minute", "hour", "minute_open", "hour_open")
+        self._cache = ReadCache(settings, [self._table(n) for n in read])
         self._sample_sender = SampleSender(settings)
         for statement in create_statements(self._prefix):
             self._wire.execute(statement)
@@ -206,13 +208,22 @@ class QuestDBHistoryStore:
                         columns.table, batch.id, twins=columns.twins, signals=columns.signals
                     )
                     pending = self._sample_sender.start(self._table("samples"), frame)
-                before = self._wire.sequencer_txn(self._table("minute"))
+                before = self._wire.sequencer_txn(self._table("minute_open"))
                 names = pa.array([f"{t}{SEP}{s}" for t, s in pairs], type=pa.string())
-                written = self._write_samples(columns, names, rows, batch.id, before, pending)
-            tiers = written.tiers() if written is not None else {}
+                keys = [SeriesKey(t, s) for t, s in pairs]
+                written = self._write_samples(columns, keys, names, rows, batch.id, before, pending)
+            tiers: dict[Tier, pa.Table] = {}
+            sent: dict[str, pa.Table] = {}
+            if written is not None:
+                tiers = written.tiers()
+                for tier, merged in tiers.items():
+                    # The buckets the series moved past, and each series' last (``_tiers``).
+                    closed, fresh = split_open(merged, written.held[tier])
+                    sent[self._table(tier)] = closed
+                    sent[self._table(f"{tier}_open")] = fresh
 
             def rest(sender: Sender) -> None:
-                tier_rows = tier_frame({self._table(tier): t for tier, t in tiers.items()})
+                tier_rows = tier_frame(sent)
                 if len(tier_rows):
                     sender.dataframe(tier_rows, table_name_col=TABLE_COLUMN, at="ts")
                 add_events(sender, self._table("events"), events, data)
@@ -228,15 +239,15 @@ class QuestDBHistoryStore:
             finally:
                 # Noted once the requests ended (a read that waits for the server to apply
                 # these tables before then might not wait for them).
-                self._unapplied.update(
-                    self._table(n) for n in ("samples", "minute", "hour", "events", "rejects")
-                )
+                written_to = ("samples", "minute", "hour", "minute_open", "hour_open")
+                self._unapplied.update(self._table(n) for n in (*written_to, "events", "rejects"))
         self._wire.send(lambda sender: add_batch(sender, self._prefix, batch))
         self._unapplied.update((self._table("batches"), self._table("offsets")))
 
     def _write_samples(
         self,
         columns: SampleColumns,
+        keys: Sequence[SeriesKey],
         names: pa.Array,
         rows: SortedBatch,
         batch_id: str,
@@ -257,7 +268,7 @@ class QuestDBHistoryStore:
                 # Only the tier tables need be applied: whether the batch appends is told by
                 # the tier rows alone, so its own samples, still being taken in, are not
                 # waited for (a batch that does not append waits for them below).
-                held = self._held(columns.lo, samples=False)
+                held = self._held(columns.lo, keys, samples=False)
             if appends(rows, names, held[Tier.MINUTE]):
                 return _Written(names, held, txn, rows=rows)
             pending.result()
@@ -267,7 +278,7 @@ class QuestDBHistoryStore:
             frame = samples_frame(staged, batch_id)
             self._wire.send(lambda s: self._wire.frame(s, self._table("samples"), frame))
         self._unapplied.add(self._table("samples"))
-        held = self._held(columns.lo)  # once the samples are applied
+        held = self._held(columns.lo, keys)  # once the samples are applied
         return _Written(names, held, txn, merged=self._tiers.merged(columns.lo, columns.hi, held))
 
     def _stage(self, columns: SampleColumns, batch_id: str, *, last_of_key: bool) -> pa.Table:
@@ -290,14 +301,18 @@ class QuestDBHistoryStore:
             engine.unregister("incoming")
         return engine.sql("SELECT * FROM staged").to_arrow_table()
 
-    def _held(self, lo: int, *, samples: bool = True) -> dict[Tier, pa.Table]:
-        """The tier rows held from ``lo`` on, once the server applied every write to the
-        tiers, and with ``samples`` to the samples (this store's and any other writer's)."""
-        tables = ("samples", "minute", "hour") if samples else ("minute", "hour")
+    def _held(
+        self, lo: int, keys: Sequence[SeriesKey], *, samples: bool = True
+    ) -> dict[Tier, pa.Table]:
+        """The tier rows held from ``lo`` on and the open rows of the series ``keys``, once
+        the server applied every write to the tiers, and with ``samples`` to the samples
+        (this store's and any other writer's)."""
+        tiers = ("minute", "hour", "minute_open", "hour_open")
+        tables = ("samples", *tiers) if samples else tiers
         mine = self._unapplied - {self._table("samples")} if not samples else self._unapplied
         self._wire.wait_applied(sorted(mine | {self._table(n) for n in tables}))
         self._unapplied -= mine
-        return self._tiers.held(lo)
+        return self._tiers.held(lo, key_filters(keys, fixed=0))
 
     def append_events(self, events: Sequence[Event]) -> None:
         data = check_events(events)
@@ -417,6 +432,14 @@ class QuestDBHistoryStore:
             for tier, cut in cuts.items():
                 if cut <= self._watermarks.get(tier, -1):
                     continue
+                day = from_us(cut // DAY_US * DAY_US)
+                if tier is not Tier.RAW:  # its open rows: not counted (a row per write)
+                    opened = self._table(f"{tier}_open")
+                    held = self._wire.execute(f"SELECT count() FROM {opened} WHERE ts < %s", [day])
+                    if held != [(0,)]:
+                        self._wire.execute(
+                            f"ALTER TABLE {opened} DROP PARTITION WHERE ts < %s", [day]
+                        )
                 table = self._table(_TIER_TABLE[tier])
                 since = from_us(self._watermarks.get(tier, 0))
                 rows = self._wire.execute(
@@ -424,7 +447,6 @@ class QuestDBHistoryStore:
                     [since, from_us(cut)],
                 )
                 dropped += int(rows[0][0]) if rows else 0
-                day = from_us(cut // DAY_US * DAY_US)
                 held = self._wire.execute(f"SELECT count() FROM {table} WHERE ts < %s", [day])
                 if held != [(0,)]:
                     self._wire.execute(f"ALTER TABLE {table} DROP PARTITION WHERE ts < %s", [day])

@@ -6,7 +6,8 @@ server applied the previous batch, then two queries; this keeps them instead,
 as the store sent them, so the usual batch is written without any read.
 
 The rows are trusted only while no other writer touched the minute tier: each
-write notes the minute table's sequencer transaction before its tier flush,
+write notes the open minute table's sequencer transaction before its tier flush
+(every appending batch writes each of its series' open minute row there),
 and the rows stay valid only if the next write finds it moved by exactly one
 (the tier flush's own transaction) and no more. Anything else (another process
 writing the prefix, a failed flush, ``expire``) drops them, and the next batch
@@ -39,7 +40,7 @@ class TierTail:
 
     def held(self, names: pa.Array, txn: int) -> dict[Tier, pa.Table] | None:
         """The rows of the series ``names``, or ``None`` when they cannot be trusted:
-        one of the series is unknown, or the minute table moved past ``txn`` (another
+        one of the series is unknown, or the open minute table moved past ``txn`` (another
         writer)."""
         if self._txn is None or txn != self._txn or not self._rows:
             return None
@@ -60,7 +61,7 @@ class TierTail:
         before: int,
     ) -> None:
         """After a write acknowledged: the series ``names`` now end in the latest of the rows
-        ``held`` for them and the rows ``sent``. ``before``: the minute table's sequencer
+        ``held`` for them and the rows ``sent``. ``before``: the open minute table's sequencer
         transaction before the tier flush, which made exactly one more (a flush is one
         transaction per table); any other writer's flush, before or after it, moves the
         table further and the next ``held`` call distrusts the rows."""

@@ -24,6 +24,13 @@ from tests.ontology.history.test_contract_samples import T0, batch
 pytestmark = pytest.mark.questdb
 MINUTE = timedelta(minutes=1)
 KEYS = [SeriesKey("plant/m1", "power"), SeriesKey("plant/m2", "power")]
+TIER_TABLES = ("minute", "hour", "minute_open", "hour_open")
+
+
+def _open(table: str, coarser: str | None = None) -> tuple[str, str]:
+    """The open tables of ``table`` and of the table its text is counted in: each series'
+    last bucket is there (see ``_tiers``)."""
+    return f"{table}_open", f"{coarser or table}_open"
 
 
 @pytest.fixture
@@ -34,7 +41,7 @@ def minute(questdb: QuestDBAddress) -> Iterator[tuple[Wire, str]]:
     rows = [Row(k.twin, k.signal, us(T0) + s * 10**6, float(s)) for k in KEYS for s in range(600)]
     store.write_batch(batch("b1", len(rows)), samples(rows))
     opened = Wire(settings)
-    opened.wait_applied([f"{settings.prefix}_minute"])
+    opened.wait_applied([f"{settings.prefix}_minute", f"{settings.prefix}_minute_open"])
     yield opened, f"{settings.prefix}_minute"
     opened.close()
     store.drop_tables()
@@ -48,7 +55,7 @@ def test_a_read_within_the_limit_is_answered_with_or_without_the_server_limit(
     query = RangeQuery(KEYS, T0, T0 + timedelta(hours=1), timedelta(minutes=1), [Agg.COUNT], {})
     assert query.tier is Tier.MINUTE
     for limit in (20, 120, 10_000):  # 20 and 120: a LIMIT; 10,000 above the bound: none
-        found = tier_buckets(wire, table, KEYS, query, limit)
+        found = tier_buckets(wire, table, KEYS, query, limit, open_tables=_open(table))
         assert [s.values[Agg.COUNT].tolist() for s in found] == [[60.0] * 10] * 2
 
 
@@ -56,7 +63,7 @@ def test_a_read_past_the_limit_is_refused(minute: tuple[Wire, str]) -> None:
     wire, table = minute
     query = RangeQuery(KEYS, T0, T0 + timedelta(hours=1), timedelta(minutes=1), [Agg.COUNT], {})
     with pytest.raises(HistoryInputError, match="needs more than 19 rows"):
-        tier_buckets(wire, table, KEYS, query, 19)
+        tier_buckets(wire, table, KEYS, query, 19, open_tables=_open(table))
 
 
 def test_a_large_read_counts_text_first_and_keeps_it_where_there_is_some(
@@ -72,7 +79,7 @@ def test_a_large_read_counts_text_first_and_keeps_it_where_there_is_some(
     store.write_batch(batch("b1", len(rows)), samples(rows))
     wire = Wire(settings)
     try:
-        wire.wait_applied([f"{settings.prefix}_minute", f"{settings.prefix}_hour"])
+        wire.wait_applied([f"{settings.prefix}_{t}" for t in TIER_TABLES])
         table = f"{settings.prefix}_minute"
         aggs = [Agg.FIRST, Agg.LAST, Agg.COUNT]
         query = RangeQuery([numbers, modes], T0, T0 + timedelta(hours=1), MINUTE, aggs, {})
@@ -81,9 +88,18 @@ def test_a_large_read_counts_text_first_and_keeps_it_where_there_is_some(
             ([numbers], [modes], [numbers, modes]), (None, hour)
         ):
             counted = tier_buckets(
-                wire, table, keys, query, 10_000, text_table=coarser, probe_rows=0
+                wire,
+                table,
+                keys,
+                query,
+                10_000,
+                text_table=coarser,
+                open_tables=_open(table, coarser),
+                probe_rows=0,
             )
-            plain = tier_buckets(wire, table, keys, query, 10_000, probe_rows=10**9)
+            plain = tier_buckets(
+                wire, table, keys, query, 10_000, open_tables=_open(table), probe_rows=10**9
+            )
             for a, b in zip(counted, plain, strict=True):
                 assert a.start.tolist() == b.start.tolist()
                 for agg in aggs:
@@ -117,18 +133,23 @@ def test_text_in_the_hour_but_outside_the_range_is_counted_and_none_is_returned(
     store.write_batch(batch("b1", len(rows)), samples(rows))
     wire = Wire(settings)
     try:
-        wire.wait_applied([f"{settings.prefix}_minute", f"{settings.prefix}_hour"])
+        wire.wait_applied([f"{settings.prefix}_{t}" for t in TIER_TABLES])
         table, hour = f"{settings.prefix}_minute", f"{settings.prefix}_hour"
         aggs = [Agg.FIRST, Agg.LAST, Agg.COUNT]
         late = RangeQuery(
             [modes], T0 + timedelta(minutes=30), T0 + timedelta(hours=1), MINUTE, aggs, {}
         )
-        (got,) = tier_buckets(wire, table, [modes], late, 10_000, text_table=hour, probe_rows=0)
+        opened = _open(table, hour)
+        (got,) = tier_buckets(
+            wire, table, [modes], late, 10_000, text_table=hour, open_tables=opened, probe_rows=0
+        )
         assert got.text == {}
         assert len(got.start) == 30
         assert got.values[Agg.COUNT].sum() == sum(1 for r in rows if r.ts >= us(T0) + 1800 * 10**6)
         whole = RangeQuery([modes], T0, T0 + timedelta(hours=1), MINUTE, aggs, {})
-        (got,) = tier_buckets(wire, table, [modes], whole, 10_000, text_table=hour, probe_rows=0)
+        (got,) = tier_buckets(
+            wire, table, [modes], whole, 10_000, text_table=hour, open_tables=opened, probe_rows=0
+        )
         assert got.text[Agg.FIRST][0] == "RUN"
         assert got.text[Agg.LAST][0] == "RUN"
         assert got.text[Agg.FIRST][1:].tolist() == [None] * 59
@@ -162,8 +183,10 @@ def test_a_read_in_several_requests_gives_the_buckets_of_one(questdb: QuestDBAdd
     table, hour = f"{settings.prefix}_minute", f"{settings.prefix}_hour"
     one = Wire(settings)
     try:
-        one.wait_applied([table, hour])
-        want = tier_buckets(one, table, keys, query, 10_000, split_rows=10**9)
+        one.wait_applied([f"{settings.prefix}_{t}" for t in TIER_TABLES])
+        want = tier_buckets(
+            one, table, keys, query, 10_000, open_tables=_open(table), split_rows=10**9
+        )
         assert want[-3].text[Agg.FIRST].tolist() == ["RUN"] * 2
         assert want[-1].start.tolist() == []
         for parts, probe_rows, limit in itertools.product((2, 3), (0, 10**9), (61, 10_000)):
@@ -176,6 +199,7 @@ def test_a_read_in_several_requests_gives_the_buckets_of_one(questdb: QuestDBAdd
                     query,
                     limit,
                     text_table=hour,
+                    open_tables=_open(table, hour),
                     probe_rows=probe_rows,
                     split_rows=0,
                 )
