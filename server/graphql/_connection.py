@@ -102,15 +102,21 @@ class TwinConnection:
 
 def connection(page: Slice) -> TwinConnection:
     """The connection of a page of ids the authorizer allowed (its nodes are not checked
-    again when their selection needs only ids)."""
+    again when their selection needs only ids).
+
+    Made without the dataclasses' ``__init__`` calls (as ``_twin._twin``): a nested
+    ``children`` selection makes one connection per twin of its inner levels."""
     ids = page.ids
-    return TwinConnection(
-        total_count=page.total,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=encode_cursor(ids[0]) if ids else None,
-            end_cursor=encode_cursor(ids[-1]) if ids else None,
-        ),
-        page=page,
-    )
+    info: PageInfo = _new(PageInfo)
+    info.has_next_page = page.has_next
+    info.has_previous_page = page.has_previous
+    info.start_cursor = encode_cursor(ids[0]) if ids else None
+    info.end_cursor = encode_cursor(ids[-1]) if ids else None
+    made: TwinConnection = _new(TwinConnection)
+    made.total_count = page.total
+    made.page_info = info
+    made.page = page
+    return made
+
+
+_new = object.__new__

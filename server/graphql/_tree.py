@@ -45,6 +45,7 @@ from graphql import (
     DocumentNode,
     Executor,
     FieldNode,
+    GraphQLBoolean,
     GraphQLError,
     GraphQLField,
     GraphQLID,
@@ -274,7 +275,11 @@ class TreeExecutionContext(WeakHelpersExecutionContext):
         return out
 
     def _object(self, kind: GraphQLObjectType, details: FieldDetailsList, value: Any) -> Result:
-        return {name: step(self, value) for name, step in self._plan(kind, details, type(value))}
+        held = self._plans.get((kind, id(details), type(value)))  # _plan's first look, inline
+        plan = held[1] if held is not None else None
+        if plan is None:  # not compiled yet, or not plain (then _plan raises)
+            plan = self._plan(kind, details, type(value))
+        return {name: step(self, value) for name, step in plan}
 
     def _plan(self, kind: GraphQLObjectType, details: FieldDetailsList, cls: type) -> Plan:
         key = (kind, id(details), cls)
@@ -479,7 +484,11 @@ class TreeExecutionContext(WeakHelpersExecutionContext):
                 columns = ec._twin_columns(inner, group)
                 if columns is not None:
                     return columns(ec, ids)
-                return [ec._object(inner, group, t) for t in twins(ec, ids)]
+                found = twins(ec, ids)
+                if not found:
+                    return []
+                plan = ec._plan(inner, group, TwinType)  # every one a TwinType: one plan
+                return [{name: step(ec, t) for name, step in plan} for t in found]
 
             return nodes
         return lambda ec, value: [
@@ -646,6 +655,13 @@ def _leaf_step(of: GraphQLOutputType, attribute: str) -> Step | None:
             return got if type(got) is str else _leaf(scalar, non_null, got)
 
         return text
+    if scalar is GraphQLBoolean:  # a page's hasNextPage: a bool is its own answer
+
+        def flag(_ec: TreeExecutionContext, value: Any) -> Any:
+            got = read(value)
+            return got if type(got) is bool else _leaf(scalar, non_null, got)
+
+        return flag
     return lambda _ec, value: _leaf(scalar, non_null, read(value))
 
 

@@ -28,19 +28,25 @@ count (tens of ms of Neo4j's CPU each) while the read they started waited for
 the same cores.
 
 Results (the sorted descendant nodes of a twin and depth) are kept for the
-hierarchy they were computed on, at most ``MAX_KEPT_RESULTS`` of them.
+hierarchy they were computed on, at most ``MAX_KEPT_RESULTS`` of them. So are
+``children_below`` answers (levels of children at once: a nested ``children``
+selection), checked the same way: at most ``MAX_KEPT_RESULTS`` of them and
+``MAX_KEPT_TREE_TWINS`` twins in all.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 import numpy as np
 
 from ontology.graph.neo4j import _graph_tx as gtx
 from ontology.graph.neo4j import _twin_tx as ttx
 from ontology.graph.neo4j._db import Neo4jDatabase
+from ontology.graph.neo4j._kept_tree import tree_below
 from ontology.graph.neo4j._twin_tx import Tx
 from ontology.rollup._topology import Nodes, Topology, TwinModel
 
@@ -49,7 +55,9 @@ TOPOLOGY = "topology"
 REFRESH_SPACING = 10.0
 """After a read of the hierarchy, the next waits at least this many times its duration."""
 MAX_KEPT_RESULTS = 256
-"""Descendant lists kept per hierarchy (a twin and a depth each)."""
+"""Descendant lists kept per hierarchy (a twin and a depth each); as many trees."""
+MAX_KEPT_TREE_TWINS = 100_000
+"""The most twins the kept ``children_below`` answers of a hierarchy hold in all."""
 FIRST_READ_WAIT_S = 5.0
 """How long a call waits for the first read of the hierarchy before Neo4j answers it."""
 
@@ -90,12 +98,16 @@ class Below:
 class _Kept:
     """A hierarchy and the descendant lists computed on it (replaced together)."""
 
-    __slots__ = ("results", "topology")
+    __slots__ = ("results", "topology", "tree_twins", "trees")
 
     def __init__(self, topology: Topology) -> None:
         self.topology = topology
         self.results: dict[tuple[int, int], Nodes] = {}
         """``(node, depth)`` -> sorted descendant nodes."""
+        self.trees: dict[tuple[tuple[str, ...], int, int], Mapping[str, tuple[str, ...]]] = {}
+        """``(twin ids, depth, limit)`` -> ``children_below``'s answer."""
+        self.tree_twins = 0
+        """How many twins ``trees`` holds in all."""
 
 
 class Hierarchy:
@@ -141,6 +153,30 @@ class Hierarchy:
                 kept.results.clear()
             kept.results[key] = found
         return Below(topology, found)
+
+    def tree(
+        self, twin_ids: Sequence[str], depth: int, limit: int, version: int
+    ) -> Mapping[str, tuple[str, ...]] | None:
+        """``children_below(twin_ids, depth, limit=limit)`` of the existing, distinct
+        ``twin_ids`` when the kept hierarchy is the one of counter ``version``; ``None``
+        otherwise (ask Neo4j)."""
+        kept = self._kept
+        if kept is None or kept.topology.version != version:
+            self.stale()
+            return None
+        key = (tuple(twin_ids), depth, limit)
+        found = kept.trees.get(key)
+        if found is None:
+            tree = tree_below(kept.topology, twin_ids, depth, limit)
+            if tree is None:  # never: creating a twin moves the counter
+                return None
+            found = MappingProxyType(tree)
+            if len(kept.trees) >= MAX_KEPT_RESULTS or kept.tree_twins >= MAX_KEPT_TREE_TWINS:
+                kept.trees.clear()
+                kept.tree_twins = 0
+            kept.trees[key] = found
+            kept.tree_twins += len(found) + len(key[0])
+        return found
 
     def first(self) -> None:
         """When no hierarchy is kept yet: read it (or join the read running) and wait for

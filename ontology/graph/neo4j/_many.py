@@ -1,14 +1,23 @@
-"""Many-twin reads of the Neo4j store: one statement per call, in its own read transaction."""
+"""Many-twin reads of the Neo4j store: one statement per call, in its own read transaction.
+
+``children_below`` answers from the kept hierarchy (``_hierarchy``) when it is
+current: its statement is then the ``topology`` counter's check with the twins'
+existence (shared by concurrent calls), not a walk of the levels in Neo4j.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from ontology.graph import _limits as checks
 from ontology.graph._values import ChildPage, Edge, SignalValue, Twin
 from ontology.graph.neo4j import _many_tx as mtx
 from ontology.graph.neo4j._db import Runs
 from ontology.graph.neo4j._state import Neo4jState
+
+_NOTHING: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+"""``children_below`` of ids none of which is a twin."""
 
 
 class Neo4jManyReads(Neo4jState):
@@ -29,14 +38,35 @@ class Neo4jManyReads(Neo4jState):
     ) -> Mapping[str, tuple[str, ...]]:
         ids = checks.require_read_ids(twin_ids)
         levels, most = checks.require_tree(depth, limit)
+        distinct = _distinct(ids)
+        if self._hierarchy.enabled:
+            kept = self._kept_tree(distinct, levels, most)
+            if kept is not None:
+                return kept
         return self._db.read_one(
-            lambda tx: mtx.children_below(tx, self._cy, _distinct(ids), levels, most)
+            lambda tx: mtx.children_below(tx, self._cy, distinct, levels, most)
         )
 
     def twins_exist(self, twin_ids: Sequence[str]) -> tuple[bool, ...]:
         ids = checks.require_read_ids(twin_ids)
         found = self._existing(_distinct(ids))  # shared with concurrent calls
         return tuple(t in found for t in ids)
+
+    def _kept_tree(
+        self, ids: list[str], depth: int, limit: int
+    ) -> Mapping[str, tuple[str, ...]] | None:
+        """``children_below`` from the kept hierarchy when the ``topology`` counter, read
+        with the twins' existence, is its own; ``None`` otherwise (Neo4j walks it)."""
+        hierarchy = self._hierarchy
+        hierarchy.first()  # the first read of a process is waited for (see _hierarchy)
+        found = self._hierarchy_checks([(t, False) for t in ids])
+        known = [t for t in ids if (t, False) in found]
+        if not known:
+            return _NOTHING
+        versions = {found[(t, False)][0] for t in known}
+        if len(versions) != 1:  # never: one statement reads them
+            return None
+        return hierarchy.tree(known, depth, limit, versions.pop())
 
     def signals_of(self, twin_ids: Sequence[str]) -> tuple[Mapping[str, SignalValue], ...]:
         ids = checks.require_read_ids(twin_ids)

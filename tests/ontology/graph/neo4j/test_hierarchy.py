@@ -1,4 +1,5 @@
-"""The Neo4j store's kept hierarchy: descendants answered from it equal Neo4j's own answers,
+"""The Neo4j store's kept hierarchy: descendants and levels of children (``children_below``)
+answered from it equal Neo4j's own answers,
 and a change of the hierarchy shows at once (the contract suite covers the answers in
 general; here both paths are compared on the same graph)."""
 
@@ -78,6 +79,10 @@ def _answers(store: Neo4jStore) -> list[object]:
                 if cursor is None:
                     break
             out.append(tuple(pages))
+    for roots in (["r"], ["a", "b"], ["b", "nope", "a2", "b"], ["x"], ["nope"]):
+        for depth in (1, 2, 3, 8):
+            for limit in (1, 3, 4, 10_000):
+                out.append(dict(store.children_below(roots, depth, limit=limit)))
     return out
 
 
@@ -86,6 +91,17 @@ def test_the_kept_hierarchy_answers_as_neo4j_does(stores: tuple[Neo4jStore, Neo4
     _settle(kept, None)
     assert kept.count_descendants("r") == 7  # a, b, a1, a2, b1, x, y: each once
     assert kept.descendants("b", max_depth=2).items == ("a2", "b1", "x")
+    assert dict(kept.children_below(["b", "a"], 2, limit=6)) == {
+        "a": ("a1", "a2"),
+        "b": ("a2", "b1"),
+        "a1": (),
+        "a2": ("x",),
+        "b1": ("x",),
+    }
+    assert dict(kept.children_below(["b", "a"], 2, limit=4)) == {
+        "a": ("a1", "a2"),
+        "b": ("a2", "b1"),
+    }  # the second level (a1, a2, b1) would make 5 twins
     assert _answers(kept) == _answers(plain)
     assert plain._hierarchy.version is None  # hierarchy_cache=False: never kept
 
@@ -99,6 +115,7 @@ def test_a_change_shows_at_once_then_from_the_kept_hierarchy(
     plain.add_edges([Edge("y", CONTAINS, "z"), Edge("a1", CONTAINS, "z")], principal=WHO)
     assert kept.count_descendants("r") == 8  # the counter moved: Neo4j counts
     assert kept.descendants("a").items == ("a1", "a2", "x", "y", "z")
+    assert kept.children_below(["a1"], 2)["a1"] == ("z",)  # not from the older hierarchy
     assert kept.count_descendants("y", max_depth=1) == 1
     assert _settle(kept, first) > first
     assert kept.count_descendants("r") == 8  # now from the kept hierarchy
