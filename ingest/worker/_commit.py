@@ -65,6 +65,9 @@ class BatchOutcome:
     events: int
     cursor: str | None
     state_only: bool
+    keys: int = 0
+    """The distinct (twin, signal) keys the batch's samples touched (a history series
+    each, written or not to state)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +232,7 @@ class BatchCommitter:
             events=len(ready.events),
             cursor=cursor,
             state_only=source.state_only,
+            keys=len(fused.seen),
         )
 
     def discard(self) -> None:

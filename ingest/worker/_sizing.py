@@ -34,8 +34,9 @@ class BatchSizer:
 
     def observe(self, asked: int, records: int, samples: int, keys: int) -> None:
         """A batch fetched with ``asked`` records at most was written: ``records`` records,
-        ``samples`` samples (accepted) over ``keys`` keys (its state updates: (twin,
-        signal) keys and modes)."""
+        ``samples`` samples (accepted) over ``keys`` keys (the distinct (twin, signal) keys
+        its samples touched: each costs a history tier row whether or not its state
+        changed, so the state updates alone would undercount them)."""
         if 2 * records < asked:
             self.records = self._base  # caught up: small batches again
             return

@@ -118,7 +118,7 @@ class Worker:
         if outcome is None:
             return False
         self.stats.add(outcome)
-        self._sizer.observe(asked, outcome.records, outcome.accepted, outcome.state_updates)
+        self._sizer.observe(asked, outcome.records, outcome.accepted, outcome.keys)
         if self._health is not None:
             self._health.observe(outcome)
         if self._on_batch is not None:

@@ -63,6 +63,10 @@ class DuckDBHistoryStore:
         self._lock = threading.Lock()
         self._con.execute(SCHEMA)
         self._series = SeriesIds(self._con)
+        # fetchall: a result left unfinished refuses the next ``register`` (DuckDB 2)
+        ((latest,),) = self._con.execute("SELECT coalesce(max(ts), -1) FROM events").fetchall()
+        self._events_latest = int(latest)
+        """No stored event is later (``expire`` keeps events; this file has one writer)."""
         self._watermarks: dict[Tier, int] = {
             Tier(tier): int(since)
             for tier, since in self._con.execute("SELECT tier, since FROM watermarks").fetchall()
@@ -86,15 +90,18 @@ class DuckDBHistoryStore:
                     if len(columns)
                     else None
                 )
-                _records.write_events(self._con, events, data)
+                latest = _records.write_events(self._con, events, data, self._events_latest)
                 _records.write_batch_record(self._con, batch, rejects)
             if written is not None:
                 self._series.keep(written)
+            self._events_latest = latest
 
     def append_events(self, events: Sequence[Event]) -> None:
         data = check_events(events)
-        with self._lock, self._transaction():
-            _records.write_events(self._con, events, data)
+        with self._lock:
+            with self._transaction():
+                latest = _records.write_events(self._con, events, data, self._events_latest)
+            self._events_latest = latest
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -323,7 +323,7 @@ def _write_general(
         span,
     )
     replaced = False
-    if con.execute("SELECT count(*) FROM matched").fetchone() != (0,):
+    if con.execute("SELECT count(*) FROM matched").fetchall() != [(0,)]:
         con.execute(
             "DELETE FROM staged USING matched WHERE staged.series = matched.series "
             "AND staged.ts = matched.ts AND matched.same"
@@ -385,7 +385,7 @@ def _merge_tier(
         f"INSERT INTO {table} SELECT {PARTIAL_COLUMNS} FROM merged "
         "ANTI JOIN redo USING (series, bucket)"
     )
-    if con.execute("SELECT count(*) FROM redo").fetchone() != (0,):
+    if con.execute("SELECT count(*) FROM redo").fetchall() != [(0,)]:
         rows = (
             "(SELECT x.series, x.ts, x.value, x.text, x.quality, x.batch FROM samples x "
             "SEMI JOIN redo r ON x.series = r.series AND x.ts // $g * $g = r.bucket "

@@ -71,9 +71,11 @@ class _Counting(MemorySource):
         return batch
 
 
-async def test_the_worker_takes_larger_batches_of_a_backlog_of_one_sample_records(
-    pipeline: Pipeline, plant_store: GraphStore, history: HistoryStore
-) -> None:
+async def _backlog(
+    pipeline: Pipeline, plant_store: GraphStore, history: HistoryStore, *, repeat: bool
+) -> tuple[list[int], Worker]:
+    """70 one-sample records over 4 keys, all ready: each fetch's records asked, and the
+    worker. ``repeat``: every value is 1 (no state changes after the first), else ``i``."""
     source = _Counting()
     keys = [(t, s) for t in ("machine/m1", "machine/m2") for s in ("speed", "faultCode")]
     records = [
@@ -82,7 +84,7 @@ async def test_the_worker_takes_larger_batches_of_a_backlog_of_one_sample_record
                 "twin": keys[i % 4][0],
                 "signal": keys[i % 4][1],
                 "time": T0_US // 1000 + i,
-                "value": i,
+                "value": 1 if repeat else i,
             }
         )
         for i in range(70)
@@ -95,8 +97,24 @@ async def test_the_worker_takes_larger_batches_of_a_backlog_of_one_sample_record
         WorkerSettings(max_records=5, grow_limit=4),
     )
     await asyncio.wait_for(worker.run(), 30)
-    asked = [a for a, _ in source.fetches]
-    assert asked[:2] == [5, 5]  # the second is fetched while the first is written
-    assert max(asked) == 20
     assert sum(n for _, n in source.fetches) == 70
     assert worker.stats.samples_in == 70
+    return [a for a, _ in source.fetches], worker
+
+
+async def test_the_worker_takes_larger_batches_of_a_backlog_of_one_sample_records(
+    pipeline: Pipeline, plant_store: GraphStore, history: HistoryStore
+) -> None:
+    asked, _ = await _backlog(pipeline, plant_store, history, repeat=False)
+    assert asked[:2] == [5, 5]  # the second is fetched while the first is written
+    assert max(asked) == 20
+
+
+async def test_a_backlog_whose_values_repeat_grows_by_the_keys_it_touches(
+    pipeline: Pipeline, plant_store: GraphStore, history: HistoryStore
+) -> None:
+    """Values that never change update no state after the first batch; their keys still
+    cost history a tier row each, so the batches grow as for changing values."""
+    asked, worker = await _backlog(pipeline, plant_store, history, repeat=True)
+    assert max(asked) == 20
+    assert worker.stats.state_updates <= 8  # the first batch's, and the modes at most

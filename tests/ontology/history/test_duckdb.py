@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ontology.history import (
     SeriesKey,
 )
 from tests.ontology.history._reference import Row, samples, us
+from tests.ontology.history.test_contract_records import event
 from tests.ontology.history.test_contract_samples import SERIES, T0, batch
 
 
@@ -151,4 +153,29 @@ def test_a_reopened_file_reads_the_text_of_its_text_series(tmp_path: Path) -> No
     assert found[0].text == {}
     assert found[1].values[Agg.COUNT].tolist() == [6.0]
     assert found[1].text[Agg.FIRST].tolist() == ["RUN"]
+    again.close()
+
+
+def test_events_later_than_all_stored_and_replays_after_a_reopen_are_kept_once(
+    tmp_path: Path,
+) -> None:
+    settings = DuckDBHistorySettings(path=tmp_path / "history.duckdb")
+    store = DuckDBHistoryStore(settings)
+    store.append_events([event("m1", 1), event("m1", 2)])
+    store.append_events([event("m1", 3), event("m1", 3)])  # later than all stored, twice
+    store.close()
+
+    again = DuckDBHistoryStore(settings)  # knows the latest stored event from the file
+    changed = replace(event("m1", 2), message="again", data={})
+    written = (batch("b1", 1), samples([Row("m1", "speed", us(T0), 1.0)]), [changed])
+    again.write_batch(*written)
+    again.write_batch(*written)  # a retry: the samples' general path, then the events
+    again.append_events([event("m1", 4)])
+    page = again.events(None, T0, T0 + timedelta(days=1))
+    assert [(e.time, e.message, e.data) for e in page.items] == [
+        (T0 + timedelta(minutes=1), "m1 at 1", event("m1", 1).data),
+        (T0 + timedelta(minutes=2), "again", {}),
+        (T0 + timedelta(minutes=3), "m1 at 3", event("m1", 3).data),
+        (T0 + timedelta(minutes=4), "m1 at 4", event("m1", 4).data),
+    ]
     again.close()
