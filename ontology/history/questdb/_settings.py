@@ -77,29 +77,16 @@ class QuestDBHistorySettings:
                 f"{self.apply_timeout_s!r}; expected 0..600000 ms and 0..600 s"
             )
             raise HistoryInputError(message)
-        if not 1 <= self.sample_requests <= MAX_SAMPLE_REQUESTS:
-            message = (
-                f"QuestDBHistorySettings.sample_requests is {self.sample_requests!r}; expected "
-                f"1 to {MAX_SAMPLE_REQUESTS}"
-            )
-            raise HistoryInputError(message)
-        if not 1 <= self.read_requests <= MAX_READ_REQUESTS:
-            message = (
-                f"QuestDBHistorySettings.read_requests is {self.read_requests!r}; expected "
-                f"1 to {MAX_READ_REQUESTS}"
-            )
-            raise HistoryInputError(message)
-        if not 1 <= self.readers <= MAX_READERS:
-            message = (
-                f"QuestDBHistorySettings.readers is {self.readers!r}; expected 1 to {MAX_READERS}"
-            )
-            raise HistoryInputError(message)
-        if not 0 <= self.read_cache <= MAX_READ_CACHE:
-            message = (
-                f"QuestDBHistorySettings.read_cache is {self.read_cache!r}; expected 0 to "
-                f"{MAX_READ_CACHE}"
-            )
-            raise HistoryInputError(message)
+        for name, low, high in (
+            ("sample_requests", 1, MAX_SAMPLE_REQUESTS),
+            ("read_requests", 1, MAX_READ_REQUESTS),
+            ("readers", 1, MAX_READERS),
+            ("read_cache", 0, MAX_READ_CACHE),
+        ):
+            count = getattr(self, name)
+            if not low <= count <= high:
+                message = f"QuestDBHistorySettings.{name} is {count!r}; expected {low} to {high}"
+                raise HistoryInputError(message)
         if not self.host or any(c in self.host for c in ";:/ "):
             message = f"QuestDBHistorySettings.host is {self.host!r}; expected a host name or IP"
             raise HistoryInputError(message)
