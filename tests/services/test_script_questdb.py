@@ -8,9 +8,13 @@ under ``CI=true`` like the service tests.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
+import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,6 +64,8 @@ def test_the_log_conf_keeps_info_but_logs_only_errors_of_each_query(tmp_path: Pa
     scoped = {settings[f"w.{w}.scope"]: settings[f"w.{w}.level"] for w in writers if w != "stdout"}
     assert scoped["io.questdb.griffin.engine.QueryProgress"] == "ERROR,CRITICAL"
     assert scoped["io.questdb.cutlass.pgwire"] == "ERROR,CRITICAL"
+    assert scoped["io.questdb.cairo.wal"] == "ERROR,CRITICAL"
+    assert scoped["io.questdb.cairo.TableWriter"] == "ERROR,CRITICAL"
     assert all(settings[f"w.{w}.class"] == "io.questdb.log.LogConsoleWriter" for w in writers)
 
 
@@ -111,6 +117,46 @@ def test_up_starts_questdb_once_on_loopback_and_down_stops_it(
     down = run(where, options, "down", "questdb")
     assert f"questdb: stopped (pid {pid})" in down.stdout
     assert run(where, options, "status", "questdb").returncode == 3
+
+
+@pytest.mark.slow
+def test_the_running_server_logs_no_info_line_of_wal_commits_or_queries(
+    scratch: tuple[Path, list[str]],
+) -> None:
+    """The quietened scopes take effect (each must be among ``writers``), and the rest of
+    the INFO lines still come: a WAL table created, written, applied and queried logs
+    none of its commit, apply or query lines."""
+    where, options = scratch
+    up = run(where, options, "up", "questdb")
+    assert up.returncode == 0, up.stdout + up.stderr
+    http = int(options[1])
+    log = where / "logs" / "questdb.log"
+    started = len(log.read_text().splitlines())
+    table = "tw_quiet_log"
+    for sql in (
+        f"CREATE TABLE {table} (ts TIMESTAMP, v DOUBLE) TIMESTAMP(ts) PARTITION BY DAY WAL",
+        f"INSERT INTO {table} VALUES ('2026-06-01T00:00:00Z', 1.0)",
+        f"INSERT INTO {table} VALUES ('2026-06-01T00:00:01Z', 2.0)",
+    ):
+        assert exec_sql(http, sql)["ddl" if sql.startswith("CREATE") else "dml"] == "OK"
+    for _ in range(200):  # until both rows are applied and readable
+        if exec_sql(http, f"SELECT count() FROM {table}")["dataset"] == [[2]]:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the rows were never applied")
+    lines = log.read_text().splitlines()[started:]
+    info = [line.split()[2] for line in lines if len(line.split()) > 2 and line.split()[1] == "I"]
+    assert info, "no INFO line at all: the unscoped writer lost INFO"
+    quiet = ("i.q.c.w.", "i.q.c.TableWriter", "i.q.c.O3", "i.q.g.e.QueryProgress")
+    assert [scope for scope in info if scope.startswith(quiet)] == []
+
+
+def exec_sql(port: int, sql: str) -> dict[str, object]:
+    query = urllib.parse.urlencode({"query": sql})
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/exec?{query}", timeout=10) as r:
+        answer: dict[str, object] = json.loads(r.read())
+    return answer
 
 
 def test_devtools_is_not_part_of_the_installed_distribution() -> None:
