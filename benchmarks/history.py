@@ -128,12 +128,13 @@ ten (docs/history.md, "The tail"). The first call is still timed and printed ("f
 
 @dataclass
 class Reads:
-    """Per read (``one``, ``many``, ``as_of``): its first call's ms and, with ``server``,
-    the server's CPU ms per timed call."""
+    """Per read (``one``, ``many``, ``as_of``): its first call's ms, this process's CPU ms
+    per timed call (all its threads) and, with ``server``, the server's."""
 
     server: ServerCpu | None = None
     cpu: dict[str, float] = field(default_factory=dict)
     first: dict[str, float] = field(default_factory=dict)
+    client: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -164,8 +165,9 @@ def timings(
     repeat: int, work: Callable[[], Any], reads: Reads, name: str
 ) -> tuple[list[float], Any]:
     """Milliseconds of ``repeat`` warm calls (after ``WARM_CALLS`` untimed ones, the first
-    of which goes to ``reads.first[name]``) and the last answer; with ``reads.server``, its
-    CPU ms per timed call goes to ``reads.cpu[name]``."""
+    of which goes to ``reads.first[name]``) and the last answer; this process's CPU ms per
+    timed call goes to ``reads.client[name]``, and with ``reads.server`` the server's to
+    ``reads.cpu[name]``."""
     start = time.perf_counter()
     out = work()
     reads.first[name] = (time.perf_counter() - start) * 1e3
@@ -174,10 +176,12 @@ def timings(
     times = []
     server = reads.server
     before = server.seconds() if server else 0.0
+    cpu = time.process_time()
     for _ in range(repeat):
         start = time.perf_counter()
         out = work()
         times.append((time.perf_counter() - start) * 1e3)
+    reads.client[name] = (time.process_time() - cpu) / repeat * 1e3
     if server:
         reads.cpu[name] = (server.seconds() - before) / repeat * 1e3
     return times, out
@@ -483,6 +487,12 @@ def report(name: str, got: Figures, base: Figures, data: Data, words: Sequence[s
             f"{got.reads.first[key]:.1f} ms, then {WARM_CALLS - 1} more untimed",
             f"{base.reads.first[key]:.1f} ms",
             "",
+        )
+        _line(
+            "  client CPU per call",
+            f"{got.reads.client[key]:.1f} ms",
+            f"{base.reads.client[key]:.1f} ms",
+            "this process, all its threads",
         )
         if key in got.reads.cpu and key in base.reads.cpu:
             _line(

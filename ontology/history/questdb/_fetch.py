@@ -29,7 +29,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -86,6 +86,38 @@ _READS_AS = {
     CODED_TEXT: _TEXTS,
 }
 """Which result types fill which Arrow column type."""
+
+
+class RowDecoder(Protocol):
+    """A query's rows read another way than column by column (``ColumnReader.tables``
+    takes one in place of a schema): ``schema`` the columns the answer must have (checked
+    as for a schema), ``decode`` its table from the answer's bytes (``buf``, the rows'
+    starts, each column's ``fixed8``), or ``None`` to have it read as ``schema`` is."""
+
+    @property
+    def schema(self) -> pa.Schema: ...
+
+    def decode(
+        self,
+        buf: npt.NDArray[np.uint8],
+        rows: npt.NDArray[np.int64],
+        cells: Sequence[tuple[bool, int] | None],
+    ) -> pa.Table | None: ...
+
+
+Shape: TypeAlias = pa.Schema | RowDecoder
+"""How a query's rows are read: as a schema's columns, or by a ``RowDecoder``."""
+
+
+def fixed8(oid: int) -> tuple[bool, int] | None:
+    """How an 8-byte binary cell of type ``oid`` reads as a number: ``(integral, shift)``,
+    a double's bit pattern (``False``) or an integer (plus ``shift``: timestamps count from
+    2000, read from 1970); ``None`` for any other type."""
+    if oid == _FLOAT8:
+        return False, 0
+    if oid in (_TIMESTAMP, _TIMESTAMPTZ):
+        return True, _EPOCH_2000_US
+    return (True, 0) if oid == _INT8 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,11 +319,10 @@ class ColumnReader:
         (the result's columns in order, each read as the schema's type)."""
         return self._answer(_query_messages(numbered(sql, len(params)), params), [schema])[0]
 
-    def tables(
-        self, queries: Sequence[tuple[str, pa.Schema]], params: Sequence[Any]
-    ) -> list[pa.Table]:
+    def tables(self, queries: Sequence[tuple[str, Shape]], params: Sequence[Any]) -> list[pa.Table]:
         """Several queries sent at once and answered in one round trip (one ``Sync`` after
-        the last): each one's rows as a table of its schema, as ``table`` reads them.
+        the last): each one's rows as a table of its schema, as ``table`` reads them (or as
+        its ``RowDecoder`` reads them).
 
         Every query is bound to the same ``params`` and names the ones it uses as ``$1``,
         ``$2``, ...: QuestDB 9.2.0 runs a request's queries at its ``Sync`` with the last
@@ -310,7 +341,7 @@ class ColumnReader:
         request = b"".join(_query_messages(sql, params) for sql, _ in queries)
         return self._answer(request, [schema for _, schema in queries])
 
-    def _answer(self, request: bytes, schemas: Sequence[pa.Schema]) -> list[pa.Table]:
+    def _answer(self, request: bytes, schemas: Sequence[Shape]) -> list[pa.Table]:
         """Send ``request`` and a ``Sync``; each query's rows."""
         request += _message(b"S", b"")
         sock = self._sock if self._sock is not None else self._connect()
@@ -376,7 +407,7 @@ class ColumnReader:
         buf: npt.NDArray[np.uint8],
         rows: npt.NDArray[np.int64],
         others: npt.NDArray[np.int64],
-        schemas: Sequence[pa.Schema],
+        schemas: Sequence[Shape],
     ) -> list[pa.Table]:
         """Each query's rows: those between its ``RowDescription`` and its
         ``CommandComplete``."""
@@ -410,8 +441,9 @@ class ColumnReader:
         buf: npt.NDArray[np.uint8],
         rows: npt.NDArray[np.int64],
         columns: list[_Column],
-        schema: pa.Schema,
+        shape: Shape,
     ) -> pa.Table:
+        schema = shape if isinstance(shape, pa.Schema) else shape.schema
         if len(columns) != len(schema):
             message = (
                 f"a query returned {len(columns)} columns ({', '.join(c.name for c in columns)}); "
@@ -425,6 +457,10 @@ class ColumnReader:
                     f"that reads as {field.type} for {field.name!r}"
                 )
                 raise HistoryInputError(message)
+        if not isinstance(shape, pa.Schema):
+            decoded = shape.decode(buf, rows, [fixed8(c.oid) for c in columns])
+            if decoded is not None:
+                return decoded
         layout = np.array([_LAYOUT[c.oid] for c in columns], dtype=np.int8)
         signed = np.array([c.oid != _FLOAT4 for c in columns], dtype=np.bool_)
         bits = empty((len(columns), len(rows)), np.int64)

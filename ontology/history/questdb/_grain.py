@@ -46,7 +46,8 @@ from ontology.history._errors import HistoryInputError
 from ontology.history._tiers import GRAIN_US, HOUR_US, RangeQuery, from_us
 from ontology.history._values import TIME_DTYPE, Agg, Series, SeriesKey
 from ontology.history.questdb import _fetch_jit as jit
-from ontology.history.questdb._fetch import CODED_TEXT, empty
+from ontology.history.questdb._fetch import CODED_TEXT, Shape, empty
+from ontology.history.questdb._keyed import KeyedRows
 from ontology.history.questdb._wire import Request, Wire
 
 FINISHED = {
@@ -176,10 +177,21 @@ def tier_buckets(
     most = len(twins) * len(signals) * ((query.end - 1) // grain - query.start // grain + 1)
     limited = most > limit  # the dedup keys allow a row per series and bucket: bound it
 
-    def request(share: Sequence[str], columns: Sequence[str], *, probe: bool) -> Request:
-        """The rows of the twins ``share`` (after their text count, with ``probe``), all
+    # A large read goes in several requests at once, each for a share of the twins on a
+    # connection of its own: the server writes each share's rows on a worker of its own,
+    # and each share's rows become its keys' series on the thread that read them.
+    parts = min(wire.parallel_reads if most >= split_rows else 1, len(twins))
+    shares = [twins[i::parts] for i in range(parts)]
+    share_of = {t: i % parts for i, t in enumerate(twins)}
+    distinct = list(dict.fromkeys(keys))
+    owned = [[k for k in distinct if share_of[k.twin] == s] for s in range(parts)]
+
+    def request(s: int, columns: Sequence[str], *, probe: bool) -> Request:
+        """The rows of share ``s``'s twins (after their text count, with ``probe``), all
         bound to one parameter list (see ``ColumnReader.tables``): the range, the twins,
-        the signals, the whole hours around the range, the limit."""
+        the signals, the whole hours around the range, the limit. Numbers only are read
+        straight into key order (``KeyedRows``)."""
+        share = shares[s]
         params: list[object] = [from_us(query.start), from_us(query.end), *share, *signals]
         params += hours
         at = len(params) - 1  # the hours' placeholders: $at, $(at + 1)
@@ -204,7 +216,10 @@ def tier_buckets(
                 f"AND ts < $2 {keyed} LATEST ON ts PARTITION BY twin, signal)"
             )
         fields = [pa.field(c, _S if c in TEXT_COLUMNS.values() else _F) for c in columns]
-        queries = [(sql, pa.schema([*((n, CODED_TEXT) for n in named), ("bucket", _I), *fields]))]
+        schema = pa.schema([*((n, CODED_TEXT) for n in named), ("bucket", _I), *fields])
+        texts = any(c in TEXT_COLUMNS.values() for c in columns)
+        shape = schema if texts else KeyedRows(schema, owned[s], share, signals, len(named))
+        queries: list[tuple[str, Shape]] = [(sql, shape)]
         if probe:
             with_text = "AND (tf IS NOT NULL OR tl IS NOT NULL)"
             counted = [text_table or table, *([open_tables[1]] if open_tables else [])]
@@ -215,14 +230,6 @@ def tier_buckets(
             queries.insert(0, (f"SELECT count() FROM ({count})", pa.schema([("n", _I)])))
         return queries, params
 
-    # A large read goes in several requests at once, each for a share of the twins on a
-    # connection of its own: the server writes each share's rows on a worker of its own,
-    # and each share's rows become its keys' series on the thread that read them.
-    parts = min(wire.parallel_reads if most >= split_rows else 1, len(twins))
-    shares = [twins[i::parts] for i in range(parts)]
-    share_of = {t: i % parts for i, t in enumerate(twins)}
-    distinct = list(dict.fromkeys(keys))
-    owned = [[k for k in distinct if share_of[k.twin] == s] for s in range(parts)]
     numbers = [NUMERIC_COLUMNS[a] for a in query.aggregates]
     texts = [TEXT_COLUMNS[a] for a in query.aggregates if a in TEXT_COLUMNS]
 
@@ -239,14 +246,14 @@ def tier_buckets(
         return run
 
     if texts and most >= probe_rows:
-        done = wire.each([request(s, numbers, probe=True) for s in shares], finish([]))
+        done = wire.each([request(s, numbers, probe=True) for s in range(parts)], finish([]))
         if any(d.text for d in done):
             asked = [*numbers, *texts]
-            done = wire.each([request(s, asked, probe=False) for s in shares], finish(texts))
+            done = wire.each([request(s, asked, probe=False) for s in range(parts)], finish(texts))
         # else: no text in these rows: its columns were not fetched (all NULL)
     else:
         asked = [*numbers, *texts]
-        done = wire.each([request(s, asked, probe=False) for s in shares], finish(texts))
+        done = wire.each([request(s, asked, probe=False) for s in range(parts)], finish(texts))
     if sum(d.rows for d in done) > limit:
         message = (
             f"the read needs more than {limit} rows; expected fewer series or a range in "
@@ -277,6 +284,13 @@ def _series(
     """The series of ``keys`` (distinct; their twins ``twins``, signals among
     ``signals``) from the tier rows fetched for them, ``fetched`` the text columns among
     those rows."""
+    if "position" in rows.column_names:  # read in key order (``KeyedRows``)
+        keyed = _numbers(rows.column("position"), np.int64)
+        bounds = np.searchsorted(keyed, np.arange(len(keys) + 1))
+        numeric = {a: _numbers(rows.column(NUMERIC_COLUMNS[a]), np.float64) for a in aggregates}
+        stamps = _numbers(rows.column("bucket"), np.int64).view(TIME_DTYPE)
+        none = np.zeros(rows.num_rows, dtype=np.bool_)
+        return sliced(keys, bounds[:-1].tolist(), bounds[1:].tolist(), stamps, numeric, {}, none)
     width = len(signals)
     twin_of = {t: i for i, t in enumerate(twins)}
     signal_of = {s: i for i, s in enumerate(signals)}

@@ -20,11 +20,11 @@ import pyarrow as pa
 from questdb import QuestDBError, Sender
 
 from ontology.history._errors import HistoryInputError, HistoryUnavailableError
-from ontology.history.questdb._fetch import ColumnReader
+from ontology.history.questdb._fetch import ColumnReader, Shape
 from ontology.history.questdb._settings import QuestDBHistorySettings
 
 _APPLY_POLL_S = 0.005
-Request = tuple[Sequence[tuple[str, pa.Schema]], Sequence[Any]]
+Request = tuple[Sequence[tuple[str, Shape]], Sequence[Any]]
 """Queries sent at once and the one parameter list they are all bound to (``arrows``)."""
 T = TypeVar("T")
 

@@ -486,6 +486,33 @@ def test_buckets_at_a_tier_grain_for_keys_asked_twice_or_unknown(store: HistoryS
                 assert text.tolist() == full.text[which].tolist()
 
 
+@pytest.mark.parametrize("seed", [11, 12])
+def test_numbers_only_at_a_tier_grain_equal_a_plain_computation(
+    store: HistoryStore, seed: int
+) -> None:
+    """Aggregates without text at a tier's grain (QuestDB reads those rows straight into
+    key order, ``_keyed``): every bucket equals the plain-Python one, for keys in any
+    order, asked twice or unknown, over batches written late and out of order."""
+    batches = random_batches(seed, SERIES, us(T0), 2 * 3600 * 10**6, count=300, batches=4)
+    write(store, batches)
+    rows = list(kept(batches).values())
+    unknown = SeriesKey("plant/l9/m9", "power")
+    keys = [SERIES[2], unknown, *reversed(SERIES), SERIES[2]]
+    numbers = [Agg.MAX, Agg.COUNT, Agg.MEAN, Agg.MIN]
+    for interval in (timedelta(minutes=1), HOUR):
+        step = interval // timedelta(microseconds=1)
+        got = store.range(keys, T0, T0 + 2 * HOUR, interval, numbers)
+        assert [s.key for s in got] == keys
+        for series in got:
+            want = buckets(rows, series.key, us(T0), us(T0) + 2 * 3600 * 10**6, step)
+            starts = series.start.astype("datetime64[us]").view(np.int64).tolist()
+            assert starts == sorted(want), series.key
+            assert set(series.values) == set(numbers) and not series.text
+            for agg in numbers:
+                expected = [float(want[b].get(agg.value, math.nan)) for b in starts]  # type: ignore[arg-type]
+                np.testing.assert_allclose(series.values[agg], expected, rtol=1e-9, atol=1e-9)
+
+
 def test_as_of_for_more_series_than_one_query_takes_parameters(store: HistoryStore) -> None:
     """40,000 series (QuestDB takes at most 32,767 bind parameters a query): the ones written
     are found, the others not."""

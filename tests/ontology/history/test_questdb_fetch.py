@@ -10,7 +10,9 @@ import pyarrow as pa
 import pytest
 
 from ontology.history import HistoryInputError, HistoryUnavailableError
+from ontology.history._values import SeriesKey
 from ontology.history.questdb._fetch import CODED_TEXT, ColumnReader
+from ontology.history.questdb._keyed import KeyedRows
 from tests._services import QuestDBAddress, unique_name
 from tests.ontology.history.conftest import questdb_history_settings
 
@@ -181,3 +183,29 @@ def test_more_bind_parameters_than_the_server_takes_are_refused_before_sending(
     sql = "SELECT x FROM long_sequence(1) WHERE x IN (" + ", ".join(["%s"] * len(many)) + ")"
     with pytest.raises(HistoryInputError, match="32768 parameters; expected at most 32767"):
         reader.table(sql, many, pa.schema([("x", INT)]))
+
+
+def test_rows_read_in_key_order_from_the_server_or_the_general_way_when_not(
+    reader: ColumnReader,
+) -> None:
+    """A ``KeyedRows`` in place of a schema (``_keyed``): rows whose buckets rise within
+    each key come back in key order (``position``, ``bucket``, the numbers as doubles);
+    rows where one key's bucket comes twice come back as the schema reads them."""
+    schema = pa.schema([("twin", CODED_TEXT), ("bucket", INT), ("n", F), ("mn", F)])
+    keys = [SeriesKey("b", "power"), SeriesKey("a", "power")]
+    keyed = KeyedRows(schema, keys, ["a", "b"], ["power"], 1)
+    rows = (
+        "SELECT CASE WHEN x % 2 = 0 THEN 'a' ELSE 'b' END, cast((x + 1) / 2 AS timestamp), x, "
+        "CASE WHEN x = 3 THEN NULL ELSE x * 0.5 END FROM long_sequence({})"
+    )
+    table = reader.tables([(rows.format(6), keyed)], [])[0]
+    assert table.column_names == ["position", "bucket", "n", "mn"]
+    assert table.column("position").to_pylist() == [0, 0, 0, 1, 1, 1]
+    assert table.column("bucket").to_pylist() == [1, 2, 3, 1, 2, 3]
+    assert table.column("n").to_pylist() == [1.0, 3.0, 5.0, 2.0, 4.0, 6.0]
+    np.testing.assert_array_equal(table.column("mn").to_numpy()[:3], [0.5, np.nan, 2.5])
+    again = f"{rows.format(6)} UNION ALL SELECT 'a', cast(3 AS timestamp), 7, 7.5"
+    table = reader.tables([(again, keyed)], [])[0]
+    assert table.schema == schema
+    assert table.column("twin").to_pylist() == ["b", "a"] * 3 + ["a"]
+    assert table.column("n").to_pylist() == [1, 2, 3, 4, 5, 6, 7]
