@@ -539,7 +539,7 @@ def serve(args: argparse.Namespace) -> int:
     sock.bind(("127.0.0.1", args.port))
     sock.listen(1024)  # connections wait in the backlog until uvicorn accepts them
     print(f"ready {os.getpid()}", flush=True)
-    # as ``twinweave serve`` runs it (its HTTP protocol, uvloop, no access log)
+    # as ``twinweave serve`` runs it (its HTTP protocol and event loop, no access log)
     server = uvicorn.Server(uvicorn.Config(app, **uvicorn_options(log_level="warning")))
     server.run(sockets=[sock])
     return 0

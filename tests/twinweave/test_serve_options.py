@@ -1,4 +1,4 @@
-"""``twinweave serve``'s uvicorn options: the server's protocol, uvloop, an access log on demand."""
+"""``twinweave serve``'s uvicorn options: the server's protocol and loop, an access log if asked."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from twinweave.cli._main import build_parser, main
 from twinweave.cli._serve import uvicorn_options
 
 
-def test_serve_runs_the_servers_protocol_on_uvloop_without_an_access_log() -> None:
+def test_serve_runs_the_servers_protocol_and_loop_without_an_access_log() -> None:
     options = uvicorn_options(load_settings({}))
     assert options["http"] == server.uvicorn_options()["http"]
     # by name, imported by uvicorn (in each worker); httptools is a dependency
     assert issubclass(import_from_string(options["http"]), HttpToolsProtocol)
-    assert options["loop"] == "uvloop"
+    # asyncio's loop, which accepts every pending connection at once (uvloop one a turn)
+    assert options["loop"] == server.uvicorn_options()["loop"] == "asyncio"
     assert options["access_log"] is False
     assert options["server_header"] is False
 

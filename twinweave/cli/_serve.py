@@ -116,7 +116,7 @@ def serve(
 
 
 def uvicorn_options(settings: Settings, *, access_log: bool = False) -> dict[str, Any]:
-    """uvicorn's options (``server.uvicorn_options``: its HTTP protocol, uvloop); the access
+    """uvicorn's options (``server.uvicorn_options``: its HTTP protocol and loop); the access
     log (a line a request) with ``--access-log`` or at debug level."""
     from server import uvicorn_options as options
 
