@@ -23,8 +23,10 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import repeat
+from operator import attrgetter
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
@@ -37,6 +39,10 @@ MAX_KEY_BYTES = 256
 MAX_LINGER_MS = 1000
 CONTENT_TYPE = "content-type"
 """The record header naming the payload's media type (the columnar codec's, or none: JSON)."""
+_offset = attrgetter("offset")
+_value = attrgetter("value")
+_key = attrgetter("key")
+_headers = attrgetter("headers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +287,41 @@ def split_at_held(
 
 def records_of(messages: Sequence[object]) -> list[RawRecord]:
     """Consumed Kafka messages as raw records: offset, value, (UTF-8) key as twin and the
-    ``content-type`` header; each distinct key is decoded once (keys repeat: one a twin)."""
+    ``content-type`` header; each distinct key is decoded once (keys repeat: one a twin).
+
+    The client's records (``ConsumerRecord``, every one with a ``bytes`` value) are read a
+    column at a time, each pass a ``map`` in C, and the records made by ``tuple.__new__``
+    (a named tuple's own constructor is a Python call per record): the fetch's Python per
+    record was a quarter of ours' wall time at one sample a record. Anything else takes
+    :func:`_each_record`, with the same result."""
+    if not messages or set(map(type, messages)) != {ConsumerRecord}:
+        return _each_record(messages)
+    values = list(map(_value, messages))
+    if set(map(type, values)) != {bytes}:
+        return _each_record(messages)
+    keys = list(map(_key, messages))
+    names = {key: _twin(key) if type(key) is bytes else None for key in set(keys)}
+    headers = list(map(_headers, messages))
+    contents = map(_content_type, headers) if any(headers) else repeat(None)
+    return list(
+        map(
+            tuple.__new__,
+            repeat(RawRecord),
+            zip(
+                map(_offset, messages),
+                values,
+                map(names.__getitem__, keys),
+                repeat(None),
+                repeat(None),
+                contents,
+                strict=False,
+            ),
+        )
+    )
+
+
+def _each_record(messages: Sequence[object]) -> list[RawRecord]:
+    """:func:`records_of`, message by message (any object; a missing attribute is none)."""
     twins: dict[bytes, str | None] = {}
     out: list[RawRecord] = []
     append = out.append
