@@ -151,6 +151,31 @@ class ReadCache:
         if self._within <= 0:
             return self._stamp()
         got = self._stamp(self._within)
+        self._refresh_if_old()
+        return got
+
+    def kept(self, key: Hashable, writes: int) -> Any:
+        """The answer kept for ``key`` if it can be told at once that ``answer`` would return
+        it (``writes`` this store's writes as the read began, and a stamp recent enough
+        already asked for, equal to the one it was kept with); else None. Never a query nor
+        a wait for one: a caller may run it where it must not block (an event loop)."""
+        if self._within <= 0:
+            return None
+        stamp = self._stamp.recent(self._within)
+        if stamp is None:
+            return None
+        self._refresh_if_old()
+        with self._guard:
+            kept = self._kept.get(key)
+            if kept is None or kept[0] != (writes, stamp):
+                return None
+            self._kept.move_to_end(key)
+            self.hits += 1
+            return kept[1]
+
+    def _refresh_if_old(self) -> None:
+        """Wake the cache's thread to ask for the next stamp once the last is past half the
+        bound (started on first need)."""
         age = self._stamp.age()
         if age is not None and age > self._within / 2 and not self._wake.is_set():
             with self._guard:
@@ -160,7 +185,6 @@ class ReadCache:
                     )
                     self._refresher.start()
             self._wake.set()
-        return got
 
     def _refresh(self) -> None:
         """The cache's thread: the next stamp, each time a read found the last one past half

@@ -64,6 +64,16 @@ class SharedCall(Generic[T]):
         last = self._last
         return None if last is None else time.monotonic() - last.started
 
+    def recent(self, within: float) -> T | None:
+        """The last call's value if that call started at most ``within`` seconds ago, else
+        None (no call made, no wait for one)."""
+        asked = time.monotonic()
+        with self._turn:
+            last = self._last
+            if last is not None and last.started >= asked - within:
+                return last.value
+        return None
+
     def __call__(self, within: float = 0.0) -> T:
         """The value of a call started at most ``within`` seconds before this call (0: after)."""
         asked = time.monotonic()
