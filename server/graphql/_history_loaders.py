@@ -33,12 +33,7 @@ class KeepsRanges(Protocol):
     """A history store that can tell, without waiting, that it keeps a ``range`` answer."""
 
     def kept_range(
-        self,
-        keys: Sequence[SeriesKey],
-        start: datetime,
-        end: datetime,
-        interval: timedelta,
-        aggregates: Sequence[Agg],
+        self, keys: Sequence[SeriesKey], window: tuple[datetime, datetime, timedelta, Sequence[Agg]]
     ) -> tuple[Series, ...] | None: ...
 
 
@@ -183,7 +178,7 @@ class HistoryLoaders:
 
     async def _read(self, keys: Sequence[SeriesKey], window: Window) -> Sequence[Series]:
         if self._kept is not None:  # kept, told at once: no thread, no round
-            kept = self._kept.kept_range(keys, *window)
+            kept = self._kept.kept_range(keys, window)
             if kept is not None:
                 return kept
         if self._ranges is not None:

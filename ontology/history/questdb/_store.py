@@ -344,29 +344,24 @@ class QuestDBHistoryStore:
         return self._cached(key, writes, lambda samples: samples.range(keys, query))
 
     def kept_range(
-        self,
-        keys: Sequence[SeriesKey],
-        start: datetime,
-        end: datetime,
-        interval: timedelta,
-        aggregates: Sequence[Agg],
+        self, keys: Sequence[SeriesKey], window: tuple[datetime, datetime, timedelta, Sequence[Agg]]
     ) -> tuple[Series, ...] | None:
-        """What ``range`` would return now, when the read cache holds it and that can be told
-        without waiting: the store's lock free, none of its writes left to apply, a stamp
-        recent enough already asked for (``ReadCache.kept``); else None. No query, no
+        """What ``range(keys, *window)`` would return now, when the read cache holds it and
+        that can be told without waiting: the store's lock free, none of its writes left to
+        apply, a stamp recent enough already asked for (``ReadCache.kept``); else None. No query, no
         wait: an event loop may call it before handing ``range`` to a thread."""
         if not self._cache.enabled or not self._lock.acquire(blocking=False):
             return None
         try:
             if self._unapplied:
                 return None
-            query = RangeQuery(keys, start, end, interval, aggregates, self._watermarks)
+            query = RangeQuery(keys, *window, self._watermarks)
             marks, writes = _marks(self._watermarks), self._cache.writes
         finally:
             self._lock.release()
-        window = (query.start, query.end, query.interval, query.aggregates)
+        planned = (query.start, query.end, query.interval, query.aggregates)
         kept: tuple[Series, ...] | None = self._cache.kept(
-            ("range", *_columns(keys), window, marks), writes
+            ("range", *_columns(keys), planned, marks), writes
         )
         return kept
 

@@ -145,20 +145,20 @@ def test_kept_range_answers_without_a_query_only_what_range_would(
     settings = questdb_history_settings(questdb, prefix=unique_name("t"))
     store = QuestDBHistoryStore(replace(settings, read_cache_stale_ms=10_000))
     strict = QuestDBHistoryStore(replace(settings, read_cache_stale_ms=0))
-    window = (T0, T0 + timedelta(hours=1), timedelta(minutes=1), [Agg.MEAN])
+    window = (T0, T0 + timedelta(hours=1), timedelta(minutes=1), (Agg.MEAN,))
     try:
         store.write_batch(batch("b1", 10), samples(_rows(0, 10, 1.0)))
-        assert store.kept_range([KEY], *window) is None  # a write left to apply: not told
+        assert store.kept_range([KEY], window) is None  # a write left to apply: not told
         (read,) = store.range([KEY], *window)
-        (kept,) = store.kept_range([KEY], *window) or ((),)
+        (kept,) = store.kept_range([KEY], window) or ((),)
         assert kept is read  # the kept answer itself, no query made for it
-        assert store.kept_range([SeriesKey("plant/m2", "power")], *window) is None
+        assert store.kept_range([SeriesKey("plant/m2", "power")], window) is None
         store.write_batch(batch("b2", 5), samples(_rows(40, 5, 500.0)))
-        assert store.kept_range([KEY], *window) is None  # its own write: never the old one
+        assert store.kept_range([KEY], window) is None  # its own write: never the old one
         (again,) = store.range([KEY], *window)
         assert len(again.start) == 15
         strict.range([KEY], *window)
-        assert strict.kept_range([KEY], *window) is None  # strict: a stamp a read, always
+        assert strict.kept_range([KEY], window) is None  # strict: a stamp a read, always
     finally:
         store.drop_tables()
         store.close()
