@@ -3,7 +3,10 @@
 Keys from every twin of a query level that ask for the same time (or the
 same window, interval and aggregates) go to the history store in one call,
 shared with other requests' reads of the same time or window when the server
-shares history reads (``RangeBatcher``).
+shares history reads (``RangeBatcher``). A store that can tell at once that it keeps a
+``range`` answer (``KeepsRanges``: the QuestDB store's read cache, when no write is left
+to apply and its stamp is recent enough) answers on the event loop: no hand-off to a
+worker thread and back, each of which waits for a core on a loaded machine.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from strawberry.dataloader import DataLoader
@@ -22,6 +26,15 @@ from server.graphql._range_batcher import RangeBatcher, Window
 from server.graphql._threads import in_thread
 
 KEYS_PER_CALL = 10_000
+
+
+@runtime_checkable
+class KeepsRanges(Protocol):
+    """A history store that can tell, without waiting, that it keeps a ``range`` answer."""
+
+    def kept_range(
+        self, keys: Sequence[SeriesKey], window: tuple[datetime, datetime, timedelta, Sequence[Agg]]
+    ) -> tuple[Series, ...] | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +111,7 @@ class HistoryLoaders:
     def __init__(self, history: HistoryStore, ranges: RangeBatcher | None = None) -> None:
         self.history = history
         self._ranges = ranges
+        self._kept = history if isinstance(history, KeepsRanges) else None
 
     # made when first used, forgotten by ``release`` (see ``Loaders.release``)
     @functools.cached_property
@@ -163,6 +177,10 @@ class HistoryLoaders:
         return [s for s in out if s is not None]
 
     async def _read(self, keys: Sequence[SeriesKey], window: Window) -> Sequence[Series]:
+        if self._kept is not None:  # kept, told at once: no thread, no round
+            kept = self._kept.kept_range(keys, window)
+            if kept is not None:
+                return kept
         if self._ranges is not None:
             return await self._ranges.range(keys, window)
         start, end, interval, aggs = window

@@ -18,6 +18,19 @@ their own, held only to look one up or keep one). Threads that miss the same rea
 same stamp at once share one read (``ReadCache.answer``): after a write, the many clients
 polling one window cost one read, not one each.
 
+Asking for the stamp before every read made each read wait for a round trip, and behind
+the one in flight (measured: docs/history.md). So, with ``read_cache_stale_ms`` above 0,
+a read's key is the count of this store's own writes (``wrote``, bumped under the store's
+lock when a write returns, so a read that begins after it sees the new count and misses)
+beside the last stamp whose query *started* at most ``read_cache_stale_ms`` before the
+read began: a write by another process applied before that moment is in the stamp, and in
+every answer kept with it (each read after its stamp's query started). Only when the last
+stamp is older does a read wait for a query (joining one in flight that started recently
+enough); once it is older than half the bound, a thread of the cache asks for the next
+one while reads go on with it. So reads see their own process's writes at once, and
+another's at most ``read_cache_stale_ms`` after the server applied it; 0 keeps the strict
+rule above (a stamp asked after each read began).
+
 The query for the stamp costs QuestDB a fraction of a read (measured: see
 docs/history.md). Answers are shared between callers: their arrays are made
 read-only. Large answers are not kept (``MAX_ANSWER_CELLS``).
@@ -25,6 +38,7 @@ read-only. Large answers are not kept (``MAX_ANSWER_CELLS``).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -92,12 +106,17 @@ class ReadCache:
         self._entries = settings.read_cache
         self._reader = ColumnReader(settings)  # the stamps' own connection
         self._stamp = SharedCall(self._ask_stamp)
-        self._kept: OrderedDict[Hashable, tuple[Stamp, tuple[Series, ...] | AsOf, int]] = (
+        self._within = settings.read_cache_stale_ms / 1000
+        self._writes = 0
+        self._wake = threading.Event()
+        self._closed = False
+        self._refresher: threading.Thread | None = None
+        self._kept: OrderedDict[Hashable, tuple[Hashable, tuple[Series, ...] | AsOf, int]] = (
             OrderedDict()
         )
         self._cells = 0
         self._guard = threading.Lock()
-        self._flights: dict[tuple[Hashable, Stamp], _Flight] = {}
+        self._flights: dict[tuple[Hashable, Hashable], _Flight] = {}
         """The reads running, by key and stamp."""
         self.hits = 0
         """Reads answered from the cache since the store opened."""
@@ -105,21 +124,85 @@ class ReadCache:
         """Reads answered by the same read at the same stamp, made by another thread at once."""
 
     @property
+    def stamps_asked(self) -> int:
+        """Stamp queries made since the store opened."""
+        return self._stamp.calls
+
+    @property
     def enabled(self) -> bool:
         return self._entries > 0
 
+    def wrote(self) -> None:
+        """Note a write of this store (called under the store's lock, as the write returns):
+        the reads that begin after it miss the answers kept before it."""
+        self._writes += 1
+
+    @property
+    def writes(self) -> int:
+        """This store's writes so far (read under the store's lock, by a read about to start)."""
+        return self._writes
+
     def stamp(self) -> Stamp:
-        """The tables' ids and applied transactions, asked after this call began: threads
-        asking while a stamp's query runs share the next one (``SharedCall``). Not under the
-        store's lock: a hit waits for no read in flight."""
-        return self._stamp()
+        """The tables' ids and applied transactions, asked at most ``read_cache_stale_ms``
+        before this call began (0: after it began): threads asking while a stamp's query runs
+        share it if recent enough, else the next one (``SharedCall``). Past half the bound,
+        the next stamp is asked for on the cache's thread. Not under the store's lock: a hit
+        waits for no read in flight."""
+        if self._within <= 0:
+            return self._stamp()
+        got = self._stamp(self._within)
+        self._refresh_if_old()
+        return got
+
+    def kept(self, key: Hashable, writes: int) -> Any:
+        """The answer kept for ``key`` if it can be told at once that ``answer`` would return
+        it (``writes`` this store's writes as the read began, and a stamp recent enough
+        already asked for, equal to the one it was kept with); else None. Never a query nor
+        a wait for one: a caller may run it where it must not block (an event loop)."""
+        if self._within <= 0:
+            return None
+        stamp = self._stamp.recent(self._within)
+        if stamp is None:
+            return None
+        self._refresh_if_old()
+        with self._guard:
+            kept = self._kept.get(key)
+            if kept is None or kept[0] != (writes, stamp):
+                return None
+            self._kept.move_to_end(key)
+            self.hits += 1
+            return kept[1]
+
+    def _refresh_if_old(self) -> None:
+        """Wake the cache's thread to ask for the next stamp once the last is past half the
+        bound (started on first need)."""
+        age = self._stamp.age()
+        if age is not None and age > self._within / 2 and not self._wake.is_set():
+            with self._guard:
+                if self._refresher is None and not self._closed:
+                    self._refresher = threading.Thread(
+                        target=self._refresh, name="questdb-read-stamp", daemon=True
+                    )
+                    self._refresher.start()
+            self._wake.set()
+
+    def _refresh(self) -> None:
+        """The cache's thread: the next stamp, each time a read found the last one past half
+        its bound (an error is left to the reads that need a stamp: they ask themselves)."""
+        while True:
+            self._wake.wait()
+            if self._closed:
+                return
+            self._wake.clear()  # before the query: a ``close`` meanwhile is not lost
+            with contextlib.suppress(Exception):
+                self._stamp(self._within / 2)
 
     def _ask_stamp(self) -> Stamp:
         table = self._reader.table(self._stamp_query, self._tables, _STAMP_SCHEMA)
         rows = zip(*(table.column(n).to_pylist() for n in _STAMP_SCHEMA.names), strict=True)
         return tuple(sorted(rows))
 
-    def answer(self, key: Hashable, stamp: Stamp, read: Callable[[], A]) -> A:
+    def answer(self, key: Hashable, stamp: Hashable, read: Callable[[], A]) -> A:
         """The answer kept for ``key`` if it was read at ``stamp``; else ``read()``, made once
         for the threads asking for ``key`` at ``stamp`` while it runs (each of them asked
         for the stamp after its read began, and got the same one: whatever it holds,
@@ -144,7 +227,7 @@ class ReadCache:
             return flight.value  # type: ignore[return-value]  # set with done, unless error
         return self._read(key, stamp, read, mine)
 
-    def _read(self, key: Hashable, stamp: Stamp, read: Callable[[], A], flight: _Flight) -> A:
+    def _read(self, key: Hashable, stamp: Hashable, read: Callable[[], A], flight: _Flight) -> A:
         """``read()`` for the threads that join ``flight`` (registered under ``_guard``)."""
         try:
             got = read()
@@ -162,7 +245,7 @@ class ReadCache:
                 flight.done.set()  # the joined threads never wait past this
         return got
 
-    def _keep(self, key: Hashable, stamp: Stamp, answer: A, *, shared: bool) -> None:
+    def _keep(self, key: Hashable, stamp: Hashable, answer: A, *, shared: bool) -> None:
         """Keep ``answer`` (read at ``stamp``) unless it is too large; made read-only if kept
         or ``shared``. Under ``_guard``."""
         size = cells(answer)
@@ -186,4 +269,9 @@ class ReadCache:
             self._cells = 0
 
     def close(self) -> None:
+        with self._guard:
+            self._closed = True
+        self._wake.set()
+        if self._refresher is not None:
+            self._refresher.join()
         self._reader.close()

@@ -19,6 +19,8 @@ MAX_READERS = 16
 """Reads at once at most (``readers``)."""
 MAX_READ_CACHE = 4096
 """Answers the read cache may keep at most (``read_cache``)."""
+MAX_READ_CACHE_STALE_MS = 10_000
+"""The longest ``read_cache_stale_ms`` allowed."""
 PREFIX_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 """A table-name prefix: a letter, then up to 30 letters, digits or underscores."""
 
@@ -41,7 +43,10 @@ class QuestDBHistorySettings:
     own (so at most ``readers * read_requests`` of them, opened when first needed; more
     reads at once wait for one to end, see ``_read_slots``); ``read_cache`` how many recent
     ``range`` and ``as_of`` answers are kept and returned again while no write reached
-    the tables they read (0: none; see ``_read_cache``).
+    the tables they read (0: none; see ``_read_cache``); ``read_cache_stale_ms`` how long
+    after *another* process's write was applied by the server a read may still be answered
+    from the cache without it (0: never; this store's own writes are seen by every read that
+    begins after they returned, whatever this is; see ``_read_cache``).
     """
 
     host: str = "127.0.0.1"
@@ -58,6 +63,7 @@ class QuestDBHistorySettings:
     read_requests: int = 2
     readers: int = 4
     read_cache: int = 64
+    read_cache_stale_ms: int = 100
 
     def __post_init__(self) -> None:
         if not PREFIX_PATTERN.fullmatch(self.prefix):
@@ -82,6 +88,7 @@ class QuestDBHistorySettings:
             ("read_requests", 1, MAX_READ_REQUESTS),
             ("readers", 1, MAX_READERS),
             ("read_cache", 0, MAX_READ_CACHE),
+            ("read_cache_stale_ms", 0, MAX_READ_CACHE_STALE_MS),
         ):
             count = getattr(self, name)
             if not low <= count <= high:

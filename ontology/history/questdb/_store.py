@@ -147,7 +147,7 @@ class QuestDBHistoryStore:
         """Reads that found all ``readers`` slots taken and waited for one (``_read_slots``)."""
         return self._reads.waits
 
-    def _cached(self, key: Hashable, read: Callable[[SampleReader], A]) -> A:
+    def _cached(self, key: Hashable, writes: int, read: Callable[[SampleReader], A]) -> A:
         """``read`` on a read slot, or the answer kept for the read ``key`` names when the
         tables it reads have not changed since (one small query instead of the read;
         ``_read_cache``).
@@ -157,10 +157,11 @@ class QuestDBHistoryStore:
         ``ReadCache.stamp``), and a miss is read on a slot of its own (``_read_slots``),
         once for the threads missing the same read at the same stamp at once
         (``ReadCache.answer``), so neither waits for another read in flight (nor a hit for
-        a write)."""
+        a write). ``writes``: this store's writes when the read began (``ReadCache.wrote``)."""
         if not self._cache.enabled:
             return self._reads.run(read)
-        return self._cache.answer(key, self._cache.stamp(), lambda: self._reads.run(read))
+        stamp = (writes, self._cache.stamp())
+        return self._cache.answer(key, stamp, lambda: self._reads.run(read))
 
     def _applied(self) -> None:
         """Wait until the server applied every write this store made (read your writes)."""
@@ -185,6 +186,8 @@ class QuestDBHistoryStore:
             except BaseException:
                 self._tail.clear()  # a flush may or may not have landed: read back next time
                 raise
+            finally:
+                self._cache.wrote()  # the reads after this one miss what was kept before
 
     def _write(
         self,
@@ -335,18 +338,40 @@ class QuestDBHistoryStore:
         with self._lock, self._wire.guarded():
             query = RangeQuery(keys, start, end, interval, aggregates, self._watermarks)
             self._applied()
-            marks = _marks(self._watermarks)
+            marks, writes = _marks(self._watermarks), self._cache.writes
         window = (query.start, query.end, query.interval, query.aggregates)
         key = ("range", *_columns(keys), window, marks) if self._cache.enabled else None
-        return self._cached(key, lambda samples: samples.range(keys, query))
+        return self._cached(key, writes, lambda samples: samples.range(keys, query))
+
+    def kept_range(
+        self, keys: Sequence[SeriesKey], window: tuple[datetime, datetime, timedelta, Sequence[Agg]]
+    ) -> tuple[Series, ...] | None:
+        """What ``range(keys, *window)`` would return now, when the read cache holds it and
+        that can be told without waiting: the store's lock free, none of its writes left to
+        apply, a stamp recent enough already asked for (``ReadCache.kept``); else None. No query, no
+        wait: an event loop may call it before handing ``range`` to a thread."""
+        if not self._cache.enabled or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self._unapplied:
+                return None
+            query = RangeQuery(keys, *window, self._watermarks)
+            marks, writes = _marks(self._watermarks), self._cache.writes
+        finally:
+            self._lock.release()
+        planned = (query.start, query.end, query.interval, query.aggregates)
+        kept: tuple[Series, ...] | None = self._cache.kept(
+            ("range", *_columns(keys), planned, marks), writes
+        )
+        return kept
 
     def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
         at_us = check_as_of(keys, at)
         with self._lock, self._wire.guarded():
             self._applied()
-            kept = dict(self._watermarks)
+            kept, writes = dict(self._watermarks), self._cache.writes
         key = ("as_of", *_columns(keys), at_us, _marks(kept)) if self._cache.enabled else None
-        return self._cached(key, lambda samples: samples.as_of(keys, at_us, kept))
+        return self._cached(key, writes, lambda samples: samples.as_of(keys, at_us, kept))
 
     def raw(
         self, key: SeriesKey, start: datetime, end: datetime, *, limit: int = 100_000
@@ -458,6 +483,7 @@ class QuestDBHistoryStore:
             self._unapplied.update(table_names(self._prefix))
             self._tail.clear()
             self._cache.clear()  # the watermarks moved: reads stop elsewhere
+            self._cache.wrote()
         return dropped
 
     def drop_tables(self) -> None:
@@ -465,6 +491,7 @@ class QuestDBHistoryStore:
         with self._lock, self._wire.guarded():
             self._tail.clear()
             self._cache.clear()
+            self._cache.wrote()
             for table in table_names(self._prefix):
                 self._wire.execute(f"DROP TABLE IF EXISTS {table}")
 

@@ -5,9 +5,13 @@ read."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, replace
 from datetime import timedelta
 
 import numpy as np
@@ -48,7 +52,9 @@ def _means(store: QuestDBHistoryStore) -> list[float]:
 def test_a_read_asked_again_comes_from_the_cache_until_another_store_writes(
     questdb: QuestDBAddress,
 ) -> None:
+    # strict: another store's write is seen by the next read once applied (no stale bound)
     settings = questdb_history_settings(questdb, prefix=unique_name("t"))
+    settings = replace(settings, read_cache_stale_ms=0)
     reader, writer = QuestDBHistoryStore(settings), QuestDBHistoryStore(settings)
     try:
         writer.write_batch(batch("b1", 10), samples(_rows(0, 10, 1.0)))
@@ -78,6 +84,105 @@ def test_a_read_asked_again_comes_from_the_cache_until_another_store_writes(
         reader.close()
 
 
+_WRITE_IN_ANOTHER_PROCESS = """
+import json, sys
+from ontology.history import QuestDBHistorySettings, QuestDBHistoryStore
+from tests.ontology.history._reference import samples
+from tests.ontology.history.test_contract_samples import batch
+from tests.ontology.history.test_questdb_read_cache import KEY, T0, _rows
+store = QuestDBHistoryStore(QuestDBHistorySettings(**json.loads(sys.argv[1])))
+store.write_batch(batch("other", 10), samples(_rows(20, 10, 100.0)))
+store.as_of([KEY], T0)  # returns once the server applied the write
+store.close()
+"""
+
+
+def _write_in_another_process(settings: QuestDBHistorySettings) -> None:
+    """Ten minutes (20-29, values 100 on) written by a process of its own, applied."""
+    fields = {k: v for k, v in asdict(settings).items() if k != "retention"}
+    subprocess.run(
+        [sys.executable, "-c", _WRITE_IN_ANOTHER_PROCESS, json.dumps(fields)],
+        check=True,
+        timeout=WAIT_S * 4,
+    )
+
+
+@pytest.mark.questdb
+def test_another_process_write_is_seen_within_the_stale_bound_and_own_writes_at_once(
+    questdb: QuestDBAddress,
+) -> None:
+    settings = questdb_history_settings(questdb, prefix=unique_name("t"))
+    assert settings.read_cache_stale_ms > 0  # the default: the bound in force
+    bound = settings.read_cache_stale_ms / 1000
+    store = QuestDBHistoryStore(settings)
+    try:
+        store.write_batch(batch("b1", 10), samples(_rows(0, 10, 1.0)))
+        first = _means(store)  # its own write: seen at once
+        assert first == [1.0 + i for i in range(10)]
+        assert _means(store) == first
+        hits = store.read_cache_hits
+        assert hits >= 1
+
+        _write_in_another_process(settings)
+        applied = time.monotonic()
+        while time.monotonic() <= applied + bound:  # the documented bound passes
+            time.sleep(bound / 4)
+        other = [100.0 + i for i in range(10)]
+        assert _means(store) == first + other  # seen, not the kept answer
+
+        # its own write again: seen by the very next read, whatever the stamp's age
+        store.write_batch(batch("b2", 5), samples(_rows(40, 5, 500.0)))
+        assert _means(store) == first + other + [500.0 + i for i in range(5)]
+    finally:
+        store.drop_tables()
+        store.close()
+
+
+@pytest.mark.questdb
+def test_kept_range_answers_without_a_query_only_what_range_would(
+    questdb: QuestDBAddress,
+) -> None:
+    settings = questdb_history_settings(questdb, prefix=unique_name("t"))
+    store = QuestDBHistoryStore(replace(settings, read_cache_stale_ms=10_000))
+    strict = QuestDBHistoryStore(replace(settings, read_cache_stale_ms=0))
+    window = (T0, T0 + timedelta(hours=1), timedelta(minutes=1), (Agg.MEAN,))
+    try:
+        store.write_batch(batch("b1", 10), samples(_rows(0, 10, 1.0)))
+        assert store.kept_range([KEY], window) is None  # a write left to apply: not told
+        (read,) = store.range([KEY], *window)
+        (kept,) = store.kept_range([KEY], window) or ((),)
+        assert kept is read  # the kept answer itself, no query made for it
+        assert store.kept_range([SeriesKey("plant/m2", "power")], window) is None
+        store.write_batch(batch("b2", 5), samples(_rows(40, 5, 500.0)))
+        assert store.kept_range([KEY], window) is None  # its own write: never the old one
+        (again,) = store.range([KEY], *window)
+        assert len(again.start) == 15
+        strict.range([KEY], *window)
+        assert strict.kept_range([KEY], window) is None  # strict: a stamp a read, always
+    finally:
+        store.drop_tables()
+        store.close()
+        strict.close()
+
+
+@pytest.mark.questdb
+def test_reads_within_the_stale_bound_share_one_stamp_query(questdb: QuestDBAddress) -> None:
+    base = questdb_history_settings(questdb, prefix=unique_name("t"))
+    store = QuestDBHistoryStore(base)  # creates the tables
+    cache = ReadCache(replace(base, read_cache_stale_ms=10_000), [f"{base.prefix}_samples"])
+    strict = ReadCache(replace(base, read_cache_stale_ms=0), [f"{base.prefix}_samples"])
+    try:
+        stamps = {cache.stamp() for _ in range(20)}
+        assert len(stamps) == 1 and cache.stamps_asked == 1  # one query for 20 reads
+        assert {strict.stamp() for _ in range(5)} == stamps
+        assert strict.stamps_asked == 5  # strict: one a read
+    finally:
+        cache.close()
+        strict.close()
+        store.drop_tables()
+        store.close()
+
+
 @pytest.mark.questdb
 def test_the_cache_can_be_turned_off(questdb: QuestDBAddress) -> None:
     base = questdb_history_settings(questdb, prefix=unique_name("t"))
@@ -94,9 +199,13 @@ def test_the_cache_can_be_turned_off(questdb: QuestDBAddress) -> None:
         store.close()
 
 
-def test_read_cache_size_is_checked() -> None:
+def test_read_cache_size_and_stale_bound_are_checked() -> None:
     with pytest.raises(HistoryInputError, match="read_cache"):
         QuestDBHistorySettings(read_cache=-1)
+    with pytest.raises(HistoryInputError, match="read_cache_stale_ms"):
+        QuestDBHistorySettings(read_cache_stale_ms=-1)
+    with pytest.raises(HistoryInputError, match="read_cache_stale_ms"):
+        QuestDBHistorySettings(read_cache_stale_ms=10_001)
 
 
 def _nothing_found(count: int) -> AsOf:

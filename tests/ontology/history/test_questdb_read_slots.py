@@ -1,11 +1,13 @@
 """The QuestDB store's reads at once (``_read_slots``): up to ``readers`` reads run together,
 each on connections of its own, a further one waits for a slot; and reads made while
 another thread (or another store) writes never miss a write that finished before they
-began, with the read cache on or off."""
+began (another store's: before they began less ``read_cache_stale_ms``, with the cache on),
+with the read cache on or off."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -86,12 +88,16 @@ def _minutes(store: QuestDBHistoryStore) -> int:
     return len(series.start)
 
 
-@pytest.fixture(params=[64, 0], ids=["cached", "uncached"])
+@pytest.fixture(
+    params=[(64, 0), (64, QuestDBHistorySettings().read_cache_stale_ms), (0, 0)],
+    ids=["cached-strict", "cached-stale-bound", "uncached"],
+)
 def stores(
     request: pytest.FixtureRequest, questdb: QuestDBAddress
 ) -> Iterator[QuestDBHistorySettings]:
     base = questdb_history_settings(questdb, prefix=unique_name("t"))
-    yield replace(base, readers=3, read_cache=request.param)
+    cache, stale_ms = request.param
+    yield replace(base, readers=3, read_cache=cache, read_cache_stale_ms=stale_ms)
     cleaner = QuestDBHistoryStore(base)
     cleaner.drop_tables()
     cleaner.close()
@@ -104,24 +110,28 @@ def test_reads_at_once_see_every_write_finished_before_they_began(
 ) -> None:
     writer = QuestDBHistoryStore(stores)
     reader = writer if same_store else QuestDBHistoryStore(stores)
-    finished = 0  # writes finished (and, for another store, applied by the server)
+    # when each write finished (and, for another store, was applied by the server)
+    finished: list[float] = []
+    # another store's writes may be missed for this long after (``read_cache_stale_ms``)
+    bound = 0.0 if same_store or not stores.read_cache else stores.read_cache_stale_ms / 1000
     stop = threading.Event()
     checked: list[tuple[int, int]] = []
 
     def write() -> None:
-        nonlocal finished
         try:
             for minute in range(WRITES):
                 writer.write_batch(batch(f"b{minute}", 1), samples(_rows(minute)))
                 if not same_store:
                     writer.as_of([KEY], T0)  # returns once the server applied them
-                finished = minute + 1
+                finished.append(time.monotonic())
         finally:
             stop.set()
 
     def read() -> None:
         while not stop.is_set():
-            before = finished  # at least this many were written before the read began
+            began = time.monotonic()
+            # at least this many were written (applied) more than ``bound`` before it began
+            before = sum(1 for at in list(finished) if at <= began - bound)
             checked.append((before, _minutes(reader)))
 
     try:

@@ -71,3 +71,32 @@ def test_an_error_reaches_every_thread_of_its_call_and_the_next_call_is_made() -
             with pytest.raises(RuntimeError, match="went away"):
                 future.result(WAIT_S)
     assert shared() == "again"
+
+
+def test_within_a_recent_value_is_returned_a_recent_call_joined_an_older_one_not() -> None:
+    release = threading.Event()
+    calls: list[int] = []
+
+    def count() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            release.wait(WAIT_S)
+        return len(calls)
+
+    shared = SharedCall(count)
+    assert shared.age() is None
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(shared, 60.0)
+        _until(lambda: len(calls) == 1)
+        joined = pool.submit(shared, 60.0)  # the running call started within 60 s: joined
+        time.sleep(0.05)
+        assert shared.waiting == 0 and not joined.done()
+        release.set()
+        assert first.result(WAIT_S) == joined.result(WAIT_S) == 1
+    assert shared.calls == 1
+    assert shared(60.0) == 1 and shared.calls == 1  # the last call is recent: no call
+    age = shared.age()
+    assert age is not None and age >= 0.05
+    assert shared(0.01) == 2  # the last call started more than 10 ms ago: a call of its own
+    assert shared() == 3  # within 0: always a call started after asking
+    assert shared.calls == 3
