@@ -117,3 +117,52 @@ def test_without_updates_or_history_each_write_runs_alone(
     beside.write(None, graph, lambda: _speed(5.0, 0))
     assert calls == ["history"]
     assert graph.get_signals("machine/m1")["speed"].value == 5.0
+
+
+def test_meanwhile_runs_while_history_writes_and_before_the_state_commits(
+    graph: GraphStore, beside: HistoryBeside
+) -> None:
+    graph.set_signals(_speed(1.0, 0))
+    ran = threading.Event()
+    history_saw: list[bool] = []
+    meanwhile_saw: list[object] = []
+
+    def history() -> None:
+        history_saw.append(ran.wait(WAIT_S))  # False only if meanwhile waited for history
+
+    def meanwhile() -> None:
+        meanwhile_saw.append(graph.get_signals("machine/m1")["speed"].value)
+        ran.set()
+
+    beside.write(history, graph, lambda: _speed(2.0, 1), meanwhile)
+    assert history_saw == [True]
+    assert meanwhile_saw == [1.0]  # the state write was not committed yet
+    assert graph.get_signals("machine/m1")["speed"].value == 2.0
+
+
+def test_meanwhile_that_fails_leaves_the_state_unwritten_after_history(
+    graph: GraphStore, beside: HistoryBeside
+) -> None:
+    graph.set_signals(_speed(1.0, 0))
+    finished = []
+
+    def meanwhile() -> None:
+        msg = "rollups unreadable (test)"
+        raise StoreUnavailableError(msg)
+
+    with pytest.raises(StoreUnavailableError, match="rollups unreadable"):
+        beside.write(lambda: finished.append(True), graph, lambda: _speed(2.0, 1), meanwhile)
+    assert finished == [True]
+    assert graph.get_signals("machine/m1")["speed"].value == 1.0
+
+
+def test_meanwhile_runs_only_when_there_are_updates(
+    graph: GraphStore, beside: HistoryBeside
+) -> None:
+    calls: list[str] = []
+    beside.write(lambda: None, graph, list, lambda: calls.append("with history"))
+    beside.write(None, graph, list, lambda: calls.append("alone"))
+    assert calls == []
+    beside.write(None, graph, lambda: _speed(5.0, 0), lambda: calls.append("alone"))
+    assert calls == ["alone"]
+    assert graph.get_signals("machine/m1")["speed"].value == 5.0
