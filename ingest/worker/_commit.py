@@ -4,8 +4,7 @@
 then writes it, in the order that is the delivery guarantee: history (samples,
 events, rejects and the Batch record, written last) -> graph state (changed keys
 only) -> rollups of the changed twins -> the change feed. History and the state
-write run side by side, the state committing only after history (``_overlap``);
-the declared rollups are read beside history too, before the state commits.
+write run side by side, the state committing only after history (``_overlap``).
 The caller acknowledges the source only after ``commit`` returns. If a store
 fails, nothing after it runs and the batch stays prepared, so the same batch can
 be committed again (history keeps one copy of each sample and event). The worker
@@ -205,17 +204,11 @@ class BatchCommitter:
                 f"{self._prepared[0].batch_id}, which is not written yet; expected them in order"
             )
             raise IngestError(msg)
-        declared: list[bool] = []  # whether rollups are declared, read beside history
-
-        def read_rollups() -> None:
-            declared[:] = [bool(self.graph.rollups())]
-
-        updates = self._beside.write(ready.history, self.graph, ready.updates, read_rollups)
+        updates = self._beside.write(ready.history, self.graph, ready.updates)
         if updates:
-            if not declared:  # a store that never called before_commit
-                read_rollups()
-            if declared[0]:
-                self.graph.recompute_rollups(sorted({u.twin for u in updates}))
+            changed = sorted({u.twin for u in updates})
+            if self.graph.rollups():
+                self.graph.recompute_rollups(changed)
         fused = ready.fused
         cursor = None
         if self.feed is not None and (updates or ready.events):
