@@ -6,9 +6,10 @@ from ingest.sources._kafka_log import KafkaLogSource
 from ingest.sources._memory import MemorySource
 from ingest.sources._mqtt import MqttSource, MqttSourceSettings
 from ingest.sources._replay import ReplaySource
-from ingest.sources._source import Source, SourceBatch, SourceUnavailableError
+from ingest.sources._source import BackloggedSource, Source, SourceBatch, SourceUnavailableError
 
 __all__ = [
+    "BackloggedSource",
     "KafkaLogSource",
     "KafkaSource",
     "KafkaSourceSettings",

@@ -60,3 +60,12 @@ class Source(Protocol):
         ...
 
     async def stop(self) -> None: ...
+
+
+@runtime_checkable
+class BackloggedSource(Protocol):
+    """A source that can tell how far behind its reader is (Kafka: its partitions' lag)."""
+
+    async def lag(self) -> int | None:
+        """Records ready to fetch and not fetched yet; None while that is unknown."""
+        ...

@@ -15,7 +15,8 @@ class WorkerSettings:
     """Records per batch at most while the worker keeps up with its source."""
     grow_limit: int = 10
     """While the source has full batches ready and they carry fewer than 4 samples per
-    key, each batch may take twice the records of the last, up to this many times
+    key, each batch may take twice the records of the last (or the source's whole
+    backlog, where it tells it), up to this many times
     ``max_records`` (and about 250,000 samples); 1: never (``ingest/worker/_sizing``)."""
     fetch_timeout_s: float = 0.2
     """How long a fetch waits for records before the worker looks around (stop, flush)."""

@@ -8,11 +8,14 @@ touching about 4,000 keys) make every batch pay its keys again for a sample or
 two each; a larger batch of the same stream touches few more keys, so its
 samples pay them once. So while the source has a full batch ready (the worker
 is behind) and a batch's samples are fewer than ``SAMPLES_PER_KEY`` times its
-keys, the next batch may take twice as many records, up to ``grow_limit`` times
-``max_records`` and about ``MAX_GROWN_SAMPLES`` samples. A batch short of the
-records asked by half (the worker caught up) puts it back to ``max_records``: batches
-then stay small, and samples reach the stores soon after they arrive. Records
-of many samples per key (100 a record, say) never grow the batch.
+keys, the next batch may take twice as many records, or all the source has ready
+when it tells that (``BackloggedSource``: Kafka's lag) and it is more, up to
+``grow_limit`` times ``max_records`` and about ``MAX_GROWN_SAMPLES`` samples: a
+backlog of one-sample records is then written in as few batches as the bounds
+allow. A batch short of the records asked by half (the worker caught up) puts it
+back to ``max_records``: batches then stay small, and samples reach the stores
+soon after they arrive. Records of many samples per key (100 a record, say) never
+grow the batch.
 """
 
 from __future__ import annotations
@@ -32,11 +35,16 @@ class BatchSizer:
         self._most = min(max_records * grow_limit, 1_000_000)
         self.records = max_records
 
-    def observe(self, asked: int, records: int, samples: int, keys: int) -> None:
+    def observe(
+        self, asked: int, records: int, samples: int, keys: int, backlog: int | None = None
+    ) -> None:
         """A batch fetched with ``asked`` records at most was written: ``records`` records,
         ``samples`` samples (accepted) over ``keys`` keys (the distinct (twin, signal) keys
         its samples touched: each costs a history tier row whether or not its state
-        changed, so the state updates alone would undercount them)."""
+        changed, so the state updates alone would undercount them). ``backlog``: the
+        records the source has ready beyond those fetched (None: not known); a batch
+        that may grow takes them all at once, within the same bounds, rather than
+        doubling towards them batch by batch."""
         if 2 * records < asked:
             self.records = self._base  # caught up: small batches again
             return
@@ -44,4 +52,5 @@ class BatchSizer:
             return  # not a full batch (a fetch may bring less than is ready), or no gain
         per_record = max(samples / records, 1e-9)
         room = int(MAX_GROWN_SAMPLES / per_record)
-        self.records = max(self.records, min(2 * asked, self._most, room))
+        wanted = max(2 * asked, backlog or 0)
+        self.records = max(self.records, min(wanted, self._most, room))

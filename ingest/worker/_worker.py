@@ -14,7 +14,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from ingest.sources import Source, SourceBatch, SourceUnavailableError
+from ingest.sources import BackloggedSource, Source, SourceBatch, SourceUnavailableError
 from ingest.worker._commit import BatchCommitter, BatchOutcome
 from ingest.worker._health import FeedHealth
 from ingest.worker._settings import WorkerSettings
@@ -118,7 +118,8 @@ class Worker:
         if outcome is None:
             return False
         self.stats.add(outcome)
-        self._sizer.observe(asked, outcome.records, outcome.accepted, outcome.keys)
+        backlog = await self.source.lag() if isinstance(self.source, BackloggedSource) else None
+        self._sizer.observe(asked, outcome.records, outcome.accepted, outcome.keys, backlog)
         if self._health is not None:
             self._health.observe(outcome)
         if self._on_batch is not None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 import orjson
 
 from ingest.pipeline import Pipeline
-from ingest.sources import MemorySource, SourceBatch
+from ingest.sources import BackloggedSource, MemorySource, SourceBatch
 from ingest.worker import Worker, WorkerSettings
 from ingest.worker._sizing import MAX_GROWN_SAMPLES, BatchSizer
 from ontology import GraphStore
@@ -57,6 +58,23 @@ def test_growth_stops_near_the_sample_budget_and_a_limit_of_one_never_grows() ->
     assert fixed.records == 100
 
 
+def test_a_known_backlog_is_taken_at_once_within_the_same_bounds() -> None:
+    sizer = BatchSizer(max_records=100, grow_limit=10)
+    sizer.observe(100, 100, 100, 100, backlog=650)
+    assert sizer.records == 650  # not 200: the ready records in one batch
+    sizer.observe(650, 650, 650, 650, backlog=50_000)
+    assert sizer.records == 1000  # grow_limit times max_records at most
+    short = BatchSizer(max_records=100, grow_limit=10)
+    short.observe(100, 100, 100, 100, backlog=30)
+    assert short.records == 200  # a small backlog still doubles
+    many = BatchSizer(max_records=100, grow_limit=10)
+    many.observe(100, 100, 400, 100, backlog=5000)  # four samples a key: no gain
+    assert many.records == 100
+    budget = BatchSizer(max_records=1000, grow_limit=1000)
+    budget.observe(1000, 1000, 100_000, 100_000, backlog=900_000)
+    assert budget.records * 100 <= MAX_GROWN_SAMPLES
+
+
 class _Counting(MemorySource):
     """A memory source noting the records asked and taken by each fetch that brought some."""
 
@@ -71,12 +89,33 @@ class _Counting(MemorySource):
         return batch
 
 
+class _Lagging(_Counting):
+    """A counting memory source that tells its backlog, as the Kafka sources do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ready = 0
+
+    def put(self, payloads: Iterable[bytes], *, twin: str | None = None) -> None:
+        payloads = list(payloads)
+        self.ready += len(payloads)
+        super().put(payloads, twin=twin)
+
+    async def lag(self) -> int | None:
+        return self.ready - sum(n for _, n in self.fetches)
+
+
 async def _backlog(
-    pipeline: Pipeline, plant_store: GraphStore, history: HistoryStore, *, repeat: bool
+    pipeline: Pipeline,
+    plant_store: GraphStore,
+    history: HistoryStore,
+    *,
+    repeat: bool,
+    source: _Counting | None = None,
 ) -> tuple[list[int], Worker]:
     """70 one-sample records over 4 keys, all ready: each fetch's records asked, and the
     worker. ``repeat``: every value is 1 (no state changes after the first), else ``i``."""
-    source = _Counting()
+    source = source or _Counting()
     keys = [(t, s) for t in ("machine/m1", "machine/m2") for s in ("speed", "faultCode")]
     records = [
         orjson.dumps(
@@ -118,3 +157,14 @@ async def test_a_backlog_whose_values_repeat_grows_by_the_keys_it_touches(
     asked, worker = await _backlog(pipeline, plant_store, history, repeat=True)
     assert max(asked) == 20
     assert worker.stats.state_updates <= 8  # the first batch's, and the modes at most
+
+
+async def test_a_source_that_tells_its_backlog_gets_it_in_one_batch(
+    pipeline: Pipeline, plant_store: GraphStore, history: HistoryStore
+) -> None:
+    source = _Lagging()
+    assert isinstance(source, BackloggedSource)
+    asked, _ = await _backlog(pipeline, plant_store, history, repeat=False, source=source)
+    # the first two as before; then the 60 records left, at most grow_limit x 5 = 20 a batch
+    assert asked[:3] == [5, 5, 20]
+    assert len(asked) == 5  # 5 + 5 + 20 + 20 + 20 (doubling: 5 + 5 + 10 + 20 + 20 + 10)
