@@ -30,6 +30,7 @@ from ingest.codecs.sparkplug import SparkplugCodec
 from ingest.pipeline import Fusion, Pipeline, PipelineError, default_pipeline, load_pipeline
 from ingest.sim import SimSettings, SimSource, Simulator, plant_assets, publish_to_kafka
 from ingest.sources import (
+    BackloggedSource,
     KafkaLogSource,
     KafkaSource,
     KafkaSourceSettings,
@@ -170,13 +171,13 @@ async def _watch(
 ) -> None:
     """Progress lines with the lag; stops the worker once idle for ``idle_s`` with no lag."""
     seen, quiet_since = -1, time.monotonic()
-    kafka = isinstance(source, KafkaSource | KafkaLogSource)
+    backlogged = source if isinstance(source, BackloggedSource) else None
     while True:
         await asyncio.sleep(0.2)
-        lag = await source.lag() if isinstance(source, KafkaSource | KafkaLogSource) else None
+        lag = await backlogged.lag() if backlogged is not None else None
         if progress is not None:
             progress.tick(worker.stats, lag)
-        caught_up = lag == 0 if kafka else True
+        caught_up = lag == 0 if backlogged is not None else True
         if worker.stats.batches != seen or not caught_up:
             seen, quiet_since = worker.stats.batches, time.monotonic()
         elif idle_s is not None and time.monotonic() - quiet_since >= idle_s:
