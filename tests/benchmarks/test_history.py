@@ -14,9 +14,15 @@ TINY = ["--series", "3", "--hours", "1", "--batch", "600", "--repeat", "3", "--a
 
 
 def _rows(output: str) -> list[str]:
-    """The figures printed beside a baseline (a read's first call on a line of its own)."""
+    """The figures printed beside a baseline (a read's first call and its client CPU per call
+    on lines of their own)."""
     lines = output.splitlines()
-    return [line for line in lines if " baseline " in line and "first call" not in line]
+    own = ("first call", "client CPU per call")
+    return [line for line in lines if " baseline " in line and not any(o in line for o in own)]
+
+
+def _client_cpu(output: str) -> list[str]:
+    return [line for line in output.splitlines() if "client CPU per call" in line]
 
 
 def _first_calls(output: str) -> list[str]:
@@ -33,6 +39,7 @@ def test_the_duckdb_run_prints_six_figures_beside_baselines_with_equal_answers(
     assert "M samples/s" in rows[0] and "INSERT from Arrow" in rows[0]
     assert "per CPU s" in rows[1]
     assert len(_first_calls(output)) == 3  # one series, several, as_of
+    assert len(_client_cpu(output)) == 3
     assert "answers equal to the baselines" in output
 
 
@@ -44,6 +51,7 @@ def test_the_questdb_run_prints_its_figures_too(
     output = capsys.readouterr().out
     assert len(_rows(output)) == 12
     assert len(_first_calls(output)) == 6
+    assert len(_client_cpu(output)) == 6
     assert "SAMPLE BY 1m" in output and "LATEST ON" in output
 
 
@@ -55,6 +63,7 @@ def test_skip_duckdb_runs_questdb_alone(
     assert history.main([*TINY, "--skip-duckdb", *where]) == 0
     output = capsys.readouterr().out
     assert len(_rows(output)) == 6
+    assert len(_client_cpu(output)) == 3
     assert "DuckDB:" not in output and "QuestDB:" in output
     assert "answers equal to the baselines" in output
 
