@@ -166,12 +166,17 @@ class ReadCache:
             return None
         self._refresh_if_old()
         with self._guard:
-            kept = self._kept.get(key)
-            if kept is None or kept[0] != (writes, stamp):
-                return None
-            self._kept.move_to_end(key)
-            self.hits += 1
-            return kept[1]
+            return self._hit(key, (writes, stamp))
+
+    def _hit(self, key: Hashable, stamp: Hashable) -> Any:
+        """The answer kept for ``key`` if it was read at ``stamp``, counted as a hit; else
+        None. Under ``_guard``."""
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != stamp:
+            return None
+        self._kept.move_to_end(key)
+        self.hits += 1
+        return kept[1]
 
     def _refresh_if_old(self) -> None:
         """Wake the cache's thread to ask for the next stamp once the last is past half the
@@ -209,11 +214,9 @@ class ReadCache:
         the read made after it holds too). The answer is kept unless too large; an
         answer handed to more than one thread is read-only."""
         with self._guard:
-            kept = self._kept.get(key)
-            if kept is not None and kept[0] == stamp:
-                self._kept.move_to_end(key)
-                self.hits += 1
-                return kept[1]  # type: ignore[return-value]  # the key says which kind of read
+            kept = self._hit(key, stamp)
+            if kept is not None:
+                return kept  # type: ignore[no-any-return]  # the key says which kind of read
             flight = self._flights.get((key, stamp))
             if flight is None:  # this thread reads, for any that asks meanwhile
                 mine = self._flights[(key, stamp)] = _Flight()

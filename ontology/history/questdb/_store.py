@@ -101,6 +101,13 @@ def _columns(keys: Sequence[SeriesKey]) -> tuple[tuple[str, ...], tuple[str, ...
     return tuple(k.twin for k in keys), tuple(k.signal for k in keys)
 
 
+def _range_key(keys: Sequence[SeriesKey], query: RangeQuery, marks: Hashable) -> Hashable:
+    """The read cache's key of a planned ``range`` (its window as planned, and the
+    watermarks it was planned with)."""
+    window = (query.start, query.end, query.interval, query.aggregates)
+    return ("range", *_columns(keys), window, marks)
+
+
 def _marks(watermarks: Mapping[Tier, int]) -> tuple[tuple[str, int], ...]:
     """The watermarks a read stopped at (part of its key in the cache)."""
     return tuple(sorted((str(tier), cut) for tier, cut in watermarks.items()))
@@ -339,8 +346,7 @@ class QuestDBHistoryStore:
             query = RangeQuery(keys, start, end, interval, aggregates, self._watermarks)
             self._applied()
             marks, writes = _marks(self._watermarks), self._cache.writes
-        window = (query.start, query.end, query.interval, query.aggregates)
-        key = ("range", *_columns(keys), window, marks) if self._cache.enabled else None
+        key = _range_key(keys, query, marks) if self._cache.enabled else None
         return self._cached(key, writes, lambda samples: samples.range(keys, query))
 
     def kept_range(
@@ -359,10 +365,7 @@ class QuestDBHistoryStore:
             marks, writes = _marks(self._watermarks), self._cache.writes
         finally:
             self._lock.release()
-        planned = (query.start, query.end, query.interval, query.aggregates)
-        kept: tuple[Series, ...] | None = self._cache.kept(
-            ("range", *_columns(keys), planned, marks), writes
-        )
+        kept: tuple[Series, ...] | None = self._cache.kept(_range_key(keys, query, marks), writes)
         return kept
 
     def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
