@@ -71,9 +71,8 @@ class Steps:
     code: npt.NDArray[np.uint8]
     """Per frame row: 0 accepted, else the reject code."""
     watermark: int
-    rows: npt.NDArray[np.intp]
-    """Frame rows of the history, in (time, key) order, without duplicates."""
     twin: npt.NDArray[np.int32]
+    """The history, in (time, key) order, without duplicates: twin, signal, time, ..."""
     signal: npt.NDArray[np.int32]
     time: npt.NDArray[np.int64]
     value: npt.NDArray[np.float64]
@@ -162,9 +161,9 @@ class CompiledKernel:
         self._blocks = Blocks()
         """Memory for a batch's codes, history columns and changes (used again once no
         batch holds it)."""
-        self._current = np.zeros(0, dtype=np.int16)
-        """``jit.mode``'s state per twin (kept ``UNTOUCHED``) and its int32 scratch per twin."""
         self._twin_work = np.zeros(0, dtype=np.int32)
+        """``jit.mode``'s record per twin (``jit.TWIN_RECORD`` int32: its state, kept
+        ``UNTOUCHED``, and its scratch)."""
         self._mode_work = np.empty(0, dtype=np.int64)
         """``jit.mode``'s scratch per row with threads (apart from ``_work``: the machine runs
         beside ``changes``)."""
@@ -189,7 +188,8 @@ class CompiledKernel:
         columns: list[npt.NDArray[Any]],
     ) -> tuple[int, int, int]:
         """Validate (a range of rows a thread), then order: the watermark, how many rows are
-        text and how many the history has (``run``'s ``columns``: code, then the history's)."""
+        text and how many the history has (``run``'s ``columns``: code, then the history's;
+        its frame rows are written only where some rows are text, the rows' only use)."""
         twin_map, retired, signal_map, scale, offset = (
             _c(maps[0], np.int32), _c(maps[1], np.bool_), _c(maps[2], np.int32),
             _c(maps[3], np.float64), _c(maps[4], np.float64),
@@ -233,15 +233,16 @@ class CompiledKernel:
             if sum(repeated):  # dropped: no tie is left between the lists
                 late = late[code[late] == 0]
         cuts = jit.merge_cuts(parts, starts, before, late, f_time, work)
-        arrays = (late, f_time, _c(frame.quality, np.uint8), work, code, *columns[1:9])
+        texts = sum(int(f[2]) for f in found)
+        history = columns[1:8] if texts else [columns[1][:0], *columns[2:8]]
+        arrays = (late, f_time, _c(frame.quality, np.uint8), work, code, *history)
         kept = self._share(  # a part of the history a thread
             [
                 partial(jit.merge, part, cuts, ranges, starts, before, *arrays)
                 for part in range(parts)
             ]
         )
-        m = sum(int(k) for k in kept)
-        return watermark, sum(int(f[2]) for f in found), m
+        return watermark, texts, sum(int(k) for k in kept)
 
     def _share(self, tasks: list[Callable[[], T]]) -> list[T]:
         """Each task's result, in order: this thread and the pool's each take the next task
@@ -300,18 +301,19 @@ class CompiledKernel:
             raise IngestError(msg)
         n = len(frame)
         work = self._scratch(6 * n)
-        history = ((n, np.int64), (n, np.int64), (n, np.int64), (n, np.int32), (n, np.int32),
-                   (n, np.float64), (n, np.uint8), (n, np.uint8))  # fmt: skip
+        history = ((n, np.int64), (n, np.int64), (n, np.int32), (n, np.int32), (n, np.float64),
+                   (n, np.uint8), (n, np.uint8))  # fmt: skip
         newest = ((n, np.int64), (n, np.int64), (n, np.bool_), (n, np.bool_), (n, np.int64))
         refused = ((n, np.int64), (n, np.uint8))
         columns = carve(self._blocks.take(nbytes((n, np.uint8), *history, *newest, *refused)),
                         (n, np.uint8), *history, *newest, *refused)  # fmt: skip
-        code, rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = columns[:9]
+        code = columns[0]
         watermark, texts, m = self._order(
             frame, (twin_map, retired, signal_map, scale, offset), limits, state, work, columns
         )
-        rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
-            column[:m] for column in columns[1:9]
+        rows, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
+            column[: m if texts else 0] if i == 1 else column[:m]
+            for i, column in enumerate(columns[1:8], 1)
         )
         if self._marks.shape[0] <= state.seen_time.shape[0] >> 3:
             self._marks = np.zeros((state.seen_time.shape[0] >> 3) + 1, dtype=np.uint8)
@@ -319,18 +321,18 @@ class CompiledKernel:
         mode_args = (frame, signal, rows, h_twin, h_signal, h_time, h_value, h_kind, texts, state)
         pending = None if self._pool is None else self._pool.submit(partial(self._mode, *mode_args))
         words = code[: n - n % 8].view(np.uint64)  # the block's columns start on a cache line
-        n_bad, n_retired = jit.rejects(code, words, columns[14], columns[15])
+        n_bad, n_retired = jit.rejects(code, words, columns[13], columns[14])
         try:
             count, n_update, mode_keys = self._changes(
-                keys, h_time, h_signal, h_value, h_kind, h_quality, limits.deadband, state, work,
-                columns[9:14],
+                h_twin, h_time, h_signal, h_value, h_kind, h_quality, limits.deadband, state,
+                work, columns[8:13],
             )  # fmt: skip
         except BaseException:  # the machine's thread still holds its scratch: let it end
             if pending is not None and not pending.cancel():
                 pending.wait()
             raise
-        seen, seen_key, newer, changed = (column[:count] for column in columns[9:13])
-        update = columns[13][:n_update]
+        seen, seen_key, newer, changed = (column[:count] for column in columns[8:12])
+        update = columns[12][:n_update]
         if texts:
             h_text = frame.text[rows]
             at = np.flatnonzero(h_kind[seen] == Kind.TEXT)  # object arrays: the text rows only
@@ -339,18 +341,18 @@ class CompiledKernel:
                 changed[at] = newer[at] & moved
                 update = seen[changed]
         else:  # no text: a view of a shared, read-only column of None (no write per row)
-            h_text = _no_text(rows.shape[0])
+            h_text = _no_text(m)
         # the machine's thread not started yet (the system runs others): done here
         mode = self._mode(*mode_args) if pending is None or pending.cancel() else pending.result()
         return Steps(
-            code, int(watermark), rows, h_twin, h_signal, h_time, h_value, h_kind, h_text,
-            h_quality, seen, seen_key, newer, update, mode, columns[14][:n_bad],
-            columns[15][:n_bad], n_retired, mode_keys,
+            code, int(watermark), h_twin, h_signal, h_time, h_value, h_kind, h_text, h_quality,
+            seen, seen_key, newer, update, mode, columns[13][:n_bad], columns[14][:n_bad],
+            n_retired, mode_keys,
         )  # fmt: skip
 
     def _changes(
         self,
-        keys: npt.NDArray[np.int64],
+        h_twin: npt.NDArray[np.int32],
         h_time: npt.NDArray[np.int64],
         h_signal: npt.NDArray[np.int32],
         h_value: npt.NDArray[np.float64],
@@ -365,12 +367,13 @@ class CompiledKernel:
         threads: the pool's joins when the mode machine is done); ``out``: seen, seen_key,
         newer, changed, update. How many keys, how many updates, how many keys are of the
         mode signal."""
-        count = jit.newest(keys, self._marks, work)
+        count = jit.newest(h_twin, h_signal, state.signals, self._marks, work)
         seen, seen_key, newer, changed, update = out
 
         def share(lo: int, hi: int) -> tuple[int, int]:
             return jit.changes(
-                lo, hi, work, count, keys, h_time, h_signal, h_value, h_kind, h_quality,
+                lo, hi, work, count, h_twin, state.signals, h_time, h_signal, h_value, h_kind,
+                h_quality,
                 deadband, self.mode_signal, state.seen_time, state.state_value, self._marks,
                 seen, seen_key, newer, changed, update,
             )  # fmt: skip
@@ -427,8 +430,9 @@ class CompiledKernel:
         texts: int,
         state: FusionState,
     ) -> tuple[npt.NDArray[Any], ...]:
-        """``jit.mode`` over the history rows; ``all_signals``: each frame row's signal."""
-        if self.spec is None or not rows.shape[0]:
+        """``jit.mode`` over the history rows; ``all_signals``: each frame row's signal;
+        ``rows``: the history's frame rows where some rows are text (else empty)."""
+        if self.spec is None or not twin.shape[0]:
             return ()
         text_symbol = np.empty(0, dtype=np.int16)
         if texts:  # the text rules, over the text rows only (numbers are the loop's)
@@ -439,14 +443,14 @@ class CompiledKernel:
                 frame.text[at],
             )  # fmt: skip
         twins = state.mode.shape[0]
-        if self._current.shape[0] != twins:
-            self._current = np.full(twins, jit.UNTOUCHED, dtype=np.int16)
-            self._twin_work = np.empty(2 * twins, dtype=np.int32)
+        if self._twin_work.shape[0] != jit.TWIN_RECORD * twins:
+            self._twin_work = np.zeros(jit.TWIN_RECORD * twins, dtype=np.int32)
+            self._twin_work[:: jit.TWIN_RECORD] = jit.UNTOUCHED
         return tuple(
             jit.mode(
                 rows, twin, signal, time, value, kind, text_symbol, self.cut,
                 self.piece_symbol, self.table, state.mode, state.mode_time, self.initial,
-                self._current, self._twin_work, self._mode_scratch(4 * rows.shape[0] + 2),
+                self._twin_work, self._mode_scratch(4 * twin.shape[0] + 2),
             )
         )  # fmt: skip
 
@@ -539,7 +543,7 @@ def warm() -> float:
     one_i32, one_f64 = np.zeros(1, np.int32), np.ones(1, np.float64)
     work = np.empty(12, np.int64)
     i64, i32, u8 = np.empty(2, np.int64), np.empty(2, np.int32), np.empty(2, np.uint8)
-    rows, keys, h_time, h_value = i64.copy(), i64.copy(), i64.copy(), np.empty(2, np.float64)
+    rows, h_time, h_value = i64.copy(), i64.copy(), np.empty(2, np.float64)
     h_twin, h_signal, h_kind, h_quality = i32.copy(), i32.copy(), u8.copy(), u8.copy()
     f_time, code = np.array([2, 1], dtype=np.int64), u8.copy()
     jit.rejects(code, np.zeros(0, np.uint64), np.empty(2, np.int64), np.empty(2, np.uint8))
@@ -553,20 +557,19 @@ def warm() -> float:
     late, starts, before = jit.order_lists(ranges, f_time, work, code)
     jit.late_duplicates(0, late.shape[0], late, starts, before, f_time, work, code)
     cuts = jit.merge_cuts(1, starts, before, late, f_time, work)
-    history = (rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality)
+    history = (rows, h_time, h_twin, h_signal, h_value, h_kind, h_quality)
     m = jit.merge(
         0, cuts, ranges, starts, before, late, f_time, np.zeros(2, np.uint8), work, code, *history
     )
-    rows, keys, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
-        rows[:m], keys[:m], h_time[:m], h_twin[:m], h_signal[:m], h_value[:m], h_kind[:m],
-        h_quality[:m],
+    rows, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
+        rows[:m], h_time[:m], h_twin[:m], h_signal[:m], h_value[:m], h_kind[:m], h_quality[:m]
     )  # fmt: skip
     seen, seen_key, update = i64.copy(), i64.copy(), i64.copy()
     newer, changed = np.empty(2, np.bool_), np.empty(2, np.bool_)
     marks = np.zeros(1, np.uint8)
-    count = jit.newest(keys, marks, work)
+    count = jit.newest(h_twin, h_signal, 1, marks, work)
     n_update, _ = jit.changes(
-        0, count, work, count, keys, h_time, h_signal, h_value, h_kind, h_quality, one_f64, 0,
+        0, count, work, count, h_twin, 1, h_time, h_signal, h_value, h_kind, h_quality, one_f64, 0,
         np.zeros(1, np.int64), np.zeros(1, np.float64), marks, seen, seen_key, newer, changed,
         update,
     )  # fmt: skip
@@ -579,7 +582,7 @@ def warm() -> float:
         rows, h_twin, h_signal, h_time, h_value, h_kind, np.empty(0, np.int16),
         np.full((1, 1), np.nan), np.full((1, 4), -1, np.int16), np.zeros((1, 1), np.int16),
         np.full(1, -1, np.int16), np.zeros(1, np.int64), 0,
-        np.full(1, jit.UNTOUCHED, np.int16), np.empty(2, np.int32), work,
+        np.array([jit.UNTOUCHED, 0, 0, 0], np.int32), work,
     )  # fmt: skip
     jit.commit_mode(
         *moved[:6], 0, 1, np.full(1, -1, np.int16), np.zeros(1, np.int64),

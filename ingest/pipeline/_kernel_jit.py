@@ -38,6 +38,8 @@ STALE = 3
 NO_TIME = -(2**63)
 NO_MODE = -1
 UNTOUCHED = -2
+TWIN_RECORD = 4
+"""int32 of ``mode``'s record a twin (its state, moves, last row; a pad): 16 bytes."""
 OPS = ("gt", "ge", "lt", "le", "eq", "ne")
 """Rule operators by code."""
 
@@ -76,15 +78,9 @@ _LLVM: Any = cgutils
 """numba's code-generation helpers and llvmlite's IR (``_LLVM.ir``), untyped."""
 
 
-@intrinsic
-def _prefetch_intrinsic(typingctx: Any, array: Any, index: Any) -> Any:
-    """Ask for the cache line of ``array[index]`` without waiting for it (LLVM's prefetch:
-    it never faults, so an index past the end is harmless; no bounds are checked).
-
-    A random read per row waits about a hundred nanoseconds when it misses the cache, and a
-    branch the processor guessed wrong throws away the reads it had started after it: asked
-    ``AHEAD`` rows early, the line is there when the row comes."""
-    del typingctx
+def _prefetch_codegen(write: int) -> Callable[..., Any]:
+    """The code of ``_prefetch`` (``write`` 0) or ``_prefetch_write`` (1): LLVM's prefetch of
+    the cache line of ``array[index]``, for a read or for a write."""
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         kind, ir = signature.args[0], _LLVM.ir
@@ -96,14 +92,35 @@ def _prefetch_intrinsic(typingctx: Any, array: Any, index: Any) -> Any:
             ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
             "llvm.prefetch.p0i8",
         )
-        read, locality, data = ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)
-        builder.call(function, [builder.bitcast(pointer, byte_pointer), read, locality, data])
+        rw, locality, data = ir.Constant(i32, write), ir.Constant(i32, 3), ir.Constant(i32, 1)
+        builder.call(function, [builder.bitcast(pointer, byte_pointer), rw, locality, data])
         return context.get_dummy_value()
 
-    return types.void(array, index), codegen
+    return codegen
+
+
+@intrinsic
+def _prefetch_intrinsic(typingctx: Any, array: Any, index: Any) -> Any:
+    """Ask for the cache line of ``array[index]`` without waiting for it (LLVM's prefetch:
+    it never faults, so an index past the end is harmless; no bounds are checked).
+
+    A random read per row waits about a hundred nanoseconds when it misses the cache, and a
+    branch the processor guessed wrong throws away the reads it had started after it: asked
+    ``AHEAD`` rows early, the line is there when the row comes."""
+    del typingctx
+    return types.void(array, index), _prefetch_codegen(0)
+
+
+@intrinsic
+def _prefetch_write_intrinsic(typingctx: Any, array: Any, index: Any) -> Any:
+    """``_prefetch`` for a line the loop will write and not read: the line is asked for
+    as its own (exclusive), so the write does not ask for it a second time."""
+    del typingctx
+    return types.void(array, index), _prefetch_codegen(1)
 
 
 _prefetch = cast(Callable[[npt.NDArray[Any], int], None], _prefetch_intrinsic)
+_prefetch_write = cast(Callable[[npt.NDArray[Any], int], None], _prefetch_write_intrinsic)
 
 
 # ------------------------------------------------------------------ 1-2. validate, order
@@ -484,7 +501,6 @@ def merge(
     work: npt.NDArray[np.int64],
     code: npt.NDArray[np.uint8],
     out_rows: npt.NDArray[np.int64],
-    out_key: npt.NDArray[np.int64],
     h_time: npt.NDArray[np.int64],
     h_twin: npt.NDArray[np.int32],
     h_signal: npt.NDArray[np.int32],
@@ -494,7 +510,10 @@ def merge(
 ) -> int:
     """Part ``part`` of the merge of ``order_lists``'s main and late rows (``merge_cuts``;
     a thread may take each part) into the history from its first place on: each row's
-    frame row (``out_rows``), key, time, twin, signal, value, kind and quality; how many.
+    frame row (``out_rows``; an empty array: none written, the wrapper needs them for text
+    rows only), time, twin, signal, value, kind and quality; how many. The key is not
+    written: ``newest`` and ``changes`` make it from the twin and the signal (a column
+    less to write and read, and less fresh memory for a batch's block).
 
     A main row comes first where both are equal, and a row repeating the one before it in
     the part is a duplicate (its code set to DUPLICATE, not written): with one part the
@@ -510,6 +529,7 @@ def merge(
     end = ranges[c, 0] + ranges[c, 1] if c < chunks else 0
     o = first = cuts[part, 0]
     last_t = last_k = 0
+    with_rows = out_rows.shape[0] > 0
     for step in range(cuts[part + 1, 0] - first):
         while c < chunks and a >= end:  # the next range's kept main rows
             c += 1
@@ -533,8 +553,8 @@ def merge(
             code[r] = DUPLICATE
             continue
         last_t, last_k = at, key
-        out_rows[o] = r
-        out_key[o] = key
+        if with_rows:
+            out_rows[o] = r
         h_time[o] = at
         h_twin[o] = w_ts[2 * r]
         h_signal[o] = w_ts[2 * r + 1]
@@ -609,9 +629,14 @@ def rejects(
 # ------------------------------------------------------------------ 3. newest per key
 @_jit
 def newest(
-    key: npt.NDArray[np.int64], marks: npt.NDArray[np.uint8], found: npt.NDArray[np.int64]
+    h_twin: npt.NDArray[np.int32],
+    h_signal: npt.NDArray[np.int32],
+    signals: int,
+    marks: npt.NDArray[np.uint8],
+    found: npt.NDArray[np.int64],
 ) -> int:
-    """Each key's newest row, latest first, into ``found``: how many keys.
+    """Each key's newest row (key: twin * ``signals`` + signal), latest first, into
+    ``found``: how many keys.
 
     Rows are in time order, so a key's newest is its last: a backward pass marks each key
     once in a bitmap (an eighth of a byte a key: it stays in the cache) and lists its row.
@@ -621,8 +646,8 @@ def newest(
     where the key is new (whether it is, a processor guesses wrong often: half the time
     here than with a branch)."""
     count = 0
-    for p in range(key.shape[0] - 1, -1, -1):
-        kk = key[p]
+    for p in range(h_twin.shape[0] - 1, -1, -1):
+        kk = np.int64(h_twin[p]) * signals + h_signal[p]
         bit = np.uint8(1 << (kk & 7))
         byte = marks[kk >> 3]
         marks[kk >> 3] = byte | bit
@@ -637,7 +662,8 @@ def changes(
     hi: int,
     found: npt.NDArray[np.int64],
     count: int,
-    key: npt.NDArray[np.int64],
+    h_twin: npt.NDArray[np.int32],
+    signals: int,
     time: npt.NDArray[np.int64],
     h_signal: npt.NDArray[np.int32],
     h_value: npt.NDArray[np.float64],
@@ -663,18 +689,21 @@ def changes(
     n_update = mode_keys = 0
     for j in range(lo, hi):
         if j + AHEAD < hi:
-            ahead = key[found[count - 1 - j - AHEAD]]
+            r = found[count - 1 - j - AHEAD]
+            ahead = np.int64(h_twin[r]) * signals + h_signal[r]
             _prefetch(seen_time, ahead)
             _prefetch(state_value, ahead)
         p = found[count - 1 - j]
-        kk = key[p]
+        kk = np.int64(h_twin[p]) * signals + h_signal[p]
         marks[kk >> 3] = 0
         is_newer = time[p] > seen_time[kk]
         # NaN compares false: a key without a number (no state, text) has moved
         moved = not (abs(h_value[p] - state_value[kk]) <= deadband[h_signal[p]])
         is_null = h_kind[p] == NULL
-        stale = is_null and h_quality[p] == STALE
-        change = is_newer and ((not is_null and moved) or stale)
+        # & and |, not "and" and "or": no branch (whether a value moved past its deadband
+        # differs from key to key, a guess the processor would get wrong often)
+        stale = is_null & (h_quality[p] == STALE)
+        change = is_newer & (((not is_null) & moved) | stale)
         seen[j] = p
         seen_key[j] = kk
         newer[j] = is_newer
@@ -701,7 +730,6 @@ def mode(
     state_mode: npt.NDArray[np.int16],
     state_mode_time: npt.NDArray[np.int64],
     initial: int,
-    current: npt.NDArray[np.int16],
     twin_work: npt.NDArray[np.int32],
     work: npt.NDArray[np.int64],
 ) -> tuple[
@@ -718,23 +746,23 @@ def mode(
     order), its new state, the time of its last move, whether it differs from the state
     before; and every transition (twin, time, before, after), in (twin, time) order.
 
-    ``text_symbol``: per frame row, the symbol of a text row (the wrapper's), -1 elsewhere.
+    ``text_symbol``: per frame row, the symbol of a text row (the wrapper's), -1 elsewhere;
+    ``rows``: the history's frame rows, read for text rows only (empty where none is text).
     A signal's numeric rules compare with a few numbers: ``cut[s]``, signal ``s``'s, sorted
     and padded with NaN (which counts for nothing) cut the line into pieces (below the
     first, at it, between it and the next, ...; NaN last), and every value in a piece meets
     the same first rule: ``piece_symbol[s, piece]``. Scratch kept between batches:
-    ``current``, the machine's state per twin (UNTOUCHED, left so); ``twin_work``, two
-    int32 a twin; ``work``, four int64 a row and two.
+    ``twin_work``, one record of four int32 a twin (``TWIN_RECORD``): the machine's state
+    (UNTOUCHED, left so), the twin's moves (then where they go), its last row (one cache
+    line a twin where three arrays were three); ``work``, four int64 a row and two.
 
     Written for a processor that guesses branches: the symbols are one pass without a
     branch per rule (two comparisons a cut, then a look-up), then the machine runs over
     the rows with a symbol only; a move is written in any case and counted where it is
     one; the moves are put in twin order by counting (per twin, a prefix sum, a scatter).
     """
-    m = rows.shape[0]
+    m = h_twin.shape[0]
     twins = state_mode.shape[0]
-    last = twin_work[:twins]  # the twin's last row
-    count = twin_work[twins : 2 * twins]  # its moves; then where they go
     sym_row = work[:m]
     sym_of = work[m : 2 * m]
     mv_row = work[2 * m : 3 * m + 1]
@@ -763,32 +791,32 @@ def mode(
         if q + AHEAD < n_sym:
             ahead = h_twin[sym_row[q + AHEAD]]
             _prefetch(state_mode_time, ahead)
-            _prefetch(current, ahead)
             _prefetch(state_mode, ahead)
-            _prefetch(last, ahead)
-            _prefetch(count, ahead)
+            _prefetch(twin_work, TWIN_RECORD * ahead)
         p = sym_row[q]
         t = h_twin[p]
         if time[p] < state_mode_time[t]:
             continue
-        now = current[t]
+        rec = TWIN_RECORD * t  # current, count, last
+        now = twin_work[rec]
         fresh = now == UNTOUCHED
         known = state_mode[t]
         start = initial if known == NO_MODE else known
         now = start if fresh else now
         nxt = table[now, sym_of[q]]
         moved = nxt != now
-        count[t] = (0 if fresh else count[t]) + moved
+        twin_work[rec + 1] = (0 if fresh else twin_work[rec + 1]) + moved
         met += fresh
         mv_row[moves] = p
         mv_to[moves] = nxt
         moves += moved
-        current[t] = nxt
-        last[t] = p
+        twin_work[rec] = nxt
+        twin_work[rec + 2] = p
     at = 0
     for t in range(twins):  # where each twin's moves start
-        moved = count[t] if current[t] != UNTOUCHED else 0
-        count[t] = at
+        rec = TWIN_RECORD * t
+        moved = twin_work[rec + 1] if twin_work[rec] != UNTOUCHED else 0
+        twin_work[rec + 1] = at
         at += moved
     mv_twin = np.empty(moves, dtype=np.int32)
     mv_time = np.empty(moves, dtype=np.int64)
@@ -797,8 +825,8 @@ def mode(
     for g in range(moves):  # in time order: each twin's stay in time order
         p = mv_row[g]
         t = h_twin[p]
-        o = count[t]
-        count[t] = o + 1
+        o = twin_work[TWIN_RECORD * t + 1]
+        twin_work[TWIN_RECORD * t + 1] = o + 1
         mv_twin[o] = t
         mv_time[o] = time[p]
         mv_after[o] = mv_to[g]
@@ -808,11 +836,12 @@ def mode(
     out_changed = np.empty(met + 1, dtype=np.bool_)
     kept = g = 0
     for t in range(twins):
-        now = current[t]
+        rec = TWIN_RECORD * t
+        now = twin_work[rec]
         touched = now != UNTOUCHED
         known = state_mode[t]
         before = initial if known == NO_MODE else known
-        end = count[t]
+        end = twin_work[rec + 1]
         for o in range(g, end):  # a move starts where the one before ended
             mv_before[o] = before
             before = mv_after[o]
@@ -820,10 +849,10 @@ def mode(
         g = end
         out_twin[kept] = t
         out_state[kept] = now
-        out_time[kept] = when if when != NO_TIME else time[last[t] if touched else 0]
+        out_time[kept] = when if when != NO_TIME else time[twin_work[rec + 2] if touched else 0]
         out_changed[kept] = now != known
         kept += touched & ((when != NO_TIME) | (known == NO_MODE))
-        current[t] = UNTOUCHED
+        twin_work[rec] = UNTOUCHED
     return (
         out_twin[:kept],
         out_state[:kept],
@@ -864,7 +893,7 @@ def commit(
     u_lo, u_hi = n_update * part // parts, n_update * (part + 1) // parts
     for j in range(s_lo, s_hi):
         if j + AHEAD < s_hi:
-            _prefetch(seen_time, seen_key[j + AHEAD])
+            _prefetch_write(seen_time, seen_key[j + AHEAD])
         if newer[j]:
             seen_time[seen_key[j]] = h_time[seen[j]]
     others = 0
@@ -872,8 +901,8 @@ def commit(
         if i + AHEAD < u_hi:
             ahead = update[i + AHEAD]
             key = np.int64(h_twin[ahead]) * signals + h_signal[ahead]
-            _prefetch(state_time, key)
-            _prefetch(state_value, key)
+            _prefetch_write(state_time, key)
+            _prefetch_write(state_value, key)
         u = update[i]
         key = np.int64(h_twin[u]) * signals + h_signal[u]
         state_time[key] = h_time[u]

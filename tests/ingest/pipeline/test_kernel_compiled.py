@@ -332,9 +332,9 @@ def _order_in_parts(
         late = late[code[late] == 0]
     where = _kernel_jit.merge_cuts(parts, starts, before, late, f_time, work)
     history = (
-        np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64),
-        np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.float64),
-        np.empty(n, np.uint8), np.empty(n, np.uint8),
+        np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int32),
+        np.empty(n, np.int32), np.empty(n, np.float64), np.empty(n, np.uint8),
+        np.empty(n, np.uint8),
     )  # fmt: skip
     quality = np.zeros(n, np.uint8)
     kept = [
@@ -345,8 +345,9 @@ def _order_in_parts(
     ]
     m = sum(kept)
     assert parts == 1 or kept == np.diff(where[:, 0]).tolist()  # no duplicate left to drop
-    assert history[1][:m].tolist() == [keys[r] for r in history[0][:m]]  # the keys follow
-    assert history[2][:m].tolist() == [times[r] for r in history[0][:m]]
+    assert history[1][:m].tolist() == [times[r] for r in history[0][:m]]  # the columns follow
+    assert history[2][:m].tolist() == [keys[r] // signals for r in history[0][:m]]
+    assert history[3][:m].tolist() == [keys[r] % signals for r in history[0][:m]]
     return history[0][:m].tolist(), code.tolist()
 
 
