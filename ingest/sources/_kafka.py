@@ -275,11 +275,13 @@ def linger_wanted(ends: Iterable[tuple[int, int | None, int | None]], asked_ms: 
 def _ends(
     consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
 ) -> list[tuple[int, int | None, int | None]]:
-    """``linger_wanted``'s ends of each partition with records (the client's public API)."""
+    """``linger_wanted``'s ends of each partition with records (the client's public API;
+    a partition no longer assigned is left out: its records are dropped after the fetch)."""
+    assigned = consumer.assignment()
     return [
         (messages[-1].offset + 1, consumer.highwater(tp), consumer.last_poll_timestamp(tp))
         for tp, messages in fetched.items()
-        if messages
+        if messages and tp in assigned
     ]
 
 
