@@ -534,6 +534,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "per million samples until applied and its CPU ms per read call (other clients' "
         "work counts too)",
     )
+    parser.add_argument(
+        "--questdb-sample-requests",
+        type=int,
+        default=QuestDBHistorySettings().sample_requests,
+        help="ILP requests at once for a batch's samples (the store's sample_requests: "
+        f"{QuestDBHistorySettings().sample_requests} by default)",
+    )
     args = parser.parse_args(argv)
     seconds = int(args.hours * 3600)
     if not (
@@ -566,7 +573,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         prefix = f"bench_{uuid.uuid4().hex[:8]}"
         # read_cache=0: every timed read goes to the server (a repeated read would be a hit)
         settings = QuestDBHistorySettings(
-            host=host, http_port=int(http), pg_port=int(pg), prefix=prefix, read_cache=0
+            host=host,
+            http_port=int(http),
+            pg_port=int(pg),
+            prefix=prefix,
+            read_cache=0,
+            sample_requests=args.questdb_sample_requests,
         )
         server = ServerCpu(args.questdb_pid, settings) if args.questdb_pid else None
         qstore = QuestDBHistoryStore(settings)

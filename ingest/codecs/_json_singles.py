@@ -58,6 +58,8 @@ def decode_singles(
     if n < MIN_RECORDS:
         return False
     payloads = list(map(_payload, records))
+    if not _first_is_single(payloads[0], limits.max_record_bytes):
+        return False  # e.g. records of columns: not worth joining and parsing them all
     joined = b"[" + _SEPARATOR.join(payloads) + b"]"
     if not _objects_within(payloads, joined, limits.max_record_bytes):
         return False
@@ -75,6 +77,20 @@ def decode_singles(
     twin, signal, at, value, quality = columns
     builder.add_number_rows(twin, signal, at, value, quality, list(map(_position, records)))
     return True
+
+
+def _first_is_single(payload: bytes, max_bytes: int) -> bool:
+    """Whether the first record alone could be one sample: within ``max_bytes``, an object,
+    no key but a sample's. One that is not fails the whole batch's checks below anyway (its
+    element would be its own document), so looking at it first changes no answer; it spares
+    parsing a batch of another shape twice (here whole, then record by record)."""
+    if len(payload) > max_bytes:
+        return False
+    try:
+        document = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(document, dict) and document.keys() <= _KEYS
 
 
 def _objects_within(payloads: list[bytes], joined: bytes, max_bytes: int) -> bool:

@@ -19,8 +19,9 @@ its samples; its ``content-type`` header, if any, is the payload's media type.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import repeat
@@ -59,7 +60,8 @@ class KafkaSourceSettings:
     """After records come, how long a fetch may wait once more for what the broker got
     since (0: never). The client holds one response per partition, taken while the
     last batch was committing; without this second ask, what came after it waits a
-    whole batch more."""
+    whole batch more. Not when the records came in responses that arrived after the
+    fetch was asked and reach their partitions' ends (``linger_wanted``)."""
 
     def __post_init__(self) -> None:
         for name in ("bootstrap", "topic", "group", "client_id"):
@@ -164,10 +166,11 @@ class KafkaSource:
     async def fetch(self, max_records: int, timeout_s: float) -> SourceBatch | None:
         if not self._buffer:
             consumer = self._require()
+            asked_ms = int(time.time() * 1000)  # the client's clock for its responses
             fetched = await consumer.getmany(
                 timeout_ms=round(timeout_s * 1000), max_records=max_records
             )
-            if fetched:
+            if fetched and linger_wanted(_ends(consumer, fetched), asked_ms):
                 await self._linger(consumer, fetched, max_records)
                 # a rebalance while it lingered: what this member no longer owns is read
                 # again from the group's offset by whoever owns it now
@@ -250,6 +253,36 @@ class KafkaSource:
             msg = f"Kafka source for {self._settings.topic!r} is not started; call start() first"
             raise IngestError(msg)
         return self._consumer
+
+
+def linger_wanted(ends: Iterable[tuple[int, int | None, int | None]], asked_ms: int) -> bool:
+    """Whether a fetch lingers (asks once more): not when every partition it got records
+    from answered after the fetch was asked and those records reach the partition's end.
+
+    ``ends``: per partition, the offset after its last record fetched, its high
+    watermark and when its last fetch response came (the client's wall clock, ms; the
+    two ``None`` before any response). A response that came after the fetch was asked
+    was not held while the last batch committed, and at the partition's end it already
+    holds all the broker had: a second ask would only wait out the linger for records
+    produced since (an idle topic: the whole linger).
+    """
+    return not all(
+        high is not None and polled is not None and after >= high and polled >= asked_ms
+        for after, high, polled in ends
+    )
+
+
+def _ends(
+    consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+) -> list[tuple[int, int | None, int | None]]:
+    """``linger_wanted``'s ends of each partition with records (the client's public API;
+    a partition no longer assigned is left out: its records are dropped after the fetch)."""
+    assigned = consumer.assignment()
+    return [
+        (messages[-1].offset + 1, consumer.highwater(tp), consumer.last_poll_timestamp(tp))
+        for tp, messages in fetched.items()
+        if messages and tp in assigned
+    ]
 
 
 def split_at_held(

@@ -26,17 +26,23 @@ def _later(later: pa.Array, earlier: pa.Array, later_ts: pa.Array) -> pa.Array:
 
 
 def last_rows(table: pa.Table) -> pa.Table:
-    """The row of the latest bucket of each series; a later row of ``table`` wins a tie."""
+    """The row of the latest bucket of each series, in ``series`` order; a later row of
+    ``table`` wins a tie.
+
+    The series are grouped by their dictionary codes and the rows ordered by a stable
+    integer sort, so only the rows picked (one a series) are taken and sorted by name: a
+    batch of 10,000 series a sample a minute has 600,000 minute rows, and sorting and
+    taking every one of them by its name cost several times as much."""
     if not table.num_rows:
         return table
-    order = np.arange(table.num_rows, dtype=np.int64)
-    ranked = table.append_column("order", pa.array(order))
-    sort = [("series", "ascending"), ("bucket", "descending"), ("order", "descending")]
-    ranked = ranked.take(pc.sort_indices(ranked, sort_keys=sort))
-    series = ranked.column("series").combine_chunks()
-    first = np.ones(ranked.num_rows, dtype=bool)
-    first[1:] = pc.not_equal(series[1:], series[:-1]).to_numpy(zero_copy_only=False)
-    return ranked.filter(pa.array(first)).drop_columns(["order"])
+    codes = table.column("series").combine_chunks().dictionary_encode().indices
+    code = codes.to_numpy(zero_copy_only=False)
+    order = np.lexsort((table.column("bucket").to_numpy(), code))  # stable: ties by row
+    grouped = code[order]
+    last = np.ones(order.size, dtype=bool)
+    last[:-1] = grouped[1:] != grouped[:-1]
+    picked = table.take(pa.array(order[last]))
+    return picked.take(pc.sort_indices(picked, sort_keys=[("series", "ascending")]))
 
 
 def merge_appended(held: pa.Table, part: pa.Table) -> pa.Table:

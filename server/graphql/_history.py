@@ -7,16 +7,19 @@ loaders; a server started without one answers with a clear error.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import numpy as np
 import strawberry
+from graphql import GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema
 from strawberry.scalars import JSON
 
 import ontology
 from ontology.history import Agg, Batch, HistoryStore, Series
 from server.graphql._context import Context
+from server.graphql._direct_resolvers import replace_resolver
 from server.graphql._errors import GraphQLInputError, LimitError
 from server.graphql._history_loaders import AsOfKey, HistoryLoaders, RangeKey
+from server.graphql._series_json import series_lists
 from server.graphql._signal import quality_name
 from server.graphql._threads import in_thread
 from server.graphql._typing import as_json
@@ -104,29 +107,10 @@ def utc(name: str, value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _ms(series: Series) -> list[int]:
-    ms: list[int] = series.start.astype("datetime64[ms]").astype(np.int64).tolist()
-    return ms
-
-
-def _column(series: Series, agg: Agg) -> list[float | str | None]:
-    if agg in series.text:
-        return [None if t is None else str(t) for t in series.text[agg]]
-    values = series.values.get(agg)
-    if values is None:
-        return [None] * len(series.start)
-    numbers = values.astype(np.float64, copy=False)
-    column: list[float | str | None] = numbers.tolist()
-    for gap in np.flatnonzero(np.isnan(numbers)).tolist():  # NaN: no value in the bucket
-        column[gap] = None
-    return column
-
-
 def series_type(series: Series, aggregates: list[Agg]) -> HistorySeries:
+    timestamps, values = series_lists(series, aggregates)
     return HistorySeries(
-        signal=series.key.signal,
-        timestamps=as_json(_ms(series)),
-        values=as_json({agg.value: _column(series, agg) for agg in aggregates}),
+        signal=series.key.signal, timestamps=as_json(timestamps), values=as_json(values)
     )
 
 
@@ -154,6 +138,29 @@ async def history_series(
     keys = [RangeKey(twin_id, s, start, end, timedelta(seconds=interval_s), aggs) for s in signals]
     got = await loaders.range.load_many(keys)
     return [series_type(s, list(aggs)) for s in got]
+
+
+def resolve_history_directly(schema: GraphQLSchema) -> None:
+    """``Twin.history`` resolved by graphql-core without strawberry's resolver wrapper when
+    no ``aggregates`` are asked for (the mean), as ``Query.twin(id:)`` is
+    (``resolve_twin_directly``): the wrapper converts each argument with strawberry's
+    types and builds an ``Info`` per call, which graphql-core's coerced arguments (a list
+    of names, two ``DateTime`` values, an ``Int``) do not need. The answers and errors
+    are the same; with ``aggregates`` (enum values strawberry converts) it goes through
+    the wrapper as before."""
+
+    def direct(wrapped: GraphQLFieldResolver) -> GraphQLFieldResolver:
+        def resolve(root: Any, info: GraphQLResolveInfo[Any], **args: Any) -> object:
+            if args.get("aggregates") is not None:
+                return wrapped(root, info, **args)
+            signals, start, end = args["signals"], args["from"], args["to"]
+            return history_series(
+                info.context, root.id, signals, start, end, args["interval"], None
+            )
+
+        return resolve
+
+    replace_resolver(schema.type_map.get("Twin"), "history", direct)
 
 
 async def _events_page(

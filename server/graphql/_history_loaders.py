@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 import numpy as np
 from strawberry.dataloader import DataLoader
@@ -35,6 +35,13 @@ class KeepsRanges(Protocol):
     def kept_range(
         self, keys: Sequence[SeriesKey], window: tuple[datetime, datetime, timedelta, Sequence[Agg]]
     ) -> tuple[Series, ...] | None: ...
+
+
+@functools.cache
+def _keeps_ranges(kind: type) -> bool:
+    """Whether a store of class ``kind`` is ``KeepsRanges``: asked once per class, not per
+    request (a runtime protocol's check walks its members each time)."""
+    return issubclass(kind, KeepsRanges)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +118,7 @@ class HistoryLoaders:
     def __init__(self, history: HistoryStore, ranges: RangeBatcher | None = None) -> None:
         self.history = history
         self._ranges = ranges
-        self._kept = history if isinstance(history, KeepsRanges) else None
+        self._kept = cast("KeepsRanges", history) if _keeps_ranges(type(history)) else None
 
     # made when first used, forgotten by ``release`` (see ``Loaders.release``)
     @functools.cached_property

@@ -64,6 +64,7 @@ def _child_page_with_model_set(
 _LOADERS = (
     "visible",
     "twin",
+    "exists",
     "children",
     "parents",
     "signals",
@@ -106,6 +107,11 @@ class Loaders:
     @functools.cached_property
     def twin(self) -> DataLoader[str, ontology.Twin | None]:
         return DataLoader(self._twins)
+
+    @functools.cached_property
+    def exists(self) -> DataLoader[str, bool]:
+        """Whether a twin exists and the principal may read it, its record not read."""
+        return DataLoader(self._exists)
 
     @functools.cached_property
     def children(self) -> DataLoader[str, tuple[str, ...]]:
@@ -203,6 +209,10 @@ class Loaders:
         )
         by_id = {t.id: t for t in found if t is not None}
         return [by_id.get(t) for t in twin_ids]
+
+    async def _exists(self, twin_ids: Sequence[str]) -> list[bool]:
+        found = set(await self.existing(twin_ids))
+        return [t in found for t in twin_ids]
 
     async def _children(self, twin_ids: Sequence[str]) -> list[tuple[str, ...]]:
         raw = await read_store(self._store, _in_chunks, self._store.children_of, list(twin_ids))

@@ -8,13 +8,14 @@ from operator import lt
 from typing import Any, cast
 
 import strawberry
-from graphql import GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema
 
 import ontology
 from server.graphql import _scan as scan
 from server.graphql._changes import changes_under
 from server.graphql._connection import TwinConnection, connection
 from server.graphql._context import Context
+from server.graphql._direct_resolvers import replace_resolver
 from server.graphql._errors import GraphQLInputError
 from server.graphql._history import EventPage
 from server.graphql._lookahead import selections_below
@@ -88,21 +89,17 @@ def resolve_twin_directly(schema: GraphQLSchema) -> None:
     ``ID`` is a ``str`` as graphql-core coerces it); by alias (an input object)
     it goes through the wrapper as before. The answers and errors are the same.
     """
-    query = schema.query_type
-    if query is None:
-        return
-    twin = query.fields["twin"]
-    wrapped = twin.resolve
-    if wrapped is None:
-        return
 
-    def resolve(root: object, info: GraphQLResolveInfo[Any], **args: Any) -> object:
-        twin_id = args.get("id")
-        if type(twin_id) is not str or args.get("alias") is not None:
-            return wrapped(root, info, **args)
-        return _twin_by_id(info.context, twin_id, selections_below(info))
+    def direct(wrapped: GraphQLFieldResolver) -> GraphQLFieldResolver:
+        def resolve(root: object, info: GraphQLResolveInfo[Any], **args: Any) -> object:
+            twin_id = args.get("id")
+            if type(twin_id) is not str or args.get("alias") is not None:
+                return wrapped(root, info, **args)
+            return _twin_by_id(info.context, twin_id, selections_below(info))
 
-    twin.resolve = resolve
+        return resolve
+
+    replace_resolver(schema.query_type, "twin", direct)
 
 
 async def _semantic_models(ctx: Context, semantic_type: str) -> list[str]:

@@ -7,6 +7,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from server.graphql._guards import Checks, extensions
+from server.graphql._history import resolve_history_directly
 from server.graphql._limits import GraphQLLimits
 from server.graphql._mutation import Mutation
 from server.graphql._query import Query, resolve_twin_directly
@@ -37,6 +38,7 @@ def build_schema(limits: GraphQLLimits) -> GuardedSchema:
     )
     built.checks = checks
     resolve_twin_directly(built._schema)
+    resolve_history_directly(built._schema)
     return built
 
 

@@ -404,6 +404,8 @@ async def twin_ahead(ctx: Context, twin_id: str, selection: Sequence[object]) ->
     """``twin_by_id`` for a twin whose ``selection`` is read ahead: when it needs only
     the id and its children, the children read (``children_below``, every nested level
     at once) also tells whether the twin exists, so its record is never read; when it
+    needs only the id (``history``, ``events`` ...), whether it exists is asked
+    (``twins_exist``, shared with concurrent requests' on Neo4j), not its record; when it
     reads live signals or rollups and the policy hides nothing, the record and the live
     signals come in one store call (``twins_with_signals``)."""
     if not ctx.loaders.restricted:
@@ -413,6 +415,9 @@ async def twin_ahead(ctx: Context, twin_id: str, selection: Sequence[object]) ->
             found = await ctx.loaders.child_page(twin_id, *page)
             return twin_type(found) if found is not None else None
     levels = children_levels(selection)
+    if levels == 0 and not needs_record(selection):
+        # only its id is asked (history, events, ...): whether it exists, not its record
+        return twin_ref(twin_id) if await ctx.loaders.exists.load(twin_id) else None
     if levels == 0 or needs_record(selection):
         if reads_live_signals(selection) and not ctx.loaders.restricted:
             # its record and live signals in one store call (nothing to hide)

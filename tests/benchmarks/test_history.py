@@ -60,7 +60,7 @@ def test_skip_duckdb_runs_questdb_alone(
     questdb: QuestDBAddress, capsys: pytest.CaptureFixture[str]
 ) -> None:
     where = ["--questdb-http", questdb.http, "--questdb-pg", questdb.pg]
-    assert history.main([*TINY, "--skip-duckdb", *where]) == 0
+    assert history.main([*TINY, "--skip-duckdb", *where, "--questdb-sample-requests", "2"]) == 0
     output = capsys.readouterr().out
     assert len(_rows(output)) == 6
     assert len(_client_cpu(output)) == 3

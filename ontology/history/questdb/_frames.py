@@ -68,6 +68,14 @@ def samples_frame(
     return pd.DataFrame(columns)
 
 
+def _part(key: pa.ListArray, i: int, rows: pa.Array) -> object:
+    """Part ``i`` of each distinct series key (``key``: the split names), per row (``rows``:
+    each row's series code), as a categorical: each name split once, not once a row (a
+    batch of many sparse series has as many tier rows as samples)."""
+    names = pc.list_element(key, i).dictionary_encode()
+    return pa.DictionaryArray.from_arrays(names.indices.take(rows), names.dictionary).to_pandas()
+
+
 def tier_frame(tiers: Mapping[str, pa.Table]) -> pd.DataFrame:
     """Tier rows of several tables (``series`` key, the partial columns) as one frame:
     ``TABLE_COLUMN`` names the table, then twin, signal, ts and the partials."""
@@ -75,15 +83,16 @@ def tier_frame(tiers: Mapping[str, pa.Table]) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame()
     rows = pa.concat_tables([p.cast(parts[0].schema) for p in parts]).combine_chunks()
-    key = pc.split_pattern(rows.column("series"), SEP, max_splits=1)
+    series = rows.column("series").combine_chunks().dictionary_encode()
+    key = pc.split_pattern(series.dictionary, SEP, max_splits=1)  # each series once
     tables = [name for name, t in tiers.items() if t.num_rows]
     counts = [t.num_rows for t in tiers.values() if t.num_rows]
     columns: dict[str, object] = {
         TABLE_COLUMN: pa.DictionaryArray.from_arrays(
             pa.array(np.repeat(np.arange(len(tables), dtype=np.int32), counts)), pa.array(tables)
         ).to_pandas(),
-        "twin": pc.list_element(key, 0).dictionary_encode().to_pandas(),
-        "signal": pc.list_element(key, 1).dictionary_encode().to_pandas(),
+        "twin": _part(key, 0, series.indices),
+        "signal": _part(key, 1, series.indices),
         "ts": pd.to_datetime(rows.column("bucket").to_numpy(), unit="us", utc=True),
     }
     for name in rows.column_names:

@@ -3,14 +3,16 @@ boundaries, so a bad record among them is refused alone, with its position and r
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.codecs import CodecLimits, Decoded, JsonCodec, RawRecord
+from ingest.codecs import CodecLimits, Decoded, JsonCodec, RawRecord, _json_singles
 from ingest.codecs._json import SINGLES_CHUNK
 from ingest.codecs._json_singles import MIN_RECORDS, decode_singles
 from ingest.frame import FrameBuilder, RejectReason
@@ -225,3 +227,34 @@ def test_a_record_over_the_byte_limit_leaves_the_batch_path_and_is_refused_alone
     decoded = JsonCodec(limits).decode(records)
     assert [(r.position, r.reason) for r in decoded.rejects] == [(50, RejectReason.TOO_LARGE)]
     assert rows_of(decoded) == one_by_one(records[:3] + records[4:])
+
+
+def test_a_batch_whose_first_record_is_not_one_sample_is_not_parsed_joined(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Records of columns (100 samples each): the batch path looks at the first record alone
+    and leaves, rather than parse the whole batch joined and then each record again."""
+    columns = [
+        RawRecord(
+            i,
+            orjson.dumps(
+                {"columns": {"signal": ["s", "p"], "time": [T0, T0 + 1], "value": [1, 2]}}
+            ),
+            twin="m1",
+        )
+        for i in range(MIN_RECORDS + 5)
+    ]
+    parsed: list[int] = []
+
+    def loads(data: bytes) -> Any:
+        parsed.append(len(data))
+        return orjson.loads(data)
+
+    spy = SimpleNamespace(loads=loads, JSONDecodeError=orjson.JSONDecodeError)
+    monkeypatch.setattr(_json_singles, "orjson", spy)
+    assert not decode_singles(columns, CodecLimits(), FrameBuilder())
+    assert parsed == [len(columns[0].payload)]
+    monkeypatch.undo()
+    decoded = JsonCodec().decode(columns)
+    assert decoded.rejects == ()
+    assert rows_of(decoded) == one_by_one(columns)

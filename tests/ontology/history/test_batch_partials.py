@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pytest
 
-from ontology.history._append_merge import merge_appended
+from ontology.history._append_merge import last_rows, merge_appended
 from ontology.history._batch_partials import (
     SortedBatch,
     batch_partials,
@@ -138,3 +138,25 @@ def test_an_appended_batch_merges_into_the_held_rows_like_the_sql_merge(
     continued = {(r["series"], r["bucket"]) for r in held.to_pylist()}
     assert any((r["series"], r["bucket"]) in continued for r in merged)
     _assert_same_partials(merged, expected)
+
+
+def test_last_rows_keep_each_series_latest_bucket_a_later_row_winning_a_tie() -> None:
+    """Rows in two chunks, series out of order, a series' latest bucket twice: one row a
+    series, in series order, the latest bucket's later row."""
+    first = pa.table(
+        {
+            "series": pa.array(["b", "a", "b", "c"]),
+            "bucket": pa.array([60, 0, 120, 0], pa.int64()),
+            "row": pa.array([0, 1, 2, 3], pa.int64()),
+        }
+    )
+    second = pa.table(
+        {
+            "series": pa.array(["a", "b", "a"]),
+            "bucket": pa.array([60, 120, 30], pa.int64()),
+            "row": pa.array([4, 5, 6], pa.int64()),
+        }
+    )
+    last = last_rows(pa.concat_tables([first, second]))
+    assert last.to_pydict() == {"series": ["a", "b", "c"], "bucket": [60, 120, 0], "row": [4, 5, 3]}
+    assert last_rows(first.slice(0, 0)).num_rows == 0

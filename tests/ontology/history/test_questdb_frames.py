@@ -80,3 +80,11 @@ def test_tier_frame_names_each_rows_table_and_splits_the_series_key() -> None:
     assert "series" not in frame.columns
     assert "bucket" not in frame.columns
     assert tier_frame({"p_minute": minute.slice(0, 0)}).empty
+
+
+def test_tier_frame_splits_series_sharing_a_twin_or_a_signal_into_their_own_names() -> None:
+    keys = [f"a{SEP}x", f"b{SEP}x", f"a{SEP}y", f"a{SEP}x", f"c{SEP}y"]
+    frame = tier_frame({"p_minute": _tier(keys, [0, 0, 0, 60_000_000, 0], [None] * 5)})
+    assert frame["twin"].astype(str).tolist() == ["a", "b", "a", "a", "c"]
+    assert frame["signal"].astype(str).tolist() == ["x", "x", "y", "x", "y"]
+    assert sorted(frame["twin"].cat.categories) == ["a", "b", "c"]  # each name once

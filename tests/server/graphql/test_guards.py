@@ -167,17 +167,24 @@ def test_a_query_text_over_the_size_limit_is_refused(plant: ontology.GraphStore)
 
 
 class _Failing:
-    """The real store, except ``get_twins`` fails the way a broken backend would."""
+    """The real store, except reading twins (``get_twins``, ``twins_exist``: ``twin(id)``
+    reads one or the other) fails the way a broken backend would, or is slow."""
 
     def __init__(self, store: ontology.GraphStore, *, delay: float = 0.0) -> None:
         self.store = store
         self.delay = delay
 
-    def get_twins(self, twin_ids: Any) -> Any:
+    def _read(self, read: Any, twin_ids: Any) -> Any:
         if self.delay:
             time.sleep(self.delay)
-            return self.store.get_twins(twin_ids)
+            return read(twin_ids)
         raise RuntimeError("connection to bolt://secret-host:7687 lost")
+
+    def get_twins(self, twin_ids: Any) -> Any:
+        return self._read(self.store.get_twins, twin_ids)
+
+    def twins_exist(self, twin_ids: Any) -> Any:
+        return self._read(self.store.twins_exist, twin_ids)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)

@@ -121,6 +121,27 @@ def test_history_comes_back_as_arrays_of_buckets(
     assert series["values"]["mean"] == pytest.approx(power.mean(axis=1).tolist())
 
 
+def test_history_of_a_twin_asks_whether_it_exists_not_for_its_record(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    """``twin(id) { history }`` needs the twin's id alone: one ``twins_exist`` (on Neo4j
+    shared with concurrent requests'), no record read; the same answer as reading it, and
+    null for a twin that does not exist."""
+    counting = Counting(plant)
+    client = _client(cast(ontology.GraphStore, counting), history)
+    window = {"from": _iso(START), "to": _iso(START + timedelta(hours=1))}
+    got = data(client, HISTORY, {"id": LATHE, **window})
+    assert (counting.calls["twins_exist"], counting.calls["get_twins"]) == (1, 0)
+    with_record = data(
+        _client(plant, history),
+        HISTORY.replace("{ twin(id: $id) {", "{ twin(id: $id) { model { dtmi }"),
+        {"id": LATHE, **window},
+    )
+    assert with_record["twin"]["history"] == got["twin"]["history"]
+    assert got["twin"]["history"][0]["values"]["count"] == [60.0] * 60
+    assert data(client, HISTORY, {"id": "acme/nowhere", **window}) == {"twin": None}
+
+
 def test_signals_at_a_time_for_many_twins_is_one_history_read(
     plant: ontology.GraphStore, history: HistoryStore
 ) -> None:
@@ -262,6 +283,34 @@ def test_history_arguments_are_checked(plant: ontology.GraphStore, history: Hist
     )
     (error,) = body["errors"]
     assert error["message"].startswith("to: ") and "is not after from" in error["message"]
+
+
+MEAN_ONLY = """query($id: ID!, $from: DateTime!, $to: DateTime!, $every: Int!) { twin(id: $id) {
+  history(signals: ["power"], from: $from, to: $to, interval: $every) { signal timestamps values }
+  other: history(signals: ["power"], from: $from, to: $to) { values } } }"""
+
+
+@pytest.mark.parametrize("every", [60, 0])
+def test_history_without_aggregates_answers_as_with_mean_asked_for(
+    plant: ontology.GraphStore, history: HistoryStore, every: int
+) -> None:
+    """Without ``aggregates`` (graphql-core calls the resolver directly) the answer, or the
+    error, is the one asking for ``[MEAN]`` gets (through strawberry's wrapper)."""
+    client = _client(plant, history)
+    window = {"id": LATHE, "from": _iso(START), "to": _iso(START + timedelta(hours=1))}
+    got = run(client, MEAN_ONLY, {**window, "every": every})
+    asked = run(
+        client,
+        MEAN_ONLY.replace("interval: $every)", "interval: $every, aggregates: [MEAN])"),
+        {**window, "every": every},
+    )
+    assert got == asked
+    if every:
+        (series,) = got["data"]["twin"]["history"]
+        assert series["values"]["mean"] == pytest.approx(_power(1).reshape(60, 60).mean(axis=1))
+        assert got["data"]["twin"]["other"] == [{"values": series["values"]}]  # interval 60
+    else:
+        assert [e["message"] for e in got["errors"]] == ["interval: 0 seconds; expected at least 1"]
 
 
 def test_signals_at_as_columns_for_many_twins(
