@@ -31,6 +31,7 @@ from ingest.frame import Kind
 from ingest.pipeline import REASONS, Fused, Fusion
 from ingest.sources import SourceBatch
 from ingest.worker._overlap import HistoryBeside
+from ingest.worker._sizing import BatchShape
 from ontology import GraphStore, JsonValue, SignalUpdate
 from ontology.changefeed import ChangeFeed, SignalChange
 from ontology.history import (
@@ -123,8 +124,9 @@ class BatchCommitter:
         self._decoded = [*self._decoded[1 - KEPT :], (source, decoded)]
         return decoded
 
-    def prepare(self, source: SourceBatch) -> None:
-        """Decode and fuse ``source`` and remember it in the kernel, ready for its write.
+    def prepare(self, source: SourceBatch) -> BatchShape:
+        """Decode and fuse ``source`` and remember it in the kernel, ready for its write;
+        return what it holds (the worker sizes the next fetch by it).
 
         The worker prepares the next batch while this one is being written, so the
         kernel remembers a batch before the stores hold it: a batch once prepared
@@ -134,8 +136,9 @@ class BatchCommitter:
         """
         if self._ahead is not None:
             raise IngestError(self._ahead)
-        if any(held.source is source for held in self._prepared):
-            return
+        for held in self._prepared:
+            if held.source is source:
+                return _shape(held.source, held.fused)
         if len(self._prepared) >= KEPT:
             msg = (
                 f"BatchCommitter.prepare: {len(self._prepared)} batches prepared and not written; "
@@ -189,6 +192,7 @@ class BatchCommitter:
                 partial(self._updates, fused, twins, signals, batch_id),
             )
         )
+        return _shape(source, fused)
 
     def commit(self, source: SourceBatch) -> BatchOutcome:
         """Prepare ``source`` (if it is not yet) and write it to every store, in order.
@@ -222,17 +226,18 @@ class BatchCommitter:
             ]
             cursor = self.feed.publish(ready.batch_id, changes, ready.events)
         self._prepared.pop(0)
+        shape = _shape(source, fused)
         return BatchOutcome(
             batch=ready.batch_id,
-            records=len(source.records),
+            records=shape.records,
             count_in=ready.count_in,
-            accepted=len(fused.time) - fused.derived_rows,
+            accepted=shape.samples,
             rejected=ready.rejected,
             state_updates=len(updates),
             events=len(ready.events),
             cursor=cursor,
             state_only=source.state_only,
-            keys=len(fused.seen),
+            keys=shape.keys,
         )
 
     def discard(self) -> None:
@@ -417,6 +422,10 @@ def _samples(
         text=fused.text[rows] if (kind == Kind.TEXT).any() else None,
         quality=fused.quality[rows],
     )
+
+
+def _shape(source: SourceBatch, fused: Fused) -> BatchShape:
+    return BatchShape(len(source.records), len(fused.time) - fused.derived_rows, len(fused.seen))
 
 
 def _distinct(twins: npt.NDArray[np.int32]) -> list[int]:

@@ -16,9 +16,16 @@ allow. A batch short of the records asked by half (the worker caught up) puts it
 back to ``max_records``: batches then stay small, and samples reach the stores
 soon after they arrive. Records of many samples per key (100 a record, say) never
 grow the batch.
+
+The worker tells the sizer of a batch once it is decoded and fused, before its
+write (the next batch is fetched while it is written): so the second batch of a
+backlog is sized by the first, and a backlog within the bounds is written in two
+batches, the first (``max_records``) and the rest.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 SAMPLES_PER_KEY = 4
 """A batch grows the next one while its samples are fewer than this many per key."""
@@ -27,8 +34,19 @@ MAX_GROWN_SAMPLES = 250_000
 takes up to 2,000,000 in one batch)."""
 
 
+@dataclass(frozen=True, slots=True)
+class BatchShape:
+    """What a batch holds, known once it is decoded and fused (before its write)."""
+
+    records: int
+    samples: int
+    """Samples accepted."""
+    keys: int
+    """The distinct (twin, signal) keys its samples touch."""
+
+
 class BatchSizer:
-    """The records to ask for next (``records``), from what each batch written held."""
+    """The records to ask for next (``records``), from what each batch held."""
 
     def __init__(self, max_records: int, grow_limit: int) -> None:
         self._base = max_records
@@ -38,7 +56,7 @@ class BatchSizer:
     def observe(
         self, asked: int, records: int, samples: int, keys: int, backlog: int | None = None
     ) -> None:
-        """A batch fetched with ``asked`` records at most was written: ``records`` records,
+        """A batch fetched with ``asked`` records at most held ``records`` records,
         ``samples`` samples (accepted) over ``keys`` keys (the distinct (twin, signal) keys
         its samples touched: each costs a history tier row whether or not its state
         changed, so the state updates alone would undercount them). ``backlog``: the

@@ -18,14 +18,15 @@ from ingest.sources import BackloggedSource, Source, SourceBatch, SourceUnavaila
 from ingest.worker._commit import BatchCommitter, BatchOutcome
 from ingest.worker._health import FeedHealth
 from ingest.worker._settings import WorkerSettings
-from ingest.worker._sizing import BatchSizer
+from ingest.worker._sizing import BatchShape, BatchSizer
 from ingest.worker._stats import WorkerStats
 from ontology import StoreUnavailableError
 from ontology.changefeed import SignalChange
 
 RETRYABLE = (StoreUnavailableError, OSError)
-_Writing = tuple[SourceBatch, "asyncio.Future[BatchOutcome | None]", int]
-"""A batch, its write in flight and the records it was fetched with at most."""
+_Writing = tuple[SourceBatch, "asyncio.Future[BatchOutcome | None]", int | None]
+"""A batch, its write in flight and the records it was fetched with at most (None: the
+sizer saw it once it was prepared)."""
 
 
 class Worker:
@@ -77,7 +78,10 @@ class Worker:
                 # remembers batches in their order
                 ready = False
                 if batch is not None and (writing is None or ahead):
-                    ready = await self._prepare(batch)
+                    shape = await self._prepare(batch)
+                    if shape is not None:  # the next fetch sized by it, not a write later
+                        await self._size(asked, shape.records, shape.samples, shape.keys)
+                        ready = True
                 if writing is not None:
                     written, writing = writing, None
                     if not await self._settled(written):
@@ -88,7 +92,11 @@ class Worker:
                     await self._ack_due()
                     await self._report_due()
                     continue
-                writing = (batch, asyncio.ensure_future(self._commit(batch)), asked)
+                writing = (
+                    batch,
+                    asyncio.ensure_future(self._commit(batch)),
+                    None if ready else asked,
+                )
                 ahead = ready
             if writing is not None:
                 written, writing = writing, None
@@ -102,13 +110,19 @@ class Worker:
             await self.source.stop()
         return self.stats
 
-    async def _prepare(self, batch: SourceBatch) -> bool:
-        """Prepare ``batch`` ahead of its write; a store that fails now is retried by the write."""
+    async def _prepare(self, batch: SourceBatch) -> BatchShape | None:
+        """Prepare ``batch`` ahead of its write; a store that fails now is retried by the write
+        (None)."""
         try:
-            await asyncio.to_thread(self.committer.prepare, batch)
+            return await asyncio.to_thread(self.committer.prepare, batch)
         except RETRYABLE:
-            return False
-        return True
+            return None
+
+    async def _size(self, asked: int, records: int, samples: int, keys: int) -> None:
+        """Size the next fetch by a batch fetched with ``asked`` records at most, and the
+        backlog the source tells (if it does)."""
+        backlog = await self.source.lag() if isinstance(self.source, BackloggedSource) else None
+        self._sizer.observe(asked, records, samples, keys, backlog)
 
     async def _settled(self, writing: _Writing) -> bool:
         """Wait for a batch's write; count it and acknowledge what is due. False: it was not
@@ -118,8 +132,8 @@ class Worker:
         if outcome is None:
             return False
         self.stats.add(outcome)
-        backlog = await self.source.lag() if isinstance(self.source, BackloggedSource) else None
-        self._sizer.observe(asked, outcome.records, outcome.accepted, outcome.keys, backlog)
+        if asked is not None:  # not seen prepared: sized by what its write did
+            await self._size(asked, outcome.records, outcome.accepted, outcome.keys)
         if self._health is not None:
             self._health.observe(outcome)
         if self._on_batch is not None:

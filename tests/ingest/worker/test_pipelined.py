@@ -124,7 +124,9 @@ async def test_the_next_batch_is_fused_while_the_last_one_is_written(
     def watch(outcome: object, stats: object) -> None:
         acked.append(source.acked)
 
-    worker = Worker(source, work, WorkerSettings(max_records=2), on_batch=watch)
+    # three batches of two records (grow_limit=1: one-sample records would grow the second)
+    settings = WorkerSettings(max_records=2, grow_limit=1)
+    worker = Worker(source, work, settings, on_batch=watch)
     await run_all(worker, source, payloads())
     # the first write waited until batch 2 was fused: it was, beside it
     assert fused == [1, 2, 3]
@@ -145,7 +147,9 @@ async def test_a_failed_write_is_retried_without_fusing_its_batch_again(
     fused: list[int] = []
     fuse_watch(work, fused, gated.gate)
     source = MemorySource("plant")
-    settings = WorkerSettings(max_records=2, backoff_initial_s=0.01, backoff_max_s=0.02)
+    settings = WorkerSettings(
+        max_records=2, grow_limit=1, backoff_initial_s=0.01, backoff_max_s=0.02
+    )
     worker = Worker(source, work, settings)
     await run_all(worker, source, payloads())
     assert worker.stats.retries == 2
@@ -165,7 +169,8 @@ async def test_stopping_with_a_batch_prepared_ahead_acknowledges_nothing_and_end
     fused: list[int] = []
     fuse_watch(work, fused, gated.gate)
     source = MemorySource("plant")
-    worker = Worker(source, work, WorkerSettings(max_records=2, backoff_initial_s=0.01))
+    settings = WorkerSettings(max_records=2, grow_limit=1, backoff_initial_s=0.01)
+    worker = Worker(source, work, settings)
     source.put(payloads()[:4])
     running = asyncio.ensure_future(worker.run())
     async with asyncio.timeout(WAIT_S):

@@ -112,6 +112,7 @@ async def _backlog(
     *,
     repeat: bool,
     source: _Counting | None = None,
+    grow_limit: int = 4,
 ) -> tuple[list[int], Worker]:
     """70 one-sample records over 4 keys, all ready: each fetch's records asked, and the
     worker. ``repeat``: every value is 1 (no state changes after the first), else ``i``."""
@@ -133,7 +134,7 @@ async def _backlog(
     worker = Worker(
         source,
         committer(pipeline, plant_store, history, None),
-        WorkerSettings(max_records=5, grow_limit=4),
+        WorkerSettings(max_records=5, grow_limit=grow_limit),
     )
     await asyncio.wait_for(worker.run(), 30)
     assert sum(n for _, n in source.fetches) == 70
@@ -145,7 +146,8 @@ async def test_the_worker_takes_larger_batches_of_a_backlog_of_one_sample_record
     pipeline: Pipeline, plant_store: GraphStore, history: HistoryStore
 ) -> None:
     asked, _ = await _backlog(pipeline, plant_store, history, repeat=False)
-    assert asked[:2] == [5, 5]  # the second is fetched while the first is written
+    # the second is fetched while the first is written, sized by the first once prepared
+    assert asked[:3] == [5, 10, 20]
     assert max(asked) == 20
 
 
@@ -165,6 +167,19 @@ async def test_a_source_that_tells_its_backlog_gets_it_in_one_batch(
     source = _Lagging()
     assert isinstance(source, BackloggedSource)
     asked, _ = await _backlog(pipeline, plant_store, history, repeat=False, source=source)
-    # the first two as before; then the 60 records left, at most grow_limit x 5 = 20 a batch
-    assert asked[:3] == [5, 5, 20]
-    assert len(asked) == 5  # 5 + 5 + 20 + 20 + 20 (doubling: 5 + 5 + 10 + 20 + 20 + 10)
+    # the first, then the 65 records left, at most grow_limit x 5 = 20 a batch
+    assert asked[:2] == [5, 20]
+    assert len(asked) == 5  # 5 + 20 + 20 + 20 + 5 (doubling: 5 + 10 + 20 + 20 + 15)
+
+
+async def test_a_backlog_within_the_bounds_is_written_in_two_batches(
+    pipeline: Pipeline, plant_store: GraphStore, history: HistoryStore
+) -> None:
+    """The second batch is fetched while the first is written: sized by the first once it
+    is prepared, it takes the whole backlog left (not a batch of ``max_records`` more)."""
+    source = _Lagging()
+    _, worker = await _backlog(
+        pipeline, plant_store, history, repeat=False, source=source, grow_limit=20
+    )
+    assert source.fetches == [(5, 5), (65, 65)]
+    assert worker.stats.batches == 2

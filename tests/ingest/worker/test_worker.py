@@ -201,7 +201,7 @@ async def test_acks_wait_for_the_flush_of_a_store_made_durable_by_flushing(
     worker = Worker(
         source,
         committer(pipeline, plant_store, history, None),
-        WorkerSettings(max_records=2, flush_interval_s=3600),
+        WorkerSettings(max_records=2, grow_limit=1, flush_interval_s=3600),  # three batches
         flush=lambda: flushed.append(source.acked),
     )
     await run_all(worker, source, [sample("machine/m1", "faultCode", i, i) for i in range(6)])
