@@ -36,9 +36,9 @@ class QuestDBHistorySettings:
     reported as not written; ``apply_timeout_s`` how long a write waits for the
     server to apply its write-ahead log before it reads the tiers back;
     ``sample_requests`` how many ILP requests at once carry a large batch's samples
-    (each a run of its rows, see ``_ingress``; 1 by default: several commit out of order
-    and cost the server more apply work than their parallel parse saves on a small host,
-    docs/history.md); ``read_requests`` how many requests
+    (each a run of its rows, see ``_ingress``; 2 by default: one request costs the server
+    less apply work but parses on one worker, and appended slower on a quiet two-core
+    host, docs/history.md); ``read_requests`` how many requests
     at once, each on a PostgreSQL-wire connection of its own, carry a large bucketed
     read (each a share of its twins, see ``_grain``); ``readers`` how many ``range``,
     ``as_of`` and ``raw`` reads run at once, each with PostgreSQL-wire connections of its
@@ -61,7 +61,7 @@ class QuestDBHistorySettings:
     retention: Retention = field(default_factory=Retention)
     retry_ms: int = 10_000
     apply_timeout_s: float = 30.0
-    sample_requests: int = 1
+    sample_requests: int = 2
     read_requests: int = 2
     readers: int = 4
     read_cache: int = 64
