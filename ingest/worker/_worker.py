@@ -41,6 +41,7 @@ class Worker:
         health: FeedHealth | None = None,
     ) -> None:
         self.source = source
+        self._backlogged = source if isinstance(source, BackloggedSource) else None
         self.committer = committer
         self.settings = settings or WorkerSettings()
         self.stats = WorkerStats()
@@ -80,7 +81,7 @@ class Worker:
                 if batch is not None and (writing is None or ahead):
                     shape = await self._prepare(batch)
                     if shape is not None:  # the next fetch sized by it, not a write later
-                        await self._size(asked, shape.records, shape.samples, shape.keys)
+                        await self._size(asked, shape)
                         ready = True
                 if writing is not None:
                     written, writing = writing, None
@@ -118,11 +119,11 @@ class Worker:
         except RETRYABLE:
             return None
 
-    async def _size(self, asked: int, records: int, samples: int, keys: int) -> None:
+    async def _size(self, asked: int, shape: BatchShape) -> None:
         """Size the next fetch by a batch fetched with ``asked`` records at most, and the
-        backlog the source tells (if it does)."""
-        backlog = await self.source.lag() if isinstance(self.source, BackloggedSource) else None
-        self._sizer.observe(asked, records, samples, keys, backlog)
+        backlog the source tells (if it is a ``BackloggedSource``, found once at start)."""
+        backlog = await self._backlogged.lag() if self._backlogged is not None else None
+        self._sizer.observe(asked, shape.records, shape.samples, shape.keys, backlog)
 
     async def _settled(self, writing: _Writing) -> bool:
         """Wait for a batch's write; count it and acknowledge what is due. False: it was not
@@ -133,7 +134,7 @@ class Worker:
             return False
         self.stats.add(outcome)
         if asked is not None:  # not seen prepared: sized by what its write did
-            await self._size(asked, outcome.records, outcome.accepted, outcome.keys)
+            await self._size(asked, BatchShape(outcome.records, outcome.accepted, outcome.keys))
         if self._health is not None:
             self._health.observe(outcome)
         if self._on_batch is not None:
