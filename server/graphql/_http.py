@@ -24,9 +24,12 @@ from server._settings import ServerSettings
 from server.graphql import _lean as lean
 from server.graphql._context import Context
 from server.graphql._deadlines import Deadlines
+from server.graphql._encoded import OPTIONS, json_default
 from server.graphql._limits import GraphQLLimits
 from server.graphql._range_batcher import RangeBatcher
 from server.graphql._schema import build_schema
+from server.graphql._shared_exists import SharedExists
+from server.graphql._threads import inline
 
 PrincipalOf = Callable[[HTTPConnection], Principal]
 
@@ -69,7 +72,7 @@ def encode(data: object) -> bytes:
     falls back to the standard library, which answers as before.
     """
     try:
-        return orjson.dumps(data)
+        return orjson.dumps(data, default=json_default, option=OPTIONS)
     except orjson.JSONEncodeError:
         return json.dumps(data, separators=(",", ":")).encode()
 
@@ -135,6 +138,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self._ranges = (
             RangeBatcher(history) if history is not None and settings.share_history_reads else None
         )
+        self._shared_exists = None if inline(store) else SharedExists(store)
         self._changes = changes
         self._deadlines = Deadlines(limits.timeout_s, limits.timeout_s / DEADLINE_TICKS)
 
@@ -258,6 +262,7 @@ class GraphQLApp(GraphQL[Context, None]):
             history=self._history,
             changes=self._changes,
             ranges=self._ranges,
+            shared_exists=self._shared_exists,
             request=request,
             response=response,
         )

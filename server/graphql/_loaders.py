@@ -24,6 +24,7 @@ from strawberry.dataloader import DataLoader
 import dtdl
 import ontology
 from ontology.access import Action, AllowAll, Authorizer, Principal
+from server.graphql._shared_exists import SharedExists
 from server.graphql._threads import in_thread, inline, read_store
 from server.graphql._units import units_of
 
@@ -83,9 +84,15 @@ class Loaders:
     """The DataLoaders of one request (created per request: their caches are the request's)."""
 
     def __init__(
-        self, store: ontology.GraphStore, authorizer: Authorizer, principal: Principal
+        self,
+        store: ontology.GraphStore,
+        authorizer: Authorizer,
+        principal: Principal,
+        shared_exists: SharedExists | None = None,
     ) -> None:
         self._store = store
+        self._shared_exists = shared_exists
+        """The server's existence reads shared with concurrent requests (``None``: alone)."""
         self._authorizer = authorizer
         self._principal = principal
         self.known_children: dict[str, tuple[str, ...]] = {}
@@ -228,12 +235,27 @@ class Loaders:
     async def existing(self, twin_ids: Sequence[str]) -> list[str]:
         """The ids of ``twin_ids`` that the principal may read and that exist, order kept:
         their existence asked of the store (``GraphStore.twins_exist``, one call per
-        ``MAX_READ_IDS``), no record read (a listing of ids, e.g. ``signalsAt``'s)."""
+        ``MAX_READ_IDS``), no record read (a listing of ids, e.g. ``signalsAt``'s). A short
+        list goes in a call shared with concurrent requests' (:class:`SharedExists`)."""
         allowed = await self.only_visible(twin_ids)
         if not allowed:
             return []
-        found = await read_store(self._store, _in_chunks, self._store.twins_exist, allowed)
+        shared = self._shared_exists
+        if shared is not None and len(allowed) <= DIRECT_DECISIONS:
+            found = await shared.exist(allowed)
+        else:
+            found = await read_store(self._store, _in_chunks, self._store.twins_exist, allowed)
         return [t for t, there in zip(allowed, found, strict=True) if there]
+
+    async def exists_one(self, twin_id: str) -> bool:
+        """Whether ``twin_id`` exists and the principal may read it: under the policy that
+        hides nothing, straight from the call shared with concurrent requests (no
+        DataLoader round of its own); else through :attr:`exists`."""
+        shared = self._shared_exists
+        if shared is None or self.restricted:
+            return await self.exists.load(twin_id)
+        (there,) = await shared.exist((twin_id,))
+        return there
 
     async def children_tree(self, twin_id: str, levels: int) -> tuple[str, ...]:
         """The visible children of ``twin_id``, reading ``levels`` levels of children below

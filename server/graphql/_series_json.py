@@ -6,7 +6,8 @@ starts and values to lists for each request cost, profiled on the 24 h history
 query, about as much CPU as the rest of its field. The lists are kept by the
 series' identity (the series held with them, so the id stays its own) for the
 last ``KEPT_SERIES`` series and at most ``KEPT_VALUES`` values in all; they are
-only read (the response's JSON is written from them), never changed.
+only read, never changed; each carries its JSON, written once (``_encoded``), which the
+server's responses copy.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ontology.history import Agg, Series
+from server.graphql._encoded import EncodedList
 
 __all__ = ["series_lists"]
 
@@ -59,7 +61,10 @@ def series_lists(series: Series, aggregates: Sequence[Agg]) -> Lists:
     if held is not None and held[0] is series:
         _kept.move_to_end(key)
         return held[1]
-    lists = (_ms(series), {agg.value: _column(series, agg) for agg in aggregates})
+    lists: Lists = (
+        EncodedList(_ms(series)),
+        {agg.value: EncodedList(_column(series, agg)) for agg in aggregates},
+    )
     size = len(lists[0]) * (1 + len(aggregates))
     if size <= KEPT_VALUES:
         old = _kept.pop(key, None)

@@ -42,6 +42,13 @@ async def in_thread(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) ->
     return await loop.run_in_executor(_workers(), functools.partial(fn, *args, **kwargs))
 
 
+def thread_future(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> asyncio.Future[R]:
+    """:func:`in_thread`'s future itself, for a caller on the loop that adds a callback to
+    it rather than awaiting it (no task made to wait)."""
+    loop = asyncio.get_running_loop()
+    return loop.run_in_executor(_workers(), functools.partial(fn, *args, **kwargs))
+
+
 def start_in_thread(fn: Callable[[], None]) -> None:
     """``fn()`` on a worker thread, not waited for (it reports back on its own)."""
     _workers().submit(fn)

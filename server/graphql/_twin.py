@@ -417,7 +417,7 @@ async def twin_ahead(ctx: Context, twin_id: str, selection: Sequence[object]) ->
     levels = children_levels(selection)
     if levels == 0 and not needs_record(selection):
         # only its id is asked (history, events, ...): whether it exists, not its record
-        return twin_ref(twin_id) if await ctx.loaders.exists.load(twin_id) else None
+        return twin_ref(twin_id) if await ctx.loaders.exists_one(twin_id) else None
     if levels == 0 or needs_record(selection):
         if reads_live_signals(selection) and not ctx.loaders.restricted:
             # its record and live signals in one store call (nothing to hide)
