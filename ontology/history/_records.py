@@ -58,10 +58,25 @@ def check_events(events: Sequence[Event], batch: str | None = None) -> list[str]
     data: list[str] = []
     for i, event in enumerate(events):
         owner = f"events[{i}]"
-        _short(owner, "twin", event.twin)
-        _short(owner, "kind", event.kind)
-        _short(owner, "code", event.code)
-        _long_text(owner, "message", event.message, event.time)
+        twin, kind, code = event.twin, event.kind, event.code
+        # The usual event passes at the cost of these tests (an ingest batch has thousands);
+        # any other goes through the checks that name what is wrong.
+        if not (
+            type(twin) is str
+            and 0 < len(twin) <= MAX_SHORT
+            and type(kind) is str
+            and 0 < len(kind) <= MAX_SHORT
+            and type(code) is str
+            and 0 < len(code) <= MAX_SHORT
+            and type(event.message) is str
+            and len(event.message) <= MAX_MESSAGE
+            and isinstance(event.time, datetime)
+            and event.time.tzinfo is not None
+        ):
+            _short(owner, "twin", twin)
+            _short(owner, "kind", kind)
+            _short(owner, "code", code)
+            _long_text(owner, "message", event.message, event.time)
         if event.batch is not None and batch is not None and event.batch != batch:
             message = f"{owner}.batch is {event.batch!r}; expected {batch!r}, the batch written"
             raise HistoryInputError(message)

@@ -29,7 +29,13 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from ontology.history._batch_partials import SortedBatch, batch_partials, key_twice, sort_batch
+from ontology.history._batch_partials import (
+    SortedBatch,
+    batch_partials,
+    coarser_partials,
+    key_twice,
+    sort_batch,
+)
 from ontology.history._columns import SampleColumns
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier
@@ -178,7 +184,11 @@ def _append(
         )
     finally:
         con.unregister("incoming")
-    parts = [_held(batch_partials(rows, GRAIN_US[t]), t, series) for t in TIER_TABLES]
+    # The hour partials merged from the minute ones (a few thousand rows, not the batch's
+    # samples), as the general path and the QuestDB store do.
+    minute = batch_partials(rows, GRAIN_US[Tier.MINUTE])
+    partials = {Tier.MINUTE: minute, Tier.HOUR: coarser_partials(minute, GRAIN_US[Tier.HOUR])}
+    parts = [_held(partials[t], t, series) for t in TIER_TABLES]
     # Numbers only, in the batch and in every series it continues: the held rows have a
     # first numeric sample and no text, so the merge leaves the first and text columns.
     # (Asked only when some row is held; ``rows.series`` is sorted: its firsts are distinct.)

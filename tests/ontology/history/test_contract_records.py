@@ -173,6 +173,27 @@ def test_an_event_that_is_not_json_is_refused_and_nothing_written(store: History
     assert store.events(None, T0 - DAY, T0 + DAY).items == ()
 
 
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"twin": ""}, r"events\[1\].twin is ''; expected a non-empty string"),
+        ({"kind": "k" * 257}, r"events\[1\].kind is 'k+'; expected a non-empty string"),
+        ({"code": 7}, r"events\[1\].code is 7; expected a non-empty string"),
+        ({"time": T0.replace(tzinfo=None)}, r"events\[1\].time is .* without a time zone"),
+        ({"message": "m" * 4097}, r"events\[1\].message has 4097 characters"),
+    ],
+)
+def test_an_event_with_a_bad_field_is_refused_by_name_and_nothing_written(
+    store: HistoryStore, change: dict[str, object], words: str
+) -> None:
+    bad = replace(event("m1", 1), **change)  # type: ignore[arg-type]
+    with pytest.raises(HistoryInputError, match=words):
+        store.append_events([event("m1", 0), bad])
+    with pytest.raises(HistoryInputError, match=words):
+        store.write_batch(batch("b1", 0), empty_samples(), events=[event("m1", 0), bad])
+    assert store.events(None, T0 - DAY, T0 + DAY).items == ()
+
+
 def test_the_store_is_a_history_store_and_says_its_retention(store: HistoryStore) -> None:
     assert isinstance(store, HistoryStore)
     assert store.retention.raw == timedelta(days=7)
