@@ -508,7 +508,9 @@ class QuestDBHistoryStore:
                 self._wire.execute(f"DROP TABLE IF EXISTS {table}")
 
     def close(self) -> None:
-        self.warmed_up()  # its reads use the slots and connections closed below
+        # Its reads use the slots and connections closed below; a server that stopped
+        # answering is not waited for longer than a write waits for it.
+        self.warmed_up(self._settings.apply_timeout_s)
         with self._lock:
             self._cache.close()
             self._reads.close()
