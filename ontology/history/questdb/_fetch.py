@@ -223,6 +223,11 @@ def _columns(body: bytes) -> list[_Column]:
     return out
 
 
+class _UnansweredError(HistoryUnavailableError):
+    """The connection failed before any byte of the answer came (``ColumnReader._answer``
+    sends the request again once when the connection was kept from an earlier query)."""
+
+
 class ColumnReader:
     """One PostgreSQL-wire connection whose query results become Arrow tables.
 
@@ -342,19 +347,31 @@ class ColumnReader:
         return self._answer(request, [schema for _, schema in queries])
 
     def _answer(self, request: bytes, schemas: Sequence[Shape]) -> list[pa.Table]:
-        """Send ``request`` and a ``Sync``; each query's rows."""
+        """Send ``request`` and a ``Sync``; each query's rows.
+
+        A connection kept from an earlier query that the server closed before answering
+        any byte (it was restarted meanwhile) is opened again and the request sent once
+        more: these are reads, and nothing of the answer was seen. A fresh connection's
+        failure, or one after part of the answer, is reported."""
         request += _message(b"S", b"")
-        sock = self._sock if self._sock is not None else self._connect()
-        try:
-            sock.sendall(request)
-            buf, rows, others = self._receive(sock)
-        except OSError as error:
-            self.close()
-            message = f"{self._where()} failed during a query: {error}"
-            raise HistoryUnavailableError(message) from error
-        except BaseException:
-            self.close()  # the answer was not read to its end: the connection is unusable
-            raise
+        kept = self._sock is not None
+        while True:
+            sock = self._sock if self._sock is not None else self._connect()
+            try:
+                buf, rows, others = self._receive(sock, request)
+                break
+            except _UnansweredError:
+                self.close()
+                if not kept:
+                    raise
+                kept = False
+            except OSError as error:
+                self.close()
+                message = f"{self._where()} failed during a query: {error}"
+                raise HistoryUnavailableError(message) from error
+            except BaseException:
+                self.close()  # the answer was not read to its end: the connection is unusable
+                raise
         try:
             return self._decode(buf, rows, others, schemas)
         finally:
@@ -362,10 +379,16 @@ class ColumnReader:
                 self._buffer = np.empty(0, dtype=np.uint8)
 
     def _receive(
-        self, sock: socket.socket
+        self, sock: socket.socket, request: bytes
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """The whole answer (through ``ReadyForQuery``), its rows' and other messages'
-        starts."""
+        """``request`` sent, the whole answer (through ``ReadyForQuery``), its rows' and
+        other messages' starts; ``_UnansweredError`` when the connection failed before any byte
+        of the answer came."""
+        try:
+            sock.sendall(request)
+        except OSError as error:
+            message = f"{self._where()} failed during a query: {error}"
+            raise _UnansweredError(message) from error
         buf = self._buffer
         if len(buf) == 0:
             buf = self._buffer = np.empty(1 << 20, dtype=np.uint8)
@@ -381,10 +404,16 @@ class ColumnReader:
                 grown = np.empty(min(len(buf) * 2, MAX_RESULT_BYTES), dtype=np.uint8)
                 grown[:end] = buf[:end]
                 buf = self._buffer = grown
-            got = sock.recv_into(buf.data[end:])
+            try:
+                got = sock.recv_into(buf.data[end:])
+            except OSError as error:
+                if end:
+                    raise
+                message = f"{self._where()} failed during a query: {error}"
+                raise _UnansweredError(message) from error
             if got == 0:
                 message = f"{self._where()} closed the connection during a query"
-                raise HistoryUnavailableError(message)
+                raise (HistoryUnavailableError if end else _UnansweredError)(message)
             end += got
             while True:
                 pos, n_rows, n_others, state = jit.frame(

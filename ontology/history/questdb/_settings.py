@@ -48,7 +48,10 @@ class QuestDBHistorySettings:
     the tables they read (0: none; see ``_read_cache``); ``read_cache_stale_ms`` how long
     after *another* process's write was applied by the server a read may still be answered
     from the cache without it (0: never; this store's own writes are seen by every read that
-    begins after they returned, whatever this is; see ``_read_cache``).
+    begins after they returned, whatever this is; see ``_read_cache``); ``warm_up`` whether
+    the store, once open, runs its read path once on a thread of its own (reads of series
+    that do not exist), so that the process's first real read or batch does not load the
+    reader's compiled loops (see ``_warm_up``).
     """
 
     host: str = "127.0.0.1"
@@ -66,6 +69,7 @@ class QuestDBHistorySettings:
     readers: int = 4
     read_cache: int = 64
     read_cache_stale_ms: int = 100
+    warm_up: bool = True
 
     def __post_init__(self) -> None:
         if not PREFIX_PATTERN.fullmatch(self.prefix):

@@ -70,6 +70,7 @@ from ontology.history.questdb._tiers import (
     appends,
     split_open,
 )
+from ontology.history.questdb._warm_up import WarmUp
 from ontology.history.questdb._wire import Wire
 
 DAY_US = 86_400 * 1_000_000
@@ -140,6 +141,14 @@ class QuestDBHistoryStore:
             f"SELECT tier, max(since) FROM {self._prefix}_watermarks ORDER BY tier"
         )
         self._watermarks = {Tier(tier): int(since) for tier, since in rows}
+        kept_from = max(self._watermarks.values(), default=0)
+        self._warm_up = WarmUp(self, kept_from) if settings.warm_up else None
+
+    def warmed_up(self, timeout: float | None = None) -> bool:
+        """Wait for the reads the store warms its read path with when it opens
+        (``QuestDBHistorySettings.warm_up``, see ``_warm_up``) to end, at most ``timeout``
+        seconds; whether they ended (True when there are none)."""
+        return self._warm_up is None or self._warm_up.join(timeout)
 
     def _table(self, name: str) -> str:
         return f"{self._prefix}_{name}"
@@ -499,6 +508,9 @@ class QuestDBHistoryStore:
                 self._wire.execute(f"DROP TABLE IF EXISTS {table}")
 
     def close(self) -> None:
+        # Its reads use the slots and connections closed below; a server that stopped
+        # answering is not waited for longer than a write waits for it.
+        self.warmed_up(self._settings.apply_timeout_s)
         with self._lock:
             self._cache.close()
             self._reads.close()

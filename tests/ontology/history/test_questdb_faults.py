@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -136,6 +137,10 @@ def _samples(i: int) -> Samples:
     )
 
 
+def _settings(server: OwnQuestDB, prefix: str, **more: Any) -> QuestDBHistorySettings:
+    return QuestDBHistorySettings(http_port=server.http, pg_port=server.pg, prefix=prefix, **more)
+
+
 def _count(store: QuestDBHistoryStore, i: int) -> float:
     """Samples held in batch ``i``'s 200 s, over all series (raw, so every row counts)."""
     start = T0 + timedelta(seconds=i * SECONDS)
@@ -146,13 +151,7 @@ def _count(store: QuestDBHistoryStore, i: int) -> float:
 
 
 def test_a_kill_minus_9_mid_append_loses_and_doubles_nothing(own_questdb: OwnQuestDB) -> None:
-    settings = QuestDBHistorySettings(
-        http_port=own_questdb.http,
-        pg_port=own_questdb.pg,
-        prefix="fault",
-        retry_ms=300,
-        apply_timeout_s=20,
-    )
+    settings = _settings(own_questdb, "fault", retry_ms=300, apply_timeout_s=20)
     store = QuestDBHistoryStore(settings)
     acknowledged: list[int] = []
     failed: list[tuple[int, Exception]] = []
@@ -194,3 +193,25 @@ def test_a_kill_minus_9_mid_append_loses_and_doubles_nothing(own_questdb: OwnQue
     (series,) = store.range([KEYS[0]], T0, end, timedelta(hours=1), [Agg.COUNT])  # hour tier
     assert series.values[Agg.COUNT].tolist() == [float((lost + 1) * SECONDS)]
     store.close()
+
+
+def test_reads_after_a_restart_under_an_open_store_open_their_connections_again(
+    own_questdb: OwnQuestDB,
+) -> None:
+    """A read slot's connection, kept from a read before the server was killed and started
+    again, is found closed before any answer: the read opens it again and answers, instead
+    of failing once per kept connection (a long-running reader, or one whose warm-up read
+    before the restart)."""
+    settings = _settings(own_questdb, "restart", readers=1, read_cache=0, warm_up=False)
+    store = QuestDBHistoryStore(settings)
+    try:
+        store.write_batch(batch("b0", SERIES * SECONDS), _samples(0))
+        assert _count(store, 0) == SERIES * SECONDS  # the slot's connection is open now
+        own_questdb.kill()
+        own_questdb.start()
+        assert _count(store, 0) == SERIES * SECONDS
+        assert store.as_of([KEYS[0]], T0 + timedelta(hours=1)).value.tolist() == [
+            float((SECONDS - 1) % 17)
+        ]
+    finally:
+        store.close()
