@@ -19,7 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import numpy as np
@@ -256,12 +256,16 @@ class BatchCommitter:
     def _events(self, fused: Fused, twins: npt.NDArray[np.object_], batch_id: str) -> list[Event]:
         states = self.fusion.mode_names()
         moves = fused.moves
+        codes: dict[tuple[int, int], str] = {}  # a batch has thousands of moves, few kinds
+        for move in zip(moves.before.tolist(), moves.after.tolist(), strict=True):
+            if move not in codes:
+                codes[move] = f"{states[move[0]]}->{states[move[1]]}"
         mode_events = [
             Event(
                 twin=str(twin),
                 time=_moment(at),
                 kind="mode",
-                code=f"{states[before]}->{states[after]}",
+                code=codes[before, after],
                 batch=batch_id,
             )
             for twin, at, before, after in zip(
@@ -453,7 +457,9 @@ def _json(value: object) -> JsonValue:
 
 
 def _moment(micros: int) -> datetime:
-    return datetime.fromtimestamp(micros // 1_000_000, UTC).replace(microsecond=micros % 1_000_000)
+    """The aware UTC time of ``micros`` µs since the epoch, exactly (one addition: about half
+    the cost of ``fromtimestamp(...).replace(...)``, called once per changed key and event)."""
+    return _EPOCH + timedelta(microseconds=micros)
 
 
 def _micros(moment: datetime) -> int:
