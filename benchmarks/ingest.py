@@ -54,6 +54,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import resource
 import statistics
 import sys
 import threading
@@ -190,11 +191,13 @@ def run_kernel(
     threads: int = 1,
     wall: list[float] | None = None,
     caller: list[float] | None = None,
+    faults: list[int] | None = None,
 ) -> tuple[list[float], Answer]:
     """``keep``: the kernel's state is appended to it (for (f), which measures it);
     ``compiled``: the numba loops, else the numpy steps; ``threads``: the compiled loops'
     threads; ``wall``, ``caller``: each batch's wall seconds and CPU seconds of the calling
-    thread alone are appended to them (whatever ``clock``)."""
+    thread alone are appended to them (whatever ``clock``); ``faults``: each batch's page
+    faults (the process's, ``ru_minflt``: first touches of fresh memory)."""
     now = CLOCKS[clock]
     signals = SignalTable(pipeline)
     kernel = FusionKernel(pipeline, signals, compiled=compiled, threads=threads)
@@ -210,6 +213,7 @@ def run_kernel(
     rows = events = 0
     rejects: dict[str, int] = {}
     for frame in frames:
+        faulted = _faults()
         started, wall_started, mine = now(), time.perf_counter(), time.thread_time()
         fused = kernel.fuse(frame, twin_map, retired, signal_map, one, zero, state, T0_US)
         commit(kernel, fused, state)
@@ -217,6 +221,8 @@ def run_kernel(
         if wall is not None and caller is not None:
             wall.append(time.perf_counter() - wall_started)
             caller.append(time.thread_time() - mine)
+        if faults is not None:
+            faults.append(_faults() - faulted)
         rows += len(fused.time)
         events += len(fused.events) + len(fused.moves)
         for reason, count in fused.reject_counts().items():
@@ -226,6 +232,11 @@ def run_kernel(
         keep.append(kernel.mapped_bytes)  # mapped blocks: tracemalloc does not see them
         return seconds, Answer(rows, rejects, events, {})
     return seconds, Answer(rows, rejects, events, kernel_state(state))
+
+
+def _faults() -> int:
+    """This process's minor page faults so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def kernel_state(state: FusionState) -> dict[tuple[int, int], float]:
@@ -371,6 +382,8 @@ def kernel_section(
     timed: dict[str, list[float]] = {v.name: [] for v in variants}
     walls: dict[str, list[float]] = {v.name: [] for v in variants}
     callers: dict[str, list[float]] = {v.name: [] for v in variants}
+    steady: dict[str, list[tuple[float, float]]] = {v.name: [] for v in variants}
+    faults: dict[str, list[list[int]]] = {v.name: [] for v in variants}
     theirs: list[float] = []
     same = True
     for run in range(runs):
@@ -380,13 +393,16 @@ def kernel_section(
             v = variants[(run + at) % len(variants)]
             wall: list[float] = []
             caller: list[float] = []
+            faulted: list[int] = []
             k_seconds, answers[v.name] = run_kernel(
                 pipeline, batches, twins, clock, compiled=v.compiled, threads=v.threads,
-                wall=wall, caller=caller,
+                wall=wall, caller=caller, faults=faulted,
             )  # fmt: skip
             timed[v.name].append(sum(k_seconds[1:]))
             walls[v.name].append(sum(wall[1:]))
             callers[v.name].append(sum(caller[1:]))
+            steady[v.name].append((sum(k_seconds[2:]), sum(wall[2:])))
+            faults[v.name].append(faulted)
         k_answer = answers[variants[0].name]
         b_seconds, b_answer = (
             python_baseline(pipeline, batches, clock) if run == 0 else ([], k_answer)
@@ -412,6 +428,8 @@ def kernel_section(
             f"runs ({clock}); wall {max(wall_rates):.1f} best, "
             f"{statistics.median(wall_rates):.1f} median   ({v.note})"
         )
+        if v.compiled:
+            _print_steady(samples // 6 * 4, steady[v.name], faults[v.name], clock)
         if v.threads > 1:
             mine = [counted / s / 1e6 for s in callers[v.name]]
             print(
@@ -423,6 +441,26 @@ def kernel_section(
     print(f"  baseline: {b_rate / 1e6:6.2f} M samples/s (plain Python loop, same rules, run 1)")
     print(f"  same answer (history rows, rejects, events, state): {'yes' if same else 'NO'}")
     return same
+
+
+def _print_steady(
+    samples: int, seconds: list[tuple[float, float]], faults: list[list[int]], clock: str
+) -> None:
+    """(a)'s rates from the third batch on, and the page faults of the second batch and of
+    the later ones: a kernel hands out its blocks again once no batch holds them, but the
+    benchmark holds a batch while it fuses the next (as the worker does while it writes
+    one), so the second batch is the first to touch the kernel's second block."""
+    rates = [samples / s / 1e6 for s, _ in seconds]
+    wall_rates = [samples / w / 1e6 for _, w in seconds]
+    second = statistics.median(f[1] for f in faults)
+    later = statistics.median(n for f in faults for n in f[2:])
+    print(
+        f"  {'':20} from the third batch on: {max(rates):.1f} best, "
+        f"{statistics.median(rates):.1f} median ({clock}); wall {max(wall_rates):.1f} best, "
+        f"{statistics.median(wall_rates):.1f} median (page faults a batch, median: "
+        f"{second:,.0f} the second, first to touch the kernel's second block; {later:,.0f} "
+        "the later ones)"
+    )
 
 
 # ------------------------------------------------------- (b) end to end, Kafka

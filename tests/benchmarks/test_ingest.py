@@ -16,6 +16,9 @@ def test_the_kernel_section_prints_both_figures_and_agrees(
     assert "numpy:" in output  # the numpy steps, measured alternately with the compiled loops
     assert "compiled or loaded from numba's cache in" in output
     assert "M samples/s" in output
+    steady = [line for line in output.splitlines() if "from the third batch on:" in line]
+    assert len(steady) == 2  # the compiled kernel on one thread and on two
+    assert all("page faults a batch" in line for line in steady)
     assert "same answer (history rows, rejects, events, state): yes" in output
 
 
