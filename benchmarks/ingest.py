@@ -128,6 +128,11 @@ class Columns:
     value: npt.NDArray[np.float64]
 
 
+KERNEL_BATCHES = 6
+"""(a)'s batches a run: the first warms the kernel and is not counted; the rates "from the
+third batch on" leave the second out too."""
+
+
 def make_batches(samples: int, twins: int, batches: int, seed: int = 1) -> list[Columns]:
     """Nearly time-ordered samples: 1 % late by up to 1 s, 0.1 % duplicated, 0.1 % impossible."""
     rng = np.random.default_rng(seed)
@@ -358,7 +363,8 @@ def kernel_section(
     pipeline = pipeline_from_document(PIPELINE)
     print(
         f"(a) fusion kernel, in-memory frames: {samples:,} samples over {twins:,} twins x "
-        f"{len(SIGNALS)} signals, batches of {samples // 6:,}; warm (first batch not counted); "
+        f"{len(SIGNALS)} signals, batches of {samples // KERNEL_BATCHES:,}; "
+        "warm (first batch not counted); "
         f"{clock} seconds (cpu: this process's, summed over its threads), and wall seconds"
     )
     started = time.perf_counter()
@@ -387,7 +393,7 @@ def kernel_section(
     theirs: list[float] = []
     same = True
     for run in range(runs):
-        batches = make_batches(samples, twins, 6, seed=run + 1)
+        batches = make_batches(samples, twins, KERNEL_BATCHES, seed=run + 1)
         answers: dict[str, Answer] = {}
         for at in range(len(variants)):  # each run starts with the next variant
             v = variants[(run + at) % len(variants)]
@@ -418,7 +424,7 @@ def kernel_section(
                     f"{b_answer.rejects}, {b_answer.events} events; "
                     f"state equal: {answer.state == b_answer.state}"
                 )
-    counted = samples - samples // 6
+    counted = samples - samples // KERNEL_BATCHES  # the first batch not counted
     for v in variants:
         rates = [counted / s / 1e6 for s in timed[v.name]]
         wall_rates = [counted / s / 1e6 for s in walls[v.name]]
@@ -429,7 +435,12 @@ def kernel_section(
             f"{statistics.median(wall_rates):.1f} median   ({v.note})"
         )
         if v.compiled:
-            _print_steady(samples // 6 * 4, steady[v.name], faults[v.name], clock)
+            _print_steady(
+                samples // KERNEL_BATCHES * (KERNEL_BATCHES - 2),
+                steady[v.name],
+                faults[v.name],
+                clock,
+            )
         if v.threads > 1:
             mine = [counted / s / 1e6 for s in callers[v.name]]
             print(
