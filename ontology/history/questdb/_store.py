@@ -130,6 +130,7 @@ class QuestDBHistoryStore:
         self._reads = ReadSlots(settings, self._engine, self._prefix)
         self._records = RecordReader(self._wire, self._prefix)
         self._tail = TierTail()
+        self._tiers_read = 0
         read = ("samples", "minute", "hour", "minute_open", "hour_open")
         self._cache = ReadCache(settings, [self._table(n) for n in read])
         self._sample_sender = SampleSender(settings)
@@ -141,8 +142,25 @@ class QuestDBHistoryStore:
             f"SELECT tier, max(since) FROM {self._prefix}_watermarks ORDER BY tier"
         )
         self._watermarks = {Tier(tier): int(since) for tier, since in rows}
+        self._start_tail()
         kept_from = max(self._watermarks.values(), default=0)
         self._warm_up = WarmUp(self, kept_from) if settings.warm_up else None
+
+    def _start_tail(self) -> None:
+        """Start the tier tail empty (``_tail``) when every tier table is: a fresh store's
+        batches then read no tier rows back, not even its first or a new series'.
+
+        The open minute table's sequencer transaction is read first, then the tier tables
+        are applied up to it at least and counted, then it is read again: a commit after
+        the first read moves it (and any later one makes the first write distrust the
+        tail), a commit before it is counted."""
+        opened = self._table("minute_open")
+        txn = self._wire.sequencer_txn(opened)
+        tiers = [self._table(n) for n in ("minute", "hour", "minute_open", "hour_open")]
+        self._wire.wait_applied(tiers)
+        counts = self._wire.execute(" UNION ALL ".join(f"SELECT count() FROM {t}" for t in tiers))
+        if all(int(n) == 0 for (n,) in counts) and self._wire.sequencer_txn(opened) == txn:
+            self._tail.start_empty(txn)
 
     def warmed_up(self, timeout: float | None = None) -> bool:
         """Wait for the reads the store warms its read path with when it opens
@@ -157,6 +175,12 @@ class QuestDBHistoryStore:
     def read_cache_hits(self) -> int:
         """``range`` and ``as_of`` calls answered from the read cache (see ``_read_cache``)."""
         return self._cache.hits
+
+    @property
+    def tiers_read_back(self) -> int:
+        """Writes that read the tier rows held back from the server (not from the tail kept
+        in memory, see ``_tail``)."""
+        return self._tiers_read
 
     @property
     def reads_waited(self) -> int:
@@ -331,6 +355,7 @@ class QuestDBHistoryStore:
         mine = self._unapplied - {self._table("samples")} if not samples else self._unapplied
         self._wire.wait_applied(sorted(mine | {self._table(n) for n in tables}))
         self._unapplied -= mine
+        self._tiers_read += 1
         return self._tiers.held(lo, key_filters(keys, fixed=0))
 
     def append_events(self, events: Sequence[Event]) -> None:

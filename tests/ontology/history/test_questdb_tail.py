@@ -70,3 +70,26 @@ def test_rows_of_other_series_survive_only_a_chain_of_its_own_flushes() -> None:
     tail.keep(other, second, second, 5)
     assert tail.held(A_B, 6) is None
     assert tail.held(other, 6) is not None
+
+
+def test_a_tail_started_empty_knows_the_series_it_holds_no_rows_for() -> None:
+    tail = TierTail()
+    tail.start_empty(4)
+    assert tail.held(A_B, 5) is None  # another writer committed since the tables were empty
+    tail.start_empty(4)
+    got = tail.held(A_B, 4)
+    assert got is not None
+    assert got[Tier.MINUTE].num_rows == got[Tier.HOUR].num_rows == 0
+    assert "series" in got[Tier.MINUTE].column_names
+    sent = _tiers(_rows(["a"], [0], [1]))
+    tail.keep(pa.array(["a"], pa.string()), got, sent, 4)
+    got = tail.held(A_B, 5)  # "b" is new: none of its rows exist
+    assert got is not None
+    assert got[Tier.MINUTE].column("series").to_pylist() == ["a"]
+    # After a gap (another writer) a series not kept is unknown again.
+    tail.keep(pa.array(["a"], pa.string()), sent, sent, 7)
+    assert tail.held(A_B, 8) is None
+    assert tail.held(pa.array(["a"], pa.string()), 8) is not None
+    tail.start_empty(9)
+    tail.clear()
+    assert tail.held(A_B, 9) is None
