@@ -5,7 +5,9 @@ the frames from the checked Arrow and numpy columns with as little conversion
 as it takes: names as categoricals (ILP symbols, each distinct name once),
 numbers as plain numpy arrays, a column that is null in every row left out
 (ILP sends no field for a null, so the rows are the same), and so is a quality
-that is GOOD (0) in every row (QuestDB stores a BYTE field not sent as 0).
+that is GOOD (0) in every row (QuestDB stores a BYTE field not sent as 0), in the
+samples and in the tier rows (their last quality; and their first and last text
+times, null in every row of a batch of numbers)
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import pyarrow.compute as pc
 
 from ontology.history.questdb._tiers import SEP
 
+_QUALITY = "lq"
+"""The tier rows' last quality (a BYTE column)."""
 TABLE_COLUMN = "_table"
 """The column of ``tier_frame`` naming each row's table (the client's ``table_name_col``)."""
 _ARROW = pd.ArrowDtype
@@ -105,8 +109,12 @@ def tier_frame(tiers: Mapping[str, pa.Table]) -> pd.DataFrame:
                 columns[name] = text
         elif pa.types.is_floating(column.type):
             columns[name] = column.to_numpy()
+        elif column.null_count == rows.num_rows:
+            continue  # the first and last text times of numbers only: no field either way
         elif column.null_count:  # integers with nulls (the first and last times)
             columns[name] = column.cast(pa.int64()).to_pandas(types_mapper=_ARROW)
+        elif name == _QUALITY and not pc.any(pc.not_equal(column, 0)).as_py():
+            continue  # GOOD (0) in every row: a BYTE field not sent is 0
         else:
             columns[name] = column.to_numpy().astype(np.int64)
     return pd.DataFrame(columns)

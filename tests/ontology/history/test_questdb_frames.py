@@ -74,7 +74,7 @@ def test_tier_frame_names_each_rows_table_and_splits_the_series_key() -> None:
     assert frame["twin"].astype(str).tolist() == ["a", "b", "a"]
     assert frame["signal"].astype(str).tolist() == ["x", "y", "x"]
     assert frame["ts"].astype("int64").tolist() == [0, 60_000_000, 0]
-    assert frame["vl_ts"].isna().all()  # a null integer stays null (no field sent)
+    assert "vl_ts" not in frame.columns  # null in every row: no field sent for any
     assert frame["tl"].tolist()[1] == "IDLE"
     assert frame["lq"].tolist() == [3, 3, 3]
     assert "series" not in frame.columns
@@ -88,3 +88,14 @@ def test_tier_frame_splits_series_sharing_a_twin_or_a_signal_into_their_own_name
     assert frame["twin"].astype(str).tolist() == ["a", "b", "a", "a", "c"]
     assert frame["signal"].astype(str).tolist() == ["x", "x", "y", "x", "y"]
     assert sorted(frame["twin"].cat.categories) == ["a", "b", "c"]  # each name once
+
+
+def test_tier_frame_keeps_integers_null_in_some_rows_and_leaves_out_a_good_quality() -> None:
+    minute = _tier([f"a{SEP}x", f"b{SEP}y"], [0, 60_000_000], [None, "IDLE"])
+    minute = minute.set_column(3, "vl_ts", pa.array([None, 5], pa.int64()))
+    frame = tier_frame({"p_minute": minute})
+    assert frame["vl_ts"].isna().tolist() == [True, False]  # a null stays null (no field sent)
+    assert frame["vl_ts"].tolist()[1] == 5
+    assert frame["lq"].tolist() == [3, 3]
+    good = minute.set_column(6, "lq", pa.array([0, 0], pa.uint8()))
+    assert "lq" not in tier_frame({"p_minute": good}).columns  # stored as 0, GOOD, unsent
