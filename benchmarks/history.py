@@ -1,7 +1,7 @@
 """The history stores (DuckDB, QuestDB), each figure beside a baseline measured in the same run.
 
     python -m benchmarks.history [--series 100] [--hours 24] [--batch 100000] [--repeat 50]
-        [--as-of-twins 10000] [--skip-questdb | --skip-duckdb]
+        [--as-of-twins 10000] [--skip-questdb | --skip-duckdb] [--append-only]
         [--questdb-http 127.0.0.1:19000] [--questdb-pg 127.0.0.1:18812] [--questdb-pid PID]
 
 Data: ``--series`` series (twin ``plant/m<i>``, signal ``power``) at 1 Hz over
@@ -27,8 +27,9 @@ the last hour. For each store it prints:
   applied, and its CPU ms per warm call of each read, for the store and the
   baseline (``/proc``; other clients of the same server count too).
 
-Every store answer is checked against its baseline's; the exit status is 1 if
-one differs. Targets (2 vCPU): append >= 1 M samples/s DuckDB, >= 700 k QuestDB;
+``--append-only`` prints the append figures alone: each read is called once, untimed,
+only to check its answer. Every store answer is checked against its baseline's; the
+exit status is 1 if one differs. Targets (2 vCPU): append >= 1 M samples/s DuckDB, >= 700 k QuestDB;
 one series <= 10 ms p99; 100 series <= 50 ms; as_of of 10,000 twins <= 100 ms.
 """
 
@@ -172,9 +173,10 @@ def timings(
     """Milliseconds of ``repeat`` warm calls (after ``WARM_CALLS`` untimed ones, whose
     milliseconds go to ``reads.first[name]``) and the last answer; this process's CPU ms
     per timed call goes to ``reads.client[name]``, and with ``reads.server`` the server's
-    to ``reads.cpu[name]``."""
+    to ``reads.cpu[name]``. ``repeat`` 0 (``--append-only``): one untimed call, for its
+    answer."""
     reads.first[name] = []
-    for _ in range(WARM_CALLS):
+    for _ in range(WARM_CALLS if repeat else 1):
         start = time.perf_counter()
         out = work()
         reads.first[name].append((time.perf_counter() - start) * 1e3)
@@ -186,6 +188,8 @@ def timings(
         start = time.perf_counter()
         out = work()
         times.append((time.perf_counter() - start) * 1e3)
+    if not repeat:
+        return times, out
     reads.client[name] = (time.process_time() - cpu) / repeat * 1e3
     if server:
         reads.cpu[name] = (server.seconds() - before) / repeat * 1e3
@@ -232,7 +236,7 @@ def store_figures(
     store.write_batch(batch_record(0, len(first)), first)  # a replay changes nothing
     minute = timedelta(minutes=1)
     by_twin = sorted(data.keys, key=lambda k: k.twin)  # the baselines order by twin
-    few = max(repeat // 5, 3)
+    few = max(repeat // 5, 3) if repeat else 0
     reads = Reads(server)
     one, one_out = timings(
         repeat, lambda: store.range(by_twin[:1], START, data.end, minute, AGGS), reads, "one"
@@ -286,7 +290,7 @@ def duckdb_baseline(data: Data, repeat: int, path: Path) -> Figures:
     twins = sorted(k.twin for k in data.keys)
     one_sql = _GROUP_BY.format("twin = ? AND signal = 'power'")
     many_sql = _GROUP_BY.format("list_contains(?, twin)")
-    few = max(repeat // 5, 3)
+    few = max(repeat // 5, 3) if repeat else 0
     reads = Reads()
     one, one_out = timings(
         repeat, lambda: con.execute(one_sql, [twins[0], lo, hi]).fetchnumpy(), reads, "one"
@@ -403,7 +407,7 @@ def questdb_baseline(
     window = [START, data.end]
     one_sql = sample_by.format("twin = %s AND signal = 'power'")
     many_sql = sample_by.format(f"twin IN ({', '.join(['%s'] * len(twins))})")
-    few = max(repeat // 5, 3)
+    few = max(repeat // 5, 3) if repeat else 0
     reads = Reads(server)
     one, one_out = timings(repeat, lambda: rows(one_sql, [twins[0], *window]), reads, "one")
     many, many_out = timings(few, lambda: rows(many_sql, [*twins, *window]), reads, "many")
@@ -480,7 +484,7 @@ def report(name: str, got: Figures, base: Figures, data: Data, words: Sequence[s
         ("many", f"{data.series} series, 1-min buckets (warm)", got.many, base.many, query),
         ("as_of", f"as_of {data.as_of_twins} twins (warm)", got.as_of, base.as_of, latest),
     )
-    for key, what, mine, theirs, how in reads:
+    for key, what, mine, theirs, how in reads if got.one else ():  # not --append-only
         _line(
             what,
             f"{_ms(mine)} (min {min(mine):.1f}, n={len(mine)}, slowest #{np.argmax(mine) + 1})",
@@ -530,6 +534,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     skip = parser.add_mutually_exclusive_group()
     skip.add_argument("--skip-questdb", action="store_true", help="DuckDB only")
     skip.add_argument("--skip-duckdb", action="store_true", help="QuestDB only")
+    parser.add_argument(
+        "--append-only",
+        action="store_true",
+        help="print the append figures alone (each read called once, untimed, to check its "
+        "answer against the baseline's)",
+    )
     parser.add_argument("--questdb-http", default="127.0.0.1:19000", help="QuestDB HTTP")
     parser.add_argument("--questdb-pg", default="127.0.0.1:18812", help="QuestDB PG wire")
     parser.add_argument(
@@ -560,6 +570,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "1..100000 as-of twins and at least 3 repeats"
         )
     data = Data(args.series, seconds, args.batch // args.series, args.as_of_twins)
+    if args.append_only:
+        args.repeat = 0
     print(f"benchmarks.history: appends cold (empty tables), reads warm; {vars(args)}")
     ok = True
     if not args.skip_duckdb:

@@ -108,3 +108,15 @@ def test_timed_calls_come_after_the_untimed_warm_ones() -> None:
     assert len(times) == 4 and last == len(calls)
     assert len(reads.first["many"]) == history.WARM_CALLS
     assert all(ms >= 0 for ms in reads.first["many"]) and reads.cpu == {}
+
+
+def test_append_only_prints_the_append_figures_and_still_checks_the_answers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert history.main([*TINY, "--skip-questdb", "--append-only"]) == 0
+    output = capsys.readouterr().out
+    rows = _rows(output)
+    assert len(rows) == 3  # append, append per CPU second, bytes per sample
+    assert "M samples/s" in rows[0] and "per CPU s" in rows[1] and "on disk" in rows[2]
+    assert not _first_calls(output) and not _client_cpu(output)
+    assert "answers equal to the baselines" in output
