@@ -8,7 +8,8 @@ go out on worker threads, each over its own sender, while the calling thread
 sorts the batch, computes its tiers and sends them in a request of its own.
 A large frame is cut into ``parts`` runs of rows sent at once: the client
 serialises them on as many threads and the server parses them on as many
-network workers. Nothing is acknowledged before every request is: the caller
+network workers; the runs grow in length (``run_cuts``), so that they mostly
+commit in time order. Nothing is acknowledged before every request is: the caller
 waits for the samples' answers (``SampleFlush.result``) before it sends the
 batch record.
 
@@ -51,6 +52,20 @@ class SampleFlush:
             raise failure
 
 
+def run_cuts(rows: int, parts: int) -> list[int]:
+    """Where ``rows`` rows are cut into ``parts`` runs, each half as long again as the one
+    before (two: 40 % and 60 %), so that an earlier run, parsed at once with the later
+    ones, is mostly committed first. A later run committed first makes the earlier one
+    out of order, which the server merges into the partition with dedup instead of
+    appending it (measured, the benchmark's appends of 12 h in four alternated pairs,
+    under load: WAL apply and the write pool 0.45-0.51 CPU s per million samples with
+    runs of 40 and 60 %, 0.54-0.67 with halves)."""
+    weights = [2 + i for i in range(parts)]
+    total = sum(weights)
+    ends = [rows * sum(weights[: i + 1]) // total for i in range(parts)]
+    return [0, *ends]
+
+
 def _send(wire: Wire, table: str, rows: pd.DataFrame) -> None:
     wire.send(lambda sender: wire.frame(sender, table, rows))
 
@@ -69,7 +84,7 @@ class SampleSender:
         """Send ``frame`` to ``table`` in up to ``parts`` requests at once (runs of rows
         in the frame's order)."""
         parts = max(1, min(self._parts, len(frame) // MIN_PART_ROWS))
-        cuts = [len(frame) * i // parts for i in range(parts + 1)]
+        cuts = run_cuts(len(frame), parts)
         return SampleFlush(
             [
                 self._pool.submit(_send, wire, table, frame.iloc[lo:hi])
