@@ -23,7 +23,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import neo4j
@@ -315,8 +315,10 @@ def contains_pairs(driver: neo4j.Driver, ns: str) -> list[tuple[str, str]]:
 def write_signals(
     driver: neo4j.Driver, ns: str, signal: str, values: Mapping[str, float], at: datetime
 ) -> None:
-    """Upsert one signal's value on each twin of ``values`` (the store's signal layout)."""
+    """Upsert one signal's value on each twin of ``values`` (the store's signal layout: the
+    time's text only for an offset other than UTC's)."""
     micros = int(at.timestamp() * 1_000_000)
+    text = None if at.utcoffset() == timedelta(0) else at.isoformat()
     rows = [
         {"key": _JSON([twin, signal]), "twin": twin, "value": _JSON(value)}
         for twin, value in values.items()
@@ -330,7 +332,7 @@ def write_signals(
     def work(tx: neo4j.ManagedTransaction) -> None:
         for start in range(0, len(rows), 10_000):
             chunk = rows[start : start + 10_000]
-            tx.run(query, rows=chunk, signal=signal, t=micros, time=at.isoformat()).consume()
+            tx.run(query, rows=chunk, signal=signal, t=micros, time=text).consume()
 
     if rows:
         with driver.session(database=DATABASE) as session:

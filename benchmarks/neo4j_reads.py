@@ -90,8 +90,8 @@ class Plain:
         return twin, model, json.loads(props)
 
     def signals(self, twin_id: str) -> dict[str, tuple[Any, str]]:
-        query = "MATCH (s:TSignal {twin: $id}) RETURN s.signal, s.value, s.time"
-        return {s: (json.loads(v), t) for s, v, t in self._read(query, id=twin_id)}
+        query = "MATCH (s:TSignal {twin: $id}) RETURN s.signal, s.value, s.time, s.t"
+        return {s: (json.loads(v), _text(t, at)) for s, v, t, at in self._read(query, id=twin_id)}
 
     def descendants(self, twin_id: str, after: str | None) -> list[str]:
         query = (
@@ -114,11 +114,11 @@ class Plain:
     def twins_with_signals(self, ids: Sequence[str]) -> dict[str, Any]:
         query = (
             "UNWIND $ids AS id MATCH (t:TTwin {id: id}) OPTIONAL MATCH (s:TSignal {twin: id}) "
-            "RETURN t.id, t.model, collect([s.signal, s.value, s.time])"
+            "RETURN t.id, t.model, collect([s.signal, s.value, s.time, s.t])"
         )
         out: dict[str, Any] = {}
         for twin, model, found in self._read(query, ids=list(ids)):
-            kept = {s: (json.loads(v), t) for s, v, t in found if s is not None}
+            kept = {s: (json.loads(v), _text(t, at)) for s, v, t, at in found if s is not None}
             out[twin] = (model, kept)
         return out
 
@@ -130,7 +130,7 @@ class Plain:
                 "signal": u.signal,
                 "value": json.dumps(u.value, sort_keys=True, separators=(",", ":")),
                 "t": int(u.time.timestamp() * 1_000_000),
-                "time": u.time.isoformat(),
+                "time": None if u.time.utcoffset() == timedelta(0) else u.time.isoformat(),
                 "batch": u.batch,
             }
             for u in updates
@@ -160,6 +160,14 @@ class Plain:
 
         with self.driver.session(database=DATABASE) as session:
             session.execute_write(work)
+
+
+def _text(text: str | None, t: int) -> str:
+    """A signal's time as ISO text: the node's ``time`` if it has one (an offset other than
+    UTC's), else from ``t`` (µs since the epoch), as the store reads it."""
+    if text is not None:
+        return text
+    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=t)).isoformat()
 
 
 def cases(

@@ -11,13 +11,15 @@ newer times (every node updated), for two shapes of the same transaction:
 - **store**: ``Neo4jStore.set_signals`` as it is: the twins checked once (their
   distinct ids), the rows of one key reduced to the one an in-order apply keeps, then
   one list per property, ``UNWIND range(...)`` with ``MERGE``/``SET`` and no subquery;
+  the batch id once, no ISO time text for a UTC time (``t`` holds it);
 - **maps**: the statement the store had before (the baseline): one ``UNWIND`` of a
   map per row, each row's twin matched in it and a ``CALL`` subquery per row (so rows
   of one key apply in order), then the ``signals`` counter moved as the store moves it.
 
 Shapes take turns (store first in odd runs, maps first in even ones), and the run
 fails unless both namespaces read back the same ``Signal`` nodes (key, twin, signal,
-value, t, time, batch). Wall seconds, from the call to the commit's return.
+value, t, time, batch; the time from its text where a node has one, else from ``t``).
+Wall seconds, from the call to the commit's return.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ontology import Neo4jStore, Neo4jStoreSettings, SignalUpdate
 
 SIGNALS = ("fault", "mode", "speed", "temperature", "vibration")
 _KEY = json.JSONEncoder(separators=(",", ":")).encode
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Write = Callable[[Neo4jStore, neo4j.Driver, str, Sequence[SignalUpdate]], None]
 
 
@@ -105,12 +108,18 @@ SHAPES: dict[str, Write] = {"store": store_write, "maps": maps_write}
 
 
 def read_back(driver: neo4j.Driver, ns: str) -> list[tuple[Any, ...]]:
+    """Every node's (key, twin, signal, value, t, time, batch); the time from its ISO text (the
+    former layout's, or the store's for an offset other than UTC's), else from ``t``."""
     records = driver.execute_query(
         f"MATCH (s:{ns}_Signal) RETURN s.key, s.twin, s.signal, s.value, s.t, s.time, s.batch "
         "ORDER BY s.key",
         database_=DATABASE,
     ).records
-    return [tuple(r) for r in records]
+    return [(*r[:5], _time(r[5], r[4]), r[6]) for r in records]
+
+
+def _time(text: str | None, t: int) -> datetime:
+    return datetime.fromisoformat(text) if text is not None else _EPOCH + timedelta(microseconds=t)
 
 
 def one_run(

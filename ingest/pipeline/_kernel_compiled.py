@@ -35,6 +35,11 @@ _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_THREADS = 64
 """Most threads a kernel runs (``kernel_threads``)."""
+SHARES = 4
+"""With threads, the ranges a thread's share of a loop is cut into: the threads take the
+next range left in turn (``_share``), so one that starts late (woken after the caller
+began, or descheduled on a busy machine) takes fewer, and the caller, whose Python between
+the loops the crew waits through, takes fewer where the crew was idle."""
 _JIT_CODES = {
     RejectReason.WRONG_TYPE: jit.WRONG_TYPE,
     RejectReason.UNKNOWN_TWIN: jit.UNKNOWN_TWIN,
@@ -126,6 +131,8 @@ class CompiledKernel:
         self.threads = threads
         self.rows_per_range = 16_384
         """Fewest rows a thread validates (a range costs a task: tens of microseconds)."""
+        self.tasks = 1 if threads == 1 else SHARES * threads
+        """Ranges validate, merge and commit are cut into (``SHARES`` a thread with threads)."""
         self.late_rows_per_range = 1_024
         """Fewest late rows a thread searches for duplicates (a search a row, some
         ten times a row's validation)."""
@@ -206,7 +213,7 @@ class CompiledKernel:
                 limits.future_limit, int(state.watermark), state.signals, work, code,
             )  # fmt: skip
 
-        bounds = _ranges(len(frame), self.threads, self.rows_per_range)
+        bounds = _ranges(len(frame), self.tasks, self.rows_per_range)
         found = self._share([partial(validate, lo, hi) for lo, hi in bounds])
         watermark = max(int(f[0]) for f in found)
         first = min(int(f[1]) for f in found)
@@ -222,7 +229,7 @@ class CompiledKernel:
         ).reshape(-1, 3)
         late, starts, before = jit.order_lists(ranges, f_time, work, code)
         rows = int(before[-1]) + late.shape[0]
-        parts = len(_ranges(rows, self.threads, self.rows_per_range))
+        parts = len(_ranges(rows, self.tasks, self.rows_per_range))
         if parts > 1:  # the history's length first: the late rows' duplicates, a range a thread
             repeated = self._share(
                 [
@@ -378,7 +385,7 @@ class CompiledKernel:
                 seen, seen_key, newer, changed, update,
             )  # fmt: skip
 
-        parts = _ranges(count, 1 if self._pool is None else 4 * self.threads, self.rows_per_range)
+        parts = _ranges(count, self.tasks, self.rows_per_range)
         counts = self._share([partial(share, lo, hi) for lo, hi in parts])
         at = counts[0][0]
         for (lo, _), (n_part, _) in zip(parts[1:], counts[1:], strict=True):  # one list
@@ -408,7 +415,7 @@ class CompiledKernel:
             state.state_value,
         )  # fmt: skip
         rows = seen.shape[0] + update.shape[0]
-        parts = 1 if self._pool is None else max(1, min(self.threads, rows // self.rows_per_range))
+        parts = max(1, min(self.tasks, rows // self.rows_per_range))
         tasks: list[Callable[[], int | None]] = [
             partial(jit.commit, part, parts, *arrays) for part in range(parts)
         ]

@@ -220,16 +220,19 @@ def validate(
     """Validate frame rows ``lo`` to ``hi`` (a thread may take each range): each row's reject
     code into ``code`` (the first reason met, 0: accepted), an accepted row's key, value,
     twin, signal and kind into ``work`` (``_layout``), and, as sources deliver nearly
-    ordered frames, the accepted rows into the range's main and late lists (``split``).
+    ordered frames, the accepted rows into the range's main and late lists (``split``'s
+    step, ``_place``, as each row is validated: one pass over the range, not two).
     Returns the watermark (``watermark`` or the latest accepted time), the earliest
     accepted time, how many rows are text, and the two lists' lengths.
     """
     n = f_time.shape[0]
     _check(f_twin, f_signal, twin_map, signal_map, lo, hi)
-    w_key, w_value, w_ts, w_kind, _, _ = _layout(work, n)
+    w_key, w_value, w_ts, w_kind, main, late = _layout(work, n)
     n_retired = retired.shape[0]
     texts = 0
     first = np.iinfo(np.int64).max  # the earliest accepted time
+    lists = (0, 0, 0, 0)  # the lists' lengths, the main list's last time and key (``_place``)
+    range_main, range_late = main[lo:], late[lo:]
     for i in range(lo, hi):
         fs = f_signal[i]
         t = twin_map[f_twin[i]]
@@ -280,7 +283,10 @@ def validate(
         w_ts[2 * i] = t
         w_ts[2 * i + 1] = s
         w_kind[i] = k
-    n_main, n_late = split(lo, hi, NO_TIME, f_time, work, code)
+        lists = _place(i, at, key, lists, range_main, range_late, code)
+    n_main, n_late = lists[0], lists[1]
+    if n_late > 1:  # sorted here, a range a thread: ``order_lists`` merges the sorted runs
+        late[lo : lo + n_late] = _merge_sort(late[lo : lo + n_late], f_time, w_key)
     return watermark, first, texts, n_main, n_late
 
 
@@ -300,11 +306,13 @@ def split(
     older than ``oldest`` is too late. The late list is sorted as ``order_lists`` sorts
     (then a run for its merge sort). The lists' lengths.
 
-    ``validate`` ends with it (``oldest``: none); where some accepted rows are too late for
-    the batch's watermark (known after every range is validated) it runs again: a
-    duplicate is judged again too (it is as old as its first)."""
+    ``validate`` places its rows so as it validates them (``oldest``: none); where some
+    accepted rows are too late for the batch's watermark (known after every range is
+    validated) this runs over the range again: a duplicate is judged again too (it is as
+    old as its first)."""
     w_key, _, _, _, main, late = _layout(work, f_time.shape[0])
-    n_main = n_late = last_t = last_k = 0
+    lists = (0, 0, 0, 0)
+    range_main, range_late = main[lo:], late[lo:]
     for i in range(lo, hi):
         c = code[i]
         if c != 0 and c != DUPLICATE:
@@ -312,20 +320,41 @@ def split(
         at, key = f_time[i], w_key[i]
         if at < oldest:
             code[i] = TOO_LATE
-        elif n_main and at == last_t and key == last_k:
-            code[i] = DUPLICATE
-        elif n_main == 0 or not (at < last_t or (at == last_t and key < last_k)):
-            code[i] = 0
-            main[lo + n_main] = i
-            n_main += 1
-            last_t, last_k = at, key
         else:
-            code[i] = 0
-            late[lo + n_late] = i
-            n_late += 1
-    if n_late > 1:  # sorted here, a range a thread: ``order_lists`` merges the sorted runs
+            lists = _place(i, at, key, lists, range_main, range_late, code)
+    n_main, n_late = lists[0], lists[1]
+    if n_late > 1:  # as ``validate`` sorts them
         late[lo : lo + n_late] = _merge_sort(late[lo : lo + n_late], f_time, w_key)
     return n_main, n_late
+
+
+@_inlined
+def _place(
+    i: int,
+    at: int,
+    key: int,
+    lists: tuple[int, int, int, int],
+    main: npt.NDArray[np.int64],
+    late: npt.NDArray[np.int64],
+    code: npt.NDArray[np.uint8],
+) -> tuple[int, int, int, int]:
+    """``split``'s step for accepted row ``i`` (time ``at``, key ``key``): a duplicate of
+    the main list's last row, else into the main list where it keeps its order, else into
+    the late list (``main``, ``late``: the range's). ``lists``: the lists' lengths and the
+    main list's last time and key, before the row and (returned) after it."""
+    n_main, n_late, last_t, last_k = lists
+    if n_main and at == last_t and key == last_k:
+        code[i] = DUPLICATE
+    elif n_main == 0 or not (at < last_t or (at == last_t and key < last_k)):
+        code[i] = 0
+        main[n_main] = i
+        n_main += 1
+        last_t, last_k = at, key
+    else:
+        code[i] = 0
+        late[n_late] = i
+        n_late += 1
+    return n_main, n_late, last_t, last_k
 
 
 @_jit

@@ -208,21 +208,30 @@ class BatchCommitter:
                 f"{self._prepared[0].batch_id}, which is not written yet; expected them in order"
             )
             raise IngestError(msg)
-        updates = self._beside.write(ready.history, self.graph, ready.updates)
-        if updates:
-            changed = sorted({u.twin for u in updates})
-            if self.graph.rollups():
-                self.graph.recompute_rollups(changed)
+        declared: list[bool] = []
+
+        def updates() -> list[SignalUpdate]:
+            """The state rows, and whether rollups are declared: read here, beside the history
+            write, not after it (the read is a Neo4j round trip; a declared rollup is seen at
+            most ``model_recheck_ms`` late either way)."""
+            made = ready.updates()
+            if made:
+                declared.append(bool(self.graph.rollups()))
+            return made
+
+        made = self._beside.write(ready.history, self.graph, updates)
+        if made and declared[-1]:
+            self.graph.recompute_rollups(sorted({u.twin for u in made}))
         fused = ready.fused
         cursor = None
-        if self.feed is not None and (updates or ready.events):
+        if self.feed is not None and (made or ready.events):
             qualities = [
                 *fused.quality[fused.update].tolist(),
-                *[0] * (len(updates) - len(fused.update)),
+                *[0] * (len(made) - len(fused.update)),
             ]
             changes = [
                 SignalChange(u.twin, u.signal, u.value, u.time, q, ready.batch_id)
-                for u, q in zip(updates, qualities, strict=True)
+                for u, q in zip(made, qualities, strict=True)
             ]
             cursor = self.feed.publish(ready.batch_id, changes, ready.events)
         self._prepared.pop(0)
@@ -233,7 +242,7 @@ class BatchCommitter:
             count_in=ready.count_in,
             accepted=shape.samples,
             rejected=ready.rejected,
-            state_updates=len(updates),
+            state_updates=len(made),
             events=len(ready.events),
             cursor=cursor,
             state_only=source.state_only,
@@ -260,14 +269,10 @@ class BatchCommitter:
         for move in zip(moves.before.tolist(), moves.after.tolist(), strict=True):
             if move not in codes:
                 codes[move] = f"{states[move[0]]}->{states[move[1]]}"
+        # positional, each field given: about a third less than keywords and the defaults'
+        # factory, for the thousands of mode events of a batch (built before its history write)
         mode_events = [
-            Event(
-                twin=str(twin),
-                time=_moment(at),
-                kind="mode",
-                code=codes[before, after],
-                batch=batch_id,
-            )
+            Event(str(twin), _moment(at), "mode", codes[before, after], "", {}, batch_id)
             for twin, at, before, after in zip(
                 twins[moves.twin],
                 moves.time.tolist(),

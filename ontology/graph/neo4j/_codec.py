@@ -2,7 +2,9 @@
 
 Neo4j properties hold scalars and lists of scalars, so nested JSON (a twin's
 property map, edge properties, signal values, audit before/after) is kept as
-JSON text, and times as ISO-8601 text (they keep their UTC offset exactly).
+JSON text, and times as ISO-8601 text (they keep their UTC offset exactly); a
+signal's time is its ``t`` (µs since the epoch), with the text only for an offset
+other than UTC's.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring_ascii
 from typing import Any, cast
 
@@ -138,11 +140,25 @@ def edge_from_row(source: str, name: str, target: str, props: str | None) -> Edg
 
 
 def signal_from_node(node: Mapping[str, Any]) -> SignalValue:
+    """A ``Signal`` node's value; its time from ``time`` (the ISO text, kept only for an offset
+    other than UTC's, see :func:`time_text`) or else from ``t`` (µs since the epoch, UTC)."""
+    text = node.get("time")
     return SignalValue(
         value=loads(node["value"]),
-        time=datetime.fromisoformat(node["time"]),
+        time=(
+            datetime.fromisoformat(text)
+            if text is not None
+            else _EPOCH + timedelta(microseconds=node["t"])
+        ),
         batch=node.get("batch"),
     )
+
+
+def time_text(moment: datetime) -> str | None:
+    """A signal time's ISO text for the node's ``time``, or None when ``t`` says it all: the
+    offset is UTC's (a naive time is taken as UTC, as :func:`micros` does)."""
+    offset = moment.utcoffset()
+    return None if offset is None or not offset else moment.isoformat()
 
 
 def audit_row(record: AuditRecord) -> dict[str, Any]:

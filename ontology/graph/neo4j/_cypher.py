@@ -16,7 +16,9 @@ into a statement; every value is a ``$parameter``):
 - ``(:ns_Signal {key, twin, signal, value, t, time, batch})``: the live value
   of one signal of one twin; ``key`` is the JSON text of ``[twin, signal]``,
   ``value`` JSON, ``t`` the event time in microseconds since the epoch (the
-  older-value check), ``time`` its ISO text.
+  older-value check and the time read back, in UTC), ``time`` its ISO text only
+  when its offset is not UTC's (an ISO string is a property Neo4j keeps out of
+  line: written for every key of every ingest batch, it doubled the commit).
 - ``(:ns_Model {dtmi, text, uploaded_at, uploaded_by, seq})``, one per DTMI.
 - ``(:ns_Rollup {name, spec})``, ``spec`` the JSON of a ``RollupSpec``.
 - ``(:ns_Audit {seq, at, principal, action, key, before, after})``, JSON

@@ -21,6 +21,7 @@ from ontology.graph.neo4j._codec import (
     micros,
     signal_from_node,
     signal_key,
+    time_text,
 )
 from ontology.graph.neo4j._cypher import Cypher
 from ontology.graph.neo4j._db import Runs
@@ -324,7 +325,10 @@ def set_signals(tx: Tx, cy: Cypher, updates: Sequence[SignalUpdate], batch: int)
     per property, ``batch`` keys a statement (``UNWIND range``): no map per row and no
     subquery per row, which is why a key may come only once (without a subquery the
     planner MERGEs every row before any ``SET``, so of two rows of one key the older
-    could win).
+    could win). The batch id goes once when every row has the same (an ingest batch),
+    and a time's ISO text only when its offset is not UTC's (``time_text``): a string
+    property per node that Neo4j keeps out of line, which made the commit of an ingest
+    batch's keys about twice as long.
     """
     kept: dict[str, tuple[int, SignalUpdate]] = {}
     for update in updates:
@@ -337,24 +341,30 @@ def set_signals(tx: Tx, cy: Cypher, updates: Sequence[SignalUpdate], batch: int)
     missing = set(twins).difference(models_of(tx, cy, twins))
     if missing:
         return missing
+    # $time[i] / $batches[i] past a list's end are null: an empty list is "none / all $batch"
     query = cy(
         "UNWIND range(0, size($key) - 1) AS i MERGE (s:Signal {key: $key[i]}) "
         "ON CREATE SET s.twin = $twin[i], s.signal = $signal[i] "
         "WITH s, i WHERE s.t IS NULL OR s.t <= $t[i] "
-        "SET s.value = $value[i], s.t = $t[i], s.time = $time[i], s.batch = $batch[i]"
+        "SET s.value = $value[i], s.t = $t[i], s.time = $time[i], "
+        "s.batch = coalesce($batches[i], $batch)"
     )
     keys = list(kept)
     for start in range(0, len(keys), batch):
         part = keys[start : start + batch]
         rows = [kept[key] for key in part]
+        # the time's text only where its offset is not UTC's: the others read it from t
+        times = [time_text(u.time) for _, u in rows]
+        batches = list(dict.fromkeys(u.batch for _, u in rows))
         params = {
             "key": part,
             "twin": [u.twin for _, u in rows],
             "signal": [u.signal for _, u in rows],
             "value": [dumps(u.value) for _, u in rows],
             "t": [at for at, _ in rows],
-            "time": [u.time.isoformat() for _, u in rows],
-            "batch": [u.batch for _, u in rows],
+            "time": times if any(times) else [],
+            "batch": batches[0] if len(batches) == 1 else None,
+            "batches": [] if len(batches) == 1 else [u.batch for _, u in rows],
         }
         tx.run(query, params).consume()
     return set()

@@ -107,7 +107,7 @@ def twins_with_signals(tx: Runs, cy: Cypher, ids: Sequence[str]) -> dict[str, Tw
     query = cy(
         "UNWIND $ids AS id MATCH (t:Twin {id: id}) "
         "CALL (id) { OPTIONAL MATCH (s:Signal {twin: id}) "
-        "RETURN collect(s {.signal, .value, .time, .batch}) AS found } "
+        "RETURN collect(s {.signal, .value, .t, .time, .batch}) AS found } "
         "RETURN collect([properties(t), found]) AS pairs"
     )
     pairs: list[list[Any]] = tx.run(query, ids=list(ids)).single(strict=True)[0]

@@ -37,7 +37,7 @@ from ontology.graph._rules import TwinRules, require_rollup
 from ontology.graph._values import Aggregate, JsonValue, RollupSpec, SignalUpdate
 from ontology.graph.neo4j import _graph_tx as gtx
 from ontology.graph.neo4j import _twin_tx as ttx
-from ontology.graph.neo4j._codec import dumps, micros, signal_key
+from ontology.graph.neo4j._codec import dumps, micros, signal_key, time_text
 from ontology.graph.neo4j._db import Neo4jDatabase, Runs
 from ontology.graph.neo4j._hierarchy import TOPOLOGY, read_topology
 from ontology.graph.neo4j._twin_tx import Tx
@@ -277,7 +277,7 @@ class RollupRunner:
         def work(tx: Tx) -> tuple[int, int]:
             removed = 0
             for statement in statements:
-                removed += self._write(tx, statement, t, now.isoformat())
+                removed += self._write(tx, statement, t, time_text(now))
             return removed, ttx.bump(tx, self._cy, SIGNALS)
 
         removed, version = self._db.write(work)
@@ -307,9 +307,9 @@ class RollupRunner:
                 cached.values[cleared] = np.nan
                 cached.times[cleared] = NO_TIME
 
-    def _write(self, tx: Tx, statement: _Statement, t: int, time_text: str) -> int:
+    def _write(self, tx: Tx, statement: _Statement, t: int, text: str | None) -> int:
         batch = self._db.settings.batch_size
-        params = {"signal": statement.signal, "t": t, "time": time_text, "derived": ROLLUP_BATCH}
+        params = {"signal": statement.signal, "t": t, "time": text, "derived": ROLLUP_BATCH}
         # Values this runner wrote before: set in place. A twin deleted meanwhile took its
         # signals along, and the MATCH finds nothing (no Eager: the plan reads no Twin).
         update = self._cy(

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -473,6 +473,46 @@ def test_signal_updates_over_several_statements_equal_the_memory_stores(
         assert sum(len(held) for held in neo4j_held) == 12
     finally:
         neo4j_store.close()
+
+
+@pytest.mark.neo4j
+def test_a_signal_time_is_kept_as_text_only_for_an_offset_other_than_utcs(
+    store: Neo4jStore, neo4j_driver: Driver, neo4j_namespace: str
+) -> None:
+    """A UTC time is read back from ``t`` alone (no ``time`` text on the node), exactly to the
+    microsecond; a time with another offset keeps its text and offset; a UTC time written
+    over it takes the text away, so the older offset does not come back; one batch id for
+    every row and different ones per row are both kept."""
+    store.upsert_twins([TwinSpec("a", ASSET), TwinSpec("b", ASSET)], principal=WHO)
+    utc = datetime(2026, 3, 1, 12, 0, 0, 123_457, tzinfo=UTC)
+    plus2 = datetime(2026, 3, 1, 14, 0, 1, 5, tzinfo=timezone(timedelta(hours=2)))
+    store.set_signals(
+        [SignalUpdate("a", "x", 1.5, utc, "b1"), SignalUpdate("b", "x", 2, utc, "b1")]
+    )
+    store.set_signals(
+        [SignalUpdate("a", "y", "on", plus2, "b2"), SignalUpdate("b", "y", 3, utc, "b3")]
+    )
+
+    def texts() -> dict[str, str | None]:
+        query = f"MATCH (s:{neo4j_namespace}_Signal) RETURN s.key AS k, s.time AS time"
+        return {r["k"]: r["time"] for r in neo4j_driver.execute_query(query).records}
+
+    held = texts()
+    assert len(held) == 4
+    assert [text for text in held.values() if text is not None] == [plus2.isoformat()]
+    a, b = store.get_signals("a"), store.get_signals("b")
+    assert (a["x"].time, a["x"].batch, b["x"].batch, b["y"].batch) == (utc, "b1", "b1", "b3")
+    assert a["x"].time.utcoffset() == timedelta(0)
+    assert (a["y"].value, a["y"].time, a["y"].time.utcoffset()) == ("on", plus2, timedelta(hours=2))
+    later = utc + timedelta(hours=1)
+    store.set_signals([SignalUpdate("a", "y", "off", later, "b4")])
+    assert list(texts().values()) == [None] * 4
+    y = store.get_signals("a")["y"]
+    assert (y.value, y.time, y.time.utcoffset(), y.batch) == ("off", later, timedelta(0), "b4")
+    assert store.signals_of(["a"])[0]["y"] == y
+    paired = store.twins_with_signals(["a"])[0]
+    assert paired is not None
+    assert paired[1]["y"] == y
 
 
 # ------------------------------------------------------------------- rollups
