@@ -530,14 +530,11 @@ def serve(args: argparse.Namespace) -> int:
     else:
         graph = Neo4jStore(Neo4jStoreSettings(uri=args.neo4j_uri, namespace=args.namespace))
     history = open_history_store(_history_settings(args.history))
-    if isinstance(history, QuestDBHistoryStore):
-        # its open-time warm-up (QuestDBHistorySettings.warm_up, about 0.3 s of CPU on a
-        # thread of its own) ended before "ready": the rounds measure a warm server, not
-        # one still loading its reader's compiled loops beside the first cases
-        history.warmed_up(60)
     settings = ServerSettings(
         version="bench", graph_store=args.serve, share_history_reads=not args.unshared_history
     )
+    # create_app returns once a QuestDB store's open-time warm-up (about 0.3 s of CPU on a
+    # thread of its own) ended, as under ``twinweave serve``: "ready" is a warm server
     app = create_app(settings, store=graph, history=history)
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # workers share the port

@@ -14,13 +14,16 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 import ontology
 from ontology.access import AllowAll, Authorizer
 from ontology.changefeed import ChangeFeed
-from ontology.history import HistoryStore
+from ontology.history import HistoryStore, QuestDBHistoryStore
 from server._body_limit import BodyLimit
 from server._direct import DirectApp
 from server._settings import ServerSettings
 from server.aas import aas_mount
 from server.explorer import explorer_route
 from server.graphql import GraphQLApp, GraphQLLimits, PrincipalOf, anonymous
+
+WARM_UP_WAIT_S = 60.0
+"""How long :func:`create_app` waits for a history store's open-time warm-up at most."""
 
 
 def create_app(
@@ -39,7 +42,14 @@ def create_app(
     ``authorizer`` every principal may read and change everything; without a
     ``history`` store the history fields (without a ``changes`` feed the
     subscriptions) answer with an error saying so.
+
+    A QuestDB history store's open-time warm-up (``QuestDBHistorySettings.warm_up``,
+    about a second of reads on a thread of its own) is waited for first, at most
+    :data:`WARM_UP_WAIT_S`: ``twinweave serve`` accepts its first request once the
+    reader is warm, not while the warm-up competes with it for the cores.
     """
+    if isinstance(history, QuestDBHistoryStore):
+        history.warmed_up(WARM_UP_WAIT_S)  # not ended by then: served all the same
 
     async def healthz(request: Request) -> Response:
         return JSONResponse(
