@@ -16,6 +16,7 @@ from server.graphql._limits import GraphQLLimits
 from server.graphql._loaders import Loaders
 from server.graphql._range_batcher import RangeBatcher
 from server.graphql._shared_exists import SharedExists
+from server.graphql._shared_live import SharedLive
 from server.graphql._signals_at import SignalsAtLoader
 
 
@@ -36,10 +37,14 @@ class Context:
     """The server's shared ``range`` calls (``None``: each request reads alone)."""
     shared_exists: SharedExists | None = None
     """The server's existence reads shared by concurrent requests (``None``: each alone)."""
+    shared_live: SharedLive | None = None
+    """The server's live-state reads shared by concurrent requests (``None``: each alone)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.store, self.authorizer, self.principal, self.shared_exists)
+        self.loaders = Loaders(
+            self.store, self.authorizer, self.principal, self.shared_exists, self.shared_live
+        )
 
     # made when first asked for: most requests read no history (their loaders cost about
     # as much CPU as reading one twin's live state)

@@ -29,6 +29,7 @@ from server.graphql._limits import GraphQLLimits
 from server.graphql._range_batcher import RangeBatcher
 from server.graphql._schema import build_schema
 from server.graphql._shared_exists import SharedExists
+from server.graphql._shared_live import SharedLive
 from server.graphql._threads import inline
 
 PrincipalOf = Callable[[HTTPConnection], Principal]
@@ -139,6 +140,7 @@ class GraphQLApp(GraphQL[Context, None]):
             RangeBatcher(history) if history is not None and settings.share_history_reads else None
         )
         self._shared_exists = None if inline(store) else SharedExists(store)
+        self._shared_live = None if inline(store) else SharedLive(store)
         self._changes = changes
         self._deadlines = Deadlines(limits.timeout_s, limits.timeout_s / DEADLINE_TICKS)
 
@@ -263,6 +265,7 @@ class GraphQLApp(GraphQL[Context, None]):
             changes=self._changes,
             ranges=self._ranges,
             shared_exists=self._shared_exists,
+            shared_live=self._shared_live,
             request=request,
             response=response,
         )

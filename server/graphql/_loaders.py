@@ -24,7 +24,8 @@ from strawberry.dataloader import DataLoader
 import dtdl
 import ontology
 from ontology.access import Action, AllowAll, Authorizer, Principal
-from server.graphql._shared_exists import SharedExists
+from server.graphql._shared_exists import ROUND_IDS, SharedExists
+from server.graphql._shared_live import LIVE_ROUND_IDS, SharedLive
 from server.graphql._threads import in_thread, inline, read_store
 from server.graphql._units import units_of
 
@@ -89,10 +90,13 @@ class Loaders:
         authorizer: Authorizer,
         principal: Principal,
         shared_exists: SharedExists | None = None,
+        shared_live: SharedLive | None = None,
     ) -> None:
         self._store = store
         self._shared_exists = shared_exists
         """The server's existence reads shared with concurrent requests (``None``: alone)."""
+        self._shared_live = shared_live
+        """The server's live-state reads shared with concurrent requests (``None``: alone)."""
         self._authorizer = authorizer
         self._principal = principal
         self.known_children: dict[str, tuple[str, ...]] = {}
@@ -235,16 +239,17 @@ class Loaders:
     async def existing(self, twin_ids: Sequence[str]) -> list[str]:
         """The ids of ``twin_ids`` that the principal may read and that exist, order kept:
         their existence asked of the store (``GraphStore.twins_exist``, one call per
-        ``MAX_READ_IDS``), no record read (a listing of ids, e.g. ``signalsAt``'s). A short
-        list goes in a call shared with concurrent requests' (:class:`SharedExists`)."""
+        ``MAX_READ_IDS``), no record read (a listing of ids, e.g. ``signalsAt``'s). A list
+        of up to ``ROUND_IDS`` goes in a call shared with concurrent requests'
+        (:class:`SharedExists`: requests asking for the same list share one)."""
         allowed = await self.only_visible(twin_ids)
         if not allowed:
             return []
         shared = self._shared_exists
-        if shared is not None and len(allowed) <= DIRECT_DECISIONS:
-            found = await shared.exist(allowed)
-        else:
-            found = await read_store(self._store, _in_chunks, self._store.twins_exist, allowed)
+        if shared is not None and len(allowed) <= ROUND_IDS:
+            there = await shared.found(allowed)
+            return [t for t in allowed if t in there]
+        found = await read_store(self._store, _in_chunks, self._store.twins_exist, allowed)
         return [t for t, there in zip(allowed, found, strict=True) if there]
 
     async def exists_one(self, twin_id: str) -> bool:
@@ -309,9 +314,13 @@ class Loaders:
             t in known and t in signals for t in twin_ids
         ):  # read ahead with their parent's children (child_page): no store call
             return [known[t] for t in twin_ids]
-        found, model_set = await read_store(
-            self._store, _with_model_set, self._store, list(twin_ids)
-        )
+        shared = self._shared_live
+        if shared is not None and twin_ids and len(twin_ids) <= LIVE_ROUND_IDS:
+            found, model_set = await shared.read(twin_ids)  # with concurrent requests'
+        else:
+            found, model_set = await read_store(
+                self._store, _with_model_set, self._store, list(twin_ids)
+            )
         if inline(self._store):
             return self._kept(found, model_set)
         self._model_set.prime(_ALL, model_set)  # as if loaded: later asks get this one

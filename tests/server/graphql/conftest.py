@@ -146,6 +146,11 @@ class HideSubtree:
         return tuple(t not in self.hidden for t in twin_ids)
 
 
+def some_machines(store: ontology.GraphStore) -> list[str]:
+    """Up to 20 machines of the sample plant (the shared-read tests' ids)."""
+    return list(store.descendants(SITE, model=MACHINE_MODEL, first=20).items)
+
+
 class Counting:
     """Forwards every call to the store and counts it by method name."""
 

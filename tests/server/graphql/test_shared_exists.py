@@ -16,7 +16,7 @@ import pytest
 
 import ontology
 from server.graphql._shared_exists import ROUND_IDS, SharedExists
-from tests.server.graphql.conftest import MACHINE_MODEL, SITE, WHO, Counting
+from tests.server.graphql.conftest import MACHINE_MODEL, SITE, WHO, Counting, some_machines
 
 GONE = "no/such/twin"
 BAD = "bad/id"
@@ -43,14 +43,10 @@ class Gated(Counting):
         return self.store.twins_exist(twin_ids)
 
 
-def _machines(store: ontology.GraphStore) -> list[str]:
-    return list(store.descendants(SITE, model=MACHINE_MODEL, first=20).items)
-
-
 def test_calls_of_one_step_go_in_one_store_call(plant: ontology.GraphStore) -> None:
     counting = Counting(plant)
     shared = SharedExists(cast(ontology.GraphStore, counting))
-    machines = _machines(plant)
+    machines = some_machines(plant)
 
     async def ask() -> list[list[bool]]:
         calls = [shared.exist([m, GONE]) for m in machines] + [shared.exist([SITE])]
@@ -64,7 +60,7 @@ def test_calls_of_one_step_go_in_one_store_call(plant: ontology.GraphStore) -> N
 def test_calls_made_while_a_round_runs_share_the_next(plant: ontology.GraphStore) -> None:
     gated = Gated(plant)
     shared = SharedExists(cast(ontology.GraphStore, gated))
-    machines = _machines(plant)
+    machines = some_machines(plant)
 
     async def ask() -> tuple[list[bool], list[list[bool]]]:
         first = asyncio.ensure_future(shared.exist([SITE]))
@@ -126,3 +122,34 @@ def test_a_call_of_too_many_ids_is_refused(plant: ontology.GraphStore) -> None:
     shared = SharedExists(plant)
     with pytest.raises(ValueError, match="at most"):
         asyncio.run(shared.exist([f"t{i}" for i in range(ROUND_IDS + 1)]))
+
+
+def test_calls_asking_for_one_long_list_share_a_round(plant: ontology.GraphStore) -> None:
+    # a round counts distinct ids: clients polling the same list of ROUND_IDS twins
+    # (signalsAt's) share one store call, where each made its own before
+    counting = Counting(plant)
+    shared = SharedExists(cast(ontology.GraphStore, counting))
+    machines = some_machines(plant)
+    listed = [*machines, *(f"{GONE}/{i}" for i in range(ROUND_IDS - len(machines)))]
+
+    async def ask() -> list[list[bool]]:
+        return await asyncio.gather(*(shared.exist(listed) for _ in range(4)))
+
+    got = asyncio.run(ask())
+    want = [True] * len(machines) + [False] * (ROUND_IDS - len(machines))
+    assert got == [want] * 4
+    assert counting.calls["twins_exist"] == 1
+
+
+def test_a_call_that_does_not_fit_goes_in_the_next_round(plant: ontology.GraphStore) -> None:
+    counting = Counting(plant)
+    shared = SharedExists(cast(ontology.GraphStore, counting))
+    first = [f"{GONE}/a{i}" for i in range(ROUND_IDS)]
+    other = [SITE, f"{GONE}/b"]
+
+    async def ask() -> tuple[list[bool], list[bool]]:
+        return await asyncio.gather(shared.exist(first), shared.exist(other))
+
+    got = asyncio.run(ask())
+    assert list(got) == [[False] * ROUND_IDS, [True, False]]
+    assert counting.calls["twins_exist"] == 2
