@@ -236,7 +236,7 @@ class Query:
     async def signals_at(
         self, info: Info, twins: list[strawberry.ID], names: list[str], at: datetime
     ) -> SignalTable:
-        return await signal_table(info.context, [str(t) for t in twins], names, at)
+        return await signal_table(info.context, list(map(str, twins)), names, at)
 
     @field("Every model held.")
     async def models(self, info: Info) -> list[ModelType]:

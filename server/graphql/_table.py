@@ -8,11 +8,13 @@ cost does not grow with GraphQL's per-object work.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 import numpy as np
 import strawberry
 from strawberry.scalars import JSON
 
+from ontology.history import AsOf, Quality
 from server.graphql._context import Context
 from server.graphql._errors import LimitError
 from server.graphql._history import MAX_SIGNALS, history_of, utc
@@ -59,25 +61,41 @@ async def signal_table(
     columns: list[SignalColumn] = []
     for i, name in enumerate(names):
         part = slice(i * len(twins), (i + 1) * len(twins))
-        values: list[float | str | None] = []
-        times: list[int | None] = []
-        quality: list[str | None] = []
-        if result is not None:
-            ms = result.time[part].astype("datetime64[ms]").astype(np.int64).tolist()
-            for hit, value, text, when_ms, code in zip(
-                result.found[part].tolist(),
-                result.value[part].tolist(),
-                result.text[part].tolist(),
-                ms,
-                result.quality[part].tolist(),
-                strict=True,
-            ):
-                values.append((str(text) if text is not None else value) if hit else None)
-                times.append(when_ms if hit else None)
-                quality.append(quality_name(code) if hit else None)
+        values, times, quality = _columns(result, part) if result is not None else ([], [], [])
         columns.append(
             SignalColumn(
                 name=name, values=as_json(values), times=as_json(times), quality=as_json(quality)
             )
         )
-    return SignalTable(at=when, twins=[strawberry.ID(t) for t in twins], signals=columns)
+    # strawberry.ID is a NewType: the ids as they are (a call per id made each again)
+    return SignalTable(at=when, twins=cast("list[strawberry.ID]", twins), signals=columns)
+
+
+_NO_TEXT = np.array(None, dtype=object)
+"""What ``AsOf.text`` holds where a sample is a number."""
+_QUALITY_NAMES = np.array([None, *(q.name for q in Quality)], dtype=object)
+"""A quality code's name at index ``code + 1`` (index 0: a code that names none)."""
+
+
+def _columns(result: AsOf, part: slice) -> tuple[list[Any], list[Any], list[Any]]:
+    """The values (text where the sample is text), times (ms since the epoch) and quality
+    names of ``result``'s rows ``part``, ``None`` where a row found nothing: as arrays,
+    not a Python step per row."""
+    hit = result.found[part]
+    missed = ~hit
+    values = result.value[part].astype(object)  # Python floats, as tolist() gives them
+    text = result.text[part]
+    worded = hit & np.not_equal(text, _NO_TEXT)
+    if worded.any():
+        values[worded] = [str(t) for t in text[worded]]
+    values[missed] = None
+    times = result.time[part].astype("datetime64[ms]").astype(np.int64).astype(object)
+    times[missed] = None
+    codes = result.quality[part].astype(np.intp)
+    known = (codes >= 0) & (codes < len(_QUALITY_NAMES) - 1)
+    if not known[hit].all():  # never: a stored code names a quality (else its error)
+        for code in codes[hit & ~known].tolist():
+            quality_name(code)
+    quality = _QUALITY_NAMES[np.where(known, codes + 1, 0)]
+    quality[missed] = None
+    return values.tolist(), times.tolist(), quality.tolist()

@@ -333,3 +333,47 @@ def test_signals_at_as_columns_for_many_twins(
     assert column["values"] == [pytest.approx(_power(1)[1805]), None]
     assert column["times"] == [int(at.timestamp() * 1000), None]
     assert column["quality"] == ["GOOD", None]
+
+
+def test_signals_at_columns_hold_text_and_each_quality(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    # a signal of its own (no other test reads it): text on one twin, numbers on another,
+    # each sample of another quality; a twin without one gets nulls
+    signal = "shift_code"
+    times = np.datetime64(START.replace(tzinfo=None), "us") + np.array([0, 60, 120, 180]).astype(
+        "timedelta64[s]"
+    )
+    samples = Samples(
+        twin=np.array([LATHE, LATHE, FILLER, FILLER], dtype=object),
+        signal=np.array([signal] * 4, dtype=object),
+        time=times,
+        value=np.array([np.nan, np.nan, 7.5, 8.5]),
+        text=np.array(["A", "B", None, None], dtype=object),
+        quality=np.array([1, 2, 0, 3], dtype=np.uint8),
+    )
+    batch = Batch("batch-shift-codes", (), START, "test", (), "test", count_in=4, accepted=4)
+    history.write_batch(batch, samples)
+    at = START + timedelta(minutes=5)
+    got = data(
+        _client(plant, history),
+        """query($twins: [ID!]!, $at: DateTime!) {
+             signalsAt(twins: $twins, names: ["shift_code", "power"], at: $at) {
+               twins signals { name values times quality } } }""",
+        {"twins": [LATHE, CMM, FILLER], "at": _iso(at)},
+    )["signalsAt"]
+    assert got["twins"] == [LATHE, CMM, FILLER]
+    codes, power = got["signals"]
+    start_ms = int(START.timestamp() * 1000)
+    assert codes == {
+        "name": "shift_code",
+        "values": ["B", None, 8.5],
+        "times": [start_ms + 60_000, None, start_ms + 180_000],
+        "quality": ["BAD", None, "STALE"],
+    }
+    assert power["values"] == [
+        pytest.approx(_power(1)[300]),
+        pytest.approx(_power(0)[300]),
+        None,
+    ]
+    assert power["quality"] == ["GOOD", "GOOD", None]
