@@ -71,31 +71,29 @@ async def signal_table(
     return SignalTable(at=when, twins=cast("list[strawberry.ID]", twins), signals=columns)
 
 
-_NO_TEXT = np.array(None, dtype=object)
-"""What ``AsOf.text`` holds where a sample is a number."""
 _QUALITY_NAMES = np.array([None, *(q.name for q in Quality)], dtype=object)
 """A quality code's name at index ``code + 1`` (index 0: a code that names none)."""
 
 
 def _columns(result: AsOf, part: slice) -> tuple[list[Any], list[Any], list[Any]]:
     """The values (text where the sample is text), times (ms since the epoch) and quality
-    names of ``result``'s rows ``part``, ``None`` where a row found nothing: as arrays,
-    not a Python step per row."""
+    names of ``result``'s rows ``part``, ``None`` where a row found nothing: each column
+    made whole by numpy, then the rows with text or with nothing patched (none, usually)."""
     hit = result.found[part]
-    missed = ~hit
-    values = result.value[part].astype(object)  # Python floats, as tolist() gives them
-    text = result.text[part]
-    worded = hit & np.not_equal(text, _NO_TEXT)
-    if worded.any():
-        values[worded] = [str(t) for t in text[worded]]
-    values[missed] = None
-    times = result.time[part].astype("datetime64[ms]").astype(np.int64).astype(object)
-    times[missed] = None
+    values: list[Any] = result.value[part].tolist()
+    texts = result.text[part].tolist()
+    if texts.count(None) != len(texts):  # some samples are text
+        for i, text in enumerate(texts):
+            if text is not None:
+                values[i] = str(text)
+    times: list[Any] = result.time[part].astype("datetime64[ms]").astype(np.int64).tolist()
     codes = result.quality[part].astype(np.intp)
     known = (codes >= 0) & (codes < len(_QUALITY_NAMES) - 1)
     if not known[hit].all():  # never: a stored code names a quality (else its error)
         for code in codes[hit & ~known].tolist():
             quality_name(code)
-    quality = _QUALITY_NAMES[np.where(known, codes + 1, 0)]
-    quality[missed] = None
-    return values.tolist(), times.tolist(), quality.tolist()
+    quality: list[Any] = _QUALITY_NAMES[np.where(known, codes + 1, 0)].tolist()
+    if not hit.all():
+        for i in np.flatnonzero(~hit).tolist():
+            values[i] = times[i] = quality[i] = None
+    return values, times, quality
