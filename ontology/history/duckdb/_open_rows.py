@@ -79,7 +79,10 @@ def advance(opened: pa.Table | None, part: pa.Table, latest: Ints, grain: int) -
         in_open = has_open & (open_bucket[clipped] == bucket)
     in_table = ~has_open & (latest >= 0) & (latest // grain * grain == bucket)
     rows = part
-    if in_open.any():
+    if in_open.all() and opened is not None:
+        # every row continues its series' open bucket (one bucket a series): merged in place
+        rows = merge_rows(opened.take(pa.array(clipped)), part).cast(part.schema)
+    elif in_open.any():
         index = np.flatnonzero(in_open)
         assert opened is not None
         merged = merge_rows(opened.take(pa.array(clipped[index])), part.take(pa.array(index)))
@@ -123,6 +126,10 @@ class OpenRows:
     def get(self, tier: Tier) -> pa.Table | None:
         return self._rows.get(tier)
 
+    def __bool__(self) -> bool:
+        """Whether some tier has an open row."""
+        return bool(self._rows)
+
     def replace(self, rows: Mapping[Tier, pa.Table]) -> None:
         """After a commit: the open rows it left (``rows``: every tier's)."""
         self._rows = {tier: table for tier, table in rows.items() if table.num_rows}
@@ -152,15 +159,35 @@ class OpenRows:
         return out
 
 
-def repair(con: duckdb.DuckDBPyConnection) -> None:
+def repair(con: duckdb.DuckDBPyConnection, series: Ints, latest: Ints) -> None:
     """Write, from its raw samples, the tier row of each series' last bucket that has none
-    (the open rows of a process that stopped without flushing them)."""
+    (the open rows of a process that stopped without flushing them). ``series`` and
+    ``latest``: each series with samples and its latest sample time (``SeriesIds``)."""
+    if not series.size:
+        return
     for tier, table in TIER_TABLES.items():
+        grain = GRAIN_US[tier]
+        last = pa.table({"series": pa.array(series, pa.int32()), "bucket": latest // grain * grain})
+        lo = {"lo": int(latest.min()) // grain * grain}
+        con.register("last_buckets", last)
+        try:
+            missing = con.sql(
+                "SELECT l.series, l.bucket FROM last_buckets l ANTI JOIN (SELECT series, bucket "
+                f"FROM {table} WHERE bucket >= $lo) t ON t.series = l.series "
+                "AND t.bucket = l.bucket",
+                params=lo,
+            ).to_arrow_table()
+        finally:
+            con.unregister("last_buckets")
+        if not missing.num_rows:
+            continue  # the usual open: the file was closed, its open rows written
         rows = (
             "(SELECT x.series, x.ts, x.value, x.text, x.quality, x.batch FROM samples x "
-            "JOIN (SELECT l.series, l.bucket FROM (SELECT series, max(ts) // $g * $g AS bucket "
-            f"FROM samples GROUP BY series) l ANTI JOIN {table} t "
-            "ON t.series = l.series AND t.bucket = l.bucket) m "
-            "ON x.series = m.series AND x.ts >= m.bucket AND x.ts < m.bucket + $g)"
+            "JOIN missing m ON x.series = m.series AND x.ts >= m.bucket "
+            "AND x.ts < m.bucket + $g WHERE x.ts >= $lo)"
         )
-        con.execute(f"INSERT INTO {table} {partial_sql(rows)}", {"g": GRAIN_US[tier]})
+        con.register("missing", missing)
+        try:
+            con.execute(f"INSERT INTO {table} {partial_sql(rows)}", {"g": grain, **lo})
+        finally:
+            con.unregister("missing")

@@ -63,11 +63,12 @@ class DuckDBHistoryStore:
             raise HistoryUnavailableError(message) from error
         self._lock = threading.Lock()
         self._con.execute(SCHEMA)
+        self._series = SeriesIds(self._con)
         with self._transaction():
-            repair(self._con)  # the open rows of a process that stopped without flushing
+            # the open rows of a process that stopped without writing them
+            repair(self._con, *self._series.stored())
         self._opened = OpenRows()
         """Each series' last bucket of each tier, not in the tier tables (``_open_rows``)."""
-        self._series = SeriesIds(self._con)
         # fetchall: a result left unfinished refuses the next ``register`` (DuckDB 2)
         ((latest,),) = self._con.execute("SELECT coalesce(max(ts), -1) FROM events").fetchall()
         self._events_latest = int(latest)
@@ -243,8 +244,9 @@ class DuckDBHistoryStore:
         """Writes the open tier rows to a file (kept in memory only: nothing to keep)."""
         with self._lock:
             try:
-                if self._settings.path is not None:
+                if self._settings.path is not None and self._opened:
                     with self._transaction():
                         self._opened.flush(self._con)
+                    self._opened.replace({})
             finally:
                 self._con.close()

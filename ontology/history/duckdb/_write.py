@@ -73,6 +73,11 @@ class SeriesIds:
         ).fetchall():
             self._text[int(series)] = True
 
+    def stored(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The ids of the series with a stored sample, and each one's latest sample time."""
+        ids = np.flatnonzero(self._latest >= 0)
+        return ids, self._latest[ids]
+
     def latest(self, ids: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
         """The latest stored sample time of each id (-1: none)."""
         known = ids < self._latest.size
