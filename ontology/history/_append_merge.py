@@ -63,8 +63,18 @@ def merge_appended(held: pa.Table, part: pa.Table) -> pa.Table:
         p_index, h_index = p_index[same], h_index[same]
     if not p_index.size:
         return part.select(list(_COLUMNS))
-    h = held.take(pa.array(h_index)).combine_chunks()
-    p = part.take(pa.array(p_index)).combine_chunks()
+    merged = merge_rows(held.take(pa.array(h_index)), part.take(pa.array(p_index)))
+    rest = np.ones(part.num_rows, dtype=bool)
+    rest[p_index] = False
+    kept = part.select(list(_COLUMNS)).filter(pa.array(rest))
+    return pa.concat_tables([kept, merged.cast(kept.schema)])
+
+
+def merge_rows(held: pa.Table, part: pa.Table) -> pa.Table:
+    """Row ``i`` of ``held`` merged with row ``i`` of ``part`` (the same series and bucket;
+    ``part``'s samples all follow ``held``'s), in ``_partials``' columns."""
+    h = held.combine_chunks()
+    p = part.combine_chunks()
     nv = pc.add(h["nv"], p["nv"])
     total = pc.add(pc.fill_null(h["s"], 0.0), pc.fill_null(p["s"], 0.0))
     gap = pc.multiply(h["vl"], pc.cast(pc.subtract(p["vf_ts"], h["vl_ts"]), pa.float64()))
@@ -88,7 +98,4 @@ def merge_appended(held: pa.Table, part: pa.Table) -> pa.Table:
         "lq": p["lq"],
         "lb": p["lb"],
     }
-    rest = np.ones(part.num_rows, dtype=bool)
-    rest[p_index] = False
-    kept = part.select(list(_COLUMNS)).filter(pa.array(rest))
-    return pa.concat_tables([kept, pa.table(merged).cast(kept.schema)])
+    return pa.table(merged)

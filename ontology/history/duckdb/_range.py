@@ -26,7 +26,6 @@ from ontology.history._arrays import NUMERIC_COLUMNS, TEXT_COLUMNS, floats, slic
 from ontology.history._partials import finish_columns, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, RangeQuery, Tier
 from ontology.history._values import TIME_DTYPE, Agg, Series, SeriesKey
-from ontology.history.duckdb._write import TIER_TABLES
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -39,9 +38,9 @@ as Arrow (measured: ``fetchnumpy`` is about 0.5 ms cheaper up to 10 series of 1,
 buckets, twice as dear at 100)."""
 
 
-def range_sql(query: RangeQuery, *, several: bool, text: bool) -> str:
+def range_sql(query: RangeQuery, sources: Mapping[Tier, str], *, several: bool, text: bool) -> str:
     """The statement of a bucketed read: ``series, bucket`` and the asked outputs, unordered
-    (the text ones only with ``text``).
+    (the text ones only with ``text``); ``sources``: each tier's rows (``OpenRows.sources``).
 
     Its parameters: ``$series`` (one id) or ``$ids`` (a list of ids, when
     ``several``), ``$start``, ``$end``, ``$g`` (the interval; absent from a read of a
@@ -58,7 +57,7 @@ def range_sql(query: RangeQuery, *, several: bool, text: bool) -> str:
             f"WHERE {which} AND ts >= $start AND ts < $end)"
         )
         return f"{select} FROM ({partial_sql(rows)})"
-    table = TIER_TABLES[query.tier]
+    table = sources[query.tier]
     where = f"WHERE {which} AND bucket >= $start AND bucket < $end"
     if query.interval == GRAIN_US[query.tier]:
         # At the tier's own grain its rows are the buckets: one flat statement (a nested
@@ -93,6 +92,7 @@ def read_range(
     keys: Sequence[SeriesKey],
     ids: Sequence[int | None],
     query: RangeQuery,
+    sources: Mapping[Tier, str],
     *,
     text: bool,
 ) -> tuple[Series, ...]:
@@ -105,7 +105,7 @@ def read_range(
         params["series"] = wanted[0]
     else:
         params["ids"] = wanted
-    sql = range_sql(query, several=len(wanted) > 1, text=text)
+    sql = range_sql(query, sources, several=len(wanted) > 1, text=text)
     if "$g" not in sql:  # a flat tier read without ``twa``: DuckDB refuses an unused one
         del params["g"]
     numeric = [NUMERIC_COLUMNS[a] for a in query.aggregates]

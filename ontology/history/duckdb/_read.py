@@ -7,7 +7,7 @@ be asked twice), ``series`` is its id.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -17,7 +17,6 @@ import pyarrow as pa
 from ontology.history._arrays import as_of_arrays, samples_of
 from ontology.history._tiers import MINUTE_US, Tier, floor_hour
 from ontology.history._values import AsOf, Samples, SeriesKey
-from ontology.history.duckdb._write import TIER_TABLES
 
 
 def key_table(ids: Sequence[int | None]) -> pa.Table:
@@ -51,16 +50,20 @@ SELECT series, greatest(vl_ts, tl_ts) AS ts,
     CASE WHEN vl_ts = greatest(vl_ts, tl_ts) THEN vl END AS value,
     CASE WHEN tl_ts = greatest(vl_ts, tl_ts) THEN tl END AS text, lq AS quality, lb AS batch
 FROM {table} WHERE {where}"""
-_FROM_TIERS = (
-    "SELECT k.position, c.ts, c.value, c.text, c.quality, c.batch FROM ("
-    + _LAST_OF_TIER.format(
-        table=TIER_TABLES[Tier.MINUTE], where="bucket >= $hour AND bucket + $minute <= $at + 1"
+
+
+def _from_tiers(sources: Mapping[Tier, str]) -> str:
+    """The last sample of each key from the tiers' rows (``sources``: ``OpenRows.sources``)."""
+    return (
+        "SELECT k.position, c.ts, c.value, c.text, c.quality, c.batch FROM ("
+        + _LAST_OF_TIER.format(
+            table=sources[Tier.MINUTE], where="bucket >= $hour AND bucket + $minute <= $at + 1"
+        )
+        + " UNION ALL "
+        + _LAST_OF_TIER.format(table=sources[Tier.HOUR], where="bucket < $hour")
+        + ") c JOIN keys k USING (series) "
+        "QUALIFY row_number() OVER (PARTITION BY k.position ORDER BY c.ts DESC) = 1"
     )
-    + " UNION ALL "
-    + _LAST_OF_TIER.format(table=TIER_TABLES[Tier.HOUR], where="bucket < $hour")
-    + ") c JOIN keys k USING (series) "
-    "QUALIFY row_number() OVER (PARTITION BY k.position ORDER BY c.ts DESC) = 1"
-)
 
 
 def _last_of_each(table: pa.Table) -> pa.Table:
@@ -76,7 +79,11 @@ def _last_of_each(table: pa.Table) -> pa.Table:
 
 
 def read_as_of(
-    con: duckdb.DuckDBPyConnection, keys: Sequence[SeriesKey], ids: Sequence[int | None], at: int
+    con: duckdb.DuckDBPyConnection,
+    keys: Sequence[SeriesKey],
+    ids: Sequence[int | None],
+    at: int,
+    sources: Mapping[Tier, str],
 ) -> AsOf:
     """The raw samples of the minute holding ``at``; for the series without one there, the
     last of the whole minutes of its hour and of the whole hours before.
@@ -98,7 +105,7 @@ def read_as_of(
     if all(s is None for s in rest):
         return as_of_arrays(keys, raw)
     params = {"hour": floor_hour(at), "at": at, "minute": MINUTE_US}
-    tiers = _fetch(con, rest, _FROM_TIERS, params)
+    tiers = _fetch(con, rest, _from_tiers(sources), params)
     return as_of_arrays(keys, pa.concat_tables([raw, tiers], promote_options="default"))
 
 

@@ -39,6 +39,7 @@ from ontology.history._values import (
     SeriesKey,
 )
 from ontology.history.duckdb import _range, _read, _records
+from ontology.history.duckdb._open_rows import OpenRows, repair
 from ontology.history.duckdb._settings import DuckDBHistorySettings
 from ontology.history.duckdb._sql import SCHEMA
 from ontology.history.duckdb._write import TIER_TABLES, SeriesIds, write_samples
@@ -63,6 +64,11 @@ class DuckDBHistoryStore:
         self._lock = threading.Lock()
         self._con.execute(SCHEMA)
         self._series = SeriesIds(self._con)
+        with self._transaction():
+            # the open rows of a process that stopped without writing them
+            repair(self._con, *self._series.stored())
+        self._opened = OpenRows()
+        """Each series' last bucket of each tier, not in the tier tables (``_open_rows``)."""
         # fetchall: a result left unfinished refuses the next ``register`` (DuckDB 2)
         ((latest,),) = self._con.execute("SELECT coalesce(max(ts), -1) FROM events").fetchall()
         self._events_latest = int(latest)
@@ -86,7 +92,7 @@ class DuckDBHistoryStore:
                 check_not_expired(batch.id, columns.lo, self._watermarks.get(Tier.RAW))
             with self._transaction():
                 written = (
-                    write_samples(self._con, columns, batch.id, self._series)
+                    write_samples(self._con, columns, batch.id, self._series, self._opened)
                     if len(columns)
                     else None
                 )
@@ -94,6 +100,7 @@ class DuckDBHistoryStore:
                 _records.write_batch_record(self._con, batch, rejects)
             if written is not None:
                 self._series.keep(written)
+                self._opened.replace(written.opened)
             self._events_latest = latest
 
     def append_events(self, events: Sequence[Event]) -> None:
@@ -133,12 +140,14 @@ class DuckDBHistoryStore:
             query = RangeQuery(keys, start, end, interval, aggregates, self._watermarks)
             ids = self._ids(keys)
             text = self._series.any_text(ids)
-            return _range.read_range(self._con, keys, ids, query, text=text)
+            sources = self._opened.sources(self._con)
+            return _range.read_range(self._con, keys, ids, query, sources, text=text)
 
     def as_of(self, keys: Sequence[SeriesKey], at: datetime) -> AsOf:
         at_us = check_as_of(keys, at)
         with self._lock:
-            return _read.read_as_of(self._con, keys, self._ids(keys), at_us)
+            sources = self._opened.sources(self._con)
+            return _read.read_as_of(self._con, keys, self._ids(keys), at_us, sources)
 
     def raw(
         self, key: SeriesKey, start: datetime, end: datetime, *, limit: int = 100_000
@@ -212,20 +221,32 @@ class DuckDBHistoryStore:
     def expire(self, now: datetime) -> int:
         cuts = expiry_cuts(self._settings.retention, to_us(now, "expire now"))
         dropped = 0
-        with self._lock, self._transaction():
-            for tier, cut in cuts.items():
-                if cut <= self._watermarks.get(tier, -1):
-                    continue
-                table, column = _TIME_COLUMN[tier]
-                row = self._con.execute(f"DELETE FROM {table} WHERE {column} < ?", [cut]).fetchone()
-                dropped += int(row[0]) if row else 0
-                self._con.execute(
-                    "INSERT OR REPLACE INTO watermarks VALUES (?, ?)", [str(tier), cut]
-                )
+        with self._lock:
+            with self._transaction():
+                # The open rows go to their tables first: their raw samples may be dropped.
+                self._opened.flush(self._con)
+                for tier, cut in cuts.items():
+                    if cut <= self._watermarks.get(tier, -1):
+                        continue
+                    table, column = _TIME_COLUMN[tier]
+                    deleted = f"DELETE FROM {table} WHERE {column} < ?"
+                    row = self._con.execute(deleted, [cut]).fetchone()
+                    dropped += int(row[0]) if row else 0
+                    self._con.execute(
+                        "INSERT OR REPLACE INTO watermarks VALUES (?, ?)", [str(tier), cut]
+                    )
+            self._opened.replace({})
         for tier, cut in cuts.items():
             self._watermarks[tier] = max(cut, self._watermarks.get(tier, cut))
         return dropped
 
     def close(self) -> None:
+        """Writes the open tier rows to a file (kept in memory only: nothing to keep)."""
         with self._lock:
-            self._con.close()
+            try:
+                if self._settings.path is not None and self._opened:
+                    with self._transaction():
+                        self._opened.flush(self._con)
+                    self._opened.replace({})
+            finally:
+                self._con.close()

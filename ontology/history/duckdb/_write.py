@@ -20,7 +20,7 @@ tier merges them into the one bucket per series that may hold earlier samples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +39,9 @@ from ontology.history._batch_partials import (
 from ontology.history._columns import SampleColumns
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier
+from ontology.history.duckdb._open_rows import TIER_TABLES, OpenRows, advance
 
-TIER_TABLES = {Tier.MINUTE: "tier_minute", Tier.HOUR: "tier_hour"}
+__all__ = ["TIER_TABLES", "SeriesIds", "Written", "write_samples"]
 
 
 class SeriesIds:
@@ -71,6 +72,11 @@ class SeriesIds:
             "UNION SELECT DISTINCT series FROM tier_hour WHERE tf_ts IS NOT NULL"
         ).fetchall():
             self._text[int(series)] = True
+
+    def stored(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The ids of the series with a stored sample, and each one's latest sample time."""
+        ids = np.flatnonzero(self._latest >= 0)
+        return ids, self._latest[ids]
 
     def latest(self, ids: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
         """The latest stored sample time of each id (-1: none)."""
@@ -136,12 +142,19 @@ class Written:
     latest: npt.NDArray[np.int64]
     text: npt.NDArray[np.int32]
     """The series with a text sample in the batch."""
+    opened: Mapping[Tier, pa.Table]
+    """Each tier's open rows after the batch (``OpenRows.replace``)."""
 
 
 def write_samples(
-    con: duckdb.DuckDBPyConnection, columns: SampleColumns, batch: str, series: SeriesIds
+    con: duckdb.DuckDBPyConnection,
+    columns: SampleColumns,
+    batch: str,
+    series: SeriesIds,
+    opened: OpenRows,
 ) -> Written:
-    """Write the samples; return what ``SeriesIds.keep`` takes after the commit."""
+    """Write the samples; return what ``SeriesIds.keep`` and ``OpenRows.replace`` take
+    after the commit."""
     ids, created = series.assign(columns)
     rows, table = sort_batch(columns, ids.to_numpy(), batch)
     sid, ts = rows.series, rows.ts
@@ -152,12 +165,13 @@ def write_samples(
     if text.null_count < len(text):
         valid = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
         with_text = np.unique(ids.to_numpy()[valid])
-    written = Written(created, sid[ends], ts[ends], with_text)
     if key_twice(rows) or not bool(np.all(ts[starts] > series.latest(sid[starts]))):
+        # Its SQL merge reads the tier tables: the open rows go there first.
+        opened.flush(con)
         _write_general(con, columns, batch, ids, created)
-        return written
-    _append(con, rows, table, created, series)
-    return written
+        return Written(created, sid[ends], ts[ends], with_text, {})
+    after = _append(con, rows, table, created, series, opened)
+    return Written(created, sid[ends], ts[ends], with_text, after)
 
 
 def _append(
@@ -166,9 +180,12 @@ def _append(
     table: pa.Table,
     created: pa.Table,
     series: SeriesIds,
-) -> None:
+    opened: OpenRows,
+) -> dict[Tier, pa.Table]:
     """A batch later than everything stored for its series, each key once: no join, no
-    dedup, partials in numpy; a tier merges only the bucket a series continues."""
+    dedup, partials in numpy; each series' last bucket of each tier merged into its open
+    row in memory (``_open_rows``), the buckets it moved past written to the tier table
+    (a table row continued: updated). Returns each tier's open rows after it."""
     incoming = table.append_column("series", pa.array(rows.series, type=pa.int32()))
     if created.num_rows:
         con.register("created", created)
@@ -188,7 +205,29 @@ def _append(
     # samples), as the general path and the QuestDB store do.
     minute = batch_partials(rows, GRAIN_US[Tier.MINUTE])
     partials = {Tier.MINUTE: minute, Tier.HOUR: coarser_partials(minute, GRAIN_US[Tier.HOUR])}
-    parts = [_held(partials[t], t, series) for t in TIER_TABLES]
+    advanced = {
+        t: advance(opened.get(t), p, series.latest(p.column("series").to_numpy()), GRAIN_US[t])
+        for t, p in partials.items()
+    }
+    parts = [(_tiered(a.closed, t), a.held) for t, a in advanced.items() if a.closed.num_rows]
+    if parts:
+        _write_closed(con, rows, series, parts)
+    return {t: a.opened for t, a in advanced.items()}
+
+
+def _tiered(closed: pa.Table, tier: Tier) -> pa.Table:
+    """``closed`` (with its ``held`` column) with the column ``tier``."""
+    return closed.append_column("tier", pa.repeat(str(tier), closed.num_rows))
+
+
+def _write_closed(
+    con: duckdb.DuckDBPyConnection,
+    rows: SortedBatch,
+    series: SeriesIds,
+    parts: list[tuple[pa.Table, int]],
+) -> None:
+    """The tier rows an appending batch closed, each with ``tier`` and ``held``: inserted,
+    or merged into the table row they continue."""
     # Numbers only, in the batch and in every series it continues: the held rows have a
     # first numeric sample and no text, so the merge leaves the first and text columns.
     # (Asked only when some row is held; ``rows.series`` is sorted: its firsts are distinct.)
@@ -197,24 +236,15 @@ def _append(
         firsts = np.r_[True, rows.series[1:] != rows.series[:-1]]
         if not series.any_text(rows.series[firsts].tolist()):
             merge = _MERGE_NUMBERS
-    # Both tiers' partials in one relation: each registration costs about as much as a
-    # small statement.
+    # Both tiers' rows in one relation: each registration costs about as much as a small
+    # statement.
     con.register("new_part", pa.concat_tables([p for p, _ in parts]))
     try:
-        for (part, expected), (tier, name) in zip(parts, TIER_TABLES.items(), strict=True):
-            _append_tier(con, name, str(tier), part, expected, merge)
+        for part, expected in parts:
+            tier = str(part.column("tier")[0])
+            _append_tier(con, TIER_TABLES[Tier(tier)], tier, part, expected, merge)
     finally:
         con.unregister("new_part")
-
-
-def _held(part: pa.Table, tier: Tier, series: SeriesIds) -> tuple[pa.Table, int]:
-    """``part`` with the columns ``tier`` and ``held`` (the row continues the bucket of its
-    series' latest stored sample), and how many rows are held."""
-    grain = GRAIN_US[tier]
-    latest = series.latest(part.column("series").to_numpy())
-    held = (latest >= 0) & (latest // grain * grain == part.column("bucket").to_numpy())
-    marked = part.append_column("tier", pa.repeat(str(tier), part.num_rows))
-    return marked.append_column("held", pa.array(held)), int(held.sum())
 
 
 # The held row of a bucket that the batch's partial row ``p`` continues, merged in place:

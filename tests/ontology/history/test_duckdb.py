@@ -51,12 +51,9 @@ def test_settings_refuse_tiers_that_expire_before_the_finer_ones() -> None:
         DuckDBHistorySettings(threads=0)
 
 
-def test_an_appending_batch_inserts_a_continued_bucket_the_tier_no_longer_holds(
-    tmp_path: Path,
-) -> None:
-    """The store updates the tier row of the bucket a series' latest sample is in; when that
-    row is gone (here deleted by another connection while the file was closed), the batch's
-    partial row goes in instead of being lost."""
+def _a_written_file(tmp_path: Path) -> tuple[DuckDBHistorySettings, SeriesKey, list[Row]]:
+    """A file holding 3 samples (1.0) of one series in its first minute, closed; and 3
+    later samples (2.0) of the same minute."""
     settings = DuckDBHistorySettings(path=tmp_path / "history.duckdb")
     key = SERIES[0]
     first = [Row(key.twin, key.signal, us(T0) + s * 10**6, 1.0) for s in range(0, 30, 10)]
@@ -64,10 +61,44 @@ def test_an_appending_batch_inserts_a_continued_bucket_the_tier_no_longer_holds(
     store = DuckDBHistoryStore(settings)
     store.write_batch(batch("b1", len(first)), samples(first))
     store.close()
+    return settings, key, later
+
+
+def test_a_reopened_file_rebuilds_the_tier_rows_of_last_buckets_from_raw_samples(
+    tmp_path: Path,
+) -> None:
+    """Each series' last bucket of each tier is kept in memory until the series moves past
+    it or the store closes: a process that stops without writing it loses that tier row,
+    not its samples. Here the row is deleted by another connection while the file was
+    closed; opening the file again rebuilds it from the raw samples."""
+    settings, key, later = _a_written_file(tmp_path)
     with duckdb.connect(str(settings.path)) as con:
         con.execute("DELETE FROM tier_minute")
+        con.execute("DELETE FROM tier_hour")
 
     again = DuckDBHistoryStore(settings)
+    again.write_batch(batch("b2", len(later)), samples(later))
+    minute = timedelta(minutes=1)
+    (series,) = again.range([key], T0, T0 + minute, minute, [Agg.COUNT, Agg.FIRST, Agg.LAST])
+    assert series.values[Agg.COUNT].tolist() == [6.0]
+    assert series.values[Agg.FIRST].tolist() == [1.0]
+    assert series.values[Agg.LAST].tolist() == [2.0]
+    (hour,) = again.range([key], T0, T0 + timedelta(hours=1), timedelta(hours=1), [Agg.COUNT])
+    assert hour.values[Agg.COUNT].tolist() == [6.0]
+    again.close()
+
+
+def test_an_appending_batch_inserts_a_continued_bucket_the_tier_no_longer_holds(
+    tmp_path: Path,
+) -> None:
+    """A series whose last bucket is in the tier table (written there by ``close``) continues
+    it by an update of that row; when the row is gone (here deleted by another connection
+    to the open file), the batch's partial row goes in instead of being lost."""
+    settings, key, later = _a_written_file(tmp_path)
+
+    again = DuckDBHistoryStore(settings)
+    with duckdb.connect(str(settings.path)) as con:  # the same database, in this process
+        con.execute("DELETE FROM tier_minute")
     again.write_batch(batch("b2", len(later)), samples(later))
     minute = timedelta(minutes=1)
     (series,) = again.range([key], T0, T0 + minute, minute, [Agg.COUNT, Agg.FIRST])
