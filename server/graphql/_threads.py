@@ -38,8 +38,7 @@ async def in_thread(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) ->
     request (its time limit passed) stops waiting at once; the call itself
     finishes in the background.
     """
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_workers(), functools.partial(fn, *args, **kwargs))
+    return await thread_future(fn, *args, **kwargs)
 
 
 def thread_future(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> asyncio.Future[R]:

@@ -209,7 +209,7 @@ def _append(
         t: advance(opened.get(t), p, series.latest(p.column("series").to_numpy()), GRAIN_US[t])
         for t, p in partials.items()
     }
-    parts = [(_tiered(a.closed, t), a.held) for t, a in advanced.items() if a.closed.num_rows]
+    parts = [(t, _tiered(a.closed, t), a.held) for t, a in advanced.items() if a.closed.num_rows]
     if parts:
         _write_closed(con, rows, series, parts)
     return {t: a.opened for t, a in advanced.items()}
@@ -224,25 +224,25 @@ def _write_closed(
     con: duckdb.DuckDBPyConnection,
     rows: SortedBatch,
     series: SeriesIds,
-    parts: list[tuple[pa.Table, int]],
+    parts: list[tuple[Tier, pa.Table, int]],
 ) -> None:
-    """The tier rows an appending batch closed, each with ``tier`` and ``held``: inserted,
-    or merged into the table row they continue."""
+    """The tier rows an appending batch closed (``parts``: per tier, its rows with the
+    columns ``tier`` and ``held``, and how many are held): inserted, or merged into the
+    table row they continue."""
     # Numbers only, in the batch and in every series it continues: the held rows have a
     # first numeric sample and no text, so the merge leaves the first and text columns.
     # (Asked only when some row is held; ``rows.series`` is sorted: its firsts are distinct.)
     merge = _MERGE_HELD
-    if any(held for _, held in parts) and rows.text.null_count == len(rows.text):
+    if any(held for _, _, held in parts) and rows.text.null_count == len(rows.text):
         firsts = np.r_[True, rows.series[1:] != rows.series[:-1]]
         if not series.any_text(rows.series[firsts].tolist()):
             merge = _MERGE_NUMBERS
     # Both tiers' rows in one relation: each registration costs about as much as a small
     # statement.
-    con.register("new_part", pa.concat_tables([p for p, _ in parts]))
+    con.register("new_part", pa.concat_tables([p for _, p, _ in parts]))
     try:
-        for part, expected in parts:
-            tier = str(part.column("tier")[0])
-            _append_tier(con, TIER_TABLES[Tier(tier)], tier, part, expected, merge)
+        for tier, part, expected in parts:
+            _append_tier(con, TIER_TABLES[tier], str(tier), part, expected, merge)
     finally:
         con.unregister("new_part")
 
