@@ -47,10 +47,16 @@ def _rows(seed: int, text_share: float = 0.2) -> SortedBatch:
     return SortedBatch(series, ts, value, numeric, text, quality, "b1")
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize(
+    ("seed", "text_share"),
+    [(1, 0.2), (2, 0.2), (3, 0.0), (4, 1.0)],
+    ids=["mixed", "mixed-2", "numbers-only", "text-only"],
+)
 @pytest.mark.parametrize("grain", [MINUTE_US, HOUR_US])
-def test_numpy_partials_equal_the_sql_partials(seed: int, grain: int) -> None:
-    rows = _rows(seed)
+def test_numpy_partials_equal_the_sql_partials(seed: int, text_share: float, grain: int) -> None:
+    """Mixed batches, numbers only (``batch_partials``' two shortcuts: every row numeric,
+    no text) and text only (neither)."""
+    rows = _rows(seed, text_share)
     assert not key_twice(rows)
     got = batch_partials(rows, grain).to_pylist()
     raw = pa.table(
