@@ -84,7 +84,10 @@ def _pick(values: npt.NDArray[np.generic], index: Ints, arrow_type: pa.DataType)
 
 
 def batch_partials(rows: SortedBatch, grain: int) -> pa.Table:
-    """One partial row per (series, bucket) of ``rows`` at ``grain`` microseconds."""
+    """One partial row per (series, bucket) of ``rows`` at ``grain`` microseconds.
+
+    A batch of numbers only (the usual one) and a batch without text skip the masks that
+    would select every row or none: the same values, in the same order of summation."""
     bucket = rows.ts // grain * grain
     n_rows = rows.ts.size
     change = np.r_[True, (rows.series[1:] != rows.series[:-1]) | (bucket[1:] != bucket[:-1])]
@@ -93,22 +96,39 @@ def batch_partials(rows: SortedBatch, grain: int) -> pa.Table:
     group = np.cumsum(change) - 1
     ends = np.r_[starts[1:], n_rows]
     numeric = rows.numeric
-    nv = np.add.reduceat(numeric.astype(np.int64), starts)
-    none = nv == 0
-    zeroed = np.where(numeric, rows.value, 0.0)
-    total = np.add.reduceat(zeroed, starts)
-    low = np.minimum.reduceat(np.where(numeric, rows.value, np.inf), starts)
-    high = np.maximum.reduceat(np.where(numeric, rows.value, -np.inf), starts)
-    vf, vl = _first_last(group, groups, numeric)
+    if numeric.all():
+        nv = ends - starts
+        none = np.zeros(groups, dtype=bool)
+        total = np.add.reduceat(rows.value, starts)
+        low = np.minimum.reduceat(rows.value, starts)
+        high = np.maximum.reduceat(rows.value, starts)
+        vf, vl = starts.astype(np.int64), ends - 1
+        pairs = np.flatnonzero(~change[1:])  # each sample and the next one, in one bucket
+        following = pairs + 1
+    else:
+        nv = np.add.reduceat(numeric.astype(np.int64), starts)
+        none = nv == 0
+        zeroed = np.where(numeric, rows.value, 0.0)
+        total = np.add.reduceat(zeroed, starts)
+        low = np.minimum.reduceat(np.where(numeric, rows.value, np.inf), starts)
+        high = np.maximum.reduceat(np.where(numeric, rows.value, -np.inf), starts)
+        vf, vl = _first_last(group, groups, numeric)
+        numbers = np.flatnonzero(numeric)
+        same = group[numbers[1:]] == group[numbers[:-1]]
+        pairs, following = numbers[:-1][same], numbers[1:][same]
     # Area: each numeric sample's value times the time to the next numeric one of its bucket.
-    numbers = np.flatnonzero(numeric)
-    pairs = numbers[:-1][group[numbers[1:]] == group[numbers[:-1]]]
-    following = numbers[1:][group[numbers[1:]] == group[numbers[:-1]]]
     step = rows.value[pairs] * (rows.ts[following] - rows.ts[pairs])
     area = np.bincount(group[pairs], weights=step, minlength=groups).astype(np.float64)
-    has_text = rows.text.is_valid().to_numpy(zero_copy_only=False)
-    tf, tl = _first_last(group, groups, has_text)
     text = rows.text
+    if text.null_count == n_rows:  # numbers only: no text times or values
+        no_ts, no_text = pa.nulls(groups, pa.int64()), pa.nulls(groups, text.type)
+        tf_ts, tf, tl_ts, tl = no_ts, no_text, no_ts, no_text
+    else:
+        has_text = text.is_valid().to_numpy(zero_copy_only=False)
+        first, last = _first_last(group, groups, has_text)
+        tf_ts, tl_ts = _pick(rows.ts, first, pa.int64()), _pick(rows.ts, last, pa.int64())
+        tf = text.take(pa.array(first, mask=first < 0))
+        tl = text.take(pa.array(last, mask=last < 0))
     return pa.table(
         {
             "series": pa.array(rows.series[starts], type=pa.int32()),
@@ -123,12 +143,12 @@ def batch_partials(rows: SortedBatch, grain: int) -> pa.Table:
             "vl_ts": _pick(rows.ts, vl, pa.int64()),
             "vl": _pick(rows.value, vl, pa.float64()),
             "area": pa.array(area, type=pa.float64()),
-            "tf_ts": _pick(rows.ts, tf, pa.int64()),
-            "tf": text.take(pa.array(tf, mask=tf < 0)),
-            "tl_ts": _pick(rows.ts, tl, pa.int64()),
-            "tl": text.take(pa.array(tl, mask=tl < 0)),
+            "tf_ts": tf_ts,
+            "tf": tf,
+            "tl_ts": tl_ts,
+            "tl": tl,
             "lq": pa.array(rows.quality[ends - 1], type=pa.uint8()),
-            "lb": pa.array([rows.batch] * groups, type=pa.string()),
+            "lb": pa.repeat(pa.scalar(rows.batch, pa.string()), groups),
         }
     )
 

@@ -41,7 +41,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ontology.history._append_merge import last_rows, merge_appended
+from ontology.history._append_merge import last_rows, latest_rows, merge_appended
 from ontology.history._batch_partials import SortedBatch, batch_partials, coarser_partials
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier, from_us
@@ -162,7 +162,7 @@ def split_open(rows: pa.Table, held: pa.Table) -> tuple[pa.Table, pa.Table]:
     of the bucket's last sample (their key, see the module)."""
     names = pc.unique(rows.column("series"))
     mine = held.filter(pc.is_in(held.column("series"), value_set=names))
-    last_held = last_rows(mine.select(rows.column_names).cast(rows.schema))
+    last_held = latest_rows(mine.select(rows.column_names).cast(rows.schema))
     untouched = last_held.filter(pa.array(~_in(last_held, rows)))
     every = pa.concat_tables([rows, untouched]).combine_chunks()
     order = np.arange(every.num_rows, dtype=np.int64)

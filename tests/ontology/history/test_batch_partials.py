@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pytest
 
-from ontology.history._append_merge import last_rows, merge_appended
+from ontology.history._append_merge import last_rows, latest_rows, merge_appended
 from ontology.history._batch_partials import (
     SortedBatch,
     batch_partials,
@@ -47,10 +47,16 @@ def _rows(seed: int, text_share: float = 0.2) -> SortedBatch:
     return SortedBatch(series, ts, value, numeric, text, quality, "b1")
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize(
+    ("seed", "text_share"),
+    [(1, 0.2), (2, 0.2), (3, 0.0), (4, 1.0)],
+    ids=["mixed", "mixed-2", "numbers-only", "text-only"],
+)
 @pytest.mark.parametrize("grain", [MINUTE_US, HOUR_US])
-def test_numpy_partials_equal_the_sql_partials(seed: int, grain: int) -> None:
-    rows = _rows(seed)
+def test_numpy_partials_equal_the_sql_partials(seed: int, text_share: float, grain: int) -> None:
+    """Mixed batches, numbers only (``batch_partials``' two shortcuts: every row numeric,
+    no text) and text only (neither)."""
+    rows = _rows(seed, text_share)
     assert not key_twice(rows)
     got = batch_partials(rows, grain).to_pylist()
     raw = pa.table(
@@ -160,3 +166,24 @@ def test_last_rows_keep_each_series_latest_bucket_a_later_row_winning_a_tie() ->
     last = last_rows(pa.concat_tables([first, second]))
     assert last.to_pydict() == {"series": ["a", "b", "c"], "bucket": [60, 120, 0], "row": [4, 5, 3]}
     assert last_rows(first.slice(0, 0)).num_rows == 0
+
+
+def test_latest_rows_are_the_last_rows_in_any_order() -> None:
+    """A table with one row a series is its own latest rows (as they stand); one with a
+    series twice is grouped like ``last_rows``."""
+    once = pa.table(
+        {
+            "series": pa.array(["b", "a", "c"]),
+            "bucket": pa.array([60, 0, 120], pa.int64()),
+            "row": pa.array([0, 1, 2], pa.int64()),
+        }
+    )
+    assert latest_rows(once).to_pydict() == once.to_pydict()
+    twice = pa.concat_tables([once, once.slice(0, 1).set_column(1, "bucket", pa.array([30]))])
+    assert latest_rows(twice).to_pydict() == last_rows(twice).to_pydict()
+    assert latest_rows(twice).to_pydict() == {
+        "series": ["a", "b", "c"],
+        "bucket": [0, 60, 120],
+        "row": [1, 0, 2],
+    }
+    assert latest_rows(once.slice(0, 0)).num_rows == 0
