@@ -39,6 +39,7 @@ from ontology.history._values import (
     SeriesKey,
 )
 from ontology.history.duckdb import _range, _read, _records
+from ontology.history.duckdb._connect import connect
 from ontology.history.duckdb._open_rows import OpenRows, repair
 from ontology.history.duckdb._settings import DuckDBHistorySettings
 from ontology.history.duckdb._sql import SCHEMA
@@ -52,13 +53,13 @@ class DuckDBHistoryStore:
 
     def __init__(self, settings: DuckDBHistorySettings | None = None) -> None:
         self._settings = settings or DuckDBHistorySettings()
-        path = str(self._settings.path) if self._settings.path is not None else ":memory:"
+        path = str(self._settings.path) if self._settings.path is not None else None
         config: dict[str, str | bool | int | float | list[str]] = {}
         if self._settings.threads is not None:
             config["threads"] = self._settings.threads
         try:
-            self._con = duckdb.connect(path, config=config)
-        except duckdb.IOException as error:
+            self._con = connect(path, config)
+        except (duckdb.IOException, duckdb.ResourceInUseException) as error:
             message = f"cannot open the DuckDB history file {path!r}: {error}"
             raise HistoryUnavailableError(message) from error
         self._lock = threading.Lock()

@@ -209,9 +209,17 @@ def _append(
         t: advance(opened.get(t), p, series.latest(p.column("series").to_numpy()), GRAIN_US[t])
         for t, p in partials.items()
     }
-    parts = [(t, _tiered(a.closed, t), a.held) for t, a in advanced.items() if a.closed.num_rows]
-    if parts:
+    closing = {t: a for t, a in advanced.items() if a.closed.num_rows}
+    if any(a.held for a in closing.values()):
+        parts = [(t, _tiered(a.closed, t), a.held) for t, a in closing.items()]
         _write_closed(con, rows, series, parts)
+    else:
+        # The usual batch: its closed rows continue no table row, so each tier's go in as
+        # they are. An Arrow scan without a filter: DuckDB hands a filter on a registered
+        # Arrow table to a pyarrow dataset scanner, about 10 ms a statement here (wall,
+        # under load) against about 3 for the whole insert of 1,600 rows.
+        for tier, part in closing.items():
+            con.from_arrow(part.closed.drop_columns(["held"])).insert_into(TIER_TABLES[tier])
     return {t: a.opened for t, a in advanced.items()}
 
 

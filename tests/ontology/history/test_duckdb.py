@@ -15,9 +15,12 @@ from ontology.history import (
     DuckDBHistorySettings,
     DuckDBHistoryStore,
     HistoryInputError,
+    HistoryUnavailableError,
     Retention,
     SeriesKey,
 )
+from ontology.history.duckdb import _store
+from ontology.history.duckdb._connect import Config, connect
 from tests.ontology.history._reference import Row, samples, us
 from tests.ontology.history.test_contract_records import event
 from tests.ontology.history.test_contract_samples import SERIES, T0, batch
@@ -89,16 +92,23 @@ def test_a_reopened_file_rebuilds_the_tier_rows_of_last_buckets_from_raw_samples
 
 
 def test_an_appending_batch_inserts_a_continued_bucket_the_tier_no_longer_holds(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A series whose last bucket is in the tier table (written there by ``close``) continues
     it by an update of that row; when the row is gone (here deleted by another connection
     to the open file), the batch's partial row goes in instead of being lost."""
     settings, key, later = _a_written_file(tmp_path)
+    opened: list[duckdb.DuckDBPyConnection] = []
 
+    def keep(path: str | None, config: Config) -> duckdb.DuckDBPyConnection:
+        opened.append(connect(path, config))  # the store's real connection, kept here
+        return opened[-1]
+
+    monkeypatch.setattr(_store, "connect", keep)
     again = DuckDBHistoryStore(settings)
-    with duckdb.connect(str(settings.path)) as con:  # the same database, in this process
-        con.execute("DELETE FROM tier_minute")
+    # The file is attached once per process: another connection to the same database.
+    with opened[0].cursor() as con:
+        con.execute("DELETE FROM history.tier_minute")
     again.write_batch(batch("b2", len(later)), samples(later))
     minute = timedelta(minutes=1)
     (series,) = again.range([key], T0, T0 + minute, minute, [Agg.COUNT, Agg.FIRST])
@@ -210,3 +220,14 @@ def test_events_later_than_all_stored_and_replays_after_a_reopen_are_kept_once(
         (T0 + timedelta(minutes=4), "m1 at 4", event("m1", 4).data),
     ]
     again.close()
+
+
+def test_a_file_a_store_has_open_is_refused_to_a_second_store(tmp_path: Path) -> None:
+    """One writer per file, in this process too: a second store on the same file is refused
+    (it would keep its own series ids, latest times and open rows beside the first's)."""
+    settings = DuckDBHistorySettings(path=tmp_path / "history.duckdb")
+    store = DuckDBHistoryStore(settings)
+    with pytest.raises(HistoryUnavailableError, match="cannot open the DuckDB history file"):
+        DuckDBHistoryStore(settings)
+    store.close()
+    DuckDBHistoryStore(settings).close()  # free again once closed
