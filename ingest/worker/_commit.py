@@ -32,6 +32,7 @@ from ingest.pipeline import REASONS, Fused, Fusion
 from ingest.sources import SourceBatch
 from ingest.worker._overlap import HistoryBeside
 from ingest.worker._sizing import BatchShape
+from ingest.worker._warming import WarmBeside
 from ontology import GraphStore, JsonValue, SignalUpdate
 from ontology.changefeed import ChangeFeed, SignalChange
 from ontology.history import (
@@ -114,6 +115,7 @@ class BatchCommitter:
         self._ahead: str | None = None
         """Why no batch is taken any more (``discard``), if so."""
         self._beside = HistoryBeside()
+        self._warm = WarmBeside()
 
     def decode(self, source: SourceBatch) -> Decoded:
         """Each batch is decoded once, retries included (a stateful codec must not see it twice)."""
@@ -145,7 +147,8 @@ class BatchCommitter:
                 f"expected at most {KEPT - 1} ahead of the one being written"
             )
             raise IngestError(msg)
-        decoded = self.decode(source)
+        # the record keys' twins (and their stored state) read meanwhile: see ``_warming``
+        decoded = self._warm.decode(source.records, partial(self.decode, source), self.fusion.warm)
         now = self._clock()
         fused = self.fusion.fuse(decoded.frame, _micros(now))
         batch_id = batch_id_of(source)
