@@ -213,17 +213,15 @@ class BatchCommitter:
             raise IngestError(msg)
         declared: list[bool] = []
 
-        def updates() -> list[SignalUpdate]:
-            """The state rows, and whether rollups are declared: read here, beside the history
-            write, not after it (the read is a Neo4j round trip; a declared rollup is seen at
-            most ``model_recheck_ms`` late either way)."""
-            made = ready.updates()
-            if made:
-                declared.append(bool(self.graph.rollups()))
-            return made
+        def rollups_declared() -> None:
+            """Whether rollups are declared: read once the state rows are sent, while history
+            is still being written (a Neo4j round trip, planned afresh by a new store: not on
+            the rows' path, which under load can outlast history); a declared rollup is seen
+            at most ``model_recheck_ms`` late either way."""
+            declared.append(bool(self.graph.rollups()))
 
-        made = self._beside.write(ready.history, self.graph, updates)
-        if made and declared[-1]:
+        made = self._beside.write(ready.history, self.graph, ready.updates, rollups_declared)
+        if made and (declared[-1] if declared else bool(self.graph.rollups())):
             self.graph.recompute_rollups(sorted({u.twin for u in made}))
         fused = ready.fused
         cursor = None
