@@ -8,7 +8,7 @@ the graph store, so a restarted worker continues where the stores are.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -52,16 +52,17 @@ class Fusion:
         kwargs = {} if clock is None else {"clock": clock}
         self.identity = Identity(store, pipeline, self.twins, ttl_s=identity_ttl_s, **kwargs)
         self._sources: dict[str, tuple[int, float, float]] = {}
+        self._unloaded: list[int] = []
+        """Twins met for the first time whose stored state is not read yet (a read that
+        failed is made again by the next ``fuse``)."""
         self.derivation = Derivation(pipeline, self.signals, self.kernel.lateness_us)
 
     def fuse(self, frame: Frame, now_us: int) -> Fused:
         """Resolve the frame's names, then run the kernel (the state is not changed yet)."""
         twin_map, first_seen = self.identity.resolve(frame.twins)
+        self._unloaded.extend(first_seen)
         signal_map, scale, offset = self._signal_maps(frame)
-        self.state.ensure_twins(len(self.twins))
-        self.state.ensure_signals(len(self.signals.names))
-        if first_seen and self.load_state:
-            self._load(first_seen)
+        self._load_unloaded()
         retired = self.twins.retired[: len(self.twins)]
 
         def run(part: Frame) -> Fused:
@@ -75,6 +76,22 @@ class Fusion:
         fused = fuse_with_history_only(frame, run, derive)
         self.derivation.hand_over(fused)
         return fused
+
+    def warm(self, names: Sequence[str]) -> None:
+        """Resolve ``names`` and read the stored state of the twins among them met for the
+        first time: the store reads ``fuse`` would make for a batch whose samples name these
+        twins, made before it.
+
+        The worker calls it with a fetched batch's record keys (the default twin of their
+        samples) beside decoding the batch, so a new worker's (or a new twin's) reads wait
+        on the graph store while the CPU decodes. Never beside ``fuse`` or another ``warm``.
+        With a pipeline that accepts unknown signals the state is left for ``fuse`` to read,
+        after the batch's new signals are known (it reads only the signals the tables know).
+        """
+        _, first_seen = self.identity.resolve(names)
+        self._unloaded.extend(first_seen)
+        if not self.pipeline.accept_unknown:
+            self._load_unloaded()
 
     def commit(self, fused: Fused) -> None:
         """Remember a batch once the stores hold it."""
@@ -116,15 +133,22 @@ class Fusion:
         return found
 
     # ------------------------------------------------------------------ state
-    def _load(self, twin_indexes: list[int]) -> None:
+    def _load_unloaded(self) -> None:
         """The stored state of twins seen for the first time: one ``signals_of`` per
-        ``MAX_READ_IDS`` twins (on Neo4j one statement, not a transaction per twin)."""
+        ``MAX_READ_IDS`` twins (on Neo4j one statement, not a transaction per twin). A twin
+        stays to be read until its read returned (a store that fails: the next call)."""
+        self.state.ensure_twins(len(self.twins))
+        self.state.ensure_signals(len(self.signals.names))
+        if not self.load_state:
+            self._unloaded = []
+            return
         names = self.twins.names()
-        for start in range(0, len(twin_indexes), MAX_READ_IDS):
-            chunk = twin_indexes[start : start + MAX_READ_IDS]
+        while self._unloaded:
+            chunk = self._unloaded[:MAX_READ_IDS]
             held = self.store.signals_of([str(names[index]) for index in chunk])
             for index, values in zip(chunk, held, strict=True):
                 self._load_twin(index, values)
+            del self._unloaded[: len(chunk)]
 
     def _load_twin(self, index: int, values: Mapping[str, SignalValue]) -> None:
         state, mode = self.state, self.pipeline.mode

@@ -32,6 +32,7 @@ from ingest.pipeline import REASONS, Fused, Fusion
 from ingest.sources import SourceBatch
 from ingest.worker._overlap import HistoryBeside
 from ingest.worker._sizing import BatchShape
+from ingest.worker._warming import WarmBeside
 from ontology import GraphStore, JsonValue, SignalUpdate
 from ontology.changefeed import ChangeFeed, SignalChange
 from ontology.history import (
@@ -114,6 +115,7 @@ class BatchCommitter:
         self._ahead: str | None = None
         """Why no batch is taken any more (``discard``), if so."""
         self._beside = HistoryBeside()
+        self._warm = WarmBeside()
 
     def decode(self, source: SourceBatch) -> Decoded:
         """Each batch is decoded once, retries included (a stateful codec must not see it twice)."""
@@ -145,7 +147,8 @@ class BatchCommitter:
                 f"expected at most {KEPT - 1} ahead of the one being written"
             )
             raise IngestError(msg)
-        decoded = self.decode(source)
+        # the record keys' twins (and their stored state) read meanwhile: see ``_warming``
+        decoded = self._warm.decode(source.records, partial(self.decode, source), self.fusion.warm)
         now = self._clock()
         fused = self.fusion.fuse(decoded.frame, _micros(now))
         batch_id = batch_id_of(source)
@@ -210,17 +213,15 @@ class BatchCommitter:
             raise IngestError(msg)
         declared: list[bool] = []
 
-        def updates() -> list[SignalUpdate]:
-            """The state rows, and whether rollups are declared: read here, beside the history
-            write, not after it (the read is a Neo4j round trip; a declared rollup is seen at
-            most ``model_recheck_ms`` late either way)."""
-            made = ready.updates()
-            if made:
-                declared.append(bool(self.graph.rollups()))
-            return made
+        def rollups_declared() -> None:
+            """Whether rollups are declared: read once the state rows are sent, while history
+            is still being written (a Neo4j round trip, planned afresh by a new store: not on
+            the rows' path, which under load can outlast history); a declared rollup is seen
+            at most ``model_recheck_ms`` late either way."""
+            declared.append(bool(self.graph.rollups()))
 
-        made = self._beside.write(ready.history, self.graph, updates)
-        if made and declared[-1]:
+        made = self._beside.write(ready.history, self.graph, ready.updates, rollups_declared)
+        if made and (declared[-1] if declared else bool(self.graph.rollups())):
             self.graph.recompute_rollups(sorted({u.twin for u in made}))
         fused = ready.fused
         cursor = None

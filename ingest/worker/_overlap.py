@@ -30,10 +30,14 @@ class HistoryBeside:
         history: Callable[[], None] | None,
         graph: GraphStore,
         updates: Callable[[], Sequence[SignalUpdate]],
+        waiting: Callable[[], None] | None = None,
     ) -> Sequence[SignalUpdate]:
         """``history()`` (if any) and ``graph.set_signals(updates())``, committed after it.
 
         ``updates()`` is made while history is being written; what it made is returned.
+        ``waiting()`` runs once the state rows are sent, before waiting for history (a read
+        the caller needs after the write, made while history is still being written; not run
+        when there are no rows, or when the store never waits for history).
         """
         if history is None:
             made = updates()
@@ -46,7 +50,13 @@ class HistoryBeside:
         try:
             made = updates()
             if made:
-                graph.set_signals(made, before_commit=written.result)
+
+                def before_commit() -> None:
+                    if waiting is not None:
+                        waiting()
+                    written.result()
+
+                graph.set_signals(made, before_commit=before_commit)
         finally:
             wait([written])  # never leave a history write running behind a failed state write
         written.result()  # no updates, or a store that never called before_commit

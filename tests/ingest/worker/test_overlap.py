@@ -117,3 +117,29 @@ def test_without_updates_or_history_each_write_runs_alone(
     beside.write(None, graph, lambda: _speed(5.0, 0))
     assert calls == ["history"]
     assert graph.get_signals("machine/m1")["speed"].value == 5.0
+
+
+def test_waiting_runs_once_the_rows_are_made_while_history_is_being_written(
+    graph: GraphStore, beside: HistoryBeside
+) -> None:
+    order: list[str] = []
+    waited = threading.Event()
+    history_saw: list[bool] = []
+
+    def history() -> None:
+        history_saw.append(waited.wait(WAIT_S))  # False only if waiting ran after history
+
+    def updates() -> list[SignalUpdate]:
+        order.append("updates")
+        return _speed(4.0, 3)
+
+    def waiting() -> None:
+        order.append("waiting")
+        waited.set()
+
+    assert beside.write(history, graph, updates, waiting) == _speed(4.0, 3)
+    assert history_saw == [True]
+    assert order == ["updates", "waiting"]
+    assert graph.get_signals("machine/m1")["speed"].value == 4.0
+    beside.write(lambda: None, graph, list, lambda: order.append("no rows"))
+    assert order == ["updates", "waiting"]  # without rows nothing waits for history
