@@ -39,7 +39,7 @@ from ontology.history._batch_partials import (
 from ontology.history._columns import SampleColumns
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier
-from ontology.history.duckdb._open_rows import TIER_TABLES, OpenRows, advance
+from ontology.history.duckdb._open_rows import TIER_TABLES, Advanced, OpenRows, advance
 
 __all__ = ["TIER_TABLES", "SeriesIds", "Written", "write_samples"]
 
@@ -210,16 +210,8 @@ def _append(
         for t, p in partials.items()
     }
     closing = {t: a for t, a in advanced.items() if a.closed.num_rows}
-    if any(a.held for a in closing.values()):
-        parts = [(t, _tiered(a.closed, t), a.held) for t, a in closing.items()]
-        _write_closed(con, rows, series, parts)
-    else:
-        # The usual batch: its closed rows continue no table row, so each tier's go in as
-        # they are. An Arrow scan without a filter: DuckDB hands a filter on a registered
-        # Arrow table to a pyarrow dataset scanner, about 10 ms a statement here (wall,
-        # under load) against about 3 for the whole insert of 1,600 rows.
-        for tier, part in closing.items():
-            con.from_arrow(part.closed.drop_columns(["held"])).insert_into(TIER_TABLES[tier])
+    if closing:
+        _write_closed(con, rows, series, closing)
     return {t: a.opened for t, a in advanced.items()}
 
 
@@ -232,16 +224,25 @@ def _write_closed(
     con: duckdb.DuckDBPyConnection,
     rows: SortedBatch,
     series: SeriesIds,
-    parts: list[tuple[Tier, pa.Table, int]],
+    closing: Mapping[Tier, Advanced],
 ) -> None:
-    """The tier rows an appending batch closed (``parts``: per tier, its rows with the
-    columns ``tier`` and ``held``, and how many are held): inserted, or merged into the
-    table row they continue."""
+    """The tier rows an appending batch closed (``closing``: per tier, its rows with the
+    column ``held``, and how many are held): inserted, or merged into the table row they
+    continue."""
+    if not any(a.held for a in closing.values()):
+        # The usual batch: its closed rows continue no table row, so each tier's go in as
+        # they are. An Arrow scan without a filter: DuckDB hands a filter on a registered
+        # Arrow table to a pyarrow dataset scanner, about 10 ms a statement here (wall,
+        # under load) against about 3 for the whole insert of 1,600 rows.
+        for tier, advanced in closing.items():
+            con.from_arrow(advanced.closed.drop_columns(["held"])).insert_into(TIER_TABLES[tier])
+        return
+    parts = [(t, _tiered(a.closed, t), a.held) for t, a in closing.items()]
     # Numbers only, in the batch and in every series it continues: the held rows have a
     # first numeric sample and no text, so the merge leaves the first and text columns.
-    # (Asked only when some row is held; ``rows.series`` is sorted: its firsts are distinct.)
+    # (``rows.series`` is sorted: its firsts are distinct.)
     merge = _MERGE_HELD
-    if any(held for _, _, held in parts) and rows.text.null_count == len(rows.text):
+    if rows.text.null_count == len(rows.text):
         firsts = np.r_[True, rows.series[1:] != rows.series[:-1]]
         if not series.any_text(rows.series[firsts].tolist()):
             merge = _MERGE_NUMBERS
