@@ -103,8 +103,12 @@ def batch_partials(rows: SortedBatch, grain: int) -> pa.Table:
         low = np.minimum.reduceat(rows.value, starts)
         high = np.maximum.reduceat(rows.value, starts)
         vf, vl = starts.astype(np.int64), ends - 1
-        pairs = np.flatnonzero(~change[1:])  # each sample and the next one, in one bucket
-        following = pairs + 1
+        # Area: each sample's value times the time to the next, 0 where the next one starts
+        # another bucket, summed per bucket: contiguous passes instead of gathering the
+        # pairs (adding 0.0 leaves a sum's bits as they were, so the same values).
+        step = rows.value[:-1] * np.diff(rows.ts)
+        step[change[1:]] = 0.0
+        area = np.bincount(group[:-1], weights=step, minlength=groups).astype(np.float64)
     else:
         nv = np.add.reduceat(numeric.astype(np.int64), starts)
         none = nv == 0
@@ -116,9 +120,10 @@ def batch_partials(rows: SortedBatch, grain: int) -> pa.Table:
         numbers = np.flatnonzero(numeric)
         same = group[numbers[1:]] == group[numbers[:-1]]
         pairs, following = numbers[:-1][same], numbers[1:][same]
-    # Area: each numeric sample's value times the time to the next numeric one of its bucket.
-    step = rows.value[pairs] * (rows.ts[following] - rows.ts[pairs])
-    area = np.bincount(group[pairs], weights=step, minlength=groups).astype(np.float64)
+        # Area: each numeric sample's value times the time to the next numeric one of its
+        # bucket.
+        step = rows.value[pairs] * (rows.ts[following] - rows.ts[pairs])
+        area = np.bincount(group[pairs], weights=step, minlength=groups).astype(np.float64)
     text = rows.text
     if text.null_count == n_rows:  # numbers only: no text times or values
         no_ts, no_text = pa.nulls(groups, pa.int64()), pa.nulls(groups, text.type)

@@ -41,7 +41,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ontology.history._append_merge import last_rows, latest_rows, merge_appended
+from ontology.history._append_merge import last_index, latest_rows, merge_appended
 from ontology.history._batch_partials import SortedBatch, batch_partials, coarser_partials
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier, from_us
@@ -162,15 +162,21 @@ def split_open(rows: pa.Table, held: pa.Table) -> tuple[pa.Table, pa.Table]:
     of the bucket's last sample (their key, see the module)."""
     names = pc.unique(rows.column("series"))
     mine = held.filter(pc.is_in(held.column("series"), value_set=names))
-    last_held = latest_rows(mine.select(rows.column_names).cast(rows.schema))
-    untouched = last_held.filter(pa.array(~_in(last_held, rows)))
-    every = pa.concat_tables([rows, untouched]).combine_chunks()
-    order = np.arange(every.num_rows, dtype=np.int64)
-    last = last_rows(every.append_column("row", pa.array(order)))
+    every = rows
+    if mine.num_rows:
+        last_held = latest_rows(mine.select(rows.column_names).cast(rows.schema))
+        untouched = last_held.filter(pa.array(~_in(last_held, rows)))
+        if untouched.num_rows:
+            every = pa.concat_tables([rows, untouched])
+    # Each series' last row found from the key columns alone, then every column taken
+    # once for the open rows and filtered once for the closed ones (a batch of many
+    # series has as many rows as series at each grain: each Arrow call on the whole rows
+    # costs a pass over all their columns).
+    last = last_index(every.select(["series", "bucket"]))
     is_last = np.zeros(every.num_rows, dtype=bool)
-    is_last[last.column("row").to_numpy()] = True
+    is_last[last] = True
     closed = every.filter(pa.array(~is_last))
-    fresh = last.filter(pc.less(last.column("row"), rows.num_rows)).drop_columns(["row"])
+    fresh = every.take(pa.array(last[last < rows.num_rows]))
     at = pc.max_element_wise(fresh.column("vl_ts"), fresh.column("tl_ts"))
     return closed, fresh.set_column(fresh.schema.get_field_index("bucket"), "bucket", at)
 
