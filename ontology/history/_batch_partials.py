@@ -36,13 +36,30 @@ class SortedBatch:
     batch: str
 
 
+SMALL_CODES = 1 << 16
+"""Series codes below this sort as 16-bit integers (a radix sort)."""
+
+
+def _order(series: npt.NDArray[np.int32], ts: Ints) -> Ints:
+    """The rows' order by (series, time), ties in row order.
+
+    Rows already in time order (a feed's usual batch) need only a stable sort by series
+    code, which numpy does as a radix sort when the codes fit 16 bits: measured on the
+    ingest benchmark's (e) batch (200,000 samples, 4,000 series) 1.3-1.5 ms against
+    4.7-4.9 for the two-key ``lexsort`` (the same order)."""
+    small = series.size and int(series.min()) >= 0 and int(series.max()) < SMALL_CODES
+    if small and bool(np.all(ts[1:] >= ts[:-1])):
+        return np.argsort(series.astype(np.uint16), kind="stable")
+    return np.lexsort((ts, series))
+
+
 def sort_batch(
     columns: SampleColumns, series: npt.NDArray[np.int32], batch: str
 ) -> tuple[SortedBatch, pa.Table]:
     """The batch's rows by (``series`` code, time), and its ``ts, value, text, quality``
     columns in that order (the names are in ``series``: not copied)."""
     ts = columns.table.column("ts").to_numpy()
-    order = np.lexsort((ts, series))
+    order = _order(series, ts)
     table = columns.table.select(["ts", "value", "text", "quality"]).take(pa.array(order))
     value = table.column("value").combine_chunks()
     rows = SortedBatch(

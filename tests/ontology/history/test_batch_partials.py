@@ -17,7 +17,9 @@ from ontology.history._batch_partials import (
     batch_partials,
     coarser_partials,
     key_twice,
+    sort_batch,
 )
+from ontology.history._columns import SampleColumns
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import HOUR_US, MINUTE_US
 
@@ -187,3 +189,35 @@ def test_latest_rows_are_the_last_rows_in_any_order() -> None:
         "row": [1, 0, 2],
     }
     assert latest_rows(once.slice(0, 0)).num_rows == 0
+
+
+@pytest.mark.parametrize(
+    ("in_time_order", "codes"),
+    [(True, 40), (False, 40), (True, 70_000)],
+    ids=["time-ordered", "unordered", "wide-codes"],
+)
+def test_sort_batch_orders_by_series_then_time_ties_in_row_order(
+    in_time_order: bool, codes: int
+) -> None:
+    """A batch in time order (sorted by series code alone) and any other (two keys) give
+    the same order: series, then time, a tie kept in row order."""
+    rng = np.random.default_rng(7)
+    n = 3_000
+    ts = rng.integers(0, 500, n).astype(np.int64) * 1_000_000
+    if in_time_order:
+        ts = np.sort(ts)
+    series = rng.integers(0, codes, n).astype(np.int32)
+    value = np.arange(n, dtype=np.float64)  # each row's index: ties show their order
+    table = pa.table(
+        {
+            "ts": pa.array(ts, pa.int64()),
+            "value": pa.array(value),
+            "text": pa.nulls(n, pa.string()),
+            "quality": pa.array(np.zeros(n, np.uint8)),
+        }
+    )
+    columns = SampleColumns(table, int(ts.min()), int(ts.max()), pa.nulls(n), pa.nulls(n))
+    rows, _ = sort_batch(columns, series, "b1")
+    expected = sorted(range(n), key=lambda i: (series[i], ts[i], i))
+    assert rows.value.tolist() == [float(i) for i in expected]
+    assert rows.series.tolist() == [series[i] for i in expected]
