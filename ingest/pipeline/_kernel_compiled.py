@@ -169,8 +169,7 @@ class CompiledKernel:
         """Memory for a batch's codes, history columns and changes (used again once no
         batch holds it)."""
         self._twin_work = np.zeros(0, dtype=np.int32)
-        """``jit.mode``'s record per twin (``jit.TWIN_RECORD`` int32: its state, kept
-        ``UNTOUCHED``, and its scratch)."""
+        """``jit.mode``'s scratch per twin (``jit.TWIN_RECORD`` int32, kept zero)."""
         self._mode_work = np.empty(0, dtype=np.int64)
         """``jit.mode``'s scratch per row with threads (apart from ``_work``: the machine runs
         beside ``changes``)."""
@@ -452,7 +451,6 @@ class CompiledKernel:
         twins = state.mode.shape[0]
         if self._twin_work.shape[0] != jit.TWIN_RECORD * twins:
             self._twin_work = np.zeros(jit.TWIN_RECORD * twins, dtype=np.int32)
-            self._twin_work[:: jit.TWIN_RECORD] = jit.UNTOUCHED
         return tuple(
             jit.mode(
                 rows, twin, signal, time, value, kind, text_symbol, self.cut,
@@ -589,7 +587,7 @@ def warm() -> float:
         rows, h_twin, h_signal, h_time, h_value, h_kind, np.empty(0, np.int16),
         np.full((1, 1), np.nan), np.full((1, 4), -1, np.int16), np.zeros((1, 1), np.int16),
         np.full(1, -1, np.int16), np.zeros(1, np.int64), 0,
-        np.array([jit.UNTOUCHED, 0, 0, 0], np.int32), work,
+        np.zeros(jit.TWIN_RECORD, np.int32), work,
     )  # fmt: skip
     jit.commit_mode(
         *moved[:6], 0, 1, np.full(1, -1, np.int16), np.zeros(1, np.int64),

@@ -37,9 +37,9 @@ NUMBER, BOOLEAN, TEXT, NULL = 0, 1, 2, 3
 STALE = 3
 NO_TIME = -(2**63)
 NO_MODE = -1
-UNTOUCHED = -2
-TWIN_RECORD = 4
-"""int32 of ``mode``'s record a twin (its state, moves, last row; a pad): 16 bytes."""
+TWIN_RECORD = 1
+"""int32 of ``mode``'s scratch a twin (its rows' count, then where they go), zero between
+batches."""
 OPS = ("gt", "ge", "lt", "le", "eq", "ne")
 """Rule operators by code."""
 
@@ -781,21 +781,25 @@ def mode(
     and padded with NaN (which counts for nothing) cut the line into pieces (below the
     first, at it, between it and the next, ...; NaN last), and every value in a piece meets
     the same first rule: ``piece_symbol[s, piece]``. Scratch kept between batches:
-    ``twin_work``, one record of four int32 a twin (``TWIN_RECORD``): the machine's state
-    (UNTOUCHED, left so), the twin's moves (then where they go), its last row (one cache
-    line a twin where three arrays were three); ``work``, four int64 a row and two.
+    ``twin_work``, one int32 a twin (``TWIN_RECORD``), zero between batches; ``work``, four
+    int64 a row and two.
 
-    Written for a processor that guesses branches: the symbols are one pass without a
-    branch per rule (two comparisons a cut, then a look-up), then the machine runs over
-    the rows with a symbol only; a move is written in any case and counted where it is
-    one; the moves are put in twin order by counting (per twin, a prefix sum, a scatter).
+    The rows with a symbol are grouped by twin first (counting: a count a twin, a prefix
+    sum, a scatter of each row's time and symbol; stable, so a twin's rows stay in time
+    order), and the machine then runs twin after twin: each twin's state and clock are read
+    once and in twin order (the memory streams them), where a pass in time order read
+    three random cache lines a row; the moves and the twins come out in twin order as they
+    are made. The symbols are one pass without a branch per rule (two comparisons a cut,
+    then a look-up).
     """
     m = h_twin.shape[0]
     twins = state_mode.shape[0]
-    sym_row = work[:m]
-    sym_of = work[m : 2 * m]
-    mv_row = work[2 * m : 3 * m + 1]
-    mv_to = work[3 * m + 1 : 4 * m + 2]
+    sym_row = work[:m]  # then each move's time
+    small = work[m : 2 * m].view(np.int16)  # symbols, grouped symbols, moves' before/after
+    sym_of, g_sym = small[:m], small[m : 2 * m]
+    mv_before, mv_after = small[2 * m : 3 * m], small[3 * m : 4 * m]
+    g_time = work[2 * m : 3 * m]
+    mv_twin = work[3 * m : 4 * m].view(np.int32)
     n_rules, width = cut.shape[0], cut.shape[1]
     nan_slot = 2 * width + 1
     has_text = text_symbol.shape[0] > 0
@@ -812,85 +816,70 @@ def mode(
             for c in range(width):
                 piece += (v > cut[s, c]) + (v >= cut[s, c])
             sy = piece_symbol[s, nan_slot if v != v else piece]
+        has = sy >= 0
         sym_row[n_sym] = p
         sym_of[n_sym] = sy
-        n_sym += sy >= 0
-    moves = met = 0
-    for q in range(n_sym):
-        if q + AHEAD < n_sym:
-            ahead = h_twin[sym_row[q + AHEAD]]
-            _prefetch(state_mode_time, ahead)
-            _prefetch(state_mode, ahead)
-            _prefetch(twin_work, TWIN_RECORD * ahead)
+        n_sym += has
+        twin_work[h_twin[p]] += has
+    at = groups = 0
+    for t in range(twins):  # where each twin's rows start
+        count = twin_work[t]
+        twin_work[t] = at
+        at += count
+        groups += count > 0
+    for q in range(n_sym):  # each twin's rows together, in time order
         p = sym_row[q]
         t = h_twin[p]
-        if time[p] < state_mode_time[t]:
+        o = twin_work[t]
+        twin_work[t] = o + 1
+        g_time[o] = time[p]
+        g_sym[o] = sym_of[q]
+    mv_time = sym_row
+    out_twin = np.empty(groups, dtype=np.int32)
+    out_state = np.empty(groups, dtype=np.int16)
+    out_time = np.empty(groups, dtype=np.int64)
+    out_changed = np.empty(groups, dtype=np.bool_)
+    kept = moves = lo = 0
+    for t in range(twins):  # twin after twin; ``twin_work`` zero again
+        hi = twin_work[t]
+        twin_work[t] = 0
+        if hi == lo:
             continue
-        rec = TWIN_RECORD * t  # current, count, last
-        now = twin_work[rec]
-        fresh = now == UNTOUCHED
         known = state_mode[t]
-        start = initial if known == NO_MODE else known
-        now = start if fresh else now
-        nxt = table[now, sym_of[q]]
-        moved = nxt != now
-        twin_work[rec + 1] = (0 if fresh else twin_work[rec + 1]) + moved
-        met += fresh
-        mv_row[moves] = p
-        mv_to[moves] = nxt
-        moves += moved
-        twin_work[rec] = nxt
-        twin_work[rec + 2] = p
-    at = 0
-    for t in range(twins):  # where each twin's moves start
-        rec = TWIN_RECORD * t
-        moved = twin_work[rec + 1] if twin_work[rec] != UNTOUCHED else 0
-        twin_work[rec + 1] = at
-        at += moved
-    mv_twin = np.empty(moves, dtype=np.int32)
-    mv_time = np.empty(moves, dtype=np.int64)
-    mv_before = np.empty(moves, dtype=np.int16)
-    mv_after = np.empty(moves, dtype=np.int16)
-    for g in range(moves):  # in time order: each twin's stay in time order
-        p = mv_row[g]
-        t = h_twin[p]
-        o = twin_work[TWIN_RECORD * t + 1]
-        twin_work[TWIN_RECORD * t + 1] = o + 1
-        mv_twin[o] = t
-        mv_time[o] = time[p]
-        mv_after[o] = mv_to[g]
-    out_twin = np.empty(met + 1, dtype=np.int32)
-    out_state = np.empty(met + 1, dtype=np.int16)
-    out_time = np.empty(met + 1, dtype=np.int64)
-    out_changed = np.empty(met + 1, dtype=np.bool_)
-    kept = g = 0
-    for t in range(twins):
-        rec = TWIN_RECORD * t
-        now = twin_work[rec]
-        touched = now != UNTOUCHED
-        known = state_mode[t]
-        before = initial if known == NO_MODE else known
-        end = twin_work[rec + 1]
-        for o in range(g, end):  # a move starts where the one before ended
-            mv_before[o] = before
-            before = mv_after[o]
-        when = mv_time[end - 1] if end > g else NO_TIME  # the last move is the latest
-        g = end
+        clock = state_mode_time[t]
+        now = initial if known == NO_MODE else known
+        when = last = NO_TIME
+        touched = False
+        for o in range(lo, hi):
+            at = g_time[o]
+            if at < clock:
+                continue
+            nxt = table[now, g_sym[o]]
+            mv_twin[moves] = t
+            mv_time[moves] = at
+            mv_before[moves] = now
+            mv_after[moves] = nxt
+            moved = nxt != now
+            moves += moved
+            when = at if moved else when
+            last = at
+            touched = True
+            now = nxt
+        lo = hi
         out_twin[kept] = t
         out_state[kept] = now
-        out_time[kept] = when if when != NO_TIME else time[twin_work[rec + 2] if touched else 0]
+        out_time[kept] = when if when != NO_TIME else last
         out_changed[kept] = now != known
         kept += touched & ((when != NO_TIME) | (known == NO_MODE))
-        twin_work[rec] = UNTOUCHED
     return (
         out_twin[:kept],
         out_state[:kept],
         out_time[:kept],
         out_changed[:kept],
-        mv_twin,
-        mv_time,
-        mv_before,
-        mv_after,
+        mv_twin[:moves].copy(),
+        mv_time[:moves].copy(),
+        mv_before[:moves].copy(),
+        mv_after[:moves].copy(),
     )
 
 
