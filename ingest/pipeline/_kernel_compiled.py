@@ -243,10 +243,7 @@ class CompiledKernel:
         history = columns[1:8] if texts else [columns[1][:0], *columns[2:8]]
         arrays = (late, f_time, _c(frame.quality, np.uint8), work, code, *history)
         kept = self._share(  # a part of the history a thread
-            [
-                partial(jit.merge, part, cuts, ranges, starts, before, *arrays)
-                for part in range(parts)
-            ]
+            [partial(jit.merge, part, cuts, starts, before, *arrays) for part in range(parts)]
         )
         return watermark, texts, sum(int(k) for k in kept)
 
@@ -564,7 +561,7 @@ def warm() -> float:
     cuts = jit.merge_cuts(1, starts, before, late, f_time, work)
     history = (rows, h_time, h_twin, h_signal, h_value, h_kind, h_quality)
     m = jit.merge(
-        0, cuts, ranges, starts, before, late, f_time, np.zeros(2, np.uint8), work, code, *history
+        0, cuts, starts, before, late, f_time, np.zeros(2, np.uint8), work, code, *history
     )
     rows, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
         rows[:m], h_time[:m], h_twin[:m], h_signal[:m], h_value[:m], h_kind[:m], h_quality[:m]

@@ -521,7 +521,6 @@ def merge_cuts(
 def merge(
     part: int,
     cuts: npt.NDArray[np.int64],
-    ranges: npt.NDArray[np.int64],
     starts: npt.NDArray[np.int64],
     before: npt.NDArray[np.int64],
     late_sorted: npt.NDArray[np.int64],
@@ -544,52 +543,79 @@ def merge(
     written: ``newest`` and ``changes`` make it from the twin and the signal (a column
     less to write and read, and less fresh memory for a batch's block).
 
-    A main row comes first where both are equal, and a row repeating the one before it in
-    the part is a duplicate (its code set to DUPLICATE, not written): with one part the
-    late rows' duplicates need no ``late_duplicates`` before (a search a row); with more,
-    the parts' places need the history's length before, so the lists have no tie left."""
+    A main row comes first where both are equal, and a late row repeating the row before
+    it in the part is a duplicate (its code set to DUPLICATE, not written): with one part
+    the late rows' duplicates need no ``late_duplicates`` before (a search a row); with
+    more, the parts' places need the history's length before, so the lists have no tie
+    left. The main rows run on in strict order (``_place``, ``order_lists``), so a main row
+    never repeats the row before it: the main rows before the next late row are found by a
+    galloping search (the late rows are few and far apart) and copied as a run, without a
+    comparison a row."""
     w_key, w_value, w_ts, w_kind, main, _ = _layout(work, f_time.shape[0])
     g, b = cuts[part, 1], cuts[part, 2]
-    chunks, n_late = starts.shape[0], late_sorted.shape[0]
-    c = 0
-    while c < chunks and before[c + 1] <= g:
-        c += 1
-    a = starts[c] + g - before[c] if c < chunks else 0
-    end = ranges[c, 0] + ranges[c, 1] if c < chunks else 0
+    g_end, b_end = cuts[part + 1, 1], cuts[part + 1, 2]
     o = first = cuts[part, 0]
+    c = 0
     last_t = last_k = 0
+    have = False
     with_rows = out_rows.shape[0] > 0
-    for step in range(cuts[part + 1, 0] - first):
-        while c < chunks and a >= end:  # the next range's kept main rows
-            c += 1
-            if c < chunks:
-                a, end = starts[c], ranges[c, 0] + ranges[c, 1]
-        if b >= n_late:
-            take_main = True
-        elif c >= chunks:
-            take_main = False
-        else:
-            x, y = late_sorted[b], main[a]
-            take_main = not _earlier(x, y, f_time, w_key)
-        if take_main:
-            r = main[a]
-            a += 1
-        else:
-            r = late_sorted[b]
-            b += 1
-        at, key = f_time[r], w_key[r]
-        if step and at == last_t and key == last_k:
-            code[r] = DUPLICATE
+    while g < g_end or b < b_end:
+        x = late_sorted[b] if b < b_end else -1
+        at = f_time[x] if x >= 0 else 0
+        key = w_key[x] if x >= 0 else 0
+        while g < g_end:  # the main rows not after late row x (all where none is left)
+            while before[c + 1] <= g:
+                c += 1
+            base = starts[c] - before[c]  # main row g is frame row main[base + g]
+            hi = min(g_end, before[c + 1])
+            stop = hi
+            if x >= 0:  # the first of g to hi that x comes before: gallop, then halve
+                lo, probe, step = g, g, 1
+                while probe < hi:
+                    y = main[base + probe]
+                    if f_time[y] > at or (f_time[y] == at and w_key[y] > key):
+                        break
+                    lo, probe, step = probe + 1, probe + step, 2 * step
+                stop = min(probe, hi)
+                while lo < stop:
+                    mid = (lo + stop) // 2
+                    y = main[base + mid]
+                    if f_time[y] > at or (f_time[y] == at and w_key[y] > key):
+                        stop = mid
+                    else:
+                        lo = mid + 1
+            for q in range(base + g, base + stop):
+                r = main[q]
+                if with_rows:
+                    out_rows[o] = r
+                h_time[o] = f_time[r]
+                h_twin[o] = w_ts[2 * r]
+                h_signal[o] = w_ts[2 * r + 1]
+                h_value[o] = w_value[r]
+                h_kind[o] = w_kind[r]
+                h_quality[o] = f_quality[r]
+                o += 1
+            if stop > g:
+                last = main[base + stop - 1]
+                last_t, last_k, have = f_time[last], w_key[last], True
+            g = stop
+            if stop < hi:  # x comes before main row g
+                break
+        if x < 0:
             continue
-        last_t, last_k = at, key
+        b += 1
+        if have and at == last_t and key == last_k:
+            code[x] = DUPLICATE
+            continue
+        last_t, last_k, have = at, key, True
         if with_rows:
-            out_rows[o] = r
+            out_rows[o] = x
         h_time[o] = at
-        h_twin[o] = w_ts[2 * r]
-        h_signal[o] = w_ts[2 * r + 1]
-        h_value[o] = w_value[r]
-        h_kind[o] = w_kind[r]
-        h_quality[o] = f_quality[r]
+        h_twin[o] = w_ts[2 * x]
+        h_signal[o] = w_ts[2 * x + 1]
+        h_value[o] = w_value[x]
+        h_kind[o] = w_kind[x]
+        h_quality[o] = f_quality[x]
         o += 1
     return int(o - first)
 
