@@ -131,46 +131,57 @@ def _merge_sort(
     """``index`` sorted by (t, k, row): its ascending runs, merged pairwise (adaptive). The
     row breaks ties, so equal (t, k) stay in frame order however the list was put together.
 
-    The loops here compare inline: a call to another compiled function per row costs a
-    reference count per array argument (atomic), more than the comparison."""
+    Each row's (t, k) is read once, into arrays of the list's own that the merges move
+    with the rows: the rows are far apart in the frame (late rows), and the merges compare
+    each some ten times. The loops here compare inline: a call to another compiled
+    function per row costs a reference count per array argument (atomic), more than the
+    comparison."""
     m = index.shape[0]
     if m < 2:
         return index
+    src_r = index.copy()
+    src_t, src_k = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
+    for i in range(m):
+        src_t[i], src_k[i] = t[src_r[i]], k[src_r[i]]
     bounds = [0]
     for i in range(1, m):
-        x, y = index[i], index[i - 1]
-        if t[x] < t[y] or (t[x] == t[y] and (k[x] < k[y] or (k[x] == k[y] and x < y))):
+        tb, ta, kb, ka = src_t[i], src_t[i - 1], src_k[i], src_k[i - 1]
+        if tb < ta or (tb == ta and (kb < ka or (kb == ka and src_r[i] < src_r[i - 1]))):
             bounds.append(i)
     bounds.append(m)
-    src = index.copy()
-    dst = np.empty_like(src)
+    dst_r, dst_t, dst_k = np.empty_like(src_r), np.empty_like(src_t), np.empty_like(src_k)
     while len(bounds) > 2:
         merged = [0]
         for r in range(0, len(bounds) - 1, 2):
             lo = bounds[r]
             if r + 2 >= len(bounds):  # an odd run out: copied
                 hi = bounds[r + 1]
-                dst[lo:hi] = src[lo:hi]
+                dst_r[lo:hi], dst_t[lo:hi], dst_k[lo:hi] = src_r[lo:hi], src_t[lo:hi], src_k[lo:hi]
                 merged.append(hi)
                 continue
             mid, hi = bounds[r + 1], bounds[r + 2]
             a, b, o = lo, mid, lo
             while a < mid and b < hi:
-                x, y = src[b], src[a]
-                if t[x] < t[y] or (t[x] == t[y] and (k[x] < k[y] or (k[x] == k[y] and x < y))):
-                    dst[o] = src[b]
+                tb, ta, kb, ka = src_t[b], src_t[a], src_k[b], src_k[a]
+                if tb < ta or (tb == ta and (kb < ka or (kb == ka and src_r[b] < src_r[a]))):
+                    dst_r[o], dst_t[o], dst_k[o] = src_r[b], tb, kb
                     b += 1
                 else:
-                    dst[o] = src[a]
+                    dst_r[o], dst_t[o], dst_k[o] = src_r[a], ta, ka
                     a += 1
                 o += 1
-            dst[o : o + mid - a] = src[a:mid]
-            o += mid - a
-            dst[o : o + hi - b] = src[b:hi]
+            rest = mid - a
+            dst_r[o : o + rest], dst_t[o : o + rest] = src_r[a:mid], src_t[a:mid]
+            dst_k[o : o + rest] = src_k[a:mid]
+            o += rest
+            dst_r[o : o + hi - b], dst_t[o : o + hi - b] = src_r[b:hi], src_t[b:hi]
+            dst_k[o : o + hi - b] = src_k[b:hi]
             merged.append(hi)
-        src, dst = dst, src
+        src_r, dst_r = dst_r, src_r
+        src_t, dst_t = dst_t, src_t
+        src_k, dst_k = dst_k, src_k
         bounds = merged
-    return src
+    return src_r
 
 
 @_jit
@@ -430,7 +441,7 @@ def late_duplicates(
     Their codes are set to DUPLICATE (the caller drops them from the late rows: the merge
     is then of two lists without a tie); how many."""
     w_key, _, _, _, main, _ = _layout(work, f_time.shape[0])
-    n_main, g, found = int(before[-1]), 0, 0
+    n_main, g, found, c = int(before[-1]), 0, 0, 0
     for b in range(lo, hi):
         x = late_sorted[b]
         at, key = f_time[x], w_key[x]
@@ -438,25 +449,32 @@ def late_duplicates(
         if b > 0:
             w = late_sorted[b - 1]
             dup = f_time[w] == at and w_key[w] == key
-        if not dup:  # the first main row not before it, from the last late row's on
+        while not dup and g < n_main:  # the first main row not before x, from g on
+            while before[c + 1] <= g:
+                c += 1
+            base, end = starts[c] - before[c], before[c + 1]  # main row g: main[base + g]
+            y = main[base + end - 1]
+            if f_time[y] < at or (f_time[y] == at and w_key[y] < key):
+                g = end  # the whole range's rows are before x: the next range
+                continue
             first, last, step = g, g, 1
-            while last < n_main:  # gallop: the rows are far apart, their places near
-                y = _main_row(last, main, starts, before)
+            while last < end:  # gallop in the range: the rows are far apart, their places near
+                y = main[base + last]
                 if not (f_time[y] < at or (f_time[y] == at and w_key[y] < key)):
                     break
                 first, last, step = last + 1, last + step, 2 * step
-            last = min(last, n_main)
+            last = min(last, end)
             while first < last:
                 mid = (first + last) // 2
-                y = _main_row(mid, main, starts, before)
+                y = main[base + mid]
                 if f_time[y] < at or (f_time[y] == at and w_key[y] < key):
                     first = mid + 1
                 else:
                     last = mid
-            g = first
-            if g < n_main:
-                y = _main_row(g, main, starts, before)
-                dup = f_time[y] == at and w_key[y] == key
+            g = first  # below ``end``: the range's last row is not before x
+            y = main[base + g]
+            dup = f_time[y] == at and w_key[y] == key
+            break
         if dup:
             code[x] = DUPLICATE
             found += 1
