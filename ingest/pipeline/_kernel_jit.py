@@ -457,21 +457,8 @@ def late_duplicates(
             if f_time[y] < at or (f_time[y] == at and w_key[y] < key):
                 g = end  # the whole range's rows are before x: the next range
                 continue
-            first, last, step = g, g, 1
-            while last < end:  # gallop in the range: the rows are far apart, their places near
-                y = main[base + last]
-                if not (f_time[y] < at or (f_time[y] == at and w_key[y] < key)):
-                    break
-                first, last, step = last + 1, last + step, 2 * step
-            last = min(last, end)
-            while first < last:
-                mid = (first + last) // 2
-                y = main[base + mid]
-                if f_time[y] < at or (f_time[y] == at and w_key[y] < key):
-                    first = mid + 1
-                else:
-                    last = mid
-            g = first  # below ``end``: the range's last row is not before x
+            # the rows are far apart, their places near; below ``end``: its last is not before x
+            g = _gallop(main, base, g, end, f_time, w_key, at, key, False)
             y = main[base + g]
             dup = f_time[y] == at and w_key[y] == key
             break
@@ -479,6 +466,40 @@ def late_duplicates(
             code[x] = DUPLICATE
             found += 1
     return found
+
+
+@_inlined
+def _gallop(
+    main: npt.NDArray[np.int64],
+    base: int,
+    lo: int,
+    hi: int,
+    f_time: npt.NDArray[np.int64],
+    w_key: npt.NDArray[np.int64],
+    at: int,
+    key: int,
+    after: bool,
+) -> int:
+    """The first place ``p`` of ``lo`` to ``hi`` (``hi`` if none) whose row ``main[base + p]``
+    (kept main rows, in order) is not before (``at``, ``key``), or with ``after`` comes after
+    it: a galloping search from ``lo`` (the place is near), then halving."""
+    first, probe, step = lo, lo, 1
+    while probe < hi:
+        y = main[base + probe]
+        t, k = f_time[y], w_key[y]
+        if t > at or (t == at and (k > key or (k == key and not after))):
+            break
+        first, probe, step = probe + 1, probe + step, 2 * step
+    last = min(probe, hi)
+    while first < last:
+        mid = (first + last) // 2
+        y = main[base + mid]
+        t, k = f_time[y], w_key[y]
+        if t > at or (t == at and (k > key or (k == key and not after))):
+            last = mid
+        else:
+            first = mid + 1
+    return first
 
 
 @_inlined
@@ -587,21 +608,8 @@ def merge(
             base = starts[c] - before[c]  # main row g is frame row main[base + g]
             hi = min(g_end, before[c + 1])
             stop = hi
-            if x >= 0:  # the first of g to hi that x comes before: gallop, then halve
-                lo, probe, step = g, g, 1
-                while probe < hi:
-                    y = main[base + probe]
-                    if f_time[y] > at or (f_time[y] == at and w_key[y] > key):
-                        break
-                    lo, probe, step = probe + 1, probe + step, 2 * step
-                stop = min(probe, hi)
-                while lo < stop:
-                    mid = (lo + stop) // 2
-                    y = main[base + mid]
-                    if f_time[y] > at or (f_time[y] == at and w_key[y] > key):
-                        stop = mid
-                    else:
-                        lo = mid + 1
+            if x >= 0:  # the first of g to hi that x comes before
+                stop = _gallop(main, base, g, hi, f_time, w_key, at, key, True)
             for q in range(base + g, base + stop):
                 r = main[q]
                 if with_rows:
