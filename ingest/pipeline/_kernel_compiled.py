@@ -169,8 +169,7 @@ class CompiledKernel:
         """Memory for a batch's codes, history columns and changes (used again once no
         batch holds it)."""
         self._twin_work = np.zeros(0, dtype=np.int32)
-        """``jit.mode``'s record per twin (``jit.TWIN_RECORD`` int32: its state, kept
-        ``UNTOUCHED``, and its scratch)."""
+        """``jit.mode``'s scratch per twin (``jit.TWIN_RECORD`` int32, kept zero)."""
         self._mode_work = np.empty(0, dtype=np.int64)
         """``jit.mode``'s scratch per row with threads (apart from ``_work``: the machine runs
         beside ``changes``)."""
@@ -244,10 +243,7 @@ class CompiledKernel:
         history = columns[1:8] if texts else [columns[1][:0], *columns[2:8]]
         arrays = (late, f_time, _c(frame.quality, np.uint8), work, code, *history)
         kept = self._share(  # a part of the history a thread
-            [
-                partial(jit.merge, part, cuts, ranges, starts, before, *arrays)
-                for part in range(parts)
-            ]
+            [partial(jit.merge, part, cuts, starts, before, *arrays) for part in range(parts)]
         )
         return watermark, texts, sum(int(k) for k in kept)
 
@@ -452,7 +448,6 @@ class CompiledKernel:
         twins = state.mode.shape[0]
         if self._twin_work.shape[0] != jit.TWIN_RECORD * twins:
             self._twin_work = np.zeros(jit.TWIN_RECORD * twins, dtype=np.int32)
-            self._twin_work[:: jit.TWIN_RECORD] = jit.UNTOUCHED
         return tuple(
             jit.mode(
                 rows, twin, signal, time, value, kind, text_symbol, self.cut,
@@ -566,7 +561,7 @@ def warm() -> float:
     cuts = jit.merge_cuts(1, starts, before, late, f_time, work)
     history = (rows, h_time, h_twin, h_signal, h_value, h_kind, h_quality)
     m = jit.merge(
-        0, cuts, ranges, starts, before, late, f_time, np.zeros(2, np.uint8), work, code, *history
+        0, cuts, starts, before, late, f_time, np.zeros(2, np.uint8), work, code, *history
     )
     rows, h_time, h_twin, h_signal, h_value, h_kind, h_quality = (
         rows[:m], h_time[:m], h_twin[:m], h_signal[:m], h_value[:m], h_kind[:m], h_quality[:m]
@@ -589,7 +584,7 @@ def warm() -> float:
         rows, h_twin, h_signal, h_time, h_value, h_kind, np.empty(0, np.int16),
         np.full((1, 1), np.nan), np.full((1, 4), -1, np.int16), np.zeros((1, 1), np.int16),
         np.full(1, -1, np.int16), np.zeros(1, np.int64), 0,
-        np.array([jit.UNTOUCHED, 0, 0, 0], np.int32), work,
+        np.zeros(jit.TWIN_RECORD, np.int32), work,
     )  # fmt: skip
     jit.commit_mode(
         *moved[:6], 0, 1, np.full(1, -1, np.int16), np.zeros(1, np.int64),

@@ -37,9 +37,9 @@ NUMBER, BOOLEAN, TEXT, NULL = 0, 1, 2, 3
 STALE = 3
 NO_TIME = -(2**63)
 NO_MODE = -1
-UNTOUCHED = -2
-TWIN_RECORD = 4
-"""int32 of ``mode``'s record a twin (its state, moves, last row; a pad): 16 bytes."""
+TWIN_RECORD = 1
+"""int32 of ``mode``'s scratch a twin (its rows' count, then where they go), zero between
+batches."""
 OPS = ("gt", "ge", "lt", "le", "eq", "ne")
 """Rule operators by code."""
 
@@ -131,46 +131,57 @@ def _merge_sort(
     """``index`` sorted by (t, k, row): its ascending runs, merged pairwise (adaptive). The
     row breaks ties, so equal (t, k) stay in frame order however the list was put together.
 
-    The loops here compare inline: a call to another compiled function per row costs a
-    reference count per array argument (atomic), more than the comparison."""
+    Each row's (t, k) is read once, into arrays of the list's own that the merges move
+    with the rows: the rows are far apart in the frame (late rows), and the merges compare
+    each some ten times. The loops here compare inline: a call to another compiled
+    function per row costs a reference count per array argument (atomic), more than the
+    comparison."""
     m = index.shape[0]
     if m < 2:
         return index
+    src_r = index.copy()
+    src_t, src_k = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
+    for i in range(m):
+        src_t[i], src_k[i] = t[src_r[i]], k[src_r[i]]
     bounds = [0]
     for i in range(1, m):
-        x, y = index[i], index[i - 1]
-        if t[x] < t[y] or (t[x] == t[y] and (k[x] < k[y] or (k[x] == k[y] and x < y))):
+        tb, ta, kb, ka = src_t[i], src_t[i - 1], src_k[i], src_k[i - 1]
+        if tb < ta or (tb == ta and (kb < ka or (kb == ka and src_r[i] < src_r[i - 1]))):
             bounds.append(i)
     bounds.append(m)
-    src = index.copy()
-    dst = np.empty_like(src)
+    dst_r, dst_t, dst_k = np.empty_like(src_r), np.empty_like(src_t), np.empty_like(src_k)
     while len(bounds) > 2:
         merged = [0]
         for r in range(0, len(bounds) - 1, 2):
             lo = bounds[r]
             if r + 2 >= len(bounds):  # an odd run out: copied
                 hi = bounds[r + 1]
-                dst[lo:hi] = src[lo:hi]
+                dst_r[lo:hi], dst_t[lo:hi], dst_k[lo:hi] = src_r[lo:hi], src_t[lo:hi], src_k[lo:hi]
                 merged.append(hi)
                 continue
             mid, hi = bounds[r + 1], bounds[r + 2]
             a, b, o = lo, mid, lo
             while a < mid and b < hi:
-                x, y = src[b], src[a]
-                if t[x] < t[y] or (t[x] == t[y] and (k[x] < k[y] or (k[x] == k[y] and x < y))):
-                    dst[o] = src[b]
+                tb, ta, kb, ka = src_t[b], src_t[a], src_k[b], src_k[a]
+                if tb < ta or (tb == ta and (kb < ka or (kb == ka and src_r[b] < src_r[a]))):
+                    dst_r[o], dst_t[o], dst_k[o] = src_r[b], tb, kb
                     b += 1
                 else:
-                    dst[o] = src[a]
+                    dst_r[o], dst_t[o], dst_k[o] = src_r[a], ta, ka
                     a += 1
                 o += 1
-            dst[o : o + mid - a] = src[a:mid]
-            o += mid - a
-            dst[o : o + hi - b] = src[b:hi]
+            rest = mid - a
+            dst_r[o : o + rest], dst_t[o : o + rest] = src_r[a:mid], src_t[a:mid]
+            dst_k[o : o + rest] = src_k[a:mid]
+            o += rest
+            dst_r[o : o + hi - b], dst_t[o : o + hi - b] = src_r[b:hi], src_t[b:hi]
+            dst_k[o : o + hi - b] = src_k[b:hi]
             merged.append(hi)
-        src, dst = dst, src
+        src_r, dst_r = dst_r, src_r
+        src_t, dst_t = dst_t, src_t
+        src_k, dst_k = dst_k, src_k
         bounds = merged
-    return src
+    return src_r
 
 
 @_jit
@@ -430,7 +441,7 @@ def late_duplicates(
     Their codes are set to DUPLICATE (the caller drops them from the late rows: the merge
     is then of two lists without a tie); how many."""
     w_key, _, _, _, main, _ = _layout(work, f_time.shape[0])
-    n_main, g, found = int(before[-1]), 0, 0
+    n_main, g, found, c = int(before[-1]), 0, 0, 0
     for b in range(lo, hi):
         x = late_sorted[b]
         at, key = f_time[x], w_key[x]
@@ -438,29 +449,57 @@ def late_duplicates(
         if b > 0:
             w = late_sorted[b - 1]
             dup = f_time[w] == at and w_key[w] == key
-        if not dup:  # the first main row not before it, from the last late row's on
-            first, last, step = g, g, 1
-            while last < n_main:  # gallop: the rows are far apart, their places near
-                y = _main_row(last, main, starts, before)
-                if not (f_time[y] < at or (f_time[y] == at and w_key[y] < key)):
-                    break
-                first, last, step = last + 1, last + step, 2 * step
-            last = min(last, n_main)
-            while first < last:
-                mid = (first + last) // 2
-                y = _main_row(mid, main, starts, before)
-                if f_time[y] < at or (f_time[y] == at and w_key[y] < key):
-                    first = mid + 1
-                else:
-                    last = mid
-            g = first
-            if g < n_main:
-                y = _main_row(g, main, starts, before)
-                dup = f_time[y] == at and w_key[y] == key
+        while not dup and g < n_main:  # the first main row not before x, from g on
+            while before[c + 1] <= g:
+                c += 1
+            base, end = starts[c] - before[c], before[c + 1]  # main row g: main[base + g]
+            y = main[base + end - 1]
+            if f_time[y] < at or (f_time[y] == at and w_key[y] < key):
+                g = end  # the whole range's rows are before x: the next range
+                continue
+            # the rows are far apart, their places near; below ``end``: its last is not before x
+            g = _gallop(main, base, g, end, f_time, w_key, at, key, False)
+            y = main[base + g]
+            dup = f_time[y] == at and w_key[y] == key
+            break
         if dup:
             code[x] = DUPLICATE
             found += 1
     return found
+
+
+@_inlined
+def _gallop(
+    main: npt.NDArray[np.int64],
+    base: int,
+    lo: int,
+    hi: int,
+    f_time: npt.NDArray[np.int64],
+    w_key: npt.NDArray[np.int64],
+    at: int,
+    key: int,
+    after: bool,
+) -> int:
+    """The first place ``p`` of ``lo`` to ``hi`` (``hi`` if none) whose row ``main[base + p]``
+    (kept main rows, in order) is not before (``at``, ``key``), or with ``after`` comes after
+    it: a galloping search from ``lo`` (the place is near), then halving."""
+    first, probe, step = lo, lo, 1
+    while probe < hi:
+        y = main[base + probe]
+        t, k = f_time[y], w_key[y]
+        if t > at or (t == at and (k > key or (k == key and not after))):
+            break
+        first, probe, step = probe + 1, probe + step, 2 * step
+    last = min(probe, hi)
+    while first < last:
+        mid = (first + last) // 2
+        y = main[base + mid]
+        t, k = f_time[y], w_key[y]
+        if t > at or (t == at and (k > key or (k == key and not after))):
+            last = mid
+        else:
+            first = mid + 1
+    return first
 
 
 @_inlined
@@ -521,7 +560,6 @@ def merge_cuts(
 def merge(
     part: int,
     cuts: npt.NDArray[np.int64],
-    ranges: npt.NDArray[np.int64],
     starts: npt.NDArray[np.int64],
     before: npt.NDArray[np.int64],
     late_sorted: npt.NDArray[np.int64],
@@ -544,52 +582,66 @@ def merge(
     written: ``newest`` and ``changes`` make it from the twin and the signal (a column
     less to write and read, and less fresh memory for a batch's block).
 
-    A main row comes first where both are equal, and a row repeating the one before it in
-    the part is a duplicate (its code set to DUPLICATE, not written): with one part the
-    late rows' duplicates need no ``late_duplicates`` before (a search a row); with more,
-    the parts' places need the history's length before, so the lists have no tie left."""
+    A main row comes first where both are equal, and a late row repeating the row before
+    it in the part is a duplicate (its code set to DUPLICATE, not written): with one part
+    the late rows' duplicates need no ``late_duplicates`` before (a search a row); with
+    more, the parts' places need the history's length before, so the lists have no tie
+    left. The main rows run on in strict order (``_place``, ``order_lists``), so a main row
+    never repeats the row before it: the main rows before the next late row are found by a
+    galloping search (the late rows are few and far apart) and copied as a run, without a
+    comparison a row."""
     w_key, w_value, w_ts, w_kind, main, _ = _layout(work, f_time.shape[0])
     g, b = cuts[part, 1], cuts[part, 2]
-    chunks, n_late = starts.shape[0], late_sorted.shape[0]
-    c = 0
-    while c < chunks and before[c + 1] <= g:
-        c += 1
-    a = starts[c] + g - before[c] if c < chunks else 0
-    end = ranges[c, 0] + ranges[c, 1] if c < chunks else 0
+    g_end, b_end = cuts[part + 1, 1], cuts[part + 1, 2]
     o = first = cuts[part, 0]
+    c = 0
     last_t = last_k = 0
+    have = False
     with_rows = out_rows.shape[0] > 0
-    for step in range(cuts[part + 1, 0] - first):
-        while c < chunks and a >= end:  # the next range's kept main rows
-            c += 1
-            if c < chunks:
-                a, end = starts[c], ranges[c, 0] + ranges[c, 1]
-        if b >= n_late:
-            take_main = True
-        elif c >= chunks:
-            take_main = False
-        else:
-            x, y = late_sorted[b], main[a]
-            take_main = not _earlier(x, y, f_time, w_key)
-        if take_main:
-            r = main[a]
-            a += 1
-        else:
-            r = late_sorted[b]
-            b += 1
-        at, key = f_time[r], w_key[r]
-        if step and at == last_t and key == last_k:
-            code[r] = DUPLICATE
+    while g < g_end or b < b_end:
+        x = late_sorted[b] if b < b_end else -1
+        at = f_time[x] if x >= 0 else 0
+        key = w_key[x] if x >= 0 else 0
+        while g < g_end:  # the main rows not after late row x (all where none is left)
+            while before[c + 1] <= g:
+                c += 1
+            base = starts[c] - before[c]  # main row g is frame row main[base + g]
+            hi = min(g_end, before[c + 1])
+            stop = hi
+            if x >= 0:  # the first of g to hi that x comes before
+                stop = _gallop(main, base, g, hi, f_time, w_key, at, key, True)
+            for q in range(base + g, base + stop):
+                r = main[q]
+                if with_rows:
+                    out_rows[o] = r
+                h_time[o] = f_time[r]
+                h_twin[o] = w_ts[2 * r]
+                h_signal[o] = w_ts[2 * r + 1]
+                h_value[o] = w_value[r]
+                h_kind[o] = w_kind[r]
+                h_quality[o] = f_quality[r]
+                o += 1
+            if stop > g:
+                last = main[base + stop - 1]
+                last_t, last_k, have = f_time[last], w_key[last], True
+            g = stop
+            if stop < hi:  # x comes before main row g
+                break
+        if x < 0:
             continue
-        last_t, last_k = at, key
+        b += 1
+        if have and at == last_t and key == last_k:
+            code[x] = DUPLICATE
+            continue
+        last_t, last_k, have = at, key, True
         if with_rows:
-            out_rows[o] = r
+            out_rows[o] = x
         h_time[o] = at
-        h_twin[o] = w_ts[2 * r]
-        h_signal[o] = w_ts[2 * r + 1]
-        h_value[o] = w_value[r]
-        h_kind[o] = w_kind[r]
-        h_quality[o] = f_quality[r]
+        h_twin[o] = w_ts[2 * x]
+        h_signal[o] = w_ts[2 * x + 1]
+        h_value[o] = w_value[x]
+        h_kind[o] = w_kind[x]
+        h_quality[o] = f_quality[x]
         o += 1
     return int(o - first)
 
@@ -781,21 +833,25 @@ def mode(
     and padded with NaN (which counts for nothing) cut the line into pieces (below the
     first, at it, between it and the next, ...; NaN last), and every value in a piece meets
     the same first rule: ``piece_symbol[s, piece]``. Scratch kept between batches:
-    ``twin_work``, one record of four int32 a twin (``TWIN_RECORD``): the machine's state
-    (UNTOUCHED, left so), the twin's moves (then where they go), its last row (one cache
-    line a twin where three arrays were three); ``work``, four int64 a row and two.
+    ``twin_work``, one int32 a twin (``TWIN_RECORD``), zero between batches; ``work``, four
+    int64 a row and two.
 
-    Written for a processor that guesses branches: the symbols are one pass without a
-    branch per rule (two comparisons a cut, then a look-up), then the machine runs over
-    the rows with a symbol only; a move is written in any case and counted where it is
-    one; the moves are put in twin order by counting (per twin, a prefix sum, a scatter).
+    The rows with a symbol are grouped by twin first (counting: a count a twin, a prefix
+    sum, a scatter of each row's time and symbol; stable, so a twin's rows stay in time
+    order), and the machine then runs twin after twin: each twin's state and clock are read
+    once and in twin order (the memory streams them), where a pass in time order read
+    three random cache lines a row; the moves and the twins come out in twin order as they
+    are made. The symbols are one pass without a branch per rule (two comparisons a cut,
+    then a look-up).
     """
     m = h_twin.shape[0]
     twins = state_mode.shape[0]
-    sym_row = work[:m]
-    sym_of = work[m : 2 * m]
-    mv_row = work[2 * m : 3 * m + 1]
-    mv_to = work[3 * m + 1 : 4 * m + 2]
+    sym_row = work[:m]  # then each move's time
+    small = work[m : 2 * m].view(np.int16)  # symbols, grouped symbols, moves' before/after
+    sym_of, g_sym = small[:m], small[m : 2 * m]
+    mv_before, mv_after = small[2 * m : 3 * m], small[3 * m : 4 * m]
+    g_time = work[2 * m : 3 * m]
+    mv_twin = work[3 * m : 4 * m].view(np.int32)
     n_rules, width = cut.shape[0], cut.shape[1]
     nan_slot = 2 * width + 1
     has_text = text_symbol.shape[0] > 0
@@ -812,85 +868,70 @@ def mode(
             for c in range(width):
                 piece += (v > cut[s, c]) + (v >= cut[s, c])
             sy = piece_symbol[s, nan_slot if v != v else piece]
+        has = sy >= 0
         sym_row[n_sym] = p
         sym_of[n_sym] = sy
-        n_sym += sy >= 0
-    moves = met = 0
-    for q in range(n_sym):
-        if q + AHEAD < n_sym:
-            ahead = h_twin[sym_row[q + AHEAD]]
-            _prefetch(state_mode_time, ahead)
-            _prefetch(state_mode, ahead)
-            _prefetch(twin_work, TWIN_RECORD * ahead)
+        n_sym += has
+        twin_work[h_twin[p]] += has
+    at = groups = 0
+    for t in range(twins):  # where each twin's rows start
+        count = twin_work[t]
+        twin_work[t] = at
+        at += count
+        groups += count > 0
+    for q in range(n_sym):  # each twin's rows together, in time order
         p = sym_row[q]
         t = h_twin[p]
-        if time[p] < state_mode_time[t]:
+        o = twin_work[t]
+        twin_work[t] = o + 1
+        g_time[o] = time[p]
+        g_sym[o] = sym_of[q]
+    mv_time = sym_row
+    out_twin = np.empty(groups, dtype=np.int32)
+    out_state = np.empty(groups, dtype=np.int16)
+    out_time = np.empty(groups, dtype=np.int64)
+    out_changed = np.empty(groups, dtype=np.bool_)
+    kept = moves = lo = 0
+    for t in range(twins):  # twin after twin; ``twin_work`` zero again
+        hi = twin_work[t]
+        twin_work[t] = 0
+        if hi == lo:
             continue
-        rec = TWIN_RECORD * t  # current, count, last
-        now = twin_work[rec]
-        fresh = now == UNTOUCHED
         known = state_mode[t]
-        start = initial if known == NO_MODE else known
-        now = start if fresh else now
-        nxt = table[now, sym_of[q]]
-        moved = nxt != now
-        twin_work[rec + 1] = (0 if fresh else twin_work[rec + 1]) + moved
-        met += fresh
-        mv_row[moves] = p
-        mv_to[moves] = nxt
-        moves += moved
-        twin_work[rec] = nxt
-        twin_work[rec + 2] = p
-    at = 0
-    for t in range(twins):  # where each twin's moves start
-        rec = TWIN_RECORD * t
-        moved = twin_work[rec + 1] if twin_work[rec] != UNTOUCHED else 0
-        twin_work[rec + 1] = at
-        at += moved
-    mv_twin = np.empty(moves, dtype=np.int32)
-    mv_time = np.empty(moves, dtype=np.int64)
-    mv_before = np.empty(moves, dtype=np.int16)
-    mv_after = np.empty(moves, dtype=np.int16)
-    for g in range(moves):  # in time order: each twin's stay in time order
-        p = mv_row[g]
-        t = h_twin[p]
-        o = twin_work[TWIN_RECORD * t + 1]
-        twin_work[TWIN_RECORD * t + 1] = o + 1
-        mv_twin[o] = t
-        mv_time[o] = time[p]
-        mv_after[o] = mv_to[g]
-    out_twin = np.empty(met + 1, dtype=np.int32)
-    out_state = np.empty(met + 1, dtype=np.int16)
-    out_time = np.empty(met + 1, dtype=np.int64)
-    out_changed = np.empty(met + 1, dtype=np.bool_)
-    kept = g = 0
-    for t in range(twins):
-        rec = TWIN_RECORD * t
-        now = twin_work[rec]
-        touched = now != UNTOUCHED
-        known = state_mode[t]
-        before = initial if known == NO_MODE else known
-        end = twin_work[rec + 1]
-        for o in range(g, end):  # a move starts where the one before ended
-            mv_before[o] = before
-            before = mv_after[o]
-        when = mv_time[end - 1] if end > g else NO_TIME  # the last move is the latest
-        g = end
+        clock = state_mode_time[t]
+        now = initial if known == NO_MODE else known
+        when = last = NO_TIME
+        touched = False
+        for o in range(lo, hi):
+            at = g_time[o]
+            if at < clock:
+                continue
+            nxt = table[now, g_sym[o]]
+            mv_twin[moves] = t
+            mv_time[moves] = at
+            mv_before[moves] = now
+            mv_after[moves] = nxt
+            moved = nxt != now
+            moves += moved
+            when = at if moved else when
+            last = at
+            touched = True
+            now = nxt
+        lo = hi
         out_twin[kept] = t
         out_state[kept] = now
-        out_time[kept] = when if when != NO_TIME else time[twin_work[rec + 2] if touched else 0]
+        out_time[kept] = when if when != NO_TIME else last
         out_changed[kept] = now != known
         kept += touched & ((when != NO_TIME) | (known == NO_MODE))
-        twin_work[rec] = UNTOUCHED
     return (
         out_twin[:kept],
         out_state[:kept],
         out_time[:kept],
         out_changed[:kept],
-        mv_twin,
-        mv_time,
-        mv_before,
-        mv_after,
+        mv_twin[:moves].copy(),
+        mv_time[:moves].copy(),
+        mv_before[:moves].copy(),
+        mv_after[:moves].copy(),
     )
 
 

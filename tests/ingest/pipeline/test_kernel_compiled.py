@@ -338,9 +338,7 @@ def _order_in_parts(
     )  # fmt: skip
     quality = np.zeros(n, np.uint8)
     kept = [
-        _kernel_jit.merge(
-            p, where, ranges, starts, before, late, f_time, quality, work, code, *history
-        )
+        _kernel_jit.merge(p, where, starts, before, late, f_time, quality, work, code, *history)
         for p in range(parts)
     ]
     m = sum(kept)
