@@ -31,6 +31,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ontology.history._batch_partials import SortedBatch
 
@@ -73,16 +74,45 @@ def span_frame(rows: SortedBatch, pairs: Sequence[tuple[str, str]]) -> pd.DataFr
 
 
 def resolve(engine: duckdb.DuckDBPyConnection, rows: pa.Table, spans: pa.Table) -> pa.Table:
-    """``rows`` (raw samples with ``series``, ``ts`` and ``batch``; in no particular order
-    after) with each null ``batch`` taken from the span (``series``, ``first_ts``, ``ts``)
-    of its series that covers its time, where there is one."""
-    if rows.column("batch").null_count == 0 or not spans.num_rows:
+    """``rows`` (raw samples with ``series``, ``ts`` and ``batch``) with each null ``batch``
+    taken from the span (``series``, ``first_ts``, ``ts``) of its series that covers its
+    time, where there is one."""
+    batch = rows.column("batch")
+    if batch.null_count == 0 or not spans.num_rows:
         return rows
+    names = pc.unique(spans.column("series"))
+    code = pc.index_in(spans.column("series"), value_set=names).to_numpy().astype(np.int64)
+    last = spans.column("ts").to_numpy()
+    missing = np.flatnonzero(batch.is_null().to_numpy(zero_copy_only=False))
+    found = pc.index_in(rows.column("series").take(missing), value_set=names)
+    known = found.is_valid().to_numpy(zero_copy_only=False)
+    missing = missing[known]
+    wanted = found.filter(known).to_numpy().astype(np.int64)
+    at = rows.column("ts").to_numpy()[missing]
+    base = min(int(last.min()), int(at.min(initial=last.min())))
+    width = max(int(last.max()), int(at.max(initial=last.max()))) - base + 1
+    if len(names) * width >= 1 << 62:  # series and times too far apart for one int64 key
+        return _resolve_sql(engine, rows, spans)
+    # Spans by (series, last time) as one key; each row's is the first not before its own.
+    order = np.lexsort((last, code))
+    keys = code[order] * width + (last[order] - base)
+    hit = np.minimum(np.searchsorted(keys, wanted * width + (at - base)), len(keys) - 1)
+    span = order[hit]
+    first = spans.column("first_ts").to_numpy()
+    ok = (code[span] == wanted) & (last[span] >= at) & (first[span] <= at)
+    pick = np.full(rows.num_rows, -1, dtype=np.int64)
+    pick[missing[ok]] = span[ok]
+    taken = spans.column("batch").take(pa.array(pick, mask=pick < 0))
+    return rows.set_column(rows.column_names.index("batch"), "batch", pc.coalesce(batch, taken))
+
+
+def _resolve_sql(engine: duckdb.DuckDBPyConnection, rows: pa.Table, spans: pa.Table) -> pa.Table:
+    """``resolve`` in the engine (an ASOF join; the rows in no particular order after)."""
     engine.register("unresolved", rows)
     engine.register("spans", spans)
     try:
-        # Each row's span of its series ending first at or after its time (an ASOF join:
-        # one at most), kept if it starts at or before that time.
+        # Each row's span of its series ending first at or after its time (one at most),
+        # kept if it starts at or before that time.
         out = engine.sql(
             "SELECT r.* REPLACE (coalesce(r.batch, CASE WHEN r.ts >= s.first_ts THEN s.batch "
             "END) AS batch) FROM unresolved r ASOF LEFT JOIN spans s "

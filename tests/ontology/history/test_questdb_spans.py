@@ -4,9 +4,11 @@ its samples without the batch id and a span per series instead; a sample's batch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -52,6 +54,49 @@ def test_a_null_batch_is_taken_from_the_span_covering_its_time() -> None:
         ("b", 5, None),
     ]
     assert out.schema == rows.schema
+
+
+def _table(rows: Sequence[Sequence[object]], names: list[str]) -> pa.Table:
+    types = {"series": pa.string(), "batch": pa.string()}
+    return pa.table(
+        {n: pa.array([r[i] for r in rows], types.get(n, pa.int64())) for i, n in enumerate(names)}
+    )
+
+
+def test_the_resolution_agrees_with_an_asof_join_at_every_scale_of_time() -> None:
+    # Random series, disjoint spans and rows (some with an id of their own), times at scales
+    # from 1 µs to 10^11 µs a step (the keys of the numpy search must not overflow).
+    rng = np.random.default_rng(3)
+    engine = duckdb.connect()
+    for _ in range(300):
+        scale = int(rng.choice([1, 10**6, 10**9, 10**11]))
+        count = int(rng.integers(1, 6))
+        spans: list[tuple[str, int, int, str]] = []
+        for series in range(count):
+            t = 0
+            for k in range(int(rng.integers(0, 5))):
+                first = t + int(rng.integers(1, 5))
+                t = first + int(rng.integers(0, 5))
+                spans.append((f"s{series}", first * scale, t * scale, f"B{series}.{k}"))
+        rows = [
+            (
+                f"s{rng.integers(0, count + 1)}",
+                int(rng.integers(0, 40)) * scale,
+                None if rng.random() < 0.8 else "X",
+            )
+            for _ in range(int(rng.integers(1, 30)))
+        ]
+        unresolved = _table(rows, ["series", "ts", "batch"])
+        held = _table(spans, ["series", "first_ts", "ts", "batch"])
+        out = resolve(engine, unresolved, held)
+        assert out["series"].to_pylist() == unresolved["series"].to_pylist()  # in order
+        assert out["ts"].to_pylist() == unresolved["ts"].to_pylist()
+        want = engine.sql(
+            "SELECT r.ts, coalesce(r.batch, CASE WHEN r.ts >= s.first_ts THEN s.batch END) "
+            "FROM (SELECT *, row_number() OVER () AS i FROM unresolved) r ASOF LEFT JOIN held s "
+            "ON r.series = s.series AND r.ts <= s.ts ORDER BY r.i"
+        ).fetchall()
+        assert out["batch"].to_pylist() == [b for _, b in want]
 
 
 def _rows(key: int, seconds: range, value: float) -> list[Row]:
