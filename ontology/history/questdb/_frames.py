@@ -44,12 +44,13 @@ def _text(column: pa.ChunkedArray | pa.Array, rows: int) -> object | None:
 
 def samples_frame(
     table: pa.Table,
-    batch: str,
+    batch: str | None,
     *,
     twins: pa.Array | None = None,
     signals: pa.Array | None = None,
 ) -> pd.DataFrame:
-    """The ILP frame of samples (``twin, signal, ts, value, text, quality``) of ``batch``.
+    """The ILP frame of samples (``twin, signal, ts, value, text, quality``) of ``batch``
+    (``None``: no ``batch_id`` field, the batch's spans say it, see ``_spans``).
 
     ``twins`` and ``signals``: the ``twin`` and ``signal`` columns already
     dictionary-encoded (``SampleColumns`` has them), else they are encoded here.
@@ -67,7 +68,8 @@ def samples_frame(
     quality = table.column("quality").to_numpy()
     if quality.any():  # else left out: a BYTE field not sent is 0, GOOD (11 bytes a row less)
         columns["quality"] = quality.astype(np.int64)
-    columns["batch_id"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.repeat(batch, n)))
+    if batch is not None:
+        columns["batch_id"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.repeat(batch, n)))
     columns["ts"] = pd.to_datetime(table.column("ts").to_numpy(), unit="us", utc=True)
     return pd.DataFrame(columns)
 

@@ -26,6 +26,7 @@ from ontology.history._tiers import GRAIN_US, RangeQuery, Tier, from_us
 from ontology.history._values import Agg, AsOf, Samples, Series, SeriesKey
 from ontology.history.questdb._fetch import MAX_PARAMETERS
 from ontology.history.questdb._grain import tier_buckets
+from ontology.history.questdb._spans import SPANS_SCHEMA, resolve, spans_select
 from ontology.history.questdb._tiers import (
     LATEST,
     RAW_SCHEMA,
@@ -202,6 +203,7 @@ class SampleReader:
             )
             for where, params in filters
         )
+        raw = self._batches(raw, filters, at)
         tiers = []
         if raw_since and raw.num_rows < len(keys):  # some series have no raw sample kept
             for tier in (Tier.MINUTE, Tier.HOUR):
@@ -249,6 +251,26 @@ class SampleReader:
             for i in range(len(tiers)):
                 con.unregister(f"tier_rows{i}")
         return as_of_arrays(keys, table)
+
+    def _batches(
+        self, raw: pa.Table, filters: Sequence[tuple[str, list[Any]]], at: int
+    ) -> pa.Table:
+        """``raw`` with the batch of each sample written without one (its batch only
+        appended) taken from its series' spans (``_spans``)."""
+        batch = raw.column("batch")
+        if not batch.null_count:
+            return raw
+        since = pc.min(raw.column("ts").filter(batch.is_null())).as_py()
+        spans = pa.concat_tables(
+            self._fetch(
+                f"{spans_select(self._prefix + '_spans')} WHERE ts >= %s AND first_ts <= %s "
+                f"AND {where}",
+                [from_us(since), at, *params],
+                SPANS_SCHEMA,
+            )
+            for where, params in filters
+        )
+        return resolve(self._engine, raw, spans)
 
     def raw(self, key: SeriesKey, window: tuple[int, int], limit: int) -> Samples:
         sql = (

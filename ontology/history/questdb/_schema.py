@@ -9,6 +9,9 @@ series has moved past (*closed*, keyed by the bucket's start), ``minute_open`` /
 ``hour_open`` each series' last bucket (*open*) as it grows, one row per write
 keyed by the time of the bucket's last sample, so that a batch appends rows
 instead of rewriting ones held; reads take each series' latest open row.
+
+A sample row's ``batch_id`` is null when its batch only appended: ``spans`` holds that
+batch's first and last sample time of each series instead (see ``_spans``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ TABLES = {
     "events": "ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE, kind SYMBOL, code VARCHAR, "
     f"message VARCHAR, data VARCHAR, batch_id VARCHAR) {_WAL}(ts, twin, kind, code)",
     "batches": f"ts TIMESTAMP, id VARCHAR, record VARCHAR) {_WAL}(ts, id)",
+    "spans": "ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE, signal SYMBOL CAPACITY 1024 CACHE, "
+    f"first_ts LONG, batch_id VARCHAR) {_WAL}(ts, twin, signal)",
     "rejects": "ts TIMESTAMP, batch_id VARCHAR, seq LONG, feed SYMBOL, reason SYMBOL, "
     f"source VARCHAR, off LONG, detail VARCHAR, raw VARCHAR) {_WAL}(ts, batch_id, seq)",
     "offsets": f"ts TIMESTAMP, topic SYMBOL, part LONG, last_offset LONG) "

@@ -62,6 +62,7 @@ from ontology.history.questdb._records import RecordReader, add_batch, add_event
 from ontology.history.questdb._samples import SampleReader, key_filters
 from ontology.history.questdb._schema import create_statements, table_names
 from ontology.history.questdb._settings import QuestDBHistorySettings
+from ontology.history.questdb._spans import span_frame
 from ontology.history.questdb._tail import TierTail
 from ontology.history.questdb._tiers import (
     SEP,
@@ -240,21 +241,31 @@ class QuestDBHistoryStore:
         pending = None
         try:
             written = None
+            spans = None
             if len(columns):
                 pairs, inverse = columns.series_codes()
                 rows, _ = sort_batch(columns, inverse.astype(np.int32), batch.id)
                 twice = key_twice(rows)
-                if not twice:
-                    # The samples go out first, on threads of their own (see ``_ingress``),
-                    # while this one reads the tail, computes and sends the tier rows.
-                    frame = samples_frame(
-                        columns.table, batch.id, twins=columns.twins, signals=columns.signals
-                    )
-                    pending = self._sample_sender.start(self._table("samples"), frame)
                 before = self._wire.sequencer_txn(self._table("minute_open"))
                 names = pa.array([f"{t}{SEP}{s}" for t, s in pairs], type=pa.string())
+                held = None if twice else self._tail.held(names, before)
+                appended = held is not None and appends(rows, names, held[Tier.MINUTE])
+                if appended:
+                    spans = span_frame(rows, pairs)  # its samples go without the id (``_spans``)
+                if not twice:
+                    # The samples go out first, on threads of their own (see ``_ingress``),
+                    # while this one computes and sends the tier rows.
+                    frame = samples_frame(
+                        columns.table,
+                        None if spans is not None else batch.id,
+                        twins=columns.twins,
+                        signals=columns.signals,
+                    )
+                    pending = self._sample_sender.start(self._table("samples"), frame)
                 keys = [SeriesKey(t, s) for t, s in pairs]
-                written = self._write_samples(columns, keys, names, rows, batch.id, before, pending)
+                written = self._write_samples(
+                    columns, keys, names, rows, batch.id, before, pending, held, appended
+                )
             tiers: dict[Tier, pa.Table] = {}
             sent: dict[str, pa.Table] = {}
             if written is not None:
@@ -269,6 +280,8 @@ class QuestDBHistoryStore:
                 tier_rows = tier_frame(sent)
                 if len(tier_rows):
                     sender.dataframe(tier_rows, table_name_col=TABLE_COLUMN, at="ts")
+                if spans is not None:  # acknowledged before the batch record is sent
+                    self._wire.frame(sender, self._table("spans"), spans)
                 add_events(sender, self._table("events"), events, data)
                 add_rejects(sender, self._table("rejects"), rejects)
 
@@ -282,7 +295,7 @@ class QuestDBHistoryStore:
             finally:
                 # Noted once the requests ended (a read that waits for the server to apply
                 # these tables before then might not wait for them).
-                written_to = ("samples", "minute", "hour", "minute_open", "hour_open")
+                written_to = ("samples", "spans", "minute", "hour", "minute_open", "hour_open")
                 self._unapplied.update(self._table(n) for n in (*written_to, "events", "rejects"))
         self._wire.send(lambda sender: add_batch(sender, self._prefix, batch))
         self._unapplied.update((self._table("batches"), self._table("offsets")))
@@ -296,9 +309,13 @@ class QuestDBHistoryStore:
         batch_id: str,
         txn: int,
         pending: SampleFlush | None,
+        held: dict[Tier, pa.Table] | None,
+        appended: bool,
     ) -> _Written:
         """The tier rows to send; ``pending``: the samples' requests, when already sent
-        (no key twice in the batch), else they are sent here.
+        (no key twice in the batch), else they are sent here; ``held``: the tier rows
+        held for the batch's series, from the tail (``None``: not trusted, read back
+        here), and ``appended`` whether the batch only appends to them.
 
         A batch that only appends (see ``_tiers``) has its tier rows computed while its
         samples are sent, merged with the rows held for its series (kept in memory
@@ -306,13 +323,13 @@ class QuestDBHistoryStore:
         applied, so that the tiers can be checked against raw.
         """
         if pending is not None:
-            held = self._tail.held(names, txn)
             if held is None:
                 # Only the tier tables need be applied: whether the batch appends is told by
                 # the tier rows alone, so its own samples, still being taken in, are not
                 # waited for (a batch that does not append waits for them below).
                 held = self._held(columns.lo, keys, samples=False)
-            if appends(rows, names, held[Tier.MINUTE]):
+                appended = appends(rows, names, held[Tier.MINUTE])
+            if appended:
                 return _Written(names, held, txn, rows=rows)
             pending.result()
             self._stage(columns, batch_id, last_of_key=False)
@@ -495,13 +512,10 @@ class QuestDBHistoryStore:
                 if cut <= self._watermarks.get(tier, -1):
                     continue
                 day = from_us(cut // DAY_US * DAY_US)
-                if tier is not Tier.RAW:  # its open rows: not counted (a row per write)
-                    opened = self._table(f"{tier}_open")
-                    held = self._wire.execute(f"SELECT count() FROM {opened} WHERE ts < %s", [day])
-                    if held != [(0,)]:
-                        self._wire.execute(
-                            f"ALTER TABLE {opened} DROP PARTITION WHERE ts < %s", [day]
-                        )
+                # The open rows of a tier, the spans of the samples: not counted (a row
+                # per write; see ``_spans``), dropped with the rows they go with.
+                beside = "spans" if tier is Tier.RAW else f"{tier}_open"
+                self._drop_days(self._table(beside), day)
                 table = self._table(_TIER_TABLE[tier])
                 since = from_us(self._watermarks.get(tier, 0))
                 rows = self._wire.execute(
@@ -509,9 +523,7 @@ class QuestDBHistoryStore:
                     [since, from_us(cut)],
                 )
                 dropped += int(rows[0][0]) if rows else 0
-                held = self._wire.execute(f"SELECT count() FROM {table} WHERE ts < %s", [day])
-                if held != [(0,)]:
-                    self._wire.execute(f"ALTER TABLE {table} DROP PARTITION WHERE ts < %s", [day])
+                self._drop_days(table, day)
                 self._wire.execute(
                     f"INSERT INTO {self._table('watermarks')} VALUES (%s, %s, %s)",
                     [now, str(tier), cut],
@@ -522,6 +534,12 @@ class QuestDBHistoryStore:
             self._cache.clear()  # the watermarks moved: reads stop elsewhere
             self._cache.wrote()
         return dropped
+
+    def _drop_days(self, table: str, day: datetime) -> None:
+        """Drop the day partitions of ``table`` wholly before ``day`` (if it holds any)."""
+        held = self._wire.execute(f"SELECT count() FROM {table} WHERE ts < %s", [day])
+        if held != [(0,)]:
+            self._wire.execute(f"ALTER TABLE {table} DROP PARTITION WHERE ts < %s", [day])
 
     def drop_tables(self) -> None:
         """Drop every table of this store's prefix (tests, or retiring a store)."""

@@ -45,6 +45,7 @@ from ontology.history._append_merge import last_index, latest_rows, merge_append
 from ontology.history._batch_partials import SortedBatch, batch_partials, coarser_partials
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier, from_us
+from ontology.history.questdb._spans import SPANS_SCHEMA, resolve, spans_select
 from ontology.history.questdb._wire import Wire
 
 SEP = "\x1f"
@@ -306,12 +307,20 @@ class TierKeeper:
 
     def _recompute(self, rows: pa.Table, tier: Tier, first: int, last: int) -> pa.Table:
         """Replace the merged rows that disagree with raw by partials of the raw samples."""
+        window = [from_us(first), from_us(last)]
         raw = self._fetch(
             raw_select(f"{self._prefix}_samples") + " WHERE ts >= %s AND ts < %s",
-            [from_us(first), from_us(last)],
+            window,
             RAW_SCHEMA,
         )
         con = self._engine
+        if raw.column("batch").null_count:  # samples of batches that only appended
+            spans = self._fetch(
+                f"{spans_select(self._prefix + '_spans')} WHERE ts >= %s AND first_ts < %s",
+                [window[0], last],
+                SPANS_SCHEMA,
+            )
+            raw = resolve(con, raw, spans)
         con.register("raw", raw)
         con.register("rows", rows)
         try:
