@@ -31,14 +31,20 @@ _BATCH_ORDER = ("received", "id")
 
 
 def write_events(
-    con: duckdb.DuckDBPyConnection, events: Sequence[Event], data: list[str], latest: int
+    con: duckdb.DuckDBPyConnection,
+    events: Sequence[Event],
+    data: list[str],
+    latest: int,
+    *,
+    batch: str | None = None,
 ) -> int:
     """Insert events; one already held with the same (twin, kind, code, time) is replaced.
 
     ``latest``: no stored event is later (-1: none is stored). When every event
     is later than that, none can be held and the delete is skipped (an ingest
     batch's events follow the last batch's: one statement, not two). Returns
-    the new bound (``latest`` or the latest event time written).
+    the new bound (``latest`` or the latest event time written). ``batch``: the batch
+    id of the events that name none (``None``: they keep none).
 
     The rows go in as one Arrow table (``executemany`` inserts row by row: 1.4 s
     for the 4,500 mode events of a 100k-sample ingest batch), read straight from
@@ -58,12 +64,19 @@ def write_events(
             "code": pa.array(codes, pa.string()),
             "message": pa.array([e.message for e in events], pa.string()),
             "data": pa.array(data, pa.string()),
-            "batch": pa.array([e.batch for e in events], pa.string()),
+            "batch": pa.array(
+                [e.batch if e.batch is not None else batch for e in events], pa.string()
+            ),
         }
     )
     # no event twice in the call (the usual case): a plain insert, not DISTINCT ON's
     # hash aggregate (about half the statement's CPU for an ingest batch's events)
     once = len(set(zip(twins, times, kinds, codes, strict=True))) == len(events)
+    if once and min(times) > latest:
+        # the ingest batch's case: inserted straight from Arrow, in the table's column order
+        # (no registration, its removal, nor an ``INSERT ... SELECT``: about 1 ms of CPU each)
+        con.from_arrow(incoming).insert_into("events")
+        return max(latest, max(times))
     con.register("incoming_events", incoming)
     try:
         if min(times) <= latest:

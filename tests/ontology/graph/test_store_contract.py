@@ -914,6 +914,25 @@ def test_a_signal_value_that_is_not_json_is_refused(plant: GraphStore, value: fl
     assert plant.get_signals("machine/m1") == {}
 
 
+@pytest.mark.parametrize("bad", ["nan", "inf", "naive"])
+def test_a_bad_signal_update_after_good_ones_of_its_name_is_refused(
+    plant: GraphStore, bad: str
+) -> None:
+    """A name checked once in a call does not let a later update of it skip its checks."""
+    value = float(bad) if bad != "naive" else 2.0
+    moment = START.replace(tzinfo=None) if bad == "naive" else START
+    updates = [
+        SignalUpdate("machine/m1", "temperature", 1.0, START),
+        SignalUpdate("machine/m2", "temperature", 1.5, START),
+        SignalUpdate("machine/m2", "temperature", value, moment),
+    ]
+    with pytest.raises(InvalidError) as err:
+        plant.set_signals(updates)
+    assert "temperature" in str(err.value)
+    assert plant.get_signals("machine/m1") == {}
+    assert plant.get_signals("machine/m2") == {}
+
+
 # ==================================================================== rollups
 def test_rollups_sum_each_descendant_once(plant: GraphStore) -> None:
     spec = RollupSpec(name="powerTotal", signal="power", aggregate=Aggregate.SUM)

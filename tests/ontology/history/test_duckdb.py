@@ -19,6 +19,7 @@ from ontology.history import (
     Retention,
     SeriesKey,
 )
+from ontology.history.duckdb import _records as duckdb_records
 from ontology.history.duckdb import _store
 from ontology.history.duckdb._connect import Config, connect
 from tests.ontology.history._reference import Row, samples, us
@@ -231,3 +232,61 @@ def test_a_file_a_store_has_open_is_refused_to_a_second_store(tmp_path: Path) ->
         DuckDBHistoryStore(settings)
     store.close()
     DuckDBHistoryStore(settings).close()  # free again once closed
+
+
+def test_a_file_whose_series_table_has_its_old_constraints_is_written_and_reopened(
+    tmp_path: Path,
+) -> None:
+    """Files made before the series table lost its key and unique constraints keep them;
+    new series still get ids no other has, across a reopen."""
+    path = tmp_path / "history.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "CREATE TABLE series (id INTEGER PRIMARY KEY, twin VARCHAR NOT NULL, "
+            "signal VARCHAR NOT NULL, UNIQUE (twin, signal))"
+        )
+    settings = DuckDBHistorySettings(path=path)
+    first, second = SERIES[0], SERIES[1]
+    store = DuckDBHistoryStore(settings)
+    store.write_batch(batch("b1", 1), samples([Row(first.twin, first.signal, us(T0), 1.0)]))
+    store.close()
+    again = DuckDBHistoryStore(settings)
+    rows = [Row(k.twin, k.signal, us(T0) + 10**6, 2.0) for k in (first, second)]
+    again.write_batch(batch("b2", 2), samples(rows))
+    minute = timedelta(minutes=1)
+    found = again.range([first, second], T0, T0 + minute, minute, [Agg.COUNT, Agg.LAST])
+    assert [s.values[Agg.COUNT].tolist() for s in found] == [[2.0], [1.0]]
+    assert [s.values[Agg.LAST].tolist() for s in found] == [[2.0], [2.0]]
+    again.close()
+    with duckdb.connect(str(path)) as con:
+        assert con.execute("SELECT id FROM series ORDER BY id").fetchall() == [(1,), (2,)]
+
+
+@pytest.mark.parametrize("threads", [None, 1, 3])
+def test_a_write_leaves_duckdb_its_threads_for_reads(
+    threads: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch is written on one DuckDB thread; reads after it get the threads the settings
+    give (every core when they give none), after a failed write too."""
+    opened: list[duckdb.DuckDBPyConnection] = []
+
+    def keep(path: str | None, config: Config) -> duckdb.DuckDBPyConnection:
+        opened.append(connect(path, config))
+        return opened[-1]
+
+    monkeypatch.setattr(_store, "connect", keep)
+    store = DuckDBHistoryStore(DuckDBHistorySettings(threads=threads))
+    ((before,),) = opened[0].execute("SELECT current_setting('threads')").fetchall()
+    key = SERIES[0]
+    store.write_batch(batch("b1", 1), samples([Row(key.twin, key.signal, us(T0), 1.0)]))
+    store.append_events([event("m1", 1)])
+
+    def fail(*_: object) -> None:
+        raise OSError
+
+    monkeypatch.setattr(duckdb_records, "write_batch_record", fail)
+    with pytest.raises(OSError):  # a write failing inside its transaction
+        store.write_batch(batch("b2", 1), samples([Row(key.twin, key.signal, us(T0) + 1, 2.0)]))
+    ((after,),) = opened[0].execute("SELECT current_setting('threads')").fetchall()
+    assert after == before == (threads if threads is not None else before)
+    store.close()
