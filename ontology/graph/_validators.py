@@ -163,6 +163,33 @@ def check_signal_update(update: SignalUpdate) -> str | None:
     return value_size_problem(key, value)
 
 
+def signal_checker() -> Callable[[SignalUpdate], str | None]:
+    """``check_signal_update`` for the updates of one call.
+
+    The usual update (a name an earlier update of the call passed with, an aware time, a
+    finite float) passes at the cost of those tests: the full check formats its message
+    key and matches the name for each one (about 60 % of a 5,000-key ``set_signals``)."""
+    named: set[str] = set()
+
+    def check(update: SignalUpdate) -> str | None:
+        signal, moment, value = update.signal, update.time, update.value
+        if (
+            type(signal) is str
+            and signal in named
+            and type(moment) is datetime
+            and moment.tzinfo is not None
+            and type(value) is float
+            and math.isfinite(value)
+        ):
+            return None
+        reason = check_signal_update(update)
+        if reason is None:
+            named.add(signal)
+        return reason
+
+    return check
+
+
 def schema_name(schema: object) -> str:
     """A schema's name in a message (a primitive's name, else its id, else its kind)."""
     name = getattr(schema, "name", None) or getattr(schema, "id", None)

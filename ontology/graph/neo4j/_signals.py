@@ -8,7 +8,7 @@ from ontology._errors import InvalidError, NotFoundError
 from ontology.graph._audit import ACTION_ROLLUP_DEFINE, rollup_json
 from ontology.graph._identifiers import KIND_TWIN
 from ontology.graph._limits import require_batch, require_principal
-from ontology.graph._validators import check_signal_update
+from ontology.graph._validators import signal_checker
 from ontology.graph._values import RollupSpec, SignalUpdate, SignalValue
 from ontology.graph.neo4j import _graph_tx as gtx
 from ontology.graph.neo4j import _twin_tx as ttx
@@ -25,8 +25,9 @@ class Neo4jSignals(Neo4jState):
         before_commit: Callable[[], None] | None = None,
     ) -> None:
         require_batch("signal updates", updates)
+        check = signal_checker()
         for update in updates:
-            reason = check_signal_update(update)
+            reason = check(update)
             if reason is not None:
                 raise InvalidError(reason)
         if not updates:
