@@ -41,6 +41,13 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "(smaller: more batches, the next prepared while one is written)",
     )
     group.add_argument(
+        "--fresh-tables",
+        action="store_true",
+        help="(e): time the batches into each run's freshly created, empty history tables "
+        "(their first commits); by default one small batch of other twins is written into "
+        "them first, untimed, as a running worker's tables hold rows",
+    )
+    group.add_argument(
         "--faust-records",
         type=int,
         default=10,
@@ -88,7 +95,9 @@ def run_sections(
     ok = True
     if args.stores == "neo4j+questdb":
         work = Workload(args.records, args.per_record, twins)
-        ok = neo4j_questdb_section(args.kafka, work, spec, runs, args.e_max_records)
+        ok = neo4j_questdb_section(
+            args.kafka, work, spec, runs, args.e_max_records, fresh=args.fresh_tables
+        )
     if args.peers:
         python = peers_python(args.peers_python)
         work = Workload(args.peer_records, args.per_record, twins)

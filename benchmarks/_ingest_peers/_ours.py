@@ -137,11 +137,16 @@ def run_ours(
     group: str,
     max_records: int,
     grow_limit: int,
+    *,
+    prewrite: bool = False,
 ) -> OursResult:
-    """``grow_limit``: ``WorkerSettings.grow_limit`` (1: batches of ``max_records`` at most)."""
+    """``grow_limit``: ``WorkerSettings.grow_limit`` (1: batches of ``max_records`` at most);
+    ``prewrite``: write ``Workload.prewrite``'s rows of other twins first (not timed)."""
     graph, history = open_stores(stores)
     try:
         work.plant(graph)
+        if prewrite:
+            work.prewrite(history)
         source = _TimedSource(KafkaSourceSettings(bootstrap, topic, group=group), history)
         codec = _KeyCountingCodec() if isinstance(graph, CountingNeo4jStore) else JsonCodec()
         committer = BatchCommitter(

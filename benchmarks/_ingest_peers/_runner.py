@@ -30,7 +30,14 @@ from benchmarks._ingest_peers._ours import OursResult, run_ours
 from benchmarks._ingest_peers._peer import Job
 from benchmarks._ingest_peers._stores import StoreSpec
 from benchmarks._ingest_peers._venv import ROOT
-from benchmarks._ingest_peers._workload import Digest, Workload, differences, expected
+from benchmarks._ingest_peers._workload import (
+    PRE_TWINS,
+    SIGNALS,
+    Digest,
+    Workload,
+    differences,
+    expected,
+)
 from benchmarks._neo4j_raw import drop_namespace
 from ingest.worker import WorkerSettings
 from ontology.history import QuestDBHistoryStore
@@ -111,12 +118,28 @@ def _drop_stores(spec: StoreSpec) -> None:
 
 
 def _ours(
-    topic: Topic, work: Workload, spec: StoreSpec, n: int, max_records: int, grow_limit: int = 1
+    topic: Topic,
+    work: Workload,
+    spec: StoreSpec,
+    n: int,
+    max_records: int,
+    grow_limit: int = 1,
+    *,
+    prewrite: bool = False,
 ) -> OursResult:
     mine = spec.renamed(f"ours{n}")
     try:
         group = f"{topic.run_id}-ours{n}"
-        return run_ours(topic.bootstrap, topic.name, work, mine, group, max_records, grow_limit)
+        return run_ours(
+            topic.bootstrap,
+            topic.name,
+            work,
+            mine,
+            group,
+            max_records,
+            grow_limit,
+            prewrite=prewrite,
+        )
     finally:
         _drop_stores(mine)
 
@@ -271,12 +294,21 @@ def _same(name: str, got: Sequence[Digest], want: Digest) -> bool:
 
 
 def neo4j_questdb_section(
-    bootstrap: str, work: Workload, spec: StoreSpec, runs: int, sizes: Sequence[int]
+    bootstrap: str,
+    work: Workload,
+    spec: StoreSpec,
+    runs: int,
+    sizes: Sequence[int],
+    *,
+    fresh: bool = False,
 ) -> bool:
     """(e): ours into Neo4j + QuestDB, beside ours into the embedded stores, same records.
 
     ``sizes``: the worker's records per batch at most; several are taken in turns (run 1 of
-    each, then run 2, ...), so a change of the machine's load meets each alike.
+    each, then run 2, ...), so a change of the machine's load meets each alike. Each run has
+    history tables of its own; unless ``fresh``, both sides first write ``Workload.prewrite``'s
+    rows of other twins into them, untimed, so the timed batches write as a running worker
+    does (``fresh``: into the tables' first commits).
     """
     print(
         f"(e) Kafka ({bootstrap}) into Neo4j ({spec.neo4j_uri}) + QuestDB ({spec.questdb_host}:"
@@ -285,14 +317,28 @@ def neo4j_questdb_section(
         f"{' / '.join(f'{size:,}' for size in sizes)} records per batch; warm (from the fetch "
         "that brought the first records to the last commit), wall seconds"
     )
+    if fresh:
+        print(
+            "  history: each run's tables freshly created and empty (--fresh-tables): the timed "
+            "batches are their first commits"
+        )
+    else:
+        print(
+            f"  history: before each run's timed window (untimed, both sides), one batch of "
+            f"{PRE_TWINS * len(SIGNALS) * 2} samples of {PRE_TWINS} other twins (the minute before "
+            "the records' first time and that time), a mode event and an offset of another "
+            "topic, written and applied: the timed batches write into tables holding rows, as "
+            "a running worker does (--fresh-tables: into empty ones)"
+        )
     topic = Topic(bootstrap, work)
     ok = True
     try:
         ours: dict[int, list[OursResult]] = {size: [] for size in sizes}
         for n in range(runs):
             for i, size in enumerate(sizes):
-                ours[size].append(_ours(topic, work, spec, n * len(sizes) + i, size))
-        embedded = _ours(topic, work, StoreSpec(), runs * len(sizes), sizes[0])
+                n_run = n * len(sizes) + i
+                ours[size].append(_ours(topic, work, spec, n_run, size, prewrite=not fresh))
+        embedded = _ours(topic, work, StoreSpec(), runs * len(sizes), sizes[0], prewrite=not fresh)
         for size, done in ours.items():
             best, median, worst = _rates(work.samples, [r.seconds for r in done])
             batches = sorted(r.batches for r in done)[len(done) // 2]

@@ -14,9 +14,10 @@ run over the samples in order, history holds every sample once and one
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -26,7 +27,16 @@ import yaml
 
 from ingest.pipeline import Pipeline, pipeline_from_document
 from ontology import GraphStore, JsonValue, Lifecycle, TwinSpec
-from ontology.history import HistoryStore, SeriesKey
+from ontology.history import (
+    TIME_DTYPE,
+    Batch,
+    Event,
+    HistoryStore,
+    Samples,
+    SeriesKey,
+    SourceKind,
+    SourcePosition,
+)
 
 T0_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -39,6 +49,10 @@ MODEL = (
 SIGNALS = ("speed", "faultCode", "pressure", "vibration")
 RANGES = {"speed": [0, 10000], "faultCode": [0, 1000], "pressure": [0, 100], "vibration": [0, 100]}
 """No deadband: every implementation's state is the last value of each key."""
+PRE_TWINS = 25
+"""Twins of the rows ``Workload.prewrite`` writes (``pre0``...: none of the workload's)."""
+PRE_TOPIC = "prewrite"
+"""The Kafka topic the pre-written batch names (not the workload's: its offsets stay apart)."""
 
 
 def pipeline() -> Pipeline:
@@ -145,6 +159,43 @@ class Workload:
         store.add_models([MODEL], principal="bench")
         specs = [TwinSpec(t, MODEL_ID, lifecycle=Lifecycle.ACTIVE) for t in self.twin_ids()]
         store.upsert_twins(specs, principal="bench")
+
+    def prewrite(self, history: HistoryStore) -> int:
+        """A running worker's tables: one batch of other twins' samples (``PRE_TWINS`` twins,
+        every signal, the minute before the records' first time and that time itself, so
+        nothing pre-written is later than a record), one mode event and a batch record
+        naming an offset of another topic, written through ``history`` and read back (the
+        server has applied it). The timed batches then write into tables that already hold
+        rows (QuestDB: past each table's first commit, in the records' day partition; the
+        closed tier rows in the day before) as a running worker does, not a fresh store's
+        first commits. The digest reads the workload's twins only. Returns the samples."""
+        twins = [f"pre{i}" for i in range(PRE_TWINS) for _ in SIGNALS for _ in range(2)]
+        signals = [s for _ in range(PRE_TWINS) for s in SIGNALS for _ in range(2)]
+        ms = [T0_MS - 60_000, T0_MS] * (PRE_TWINS * len(SIGNALS))
+        samples = Samples(
+            twin=np.array(twins, dtype=object),
+            signal=np.array(signals, dtype=object),
+            time=(np.array(ms, dtype=np.int64) * 1000).view(TIME_DTYPE),
+            value=np.ones(len(ms)),
+        )
+        first = datetime.fromtimestamp(T0_MS // 1000, UTC)
+        batch = Batch(
+            id=uuid.uuid4().hex,
+            sources=(SourcePosition(SourceKind.KAFKA, PRE_TOPIC, 0, 0, 0),),
+            received_at=datetime.now(UTC),
+            pipeline_version="bench-prewrite",
+            model_versions=(),
+            principal="bench",
+            count_in=len(ms),
+            accepted=len(ms),
+        )
+        event = Event("pre0", first, "mode", "STOP->RUNNING", batch=batch.id)
+        history.write_batch(batch, samples, [event])
+        back = history.raw(SeriesKey("pre0", SIGNALS[0]), first - timedelta(minutes=1), END)
+        if len(back) != 2:
+            msg = f"the pre-written series read back {len(back)} samples; expected 2"
+            raise RuntimeError(msg)
+        return len(ms)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,28 +10,28 @@ import pytest
 
 from benchmarks import ingest
 from benchmarks._ingest_peers._venv import VENV
-from benchmarks._ingest_peers._workload import Workload, digest, expected, pipeline
+from benchmarks._ingest_peers._workload import (
+    END,
+    PRE_TWINS,
+    SIGNALS,
+    START,
+    T0_MS,
+    Workload,
+    digest,
+    expected,
+    pipeline,
+)
 from ingest.codecs import JsonCodec
 from ingest.pipeline import Fusion
 from ingest.sources import MemorySource
 from ingest.worker import BatchCommitter, Worker
 from ontology import MemoryStore
-from ontology.history import DuckDBHistoryStore
+from ontology.history import DuckDBHistoryStore, SeriesKey
 from tests._services import QuestDBAddress
 
 
-@pytest.mark.parametrize(
-    "work",
-    [
-        Workload(records=30, per_record=40, twins=7),
-        # one sample a record: twins whose only mode samples leave them in STOP
-        Workload(records=2000, per_record=1, twins=500),
-    ],
-    ids=["40-a-record", "1-a-record"],
-)
-def test_the_generators_answer_is_what_our_worker_reads_back(work: Workload) -> None:
-    graph, history = MemoryStore(), DuckDBHistoryStore()
-    work.plant(graph)
+def _ingest(work: Workload, graph: MemoryStore, history: DuckDBHistoryStore) -> None:
+    """Our worker over ``work``'s records (an in-memory source), into ``graph`` and ``history``."""
     source = MemorySource("bench")
     for key, payload in work.payloads():
         source.put([payload], twin=key)
@@ -46,12 +46,44 @@ def test_the_generators_answer_is_what_our_worker_reads_back(work: Workload) -> 
         principal="bench",
     )
     asyncio.run(Worker(source, committer).run())
+
+
+@pytest.mark.parametrize(
+    "work",
+    [
+        Workload(records=30, per_record=40, twins=7),
+        # one sample a record: twins whose only mode samples leave them in STOP
+        Workload(records=2000, per_record=1, twins=500),
+    ],
+    ids=["40-a-record", "1-a-record"],
+)
+def test_the_generators_answer_is_what_our_worker_reads_back(work: Workload) -> None:
+    graph, history = MemoryStore(), DuckDBHistoryStore()
+    work.plant(graph)
+    _ingest(work, graph, history)
     got, want = digest(work, graph, history), expected(work)
     assert (got.rows, got.event_count) == (work.samples, want.event_count)
     assert want.event_count > 0
     assert got == want
     other = expected(Workload(work.records, work.per_record, work.twins, seed=12))
     assert other.history != want.history and other.state != want.state
+
+
+def test_the_prewritten_rows_are_other_twins_and_leave_the_answer() -> None:
+    work = Workload(records=30, per_record=40, twins=7)
+    graph, history = MemoryStore(), DuckDBHistoryStore()
+    work.plant(graph)
+    assert work.prewrite(history) == PRE_TWINS * len(SIGNALS) * 2
+    _ingest(work, graph, history)
+    assert digest(work, graph, history) == expected(work)
+    # the other twins' rows are there, none later than the records' first time
+    last = f"pre{PRE_TWINS - 1}"
+    for signal in SIGNALS:
+        raw = history.raw(SeriesKey(last, signal), START, END)
+        assert raw.time.astype("int64").tolist() == [(T0_MS - 60_000) * 1000, T0_MS * 1000]
+    events = history.events([f"pre{i}" for i in range(PRE_TWINS)], START, END)
+    assert [(e.twin, e.code) for e in events.items] == [("pre0", "STOP->RUNNING")]
+    assert not set(work.twin_ids()) & {f"pre{i}" for i in range(PRE_TWINS)}
 
 
 @pytest.mark.kafka
@@ -80,6 +112,16 @@ def test_the_neo4j_questdb_section_checks_the_writes_per_batch(
     # the state write split where it waits for history: each part timed, once per size
     for part in ("state rows", "state wait", "state commit"):
         assert len(re.findall(rf"{part} \d+\.\d\d s", output)) == 2
+    assert (
+        f"one batch of {PRE_TWINS * len(SIGNALS) * 2} samples of {PRE_TWINS} other twins" in output
+    )
+    # the former cold figure: the timed batches into empty tables
+    fresh = ["--e-max-records", "30", "--fresh-tables"]
+    assert ingest.main([*argv, "--records", "30", "--per-record", "10", *stores, *fresh]) == 0
+    output = capsys.readouterr().out
+    assert "freshly created and empty (--fresh-tables)" in output
+    assert "other twins" not in output
+    assert "state and history as the records imply, every run: yes" in output
 
 
 REQUIRE_PEERS = "TWINWEAVE_TEST_REQUIRE_PEERS"
