@@ -163,8 +163,11 @@ class CompiledKernel:
         self._work = np.empty(0, dtype=np.int64)
         """The loops' scratch per row, kept between batches (a kernel runs one batch at a
         time): fresh memory costs a page fault per 4 KiB."""
-        self._marks = np.zeros(0, dtype=np.uint8)
-        """``jit.changes``'s bitmap of keys (kept zero)."""
+        self._words = np.zeros(0, dtype=np.uint64)
+        """``jit.newest``'s bitmap of keys, a word a 64 keys (kept zero: ``jit.gather``
+        clears it)."""
+        self._slots = np.empty(0, dtype=np.int32)
+        """``jit.newest``'s row a key (read by ``jit.gather`` for the keys it marked only)."""
         self._blocks = Blocks()
         """Memory for a batch's codes, history columns and changes (used again once no
         batch holds it)."""
@@ -318,8 +321,6 @@ class CompiledKernel:
             column[: m if texts else 0] if i == 1 else column[:m]
             for i, column in enumerate(columns[1:8], 1)
         )
-        if self._marks.shape[0] <= state.seen_time.shape[0] >> 3:
-            self._marks = np.zeros((state.seen_time.shape[0] >> 3) + 1, dtype=np.uint8)
         signal = signal_map[frame.signal] if texts else signal_map[:0]
         mode_args = (frame, signal, rows, h_twin, h_signal, h_time, h_value, h_kind, texts, state)
         pending = None if self._pool is None else self._pool.submit(partial(self._mode, *mode_args))
@@ -366,28 +367,54 @@ class CompiledKernel:
         work: npt.NDArray[np.int64],
         out: list[npt.NDArray[Any]],
     ) -> tuple[int, int, int]:
-        """``jit.newest``, then ``jit.changes`` over ranges of the keys (shared by the
-        threads: the pool's joins when the mode machine is done); ``out``: seen, seen_key,
-        newer, changed, update. How many keys, how many updates, how many keys are of the
-        mode signal."""
-        count = jit.newest(h_twin, h_signal, state.signals, self._marks, work)
+        """``jit.newest``, ``jit.gather`` over ranges of the key bitmap's words, then
+        ``jit.changes`` over blocks of rows (both shared by the threads: the pool's joins when
+        the mode machine is done); ``out``: seen, seen_key, newer, changed, update. How many
+        keys, how many updates, how many keys are of the mode signal.
+
+        The state is read in key order (``jit.gather``), the changes then made in row order
+        from each newest row's copy of it. ``work``: the rows' scratch (its first three int64
+        a row: the copies and the flags)."""
+        m = h_twin.shape[0]
+        keys = state.seen_time.shape[0]
+        if self._words.shape[0] <= keys >> 6:
+            self._words = np.zeros((keys >> 6) + 1, dtype=np.uint64)
+        if self._slots.shape[0] < keys:
+            self._slots = np.empty(keys, dtype=np.int32)
+        rec, flag = work[: 2 * m], work[2 * m : 3 * m].view(np.uint8)[:m]
+        jit.newest(h_twin, h_signal, state.signals, self._words, self._slots, flag)
+        shift = max(0, self.rows_per_range.bit_length() - 1)  # blocks of rows: a power of two
+        blocks = (m >> shift) + 1
+        words = _ranges(self._words.shape[0], self.tasks, max(1, self.rows_per_range >> 2))
+        counts = np.zeros((len(words), blocks), dtype=np.int64)
+
+        def gather(i: int, lo: int, hi: int) -> None:
+            jit.gather(
+                lo, hi, self._words, self._slots, state.seen_time, state.state_value, rec, flag,
+                counts[i], shift,
+            )  # fmt: skip
+
+        self._share([partial(gather, i, lo, hi) for i, (lo, hi) in enumerate(words)])
+        per_block = counts.sum(axis=0)
+        firsts = np.concatenate(([0], np.cumsum(per_block)))
+        count = int(firsts[-1])
         seen, seen_key, newer, changed, update = out
+        parts = _ranges(blocks, self.tasks, 1)
 
         def share(lo: int, hi: int) -> tuple[int, int]:
             return jit.changes(
-                lo, hi, work, count, h_twin, state.signals, h_time, h_signal, h_value, h_kind,
-                h_quality,
-                deadband, self.mode_signal, state.seen_time, state.state_value, self._marks,
-                seen, seen_key, newer, changed, update,
+                lo << shift, min(m, hi << shift), int(firsts[lo]), flag,
+                rec, h_twin, state.signals, h_time, h_signal, h_value, h_kind, h_quality,
+                deadband, self.mode_signal, seen, seen_key, newer, changed, update,
             )  # fmt: skip
 
-        parts = _ranges(count, self.tasks, self.rows_per_range)
-        counts = self._share([partial(share, lo, hi) for lo, hi in parts])
-        at = counts[0][0]
-        for (lo, _), (n_part, _) in zip(parts[1:], counts[1:], strict=True):  # one list
-            update[at : at + n_part] = update[lo : lo + n_part]
+        counted = self._share([partial(share, lo, hi) for lo, hi in parts])
+        at = counted[0][0]
+        for (lo, _), (n_part, _) in zip(parts[1:], counted[1:], strict=True):  # one list
+            start = int(firsts[lo])
+            update[at : at + n_part] = update[start : start + n_part]
             at += n_part
-        return count, at, sum(mine for _, mine in counts)
+        return count, at, sum(mine for _, mine in counted)
 
     def commit_numbers(
         self,
@@ -568,12 +595,16 @@ def warm() -> float:
     )  # fmt: skip
     seen, seen_key, update = i64.copy(), i64.copy(), i64.copy()
     newer, changed = np.empty(2, np.bool_), np.empty(2, np.bool_)
-    marks = np.zeros(1, np.uint8)
-    count = jit.newest(h_twin, h_signal, 1, marks, work)
+    marks, slots, flag = np.zeros(1, np.uint64), np.empty(1, np.int32), np.empty(2, np.uint8)
+    jit.newest(h_twin, h_signal, 1, marks, slots, flag)
+    counts = np.zeros(2, np.int64)
+    jit.gather(
+        0, 1, marks, slots, np.zeros(1, np.int64), np.zeros(1, np.float64), work, flag, counts, 0
+    )
+    count = int(counts.sum())
     n_update, _ = jit.changes(
-        0, count, work, count, h_twin, 1, h_time, h_signal, h_value, h_kind, h_quality, one_f64, 0,
-        np.zeros(1, np.int64), np.zeros(1, np.float64), marks, seen, seen_key, newer, changed,
-        update,
+        0, m, 0, flag, work, h_twin, 1, h_time, h_signal, h_value, h_kind, h_quality, one_f64, 0,
+        seen, seen_key, newer, changed, update,
     )  # fmt: skip
     seen, seen_key, newer, update = seen[:count], seen_key[:count], newer[:count], update[:n_update]
     jit.commit(

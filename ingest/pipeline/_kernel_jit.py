@@ -119,7 +119,21 @@ def _prefetch_write_intrinsic(typingctx: Any, array: Any, index: Any) -> Any:
     return types.void(array, index), _prefetch_codegen(1)
 
 
+@intrinsic
+def _trailing_zeros_intrinsic(typingctx: Any, word: Any) -> Any:
+    """The number of zero bits below the lowest one of ``word`` (not 0: LLVM's ``cttz``, one
+    instruction)."""
+    del typingctx
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        del context, signature
+        return builder.cttz(args[0], _LLVM.ir.Constant(_LLVM.ir.IntType(1), 1))
+
+    return word(word), codegen
+
+
 _prefetch = cast(Callable[[npt.NDArray[Any], int], None], _prefetch_intrinsic)
+_trailing_zeros = cast(Callable[[np.uint64], np.uint64], _trailing_zeros_intrinsic)
 _prefetch_write = cast(Callable[[npt.NDArray[Any], int], None], _prefetch_write_intrinsic)
 
 
@@ -713,36 +727,74 @@ def newest(
     h_twin: npt.NDArray[np.int32],
     h_signal: npt.NDArray[np.int32],
     signals: int,
-    marks: npt.NDArray[np.uint8],
-    found: npt.NDArray[np.int64],
-) -> int:
-    """Each key's newest row (key: twin * ``signals`` + signal), latest first, into
-    ``found``: how many keys.
+    marks: npt.NDArray[np.uint64],
+    slot: npt.NDArray[np.int32],
+    flag: npt.NDArray[np.uint8],
+) -> None:
+    """Each key's newest row (key: twin * ``signals`` + signal) into ``slot[key]``, the key's
+    bit into ``marks`` (a word a 64 keys, all zero before; ``gather`` clears them), and
+    ``flag`` zero a row (``gather`` sets the newest rows').
 
-    Rows are in time order, so a key's newest is its last: a backward pass marks each key
-    once in a bitmap (an eighth of a byte a key: it stays in the cache) and lists its row.
-    ``marks``: the bitmap, all zero; ``changes`` clears what this sets.
-
-    Without a branch: the bit and the row are written in any case and the row counted
-    where the key is new (whether it is, a processor guesses wrong often: half the time
-    here than with a branch)."""
-    count = 0
-    for p in range(h_twin.shape[0] - 1, -1, -1):
+    Rows are in time order, so a key's newest is its last: a forward pass writes every row's
+    number at its key (the last write stays), without a read or a branch. ``slot`` needs no
+    clearing: ``gather`` reads the slots of keys marked in this batch only."""
+    m = h_twin.shape[0]
+    for p in range(m):
+        if p + AHEAD < m:
+            _prefetch_write(slot, np.int64(h_twin[p + AHEAD]) * signals + h_signal[p + AHEAD])
         kk = np.int64(h_twin[p]) * signals + h_signal[p]
-        bit = np.uint8(1 << (kk & 7))
-        byte = marks[kk >> 3]
-        marks[kk >> 3] = byte | bit
-        found[count] = p
-        count += (byte & bit) == 0
-    return count
+        slot[kk] = p
+        marks[kk >> 6] |= np.uint64(1) << np.uint64(kk & 63)
+        flag[p] = 0
+
+
+@_jit
+def gather(
+    lo: int,
+    hi: int,
+    marks: npt.NDArray[np.uint64],
+    slot: npt.NDArray[np.int32],
+    seen_time: npt.NDArray[np.int64],
+    state_value: npt.NDArray[np.float64],
+    rec: npt.NDArray[np.int64],
+    flag: npt.NDArray[np.uint8],
+    counts: npt.NDArray[np.int64],
+    shift: int,
+) -> None:
+    """The keys of ``marks``' words ``lo`` to ``hi`` (a thread may take each range), in key
+    order: each key's newest time seen and state value beside its newest row ``p``
+    (``slot``'s; ``rec[2p]``, ``rec[2p + 1]`` as a float64), the row's ``flag`` set and its
+    block of ``2**shift`` rows counted (``counts``: so ``changes`` may take blocks of rows, a
+    thread each, and know where their keys go); the words cleared.
+
+    The state is read in key order, so the memory streams it (about two keys a cache line)
+    where ``changes`` in row order waited for a random line a key and column; what is
+    written at random places is the batch's own rows' records, sixteen bytes (one line) a
+    row, and a write does not hold the loop up as a read does."""
+    rec_value = rec.view(np.float64)
+    for w in range(lo, hi):
+        word = marks[w]
+        if word == 0:
+            continue
+        marks[w] = 0
+        base = np.int64(w) << 6
+        while word != 0:
+            kk = base + np.int64(_trailing_zeros(word))
+            word &= word - np.uint64(1)
+            p = np.int64(slot[kk])
+            rec[2 * p] = seen_time[kk]
+            rec_value[2 * p + 1] = state_value[kk]
+            flag[p] = 1
+            counts[p >> shift] += 1
 
 
 @_jit
 def changes(
     lo: int,
     hi: int,
-    found: npt.NDArray[np.int64],
-    count: int,
+    first: int,
+    flag: npt.NDArray[np.uint8],
+    rec: npt.NDArray[np.int64],
     h_twin: npt.NDArray[np.int32],
     signals: int,
     time: npt.NDArray[np.int64],
@@ -752,46 +804,45 @@ def changes(
     h_quality: npt.NDArray[np.uint8],
     deadband: npt.NDArray[np.float64],
     mode_signal: int,
-    seen_time: npt.NDArray[np.int64],
-    state_value: npt.NDArray[np.float64],
-    marks: npt.NDArray[np.uint8],
     seen: npt.NDArray[np.int64],
     seen_key: npt.NDArray[np.int64],
     newer: npt.NDArray[np.bool_],
     changed: npt.NDArray[np.bool_],
     update: npt.NDArray[np.int64],
 ) -> tuple[int, int]:
-    """For keys ``lo`` to ``hi`` of ``newest``'s ``count`` (a thread may take each range):
-    each key's newest row (ascending) into ``seen``, its key, whether it is newer than the
-    key's state, whether its value changes the state (text rows: the wrapper decides), and
-    the rows that do into ``update[lo:]`` (a row each at most): how many, and how many keys
-    are of signal ``mode_signal`` (-1: none). Clears the keys' bits in ``marks`` (a byte two
-    ranges share is only ever cleared)."""
+    """Over history rows ``lo`` to ``hi`` (a thread may take each range), the keys' state
+    from ``gather``'s records (``rec``): each newest row (``flag``), in row order, into
+    ``seen`` from place ``first`` on (the newest rows before ``lo``), its key, whether it is
+    newer than the key's state, whether its value changes the state (text rows: the wrapper
+    decides), and the rows that do into ``update[first:]``: how many, and how many keys are
+    of signal ``mode_signal``.
+
+    Without a branch a row: every row is written at the next place and the place moves on
+    at a newest row only; the rows after the range's last newest row are not read (their
+    writes would land in the next range's first place)."""
+    rec_value = rec.view(np.float64)
+    last = hi
+    while last > lo and flag[last - 1] == 0:
+        last -= 1
+    j = first
     n_update = mode_keys = 0
-    for j in range(lo, hi):
-        if j + AHEAD < hi:
-            r = found[count - 1 - j - AHEAD]
-            ahead = np.int64(h_twin[r]) * signals + h_signal[r]
-            _prefetch(seen_time, ahead)
-            _prefetch(state_value, ahead)
-        p = found[count - 1 - j]
+    for p in range(lo, last):
+        is_key = flag[p] != 0
         kk = np.int64(h_twin[p]) * signals + h_signal[p]
-        marks[kk >> 3] = 0
-        is_newer = time[p] > seen_time[kk]
+        is_newer = time[p] > rec[2 * p]
         # NaN compares false: a key without a number (no state, text) has moved
-        moved = not (abs(h_value[p] - state_value[kk]) <= deadband[h_signal[p]])
+        moved = not (abs(h_value[p] - rec_value[2 * p + 1]) <= deadband[h_signal[p]])
         is_null = h_kind[p] == NULL
-        # & and |, not "and" and "or": no branch (whether a value moved past its deadband
-        # differs from key to key, a guess the processor would get wrong often)
         stale = is_null & (h_quality[p] == STALE)
-        change = is_newer & (((not is_null) & moved) | stale)
+        change = is_key & is_newer & (((not is_null) & moved) | stale)
         seen[j] = p
         seen_key[j] = kk
         newer[j] = is_newer
         changed[j] = change
-        update[lo + n_update] = p
+        update[first + n_update] = p
         n_update += change
-        mode_keys += h_signal[p] == mode_signal
+        mode_keys += is_key & (h_signal[p] == mode_signal)
+        j += is_key
     return n_update, mode_keys
 
 

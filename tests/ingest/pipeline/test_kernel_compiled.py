@@ -368,3 +368,85 @@ def test_the_ordering_merged_in_parts_is_a_stable_sort_without_duplicates(
     assert got == want
     assert [i for i, c in enumerate(code) if c] == sorted(set(order) - set(want))
     assert all(code[i] == _kernel_jit.DUPLICATE for i in set(order) - set(want))
+
+
+def _changes_in_ranges(
+    keys: list[int], values: list[float], state: list[tuple[int, float]], shift: int, order: int
+) -> tuple[list[int], list[int], list[bool], list[bool], list[int], int]:
+    """The newest-per-key loops alone over a history of rows in time order (row ``p``: key
+    ``keys[p]`` as twin ``key // 3``, signal ``key % 3``, time ``p``, value ``values[p]``;
+    key ``k``'s state: time seen and value ``state[k]``): the key bitmap's words gathered a
+    word at a time and the rows changed in blocks of ``2**shift`` rows, both run in the
+    order ``order`` draws (0: in turn, 1: backwards, else shuffled), as threads may.
+    The lists ``seen``, ``seen_key``, ``newer``, ``changed``, ``update``, and the mode
+    signal's (signal 1's) key count."""
+    m, signals = len(keys), 3
+    twin = np.array([k // signals for k in keys], dtype=np.int32)
+    signal = np.array([k % signals for k in keys], dtype=np.int32)
+    time, value = np.arange(m, dtype=np.int64), np.array(values, dtype=np.float64)
+    seen_time = np.array([t for t, _ in state], dtype=np.int64)
+    state_value = np.array([v for _, v in state], dtype=np.float64)
+    words = np.zeros(len(state) // 64 + 2, dtype=np.uint64)
+    slots = np.full(len(state), 7, dtype=np.int32)  # leftovers of other batches: not read
+    rec = np.full(2 * m, 99, dtype=np.int64)
+    flag = np.full(m, 5, dtype=np.uint8)
+    _kernel_jit.newest(twin, signal, signals, words, slots, flag)
+    blocks = (m >> shift) + 1
+    counts = np.zeros((words.shape[0], blocks), dtype=np.int64)
+    rng = np.random.default_rng(order)
+
+    def ordered(n: int) -> list[int]:
+        turn = list(range(n))
+        return turn if order == 0 else turn[::-1] if order == 1 else rng.permutation(n).tolist()
+
+    for w in ordered(words.shape[0]):  # a word a range
+        _kernel_jit.gather(
+            w, w + 1, words, slots, seen_time, state_value, rec, flag, counts[w], shift
+        )
+    assert not words.any()  # cleared for the next batch
+    firsts = np.concatenate(([0], np.cumsum(counts.sum(axis=0))))
+    count = int(firsts[-1])
+    seen, seen_key, update = (np.full(m + 1, -3, dtype=np.int64) for _ in range(3))
+    newer, changed = np.zeros(m + 1, dtype=np.bool_), np.zeros(m + 1, dtype=np.bool_)
+    deadband, got = np.array([0.5, 0.0, 2.0]), {}
+    for b in ordered(blocks):
+        got[b] = _kernel_jit.changes(
+            b << shift, min(m, (b + 1) << shift), int(firsts[b]), flag, rec, twin, signals,
+            time, signal, value, np.zeros(m, np.uint8), np.zeros(m, np.uint8), deadband, 1,
+            seen, seen_key, newer, changed, update,
+        )  # fmt: skip
+    rows = [int(update[firsts[b] + i]) for b in range(blocks) for i in range(got[b][0])]
+    return (
+        seen[:count].tolist(), seen_key[:count].tolist(), newer[:count].tolist(),
+        changed[:count].tolist(), rows, sum(mode for _, mode in got.values()),
+    )  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 200), st.sampled_from([0.0, 1.0, 3.0])), max_size=90),
+    seen=st.lists(st.integers(-1, 100), min_size=201, max_size=201),
+    shift=st.integers(0, 4),
+    order=st.integers(0, 5),
+)
+def test_the_newest_rows_in_blocks_and_key_ranges_in_any_order(
+    rows: list[tuple[int, float]], seen: list[int], shift: int, order: int
+) -> None:
+    """Each key's newest row (the last) in row order, whether it is newer than the key's
+    state and moved past its signal's deadband, however the key bitmap and the rows are
+    cut and in whatever order the parts run (threads take them as they come)."""
+    keys, values = [k for k, _ in rows], [v for _, v in rows]
+    state = [(t, float(t % 3)) for t in seen]
+    got = _changes_in_ranges(keys, values, state, shift, order)
+    last = {k: p for p, k in enumerate(keys)}
+    want_seen = sorted(last.values())
+    newer = [p > state[keys[p]][0] for p in want_seen]
+    deadband = (0.5, 0.0, 2.0)
+    moved = [not abs(values[p] - state[keys[p]][1]) <= deadband[keys[p] % 3] for p in want_seen]
+    changed = [n and m for n, m in zip(newer, moved, strict=True)]
+    assert got[0] == want_seen
+    assert got[1] == [keys[p] for p in want_seen]
+    assert got[2] == newer
+    assert got[3] == changed
+    assert got[4] == [p for p, c in zip(want_seen, changed, strict=True) if c]
+    assert got[5] == sum(keys[p] % 3 == 1 for p in want_seen)
