@@ -51,8 +51,9 @@ class KeptExistence:
         self._guard = threading.Lock()
         self._writes = 0
         """This store's writes that may create or delete twins, so far."""
-        self._counter: tuple[int, float] | None = None
-        """The last reading of the counter: its value and when its read started."""
+        self._counter: tuple[int, float, int] | None = None
+        """The last reading of the counter: its value, when its read started, and this
+        store's writes then."""
         self._answers: dict[str, bool] = {}
         self._tag: tuple[int, int] | None = None
         """``(counter, writes)`` the kept answers were read at."""
@@ -80,6 +81,24 @@ class KeptExistence:
             self._writes += 1
             self._answers = {}
             self._tag = None
+
+    def counter(self) -> int | None:
+        """The ``topology`` counter, when a reading of it may be used now (it started at
+        most ``exists_stale_ms`` ago, and no write of this store ended since); else None.
+        No query and no wait (the kept hierarchy's check: ``_graph``)."""
+        if self._within <= 0:
+            return None
+        asked = time.monotonic()
+        with self._guard:
+            counter = self._counter
+            usable = (
+                counter is not None
+                and counter[1] >= asked - self._within
+                and counter[2] == self._writes
+            )
+        if counter is None or asked - counter[1] > self._within / 2:
+            self._refresh_soon()
+        return counter[0] if usable and counter is not None else None
 
     def kept(self, ids: Sequence[str]) -> tuple[bool, ...] | None:
         """Whether each of ``ids`` exists, when every answer is kept and may be given now
@@ -112,7 +131,7 @@ class KeptExistence:
         if self._within <= 0:
             return
         with self._guard:
-            self._noted(counter, started)
+            self._noted(counter, started, writes)
             if writes != self._writes:
                 return  # a write of this store ended meanwhile: this may be older than it
             tag = (counter, writes)
@@ -123,11 +142,12 @@ class KeptExistence:
                 self._answers = {}
             self._answers.update(found)
 
-    def _noted(self, counter: int, started: float) -> None:
-        """Take a reading of the counter if it started after the last one. Under ``_guard``."""
+    def _noted(self, counter: int, started: float, writes: int) -> None:
+        """Take a reading of the counter (``writes``: this store's as it started) if it
+        started after the last one. Under ``_guard``."""
         last = self._counter
         if last is None or last[1] < started:
-            self._counter = (counter, started)
+            self._counter = (counter, started, writes)
 
     def _refresh_soon(self) -> None:
         """Wake the cache's thread to read the counter (started on first need)."""
@@ -150,7 +170,7 @@ class KeptExistence:
             self._wake.wait()
             if self._closed:
                 return
-            started = time.monotonic()
+            started, writes = time.monotonic(), self._writes
             last = self._counter
             if last is not None and started - last[1] <= self._within / 2:
                 self._wake.clear()  # a read of existence took one meanwhile
@@ -161,7 +181,7 @@ class KeptExistence:
                 self._wake.clear()
                 continue
             with self._guard:
-                self._noted(counter, started)
+                self._noted(counter, started, writes)
                 self.readings += 1
             self._wake.clear()
 

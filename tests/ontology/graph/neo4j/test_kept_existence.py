@@ -15,7 +15,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ontology import InvalidError, Neo4jStore, Neo4jStoreSettings, SignalUpdate, TwinSpec
+from ontology import (
+    CONTAINS,
+    Edge,
+    InvalidError,
+    Neo4jStore,
+    Neo4jStoreSettings,
+    NotFoundError,
+    SignalUpdate,
+    TwinSpec,
+)
 from ontology.graph.neo4j._kept_existence import KeptExistence
 
 MODEL = json.dumps(
@@ -151,3 +160,25 @@ def test_answers_read_at_another_counter_are_not_given() -> None:
     assert kept.kept(["a"]) is None
     assert kept.kept(["b"]) == (True,)
     kept.close()
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("reader", [300], indirect=True)
+def test_descendants_from_the_kept_hierarchy_follow_the_bound(
+    store: Neo4jStore, reader: Neo4jStore
+) -> None:
+    # the kept hierarchy's check uses a recent reading of the counter: no statement
+    store.add_edges([Edge("a", CONTAINS, "b")], principal=WHO)
+    assert store.descendants("a").items == ("b",)
+    store.create_twin(TwinSpec("a/c", THING), principal=WHO)
+    store.add_edges([Edge("a", CONTAINS, "a/c")], principal=WHO)
+    assert store.descendants("a").items == ("a/c", "b")  # own writes: at once
+    assert store.count_descendants("a") == 2
+    with pytest.raises(NotFoundError):
+        store.descendants("nowhere")
+    assert store.descendants("a").items == ("a/c", "b")
+    assert reader.descendants("a").items == ("a/c", "b")
+    store.remove_edge("a", CONTAINS, "b", principal=WHO)  # another store's write
+    time.sleep(0.35)
+    assert reader.descendants("a").items == ("a/c",)
+    assert reader.count_descendants("a") == 1
