@@ -96,8 +96,8 @@ class KeptExistence:
                 and counter[1] >= asked - self._within
                 and counter[2] == self._writes
             )
-        if counter is None or asked - counter[1] > self._within / 2:
-            self._refresh_soon()
+        if counter is not None and self._within / 2 < asked - counter[1] <= self._within:
+            self._refresh_soon()  # aging: read again before it is too old (else the caller reads)
         return counter[0] if usable and counter is not None else None
 
     def kept(self, ids: Sequence[str]) -> tuple[bool, ...] | None:
@@ -120,8 +120,8 @@ class KeptExistence:
                 found = None if None in got else tuple(bool(a) for a in got)
                 if found is not None:
                     self.hits += 1
-        if counter is None or asked - counter[1] > self._within / 2:
-            self._refresh_soon()
+        if counter is not None and self._within / 2 < asked - counter[1] <= self._within:
+            self._refresh_soon()  # aging: read again before it is too old (else the caller reads)
         return found
 
     def keep(self, counter: int, started: float, writes: int, found: Mapping[str, bool]) -> None:
@@ -141,6 +141,13 @@ class KeptExistence:
             if len(self._answers) + len(found) > MOST_KEPT:
                 self._answers = {}
             self._answers.update(found)
+
+    def noted(self, counter: int, started: float, writes: int) -> None:
+        """A reading of the counter made by another statement (the hierarchy's check), which
+        started at ``started`` when this store had made ``writes`` writes."""
+        if self._within > 0:
+            with self._guard:
+                self._noted(counter, started, writes)
 
     def _noted(self, counter: int, started: float, writes: int) -> None:
         """Take a reading of the counter (``writes``: this store's as it started) if it

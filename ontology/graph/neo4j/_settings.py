@@ -67,7 +67,7 @@ class Neo4jStoreSettings:
     model_recheck_ms: int = 500
     hierarchy_cache: bool = True
     share_reads: bool = True
-    exists_stale_ms: int = 100
+    exists_stale_ms: int = 500
 
     def __post_init__(self) -> None:
         if not NAMESPACE_PATTERN.fullmatch(self.namespace):

@@ -159,7 +159,12 @@ class Neo4jState:
         self, keys: list[gtx.HierarchyKey]
     ) -> Mapping[gtx.HierarchyKey, gtx.HierarchyFound]:
         known = self._hierarchy.version  # read now: a count is made only if it is not current
-        return self._db.read_one(lambda tx: gtx.hierarchy_checks(tx, self._cy, keys, known))
+        kept = self._kept_existence
+        writes, started = kept.writes, time.monotonic()
+        found = self._db.read_one(lambda tx: gtx.hierarchy_checks(tx, self._cy, keys, known))
+        if found:  # the counter, read first in the statement: a reading for the kept answers
+            kept.noted(next(iter(found.values()))[0], started, writes)
+        return found
 
     def _held(self) -> dict[str, Model]:
         return self._current_models()[1]

@@ -15,16 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ontology import (
-    CONTAINS,
-    Edge,
-    InvalidError,
-    Neo4jStore,
-    Neo4jStoreSettings,
-    NotFoundError,
-    SignalUpdate,
-    TwinSpec,
-)
+import ontology
+from ontology import Edge, InvalidError, Neo4jStore, Neo4jStoreSettings, NotFoundError, TwinSpec
 from ontology.graph.neo4j._kept_existence import KeptExistence
 
 MODEL = json.dumps(
@@ -86,7 +78,7 @@ def test_own_creates_and_deletes_are_seen_by_the_next_call(store: Neo4jStore) ->
 @pytest.mark.neo4j
 def test_a_live_signal_write_keeps_the_answers(store: Neo4jStore) -> None:
     assert store.twins_exist(["a"]) == (True,)
-    store.set_signals([SignalUpdate("a", "label", "x", datetime.now(UTC))])
+    store.set_signals([ontology.SignalUpdate("a", "label", "x", datetime.now(UTC))])
     assert store.kept_exist(["a"]) == (True,)  # no twin created or deleted: still kept
 
 
@@ -168,17 +160,17 @@ def test_descendants_from_the_kept_hierarchy_follow_the_bound(
     store: Neo4jStore, reader: Neo4jStore
 ) -> None:
     # the kept hierarchy's check uses a recent reading of the counter: no statement
-    store.add_edges([Edge("a", CONTAINS, "b")], principal=WHO)
+    store.add_edges([Edge("a", ontology.CONTAINS, "b")], principal=WHO)
     assert store.descendants("a").items == ("b",)
     store.create_twin(TwinSpec("a/c", THING), principal=WHO)
-    store.add_edges([Edge("a", CONTAINS, "a/c")], principal=WHO)
+    store.add_edges([Edge("a", ontology.CONTAINS, "a/c")], principal=WHO)
     assert store.descendants("a").items == ("a/c", "b")  # own writes: at once
     assert store.count_descendants("a") == 2
     with pytest.raises(NotFoundError):
         store.descendants("nowhere")
     assert store.descendants("a").items == ("a/c", "b")
     assert reader.descendants("a").items == ("a/c", "b")
-    store.remove_edge("a", CONTAINS, "b", principal=WHO)  # another store's write
+    store.remove_edge("a", ontology.CONTAINS, "b", principal=WHO)  # another store's write
     time.sleep(0.35)
     assert reader.descendants("a").items == ("a/c",)
     assert reader.count_descendants("a") == 1

@@ -67,7 +67,7 @@ def _store(
     namespace: str,
     batch_size: int = 10_000,
     model_recheck_ms: int = 500,
-    exists_stale_ms: int = 100,
+    exists_stale_ms: int = 500,
 ) -> Neo4jStore:
     settings = Neo4jStoreSettings(
         uri=uri,
