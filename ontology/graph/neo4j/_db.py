@@ -93,6 +93,8 @@ class Neo4jDatabase:
                 settings.uri, auth=auth, max_transaction_retry_time=RETRY_SECONDS
             )
         self._sessions = Sessions(self.driver, settings.database)
+        self.twins_written: Callable[[], None] | None = None
+        """Called as each write that may create or delete twins ends (committed or not)."""
 
     def read(self, work: Work[R]) -> R:
         """Run ``work`` in a managed read transaction (retried on transient errors)."""
@@ -128,9 +130,18 @@ class Neo4jDatabase:
                 time.sleep(delay * (0.8 + 0.4 * random.random()))  # with jitter
                 delay = min(delay * 2, 1.0)
 
-    def write(self, work: Work[R]) -> R:
-        """Run ``work`` in a managed write transaction (retried on transient errors)."""
-        return self._managed(work, write=True)
+    def write(self, work: Work[R], *, twins: bool = True) -> R:
+        """Run ``work`` in a managed write transaction (retried on transient errors).
+
+        ``twins`` False: it creates and deletes no twin (live signals, rollups), so
+        :attr:`twins_written` is not called for it.
+        """
+        try:
+            return self._managed(work, write=True)
+        finally:
+            noted = self.twins_written
+            if twins and noted is not None:
+                noted()
 
     def ensure_schema(self) -> None:
         """Create the namespace's constraints and indexes that are missing (idempotent)."""

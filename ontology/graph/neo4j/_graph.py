@@ -330,6 +330,13 @@ class Neo4jGraph(Neo4jState):
         unknown twin."""
         hierarchy = self._hierarchy
         hierarchy.first()  # the first read of a process is waited for (see _hierarchy)
+        recent = self._kept_existence.counter()  # a recent reading: no statement
+        if recent is not None and recent == hierarchy.version:
+            below = hierarchy.below(twin_id, depth, recent)
+            if below is not None:
+                return below
+            if hierarchy.version == recent:  # it holds every twin of its counter: not one
+                raise NotFoundError(KIND_TWIN, twin_id)
         found = self._hierarchy_checks([(twin_id, count)]).get((twin_id, count))
         if found is None:
             raise NotFoundError(KIND_TWIN, twin_id)

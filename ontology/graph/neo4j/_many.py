@@ -49,8 +49,19 @@ class Neo4jManyReads(Neo4jState):
 
     def twins_exist(self, twin_ids: Sequence[str]) -> tuple[bool, ...]:
         ids = checks.require_read_ids(twin_ids)
+        kept = self._kept_existence.kept(ids)
+        if kept is not None:
+            return kept
         found = self._existing(_distinct(ids))  # shared with concurrent calls
-        return tuple(t in found for t in ids)
+        return tuple(found.get(t, False) for t in ids)
+
+    def kept_exist(self, twin_ids: Sequence[str]) -> tuple[bool, ...] | None:
+        """What ``twins_exist(twin_ids)`` would return now, when it can be told without a
+        query or a wait (the answers kept while the ``topology`` counter holds, within
+        ``exists_stale_ms``: ``_kept_existence``); else None. An event loop may call it."""
+        if len(twin_ids) > checks.MAX_READ_IDS:
+            return None
+        return self._kept_existence.kept(twin_ids)
 
     def _kept_tree(
         self, ids: list[str], depth: int, limit: int

@@ -91,6 +91,19 @@ def existing(tx: Runs, cy: Cypher, ids: Sequence[str]) -> list[str]:
     return found
 
 
+def existing_at(tx: Runs, cy: Cypher, ids: Sequence[str]) -> tuple[int, list[str]]:
+    """The ``topology`` counter, then the stored twins among ``ids`` (distinct), in one
+    statement: the counter is read first (the twins once per row it gives), so what is
+    found is as new as the counter or newer."""
+    query = cy(
+        "OPTIONAL MATCH (m:Meta {key: $key}) WITH coalesce(m.version, 0) AS v "
+        "CALL (v) { UNWIND $ids AS id MATCH (t:Twin {id: id}) RETURN collect(t.id) AS found } "
+        "RETURN v, found"
+    )
+    record = tx.run(query, ids=list(ids), key="topology").single(strict=True)
+    return int(record["v"]), list(record["found"])
+
+
 def signals_of(tx: Runs, cy: Cypher, ids: Sequence[str]) -> dict[str, dict[str, SignalValue]]:
     query = cy(
         "UNWIND $ids AS id MATCH (s:Signal {twin: id})" + _GROUPS.format(found="properties(s)")

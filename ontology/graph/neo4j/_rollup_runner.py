@@ -280,7 +280,7 @@ class RollupRunner:
                 removed += self._write(tx, statement, t, time_text(now))
             return removed, ttx.bump(tx, self._cy, SIGNALS)
 
-        removed, version = self._db.write(work)
+        removed, version = self._db.write(work, twins=False)
         self._written(version, topology, results, t)
         return sum(len(st.updated) + len(st.merged) for st in statements) + removed
 

@@ -19,6 +19,7 @@ NAMESPACE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 
 MAX_BATCH_SIZE = 100_000
 MAX_MODEL_RECHECK_MS = 60_000
+MAX_EXISTS_STALE_MS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,12 @@ class Neo4jStoreSettings:
     ``descendants`` / ``count_descendants`` calls, go to Neo4j together: one
     statement for the calls made while the one before ran (``_shared``); each
     still reads after it was called. Off, each call is a statement of its own.
+
+    ``exists_stale_ms``: ``twins_exist`` (and ``kept_exist``, which a server's event
+    loop asks) answers from the answers it keeps while the ``topology`` counter has not
+    moved (``_kept_existence``): this store's own creates and deletes are seen by the
+    next call at once; another process's (a second server process, a loader) by every
+    call that begins this long after it committed. 0: nothing kept, every call reads.
     """
 
     uri: str
@@ -60,6 +67,7 @@ class Neo4jStoreSettings:
     model_recheck_ms: int = 500
     hierarchy_cache: bool = True
     share_reads: bool = True
+    exists_stale_ms: int = 500
 
     def __post_init__(self) -> None:
         if not NAMESPACE_PATTERN.fullmatch(self.namespace):
@@ -78,6 +86,12 @@ class Neo4jStoreSettings:
             message = (
                 f"Neo4jStoreSettings.model_recheck_ms is {self.model_recheck_ms!r}; expected an "
                 f"integer from 0 to {MAX_MODEL_RECHECK_MS}"
+            )
+            raise InvalidError(message)
+        if not 0 <= self.exists_stale_ms <= MAX_EXISTS_STALE_MS:
+            message = (
+                f"Neo4jStoreSettings.exists_stale_ms is {self.exists_stale_ms!r}; expected an "
+                f"integer from 0 to {MAX_EXISTS_STALE_MS}"
             )
             raise InvalidError(message)
         if (self.user is None) != (self.password is None):

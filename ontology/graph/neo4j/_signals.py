@@ -46,7 +46,7 @@ class Neo4jSignals(Neo4jState):
                 before_commit()
             return ttx.bump(tx, self._cy, SIGNALS)
 
-        self._rollups.applied(self._db.write(work), updates)
+        self._rollups.applied(self._db.write(work, twins=False), updates)
 
     def get_signals(self, twin_id: str) -> Mapping[str, SignalValue]:
         found = self._db.read_one(lambda tx: gtx.get_signals(tx, self._cy, twin_id))

@@ -48,6 +48,7 @@ from ontology.graph.neo4j._codec import alias_node_key
 from ontology.graph.neo4j._cypher import Cypher
 from ontology.graph.neo4j._db import Neo4jDatabase
 from ontology.graph.neo4j._hierarchy import Hierarchy
+from ontology.graph.neo4j._kept_existence import KeptExistence
 from ontology.graph.neo4j._rollup_runner import RollupRunner
 from ontology.graph.neo4j._settings import Neo4jStoreSettings
 from ontology.graph.neo4j._shared import SharedRead
@@ -122,7 +123,10 @@ class Neo4jState:
             if settings.share_reads
             else self._read_existing
         )
-        """``twins_exist`` of distinct ids (the ones found, as keys), shared likewise."""
+        """``twins_exist`` of distinct ids (every id asked, True where found), shared likewise."""
+        self._kept_existence = KeptExistence(self._read_topology, stale_ms=settings.exists_stale_ms)
+        """What ``twins_exist`` found, kept while the ``topology`` counter holds."""
+        self._db.twins_written = self._kept_existence.wrote
         self._hierarchy_checks: Callable[
             [list[gtx.HierarchyKey]], Mapping[gtx.HierarchyKey, gtx.HierarchyFound]
         ] = (
@@ -137,14 +141,30 @@ class Neo4jState:
         return self._db.read_one(lambda tx: mtx.twins_with_signals(tx, self._cy, ids))
 
     def _read_existing(self, ids: list[str]) -> Mapping[str, bool]:
-        found = self._db.read_one(lambda tx: mtx.existing(tx, self._cy, ids))
-        return dict.fromkeys(found, True)
+        kept = self._kept_existence
+        if not kept.enabled:
+            found = self._db.read_one(lambda tx: mtx.existing(tx, self._cy, ids))
+            return dict.fromkeys(found, True)
+        writes, started = kept.writes, time.monotonic()
+        counter, there = self._db.read_one(lambda tx: mtx.existing_at(tx, self._cy, ids))
+        answers = dict.fromkeys(ids, False)
+        answers.update(dict.fromkeys(there, True))
+        kept.keep(counter, started, writes, answers)
+        return answers
+
+    def _read_topology(self) -> int:
+        return self._db.read_one(lambda tx: ttx.version(tx, self._cy, "topology"))
 
     def _read_hierarchy_checks(
         self, keys: list[gtx.HierarchyKey]
     ) -> Mapping[gtx.HierarchyKey, gtx.HierarchyFound]:
         known = self._hierarchy.version  # read now: a count is made only if it is not current
-        return self._db.read_one(lambda tx: gtx.hierarchy_checks(tx, self._cy, keys, known))
+        kept = self._kept_existence
+        writes, started = kept.writes, time.monotonic()
+        found = self._db.read_one(lambda tx: gtx.hierarchy_checks(tx, self._cy, keys, known))
+        if found:  # the counter, read first in the statement: a reading for the kept answers
+            kept.noted(next(iter(found.values()))[0], started, writes)
+        return found
 
     def _held(self) -> dict[str, Model]:
         return self._current_models()[1]

@@ -76,4 +76,5 @@ class Neo4jStore(Neo4jTwins, Neo4jGraph, Neo4jSignals, Neo4jManyReads):
 
     def close(self) -> None:
         self._hierarchy.close()  # a background read of the hierarchy ends first
+        self._kept_existence.close()
         self._db.close()

@@ -142,6 +142,25 @@ def test_history_of_a_twin_asks_whether_it_exists_not_for_its_record(
     assert data(client, HISTORY, {"id": "acme/nowhere", **window}) == {"twin": None}
 
 
+def test_history_of_a_twin_created_then_deleted_is_answered_as_it_is_now(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    """On Neo4j the existence of the twin is kept between requests (``exists_stale_ms``):
+    a twin this process creates or deletes is seen by the very next request."""
+    client = _client(plant, history)
+    probe = CMM + "/probe-kept"
+    asked = {"id": probe, "from": _iso(START), "to": _iso(START + timedelta(hours=1))}
+    assert data(client, HISTORY, asked) == {"twin": None}
+    assert data(client, HISTORY, asked) == {"twin": None}  # kept, on Neo4j
+    plant.create_twin(ontology.TwinSpec(probe, MACHINE_MODEL), principal="tester")
+    try:
+        assert data(client, HISTORY, asked)["twin"] is not None
+        assert data(client, HISTORY, asked)["twin"] is not None
+    finally:
+        plant.delete_twin(probe, etag=None, principal="tester")
+    assert data(client, HISTORY, asked) == {"twin": None}
+
+
 def test_signals_at_a_time_for_many_twins_is_one_history_read(
     plant: ontology.GraphStore, history: HistoryStore
 ) -> None:

@@ -34,7 +34,12 @@ TREE = (
 
 
 def _open(uri: str, namespace: str, *, kept: bool) -> Neo4jStore:
-    return Neo4jStore(Neo4jStoreSettings(uri=uri, namespace=namespace, hierarchy_cache=kept))
+    # exists_stale_ms 0: every call checks the counter, so another store's write shows at
+    # once (the bounded check is tested in test_kept_existence.py)
+    settings = Neo4jStoreSettings(
+        uri=uri, namespace=namespace, hierarchy_cache=kept, exists_stale_ms=0
+    )
+    return Neo4jStore(settings)
 
 
 @pytest.fixture

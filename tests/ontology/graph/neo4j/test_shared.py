@@ -144,9 +144,15 @@ def test_a_lone_call_gets_its_error_from_the_one_read() -> None:
 @pytest.fixture
 def stores(neo4j_uri: str, neo4j_namespace: str) -> Iterator[tuple[Neo4jStore, Neo4jStore]]:
     """A store sharing its reads and one that does not, on the same twins."""
-    shared = Neo4jStore(Neo4jStoreSettings(uri=neo4j_uri, namespace=neo4j_namespace))
+    # exists_stale_ms 0: each store reads at every call, so one sees the other's writes at
+    # once (the kept answers' bound is tested in test_kept_existence.py)
+    shared = Neo4jStore(
+        Neo4jStoreSettings(uri=neo4j_uri, namespace=neo4j_namespace, exists_stale_ms=0)
+    )
     alone = Neo4jStore(
-        Neo4jStoreSettings(uri=neo4j_uri, namespace=neo4j_namespace, share_reads=False)
+        Neo4jStoreSettings(
+            uri=neo4j_uri, namespace=neo4j_namespace, share_reads=False, exists_stale_ms=0
+        )
     )
     shared.add_models([MODEL], principal=WHO)
     shared.upsert_twins([TwinSpec(f"t{i}", NODE) for i in range(16)], principal=WHO)

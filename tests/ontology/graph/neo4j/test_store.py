@@ -63,10 +63,18 @@ WHO = "tester"
 
 
 def _store(
-    uri: str, namespace: str, batch_size: int = 10_000, model_recheck_ms: int = 500
+    uri: str,
+    namespace: str,
+    batch_size: int = 10_000,
+    model_recheck_ms: int = 500,
+    exists_stale_ms: int = 500,
 ) -> Neo4jStore:
     settings = Neo4jStoreSettings(
-        uri=uri, namespace=namespace, batch_size=batch_size, model_recheck_ms=model_recheck_ms
+        uri=uri,
+        namespace=namespace,
+        batch_size=batch_size,
+        model_recheck_ms=model_recheck_ms,
+        exists_stale_ms=exists_stale_ms,
     )
     return Neo4jStore(settings)
 
@@ -324,7 +332,8 @@ def test_namespaces_do_not_see_each_other(
 def test_a_second_store_sees_models_and_topology_the_first_wrote(
     store: Neo4jStore, neo4j_uri: str
 ) -> None:
-    second = _store(neo4j_uri, store.settings.namespace, model_recheck_ms=0)
+    # both 0: every call checks the counters, so the first store's writes show at once
+    second = _store(neo4j_uri, store.settings.namespace, model_recheck_ms=0, exists_stale_ms=0)
     try:
         assert ASSET in second.model_set()
         store.add_models([_extra("dtmi:test:Extra;1")], principal=WHO)
