@@ -5,11 +5,7 @@ sub-packages, one folder each.
 """
 
 from ontology.history._contract import HistoryStore
-from ontology.history._errors import (
-    HistoryInputError,
-    HistoryLayoutError,
-    HistoryUnavailableError,
-)
+from ontology.history._errors import HistoryInputError, HistoryUnavailableError
 from ontology.history._open import open_history_store
 from ontology.history._values import (
     MAX_RAW_BYTES,
@@ -41,7 +37,6 @@ __all__ = [
     "DuckDBHistoryStore",
     "Event",
     "HistoryInputError",
-    "HistoryLayoutError",
     "HistoryStore",
     "HistoryUnavailableError",
     "Quality",

@@ -11,8 +11,3 @@ class HistoryInputError(InvalidError):
 
 class HistoryUnavailableError(StoreUnavailableError):
     """The history database cannot be reached; the write in hand was not acknowledged."""
-
-
-class HistoryLayoutError(InvalidError):
-    """A store opened on tables of a layout it does not read (written by another
-    version); the message names the table, what was found and what to do."""

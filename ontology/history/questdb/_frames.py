@@ -44,49 +44,30 @@ def _text(column: pa.ChunkedArray | pa.Array, rows: int) -> object | None:
 
 def samples_frame(
     table: pa.Table,
+    batch: str | None,
     *,
     twins: pa.Array | None = None,
     signals: pa.Array | None = None,
 ) -> pd.DataFrame:
-    """The ILP frame of samples for ``{prefix}_samples`` (``twin, signal, ts, value,
-    quality``; a text sample's value null): every sample, its text and batch id in
-    ``extras_frame``.
+    """The ILP frame of samples (``twin, signal, ts, value, text, quality``) of ``batch``
+    (``None``: no ``batch_id`` field, the batch's spans say it, see ``_spans``).
 
     ``twins`` and ``signals``: the ``twin`` and ``signal`` columns already
     dictionary-encoded (``SampleColumns`` has them), else they are encoded here.
     The rows go over in the order given (time order, which the server applies fastest).
     """
+    n = table.num_rows
     columns: dict[str, object] = {
         "twin": _dictionary(table.column("twin") if twins is None else twins).to_pandas(),
         "signal": _dictionary(table.column("signal") if signals is None else signals).to_pandas(),
         "value": table.column("value").to_numpy(),
     }
+    text = _text(table.column("text"), n)
+    if text is not None:
+        columns["text"] = text
     quality = table.column("quality").to_numpy()
     if quality.any():  # else left out: a BYTE field not sent is 0, GOOD (11 bytes a row less)
         columns["quality"] = quality.astype(np.int64)
-    columns["ts"] = pd.to_datetime(table.column("ts").to_numpy(), unit="us", utc=True)
-    return pd.DataFrame(columns)
-
-
-def extras_frame(table: pa.Table, batch: str | None) -> pd.DataFrame | None:
-    """The ILP frame for ``{prefix}_extras`` (``twin, signal, ts, text, batch_id``, see
-    ``_extras``) of the samples of ``batch``: every sample when ``batch`` is given (a
-    text null where it has none), else (the batch's spans say it, see ``_spans``) the
-    samples that have text; ``None`` when there are none."""
-    text = table.column("text")
-    if batch is None:
-        if text.null_count == table.num_rows:
-            return None
-        table = table.filter(text.is_valid())
-        text = table.column("text")
-    n = table.num_rows
-    columns: dict[str, object] = {
-        "twin": _dictionary(table.column("twin")).to_pandas(),
-        "signal": _dictionary(table.column("signal")).to_pandas(),
-    }
-    shown = _text(text, n)
-    if shown is not None:
-        columns["text"] = shown
     if batch is not None:
         columns["batch_id"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.repeat(batch, n)))
     columns["ts"] = pd.to_datetime(table.column("ts").to_numpy(), unit="us", utc=True)

@@ -29,11 +29,12 @@ from ontology.history.questdb._grain import tier_buckets
 from ontology.history.questdb._spans import SPANS_SCHEMA, resolve, spans_select
 from ontology.history.questdb._tiers import (
     LATEST,
+    RAW_SCHEMA,
     SEP,
     TIER_SCHEMA,
-    fetch_raw,
     only_closed,
     open_select,
+    raw_select,
     tier_select,
     with_series,
 )
@@ -116,19 +117,6 @@ class SampleReader:
             raise HistoryInputError(message)
         return with_series(table)
 
-    def _raw(self, rest: str, params: list[Any], tail: str = "") -> pa.Table:
-        """``fetch_raw`` with ``_fetch``'s bound on the rows."""
-        table = fetch_raw(
-            self._wire, self._prefix, rest, [*params, MAX_FETCHED_ROWS + 1], f"{tail} LIMIT %s"
-        )
-        if table.num_rows > MAX_FETCHED_ROWS:
-            message = (
-                f"the read needs more than {MAX_FETCHED_ROWS} rows; expected fewer series or a "
-                "range in whole minutes or hours"
-            )
-            raise HistoryInputError(message)
-        return table
-
     def _open_rows(self, tier: Tier, keys: Sequence[SeriesKey], lo: int, hi: int) -> pa.Table:
         """Each series' open row of ``tier`` (its latest, see ``_tiers``) whose bucket
         starts in ``lo`` .. ``hi`` (µs, both included), for the series ``keys``: the latest
@@ -166,7 +154,10 @@ class SampleReader:
         where, params = key_filter(keys)
         window = [from_us(query.start), from_us(query.end)]
         if query.tier is Tier.RAW:
-            rows = self._raw(f"WHERE ts >= %s AND ts < %s AND {where}", [*window, *params])
+            sql = raw_select(f"{self._prefix}_samples")
+            rows = self._fetch(
+                f"{sql} WHERE ts >= %s AND ts < %s AND {where}", [*window, *params], RAW_SCHEMA
+            )
             buckets = partial_sql("(SELECT r.* FROM rows r SEMI JOIN keys USING (series))")
         else:
             table = f"{self._prefix}_{query.tier}"
@@ -204,10 +195,11 @@ class SampleReader:
         latest = "LATEST ON ts PARTITION BY twin, signal"
         raw_since = kept.get(Tier.RAW, 0)
         raw = pa.concat_tables(
-            self._raw(
-                f"WHERE ts >= %s AND ts <= %s AND {where}",
+            self._fetch(
+                f"{raw_select(self._prefix + '_samples')} WHERE ts >= %s AND ts <= %s "
+                f"AND {where} {latest}",
                 [from_us(raw_since), from_us(at), *params],
-                latest,
+                RAW_SCHEMA,
             )
             for where, params in filters
         )
@@ -281,7 +273,11 @@ class SampleReader:
         return resolve(self._engine, raw, spans)
 
     def raw(self, key: SeriesKey, window: tuple[int, int], limit: int) -> Samples:
-        rest = "WHERE twin = %s AND signal = %s AND ts >= %s AND ts < %s"
+        sql = (
+            f"SELECT cast(ts AS long), value, text, quality FROM {self._prefix}_samples "
+            "WHERE twin = %s AND signal = %s AND ts >= %s AND ts < %s ORDER BY ts LIMIT %s"
+        )
         params = [key.twin, key.signal, from_us(window[0]), from_us(window[1]), limit]
-        table = fetch_raw(self._wire, self._prefix, rest, params, "ORDER BY ts LIMIT %s")
-        return samples_of(key, table.select(["ts", "value", "text", "quality"]))
+        schema = pa.schema([RAW_SCHEMA.field(n) for n in ("ts", "value", "text", "quality")])
+        table = self._wire.arrow(sql, params, schema)
+        return samples_of(key, table)

@@ -10,13 +10,8 @@ series has moved past (*closed*, keyed by the bucket's start), ``minute_open`` /
 keyed by the time of the bucket's last sample, so that a batch appends rows
 instead of rewriting ones held; reads take each series' latest open row.
 
-A sample's text and batch id are not in ``samples`` but in ``extras``, a row for a
-sample that has text or was written with its batch's id (see ``_extras``); a sample of
-a batch that only appended has no id: ``spans`` holds that batch's first and last sample
-time of each series instead (see ``_spans``).
-
-``samples`` held ``text`` and ``batch_id`` columns before 2026-12-07 (the "tenth pass"):
-``check_layout`` refuses such a table rather than misread it.
+A sample row's ``batch_id`` is null when its batch only appended: ``spans`` holds that
+batch's first and last sample time of each series instead (see ``_spans``).
 """
 
 from __future__ import annotations
@@ -29,9 +24,8 @@ _WAL = "TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS"
 
 TABLES = {
     "samples": "ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE INDEX, signal SYMBOL CAPACITY "
-    f"1024 CACHE, value DOUBLE, quality BYTE) {_WAL}(ts, twin, signal)",
-    "extras": "ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE INDEX, signal SYMBOL CAPACITY "
-    f"1024 CACHE, text VARCHAR, batch_id VARCHAR) {_WAL}(ts, twin, signal)",
+    "1024 CACHE, value DOUBLE, text VARCHAR, quality BYTE, batch_id VARCHAR) "
+    f"{_WAL}(ts, twin, signal)",
     "minute": f"ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE INDEX, signal SYMBOL, "
     f"{_TIER_COLUMNS}) {_WAL}(ts, twin, signal)",
     "hour": f"ts TIMESTAMP, twin SYMBOL CAPACITY 65536 CACHE INDEX, signal SYMBOL, "
@@ -61,26 +55,3 @@ def create_statements(prefix: str) -> list[str]:
 
 def table_names(prefix: str) -> list[str]:
     return [f"{prefix}_{name}" for name in TABLES]
-
-
-OLD_SAMPLE_COLUMNS = ("text", "batch_id")
-"""The columns ``{prefix}_samples`` held before ``extras`` (see ``check_layout``)."""
-
-
-def old_layout(prefix: str, columns: list[str]) -> str | None:
-    """Why ``{prefix}_samples`` with ``columns`` is of the layout before ``extras``, or
-    ``None`` when it is not: the message of the error the store raises."""
-    found = [c for c in OLD_SAMPLE_COLUMNS if c in columns]
-    if not found:
-        return None
-    table = f"{prefix}_samples"
-    return (
-        f"the QuestDB table {table} has the columns {', '.join(found)} of the samples layout "
-        f"before text and batch ids moved to {prefix}_extras (2026-12-07); this version would "
-        "read its text and batch ids as missing. Open the store with another prefix (a "
-        f"fresh set of tables), or copy the rows over and drop the old table: "
-        f"RENAME TABLE {table} TO {table}_old, open the store (it creates both tables), then "
-        f"INSERT INTO {table} SELECT ts, twin, signal, value, quality FROM {table}_old and "
-        f"INSERT INTO {prefix}_extras SELECT ts, twin, signal, text, batch_id FROM "
-        f"{table}_old WHERE text IS NOT NULL OR batch_id IS NOT NULL"
-    )

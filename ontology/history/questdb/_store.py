@@ -32,7 +32,6 @@ from questdb import Sender
 from ontology import Page
 from ontology.history._batch_partials import SortedBatch, key_twice, sort_batch
 from ontology.history._columns import SampleColumns
-from ontology.history._errors import HistoryLayoutError
 from ontology.history._records import check_events, check_first, check_write
 from ontology.history._tiers import (
     RangeQuery,
@@ -55,18 +54,13 @@ from ontology.history._values import (
     Series,
     SeriesKey,
 )
-from ontology.history.questdb._frames import (
-    TABLE_COLUMN,
-    extras_frame,
-    samples_frame,
-    tier_frame,
-)
+from ontology.history.questdb._frames import TABLE_COLUMN, samples_frame, tier_frame
 from ontology.history.questdb._ingress import SampleFlush, SampleSender
 from ontology.history.questdb._read_cache import ReadCache
 from ontology.history.questdb._read_slots import ReadSlots
 from ontology.history.questdb._records import RecordReader, add_batch, add_events, add_rejects
 from ontology.history.questdb._samples import SampleReader, key_filters
-from ontology.history.questdb._schema import create_statements, old_layout, table_names
+from ontology.history.questdb._schema import create_statements, table_names
 from ontology.history.questdb._settings import QuestDBHistorySettings
 from ontology.history.questdb._spans import span_frame
 from ontology.history.questdb._tail import TierTail
@@ -138,12 +132,11 @@ class QuestDBHistoryStore:
         self._records = RecordReader(self._wire, self._prefix)
         self._tail = TierTail()
         self._tiers_read = 0
-        read = ("samples", "extras", "minute", "hour", "minute_open", "hour_open")
+        read = ("samples", "minute", "hour", "minute_open", "hour_open")
         self._cache = ReadCache(settings, [self._table(n) for n in read])
         self._sample_sender = SampleSender(settings)
         for statement in create_statements(self._prefix):
             self._wire.execute(statement)
-        self._check_layout()
         self._unapplied: set[str] = set(table_names(self._prefix))
         self._applied()
         rows = self._wire.execute(
@@ -153,17 +146,6 @@ class QuestDBHistoryStore:
         self._start_tail()
         kept_from = max(self._watermarks.values(), default=0)
         self._warm_up = WarmUp(self, kept_from) if settings.warm_up else None
-
-    def _check_layout(self) -> None:
-        """Refuse a samples table of the layout before ``extras`` (``_schema.old_layout``):
-        this code would read its text and batch ids as missing."""
-        table = self._table("samples")
-        rows = self._wire.execute(f"SELECT \"column\" FROM table_columns('{table}')")
-        message = old_layout(self._prefix, [str(name) for (name,) in rows])
-        if message is not None:
-            for part in (self._cache, self._reads, self._sample_sender, self._wire, self._engine):
-                part.close()
-            raise HistoryLayoutError(message)
 
     def _start_tail(self) -> None:
         """Start the tier tail empty (``_tail``) when every tier table is: a fresh store's
@@ -274,14 +256,12 @@ class QuestDBHistoryStore:
                     # The samples go out first, on threads of their own (see ``_ingress``),
                     # while this one computes and sends the tier rows.
                     frame = samples_frame(
-                        columns.table, twins=columns.twins, signals=columns.signals
+                        columns.table,
+                        None if spans is not None else batch.id,
+                        twins=columns.twins,
+                        signals=columns.signals,
                     )
                     pending = self._sample_sender.start(self._table("samples"), frame)
-                    # Text, and the id of a batch that does not only append (``_extras``).
-                    extras = extras_frame(columns.table, None if spans is not None else batch.id)
-                    if extras is not None:
-                        extras_table = self._table("extras")
-                        self._wire.send(lambda s: self._wire.frame(s, extras_table, extras))
                 keys = [SeriesKey(t, s) for t, s in pairs]
                 written = self._write_samples(
                     columns, keys, names, rows, batch.id, before, pending, held, appended
@@ -315,10 +295,7 @@ class QuestDBHistoryStore:
             finally:
                 # Noted once the requests ended (a read that waits for the server to apply
                 # these tables before then might not wait for them).
-                written_to = (
-                    *("samples", "extras", "spans"),
-                    *("minute", "hour", "minute_open", "hour_open"),
-                )
+                written_to = ("samples", "spans", "minute", "hour", "minute_open", "hour_open")
                 self._unapplied.update(self._table(n) for n in (*written_to, "events", "rejects"))
         self._wire.send(lambda sender: add_batch(sender, self._prefix, batch))
         self._unapplied.update((self._table("batches"), self._table("offsets")))
@@ -358,16 +335,9 @@ class QuestDBHistoryStore:
             self._stage(columns, batch_id, last_of_key=False)
         else:
             staged = self._stage(columns, batch_id, last_of_key=True)
-            frame = samples_frame(staged)
-            extras = extras_frame(staged, batch_id)
-
-            def both(sender: Sender) -> None:
-                self._wire.frame(sender, self._table("samples"), frame)
-                if extras is not None:
-                    self._wire.frame(sender, self._table("extras"), extras)
-
-            self._wire.send(both)
-        self._unapplied.update((self._table("samples"), self._table("extras")))
+            frame = samples_frame(staged, batch_id)
+            self._wire.send(lambda s: self._wire.frame(s, self._table("samples"), frame))
+        self._unapplied.add(self._table("samples"))
         held = self._held(columns.lo, keys)  # once the samples are applied
         return _Written(names, held, txn, merged=self._tiers.merged(columns.lo, columns.hi, held))
 
@@ -398,9 +368,8 @@ class QuestDBHistoryStore:
         the server applied every write to the tiers, and with ``samples`` to the samples
         (this store's and any other writer's)."""
         tiers = ("minute", "hour", "minute_open", "hour_open")
-        raw = {self._table("samples"), self._table("extras")}
-        tables = ("samples", "extras", *tiers) if samples else tiers
-        mine = self._unapplied - raw if not samples else self._unapplied
+        tables = ("samples", *tiers) if samples else tiers
+        mine = self._unapplied - {self._table("samples")} if not samples else self._unapplied
         self._wire.wait_applied(sorted(mine | {self._table(n) for n in tables}))
         self._unapplied -= mine
         self._tiers_read += 1
@@ -545,9 +514,8 @@ class QuestDBHistoryStore:
                 day = from_us(cut // DAY_US * DAY_US)
                 # The open rows of a tier, the spans of the samples: not counted (a row
                 # per write; see ``_spans``), dropped with the rows they go with.
-                beside = ("spans", "extras") if tier is Tier.RAW else (f"{tier}_open",)
-                for name in beside:
-                    self._drop_days(self._table(name), day)
+                beside = "spans" if tier is Tier.RAW else f"{tier}_open"
+                self._drop_days(self._table(beside), day)
                 table = self._table(_TIER_TABLE[tier])
                 since = from_us(self._watermarks.get(tier, 0))
                 rows = self._wire.execute(

@@ -45,14 +45,6 @@ from ontology.history._append_merge import last_index, latest_rows, merge_append
 from ontology.history._batch_partials import SortedBatch, batch_partials, coarser_partials
 from ontology.history._partials import PARTIAL_COLUMNS, merge_sql, partial_sql
 from ontology.history._tiers import GRAIN_US, Tier, from_us
-from ontology.history.questdb._extras import (
-    EXTRAS_SCHEMA,
-    NUMBERS_SCHEMA,
-    attach,
-    extras_select,
-    numbers_select,
-)
-from ontology.history.questdb._fetch import numbered
 from ontology.history.questdb._spans import SPANS_SCHEMA, resolve, spans_select
 from ontology.history.questdb._wire import Wire
 
@@ -71,7 +63,7 @@ RAW_SCHEMA = pa.schema(
         ("batch", _S),
     ]
 )
-"""What ``fetch_raw`` returns (and ``series``)."""
+"""What ``raw_select`` returns."""
 TIER_SCHEMA = pa.schema(
     [
         ("twin", _S),
@@ -113,6 +105,7 @@ LATEST = "LATEST ON ts PARTITION BY twin, signal"
 back from the end until it has met every pair the filter allows, so a filter bounded in
 time bounds the scan. (``PARTITION BY twin`` would use the twin index, but it takes each
 twin's latest row before a ``signal`` filter: measured, a twin's other signal hid it.)"""
+_RAW_SELECT = "SELECT twin, signal, cast(ts AS long), value, text, quality, batch_id FROM {table}"
 
 
 def tier_select(table: str) -> str:
@@ -125,23 +118,8 @@ def open_select(table: str, tier: Tier) -> str:
     return _OPEN_SELECT.format(table=table, unit=FLOOR_UNIT[tier])
 
 
-def fetch_raw(
-    wire: Wire, prefix: str, rest: str, params: Sequence[object], tail: str = ""
-) -> pa.Table:
-    """The raw samples (``RAW_SCHEMA`` and ``series``) of ``{prefix}_samples`` that ``rest``
-    selects (``WHERE ...``, ``%s`` placeholders for ``params``), then ``tail`` (``LATEST
-    ON ...``, ``ORDER BY ... LIMIT %s``, its parameters last in ``params``), each with its
-    text and batch from ``{prefix}_extras`` (the same clauses: see ``_extras``), both
-    queries in one round trip."""
-    queries = [
-        (numbered(f"{select(f'{prefix}_{name}')} {rest} {tail}", len(params)), schema)
-        for select, name, schema in (
-            (numbers_select, "samples", NUMBERS_SCHEMA),
-            (extras_select, "extras", EXTRAS_SCHEMA),
-        )
-    ]
-    numbers, extras = wire.arrows(queries, params)
-    return attach(with_series(numbers), with_series(extras))
+def raw_select(table: str) -> str:
+    return _RAW_SELECT.format(table=table)
 
 
 def with_series(table: pa.Table) -> pa.Table:
@@ -330,7 +308,11 @@ class TierKeeper:
     def _recompute(self, rows: pa.Table, tier: Tier, first: int, last: int) -> pa.Table:
         """Replace the merged rows that disagree with raw by partials of the raw samples."""
         window = [from_us(first), from_us(last)]
-        raw = fetch_raw(self._wire, self._prefix, "WHERE ts >= %s AND ts < %s", window)
+        raw = self._fetch(
+            raw_select(f"{self._prefix}_samples") + " WHERE ts >= %s AND ts < %s",
+            window,
+            RAW_SCHEMA,
+        )
         con = self._engine
         if raw.column("batch").null_count:  # samples of batches that only appended
             spans = self._fetch(

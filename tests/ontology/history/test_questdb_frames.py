@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from ontology.history._columns import sample_columns
 from ontology.history._values import Samples
-from ontology.history.questdb._frames import TABLE_COLUMN, extras_frame, samples_frame, tier_frame
+from ontology.history.questdb._frames import TABLE_COLUMN, samples_frame, tier_frame
 from ontology.history.questdb._tiers import SEP
 
 T0 = np.datetime64("2026-01-01T00:00:00", "us")
@@ -26,44 +26,27 @@ def _samples(text: list[str | None]) -> Samples:
     )
 
 
-def test_samples_frame_keeps_every_row_with_no_text_or_batch_column() -> None:
-    columns = sample_columns(_samples([None, "RUNNING", None]))
-    frame = samples_frame(columns.table, twins=columns.twins, signals=columns.signals)
-    assert list(frame.columns) == ["twin", "signal", "value", "quality", "ts"]
+def test_samples_frame_keeps_every_row_and_leaves_out_an_all_null_text_column() -> None:
+    columns = sample_columns(_samples([None, None, None]))
+    frame = samples_frame(columns.table, "b1", twins=columns.twins, signals=columns.signals)
+    assert "text" not in frame.columns
     assert frame["twin"].astype(str).tolist() == ["a", "b", "a"]
-    assert frame["value"].tolist()[::2] == [0.0, 2.0]
-    assert np.isnan(frame["value"].iloc[1])  # a text sample has no number; its text: extras
+    assert frame["value"].tolist() == [0.0, 1.0, 2.0]
     assert frame["quality"].tolist() == [0, 1, 2]
+    assert frame["batch_id"].tolist() == ["b1"] * 3
     start = int(T0.astype("int64"))  # µs since the epoch
     assert frame["ts"].astype("int64").tolist() == [start, start + 1_000_000, start + 2_000_000]
 
-
-def test_extras_frame_holds_text_samples_and_every_sample_of_a_batch_with_its_id() -> None:
-    numbers = sample_columns(_samples([None, None, None])).table
-    assert extras_frame(numbers, None) is None  # numbers of a batch that only appends
-    with_id = extras_frame(numbers, "b1")
-    assert with_id is not None
-    assert "text" not in with_id.columns  # null in every row: no field
-    assert with_id["batch_id"].tolist() == ["b1"] * 3
-
-    text = sample_columns(_samples([None, "RUNNING", None])).table
-    appended = extras_frame(text, None)
-    assert appended is not None
-    assert "batch_id" not in appended.columns
-    assert appended["twin"].astype(str).tolist() == ["b"]
-    assert appended["text"].tolist() == ["RUNNING"]
-    start = int(T0.astype("int64"))
-    assert appended["ts"].astype("int64").tolist() == [start + 1_000_000]
-    every = extras_frame(text, "b2")
-    assert every is not None
-    assert every["text"].isna().tolist() == [True, False, True]
-    assert every["batch_id"].tolist() == ["b2"] * 3
+    with_text = samples_frame(sample_columns(_samples([None, "RUNNING", None])).table, "b1")
+    assert with_text["text"].tolist()[1] == "RUNNING"
+    assert with_text["text"].isna().tolist() == [True, False, True]
+    assert np.isnan(with_text["value"].iloc[1])  # a text sample has no number
 
 
 def test_samples_frame_leaves_out_a_quality_good_in_every_row() -> None:
     good = _samples([None, None, None])
     good = Samples(good.twin, good.signal, good.time, good.value, quality=np.zeros(3, np.uint8))
-    frame = samples_frame(sample_columns(good).table)
+    frame = samples_frame(sample_columns(good).table, "b1")
     assert "quality" not in frame.columns
     assert frame["value"].tolist() == [0.0, 1.0, 2.0]
 
