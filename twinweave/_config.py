@@ -40,6 +40,20 @@ ENVIRONMENT: Mapping[str, Variable] = {
     "TWINWEAVE_NEO4J_NAMESPACE": Variable(
         "tw", "label prefix of everything Twinweave writes to Neo4j"
     ),
+    "TWINWEAVE_NEO4J_EXISTS_STALE_MS": Variable(
+        "500",
+        "how stale, in ms, an answer to whether a twin exists may be about another "
+        "process's writes (a second server process, a loader on the same Neo4j): a twin it "
+        "creates or deletes is seen by every request that begins this long after the write "
+        "committed; this process's own writes at once; 0 is strict (every check reads Neo4j); "
+        "0 to 10000",
+    ),
+    "TWINWEAVE_NEO4J_MODEL_RECHECK_MS": Variable(
+        "500",
+        "how stale, in ms, the models and rollup definitions a request reads may be about "
+        "another process's uploads and deletes: they are seen this long after; this "
+        "process's own at once; 0 reads the models' counter on every request; 0 to 60000",
+    ),
     "TWINWEAVE_HISTORY_STORE": Variable("duckdb", "history store: duckdb (embedded) or questdb"),
     "TWINWEAVE_QUESTDB_HTTP": Variable(
         "127.0.0.1:19000", "QuestDB HTTP address, host:port (ILP ingestion)"
@@ -84,6 +98,10 @@ _HISTORY_STORES = ("duckdb", "questdb")
 _LOG_LEVELS = ("debug", "info", "warning", "error")
 _NAMESPACE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 MAX_VALUE_CHARS = 4096
+MAX_EXISTS_STALE_MS = 10_000
+"""The largest ``exists_stale_ms`` (the Neo4j store's own bound; a test checks they agree)."""
+MAX_MODEL_RECHECK_MS = 60_000
+"""The largest ``model_recheck_ms`` (the Neo4j store's own bound; a test checks they agree)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +111,10 @@ class Neo4jSettings:
     password: str = field(repr=False)
     database: str
     namespace: str
+    exists_stale_ms: int = 500
+    """How stale an existence answer may be about another process's writes (0: strict)."""
+    model_recheck_ms: int = 500
+    """How stale the models and rollup definitions may be about another process's changes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +206,16 @@ def _namespace(environ: Mapping[str, str], name: str) -> str:
     return value
 
 
+def milliseconds(name: str, raw: str, most: int) -> int:
+    """``raw`` as a whole number of milliseconds from 0 to ``most``; ``name`` (the variable or
+    the option it came from) is named in the error."""
+    value = raw.strip()
+    if not (value.isascii() and value.isdigit()) or int(value) > most:
+        msg = f"{name}={raw!r} is not understood; expected a whole number of ms from 0 to {most}"
+        raise ConfigError(msg)
+    return int(value)
+
+
 def _neo4j(environ: Mapping[str, str]) -> Neo4jSettings:
     return Neo4jSettings(
         uri=_get(environ, "TWINWEAVE_NEO4J_URI"),
@@ -191,6 +223,16 @@ def _neo4j(environ: Mapping[str, str]) -> Neo4jSettings:
         password=_get(environ, "TWINWEAVE_NEO4J_PASSWORD"),
         database=_get(environ, "TWINWEAVE_NEO4J_DATABASE"),
         namespace=_namespace(environ, "TWINWEAVE_NEO4J_NAMESPACE"),
+        exists_stale_ms=milliseconds(
+            "TWINWEAVE_NEO4J_EXISTS_STALE_MS",
+            _get(environ, "TWINWEAVE_NEO4J_EXISTS_STALE_MS"),
+            MAX_EXISTS_STALE_MS,
+        ),
+        model_recheck_ms=milliseconds(
+            "TWINWEAVE_NEO4J_MODEL_RECHECK_MS",
+            _get(environ, "TWINWEAVE_NEO4J_MODEL_RECHECK_MS"),
+            MAX_MODEL_RECHECK_MS,
+        ),
     )
 
 

@@ -23,6 +23,10 @@ __all__ = ["LIVE_ROUND_IDS", "SharedLive"]
 LIVE_ROUND_IDS = 256
 """A round takes calls until its distinct ids would pass this (a larger call goes alone)."""
 
+LIVE_IN_FLIGHT = 2
+"""Rounds in flight at once: a call made while one runs starts the next after its loop step
+instead of waiting for that one's answer."""
+
 TwinLive = tuple[ontology.Twin, Mapping[str, ontology.SignalValue]]
 """A twin's record and its live signals."""
 
@@ -33,7 +37,7 @@ class SharedLive:
 
     def __init__(self, store: ontology.GraphStore) -> None:
         self._store = store
-        self._rounds = SharedRounds(self._read, most=LIVE_ROUND_IDS)
+        self._rounds = SharedRounds(self._read, most=LIVE_ROUND_IDS, in_flight=LIVE_IN_FLIGHT)
 
     async def read(self, twin_ids: Sequence[str]) -> tuple[list[TwinLive | None], dtdl.ModelSet]:
         """The record and live signals of each of ``twin_ids`` (``None``: not stored), and the

@@ -5,7 +5,9 @@ wake-up each way, and on Neo4j a wait in the store's shared statement). Here
 the requests of one event loop share a round: a call that finds no round in
 flight starts one after the current event-loop step (so the calls made in that
 step join it); calls made while a round is in flight join the next, which
-starts when that one's answer is back on the loop. Each round is one
+starts when that one's answer is back on the loop (with ``in_flight`` above 1, up to
+that many rounds run at once: a call made while fewer run starts its round after its
+own loop step instead). Each round is one
 worker-thread hop and one read of its distinct ids: a round takes calls until
 its distinct ids would pass its limit, so calls asking for the same ids (clients
 polling one list) share a round however long the list.
@@ -44,16 +46,23 @@ class _Loop(Generic[V]):
     """The rounds of one event loop (tests run several loops)."""
 
     waiting: deque[_Round[V]] = field(default_factory=deque)
-    running: bool = False
+    running: int = 0
+    """Rounds whose read is in flight."""
+    starting: bool = False
+    """A start of the next waiting round is scheduled on the loop."""
 
 
 class SharedRounds(Generic[V]):
     """``read`` (distinct ids -> what was found, by id; run on a worker thread) shared by
-    the concurrent calls of one event loop, at most ``most`` distinct ids a round."""
+    the concurrent calls of one event loop, at most ``most`` distinct ids a round and
+    ``in_flight`` rounds running at once."""
 
-    def __init__(self, read: Callable[[list[str]], Mapping[str, V]], *, most: int) -> None:
+    def __init__(
+        self, read: Callable[[list[str]], Mapping[str, V]], *, most: int, in_flight: int = 1
+    ) -> None:
         self._read = read
         self._most = most
+        self._in_flight = in_flight
         self._loops: dict[asyncio.AbstractEventLoop, _Loop[V]] = {}
 
     async def get(self, ids: Sequence[str]) -> Mapping[str, V]:
@@ -75,8 +84,8 @@ class SharedRounds(Generic[V]):
             fresh = list(ids)
         round_.ids.update(dict.fromkeys(fresh))
         round_.callers += 1
-        if not state.running:
-            state.running = True
+        if state.running < self._in_flight and not state.starting:
+            state.starting = True
             loop.call_soon(self._next, loop, state)  # after this step: its calls join
         try:
             return await asyncio.shield(round_.done)
@@ -86,13 +95,17 @@ class SharedRounds(Generic[V]):
             return await in_thread(self._read, list(dict.fromkeys(ids)))
 
     def _next(self, loop: asyncio.AbstractEventLoop, state: _Loop[V]) -> None:
-        """On the loop: start the oldest waiting round, or note that none runs."""
+        """On the loop: start the oldest waiting round (when fewer than ``in_flight`` run),
+        or note that none runs."""
+        state.starting = False
         if not state.waiting:
-            state.running = False
-            if self._loops.get(loop) is state:
+            if not state.running and self._loops.get(loop) is state:
                 del self._loops[loop]  # idle: made again by the next call
             return
+        if state.running >= self._in_flight:
+            return  # the next to end starts it
         round_ = state.waiting.popleft()
+        state.running += 1
         read = thread_future(self._read, list(round_.ids))
 
         def ended(read: asyncio.Future[Mapping[str, V]]) -> None:
@@ -106,6 +119,7 @@ class SharedRounds(Generic[V]):
                     done.exception()  # seen, even if every caller has gone
                 else:
                     done.set_result(read.result())
+            state.running -= 1
             self._next(loop, state)
 
         read.add_done_callback(ended)

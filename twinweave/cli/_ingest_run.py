@@ -245,16 +245,9 @@ def _pipeline(path: str | None) -> Pipeline:
 
 def _graph(settings: Settings) -> ontology.GraphStore:
     if settings.graph_store == "neo4j":
-        config = settings.neo4j
-        return ontology.Neo4jStore(
-            ontology.Neo4jStoreSettings(
-                uri=config.uri,
-                user=config.user or None,
-                password=config.password or None,
-                database=config.database,
-                namespace=config.namespace,
-            )
-        )
+        from twinweave.cli._neo4j_store import neo4j_store_settings
+
+        return ontology.Neo4jStore(neo4j_store_settings(settings.neo4j))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return ontology.MemoryStore(snapshot=settings.data_dir / "graph.snapshot")
 

@@ -55,16 +55,9 @@ class _Bar:
 def open_store(settings: Settings, *, dry_run: bool) -> ontology.GraphStore:
     """The graph store the settings name; raises ``LoaderError`` when it cannot be opened."""
     if settings.graph_store == "neo4j":
-        config = settings.neo4j
-        store: ontology.GraphStore = ontology.Neo4jStore(
-            ontology.Neo4jStoreSettings(
-                uri=config.uri,
-                user=config.user or None,
-                password=config.password or None,
-                database=config.database,
-                namespace=config.namespace,
-            )
-        )
+        from twinweave.cli._neo4j_store import neo4j_store_settings
+
+        store: ontology.GraphStore = ontology.Neo4jStore(neo4j_store_settings(settings.neo4j))
         return store
     snapshot = settings.data_dir / "graph.snapshot"
     if not dry_run:

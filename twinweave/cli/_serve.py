@@ -5,12 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from twinweave._config import ConfigError, Settings, load_settings
+from twinweave._config import (
+    MAX_EXISTS_STALE_MS,
+    MAX_MODEL_RECHECK_MS,
+    ConfigError,
+    Settings,
+    load_settings,
+    milliseconds,
+)
 from twinweave._version import __version__
 
 if TYPE_CHECKING:
@@ -157,12 +165,77 @@ def open_change_feed(spec: str, where: str) -> ChangeFeed:
     return KafkaChangeFeed(KafkaChangeFeedSettings(bootstrap, topic))
 
 
+STORE_OPTIONS = {
+    "exists_stale_ms": "TWINWEAVE_NEO4J_EXISTS_STALE_MS",
+    "model_recheck_ms": "TWINWEAVE_NEO4J_MODEL_RECHECK_MS",
+}
+"""The Neo4j store's settings ``serve`` takes as options (``--exists-stale-ms``,
+``--model-recheck-ms``), with the variable each overrides and hands down to ``--workers``
+processes."""
+
+
+def _milliseconds(option: str, most: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            return milliseconds(option, raw, most)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--exists-stale-ms",
+        type=_milliseconds("--exists-stale-ms", MAX_EXISTS_STALE_MS),
+        metavar="MS",
+        help=(
+            "Neo4j: how stale an answer to whether a twin exists may be about another "
+            "process's writes (the other --workers processes, another server, a loader on the "
+            "same Neo4j): a twin one of them creates or deletes is seen by every request "
+            "that begins this long after the write committed, and may be missed by one that "
+            "begins sooner; this process's own writes are seen at once. 0 is strict (every "
+            f"check reads Neo4j). 0 to {MAX_EXISTS_STALE_MS} (default: "
+            "TWINWEAVE_NEO4J_EXISTS_STALE_MS or 500)"
+        ),
+    )
+    parser.add_argument(
+        "--model-recheck-ms",
+        type=_milliseconds("--model-recheck-ms", MAX_MODEL_RECHECK_MS),
+        metavar="MS",
+        help=(
+            "Neo4j: how stale the models and rollup definitions a request reads may be about "
+            "another process's uploads and deletes: seen by requests that begin this long "
+            "after; this process's own at once. 0 reads the models' counter on every request. "
+            f"0 to {MAX_MODEL_RECHECK_MS} (default: TWINWEAVE_NEO4J_MODEL_RECHECK_MS or 500)"
+        ),
+    )
+
+
+def with_store_options(
+    settings: Settings, args: argparse.Namespace, environ: MutableMapping[str, str] | None = None
+) -> Settings:
+    """``settings`` with the store options given on the command line; each is also set in
+    ``environ`` when given (what ``--workers`` processes read)."""
+    given = {
+        field: getattr(args, field)
+        for field in STORE_OPTIONS
+        if getattr(args, field, None) is not None
+    }
+    if environ is not None:
+        for field, value in given.items():
+            environ[STORE_OPTIONS[field]] = str(value)
+    neo4j = dataclasses.replace(settings.neo4j, **given)
+    return dataclasses.replace(settings, neo4j=neo4j)
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(os.environ)
     except ConfigError as exc:
         print(f"twinweave serve: {exc}", file=sys.stderr)
         return 2
+    settings = with_store_options(settings, args)
     import ontology
     from loaders import LoaderError
     from twinweave.cli._kafka_url import KafkaUrlError
@@ -209,6 +282,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("serve", help=text, description=text)
     add_server_arguments(parser)
     _add_change_feed(parser)
+    _add_store_options(parser)
     parser.add_argument(
         "--workers",
         type=int,

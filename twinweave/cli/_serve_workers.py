@@ -2,7 +2,8 @@
 
 uvicorn starts the processes; each builds its own application from the
 environment through ``create_worker_app`` (the change feed named on the command
-line is handed down as ``TWINWEAVE_CHANGE_FEED``). Only Neo4j and QuestDB can
+line is handed down as ``TWINWEAVE_CHANGE_FEED``, ``--exists-stale-ms`` and
+``--model-recheck-ms`` as their variables). Only Neo4j and QuestDB can
 be shared by processes: the embedded graph store and DuckDB belong to one.
 """
 
@@ -39,7 +40,7 @@ def serve_workers(settings: Settings, args: argparse.Namespace, change_feed: str
     """Run ``args.workers`` processes until Ctrl-C; 2 when the settings cannot allow it."""
     import uvicorn
 
-    from twinweave.cli._serve import uvicorn_options
+    from twinweave.cli._serve import uvicorn_options, with_store_options
 
     problem = workers_problem(settings, args.workers)
     if problem is not None:
@@ -54,6 +55,7 @@ def serve_workers(settings: Settings, args: argparse.Namespace, change_feed: str
             print(f"twinweave serve: {exc}", file=sys.stderr)
             return 2
         os.environ["TWINWEAVE_CHANGE_FEED"] = change_feed  # what the workers read
+    with_store_options(settings, args, os.environ)  # the store options, likewise
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
     print(
