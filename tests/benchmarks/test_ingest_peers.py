@@ -29,6 +29,10 @@ from ontology import MemoryStore
 from ontology.history import DuckDBHistoryStore, SeriesKey
 from tests._services import QuestDBAddress
 
+SMALL_B = ["--singles", "20"]
+"""Section (b) runs whenever --kafka is given, by default over 100,000 one-sample records; it
+is tested in tests/benchmarks/test_ingest.py (with 20), so the (c) and (e) tests give 20 too."""
+
 
 def _ingest(work: Workload, graph: MemoryStore, history: DuckDBHistoryStore) -> None:
     """Our worker over ``work``'s records (an in-memory source), into ``graph`` and ``history``."""
@@ -96,6 +100,7 @@ def test_the_neo4j_questdb_section_checks_the_writes_per_batch(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     argv = ["--samples", "600", "--twins", "20", "--runs", "1", "--kafka", kafka_bootstrap]
+    argv += SMALL_B
     where = f"{questdb.http_host}:{questdb.http_port}:{questdb.pg_port}"
     stores = ["--stores", "neo4j+questdb", "--neo4j", neo4j_uri, "--questdb", where]
     sizes = ["--e-max-records", "30,10"]  # one batch; three, each prepared beside a write
@@ -139,6 +144,7 @@ def test_the_peers_section_runs_both_peers_on_the_same_records(
             pytest.fail(why)
         pytest.skip(why)
     argv = ["--samples", "600", "--twins", "20", "--runs", "1", "--kafka", kafka_bootstrap]
+    argv += SMALL_B
     peers = ["--peers", "--peer-records", "20", "--faust-records", "2"]
     assert ingest.main([*argv, "--records", "10", "--per-record", "10", *peers]) == 0
     output = capsys.readouterr().out

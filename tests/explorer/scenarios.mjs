@@ -1,5 +1,5 @@
 // The explorer's end-to-end scenarios, each in a fresh browser context of one Chromium:
-//   node scenarios.mjs <base url> <all|scenario> [control folder]
+//   node scenarios.mjs <base url> <all|scenario[,scenario...]> [control folder]
 // Prints one JSON line {scenario, ok, detail, problems} per scenario and exits 0 only when
 // every scenario held and the browser logged no error or warning. tests/explorer/test_e2e.py
 // runs them all once and checks each.
@@ -357,9 +357,10 @@ const ORDER = ["smoke", "tree", "keyboard", "search", "live", "lineage", "histor
   "views", "upload", "narrow", "paging", "aas", "feeds", "lifecycle", "stale"];
 
 const [base, name, argument] = process.argv.slice(2);
-const names = name === "all" ? ORDER : [name];
+// "all", one name, or several joined by commas (run in the order given, one browser)
+const names = name === "all" ? ORDER : (name ?? "").split(",");
 if (!base || names.some((n) => !scenarios[n])) {
-  console.error(`usage: node scenarios.mjs <base url> <all|${ORDER.join("|")}> [control folder]`);
+  console.error(`usage: node scenarios.mjs <base url> <all|${ORDER.join("|")}>[,...] [control folder]`);
   process.exit(2);
 }
 const browser = await launchBrowser();

@@ -14,6 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+START_S = 90.0
+"""A guard against a demo that never answers, not a timing assertion: on the two-core host
+under a load average of 13-15 (2026-12-07) the demo took more than 30 s to answer."""
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -47,7 +51,7 @@ def running_demo(data_dir: Path) -> Iterator[Demo]:
     base = f"http://127.0.0.1:{port}"
     demo = Demo(base, process)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_S
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -57,7 +61,7 @@ def running_demo(data_dir: Path) -> Iterator[Demo]:
         else:
             process.kill()
             output = process.communicate()[0].decode(errors="replace")
-            pytest.fail(f"demo did not answer on {base} within 30 s:\n{output}")
+            pytest.fail(f"demo did not answer on {base} within {START_S:.0f} s:\n{output}")
         yield demo
     finally:
         if process.poll() is None:
