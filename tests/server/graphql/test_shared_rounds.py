@@ -31,7 +31,7 @@ class Blocking:
     def __call__(self, ids: list[str]) -> dict[str, str]:
         with self._guard:
             self.asked.append(list(ids))
-        self.gate.wait(WAIT_S)
+        self.gate.wait(3 * WAIT_S)  # longer than any wait below: held until the test lets go
         return {t: t.upper() for t in ids}
 
 
@@ -55,7 +55,9 @@ def _two_calls(in_flight: int) -> tuple[bool, list[list[str]], list[dict[str, st
         first = asyncio.ensure_future(rounds.get(["a"]))
         assert await _until(read, 1, WAIT_S)
         second = asyncio.ensure_future(rounds.get(["b", "a"]))
-        beside = await _until(read, 2, 0.5)  # no round can start it while the first is held
+        # with two in flight the second read must start (waited for as long as it takes);
+        # with one, no round can start it while the first is held (half a second to show it)
+        beside = await _until(read, 2, WAIT_S if in_flight > 1 else 0.5)
         read.gate.set()
         answers = await asyncio.wait_for(asyncio.gather(first, second), WAIT_S)
         return beside, [dict(a) for a in answers]
@@ -100,7 +102,7 @@ def test_live_state_starts_a_second_round_while_one_is_in_flight() -> None:
         first = asyncio.ensure_future(shared.read(["a"]))
         assert await _until(store.read, 1, WAIT_S)
         second = asyncio.ensure_future(shared.read(["b"]))
-        beside = await _until(store.read, 2, 0.5)
+        beside = await _until(store.read, 2, WAIT_S)
         store.read.gate.set()
         return beside, list(await asyncio.wait_for(asyncio.gather(first, second), WAIT_S))
 
