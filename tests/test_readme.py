@@ -18,7 +18,11 @@ from pathlib import Path
 
 import pytest
 from neo4j import Driver
+from starlette.testclient import TestClient
 
+import ontology
+from loaders import load_paths, sample_plant_paths
+from server import ServerSettings, create_app
 from tests._shared import REPO
 
 README = REPO / "README.md"
@@ -66,6 +70,19 @@ def test_the_readme_python_example_runs() -> None:
     assert blocks, "the README has a Python example"
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})  # our own documentation, run as written
+
+
+def test_the_readme_graphql_example_answers_on_the_sample_plant() -> None:
+    """The query "a frontend team would write" runs as written against the demo's plant."""
+    blocks = re.findall(r"```graphql\n(.*?)```", readme(), re.S)
+    assert blocks, "the README has a GraphQL example"
+    store = ontology.MemoryStore()
+    load_paths(sample_plant_paths(), store)
+    client = TestClient(create_app(ServerSettings(version="0.0.0-test"), store=store))
+    for block in blocks:
+        body = client.post("/graphql", json={"query": block}).json()
+        assert "errors" not in body, body["errors"]
+        assert body["data"]["twin"]["id"] == "acme/jkt1/packaging/line1/filler1"
 
 
 def test_the_readme_shell_examples_on_embedded_stores_run(tmp_path: Path) -> None:
