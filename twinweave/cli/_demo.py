@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from twinweave._config import ConfigError, load_settings
 from twinweave.cli._demo_examples import banner
-from twinweave.cli._serve import add_server_arguments, open_history, serve
+from twinweave.cli._serve import add_server_arguments, cannot_listen, open_history, serve
 
 if TYPE_CHECKING:
     import ontology
@@ -63,6 +63,8 @@ def _run(args: argparse.Namespace) -> int:
         settings = load_settings(os.environ)
     except ConfigError as exc:
         _err(f"twinweave demo: {exc}")
+        return 2
+    if cannot_listen("demo", settings, args):
         return 2
     demo_dir = settings.data_dir / "demo"
     try:

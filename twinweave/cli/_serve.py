@@ -20,6 +20,7 @@ from twinweave._config import (
     milliseconds,
 )
 from twinweave._version import __version__
+from twinweave.cli._listen import listen_problem, port_number
 
 if TYPE_CHECKING:
     import uvicorn
@@ -134,7 +135,9 @@ def uvicorn_options(settings: Settings, *, access_log: bool = False) -> dict[str
 
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to bind (default: TWINWEAVE_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to bind (default: TWINWEAVE_PORT or 8000)")
+    parser.add_argument(
+        "--port", type=port_number, help="port to bind (default: TWINWEAVE_PORT or 8000)"
+    )
     parser.add_argument(
         "--access-log",
         action="store_true",
@@ -172,6 +175,17 @@ STORE_OPTIONS = {
 """The Neo4j store's settings ``serve`` takes as options (``--exists-stale-ms``,
 ``--model-recheck-ms``), with the variable each overrides and hands down to ``--workers``
 processes."""
+
+
+def cannot_listen(command: str, settings: Settings, args: argparse.Namespace) -> bool:
+    """Whether the server could not listen where ``args`` and ``settings`` say (said on
+    stderr, for ``twinweave COMMAND`` to exit 2 before it opens or loads anything)."""
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    problem = listen_problem(host, port)
+    if problem is not None:
+        print(f"twinweave {command}: {problem}", file=sys.stderr)
+    return problem is not None
 
 
 def _milliseconds(option: str, most: int) -> Callable[[str], int]:
@@ -236,6 +250,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"twinweave serve: {exc}", file=sys.stderr)
         return 2
     settings = with_store_options(settings, args)
+    if cannot_listen("serve", settings, args):
+        return 2
     import ontology
     from loaders import LoaderError
     from twinweave.cli._kafka_url import KafkaUrlError
