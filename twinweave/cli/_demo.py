@@ -104,6 +104,24 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     text = "load the sample plant on embedded defaults and run the server; no servers needed"
-    parser = subparsers.add_parser("demo", help=text, description=text)
+    description = (
+        "Load the sample plant (9 DTDL models, 55 twins with ERP, MAC and Sparkplug aliases) "
+        "into the embedded graph store, backfill a day of simulated history, run the "
+        "simulator live through the embedded ingest worker, and serve the twin explorer "
+        "(/), GraphQL (/graphql) and the AAS Part 2 API (/aas/api/v3.1) from this one "
+        "process. Its files go under TWINWEAVE_DATA_DIR/demo (default .twinweave/demo); "
+        "a second run finds the plant unchanged."
+    )
+    parser = subparsers.add_parser(
+        "demo",
+        help=text,
+        description=description,
+        epilog=(
+            "Exit codes: 0 stopped with Ctrl-C, 1 the sample plant did not load, 2 usage or "
+            "configuration error (a port in use included). Example: twinweave demo --port "
+            "8080; TWINWEAVE_DATA_DIR=/tmp/tw twinweave demo. The example queries it prints "
+            "run in GraphiQL at /graphql. See docs/graphql.md."
+        ),
+    )
     add_server_arguments(parser)
     parser.set_defaults(handler=_run)

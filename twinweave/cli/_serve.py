@@ -295,7 +295,18 @@ def register(subparsers: Any) -> None:
         "serve GraphQL (/graphql), the AAS Part 2 API (/aas/api/v3.1, /v3.0) and the "
         "twin explorer (/) over the configured graph and history stores"
     )
-    parser = subparsers.add_parser("serve", help=text, description=text)
+    parser = subparsers.add_parser(
+        "serve",
+        help=text,
+        description=text,
+        epilog=(
+            "Exit codes: 0 stopped with Ctrl-C, 1 the graph store did not open, 2 usage or "
+            "configuration error (a port in use included). Examples: twinweave serve --port "
+            "8080 (after twinweave load ...); TWINWEAVE_GRAPH_STORE=neo4j "
+            "TWINWEAVE_HISTORY_STORE=questdb twinweave serve --workers 2 --change-feed "
+            "kafka://127.0.0.1:19092/twinweave.changes. See docs/graphql.md."
+        ),
+    )
     add_server_arguments(parser)
     _add_change_feed(parser)
     _add_store_options(parser)
