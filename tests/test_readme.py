@@ -115,6 +115,24 @@ def test_the_readme_neo4j_example_runs(
     assert records[0]["n"] == created
 
 
+def test_every_code_block_of_the_readme_and_the_guides_is_closed_on_a_line_of_its_own() -> None:
+    """A fence with text after it (```` ``` Without ````) does not close its block: the rest
+    of the guide renders as code."""
+    for path in [README, *sorted((REPO / "docs").glob("*.md"))]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        opened: int | None = None
+        for number, line in enumerate(lines, 1):
+            fence = line.strip()
+            if not fence.startswith("```"):
+                continue
+            if opened is None:
+                opened = number
+            else:
+                assert fence == "```", f"{path.name}:{number}: text after a closing fence"
+                opened = None
+        assert opened is None, f"{path.name}:{opened}: a code block is never closed"
+
+
 def test_the_readme_test_command_is_the_one_ci_runs() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "./scripts/test" in section("Quick start")
