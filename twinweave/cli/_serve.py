@@ -55,11 +55,23 @@ class Background(Protocol):
     def stop(self) -> None: ...
 
 
-async def _serve_beside(server: uvicorn.Server, background: Background) -> None:
+async def _when_listening(server: uvicorn.Server, then: Callable[[], None]) -> None:
+    """Call ``then`` once ``server`` listens (not when it fails to start)."""
+    while not server.started and not server.should_exit:
+        await asyncio.sleep(0.05)
+    if server.started:
+        then()
+
+
+async def _serve_beside(
+    server: uvicorn.Server, background: Background, listening: Callable[[], None]
+) -> None:
     task = asyncio.create_task(background.run())
+    said = asyncio.create_task(_when_listening(server, listening))
     try:
         await server.serve()
     finally:
+        said.cancel()
         background.stop()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=10)
@@ -93,7 +105,8 @@ def serve(
     """Serve ``store`` (with ``history`` and ``changes``) until Ctrl-C; closes them afterwards.
 
     ``background`` runs beside the server in its event loop; ``banner`` gets the
-    base URL once (to print what to try); ``access_log``: write a line a request.
+    base URL once the server listens, with ``background`` (to print what to try);
+    ``access_log``: write a line a request.
     """
     import uvicorn
 
@@ -106,15 +119,18 @@ def serve(
     )
     print(f"GraphQL at http://{host}:{port}/graphql  (Ctrl-C stops)", file=sys.stderr)
     print(f"AAS at http://{host}:{port}/aas/api/v3.1 and /aas/api/v3.0", file=sys.stderr)
-    if banner is not None:
-        banner(f"http://{host}:{port}")
+
+    def listening() -> None:  # the banner once the server answers, not before its start-up
+        if banner is not None:
+            banner(f"http://{host}:{port}")
+
     options = uvicorn_options(settings, access_log=access_log)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **options))
     try:
         if background is None:
             server.run()
         else:
-            asyncio.run(_serve_beside(server, background))
+            asyncio.run(_serve_beside(server, background, listening))
     finally:
         store.close()
         if history is not None:
