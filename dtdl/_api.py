@@ -11,7 +11,7 @@ from dtdl._build import Builder
 from dtdl._diagnostic import PREFIX, RECOMMENDATION, UNRESOLVED, Diagnostic, Severity
 from dtdl._errors import ParsingError, ResolutionError
 from dtdl._json import Locations, load
-from dtdl._messages import render
+from dtdl._messages import NOT_JSON, render
 from dtdl._modelset import ModelSet
 from dtdl._options import ParseOptions
 from dtdl._rules import BUILTIN, Rules
@@ -54,14 +54,14 @@ class _Run:
             self.report(
                 "notJsonObject",
                 doc=index,
-                value=f"not valid JSON: {exc.msg}",
+                value=f"{NOT_JSON}{exc.msg if text.strip() else 'it is empty'}",
                 line=exc.lineno,
                 column=exc.colno,
             )
             return
         except (ValueError, RecursionError) as exc:
             self.report(
-                "notJsonObject", doc=index, value=f"not valid JSON: {exc}", line=None, column=None
+                "notJsonObject", doc=index, value=f"{NOT_JSON}{exc}", line=None, column=None
             )
             return
         before = len(self.walker.tops)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from dtdl._hints import hint
 
+NOT_JSON = "not valid JSON: "
+"""How the value of a ``notJsonObject`` finding begins when the text is not JSON at all."""
+
 _MESSAGES: dict[str, tuple[str, str]] = {
     "notJsonObject": (
         "{doc} is not a JSON object or an array of JSON objects{value_s}.",
         "Give each model as a JSON object, or several as a JSON array of objects.",
+    ),
+    "notJsonSyntax": (
+        "{doc} is not valid JSON: {detail}.",
+        "Correct the JSON at this line and column; the usual causes are a missing or extra "
+        "comma, an unclosed bracket, brace or quote, and a name without double quotes.",
     ),
     "missingContext": (
         "{doc} has a top-level element with no '@context'.",
@@ -541,6 +549,9 @@ def render(code: str, fields: dict[str, str | None]) -> tuple[str, str]:
     """Cause and action for ``code`` filled with ``fields`` (missing fields render empty)."""
     if code == "badType" and not fields.get("prop"):
         code = "badTypeTop"
+    value = fields.get("value") or ""
+    if code == "notJsonObject" and value.startswith(NOT_JSON):
+        code, fields = "notJsonSyntax", {**fields, "detail": value.removeprefix(NOT_JSON)}
     cause, action = _lookup(code)
     data = _Fields({k: v for k, v in fields.items() if v is not None})
     data.setdefault("primary", "An element")

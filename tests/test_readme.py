@@ -18,7 +18,11 @@ from pathlib import Path
 
 import pytest
 from neo4j import Driver
+from starlette.testclient import TestClient
 
+import ontology
+from loaders import load_paths, sample_plant_paths
+from server import ServerSettings, create_app
 from tests._shared import REPO
 
 README = REPO / "README.md"
@@ -68,6 +72,19 @@ def test_the_readme_python_example_runs() -> None:
         exec(compile(block, "README.md", "exec"), {})  # our own documentation, run as written
 
 
+def test_the_readme_graphql_example_answers_on_the_sample_plant() -> None:
+    """The query "a frontend team would write" runs as written against the demo's plant."""
+    blocks = re.findall(r"```graphql\n(.*?)```", readme(), re.S)
+    assert blocks, "the README has a GraphQL example"
+    store = ontology.MemoryStore()
+    load_paths(sample_plant_paths(), store)
+    client = TestClient(create_app(ServerSettings(version="0.0.0-test"), store=store))
+    for block in blocks:
+        body = client.post("/graphql", json={"query": block}).json()
+        assert "errors" not in body, body["errors"]
+        assert body["data"]["twin"]["id"] == "acme/jkt1/packaging/line1/filler1"
+
+
 def test_the_readme_shell_examples_on_embedded_stores_run(tmp_path: Path) -> None:
     lines = [line for line in bash_lines("Using it") if NEO4J_LINE not in line]
     lines += bash_lines("Validating DTDL in CI")
@@ -96,6 +113,24 @@ def test_the_readme_neo4j_example_runs(
         f"MATCH (t:`{neo4j_namespace}_Twin`) RETURN count(t) AS n", database_="neo4j"
     )
     assert records[0]["n"] == created
+
+
+def test_every_code_block_of_the_readme_and_the_guides_is_closed_on_a_line_of_its_own() -> None:
+    """A fence with text after it (```` ``` Without ````) does not close its block: the rest
+    of the guide renders as code."""
+    for path in [README, *sorted((REPO / "docs").glob("*.md"))]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        opened: int | None = None
+        for number, line in enumerate(lines, 1):
+            fence = line.strip()
+            if not fence.startswith("```"):
+                continue
+            if opened is None:
+                opened = number
+            else:
+                assert fence == "```", f"{path.name}:{number}: text after a closing fence"
+                opened = None
+        assert opened is None, f"{path.name}:{opened}: a code block is never closed"
 
 
 def test_the_readme_test_command_is_the_one_ci_runs() -> None:

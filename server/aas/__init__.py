@@ -47,6 +47,10 @@ def _anonymous(connection: HTTPConnection) -> Principal:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status == 404:  # a path outside both versions (no version, or one not served)
+        served = " and ".join(f"{request.scope.get('root_path', '')}/v{v}" for v in VERSIONS)
+        path = request.url.path[:200]
+        return error_response(404, f"no such path: {path}; the API is served under {served}")
     return error_response(status, str(getattr(exc, "detail", "error")))
 
 

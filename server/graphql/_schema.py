@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from server.graphql._datetime import DATETIME
 from server.graphql._guards import Checks, extensions
 from server.graphql._history import resolve_history_directly
 from server.graphql._limits import GraphQLLimits
@@ -35,6 +39,7 @@ def build_schema(limits: GraphQLLimits) -> GuardedSchema:
         subscription=Subscription,
         extensions=extensions(checks),
         execution_context_class=TreeExecutionContext,
+        config=StrawberryConfig(scalar_map={datetime: DATETIME}),
     )
     built.checks = checks
     resolve_twin_directly(built._schema)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Iterator
+
 import pytest
 
 from twinweave import __version__
 from twinweave.cli import main
+from twinweave.cli._main import build_parser
 
 
 def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -26,6 +30,39 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
         main([command, "--help"])
     assert caught.value.code == 0
     assert f"twinweave {command}" in capsys.readouterr().out
+
+
+COMMANDS = [["demo"], ["serve"], ["load"], ["dtdl", "validate"], ["dtdl", "show"]]
+COMMANDS += [["aas", "export"], ["ingest"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_says_its_exit_codes_and_gives_an_example(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([*command, "--help"])
+    assert caught.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Exit codes: 0 " in out
+    assert f"Example: twinweave {command[0]}" in out or f"Examples: twinweave {command[0]}" in out
+
+
+def test_every_option_of_every_command_is_explained() -> None:
+    def parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    unexplained = [
+        f"{parser.prog} {action.dest}"
+        for parser in parsers(build_parser())
+        for action in parser._actions
+        if not isinstance(action, argparse._SubParsersAction) and not action.help
+    ]
+    assert unexplained == []
 
 
 def test_a_bad_setting_stops_serve_with_exit_2(

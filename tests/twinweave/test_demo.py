@@ -98,6 +98,8 @@ def test_demo_loads_the_sample_plant_once_and_finds_it_unchanged_next_time(
     assert "twins:   55 created" in output
     assert "a DAG, not a tree:" in output
     assert "each resolves to it" in output
+    # what to try is printed once the server answers, not before its start-up
+    assert output.index("Uvicorn running on") < output.index("twinweave demo is serving:")
     assert (tmp_path / "demo" / "graph.snapshot").is_file()
     with running_demo(tmp_path) as second:
         output = second.stop()

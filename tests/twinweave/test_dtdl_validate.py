@@ -172,6 +172,35 @@ def test_a_directory_without_models_exits_2(
     assert "no model files" in result.err
 
 
+@pytest.mark.parametrize(
+    ("text", "place", "detail"),
+    [
+        # a trailing comma: the place is the bracket after it
+        ('{\n  "contents": [\n    {"name": "a"},\n  ]\n}\n', "4:3", "Expecting value"),
+        (
+            '{\n  "@id": "dtmi:a:B;1"\n  "@type": "Interface"\n}\n',
+            "3:3",
+            "Expecting ',' delimiter",
+        ),
+        ("", "1:1", "it is empty"),
+    ],
+)
+def test_a_json_syntax_error_says_it_is_not_json_and_what_to_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, place: str, detail: str
+) -> None:
+    broken = write(tmp_path / "broken.json", text)
+    result = run(capsys, "validate", str(broken))
+    assert result.code == 1
+    assert result.lines[0] == (
+        f"{broken}:{place}: error[notJsonObject]: {broken} is not valid JSON: {detail}. "
+        "Correct the JSON at this line and column; the usual causes are a missing or extra "
+        "comma, an unclosed bracket, brace or quote, and a name without double quotes."
+    )
+    # JSON that is no object keeps the message it had
+    write(broken, "42")
+    assert "is not a JSON object or an array" in run(capsys, "validate", str(broken)).lines[0]
+
+
 def test_undecodable_utf8_names_the_file_and_place(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

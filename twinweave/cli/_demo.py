@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from twinweave._config import ConfigError, load_settings
 from twinweave.cli._demo_examples import banner
-from twinweave.cli._serve import add_server_arguments, open_history, serve
+from twinweave.cli._serve import add_server_arguments, cannot_listen, open_history, serve
 
 if TYPE_CHECKING:
     import ontology
@@ -64,6 +64,8 @@ def _run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         _err(f"twinweave demo: {exc}")
         return 2
+    if cannot_listen("demo", settings, args):
+        return 2
     demo_dir = settings.data_dir / "demo"
     try:
         demo_dir.mkdir(parents=True, exist_ok=True)
@@ -102,6 +104,24 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     text = "load the sample plant on embedded defaults and run the server; no servers needed"
-    parser = subparsers.add_parser("demo", help=text, description=text)
+    description = (
+        "Load the sample plant (9 DTDL models, 55 twins with ERP, MAC and Sparkplug aliases) "
+        "into the embedded graph store, backfill a day of simulated history, run the "
+        "simulator live through the embedded ingest worker, and serve the twin explorer "
+        "(/), GraphQL (/graphql) and the AAS Part 2 API (/aas/api/v3.1) from this one "
+        "process. Its files go under TWINWEAVE_DATA_DIR/demo (default .twinweave/demo); "
+        "a second run finds the plant unchanged."
+    )
+    parser = subparsers.add_parser(
+        "demo",
+        help=text,
+        description=description,
+        epilog=(
+            "Exit codes: 0 stopped with Ctrl-C, 1 the sample plant did not load, 2 usage or "
+            "configuration error (a port in use included). Example: twinweave demo --port "
+            "8080; TWINWEAVE_DATA_DIR=/tmp/tw twinweave demo. The example queries it prints "
+            "run in GraphiQL at /graphql. See docs/graphql.md."
+        ),
+    )
     add_server_arguments(parser)
     parser.set_defaults(handler=_run)

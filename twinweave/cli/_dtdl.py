@@ -263,7 +263,12 @@ def register(subparsers: Any) -> None:
         description="Validate DTDL model files and directories (recursively, *.json) as one "
         "set, or each file on its own (--each-file). Prints file:line:col: error[code]: "
         "message per finding and a summary.",
-        epilog="Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 usage or I/O error.",
+        epilog=(
+            "Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 usage or I/O error. "
+            "Examples: twinweave dtdl validate models/; twinweave dtdl validate models/ "
+            "--format sarif > dtdl.sarif (CI code scanning); twinweave dtdl validate "
+            "--each-file --resolve models/ models/dtmi. See docs/dtdl.md."
+        ),
     )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="model file or directory")
     _add_model_options(validate)
@@ -294,11 +299,21 @@ def register(subparsers: Any) -> None:
         help="print one Interface, flattened (inherited contents included)",
         description="Print the Interface DTMI with every content it has, inherited ones "
         "marked with the Interface that declares them.",
+        epilog=(
+            "Exit codes: 0 shown, 1 the model set is invalid, 2 usage or I/O error or no such "
+            "Interface. Example: twinweave dtdl show 'dtmi:com:example:Pump;1' models/ "
+            "(quote the DTMI: ';' ends a shell command). See docs/dtdl.md."
+        ),
     )
     show.add_argument("dtmi", metavar="DTMI", help="the Interface to show")
     show.add_argument("paths", nargs="*", metavar="PATH", help="model file or directory")
     _add_model_options(show)
-    show.add_argument("--format", choices=("text", "json"), default="text")
+    show.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default), or JSON with every content and where it is declared",
+    )
     show.set_defaults(handler=_show)
 
 

@@ -20,6 +20,7 @@ from twinweave._config import (
     milliseconds,
 )
 from twinweave._version import __version__
+from twinweave.cli._listen import listen_problem, port_number
 
 if TYPE_CHECKING:
     import uvicorn
@@ -54,11 +55,23 @@ class Background(Protocol):
     def stop(self) -> None: ...
 
 
-async def _serve_beside(server: uvicorn.Server, background: Background) -> None:
+async def _when_listening(server: uvicorn.Server, then: Callable[[], None]) -> None:
+    """Call ``then`` once ``server`` listens (not when it fails to start)."""
+    while not server.started and not server.should_exit:
+        await asyncio.sleep(0.05)
+    if server.started:
+        then()
+
+
+async def _serve_beside(
+    server: uvicorn.Server, background: Background, listening: Callable[[], None]
+) -> None:
     task = asyncio.create_task(background.run())
+    said = asyncio.create_task(_when_listening(server, listening))
     try:
         await server.serve()
     finally:
+        said.cancel()
         background.stop()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=10)
@@ -92,7 +105,8 @@ def serve(
     """Serve ``store`` (with ``history`` and ``changes``) until Ctrl-C; closes them afterwards.
 
     ``background`` runs beside the server in its event loop; ``banner`` gets the
-    base URL once (to print what to try); ``access_log``: write a line a request.
+    base URL once the server listens, with ``background`` (to print what to try);
+    ``access_log``: write a line a request.
     """
     import uvicorn
 
@@ -105,15 +119,18 @@ def serve(
     )
     print(f"GraphQL at http://{host}:{port}/graphql  (Ctrl-C stops)", file=sys.stderr)
     print(f"AAS at http://{host}:{port}/aas/api/v3.1 and /aas/api/v3.0", file=sys.stderr)
-    if banner is not None:
-        banner(f"http://{host}:{port}")
+
+    def listening() -> None:  # the banner once the server answers, not before its start-up
+        if banner is not None:
+            banner(f"http://{host}:{port}")
+
     options = uvicorn_options(settings, access_log=access_log)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **options))
     try:
         if background is None:
             server.run()
         else:
-            asyncio.run(_serve_beside(server, background))
+            asyncio.run(_serve_beside(server, background, listening))
     finally:
         store.close()
         if history is not None:
@@ -134,7 +151,9 @@ def uvicorn_options(settings: Settings, *, access_log: bool = False) -> dict[str
 
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to bind (default: TWINWEAVE_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to bind (default: TWINWEAVE_PORT or 8000)")
+    parser.add_argument(
+        "--port", type=port_number, help="port to bind (default: TWINWEAVE_PORT or 8000)"
+    )
     parser.add_argument(
         "--access-log",
         action="store_true",
@@ -172,6 +191,17 @@ STORE_OPTIONS = {
 """The Neo4j store's settings ``serve`` takes as options (``--exists-stale-ms``,
 ``--model-recheck-ms``), with the variable each overrides and hands down to ``--workers``
 processes."""
+
+
+def cannot_listen(command: str, settings: Settings, args: argparse.Namespace) -> bool:
+    """Whether the server could not listen where ``args`` and ``settings`` say (said on
+    stderr, for ``twinweave COMMAND`` to exit 2 before it opens or loads anything)."""
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    problem = listen_problem(host, port)
+    if problem is not None:
+        print(f"twinweave {command}: {problem}", file=sys.stderr)
+    return problem is not None
 
 
 def _milliseconds(option: str, most: int) -> Callable[[str], int]:
@@ -236,6 +266,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"twinweave serve: {exc}", file=sys.stderr)
         return 2
     settings = with_store_options(settings, args)
+    if cannot_listen("serve", settings, args):
+        return 2
     import ontology
     from loaders import LoaderError
     from twinweave.cli._kafka_url import KafkaUrlError
@@ -279,7 +311,18 @@ def register(subparsers: Any) -> None:
         "serve GraphQL (/graphql), the AAS Part 2 API (/aas/api/v3.1, /v3.0) and the "
         "twin explorer (/) over the configured graph and history stores"
     )
-    parser = subparsers.add_parser("serve", help=text, description=text)
+    parser = subparsers.add_parser(
+        "serve",
+        help=text,
+        description=text,
+        epilog=(
+            "Exit codes: 0 stopped with Ctrl-C, 1 the graph store did not open, 2 usage or "
+            "configuration error (a port in use included). Examples: twinweave serve --port "
+            "8080 (after twinweave load ...); TWINWEAVE_GRAPH_STORE=neo4j "
+            "TWINWEAVE_HISTORY_STORE=questdb twinweave serve --workers 2 --change-feed "
+            "kafka://127.0.0.1:19092/twinweave.changes. See docs/graphql.md."
+        ),
+    )
     add_server_arguments(parser)
     _add_change_feed(parser)
     _add_store_options(parser)

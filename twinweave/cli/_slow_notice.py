@@ -1,8 +1,9 @@
 """A line on stderr when a step of the CLI's start takes longer than a user expects.
 
 The ingest worker's fusion kernel is compiled by numba the first time it runs on a
-machine (seconds; cached after): ``twinweave ingest`` and ``twinweave demo`` say so
-instead of sitting silent, and say nothing when the step is quick.
+machine (seconds; cached after, and loading the cache can take over a second on a
+busy machine): ``twinweave ingest`` and ``twinweave demo`` say so instead of sitting
+silent, and say nothing when the step is quick.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-KERNEL_NOTICE = "compiling the ingest fusion kernel (first run on this machine; cached after) ..."
+KERNEL_NOTICE = (
+    "preparing the ingest fusion kernel (numba compiles it on a machine's first run, "
+    "then loads it from its cache; seconds on a busy machine) ..."
+)
+"""Shown on cached runs too: loading the cached kernel also takes over a second on a
+loaded machine, so the notice may not say that this run compiles."""
 
 
 @contextmanager

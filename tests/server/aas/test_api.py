@@ -63,6 +63,14 @@ def test_unknown_ids_are_404(client: TestClient) -> None:
     _error(client.get("/aas/api/v3.1/nothing-here"), 404)
 
 
+@pytest.mark.parametrize("path", ["/aas/api/shells", "/aas/api/v3.2/shells", "/aas/api/"])
+def test_a_path_outside_the_versions_says_where_the_api_is(client: TestClient, path: str) -> None:
+    text = _error(client.get(path), 404)
+    assert text == (
+        f"no such path: {path}; the API is served under /aas/api/v3.0 and /aas/api/v3.1"
+    )
+
+
 def test_other_methods_are_405(client: TestClient) -> None:
     _error(client.post("/aas/api/v3.1/shells", json={}), 405)
     _error(client.delete(f"/aas/api/v3.1{shell_path(FILLER)}"), 405)

@@ -304,6 +304,31 @@ def test_history_arguments_are_checked(plant: ontology.GraphStore, history: Hist
     assert error["message"].startswith("to: ") and "is not after from" in error["message"]
 
 
+EXPECTED_TIME = "not an ISO 8601 date and time; expected e.g. 2026-06-01T12:00:00Z"
+
+
+def test_a_time_that_is_not_iso_8601_is_refused_saying_what_to_give(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    client = _client(plant, history)
+    literal = f'{{ twin(id: "{CMM}") {{ signals(at: "yesterday") {{ name }} }} }}'
+    (error,) = run(client, literal)["errors"]
+    assert EXPECTED_TIME in error["message"] and '"yesterday"' in error["message"]
+    assert error["locations"] == [{"line": 1, "column": literal.index('"yesterday"') + 1}]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert "invalid literal" not in error["message"]  # the parser's own words, before
+    variables = {"id": CMM, "from": "noon", "to": _iso(START)}
+    (error,) = run(client, HISTORY, variables)["errors"]
+    assert error["message"].startswith("Variable '$from' has invalid value")
+    assert EXPECTED_TIME in error["message"]
+    # what was accepted still is, and a time without a zone is still the field's to refuse
+    good = {"id": LATHE, "from": START.isoformat(), "to": _iso(START + timedelta(minutes=2))}
+    assert len(data(client, HISTORY, good)["twin"]["history"][0]["timestamps"]) == 2
+    naive = {**good, "from": START.replace(tzinfo=None).isoformat()}
+    (error,) = run(client, HISTORY, naive)["errors"]
+    assert error["message"].startswith("from: ") and "has no time zone" in error["message"]
+
+
 MEAN_ONLY = """query($id: ID!, $from: DateTime!, $to: DateTime!, $every: Int!) { twin(id: $id) {
   history(signals: ["power"], from: $from, to: $to, interval: $every) { signal timestamps values }
   other: history(signals: ["power"], from: $from, to: $to) { values } } }"""
