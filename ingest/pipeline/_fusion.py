@@ -93,6 +93,14 @@ class Fusion:
         if not self.pipeline.accept_unknown:
             self._load_unloaded()
 
+    def reload(self) -> None:
+        """Read the stored state of every twin met so far again, at the next ``warm`` or
+        ``fuse``, instead of what the kernel remembers of them: another worker may have
+        moved it since (a Kafka partition handed back after a rebalance). The caller makes
+        sure the stores hold every batch the kernel remembers; never beside ``fuse`` or
+        ``warm``."""
+        self._unloaded = list(range(len(self.twins)))
+
     def commit(self, fused: Fused) -> None:
         """Remember a batch once the stores hold it."""
         commit(self.kernel, fused, self.state)

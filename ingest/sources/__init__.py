@@ -6,10 +6,17 @@ from ingest.sources._kafka_log import KafkaLogSource
 from ingest.sources._memory import MemorySource
 from ingest.sources._mqtt import MqttSource, MqttSourceSettings
 from ingest.sources._replay import ReplaySource
-from ingest.sources._source import BackloggedSource, Source, SourceBatch, SourceUnavailableError
+from ingest.sources._source import (
+    BackloggedSource,
+    HandedOverSource,
+    Source,
+    SourceBatch,
+    SourceUnavailableError,
+)
 
 __all__ = [
     "BackloggedSource",
+    "HandedOverSource",
     "KafkaLogSource",
     "KafkaSource",
     "KafkaSourceSettings",

@@ -114,6 +114,11 @@ class KafkaSource:
         self._history_offsets: dict[int, int] = {}
         self._loaded: set[int] = set()
         """Partitions whose history offsets were read since they were assigned."""
+        self._owned: frozenset[int] = frozenset()
+        """The partitions of the last assignment."""
+        self.takeovers = 0
+        """Assignments that gave this member partitions it did not hold just before (see
+        ``HandedOverSource``): another member may have moved their twins' state meanwhile."""
 
     @property
     def feed(self) -> str:
@@ -146,7 +151,11 @@ class KafkaSource:
         self._consumer = consumer
 
     async def _assigned(self, assigned: set[TopicPartition]) -> None:
-        await self._load_offsets({tp.partition for tp in assigned})
+        partitions = frozenset(tp.partition for tp in assigned)
+        if partitions - self._owned:  # held by another member meanwhile, or never by this one
+            self.takeovers += 1
+        self._owned = partitions
+        await self._load_offsets(set(partitions))
         if self._on_rebalance is not None:
             self._on_rebalance("assigned", frozenset(tp.partition for tp in assigned))
 

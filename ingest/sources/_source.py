@@ -69,3 +69,14 @@ class BackloggedSource(Protocol):
     async def lag(self) -> int | None:
         """Records ready to fetch and not fetched yet; None while that is unknown."""
         ...
+
+
+@runtime_checkable
+class HandedOverSource(Protocol):
+    """A source whose parts can move between readers (Kafka: a consumer group's partitions)."""
+
+    @property
+    def takeovers(self) -> int:
+        """How many times this reader was given parts it did not hold just before: another
+        reader may have moved the state of their twins meanwhile."""
+        ...

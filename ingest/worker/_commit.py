@@ -250,6 +250,17 @@ class BatchCommitter:
             keys=shape.keys,
         )
 
+    def reload(self) -> None:
+        """Fuse the next batch against the state the stores hold, not the kernel's memory
+        (``Fusion.reload``): another worker may have moved it (a partition handed back).
+        Only between batches: with a batch prepared and not written it raises
+        ``IngestError`` (the stores would not hold what the kernel remembers of it)."""
+        if self._prepared:
+            ids = ", ".join(held.batch_id for held in self._prepared)
+            msg = f"BatchCommitter.reload: batches {ids} are prepared and not written yet"
+            raise IngestError(msg)
+        self.fusion.reload()
+
     def discard(self) -> None:
         """Give up the batches prepared and not written (the worker stopped while a store was
         down). The kernel remembers them, so this committer refuses any further batch: a new

@@ -14,7 +14,13 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from ingest.sources import BackloggedSource, Source, SourceBatch, SourceUnavailableError
+from ingest.sources import (
+    BackloggedSource,
+    HandedOverSource,
+    Source,
+    SourceBatch,
+    SourceUnavailableError,
+)
 from ingest.worker._commit import BatchCommitter, BatchOutcome
 from ingest.worker._health import FeedHealth
 from ingest.worker._settings import WorkerSettings
@@ -42,6 +48,8 @@ class Worker:
     ) -> None:
         self.source = source
         self._backlogged = source if isinstance(source, BackloggedSource) else None
+        self._handing = source if isinstance(source, HandedOverSource) else None
+        self._takeovers = 0
         self.committer = committer
         self.settings = settings or WorkerSettings()
         self.stats = WorkerStats()
@@ -75,10 +83,11 @@ class Worker:
             while not self._stopping.is_set():
                 asked = self._sizer.records
                 batch = await self.source.fetch(asked, settings.fetch_timeout_s)
+                handed = self._handed_over()
                 # beside the write in flight, and only once its batch is prepared: the kernel
-                # remembers batches in their order
+                # remembers batches in their order; not after a takeover (reloaded below)
                 ready = False
-                if batch is not None and (writing is None or ahead):
+                if batch is not None and (writing is None or ahead) and not handed:
                     shape = await self._prepare(batch)
                     if shape is not None:  # the next fetch sized by it, not a write later
                         await self._size(asked, shape)
@@ -87,6 +96,8 @@ class Worker:
                     written, writing = writing, None
                     if not await self._settled(written):
                         break  # stopped while a store was down: neither batch is acknowledged
+                if handed:  # every batch the kernel remembers is written: read the stores
+                    self.committer.reload()
                 if batch is None:
                     if self.source.exhausted:
                         break
@@ -110,6 +121,15 @@ class Worker:
             self.committer.discard()  # batches prepared and not written, if any
             await self.source.stop()
         return self.stats
+
+    def _handed_over(self) -> bool:
+        """Whether the source was given parts since the last call that it did not hold just
+        before (``HandedOverSource``): their twins' state may have moved on another worker,
+        so the kernel reads it from the stores again before it fuses their records."""
+        if self._handing is None:
+            return False
+        seen, self._takeovers = self._takeovers, self._handing.takeovers
+        return self._takeovers != seen
 
     async def _prepare(self, batch: SourceBatch) -> BatchShape | None:
         """Prepare ``batch`` ahead of its write; a store that fails now is retried by the write

@@ -33,7 +33,8 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 TWINS = ("machine/m1", "machine/m2", "EQ-1", "sensor/t1", "line/l1", "line/l2")
 SIGNALS = ("faultCode", "speed", "temperature", "product")
 RECORDS = 1500
-WAIT_S = 120.0  # a guard against hanging, not a timing assertion
+WAIT_S = 300.0  # a guard against hanging, not a timing assertion: at load 10-16 on two cores
+# the restarted worker took over 120 s for the 150 batches of 10 records, and then finished
 
 
 def payloads() -> list[tuple[str, bytes]]:

@@ -26,6 +26,7 @@ import hashlib
 import re
 import socket
 import struct
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -231,13 +232,18 @@ class _UnansweredError(HistoryUnavailableError):
 class ColumnReader:
     """One PostgreSQL-wire connection whose query results become Arrow tables.
 
-    Opened at the first query and again after a failure; not thread-safe (the store
-    calls it under its lock).
+    Opened at the first query and again after a failure, never after ``close``: a query
+    then (a read that outlived its store's ``close``) is refused, so no socket outlives
+    the reader. Not thread-safe for queries (the store calls it under its lock or from one
+    read slot at a time); ``close`` may come from another thread.
     """
 
     def __init__(self, settings: QuestDBHistorySettings) -> None:
         self._settings = settings
         self._sock: socket.socket | None = None
+        self._closed = False
+        self._guard = threading.Lock()
+        """Orders ``close`` and a connection being opened (on another thread)."""
         self._buffer = np.empty(0, dtype=np.uint8)
         self._rows = np.empty(1 << 16, dtype=np.int64)
         self._others = np.empty(64, dtype=np.int64)
@@ -249,10 +255,16 @@ class ColumnReader:
     # ------------------------------------------------------------- connection
     def _connect(self) -> socket.socket:
         s = self._settings
+        if self.closed:
+            raise HistoryUnavailableError(self._closed_message())
         try:
             sock = socket.create_connection((s.host, s.pg_port), timeout=10)
+            with self._guard:
+                if self._closed:  # closed while it connected: this socket is not kept
+                    sock.close()
+                    raise HistoryUnavailableError(self._closed_message())
+                self._sock = sock
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._sock = sock
             startup = struct.pack("!i", _PROTOCOL) + _cstring("user") + _cstring(s.user)
             startup += _cstring("database") + _cstring(s.database) + b"\0"
             sock.sendall(struct.pack("!i", len(startup) + 4) + startup)
@@ -267,11 +279,11 @@ class ColumnReader:
                     break
             sock.settimeout(None)
         except OSError as error:
-            self.close()
+            self._drop()
             message = f"cannot reach {self._where()}: {error}"
             raise HistoryUnavailableError(message) from error
         except BaseException:
-            self.close()
+            self._drop()
             raise
         return sock
 
@@ -311,8 +323,24 @@ class ColumnReader:
             data += chunk
         return bytes(data)
 
+    @property
+    def closed(self) -> bool:
+        """Whether ``close`` was called (no query is answered after it)."""
+        return self._closed
+
+    def _closed_message(self) -> str:
+        return f"the reader of {self._where()} is closed; expected a query before close()"
+
     def close(self) -> None:
-        sock, self._sock = self._sock, None
+        """Close the connection; no query opens one again."""
+        with self._guard:
+            self._closed = True
+        self._drop()
+
+    def _drop(self) -> None:
+        """Close the connection (a failed one: the next query opens another)."""
+        with self._guard:
+            sock, self._sock = self._sock, None
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.sendall(_message(b"X", b""))
@@ -361,16 +389,16 @@ class ColumnReader:
                 buf, rows, others = self._receive(sock, request)
                 break
             except _UnansweredError:
-                self.close()
+                self._drop()
                 if not kept:
                     raise
                 kept = False
             except OSError as error:
-                self.close()
+                self._drop()
                 message = f"{self._where()} failed during a query: {error}"
                 raise HistoryUnavailableError(message) from error
             except BaseException:
-                self.close()  # the answer was not read to its end: the connection is unusable
+                self._drop()  # the answer was not read to its end: the connection is unusable
                 raise
         try:
             return self._decode(buf, rows, others, schemas)

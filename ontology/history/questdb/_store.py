@@ -135,15 +135,20 @@ class QuestDBHistoryStore:
         read = ("samples", "minute", "hour", "minute_open", "hour_open")
         self._cache = ReadCache(settings, [self._table(n) for n in read])
         self._sample_sender = SampleSender(settings)
-        for statement in create_statements(self._prefix):
-            self._wire.execute(statement)
         self._unapplied: set[str] = set(table_names(self._prefix))
-        self._applied()
-        rows = self._wire.execute(
-            f"SELECT tier, max(since) FROM {self._prefix}_watermarks ORDER BY tier"
-        )
-        self._watermarks = {Tier(tier): int(since) for tier, since in rows}
-        self._start_tail()
+        self._warm_up: WarmUp | None = None
+        try:
+            for statement in create_statements(self._prefix):
+                self._wire.execute(statement)
+            self._applied()
+            rows = self._wire.execute(
+                f"SELECT tier, max(since) FROM {self._prefix}_watermarks ORDER BY tier"
+            )
+            self._watermarks = {Tier(tier): int(since) for tier, since in rows}
+            self._start_tail()
+        except BaseException:  # nothing opened so far stays open (no caller can close it)
+            self._close_parts()
+            raise
         kept_from = max(self._watermarks.values(), default=0)
         self._warm_up = WarmUp(self, kept_from) if settings.warm_up else None
 
@@ -553,10 +558,15 @@ class QuestDBHistoryStore:
     def close(self) -> None:
         # Its reads use the slots and connections closed below; a server that stopped
         # answering is not waited for longer than a write waits for it.
+        # A read still running after that wait (a warm-up on a server that stopped answering)
+        # is refused its next query: a closed wire opens no connection again.
         self.warmed_up(self._settings.apply_timeout_s)
         with self._lock:
-            self._cache.close()
-            self._reads.close()
-            self._sample_sender.close()
-            self._wire.close()
-            self._engine.close()
+            self._close_parts()
+
+    def _close_parts(self) -> None:
+        self._cache.close()
+        self._reads.close()
+        self._sample_sender.close()
+        self._wire.close()
+        self._engine.close()

@@ -48,12 +48,23 @@ class Wire:
         self._reader = self._readers[0]
         self._pool: ThreadPoolExecutor | None = None
         self._sender: Sender | None = None
+        self._closed = False
 
     def _where(self) -> str:
         s = self._settings
         return f"QuestDB at {s.host} (HTTP {s.http_port}, PostgreSQL wire {s.pg_port})"
 
+    @property
+    def closed(self) -> bool:
+        """Whether ``close`` was called (no connection is opened after it)."""
+        return self._closed
+
     def _connection(self) -> psycopg.Connection[tuple[Any, ...]]:
+        if self._closed:  # a call that outlived ``close`` opens nothing that stays open
+            message = (
+                f"the connections to {self._where()} are closed; expected a call before close()"
+            )
+            raise HistoryUnavailableError(message)
         if self._con is None or self._con.closed:
             s = self._settings
             try:
@@ -69,6 +80,9 @@ class Wire:
             except psycopg.OperationalError as error:
                 message = f"cannot reach {self._where()}: {error}"
                 raise HistoryUnavailableError(message) from error
+            if self.closed:  # closed while it connected (another thread): not kept
+                self._con.close()
+                return self._connection()
         return self._con
 
     def execute(
@@ -159,6 +173,11 @@ class Wire:
         The sender is kept between calls; after a failure it is dropped (with what
         it held) and the next call opens a new one.
         """
+        if self._closed:
+            message = (
+                f"the connections to {self._where()} are closed; expected a write before close()"
+            )
+            raise HistoryUnavailableError(message)
         try:
             if self._sender is None:
                 self._sender = Sender.from_conf(self._settings.ilp_conf())
@@ -224,6 +243,7 @@ class Wire:
             raise HistoryUnavailableError(message) from error
 
     def close(self) -> None:
+        self._closed = True
         self._drop_sender()
         if self._pool is not None:
             self._pool.shutdown()

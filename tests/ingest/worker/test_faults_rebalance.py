@@ -33,7 +33,8 @@ pytestmark = [
 ]
 TWINS = ("machine/m1", "machine/m2", "sensor/t1", "line/l1")
 PER_TWIN = 120
-WAIT_S = 120.0  # a guard against hanging, not a timing assertion
+WAIT_S = 300.0  # a guard against hanging, not a timing assertion: at load 7-16 on two cores
+# a member with a cold numba cache printed no batch within 120 s
 
 
 @pytest.fixture
