@@ -186,18 +186,51 @@ def drop_neo4j_namespace(driver: Driver, namespace: str) -> None:
             if owned(record["labelsOrTypes"]) and _SAFE_NAME.fullmatch(name):
                 # Names come from the database, not from a test, and are checked above.
                 driver.execute_query(f"DROP {kind} `{name}` IF EXISTS", database_=NEO4J_DATABASE)
-    records, _, _ = driver.execute_query(
-        "CALL db.labels() YIELD label WHERE label STARTS WITH $prefix RETURN label",
-        prefix=namespace,
-        database_=NEO4J_DATABASE,
-    )
-    labels = [record["label"] for record in records]
+    clear_neo4j_namespace(driver, namespace)
+
+
+def clear_neo4j_namespace(driver: Driver, namespace: str) -> None:
+    """Delete the nodes (and so their relationships) whose labels start with ``namespace``.
+
+    Constraints and indexes stay (``drop_neo4j_namespace`` drops them too).
+    """
+    labels = _namespace_labels(driver, namespace)
     # A label scan per label is proportional to the namespace, not to the database.
     for label in filter(_SAFE_NAME.fullmatch, labels):
         _delete_in_batches(driver, f"MATCH (n:`{label}`)", {})
     if not all(_SAFE_NAME.fullmatch(label) for label in labels):
         where = "MATCH (n) WHERE any(label IN labels(n) WHERE label STARTS WITH $prefix)"
         _delete_in_batches(driver, where, {"prefix": namespace})
+
+
+def neo4j_namespace_nodes(driver: Driver, namespace: str) -> int:
+    """How many nodes have a label that starts with ``namespace``."""
+    labels = _namespace_labels(driver, namespace)
+    if not all(_SAFE_NAME.fullmatch(label) for label in labels):
+        records, _, _ = driver.execute_query(
+            "MATCH (n) WHERE any(label IN labels(n) WHERE label STARTS WITH $prefix) "
+            "RETURN count(n) AS nodes",
+            prefix=namespace,
+            database_=NEO4J_DATABASE,
+        )
+        return int(records[0]["nodes"])
+    if not labels:
+        return 0
+    # Checked names from the database; a node with several of them is counted once.
+    either = "|".join(f"`{label}`" for label in labels)
+    records, _, _ = driver.execute_query(
+        f"MATCH (n:{either}) RETURN count(n) AS nodes", database_=NEO4J_DATABASE
+    )
+    return int(records[0]["nodes"])
+
+
+def _namespace_labels(driver: Driver, namespace: str) -> list[str]:
+    records, _, _ = driver.execute_query(
+        "CALL db.labels() YIELD label WHERE label STARTS WITH $prefix RETURN label",
+        prefix=namespace,
+        database_=NEO4J_DATABASE,
+    )
+    return [record["label"] for record in records]
 
 
 def _delete_in_batches(driver: Driver, match: str, parameters: dict[str, object]) -> None:

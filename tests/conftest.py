@@ -24,6 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import DriverError, Neo4jError
 
+from tests._neo4j_namespaces import Neo4jNamespacePool
 from tests._services import (
     SERVICE_MARKERS,
     QuestDBAddress,
@@ -46,6 +47,8 @@ FIXTURE_MARKERS: dict[str, str] = {
     "neo4j_uri": "neo4j",
     "neo4j_driver": "neo4j",
     "neo4j_namespace": "neo4j",
+    "neo4j_namespace_pool": "neo4j",
+    "neo4j_lent_namespace": "neo4j",
     "kafka_bootstrap": "kafka",
     "kafka_topic": "kafka",
     "mqtt_broker": "mqtt",
@@ -77,12 +80,21 @@ def neo4j_uri(service_addresses: ServiceAddresses) -> str:
     return uri
 
 
+def _neo4j_auth() -> tuple[str | None, str | None]:
+    """``TWINWEAVE_TEST_NEO4J_AUTH`` ("user:password") split; unset: (None, None), auth off."""
+    auth = os.environ.get("TWINWEAVE_TEST_NEO4J_AUTH")
+    if not auth:
+        return None, None
+    user, _, password = auth.partition(":")
+    return user, password
+
+
 @pytest.fixture(scope="session")
 def neo4j_driver(neo4j_uri: str) -> Iterator[Driver]:
     """One synchronous driver for the whole session; pass ``database_="neo4j"``."""
-    auth = os.environ.get("TWINWEAVE_TEST_NEO4J_AUTH")  # "user:password"; unset: auth off
-    user, _, password = (auth or "").partition(":")
-    driver = GraphDatabase.driver(neo4j_uri, auth=(user, password) if auth else None)
+    user, password = _neo4j_auth()
+    auth = (user, password) if user is not None and password is not None else None
+    driver = GraphDatabase.driver(neo4j_uri, auth=auth)
     try:
         driver.verify_connectivity()
     except (DriverError, Neo4jError, OSError) as error:
@@ -98,6 +110,36 @@ def neo4j_namespace(neo4j_driver: Driver) -> Iterator[str]:
     namespace = unique_name("t")
     yield namespace
     drop_neo4j_namespace(neo4j_driver, namespace)
+
+
+@pytest.fixture(scope="session")
+def neo4j_namespace_pool(neo4j_uri: str, neo4j_driver: Driver) -> Iterator[Neo4jNamespacePool]:
+    """Label prefixes with a graph store's schema made once (``tests/_neo4j_namespaces.py``)."""
+    from ontology import Neo4jStore, Neo4jStoreSettings
+
+    user, password = _neo4j_auth()
+
+    def make_schema(namespace: str) -> None:
+        settings = Neo4jStoreSettings(
+            uri=neo4j_uri, user=user, password=password, namespace=namespace
+        )
+        Neo4jStore(settings).close()
+
+    pool = Neo4jNamespacePool(neo4j_driver, make_schema)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def neo4j_lent_namespace(neo4j_namespace_pool: Neo4jNamespacePool) -> Iterator[str]:
+    """A label prefix holding a graph store's schema and no node, emptied after the test.
+
+    For tests that open a graph store on it before anything else: they see what
+    ``neo4j_namespace`` shows once a store is open, without making and dropping
+    the schema each time. A test of the schema itself takes ``neo4j_namespace``.
+    """
+    with neo4j_namespace_pool.lease() as namespace:
+        yield namespace
 
 
 # --------------------------------------------------------------------------- Kafka

@@ -1,9 +1,10 @@
 """Fixtures for the graph-store contract suite: every store, the test models, a small plant.
 
 ``store`` is parametrised over the in-process store and the Neo4j store (the
-latter marked ``neo4j``: it runs against the real server, a fresh label prefix
-per test). Time comes from a fixed clock that advances one second per reading,
-so audit records and signal times are deterministic.
+latter marked ``neo4j``: it runs against the real server, on a label prefix of
+its own for the test, ``neo4j_lent_namespace``: the store's schema made once per
+session, every node deleted after each test). Time comes from a fixed clock that
+advances one second per reading, so audit records and signal times are deterministic.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def store_factory(request: pytest.FixtureRequest, clock: FixedClock) -> Iterator
         from ontology import Neo4jStore, Neo4jStoreSettings
 
         uri: str = request.getfixturevalue("neo4j_uri")
-        namespace: str = request.getfixturevalue("neo4j_namespace")
+        # Lent from a pool: the schema made once, the data deleted after the test.
+        namespace: str = request.getfixturevalue("neo4j_lent_namespace")
 
         def make() -> GraphStore:
             settings = Neo4jStoreSettings(uri=uri, namespace=namespace)
