@@ -172,7 +172,7 @@ class ReadCache:
         """The answer kept for ``key`` if it was read at ``stamp``, counted as a hit; else
         None. Under ``_guard``."""
         kept = self._kept.get(key)
-        if kept is None or kept[0] != stamp:
+        if kept is None or kept[0] != stamp or self._closed:
             return None
         self._kept.move_to_end(key)
         self.hits += 1
@@ -250,8 +250,12 @@ class ReadCache:
 
     def _keep(self, key: Hashable, stamp: Hashable, answer: A, *, shared: bool) -> None:
         """Keep ``answer`` (read at ``stamp``) unless it is too large; made read-only if kept
-        or ``shared``. Under ``_guard``."""
+        or ``shared``; nothing once closed. Under ``_guard``."""
         size = cells(answer)
+        if self._closed:
+            if shared:
+                _freeze(answer)
+            return
         if size > MAX_ANSWER_CELLS:
             if shared:
                 _freeze(answer)
@@ -272,8 +276,13 @@ class ReadCache:
             self._cells = 0
 
     def close(self) -> None:
+        """Stop the stamps' thread, close its connection and forget every kept answer: a
+        read after its store's ``close`` goes to the (closed) readers and is refused, never
+        answered from memory."""
         with self._guard:
             self._closed = True
+            self._kept.clear()
+            self._cells = 0
         self._wake.set()
         if self._refresher is not None:
             self._refresher.join()
