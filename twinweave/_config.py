@@ -8,6 +8,7 @@ validated field of :class:`Settings`; passwords never appear in a repr.
 
 from __future__ import annotations
 
+import difflib
 import re
 import textwrap
 from collections.abc import Mapping
@@ -260,8 +261,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         and not k.startswith(_NOT_RUNTIME_PREFIXES)
     )
     if unknown:
+        near = difflib.get_close_matches(unknown[0], ENVIRONMENT, n=1, cutoff=0.8)
+        guess = f"did you mean {near[0]!r}? " if near else ""
         msg = (
-            f"unknown environment variable {unknown[0]!r}; "
+            f"unknown environment variable {unknown[0]!r}; {guess}"
             f"expected one of: {', '.join(sorted(ENVIRONMENT))}"
         )
         raise ConfigError(msg)

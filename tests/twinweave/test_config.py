@@ -103,6 +103,28 @@ def test_an_unknown_twinweave_variable_is_refused_rather_than_ignored() -> None:
         load_settings({"TWINWEAVE_GRAPH_STOR": "neo4j"})
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("TWINWEAVE_GRAPH_STOR", "TWINWEAVE_GRAPH_STORE"),
+        ("TWINWEAVE_PROT", "TWINWEAVE_PORT"),
+        ("TWINWEAVE_NEO4J_URL", "TWINWEAVE_NEO4J_URI"),
+        ("TWINWEAVE_QUESTDB_HTTPS", "TWINWEAVE_QUESTDB_HTTP"),
+    ],
+)
+def test_a_misspelt_variable_is_told_the_name_it_nearly_is(typed: str, meant: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({typed: "x"})
+    assert f"{typed!r}; did you mean {meant!r}?" in str(caught.value)
+
+
+def test_a_name_near_none_is_given_the_whole_list_without_a_guess() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"TWINWEAVE_SOMETHING_ELSE": "x"})
+    assert "did you mean" not in str(caught.value)
+    assert "TWINWEAVE_PORT" in str(caught.value)
+
+
 def test_other_variables_are_not_ours_to_judge() -> None:
     assert load_settings({"PATH": "/bin", "HOME": "/root"}).graph_store == "memory"
 
