@@ -168,8 +168,16 @@ def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> 
     return value
 
 
+MAX_PORT = 65535
+
+
+def is_port(raw: str) -> bool:
+    """Whether ``raw`` is a TCP port: a whole number from 1 to ``MAX_PORT``."""
+    return raw.isdigit() and 0 < int(raw) <= MAX_PORT
+
+
 def _port_number(name: str, raw: str) -> int:
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    if not is_port(raw):
         msg = f"{name}={raw!r} is not a port; expected a whole number from 1 to 65535"
         raise ConfigError(msg)
     return int(raw)
@@ -182,7 +190,7 @@ def _port(environ: Mapping[str, str], name: str) -> int:
 def _address(environ: Mapping[str, str], name: str) -> tuple[str, int]:
     raw = _get(environ, name).strip()
     host, sep, port = raw.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not is_port(port):
         msg = f"{name}={raw!r} is not an address; expected host:port, e.g. 127.0.0.1:19000"
         raise ConfigError(msg)
     return host, int(port)

@@ -13,15 +13,20 @@ import argparse
 import errno
 import socket
 
-MAX_PORT = 65535
+from twinweave._config import MAX_PORT, Settings, is_port
 
 
 def port_number(text: str) -> int:
     """``--port``: a whole number from 1 to 65535 (argparse's ``type``)."""
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PORT:
+    if not is_port(text):
         msg = f"{text!r}; expected a whole number from 1 to {MAX_PORT}"
         raise argparse.ArgumentTypeError(msg)
     return int(text)
+
+
+def listen_address(settings: Settings, host: str | None, port: int | None) -> tuple[str, int]:
+    """Where the server listens: ``--host`` and ``--port`` when given, else the settings'."""
+    return host or settings.host, settings.port if port is None else port
 
 
 def listen_problem(host: str, port: int) -> str | None:

@@ -20,7 +20,7 @@ from twinweave._config import (
     milliseconds,
 )
 from twinweave._version import __version__
-from twinweave.cli._listen import listen_problem, port_number
+from twinweave.cli._listen import listen_address, listen_problem, port_number
 
 if TYPE_CHECKING:
     import uvicorn
@@ -112,8 +112,7 @@ def serve(
 
     from server import create_app
 
-    host = host or settings.host
-    port = settings.port if port is None else port
+    host, port = listen_address(settings, host, port)
     app = create_app(
         server_settings(settings, changes), store=store, history=history, changes=changes
     )
@@ -196,9 +195,7 @@ processes."""
 def cannot_listen(command: str, settings: Settings, args: argparse.Namespace) -> bool:
     """Whether the server could not listen where ``args`` and ``settings`` say (said on
     stderr, for ``twinweave COMMAND`` to exit 2 before it opens or loads anything)."""
-    host = args.host or settings.host
-    port = settings.port if args.port is None else args.port
-    problem = listen_problem(host, port)
+    problem = listen_problem(*listen_address(settings, args.host, args.port))
     if problem is not None:
         print(f"twinweave {command}: {problem}", file=sys.stderr)
     return problem is not None

@@ -40,6 +40,7 @@ def serve_workers(settings: Settings, args: argparse.Namespace, change_feed: str
     """Run ``args.workers`` processes until Ctrl-C; 2 when the settings cannot allow it."""
     import uvicorn
 
+    from twinweave.cli._listen import listen_address
     from twinweave.cli._serve import uvicorn_options, with_store_options
 
     problem = workers_problem(settings, args.workers)
@@ -56,8 +57,7 @@ def serve_workers(settings: Settings, args: argparse.Namespace, change_feed: str
             return 2
         os.environ["TWINWEAVE_CHANGE_FEED"] = change_feed  # what the workers read
     with_store_options(settings, args, os.environ)  # the store options, likewise
-    host = args.host or settings.host
-    port = settings.port if args.port is None else args.port
+    host, port = listen_address(settings, args.host, args.port)
     print(
         f"GraphQL at http://{host}:{port}/graphql, {args.workers} processes  (Ctrl-C stops)",
         file=sys.stderr,
