@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -110,43 +112,83 @@ def _package_basyx(path: str) -> int:
     return check_aasx(Path(path), parts=False)
 
 
-def _file_xml(path: str) -> int:
-    return check_xml(Path(path))
+def _xml_schema_and_core31(path: str) -> int:
+    """In a worker: the XSD, then aas-core 3.1's XML reader and verification; identifiables."""
+    return _checked_xml_core31(Path(path))
 
 
-def check_export_files(json_path: Path, aasx_path: Path, xml_path: Path) -> tuple[int, int]:
-    """Every check on a large JSON export, its AASX package and its XML export, the slow ones
-    side by side.
+def _xml_basyx(path: str) -> int:
+    return len(read_aas_xml_file(path, failsafe=False))
 
-    The package's environment part must be the JSON export byte for byte, so
-    the JSON checks (schemas, aas-core 3.0 and 3.1) hold for it too; basyx
-    reads the package with its AASX reader (which parses that JSON). The XML
-    export passes the XSD and aas-core 3.1 and is read by basyx. The four run
-    in separate processes (spawned: the pytest process may run threads);
-    returns (shells, identifiables), equal for every reader.
+
+class ExportChecks:
+    """Every check on a large export's JSON file, AASX package and XML file, each started in a
+    spawned process (the pytest process may run threads) as soon as its file is written, so
+    that the checks of one file run while the next is exported.
+
+    The package's environment part must be the JSON export byte for byte, so the JSON
+    checks (schemas, aas-core 3.0 and 3.1) hold for it too; basyx reads the package with
+    its AASX reader (which parses that JSON). The XML export passes the XSD and aas-core
+    3.1, and basyx reads it. ``result`` returns (shells, identifiables), equal for every
+    reader.
     """
-    (part,) = aasx_parts(aasx_path).values()
-    assert part == json_path.read_bytes()
+
+    def __init__(self, pool: ProcessPoolExecutor) -> None:
+        self._pool = pool
+        self._json: Path | None = None
+        self._aasx: Path | None = None
+        self._futures: dict[str, Future[Any]] = {}
+
+    def json_written(self, path: Path) -> None:
+        self._json = path
+        self._futures["json"] = self._pool.submit(_file_schemas_and_core31, str(path))
+        self._futures["core30"] = self._pool.submit(_file_core30, str(path))
+
+    def xml_written(self, path: Path) -> None:
+        self._futures["xml"] = self._pool.submit(_xml_schema_and_core31, str(path))
+        self._futures["xml basyx"] = self._pool.submit(_xml_basyx, str(path))
+
+    def aasx_written(self, path: Path) -> None:
+        self._aasx = path
+        self._futures["aasx basyx"] = self._pool.submit(_package_basyx, str(path))
+
+    def result(self) -> tuple[int, int]:
+        assert self._json is not None and self._aasx is not None, "write the JSON and AASX first"
+        assert set(self._futures) == {"json", "core30", "xml", "xml basyx", "aasx basyx"}
+        (part,) = aasx_parts(self._aasx).values()
+        assert part == self._json.read_bytes()
+        shells, objects = self._futures["json"].result()
+        self._futures["core30"].result()
+        read = {k: self._futures[k].result() for k in ("xml", "xml basyx", "aasx basyx")}
+        assert read == dict.fromkeys(read, objects), (read, objects)
+        return shells, objects
+
+
+@contextmanager
+def export_checks() -> Iterator[ExportChecks]:
+    """An ``ExportChecks`` on four spawned processes, shut down on leaving."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=4, mp_context=context) as pool:
-        xml = pool.submit(_file_xml, str(xml_path))
-        basyx = pool.submit(_package_basyx, str(aasx_path))
-        core30 = pool.submit(_file_core30, str(json_path))
-        shells, objects = pool.submit(_file_schemas_and_core31, str(json_path)).result()
-        core30.result()
-        assert basyx.result() == objects
-        assert xml.result() == objects
-    return shells, objects
+        yield ExportChecks(pool)
 
 
-def check_xml(path: Path) -> int:
+def _checked_xml_core31(path: Path) -> int:
     schema = _xsd("v3.1")
     document = etree.parse(str(path))
     assert schema.validate(document), str(schema.error_log)[:1000]
     env = core31_xml.environment_from_file(path)
     found = [f"{e.path}: {e.cause}" for e in core31_verify.verify(env)]
     assert found == [], found[:5]
-    return len(read_aas_xml_file(str(path), failsafe=False))
+    kinds = (env.asset_administration_shells, env.submodels, env.concept_descriptions)
+    return sum(len(k or ()) for k in kinds)
+
+
+def check_xml(path: Path) -> int:
+    """Every check on an XML export: the XSD, aas-core 3.1, basyx; how many objects basyx read."""
+    core31 = _checked_xml_core31(path)
+    read = _xml_basyx(str(path))
+    assert read == core31, (read, core31)
+    return read
 
 
 def aasx_parts(path: Path) -> dict[str, bytes]:

@@ -11,7 +11,7 @@ import pytest
 import aas
 import ontology
 from loaders import generate_plant
-from tests.aas._check import check_aasx, check_export_files, check_json, check_xml
+from tests.aas._check import check_aasx, check_json, check_xml, export_checks
 
 
 def _exporter(store: ontology.GraphStore) -> aas.Exporter:
@@ -73,12 +73,17 @@ def test_a_10k_twin_plant_in_every_format_passes_every_check(
 ) -> None:
     exporter = _exporter(big_plant)
     ids = exporter.twin_ids()
-    paths = {kind: tmp_path / f"big.{kind.value}" for kind in aas.ExportFormat}
-    for kind, path in paths.items():
-        exporter.write(ids, path, kind)
-    formats = aas.ExportFormat
-    shells, objects = check_export_files(
-        paths[formats.JSON], paths[formats.AASX], paths[formats.XML]
-    )
+    with export_checks() as checks:
+        written = {
+            aas.ExportFormat.JSON: checks.json_written,
+            aas.ExportFormat.XML: checks.xml_written,
+            aas.ExportFormat.AASX: checks.aasx_written,
+        }
+        assert set(written) == set(aas.ExportFormat), "a format without its checks"
+        for kind, checked in written.items():
+            path = tmp_path / f"big.{kind.value}"
+            exporter.write(ids, path, kind)
+            checked(path)
+        shells, objects = checks.result()
     assert shells == 10_000
     assert objects > 10_000
