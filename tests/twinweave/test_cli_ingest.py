@@ -10,6 +10,7 @@ import yaml
 
 from ontology import MemoryStore
 from ontology.history import DuckDBHistorySettings, DuckDBHistoryStore, SeriesKey
+from tests._services import free_ports
 from tests.ingest.conftest import PIPELINE_DOC, T0_US, build_plant
 from tests.ingest.worker.test_worker import END, START
 from twinweave.cli import main
@@ -120,6 +121,26 @@ def test_a_bad_line_of_a_replay_file_is_told_by_its_line(
         2,
         b'{"twin": "EQ-1", "value": 3,}',
     )
+
+
+def test_a_kafka_broker_that_cannot_be_reached_is_told_first_in_twinweaves_words(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """What was tried (the address, topic and group), what failed (aiokafka's words inside
+    the message) and what to check; aiokafka's own log line is not printed ahead of it."""
+    (port,) = free_ports(1)  # nothing listens there
+    source = f"kafka://127.0.0.1:{port}/plant"
+    assert main(["ingest", "--source", source, "--group", "g1", "-q"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        f"twinweave ingest: cannot reach Kafka at '127.0.0.1:{port}' to read topic 'plant' "
+        f"as group 'g1' (aiokafka: Unable connect to \"127.0.0.1:{port}\""
+    )
+    assert line.endswith(
+        "; check that a Kafka broker runs at that address and listens there "
+        "(its advertised listeners included), and that this host may connect to it"
+    )
+    assert not [r for r in caplog.records if r.name.startswith("aiokafka")]
 
 
 @pytest.mark.parametrize(
