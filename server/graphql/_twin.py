@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, cast
@@ -39,6 +39,7 @@ from server.graphql._model import ModelType, model_by_dtmi
 from server.graphql._pages import counted, decode_cursor, page_size, slice_page
 from server.graphql._rollups import RollupValue, rollups_of
 from server.graphql._signal import Rollup, Signal
+from server.graphql._signal_names import check_signal_names
 from server.graphql._signals_at import TwinAtKey
 from server.graphql._threads import read_store
 from server.graphql._typing import as_json, field
@@ -157,10 +158,24 @@ class TwinType:
         ctx = info.context
         ready = ready_signals(ctx, self, names, at)
         if ready is not None:
+            if names and len(ready) < len(set(names)):
+                return cast("list[Signal]", self._named(ctx, _done(ready), names))
             return ready
         if at is not None:
-            return cast("list[Signal]", _signals_at(ctx, self, names, at))
-        return cast("list[Signal]", self._live_signals(ctx, names))
+            found = _signals_at(ctx, self, names, at)
+        else:
+            found = self._live_signals(ctx, names)
+        return cast("list[Signal]", self._named(ctx, found, names) if names else found)
+
+    async def _named(
+        self, ctx: Context, found: Awaitable[list[Signal]], names: list[str]
+    ) -> list[Signal]:
+        """``found``, once each asked name missing from it is one the twin has."""
+        signals = await found
+        have = {s.name for s in signals}
+        missing = [n for n in dict.fromkeys(names) if n not in have]
+        await check_signal_names(ctx, self.id, self.record, missing, "signals(names:)")
+        return signals
 
     async def _live_signals(self, ctx: Context, names: list[str] | None) -> list[Signal]:
         model_set = ctx.loaders.model_set_soon()  # beside the signals read, not after it
@@ -257,7 +272,9 @@ class TwinType:
         interval: int = 60,
         aggregates: list[Agg] | None = None,
     ) -> list[HistorySeries]:
-        return await history_series(info.context, self.id, signals, from_, to, interval, aggregates)
+        return await history_series(
+            info.context, self.id, self.record, signals, from_, to, interval, aggregates
+        )
 
     @field("Business state transitions (mode, fault, lifecycle, ...) in [from, to).")
     async def events(
@@ -273,7 +290,7 @@ class TwinType:
 
     @field("Where a signal's value (now, or at a time) came from: its batch and sources.")
     async def lineage(self, info: Info, signal: str, at: datetime | None = None) -> Lineage | None:
-        return await lineage_of(info.context, self.id, signal, at)
+        return await lineage_of(info.context, self.id, self.record, signal, at)
 
     @field("A feed twin's refused samples in [from, to) by reason, most first (history).")
     async def reject_counts(
@@ -287,6 +304,10 @@ class TwinType:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> TwinType | None:
         return await twin_by_id(info.context, str(id))
+
+
+async def _done(signals: list[Signal]) -> list[Signal]:
+    return signals
 
 
 def _ancestors(store: ontology.GraphStore, twin_id: str, depth: int | None) -> tuple[str, ...]:
