@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, cast
@@ -39,7 +39,6 @@ from server.graphql._model import ModelType, model_by_dtmi
 from server.graphql._pages import counted, decode_cursor, page_size, slice_page
 from server.graphql._rollups import RollupValue, rollups_of
 from server.graphql._signal import Rollup, Signal
-from server.graphql._signal_names import check_signal_names
 from server.graphql._signals_at import TwinAtKey
 from server.graphql._threads import read_store
 from server.graphql._typing import as_json, field
@@ -158,24 +157,10 @@ class TwinType:
         ctx = info.context
         ready = ready_signals(ctx, self, names, at)
         if ready is not None:
-            if names and len(ready) < len(set(names)):
-                return cast("list[Signal]", self._named(ctx, _done(ready), names))
             return ready
         if at is not None:
-            found = _signals_at(ctx, self, names, at)
-        else:
-            found = self._live_signals(ctx, names)
-        return cast("list[Signal]", self._named(ctx, found, names) if names else found)
-
-    async def _named(
-        self, ctx: Context, found: Awaitable[list[Signal]], names: list[str]
-    ) -> list[Signal]:
-        """``found``, once each asked name missing from it is one the twin has."""
-        signals = await found
-        have = {s.name for s in signals}
-        missing = [n for n in dict.fromkeys(names) if n not in have]
-        await check_signal_names(ctx, self.id, self.record, missing, "signals(names:)")
-        return signals
+            return cast("list[Signal]", _signals_at(ctx, self, names, at))
+        return cast("list[Signal]", self._live_signals(ctx, names))
 
     async def _live_signals(self, ctx: Context, names: list[str] | None) -> list[Signal]:
         model_set = ctx.loaders.model_set_soon()  # beside the signals read, not after it
@@ -304,10 +289,6 @@ class TwinType:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> TwinType | None:
         return await twin_by_id(info.context, str(id))
-
-
-async def _done(signals: list[Signal]) -> list[Signal]:
-    return signals
 
 
 def _ancestors(store: ontology.GraphStore, twin_id: str, depth: int | None) -> tuple[str, ...]:

@@ -452,3 +452,17 @@ def test_a_signal_name_the_twin_does_not_have_is_an_error_naming_it_and_the_near
     # a hidden twin is no twin at all: nothing of its signals is told
     hidden = _client(plant, history, authorizer=HideSubtree(plant, "acme/jkt1/machining"))
     assert data(hidden, UNKNOWN, {"id": LATHE, **window}) == {"twin": None}
+
+
+LINEAGE_OF = """query($id: ID!) { twin(id: $id) { lineage(signal: "powr") { batch } } }"""
+
+
+def test_lineage_of_a_name_the_twin_does_not_have_is_an_error_too(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    (error,) = run(_client(plant, history), LINEAGE_OF, {"id": LATHE})["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error["message"].startswith(
+        f"lineage(signal:): twin '{LATHE}' (model {MACHINE_MODEL}) has no signal 'powr'; "
+        "did you mean 'power'? It has: "
+    )
