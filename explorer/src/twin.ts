@@ -103,6 +103,9 @@ export class TwinView {
   private twinId: string | null = null;
   private lineage: HTMLElement;
   private liveNote: HTMLElement | null = null;
+  /** The heading's mode badge: follows the live ``mode`` signal like the tree's. */
+  private headMode: HTMLElement | null = null;
+  private shownMode: string | null = null;
   private unfollow: (() => void) | null = null;
 
   constructor(private readonly options: TwinViewOptions) {
@@ -156,12 +159,14 @@ export class TwinView {
     this.signals = twin.signals;
     this.signalBody = h("tbody", {});
     this.liveNote = h("p", { class: "note", "data-role": "live-note" });
+    this.headMode = h("span", { class: "head-mode" });
+    this.shownMode = null;
     this.lineage.hidden = true;
     clear(
       this.element,
       h("header", { class: "twin-head" },
         h("h2", { id: "twin-title", tabindex: -1 }, displayName(twin)),
-        modeBadge(modeOf(twin.signals)),
+        this.headMode,
         h("p", { class: "twin-id" }, h("code", {}, twin.id), " · ", shortModel(twin.modelId),
           twin.parents.length > 1 ? h("span", { class: "shared" }, ` shared by ${twin.parents.length} parents`) : null)),
       section("Live signals",
@@ -208,6 +213,11 @@ export class TwinView {
   private renderSignals(): void {
     const body = this.signalBody;
     if (!body) return;
+    const mode = modeOf(this.signals);
+    if (this.headMode && mode !== this.shownMode) {
+      this.shownMode = mode;
+      clear(this.headMode, modeBadge(mode));
+    }
     const now = Date.now();
     if (this.signals.length === 0) {
       clear(body, h("tr", {}, h("td", { colspan: 5, class: "empty" }, "No live values yet.")));

@@ -33,7 +33,7 @@ from ingest._errors import IngestError
 from ingest.bridge._records import KeyedRecord, finite_only, keyed_records
 from ingest.codecs import Codec
 from ingest.pipeline import Fusion
-from ingest.sources import Source, SourceBatch
+from ingest.sources import Source, SourceBatch, start_kafka
 from ontology import StoreUnavailableError
 
 STOP_TIMEOUT_S = 5.0
@@ -112,12 +112,12 @@ class Bridge:
             linger_ms=5,
             request_timeout_ms=s.request_timeout_ms,
         )
-        try:
-            await producer.start()
-        except (KafkaError, OSError) as error:
-            await producer.stop()
-            msg = f"Kafka at {s.bootstrap!r} cannot be reached ({error}); expected a broker"
-            raise IngestError(msg) from None
+        await start_kafka(
+            producer.start,
+            bootstrap=s.bootstrap,
+            doing=f"publish to topic {s.topic!r}",
+            on_failure=producer.stop,
+        )
         try:
             await self.source.start()
             try:

@@ -190,7 +190,7 @@ class _Record(RecordDecoding):
         try:
             document = orjson.loads(payload)
         except orjson.JSONDecodeError as error:
-            self.refuse(RejectReason.MALFORMED, f"record is not JSON: {error}")
+            self.refuse(RejectReason.MALFORMED, _not_json(error))
             return
         self.parsed(document)
 
@@ -437,3 +437,17 @@ class _Record(RecordDecoding):
                 RejectReason.WRONG_TYPE,
                 f"'value' is a JSON {kind.__name__}; expected a number, boolean, string or null",
             )
+
+
+def _not_json(error: orjson.JSONDecodeError) -> str:
+    """A refused record's detail: what the parser found where, and what a record is. A
+    one-line record's place is its column (a replay file's line is the record's position)."""
+    where = (
+        f"column {error.colno}"
+        if error.lineno == 1
+        else f"line {error.lineno}, column {error.colno} of the record"
+    )
+    return (
+        f"record is not JSON: {error.msg} at {where}; expected a JSON object (a sample, "
+        "or one with 'samples', 'signals' or 'columns') or an array of samples"
+    )

@@ -3,6 +3,7 @@ read once for a rebuild), MQTT (the contract: ``_source``)."""
 
 from ingest.sources._kafka import KafkaSource, KafkaSourceSettings
 from ingest.sources._kafka_log import KafkaLogSource
+from ingest.sources._kafka_start import start_kafka
 from ingest.sources._memory import MemorySource
 from ingest.sources._mqtt import MqttSource, MqttSourceSettings
 from ingest.sources._replay import ReplaySource
@@ -27,4 +28,5 @@ __all__ = [
     "Source",
     "SourceBatch",
     "SourceUnavailableError",
+    "start_kafka",
 ]

@@ -33,6 +33,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from ingest._errors import IngestError
 from ingest.codecs import RawRecord
+from ingest.sources._kafka_start import start_kafka
 from ingest.sources._source import SourceBatch, SourceUnavailableError
 from ontology.history import HistoryStore, SourceKind, SourcePosition
 
@@ -141,12 +142,12 @@ class KafkaSource:
             max_partition_fetch_bytes=s.max_partition_fetch_bytes,
             fetch_max_bytes=max(s.max_partition_fetch_bytes, 50 << 20),
         )
-        try:
-            await consumer.start()
-        except (KafkaError, OSError) as error:
-            await consumer.stop()
-            msg = f"Kafka at {s.bootstrap!r} cannot be reached ({error}); expected a broker"
-            raise IngestError(msg) from None
+        await start_kafka(
+            consumer.start,
+            bootstrap=s.bootstrap,
+            doing=f"read topic {s.topic!r} as group {s.group!r}",
+            on_failure=consumer.stop,
+        )
         consumer.subscribe([s.topic], listener=_Listener(self))
         self._consumer = consumer
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -23,6 +24,7 @@ from aiokafka.errors import KafkaError
 
 from ingest._errors import IngestError
 from ingest.sources._kafka import KafkaSourceSettings, split_at_held
+from ingest.sources._kafka_start import start_kafka, unreachable
 from ingest.sources._source import SourceBatch
 from ontology.history import HistoryStore
 
@@ -51,12 +53,10 @@ class KafkaLogSource:
 
     async def start(self) -> None:
         s = self._settings
-        unreachable = f"Kafka at {s.bootstrap!r} cannot be reached; expected a broker"
-        try:
-            numbers = await _partitions(s.bootstrap, s.topic)
-        except (KafkaError, OSError) as error:
-            msg = f"{unreachable} ({error})"
-            raise IngestError(msg) from None
+        doing = f"read topic {s.topic!r} from its beginning"
+        numbers = await start_kafka(
+            partial(_partitions, s.bootstrap, s.topic), bootstrap=s.bootstrap, doing=doing
+        )
         if not numbers:
             msg = f"Kafka topic {s.topic!r} does not exist at {s.bootstrap!r}; expected a topic"
             raise IngestError(msg)
@@ -76,8 +76,7 @@ class KafkaLogSource:
             await consumer.seek_to_beginning(*partitions)
         except (KafkaError, OSError) as error:
             await consumer.stop()
-            msg = f"{unreachable} ({error})"
-            raise IngestError(msg) from None
+            raise IngestError(unreachable(s.bootstrap, doing, error)) from None
         self._left = {tp: max(0, self._ends[tp] - begins[tp]) for tp in partitions}
         self.total = sum(self._left.values())
         for tp, left in self._left.items():

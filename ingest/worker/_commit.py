@@ -70,6 +70,9 @@ class BatchOutcome:
     keys: int = 0
     """The distinct (twin, signal) keys the batch's samples touched (a history series
     each, written or not to state)."""
+    rejects: tuple[Reject, ...] = ()
+    """The reject records history was given (each names its record's place, what was
+    wrong and the record's start; at most ``MAX_REJECTS_KEPT`` per reason)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ class _Prepared:
     events: list[Event]
     history: Callable[[], None] | None
     updates: Callable[[], list[SignalUpdate]]
+    rejects: tuple[Reject, ...]
 
 
 class BatchCommitter:
@@ -162,6 +166,7 @@ class BatchCommitter:
         events = self._events(fused, twins, batch_id)
         events.extend(self._stale_events(fused, twins, signals, batch_id))
         write_history: Callable[[], None] | None = None
+        rejects: list[Reject] = []
         if not source.state_only:
             batch = Batch(
                 id=batch_id,
@@ -193,6 +198,7 @@ class BatchCommitter:
                 events,
                 write_history,
                 partial(self._updates, fused, twins, signals, batch_id),
+                tuple(rejects),
             )
         )
         return _shape(source, fused)
@@ -248,6 +254,7 @@ class BatchCommitter:
             cursor=cursor,
             state_only=source.state_only,
             keys=shape.keys,
+            rejects=ready.rejects,
         )
 
     def reload(self) -> None:

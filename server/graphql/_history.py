@@ -21,6 +21,7 @@ from server.graphql._errors import GraphQLInputError, LimitError
 from server.graphql._history_loaders import AsOfKey, HistoryLoaders, RangeKey
 from server.graphql._series_json import series_lists
 from server.graphql._signal import quality_name
+from server.graphql._signal_names import check_signal_names
 from server.graphql._threads import in_thread
 from server.graphql._typing import as_json
 
@@ -117,6 +118,7 @@ def series_type(series: Series, aggregates: list[Agg]) -> HistorySeries:
 async def history_series(
     ctx: Context,
     twin_id: str,
+    record: ontology.Twin | None,
     signals: list[str],
     start: datetime,
     end: datetime,
@@ -137,6 +139,8 @@ async def history_series(
     aggs = tuple(aggregates or [Agg.MEAN])
     keys = [RangeKey(twin_id, s, start, end, timedelta(seconds=interval_s), aggs) for s in signals]
     got = await loaders.range.load_many(keys)
+    empty = [s.key.signal for s in got if not len(s.start)]
+    await check_signal_names(ctx, twin_id, record, empty, "history(signals:)")
     return [series_type(s, list(aggs)) for s in got]
 
 
@@ -155,7 +159,7 @@ def resolve_history_directly(schema: GraphQLSchema) -> None:
                 return wrapped(root, info, **args)
             signals, start, end = args["signals"], args["from"], args["to"]
             return history_series(
-                info.context, root.id, signals, start, end, args["interval"], None
+                info.context, root.id, root.record, signals, start, end, args["interval"], None
             )
 
         return resolve
@@ -213,12 +217,13 @@ def _batch(history: HistoryStore, batch_id: str) -> Batch | None:
 
 
 async def lineage_of(
-    ctx: Context, twin_id: str, signal: str, at: datetime | None
+    ctx: Context, twin_id: str, record: ontology.Twin | None, signal: str, at: datetime | None
 ) -> Lineage | None:
     loaders = history_of(ctx)
     if at is None:
         live = (await ctx.loaders.signals.load(twin_id)).get(signal)
         if live is None:
+            await check_signal_names(ctx, twin_id, record, [signal], "lineage(signal:)")
             return None
         value: JSON | None = as_json(live.value)
         time: datetime | None = live.time
@@ -226,6 +231,7 @@ async def lineage_of(
     else:
         row = await loaders.as_of.load(AsOfKey(twin_id, signal, utc("at", at)))
         if not row.found:
+            await check_signal_names(ctx, twin_id, record, [signal], "lineage(signal:)")
             return None
         value, time, quality, batch_id = as_json(row.value), row.time, row.quality, row.batch
     batch = await in_thread(_batch, loaders.history, batch_id) if batch_id else None

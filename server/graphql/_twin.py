@@ -257,7 +257,9 @@ class TwinType:
         interval: int = 60,
         aggregates: list[Agg] | None = None,
     ) -> list[HistorySeries]:
-        return await history_series(info.context, self.id, signals, from_, to, interval, aggregates)
+        return await history_series(
+            info.context, self.id, self.record, signals, from_, to, interval, aggregates
+        )
 
     @field("Business state transitions (mode, fault, lifecycle, ...) in [from, to).")
     async def events(
@@ -273,7 +275,7 @@ class TwinType:
 
     @field("Where a signal's value (now, or at a time) came from: its batch and sources.")
     async def lineage(self, info: Info, signal: str, at: datetime | None = None) -> Lineage | None:
-        return await lineage_of(info.context, self.id, signal, at)
+        return await lineage_of(info.context, self.id, self.record, signal, at)
 
     @field("A feed twin's refused samples in [from, to) by reason, most first (history).")
     async def reject_counts(

@@ -128,6 +128,21 @@ const scenarios = {
     return { before, after, changedWithinMs, mode };
   },
 
+  async headMode(page, base) {
+    // the heading's mode badge follows the live mode like the tree's (it kept the first one)
+    await openExplorer(page, base, `#/twin/${encodeURIComponent(FILLER)}`);
+    await page.waitForSelector('tr[data-signal="mode"]');
+    const head = () => page.locator(".twin-head .mode").textContent();
+    const first = await head();
+    check(first === await cellText(page, "mode"), `heading ${first}, mode ${await cellText(page, "mode")}`);
+    await page.waitForFunction((old) =>
+      document.querySelector('tr[data-signal="mode"] button.value')?.textContent !== old, first, { timeout: 15000 });
+    await page.waitForTimeout(100);
+    const [now, cell] = [await head(), await cellText(page, "mode")];
+    check(now === cell, `the heading shows ${now} while the mode is ${cell}`);
+    return { first, now };
+  },
+
   async stale(page, base, controlDir) {
     // the plant server pauses a twin's feed while a pause-<twin> file exists in its control folder
     const pauseFile = join(controlDir, `pause-${CAPPER.replaceAll("/", "_")}`);

@@ -74,6 +74,11 @@ def test_the_tree_works_by_keyboard_and_every_control_is_labelled(run: Run) -> N
     assert detail["title"] == "Jakarta plant"
 
 
+def test_the_heading_mode_badge_follows_the_live_mode(run: Run) -> None:
+    detail = run("headMode")
+    assert detail["now"] != detail["first"]
+
+
 def test_search_by_alias_reveals_the_twin_and_the_model_filter_lists_twins(run: Run) -> None:
     detail = run("search")
     assert detail["title"] == "filler1"

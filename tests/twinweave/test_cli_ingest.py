@@ -10,9 +10,11 @@ import yaml
 
 from ontology import MemoryStore
 from ontology.history import DuckDBHistorySettings, DuckDBHistoryStore, SeriesKey
+from tests._services import free_ports
 from tests.ingest.conftest import PIPELINE_DOC, T0_US, build_plant
 from tests.ingest.worker.test_worker import END, START
 from twinweave.cli import main
+from twinweave.cli._slow_notice import KERNEL_NOTICE
 
 T0_MS = T0_US // 1000
 
@@ -78,6 +80,67 @@ def test_a_replay_file_reaches_the_embedded_stores(
         assert history.reject_counts(START, END) == {"malformed": 1}
     finally:
         history.close()
+
+
+def test_a_bad_line_of_a_replay_file_is_told_by_its_line(
+    data_dir: Path, pipeline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each refused line: the file, its line number, what was wrong, what was expected and
+    how it starts; the first ten of a run, then a note that the rest are counted."""
+    feed = tmp_path / "feed.ndjson"
+    good = orjson.dumps({"twin": "EQ-1", "signal": "faultCode", "time": T0_MS, "value": 1})
+    bad = [b'{"twin": "EQ-1", "value": 3,}', b"", b"[1]", *[b"x%d" % i for i in range(10)]]
+    feed.write_bytes(b"\n".join([good, *bad]) + b"\n")
+    assert main(["ingest", "--source", f"replay:{feed}", "--pipeline", str(pipeline_file)]) == 0
+    err = capsys.readouterr().err
+    told = [
+        line.removeprefix("twinweave ingest: rejected ")
+        for line in err.splitlines()
+        if line.startswith("twinweave ingest: rejected ")
+    ]
+    assert told[0] == (
+        f"{feed} line 2: malformed: record is not JSON: trailing comma is not allowed at "
+        "column 28; expected a JSON object (a sample, or one with 'samples', 'signals' or "
+        '\'columns\') or an array of samples; the record starts \'{"twin": "EQ-1", "value": 3,}\''
+    )
+    assert told[1] == (
+        f"{feed} line 4: bad_shape: sample 0 is a JSON int; expected an object; "
+        "the record starts '[1]'"
+    )
+    assert told[2].startswith(f"{feed} line 5: malformed: record is not JSON: ")
+    assert len(told) == 10
+    assert "twinweave ingest: 10 rejects told; later ones are counted" in err
+    assert "rejects: malformed 11, bad_shape 1" in err
+    history = DuckDBHistoryStore(DuckDBHistorySettings(path=data_dir / "history.duckdb"))
+    try:
+        kept = history.rejects(START, END).items
+    finally:
+        history.close()
+    assert (kept[0].source.path, kept[0].offset, kept[0].raw) == (
+        str(feed),
+        2,
+        b'{"twin": "EQ-1", "value": 3,}',
+    )
+
+
+def test_a_kafka_broker_that_cannot_be_reached_is_told_first_in_twinweaves_words(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """What was tried (the address, topic and group), what failed (aiokafka's words inside
+    the message) and what to check; aiokafka's own log line is not printed ahead of it."""
+    (port,) = free_ports(1)  # nothing listens there
+    source = f"kafka://127.0.0.1:{port}/plant"
+    assert main(["ingest", "--source", source, "--group", "g1", "-q"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        f"twinweave ingest: cannot reach Kafka at '127.0.0.1:{port}' to read topic 'plant' "
+        f"as group 'g1' (aiokafka: Unable connect to \"127.0.0.1:{port}\""
+    )
+    assert line.endswith(
+        "; check that a Kafka broker runs at that address and listens there "
+        "(its advertised listeners included), and that this host may connect to it"
+    )
+    assert not [r for r in caplog.records if r.name.startswith("aiokafka")]
 
 
 @pytest.mark.parametrize(
@@ -183,7 +246,7 @@ def test_sigterm_stops_the_worker_gracefully(sample_plant_dir: Path) -> None:
     )
     assert worker.stderr is not None
     line = worker.stderr.readline()
-    if line.startswith("twinweave ingest: compiling"):  # the first run after a kernel change
+    if line.startswith(f"twinweave ingest: {KERNEL_NOTICE}"):  # a slow kernel load (busy host)
         line = worker.stderr.readline()
     assert line.startswith("batch "), line
     worker.send_signal(signal.SIGTERM)

@@ -53,6 +53,7 @@ from ontology.history import HistoryStore
 from twinweave._config import ConfigError, Settings, load_settings
 from twinweave.cli._history import open_history
 from twinweave.cli._kafka_url import KafkaUrlError, kafka_address
+from twinweave.cli._reject_lines import MAX_TOLD, reject_line
 from twinweave.cli._slow_notice import KERNEL_NOTICE, notice_if_slow
 
 EXIT_OK = 0
@@ -194,14 +195,27 @@ def _on_signals(stop: Callable[[], None]) -> None:
 
 
 class Progress:
-    """Progress lines on stderr: every ``interval`` seconds, or every batch when 0."""
+    """Progress lines on stderr: every ``interval`` seconds, or every batch when 0; and the
+    run's first ``MAX_TOLD`` rejects, one line each (where, what was wrong, the record's
+    start)."""
 
     def __init__(self, interval: float, *, rebuild: bool = False) -> None:
         self.interval = interval
         self.behind = "{} records to rebuild" if rebuild else "lag {} records"
         self._last = time.monotonic()
+        self.told = 0
+        """Rejects told so far."""
 
     def batch(self, outcome: BatchOutcome, stats: WorkerStats) -> None:
+        for reject in outcome.rejects:
+            if self.told == MAX_TOLD:
+                _err(
+                    f"twinweave ingest: {MAX_TOLD} rejects told; later ones are counted, and "
+                    "history keeps each with its place and detail"
+                )
+            self.told += 1
+            if self.told <= MAX_TOLD:
+                _err(f"twinweave ingest: rejected {reject_line(reject)}")
         if self.interval <= 0:
             kind = "state-only " if outcome.state_only else ""
             _err(f"batch {outcome.batch} {kind}records {outcome.records}; {stats.line()}")

@@ -179,7 +179,7 @@ async def test_a_persistent_session_keeps_what_came_while_no_bridge_could_forwar
     dead = make_bridge(
         MqttSource(settings), plant_store, f"127.0.0.1:{closed}", kafka_topic, pipeline
     )
-    with pytest.raises(Exception, match="cannot be reached"):
+    with pytest.raises(Exception, match=f"cannot reach Kafka at '127.0.0.1:{closed}' to publish"):
         await asyncio.wait_for(dead.run(), WAIT_S)
 
     second_source = MqttSource(settings)

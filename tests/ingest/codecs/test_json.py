@@ -221,3 +221,22 @@ def test_a_huge_integer_value_is_refused_not_raised() -> None:
     out = JsonCodec().decode([RawRecord(0, payload)])
     assert len(out.frame) == 0
     assert len(out.rejects) == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "where"),
+    [
+        (b'{"twin": "m1", "value": 3,}', "trailing comma is not allowed at column 26;"),
+        (b'{"twin": "m1",\n "value": }', "at line 2, column 11 of the record;"),
+    ],
+)
+def test_a_record_that_is_not_json_is_told_where_and_what_a_record_is(
+    payload: bytes, where: str
+) -> None:
+    """The parser's place is the record's own (not "line 1" of a replay file's line 7),
+    and the detail says what a record is."""
+    (reject,) = JsonCodec().decode([RawRecord(7, payload)]).rejects
+    assert reject.reason == RejectReason.MALFORMED
+    assert where in reject.detail
+    assert "expected a JSON object" in reject.detail
+    assert "line 1 column" not in reject.detail

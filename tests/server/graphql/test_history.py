@@ -421,3 +421,48 @@ def test_signals_at_columns_hold_text_and_each_quality(
         None,
     ]
     assert power["quality"] == ["GOOD", "GOOD", None]
+
+
+UNKNOWN = """query($id: ID!, $from: DateTime!, $to: DateTime!) { twin(id: $id) {
+  history(signals: ["power", "powr"], from: $from, to: $to) { signal timestamps } } }"""
+
+
+def test_a_signal_name_the_twin_does_not_have_is_an_error_naming_it_and_the_nearest(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    """history of a name the twin's model does not declare
+    and the twin holds no value of: BAD_USER_INPUT with the twin, the name, the nearest name
+    and the names it has; a declared name without data stays an empty answer."""
+    client = _client(plant, history)
+    window = {"from": _iso(START), "to": _iso(START + timedelta(hours=1))}
+    (error,) = run(client, UNKNOWN, {"id": LATHE, **window})["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error["message"].startswith(
+        f"history(signals:): twin '{LATHE}' (model {MACHINE_MODEL}) has no signal 'powr'; "
+        "did you mean 'power'? It has: "
+    )
+    assert "temperature" in error["message"]  # declared by its model, no data
+    # declared by the model without data, or held: empty answers as before
+    got = data(
+        client,
+        UNKNOWN.replace('"powr"', '"vibration"'),
+        {"id": LATHE, **window},
+    )
+    assert got["twin"]["history"][1] == {"signal": "vibration", "timestamps": []}
+    # a hidden twin is no twin at all: nothing of its signals is told
+    hidden = _client(plant, history, authorizer=HideSubtree(plant, "acme/jkt1/machining"))
+    assert data(hidden, UNKNOWN, {"id": LATHE, **window}) == {"twin": None}
+
+
+LINEAGE_OF = """query($id: ID!) { twin(id: $id) { lineage(signal: "powr") { batch } } }"""
+
+
+def test_lineage_of_a_name_the_twin_does_not_have_is_an_error_too(
+    plant: ontology.GraphStore, history: HistoryStore
+) -> None:
+    (error,) = run(_client(plant, history), LINEAGE_OF, {"id": LATHE})["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error["message"].startswith(
+        f"lineage(signal:): twin '{LATHE}' (model {MACHINE_MODEL}) has no signal 'powr'; "
+        "did you mean 'power'? It has: "
+    )
