@@ -104,7 +104,14 @@ def write_batch_record(
         samples = [reject_key(r) for r in rejects]
         named = [s for s in samples if s is not None]
         if named:  # a refused sample another run wrote already: this write replaces it
-            con.execute("DELETE FROM rejects WHERE list_contains(?, sample_key)", [named])
+            # (its copies share its offset: the bounds let DuckDB skip row groups by their
+            # offsets' ranges before the keys are matched, a hash join)
+            offsets = [r.offset for r in rejects if r.offset is not None]
+            con.execute(
+                'DELETE FROM rejects WHERE "offset" BETWEEN ? AND ? '
+                "AND sample_key IN (SELECT unnest(?))",
+                [min(offsets), max(offsets), named],
+            )
         con.executemany(
             'INSERT INTO rejects (batch, seq, feed, reason, ts, source, "offset", detail, raw, '
             "item, sample_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
