@@ -44,6 +44,7 @@ from ontology.history import (
     Quality,
     Reject,
     Samples,
+    SourceKind,
 )
 
 MAX_REJECTS_KEPT = 1000
@@ -389,6 +390,9 @@ class BatchCommitter:
         payloads = {r.position: r.payload for r in source.records}
         kept: Counter[str] = Counter()
         out: list[Reject] = []
+        # only a Kafka offset names one record for good: MQTT, simulator and in-memory
+        # positions count from 0 again in each process, so there a reject is its batch's
+        named = source.position.kind is SourceKind.KAFKA
 
         def add(reason: str, position: int, detail: str, item: int) -> None:
             if kept[reason] >= MAX_REJECTS_KEPT:
@@ -404,7 +408,7 @@ class BatchCommitter:
                     offset=position,
                     detail=detail,
                     raw=payloads.get(position, b"")[:MAX_RAW_BYTES],
-                    item=item,
+                    item=item if named else None,
                 )
             )
 

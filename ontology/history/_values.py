@@ -189,7 +189,8 @@ class Reject:
     the refused sample whatever batch it came in, so a store keeps one reject of it when two
     runs write it (a partition replayed or handed over cut into other batches; the later
     write wins). ``None`` (or no ``offset``): the reject is known by its batch and its
-    position among the batch's rejects only."""
+    position among the batch's rejects only; the ingest worker names the items of Kafka
+    records only (other sources' positions count from 0 again in each process)."""
 
 
 MAX_RAW_BYTES = 1024

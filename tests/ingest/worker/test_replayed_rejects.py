@@ -19,7 +19,7 @@ from datetime import timedelta
 import orjson
 import pytest
 
-from ingest.codecs import JsonCodec
+from ingest.codecs import JsonCodec, RawRecord
 from ingest.pipeline import Fusion, Pipeline
 from ingest.sources import KafkaSource, KafkaSourceSettings, SourceBatch
 from ingest.worker import BatchCommitter, Worker, WorkerSettings
@@ -30,6 +30,8 @@ from ontology.history import (
     QuestDBHistoryStore,
     Reject,
     SeriesKey,
+    SourceKind,
+    SourcePosition,
 )
 from tests._services import QuestDBAddress, unique_name
 from tests.ingest.conftest import T0_US
@@ -37,7 +39,6 @@ from tests.ingest.worker._kafka import WAIT_S, produce, run_until
 from tests.ingest.worker.test_worker import END, NOW, START
 from tests.ontology.history.conftest import questdb_history_settings
 
-pytestmark = pytest.mark.kafka
 T0_MS = T0_US // 1000
 RECORDS = 30
 TWINS = ("machine/m1", "machine/m2", "sensor/t1")
@@ -122,6 +123,7 @@ def all_rejects(history: HistoryStore) -> list[Reject]:
     return seen
 
 
+@pytest.mark.kafka
 async def test_offsets_fused_twice_in_other_batches_keep_each_reject_sample_and_event_once(
     kafka_bootstrap: str,
     kafka_topic: str,
@@ -179,3 +181,28 @@ async def test_offsets_fused_twice_in_other_batches_keep_each_reject_sample_and_
     assert restart.stats.batches > 0
     assert dict(store.reject_counts(START, END)) == first_counts
     assert len(store.batches(START, END, first=100).items) == batches_before
+
+
+def test_positions_that_count_again_per_process_name_no_item_so_no_reject_is_lost(
+    pipeline: Pipeline, plant_store: GraphStore
+) -> None:
+    """MQTT and simulator positions count from 0 in each process: two runs' records at the
+    same positions are other records, and their rejects are all kept."""
+    history = DuckDBHistoryStore()
+    try:
+        for run, kind in enumerate((SourceKind.MQTT, SourceKind.MQTT, SourceKind.SIMULATOR)):
+            raws = tuple(
+                RawRecord(i, orjson.dumps({"signal": "speed", "time": T0_MS + run, "value": 1}),
+                          twin=f"machine/unknown{run}-{i}")
+                for i in range(3)
+            )  # fmt: skip
+            at = NOW + timedelta(seconds=run)
+            place = SourcePosition(kind, topic="m", first_offset=0, last_offset=2)
+            one = committer(pipeline, plant_store, history, "mqtt", later=run)
+            one.commit(SourceBatch(raws, place, at))
+        found = all_rejects(history)
+        assert len(found) == 9
+        assert {r.item for r in found} == {None}
+        assert dict(history.reject_counts(START, END)) == {"unknown_twin": 9}
+    finally:
+        history.close()
