@@ -44,6 +44,7 @@ from ontology.history import (
     Quality,
     Reject,
     Samples,
+    SourceKind,
 )
 
 MAX_REJECTS_KEPT = 1000
@@ -396,8 +397,11 @@ class BatchCommitter:
         payloads = {r.position: r.payload for r in source.records}
         kept: Counter[str] = Counter()
         out: list[Reject] = []
+        # only a Kafka offset names one record for good: MQTT, simulator and in-memory
+        # positions count from 0 again in each process, so there a reject is its batch's
+        named = source.position.kind is SourceKind.KAFKA
 
-        def add(reason: str, position: int, detail: str) -> None:
+        def add(reason: str, position: int, detail: str, item: int) -> None:
             if kept[reason] >= MAX_REJECTS_KEPT:
                 return
             kept[reason] += 1
@@ -411,12 +415,16 @@ class BatchCommitter:
                     offset=position,
                     detail=detail,
                     raw=payloads.get(position, b"")[:MAX_RAW_BYTES],
+                    item=item if named else None,
                 )
             )
 
+        refusals: Counter[int] = Counter()  # a codec's refusals of each record so far
         for reject in decoded.rejects:
-            add(str(reject.reason), reject.position, reject.detail)
+            refusals[reject.position] += 1
+            add(str(reject.reason), reject.position, reject.detail, -refusals[reject.position])
         frame = decoded.frame
+        items = _items_in_record(frame.position) if fused.reject_rows.shape[0] else frame.position
         for row, code in zip(fused.reject_rows.tolist(), fused.reject_code.tolist(), strict=True):
             reason = str(REASONS[code - 1])
             if kept[reason] < MAX_REJECTS_KEPT:
@@ -424,8 +432,22 @@ class BatchCommitter:
                     f"twin {frame.twins[frame.twin[row]]!r}, signal "
                     f"{frame.signals[frame.signal[row]]!r} at {_moment(int(frame.time[row]))}"
                 )
-                add(reason, int(frame.position[row]), detail)
+                add(reason, int(frame.position[row]), detail, int(items[row]))
         return out
+
+
+def _items_in_record(positions: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Each row's index among the rows of its record (the rows of equal ``positions``, in
+    their order): what names a refused sample whatever batch its record came in."""
+    if not len(positions):
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(positions, kind="stable")
+    ranked = positions[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    first = np.repeat(starts, np.diff(np.r_[starts, len(ranked)]))
+    items = np.empty(len(positions), dtype=np.int64)
+    items[order] = np.arange(len(positions)) - first
+    return items
 
 
 def batch_id_of(source: SourceBatch) -> str:

@@ -247,8 +247,9 @@ def event_from(row: Sequence[Any]) -> Event:
 
 
 def reject_from(row: Sequence[Any]) -> Reject:
-    """A ``Reject`` from ``(batch, feed, reason, ts µs, source JSON, offset, detail, raw)``."""
-    batch, feed, reason, ts, source, offset, detail, raw = row
+    """A ``Reject`` from ``(batch, feed, reason, ts µs, source JSON, offset, detail, raw,
+    item)``."""
+    batch, feed, reason, ts, source, offset, detail, raw, item = row
     return Reject(
         batch=batch,
         feed=feed,
@@ -258,7 +259,19 @@ def reject_from(row: Sequence[Any]) -> Reject:
         offset=offset,
         detail=detail,
         raw=bytes(raw),
+        item=None if item is None else int(item),
     )
+
+
+def reject_key(reject: Reject) -> str | None:
+    """What names ``reject``'s refused sample whatever batch it came in (``Reject.item``):
+    its feed, its source's place, the record's offset and the item; ``None`` when it has no
+    offset or no item (known by its batch and position in it only)."""
+    if reject.offset is None or reject.item is None:
+        return None
+    p = reject.source
+    place = [reject.feed, str(p.kind), p.topic, p.partition, p.path, reject.offset, reject.item]
+    return json.dumps(place, separators=(",", ":"))
 
 
 def check_write(

@@ -182,6 +182,15 @@ class Reject:
     """What exactly was wrong (names the key, the value and what was expected)."""
     raw: bytes = b""
     """The start of the raw record (stores keep at most MAX_RAW_BYTES)."""
+    item: int | None = None
+    """Which of the record's refusals this is: the refused sample's index among the samples
+    decoded from the record, or -1, -2, ... for a codec's refusals in their order. With
+    ``feed``, the place of ``source`` (kind, topic, partition, path) and ``offset`` it names
+    the refused sample whatever batch it came in, so a store keeps one reject of it when two
+    runs write it (a partition replayed or handed over cut into other batches; the later
+    write wins). ``None`` (or no ``offset``): the reject is known by its batch and its
+    position among the batch's rejects only; the ingest worker names the items of Kafka
+    records only (other sources' positions count from 0 again in each process)."""
 
 
 MAX_RAW_BYTES = 1024

@@ -21,6 +21,7 @@ from ontology.history._records import (
     position_json,
     raw_prefix,
     reject_from,
+    reject_key,
 )
 from ontology.history._tiers import to_us
 from ontology.history._values import Batch, Event, Reject
@@ -100,8 +101,20 @@ def write_batch_record(
 ) -> None:
     con.execute("DELETE FROM rejects WHERE batch = ?", [batch.id])
     if rejects:
+        samples = [reject_key(r) for r in rejects]
+        named = [s for s in samples if s is not None]
+        if named:  # a refused sample another run wrote already: this write replaces it
+            # (its copies share its offset: the bounds let DuckDB skip row groups by their
+            # offsets' ranges before the keys are matched, a hash join)
+            offsets = [r.offset for r in rejects if r.offset is not None]
+            con.execute(
+                'DELETE FROM rejects WHERE "offset" BETWEEN ? AND ? '
+                "AND sample_key IN (SELECT unnest(?))",
+                [min(offsets), max(offsets), named],
+            )
         con.executemany(
-            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            'INSERT INTO rejects (batch, seq, feed, reason, ts, source, "offset", detail, raw, '
+            "item, sample_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     r.batch,
@@ -113,8 +126,10 @@ def write_batch_record(
                     r.offset,
                     r.detail,
                     raw_prefix(r),
+                    r.item,
+                    sample,
                 )
-                for seq, r in enumerate(rejects)
+                for seq, (r, sample) in enumerate(zip(rejects, samples, strict=True))
             ],
         )
     # An UPDATE, then an INSERT when it met no row, and a DELETE before a plain INSERT: each
@@ -217,14 +232,14 @@ def read_rejects(
             where.append(f"{name} = ${name}")
             params[name] = value
     cursor = decode_cursor(after, (int, str, int))
-    columns = 'batch, feed, reason, ts, source, "offset", detail, raw, seq'
+    columns = 'batch, feed, reason, ts, source, "offset", detail, raw, item, seq'
     rows = con.execute(
         _page_sql("rejects", columns, _REJECT_ORDER, where, cursor, params), params
     ).fetchall()
     more = len(rows) > first
     last = rows[first - 1] if more else None
-    next_cursor = encode_cursor(last[3], last[0], last[8]) if last else None
-    return Page(items=tuple(reject_from(row[:8]) for row in rows[:first]), next_cursor=next_cursor)
+    next_cursor = encode_cursor(last[3], last[0], last[9]) if last else None
+    return Page(items=tuple(reject_from(row[:9]) for row in rows[:first]), next_cursor=next_cursor)
 
 
 def reject_counts(

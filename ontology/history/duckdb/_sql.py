@@ -8,6 +8,10 @@ assigns the ids in memory (``_write.SeriesIds``), from a map of every pair it ho
 no id and no pair is written twice; DuckDB's indexes for the two constraints cost about
 8 of the 11 ms of CPU a batch of 5,000 new series took to insert and commit. Files
 made before keep their constraints (``IF NOT EXISTS``), which hold all the same.
+
+``rejects.item`` and ``rejects.sample_key`` (the refused sample's name, ``_records.reject_key``)
+came on 2026-12-07; a file made before gets them added, empty, when opened (its rejects
+stay known by batch and position, as they were written).
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ CREATE TABLE IF NOT EXISTS batches (
 CREATE TABLE IF NOT EXISTS rejects (
     batch VARCHAR NOT NULL, seq INTEGER NOT NULL, feed VARCHAR NOT NULL, reason VARCHAR NOT NULL,
     ts BIGINT NOT NULL, source VARCHAR NOT NULL, "offset" BIGINT, detail VARCHAR NOT NULL,
-    raw BLOB NOT NULL);
+    raw BLOB NOT NULL, item BIGINT, sample_key VARCHAR);
+ALTER TABLE rejects ADD COLUMN IF NOT EXISTS item BIGINT;
+ALTER TABLE rejects ADD COLUMN IF NOT EXISTS sample_key VARCHAR;
 CREATE TABLE IF NOT EXISTS offsets (
     topic VARCHAR, part INTEGER, last_offset BIGINT, PRIMARY KEY (topic, part));
 CREATE TABLE IF NOT EXISTS watermarks (tier VARCHAR PRIMARY KEY, since BIGINT NOT NULL);

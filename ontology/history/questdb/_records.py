@@ -20,6 +20,7 @@ from ontology.history._records import (
     position_json,
     raw_prefix,
     reject_from,
+    reject_key,
 )
 from ontology.history._tiers import from_us
 from ontology.history._values import Batch, Event, Reject
@@ -50,6 +51,10 @@ def add_rejects(sender: Sender, table: str, rejects: Sequence[Reject]) -> None:
         }
         if reject.offset is not None:
             columns["off"] = reject.offset
+        sample = reject_key(reject)
+        if sample is not None:
+            columns["item"] = reject.item
+            columns["sample_key"] = sample
         sender.row(
             table,
             symbols={"feed": reject.feed, "reason": reject.reason},
@@ -157,31 +162,44 @@ class RecordReader:
     ) -> Page[Reject]:
         params: dict[str, Any] = {"start": from_us(window[0]), "end": from_us(window[1])}
         sql = (
-            "SELECT batch_id, feed, reason, cast(ts AS long), source, off, detail, raw, seq "
-            f"FROM {self._prefix}_rejects WHERE ts >= %(start)s AND ts < %(end)s"
+            "SELECT batch_id, feed, reason, cast(ts AS long), source, off, detail, raw, item, "
+            f"seq FROM ({self._latest(feed, params)}) WHERE true"
         )
-        for column, value in (("feed", feed), ("reason", reason)):
-            if value is not None:
-                sql += _in(column, [value], params)
+        if reason is not None:
+            sql += _in("reason", [reason], params)
         cursor = decode_cursor(after, (int, str, int))
         sql += _after(("ts", "batch_id", "seq"), cursor, params)
         sql += " ORDER BY ts, batch_id, seq LIMIT %(limit)s"
         rows = self._wire.execute(sql, {**params, "limit": first + 1})
-        items = [reject_from((*row[:7], base64.b64decode(row[7] or ""))) for row in rows[:first]]
+        items = [
+            reject_from((*row[:7], base64.b64decode(row[7] or ""), row[8])) for row in rows[:first]
+        ]
         last = rows[first - 1] if len(rows) > first else None
-        next_cursor = encode_cursor(int(last[3]), last[0], int(last[8])) if last else None
+        next_cursor = encode_cursor(int(last[3]), last[0], int(last[9])) if last else None
         return Page(items=tuple(items), next_cursor=next_cursor)
 
     def reject_counts(self, window: tuple[int, int], feed: str | None) -> Mapping[str, int]:
         params: dict[str, Any] = {"start": from_us(window[0]), "end": from_us(window[1])}
-        sql = (
-            f"SELECT reason, count() FROM {self._prefix}_rejects "
-            "WHERE ts >= %(start)s AND ts < %(end)s"
-        )
-        if feed is not None:
-            sql += _in("feed", [feed], params)
+        sql = f"SELECT reason, count() FROM ({self._latest(feed, params)})"
         rows = self._wire.execute(sql + " ORDER BY reason", params)
         return {str(reason): int(count) for reason, count in rows}
+
+    def _latest(self, feed: str | None, params: dict[str, Any]) -> str:
+        """The reject rows in ``[start, end)`` (of ``feed``), one of each refused sample: the
+        latest row of each ``sample_key`` (a refused sample two runs wrote, see ``_schema``), and
+        every row that names none (known by batch and position only). A row in the window
+        whose sample was written again after ``end`` is not kept, so the answer is the one
+        of a store that keeps the later write only (DuckDB's; two rows of one time: the one
+        of the greater batch id, as QuestDB keeps no order of writes). The reason is filtered
+        after this: the row kept says why the sample was refused."""
+        rows = f"SELECT * FROM {self._prefix}_rejects WHERE ts >= %(start)s" + (
+            _in("feed", [feed], params) if feed is not None else ""
+        )
+        return (
+            "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY coalesce(sample_key, "
+            f"concat(batch_id, '#', seq)) ORDER BY ts DESC, batch_id DESC) rn FROM ({rows})) "
+            "WHERE rn = 1 AND ts < %(end)s"
+        )
 
     def committed_offsets(self, topic: str) -> Mapping[int, int]:
         rows = self._wire.execute(

@@ -60,7 +60,7 @@ from ontology.history.questdb._read_cache import ReadCache
 from ontology.history.questdb._read_slots import ReadSlots
 from ontology.history.questdb._records import RecordReader, add_batch, add_events, add_rejects
 from ontology.history.questdb._samples import SampleReader, key_filters
-from ontology.history.questdb._schema import create_statements, table_names
+from ontology.history.questdb._schema import added_columns, create_statements, table_names
 from ontology.history.questdb._settings import QuestDBHistorySettings
 from ontology.history.questdb._spans import span_frame
 from ontology.history.questdb._tail import TierTail
@@ -140,6 +140,8 @@ class QuestDBHistoryStore:
         try:
             for statement in create_statements(self._prefix):
                 self._wire.execute(statement)
+            for statement in added_columns(self._prefix, self._columns):
+                self._wire.execute(statement)
             self._applied()
             rows = self._wire.execute(
                 f"SELECT tier, max(since) FROM {self._prefix}_watermarks ORDER BY tier"
@@ -151,6 +153,9 @@ class QuestDBHistoryStore:
             raise
         kept_from = max(self._watermarks.values(), default=0)
         self._warm_up = WarmUp(self, kept_from) if settings.warm_up else None
+
+    def _columns(self, table: str) -> set[str]:
+        return {str(row[0]) for row in self._wire.execute(f"SHOW COLUMNS FROM {table}")}
 
     def _start_tail(self) -> None:
         """Start the tier tail empty (``_tail``) when every tier table is: a fresh store's

@@ -153,6 +153,60 @@ def test_rejects_are_paged_and_counted_by_reason(store: HistoryStore) -> None:
     assert seen[0].detail == "value 0 of 'temp' is out of range"
 
 
+def test_a_refused_sample_written_by_two_runs_in_other_batches_is_kept_once(
+    store: HistoryStore,
+) -> None:
+    """A partition replayed or handed over: run a cut offsets 0-19 into two batches, run b
+    (later) into one; each refused sample (offset, item) is kept once, as the later run
+    wrote it, and counted once. Rejects naming no item stay known by batch (both kept)."""
+
+    def run(batch_id: str, offsets: range, later: timedelta) -> list[Reject]:
+        place = SourcePosition(
+            SourceKind.KAFKA,
+            topic="telemetry",
+            partition=0,
+            first_offset=offsets[0],
+            last_offset=offsets[-1],
+        )
+        return [
+            replace(
+                reject(batch_id, i, "range" if i % 2 else "unit"),
+                time=T0 + later + timedelta(seconds=i),
+                source=place,
+                item=item,
+                detail=f"{batch_id}: sample {item} of offset {i}",
+            )
+            for i in offsets
+            for item in (0, 1, -1)
+        ]
+
+    a1, a2 = run("a1", range(10), timedelta()), run("a2", range(10, 20), timedelta())
+    b1 = run("b1", range(20), timedelta(minutes=1))
+    apart = replace(reject("b1", 99, "unit"), time=T0 + timedelta(minutes=2))  # no item
+    store.write_batch(batch("a1", 30), empty_samples(), rejects=a1)
+    store.write_batch(batch("a2", 30), empty_samples(), rejects=a2)
+    store.write_batch(batch("b1", 60), empty_samples(), rejects=[*b1, apart])
+    store.write_batch(
+        replace(batch("c1", 1), id="c1"), empty_samples(), rejects=[replace(apart, batch="c1")]
+    )
+    assert store.reject_counts(T0, T0 + DAY) == {"range": 30, "unit": 32}
+    seen: list[Reject] = []
+    page = store.rejects(T0, T0 + DAY, first=7)
+    seen.extend(page.items)
+    while page.next_cursor:
+        page = store.rejects(T0, T0 + DAY, first=7, after=page.next_cursor)
+        seen.extend(page.items)
+    assert sorted((r.offset, r.item) for r in seen if r.item is not None) == sorted(
+        (i, item) for i in range(20) for item in (0, 1, -1)
+    )
+    assert {r.batch for r in seen if r.item is not None} == {"b1"}  # the later run's
+    assert seen[0].detail == "b1: sample 0 of offset 0"
+    assert [r.batch for r in seen if r.item is None] == ["b1", "c1"]
+    ranged = store.rejects(T0, T0 + DAY, reason="range", first=100).items
+    assert len(ranged) == 30
+    assert store.reject_counts(T0, T0 + timedelta(minutes=1)) == {}  # only run a's copies there
+
+
 def test_a_reject_of_another_batch_is_refused_and_nothing_written(store: HistoryStore) -> None:
     key = SERIES[0]
     with pytest.raises(HistoryInputError, match=r"rejects\[0\].batch is 'other'"):

@@ -18,12 +18,13 @@ from ontology.history import (
     HistoryUnavailableError,
     Retention,
     SeriesKey,
+    empty_samples,
 )
 from ontology.history.duckdb import _records as duckdb_records
 from ontology.history.duckdb import _store
 from ontology.history.duckdb._connect import Config, connect
 from tests.ontology.history._reference import Row, samples, us
-from tests.ontology.history.test_contract_records import event
+from tests.ontology.history.test_contract_records import event, reject
 from tests.ontology.history.test_contract_samples import SERIES, T0, batch
 
 
@@ -290,3 +291,33 @@ def test_a_write_leaves_duckdb_its_threads_for_reads(
     ((after,),) = opened[0].execute("SELECT current_setting('threads')").fetchall()
     assert after == before == (threads if threads is not None else before)
     store.close()
+
+
+def test_a_file_whose_rejects_table_has_no_item_reads_its_rejects_and_keeps_new_ones_once(
+    tmp_path: Path,
+) -> None:
+    """A file made before rejects named their refused sample (``Reject.item``): its rejects
+    table gets the columns when opened, its rejects read back as written (no item), and a
+    refused sample two runs write is kept once."""
+    path = tmp_path / "history.duckdb"
+    with duckdb.connect(str(path)) as con:  # the rejects table as it was made before
+        con.execute(
+            "CREATE TABLE rejects (batch VARCHAR NOT NULL, seq INTEGER NOT NULL, feed VARCHAR "
+            "NOT NULL, reason VARCHAR NOT NULL, ts BIGINT NOT NULL, source VARCHAR NOT NULL, "
+            '"offset" BIGINT, detail VARCHAR NOT NULL, raw BLOB NOT NULL)'
+        )
+    store = DuckDBHistoryStore(DuckDBHistorySettings(path=path))
+    old = reject("b0", 3, "range")
+    store.write_batch(batch("b0", 1), empty_samples(), rejects=[old])
+    store.close()
+    with duckdb.connect(str(path)) as con:  # as the code before wrote it: no item
+        con.execute("UPDATE rejects SET item = NULL, sample_key = NULL")
+    again = DuckDBHistoryStore(DuckDBHistorySettings(path=path))
+    named = replace(old, batch="b1", item=0)
+    again.write_batch(batch("b1", 1), empty_samples(), rejects=[named])
+    again.write_batch(batch("b2", 1), empty_samples(), rejects=[replace(named, batch="b2")])
+    found = again.rejects(T0, T0 + timedelta(days=1)).items
+    assert [(r.batch, r.item) for r in found] == [("b0", None), ("b2", 0)]
+    assert found[0] == replace(old, raw=old.raw[:1024])
+    assert again.reject_counts(T0, T0 + timedelta(days=1)) == {"range": 2}
+    again.close()
