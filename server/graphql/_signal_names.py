@@ -1,12 +1,12 @@
-"""A signal name a twin does not have: a ``BAD_USER_INPUT`` error naming the twin, the
-name, the nearest name it has and the names it has, not an empty answer without a hint.
+"""A signal name a twin does not have: a ``BAD_USER_INPUT`` error naming the twin, the name,
+the nearest name it has and the names it has, not an empty answer without a hint.
 
-Asked only once a field came back empty (``history``: no series; ``lineage``: none), so a request for signals a twin has costs nothing more. A name the twin's model
-declares (Telemetry or Property), a value the twin holds (a pipeline's derived signals
-included) or a declared rollup is a name the twin has: such a name with no data yet stays
-an empty answer. The twin itself was already found readable (``Authorizer``); the names
-listed are only its own model's and its own values'.
-"""
+Asked only once a field came back empty (``history``: no series; ``lineage``: none), so a
+request for signals a twin has costs nothing more. A name the twin's model declares
+(Telemetry or Property), a value the twin holds (a pipeline's derived signals included) or a
+declared rollup is a name the twin has: such a name with no data yet stays an empty answer.
+The twin itself was already found readable (``Authorizer``); the names listed are only its
+own model's and its own values'."""
 
 from __future__ import annotations
 
