@@ -55,6 +55,13 @@ ENVIRONMENT: Mapping[str, Variable] = {
         "another process's uploads and deletes: they are seen this long after; this "
         "process's own at once; 0 reads the models' counter on every request; 0 to 60000",
     ),
+    "TWINWEAVE_NEO4J_RETRY_MS": Variable(
+        "15000",
+        "how long, in ms, a Neo4j transaction that failed transiently (Neo4j restarting, a "
+        "leader switch, a deadlock) is run again before the call fails as 'Neo4j unavailable' "
+        "(the ingest worker then backs off and tries the batch again); 0 tries once; "
+        "0 to 600000",
+    ),
     "TWINWEAVE_HISTORY_STORE": Variable("duckdb", "history store: duckdb (embedded) or questdb"),
     "TWINWEAVE_QUESTDB_HTTP": Variable(
         "127.0.0.1:19000", "QuestDB HTTP address, host:port (ILP ingestion)"
@@ -103,6 +110,8 @@ MAX_EXISTS_STALE_MS = 10_000
 """The largest ``exists_stale_ms`` (the Neo4j store's own bound; a test checks they agree)."""
 MAX_MODEL_RECHECK_MS = 60_000
 """The largest ``model_recheck_ms`` (the Neo4j store's own bound; a test checks they agree)."""
+MAX_RETRY_MS = 600_000
+"""The largest ``retry_ms`` (the Neo4j store's own bound; a test checks they agree)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +125,8 @@ class Neo4jSettings:
     """How stale an existence answer may be about another process's writes (0: strict)."""
     model_recheck_ms: int = 500
     """How stale the models and rollup definitions may be about another process's changes."""
+    retry_ms: int = 15_000
+    """How long a transaction that failed transiently is run again before the call fails."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +252,9 @@ def _neo4j(environ: Mapping[str, str]) -> Neo4jSettings:
             "TWINWEAVE_NEO4J_MODEL_RECHECK_MS",
             _get(environ, "TWINWEAVE_NEO4J_MODEL_RECHECK_MS"),
             MAX_MODEL_RECHECK_MS,
+        ),
+        retry_ms=milliseconds(
+            "TWINWEAVE_NEO4J_RETRY_MS", _get(environ, "TWINWEAVE_NEO4J_RETRY_MS"), MAX_RETRY_MS
         ),
     )
 

@@ -18,12 +18,14 @@ from ontology import InvalidError, Neo4jStoreSettings, TwinSpec
 from twinweave._config import (
     MAX_EXISTS_STALE_MS,
     MAX_MODEL_RECHECK_MS,
+    MAX_RETRY_MS,
     ConfigError,
     environment_help,
     load_settings,
 )
 from twinweave.cli._load_run import open_store
 from twinweave.cli._main import build_parser, main
+from twinweave.cli._neo4j_store import neo4j_store_settings
 from twinweave.cli._serve import with_store_options
 
 WHO = "tester"
@@ -43,14 +45,20 @@ def _model(name: str) -> str:
 def test_the_variables_default_to_the_stores_defaults_and_are_parsed() -> None:
     defaults = load_settings({}).neo4j
     store = Neo4jStoreSettings(uri="bolt://127.0.0.1:1")
-    assert (defaults.exists_stale_ms, defaults.model_recheck_ms) == (
+    assert (defaults.exists_stale_ms, defaults.model_recheck_ms, defaults.retry_ms) == (
         store.exists_stale_ms,
         store.model_recheck_ms,
+        store.retry_ms,
     )
     config = load_settings(
-        {"TWINWEAVE_NEO4J_EXISTS_STALE_MS": "0", "TWINWEAVE_NEO4J_MODEL_RECHECK_MS": " 2000 "}
+        {
+            "TWINWEAVE_NEO4J_EXISTS_STALE_MS": "0",
+            "TWINWEAVE_NEO4J_MODEL_RECHECK_MS": " 2000 ",
+            "TWINWEAVE_NEO4J_RETRY_MS": "3000",
+        }
     ).neo4j
-    assert (config.exists_stale_ms, config.model_recheck_ms) == (0, 2000)
+    assert (config.exists_stale_ms, config.model_recheck_ms, config.retry_ms) == (0, 2000, 3000)
+    assert neo4j_store_settings(config).retry_ms == 3000  # handed to the store
     text = environment_help()
     assert "  TWINWEAVE_NEO4J_EXISTS_STALE_MS\n" in text
     assert "another process" in text
@@ -65,6 +73,7 @@ def test_the_variables_default_to_the_stores_defaults_and_are_parsed() -> None:
         ("TWINWEAVE_NEO4J_EXISTS_STALE_MS", "\u00b2", "from 0 to 10000"),  # a digit, not ASCII
         ("TWINWEAVE_NEO4J_MODEL_RECHECK_MS", "60001", "from 0 to 60000"),
         ("TWINWEAVE_NEO4J_MODEL_RECHECK_MS", "soon", "from 0 to 60000"),
+        ("TWINWEAVE_NEO4J_RETRY_MS", "600001", "from 0 to 600000"),
     ],
 )
 def test_a_bad_variable_is_refused_naming_it_the_value_and_the_range(
@@ -84,6 +93,9 @@ def test_the_cli_bounds_are_the_stores() -> None:
         Neo4jStoreSettings(uri=uri, exists_stale_ms=MAX_EXISTS_STALE_MS + 1)
     with pytest.raises(InvalidError):
         Neo4jStoreSettings(uri=uri, model_recheck_ms=MAX_MODEL_RECHECK_MS + 1)
+    Neo4jStoreSettings(uri=uri, retry_ms=MAX_RETRY_MS)
+    with pytest.raises(InvalidError, match="retry_ms is 600001; expected an integer from 0"):
+        Neo4jStoreSettings(uri=uri, retry_ms=MAX_RETRY_MS + 1)
 
 
 def test_serve_takes_the_options_and_says_what_the_bound_means(

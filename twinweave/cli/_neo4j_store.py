@@ -21,4 +21,5 @@ def neo4j_store_settings(config: Neo4jSettings) -> ontology.Neo4jStoreSettings:
         namespace=config.namespace,
         exists_stale_ms=config.exists_stale_ms,
         model_recheck_ms=config.model_recheck_ms,
+        retry_ms=config.retry_ms,
     )

@@ -56,9 +56,6 @@ TERMINATED = frozenset(
 )
 """The codes of a transaction the server stopped (the driver does not retry them)."""
 
-RETRY_SECONDS = 15.0
-"""How long the driver keeps retrying a transaction that failed transiently."""
-
 FIRST_RETRY_DELAY = 0.05
 """Seconds before ``read_one`` runs a statement again (doubled each time, up to a second)."""
 
@@ -90,7 +87,7 @@ class Neo4jDatabase:
         )
         with _mapped_errors(settings):
             self.driver = neo4j.GraphDatabase.driver(
-                settings.uri, auth=auth, max_transaction_retry_time=RETRY_SECONDS
+                settings.uri, auth=auth, max_transaction_retry_time=settings.retry_ms / 1000
             )
         self._sessions = Sessions(self.driver, settings.database)
         self.twins_written: Callable[[], None] | None = None
@@ -106,7 +103,7 @@ class Neo4jDatabase:
         ``work`` must run one statement and read its result before returning
         (a second ``run`` raises ``RuntimeError``: two auto-commit statements
         would be two transactions). On an error the driver deems retryable it
-        runs again, after 50 ms doubling to 1 s, for up to ``RETRY_SECONDS``.
+        runs again, after 50 ms doubling to 1 s, for up to ``settings.retry_ms``.
         """
         failed_at: float | None = None
         delay = FIRST_RETRY_DELAY
@@ -122,7 +119,7 @@ class Neo4jDatabase:
                         raise
                     now = time.monotonic()
                     failed_at = now if failed_at is None else failed_at
-                    if now - failed_at > RETRY_SECONDS:
+                    if now - failed_at > self.settings.retry_ms / 1000:
                         raise
                 finally:
                     if one is not None:
@@ -210,8 +207,8 @@ def _mapped_errors(settings: Neo4jStoreSettings) -> Iterator[None]:
         raise StoreUnavailableError(message) from error
     except TransientError as error:
         message = (
-            f"Neo4j at {settings.uri!r} kept failing transiently for {RETRY_SECONDS:g} s: "
-            f"{error}; retry later"
+            f"Neo4j at {settings.uri!r} kept failing transiently for "
+            f"{settings.retry_ms / 1000:g} s (retry_ms): {error}; retry later"
         )
         raise StoreUnavailableError(message) from error
     except ConstraintError as error:

@@ -20,6 +20,7 @@ NAMESPACE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 MAX_BATCH_SIZE = 100_000
 MAX_MODEL_RECHECK_MS = 60_000
 MAX_EXISTS_STALE_MS = 10_000
+MAX_RETRY_MS = 600_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,11 @@ class Neo4jStoreSettings:
     moved (``_kept_existence``): this store's own creates and deletes are seen by the
     next call at once; another process's (a second server process, a loader) by every
     call that begins this long after it committed. 0: nothing kept, every call reads.
+
+    ``retry_ms``: how long a transaction that failed transiently (Neo4j restarting,
+    a leader switch, a deadlock) is run again before the call raises
+    ``StoreUnavailableError``; 0 tries once. A caller that backs off by itself (the
+    ingest worker) learns sooner that Neo4j is away with a shorter one.
     """
 
     uri: str
@@ -68,6 +74,7 @@ class Neo4jStoreSettings:
     hierarchy_cache: bool = True
     share_reads: bool = True
     exists_stale_ms: int = 500
+    retry_ms: int = 15_000
 
     def __post_init__(self) -> None:
         if not NAMESPACE_PATTERN.fullmatch(self.namespace):
@@ -92,6 +99,12 @@ class Neo4jStoreSettings:
             message = (
                 f"Neo4jStoreSettings.exists_stale_ms is {self.exists_stale_ms!r}; expected an "
                 f"integer from 0 to {MAX_EXISTS_STALE_MS}"
+            )
+            raise InvalidError(message)
+        if not 0 <= self.retry_ms <= MAX_RETRY_MS:
+            message = (
+                f"Neo4jStoreSettings.retry_ms is {self.retry_ms!r}; expected an integer "
+                f"from 0 to {MAX_RETRY_MS}"
             )
             raise InvalidError(message)
         if (self.user is None) != (self.password is None):
