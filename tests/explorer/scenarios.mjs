@@ -368,7 +368,7 @@ const scenarios = {
 };
 
 // Run in this order: "views" counts the models before "upload" adds one.
-const ORDER = ["smoke", "tree", "keyboard", "search", "live", "lineage", "history", "changes",
+const ORDER = ["smoke", "tree", "keyboard", "search", "live", "headMode", "lineage", "history", "changes",
   "views", "upload", "narrow", "paging", "aas", "feeds", "lifecycle", "stale"];
 
 const [base, name, argument] = process.argv.slice(2);
