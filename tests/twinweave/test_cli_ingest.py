@@ -123,6 +123,24 @@ def test_a_bad_line_of_a_replay_file_is_told_by_its_line(
     )
 
 
+def test_rejects_over_several_batches_are_told_ten_in_all_and_the_note_once(
+    data_dir: Path, pipeline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Batches of 3 records, 14 bad lines: lines 1-10 told in the order they came, the note
+    after the tenth once, and every reject still counted."""
+    feed = tmp_path / "feed.ndjson"
+    feed.write_bytes(b"\n".join(b"bad%d" % i for i in range(14)) + b"\n")
+    args = ["ingest", "--source", f"replay:{feed}", "--pipeline", str(pipeline_file)]
+    assert main([*args, "--max-records", "3", "--grow-limit", "1"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    told = [line for line in err if line.startswith("twinweave ingest: rejected ")]
+    places = [line.removeprefix("twinweave ingest: rejected ").split(": ")[0] for line in told]
+    assert places == [f"{feed} line {n}" for n in range(1, 11)]
+    notes = [i for i, line in enumerate(err) if "10 rejects told; later ones" in line]
+    assert notes == [err.index(told[-1]) + 1]
+    assert "rejects: malformed 14" in "\n".join(err)
+
+
 def test_a_kafka_broker_that_cannot_be_reached_is_told_first_in_twinweaves_words(
     data_dir: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:

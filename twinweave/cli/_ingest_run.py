@@ -40,6 +40,7 @@ from ingest.sources import (
     Source,
 )
 from ingest.worker import (
+    MAX_REJECTS_KEPT,
     BatchCommitter,
     BatchOutcome,
     FeedHealth,
@@ -207,15 +208,16 @@ class Progress:
         """Rejects told so far."""
 
     def batch(self, outcome: BatchOutcome, stats: WorkerStats) -> None:
-        for reject in outcome.rejects:
-            if self.told == MAX_TOLD:
+        if self.told <= MAX_TOLD and outcome.rejects:
+            for reject in outcome.rejects[: MAX_TOLD - self.told]:
+                _err(f"twinweave ingest: rejected {reject_line(reject)}")
+            self.told = min(self.told + len(outcome.rejects), MAX_TOLD + 1)
+            if self.told > MAX_TOLD:
                 _err(
                     f"twinweave ingest: {MAX_TOLD} rejects told; later ones are counted, and "
-                    "history keeps each with its place and detail"
+                    f"history keeps up to {MAX_REJECTS_KEPT} of each reason a batch with "
+                    "their place and detail"
                 )
-            self.told += 1
-            if self.told <= MAX_TOLD:
-                _err(f"twinweave ingest: rejected {reject_line(reject)}")
         if self.interval <= 0:
             kind = "state-only " if outcome.state_only else ""
             _err(f"batch {outcome.batch} {kind}records {outcome.records}; {stats.line()}")

@@ -1,5 +1,6 @@
 """A refused record told on stderr: where it is in its source, what was wrong and how it
-starts (``twinweave ingest`` prints the first few of a run; history keeps them all)."""
+starts (``twinweave ingest`` prints the first few of a run; history keeps up to
+``ingest.worker.MAX_REJECTS_KEPT`` of each reason a batch, and the batch counts them all)."""
 
 from __future__ import annotations
 
