@@ -4,13 +4,17 @@ Twinweave's words first: what was tried (the address, the topic) and what to che
 While a client starts, aiokafka's own log lines (``Unable connect to ...``) are held
 rather than printed ahead of that message: if the start fails, the message carries what
 aiokafka said; if it succeeds, the held lines are passed on to the log as they were.
-Nothing is dropped: a log filter on the ``aiokafka`` logger for the start only.
+Nothing is dropped. One log filter on the ``aiokafka`` loggers holds a line for the start
+whose context it was logged in (a context variable, which the tasks a start makes inherit),
+so starts running at once in one process each hold and tell only their own client's lines,
+and lines logged by a started client's tasks afterwards pass straight on.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import TypeVar
 
 from aiokafka.errors import KafkaError
@@ -22,16 +26,12 @@ T = TypeVar("T")
 _LOGGER = "aiokafka"
 
 
-class _Held(logging.Filter):
-    """Keeps every record of the logger it is on (and lets none through meanwhile)."""
+class _Held:
+    """The lines held for one start; ``open`` until that start ends."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.records: list[logging.LogRecord] = []
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        self.records.append(record)
-        return False
+        self.open = True
 
     def said(self) -> str:
         """aiokafka's warnings and errors, each once, in order."""
@@ -39,13 +39,32 @@ class _Held(logging.Filter):
         return "; ".join(dict.fromkeys(lines))
 
 
-def _hold(logger: logging.Logger, held: _Held) -> list[logging.Logger]:
-    """``held`` on aiokafka's logger and its children that exist (a filter is not inherited)."""
+_HOLDING: ContextVar[_Held | None] = ContextVar("twinweave_kafka_start", default=None)
+"""The start a line logged in this context belongs to, if any."""
+
+
+class _ByStart(logging.Filter):
+    """Holds a record for the start running in its context; lets every other through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        held = _HOLDING.get()
+        if held is None or not held.open:
+            return True
+        held.records.append(record)
+        return False
+
+
+_FILTER = _ByStart()
+
+
+def _install() -> None:
+    """The filter on aiokafka's logger and its children that exist (a filter is not
+    inherited), once each."""
     names = [n for n in logging.Logger.manager.loggerDict if n.startswith(f"{_LOGGER}.")]
-    loggers = [logger, *(logging.getLogger(n) for n in sorted(names))]
-    for each in loggers:
-        each.addFilter(held)
-    return loggers
+    for name in (_LOGGER, *sorted(names)):
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
 
 
 async def start_kafka(
@@ -58,8 +77,9 @@ async def start_kafka(
     """Run ``start`` (an aiokafka client's start, or a read through one); if Kafka cannot be
     reached, call ``on_failure`` (the client's stop) and raise an ``IngestError`` that says
     what was tried (``doing``: "read topic 't' as group 'g'"), what failed and what to check."""
+    _install()
     held = _Held()
-    loggers = _hold(logging.getLogger(_LOGGER), held)
+    token = _HOLDING.set(held)
     try:
         result = await start()
     except (KafkaError, OSError) as error:
@@ -67,8 +87,8 @@ async def start_kafka(
             await on_failure()
         raise IngestError(unreachable(bootstrap, doing, error, held.said())) from None
     finally:
-        for each in loggers:
-            each.removeFilter(held)
+        held.open = False
+        _HOLDING.reset(token)
     for record in held.records:  # started: aiokafka's lines go on to the log as they were
         logging.getLogger(record.name).handle(record)
     return result
