@@ -59,6 +59,23 @@ FIXTURE_MARKERS: dict[str, str] = {
 KAFKA_TIMEOUT_S = 30.0
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """With pytest-xdist workers (``-n 2``), compile the ingest fusion kernel into numba's
+    on-disk cache here, on the controller, before the workers start.
+
+    The cache is shared by every process of the checkout. On a fresh clone the first
+    process that runs the kernel compiles it (a minute of CPU on a loaded two-core host);
+    serially some earlier test pays that, but with workers two processes compiled it at
+    once while ``tests/explorer/test_demo.py``'s demo, compiling it a third time, ran past
+    its 90 s start guard (2026-12-07, docs/services.md "The suite's time").
+    """
+    if hasattr(config, "workerinput") or not config.getoption("numprocesses", default=None):
+        return
+    from ingest.pipeline._kernel_compiled import warm
+
+    warm()
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Fail a test that uses a service fixture without the service's marker."""
     require_marker_for(item, FIXTURE_MARKERS)
@@ -254,7 +271,12 @@ def questdb_prefix(questdb: QuestDBAddress) -> Iterator[str]:
 
 # --------------------------------------------------------------------------- summary
 
-_service_of: dict[str, tuple[str, ...]] = {}
+SERVICES_PROPERTY = "twinweave_services"
+"""The ``user_properties`` key naming a test's services ("neo4j,questdb"): it travels with
+every report, so under pytest-xdist the controller counts what its workers ran."""
+
+_service_tests: set[str] = set()
+"""The node ids of the service tests this process collected or received a report of."""
 _service_outcomes: dict[str, dict[str, int]] = {m: {} for m in SERVICE_MARKERS}
 
 
@@ -262,12 +284,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         marks = tuple(m for m in SERVICE_MARKERS if item.get_closest_marker(m) is not None)
         if marks:
-            _service_of[item.nodeid] = marks
+            _service_tests.add(item.nodeid)
+            item.user_properties.append((SERVICES_PROPERTY, ",".join(marks)))
+
+
+def _report_services(report: pytest.TestReport) -> tuple[str, ...]:
+    for name, value in report.user_properties:
+        if name == SERVICES_PROPERTY and isinstance(value, str):
+            return tuple(value.split(","))
+    return ()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    marks = _service_of.get(report.nodeid)
-    if not marks or (report.when != "call" and report.outcome == "passed"):
+    """Count the outcomes per service (on the controller too: reports carry the marks)."""
+    marks = _report_services(report)
+    if not marks:
+        return
+    _service_tests.add(report.nodeid)
+    if report.when != "call" and report.outcome == "passed":
         return
     for mark in marks:
         counts = _service_outcomes[mark]
@@ -276,7 +310,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say how many tests ran against each real server, so a CI log shows it."""
-    if not _service_of:
+    if not _service_tests:
         return
     where = addresses()
     servers = {
